@@ -1,0 +1,287 @@
+"""`Client` and `AsyncClient`: settings, a session and a registry of resource classes.
+
+The two differ only in their session (blocking or awaitable) and in what cannot await:
+on an `AsyncClient`, `client.domain` needs the schema already loaded (`await
+client.preload()` or `await client.resource("domain")`), and related objects are read
+with `await obj.fetch("domain")`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from .config import _DEFAULT_CACHE, Settings, resolve_settings
+from .discovery import Discovery
+from .errors import MailRouteError, UnknownResource
+from .http import NO_BODY, AsyncSession, Call, Operation, SyncSession
+from .query import QuerySet, _Query
+from .resources import Registry, Resource
+
+__all__ = ["Client", "AsyncClient"]
+
+
+class _Common:
+    """What both clients share: settings, discovery, registry, and the URI helpers."""
+
+    settings: Settings
+    _registry: Registry
+    _discovery: Discovery
+    resource: Any       # each client defines it: the class of a resource by name
+
+    def _setup(self, run: Any, is_async: bool, settings: Settings) -> None:
+        self.settings = settings
+        self._discovery = Discovery(settings)
+        self._registry = Registry(settings, self._discovery, run, is_async)
+
+    def __repr__(self) -> str:
+        who = f" login={self.settings.login!r}" if self.settings.login else ""
+        return f"<{type(self).__name__} {self.settings.api_url}{who}>"
+
+    # -- resource classes
+
+    def _resource_op(self, name: str) -> Operation[type[Resource]]:
+        cls = self._registry.built(name)
+        if cls is not None:
+            return cls
+        entry = yield from self._discovery.entry(name)
+        if entry is None:
+            known = (yield from self._discovery.listing()).keys()
+            raise UnknownResource(name, known)
+        return (yield from self._registry.resource_op(name))
+
+    def __getitem__(self, name: str) -> Any:
+        return self.resource(name)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self.resource(name)
+
+    def __dir__(self) -> list[str]:
+        listing = self._discovery.cached_listing() or {}
+        return sorted(set(super().__dir__()) | set(listing))
+
+    # -- any URI
+
+    def _list_op(self, uri: str) -> QuerySet:
+        return QuerySet(_AnyList.bind(self._registry, uri), _Query(url=uri))
+
+    def _request_op(self, method: str, url: str, json: Any, params: Mapping[str, Any] | None,
+                    idempotent: bool | None) -> Operation[Any]:
+        pairs: list[tuple[str, str]] = []
+        for key, value in (params or {}).items():
+            values = value if isinstance(value, list | tuple) else [value]
+            pairs += [(str(key), str(v)) for v in values]
+        body = NO_BODY if json is None else json
+        answer = yield Call(method.upper(), url, tuple(pairs), body, idempotent)
+        return answer.body
+
+
+class _AnyList(Resource):
+    """The model of `client.list(uri)`: each object takes the class of its own URI."""
+
+    __slots__ = ()
+    typed = False
+
+    @classmethod
+    def bind(cls, registry: Registry, uri: str) -> type[Resource]:
+        from .schema import ResourceSchema
+        return type("AnyList", (cls,), {
+            "resource_name": uri, "_registry": registry, "_list_url": uri,
+            "_schema": ResourceSchema(name=uri, fields={}, allowed_list_methods=("get",)),
+            "_untargeted": set(), "_validators": {}, "__slots__": (),
+        })
+
+    @classmethod
+    def _wrap_page(cls, objects: list[dict[str, Any]]) -> Operation[list[Any]]:
+        out = []
+        for data in objects:
+            uri = data.get("resource_uri")
+            if isinstance(uri, str):
+                target = yield from cls._registry.class_for_uri_op(uri)
+            else:
+                target = cls._registry.untyped("(unknown)")
+            out.append(target._from_raw(data))
+        return out
+
+    @classmethod
+    def _check_filter(cls, lookup: str, value: Any) -> Any:
+        raise MailRouteError("Filters on client.list(uri) are not schema-checked: put them "
+                             "in the URI's query, or use .unchecked().")
+
+
+def _settings(profile: str | None, cache_dir: Any, given: dict[str, Any]) -> Settings:
+    if cache_dir is not _DEFAULT_CACHE:
+        given["cache_dir"] = cache_dir
+    return resolve_settings(profile, **given)
+
+
+class Client(_Common):
+    """A blocking client. Every argument is optional; `MAILROUTE_*` variables fill gaps.
+
+    >>> client = Client(base_url="https://admin.mailroute.net", login="me", api_key="…")
+    >>> client.domain.filter(name__startswith="test").count()
+    """
+
+    def __init__(self, base_url: str | None = None, login: str | None = None,
+                 api_key: str | None = None, *, api_path: str | None = None,
+                 timeout: float | None = None, retries: int | None = None,
+                 backoff: float | None = None, retry_budget: float | None = None,
+                 page_size: int | None = None, concurrency: int | None = None,
+                 cache_ttl: float | None = None, cache_dir: Any = _DEFAULT_CACHE,
+                 transport: httpx.BaseTransport | None = None,
+                 allow_insecure: bool | None = None, profile: str | None = None):
+        settings = _settings(profile, cache_dir, dict(
+            base_url=base_url, login=login, api_key=api_key, api_path=api_path,
+            timeout=timeout, retries=retries, backoff=backoff, retry_budget=retry_budget,
+            page_size=page_size, concurrency=concurrency, cache_ttl=cache_ttl,
+            allow_insecure=allow_insecure))
+        self._session = SyncSession(settings, transport)
+        self._setup(self._session.run, False, settings)
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._session.close()
+
+    def resource(self, name: str) -> type[Resource]:
+        return self._session.run(self._resource_op(name))
+
+    def _names(self) -> dict[str, Any]:
+        return self._session.run(self._discovery.listing())
+
+    def __contains__(self, name: object) -> bool:
+        listing = self._discovery.cached_listing()
+        return name in (listing if listing is not None else self._names())
+
+    @property
+    def resources(self) -> list[str]:
+        """Sorted resource names from the top-level listing."""
+        return sorted(self._names())
+
+    def preload(self) -> list[str]:
+        """Fetch every listed schema now (concurrently) and build every class."""
+        schemas = self._session.run(self._discovery.preload())
+        for name in schemas:
+            self.resource(name)
+        return sorted(schemas)
+
+    def refresh(self) -> None:
+        """Forget cached listing and schemas (memory and disk) and rediscover on next use."""
+        self._discovery.forget()
+        self._registry.forget()
+
+    def get(self, uri: str) -> Resource:
+        """Any object by URI, as an instance of its resource's class (also unlisted ones)."""
+        return self._session.run(self._registry.get_op(uri))
+
+    def list(self, uri: str) -> QuerySet:
+        """Any list URI (nested lists too), iterated lazily; its own query is kept."""
+        return self._list_op(uri)
+
+    def request(self, method: str, url: str, *, json: Any = None,
+                params: Mapping[str, Any] | None = None, idempotent: bool | None = None) -> Any:
+        """Any request, with auth, retries, error mapping and the origin check; the parsed
+        body comes back (None when empty). POST is retried only when nothing was sent."""
+        return self._session.run(self._request_op(method, url, json, params, idempotent))
+
+
+class AsyncClient(_Common):
+    """The same surface with `await` / `async for` / `async with`."""
+
+    def __init__(self, base_url: str | None = None, login: str | None = None,
+                 api_key: str | None = None, *, api_path: str | None = None,
+                 timeout: float | None = None, retries: int | None = None,
+                 backoff: float | None = None, retry_budget: float | None = None,
+                 page_size: int | None = None, concurrency: int | None = None,
+                 cache_ttl: float | None = None, cache_dir: Any = _DEFAULT_CACHE,
+                 transport: httpx.AsyncBaseTransport | None = None,
+                 allow_insecure: bool | None = None, profile: str | None = None):
+        settings = _settings(profile, cache_dir, dict(
+            base_url=base_url, login=login, api_key=api_key, api_path=api_path,
+            timeout=timeout, retries=retries, backoff=backoff, retry_budget=retry_budget,
+            page_size=page_size, concurrency=concurrency, cache_ttl=cache_ttl,
+            allow_insecure=allow_insecure))
+        self._session = AsyncSession(settings, transport)
+        self._setup(self._session.run, True, settings)
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        await self._session.close()
+
+    def resource(self, name: str) -> Any:
+        """The class of `name`: returned at once when its schema is loaded, else an
+        awaitable (`Domain = await client.resource("domain")`)."""
+        cls = self._registry.built(name)
+        if cls is not None:
+            return cls
+        return self._session.run(self._resource_op(name))
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        cls = self._registry.built(name)
+        if cls is not None:
+            return cls
+        listing = self._discovery.cached_listing()
+        if listing is not None and name not in listing:
+            raise UnknownResource(name, listing)
+        raise MailRouteError(
+            f"The schema of {name!r} is not loaded yet: use 'await client.preload()' once, "
+            f"or 'await client.resource({name!r})'.")
+
+    async def _names(self) -> dict[str, Any]:  # type: ignore[override]
+        return await self._session.run(self._discovery.listing())
+
+    async def discover(self) -> list[str]:
+        """The sorted resource names (fetches the listing when not cached)."""
+        return sorted(await self._names())
+
+    @property
+    def resources(self) -> list[str]:
+        """Resource names from the cached listing (after `await client.discover()`)."""
+        listing = self._discovery.cached_listing()
+        if listing is None:
+            raise MailRouteError("Use 'await client.discover()' first on an AsyncClient.")
+        return sorted(listing)
+
+    def __contains__(self, name: object) -> bool:
+        listing = self._discovery.cached_listing()
+        if listing is None:
+            raise MailRouteError("Use 'await client.discover()' first on an AsyncClient.")
+        return name in listing
+
+    async def preload(self) -> list[str]:
+        """Fetch every listed schema concurrently and build every class."""
+        schemas = await self._session.run(self._discovery.preload())
+        for name in schemas:
+            await self._session.run(self._resource_op(name))
+        return sorted(schemas)
+
+    def refresh(self) -> None:
+        self._discovery.forget()
+        self._registry.forget()
+
+    async def get(self, uri: str) -> Resource:
+        return await self._session.run(self._registry.get_op(uri))
+
+    def list(self, uri: str) -> QuerySet:
+        return self._list_op(uri)
+
+    async def request(self, method: str, url: str, *, json: Any = None,
+                      params: Mapping[str, Any] | None = None,
+                      idempotent: bool | None = None) -> Any:
+        return await self._session.run(self._request_op(method, url, json, params, idempotent))

@@ -1,0 +1,180 @@
+"""One exception hierarchy for everything the client refuses or the server answers badly.
+
+Client-side errors are raised before any request is sent; server-side errors carry the
+status, method, URL and body of the answer. No message ever contains a credential: URLs
+in messages are stripped of their query string's `api_key` and of any userinfo.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from typing import Any
+
+__all__ = [
+    "MailRouteError",
+    "ConfigurationError",
+    "UnknownResource",
+    "FilterError",
+    "OrderingError",
+    "MethodNotAllowed",
+    "ValidationError",
+    "SchemaError",
+    "GuardError",
+    "ResponseError",
+    "APIError",
+    "BadRequest",
+    "Unauthorized",
+    "Forbidden",
+    "NotFound",
+    "DoesNotExist",
+    "Conflict",
+    "RateLimited",
+    "ServerError",
+    "TransportError",
+    "AmbiguousWriteError",
+    "MultipleObjectsReturned",
+    "suggest",
+]
+
+
+def suggest(name: str, choices: Iterable[str]) -> str:
+    """A ' Did you mean …?' tail naming the closest choice, or '' when nothing is close."""
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    return f" Did you mean {close[0]!r}?" if close else ""
+
+
+def _listing(choices: Iterable[str]) -> str:
+    names = sorted(choices)
+    return ", ".join(names) if names else "(none)"
+
+
+class MailRouteError(Exception):
+    """Base of every error this package raises."""
+
+
+class ConfigurationError(MailRouteError):
+    """Settings that cannot work: a missing URL, plain http to a remote host, a bad profile."""
+
+
+class UnknownResource(MailRouteError, AttributeError, KeyError):
+    """A resource name the server does not list (also an AttributeError for `client.nosuch`)."""
+
+    def __init__(self, name: str, known: Iterable[str]):
+        known = list(known)
+        self.name = name
+        self.known = known
+        super().__init__(
+            f"Unknown resource {name!r}.{suggest(name, known)} Known: {_listing(known)}"
+        )
+
+    def __str__(self) -> str:  # KeyError would otherwise quote the message
+        return str(self.args[0])
+
+
+class FilterError(MailRouteError, ValueError):
+    """A filter the schema does not allow; the server would ignore or refuse it."""
+
+
+class OrderingError(MailRouteError, ValueError):
+    """An ordering on a field the schema does not list as orderable."""
+
+
+class MethodNotAllowed(MailRouteError):
+    """The schema (or the server's 405) says this HTTP method is not allowed here."""
+
+    def __init__(self, message: str, *, method: str = "", allowed: Iterable[str] = ()):
+        self.method = method.upper()
+        self.allowed = [m.upper() for m in allowed]
+        super().__init__(message)
+
+
+class ValidationError(MailRouteError, ValueError):
+    """A write body that fails the resource's JSON Schema; nothing was sent.
+
+    `errors` has the server's 400 shape: `{resource_name: {field: [messages]}}`.
+    """
+
+    def __init__(self, message: str, errors: dict[str, dict[str, list[str]]]):
+        self.errors = errors
+        super().__init__(message)
+
+
+class SchemaError(MailRouteError):
+    """A schema or listing the client cannot make sense of."""
+
+
+class GuardError(MailRouteError):
+    """A dangerous operation refused by the client: nothing was sent."""
+
+
+class ResponseError(MailRouteError):
+    """A success status with a body the client cannot read (bad JSON, missing keys)."""
+
+
+class APIError(MailRouteError):
+    """The server answered with an error status."""
+
+    def __init__(self, status_code: int, method: str, url: str, body: Any, message: str = ""):
+        self.status_code = status_code
+        self.method = method
+        self.url = url
+        self.body = body
+        detail = f": {message}" if message else ""
+        super().__init__(f"{method} {url} -> {status_code}{detail}")
+
+
+class BadRequest(APIError):
+    """400. `errors` holds field errors in the server's shape when it sent them."""
+
+    def __init__(self, status_code: int, method: str, url: str, body: Any, message: str = "",
+                 errors: dict[str, dict[str, list[str]]] | None = None):
+        self.errors = errors or {}
+        super().__init__(status_code, method, url, body, message)
+
+
+class Unauthorized(APIError):
+    """401: the login or key was refused (Tastypie sends an empty body)."""
+
+
+class Forbidden(APIError):
+    """403."""
+
+
+class NotFound(APIError):
+    """404."""
+
+
+class DoesNotExist(NotFound):
+    """No object matched a `get()`; also raised for a 404 on a detail URL."""
+
+
+class Conflict(APIError):
+    """409, or `save(if_unchanged=True)` finding the object changed since it was read."""
+
+
+class RateLimited(APIError):
+    """429. `retry_after` is the server's advice in seconds, when it gave one."""
+
+    def __init__(self, *args: Any, retry_after: float | None = None, **kwargs: Any):
+        self.retry_after = retry_after
+        super().__init__(*args, **kwargs)
+
+
+class ServerError(APIError):
+    """5xx."""
+
+
+class TransportError(MailRouteError):
+    """The request did not get an answer: connection refused or reset, timeout, bad TLS."""
+
+
+class AmbiguousWriteError(TransportError):
+    """A non-idempotent write whose outcome is unknown: the object may have been created.
+
+    It is never retried blindly; `create(..., dedupe_on=...)` looks the object up first.
+    """
+
+
+class MultipleObjectsReturned(MailRouteError):
+    """`get()` matched more than one object."""

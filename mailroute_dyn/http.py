@@ -1,0 +1,532 @@
+"""The one place that talks httpx: auth, timeouts, retries, redirects and error mapping.
+
+Everything that decides something is a plain function over data (`build_request`,
+`read_answer`, `error_for`, `retry_delay`), shared by `SyncSession` and `AsyncSession`,
+which only differ in how they wait. Higher layers describe their work as *operations*:
+generators that yield a `Call` (or a `Batch` of calls) and receive the `Answer`. `run` on a
+session drives such a generator, so every operation is written once for both clients.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import html
+import json
+import logging
+import random
+import re
+import threading
+import time
+from collections.abc import Generator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+import httpx
+
+from .config import Settings, origin_of, same_origin
+from .errors import (
+    AmbiguousWriteError,
+    APIError,
+    BadRequest,
+    Conflict,
+    Forbidden,
+    MailRouteError,
+    MethodNotAllowed,
+    NotFound,
+    RateLimited,
+    ResponseError,
+    ServerError,
+    TransportError,
+    Unauthorized,
+)
+
+__all__ = [
+    "Call", "Batch", "Answer", "Operation", "OriginError", "SyncSession", "AsyncSession",
+    "build_request", "read_answer", "error_for", "retry_delay", "resolve", "redact_url",
+]
+
+log = logging.getLogger("mailroute_dyn")
+T = TypeVar("T")
+NO_BODY: Any = object()
+MAX_BODY_BYTES = 64 * 1024 * 1024
+MAX_REDIRECTS = 5
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+USER_AGENT = "mailroute_dyn/0.1 (+httpx)"
+
+
+class OriginError(ResponseError):
+    """A URL on another host: the key is never sent there, so the request is not made."""
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One HTTP request as data. `url` may be absolute (same origin) or server-relative."""
+
+    method: str
+    url: str
+    params: tuple[tuple[str, str], ...] = ()
+    json: Any = NO_BODY
+    idempotent: bool | None = None   # None: by method (PATCH counts only when the caller says)
+
+    @property
+    def retry_safe(self) -> bool:
+        if self.idempotent is not None:
+            return self.idempotent
+        return self.method in IDEMPOTENT
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """Calls that may run concurrently; the operation receives a list of Answer or error."""
+
+    calls: tuple[Call, ...]
+
+
+@dataclass(slots=True)
+class Answer:
+    """A response read into data: status, lower-cased headers, parsed body, final URL."""
+
+    status: int
+    headers: dict[str, str]
+    body: Any            # parsed JSON, a str for non-JSON text, None when empty
+    url: str
+    method: str = "GET"
+    attempts: int = 1
+    elapsed: float = field(default=0.0, repr=False)
+
+
+Operation = Generator["Call | Batch", Any, T]
+
+
+# ---------------------------------------------------------------- request building
+
+def resolve(settings: Settings, url: str) -> str:
+    """Absolute URL for `url` (relative to the base URL), refused when off-origin."""
+    if not same_origin(url, settings.origin):
+        raise OriginError(
+            f"Refusing to send a request to {redact_url(url)}: it is not on "
+            f"{settings.origin}, and the API key goes nowhere else."
+        )
+    absolute = urljoin(settings.base_url + "/", url)
+    parts = urlsplit(absolute)
+    path = parts.path if parts.path.endswith("/") else parts.path + "/"
+    return urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
+
+
+def build_request(settings: Settings, call: Call) -> httpx.Request:
+    """The httpx request for `call`, with the key only because the URL is on our origin."""
+    url = resolve(settings, call.url)
+    headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
+    if settings.login is not None and settings.api_key is not None:
+        headers["Authorization"] = f"ApiKey {settings.login}:{settings.api_key}"
+    content = None
+    if call.json is not NO_BODY:
+        headers["Content-Type"] = "application/json"
+        content = json.dumps(call.json, separators=(",", ":")).encode()
+    params = list(call.params) if call.params else None
+    if params:
+        parts = urlsplit(url)
+        query = parse_qsl(parts.query, keep_blank_values=True) + params
+        url = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+    return httpx.Request(call.method, url, headers=headers, content=content)
+
+
+_SECRET_PARAM = re.compile(r"(?i)((?:api_key|apikey|password|key)=)[^&#]*")
+
+
+def redact_url(url: str) -> str:
+    """The URL as it may be shown: no userinfo, no secret-looking query values."""
+    parts = urlsplit(str(url))
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    query = _SECRET_PARAM.sub(r"\1***", parts.query)
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+
+
+# ---------------------------------------------------------------- response reading
+
+def parse_body(content: bytes, content_type: str) -> Any:
+    """JSON when it is JSON, the text otherwise, None when empty.
+
+    Tastypie sends JSON without a charset; it is always UTF-8.
+    """
+    if not content.strip():
+        return None
+    text = content.decode("utf-8", errors="replace")
+    if "json" in content_type or text.lstrip()[:1] in ("{", "["):
+        try:
+            return json.loads(text)
+        except ValueError:
+            if "json" in content_type:
+                raise
+    return text
+
+
+def read_answer(response: httpx.Response, content: bytes, method: str) -> Answer:
+    """An `Answer` from a response, raising `ResponseError` for unreadable success bodies."""
+    headers = {k.lower(): v for k, v in response.headers.items()}
+    url = str(response.request.url) if response._request is not None else ""
+    try:
+        body = parse_body(content, headers.get("content-type", ""))
+    except ValueError:
+        if response.status_code < 400:
+            raise ResponseError(
+                f"{method} {redact_url(url)} -> {response.status_code}: the body is not valid "
+                f"JSON ({len(content)} bytes, starting {content[:60]!r})"
+            ) from None
+        body = content.decode("utf-8", errors="replace")
+    return Answer(response.status_code, headers, body, url, method)
+
+
+def _strip_html(text: str) -> str:
+    title = re.search(r"<title>(.*?)</title>", text, re.I | re.S)
+    if title:
+        return html.unescape(title.group(1)).strip()
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", text))).strip()
+
+
+def error_message(body: Any) -> tuple[str, dict[str, dict[str, list[str]]]]:
+    """The server's message and field errors, whatever shape its error body had."""
+    if body is None:
+        return "", {}
+    if isinstance(body, str):
+        text = _strip_html(body) if "<" in body and ">" in body else body.strip()
+        return text[:500], {}
+    if isinstance(body, dict):
+        for key in ("error", "error_message"):
+            if isinstance(body.get(key), str):
+                return html.unescape(body[key])[:500], {}
+        fields: dict[str, dict[str, list[str]]] = {}
+        for resource, errs in body.items():
+            if isinstance(errs, dict):
+                fields[str(resource)] = {
+                    str(k): [str(m) for m in (v if isinstance(v, list) else [v])]
+                    for k, v in errs.items()
+                }
+        if fields:
+            parts = [f"{name}: {'; '.join(msgs)}" for errs in fields.values()
+                     for name, msgs in errs.items()]
+            return "; ".join(parts)[:500], fields
+    return json.dumps(body)[:200], {}
+
+
+def retry_after_seconds(headers: dict[str, str], now: float | None = None) -> float | None:
+    """Retry-After as seconds: delta-seconds or an HTTP date."""
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def error_for(answer: Answer, *, ambiguous: bool = False) -> APIError:
+    """The exception for an error answer, carrying the server's own message."""
+    message, fields = error_message(answer.body)
+    if ambiguous and answer.status in (502, 504):
+        message = (message + " " if message else "") + (
+            "The request may have been carried out: check before repeating it.")
+    url = redact_url(answer.url)
+    args = (answer.status, answer.method, url, answer.body, message)
+    status = answer.status
+    if status == 400:
+        return BadRequest(*args, errors=fields)
+    if status == 401:
+        return Unauthorized(*args[:4], message or "the login or API key was refused")
+    if status == 403:
+        return Forbidden(*args)
+    if status == 404:
+        return NotFound(*args)
+    if status == 405:
+        allowed = [m for m in answer.headers.get("allow", "").split(",") if m.strip()]
+        exc = _MethodNotAllowedAPIError(*args)
+        exc.allowed = [m.strip().upper() for m in allowed]
+        return exc
+    if status == 409:
+        return Conflict(*args)
+    if status == 429:
+        return RateLimited(*args, retry_after=retry_after_seconds(answer.headers))
+    if status >= 500:
+        return ServerError(*args)
+    return APIError(*args)
+
+
+class _MethodNotAllowedAPIError(APIError, MethodNotAllowed):
+    """A server 405: both an APIError (status, body) and a MethodNotAllowed."""
+
+    def __init__(self, *args: Any):
+        APIError.__init__(self, *args)
+        self.method = args[1]
+        self.allowed: list[str] = []
+
+
+# ---------------------------------------------------------------- retries
+
+def retry_delay(call: Call, attempt: int, outcome: Answer | Exception, settings: Settings,
+                elapsed: float, rng: random.Random = random._inst) -> float | None:  # type: ignore[attr-defined]
+    """Seconds to wait before another try, or None to stop.
+
+    Idempotent calls retry on connection faults, timeouts, 429 and 502/503/504. Any call
+    retries when the request surely never reached the server (connect errors) or when the
+    server said 429 (it refused without acting). Retry-After is honoured; the whole
+    sequence stays within `retry_budget` seconds.
+    """
+    if attempt >= settings.retries:
+        return None
+    if isinstance(outcome, Answer):
+        if outcome.status not in RETRY_STATUSES:
+            return None
+        if not call.retry_safe and outcome.status != 429:
+            return None
+        advised = retry_after_seconds(outcome.headers)
+    else:
+        never_sent = isinstance(outcome, httpx.ConnectError | httpx.ConnectTimeout)
+        if not (call.retry_safe or never_sent):
+            return None
+        if not isinstance(outcome, httpx.TransportError):
+            return None
+        advised = None
+    base = settings.backoff * (2 ** attempt)
+    delay = advised if advised is not None else base / 2 + rng.uniform(0, base / 2)
+    if elapsed + delay > settings.retry_budget:
+        return None
+    return delay
+
+
+def _transport_error(call: Call, exc: Exception, settings: Settings) -> TransportError:
+    url = redact_url(urljoin(settings.base_url + "/", call.url))
+    kind = type(exc).__name__
+    never_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+    if not call.retry_safe and not never_sent:
+        return AmbiguousWriteError(
+            f"{call.method} {url} failed with {kind} after the request was sent: it may have "
+            "been carried out. Look the object up before repeating it (create(dedupe_on=...))."
+        )
+    return TransportError(f"{call.method} {url} failed: {kind}: {exc}")
+
+
+def _redirect_target(settings: Settings, call: Call, answer: Answer, hops: int) -> Call | None:
+    if answer.status not in (301, 302, 303, 307, 308) or "location" not in answer.headers:
+        return None
+    if hops >= MAX_REDIRECTS:
+        raise ResponseError(f"{call.method} {redact_url(answer.url)}: too many redirects")
+    target = urljoin(answer.url, answer.headers["location"])
+    if origin_of(target) != settings.origin:
+        raise OriginError(
+            f"{call.method} {redact_url(answer.url)} redirected to another host "
+            f"({origin_of(target)}); not followed."
+        )
+    method = "GET" if answer.status == 303 else call.method
+    body = NO_BODY if method == "GET" else call.json
+    return Call(method, target, (), body, call.idempotent)
+
+
+def _finish(call: Call, outcome: Answer | Exception, settings: Settings) -> Answer:
+    if isinstance(outcome, Exception):
+        if isinstance(outcome, MailRouteError):
+            raise outcome
+        raise _transport_error(call, outcome, settings) from None
+    if outcome.status >= 400:
+        raise error_for(outcome, ambiguous=not call.retry_safe)
+    return outcome
+
+
+def _log(call: Call, outcome: Answer | Exception, started: float, attempt: int) -> None:
+    if not log.isEnabledFor(logging.DEBUG):
+        return
+    result = outcome.status if isinstance(outcome, Answer) else type(outcome).__name__
+    log.debug("%s %s -> %s (%.1f ms, try %d)", call.method, redact_url(call.url), result,
+              (time.perf_counter() - started) * 1000, attempt + 1)
+
+
+# ---------------------------------------------------------------- sessions
+
+def _default_timeout(settings: Settings) -> httpx.Timeout:
+    return httpx.Timeout(settings.timeout)
+
+
+class SyncSession:
+    """Sends calls with a blocking `httpx.Client` and drives operations."""
+
+    def __init__(self, settings: Settings, transport: httpx.BaseTransport | None = None):
+        self.settings = settings
+        self._http = httpx.Client(transport=transport, timeout=_default_timeout(settings),
+                                  follow_redirects=False, trust_env=transport is None)
+        self._pool: ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()
+        self.sleep = time.sleep
+
+    def close(self) -> None:
+        self._http.close()
+        if self._pool is not None:
+            self._pool.shutdown(wait=False)
+
+    def _once(self, call: Call) -> Answer | Exception:
+        try:
+            request = build_request(self.settings, call)
+            response = self._http.send(request, stream=True)
+            try:
+                content = _read_limited(response.iter_bytes(), response)
+            finally:
+                response.close()
+            return read_answer(response, content, call.method)
+        except (httpx.TransportError, MailRouteError) as exc:
+            return exc
+
+    def send(self, call: Call) -> Answer:
+        started = time.perf_counter()
+        attempt = hops = 0
+        while True:
+            outcome = self._once(call)
+            _log(call, outcome, started, attempt)
+            if isinstance(outcome, Answer):
+                target = _redirect_target(self.settings, call, outcome, hops)
+                if target is not None:
+                    call, hops = target, hops + 1
+                    continue
+            if isinstance(outcome, MailRouteError):
+                raise outcome
+            delay = retry_delay(call, attempt, outcome, self.settings,
+                                time.perf_counter() - started)
+            if delay is None:
+                answer = _finish(call, outcome, self.settings)
+                answer.attempts = attempt + 1
+                return answer
+            self.sleep(delay)
+            attempt += 1
+
+    def _send_batch(self, batch: Batch) -> list[Answer | MailRouteError]:
+        def one(call: Call) -> Answer | MailRouteError:
+            try:
+                return self.send(call)
+            except MailRouteError as exc:
+                return exc
+        if len(batch.calls) <= 1 or self.settings.concurrency <= 1:
+            return [one(c) for c in batch.calls]
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.settings.concurrency,
+                                                thread_name_prefix="mailroute_dyn")
+        return list(self._pool.map(one, batch.calls))
+
+    def run(self, op: Operation[T]) -> T:
+        """Drive an operation to its result, sending each call it yields."""
+        try:
+            step = next(op)
+            while True:
+                try:
+                    reply: Any = (self._send_batch(step) if isinstance(step, Batch)
+                                  else self.send(step))
+                except MailRouteError as exc:
+                    step = op.throw(exc)
+                else:
+                    step = op.send(reply)
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+
+
+class AsyncSession:
+    """Sends calls with an `httpx.AsyncClient` and drives the same operations."""
+
+    def __init__(self, settings: Settings, transport: httpx.AsyncBaseTransport | None = None):
+        self.settings = settings
+        self._http = httpx.AsyncClient(transport=transport, timeout=_default_timeout(settings),
+                                       follow_redirects=False, trust_env=transport is None)
+        self.sleep = asyncio.sleep
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+    async def _once(self, call: Call) -> Answer | Exception:
+        try:
+            request = build_request(self.settings, call)
+            response = await self._http.send(request, stream=True)
+            try:
+                chunks = [chunk async for chunk in _limited_async(response)]
+            finally:
+                await response.aclose()
+            return read_answer(response, b"".join(chunks), call.method)
+        except (httpx.TransportError, MailRouteError) as exc:
+            return exc
+
+    async def send(self, call: Call) -> Answer:
+        started = time.perf_counter()
+        attempt = hops = 0
+        while True:
+            outcome = await self._once(call)
+            _log(call, outcome, started, attempt)
+            if isinstance(outcome, Answer):
+                target = _redirect_target(self.settings, call, outcome, hops)
+                if target is not None:
+                    call, hops = target, hops + 1
+                    continue
+            if isinstance(outcome, MailRouteError):
+                raise outcome
+            delay = retry_delay(call, attempt, outcome, self.settings,
+                                time.perf_counter() - started)
+            if delay is None:
+                answer = _finish(call, outcome, self.settings)
+                answer.attempts = attempt + 1
+                return answer
+            await self.sleep(delay)
+            attempt += 1
+
+    async def _send_batch(self, batch: Batch) -> list[Answer | MailRouteError]:
+        limit = asyncio.Semaphore(self.settings.concurrency)
+
+        async def one(call: Call) -> Answer | MailRouteError:
+            async with limit:
+                try:
+                    return await self.send(call)
+                except MailRouteError as exc:
+                    return exc
+        return list(await asyncio.gather(*(one(c) for c in batch.calls)))
+
+    async def run(self, op: Operation[T]) -> T:
+        """Drive an operation to its result, awaiting each call it yields."""
+        try:
+            step = next(op)
+            while True:
+                try:
+                    reply: Any = (await self._send_batch(step) if isinstance(step, Batch)
+                                  else await self.send(step))
+                except MailRouteError as exc:
+                    step = op.throw(exc)
+                else:
+                    step = op.send(reply)
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+
+
+def _too_big(response: httpx.Response) -> ResponseError:
+    return ResponseError(
+        f"{response.request.method} {redact_url(str(response.request.url))}: the body is larger "
+        f"than {MAX_BODY_BYTES // (1024 * 1024)} MiB; refused."
+    )
+
+
+def _read_limited(chunks: Any, response: httpx.Response) -> bytes:
+    buf = bytearray()
+    for chunk in chunks:
+        buf += chunk
+        if len(buf) > MAX_BODY_BYTES:
+            raise _too_big(response)
+    return bytes(buf)
+
+
+async def _limited_async(response: httpx.Response) -> Any:
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise _too_big(response)
+        yield chunk

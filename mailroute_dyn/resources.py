@@ -1,0 +1,867 @@
+"""The class factory and the Resource base: one Python class per server resource.
+
+`Registry` builds a class with `type()` the first time a resource is used and keeps it as
+long as its schema is cached. Instances keep the raw representation the server sent and
+the caller's changes apart, so reads show exactly what came and writes send back untouched
+fields exactly as they came. Every method that talks to the server is written once as an
+operation (see http.py) and run by the client's session, sync or async.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from functools import partial
+from typing import Any, ClassVar
+from urllib.parse import quote, urlsplit
+
+import jsonschema
+
+from .config import Settings
+from .discovery import Discovery
+from .errors import (
+    AmbiguousWriteError,
+    APIError,
+    Conflict,
+    DoesNotExist,
+    Forbidden,
+    GuardError,
+    MailRouteError,
+    MethodNotAllowed,
+    NotFound,
+    ResponseError,
+    SchemaError,
+    ServerError,
+    Unauthorized,
+    ValidationError,
+    suggest,
+)
+from .http import NO_BODY, Answer, Batch, Call, Operation
+from .query import QuerySet
+from .schema import (
+    NO_DEFAULT,
+    Field,
+    FilterCheck,
+    ResourceSchema,
+    check_filter,
+    check_method,
+    parse_schema,
+    resource_name_of_uri,
+)
+from .values import encode_write_value, looks_like_uri, typed_value
+
+__all__ = ["Resource", "Registry", "class_name_for"]
+
+_SECRET_KEY = re.compile(r"(?i)(pass(word|wd|phrase)?|secret|api_?key|token)")
+_ECHO_KEYS = frozenset({"pk"})
+
+
+def class_name_for(resource_name: str) -> str:
+    """`email_account` -> `EmailAccount`."""
+    name = "".join(part.capitalize() for part in re.split(r"[^0-9a-zA-Z]+", resource_name) if part)
+    return name if name and not name[0].isdigit() else f"R{name}"
+
+
+def _is_secret(key: str) -> bool:
+    return bool(_SECRET_KEY.search(key))
+
+
+def _clean_read(cls: type[Resource], data: Mapping[str, Any]) -> dict[str, Any]:
+    """Raw data to keep: everything but secret-looking keys the schema does not describe."""
+    fields = cls.fields
+    return {k: v for k, v in data.items() if k in fields or not _is_secret(k)}
+
+
+def _clean_write_answer(cls: type[Resource], body: Mapping[str, Any],
+                        sent_extra: Iterable[str]) -> dict[str, Any]:
+    """A write answer minus what it merely echoed (`pk`, write-only inputs, secrets)."""
+    fields = cls.fields
+    extra = set(sent_extra)
+    return {k: v for k, v in body.items()
+            if k in fields or not (k in _ECHO_KEYS or k in extra or _is_secret(k))}
+
+
+def _location_path(answer: Answer) -> str | None:
+    location = answer.headers.get("location")
+    if not location:
+        return None
+    path = urlsplit(location).path
+    return path if path.endswith("/") else path + "/"
+
+
+def _key_from_uri(uri: str) -> Any:
+    last = uri.rstrip("/").rsplit("/", 1)[-1]
+    return int(last) if last.isdigit() else last
+
+
+# ---------------------------------------------------------------- hybrid methods
+
+class _hybrid:
+    """A method that is a classmethod on the class and a method on instances."""
+
+    def __init__(self, on_class: Callable[..., Any], on_instance: Callable[..., Any]):
+        self.on_class, self.on_instance = on_class, on_instance
+        self.__doc__ = on_instance.__doc__
+
+    def __get__(self, obj: Any, owner: type) -> Any:
+        if obj is None:
+            return partial(self.on_class, owner)
+        return partial(self.on_instance, obj)
+
+
+class ResourceMeta(type):
+    """Gives resource classes a readable repr and field names in dir()."""
+
+    def __repr__(cls) -> str:
+        name = getattr(cls, "resource_name", None)
+        return f"<resource class {cls.__name__} ({name})>" if name else super().__repr__()
+
+    def __dir__(cls) -> list[str]:
+        return sorted(set(super().__dir__()))
+
+
+# ---------------------------------------------------------------- the base class
+
+class Resource(metaclass=ResourceMeta):
+    """Base of every resource class. Instances are objects of one resource.
+
+    Read a field as an attribute for its typed view (`obj.created_at` is a datetime,
+    `obj.domain` the related object) or as an item for the raw value (`obj["created_at"]`
+    is what the server sent). Assign attributes to change fields, then `save()`.
+    """
+
+    resource_name: ClassVar[str] = ""
+    fields: ClassVar[Mapping[str, Field]] = {}
+    filtering: ClassVar[Mapping[str, Any]] = {}
+    ordering: ClassVar[tuple[str, ...]] = ()
+    allowed_list_methods: ClassVar[tuple[str, ...]] = ()
+    allowed_detail_methods: ClassVar[tuple[str, ...]] = ()
+    default_limit: ClassVar[int] = 20
+    json_schema: ClassVar[dict[str, Any]] = {}
+    list_endpoint: ClassVar[str] = ""
+    typed: ClassVar[bool] = True
+    listed: ClassVar[bool] = True
+    _schema: ClassVar[ResourceSchema]
+    _registry: ClassVar[Registry]
+    _list_url: ClassVar[str] = ""
+    _validators: ClassVar[dict[bool, Any]]
+    _untargeted: ClassVar[set[str]]
+
+    __slots__ = ("_raw", "_changes", "_related", "_snapshot", "_deleted")
+
+    def __init__(self, **values: Any):
+        object.__setattr__(self, "_raw", {})
+        object.__setattr__(self, "_changes", {})
+        object.__setattr__(self, "_related", {})
+        object.__setattr__(self, "_snapshot", None)
+        object.__setattr__(self, "_deleted", False)
+        for name, value in values.items():
+            setattr(self, name, value)
+
+    @classmethod
+    def _from_raw(cls, data: Mapping[str, Any]) -> Resource:
+        obj = object.__new__(cls)
+        raw = _clean_read(cls, data)
+        object.__setattr__(obj, "_raw", raw)
+        object.__setattr__(obj, "_changes", {})
+        object.__setattr__(obj, "_related", {})
+        object.__setattr__(obj, "_snapshot", raw)
+        object.__setattr__(obj, "_deleted", False)
+        return obj
+
+    # -- reading
+
+    @property
+    def resource_uri(self) -> str | None:
+        uri = self._raw.get("resource_uri")
+        return uri if isinstance(uri, str) else None
+
+    @property
+    def pk(self) -> Any:
+        pk_name = self._schema.primary_key if self.typed else "id"
+        if pk_name in self._raw:
+            return self._raw[pk_name]
+        return _key_from_uri(self.resource_uri) if self.resource_uri else None
+
+    @property
+    def id(self) -> Any:
+        return self._raw.get("id", self.pk)
+
+    def __getitem__(self, key: str) -> Any:
+        if key in self._changes:
+            return encode_write_value(self._changes[key])
+        return self._raw[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._changes or key in self._raw
+
+    def get_raw(self, key: str, default: Any = None) -> Any:
+        """The raw value of `key`, or `default` when the object does not have it."""
+        return self[key] if key in self else default
+
+    def to_dict(self) -> dict[str, Any]:
+        """The representation as the server sent it, with unsaved changes applied."""
+        data = dict(self._raw)
+        data.update({k: encode_write_value(v) for k, v in self._changes.items()})
+        return data
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        fields = type(self).fields
+        if name in fields:
+            return self._typed(fields[name])
+        if name in self._raw:
+            return self._raw[name]
+        if not self.typed:
+            raise AttributeError(f"{self.resource_name} object has no key {name!r}")
+        raise AttributeError(
+            f"{type(self).__name__} has no field {name!r}.{suggest(name, fields)}")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name.startswith("_"):
+            object.__setattr__(self, name, value)
+            return
+        fields = type(self).fields
+        if self.typed and name not in fields:
+            raise AttributeError(
+                f"{type(self).__name__} has no field {name!r}.{suggest(name, fields)} "
+                f"Fields: {', '.join(sorted(fields))}")
+        self._changes[name] = value
+        self._related.pop(name, None)
+
+    def __dir__(self) -> list[str]:
+        return sorted(set(super().__dir__()) | set(type(self).fields) | set(self._raw))
+
+    def __repr__(self) -> str:
+        label = self.resource_uri or "unsaved"
+        shown = ""
+        for key in ("name", "localpart", "email", "username", "server"):
+            value = self.get_raw(key)
+            if isinstance(value, str):
+                shown = f" {key}={value!r}"
+                break
+        changed = f" changed={sorted(self._changes)}" if self._changes else ""
+        return f"<{type(self).__name__} {label}{shown}{changed}>"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Resource) or self.resource_uri is None:
+            return NotImplemented
+        return self.resource_uri == other.resource_uri
+
+    def __hash__(self) -> int:
+        return hash(self.resource_uri) if self.resource_uri else id(self)
+
+    def _typed(self, f: Field) -> Any:
+        if f.is_related:
+            if f.name in self._related:
+                return self._related[f.name]
+            change = self._changes.get(f.name, NO_DEFAULT)
+            if isinstance(change, Resource) or (
+                    isinstance(change, list) and all(isinstance(c, Resource) for c in change)):
+                return change
+            if self._registry.is_async:
+                raw = self.get_raw(f.name)
+                if raw is None or raw == []:
+                    return raw
+                raise MailRouteError(
+                    f"{type(self).__name__}.{f.name} is not fetched yet; on an AsyncClient use "
+                    f"'await obj.fetch({f.name!r})'.")
+            return self._registry.run(self._fetch_related(f.name))
+        raw = self.get_raw(f.name)
+        return typed_value(f.type, raw, where=f"{self.resource_name}.{f.name}")
+
+    def _fetch_related(self, name: str) -> Operation[Any]:
+        f = type(self).fields.get(name)
+        if f is None or not f.is_related:
+            raise AttributeError(f"{type(self).__name__} has no related field {name!r}.")
+        if name in self._related:
+            return self._related[name]
+        raw = self.get_raw(name)
+        if raw is None:
+            value: Any = None
+        elif f.related_type == "to_many" and isinstance(raw, list):
+            value = yield from self._registry.objects_op(raw)
+        else:
+            value = (yield from self._registry.objects_op([raw]))[0]
+        self._related[name] = value
+        return value
+
+    def fetch(self, name: str) -> Any:
+        """The related object(s) behind field `name`, fetched once (await it when async)."""
+        return self._registry.run(self._fetch_related(name))
+
+    # -- class-level queries
+
+    @classmethod
+    def _registry_run(cls, op: Operation[Any]) -> Any:
+        return cls._registry.run(op)
+
+    @classmethod
+    def _is_async(cls) -> bool:
+        return cls._registry.is_async
+
+    @classmethod
+    def _page_size(cls) -> int:
+        return cls._registry.settings.page_size
+
+    @classmethod
+    def _check_filter(cls, lookup: str, value: Any) -> FilterCheck:
+        return check_filter(cls._schema, lookup, value, cls._registry.loaded_schema,
+                            cls._registry.target_of)
+
+    @classmethod
+    def _finish_filters(cls, checks: tuple[FilterCheck, ...],
+                        raw: tuple[tuple[str, Any], ...]) -> Operation[None]:
+        for check in checks:
+            pending = check.pending
+            while pending is not None:
+                target, _rest, _term = pending
+                if not target:
+                    yield from cls._registry.learn_targets_op(cls)
+                yield from cls._registry.schema_op_for_check(cls, check.param)
+                again = cls._check_filter(check.param, check.value)
+                if again.pending == pending:
+                    break               # the target stays unknown: the server will judge
+                pending = again.pending
+        return None
+
+    @classmethod
+    def _wrap_page(cls, objects: list[dict[str, Any]]) -> Operation[list[Any]]:
+        if cls._untargeted and objects:
+            cls._registry.learn_from(cls, objects[0])
+        own = cls._list_url
+        out: list[Any] = []
+        for data in objects:
+            uri = data.get("resource_uri")
+            if not isinstance(uri, str) or uri.startswith(own):
+                out.append(cls._from_raw(data))
+            else:
+                other = yield from cls._registry.class_for_uri_op(uri)
+                out.append(other._from_raw(data))
+        return out
+
+    @classmethod
+    def all(cls) -> QuerySet:
+        """Every object, lazily, one page at a time."""
+        return QuerySet(cls)
+
+    @classmethod
+    def filter(cls, **lookups: Any) -> QuerySet:
+        """A QuerySet narrowed by schema-checked filters (see QuerySet.filter)."""
+        return QuerySet(cls).filter(**lookups)
+
+    @classmethod
+    def order_by(cls, *keys: str) -> QuerySet:
+        return QuerySet(cls).order_by(*keys)
+
+    @classmethod
+    def unchecked(cls, **params: Any) -> QuerySet:
+        """A QuerySet with parameters the schema does not describe, sent as given."""
+        return QuerySet(cls).unchecked(**params)
+
+    @classmethod
+    def detail_url(cls, key: Any) -> str:
+        """The detail URL for a primary or natural key (a string key goes in as is)."""
+        if isinstance(key, Resource):
+            key = key.pk
+        text = str(key)
+        if not text or text in (".", ".."):
+            raise ValueError(f"Not a usable key: {key!r}")
+        return f"{cls._list_url}{quote(text, safe='@.+-_~:,;')}/"
+
+    @classmethod
+    def _get_op(cls, key: Any) -> Operation[Resource]:
+        check_method(cls._schema, "get", detail=True)
+        url = cls.detail_url(key)
+        try:
+            answer: Answer = yield Call("GET", url)
+        except NotFound as exc:
+            raise DoesNotExist(exc.status_code, exc.method, exc.url, exc.body,
+                               f"no {cls.resource_name} with key {key!r}") from None
+        if not isinstance(answer.body, dict):
+            raise ResponseError(f"GET {url}: expected an object, got {type(answer.body).__name__}")
+        return cls._from_raw(answer.body)
+
+    @classmethod
+    def get(cls, key: Any = None, /, **lookups: Any) -> Any:
+        """One object by key (`Domain.get(5)`, `EmailAccount.get("a@b.c")`) or by filters."""
+        if key is not None and lookups:
+            raise TypeError("Give a key or lookups, not both.")
+        if key is None:
+            if not lookups:
+                raise TypeError("get() needs a key or at least one lookup.")
+            return QuerySet(cls).get(**lookups)
+        return cls._registry.run(cls._get_op(key))
+
+    # -- writes
+
+    @classmethod
+    def _validator(cls, creating: bool) -> Any:
+        cache = cls._validators
+        if creating not in cache:
+            schema = cls._schema.json_schema(creating=creating)
+            cache[creating] = jsonschema.Draft202012Validator(schema)
+        return cache[creating]
+
+    @classmethod
+    def _validate(cls, body: Mapping[str, Any], *, creating: bool,
+                  explicit_readonly: Iterable[str] = ()) -> None:
+        errors: dict[str, list[str]] = {}
+        fields = cls.fields
+        allowed_ro = set(explicit_readonly)
+        for key in body:
+            f = fields.get(key)
+            if f is None:
+                errors.setdefault(key, []).append(
+                    f"Unknown field.{suggest(key, fields)} Pass write-only inputs the schema "
+                    "does not describe through extra={...}.")
+            elif f.readonly and not (creating and key in allowed_ro):
+                errors.setdefault(key, []).append("This field is read-only.")
+        known = {k: v for k, v in body.items() if k in fields}
+        for err in cls._validator(creating).iter_errors(known):
+            if err.validator == "required":
+                for name in err.validator_value:
+                    if name not in known:
+                        errors.setdefault(name, []).append("This field is required.")
+                continue
+            where = str(err.absolute_path[0]) if err.absolute_path else "__all__"
+            errors.setdefault(where, []).append(err.message)
+        if errors:
+            shaped = {cls.resource_name: errors}
+            text = "; ".join(f"{k}: {' '.join(v)}" for k, v in sorted(errors.items()))
+            raise ValidationError(f"{cls.resource_name} is not valid: {text}", shaped)
+
+    def _encoded_changes(self) -> dict[str, Any]:
+        return {k: self._encode_field(k, v) for k, v in self._changes.items()}
+
+    def _encode_field(self, name: str, value: Any) -> Any:
+        f = type(self).fields.get(name)
+        if f is not None and f.is_related:
+            return self._registry.related_value(f, value, type(self))
+        return encode_write_value(value)
+
+    def _adopt(self, answer: Answer, sent: Mapping[str, Any], extra: Iterable[str]) -> None:
+        """Take the server's answer to a write as the new last-read representation."""
+        cls = type(self)
+        if isinstance(answer.body, dict) and answer.body:
+            data = dict(self._raw)
+            data.update(sent)
+            data.update(_clean_write_answer(cls, answer.body, extra))
+        else:
+            data = dict(self._raw)
+            data.update(sent)
+        path = _location_path(answer)
+        if path and "resource_uri" not in data:
+            data["resource_uri"] = path
+        if path and cls._schema.primary_key not in data:
+            data[cls._schema.primary_key] = _key_from_uri(path)
+        data = _clean_read(cls, data)
+        self._raw = data
+        self._snapshot = data
+        self._changes = {}
+        self._related = {}
+
+    def _create_op(self, extra: Mapping[str, Any], dedupe_on: tuple[str, ...]) -> Operation[Any]:
+        cls = type(self)
+        check_method(cls._schema, "post", detail=False)
+        body = {k: v for k, v in self._encoded_changes().items()
+                if k not in (cls._schema.primary_key, "resource_uri")}
+        cls._validate(body, creating=True, explicit_readonly=self._changes)
+        payload = {**body, **encode_write_value(dict(extra))}
+        call = Call("POST", cls._list_url, json=payload)
+        try:
+            answer: Answer = yield call
+        except (AmbiguousWriteError, ServerError) as exc:
+            if isinstance(exc, ServerError) and exc.status_code not in (502, 504):
+                raise
+            if not dedupe_on:
+                raise
+            existing = yield from self._find_by(dedupe_on, body)
+            if existing is not None:
+                self._raw, self._snapshot, self._changes = existing._raw, existing._raw, {}
+                return self
+            answer = yield call
+        self._adopt(answer, body, extra)
+        return self
+
+    def _find_by(self, names: tuple[str, ...], body: Mapping[str, Any]) -> Operation[Any]:
+        cls = type(self)
+        lookups = {}
+        for name in names:
+            if name not in body:
+                raise ValueError(f"dedupe_on names {name!r}, which the create does not set.")
+            value = body[name]
+            lookups[name] = _key_from_uri(value) if looks_like_uri(value) else value
+        qs = QuerySet(cls).filter(**lookups)
+        found = yield from qs._fetch(qs._first_call(limit=2))
+        objects = found[1]
+        return objects[0] if len(objects) == 1 else None
+
+    @classmethod
+    def create(cls, *, dedupe_on: Iterable[str] = (), extra: Mapping[str, Any] | None = None,
+               **values: Any) -> Any:
+        """POST a new object and return it.
+
+        `dedupe_on=("localpart", "domain")`: if the POST fails ambiguously (timeout after
+        sending, 502/504), look the object up by those fields before trying once more, so a
+        retry never makes a duplicate. `extra` carries write-only inputs the schema does not
+        describe (MailRoute's `password`); they are sent, never kept.
+        """
+        obj = cls(**values)
+        return cls._registry.run(obj._create_op(dict(extra or {}), tuple(dedupe_on)))
+
+    def _detail(self) -> str:
+        if self.resource_uri:
+            return self.resource_uri
+        if self.pk is None:
+            raise GuardError(f"This {self.resource_name} has not been saved: it has no URI.")
+        return self.detail_url(self.pk)
+
+    def _full_representation(self) -> Operation[dict[str, Any]]:
+        """Every writable field as last read; read again first when some are missing."""
+        writable = [f.name for f in self._schema.writable()]
+        if any(name not in self._raw for name in writable):
+            answer: Answer = yield Call("GET", self._detail())
+            if isinstance(answer.body, dict):
+                self._raw = {**_clean_read(type(self), answer.body)}
+                self._snapshot = self._raw
+        return {name: self._raw[name] for name in writable if name in self._raw}
+
+    def _save_op(self, extra: Mapping[str, Any], if_unchanged: bool) -> Operation[Any]:
+        cls = type(self)
+        if self._raw.get("resource_uri") is None and self.pk is None:
+            return (yield from self._create_op(extra, ()))
+        detail = cls._schema.allowed_detail_methods
+        method = "patch" if "patch" in detail else "put" if "put" in detail else None
+        if method is None:
+            check_method(cls._schema, "put", detail=True)
+        if not self._changes and not extra:
+            return self
+        changes = self._encoded_changes()
+        cls._validate(changes, creating=False)
+        if if_unchanged:
+            answer: Answer = yield Call("GET", self._detail())
+            fresh = answer.body if isinstance(answer.body, dict) else {}
+            snapshot = self._snapshot or {}
+            differ = sorted(k for k in set(snapshot) | set(fresh)
+                            if k in cls.fields and snapshot.get(k) != fresh.get(k)
+                            and k in snapshot)
+            if differ:
+                raise Conflict(409, "GET", self._detail(), None,
+                               f"{self.resource_name} changed since it was read "
+                               f"(fields: {', '.join(differ)}); nothing was sent")
+        extra_body = encode_write_value(dict(extra))
+        if method == "patch":
+            body = {**changes, **extra_body}
+            answer = yield Call("PATCH", self._detail(), json=body, idempotent=True)
+        else:
+            full = yield from self._full_representation()
+            body = {**full, **changes, **extra_body}
+            answer = yield Call("PUT", self._detail(), json=body)
+        self._adopt(answer, changes, extra)
+        return self
+
+    def save(self, *, if_unchanged: bool = False, extra: Mapping[str, Any] | None = None) -> Any:
+        """Create the object, or send what changed (PATCH, or PUT of the full last-read
+        representation when PATCH is not allowed), so no field is ever wiped.
+
+        `if_unchanged=True` reads the object first and raises `Conflict`, sending
+        nothing, if anything changed on the server since it was read.
+        """
+        return self._registry.run(self._save_op(dict(extra or {}), if_unchanged))
+
+    def _refresh_op(self) -> Operation[Any]:
+        answer: Answer = yield Call("GET", self._detail())
+        if not isinstance(answer.body, dict):
+            raise ResponseError(f"GET {self._detail()}: expected an object")
+        self._raw = _clean_read(type(self), answer.body)
+        self._snapshot = self._raw
+        self._changes = {}
+        self._related = {}
+        return self
+
+    def refresh(self) -> Any:
+        """Read the object again; unsaved changes are discarded."""
+        return self._registry.run(self._refresh_op())
+
+    def _delete_op(self) -> Operation[None]:
+        check_method(self._schema, "delete", detail=True)
+        yield Call("DELETE", self._detail())
+        self._deleted = True
+
+    def delete(self) -> Any:
+        """DELETE this object."""
+        return self._registry.run(self._delete_op())
+
+    # -- custom actions (not in any schema: MailRoute's regenerate_api_key, move, ...)
+
+    def _action_on_instance(self, name: str, json: Any = None, *, method: str = "POST",
+                            params: Mapping[str, Any] | None = None) -> Any:
+        """Call a custom action under this object's URL (`{detail}{name}/`)."""
+        return self._registry.run(_action_op(self._detail(), name, json, method, params))
+
+    @classmethod
+    def _action_on_class(cls, name: str, json: Any = None, *, method: str = "POST",
+                         params: Mapping[str, Any] | None = None) -> Any:
+        """Call a custom action under the list URL (`{list_endpoint}{name}/`)."""
+        return cls._registry.run(_action_op(cls._list_url, name, json, method, params))
+
+    action = _hybrid(_action_on_class.__func__, _action_on_instance)  # type: ignore[attr-defined]
+
+
+def _action_op(base: str, name: str, json: Any, method: str,
+               params: Mapping[str, Any] | None) -> Operation[Any]:
+    if not re.fullmatch(r"[\w\-./]+", name) or ".." in name:
+        raise ValueError(f"Not an action name: {name!r}")
+    url = f"{base}{name.strip('/')}/"
+    body = NO_BODY if json is None else encode_write_value(json)
+    pairs = tuple((k, str(v)) for k, v in (params or {}).items())
+    answer: Answer = yield Call(method.upper(), url, pairs, body)
+    return answer.body
+
+
+# ---------------------------------------------------------------- the registry
+
+_UNREACHABLE = (NotFound, Unauthorized, Forbidden, SchemaError, MethodNotAllowed)
+
+
+class Registry:
+    """The classes of one client, built from schemas that discovery provides."""
+
+    def __init__(self, settings: Settings, discovery: Discovery,
+                 run: Callable[[Operation[Any]], Any], is_async: bool):
+        self.settings = settings
+        self.discovery = discovery
+        self.run = run
+        self.is_async = is_async
+        self._classes: dict[str, type[Resource]] = {}
+        self._targets: dict[tuple[str, str], str] = {}
+
+    def forget(self) -> None:
+        self._classes.clear()
+
+    def built(self, name: str) -> type[Resource] | None:
+        """The class for `name` if it is built and its schema still cached."""
+        cls = self._classes.get(name)
+        if cls is not None and cls.typed and self.discovery.cached_schema(name) is None:
+            return None
+        return cls
+
+    def build(self, schema: ResourceSchema, listed: bool = True) -> type[Resource]:
+        name = schema.name
+        list_url = f"{self.settings.api_path}{name}/"
+        attrs: dict[str, Any] = {
+            "resource_name": name,
+            "fields": schema.fields,
+            "filtering": schema.filtering,
+            "ordering": schema.ordering,
+            "allowed_list_methods": schema.allowed_list_methods,
+            "allowed_detail_methods": schema.allowed_detail_methods,
+            "default_limit": schema.default_limit,
+            "json_schema": schema.json_schema(),
+            "list_endpoint": list_url,
+            "listed": listed,
+            "_schema": schema,
+            "_registry": self,
+            "_list_url": list_url,
+            "_validators": {},
+            "_untargeted": {f.name for f in schema.fields.values()
+                            if f.is_related and not f.related_resource},
+            "__doc__": describe(schema, list_url),
+            "__module__": "mailroute_dyn.resources",
+            "__slots__": (),
+        }
+        cls = ResourceMeta(class_name_for(name), (Resource,), attrs)
+        self._classes[name] = cls
+        return cls
+
+    def untyped(self, name: str) -> type[Resource]:
+        """A class for objects whose schema cannot be had: readable, keys as given."""
+        empty = ResourceSchema(name=name, fields={})
+        cls = self.build(empty, listed=False)
+        cls.typed = False
+        cls.__doc__ = f"Objects of {name!r}, whose schema is not reachable: keys as sent."
+        return cls
+
+    def resource_op(self, name: str, *, listed_only: bool = True,
+                    force: bool = False) -> Operation[type[Resource]]:
+        cls = None if force else self.built(name)
+        if cls is not None:
+            return cls
+        raw = yield from self.discovery.schema(name, listed_only=listed_only, force=force)
+        entries = self.discovery.cached_listing() or {}
+        return self.build(parse_schema(name, raw, self.settings.api_path), name in entries)
+
+    def class_for_uri_op(self, uri: str) -> Operation[type[Resource]]:
+        name = resource_name_of_uri(uri, self.settings.api_path)
+        if name is None:
+            raise ResponseError(f"{uri!r} is not a URI under {self.settings.api_path}")
+        cls = self.built(name)
+        if cls is not None:
+            return cls
+        try:
+            return (yield from self.resource_op(name, listed_only=False))
+        except _UNREACHABLE:
+            return self.untyped(name)
+
+    def objects_op(self, values: list[Any]) -> Operation[list[Resource]]:
+        """Instances for related values: nested objects as they are, URIs fetched
+        (concurrently when there are several)."""
+        out: list[Resource | None] = [None] * len(values)
+        to_fetch: list[tuple[int, str]] = []
+        for i, value in enumerate(values):
+            if isinstance(value, dict):
+                uri = value.get("resource_uri")
+                cls = (yield from self.class_for_uri_op(uri)) if isinstance(uri, str) else None
+                out[i] = cls._from_raw(value) if cls else None
+            elif isinstance(value, str):
+                to_fetch.append((i, value))
+            else:
+                raise ResponseError(f"Not a related value: {value!r:.80}")
+        if len(to_fetch) == 1:
+            i, uri = to_fetch[0]
+            out[i] = yield from self.get_op(uri)
+        elif to_fetch:
+            classes = []
+            for _, uri in to_fetch:
+                classes.append((yield from self.class_for_uri_op(uri)))
+            replies = yield Batch(tuple(Call("GET", uri) for _, uri in to_fetch))
+            for (i, uri), cls, reply in zip(to_fetch, classes, replies, strict=True):
+                if isinstance(reply, MailRouteError):
+                    raise reply
+                if not isinstance(reply.body, dict):
+                    raise ResponseError(f"GET {uri}: expected an object")
+                out[i] = cls._from_raw(reply.body)
+        return [o for o in out if o is not None]
+
+    def get_op(self, uri: str) -> Operation[Resource]:
+        """Any object by URI, as an instance of its own resource's class."""
+        cls = yield from self.class_for_uri_op(uri)
+        try:
+            answer: Answer = yield Call("GET", uri)
+        except NotFound as exc:
+            raise DoesNotExist(exc.status_code, exc.method, exc.url, exc.body,
+                               f"nothing at {uri}") from None
+        if not isinstance(answer.body, dict):
+            raise ResponseError(f"GET {uri}: expected an object, got {type(answer.body).__name__}")
+        return cls._from_raw(answer.body)
+
+    # -- relation targets (which resource a related field points at)
+
+    def loaded_schema(self, name: str) -> ResourceSchema | None:
+        cls = self._classes.get(name)
+        if cls is not None and cls.typed:
+            return cls._schema
+        raw = self.discovery.cached_schema(name)
+        return parse_schema(name, raw, self.settings.api_path) if raw is not None else None
+
+    def target_of(self, schema: ResourceSchema, f: Field) -> str | None:
+        if f.related_resource:
+            return f.related_resource
+        learned = self._targets.get((schema.name, f.name))
+        if learned:
+            return learned
+        listing = self.discovery.cached_listing() or {}
+        return f.name if f.name in listing else None
+
+    def learn_from(self, cls: type[Resource], data: Mapping[str, Any]) -> None:
+        for name in list(cls._untargeted):
+            value = data.get(name)
+            sample = value[0] if isinstance(value, list) and value else value
+            if isinstance(sample, dict):
+                sample = sample.get("resource_uri")
+            if isinstance(sample, str):
+                target = resource_name_of_uri(sample, self.settings.api_path)
+                if target:
+                    self._targets[(cls.resource_name, name)] = target
+                    cls._untargeted.discard(name)
+
+    def learn_targets_op(self, cls: type[Resource]) -> Operation[None]:
+        """Read one object to learn where related fields point (old servers omit it)."""
+        if not cls._untargeted:
+            return None
+        try:
+            answer: Answer = yield Call("GET", cls._list_url, (("limit", "1"),))
+        except APIError:
+            return None
+        objects = answer.body.get("objects") if isinstance(answer.body, dict) else None
+        if objects and isinstance(objects[0], dict):
+            self.learn_from(cls, objects[0])
+        return None
+
+    def schema_op_for_check(self, cls: type[Resource], lookup: str) -> Operation[None]:
+        """Load the schemas a relation lookup passes through."""
+        schema = cls._schema
+        for part in lookup.split("__")[:-1]:
+            f = schema.fields.get(part)
+            if f is None or not f.is_related:
+                return None
+            target = self.target_of(schema, f)
+            if target is None:
+                return None
+            target_cls = yield from self.resource_op(target, listed_only=False)
+            if not target_cls.typed:
+                return None
+            yield from self.learn_targets_op(target_cls)
+            schema = target_cls._schema
+        return None
+
+    def related_value(self, f: Field, value: Any, owner: type[Resource]) -> Any:
+        """A related field's value as Tastypie takes it on write: URIs."""
+        if value is None:
+            return None
+        if f.related_type == "to_many" and isinstance(value, list | tuple):
+            return [self._one_related(f, v, owner) for v in value]
+        return self._one_related(f, value, owner)
+
+    def _one_related(self, f: Field, value: Any, owner: type[Resource]) -> Any:
+        if isinstance(value, Resource):
+            if value.resource_uri is None:
+                raise ValidationError(
+                    f"{owner.resource_name}.{f.name}: the related object is not saved yet",
+                    {owner.resource_name: {f.name: ["The related object has no URI yet."]}})
+            return value.resource_uri
+        if isinstance(value, str | dict):
+            return value
+        if isinstance(value, int) and not isinstance(value, bool):
+            target = self.target_of(owner._schema, f)
+            if target is None:
+                raise ValidationError(
+                    f"{owner.resource_name}.{f.name}: give an object or a URI (the target "
+                    "resource is not known, so a bare key cannot be turned into one)",
+                    {owner.resource_name: {f.name: ["Expected a URI or an object."]}})
+            return f"{self.settings.api_path}{target}/{value}/"
+        return encode_write_value(value)
+
+
+def describe(schema: ResourceSchema, list_url: str) -> str:
+    """The class docstring: what help() shows, written from the schema."""
+    lines = [
+        f"Resource {schema.name!r} at {list_url}.",
+        "",
+        f"List methods: {', '.join(m.upper() for m in schema.allowed_list_methods) or '-'}; "
+        f"detail methods: {', '.join(m.upper() for m in schema.allowed_detail_methods) or '-'}; "
+        f"default limit {schema.default_limit}.",
+        "",
+        "Fields:",
+    ]
+    for f in sorted(schema.fields.values(), key=lambda f: f.name):
+        flags = [flag for flag, on in (("read-only", f.readonly), ("nullable", f.nullable),
+                                       ("blank", f.blank), ("unique", f.unique)) if on]
+        if f.has_default:
+            flags.append(f"default={f.default!r}")
+        kind = f.type if not f.is_related else f"{f.related_type} {f.related_resource or ''}"
+        lines.append(f"    {f.name} ({kind.strip()}{', ' + ', '.join(flags) if flags else ''})")
+        if f.help_text:
+            lines.append(f"        {f.help_text}")
+    if schema.filtering:
+        lines += ["", "Filtering:"]
+        for name, rule in sorted(schema.filtering.items()):
+            text = {1: "all terms", 2: "all terms and relations"}.get(rule) if isinstance(
+                rule, int) else ", ".join(map(str, rule)) if isinstance(rule, list) else str(rule)
+            lines.append(f"    {name}: {text}")
+    if schema.ordering:
+        lines += ["", f"Ordering: {', '.join(schema.ordering)}"]
+    return "\n".join(lines)
+

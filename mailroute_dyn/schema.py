@@ -1,0 +1,350 @@
+"""A resource's schema as data: fields, filter and ordering rules, methods, JSON Schema.
+
+`parse_schema` accepts both the 2012 MailRoute form (no `primary_key`, `verbose_name` or
+`related_schema`) and Tastypie 0.15.1's, ignores keys it does not know, and raises
+`SchemaError` for shapes it cannot use. The filter rules follow what Tastypie 0.15.1 does
+(TASTYPIE.md §4): a trailing part is a query term only if the field's type has it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import FilterError, MethodNotAllowed, OrderingError, SchemaError, suggest
+from .values import encode_filter_value
+
+__all__ = [
+    "NO_DEFAULT", "Field", "ResourceSchema", "parse_schema", "FilterCheck", "check_filter",
+    "check_ordering", "check_method", "COMMON_TERMS", "terms_for", "resource_name_of_uri",
+]
+
+NO_DEFAULT: Any = type("NoDefault", (), {"__repr__": lambda self: "NO_DEFAULT"})()
+_NO_DEFAULT_TEXT = "No default provided."
+
+ALL, ALL_WITH_RELATIONS = 1, 2
+COMMON_TERMS = frozenset({
+    "exact", "iexact", "contains", "icontains", "in", "gt", "gte", "lt", "lte", "startswith",
+    "istartswith", "endswith", "iendswith", "range", "isnull", "regex", "iregex",
+})
+_DATE_PARTS = frozenset({"year", "month", "day", "week", "week_day", "iso_week_day",
+                         "iso_year", "quarter"})
+_TIME_PARTS = frozenset({"hour", "minute", "second"})
+TO_ONE_TERMS = frozenset({"exact", "gt", "gte", "in", "isnull", "lt", "lte"})
+_TERMS_BY_TYPE = {
+    "datetime": COMMON_TERMS | _DATE_PARTS | _TIME_PARTS | {"date", "time"},
+    "date": COMMON_TERMS | _DATE_PARTS,
+    "time": COMMON_TERMS | _TIME_PARTS,
+    "dict": COMMON_TERMS | {"contained_by", "has_any_keys", "has_key", "has_keys"},
+}
+
+
+def resource_name_of_uri(uri: str, api_path: str) -> str | None:
+    """`domain` for `/api/v1/domain/5/` (the first path part after the API path)."""
+    path = uri.split("://", 1)[-1]
+    path = path[path.find("/"):] if "://" in uri else path
+    if not path.startswith(api_path):
+        return None
+    rest = path[len(api_path):].strip("/")
+    return rest.split("/", 1)[0] or None
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One field of a resource, as its schema describes it."""
+
+    name: str
+    type: str
+    nullable: bool = False
+    blank: bool = False
+    readonly: bool = False
+    unique: bool = False
+    default: Any = NO_DEFAULT
+    help_text: str = ""
+    related_type: str | None = None        # "to_one" / "to_many" for related fields
+    related_resource: str | None = None    # from related_schema when the server sends it
+    primary_key: bool = False
+    verbose_name: str | None = None
+
+    @property
+    def is_related(self) -> bool:
+        return self.type == "related"
+
+    @property
+    def has_default(self) -> bool:
+        return self.default is not NO_DEFAULT
+
+    @property
+    def python_type(self) -> str:
+        """The type name a user sees in help(), stubs and the CLI."""
+        if self.is_related:
+            return "list[Resource]" if self.related_type == "to_many" else "Resource"
+        return {"string": "str", "integer": "int", "float": "float", "decimal": "Decimal",
+                "boolean": "bool", "datetime": "datetime", "date": "date", "time": "time",
+                "list": "list", "dict": "dict"}.get(self.type, "Any")
+
+
+@dataclass(frozen=True)
+class ResourceSchema:
+    """Everything the server says about one resource."""
+
+    name: str
+    fields: Mapping[str, Field]
+    filtering: Mapping[str, Any] = field(default_factory=dict)
+    ordering: tuple[str, ...] = ()
+    allowed_list_methods: tuple[str, ...] = ()
+    allowed_detail_methods: tuple[str, ...] = ()
+    default_limit: int = 20
+    default_format: str = "application/json"
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def primary_key(self) -> str:
+        for f in self.fields.values():
+            if f.primary_key:
+                return f.name
+        return "id" if "id" in self.fields else next(iter(self.fields), "id")
+
+    def writable(self) -> list[Field]:
+        """Fields a write may carry: not read-only, not the key, not the URI."""
+        pk = self.primary_key
+        return [f for f in self.fields.values()
+                if not f.readonly and f.name not in (pk, "resource_uri")]
+
+    def json_schema(self, *, creating: bool = True) -> dict[str, Any]:
+        """JSON Schema (draft 2020-12) of a writable representation.
+
+        On create, fields that are neither blank, nullable nor defaulted are required.
+        Read-only fields are described (readOnly) so a create may carry them explicitly.
+        """
+        props: dict[str, Any] = {}
+        required: list[str] = []
+        pk = self.primary_key
+        for f in self.fields.values():
+            if f.name in (pk, "resource_uri"):
+                continue
+            prop = _json_type(f)
+            if f.readonly:
+                prop["readOnly"] = True
+            if f.help_text:
+                prop["description"] = f.help_text
+            props[f.name] = prop
+            if (creating and not f.readonly and not f.blank and not f.nullable
+                    and not f.has_default):
+                required.append(f.name)
+        return {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "title": self.name,
+            "type": "object",
+            "properties": props,
+            "required": sorted(required),
+            "additionalProperties": False,
+        }
+
+
+def _json_type(f: Field) -> dict[str, Any]:
+    if f.is_related:
+        one: dict[str, Any] = {"type": ["string", "object"]}
+        prop: dict[str, Any] = ({"type": "array", "items": one}
+                                if f.related_type == "to_many" else dict(one))
+    else:
+        prop = {
+            "string": {"type": "string"}, "integer": {"type": "integer"},
+            "float": {"type": "number"},
+            "decimal": {"type": ["string", "number"], "pattern": r"^-?\d+(\.\d+)?$"},
+            "boolean": {"type": "boolean"},
+            "datetime": {"type": "string"}, "date": {"type": "string"},
+            "time": {"type": "string"}, "list": {"type": "array"}, "dict": {"type": "object"},
+        }.get(f.type, {})
+        prop = dict(prop)
+    if f.nullable and "type" in prop:
+        types = prop["type"] if isinstance(prop["type"], list) else [prop["type"]]
+        prop["type"] = [*types, "null"]
+    return prop
+
+
+def _flag(value: Any) -> bool:
+    return value is True or (isinstance(value, str) and value.lower() == "true")
+
+
+def _methods(raw: Any, name: str, key: str) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(m, str) for m in raw):
+        raise SchemaError(f"The schema of {name!r}: {key} must be a list of method names.")
+    return tuple(m.lower() for m in raw)
+
+
+def parse_schema(name: str, raw: Any, api_path: str = "/api/v1/") -> ResourceSchema:
+    """A `ResourceSchema` from a `/schema/` answer; `SchemaError` when it is unusable."""
+    if not isinstance(raw, dict):
+        raise SchemaError(f"The schema of {name!r} is not a JSON object.")
+    raw_fields = raw.get("fields")
+    if not isinstance(raw_fields, dict):
+        raise SchemaError(f"The schema of {name!r} has no 'fields' object.")
+    fields: dict[str, Field] = {}
+    for fname, spec in raw_fields.items():
+        if not isinstance(spec, dict):
+            raise SchemaError(f"The schema of {name!r}: field {fname!r} is not an object.")
+        ftype = spec.get("type")
+        ftype = ftype if isinstance(ftype, str) and ftype else "unknown"
+        default = spec.get("default", NO_DEFAULT)
+        if default == _NO_DEFAULT_TEXT:
+            default = NO_DEFAULT
+        related_schema = spec.get("related_schema")
+        related = (resource_name_of_uri(related_schema, api_path)
+                   if isinstance(related_schema, str) and related_schema else None)
+        related_type = spec.get("related_type")
+        if ftype == "related" and related_type not in ("to_one", "to_many"):
+            related_type = "to_one"
+        fields[str(fname)] = Field(
+            name=str(fname), type=ftype,
+            nullable=_flag(spec.get("nullable")), blank=_flag(spec.get("blank")),
+            readonly=_flag(spec.get("readonly")), unique=_flag(spec.get("unique")),
+            default=default, help_text=str(spec.get("help_text") or ""),
+            related_type=related_type if ftype == "related" else None,
+            related_resource=related, primary_key=_flag(spec.get("primary_key")),
+            verbose_name=spec.get("verbose_name") if isinstance(spec.get("verbose_name"),
+                                                                str) else None,
+        )
+    filtering = raw.get("filtering") or {}
+    if not isinstance(filtering, dict):
+        raise SchemaError(f"The schema of {name!r}: 'filtering' must be an object.")
+    ordering = raw.get("ordering") or []
+    if not isinstance(ordering, list):
+        raise SchemaError(f"The schema of {name!r}: 'ordering' must be a list.")
+    limit = raw.get("default_limit", 20)
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
+        limit = 20
+    return ResourceSchema(
+        name=name, fields=fields, filtering=dict(filtering),
+        ordering=tuple(str(o) for o in ordering),
+        allowed_list_methods=_methods(raw.get("allowed_list_http_methods"), name,
+                                      "allowed_list_http_methods"),
+        allowed_detail_methods=_methods(raw.get("allowed_detail_http_methods"), name,
+                                        "allowed_detail_http_methods"),
+        default_limit=limit, default_format=str(raw.get("default_format", "application/json")),
+        raw=raw,
+    )
+
+
+def terms_for(f: Field) -> frozenset[str]:
+    """The query terms Tastypie 0.15.1 accepts for a field of this type."""
+    if f.is_related:
+        return TO_ONE_TERMS if f.related_type == "to_one" else COMMON_TERMS
+    return _TERMS_BY_TYPE.get(f.type, COMMON_TERMS)
+
+
+def _allowed_terms(schema: ResourceSchema, f: Field) -> frozenset[str]:
+    rule = schema.filtering.get(f.name)
+    if rule in (ALL, ALL_WITH_RELATIONS):
+        return terms_for(f)
+    if isinstance(rule, list):
+        return frozenset(str(t) for t in rule)
+    return frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class FilterCheck:
+    """A checked filter: the parameter to send, or a relation hop still to check."""
+
+    param: str
+    value: str
+    pending: tuple[str, str, str] | None = None  # (related resource, rest of lookup, term)
+
+
+SchemaLookup = Callable[[str], "ResourceSchema | None"]
+
+
+def check_filter(schema: ResourceSchema, lookup: str, value: Any,
+                 related: SchemaLookup, target_of: Callable[[ResourceSchema, Field],
+                                                            str | None]) -> FilterCheck:
+    """Check `lookup=value` against the schema's filtering, as Tastypie would.
+
+    `related(name)` returns a loaded schema or None; `target_of(schema, field)` names the
+    resource a related field points at. A hop whose schema is not loaded yet comes back
+    `pending`, to be checked by `check_pending` before the query is sent.
+    """
+    parts = lookup.split("__")
+    return _check_parts(schema, parts, value, related, target_of, lookup, via_to_one=False)
+
+
+def _check_parts(schema: ResourceSchema, parts: list[str], value: Any, related: SchemaLookup,
+                 target_of: Callable[[ResourceSchema, Field], str | None], lookup: str,
+                 via_to_one: bool) -> FilterCheck:
+    head, rest = parts[0], parts[1:]
+    f = schema.fields.get(head)
+    filterable = sorted(schema.filtering)
+    if f is None:
+        raise FilterError(
+            f"{schema.name} has no field {head!r} to filter on (in {lookup!r})."
+            f"{suggest(head, schema.fields)} Filterable: {', '.join(filterable) or '(none)'}."
+            " Use .unchecked() for "
+            "parameters the schema does not describe.")
+    rule = schema.filtering.get(head)
+    if rule is None:
+        raise FilterError(
+            f"The {head!r} field of {schema.name} does not allow filtering. "
+            f"Filterable: {', '.join(filterable) or '(none)'}.{suggest(head, filterable)}")
+    allowed = _allowed_terms(schema, f)
+    if not rest:
+        term = "exact"
+    elif len(rest) == 1 and rest[0] in terms_for(f):
+        term = rest[0]
+    else:
+        term = ""
+    if term:
+        if via_to_one:
+            allowed = allowed & TO_ONE_TERMS
+        if term not in allowed:
+            extra = (" Across a to_one relation Tastypie only allows "
+                     f"{', '.join(sorted(TO_ONE_TERMS))}." if via_to_one else "")
+            raise FilterError(
+                f"{term!r} is not an allowed filter on the {head!r} field of {schema.name} "
+                f"(in {lookup!r}). Allowed: {', '.join(sorted(allowed)) or '(none)'}."
+                f"{suggest(term, allowed)}{extra}")
+        return FilterCheck(lookup, encode_filter_value(term, value))
+    # a relation hop
+    if not f.is_related or rule != ALL_WITH_RELATIONS:
+        why = "is not a relation" if not f.is_related else "does not allow relation filters"
+        terms = sorted(allowed)
+        raise FilterError(
+            f"In {lookup!r}: the {head!r} field of {schema.name} {why}, and "
+            f"{rest[0]!r} is not one of its query terms ({', '.join(terms)})."
+            f"{suggest(rest[0], terms)}")
+    target = target_of(schema, f)
+    final = rest[-1] if rest[-1] in COMMON_TERMS | _DATE_PARTS | _TIME_PARTS else "exact"
+    if target is None:
+        return FilterCheck(lookup, encode_filter_value(final, value),
+                           pending=("", "__".join(rest), final))
+    target_schema = related(target)
+    if target_schema is None:
+        return FilterCheck(lookup, encode_filter_value(final, value),
+                           pending=(target, "__".join(rest), final))
+    inner = _check_parts(target_schema, rest, value, related, target_of, lookup,
+                         via_to_one=via_to_one or f.related_type == "to_one")
+    return FilterCheck(lookup, inner.value, inner.pending)
+
+
+def check_ordering(schema: ResourceSchema, key: str) -> str:
+    """`key` (with optional `-`) when its first part is orderable; `OrderingError` if not."""
+    name = key[1:] if key.startswith("-") else key
+    head = name.split("__", 1)[0]
+    if not head or head not in schema.ordering:
+        raise OrderingError(
+            f"{schema.name} cannot be ordered by {name!r}. Orderable: "
+            f"{', '.join(schema.ordering) or '(none)'}.{suggest(head, schema.ordering)}")
+    return key
+
+
+def check_method(schema: ResourceSchema, method: str, *, detail: bool) -> None:
+    """`MethodNotAllowed` unless the schema allows `method` on the list or detail endpoint."""
+    allowed = schema.allowed_detail_methods if detail else schema.allowed_list_methods
+    if method.lower() not in allowed:
+        where = "detail" if detail else "list"
+        raise MethodNotAllowed(
+            f"{schema.name} does not allow {method.upper()} on its {where} endpoint. "
+            f"Allowed: {', '.join(m.upper() for m in allowed) or '(none)'}.",
+            method=method, allowed=allowed)
+
