@@ -19,11 +19,12 @@ from .errors import (
     DoesNotExist,
     FilterError,
     GuardError,
+    MailRouteError,
     MultipleObjectsReturned,
     ResponseError,
 )
-from .http import Answer, Call, Operation
-from .schema import FilterCheck, ResourceSchema, check_method, check_ordering
+from .http import Answer, Batch, Call, Operation
+from .schema import FilterCheck, ResourceSchema, allowed_terms, check_method, check_ordering
 
 __all__ = ["QuerySet", "Page", "read_page"]
 
@@ -43,6 +44,8 @@ class Model(Protocol):
     def _is_async(cls) -> bool: ...
     @classmethod
     def _page_size(cls) -> int: ...
+    @classmethod
+    def _registry_settings(cls) -> Any: ...
     @classmethod
     def _check_filter(cls, lookup: str, value: Any) -> FilterCheck: ...
     @classmethod
@@ -95,6 +98,7 @@ class _Query:
     stop: int | None = None
     page_size: int | None = None
     url: str | None = None                      # client.list(uri): a list URL of its own
+    concurrency: int | None = None              # pages in flight; None: 1 sync, N async
 
 
 class QuerySet:
@@ -146,6 +150,43 @@ class QuerySet:
         if not isinstance(size, int) or size < 1:
             raise ValueError("page_size must be a positive integer")
         return self._clone(page_size=size)
+
+    def concurrently(self, pages: int | None = None) -> QuerySet:
+        """Fetch pages `pages` at a time (default: the client's `concurrency`) once the
+        first page tells the total. Objects still come in order, each once. Async clients
+        do this by default; `concurrently(1)` walks one page at a time."""
+        pages = pages or self._model._registry_settings().concurrency
+        if not isinstance(pages, int) or pages < 1:
+            raise ValueError("concurrently() takes a positive number of pages")
+        return self._clone(concurrency=pages)
+
+    def _keyset_field(self) -> tuple[str, bool] | None:
+        """(field, descending) when pages can be walked by key instead of offset: a unique
+        integer or string field that is orderable and filterable with gt/lt, so rows
+        inserted or deleted during the walk shift nothing."""
+        if self._q.url is not None:
+            return None
+        schema = self._model._schema
+        if len(self._q.order) > 1:
+            return None
+        candidates = [schema.primary_key] + sorted(schema.fields)
+        for name in candidates:
+            f = schema.fields.get(name)
+            if (f is None or not f.unique or f.type not in ("integer", "string")
+                    or name not in schema.ordering):
+                continue
+            terms = allowed_terms(schema, f)
+            if not {"gt", "lt"} <= terms:
+                continue
+            if any(c.param.split("__")[0] == name for c in self._q.filters):
+                continue
+            if self._q.order:
+                key = self._q.order[0]
+                if key.lstrip("-") != name:
+                    continue
+                return name, key.startswith("-")
+            return name, False
+        return None
 
     def __getitem__(self, key: int | slice) -> Any:
         if isinstance(key, slice):
@@ -209,30 +250,48 @@ class QuerySet:
             raise IndexError("QuerySet index out of range")
         return objects[0]
 
+    def _fetch_all(self, calls: list[Call]) -> Operation[list[tuple[Page, list[Any]]]]:
+        if len(calls) == 1:
+            return [(yield from self._fetch(calls[0]))]
+        replies = yield Batch(tuple(calls))
+        pages = []
+        for reply in replies:
+            if isinstance(reply, MailRouteError):
+                raise reply
+            page = read_page(reply)
+            pages.append((page, (yield from self._model._wrap_page(page.objects))))
+        return pages
+
+    def _walk(self) -> _Walk:
+        default = self._model._registry_settings().concurrency if self._model._is_async() else 1
+        return _Walk(self, self._q.concurrency or default)
+
     def __iter__(self) -> Iterator[Any]:
         if self._model._is_async():
             raise TypeError("This QuerySet belongs to an AsyncClient: use 'async for'.")
         run = self._model._registry_run
         run(self._prepare())
-        walk = _Walk(self)
-        call: Call | None = walk.first
-        while call is not None:
-            page, objects = run(self._fetch(call))
-            yield from walk.take(objects)
-            call = walk.next_call(page)
+        walk = self._walk()
+        calls = walk.first_calls()
+        while calls:
+            pages = run(self._fetch_all(calls))
+            for _page, objects in pages:
+                yield from walk.take(objects)
+            calls = walk.next_calls(pages)
 
     async def __aiter__(self) -> AsyncIterator[Any]:
         if not self._model._is_async():
             raise TypeError("This QuerySet belongs to a Client: use a plain 'for'.")
         run = self._model._registry_run
         await run(self._prepare())
-        walk = _Walk(self)
-        call: Call | None = walk.first
-        while call is not None:
-            page, objects = await run(self._fetch(call))
-            for obj in walk.take(objects):
-                yield obj
-            call = walk.next_call(page)
+        walk = self._walk()
+        calls = walk.first_calls()
+        while calls:
+            pages = await run(self._fetch_all(calls))
+            for _page, objects in pages:
+                for obj in walk.take(objects):
+                    yield obj
+            calls = walk.next_calls(pages)
 
     # -- answers
 
@@ -329,31 +388,87 @@ def _dedupe(objects: list[Any]) -> list[Any]:
 
 
 class _Walk:
-    """Position of one iteration: what was seen, how many are left, the next call."""
+    """Where one iteration stands: what was seen, how many are left, which pages next.
 
-    def __init__(self, qs: QuerySet):
+    Three ways to walk: by key (`field__gt=<last>`, safe against inserts and deletes
+    during the walk), by offsets fetched concurrently once the first page gives the total,
+    or by following `meta.next` (anything else, including lists of unknown shape).
+    """
+
+    def __init__(self, qs: QuerySet, concurrency: int):
         self.qs = qs
-        self.first = qs._first_call()
+        self.concurrency = concurrency
         self.left = None if qs._q.stop is None else qs._q.stop - qs._q.start
         self.seen: set[str] = set()
-        self.calls = 1
+        self.keyset = qs._keyset_field() if concurrency <= 1 else None
+        self.offsets: list[int] | None = None
+        self.last_raw: Any = None
+        self.visited: set[str] = set()
+        self.fresh = 0                  # objects the latest pages brought that were new
+        first = qs._first_call()
+        if self.keyset and not qs._q.order:
+            first = Call(first.method, first.url, _with(first.params, "order_by",
+                                                        self.keyset[0]))
+        self.first = first
+
+    def first_calls(self) -> list[Call]:
+        return [self.first]
 
     def take(self, objects: list[Any]) -> Iterator[Any]:
         for obj in objects:
             if self.left is not None and self.left <= 0:
                 return
+            if self.keyset:
+                self.last_raw = obj.get_raw(self.keyset[0])
             uri = getattr(obj, "resource_uri", None)
             if isinstance(uri, str):
                 if uri in self.seen:
                     continue
                 self.seen.add(uri)
+            self.fresh += 1
             if self.left is not None:
                 self.left -= 1
             yield obj
 
-    def next_call(self, page: Page) -> Call | None:
-        if (self.left is not None and self.left <= 0) or not page.next_url or not page.objects:
-            return None
-        self.calls += 1
-        return Call("GET", page.next_url)
+    def next_calls(self, pages: list[tuple[Page, list[Any]]]) -> list[Call]:
+        last = pages[-1][0]
+        if (self.left is not None and self.left <= 0) or not last.objects:
+            return []
+        if self.concurrency > 1 and self.offsets is None and last.total_count is not None:
+            size = last.limit or len(last.objects)
+            end = last.total_count
+            if self.left is not None:
+                end = min(end, last.offset + len(last.objects) + self.left)
+            self.offsets = list(range(last.offset + size, end, size))
+        if self.offsets is not None:
+            window, self.offsets = (self.offsets[:self.concurrency],
+                                    self.offsets[self.concurrency:])
+            return [Call("GET", self.first.url, _with(self.first.params, "offset", str(o)))
+                    for o in window]
+        if not last.next_url:
+            return []
+        fresh, self.fresh = self.fresh, 0
+        if self.keyset and self.last_raw is not None:
+            if not fresh:
+                raise ResponseError(
+                    f"GET {self.first.url}: the server answered a key-ordered page with "
+                    "nothing new; it does not seem to honour the filter. Stopping here.")
+            name, descending = self.keyset
+            params = _with(self.first.params, "offset", "0")
+            params += ((f"{name}__{'lt' if descending else 'gt'}", _plain(self.last_raw)),)
+            return [Call("GET", self.first.url, params)]
+        if last.next_url in self.visited:
+            raise ResponseError(f"The list at {self.first.url} links back to a page it "
+                                "already gave (meta.next loops); stopping.")
+        self.visited.add(last.next_url)
+        return [Call("GET", last.next_url)]
 
+
+def _with(params: tuple[tuple[str, str], ...], name: str,
+          value: str) -> tuple[tuple[str, str], ...]:
+    """`params` with `name` set to `value` (replacing it, or added before limit/offset)."""
+    if any(k == name for k, _ in params):
+        return tuple((k, value if k == name else v) for k, v in params)
+    head = tuple(p for p in params if p[0] not in ("limit", "offset"))
+    tail = tuple(p for p in params if p[0] in ("limit", "offset"))
+    return head + ((name, value),) + tail

@@ -306,6 +306,10 @@ class Resource(metaclass=ResourceMeta):
         return cls._registry.settings.page_size
 
     @classmethod
+    def _registry_settings(cls) -> Settings:
+        return cls._registry.settings
+
+    @classmethod
     def _check_filter(cls, lookup: str, value: Any) -> FilterCheck:
         return check_filter(cls._schema, lookup, value, cls._registry.loaded_schema,
                             cls._registry.target_of)

@@ -17,7 +17,8 @@ from .values import encode_filter_value
 
 __all__ = [
     "NO_DEFAULT", "Field", "ResourceSchema", "parse_schema", "FilterCheck", "check_filter",
-    "check_ordering", "check_method", "COMMON_TERMS", "terms_for", "resource_name_of_uri",
+    "check_ordering", "check_method", "COMMON_TERMS", "terms_for", "allowed_terms",
+    "resource_name_of_uri",
 ]
 
 NO_DEFAULT: Any = type("NoDefault", (), {"__repr__": lambda self: "NO_DEFAULT"})()
@@ -236,7 +237,7 @@ def terms_for(f: Field) -> frozenset[str]:
     return _TERMS_BY_TYPE.get(f.type, COMMON_TERMS)
 
 
-def _allowed_terms(schema: ResourceSchema, f: Field) -> frozenset[str]:
+def allowed_terms(schema: ResourceSchema, f: Field) -> frozenset[str]:
     rule = schema.filtering.get(f.name)
     if rule in (ALL, ALL_WITH_RELATIONS):
         return terms_for(f)
@@ -287,7 +288,7 @@ def _check_parts(schema: ResourceSchema, parts: list[str], value: Any, related: 
         raise FilterError(
             f"The {head!r} field of {schema.name} does not allow filtering. "
             f"Filterable: {', '.join(filterable) or '(none)'}.{suggest(head, filterable)}")
-    allowed = _allowed_terms(schema, f)
+    allowed = allowed_terms(schema, f)
     if not rest:
         term = "exact"
     elif len(rest) == 1 and rest[0] in terms_for(f):

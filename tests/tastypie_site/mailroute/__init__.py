@@ -1,0 +1,1 @@
+"""Django app of the test-only Tastypie site: models and resources copying MailRoute's API."""

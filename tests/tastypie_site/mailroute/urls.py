@@ -1,0 +1,14 @@
+"""URLs of the test-only Tastypie site: ``/api/v1/...``.
+
+``hidden_api`` comes second, so its own ``/api/v1/`` listing is shadowed by ``api``'s and its
+resources stay reachable but unlisted.
+"""
+
+from django.urls import include, path
+
+from .api import api, hidden_api
+
+urlpatterns = [
+    path("api/", include(api.urls)),
+    path("api/", include(hidden_api.urls)),
+]
