@@ -3,7 +3,7 @@ resources) and ``hidden_api`` (``brandinginfo``: reachable, but left out of ``/a
 exactly like on MailRoute, whose extra ``Api('v1')`` instances shadow each other's listing).
 
 Methods, filtering, ordering and field flags follow MailRoute's published schemas
-(``/work/shared/MAILROUTE.md`` section 3); where MailRoute never published one, the choice is
+(MailRoute's published resource table section 3); where MailRoute never published one, the choice is
 noted on the resource.
 """
 

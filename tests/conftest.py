@@ -1,0 +1,138 @@
+"""Shared test fixtures: the fixture data, a respx-mocked API built from it, and the real
+django-tastypie server reached in-process."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import respx
+
+from mailroute_dyn import Client
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+BASE = "https://api.mailroute.test"
+LOGIN = "tester"
+API_KEY = "fake-key-0123456789-not-real"
+
+
+def load(relative: str) -> Any:
+    return json.loads((FIXTURES / relative).read_text(encoding="utf-8"))
+
+
+def schema(name: str) -> dict[str, Any]:
+    return load(f"schemas/{name}.json")
+
+
+def objects(name: str) -> list[dict[str, Any]]:
+    return load(f"objects/{name}.json")
+
+
+def list_body(objs: list[dict[str, Any]], *, limit: int = 20, offset: int = 0,
+              total: int | None = None, next_url: str | None = None) -> dict[str, Any]:
+    return {"meta": {"limit": limit, "offset": offset, "next": next_url, "previous": None,
+                     "total_count": len(objs) if total is None else total},
+            "objects": objs}
+
+
+class FixtureAPI:
+    """A respx router answering the listing, schemas, lists and details from fixtures/.
+
+    Lists honour limit/offset only; tests add their own routes for anything else. Every
+    request is kept in `calls` so tests can count them.
+    """
+
+    def __init__(self, router: respx.MockRouter, *, inline: bool = False):
+        self.router = router
+        self.listing = load("listing.json")
+        self.inline = inline
+        self.data = {p.stem: json.loads(p.read_text()) for p in (FIXTURES / "objects").glob("*.json")}
+        self.schemas = {p.stem: json.loads(p.read_text())
+                        for p in (FIXTURES / "schemas").glob("*.json")}
+        router.get(f"{BASE}/api/v1/").mock(side_effect=self._listing)
+        router.get(url__regex=rf"^{re.escape(BASE)}/api/v1/(?P<name>\w+)/schema/$").mock(
+            side_effect=self._schema)
+        router.get(url__regex=rf"^{re.escape(BASE)}/api/v1/(?P<name>\w+)/(\?.*)?$").mock(
+            side_effect=self._list)
+        router.get(url__regex=rf"^{re.escape(BASE)}/api/v1/(?P<name>\w+)/(?P<key>[^/]+)/$").mock(
+            side_effect=self._detail)
+
+    def _listing(self, request: httpx.Request) -> httpx.Response:
+        body = self.listing
+        if self.inline and request.url.params.get("fullschema") not in (None, "false", "False"):
+            body = {n: {"list_endpoint": v["list_endpoint"], "schema": self.schemas[n]}
+                    for n, v in self.listing.items()}
+        return httpx.Response(200, json=body)
+
+    def _schema(self, request: httpx.Request, name: str) -> httpx.Response:
+        if name not in self.schemas:
+            return httpx.Response(404, text="")
+        return httpx.Response(200, json=self.schemas[name])
+
+    def _list(self, request: httpx.Request, name: str) -> httpx.Response:
+        if name not in self.data:
+            return httpx.Response(404, text="<html><title>Page not found</title></html>",
+                                  headers={"Content-Type": "text/html"})
+        limit = int(request.url.params.get("limit", 20))
+        offset = int(request.url.params.get("offset", 0))
+        objs = self.data[name]
+        nxt = (f"/api/v1/{name}/?limit={limit}&offset={offset + limit}"
+               if offset + limit < len(objs) else None)
+        return httpx.Response(200, json=list_body(objs[offset:offset + limit], limit=limit,
+                                                  offset=offset, total=len(objs),
+                                                  next_url=nxt))
+
+    def _detail(self, request: httpx.Request, name: str, key: str) -> httpx.Response:
+        for obj in self.data.get(name, []):
+            if str(obj.get("id")) == key:
+                return httpx.Response(200, json=obj)
+        return httpx.Response(404, text="", headers={"Content-Type": "text/html; charset=utf-8"})
+
+    def override(self, method: str, url: str | None = None, **lookups: Any) -> respx.Route:
+        """A route tried before the fixture routes (respx tries routes in order)."""
+        route = self.router.route(method=method, url=url, **lookups)
+        routes = self.router.routes._routes
+        routes.insert(0, routes.pop(routes.index(route)))
+        return route
+
+    def requests(self, path_part: str = "") -> list[httpx.Request]:
+        return [c.request for c in self.router.calls if path_part in str(c.request.url)]
+
+
+@pytest.fixture
+def api() -> Iterator[FixtureAPI]:
+    with respx.mock(assert_all_called=False) as router:
+        yield FixtureAPI(router)
+
+
+@pytest.fixture
+def client(api: FixtureAPI) -> Iterator[Client]:
+    with Client(BASE, LOGIN, API_KEY, cache_dir=None, retries=0) as c:
+        yield c
+
+
+# ---------------------------------------------------------------- the real Tastypie server
+
+@pytest.fixture(scope="session")
+def tastypie_app() -> Any:
+    """The real django-tastypie server (in-process WSGI), seeded once per session."""
+    from tests.tastypie_site import create_user, reset_data, seed_data, wsgi_app
+    app = wsgi_app()
+    create_user()
+    reset_data()
+    seed_data(domains=60, accounts_per_domain=3)
+    return app
+
+
+@pytest.fixture
+def tastypie_client(tastypie_app: Any) -> Iterator[Client]:
+    from tests.tastypie_site import DEMO_API_KEY, DEMO_LOGIN
+    transport = httpx.WSGITransport(app=tastypie_app)
+    with Client("http://tastypie.test", DEMO_LOGIN, DEMO_API_KEY, transport=transport,
+                cache_dir=None, retries=0, allow_insecure=True) as c:
+        yield c
