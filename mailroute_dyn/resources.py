@@ -426,8 +426,9 @@ class Resource(metaclass=ResourceMeta):
         for err in cls._validator(creating).iter_errors(known):
             if err.validator == "required":
                 for name in err.validator_value:
-                    if name not in known:
-                        errors.setdefault(name, []).append("This field is required.")
+                    messages = errors.setdefault(name, []) if name not in known else []
+                    if name not in known and "This field is required." not in messages:
+                        messages.append("This field is required.")
                 continue
             where = str(err.absolute_path[0]) if err.absolute_path else "__all__"
             errors.setdefault(where, []).append(err.message)
