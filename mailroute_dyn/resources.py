@@ -356,6 +356,15 @@ class Resource(metaclass=ResourceMeta):
         return QuerySet(cls).filter(**lookups)
 
     @classmethod
+    def count(cls) -> Any:
+        """How many objects there are (from `total_count`)."""
+        return QuerySet(cls).count()
+
+    @classmethod
+    def first(cls) -> Any:
+        return QuerySet(cls).first()
+
+    @classmethod
     def order_by(cls, *keys: str) -> QuerySet:
         return QuerySet(cls).order_by(*keys)
 
