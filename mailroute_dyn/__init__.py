@@ -30,7 +30,7 @@ from .errors import (
     ValidationError,
 )
 from .query import QuerySet
-from .resources import Resource
+from .resources import BulkResult, Resource
 
 __version__ = "0.1.0"
 
@@ -39,6 +39,7 @@ __all__ = [
     "AsyncClient",
     "Resource",
     "QuerySet",
+    "BulkResult",
     "MailRouteError",
     "ConfigurationError",
     "UnknownResource",

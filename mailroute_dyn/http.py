@@ -44,7 +44,8 @@ from .errors import (
 )
 
 __all__ = [
-    "Call", "Batch", "Answer", "Operation", "OriginError", "SyncSession", "AsyncSession",
+    "Call", "Batch", "Parallel", "Answer", "Operation", "OriginError", "SyncSession",
+    "AsyncSession",
     "build_request", "read_answer", "error_for", "retry_delay", "resolve", "redact_url",
 ]
 
@@ -86,6 +87,14 @@ class Batch:
     calls: tuple[Call, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class Parallel:
+    """Whole operations that may run concurrently; the caller receives a list of their
+    results, or of the `MailRouteError` each raised."""
+
+    ops: tuple[Generator[Any, Any, Any], ...]
+
+
 @dataclass(slots=True)
 class Answer:
     """A response read into data: status, lower-cased headers, parsed body, final URL."""
@@ -99,7 +108,7 @@ class Answer:
     elapsed: float = field(default=0.0, repr=False)
 
 
-Operation = Generator["Call | Batch", Any, T]
+Operation = Generator["Call | Batch | Parallel", Any, T]
 
 
 # ---------------------------------------------------------------- request building
@@ -404,19 +413,27 @@ class SyncSession:
             self.sleep(delay)
             attempt += 1
 
-    def _send_batch(self, batch: Batch) -> list[Answer | MailRouteError]:
-        def one(call: Call) -> Answer | MailRouteError:
+    def _concurrently(self, work: Any, items: tuple[Any, ...]) -> list[Any]:
+        def one(item: Any) -> Any:
             try:
-                return self.send(call)
+                return work(item)
             except MailRouteError as exc:
                 return exc
-        if len(batch.calls) <= 1 or self.settings.concurrency <= 1:
-            return [one(c) for c in batch.calls]
+        in_worker = threading.current_thread().name.startswith("mailroute_dyn")
+        if len(items) <= 1 or self.settings.concurrency <= 1 or in_worker:
+            return [one(i) for i in items]   # a worker waiting on its own pool would deadlock
         with self._lock:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(self.settings.concurrency,
                                                 thread_name_prefix="mailroute_dyn")
-        return list(self._pool.map(one, batch.calls))
+        return list(self._pool.map(one, items))
+
+    def _step(self, step: Call | Batch | Parallel) -> Any:
+        if isinstance(step, Batch):
+            return self._concurrently(self.send, step.calls)
+        if isinstance(step, Parallel):
+            return self._concurrently(self.run, step.ops)
+        return self.send(step)
 
     def run(self, op: Operation[T]) -> T:
         """Drive an operation to its result, sending each call it yields."""
@@ -424,8 +441,7 @@ class SyncSession:
             step = next(op)
             while True:
                 try:
-                    reply: Any = (self._send_batch(step) if isinstance(step, Batch)
-                                  else self.send(step))
+                    reply: Any = self._step(step)
                 except MailRouteError as exc:
                     step = op.throw(exc)
                 else:
@@ -480,16 +496,23 @@ class AsyncSession:
             await self.sleep(delay)
             attempt += 1
 
-    async def _send_batch(self, batch: Batch) -> list[Answer | MailRouteError]:
+    async def _concurrently(self, work: Any, items: tuple[Any, ...]) -> list[Any]:
         limit = asyncio.Semaphore(self.settings.concurrency)
 
-        async def one(call: Call) -> Answer | MailRouteError:
+        async def one(item: Any) -> Any:
             async with limit:
                 try:
-                    return await self.send(call)
+                    return await work(item)
                 except MailRouteError as exc:
                     return exc
-        return list(await asyncio.gather(*(one(c) for c in batch.calls)))
+        return list(await asyncio.gather(*(one(i) for i in items)))
+
+    async def _step(self, step: Call | Batch | Parallel) -> Any:
+        if isinstance(step, Batch):
+            return await self._concurrently(self.send, step.calls)
+        if isinstance(step, Parallel):
+            return await self._concurrently(self.run, step.ops)
+        return await self.send(step)
 
     async def run(self, op: Operation[T]) -> T:
         """Drive an operation to its result, awaiting each call it yields."""
@@ -497,8 +520,7 @@ class AsyncSession:
             step = next(op)
             while True:
                 try:
-                    reply: Any = (await self._send_batch(step) if isinstance(step, Batch)
-                                  else await self.send(step))
+                    reply: Any = await self._step(step)
                 except MailRouteError as exc:
                     step = op.throw(exc)
                 else:

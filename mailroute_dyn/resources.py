@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, ClassVar
 from urllib.parse import quote, urlsplit
@@ -36,7 +37,7 @@ from .errors import (
     ValidationError,
     suggest,
 )
-from .http import NO_BODY, Answer, Batch, Call, Operation
+from .http import NO_BODY, Answer, Batch, Call, Operation, Parallel
 from .query import QuerySet
 from .schema import (
     NO_DEFAULT,
@@ -50,7 +51,7 @@ from .schema import (
 )
 from .values import encode_write_value, looks_like_uri, typed_value
 
-__all__ = ["Resource", "Registry", "class_name_for"]
+__all__ = ["Resource", "Registry", "BulkResult", "class_name_for"]
 
 _SECRET_KEY = re.compile(r"(?i)(pass(word|wd|phrase)?|secret|api_?key|token)")
 _ECHO_KEYS = frozenset({"pk"})
@@ -622,6 +623,155 @@ class Resource(metaclass=ResourceMeta):
         return cls._registry.run(_action_op(cls._list_url, name, json, method, params))
 
     action = _hybrid(_action_on_class.__func__, _action_on_instance)  # type: ignore[attr-defined]
+
+    # -- bulk writes
+
+    @classmethod
+    def _patch_list_allowed(cls, *, deleting: bool = False) -> bool:
+        """Tastypie's PATCH list needs `patch` on the list and `put` (or `delete` for
+        deleted_objects) on the detail endpoint."""
+        detail = "delete" if deleting else "put"
+        return ("patch" in cls.allowed_list_methods
+                and detail in cls.allowed_detail_methods)
+
+    @classmethod
+    def _patch_list_op(cls, items: list[Resource], bodies: list[dict[str, Any]],
+                       deleted: list[str], result: BulkResult) -> Operation[BulkResult]:
+        payload: dict[str, Any] = {"objects": bodies}
+        if deleted:
+            payload["deleted_objects"] = deleted
+        try:
+            answer: Answer = yield Call("PATCH", cls._list_url, json=payload)
+        except MailRouteError as exc:
+            result.failed += [(item, exc) for item in items]
+            return result
+        returned = answer.body.get("objects") if isinstance(answer.body, dict) else None
+        for i, item in enumerate(items):
+            if deleted:
+                item._deleted = True
+            else:
+                echo = returned[i] if isinstance(returned, list) and len(returned) == len(
+                    items) and isinstance(returned[i], dict) else None
+                item._adopt(Answer(answer.status, {}, echo, answer.url), bodies[i], ())
+            result.succeeded.append(item)
+        return result
+
+    @classmethod
+    def _each_op(cls, items: list[Resource], make: Callable[[Resource], Operation[Any]],
+                 result: BulkResult) -> Operation[BulkResult]:
+        outcomes = yield Parallel(tuple(make(item) for item in items))
+        for item, outcome in zip(items, outcomes, strict=True):
+            if isinstance(outcome, MailRouteError):
+                result.failed.append((item, outcome))
+            else:
+                result.succeeded.append(item)
+        return result
+
+    @classmethod
+    def _checked_items(cls, items: Iterable[Any], result: BulkResult,
+                       check: Callable[[Resource], None]) -> list[Resource]:
+        kept = []
+        for item in items:
+            try:
+                if isinstance(item, cls):
+                    obj = item
+                elif isinstance(item, Mapping):
+                    unknown = sorted(set(item) - set(cls.fields))
+                    if unknown:
+                        cls._validate(dict(item), creating=True)   # raises, naming them
+                    obj = cls(**item)
+                else:
+                    raise ValidationError(
+                        f"{cls.resource_name}: not an object or a mapping: {item!r:.60}", {})
+                check(obj)
+            except (ValidationError, GuardError, MethodNotAllowed) as exc:
+                result.failed.append((item, exc))
+                continue
+            kept.append(obj)
+        return kept
+
+    @classmethod
+    def bulk_create(cls, items: Iterable[Mapping[str, Any] | Resource]) -> Any:
+        """Create many objects: one atomic PATCH on the list endpoint where the schema
+        allows it, otherwise concurrent POSTs (never retried blindly). Returns a
+        `BulkResult`; an object is reported created only when the server said so.
+        Created objects get their URI from the answer when the server returns bodies.
+        """
+        result = BulkResult()
+
+        def check(obj: Resource) -> None:
+            check_method(cls._schema, "post", detail=False)
+            body = {k: v for k, v in obj._encoded_changes().items()}
+            cls._validate(body, creating=True, explicit_readonly=obj._changes)
+        objs = cls._checked_items(items, result, check)
+        if not objs:
+            return result
+        if cls._patch_list_allowed():
+            bodies = [obj._encoded_changes() for obj in objs]
+            return cls._registry.run(cls._patch_list_op(objs, bodies, [], result))
+        return cls._registry.run(cls._each_op(objs, lambda o: o._create_op({}, ()), result))
+
+    @classmethod
+    def bulk_update(cls, items: Iterable[Resource]) -> Any:
+        """Save many changed objects: one atomic PATCH list where allowed (each entry
+        carries its `resource_uri` and only its changes), else concurrent `save()`s."""
+        result = BulkResult()
+
+        def check(obj: Resource) -> None:
+            if obj.resource_uri is None:
+                raise GuardError("bulk_update() takes saved objects; use bulk_create().")
+            cls._validate(obj._encoded_changes(), creating=False)
+        objs = [o for o in cls._checked_items(items, result, check)]
+        if not objs:
+            return result
+        if cls._patch_list_allowed():
+            bodies = [{**obj._encoded_changes(), "resource_uri": obj.resource_uri}
+                      for obj in objs]
+            return cls._registry.run(cls._patch_list_op(objs, bodies, [], result))
+        return cls._registry.run(cls._each_op(objs, lambda o: o._save_op({}, False), result))
+
+    @classmethod
+    def bulk_delete(cls, items: Iterable[Resource | Any]) -> Any:
+        """Delete the given objects (instances or keys): `deleted_objects` in one PATCH
+        list where allowed, else concurrent DELETEs. Only these objects, never a filter."""
+        result = BulkResult()
+
+        def check(obj: Resource) -> None:
+            check_method(cls._schema, "delete", detail=True)
+        objs = []
+        for item in items:
+            if not isinstance(item, Resource):
+                stub = cls._from_raw({"resource_uri": cls.detail_url(item)})
+                objs.append(stub)
+            else:
+                objs.append(item)
+        objs = cls._checked_items(objs, result, check)
+        if not objs:
+            return result
+        if cls._patch_list_allowed(deleting=True):
+            uris = [obj._detail() for obj in objs]
+            return cls._registry.run(cls._patch_list_op(objs, [], uris, result))
+        return cls._registry.run(cls._each_op(objs, lambda o: o._delete_op(), result))
+
+
+@dataclass
+class BulkResult:
+    """What a bulk write did, object by object."""
+
+    succeeded: list[Any] = field(default_factory=list)
+    failed: list[tuple[Any, MailRouteError]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def raise_first(self) -> None:
+        """Raise the first failure's error, if any."""
+        if self.failed:
+            raise self.failed[0][1]
+
+    def __repr__(self) -> str:
+        return f"<BulkResult {len(self.succeeded)} succeeded, {len(self.failed)} failed>"
 
 
 def _action_op(base: str, name: str, json: Any, method: str,
