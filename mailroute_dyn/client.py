@@ -142,6 +142,13 @@ class Client(_Common):
         self._session = SyncSession(settings, transport)
         self._setup(self._session.run, False, settings)
 
+    @classmethod
+    def demo(cls, **kwargs: Any) -> Client:
+        """A client on the built-in demo server: a fake Tastypie server holding demo data
+        that ships with the package. No credentials, no network."""
+        from .testing.demo import demo_client  # the testing kit builds on this module
+        return demo_client(**kwargs)
+
     def __enter__(self) -> Client:
         return self
 

@@ -339,6 +339,22 @@ def _redirect_target(settings: Settings, call: Call, answer: Answer, hops: int) 
     return Call(method, target, (), body, call.idempotent)
 
 
+def _may_have_acted(outcome: Answer | Exception) -> bool:
+    """Whether a failed try may have been carried out before its answer was lost."""
+    if isinstance(outcome, Answer):
+        return outcome.status in (502, 504)
+    return isinstance(outcome, httpx.TransportError) and not isinstance(
+        outcome, httpx.ConnectError | httpx.ConnectTimeout)
+
+
+def _settled(call: Call, outcome: Answer | Exception, acted: bool) -> Answer | Exception:
+    """A DELETE retried after a try that may have done it finds nothing: that is success."""
+    if (acted and call.method == "DELETE" and isinstance(outcome, Answer)
+            and outcome.status == 404):
+        return Answer(204, {}, None, outcome.url, call.method)
+    return outcome
+
+
 def _finish(call: Call, outcome: Answer | Exception, settings: Settings) -> Answer:
     if isinstance(outcome, Exception):
         if isinstance(outcome, MailRouteError):
@@ -394,6 +410,7 @@ class SyncSession:
     def send(self, call: Call) -> Answer:
         started = time.perf_counter()
         attempt = hops = 0
+        acted = False
         while True:
             outcome = self._once(call)
             _log(call, outcome, started, attempt)
@@ -404,6 +421,8 @@ class SyncSession:
                     continue
             if isinstance(outcome, MailRouteError):
                 raise outcome
+            outcome = _settled(call, outcome, acted)
+            acted = acted or _may_have_acted(outcome)
             delay = retry_delay(call, attempt, outcome, self.settings,
                                 time.perf_counter() - started)
             if delay is None:
@@ -477,6 +496,7 @@ class AsyncSession:
     async def send(self, call: Call) -> Answer:
         started = time.perf_counter()
         attempt = hops = 0
+        acted = False
         while True:
             outcome = await self._once(call)
             _log(call, outcome, started, attempt)
@@ -487,6 +507,8 @@ class AsyncSession:
                     continue
             if isinstance(outcome, MailRouteError):
                 raise outcome
+            outcome = _settled(call, outcome, acted)
+            acted = acted or _may_have_acted(outcome)
             delay = retry_delay(call, attempt, outcome, self.settings,
                                 time.perf_counter() - started)
             if delay is None:

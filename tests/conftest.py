@@ -51,7 +51,8 @@ class FixtureAPI:
         self.router = router
         self.listing = load("listing.json")
         self.inline = inline
-        self.data = {p.stem: json.loads(p.read_text()) for p in (FIXTURES / "objects").glob("*.json")}
+        self.data = {p.stem: json.loads(p.read_text())
+                     for p in (FIXTURES / "objects").glob("*.json")}
         self.schemas = {p.stem: json.loads(p.read_text())
                         for p in (FIXTURES / "schemas").glob("*.json")}
         router.get(f"{BASE}/api/v1/").mock(side_effect=self._listing)

@@ -148,7 +148,8 @@ def test_dedupe_on_looks_the_object_up_instead_of_creating_it_twice(api):
 
 def test_dedupe_on_posts_again_when_the_object_is_not_there(api):
     post = api.override("POST", f"{BASE}/api/v1/reseller/").mock(side_effect=[
-        httpx.ReadTimeout("lost"), httpx.Response(201, headers={"Location": "/api/v1/reseller/43/"})])
+        httpx.ReadTimeout("lost"),
+        httpx.Response(201, headers={"Location": "/api/v1/reseller/43/"})])
     api.override("GET", f"{BASE}/api/v1/reseller/", params={"name": "Not Yet"}).mock(
         return_value=httpx.Response(200, json=list_body([])))
     with _retrying_client(retries=3) as client:

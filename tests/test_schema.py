@@ -30,7 +30,8 @@ def test_seed_email_account_schema_parses_exactly():
     assert s.fields["priority"].default == 7
     assert s.fields["localpart"].default is NO_DEFAULT
     assert s.fields["id"].default == "" and not s.fields["id"].readonly
-    assert s.fields["domain"].related_type == "to_one" and s.fields["domain"].related_resource is None
+    assert s.fields["domain"].related_type == "to_one"
+    assert s.fields["domain"].related_resource is None
     assert [f.name for f in s.writable()] == ["change_pwd", "create_opt", "domain", "localpart",
                                                "priority"]
 

@@ -1,0 +1,16 @@
+"""`python -m mailroute_dyn.demo`: a short tour against the built-in demo server.
+
+No credentials and no network: the demo server is the testing kit's fake Tastypie server
+loaded with demo data that ships inside the package.
+"""
+
+from __future__ import annotations
+
+
+def main() -> int:
+    from .testing.tour import tour
+    return tour()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

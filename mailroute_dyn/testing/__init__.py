@@ -1,0 +1,20 @@
+"""Testing kit for mailroute_dyn: a fake Tastypie server, fault injection, fixture capture.
+
+`mailroute_dyn` never imports this package, so none of it costs anything at run time.
+
+>>> from mailroute_dyn import Client
+>>> from mailroute_dyn.testing import FakeMailRoute
+>>> fake = FakeMailRoute()                      # the demo data packaged with mailroute_dyn
+>>> client = Client(base_url="https://fake.mailroute.test", login="demo",
+...                 api_key="demo-key", transport=fake, cache_dir=None)
+>>> fake.fail_next("503")                       # the next request fails once
+"""
+
+from .capture import capture
+from .demo import demo_client
+from .fake import DEMO_DATA, FakeMailRoute, SeenRequest
+from .faults import FAULT_KINDS, Fault
+from .fixtures import load_fixture, write_fixture
+
+__all__ = ["FakeMailRoute", "SeenRequest", "Fault", "FAULT_KINDS", "DEMO_DATA", "capture",
+           "demo_client", "load_fixture", "write_fixture"]

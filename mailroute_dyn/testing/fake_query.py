@@ -1,0 +1,391 @@
+"""Lists on the fake server: filters, ordering and pagination as Tastypie 0.15.1 does them.
+
+Each step mirrors its Tastypie counterpart (`build_filters` + `check_filtering`,
+`apply_sorting`, `Paginator`), with the same checks in the same order and the same messages
+(TASTYPIE.md §2, §4, §5), evaluated over the in-memory objects instead of SQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote_plus
+
+from .fake_store import NON_MODEL_FIELDS, FieldDef, ResourceDef, Store, bad_request, canned
+from .fake_values import (
+    DATE_PARTS,
+    MISMATCHED,
+    TIME_PARTS,
+    LookupValueError,
+    parse_stored,
+    prep_filter_value,
+    string_to_python,
+)
+
+__all__ = ["QueryDict", "Condition", "parse_filters", "select", "apply_ordering",
+           "page_bounds", "page_meta"]
+
+_PATTERN_TERMS = frozenset({"contains", "icontains", "startswith", "istartswith", "endswith",
+                            "iendswith", "regex", "iregex", "iexact"})
+_TRANSFORMS = frozenset(DATE_PARTS) | frozenset(TIME_PARTS) | {"date", "time"}
+
+
+class QueryDict:
+    """Django's QueryDict, as far as Tastypie reads it: keys in order of first appearance,
+    `get` gives the last value, `getlist` every value."""
+
+    def __init__(self, pairs: Iterable[tuple[str, str]]):
+        self._lists: dict[str, list[str]] = {}
+        for key, value in pairs:
+            self._lists.setdefault(key, []).append(value)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._lists
+
+    def get(self, key: str, default: Any = None) -> Any:
+        values = self._lists.get(key)
+        return values[-1] if values else default
+
+    def getlist(self, key: str) -> list[str]:
+        return list(self._lists.get(key, ()))
+
+    def keys(self) -> list[str]:
+        return list(self._lists)
+
+    def urlencode(self, drop: Iterable[str] = (), extra: Iterable[tuple[str, str]] = ()) -> str:
+        """`QueryDict.urlencode()` after dropping keys and appending pairs (spaces as `+`,
+        `:` as `%3A`, like Django)."""
+        dropped = set(drop)
+        pairs = [(k, v) for k, values in self._lists.items() if k not in dropped
+                 for v in values]
+        pairs += list(extra)
+        return "&".join(f"{quote_plus(k)}={quote_plus(v)}" for k, v in pairs)
+
+
+# ---------------------------------------------------------------- filters
+
+@dataclass
+class Condition:
+    """One checked filter: the hops to the final field, the lookup and its value."""
+
+    param: str
+    hops: list[FieldDef]        # related fields walked through, then the final field
+    term: str
+    raw: Any                    # the value after string_to_python (a list for in/range)
+    value: Any = None           # prepared by `prepare`
+    joins_many: bool = False
+
+    @property
+    def final(self) -> FieldDef:
+        return self.hops[-1]
+
+
+def parse_filters(store: Store, rdef: ResourceDef, query: QueryDict) -> list[Condition]:
+    """`build_filters`: check every parameter that names a field, in order; unknown names
+    are ignored. Then prepare each value as Django would (its errors come second)."""
+    conditions = []
+    for key in query.keys():
+        bits = key.split("__")
+        name = bits.pop(0)
+        f = rdef.fields.get(name)
+        if f is None:
+            continue
+        if name in NON_MODEL_FIELDS:
+            raise bad_request(f"The '{name}' field is not a valid field name")
+        term = "exact"
+        if bits and bits[-1] in f.lookups:
+            term = bits.pop()
+        hops = _check_filtering(store, rdef, name, term, bits)
+        value = string_to_python(query.get(key))
+        if term in ("in", "range"):
+            if not isinstance(value, str):
+                raise canned(500)
+            if value:
+                value = [part for item in query.getlist(key) for part in item.split(",")]
+        conditions.append(Condition(key, hops, term, value,
+                                    joins_many=any(h.to_many for h in hops)))
+    for condition in conditions:
+        _prepare(store, condition)
+    return conditions
+
+
+def _check_filtering(store: Store, rdef: ResourceDef, name: str, term: str,
+                     bits: list[str]) -> list[FieldDef]:
+    """Tastypie's `check_filtering`, recursing through relations."""
+    if name not in rdef.filtering:
+        raise bad_request(f"The '{name}' field does not allow filtering.")
+    rule = rdef.filtering[name]
+    if rule not in (1, 2):
+        if not isinstance(rule, list | str) or term not in rule:
+            raise bad_request(f"'{term}' is not an allowed filter on the '{name}' field.")
+    f = rdef.fields.get(name)
+    if f is None:
+        raise canned(500)
+    if name == "resource_uri":
+        raise bad_request(f"The '{name}' field has no 'attribute' for searching with.")
+    if not bits:
+        return [f]
+    if not f.is_related:
+        raise bad_request(f"The '{name}' field does not support relations.")
+    if rule != 2:
+        raise bad_request(f"Lookups are not allowed more than one level deep on the "
+                          f"'{name}' field.")
+    target = store.defs.get(f.target or "")
+    if target is None:
+        raise canned(500)
+    return [f, *_check_filtering(store, target, bits[0], term, bits[1:])]
+
+
+def _kind(f: FieldDef) -> str:
+    return "pk" if f.is_related or f.uri_target else f.type
+
+
+def _prepare(store: Store, c: Condition) -> None:
+    final, term, raw = c.final, c.term, c.raw
+    if term == "isnull":
+        if not isinstance(raw, bool):
+            raise canned(500)
+        c.value = raw
+        return
+    if term in ("in", "range"):
+        items = raw if isinstance(raw, list) else []
+        if term == "range" and len(items) != 2:
+            raise canned(500)
+        c.value = [_prep_one(store, final, "exact", v) for v in items]
+        return
+    if term in _PATTERN_TERMS:
+        if raw is None and term != "iexact":
+            raise LookupValueError(MISMATCHED)
+        c.value = None if raw is None else str(raw)
+        if term in ("regex", "iregex"):
+            try:
+                c.value = re.compile(c.value, re.I if term == "iregex" else 0)
+            except re.error:
+                raise canned(500) from None
+        return
+    if raw is None and term != "exact":
+        raise LookupValueError(MISMATCHED)
+    c.value = _prep_one(store, final, term, raw)
+
+
+def _prep_one(store: Store, f: FieldDef, term: str, value: Any) -> Any:
+    transform = term if term in _TRANSFORMS else None
+    kind = _kind(f)
+    if kind == "pk" and transform is None:
+        target = store.defs.get(f.target or f.uri_target or "")
+        if target is not None and not target.pk_is_int:
+            return None if value is None else str(value)
+    return prep_filter_value(kind, value, store.clock, nullable=f.nullable, transform=transform)
+
+
+def _typed(store: Store, f: FieldDef, raw: Any) -> Any:
+    """A stored value in the form filters and ordering compare."""
+    if raw is None:
+        return None
+    if f.is_related or f.uri_target:
+        where = store.split_uri(raw)
+        return where[1] if where else raw
+    return parse_stored(f.type, raw, store.clock)
+
+
+def _finals(store: Store, obj: dict[str, Any], hops: list[FieldDef]) -> list[Any]:
+    """The final field's raw values reachable from `obj` (one per joined row)."""
+    current: list[dict[str, Any] | None] = [obj]
+    for f in hops[:-1]:
+        following: list[dict[str, Any] | None] = []
+        for row in current:
+            value = None if row is None else row.get(f.name)
+            uris = value if isinstance(value, list) else [value]
+            if not uris:
+                following.append(None)
+            for uri in uris:
+                following.append(store.object_at(uri) if uri is not None else None)
+        current = following
+    last = hops[-1]
+    values: list[Any] = []
+    for row in current:
+        raw = None if row is None else row.get(last.name)
+        if last.to_many and isinstance(raw, list):
+            values.extend(raw if raw else [None])
+        else:
+            values.append(raw)
+    return values
+
+
+def _text(raw: Any) -> str:
+    if raw is True:
+        return "1"
+    if raw is False:
+        return "0"
+    return str(raw)
+
+
+def _part(value: Any, term: str, store: Store) -> Any:
+    if isinstance(value, dt.datetime):
+        value = value.astimezone(store.clock.zone)
+        if term == "date":
+            return value.date()
+        if term == "time":
+            return value.time().replace(tzinfo=None)
+    if term in TIME_PARTS:
+        return getattr(value, term, None)
+    if not isinstance(value, dt.date):
+        return None
+    iso = value.isocalendar()
+    return {"year": value.year, "month": value.month, "day": value.day, "week": iso[1],
+            "week_day": value.isoweekday() % 7 + 1, "iso_week_day": value.isoweekday(),
+            "iso_year": iso[0], "quarter": (value.month - 1) // 3 + 1}.get(term)
+
+
+def _test(store: Store, c: Condition, raw: Any) -> bool:
+    term, wanted = c.term, c.value
+    if term == "isnull":
+        return (raw is None) is wanted
+    if term in _PATTERN_TERMS:
+        if wanted is None:
+            return raw is None
+        if raw is None:
+            return False
+        linked = c.final.is_related or c.final.uri_target
+        text = _text(_typed(store, c.final, raw) if linked else raw)
+        if term in ("regex", "iregex"):
+            return wanted.search(text) is not None
+        if term.startswith("i"):
+            text, wanted = text.lower(), wanted.lower()
+            term = term[1:]
+        if term == "exact":
+            return text == wanted
+        if term == "contains":
+            return wanted in text
+        if term == "startswith":
+            return text.startswith(wanted)
+        return text.endswith(wanted)
+    value = _typed(store, c.final, raw)
+    if term in _TRANSFORMS:
+        return value is not None and _part(value, term, store) == wanted
+    if term == "exact" and wanted is None:
+        return value is None
+    if value is None:
+        return False
+    try:
+        if term == "exact":
+            return bool(value == wanted)
+        if term == "in":
+            return value in wanted
+        if term == "range":
+            return bool(wanted[0] <= value <= wanted[1])
+        if term == "gt":
+            return bool(value > wanted)
+        if term == "gte":
+            return bool(value >= wanted)
+        if term == "lt":
+            return bool(value < wanted)
+        if term == "lte":
+            return bool(value <= wanted)
+    except TypeError:
+        return False
+    return False
+
+
+def select(store: Store, rdef: ResourceDef, conditions: list[Condition]
+           ) -> Iterator[dict[str, Any]]:
+    """The matching objects in table order; an object matched through a to_many join comes
+    once per matching related row, as the real server's unDISTINCTed join returns it."""
+    for obj in store.objects(rdef.name):
+        times = 1
+        for c in conditions:
+            hits = sum(1 for raw in _finals(store, obj, c.hops) if _test(store, c, raw))
+            if not hits:
+                times = 0
+                break
+            if c.joins_many:
+                times = max(times, hits)    # exact for one to_many filter, a guess for more
+        for _ in range(times):
+            yield obj
+
+
+# ---------------------------------------------------------------- ordering
+
+def apply_ordering(store: Store, rdef: ResourceDef, rows: list[dict[str, Any]],
+                   query: QueryDict) -> list[dict[str, Any]]:
+    """`apply_sorting`: `order_by` (or the deprecated `sort_by`), repeated, `-` for
+    descending; NULLs first when ascending, as SQLite sorts them."""
+    param = "order_by" if "order_by" in query else "sort_by" if "sort_by" in query else None
+    if param is None:
+        return rows
+    keys: list[tuple[list[FieldDef], bool]] = []
+    for spec in query.getlist(param):
+        bits = spec.split("__")
+        name, descending = bits[0], False
+        if name.startswith("-"):
+            name, descending = name[1:], True
+        if name not in rdef.fields:
+            raise bad_request(f"No matching '{name}' field for ordering on.")
+        if name not in rdef.ordering:
+            raise bad_request(f"The '{name}' field does not allow ordering.")
+        if name == "resource_uri":
+            raise bad_request(f"The '{name}' field has no 'attribute' for ordering with.")
+        if name in NON_MODEL_FIELDS:
+            raise canned(500)
+        hops = [rdef.fields[name]]
+        for bit in bits[1:]:
+            target = store.defs.get(hops[-1].target or "") if hops[-1].is_related else None
+            if target is None or bit not in target.fields or bit in NON_MODEL_FIELDS:
+                raise canned(500)
+            hops.append(target.fields[bit])
+        keys.append((hops, descending))
+    ordered = list(rows)
+    for hops, descending in reversed(keys):
+        def key(obj: dict[str, Any], hops: list[FieldDef] = hops) -> tuple[int, Any]:
+            finals = _finals(store, obj, hops)
+            value = _typed(store, hops[-1], finals[0] if finals else None)
+            return (0, 0) if value is None else (1, value)
+        try:
+            ordered.sort(key=key, reverse=descending)
+        except TypeError:
+            ordered.sort(key=lambda o, k=key: (k(o)[0], str(k(o)[1])), reverse=descending)
+    return ordered
+
+
+# ---------------------------------------------------------------- pagination
+
+def page_bounds(query: QueryDict, default_limit: int, max_limit: int) -> tuple[int, int]:
+    """Paginator.get_limit / get_offset, with their checks and messages."""
+    limit = query.get("limit", default_limit)
+    try:
+        limit = int(limit)
+    except (TypeError, ValueError):
+        raise bad_request(f"Invalid limit '{limit}' provided. Please provide a positive "
+                          "integer.") from None
+    if limit < 0:
+        raise bad_request(f"Invalid limit '{limit}' provided. Please provide a positive "
+                          "integer >= 0.")
+    if max_limit and (not limit or limit > max_limit):
+        limit = max_limit
+    offset: Any = query.get("offset") if "offset" in query else 0
+    try:
+        offset = int(offset)
+    except (TypeError, ValueError):
+        raise bad_request(f"Invalid offset '{offset}' provided. Please provide an "
+                          "integer.") from None
+    if offset < 0:
+        raise bad_request(f"Invalid offset '{offset}' provided. Please provide a positive "
+                          "integer >= 0.")
+    return limit, offset
+
+
+def page_meta(list_uri: str, query: QueryDict, limit: int, offset: int, total: int
+              ) -> dict[str, Any]:
+    """`meta` of a list page: relative next/previous with limit and offset moved last."""
+    meta: dict[str, Any] = {"limit": limit, "offset": offset, "total_count": total}
+    if limit:
+        def link(at: int) -> str:
+            encoded = query.urlencode(drop=("limit", "offset"),
+                                      extra=(("limit", str(limit)), ("offset", str(at))))
+            return f"{list_uri}?{encoded}"
+        meta["previous"] = None if offset - limit < 0 else link(offset - limit)
+        meta["next"] = None if offset + limit >= total else link(offset + limit)
+    return meta
