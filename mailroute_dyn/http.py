@@ -55,6 +55,9 @@ NO_BODY: Any = object()
 MAX_BODY_BYTES = 64 * 1024 * 1024
 MAX_REDIRECTS = 5
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
+# statuses that say the request was not carried out (unlike 502/504, where a gateway lost
+# the answer of a server that may have acted): any method may be tried again
+REFUSED_UNDONE = frozenset({429, 503})
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 USER_AGENT = "mailroute_dyn/0.1 (+httpx)"
 
@@ -286,7 +289,7 @@ def retry_delay(call: Call, attempt: int, outcome: Answer | Exception, settings:
 
     Idempotent calls retry on connection faults, timeouts, 429 and 502/503/504. Any call
     retries when the request surely never reached the server (connect errors) or when the
-    server said 429 (it refused without acting). Retry-After is honoured; the whole
+    server said 429 or 503 (it refused without acting). Retry-After is honoured; the whole
     sequence stays within `retry_budget` seconds.
     """
     if attempt >= settings.retries:
@@ -294,7 +297,7 @@ def retry_delay(call: Call, attempt: int, outcome: Answer | Exception, settings:
     if isinstance(outcome, Answer):
         if outcome.status not in RETRY_STATUSES:
             return None
-        if not call.retry_safe and outcome.status != 429:
+        if not call.retry_safe and outcome.status not in REFUSED_UNDONE:
             return None
         advised = retry_after_seconds(outcome.headers)
     else:

@@ -485,18 +485,20 @@ class Resource(metaclass=ResourceMeta):
         cls._validate(body, creating=True, explicit_readonly=self._changes)
         payload = {**body, **encode_write_value(dict(extra))}
         call = Call("POST", cls._list_url, json=payload)
-        try:
-            answer: Answer = yield call
-        except (AmbiguousWriteError, ServerError) as exc:
-            if isinstance(exc, ServerError) and exc.status_code not in (502, 504):
-                raise
-            if not dedupe_on:
-                raise
+        lookups = 0
+        while True:
+            try:
+                answer: Answer = yield call
+                break
+            except (AmbiguousWriteError, ServerError) as exc:
+                ambiguous = not isinstance(exc, ServerError) or exc.status_code in (502, 504)
+                if not (ambiguous and dedupe_on) or lookups > cls._registry.settings.retries:
+                    raise
+            lookups += 1    # the POST may have worked: look before trying again
             existing = yield from self._find_by(dedupe_on, body)
             if existing is not None:
                 self._raw, self._snapshot, self._changes = existing._raw, existing._raw, {}
                 return self
-            answer = yield call
         self._adopt(answer, body, extra)
         return self
 
