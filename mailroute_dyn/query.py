@@ -24,7 +24,7 @@ from .errors import (
     ResponseError,
 )
 from .http import Answer, Batch, Call, Operation
-from .schema import FilterCheck, ResourceSchema, allowed_terms, check_method, check_ordering
+from .schema import FilterCheck, ResourceSchema, allowed_terms, check_method
 
 __all__ = ["QuerySet", "Page", "read_page"]
 
@@ -48,6 +48,8 @@ class Model(Protocol):
     def _registry_settings(cls) -> Any: ...
     @classmethod
     def _check_filter(cls, lookup: str, value: Any) -> FilterCheck: ...
+    @classmethod
+    def _check_order(cls, key: str) -> str: ...
     @classmethod
     def _finish_filters(cls, checks: tuple[FilterCheck, ...],
                         raw: tuple[tuple[str, Any], ...]) -> Operation[None]: ...
@@ -142,7 +144,7 @@ class QuerySet:
     def order_by(self, *keys: str) -> QuerySet:
         """Order by fields the schema lists as orderable; `-name` for descending."""
         for key in keys:
-            check_ordering(self._model._schema, key)
+            self._model._check_order(key)
         return self._clone(order=tuple(keys))
 
     def page_size(self, size: int) -> QuerySet:

@@ -25,11 +25,13 @@ from .errors import (
     APIError,
     Conflict,
     DoesNotExist,
+    FilterError,
     Forbidden,
     GuardError,
     MailRouteError,
     MethodNotAllowed,
     NotFound,
+    OrderingError,
     ResponseError,
     SchemaError,
     ServerError,
@@ -46,6 +48,7 @@ from .schema import (
     ResourceSchema,
     check_filter,
     check_method,
+    check_ordering,
     parse_schema,
     resource_name_of_uri,
 )
@@ -224,6 +227,8 @@ class Resource(metaclass=ResourceMeta):
             object.__setattr__(self, name, value)
             return
         fields = type(self).fields
+        if self.typed and name not in fields and type(self)._refreshed_for(name):
+            fields = type(self).fields
         if self.typed and name not in fields:
             raise AttributeError(
                 f"{type(self).__name__} has no field {name!r}.{suggest(name, fields)} "
@@ -312,8 +317,35 @@ class Resource(metaclass=ResourceMeta):
 
     @classmethod
     def _check_filter(cls, lookup: str, value: Any) -> FilterCheck:
-        return check_filter(cls._schema, lookup, value, cls._registry.loaded_schema,
-                            cls._registry.target_of)
+        try:
+            return check_filter(cls._schema, lookup, value, cls._registry.loaded_schema,
+                                cls._registry.target_of)
+        except FilterError:
+            if cls._refreshed_for(lookup.split("__", 1)[0]):
+                return cls._check_filter(lookup, value)
+            raise
+
+    @classmethod
+    def _check_order(cls, key: str) -> str:
+        try:
+            return check_ordering(cls._schema, key)
+        except OrderingError:
+            if cls._refreshed_for(key.lstrip("-").split("__", 1)[0]):
+                return check_ordering(cls._schema, key)
+            raise
+
+    @classmethod
+    def _refreshed_for(cls, name: str) -> bool:
+        """Read a schema that came from a cache again, once, when the caller names a field
+        it does not know or allow: the server may have grown it since."""
+        registry = cls._registry
+        if (registry.is_async or not cls.typed
+                or cls.resource_name in registry.discovery.fresh):
+            return False
+        raw = registry.run(registry.discovery.schema(cls.resource_name, force=True,
+                                                     listed_only=False))
+        registry.update(cls, parse_schema(cls.resource_name, raw, registry.settings.api_path))
+        return True
 
     @classmethod
     def _finish_filters(cls, checks: tuple[FilterCheck, ...],
@@ -814,11 +846,10 @@ class Registry:
             return None
         return cls
 
-    def build(self, schema: ResourceSchema, listed: bool = True) -> type[Resource]:
-        name = schema.name
-        list_url = f"{self.settings.api_path}{name}/"
-        attrs: dict[str, Any] = {
-            "resource_name": name,
+    @staticmethod
+    def _schema_attrs(schema: ResourceSchema, list_url: str) -> dict[str, Any]:
+        """The class attributes that come from a schema."""
+        return {
             "fields": schema.fields,
             "filtering": schema.filtering,
             "ordering": schema.ordering,
@@ -826,21 +857,35 @@ class Registry:
             "allowed_detail_methods": schema.allowed_detail_methods,
             "default_limit": schema.default_limit,
             "json_schema": schema.json_schema(),
-            "list_endpoint": list_url,
-            "listed": listed,
             "_schema": schema,
-            "_registry": self,
-            "_list_url": list_url,
             "_validators": {},
             "_untargeted": {f.name for f in schema.fields.values()
                             if f.is_related and not f.related_resource},
             "__doc__": describe(schema, list_url),
+        }
+
+    def build(self, schema: ResourceSchema, listed: bool = True) -> type[Resource]:
+        name = schema.name
+        list_url = f"{self.settings.api_path}{name}/"
+        attrs: dict[str, Any] = {
+            "resource_name": name,
+            "list_endpoint": list_url,
+            "listed": listed,
+            "_registry": self,
+            "_list_url": list_url,
             "__module__": "mailroute_dyn.resources",
             "__slots__": (),
+            **self._schema_attrs(schema, list_url),
         }
         cls = ResourceMeta(class_name_for(name), (Resource,), attrs)
         self._classes[name] = cls
         return cls
+
+    def update(self, cls: type[Resource], schema: ResourceSchema) -> None:
+        """Give an existing class a newer schema, so references users hold stay valid."""
+        for key, value in self._schema_attrs(schema, cls._list_url).items():
+            setattr(cls, key, value)
+        self._classes[schema.name] = cls
 
     def untyped(self, name: str) -> type[Resource]:
         """A class for objects whose schema cannot be had: readable, keys as given."""

@@ -190,3 +190,22 @@ def test_related_schema_missing_is_inferred_from_uris(client):
     acct = client.email_account.get(1)
     assert acct.domain.resource_name == "domain"
     assert acct.domain.resource_uri == acct["domain"]
+
+
+def test_a_field_the_cached_schema_lacks_triggers_one_rediscovery(api, tmp_path):
+    with _cache_client(tmp_path) as client:
+        client.preload()
+    api.schemas["domain"]["fields"]["spam_score"] = {"type": "float", "nullable": True}
+    api.schemas["domain"]["filtering"]["spam_score"] = ["gt"]
+    api.schemas["domain"]["ordering"].append("spam_score")
+    with _cache_client(tmp_path) as client:
+        Domain = client.domain                     # from the warm cache: no spam_score yet
+        assert "spam_score" not in Domain.fields
+        before = len(api.requests("/domain/schema/"))
+        qs = Domain.filter(spam_score__gt=5).order_by("spam_score")
+        assert "spam_score" in Domain.fields and client.domain is Domain
+        assert len(api.requests("/domain/schema/")) == before + 1
+        with pytest.raises(Exception, match="no field 'bogus'"):
+            Domain.filter(bogus=1)                 # fresh now: refused at once
+        assert len(api.requests("/domain/schema/")) == before + 1
+        assert qs is not None
