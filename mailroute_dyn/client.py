@@ -113,10 +113,13 @@ class _AnyList(Resource):
                              "in the URI's query, or use .unchecked().")
 
 
-def _settings(profile: str | None, cache_dir: Any, given: dict[str, Any]) -> Settings:
-    if cache_dir is not _DEFAULT_CACHE:
-        given["cache_dir"] = cache_dir
-    return resolve_settings(profile, **given)
+def _settings(arguments: dict[str, Any]) -> Settings:
+    """Settings from a client constructor's arguments (all but self/transport/profile)."""
+    given = {k: v for k, v in arguments.items()
+             if k not in ("self", "transport", "profile", "cache_dir", "__class__")}
+    if arguments["cache_dir"] is not _DEFAULT_CACHE:
+        given["cache_dir"] = arguments["cache_dir"]
+    return resolve_settings(arguments["profile"], **given)
 
 
 class Client(_Common):
@@ -134,11 +137,7 @@ class Client(_Common):
                  cache_ttl: float | None = None, cache_dir: Any = _DEFAULT_CACHE,
                  transport: httpx.BaseTransport | None = None,
                  allow_insecure: bool | None = None, profile: str | None = None):
-        settings = _settings(profile, cache_dir, dict(
-            base_url=base_url, login=login, api_key=api_key, api_path=api_path,
-            timeout=timeout, retries=retries, backoff=backoff, retry_budget=retry_budget,
-            page_size=page_size, concurrency=concurrency, cache_ttl=cache_ttl,
-            allow_insecure=allow_insecure))
+        settings = _settings(locals())
         self._session = SyncSession(settings, transport)
         self._setup(self._session.run, False, settings)
 
@@ -212,11 +211,7 @@ class AsyncClient(_Common):
                  cache_ttl: float | None = None, cache_dir: Any = _DEFAULT_CACHE,
                  transport: httpx.AsyncBaseTransport | None = None,
                  allow_insecure: bool | None = None, profile: str | None = None):
-        settings = _settings(profile, cache_dir, dict(
-            base_url=base_url, login=login, api_key=api_key, api_path=api_path,
-            timeout=timeout, retries=retries, backoff=backoff, retry_budget=retry_budget,
-            page_size=page_size, concurrency=concurrency, cache_ttl=cache_ttl,
-            allow_insecure=allow_insecure))
+        settings = _settings(locals())
         self._session = AsyncSession(settings, transport)
         self._setup(self._session.run, True, settings)
 

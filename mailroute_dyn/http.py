@@ -368,6 +368,41 @@ def _finish(call: Call, outcome: Answer | Exception, settings: Settings) -> Answ
     return outcome
 
 
+class _Tries:
+    """One call's way through redirects and retries, decided as data.
+
+    `judge(outcome)` returns the final `Answer`, or the seconds to wait before sending
+    `self.call` again (0 after a redirect), or raises the error that ends it.
+    """
+
+    def __init__(self, settings: Settings, call: Call):
+        self.settings = settings
+        self.call = call
+        self.started = time.perf_counter()
+        self.attempt = self.hops = 0
+        self.acted = False      # a failed try may have been carried out already
+
+    def judge(self, outcome: Answer | Exception) -> Answer | float:
+        _log(self.call, outcome, self.started, self.attempt)
+        if isinstance(outcome, Answer):
+            target = _redirect_target(self.settings, self.call, outcome, self.hops)
+            if target is not None:
+                self.call, self.hops = target, self.hops + 1
+                return 0.0
+        if isinstance(outcome, MailRouteError):
+            raise outcome
+        outcome = _settled(self.call, outcome, self.acted)
+        self.acted = self.acted or _may_have_acted(outcome)
+        delay = retry_delay(self.call, self.attempt, outcome, self.settings,
+                            time.perf_counter() - self.started)
+        if delay is None:
+            answer = _finish(self.call, outcome, self.settings)
+            answer.attempts = self.attempt + 1
+            return answer
+        self.attempt += 1
+        return delay
+
+
 def _log(call: Call, outcome: Answer | Exception, started: float, attempt: int) -> None:
     if not log.isEnabledFor(logging.DEBUG):
         return
@@ -411,29 +446,13 @@ class SyncSession:
             return exc
 
     def send(self, call: Call) -> Answer:
-        started = time.perf_counter()
-        attempt = hops = 0
-        acted = False
+        tries = _Tries(self.settings, call)
         while True:
-            outcome = self._once(call)
-            _log(call, outcome, started, attempt)
-            if isinstance(outcome, Answer):
-                target = _redirect_target(self.settings, call, outcome, hops)
-                if target is not None:
-                    call, hops = target, hops + 1
-                    continue
-            if isinstance(outcome, MailRouteError):
-                raise outcome
-            outcome = _settled(call, outcome, acted)
-            acted = acted or _may_have_acted(outcome)
-            delay = retry_delay(call, attempt, outcome, self.settings,
-                                time.perf_counter() - started)
-            if delay is None:
-                answer = _finish(call, outcome, self.settings)
-                answer.attempts = attempt + 1
-                return answer
-            self.sleep(delay)
-            attempt += 1
+            verdict = tries.judge(self._once(tries.call))
+            if isinstance(verdict, Answer):
+                return verdict
+            if verdict:
+                self.sleep(verdict)
 
     def _concurrently(self, work: Any, items: tuple[Any, ...]) -> list[Any]:
         def one(item: Any) -> Any:
@@ -497,29 +516,13 @@ class AsyncSession:
             return exc
 
     async def send(self, call: Call) -> Answer:
-        started = time.perf_counter()
-        attempt = hops = 0
-        acted = False
+        tries = _Tries(self.settings, call)
         while True:
-            outcome = await self._once(call)
-            _log(call, outcome, started, attempt)
-            if isinstance(outcome, Answer):
-                target = _redirect_target(self.settings, call, outcome, hops)
-                if target is not None:
-                    call, hops = target, hops + 1
-                    continue
-            if isinstance(outcome, MailRouteError):
-                raise outcome
-            outcome = _settled(call, outcome, acted)
-            acted = acted or _may_have_acted(outcome)
-            delay = retry_delay(call, attempt, outcome, self.settings,
-                                time.perf_counter() - started)
-            if delay is None:
-                answer = _finish(call, outcome, self.settings)
-                answer.attempts = attempt + 1
-                return answer
-            await self.sleep(delay)
-            attempt += 1
+            verdict = tries.judge(await self._once(tries.call))
+            if isinstance(verdict, Answer):
+                return verdict
+            if verdict:
+                await self.sleep(verdict)
 
     async def _concurrently(self, work: Any, items: tuple[Any, ...]) -> list[Any]:
         limit = asyncio.Semaphore(self.settings.concurrency)

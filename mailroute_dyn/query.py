@@ -25,6 +25,7 @@ from .errors import (
 )
 from .http import Answer, Batch, Call, Operation
 from .schema import FilterCheck, ResourceSchema, allowed_terms, check_method
+from .values import encode_filter_value
 
 __all__ = ["QuerySet", "Page", "read_page"]
 
@@ -214,7 +215,7 @@ class QuerySet:
         params = [(c.param, c.value) for c in self._q.filters]
         for name, value in self._q.raw_params:
             values = value if isinstance(value, list | tuple) else [value]
-            params += [(name, _plain(v)) for v in values]
+            params += [(name, _plain_value(v)) for v in values]
         params += [("order_by", key) for key in self._q.order]
         params += [("limit", str(limit)), ("offset", str(offset))]
         return tuple(params)
@@ -366,16 +367,6 @@ class QuerySet:
         return self._model._registry_run(self._delete())
 
 
-def _plain(value: Any) -> str:
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if value is None:
-        return "None"
-    return str(value)
-
-
 def _dedupe(objects: list[Any]) -> list[Any]:
     seen: set[str] = set()
     kept = []
@@ -387,6 +378,10 @@ def _dedupe(objects: list[Any]) -> list[Any]:
             seen.add(uri)
         kept.append(obj)
     return kept
+
+
+def _plain_value(value: Any) -> str:
+    return encode_filter_value("exact", value)
 
 
 class _Walk:
@@ -457,7 +452,7 @@ class _Walk:
                     "nothing new; it does not seem to honour the filter. Stopping here.")
             name, descending = self.keyset
             params = _with(self.first.params, "offset", "0")
-            params += ((f"{name}__{'lt' if descending else 'gt'}", _plain(self.last_raw)),)
+            params += ((f"{name}__{'lt' if descending else 'gt'}", _plain_value(self.last_raw)),)
             return [Call("GET", self.first.url, params)]
         if last.next_url in self.visited:
             raise ResponseError(f"The list at {self.first.url} links back to a page it "

@@ -419,15 +419,8 @@ class Resource(metaclass=ResourceMeta):
     @classmethod
     def _get_op(cls, key: Any) -> Operation[Resource]:
         check_method(cls._schema, "get", detail=True)
-        url = cls.detail_url(key)
-        try:
-            answer: Answer = yield Call("GET", url)
-        except NotFound as exc:
-            raise DoesNotExist(exc.status_code, exc.method, exc.url, exc.body,
-                               f"no {cls.resource_name} with key {key!r}") from None
-        if not isinstance(answer.body, dict):
-            raise ResponseError(f"GET {url}: expected an object, got {type(answer.body).__name__}")
-        return cls._from_raw(answer.body)
+        return (yield from _read_object_op(cls, cls.detail_url(key),
+                                           f"no {cls.resource_name} with key {key!r}"))
 
     @classmethod
     def get(cls, key: Any = None, /, **lookups: Any) -> Any:
@@ -808,6 +801,17 @@ class BulkResult:
         return f"<BulkResult {len(self.succeeded)} succeeded, {len(self.failed)} failed>"
 
 
+def _read_object_op(cls: type[Resource], url: str, missing: str) -> Operation[Resource]:
+    """GET one object; a 404 becomes DoesNotExist, a non-object body a ResponseError."""
+    try:
+        answer: Answer = yield Call("GET", url)
+    except NotFound as exc:
+        raise DoesNotExist(exc.status_code, exc.method, exc.url, exc.body, missing) from None
+    if not isinstance(answer.body, dict):
+        raise ResponseError(f"GET {url}: expected an object, got {type(answer.body).__name__}")
+    return cls._from_raw(answer.body)
+
+
 def _action_op(base: str, name: str, json: Any, method: str,
                params: Mapping[str, Any] | None) -> Operation[Any]:
     if not re.fullmatch(r"[\w\-./]+", name) or ".." in name:
@@ -949,14 +953,7 @@ class Registry:
     def get_op(self, uri: str) -> Operation[Resource]:
         """Any object by URI, as an instance of its own resource's class."""
         cls = yield from self.class_for_uri_op(uri)
-        try:
-            answer: Answer = yield Call("GET", uri)
-        except NotFound as exc:
-            raise DoesNotExist(exc.status_code, exc.method, exc.url, exc.body,
-                               f"nothing at {uri}") from None
-        if not isinstance(answer.body, dict):
-            raise ResponseError(f"GET {uri}: expected an object, got {type(answer.body).__name__}")
-        return cls._from_raw(answer.body)
+        return (yield from _read_object_op(cls, uri, f"nothing at {uri}"))
 
     # -- relation targets (which resource a related field points at)
 
