@@ -31,10 +31,11 @@ class _Common:
     _discovery: Discovery
     resource: Any       # each client defines it: the class of a resource by name
 
-    def _setup(self, run: Any, is_async: bool, settings: Settings) -> None:
+    def _setup(self, session: Any, is_async: bool, settings: Settings) -> None:
         self.settings = settings
         self._discovery = Discovery(settings)
-        self._registry = Registry(settings, self._discovery, run, is_async)
+        self._registry = Registry(settings, self._discovery, session.run, is_async,
+                                  session.stream)
 
     def __repr__(self) -> str:
         who = f" login={self.settings.login!r}" if self.settings.login else ""
@@ -139,7 +140,7 @@ class Client(_Common):
                  allow_insecure: bool | None = None, profile: str | None = None):
         settings = _settings(locals())
         self._session = SyncSession(settings, transport)
-        self._setup(self._session.run, False, settings)
+        self._setup(self._session, False, settings)
 
     @classmethod
     def demo(cls, **kwargs: Any) -> Client:
@@ -213,7 +214,7 @@ class AsyncClient(_Common):
                  allow_insecure: bool | None = None, profile: str | None = None):
         settings = _settings(locals())
         self._session = AsyncSession(settings, transport)
-        self._setup(self._session.run, True, settings)
+        self._setup(self._session, True, settings)
 
     async def __aenter__(self) -> AsyncClient:
         return self

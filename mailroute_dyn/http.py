@@ -9,7 +9,6 @@ session drives such a generator, so every operation is written once for both cli
 
 from __future__ import annotations
 
-import asyncio
 import email.utils
 import html
 import json
@@ -18,8 +17,8 @@ import random
 import re
 import threading
 import time
-from collections.abc import Generator
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import AsyncIterator, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
@@ -424,7 +423,7 @@ class SyncSession:
         self.settings = settings
         self._http = httpx.Client(transport=transport, timeout=_default_timeout(settings),
                                   follow_redirects=False, trust_env=transport is None)
-        self._pool: ThreadPoolExecutor | None = None
+        self._pool: Any = None          # a ThreadPoolExecutor, made on first concurrent use
         self._lock = threading.Lock()
         self.sleep = time.sleep
 
@@ -460,14 +459,37 @@ class SyncSession:
                 return work(item)
             except MailRouteError as exc:
                 return exc
-        in_worker = threading.current_thread().name.startswith("mailroute_dyn")
-        if len(items) <= 1 or self.settings.concurrency <= 1 or in_worker:
+        if len(items) <= 1 or self.settings.concurrency <= 1 or _in_worker():
             return [one(i) for i in items]   # a worker waiting on its own pool would deadlock
+        return list(self._workers().map(one, items))
+
+    def _workers(self) -> Any:
         with self._lock:
             if self._pool is None:
+                from concurrent.futures import ThreadPoolExecutor
                 self._pool = ThreadPoolExecutor(self.settings.concurrency,
                                                 thread_name_prefix="mailroute_dyn")
-        return list(self._pool.map(one, items))
+        return self._pool
+
+    def stream(self, ops: Iterable[Operation[Any]], window: int) -> Iterator[Any]:
+        """Run operations with up to `window` in flight and give their results in order,
+        as soon as each next one is ready (a sliding window, not batches)."""
+        if window <= 1 or _in_worker():
+            for op in ops:
+                yield self.run(op)
+            return
+        pool = self._workers()
+        pending: deque[Any] = deque()
+        try:
+            for op in ops:
+                pending.append(pool.submit(self.run, op))
+                if len(pending) >= window:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
 
     def _step(self, step: Call | Batch | Parallel) -> Any:
         if isinstance(step, Batch):
@@ -498,6 +520,8 @@ class AsyncSession:
         self.settings = settings
         self._http = httpx.AsyncClient(transport=transport, timeout=_default_timeout(settings),
                                        follow_redirects=False, trust_env=transport is None)
+        import asyncio  # only async clients need it: ~20 ms of start-up for the others
+        self._asyncio = asyncio
         self.sleep = asyncio.sleep
 
     async def close(self) -> None:
@@ -524,7 +548,22 @@ class AsyncSession:
             if verdict:
                 await self.sleep(verdict)
 
+    async def stream(self, ops: Iterable[Operation[Any]], window: int) -> AsyncIterator[Any]:
+        """Run operations with up to `window` in flight and give their results in order."""
+        pending: deque[Any] = deque()
+        try:
+            for op in ops:
+                pending.append(self._asyncio.ensure_future(self.run(op)))
+                if len(pending) >= window:
+                    yield await pending.popleft()
+            while pending:
+                yield await pending.popleft()
+        finally:
+            for task in pending:
+                task.cancel()
+
     async def _concurrently(self, work: Any, items: tuple[Any, ...]) -> list[Any]:
+        asyncio = self._asyncio
         limit = asyncio.Semaphore(self.settings.concurrency)
 
         async def one(item: Any) -> Any:
@@ -555,6 +594,10 @@ class AsyncSession:
                     step = op.send(reply)
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
+
+
+def _in_worker() -> bool:
+    return threading.current_thread().name.startswith("mailroute_dyn")
 
 
 def _too_big(response: httpx.Response) -> ResponseError:

@@ -48,6 +48,8 @@ class Model(Protocol):
     @classmethod
     def _registry_settings(cls) -> Any: ...
     @classmethod
+    def _registry_stream(cls, ops: Any, window: int) -> Any: ...
+    @classmethod
     def _check_filter(cls, lookup: str, value: Any) -> FilterCheck: ...
     @classmethod
     def _check_order(cls, key: str) -> str: ...
@@ -276,11 +278,19 @@ class QuerySet:
         run(self._prepare())
         walk = self._walk()
         calls = walk.first_calls()
-        while calls:
+        while calls and not walk.streaming:
             pages = run(self._fetch_all(calls))
             for _page, objects in pages:
                 yield from walk.take(objects)
             calls = walk.next_calls(pages)
+        if calls:
+            stream = self._model._registry_stream((self._fetch(c) for c in calls),
+                                                  walk.concurrency)
+            for _page, objects in stream:
+                yield from walk.take(objects)
+                if walk.done:
+                    stream.close()
+                    return
 
     async def __aiter__(self) -> AsyncIterator[Any]:
         if not self._model._is_async():
@@ -289,12 +299,23 @@ class QuerySet:
         await run(self._prepare())
         walk = self._walk()
         calls = walk.first_calls()
-        while calls:
+        while calls and not walk.streaming:
             pages = await run(self._fetch_all(calls))
             for _page, objects in pages:
                 for obj in walk.take(objects):
                     yield obj
             calls = walk.next_calls(pages)
+        if calls:
+            stream = self._model._registry_stream((self._fetch(c) for c in calls),
+                                                  walk.concurrency)
+            try:
+                async for _page, objects in stream:
+                    for obj in walk.take(objects):
+                        yield obj
+                    if walk.done:
+                        return
+            finally:
+                await stream.aclose()
 
     # -- answers
 
@@ -398,7 +419,7 @@ class _Walk:
         self.left = None if qs._q.stop is None else qs._q.stop - qs._q.start
         self.seen: set[str] = set()
         self.keyset = qs._keyset_field() if concurrency <= 1 else None
-        self.offsets: list[int] | None = None
+        self.streaming = False          # offsets known: the rest goes to a sliding window
         self.last_raw: Any = None
         self.visited: set[str] = set()
         self.fresh = 0                  # objects the latest pages brought that were new
@@ -411,17 +432,22 @@ class _Walk:
     def first_calls(self) -> list[Call]:
         return [self.first]
 
+    @property
+    def done(self) -> bool:
+        return self.left is not None and self.left <= 0
+
     def take(self, objects: list[Any]) -> Iterator[Any]:
+        if self.keyset and objects:     # only the page's last key matters for the next one
+            self.last_raw = objects[-1].get_raw(self.keyset[0])
+        seen = self.seen
         for obj in objects:
             if self.left is not None and self.left <= 0:
                 return
-            if self.keyset:
-                self.last_raw = obj.get_raw(self.keyset[0])
-            uri = getattr(obj, "resource_uri", None)
-            if isinstance(uri, str):
-                if uri in self.seen:
+            uri = obj.resource_uri
+            if uri is not None:
+                if uri in seen:
                     continue
-                self.seen.add(uri)
+                seen.add(uri)
             self.fresh += 1
             if self.left is not None:
                 self.left -= 1
@@ -431,17 +457,14 @@ class _Walk:
         last = pages[-1][0]
         if (self.left is not None and self.left <= 0) or not last.objects:
             return []
-        if self.concurrency > 1 and self.offsets is None and last.total_count is not None:
+        if self.concurrency > 1 and last.total_count is not None:
             size = last.limit or len(last.objects)
             end = last.total_count
             if self.left is not None:
                 end = min(end, last.offset + len(last.objects) + self.left)
-            self.offsets = list(range(last.offset + size, end, size))
-        if self.offsets is not None:
-            window, self.offsets = (self.offsets[:self.concurrency],
-                                    self.offsets[self.concurrency:])
+            self.streaming = True
             return [Call("GET", self.first.url, _with(self.first.params, "offset", str(o)))
-                    for o in window]
+                    for o in range(last.offset + size, end, size)]
         if not last.next_url:
             return []
         fresh, self.fresh = self.fresh, 0

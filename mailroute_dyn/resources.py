@@ -16,8 +16,6 @@ from functools import partial
 from typing import Any, ClassVar
 from urllib.parse import quote, urlsplit
 
-import jsonschema
-
 from .config import Settings
 from .discovery import Discovery
 from .errors import (
@@ -73,6 +71,8 @@ def _is_secret(key: str) -> bool:
 def _clean_read(cls: type[Resource], data: Mapping[str, Any]) -> dict[str, Any]:
     """Raw data to keep: everything but secret-looking keys the schema does not describe."""
     fields = cls.fields
+    if type(data) is dict and data.keys() <= fields.keys():
+        return dict(data)           # only schema fields: nothing to drop
     return {k: v for k, v in data.items() if k in fields or not _is_secret(k)}
 
 
@@ -312,6 +312,10 @@ class Resource(metaclass=ResourceMeta):
         return cls._registry.settings.page_size
 
     @classmethod
+    def _registry_stream(cls, ops: Iterable[Operation[Any]], window: int) -> Any:
+        return cls._registry.stream(ops, window)
+
+    @classmethod
     def _registry_settings(cls) -> Settings:
         return cls._registry.settings
 
@@ -439,6 +443,7 @@ class Resource(metaclass=ResourceMeta):
     def _validator(cls, creating: bool) -> Any:
         cache = cls._validators
         if creating not in cache:
+            import jsonschema  # on the first write only: it costs ~100 ms of start-up
             schema = cls._schema.json_schema(creating=creating)
             cache[creating] = jsonschema.Draft202012Validator(schema)
         return cache[creating]
@@ -832,10 +837,12 @@ class Registry:
     """The classes of one client, built from schemas that discovery provides."""
 
     def __init__(self, settings: Settings, discovery: Discovery,
-                 run: Callable[[Operation[Any]], Any], is_async: bool):
+                 run: Callable[[Operation[Any]], Any], is_async: bool,
+                 stream: Callable[[Iterable[Operation[Any]], int], Any]):
         self.settings = settings
         self.discovery = discovery
         self.run = run
+        self.stream = stream
         self.is_async = is_async
         self._classes: dict[str, type[Resource]] = {}
         self._targets: dict[tuple[str, str], str] = {}
