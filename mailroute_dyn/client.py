@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
@@ -68,7 +69,17 @@ class _Common:
     # -- any URI
 
     def _list_op(self, uri: str) -> QuerySet:
-        return QuerySet(_AnyList.bind(self._registry, uri), _Query(url=uri))
+        # The URI's own offset and limit (e.g. a saved meta.next link) become the
+        # QuerySet's start and page size, so iteration begins where the URI points.
+        parts = urlsplit(uri)
+        query = parse_qsl(parts.query, keep_blank_values=True)
+        paging = {k: v for k, v in query if k in ("limit", "offset")}
+        url = urlunsplit(parts._replace(query=urlencode(
+            [(k, v) for k, v in query if k not in ("limit", "offset")])))
+        start = int(paging["offset"]) if paging.get("offset", "").isdigit() else 0
+        limit = int(paging["limit"]) if paging.get("limit", "").isdigit() else 0
+        return QuerySet(_AnyList.bind(self._registry, url),
+                        _Query(url=url, start=start, page_size=limit or None))
 
     def _request_op(self, method: str, url: str, json: Any, params: Mapping[str, Any] | None,
                     idempotent: bool | None) -> Operation[Any]:

@@ -117,13 +117,16 @@ Operation = Generator["Call | Batch | Parallel", Any, T]
 
 def resolve(settings: Settings, url: str) -> str:
     """Absolute URL for `url` (relative to the base URL), refused when off-origin."""
-    if not same_origin(url, settings.origin):
+    try:
+        on_origin = same_origin(url, settings.origin)
+        parts = urlsplit(urljoin(settings.base_url + "/", url))
+    except ValueError as exc:           # e.g. a resource_uri "http://[::1" in an answer
+        raise ResponseError(f"Not a usable URL: {str(url)[:80]!r} ({exc})") from None
+    if not on_origin:
         raise OriginError(
             f"Refusing to send a request to {redact_url(url)}: it is not on "
             f"{settings.origin}, and the API key goes nowhere else."
         )
-    absolute = urljoin(settings.base_url + "/", url)
-    parts = urlsplit(absolute)
     path = parts.path if parts.path.endswith("/") else parts.path + "/"
     return urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
 
@@ -143,7 +146,10 @@ def build_request(settings: Settings, call: Call) -> httpx.Request:
         parts = urlsplit(url)
         query = parse_qsl(parts.query, keep_blank_values=True) + params
         url = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
-    return httpx.Request(call.method, url, headers=headers, content=content)
+    try:
+        return httpx.Request(call.method, url, headers=headers, content=content)
+    except httpx.InvalidURL as exc:     # control characters, bad ports, ...
+        raise ResponseError(f"Not a usable URL: {url[:80]!r} ({exc})") from None
 
 
 _SECRET_PARAM = re.compile(r"(?i)((?:api_key|apikey|password|key)=)[^&#]*")

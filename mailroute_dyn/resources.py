@@ -37,7 +37,7 @@ from .errors import (
     ValidationError,
     suggest,
 )
-from .http import NO_BODY, Answer, Batch, Call, Operation, Parallel
+from .http import NO_BODY, Answer, Batch, Call, Operation, Parallel, error_message
 from .query import QuerySet
 from .schema import (
     NO_DEFAULT,
@@ -69,11 +69,13 @@ def _is_secret(key: str) -> bool:
 
 
 def _clean_read(cls: type[Resource], data: Mapping[str, Any]) -> dict[str, Any]:
-    """Raw data to keep: everything but secret-looking keys the schema does not describe."""
+    """Raw data to keep: everything but secret-looking keys the schema does not describe,
+    unless the value is a flag or null (`ssl_cert_passphrase_set: false` is data)."""
     fields = cls.fields
     if type(data) is dict and data.keys() <= fields.keys():
         return dict(data)           # only schema fields: nothing to drop
-    return {k: v for k, v in data.items() if k in fields or not _is_secret(k)}
+    return {k: v for k, v in data.items()
+            if k in fields or not _is_secret(k) or v is None or isinstance(v, bool)}
 
 
 def _clean_write_answer(cls: type[Resource], body: Mapping[str, Any],
@@ -122,6 +124,15 @@ class ResourceMeta(type):
 
     def __dir__(cls) -> list[str]:
         return sorted(set(super().__dir__()))
+
+    def __await__(cls) -> Any:
+        """`await client.resource(name)` also works once the class is loaded (the
+        AsyncClient then returns the class itself rather than an awaitable)."""
+        return _itself(cls).__await__()
+
+
+async def _itself(value: Any) -> Any:
+    return value
 
 
 # ---------------------------------------------------------------- the base class
@@ -450,7 +461,7 @@ class Resource(metaclass=ResourceMeta):
 
     @classmethod
     def _validate(cls, body: Mapping[str, Any], *, creating: bool,
-                  explicit_readonly: Iterable[str] = ()) -> None:
+                  explicit_readonly: Iterable[str] = (), check_required: bool = True) -> None:
         errors: dict[str, list[str]] = {}
         fields = cls.fields
         allowed_ro = set(explicit_readonly)
@@ -465,7 +476,7 @@ class Resource(metaclass=ResourceMeta):
         known = {k: v for k, v in body.items() if k in fields}
         for err in cls._validator(creating).iter_errors(known):
             if err.validator == "required":
-                for name in err.validator_value:
+                for name in err.validator_value if check_required else ():
                     messages = errors.setdefault(name, []) if name not in known else []
                     if name not in known and "This field is required." not in messages:
                         messages.append("This field is required.")
@@ -507,12 +518,14 @@ class Resource(metaclass=ResourceMeta):
         self._changes = {}
         self._related = {}
 
-    def _create_op(self, extra: Mapping[str, Any], dedupe_on: tuple[str, ...]) -> Operation[Any]:
+    def _create_op(self, extra: Mapping[str, Any], dedupe_on: tuple[str, ...],
+                   check_required: bool = True) -> Operation[Any]:
         cls = type(self)
         check_method(cls._schema, "post", detail=False)
         body = {k: v for k, v in self._encoded_changes().items()
                 if k not in (cls._schema.primary_key, "resource_uri")}
-        cls._validate(body, creating=True, explicit_readonly=self._changes)
+        cls._validate(body, creating=True, explicit_readonly=self._changes,
+                      check_required=check_required)
         payload = {**body, **encode_write_value(dict(extra))}
         call = Call("POST", cls._list_url, json=payload)
         lookups = 0
@@ -547,16 +560,23 @@ class Resource(metaclass=ResourceMeta):
 
     @classmethod
     def create(cls, *, dedupe_on: Iterable[str] = (), extra: Mapping[str, Any] | None = None,
-               **values: Any) -> Any:
+               check_required: bool = True, **values: Any) -> Any:
         """POST a new object and return it.
 
         `dedupe_on=("localpart", "domain")`: if the POST fails ambiguously (timeout after
         sending, 502/504), look the object up by those fields before trying once more, so a
         retry never makes a duplicate. `extra` carries write-only inputs the schema does not
         describe (MailRoute's `password`); they are sent, never kept.
+        `check_required=False` leaves missing fields to the server: MailRoute fills some
+        that its schema marks required (wblist `rid`); types, read-only and unknown fields
+        are still checked.
         """
+        unknown = set(values) - set(cls.fields)
+        if unknown and cls.typed:
+            cls._validate(values, creating=True)      # raises, naming the unknown fields
         obj = cls(**values)
-        return cls._registry.run(obj._create_op(dict(extra or {}), tuple(dedupe_on)))
+        return cls._registry.run(obj._create_op(dict(extra or {}), tuple(dedupe_on),
+                                                check_required))
 
     def _detail(self) -> str:
         if self.resource_uri:
@@ -575,14 +595,18 @@ class Resource(metaclass=ResourceMeta):
                 self._snapshot = self._raw
         return {name: self._raw[name] for name in writable if name in self._raw}
 
-    def _save_op(self, extra: Mapping[str, Any], if_unchanged: bool) -> Operation[Any]:
+    def _save_op(self, extra: Mapping[str, Any], if_unchanged: bool,
+                 method: str | None = None) -> Operation[Any]:
         cls = type(self)
         if self._raw.get("resource_uri") is None and self.pk is None:
             return (yield from self._create_op(extra, ()))
         detail = cls._schema.allowed_detail_methods
-        method = "patch" if "patch" in detail else "put" if "put" in detail else None
         if method is None:
-            check_method(cls._schema, "put", detail=True)
+            method = "patch" if "patch" in detail else "put"
+        method = method.lower()
+        if method not in ("patch", "put"):
+            raise ValueError("save(method=...) takes 'patch' or 'put'")
+        check_method(cls._schema, method, detail=True)
         if not self._changes and not extra:
             return self
         changes = self._encoded_changes()
@@ -609,14 +633,17 @@ class Resource(metaclass=ResourceMeta):
         self._adopt(answer, changes, extra)
         return self
 
-    def save(self, *, if_unchanged: bool = False, extra: Mapping[str, Any] | None = None) -> Any:
+    def save(self, *, if_unchanged: bool = False, extra: Mapping[str, Any] | None = None,
+             method: str | None = None) -> Any:
         """Create the object, or send what changed (PATCH, or PUT of the full last-read
         representation when PATCH is not allowed), so no field is ever wiped.
 
         `if_unchanged=True` reads the object first and raises `Conflict`, sending
-        nothing, if anything changed on the server since it was read.
+        nothing, if anything changed on the server since it was read. `method="put"`
+        forces a full PUT where a server lists PATCH but does not take it (MailRoute's
+        2013 server).
         """
-        return self._registry.run(self._save_op(dict(extra or {}), if_unchanged))
+        return self._registry.run(self._save_op(dict(extra or {}), if_unchanged, method))
 
     def _refresh_op(self) -> Operation[Any]:
         answer: Answer = yield Call("GET", self._detail())
@@ -810,8 +837,10 @@ def _read_object_op(cls: type[Resource], url: str, missing: str) -> Operation[Re
     """GET one object; a 404 becomes DoesNotExist, a non-object body a ResponseError."""
     try:
         answer: Answer = yield Call("GET", url)
-    except NotFound as exc:
-        raise DoesNotExist(exc.status_code, exc.method, exc.url, exc.body, missing) from None
+    except NotFound as exc:           # keep what the server said (HTML title, error_message)
+        said = error_message(exc.body)[0]
+        raise DoesNotExist(exc.status_code, exc.method, exc.url, exc.body,
+                           f"{missing}: {said}" if said else missing) from None
     if not isinstance(answer.body, dict):
         raise ResponseError(f"GET {url}: expected an object, got {type(answer.body).__name__}")
     return cls._from_raw(answer.body)

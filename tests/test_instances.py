@@ -266,3 +266,21 @@ def test_escape_hatch_request(client, api):
         return_value=httpx.Response(201, json={"id": 3, "email": "a@example.com"}))
     assert client.request("POST", "/api/v1/admins/customer/5/",
                           json={"email": "a@example.com"})["id"] == 3
+
+
+def test_save_can_be_told_to_put(client, api):
+    route = api.override("PUT", f"{BASE}/api/v1/reseller/1/").mock(
+        return_value=httpx.Response(204))
+    r = client.reseller.get(1)
+    r.name = "Put Please"
+    r.save(method="put")
+    assert body_of(route.calls[-1].request)["name"] == "Put Please"
+    assert set(body_of(route.calls[-1].request)) >= {"name", "allow_branding"}
+    with pytest.raises(ValueError):
+        r.save(method="post")
+
+
+def test_create_with_an_unknown_field_is_a_validation_error(client, api):
+    with pytest.raises(ValidationError, match="Did you mean 'localpart'") as info:
+        client.email_account.create(localprt="x", domain="/api/v1/domain/1/")
+    assert "localprt" in info.value.errors["email_account"]
