@@ -47,7 +47,10 @@ def setup_django():
         ],
         MIDDLEWARE=["django.middleware.common.CommonMiddleware"],
         ROOT_URLCONF=f"{_APP}.urls",
-        DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": database}},
+        # IMMEDIATE transactions make concurrent writers (the client's concurrent bulk
+        # requests, the threaded live server) wait for the lock instead of failing at once
+        DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": database,
+                               "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 30}}},
         DEFAULT_AUTO_FIELD="django.db.models.AutoField",
         USE_TZ=True,
         TIME_ZONE="America/Los_Angeles",
