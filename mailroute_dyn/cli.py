@@ -1,0 +1,137 @@
+"""`mailroute-dyn` (also `python -m mailroute_dyn`): the API from the command line.
+
+`main(argv)` parses, runs one command and returns the exit status, so tests call it
+directly. Exit status: 0 success; 1 when the API or the client refused (any
+`MailRouteError`: unknown resource, filter not allowed, validation, HTTP, network,
+missing credentials), when a file could not be written, when `diff` found changes, or
+when a delete was declined at its prompt;
+2 when the command line cannot be used as typed (argparse errors, a `field=value` that
+does not fit its field, a delete without confirmation); 130 on Ctrl-C; 141 when stdout
+is closed early (`| head`), quietly. Errors are one `error: …` line on stderr, never a
+traceback, and never contain the API key.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+import httpx
+
+from .cli_args import build_parser, preprocess
+from .cli_context import Context, Failure, UsageError, mask
+from .errors import MailRouteError
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_PIPE = 0, 1, 2, 130, 141
+_LOG = logging.getLogger("mailroute_dyn")
+
+
+def _commands() -> dict[str, Callable[[Context], int]]:
+    from .cli_diff import cmd_diff
+    from .cli_read import cmd_get, cmd_list, cmd_resources, cmd_schema
+    from .cli_shell import cmd_shell
+    from .cli_tools import cmd_cache, cmd_capture, cmd_graph, cmd_stubs
+    from .cli_write import cmd_create, cmd_delete, cmd_update
+    return {"resources": cmd_resources, "schema": cmd_schema, "list": cmd_list,
+            "get": cmd_get, "create": cmd_create, "update": cmd_update,
+            "delete": cmd_delete, "shell": cmd_shell, "stubs": cmd_stubs,
+            "cache": cmd_cache, "capture": cmd_capture, "graph": cmd_graph,
+            "diff": cmd_diff}
+
+
+class _MaskingFormatter(logging.Formatter):
+    """Belt and braces: the library already redacts URLs and never logs the key; this
+    hides it anyway should it ever reach a message."""
+
+    def __init__(self, ctx: Context):
+        super().__init__("%(levelname)s %(message)s")
+        self.ctx = ctx
+
+    def format(self, record: logging.LogRecord) -> str:
+        return self.ctx.mask(super().format(record))
+
+
+def _verbose(ctx: Context) -> Callable[[], None]:
+    """Log requests to stderr for this run; returns the undo."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_MaskingFormatter(ctx))
+    level = _LOG.level
+    _LOG.addHandler(handler)
+    _LOG.setLevel(logging.DEBUG)
+
+    def undo() -> None:
+        _LOG.removeHandler(handler)
+        _LOG.setLevel(level)
+    return undo
+
+
+def _silence_stdout() -> None:
+    """After a broken pipe, point stdout at /dev/null so the interpreter's final flush
+    does not complain."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _keys_in(words: Sequence[str]) -> set[str]:
+    """Keys given on the command line or in the environment, to mask in what is printed
+    (argparse quotes stray words in its complaints)."""
+    keys = {os.environ.get("MAILROUTE_API_KEY", "")}
+    for i, word in enumerate(words):
+        if word == "--api-key" and i + 1 < len(words):
+            keys.add(words[i + 1])
+        elif word.startswith("--api-key="):
+            keys.add(word.split("=", 1)[1])
+    return {k for k in keys if k}
+
+
+def main(argv: Sequence[str] | None = None, *,
+         transport: httpx.BaseTransport | None = None) -> int:
+    """Run one command; returns the exit status. `transport` (tests, embedding) replaces
+    the HTTP transport, e.g. a `FakeMailRoute`."""
+    words = preprocess(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    complaint = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(complaint):
+            args = parser.parse_args(words)
+    except SystemExit as exc:          # --help (0) or a usage error (2)
+        sys.stderr.write(mask(complaint.getvalue(), _keys_in(words)))
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    ctx = Context(args, transport, secrets=_keys_in(words))
+    undo = _verbose(ctx) if args.verbose else None
+    try:
+        return _commands()[args.command](ctx)
+    except UsageError as exc:
+        ctx.note(f"error: {exc}")
+        return EXIT_USAGE
+    except (MailRouteError, Failure) as exc:
+        ctx.note(f"error: {exc}")
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        ctx.note("interrupted")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_PIPE
+    except OSError as exc:             # a folder that cannot be written, a full disk
+        ctx.note(f"error: {exc}")
+        return EXIT_FAILED
+    finally:
+        try:
+            ctx.close()
+        finally:
+            if undo is not None:
+                undo()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,189 @@
+"""The command line: global options, one subcommand per job, `--help` on each."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+__all__ = ["build_parser", "preprocess"]
+
+_EPILOG = """\
+connection: --url/--login/--api-key, else the profile (--profile), else MAILROUTE_URL,
+MAILROUTE_LOGIN and MAILROUTE_API_KEY. Prefer the environment or a profile for the key:
+a key on the command line is visible to other users of the machine.
+
+exit status: 0 success; 1 the API or the client refused (unknown resource, filter not
+allowed, validation, HTTP and network errors, missing credentials), `diff` found
+changes, or a delete was declined; 2 the command line cannot be used (unknown command
+or option, a field=value that does not fit its field, a delete without confirmation);
+130 interrupted; 141 stdout closed early (| head), quietly."""
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _globals(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("connection")
+    g.add_argument("--url", metavar="URL", help="server, e.g. https://admin.mailroute.net")
+    g.add_argument("--login", metavar="LOGIN", help="API login (or MAILROUTE_LOGIN)")
+    g.add_argument("--api-key", metavar="KEY",
+                   help="API key; discouraged: use MAILROUTE_API_KEY or a profile")
+    g.add_argument("--profile", metavar="NAME",
+                   help="a [profiles.NAME] table of config.toml (MAILROUTE_CONFIG: its path)")
+    g.add_argument("--demo", action="store_true",
+                   help="use the built-in demo server (no network, no credentials)")
+    o = parser.add_argument_group("behaviour")
+    o.add_argument("--verbose", "-v", action="store_true",
+                   help="log each request to stderr (the key is never shown)")
+    o.add_argument("--no-cache", action="store_true",
+                   help="do not read or write the schema cache on disk")
+    o.add_argument("--page-size", type=_positive, metavar="N",
+                   help="objects per request when paging (default 100)")
+
+
+def _formats(p: argparse.ArgumentParser, choices: Sequence[str], default: str) -> None:
+    p.add_argument("--format", choices=choices, default=default,
+                   help=f"output format (default {default})")
+
+
+def _res(p: argparse.ArgumentParser) -> None:
+    p.add_argument("resource", metavar="RES", help="resource name, e.g. domain")
+
+
+def _writes(p: argparse.ArgumentParser) -> None:
+    p.add_argument("values", nargs="*", metavar="FIELD=VALUE",
+                   help="typed by the schema: priority=8, active=no, domain=5 (an id or a "
+                        "URI), note=null")
+    p.add_argument("--data", metavar="JSON|@FILE",
+                   help="a JSON object, inline, @file.json or @- (stdin); FIELD=VALUE wins")
+    _formats(p, ("table", "json"), "table")
+    p.add_argument("--fields", metavar="A,B", help="show only these fields")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mailroute-dyn", description="The MailRoute admin API from the command line: "
+        "resources, fields and filters come from the live schema.",
+        epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    _globals(parser)
+    # the global options work after the command too; there they default to "not given",
+    # so they never undo what was given before the command
+    common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
+    _globals(common)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def add(name: str, help_text: str, description: str = "") -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help_text, description=description or help_text,
+                              parents=[common],
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+
+    add("resources", "list the resources and their allowed methods")
+
+    p = add("schema", "show a resource's fields, filtering, ordering and methods")
+    _res(p)
+    _formats(p, ("table", "json"), "table")
+
+    p = add("list", "list objects of a resource",
+            "List objects, filtered and ordered as the schema allows.\n\n"
+            "  mailroute-dyn list domain --filter name__startswith=acme --order -created_at\n"
+            "  mailroute-dyn list email_account --all --format jsonl | jq .localpart")
+    _res(p)
+    p.add_argument("--filter", action="append", metavar="FIELD__TERM=VALUE",
+                   help="a filter lookup (repeatable), e.g. priority__gte=5, "
+                        "domain__name=acme.com, id__in=1,2,3")
+    p.add_argument("--order", action="append", metavar="[-]FIELD",
+                   help="order by an orderable field, - for descending (repeatable, or "
+                        "comma-separated)")
+    amount = p.add_mutually_exclusive_group()
+    amount.add_argument("--limit", type=_positive, default=20, metavar="N",
+                        help="at most N objects (default 20)")
+    amount.add_argument("--all", action="store_true",
+                        help="every object (a progress bar on a terminal)")
+    p.add_argument("--fields", metavar="A,B", help="columns (table, csv) or keys (json)")
+    _formats(p, ("table", "json", "jsonl", "csv"), "table")
+
+    p = add("get", "show one object by key or URI")
+    _res(p)
+    p.add_argument("key", metavar="ID|URI")
+    _formats(p, ("table", "json"), "table")
+    p.add_argument("--fields", metavar="A,B", help="show only these fields")
+
+    p = add("create", "create an object",
+            "Create an object. Values are typed by the schema.\n\n"
+            "  mailroute-dyn create email_account localpart=info domain=5 priority=8")
+    _res(p)
+    _writes(p)
+
+    p = add("update", "change fields of an object",
+            "  mailroute-dyn update email_account 12 priority=9 active=no")
+    _res(p)
+    p.add_argument("key", metavar="ID|URI")
+    _writes(p)
+
+    p = add("delete", "delete an object (asks first)")
+    _res(p)
+    p.add_argument("key", metavar="ID|URI")
+    p.add_argument("--yes", "-y", action="store_true",
+                   help="do not ask (needed when stdin is not a terminal)")
+
+    add("shell", "a Python prompt with `client` and the resource classes bound",
+        "A Python prompt with `client` and each resource class bound (TAB completes).\n"
+        "Without a terminal, statements are read from stdin:\n\n"
+        "  echo 'print(Domain.count())' | mailroute-dyn shell")
+
+    p = add("stubs", "write a typing stub (.pyi) of the live schema",
+            "Write a .pyi stub so editors complete and mypy checks scripts.\n\n"
+            "  mailroute-dyn stubs -o typings/mailroute_api.pyi\n"
+            "  MYPYPATH=typings mypy --strict script.py\n\n"
+            "See the stub's docstring for how a script uses it.")
+    p.add_argument("-o", "--output", metavar="FILE", help="where to write (default stdout)")
+    p.add_argument("--module", metavar="NAME",
+                   help="the module name the stub documents (default: from FILE)")
+
+    p = add("cache", "show or clear the schema cache")
+    p.add_argument("action", choices=("info", "clear"), nargs="?", default="info")
+
+    p = add("capture", "snapshot the server into a fixture folder for the fake server")
+    p.add_argument("directory", metavar="DIR")
+    p.add_argument("--limit", type=_positive, default=50, metavar="N",
+                   help="objects per resource (default 50)")
+
+    p = add("graph", "draw resources and their relations",
+            "Resources and relations (to_one -->, to_many ==>), as Mermaid or Graphviz.")
+    _formats(p, ("mermaid", "dot"), "mermaid")
+
+    p = add("diff", "compare the cached schema with the live one",
+            "Compare the schema in the disk cache with the live one: resources and fields\n"
+            "added or removed, changes of type, flags, filtering, ordering and methods.\n"
+            "Exit 1 when something changed, 0 when not (or when nothing was cached).\n"
+            "Afterwards the cache holds the live schema, unless --no-update.")
+    p.add_argument("--no-update", action="store_true",
+                   help="leave the cache file as it was")
+    return parser
+
+
+def preprocess(argv: Sequence[str]) -> list[str]:
+    """`--order -name` as `--order=-name`: argparse would take `-name` for an option."""
+    out: list[str] = []
+    args = list(argv)
+    i = 0
+    while i < len(args):
+        token = args[i]
+        if token == "--order" and i + 1 < len(args) and args[i + 1].startswith("-") \
+                and not args[i + 1].startswith("--") and len(args[i + 1]) > 1:
+            out.append(f"--order={args[i + 1]}")
+            i += 2
+            continue
+        if token == "--":
+            out += args[i:]
+            break
+        out.append(token)
+        i += 1
+    return out

@@ -1,0 +1,121 @@
+"""What every CLI command shares: the parsed arguments, one lazily built client, output
+streams looked up at call time (so tests can capture them), and the masking of the key.
+
+Commands raise `UsageError` for a command line that cannot be used as typed (exit 2) and
+let `MailRouteError` through for what the client or the server refused (exit 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+import httpx
+
+from .client import Client
+from .errors import ConfigurationError
+from .resources import Resource
+
+__all__ = ["UsageError", "Failure", "Context", "mask"]
+
+
+def mask(text: str, secrets: set[str]) -> str:
+    """`text` with every secret replaced: the key is never printed."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+class UsageError(Exception):
+    """The command line cannot be used as typed: exit status 2, nothing was sent."""
+
+
+class Failure(Exception):
+    """The command could not do its job for a reason outside the API (a file that cannot
+    be written): exit status 1."""
+
+
+@dataclass
+class Context:
+    """One run of the program: arguments, the client (built on first use), output."""
+
+    args: argparse.Namespace
+    transport: httpx.BaseTransport | None = None
+    secrets: set[str] = field(default_factory=set)
+    _client: Client | None = None
+
+    # -- output
+
+    @property
+    def out(self) -> TextIO:
+        return sys.stdout
+
+    @property
+    def err(self) -> TextIO:
+        return sys.stderr
+
+    def mask(self, text: str) -> str:
+        return mask(text, self.secrets)
+
+    def note(self, text: str) -> None:
+        """A message for the person at the terminal (stderr, so stdout stays data)."""
+        print(self.mask(text), file=self.err)
+
+    # -- the client
+
+    def client_kwargs(self, **overrides: Any) -> dict[str, Any]:
+        """Arguments for `Client` from the global options (profile and environment are
+        merged by `Client` itself)."""
+        a = self.args
+        kwargs: dict[str, Any] = {"base_url": a.url, "login": a.login, "api_key": a.api_key,
+                                  "profile": a.profile, "page_size": a.page_size,
+                                  "transport": self.transport}
+        if a.no_cache:
+            kwargs["cache_dir"] = None
+        kwargs.update(overrides)
+        return kwargs
+
+    def make_client(self, **overrides: Any) -> Client:
+        """A new client from the options; `--demo` gives one on the built-in demo server."""
+        if self.args.api_key:
+            self.secrets.add(self.args.api_key)
+        if self.args.demo:
+            from .testing.demo import demo_client
+            kwargs: dict[str, Any] = {}
+            if self.transport is not None:
+                kwargs["transport"] = self.transport
+            if self.args.page_size:
+                kwargs["page_size"] = self.args.page_size
+            client = demo_client(**kwargs)
+        else:
+            client = Client(**self.client_kwargs(**overrides))
+            if client.settings.api_key is None:
+                client.close()
+                raise ConfigurationError(
+                    "no credentials: set MAILROUTE_LOGIN and MAILROUTE_API_KEY, name a "
+                    "profile with --profile, or try the demo server with --demo")
+        if client.settings.api_key:
+            self.secrets.add(client.settings.api_key)
+        return client
+
+    @property
+    def demo(self) -> bool:
+        return bool(self.args.demo)
+
+    @property
+    def client(self) -> Client:
+        if self._client is None:
+            self._client = self.make_client()
+        return self._client
+
+    def resource(self, name: str) -> type[Resource]:
+        """The class of resource `name` (`UnknownResource`, with a suggestion, if none)."""
+        return self.client.resource(name)
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None

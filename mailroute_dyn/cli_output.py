@@ -1,0 +1,120 @@
+"""Writing objects out: an aligned table for people, JSON / JSON Lines / CSV for programs,
+and a progress bar on stderr when it is a terminal.
+
+Values are written as the server sent them (`obj.to_dict()`), so `--format jsonl | jq`
+sees the API's own representation; the table only renders them shorter.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, TextIO
+
+__all__ = ["cell", "write_table", "write_objects", "write_record", "Progress"]
+
+MAX_CELL = 48
+
+
+def cell(value: Any, limit: int | None = MAX_CELL) -> str:
+    """A raw value as table text: null empty, booleans lower-case, containers as JSON."""
+    if value is None:
+        text = ""
+    elif isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, list | dict):
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    else:
+        text = str(value)
+    text = text.replace("\n", " ")
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text
+
+
+def write_table(out: TextIO, header: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
+    """Columns padded to their widest cell; the last column is not padded."""
+    rows = [list(header)] + [list(r) for r in rows]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    for row in rows:
+        padded = [c.ljust(w) for c, w in zip(row[:-1], widths[:-1], strict=True)]
+        print("  ".join(padded + [row[-1]]).rstrip(), file=out)
+
+
+def _pick(data: dict[str, Any], columns: Sequence[str] | None) -> dict[str, Any]:
+    return data if columns is None else {c: data.get(c) for c in columns}
+
+
+def write_objects(out: TextIO, objects: Iterable[dict[str, Any]], fmt: str,
+                  columns: Sequence[str]) -> int:
+    """Write raw objects in `fmt`; returns how many. `columns` chooses table and CSV
+    columns always, and JSON keys only when the user named them (see `list --fields`)."""
+    count = 0
+    if fmt == "table":
+        rows = []
+        for data in objects:
+            rows.append([cell(data.get(c)) for c in columns])
+            count += 1
+        write_table(out, list(columns), rows)
+        return count
+    if fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(columns)
+        for data in objects:
+            writer.writerow([cell(data.get(c), None) for c in columns])
+            count += 1
+        return count
+    if fmt == "jsonl":
+        for data in objects:
+            print(json.dumps(data, ensure_ascii=False, default=str), file=out)
+            count += 1
+        return count
+    # json: an array written as it comes, so --all never holds every object as text
+    out.write("[")
+    for data in objects:
+        out.write(",\n  " if count else "\n  ")
+        out.write(json.dumps(data, ensure_ascii=False, default=str))
+        count += 1
+    out.write("\n]\n" if count else "]\n")
+    return count
+
+
+def write_record(out: TextIO, data: dict[str, Any], fmt: str, order: Sequence[str]) -> None:
+    """One object: `field  value` lines, or pretty JSON."""
+    if fmt == "json":
+        print(json.dumps(data, indent=2, ensure_ascii=False, default=str), file=out)
+        return
+    keys = [k for k in order if k in data] + sorted(k for k in data if k not in order)
+    write_table(out, ["field", "value"], [[k, cell(data[k], None)] for k in keys])
+
+
+class Progress:
+    """`name [#####.....] 40/100` on a terminal, redrawn in place once per page."""
+
+    def __init__(self, stream: TextIO, label: str, total: int | None, page: int):
+        self.stream, self.label, self.total, self.page = stream, label, total, max(1, page)
+        self.done = 0
+        self.draw()
+
+    def draw(self) -> None:
+        total = self.total or 0
+        width = max(10, min(40, shutil.get_terminal_size((80, 24)).columns - 40))
+        filled = int(width * self.done / total) if total else 0
+        bar = "#" * filled + "." * (width - filled)
+        of = f"/{total}" if self.total is not None else ""
+        self.stream.write(f"\r{self.label} [{bar}] {self.done}{of}")
+        self.stream.flush()
+
+    def track(self, items: Iterable[Any]) -> Iterator[Any]:
+        """Yield `items`, redrawing after each full page and at the end."""
+        for item in items:
+            yield item
+            self.done += 1
+            if self.done % self.page == 0:
+                self.draw()
+        if self.done % self.page or not self.done:
+            self.draw()
+        self.stream.write("\n")
+        self.stream.flush()

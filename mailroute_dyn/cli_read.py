@@ -1,0 +1,195 @@
+"""The reading commands: `resources`, `schema`, `list` and `get`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from .cli_context import Context, UsageError
+from .cli_output import Progress, write_objects, write_record, write_table
+from .cli_values import convert_filter_value
+from .errors import suggest
+from .graph import relation_targets
+from .query import QuerySet
+from .resources import Resource
+from .schema import NO_DEFAULT, Field
+
+__all__ = ["cmd_resources", "cmd_schema", "cmd_list", "cmd_get", "default_columns",
+           "parse_key"]
+
+_RULES = {1: "all terms", 2: "all terms and relations"}
+
+
+def _methods(methods: tuple[str, ...]) -> str:
+    return " ".join(m.upper() for m in methods) or "-"
+
+
+def cmd_resources(ctx: Context) -> int:
+    """One line per resource: its list and detail methods."""
+    names = ctx.client.preload()
+    rows = []
+    for name in names:
+        cls = ctx.resource(name)
+        rows.append([name, _methods(cls.allowed_list_methods),
+                     _methods(cls.allowed_detail_methods)])
+    write_table(ctx.out, ["resource", "list methods", "detail methods"], rows)
+    return 0
+
+
+def _rule_text(rule: Any) -> str:
+    if isinstance(rule, int) and rule in _RULES:
+        return _RULES[rule]
+    if isinstance(rule, list):
+        return ", ".join(map(str, rule))
+    return str(rule)
+
+
+def _flags(f: Field) -> str:
+    return ", ".join(flag for flag, on in (("nullable", f.nullable), ("blank", f.blank),
+                                           ("read-only", f.readonly), ("unique", f.unique))
+                     if on)
+
+
+def _type_text(f: Field, target: str | None) -> str:
+    if not f.is_related:
+        return f.type
+    return f"{f.related_type} -> {target or '?'}"
+
+
+def schema_document(cls: type[Resource], targets: dict[str, str | None]) -> dict[str, Any]:
+    """The schema as the `--format json` output shows it."""
+    fields = {}
+    for f in cls.fields.values():
+        entry: dict[str, Any] = {"type": f.type, "python_type": f.python_type,
+                                 "nullable": f.nullable, "blank": f.blank,
+                                 "readonly": f.readonly, "unique": f.unique,
+                                 "help_text": f.help_text}
+        if f.is_related:
+            entry["related_type"] = f.related_type
+            entry["related_resource"] = targets.get(f.name)
+        if f.default is not NO_DEFAULT:
+            entry["default"] = f.default
+        fields[f.name] = entry
+    return {"resource": cls.resource_name, "list_endpoint": cls.list_endpoint,
+            "allowed_list_methods": list(cls.allowed_list_methods),
+            "allowed_detail_methods": list(cls.allowed_detail_methods),
+            "default_limit": cls.default_limit, "fields": fields,
+            "filtering": dict(cls.filtering), "ordering": list(cls.ordering)}
+
+
+def cmd_schema(ctx: Context) -> int:
+    """Fields with their types and flags, then filtering, ordering and methods."""
+    cls = ctx.resource(ctx.args.resource)
+    targets = relation_targets(ctx.client, cls)
+    if ctx.args.format == "json":
+        print(json.dumps(schema_document(cls, targets), indent=2, default=str), file=ctx.out)
+        return 0
+    out = ctx.out
+    print(f"{cls.resource_name} ({cls.list_endpoint})", file=out)
+    print(f"list methods:   {_methods(cls.allowed_list_methods)}", file=out)
+    print(f"detail methods: {_methods(cls.allowed_detail_methods)}", file=out)
+    print(f"default limit:  {cls.default_limit}", file=out)
+    print(file=out)
+    rows = []
+    for f in sorted(cls.fields.values(), key=lambda f: f.name):
+        default = "" if f.default is NO_DEFAULT else json.dumps(f.default, default=str)
+        rows.append([f.name, _type_text(f, targets.get(f.name)), _flags(f), default,
+                     f.help_text])
+    write_table(out, ["field", "type", "flags", "default", "help"], rows)
+    print(file=out)
+    print("filtering:" + ("" if cls.filtering else " (none)"), file=out)
+    if cls.filtering:
+        write_table(out, ["  field", "terms"],
+                    [[f"  {k}", _rule_text(v)] for k, v in sorted(cls.filtering.items())])
+    print(f"ordering: {', '.join(cls.ordering) or '(none)'}", file=out)
+    return 0
+
+
+def default_columns(cls: type[Resource]) -> list[str]:
+    """The key, then the orderable fields (a schema's own idea of what matters), else the
+    first few plain fields."""
+    pk = next((f.name for f in cls.fields.values() if f.primary_key), "id")
+    chosen = [pk] if pk in cls.fields else []
+    orderable = [o for o in cls.ordering if o in cls.fields and o not in chosen]
+    if orderable:
+        return chosen + orderable[:6]
+    plain = [f.name for f in cls.fields.values()
+             if f.name not in chosen and f.name != "resource_uri" and not f.is_related]
+    return chosen + plain[:5]
+
+
+def _columns(ctx: Context, cls: type[Resource]) -> tuple[list[str], bool]:
+    """(columns, named by the user)."""
+    spec = ctx.args.fields
+    if not spec:
+        fmt = ctx.args.format
+        return (list(cls.fields) if fmt == "csv" else default_columns(cls)), False
+    names = [n.strip() for n in spec.split(",") if n.strip()]
+    for name in names:
+        if name not in cls.fields and name not in ("resource_uri", "id"):
+            raise UsageError(f"--fields: {cls.resource_name} has no field {name!r}."
+                             f"{suggest(name, cls.fields)} "
+                             f"Fields: {', '.join(sorted(cls.fields))}")
+    return names, True
+
+
+def _query(ctx: Context, cls: type[Resource]) -> QuerySet:
+    qs = cls.all()
+    for item in ctx.args.filter or []:
+        lookup, sep, text = item.partition("=")
+        if not sep or not lookup:
+            raise UsageError(f"--filter expects FIELD__TERM=VALUE, got {item!r}")
+        qs.filter(**{lookup: text})         # field and term checked first (FilterError)
+        qs = qs.filter(**{lookup: convert_filter_value(cls, lookup, text)})
+    keys = [k.strip() for spec in ctx.args.order or [] for k in spec.split(",") if k.strip()]
+    if keys:
+        qs = qs.order_by(*keys)
+    return qs
+
+
+def cmd_list(ctx: Context) -> int:
+    """Objects of a resource, filtered and ordered by the schema's rules."""
+    a = ctx.args
+    cls = ctx.resource(a.resource)
+    columns, named = _columns(ctx, cls)
+    qs = _query(ctx, cls)
+    if not a.all:
+        qs = qs[: a.limit]
+    objects: Iterator[Any] = iter(qs)
+    if a.all and ctx.err.isatty():
+        total = qs.count()
+        page = ctx.client.settings.page_size
+        objects = Progress(ctx.err, cls.resource_name, total, page).track(objects)
+    raw = (obj.to_dict() for obj in objects)
+    if named and a.format in ("json", "jsonl"):
+        raw = ({c: data.get(c) for c in columns} for data in raw)
+    write_objects(ctx.out, raw, a.format, columns)
+    return 0
+
+
+def parse_key(text: str) -> int | str:
+    """A detail key as typed: digits are an integer, anything else a natural key."""
+    return int(text) if text.isdigit() else text
+
+
+def fetch_one(ctx: Context, cls: type[Resource], key: str) -> Resource:
+    """An object by key or URI."""
+    if key.startswith(("/", "http://", "https://")):
+        return ctx.client.get(key)
+    return cls.get(parse_key(key))          # type: ignore[no-any-return]
+
+
+def show(ctx: Context, obj: Resource) -> None:
+    data = obj.to_dict()
+    if ctx.args.fields:
+        names = [n.strip() for n in ctx.args.fields.split(",") if n.strip()]
+        data = {n: data.get(n) for n in names}
+    write_record(ctx.out, data, ctx.args.format, list(type(obj).fields))
+
+
+def cmd_get(ctx: Context) -> int:
+    """One object by key or URI."""
+    cls = ctx.resource(ctx.args.resource)
+    show(ctx, fetch_one(ctx, cls, ctx.args.key))
+    return 0

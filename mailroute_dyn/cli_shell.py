@@ -1,0 +1,87 @@
+"""`shell`: a Python prompt with `client` and every resource class already bound.
+
+On a terminal it is `code`'s interactive console with tab completion (rlcompleter over the
+same namespace, so `Dom<TAB>` and `client.email_<TAB>` complete). When stdin is not a
+terminal it reads statements from stdin without prompts, so `echo 'print(Domain.count())'
+| mailroute-dyn shell` works in scripts; the exit status is then 1 if any statement raised.
+"""
+
+from __future__ import annotations
+
+import builtins
+import code
+import keyword
+import sys
+from typing import Any
+
+from .cli_context import Context
+from .client import Client
+
+__all__ = ["shell_namespace", "cmd_shell"]
+
+
+def shell_namespace(client: Client) -> dict[str, Any]:
+    """`client`, each resource class by class name (`EmailAccount`) and by resource name
+    (`email_account`) where that name shadows nothing."""
+    namespace: dict[str, Any] = {"client": client, "__name__": "__console__"}
+    for name in client.preload():
+        cls = client.resource(name)
+        namespace.setdefault(cls.__name__, cls)
+        if (name.isidentifier() and not keyword.iskeyword(name)
+                and not hasattr(builtins, name)):
+            namespace.setdefault(name, cls)
+    return namespace
+
+
+class _Console(code.InteractiveConsole):
+    """Remembers whether a statement failed, for the exit status of piped sessions."""
+
+    failed = False
+
+    def showtraceback(self) -> None:
+        self.failed = True
+        super().showtraceback()
+
+    def showsyntaxerror(self, filename: str | None = None, **kwargs: Any) -> None:
+        self.failed = True
+        super().showsyntaxerror(filename, **kwargs)
+
+
+class _PipedConsole(_Console):
+    """Reads statements from stdin with no prompt, so stdout carries only output."""
+
+    def raw_input(self, prompt: str = "") -> str:
+        line = sys.stdin.readline()
+        if not line:
+            raise EOFError
+        return line.rstrip("\n")
+
+
+def _enable_completion(namespace: dict[str, Any]) -> None:
+    try:
+        import readline
+        import rlcompleter
+    except ImportError:         # no readline (Windows): the prompt still works
+        return
+    readline.set_completer(rlcompleter.Completer(namespace).complete)
+    if "libedit" in (readline.__doc__ or ""):
+        readline.parse_and_bind("bind ^I rl_complete")
+    else:
+        readline.parse_and_bind("tab: complete")
+
+
+def cmd_shell(ctx: Context) -> int:
+    client = ctx.client
+    namespace = shell_namespace(client)
+    if not sys.stdin.isatty():
+        console: _Console = _PipedConsole(namespace)
+        console.interact(banner="", exitmsg="")
+        return 1 if console.failed else 0
+    _enable_completion(namespace)
+    classes = sorted(k for k, v in namespace.items() if isinstance(v, type) and k[0].isupper())
+    banner = (f"mailroute_dyn shell on {client.settings.api_url}\n"
+              f"Bound: client, {', '.join(classes[:6])}{', ...' if len(classes) > 6 else ''}"
+              f" (TAB completes). Ctrl-D leaves.")
+    console = _Console(namespace)
+    console.interact(banner=ctx.mask(banner), exitmsg="")
+    return 0

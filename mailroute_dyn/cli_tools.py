@@ -1,0 +1,98 @@
+"""The tool commands: `cache`, `capture`, `graph` and `stubs` (thin wrappers around the
+modules that do the work)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+
+from .cli_context import Context, Failure, UsageError
+from .discovery import DiskCache
+from .graph import model_edges, render_dot, render_mermaid
+
+__all__ = ["cmd_cache", "cmd_capture", "cmd_graph", "cmd_stubs"]
+
+
+def _size(n: int) -> str:
+    return f"{n} B" if n < 1024 else f"{n / 1024:.1f} KiB"
+
+
+def cmd_cache(ctx: Context) -> int:
+    """`cache info`: where the schema cache is and what it holds; `cache clear`: remove it."""
+    if ctx.demo:
+        print("no disk cache: the demo server's schema is kept in memory only", file=ctx.out)
+        return 0
+    client = ctx.client
+    disk = DiskCache(client.settings)
+    if disk.path is None:
+        print("no disk cache: it is turned off (--no-cache or cache_dir unset)", file=ctx.out)
+        return 0
+    path = disk.path
+    if ctx.args.action == "clear":
+        existed = path.exists()
+        client.refresh()            # forgets memory and removes the file
+        print(f"removed {path}" if existed else f"nothing to remove: no {path}", file=ctx.out)
+        return 0
+    print(f"path:      {path}", file=ctx.out)
+    if not path.exists():
+        print("status:    no cache file yet (the next command that reads a schema writes it)",
+              file=ctx.out)
+        return 0
+    payload = disk.load()
+    print(f"size:      {_size(path.stat().st_size)}", file=ctx.out)
+    if payload is None:
+        print("status:    unreadable, or written for other credentials: it will be replaced",
+              file=ctx.out)
+        return 0
+    saved = float(payload.get("saved_at", 0))
+    age = time.time() - saved
+    left = client.settings.cache_ttl - age
+    when = dt.datetime.fromtimestamp(saved).isoformat(sep=" ", timespec="seconds")
+    state = f"fresh for {left:.0f} s more" if left > 0 else "expired (refetched on next use)"
+    listing = payload.get("listing") or {}
+    schemas = sorted(payload.get("schemas") or {})
+    print(f"saved:     {when} ({age:.0f} s ago; {state})", file=ctx.out)
+    print(f"server:    {payload.get('base_url')}{payload.get('api_path')}", file=ctx.out)
+    print(f"resources: {len(listing)} listed, {len(schemas)} schemas cached", file=ctx.out)
+    if schemas:
+        print(f"cached:    {', '.join(schemas)}", file=ctx.out)
+    return 0
+
+
+def cmd_capture(ctx: Context) -> int:
+    """The testing kit's capture: listing, schemas and some objects into a fixture folder."""
+    from .testing.capture import capture
+    if ctx.args.limit < 1:
+        raise UsageError("--limit must be at least 1")
+    root = capture(ctx.client, ctx.args.directory, limit=ctx.args.limit)
+    count = len(list((Path(root) / "schemas").glob("*.json")))
+    print(f"captured {count} resources into {root}", file=ctx.out)
+    return 0
+
+
+def cmd_graph(ctx: Context) -> int:
+    """Resources and their relations, as Mermaid or DOT."""
+    nodes, edges = model_edges(ctx.client)
+    render = render_dot if ctx.args.format == "dot" else render_mermaid
+    ctx.out.write(render(nodes, edges))
+    return 0
+
+
+def cmd_stubs(ctx: Context) -> int:
+    """A `.pyi` typing stub of the live schema, to stdout or `-o FILE`."""
+    from .stubs import generate_stub, module_name_for
+    output = ctx.args.output
+    module = ctx.args.module or module_name_for(output)
+    text = generate_stub(ctx.client, module=module)
+    if output is None or output == "-":
+        ctx.out.write(text)
+        return 0
+    path = Path(output)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise Failure(f"cannot write {path}: {exc.strerror or exc}") from None
+    ctx.note(f"wrote {path} (module {module!r}): see its docstring for how to use it")
+    return 0

@@ -1,0 +1,192 @@
+"""Command-line text to typed values, by the schema: `priority=8` is an int because the
+field is an integer, `active=yes` a bool, `domain=5` the URI of domain 5.
+
+A value that does not fit its field is a `UsageError` (exit 2), found before anything is
+sent. Filters keep what the library checks (field, term) to the library, and convert only
+the value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable, Mapping
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from .cli_context import UsageError
+from .errors import suggest
+from .resources import Resource
+from .schema import Field, terms_for
+
+__all__ = ["split_assignments", "read_data", "convert_value", "convert_filter_value",
+           "convert_values", "parse_bool", "TargetOf"]
+
+TRUE = frozenset({"true", "yes", "y", "on", "1", "t"})
+FALSE = frozenset({"false", "no", "n", "off", "0", "f"})
+NULL = frozenset({"null", "none"})
+_INT_TERMS = frozenset({"year", "month", "day", "week", "week_day", "iso_week_day",
+                        "iso_year", "quarter", "hour", "minute", "second"})
+_TEXT_TERMS = frozenset({"iexact", "contains", "icontains", "startswith", "istartswith",
+                         "endswith", "iendswith", "regex", "iregex"})
+
+TargetOf = Callable[[Field], "str | None"]     # the resource a related field points at
+
+
+def split_assignments(items: list[str]) -> dict[str, str]:
+    """`["a=1", "b=x=y"]` -> `{"a": "1", "b": "x=y"}`; anything else is a usage error."""
+    out: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"expected field=value, got {item!r}")
+        out[name.strip()] = value
+    return out
+
+
+def read_data(spec: str | None) -> dict[str, Any]:
+    """`--data`: inline JSON, `@file.json`, or `@-` for stdin; must be a JSON object."""
+    if not spec:
+        return {}
+    if spec.startswith("@"):
+        source = spec[1:]
+        try:
+            text = sys.stdin.read() if source == "-" else Path(source).read_text("utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot read --data {source}: {exc.strerror or exc}") from None
+    else:
+        text = spec
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise UsageError(f"--data is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise UsageError("--data must hold a JSON object")
+    return data
+
+
+def parse_bool(text: str, where: str) -> bool:
+    low = text.strip().lower()
+    if low in TRUE:
+        return True
+    if low in FALSE:
+        return False
+    raise UsageError(f"{where}: {text!r} is not a boolean (use true/false, yes/no or 1/0)")
+
+
+def _uri_for(f: Field, text: str, target_of: TargetOf, api_path: str, where: str) -> str:
+    """A related value as a URI: URIs pass through, keys become the target's detail URI."""
+    if text.startswith("/"):
+        return text
+    if text.startswith(("http://", "https://")):
+        return urlsplit(text).path
+    target = target_of(f)
+    if target is None:
+        raise UsageError(f"{where}: the resource this field points at is not known, so "
+                         f"give a URI (e.g. {api_path}<resource>/{text}/), not a key")
+    return f"{api_path}{target}/{quote(text, safe='@.+-_~:,;')}/"
+
+
+def _scalar(f: Field, text: str, where: str) -> Any:
+    kind = f.type
+    try:
+        if kind == "integer":
+            return int(text)
+        if kind == "float":
+            return float(text)
+        if kind == "decimal":
+            if not Decimal(text.strip()).is_finite():
+                raise InvalidOperation
+            return text.strip()             # checked, then sent as the string it was
+        if kind == "boolean":
+            return parse_bool(text, where)
+        if kind == "datetime":
+            return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        if kind == "date":
+            return dt.date.fromisoformat(text)
+        if kind == "time":
+            return dt.time.fromisoformat(text)
+        if kind in ("list", "dict"):
+            value = json.loads(text)
+            if not isinstance(value, list if kind == "list" else dict):
+                raise ValueError
+            return value
+    except (ValueError, InvalidOperation):
+        article = "an" if kind[0] in "aeiou" else "a"
+        raise UsageError(f"{where} is {article} {kind} field: {text!r} is not "
+                         f"{article} {kind}{_example(kind)}") from None
+    return text
+
+
+def _example(kind: str) -> str:
+    return {"datetime": " (ISO 8601, e.g. 2024-05-02T10:30:00)",
+            "date": " (ISO 8601, e.g. 2024-05-02)", "time": " (e.g. 10:30:00)",
+            "list": " (a JSON list)", "dict": " (a JSON object)",
+            "decimal": " (e.g. 12.50)"}.get(kind, "")
+
+
+def convert_value(cls: type[Resource], name: str, text: str, target_of: TargetOf,
+                  api_path: str) -> Any:
+    """The Python value for `name=text` on a write, typed by the schema."""
+    where = f"{cls.resource_name}.{name}"
+    f = cls.fields.get(name)
+    if f is None:
+        raise UsageError(f"{cls.resource_name} has no field {name!r}."
+                         f"{suggest(name, cls.fields)} Fields: {', '.join(sorted(cls.fields))}")
+    if text.strip().lower() in NULL and (f.nullable or f.type != "string"):
+        if not f.nullable:
+            raise UsageError(f"{where} is not nullable")
+        return None
+    if f.is_related:
+        if f.related_type == "to_many":
+            parts = [p.strip() for p in text.split(",") if p.strip()]
+            return [_uri_for(f, p, target_of, api_path, where) for p in parts]
+        return _uri_for(f, text.strip(), target_of, api_path, where)
+    return _scalar(f, text, where)
+
+
+def convert_values(cls: type[Resource], given: Mapping[str, str], target_of: TargetOf,
+                   api_path: str) -> dict[str, Any]:
+    return {name: convert_value(cls, name, text, target_of, api_path)
+            for name, text in given.items()}
+
+
+def _filter_scalar(f: Field, term: str, text: str, where: str) -> Any:
+    if term == "isnull":
+        return parse_bool(text, where)
+    if term in _INT_TERMS:
+        try:
+            return int(text)
+        except ValueError:
+            raise UsageError(f"{where}: {term} takes an integer, not {text!r}") from None
+    if term == "date":
+        return _scalar(Field(f.name, "date"), text, where)
+    if term == "time":
+        return _scalar(Field(f.name, "time"), text, where)
+    if text.strip().lower() in NULL and term == "exact" and f.nullable:
+        return None
+    if term in _TEXT_TERMS or f.is_related:
+        if f.is_related and text.startswith("/"):
+            return text.rstrip("/").rsplit("/", 1)[-1]      # a URI filters by its key
+        return text
+    return _scalar(f, text, where)
+
+
+def convert_filter_value(cls: type[Resource], lookup: str, text: str) -> Any:
+    """The value for `--filter lookup=text`, typed by the field when the lookup names one
+    of this resource's fields directly; relation hops go as text (the server reads them)."""
+    parts = lookup.split("__")
+    where = f"filter {lookup}"
+    f = cls.fields.get(parts[0])
+    rest = parts[1:]
+    if f is None or (rest and not (len(rest) == 1 and rest[0] in terms_for(f))):
+        last = parts[-1]
+        return parse_bool(text, where) if last == "isnull" else text
+    term = rest[0] if rest else "exact"
+    if term in ("in", "range"):
+        items = [p.strip() for p in text.split(",") if p.strip()]
+        return [_filter_scalar(f, "exact", p, where) for p in items]
+    return _filter_scalar(f, term, text, where)
