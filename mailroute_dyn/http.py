@@ -117,6 +117,11 @@ Operation = Generator["Call | Batch | Parallel", Any, T]
 
 def resolve(settings: Settings, url: str) -> str:
     """Absolute URL for `url` (relative to the base URL), refused when off-origin."""
+    if url[:1] == "/" and url[1:2] != "/" and "#" not in url and "\\" not in url:
+        path, mark, query = url.partition("?")     # the usual case: a server-relative path
+        if not path.endswith("/"):
+            path += "/"
+        return f"{settings.base_url}{path}{mark}{query}"
     try:
         on_origin = same_origin(url, settings.origin)
         parts = urlsplit(urljoin(settings.base_url + "/", url))
@@ -131,21 +136,28 @@ def resolve(settings: Settings, url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
 
 
-def build_request(settings: Settings, call: Call) -> httpx.Request:
-    """The httpx request for `call`, with the key only because the URL is on our origin."""
-    url = resolve(settings, call.url)
+def base_headers(settings: Settings) -> dict[str, str]:
+    """Headers of every request; the key goes in only because `resolve` kept us home."""
     headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
     if settings.login is not None and settings.api_key is not None:
         headers["Authorization"] = f"ApiKey {settings.login}:{settings.api_key}"
+    return headers
+
+
+def build_request(settings: Settings, call: Call,
+                  headers: dict[str, str] | None = None) -> httpx.Request:
+    """The httpx request for `call`, with the key only because the URL is on our origin."""
+    url = resolve(settings, call.url)
+    headers = dict(headers if headers is not None else base_headers(settings))
     content = None
     if call.json is not NO_BODY:
         headers["Content-Type"] = "application/json"
         content = json.dumps(call.json, separators=(",", ":")).encode()
-    params = list(call.params) if call.params else None
-    if params:
-        parts = urlsplit(url)
-        query = parse_qsl(parts.query, keep_blank_values=True) + params
-        url = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+    if call.params:
+        base, _, own = url.partition("?")
+        query = parse_qsl(own, keep_blank_values=True) + list(call.params) if own else list(
+            call.params)
+        url = f"{base}?{urlencode(query)}"
     try:
         return httpx.Request(call.method, url, headers=headers, content=content)
     except httpx.InvalidURL as exc:     # control characters, bad ports, ...
@@ -170,8 +182,10 @@ def parse_body(content: bytes, content_type: str) -> Any:
 
     Tastypie sends JSON without a charset; it is always UTF-8.
     """
-    if not content.strip():
+    if not content or content.isspace():
         return None
+    if "json" in content_type:
+        return json.loads(content)          # bytes: UTF-8, as Tastypie always sends
     text = content.decode("utf-8", errors="replace")
     if "json" in content_type or text.lstrip()[:1] in ("{", "["):
         try:
@@ -185,7 +199,7 @@ def parse_body(content: bytes, content_type: str) -> Any:
 def read_answer(response: httpx.Response, content: bytes, method: str) -> Answer:
     """An `Answer` from a response, raising `ResponseError` for unreadable success bodies."""
     headers = {k.lower(): v for k, v in response.headers.items()}
-    url = str(response.request.url) if response._request is not None else ""
+    url = str(response.request.url)
     try:
         body = parse_body(content, headers.get("content-type", ""))
     except ValueError:
@@ -430,6 +444,7 @@ class SyncSession:
         self._http = httpx.Client(transport=transport, timeout=_default_timeout(settings),
                                   follow_redirects=False, trust_env=transport is None)
         self._pool: Any = None          # a ThreadPoolExecutor, made on first concurrent use
+        self._headers = base_headers(settings)
         self._lock = threading.Lock()
         self.sleep = time.sleep
 
@@ -440,10 +455,13 @@ class SyncSession:
 
     def _once(self, call: Call) -> Answer | Exception:
         try:
-            request = build_request(self.settings, call)
+            request = build_request(self.settings, call, self._headers)
             response = self._http.send(request, stream=True)
             try:
-                content = _read_limited(response.iter_bytes(), response)
+                if _declared_size(response) is not None:
+                    content = response.read()
+                else:
+                    content = _read_limited(response.iter_bytes(), response)
             finally:
                 response.close()
             return read_answer(response, content, call.method)
@@ -526,6 +544,7 @@ class AsyncSession:
         self.settings = settings
         self._http = httpx.AsyncClient(transport=transport, timeout=_default_timeout(settings),
                                        follow_redirects=False, trust_env=transport is None)
+        self._headers = base_headers(settings)
         import asyncio  # only async clients need it: ~20 ms of start-up for the others
         self._asyncio = asyncio
         self.sleep = asyncio.sleep
@@ -535,13 +554,16 @@ class AsyncSession:
 
     async def _once(self, call: Call) -> Answer | Exception:
         try:
-            request = build_request(self.settings, call)
+            request = build_request(self.settings, call, self._headers)
             response = await self._http.send(request, stream=True)
             try:
-                chunks = [chunk async for chunk in _limited_async(response)]
+                if _declared_size(response) is not None:
+                    content = await response.aread()
+                else:
+                    content = b"".join([chunk async for chunk in _limited_async(response)])
             finally:
                 await response.aclose()
-            return read_answer(response, b"".join(chunks), call.method)
+            return read_answer(response, content, call.method)
         except (httpx.TransportError, MailRouteError) as exc:
             return exc
 
@@ -611,6 +633,16 @@ def _too_big(response: httpx.Response) -> ResponseError:
         f"{response.request.method} {redact_url(str(response.request.url))}: the body is larger "
         f"than {MAX_BODY_BYTES // (1024 * 1024)} MiB; refused."
     )
+
+
+def _declared_size(response: httpx.Response) -> int | None:
+    """The Content-Length when the server sent one (refused at once when too big)."""
+    length = response.headers.get("content-length", "")
+    if not length.isdigit():
+        return None
+    if int(length) > MAX_BODY_BYTES:
+        raise _too_big(response)
+    return int(length)
 
 
 def _read_limited(chunks: Any, response: httpx.Response) -> bytes:

@@ -9,6 +9,7 @@ operation (see http.py) and run by the client's session, sync or async.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -64,6 +65,7 @@ def class_name_for(resource_name: str) -> str:
     return name if name and not name[0].isdigit() else f"R{name}"
 
 
+@functools.lru_cache(maxsize=4096)
 def _is_secret(key: str) -> bool:
     return bool(_SECRET_KEY.search(key))
 
@@ -177,11 +179,12 @@ class Resource(metaclass=ResourceMeta):
     def _from_raw(cls, data: Mapping[str, Any]) -> Resource:
         obj = object.__new__(cls)
         raw = _clean_read(cls, data)
-        object.__setattr__(obj, "_raw", raw)
-        object.__setattr__(obj, "_changes", {})
-        object.__setattr__(obj, "_related", {})
-        object.__setattr__(obj, "_snapshot", raw)
-        object.__setattr__(obj, "_deleted", False)
+        put = object.__setattr__         # slots, set past our own __setattr__; a hot path
+        put(obj, "_raw", raw)
+        put(obj, "_changes", {})
+        put(obj, "_related", {})
+        put(obj, "_snapshot", raw)
+        put(obj, "_deleted", False)
         return obj
 
     # -- reading
