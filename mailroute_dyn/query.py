@@ -83,7 +83,7 @@ def read_page(answer: Answer) -> Page:
     for item in objects:
         if not isinstance(item, dict):
             raise ResponseError(f"GET {answer.url}: a list item is not an object: {item!r:.80}")
-    meta = body.get("meta") if isinstance(body.get("meta"), dict) else {}
+    meta: dict[str, Any] = body["meta"] if isinstance(body.get("meta"), dict) else {}
     nxt = meta.get("next")
     next_url = urljoin(answer.url, nxt) if isinstance(nxt, str) and nxt else None
 
@@ -109,7 +109,8 @@ class _Query:
 class QuerySet:
     """A lazy, immutable query. Every method returns a new QuerySet or sends requests."""
 
-    def __init__(self, model: type[Model], query: _Query | None = None):
+    def __init__(self, model: Any, query: _Query | None = None):
+        # `model` is a resource class: anything with the `Model` protocol above
         self._model = model
         self._q = query or _Query()
 

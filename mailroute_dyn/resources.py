@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 from urllib.parse import quote, urlsplit
 
 from .config import Settings
@@ -165,6 +165,11 @@ class Resource(metaclass=ResourceMeta):
     _untargeted: ClassVar[set[str]]
 
     __slots__ = ("_raw", "_changes", "_related", "_snapshot", "_deleted")
+    _raw: dict[str, Any]                 # what the server sent (cleaned of secret extras)
+    _changes: dict[str, Any]             # what the caller set since, as Python values
+    _related: dict[str, Any]             # related objects fetched or given
+    _snapshot: dict[str, Any] | None     # the representation as last read, for conflicts
+    _deleted: bool
 
     def __init__(self, **values: Any):
         object.__setattr__(self, "_raw", {})
@@ -920,7 +925,7 @@ class Registry:
             "__slots__": (),
             **self._schema_attrs(schema, list_url),
         }
-        cls = ResourceMeta(class_name_for(name), (Resource,), attrs)
+        cls = cast("type[Resource]", ResourceMeta(class_name_for(name), (Resource,), attrs))
         self._classes[name] = cls
         return cls
 

@@ -150,18 +150,18 @@ def _json_type(f: Field) -> dict[str, Any]:
         prop: dict[str, Any] = ({"type": "array", "items": one}
                                 if f.related_type == "to_many" else dict(one))
     else:
-        prop = {
+        by_type: dict[str, dict[str, Any]] = {
             "string": {"type": "string"}, "integer": {"type": "integer"},
             "float": {"type": "number"},
             "decimal": {"type": ["string", "number"], "pattern": r"^-?\d+(\.\d+)?$"},
             "boolean": {"type": "boolean"},
             "datetime": {"type": "string"}, "date": {"type": "string"},
             "time": {"type": "string"}, "list": {"type": "array"}, "dict": {"type": "object"},
-        }.get(f.type, {})
-        prop = dict(prop)
+        }
+        prop = dict(by_type.get(f.type, {}))
     if f.nullable and "type" in prop:
-        types = prop["type"] if isinstance(prop["type"], list) else [prop["type"]]
-        prop["type"] = [*types, "null"]
+        names = prop["type"] if isinstance(prop["type"], list) else [prop["type"]]
+        prop["type"] = [*names, "null"]
     return prop
 
 

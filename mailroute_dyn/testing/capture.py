@@ -83,7 +83,8 @@ def capture(client: Client, directory: str | Path, *, limit: int = 50,
     objects: dict[str, list[Any]] = {}
     written_listing: dict[str, Any] = {}
     for name in names:
-        entry = listing.get(name) if isinstance(listing.get(name), dict) else {}
+        found = listing.get(name)
+        entry: dict[str, Any] = found if isinstance(found, dict) else {}
         list_url = entry.get("list_endpoint") or f"{api_path}{name}/"
         schema = entry.get("schema")
         if not isinstance(schema, dict):

@@ -346,7 +346,9 @@ def apply_ordering(store: Store, rdef: ResourceDef, rows: list[dict[str, Any]],
         try:
             ordered.sort(key=key, reverse=descending)
         except TypeError:
-            ordered.sort(key=lambda o, k=key: (k(o)[0], str(k(o)[1])), reverse=descending)
+            def as_text(obj: Any, k: Any = key) -> tuple[Any, str]:
+                return k(obj)[0], str(k(obj)[1])
+            ordered.sort(key=as_text, reverse=descending)
     return ordered
 
 

@@ -221,7 +221,7 @@ def build_resources(fixture: Fixture, api_path: str, always_return_data: Iterabl
                     target = fname if fname in names else None
             elif ftype == "string" and fname not in NON_MODEL_FIELDS:
                 values = [r.get(fname) for r in rows if r.get(fname) is not None]
-                targets = {_uri_name(v, api_path) for v in values}
+                targets = {_uri_name(str(v), api_path) for v in values}
                 if values and len(targets) == 1 and None not in targets:
                     uri_target = targets.pop()
             if spec.get("primary_key") is True:
@@ -508,7 +508,7 @@ class Store:
             for other in self.defs.values() if gone else ():
                 links = [f for f in other.fields.values() if f.is_related or f.uri_target]
                 for okey, obj in list(self.rows[other.name].items()) if links else ():
-                    cleared = {}
+                    cleared: dict[str, Any] = {}
                     for f in links:
                         value = obj.get(f.name)
                         if isinstance(value, list):
@@ -675,7 +675,7 @@ def _key_of_uri(uri: Any) -> Any:
     return int(last) if last.isdigit() else last
 
 
-def _pk_sort_key(item: tuple[Any, Any]) -> tuple[int, Any]:
+def _pk_sort_key(item: tuple[Any, Any]) -> tuple[int, Any, str]:
     key = item[0]
     return (0, key, "") if isinstance(key, int) else (1, 0, str(key))
 

@@ -247,7 +247,8 @@ def _parse_iso_time(text: str) -> dt.time | None:
             return None
         kw = match.groupdict()
         kw["microsecond"] = kw["microsecond"] and kw["microsecond"].ljust(6, "0")
-        return dt.time(**{k: int(v) for k, v in kw.items() if v is not None})
+        parts: dict[str, Any] = {k: int(v) for k, v in kw.items() if v is not None}
+        return dt.time(**parts)
 
 
 def _django_date(text: str) -> dt.date:
