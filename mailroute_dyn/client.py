@@ -171,6 +171,7 @@ class Client(_Common):
         self._session.close()
 
     def resource(self, name: str) -> type[Resource]:
+        """The class of resource `name`, built from its schema on first use."""
         return self._session.run(self._resource_op(name))
 
     def _names(self) -> dict[str, Any]:
@@ -234,6 +235,7 @@ class AsyncClient(_Common):
         await self.close()
 
     async def close(self) -> None:
+        """Close the connection pool."""
         await self._session.close()
 
     def resource(self, name: str) -> Any:
@@ -286,16 +288,20 @@ class AsyncClient(_Common):
         return sorted(schemas)
 
     def refresh(self) -> None:
+        """Forget cached listing and schemas (memory and disk); rediscover on next use."""
         self._discovery.forget()
         self._registry.forget()
 
     async def get(self, uri: str) -> Resource:
+        """Any object by URI, as an instance of its resource's class."""
         return await self._session.run(self._registry.get_op(uri))
 
     def list(self, uri: str) -> QuerySet:
+        """Any list URI, iterated with `async for`; its own query is kept."""
         return self._list_op(uri)
 
     async def request(self, method: str, url: str, *, json: Any = None,
                       params: Mapping[str, Any] | None = None,
                       idempotent: bool | None = None) -> Any:
+        """Any request with auth, retries, error mapping and the origin check."""
         return await self._session.run(self._request_op(method, url, json, params, idempotent))

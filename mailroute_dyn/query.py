@@ -129,6 +129,7 @@ class QuerySet:
     # -- building
 
     def all(self) -> QuerySet:
+        """This QuerySet (for Django-style chains)."""
         return self
 
     def filter(self, **lookups: Any) -> QuerySet:
@@ -345,6 +346,7 @@ class QuerySet:
         return (yield from self._first()) is not None
 
     def exists(self) -> Any:
+        """Whether anything matches (one object is fetched)."""
         return self._model._registry_run(self._exists())
 
     def _get(self) -> Operation[Any]:

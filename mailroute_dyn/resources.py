@@ -196,11 +196,13 @@ class Resource(metaclass=ResourceMeta):
 
     @property
     def resource_uri(self) -> str | None:
+        """The object's URI as the server gave it (None before it is saved)."""
         uri = self._raw.get("resource_uri")
         return uri if isinstance(uri, str) else None
 
     @property
     def pk(self) -> Any:
+        """The primary key (from the data, else the last part of the URI)."""
         pk_name = self._schema.primary_key if self.typed else "id"
         if pk_name in self._raw:
             return self._raw[pk_name]
@@ -208,6 +210,7 @@ class Resource(metaclass=ResourceMeta):
 
     @property
     def id(self) -> Any:
+        """The `id` field, or the primary key when the object has none."""
         return self._raw.get("id", self.pk)
 
     def __getitem__(self, key: str) -> Any:
@@ -418,10 +421,12 @@ class Resource(metaclass=ResourceMeta):
 
     @classmethod
     def first(cls) -> Any:
+        """The first object in the server's default order, or None."""
         return QuerySet(cls).first()
 
     @classmethod
     def order_by(cls, *keys: str) -> QuerySet:
+        """Every object in the given order (fields the schema lists as orderable)."""
         return QuerySet(cls).order_by(*keys)
 
     @classmethod
@@ -830,6 +835,7 @@ class BulkResult:
 
     @property
     def ok(self) -> bool:
+        """True when nothing failed."""
         return not self.failed
 
     def raise_first(self) -> None:
