@@ -113,13 +113,20 @@ class ResponseError(MailRouteError):
 
 
 class APIError(MailRouteError):
-    """The server answered with an error status."""
+    """The server answered with an error status.
+
+    `headers` holds the answer's headers (lower-cased names), e.g. MailRoute's
+    `x-sentry-id` on a 500, to quote when reporting the error.
+    """
+
+    headers: dict[str, str]
 
     def __init__(self, status_code: int, method: str, url: str, body: Any, message: str = ""):
         self.status_code = status_code
         self.method = method
         self.url = url
         self.body = body
+        self.headers = {}
         detail = f": {message}" if message else ""
         super().__init__(f"{method} {url} -> {status_code}{detail}")
 

@@ -261,7 +261,13 @@ def retry_after_seconds(headers: dict[str, str], now: float | None = None) -> fl
 
 
 def error_for(answer: Answer, *, ambiguous: bool = False) -> APIError:
-    """The exception for an error answer, carrying the server's own message."""
+    """The exception for an error answer, carrying the server's message and headers."""
+    exc = _error_for(answer, ambiguous)
+    exc.headers = dict(answer.headers)
+    return exc
+
+
+def _error_for(answer: Answer, ambiguous: bool) -> APIError:
     message, fields = error_message(answer.body)
     if ambiguous and answer.status in (502, 504):
         message = (message + " " if message else "") + (

@@ -286,3 +286,11 @@ def test_transport_errors_are_mailroute_errors(api):
     api.override("GET", f"{BASE}/api/v1/reseller/1/").mock(side_effect=httpx.ConnectError("no"))
     with _retrying_client(retries=1) as client, pytest.raises(TransportError, match="ConnectError"):
         client.request("GET", "/api/v1/reseller/1/")
+
+
+def test_errors_carry_the_answer_headers(client, api):
+    api.override("GET", f"{BASE}/api/v1/reseller/1/").mock(return_value=httpx.Response(
+        500, json={"error_message": CANNED}, headers={"X-Sentry-Id": "abc123"}))
+    with pytest.raises(ServerError) as info:
+        client.request("GET", "/api/v1/reseller/1/")
+    assert info.value.headers["x-sentry-id"] == "abc123"
