@@ -91,7 +91,7 @@ def _sample_value(field, term: str, obj: dict[str, Any]) -> Any:
     if term in ("date", "time"):
         return "2012-06-07" if term == "date" else "10:00:00"
     if field.type in ("datetime", "date", "time"):
-        value = "2012-06-07T00:00:00" if field.type == "datetime" else (
+        value = "2012-06-07T00:00:00-07:00" if field.type == "datetime" else (
             "2012-06-07" if field.type == "date" else "10:00:00")
     if term in ("in", "range"):
         return [value, value]
