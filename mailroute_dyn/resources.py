@@ -777,7 +777,7 @@ class Resource(metaclass=ResourceMeta):
             cls._validate(body, creating=True, explicit_readonly=obj._changes)
         objs = cls._checked_items(items, result, check)
         if not objs:
-            return result
+            return cls._registry.run(_finished(result))
         if cls._patch_list_allowed():
             bodies = [obj._encoded_changes() for obj in objs]
             return cls._registry.run(cls._patch_list_op(objs, bodies, [], result))
@@ -795,7 +795,7 @@ class Resource(metaclass=ResourceMeta):
             cls._validate(obj._encoded_changes(), creating=False)
         objs = [o for o in cls._checked_items(items, result, check)]
         if not objs:
-            return result
+            return cls._registry.run(_finished(result))
         if cls._patch_list_allowed():
             bodies = [{**obj._encoded_changes(), "resource_uri": obj.resource_uri}
                       for obj in objs]
@@ -819,7 +819,7 @@ class Resource(metaclass=ResourceMeta):
                 objs.append(item)
         objs = cls._checked_items(objs, result, check)
         if not objs:
-            return result
+            return cls._registry.run(_finished(result))
         if cls._patch_list_allowed(deleting=True):
             uris = [obj._detail() for obj in objs]
             return cls._registry.run(cls._patch_list_op(objs, [], uris, result))
@@ -845,6 +845,12 @@ class BulkResult:
 
     def __repr__(self) -> str:
         return f"<BulkResult {len(self.succeeded)} succeeded, {len(self.failed)} failed>"
+
+
+def _finished(value: Any) -> Operation[Any]:
+    """An operation that sends nothing: so async callers can still await the result."""
+    return value
+    yield  # pragma: no cover  (makes this a generator)
 
 
 def _read_object_op(cls: type[Resource], url: str, missing: str) -> Operation[Resource]:

@@ -120,3 +120,19 @@ def test_sync_client_refuses_async_iteration():
             run(main())
 
 
+
+
+def test_async_bulk_writes_are_awaited():
+    async def main():
+        async with fake_async() as client:
+            Reseller = await client.resource("reseller")
+            tag = uuid.uuid4().hex[:6]
+            made = await Reseller.bulk_create([{"name": f"Async {tag} {i}"} for i in range(3)])
+            assert made.ok and len(made.succeeded) == 3
+            nothing = await Reseller.bulk_create([{"nmae": "typo"}])
+            assert not nothing.ok and isinstance(nothing.failed[0][1], ValidationError)
+            found = [r async for r in Reseller.filter(name__startswith=f"Async {tag}")]
+            assert len(found) == 3
+            assert (await Reseller.bulk_delete(found)).ok
+            assert await Reseller.filter(name__startswith=f"Async {tag}").count() == 0
+    run(main())
