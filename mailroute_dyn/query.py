@@ -442,6 +442,9 @@ class _Walk:
     def take(self, objects: list[Any]) -> Iterator[Any]:
         if self.keyset and objects:     # only the page's last key matters for the next one
             self.last_raw = objects[-1].get_raw(self.keyset[0])
+            # the next page starts strictly after this key, so a row repeated by a join can
+            # only repeat within this page: remembering one page keeps memory flat
+            self.seen = set()
         seen = self.seen
         for obj in objects:
             if self.left is not None and self.left <= 0:
