@@ -82,9 +82,11 @@ def _print_table(res: dict[str, Any], targets: list[Target]) -> None:
         w(f"   * process CPU per object with latency 0, median of {lst['cpu_repeats']} "
           f"(last column: ratio of the fastest runs); wall: median of {lst['repeats']}")
         w("")
-    if "memory" in res:
-        m = res["memory"]
-        w("3. Peak memory, sync client's lazy iteration (nothing kept), latency 0, "
+    for key, label in (("memory", "walk by key"), ("memory_offset", "walk by offset")):
+        if key not in res:
+            continue
+        m = res[key]
+        w(f"3. Peak memory, sync client's lazy iteration (nothing kept), {label}, latency 0, "
           "fresh process per run")
         w(f"   {'objects':>10}{'peak RSS MiB':>14}{'RSS before MiB':>16}{'growth MiB':>12}"
           f"{'tracemalloc peak MiB':>22}")
@@ -193,9 +195,12 @@ def main(argv: list[str] | None = None) -> int:
             note(f"3. peak memory, {size['memory_sizes'][0]:,} vs "
                  f"{size['memory_sizes'][1]:,} objects")
             res["memory"] = cases.memory(server, size["memory_sizes"], size["page_size"])
+            res["memory_offset"] = cases.memory(server, size["memory_sizes"],
+                                                size["page_size"], walk="offset")
             small, big = size["memory_sizes"]
-            targets.append(Target(f"3. peak RSS {big:,} minus {small:,} objects (VmHWM)",
-                                  res["memory"]["peak_rss_delta_mib"], 20.0, "MiB"))
+            for key, label in (("memory", "key"), ("memory_offset", "offset")):
+                targets.append(Target(f"3. peak RSS {big:,} minus {small:,} objects, {label} walk",
+                                      res[key]["peak_rss_delta_mib"], 20.0, "MiB"))
         if "startup" in args.only:
             assert server is not None
             note("4. start-up: import times")

@@ -384,15 +384,16 @@ def _child(args: list[str], timeout: float, env: dict[str, str] | None = None) -
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def memory(server: BenchServer, sizes: tuple[int, int], page: int) -> dict[str, Any]:
+def memory(server: BenchServer, sizes: tuple[int, int], page: int,
+           walk: str = "key") -> dict[str, Any]:
     url = _loopback(server.url)
     server.configure(latency=0.0)
-    out: dict[str, Any] = {"sizes": list(sizes), "page_size": page, "runs": {}}
+    out: dict[str, Any] = {"sizes": list(sizes), "page_size": page, "walk": walk, "runs": {}}
     for n in sizes:
         server.configure(objects=n)
-        rss = _child(["memory", "--url", url, "--mode", "rss", "--page-size", str(page)], 300)
-        trace = _child(["memory", "--url", url, "--mode", "tracemalloc", "--page-size",
-                        str(page)], 600)
+        common = ["--url", url, "--page-size", str(page), "--walk", walk]
+        rss = _child(["memory", "--mode", "rss", *common], 300)
+        trace = _child(["memory", "--mode", "tracemalloc", *common], 600)
         for r in (rss, trace):
             if r["count"] != n:
                 raise AssertionError(f"memory run listed {r['count']} objects, expected {n}")

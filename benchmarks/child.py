@@ -58,8 +58,12 @@ def _reset_peak_rss() -> bool:
         return False
 
 
-def memory(url: str, mode: str, page_size: int) -> dict[str, object]:
+def memory(url: str, mode: str, page_size: int, walk: str = "key") -> dict[str, object]:
     """Iterate every object lazily (nothing kept) and report the peak memory.
+
+    `walk`: `key` lets the client walk by `name` (unique, orderable, gt-filterable: it
+    remembers one page); `offset` orders by `created_at`, which is not unique, so the
+    client follows `meta.next` and remembers every URI it yielded.
 
     `rss` mode: the peak resident set while iterating (VmHWM, reset just before the loop;
     ru_maxrss is not used because Linux carries the parent's peak over fork + exec).
@@ -74,6 +78,8 @@ def memory(url: str, mode: str, page_size: int) -> dict[str, object]:
     with Client(base_url=url, login=LOGIN, api_key=API_KEY, cache_dir=None) as client:
         domain = client.domain                          # schema loaded before measuring
         qs = domain.all().page_size(page_size)
+        if walk == "offset":
+            qs = qs.order_by("created_at")
         gc.collect()
         out: dict[str, object] = {"peak_rss_before_kib": _status_kib("VmHWM")}
         reset = _reset_peak_rss()
@@ -107,12 +113,13 @@ def main(argv: list[str] | None = None) -> None:
     m.add_argument("--url", required=True)
     m.add_argument("--mode", choices=("rss", "tracemalloc"), required=True)
     m.add_argument("--page-size", type=int, default=100)
+    m.add_argument("--walk", choices=("key", "offset"), default="key")
     args = parser.parse_args(argv)
     url = _check_url(args.url)
     if args.task == "first":
         result = first(url, args.cache_dir, args.name)
     else:
-        result = memory(url, args.mode, args.page_size)
+        result = memory(url, args.mode, args.page_size, args.walk)
     sys.stdout.write(json.dumps(result) + "\n")
 
 
