@@ -86,10 +86,13 @@ def _keys_in(words: Sequence[str]) -> set[str]:
     (argparse quotes stray words in its complaints)."""
     keys = {os.environ.get("MAILROUTE_API_KEY", "")}
     for i, word in enumerate(words):
-        if word == "--api-key" and i + 1 < len(words):
-            keys.add(words[i + 1])
-        elif word.startswith("--api-key="):
-            keys.add(word.split("=", 1)[1])
+        option, equals, value = word.partition("=")
+        # any option that looks like a key, mistyped ones (--apikey, --key) included
+        if option.startswith("-") and "key" in option.lower():
+            if equals:
+                keys.add(value)
+            elif i + 1 < len(words):
+                keys.add(words[i + 1])
     return {k for k in keys if k}
 
 

@@ -388,3 +388,15 @@ def test_shell_namespace_completes_resource_names():
     assert completer.complete("EmailAcc", 0) == "EmailAccount("       # a class: callable
     assert completer.complete("client.email_a", 0).startswith("client.email_account")
     assert namespace["mail_server"] is namespace["MailServer"]
+
+
+def test_a_mistyped_key_option_is_masked_in_the_usage_error(capsys, monkeypatch):
+    monkeypatch.delenv("MAILROUTE_API_KEY", raising=False)
+    from mailroute_dyn.cli import main as run_cli
+    secret = "typo-fake-key-0f3c9a-not-real"
+    assert run_cli(["--apikey", secret, "--demo", "resources"]) == 2
+    out = capsys.readouterr()
+    assert secret not in out.err + out.out
+    assert run_cli([f"--apikey={secret}", "--demo", "resources"]) == 2
+    out = capsys.readouterr()
+    assert secret not in out.err + out.out
