@@ -179,9 +179,9 @@ class QuerySet:
         candidates = [schema.primary_key] + sorted(schema.fields)
         for name in candidates:
             f = schema.fields.get(name)
-            if (f is None or not f.unique or f.type not in ("integer", "string")
+            if (f is None or not f.unique or f.nullable or f.type not in ("integer", "string")
                     or name not in schema.ordering):
-                continue
+                continue                # (gt never matches NULL: such rows would be lost)
             terms = allowed_terms(schema, f)
             if not {"gt", "lt"} <= terms:
                 continue
@@ -404,6 +404,21 @@ def _dedupe(objects: list[Any]) -> list[Any]:
     return kept
 
 
+def _in_key_order(keys: list[Any], descending: bool) -> bool:
+    """Whether a page came sorted by its key, as a database may sort it (strings with or
+    without case)."""
+    if any(k is None for k in keys):
+        return False
+    forms = [keys]
+    if all(isinstance(k, str) for k in keys):
+        forms.append([k.casefold() for k in keys])
+    try:
+        return any(all((a >= b) if descending else (a <= b) for a, b in zip(f, f[1:], strict=False))
+                   for f in forms)
+    except TypeError:
+        return False
+
+
 def _plain_value(value: Any) -> str:
     return encode_filter_value("exact", value)
 
@@ -441,10 +456,15 @@ class _Walk:
 
     def take(self, objects: list[Any]) -> Iterator[Any]:
         if self.keyset and objects:     # only the page's last key matters for the next one
-            self.last_raw = objects[-1].get_raw(self.keyset[0])
-            # the next page starts strictly after this key, so a row repeated by a join can
-            # only repeat within this page: remembering one page keeps memory flat
-            self.seen = set()
+            if _in_key_order([o.get_raw(self.keyset[0]) for o in objects], self.keyset[1]):
+                self.last_raw = objects[-1].get_raw(self.keyset[0])
+                # the next page starts strictly after this key, so a row repeated by a join
+                # can only repeat within this page: remembering one page keeps memory flat
+                self.seen = set()
+            else:
+                # the server did not sort by the key: "after the last key" would skip rows,
+                # so the rest of the walk follows meta.next (offsets within this filter)
+                self.keyset = None
         seen = self.seen
         for obj in objects:
             if self.left is not None and self.left <= 0:

@@ -195,3 +195,31 @@ def test_indexing(client, api):
         Domain.all()[500]
     with pytest.raises(ValueError):
         Domain.all()[::2]
+
+
+def test_a_server_that_ignores_the_key_order_is_walked_by_offset(client, api):
+    # the server honours name__gt but not order_by: going "after the last key" would skip
+    # rows, so the client notices the unsorted page and follows meta.next instead
+    domains = objects("domain")
+    shuffled = domains[::-1]
+
+    def answer(request):
+        params = request.url.params
+        rows = [d for d in shuffled if d["name"] > params.get("name__gt", "")]
+        offset, limit = int(params.get("offset", 0)), int(params.get("limit", 20))
+        nxt = (f"/api/v1/domain/?limit={limit}&offset={offset + limit}"
+               if offset + limit < len(rows) else None)
+        return httpx.Response(200, json=list_body(rows[offset:offset + limit], limit=limit,
+                                                  offset=offset, total=len(rows), next_url=nxt))
+    api.override("GET", url__regex=rf"{BASE}/api/v1/domain/\?.*").mock(side_effect=answer)
+    walked = [d.name for d in client.domain.all().page_size(4)]
+    assert sorted(walked) == sorted(d["name"] for d in domains)
+    assert len(walked) == len(set(walked))
+
+
+def test_keys_in_order_allow_for_case_insensitive_sorting():
+    from mailroute_dyn.query import _in_key_order
+    assert _in_key_order(["a03c", "Accountants Edge", "AESSI", "af09"], False)
+    assert _in_key_order([9, 5, 1], True)
+    assert not _in_key_order(["b", "a"], False)
+    assert not _in_key_order(["a", None], False)
