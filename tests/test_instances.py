@@ -284,3 +284,13 @@ def test_create_with_an_unknown_field_is_a_validation_error(client, api):
     with pytest.raises(ValidationError, match="Did you mean 'localpart'") as info:
         client.email_account.create(localprt="x", domain="/api/v1/domain/1/")
     assert "localprt" in info.value.errors["email_account"]
+
+
+def test_an_object_made_locally_is_created_by_save(client, api):
+    route = api.override("POST", f"{BASE}/api/v1/reseller/").mock(return_value=httpx.Response(
+        201, headers={"Location": "/api/v1/reseller/77/"}))
+    r = client.reseller(name="Made Here")
+    assert r.resource_uri is None and "unsaved" in repr(r)
+    r.save()
+    assert body_of(route.calls[-1].request) == {"name": "Made Here"}
+    assert r.id == 77 and r.resource_uri == "/api/v1/reseller/77/"
