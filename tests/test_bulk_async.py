@@ -50,8 +50,11 @@ def test_bulk_without_patch_list_uses_concurrent_requests(tastypie_client):
     customer = tastypie_client.customer.first()
     tag = uuid.uuid4().hex[:6]
     names = [f"bulk-{tag}-{i}.test" for i in range(6)]
+    # the duplicate exists beforehand: two concurrent POSTs of one new name race past
+    # Django's uniqueness check and the loser gets a 500 from the database instead
+    taken = Domain.create(name=f"taken-{tag}.test", customer=customer)
     result = Domain.bulk_create([{"name": n, "customer": customer} for n in names]
-                                + [{"name": names[0], "customer": customer}])
+                                + [{"name": taken.name, "customer": customer}])
     assert len(result.succeeded) == 6 and len(result.failed) == 1
     assert "already exists" in str(result.failed[0][1])
     assert all(d.resource_uri for d in result.succeeded)
@@ -60,7 +63,7 @@ def test_bulk_without_patch_list_uses_concurrent_requests(tastypie_client):
     assert Domain.bulk_update(result.succeeded).ok
     assert Domain.filter(name__startswith=f"bulk-{tag}").count() == 6
     assert all(d.hold_email for d in Domain.filter(name__startswith=f"bulk-{tag}"))
-    gone = Domain.bulk_delete([d.id for d in result.succeeded])
+    gone = Domain.bulk_delete([d.id for d in result.succeeded] + [taken.id])
     assert gone.ok and Domain.filter(name__startswith=f"bulk-{tag}").count() == 0
 
 
