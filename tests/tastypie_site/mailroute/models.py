@@ -36,9 +36,17 @@ class Stamped(models.Model):
     class Meta:
         abstract = True
 
+    # (model name, its link to this row): a row the server makes with each new one, as
+    # MailRoute makes branding info for resellers and policies for domains and accounts
+    companion: tuple[str, str] | None = None
+
     def save(self, *args, **kwargs):
         self.updated_at = timezone.now()
+        adding = self._state.adding
         super().save(*args, **kwargs)
+        if adding and self.companion:
+            model, link = self.companion
+            self._meta.apps.get_model("mailroute", model).objects.get_or_create(**{link: self})
 
 
 class Reseller(Stamped):
@@ -46,11 +54,7 @@ class Reseller(Stamped):
     allow_branding = _flag(False)
     allow_customer_branding = _flag(False)
 
-    def save(self, *args, **kwargs):
-        adding = self._state.adding
-        super().save(*args, **kwargs)
-        if adding:
-            BrandingInfo.objects.get_or_create(reseller=self)
+    companion = ("BrandingInfo", "reseller")
 
 
 class Customer(Stamped):
@@ -60,11 +64,7 @@ class Customer(Stamped):
     is_full_user_list = _flag(False)
     reported_user_count = models.IntegerField(null=True)
 
-    def save(self, *args, **kwargs):
-        adding = self._state.adding
-        super().save(*args, **kwargs)
-        if adding:
-            BrandingInfo.objects.get_or_create(customer=self)
+    companion = ("BrandingInfo", "customer")
 
 
 class BrandingInfo(Stamped):
@@ -101,11 +101,7 @@ class Domain(Stamped):
     def get_absolute_url(self):
         return f"/domain/{self.pk}/"
 
-    def save(self, *args, **kwargs):
-        adding = self._state.adding
-        super().save(*args, **kwargs)
-        if adding:
-            PolicyDomain.objects.get_or_create(domain=self)
+    companion = ("PolicyDomain", "domain")
 
 
 class DomainAlias(Stamped):
@@ -144,11 +140,7 @@ class EmailAccount(Stamped):
     class Meta:
         unique_together = [("domain", "localpart")]
 
-    def save(self, *args, **kwargs):
-        adding = self._state.adding
-        super().save(*args, **kwargs)
-        if adding:
-            PolicyUser.objects.get_or_create(email_account=self)
+    companion = ("PolicyUser", "email_account")
 
 
 class LocalpartAlias(Stamped):
