@@ -356,27 +356,23 @@ def apply_ordering(store: Store, rdef: ResourceDef, rows: list[dict[str, Any]],
 
 def page_bounds(query: QueryDict, default_limit: int, max_limit: int) -> tuple[int, int]:
     """Paginator.get_limit / get_offset, with their checks and messages."""
-    limit = query.get("limit", default_limit)
-    try:
-        limit = int(limit)
-    except (TypeError, ValueError):
-        raise bad_request(f"Invalid limit '{limit}' provided. Please provide a positive "
-                          "integer.") from None
-    if limit < 0:
-        raise bad_request(f"Invalid limit '{limit}' provided. Please provide a positive "
-                          "integer >= 0.")
+    limit = _non_negative(query, "limit", default_limit, "a positive integer")
     if max_limit and (not limit or limit > max_limit):
         limit = max_limit
-    offset: Any = query.get("offset") if "offset" in query else 0
+    return limit, _non_negative(query, "offset", 0, "an integer")
+
+
+def _non_negative(query: QueryDict, name: str, default: int, kind: str) -> int:
+    """A paging parameter as Tastypie reads it, with its two error messages."""
+    raw: Any = query.get(name) if name in query else default
     try:
-        offset = int(offset)
+        value = int(raw)
     except (TypeError, ValueError):
-        raise bad_request(f"Invalid offset '{offset}' provided. Please provide an "
-                          "integer.") from None
-    if offset < 0:
-        raise bad_request(f"Invalid offset '{offset}' provided. Please provide a positive "
+        raise bad_request(f"Invalid {name} '{raw}' provided. Please provide {kind}.") from None
+    if value < 0:
+        raise bad_request(f"Invalid {name} '{value}' provided. Please provide a positive "
                           "integer >= 0.")
-    return limit, offset
+    return value
 
 
 def page_meta(list_uri: str, query: QueryDict, limit: int, offset: int, total: int
