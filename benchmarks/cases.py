@@ -314,6 +314,16 @@ def _make_arms(url: str, n: int, page: int) -> dict[str, Callable[[], Any]]:
     }
 
 
+def _timed_listing(name: str, fn: Callable[[], Any], n: int) -> tuple[float, float]:
+    """(wall, CPU) of one listing run, after checking it listed `n` objects; an async arm
+    times itself inside its event loop."""
+    wall, cpu, out = _timed(fn)
+    if isinstance(out, _Inner):
+        wall, cpu, out = out.wall, out.cpu, out.objects
+    _check_listing(name, out, n)
+    return wall, cpu
+
+
 def _check_listing(name: str, objects: list[Any], n: int) -> None:
     ids = [o["id"] for o in objects]
     if len(ids) != n or len(set(ids)) != n:
@@ -334,11 +344,7 @@ def listing(server: BenchServer, n: int, page: int, latency: float, repeats: int
     for r in range(repeats):
         for name, fn in arms.items():
             server.reset_counts()
-            wall, cpu, out = _timed(fn)
-            if isinstance(out, _Inner):
-                wall, cpu, out = out.wall, out.cpu, out.objects
-            _check_listing(name, out, n)
-            del out
+            wall, cpu = _timed_listing(name, fn, n)
             walls[name].append(wall)
             cpus[name].append(cpu)
             if r == 0:
@@ -349,11 +355,7 @@ def listing(server: BenchServer, n: int, page: int, latency: float, repeats: int
     wall0: dict[str, list[float]] = {a: [] for a in arms}
     for _ in range(cpu_repeats):
         for name, fn in arms.items():
-            wall, cpu, out = _timed(fn)
-            if isinstance(out, _Inner):
-                wall, cpu, out = out.wall, out.cpu, out.objects
-            _check_listing(name, out, n)
-            del out
+            wall, cpu = _timed_listing(name, fn, n)
             cpu0[name].append(cpu)
             wall0[name].append(wall)
     for name, fn in arms.items():
