@@ -92,10 +92,16 @@ def _clean_write_answer(cls: type[Resource], body: Mapping[str, Any],
 
 def _location_path(answer: Answer) -> str | None:
     location = answer.headers.get("location")
-    if not location:
+    if not location or _has_dot_segments(location):
         return None
     path = urlsplit(location).path
     return path if path.endswith("/") else path + "/"
+
+
+def _has_dot_segments(uri: str) -> bool:
+    """True for `/api/v1/domain/../email_account/5/`: the server resolves such a path to
+    another resource than its first part names."""
+    return any(part in (".", "..") for part in unquote(urlsplit(uri).path).split("/"))
 
 
 def _key_from_uri(uri: str) -> Any:
@@ -623,7 +629,8 @@ class Resource(metaclass=ResourceMeta):
             lookups += 1    # the POST may have worked: look before trying again
             existing = yield from self._find_by(dedupe_on, body)
             if existing is not None:
-                self._raw, self._snapshot, self._changes = existing._raw, existing._raw, {}
+                self._take(existing._raw)
+                self._changes = {}
                 return self
         return (yield from self._adopt_op(answer, body, extra))
 
@@ -703,9 +710,9 @@ class Resource(metaclass=ResourceMeta):
             unread = self._unread
             fresh = yield from self._current_op(url, verb)
             snapshot = fresh if unread else (self._snapshot or {})
-            differ = sorted(k for k in snapshot
-                            if k in cls.fields and snapshot.get(k) != fresh.get(k))
-            if if_unchanged and differ:
+            differ = sorted(k for k in snapshot if if_unchanged
+                            and k in cls.fields and snapshot.get(k) != fresh.get(k))
+            if differ:
                 raise Conflict(409, "GET", url, None,
                                f"{self.resource_name} changed since it was read "
                                f"(fields: {', '.join(differ)}); nothing was sent")
@@ -1110,8 +1117,7 @@ class Registry:
 
     def get_op(self, uri: str) -> Operation[Resource]:
         """Any object by URI, as an instance of its own resource's class."""
-        path = unquote(urlsplit(uri).path)
-        if any(part in (".", "..") for part in path.split("/")):
+        if _has_dot_segments(uri):
             raise GuardError(f"Refusing {uri!r}: a URI with '.' or '..' segments may name "
                              "another resource than it seems to; give the object's own URI.")
         cls = yield from self.class_for_uri_op(uri)

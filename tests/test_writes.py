@@ -139,6 +139,14 @@ def test_save_after_delete_raises_and_sends_nothing(tastypie_client, raw):
     assert raw.get(uri).status_code == 404
 
 
+def test_refresh_of_a_deleted_object_raises_does_not_exist(tastypie_client, raw):
+    uri = _account(raw)
+    acct = tastypie_client.email_account.get(int(uri.rstrip("/").rsplit("/", 1)[1]))
+    assert raw.delete(uri).status_code == 204
+    with pytest.raises(DoesNotExist):
+        acct.refresh()
+
+
 def test_a_put_that_created_the_row_again_is_undone_and_raises(tastypie_app, raw):
     from tests.tastypie_site import DEMO_API_KEY, DEMO_LOGIN
     uri = _account(raw)
@@ -245,6 +253,8 @@ def test_a_failed_read_back_never_fails_the_write_and_is_retried_on_access(clien
 
 
 def test_async_access_to_an_unread_object_names_refresh():
+    import re
+
     from mailroute_dyn.testing import FakeMailRoute
     from tests.conftest import FIXTURES
 
@@ -252,13 +262,16 @@ def test_async_access_to_an_unread_object_names_refresh():
         fake = FakeMailRoute(FIXTURES, login="demo", api_key="demo-key-not-secret")
         async with AsyncClient("https://fake.mailroute.test", "demo", "demo-key-not-secret",
                                transport=fake, cache_dir=None, retries=0) as client:
-            Reseller = await client.resource("reseller")
-            r = Reseller._from_raw({"resource_uri": "/api/v1/reseller/1/", "id": 1})
-            object.__setattr__(r, "_unread", True)
+            EA = await client.resource("email_account")
+            fake.fail_next("503", methods=["GET"],
+                           paths=[re.compile(r"^/api/v1/email_account/\d+/$")])
+            acct = await EA.create(localpart=f"u-{uuid.uuid4().hex[:6]}",
+                                   domain="/api/v1/domain/1/")
+            assert acct.resource_uri                 # created, although the read failed
             with pytest.raises(MailRouteError, match=r"await obj\.refresh\(\)"):
-                r.name
-            await r.refresh()
-            assert r.name
+                acct.created_at
+            await acct.refresh()
+            assert acct.created_at is not None and acct.priority == 7
     asyncio.run(main())
 
 
@@ -294,3 +307,10 @@ def test_a_field_named_extra_is_a_field_on_create(client, api):
     r = client.reseller.create(name="N", extra="e")
     assert json.loads(post.calls[-1].request.content) == {"name": "N", "extra": "e"}
     assert r.extra == "e"
+
+
+def test_a_location_with_dot_segments_never_becomes_the_objects_uri(client, api):
+    api.override("POST", f"{BASE}/api/v1/reseller/").mock(return_value=httpx.Response(
+        201, headers={"Location": "/api/v1/reseller/../domain/912345/"}))
+    r = client.reseller.create(name="Dotted")
+    assert r.resource_uri is None and r.id is None
