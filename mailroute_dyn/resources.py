@@ -972,7 +972,19 @@ def _check_own(cls: type[Resource], body: Mapping[str, Any], url: str) -> None:
         uri, str) else None
     if owner != cls.resource_name:
         what = f"an object of {owner!r}" if owner else "no object (it has no resource_uri)"
-        raise ResponseError(f"GET {url}: expected a {cls.resource_name} object, got {what}")
+        message = f"GET {url}: expected a {cls.resource_name} object, got {what}"
+        if owner and isinstance(uri, str):
+            raise _NotOwn(message, uri, body)
+        raise ResponseError(message)
+
+
+class _NotOwn(ResponseError):
+    """An answer that is another resource's object (its `resource_uri` says which)."""
+
+    def __init__(self, message: str, uri: str, body: Mapping[str, Any]):
+        super().__init__(message)
+        self.uri = uri
+        self.body = body
 
 
 def _action_op(base: str, name: str, json: Any, method: str,
@@ -1121,7 +1133,12 @@ class Registry:
             raise GuardError(f"Refusing {uri!r}: a URI with '.' or '..' segments may name "
                              "another resource than it seems to; give the object's own URI.")
         cls = yield from self.class_for_uri_op(uri)
-        return (yield from _read_object_op(cls, uri, f"nothing at {uri}"))
+        try:
+            return (yield from _read_object_op(cls, uri, f"nothing at {uri}"))
+        except _NotOwn as exc:      # e.g. redirected: build it as what it says it is
+            own = yield from self.class_for_uri_op(exc.uri)
+            _check_own(own, exc.body, uri)
+            return own._from_raw(exc.body)
 
     # -- relation targets (which resource a related field points at)
 

@@ -294,6 +294,10 @@ def test_an_object_answered_for_another_resource_is_not_built_as_this_one(client
         200, json={"id": 1, "resource_uri": "/api/v1/email_account/1/", "localpart": "x"}))
     with pytest.raises(MailRouteError, match="email_account"):
         client.domain.get(5)
+    # by URI, the object is built as what it says it is
+    client.email_account
+    obj = client.get("/api/v1/domain/5/")
+    assert obj.resource_name == "email_account" and obj.localpart == "x"
 
 
 def test_a_field_named_extra_is_a_field_on_create(client, api):
