@@ -79,6 +79,7 @@ def test_put_save_keeps_a_field_another_client_changed_since_the_read(tastypie_c
     assert stored["priority"] == 2 and stored["localpart"] == acct.localpart
     assert stored["create_opt"] == "generate_pwd"
     assert acct.priority == 2                       # the instance shows what is stored
+    acct.delete()
 
 
 def test_put_save_if_unchanged_refuses_after_another_change_and_sends_nothing(
@@ -91,6 +92,7 @@ def test_put_save_if_unchanged_refuses_after_another_change_and_sends_nothing(
     with pytest.raises(Conflict, match="priority"):
         acct.save(if_unchanged=True)
     assert raw.get(uri).json()["localpart"] != "never-sent"
+    assert raw.delete(uri).status_code == 204
 
 
 def test_put_never_nulls_a_blank_nullable_field_the_instance_lacks(tastypie_client, raw):
@@ -104,6 +106,7 @@ def test_put_never_nulls_a_blank_nullable_field_the_instance_lacks(tastypie_clie
     acct.save()
     stored = raw.get(uri).json()
     assert stored["priority"] == 4 and stored["create_opt"] == "generate_pwd"
+    assert raw.delete(uri).status_code == 204
 
 
 # ---------------------------------------------------------------- item 3: no resurrection
@@ -196,6 +199,7 @@ def test_fields_the_server_filled_or_normalised_on_create_read_as_stored(tastypi
     assert acct.policy is not None                           # a row the server made
     assert acct.localpart == stored["localpart"] == acct.localpart.strip()
     assert acct.to_dict() == stored
+    acct.delete()
 
 
 def test_if_unchanged_after_an_empty_write_answer_gives_no_false_conflict(tastypie_client,
