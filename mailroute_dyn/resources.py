@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, ClassVar, cast
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from .config import Settings
 from .discovery import Discovery
@@ -55,6 +55,7 @@ from .values import encode_write_value, looks_like_uri, typed_value
 
 __all__ = ["Resource", "Registry", "BulkResult", "class_name_for"]
 
+_NOT_KEYS = frozenset({"schema"})
 _SECRET_KEY = re.compile(r"(?i)(pass(word|wd|phrase)?|secret|api_?key|token)")
 _ECHO_KEYS = frozenset({"pk"})
 
@@ -91,10 +92,16 @@ def _clean_write_answer(cls: type[Resource], body: Mapping[str, Any],
 
 def _location_path(answer: Answer) -> str | None:
     location = answer.headers.get("location")
-    if not location:
+    if not location or _has_dot_segments(location):
         return None
     path = urlsplit(location).path
     return path if path.endswith("/") else path + "/"
+
+
+def _has_dot_segments(uri: str) -> bool:
+    """True for `/api/v1/domain/../email_account/5/`: the server resolves such a path to
+    another resource than its first part names."""
+    return any(part in (".", "..") for part in unquote(urlsplit(uri).path).split("/"))
 
 
 def _key_from_uri(uri: str) -> Any:
@@ -164,12 +171,13 @@ class Resource(metaclass=ResourceMeta):
     _validators: ClassVar[dict[bool, Any]]
     _untargeted: ClassVar[set[str]]
 
-    __slots__ = ("_raw", "_changes", "_related", "_snapshot", "_deleted")
+    __slots__ = ("_raw", "_changes", "_related", "_snapshot", "_deleted", "_unread")
     _raw: dict[str, Any]                 # what the server sent (cleaned of secret extras)
     _changes: dict[str, Any]             # what the caller set since, as Python values
     _related: dict[str, Any]             # related objects fetched or given
     _snapshot: dict[str, Any] | None     # the representation as last read, for conflicts
-    _deleted: bool
+    _deleted: bool                       # deleted through this client, or found deleted
+    _unread: bool                        # written, but the server's answer not yet read
 
     def __init__(self, **values: Any):
         object.__setattr__(self, "_raw", {})
@@ -177,6 +185,7 @@ class Resource(metaclass=ResourceMeta):
         object.__setattr__(self, "_related", {})
         object.__setattr__(self, "_snapshot", None)
         object.__setattr__(self, "_deleted", False)
+        object.__setattr__(self, "_unread", False)
         for name, value in values.items():
             setattr(self, name, value)
 
@@ -190,6 +199,7 @@ class Resource(metaclass=ResourceMeta):
         put(obj, "_related", {})
         put(obj, "_snapshot", raw)
         put(obj, "_deleted", False)
+        put(obj, "_unread", False)
         return obj
 
     # -- reading
@@ -214,6 +224,8 @@ class Resource(metaclass=ResourceMeta):
         return self._raw.get("id", self.pk)
 
     def __getitem__(self, key: str) -> Any:
+        if self._unread:
+            self._read_back_now()
         if key in self._changes:
             return encode_write_value(self._changes[key])
         return self._raw[key]
@@ -227,6 +239,8 @@ class Resource(metaclass=ResourceMeta):
 
     def to_dict(self) -> dict[str, Any]:
         """The representation as the server sent it, with unsaved changes applied."""
+        if self._unread:
+            self._read_back_now()
         data = dict(self._raw)
         data.update({k: encode_write_value(v) for k, v in self._changes.items()})
         return data
@@ -236,6 +250,8 @@ class Resource(metaclass=ResourceMeta):
             raise AttributeError(name)
         fields = type(self).fields
         if name in fields:
+            if self._unread:
+                self._read_back_now()
             return self._typed(fields[name])
         if name in self._raw:
             return self._raw[name]
@@ -265,7 +281,7 @@ class Resource(metaclass=ResourceMeta):
         label = self.resource_uri or "unsaved"
         shown = ""
         for key in ("name", "localpart", "email", "username", "server"):
-            value = self.get_raw(key)
+            value = self._changes.get(key, self._raw.get(key))
             if isinstance(value, str):
                 shown = f" {key}={value!r}"
                 break
@@ -447,6 +463,10 @@ class Resource(metaclass=ResourceMeta):
     @classmethod
     def _get_op(cls, key: Any) -> Operation[Resource]:
         check_method(cls._schema, "get", detail=True)
+        if str(key) in _NOT_KEYS:     # Tastypie routes these to the schema, never an object
+            raise DoesNotExist(404, "GET", cls.detail_url(key), None,
+                               f"no {cls.resource_name} with key {key!r}: "
+                               f"{cls._list_url}{key}/ is the resource's schema")
         return (yield from _read_object_op(cls, cls.detail_url(key),
                                            f"no {cls.resource_name} with key {key!r}"))
 
@@ -510,16 +530,18 @@ class Resource(metaclass=ResourceMeta):
             return self._registry.related_value(f, value, type(self))
         return encode_write_value(value)
 
-    def _adopt(self, answer: Answer, sent: Mapping[str, Any], extra: Iterable[str]) -> None:
-        """Take the server's answer to a write as the new last-read representation."""
+    def _adopt(self, answer: Answer, sent: Mapping[str, Any], extra: Iterable[str],
+               base: Mapping[str, Any] | None = None) -> bool:
+        """Take the server's answer to a write as the new last-read representation.
+
+        True when the answer carried the object; False when it was empty (Tastypie's
+        default), and what the instance now holds is only `base` plus what was sent."""
         cls = type(self)
-        if isinstance(answer.body, dict) and answer.body:
-            data = dict(self._raw)
-            data.update(sent)
+        data = dict(self._raw if base is None else base)
+        data.update(sent)
+        answered = isinstance(answer.body, dict) and bool(answer.body)
+        if answered:
             data.update(_clean_write_answer(cls, answer.body, extra))
-        else:
-            data = dict(self._raw)
-            data.update(sent)
         path = _location_path(answer)
         if path and "resource_uri" not in data:
             data["resource_uri"] = path
@@ -530,6 +552,60 @@ class Resource(metaclass=ResourceMeta):
         self._snapshot = data
         self._changes = {}
         self._related = {}
+        self._unread = False
+        return answered
+
+    def _adopt_op(self, answer: Answer, sent: Mapping[str, Any], extra: Iterable[str],
+                  base: Mapping[str, Any] | None = None) -> Operation[Any]:
+        """`_adopt`, then read the object back when the answer had no body: fields the
+        server filled (`created_at`, defaults, rows it made) and values it normalised
+        then read as stored, and `if_unchanged` compares against what it stored."""
+        if self._adopt(answer, sent, extra, base) or self.resource_uri is None:
+            return self
+        try:
+            fresh: Answer = yield Call("GET", self._detail())
+        except MailRouteError:
+            fresh = Answer(0, {}, None, "")
+        if isinstance(fresh.body, dict) and fresh.body:
+            self._take(fresh.body)
+        else:       # the write happened: never fail it for the read; read on first access
+            self._unread = True
+        return self
+
+    def _take(self, data: Mapping[str, Any]) -> None:
+        """The server's representation as the last read one; unsaved changes stay."""
+        raw = _clean_read(type(self), data)
+        self._raw = raw
+        self._snapshot = raw
+        self._related = {}
+        self._unread = False
+
+    def _read_back_now(self) -> None:
+        """Read an object written without an answer body, before showing any field."""
+        if self._registry.is_async:
+            raise MailRouteError(
+                f"This {self.resource_name} was written but the server's answer had no "
+                "body, and reading it back failed; on an AsyncClient use "
+                "'await obj.refresh()' before reading its fields.")
+        self._registry.run(self._current_op(self._detail(), "GET", take=True))
+
+    def _gone(self, method: str, url: str, why: str) -> DoesNotExist:
+        self._deleted = True
+        return DoesNotExist(404, method, url, None,
+                            f"{self.resource_name} {url} {why}; a save never re-creates it")
+
+    def _current_op(self, url: str, method: str, take: bool = False) -> Operation[Any]:
+        """The object as the server has it now (a 404: it was deleted)."""
+        try:
+            answer: Answer = yield Call("GET", url)
+        except NotFound:
+            raise self._gone(method, url, "was deleted") from None
+        if not isinstance(answer.body, dict):
+            raise ResponseError(f"GET {url}: expected an object, got "
+                                f"{type(answer.body).__name__}")
+        if take:
+            self._take(answer.body)
+        return answer.body
 
     def _create_op(self, extra: Mapping[str, Any], dedupe_on: tuple[str, ...],
                    check_required: bool = True) -> Operation[Any]:
@@ -553,10 +629,10 @@ class Resource(metaclass=ResourceMeta):
             lookups += 1    # the POST may have worked: look before trying again
             existing = yield from self._find_by(dedupe_on, body)
             if existing is not None:
-                self._raw, self._snapshot, self._changes = existing._raw, existing._raw, {}
+                self._take(existing._raw)
+                self._changes = {}
                 return self
-        self._adopt(answer, body, extra)
-        return self
+        return (yield from self._adopt_op(answer, body, extra))
 
     def _find_by(self, names: tuple[str, ...], body: Mapping[str, Any]) -> Operation[Any]:
         cls = type(self)
@@ -572,8 +648,9 @@ class Resource(metaclass=ResourceMeta):
         return objects[0] if len(objects) == 1 else None
 
     @classmethod
-    def create(cls, *, dedupe_on: Iterable[str] = (), extra: Mapping[str, Any] | None = None,
-               check_required: bool = True, **values: Any) -> Any:
+    def create(cls, *, dedupe_on: Iterable[str] | None = None,
+               extra: Mapping[str, Any] | None = None, check_required: bool | None = None,
+               **values: Any) -> Any:
         """POST a new object and return it.
 
         `dedupe_on=("localpart", "domain")`: if the POST fails ambiguously (timeout after
@@ -583,13 +660,22 @@ class Resource(metaclass=ResourceMeta):
         `check_required=False` leaves missing fields to the server: MailRoute fills some
         that its schema marks required (wblist `rid`); types, read-only and unknown fields
         are still checked.
+        A resource's own field named like one of these options is that field here (field
+        names belong to the user); such a resource takes the option through
+        `cls(**fields).save(extra=...)`.
         """
+        for option, given in (("dedupe_on", dedupe_on), ("extra", extra),
+                              ("check_required", check_required)):
+            if given is not None and option in cls.fields:
+                values[option] = given
+        dedupe = () if dedupe_on is None or "dedupe_on" in cls.fields else tuple(dedupe_on)
+        inputs = {} if extra is None or "extra" in cls.fields else dict(extra)
+        required = check_required is not False or "check_required" in cls.fields
         unknown = set(values) - set(cls.fields)
         if unknown and cls.typed:
             cls._validate(values, creating=True)      # raises, naming the unknown fields
         obj = cls(**values)
-        return cls._registry.run(obj._create_op(dict(extra or {}), tuple(dedupe_on),
-                                                check_required))
+        return cls._registry.run(obj._create_op(inputs, dedupe, required))
 
     def _detail(self) -> str:
         if self.resource_uri:
@@ -598,20 +684,10 @@ class Resource(metaclass=ResourceMeta):
             raise GuardError(f"This {self.resource_name} has not been saved: it has no URI.")
         return self.detail_url(self.pk)
 
-    def _full_representation(self) -> Operation[dict[str, Any]]:
-        """Every writable field as last read; read again first when some are missing."""
-        writable = [f.name for f in self._schema.writable()]
-        if any(name not in self._raw for name in writable):
-            answer: Answer = yield Call("GET", self._detail())
-            if isinstance(answer.body, dict):
-                self._raw = {**_clean_read(type(self), answer.body)}
-                self._snapshot = self._raw
-        return {name: self._raw[name] for name in writable if name in self._raw}
-
     def _save_op(self, extra: Mapping[str, Any], if_unchanged: bool,
                  method: str | None = None) -> Operation[Any]:
         cls = type(self)
-        if self._raw.get("resource_uri") is None and self.pk is None:
+        if self._raw.get("resource_uri") is None and self.pk is None and not self._deleted:
             return (yield from self._create_op(extra, ()))
         detail = cls._schema.allowed_detail_methods
         if method is None:
@@ -619,38 +695,62 @@ class Resource(metaclass=ResourceMeta):
         method = method.lower()
         if method not in ("patch", "put"):
             raise ValueError("save(method=...) takes 'patch' or 'put'")
+        if self._deleted:
+            raise self._gone(method.upper(), self._detail(), "was deleted; nothing was sent")
         check_method(cls._schema, method, detail=True)
         if not self._changes and not extra:
             return self
         changes = self._encoded_changes()
         cls._validate(changes, creating=False)
-        if if_unchanged:
-            answer: Answer = yield Call("GET", self._detail())
-            fresh = answer.body if isinstance(answer.body, dict) else {}
-            snapshot = self._snapshot or {}
-            differ = sorted(k for k in set(snapshot) | set(fresh)
-                            if k in cls.fields and snapshot.get(k) != fresh.get(k)
-                            and k in snapshot)
+        url = self._detail()
+        verb = method.upper()
+        fresh: dict[str, Any] = {}
+        if method == "put" or if_unchanged:
+            # a written object never read back has no snapshot to compare: the read is it
+            unread = self._unread
+            fresh = yield from self._current_op(url, verb)
+            snapshot = fresh if unread else (self._snapshot or {})
+            differ = sorted(k for k in snapshot if if_unchanged
+                            and k in cls.fields and snapshot.get(k) != fresh.get(k))
             if differ:
-                raise Conflict(409, "GET", self._detail(), None,
+                raise Conflict(409, "GET", url, None,
                                f"{self.resource_name} changed since it was read "
                                f"(fields: {', '.join(differ)}); nothing was sent")
         extra_body = encode_write_value(dict(extra))
         if method == "patch":
             body = {**changes, **extra_body}
-            answer = yield Call("PATCH", self._detail(), json=body, idempotent=True)
-        else:
-            full = yield from self._full_representation()
-            body = {**full, **changes, **extra_body}
-            answer = yield Call("PUT", self._detail(), json=body)
-        self._adopt(answer, changes, extra)
-        return self
+            try:
+                answer: Answer = yield Call("PATCH", url, json=body, idempotent=True)
+            except NotFound:
+                raise self._gone(verb, url, "was deleted") from None
+            return (yield from self._adopt_op(answer, changes, extra))
+        # PUT replaces the whole object: send what the server has now plus this object's
+        # changes, so a field someone else changed since our read is never put back
+        current = {f.name: fresh[f.name] for f in cls._schema.writable() if f.name in fresh}
+        body = {**current, **changes, **extra_body}
+        answer = yield Call("PUT", url, json=body)
+        if answer.status == 201:
+            # Tastypie's PUT to a missing id creates it: the object was deleted between
+            # our read and the PUT. Undo the copy, never report it saved.
+            try:
+                yield Call("DELETE", url)
+            except NotFound:
+                pass
+            except MailRouteError as exc:
+                raise self._gone(verb, url, f"was deleted meanwhile, the PUT re-created it "
+                                            f"and removing that copy failed ({exc})") from None
+            raise self._gone(verb, url, "was deleted meanwhile (the copy the PUT made was "
+                                        "deleted again)")
+        return (yield from self._adopt_op(answer, changes, extra, base=fresh))
 
     def save(self, *, if_unchanged: bool = False, extra: Mapping[str, Any] | None = None,
              method: str | None = None) -> Any:
-        """Create the object, or send what changed (PATCH, or PUT of the full last-read
-        representation when PATCH is not allowed), so no field is ever wiped.
+        """Create the object, or send what changed: PATCH, or where the resource has no
+        PATCH, a PUT of the object as the server has it now plus this object's changes
+        (read just before), so no field is wiped and none someone else changed since
+        this object was read is put back.
 
+        A save never re-creates a deleted object: it raises `DoesNotExist`.
         `if_unchanged=True` reads the object first and raises `Conflict`, sending
         nothing, if anything changed on the server since it was read. `method="put"`
         forces a full PUT where a server lists PATCH but does not take it (MailRoute's
@@ -659,13 +759,8 @@ class Resource(metaclass=ResourceMeta):
         return self._registry.run(self._save_op(dict(extra or {}), if_unchanged, method))
 
     def _refresh_op(self) -> Operation[Any]:
-        answer: Answer = yield Call("GET", self._detail())
-        if not isinstance(answer.body, dict):
-            raise ResponseError(f"GET {self._detail()}: expected an object")
-        self._raw = _clean_read(type(self), answer.body)
-        self._snapshot = self._raw
+        yield from self._current_op(self._detail(), "GET", take=True)
         self._changes = {}
-        self._related = {}
         return self
 
     def refresh(self) -> Any:
@@ -785,8 +880,12 @@ class Resource(metaclass=ResourceMeta):
 
     @classmethod
     def bulk_update(cls, items: Iterable[Resource]) -> Any:
-        """Save many changed objects: one atomic PATCH list where allowed (each entry
-        carries its `resource_uri` and only its changes), else concurrent `save()`s."""
+        """Save many changed objects concurrently, each as `save()` would (PATCH of its
+        changes, or PUT of the server's current object plus its changes).
+
+        Not one PATCH list: Tastypie's PATCH list re-creates an object someone deleted
+        (under a new id) and reports success; a detail write reports `DoesNotExist`,
+        which lands in `BulkResult.failed`."""
         result = BulkResult()
 
         def check(obj: Resource) -> None:
@@ -796,10 +895,6 @@ class Resource(metaclass=ResourceMeta):
         objs = [o for o in cls._checked_items(items, result, check)]
         if not objs:
             return cls._registry.run(_finished(result))
-        if cls._patch_list_allowed():
-            bodies = [{**obj._encoded_changes(), "resource_uri": obj.resource_uri}
-                      for obj in objs]
-            return cls._registry.run(cls._patch_list_op(objs, bodies, [], result))
         return cls._registry.run(cls._each_op(objs, lambda o: o._save_op({}, False), result))
 
     @classmethod
@@ -863,7 +958,33 @@ def _read_object_op(cls: type[Resource], url: str, missing: str) -> Operation[Re
                            f"{missing}: {said}" if said else missing) from None
     if not isinstance(answer.body, dict):
         raise ResponseError(f"GET {url}: expected an object, got {type(answer.body).__name__}")
+    _check_own(cls, answer.body, url)
     return cls._from_raw(answer.body)
+
+
+def _check_own(cls: type[Resource], body: Mapping[str, Any], url: str) -> None:
+    """Refuse to build an answer as `cls` when it is not one of its objects (a schema,
+    or another resource's object reached through a URL the server resolved elsewhere)."""
+    if not cls.typed or "resource_uri" not in cls.fields:
+        return
+    uri = body.get("resource_uri")
+    owner = resource_name_of_uri(uri, cls._registry.settings.api_path) if isinstance(
+        uri, str) else None
+    if owner != cls.resource_name:
+        what = f"an object of {owner!r}" if owner else "no object (it has no resource_uri)"
+        message = f"GET {url}: expected a {cls.resource_name} object, got {what}"
+        if owner and isinstance(uri, str):
+            raise _NotOwn(message, uri, body)
+        raise ResponseError(message)
+
+
+class _NotOwn(ResponseError):
+    """An answer that is another resource's object (its `resource_uri` says which)."""
+
+    def __init__(self, message: str, uri: str, body: Mapping[str, Any]):
+        super().__init__(message)
+        self.uri = uri
+        self.body = body
 
 
 def _action_op(base: str, name: str, json: Any, method: str,
@@ -1008,8 +1129,16 @@ class Registry:
 
     def get_op(self, uri: str) -> Operation[Resource]:
         """Any object by URI, as an instance of its own resource's class."""
+        if _has_dot_segments(uri):
+            raise GuardError(f"Refusing {uri!r}: a URI with '.' or '..' segments may name "
+                             "another resource than it seems to; give the object's own URI.")
         cls = yield from self.class_for_uri_op(uri)
-        return (yield from _read_object_op(cls, uri, f"nothing at {uri}"))
+        try:
+            return (yield from _read_object_op(cls, uri, f"nothing at {uri}"))
+        except _NotOwn as exc:      # e.g. redirected: build it as what it says it is
+            own = yield from self.class_for_uri_op(exc.uri)
+            _check_own(own, exc.body, uri)
+            return own._from_raw(exc.body)
 
     # -- relation targets (which resource a related field points at)
 

@@ -131,8 +131,9 @@ def test_a_server_400_is_parsed_into_the_same_shape(client, api):
 
 def test_put_sends_every_writable_field_as_it_came(client, api):
     # email_account allows no PATCH: save() must PUT the full representation
+    stored = next(o for o in api.data["email_account"] if o["id"] == 1)
     route = api.override("PUT", f"{BASE}/api/v1/email_account/1/").mock(
-        return_value=httpx.Response(204))
+        side_effect=lambda request: stored.update(body_of(request)) or httpx.Response(204))
     acct = client.email_account.get(1)
     raw = objects("email_account")[0]
     acct.priority = 9
@@ -159,8 +160,9 @@ def test_put_reads_the_object_first_when_the_representation_is_incomplete(client
 
 
 def test_patch_sends_only_the_change(client, api):
+    stored = next(o for o in api.data["reseller"] if o["id"] == 1)
     route = api.override("PATCH", f"{BASE}/api/v1/reseller/1/").mock(
-        return_value=httpx.Response(202))
+        side_effect=lambda request: stored.update(body_of(request)) or httpx.Response(202))
     r = client.reseller.get(1)
     r.name = "Renamed Reseller"
     r.save()
