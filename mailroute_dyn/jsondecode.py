@@ -17,7 +17,7 @@ from typing import Any
 
 __all__ = ["decode", "decoder_name"]
 
-_fast: Callable[[bytes], Any] | None = None
+_fast: Callable[[bytes | str], Any] | None = None
 _fast_errors: tuple[type[BaseException], ...] = ()
 _chosen = False
 
