@@ -41,6 +41,7 @@ from .errors import (
     TransportError,
     Unauthorized,
 )
+from .jsondecode import decode
 
 __all__ = [
     "Call", "Batch", "Parallel", "Answer", "Operation", "OriginError", "SyncSession",
@@ -185,11 +186,11 @@ def parse_body(content: bytes, content_type: str) -> Any:
     if not content or content.isspace():
         return None
     if "json" in content_type:
-        return json.loads(content)          # bytes: UTF-8, as Tastypie always sends
+        return decode(content)              # bytes: UTF-8, as Tastypie always sends
     text = content.decode("utf-8", errors="replace")
     if "json" in content_type or text.lstrip()[:1] in ("{", "["):
         try:
-            return json.loads(text)
+            return decode(text)
         except ValueError:
             if "json" in content_type:
                 raise
