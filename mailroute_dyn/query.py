@@ -21,6 +21,7 @@ from .errors import (
     GuardError,
     MailRouteError,
     MultipleObjectsReturned,
+    NotFound,
     ResponseError,
     suggest,
 )
@@ -59,6 +60,8 @@ class Model(Protocol):
                         raw: tuple[tuple[str, Any], ...]) -> Operation[None]: ...
     @classmethod
     def _wrap_page(cls, objects: list[dict[str, Any]]) -> Operation[list[Any]]: ...
+    @classmethod
+    def detail_url(cls, key: Any) -> str: ...
     @classmethod
     def _check_update(cls, fields: Any) -> None: ...
     @classmethod
@@ -396,13 +399,12 @@ class QuerySet:
         qs = self.filter(**lookups) if lookups else self
         return self._model._registry_run(qs._get())
 
-    def _delete(self) -> Operation[int]:
+    def _delete(self) -> Operation[int | None]:
         check_method(self._model._schema, "delete", detail=False)
         yield from self._prepare()
         # Tastypie's list DELETE answers 204 with no count: count the same filters first
         counted: Answer = yield self._first_call(limit=1, offset=0)
-        page = read_page(counted)
-        total = page.total_count if page.total_count is not None else len(page.objects)
+        total = read_page(counted).total_count
         params = self._params(0, 0)[:-2]
         yield Call("DELETE", self._model._list_url, params)
         return total
@@ -413,7 +415,8 @@ class QuerySet:
         Tastypie deletes all rows when no filter is given, so at least one checked filter
         and `confirm=True` are required; otherwise nothing is sent. The number comes from
         a count of the same filters sent just before the DELETE (Tastypie's answer has
-        none), so it is approximate when others write meanwhile.
+        none), so it is approximate when others write meanwhile; None when the server
+        gives no `total_count`.
         """
         if not self._q.filters:
             raise GuardError(
@@ -518,7 +521,8 @@ class QuerySet:
     def in_bulk(self, id_list: Iterable[Any] | None = None, *,
                 field_name: str = "pk") -> Any:
         """`{key: object}` for the given keys (fetched with `<field>__in`, 100 keys a
-        request), or for every match when `id_list` is None. The field must be unique."""
+        request; by the detail URLs, concurrently, when the primary key has no `in`
+        filter), or for every match when `id_list` is None. The field must be unique."""
         schema = self._model._schema
         name = schema.primary_key if field_name == "pk" else field_name
         f = schema.fields.get(name)
@@ -529,9 +533,37 @@ class QuerySet:
             parts = [self]
         else:
             keys = list(dict.fromkeys(id_list))
+            if (name == schema.primary_key and self._plain()
+                    and (f is None or "in" not in allowed_terms(schema, f))):
+                # no `pk__in` filter (MailRoute's domain): the detail URLs, concurrently
+                return self._model._registry_run(self._in_bulk_by_detail(keys))
             parts = [self.filter(**{f"{name}__in": keys[i:i + 100]})
                      for i in range(0, len(keys), 100)]
         return self._model._registry_run(self._in_bulk(parts, name))
+
+    def _plain(self) -> bool:
+        """Whether this QuerySet is every object of its resource (no filter or window)."""
+        q = self._q
+        return (not q.filters and not q.raw_params and q.url is None and not q.start
+                and q.stop is None)
+
+    def _in_bulk_by_detail(self, keys: list[Any]) -> Operation[dict[Any, Any]]:
+        check_method(self._model._schema, "get", detail=True)
+        if not keys:
+            return {}
+        calls = tuple(Call("GET", self._model.detail_url(key)) for key in keys)
+        replies = yield Batch(calls)
+        found: dict[Any, Any] = {}
+        for key, reply in zip(keys, replies, strict=True):
+            if isinstance(reply, NotFound):
+                continue                    # absent keys are absent, as in Django
+            if isinstance(reply, MailRouteError):
+                raise reply
+            if not isinstance(reply.body, dict):
+                raise ResponseError(f"GET {reply.url}: expected an object")
+            obj = (yield from self._wrap_page([reply.body]))[0]
+            found[obj.get_raw(self._model._schema.primary_key, key)] = self._emit(obj)
+        return found
 
     @staticmethod
     def _in_bulk(parts: list[QuerySet], name: str) -> Operation[dict[Any, Any]]:

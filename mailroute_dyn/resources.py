@@ -826,12 +826,20 @@ class Resource(metaclass=ResourceMeta):
                            fields: Mapping[str, Any]) -> Operation[BulkResult]:
         """Set `fields` on `objects` and save them as `bulk_update()` does."""
         result = BulkResult()
+        kept = []
+        for obj in objects:       # a save without a URI or key would create, never update
+            if obj.resource_uri is None and obj.pk is None:
+                result.failed.append((obj, GuardError(
+                    f"This {cls.resource_name} came without a URI or key: not updated.")))
+            else:
+                kept.append(obj)
+        objects = kept
         if not objects:
             return result
         for obj in objects:
             for name, value in fields.items():
                 setattr(obj, name, value)
-        if cls._patch_list_allowed():
+        if cls._patch_list_allowed() and all(obj.resource_uri for obj in objects):
             bodies = [{**obj._encoded_changes(), "resource_uri": obj.resource_uri}
                       for obj in objects]
             return (yield from cls._patch_list_op(objects, bodies, [], result))

@@ -139,6 +139,14 @@ def test_in_bulk_maps_keys_to_objects(tastypie_client):
         EA.in_bulk(["info"], field_name="localpart")
 
 
+def test_in_bulk_by_key_works_without_a_pk_in_filter(client, api):
+    Domain = client.domain                      # MailRoute's domain: no filter on id
+    found = Domain.in_bulk([912345, 99999])
+    assert list(found) == [912345] and found[912345].name == "testdomain.com"
+    with pytest.raises(FilterError):
+        Domain.filter(name__startswith="t").in_bulk([912345])   # a filter needs id__in
+
+
 # ---------------------------------------------------------------- get_or_create & co
 
 def test_get_or_create_creates_once_then_finds(tastypie_client):
@@ -218,6 +226,17 @@ def test_update_of_the_filtered_field_skips_no_row(tastypie_client):
     Domain.bulk_delete(after)
 
 
+def test_update_never_turns_into_a_create_for_objects_without_uri_or_key(client, api):
+    bare = [{k: v for k, v in o.items() if k not in ("id", "resource_uri")}
+            for o in objects("domain")[:2]]
+    api.override("GET", f"{BASE}/api/v1/domain/", params={"name__startswith": "t"}).mock(
+        return_value=httpx.Response(200, json=list_body(bare)))
+    writes = api.router.route(method__in=["POST", "PUT", "PATCH"]).mock(
+        return_value=httpx.Response(500))
+    result = client.domain.filter(name__startswith="t").update(active=False)
+    assert len(result.failed) == 2 and not result.succeeded and not writes.called
+
+
 def test_update_refuses_what_the_schema_would_not_take_before_reading(client, api):
     client.domain
     before = len(api.router.calls)
@@ -236,6 +255,14 @@ def test_list_delete_returns_how_many_matched(tastypie_client):
     assert Reseller.bulk_create([{"name": f"Gone {tag} {i}"} for i in range(3)]).ok
     assert Reseller.filter(name__startswith=f"Gone {tag}").delete(confirm=True) == 3
     assert Reseller.filter(name__startswith=f"Gone {tag}").count() == 0
+
+
+def test_list_delete_count_is_none_when_the_server_gives_no_total(client, api):
+    api.override("GET", f"{BASE}/api/v1/wblist/", params={"wb": "b"}).mock(
+        return_value=httpx.Response(200, json={"objects": []}))
+    gone = api.override("DELETE", f"{BASE}/api/v1/wblist/").mock(
+        return_value=httpx.Response(204))
+    assert client.wblist.filter(wb="b").delete(confirm=True) is None and gone.called
 
 
 # ---------------------------------------------------------------- bulk_create options
