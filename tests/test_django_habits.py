@@ -340,3 +340,13 @@ def test_async_client_awaits_the_same_habits():
             assert await gone.delete(confirm=True) == 3
             assert not await gone.exists()
     asyncio.run(main())
+
+
+def test_class_level_habits_never_shadow_an_instance_field(client, api):
+    Domain = client.domain
+    d = Domain.get(912345)
+    for name in ("get_or_create", "update_or_create", "last", "exists", "values",
+                 "values_list", "in_bulk", "exclude"):
+        assert callable(getattr(Domain, name))
+        with pytest.raises(AttributeError, match="has no field"):
+            getattr(d, name)            # an instance's names are its fields
