@@ -63,6 +63,9 @@ class Model(Protocol):
     @classmethod
     def detail_url(cls, key: Any) -> str: ...
     @classmethod
+    def _get_or_create(cls, lookups: dict[str, Any], defaults: Any, update: bool, extra: Any,
+                       check_required: bool, within: Any = None) -> Operation[Any]: ...
+    @classmethod
     def _check_update(cls, fields: Any) -> None: ...
     @classmethod
     def _update_objects_op(cls, objects: list[Any], fields: Any) -> Operation[Any]: ...
@@ -576,6 +579,27 @@ class QuerySet:
     def _emit(self, obj: Any) -> Any:
         """What the caller gets for one walked object (values() gives raw values)."""
         return obj
+
+    def get_or_create(self, defaults: dict[str, Any] | None = None, *,
+                      check_required: bool = True, extra: dict[str, Any] | None = None,
+                      **lookups: Any) -> Any:
+        """`(object, created)`: as `Resource.get_or_create()`, looking within this
+        QuerySet's filters; the object is created from `lookups` and `defaults` only."""
+        return self._model._registry_run(self._model._get_or_create(
+            lookups, defaults, False, extra, check_required, self._for_lookup()))
+
+    def update_or_create(self, defaults: dict[str, Any] | None = None, *,
+                         check_required: bool = True, extra: dict[str, Any] | None = None,
+                         **lookups: Any) -> Any:
+        """`(object, created)`: as `Resource.update_or_create()`, within these filters."""
+        return self._model._registry_run(self._model._get_or_create(
+            lookups, defaults, True, extra, check_required, self._for_lookup()))
+
+    def _for_lookup(self) -> QuerySet:
+        if self._q.url is not None or self._q.start or self._q.stop is not None:
+            raise GuardError("get_or_create() looks in a resource's QuerySet: not in a "
+                             "slice or a client.list().")
+        return QuerySet(self._model, self._q)
 
     def update(self, **fields: Any) -> Any:
         """Set `fields` on every match and save them: one PATCH list where the schema

@@ -765,11 +765,13 @@ class Resource(metaclass=ResourceMeta):
     @classmethod
     def _get_or_create(cls, lookups: dict[str, Any], defaults: Mapping[str, Any] | None,
                        update: bool, extra: Mapping[str, Any] | None,
-                       check_required: bool) -> Operation[tuple[Any, bool]]:
-        """Check everything that can be checked before any request, then the operation."""
+                       check_required: bool,
+                       within: QuerySet | None = None) -> Operation[tuple[Any, bool]]:
+        """Check everything that can be checked before any request, then the operation.
+        `within`: the QuerySet looked in (its filters narrow the lookup, not the create)."""
         if not lookups:
             raise TypeError("get_or_create()/update_or_create() need at least one lookup.")
-        qs = QuerySet(cls).filter(**lookups)
+        qs = (within if within is not None else QuerySet(cls)).filter(**lookups)
         defaults = dict(defaults or {})
         values = {k: v for k, v in lookups.items() if "__" not in k}   # as Django does
         wanted = {**values, **defaults}

@@ -12,6 +12,7 @@ import pytest
 
 from mailroute_dyn import (
     AsyncClient,
+    BadRequest,
     BulkResult,
     Client,
     DoesNotExist,
@@ -163,6 +164,20 @@ def test_get_or_create_creates_once_then_finds(tastypie_client):
     fresh = Domain.get(made.id)
     assert fresh.hold_email is True and fresh.deliveryport == 2525       # nothing wiped
     fresh.delete()
+
+
+def test_get_or_create_on_a_queryset_looks_only_within_its_filters(tastypie_client):
+    Domain = tastypie_client.domain
+    first, second = list(tastypie_client.customer.all()[:2])
+    name = f"within-{uuid.uuid4().hex[:8]}.test"
+    made = Domain.create(name=name, customer=first)
+    found, created = Domain.filter(customer=first).get_or_create(name=name)
+    assert not created and found == made
+    with pytest.raises(DoesNotExist):           # not under `second`: the create is refused
+        Domain.filter(customer=second).get(name=name)
+    with pytest.raises(BadRequest, match="already exists"):
+        Domain.filter(customer=second).get_or_create(name=name, defaults={"customer": second})
+    made.delete()
 
 
 def test_get_or_create_refuses_an_ambiguous_lookup(tastypie_client):
