@@ -155,6 +155,14 @@ class NotFound(APIError):
 class DoesNotExist(NotFound):
     """No object matched a `get()`; also raised for a 404 on a detail URL."""
 
+    @classmethod
+    def nothing_matched(cls, url: str, message: str) -> DoesNotExist:
+        """A lookup whose list answer (a 200) held no rows: the message says what was
+        looked for, and quotes no 404 that never happened."""
+        exc = cls(200, "GET", url, None, message)
+        exc.args = (message,)
+        return exc
+
 
 class Conflict(APIError):
     """409, or `save(if_unchanged=True)` finding the object changed since it was read."""

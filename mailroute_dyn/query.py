@@ -10,7 +10,7 @@ relies on the small protocol below, so it does not import what comes after it.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, urljoin, urlsplit
@@ -21,13 +21,15 @@ from .errors import (
     GuardError,
     MailRouteError,
     MultipleObjectsReturned,
+    NotFound,
     ResponseError,
+    suggest,
 )
 from .http import Answer, Batch, Call, Operation
 from .schema import FilterCheck, ResourceSchema, allowed_terms, check_method
 from .values import encode_filter_value
 
-__all__ = ["QuerySet", "Page", "read_page"]
+__all__ = ["QuerySet", "ValuesQuerySet", "Page", "read_page"]
 
 RESERVED_PARAMS = frozenset({"limit", "offset", "order_by", "format", "username", "api_key"})
 
@@ -58,6 +60,15 @@ class Model(Protocol):
                         raw: tuple[tuple[str, Any], ...]) -> Operation[None]: ...
     @classmethod
     def _wrap_page(cls, objects: list[dict[str, Any]]) -> Operation[list[Any]]: ...
+    @classmethod
+    def detail_url(cls, key: Any) -> str: ...
+    @classmethod
+    def _get_or_create(cls, lookups: dict[str, Any], defaults: Any, update: bool, extra: Any,
+                       check_required: bool, within: Any = None) -> Operation[Any]: ...
+    @classmethod
+    def _check_update(cls, fields: Any) -> None: ...
+    @classmethod
+    def _update_objects_op(cls, objects: list[Any], fields: Any) -> Operation[Any]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,9 +124,10 @@ class QuerySet:
         # `model` is a resource class: anything with the `Model` protocol above
         self._model = model
         self._q = query or _Query()
+        self._evaluated: list[Any] | None = None    # what len() fetched, for the next walk
 
     def _clone(self, **changes: Any) -> QuerySet:
-        return QuerySet(self._model, replace(self._q, **changes))
+        return type(self)(self._model, replace(self._q, **changes))
 
     def __repr__(self) -> str:
         parts = [f"{c.param}={c.value!r}" for c in self._q.filters]
@@ -246,8 +258,12 @@ class QuerySet:
     def _fetch(self, call: Call) -> Operation[tuple[Page, list[Any]]]:
         answer: Answer = yield call
         page = read_page(answer)
-        objects = yield from self._model._wrap_page(page.objects)
+        objects = yield from self._wrap_page(page.objects)
         return page, objects
+
+    def _wrap_page(self, objects: list[dict[str, Any]]) -> Operation[list[Any]]:
+        """What a page's raw objects become: instances of the model (values() keeps rows)."""
+        return (yield from self._model._wrap_page(objects))
 
     def _one_at(self, index: int) -> Operation[Any]:
         yield from self._prepare()
@@ -266,7 +282,7 @@ class QuerySet:
             if isinstance(reply, MailRouteError):
                 raise reply
             page = read_page(reply)
-            pages.append((page, (yield from self._model._wrap_page(page.objects))))
+            pages.append((page, (yield from self._wrap_page(page.objects))))
         return pages
 
     def _walk(self) -> _Walk:
@@ -274,6 +290,15 @@ class QuerySet:
         return _Walk(self, self._q.concurrency or default)
 
     def __iter__(self) -> Iterator[Any]:
+        # what len() fetched is taken when iteration starts: list(qs) asks for the
+        # iterator first and len() second, and must still walk only once
+        cached, self._evaluated = self._evaluated, None
+        if cached is not None:
+            yield from cached
+        else:
+            yield from self._objects()
+
+    def _objects(self) -> Iterator[Any]:
         if self._model._is_async():
             raise TypeError("This QuerySet belongs to an AsyncClient: use 'async for'.")
         run = self._model._registry_run
@@ -343,7 +368,7 @@ class QuerySet:
         return self._model._registry_run(self._first())
 
     def _exists(self) -> Operation[bool]:
-        return (yield from self._first()) is not None
+        return (yield from QuerySet._first(self)) is not None
 
     def exists(self) -> Any:
         """Whether anything matches (one object is fetched)."""
@@ -354,30 +379,47 @@ class QuerySet:
         page, objects = yield from self._fetch(self._first_call(limit=2))
         unique = {id(o): o for o in _dedupe(objects)}
         if not unique:
-            raise DoesNotExist(404, "GET", self._model._list_url, None,
-                               f"no {self._model.resource_name} matches {self!r}")
+            raise DoesNotExist.nothing_matched(self._model._list_url, self._nothing_matched())
         if len(unique) > 1:
             total = page.total_count if page.total_count is not None else len(unique)
             raise MultipleObjectsReturned(
                 f"get() found {total} {self._model.resource_name} objects for {self!r}")
         return next(iter(unique.values()))
 
+    def _nothing_matched(self) -> str:
+        """What a lookup asked for, for the error when no row matched it."""
+        asked = [f"{c.param}={c.value}" for c in self._q.filters]
+        asked += [f"{k}={v}" for k, v in self._q.raw_params]
+        where = f" with {', '.join(asked)}" if asked else ""
+        window = ""
+        if self._q.start or self._q.stop is not None:
+            window = f" in [{self._q.start}:{'' if self._q.stop is None else self._q.stop}]"
+        return (f"No {self._model.resource_name} found{where}{window}: the server listed "
+                "no matching object.")
+
     def get(self, **lookups: Any) -> Any:
         """The one object matching; `DoesNotExist` or `MultipleObjectsReturned` otherwise."""
         qs = self.filter(**lookups) if lookups else self
         return self._model._registry_run(qs._get())
 
-    def _delete(self) -> Operation[None]:
+    def _delete(self) -> Operation[int | None]:
         check_method(self._model._schema, "delete", detail=False)
         yield from self._prepare()
+        # Tastypie's list DELETE answers 204 with no count: count the same filters first
+        counted: Answer = yield self._first_call(limit=1, offset=0)
+        total = read_page(counted).total_count
         params = self._params(0, 0)[:-2]
         yield Call("DELETE", self._model._list_url, params)
+        return total
 
     def delete(self, *, confirm: bool = False) -> Any:
-        """Delete every matching object in one list-level DELETE.
+        """Delete every matching object in one list-level DELETE; returns how many matched.
 
         Tastypie deletes all rows when no filter is given, so at least one checked filter
-        and `confirm=True` are required; otherwise nothing is sent.
+        and `confirm=True` are required; otherwise nothing is sent. The number comes from
+        a count of the same filters sent just before the DELETE (Tastypie's answer has
+        none), so it is approximate when others write meanwhile; None when the server
+        gives no `total_count`.
         """
         if not self._q.filters:
             raise GuardError(
@@ -389,6 +431,191 @@ class QuerySet:
             raise GuardError("A list-level DELETE ignores slicing and ordering; refusing a "
                              "sliced or ordered QuerySet so no more is deleted than was meant.")
         return self._model._registry_run(self._delete())
+
+    # -- Django's habits, where Tastypie allows them
+
+    def __bool__(self) -> bool:
+        """Whether anything matches, like `exists()`: one object is asked for (Django
+        would fetch them all). An AsyncClient cannot answer here: `await qs.exists()`."""
+        if self._model._is_async():
+            raise TypeError("bool() cannot wait for an AsyncClient's answer: use "
+                            "'await qs.exists()'.")
+        if self._evaluated is not None:
+            return bool(self._evaluated)
+        return bool(self._model._registry_run(self._exists()))
+
+    def __len__(self) -> int:
+        """How many objects iteration yields. As in Django this fetches every match (rows
+        Tastypie repeats are counted once) and keeps them for the next iteration, so
+        `list(qs)` reads them once; `count()` asks for the number only."""
+        if self._model._is_async():
+            raise TypeError("len() cannot wait for an AsyncClient's answer: use "
+                            "'await qs.count()'.")
+        if self._evaluated is None:
+            self._evaluated = list(self._objects())
+        return len(self._evaluated)
+
+    def _collect(self) -> Operation[list[Any]]:
+        """Every match, walked one page at a time inside one operation (both clients)."""
+        yield from self._prepare()
+        walk = _Walk(self, 1)
+        calls = walk.first_calls()
+        found: list[Any] = []
+        while calls:
+            pages = yield from self._fetch_all(calls)
+            for _page, objects in pages:
+                found.extend(walk.take(objects))
+            calls = walk.next_calls(pages)
+        return found
+
+    def _last(self) -> Operation[Any]:
+        if self._q.order and not self._q.start and self._q.stop is None:
+            flipped = tuple(k[1:] if k.startswith("-") else f"-{k}" for k in self._q.order)
+            return (yield from QuerySet._first(self._clone(order=flipped)))
+        total = yield from self._count()
+        if not total:
+            return None
+        page, objects = yield from self._fetch(
+            self._first_call(limit=1, offset=self._q.start + total - 1))
+        return objects[0] if objects else None
+
+    def last(self) -> Any:
+        """The last object, or None. With `order_by()` the ordering is reversed and the
+        first taken (one request); without one (or on a slice) the matches are counted
+        and the one at the last offset fetched (two requests, in the server's default
+        order, so give an ordering when "last" must mean something)."""
+        return self._model._registry_run(self._last())
+
+    def exclude(self, **lookups: Any) -> QuerySet:
+        """Not available: Tastypie has no negated filters, and sending `exclude` terms
+        would be ignored by the server (matching everything). Always raises."""
+        raise FilterError(
+            f"exclude({', '.join(lookups)}) has no Tastypie equivalent: the server has no "
+            "negated filters. Filter for what you want instead (e.g. active=False, "
+            "name__in=[...]), or drop objects in Python: [o for o in qs if ...].")
+
+    def values(self, *names: str) -> ValuesQuerySet:
+        """Dicts of raw values as the server sent them (related fields as URIs), without
+        building instances: `qs.values("id", "name")`; no names: every schema field."""
+        return self._shaped("dict", names, False)
+
+    def values_list(self, *names: str, flat: bool = False) -> ValuesQuerySet:
+        """Tuples of raw values (`flat=True` with one name: the values themselves)."""
+        if flat and len(names) != 1:
+            raise TypeError("values_list(flat=True) takes exactly one field name.")
+        return self._shaped("tuple", names, flat)
+
+    def _shaped(self, kind: str, names: tuple[str, ...], flat: bool) -> ValuesQuerySet:
+        fields = self._model._schema.fields
+        if not names and not fields:
+            raise FilterError(f"{self._model.resource_name} has no schema: name the keys "
+                              "values() should give.")
+        if fields:
+            for name in names:
+                if name not in fields:
+                    hint = (" Related objects' fields are not in the list answer; values() "
+                            "gives the related URI.") if "__" in name else ""
+                    raise FilterError(
+                        f"{self._model.resource_name} has no field {name!r}."
+                        f"{suggest(name, fields)}{hint} Fields: {', '.join(sorted(fields))}")
+        shape = _Shape(kind, names or tuple(fields), flat, not names)
+        return ValuesQuerySet(self._model, self._q, shape)
+
+    def in_bulk(self, id_list: Iterable[Any] | None = None, *,
+                field_name: str = "pk") -> Any:
+        """`{key: object}` for the given keys (fetched with `<field>__in`, 100 keys a
+        request; by the detail URLs, concurrently, when the primary key has no `in`
+        filter), or for every match when `id_list` is None. The field must be unique."""
+        schema = self._model._schema
+        name = schema.primary_key if field_name == "pk" else field_name
+        f = schema.fields.get(name)
+        if name != schema.primary_key and (f is None or not f.unique):
+            raise FilterError(f"in_bulk() needs a unique field; {name!r} is not one of "
+                              f"{self._model.resource_name}'s.")
+        if id_list is None:
+            parts = [self]
+        else:
+            keys = list(dict.fromkeys(id_list))
+            if (name == schema.primary_key and self._plain()
+                    and (f is None or "in" not in allowed_terms(schema, f))):
+                # no `pk__in` filter (MailRoute's domain): the detail URLs, concurrently
+                return self._model._registry_run(self._in_bulk_by_detail(keys))
+            parts = [self.filter(**{f"{name}__in": keys[i:i + 100]})
+                     for i in range(0, len(keys), 100)]
+        return self._model._registry_run(self._in_bulk(parts, name))
+
+    def _plain(self) -> bool:
+        """Whether this QuerySet is every object of its resource (no filter or window)."""
+        q = self._q
+        return (not q.filters and not q.raw_params and q.url is None and not q.start
+                and q.stop is None)
+
+    def _in_bulk_by_detail(self, keys: list[Any]) -> Operation[dict[Any, Any]]:
+        check_method(self._model._schema, "get", detail=True)
+        if not keys:
+            return {}
+        calls = tuple(Call("GET", self._model.detail_url(key)) for key in keys)
+        replies = yield Batch(calls)
+        found: dict[Any, Any] = {}
+        for key, reply in zip(keys, replies, strict=True):
+            if isinstance(reply, NotFound):
+                continue                    # absent keys are absent, as in Django
+            if isinstance(reply, MailRouteError):
+                raise reply
+            if not isinstance(reply.body, dict):
+                raise ResponseError(f"GET {reply.url}: expected an object")
+            obj = (yield from self._wrap_page([reply.body]))[0]
+            found[obj.get_raw(self._model._schema.primary_key, key)] = self._emit(obj)
+        return found
+
+    @staticmethod
+    def _in_bulk(parts: list[QuerySet], name: str) -> Operation[dict[Any, Any]]:
+        found: dict[Any, Any] = {}
+        for qs in parts:
+            for obj in (yield from qs._collect()):
+                found[obj.get_raw(name)] = qs._emit(obj)
+        return found
+
+    def _emit(self, obj: Any) -> Any:
+        """What the caller gets for one walked object (values() gives raw values)."""
+        return obj
+
+    def get_or_create(self, defaults: dict[str, Any] | None = None, *,
+                      check_required: bool = True, extra: dict[str, Any] | None = None,
+                      **lookups: Any) -> Any:
+        """`(object, created)`: as `Resource.get_or_create()`, looking within this
+        QuerySet's filters; the object is created from `lookups` and `defaults` only."""
+        return self._model._registry_run(self._model._get_or_create(
+            lookups, defaults, False, extra, check_required, self._for_lookup()))
+
+    def update_or_create(self, defaults: dict[str, Any] | None = None, *,
+                         check_required: bool = True, extra: dict[str, Any] | None = None,
+                         **lookups: Any) -> Any:
+        """`(object, created)`: as `Resource.update_or_create()`, within these filters."""
+        return self._model._registry_run(self._model._get_or_create(
+            lookups, defaults, True, extra, check_required, self._for_lookup()))
+
+    def _for_lookup(self) -> QuerySet:
+        if self._q.url is not None or self._q.start or self._q.stop is not None:
+            raise GuardError("get_or_create() looks in a resource's QuerySet: not in a "
+                             "slice or a client.list().")
+        return QuerySet(self._model, self._q)
+
+    def update(self, **fields: Any) -> Any:
+        """Set `fields` on every match and save them: one PATCH list where the schema
+        allows it (Tastypie applies it atomically), else one save() each, `concurrency`
+        at a time. Returns a `BulkResult` like `bulk_update()`. Matches are all read
+        first, so an update of a field the filter uses skips nothing."""
+        if not fields:
+            raise TypeError("update() needs at least one field=value.")
+        if self._q.url is not None:
+            raise GuardError("update() works on a resource's QuerySet, not client.list().")
+        self._model._check_update(fields)
+        return self._model._registry_run(self._update(fields))
+
+    def _update(self, fields: dict[str, Any]) -> Operation[Any]:
+        objects = yield from self._collect()
+        return (yield from self._model._update_objects_op(objects, fields))
 
 
 def _dedupe(objects: list[Any]) -> list[Any]:
@@ -518,3 +745,88 @@ def _with(params: tuple[tuple[str, str], ...], name: str,
     head = tuple(p for p in params if p[0] not in ("limit", "offset"))
     tail = tuple(p for p in params if p[0] in ("limit", "offset"))
     return head + ((name, value),) + tail
+
+
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """What values()/values_list() give for each row."""
+
+    kind: str                       # "dict" or "tuple"
+    names: tuple[str, ...]
+    flat: bool = False
+    every: bool = False             # no names given: the schema's fields each row has
+
+
+class _Row:
+    """A raw list object as walks need it (its URI and raw keys), without an instance."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: dict[str, Any]):
+        self.data = data
+
+    @property
+    def resource_uri(self) -> str | None:
+        uri = self.data.get("resource_uri")
+        return uri if isinstance(uri, str) else None
+
+    def get_raw(self, key: str, default: Any = None) -> Any:
+        return self.data.get(key, default)
+
+
+class ValuesQuerySet(QuerySet):
+    """A QuerySet that yields raw values (dicts, tuples or single values) instead of
+    instances: what the server sent, read without building objects. Filters, ordering,
+    slicing, `first()`, `last()`, `get()` and `count()` work as on any QuerySet."""
+
+    def __init__(self, model: Any, query: _Query | None = None, shape: _Shape | None = None):
+        super().__init__(model, query)
+        self._shape = shape or _Shape("dict", tuple(model._schema.fields), every=True)
+
+    def _clone(self, **changes: Any) -> QuerySet:
+        return ValuesQuerySet(self._model, replace(self._q, **changes), self._shape)
+
+    def __repr__(self) -> str:
+        kind = "values" if self._shape.kind == "dict" else "values_list"
+        names = "" if self._shape.every else ", ".join(self._shape.names)
+        return f"{super().__repr__()[:-1]} {kind}({names})>"
+
+    def _wrap_page(self, objects: list[dict[str, Any]]) -> Operation[list[Any]]:
+        return [_Row(data) for data in objects]
+        yield  # pragma: no cover  (makes this a generator)
+
+    def _emit(self, row: Any) -> Any:
+        data = row.data
+        shape = self._shape
+        names = [n for n in shape.names if n in data] if shape.every else shape.names
+        if shape.kind == "dict":
+            return {name: data.get(name) for name in names}
+        if shape.flat:
+            return data.get(names[0])
+        return tuple(data.get(name) for name in names)
+
+    def _objects(self) -> Iterator[Any]:
+        for row in super()._objects():
+            yield self._emit(row)
+
+    async def __aiter__(self) -> AsyncIterator[Any]:
+        async for row in super().__aiter__():
+            yield self._emit(row)
+
+    def _first(self) -> Operation[Any]:
+        row = yield from super()._first()
+        return None if row is None else self._emit(row)
+
+    def _last(self) -> Operation[Any]:
+        row = yield from super()._last()
+        return None if row is None else self._emit(row)
+
+    def _get(self) -> Operation[Any]:
+        return self._emit((yield from super()._get()))
+
+    def _one_at(self, index: int) -> Operation[Any]:
+        return self._emit((yield from super()._one_at(index)))
+
+    def update(self, **fields: Any) -> Any:
+        """As `QuerySet.update()`: the objects are read and saved as instances."""
+        return QuerySet(self._model, self._q).update(**fields)

@@ -22,6 +22,7 @@ from .discovery import Discovery
 from .errors import (
     AmbiguousWriteError,
     APIError,
+    BadRequest,
     Conflict,
     DoesNotExist,
     FilterError,
@@ -138,6 +139,54 @@ class ResourceMeta(type):
         """`await client.resource(name)` also works once the class is loaded (the
         AsyncClient then returns the class itself rather than an awaitable)."""
         return _itself(cls).__await__()
+
+    # Django's class-level habits. They live on the metaclass, where an instance's
+    # attribute lookup never looks: a field named `values` or `last` stays the field.
+
+    def get_or_create(cls, defaults: Mapping[str, Any] | None = None, *,
+                      check_required: bool = True, extra: Mapping[str, Any] | None = None,
+                      **lookups: Any) -> Any:
+        """`(object, created)`: the one object matching `lookups`, else a new one made of
+        the plain lookups (those without `__`) and `defaults`. A POST that fails
+        ambiguously is followed by a lookup, never by a second POST; a uniqueness error
+        because someone created it meanwhile gives that object. `MultipleObjectsReturned`
+        when the lookups match several."""
+        model = cast(Any, cls)
+        return model._registry.run(model._get_or_create(lookups, defaults, False, extra,
+                                                        check_required))
+
+    def update_or_create(cls, defaults: Mapping[str, Any] | None = None, *,
+                         check_required: bool = True,
+                         extra: Mapping[str, Any] | None = None, **lookups: Any) -> Any:
+        """`(object, created)` as `get_or_create()`, but a found object gets `defaults`
+        saved on it (only those fields are sent, as `save()` does)."""
+        model = cast(Any, cls)
+        return model._registry.run(model._get_or_create(lookups, defaults, True, extra,
+                                                        check_required))
+
+    def last(cls) -> Any:
+        """The last object in the server's default order, or None (see QuerySet.last)."""
+        return QuerySet(cls).last()
+
+    def exists(cls) -> Any:
+        """Whether there is any object at all (one is fetched)."""
+        return QuerySet(cls).exists()
+
+    def exclude(cls, **lookups: Any) -> QuerySet:
+        """Not available on Tastypie, which has no negated filters: always raises."""
+        return QuerySet(cls).exclude(**lookups)
+
+    def values(cls, *names: str) -> QuerySet:
+        """Every object as a dict of raw values (see QuerySet.values)."""
+        return QuerySet(cls).values(*names)
+
+    def values_list(cls, *names: str, flat: bool = False) -> QuerySet:
+        """Every object as a tuple of raw values (see QuerySet.values_list)."""
+        return QuerySet(cls).values_list(*names, flat=flat)
+
+    def in_bulk(cls, id_list: Iterable[Any] | None = None, *, field_name: str = "pk") -> Any:
+        """`{key: object}` for the given keys (see QuerySet.in_bulk)."""
+        return QuerySet(cls).in_bulk(id_list, field_name=field_name)
 
 
 async def _itself(value: Any) -> Any:
@@ -524,6 +573,20 @@ class Resource(metaclass=ResourceMeta):
     def _encoded_changes(self) -> dict[str, Any]:
         return {k: self._encode_field(k, v) for k, v in self._changes.items()}
 
+    @classmethod
+    def _encoded_values(cls, values: Mapping[str, Any]) -> dict[str, Any]:
+        """`values` as a write would send them (related objects as URIs, times as ISO),
+        so validation judges what goes on the wire, never the Python objects. Names the
+        schema does not know stay as given, for the error to name them."""
+        out = {}
+        for name, value in values.items():
+            f = cls.fields.get(name)
+            if f is not None and f.is_related:
+                out[name] = cls._registry.related_value(f, value, cls)
+            else:
+                out[name] = encode_write_value(value)
+        return out
+
     def _encode_field(self, name: str, value: Any) -> Any:
         f = type(self).fields.get(name)
         if f is not None and f.is_related:
@@ -672,8 +735,9 @@ class Resource(metaclass=ResourceMeta):
         inputs = {} if extra is None or "extra" in cls.fields else dict(extra)
         required = check_required is not False or "check_required" in cls.fields
         unknown = set(values) - set(cls.fields)
-        if unknown and cls.typed:
-            cls._validate(values, creating=True)      # raises, naming the unknown fields
+        if unknown and cls.typed:                     # raises, naming the unknown fields
+            cls._validate(cls._encoded_values(values), creating=True,
+                          explicit_readonly=values, check_required=check_required)
         obj = cls(**values)
         return cls._registry.run(obj._create_op(inputs, dedupe, required))
 
@@ -791,6 +855,89 @@ class Resource(metaclass=ResourceMeta):
 
     action = _hybrid(_action_on_class.__func__, _action_on_instance)  # type: ignore[attr-defined]
 
+    # -- Django's get_or_create / update_or_create and QuerySet.update (see ResourceMeta)
+
+    @classmethod
+    def _get_or_create(cls, lookups: dict[str, Any], defaults: Mapping[str, Any] | None,
+                       update: bool, extra: Mapping[str, Any] | None,
+                       check_required: bool,
+                       within: QuerySet | None = None) -> Operation[tuple[Any, bool]]:
+        """Check everything that can be checked before any request, then the operation.
+        `within`: the QuerySet looked in (its filters narrow the lookup, not the create)."""
+        if not lookups:
+            raise TypeError("get_or_create()/update_or_create() need at least one lookup.")
+        qs = (within if within is not None else QuerySet(cls)).filter(**lookups)
+        defaults = dict(defaults or {})
+        values = {k: v for k, v in lookups.items() if "__" not in k}   # as Django does
+        wanted = {**values, **defaults}
+        if set(wanted) - set(cls.fields):                 # raises, naming the unknown ones
+            cls._validate(cls._encoded_values(wanted), creating=True,
+                          explicit_readonly=wanted, check_required=check_required)
+        if update and defaults:
+            cls._check_update(defaults)
+        # after an ambiguous POST failure the object is looked up by its plain lookups
+        dedupe = tuple(k for k in values if k not in (cls._schema.primary_key, "resource_uri"))
+        return cls._get_or_create_op(qs, wanted, defaults if update else {},
+                                     dict(extra or {}), dedupe, check_required)
+
+    @classmethod
+    def _get_or_create_op(cls, qs: QuerySet, wanted: dict[str, Any],
+                          changes: dict[str, Any], extra: dict[str, Any],
+                          dedupe: tuple[str, ...],
+                          check_required: bool) -> Operation[tuple[Any, bool]]:
+        found = yield from cls._lookup_op(qs)
+        if found is None:
+            obj = cls(**wanted)
+            try:
+                yield from obj._create_op(extra, dedupe, check_required)
+                return obj, True
+            except BadRequest:
+                # created by someone else since the lookup (a uniqueness error): use theirs
+                found = yield from cls._lookup_op(qs)
+                if found is None:
+                    raise
+        if changes:
+            for name, value in changes.items():
+                setattr(found, name, value)
+            yield from found._save_op({}, False)
+        return found, False
+
+    @staticmethod
+    def _lookup_op(qs: QuerySet) -> Operation[Any]:
+        """The one object `qs` matches, or None (MultipleObjectsReturned when several)."""
+        try:
+            return (yield from qs._get())
+        except DoesNotExist:
+            return None
+
+    @classmethod
+    def _check_update(cls, fields: Mapping[str, Any]) -> None:
+        """Refuse, before anything is read, an update the schema would not take."""
+        detail = cls._schema.allowed_detail_methods
+        check_method(cls._schema, "patch" if "patch" in detail else "put", detail=True)
+        cls._validate(cls._encoded_values(fields), creating=False)
+
+    @classmethod
+    def _update_objects_op(cls, objects: list[Any],
+                           fields: Mapping[str, Any]) -> Operation[BulkResult]:
+        """Set `fields` on `objects` and save them as `bulk_update()` does: each with its own
+        detail write, never one PATCH list (which re-creates an object deleted meanwhile)."""
+        result = BulkResult()
+        kept = []
+        for obj in objects:       # a save without a URI or key would create, never update
+            if obj.resource_uri is None and obj.pk is None:
+                result.failed.append((obj, GuardError(
+                    f"This {cls.resource_name} came without a URI or key: not updated.")))
+            else:
+                kept.append(obj)
+        objects = kept
+        if not objects:
+            return result
+        for obj in objects:
+            for name, value in fields.items():
+                setattr(obj, name, value)
+        return (yield from cls._each_op(objects, lambda o: o._save_op({}, False), result))
+
     # -- bulk writes
 
     @classmethod
@@ -803,8 +950,11 @@ class Resource(metaclass=ResourceMeta):
 
     @classmethod
     def _patch_list_op(cls, items: list[Resource], bodies: list[dict[str, Any]],
-                       deleted: list[str], result: BulkResult) -> Operation[BulkResult]:
-        payload: dict[str, Any] = {"objects": bodies}
+                       deleted: list[str], result: BulkResult,
+                       extra: Mapping[str, Any] | None = None) -> Operation[BulkResult]:
+        sent = [{**body, **encode_write_value(dict(extra))} for body in bodies] if extra \
+            else bodies                 # extra inputs are sent with each object, never kept
+        payload: dict[str, Any] = {"objects": sent}
         if deleted:
             payload["deleted_objects"] = deleted
         try:
@@ -819,7 +969,8 @@ class Resource(metaclass=ResourceMeta):
             else:
                 echo = returned[i] if isinstance(returned, list) and len(returned) == len(
                     items) and isinstance(returned[i], dict) else None
-                item._adopt(Answer(answer.status, {}, echo, answer.url), bodies[i], ())
+                item._adopt(Answer(answer.status, {}, echo, answer.url), bodies[i],
+                            tuple(extra or ()))
             result.succeeded.append(item)
         return result
 
@@ -844,8 +995,9 @@ class Resource(metaclass=ResourceMeta):
                     obj = item
                 elif isinstance(item, Mapping):
                     unknown = sorted(set(item) - set(cls.fields))
-                    if unknown:
-                        cls._validate(dict(item), creating=True)   # raises, naming them
+                    if unknown:                                   # raises, naming them
+                        cls._validate(cls._encoded_values(item), creating=True,
+                                      explicit_readonly=item, check_required=False)
                     obj = cls(**item)
                 else:
                     raise ValidationError(
@@ -858,25 +1010,40 @@ class Resource(metaclass=ResourceMeta):
         return kept
 
     @classmethod
-    def bulk_create(cls, items: Iterable[Mapping[str, Any] | Resource]) -> Any:
+    def bulk_create(cls, items: Iterable[Mapping[str, Any] | Resource], *,
+                    check_required: bool = True, dedupe_on: Iterable[str] = (),
+                    extra: Mapping[str, Any] | None = None) -> Any:
         """Create many objects: one atomic PATCH on the list endpoint where the schema
         allows it, otherwise concurrent POSTs (never retried blindly). Returns a
         `BulkResult`; an object is reported created only when the server said so.
         Created objects get their URI from the answer when the server returns bodies.
+        `check_required`, `dedupe_on` (POSTs only: PATCH list is all or nothing) and
+        `extra` (sent with every object, never kept) work as in `create()`.
         """
         result = BulkResult()
+        extra = dict(extra or {})
+        dedupe = tuple(dedupe_on)
 
         def check(obj: Resource) -> None:
             check_method(cls._schema, "post", detail=False)
             body = {k: v for k, v in obj._encoded_changes().items()}
-            cls._validate(body, creating=True, explicit_readonly=obj._changes)
+            cls._validate(body, creating=True, explicit_readonly=obj._changes,
+                          check_required=check_required)
+            missing = [name for name in dedupe if name not in body]
+            if missing:
+                raise ValidationError(
+                    f"{cls.resource_name}: dedupe_on names {missing}, which this object "
+                    "does not set", {cls.resource_name: {name: ["Needed by dedupe_on."]
+                                                         for name in missing}})
         objs = cls._checked_items(items, result, check)
         if not objs:
             return cls._registry.run(_finished(result))
         if cls._patch_list_allowed():
             bodies = [obj._encoded_changes() for obj in objs]
-            return cls._registry.run(cls._patch_list_op(objs, bodies, [], result))
-        return cls._registry.run(cls._each_op(objs, lambda o: o._create_op({}, ()), result))
+            return cls._registry.run(cls._patch_list_op(objs, bodies, [], result,
+                                                        extra=extra))
+        return cls._registry.run(cls._each_op(
+            objs, lambda o: o._create_op(extra, dedupe, check_required), result))
 
     @classmethod
     def bulk_update(cls, items: Iterable[Resource]) -> Any:
