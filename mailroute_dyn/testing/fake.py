@@ -47,9 +47,9 @@ from .fake_query import (
     parse_filters,
     select,
 )
-from .fake_store import CANNED, HttpError, ResourceDef, Store, bad_request, canned
+from .fake_store import HttpError, ResourceDef, Store, bad_request, canned
 from .fake_values import Clock, LookupValueError, string_to_python
-from .faults import Fault, FaultPlan
+from .faults import Fault, FaultPlan, fault_answer
 from .fixtures import load_fixture
 
 __all__ = ["FakeMailRoute", "SeenRequest", "DEMO_DATA"]
@@ -61,12 +61,6 @@ _PAGE = ('\n<!doctype html>\n<html lang="en">\n<head>\n  <title>{title}</title>\
          '<body>\n  <h1>{title}</h1><p>{details}</p>\n</body>\n</html>\n')
 NOT_FOUND_PAGE = _PAGE.format(title="Not Found",
                               details="The requested resource was not found on this server.")
-SERVER_ERROR_PAGE = _PAGE.format(title="Server Error (500)", details="")
-_GATEWAY_PAGE = ("<html>\r\n<head><title>{code} {text}</title></head>\r\n<body>\r\n"
-                 "<center><h1>{code} {text}</h1></center>\r\n<hr><center>nginx</center>\r\n"
-                 "</body>\r\n</html>\r\n")
-_GATEWAY_TEXT = {502: "Bad Gateway", 503: "Service Temporarily Unavailable",
-                 504: "Gateway Time-out"}
 _BODY_FORMATS = {"application/json"}
 
 
@@ -291,27 +285,12 @@ class FakeMailRoute(httpx.BaseTransport, httpx.AsyncBaseTransport):
                                          status))
 
     def _faulty(self, fault: Fault, reply: _Reply | None) -> _Reply:
-        kind, options = fault.kind, fault.options
-        if kind == "latency":
+        if fault.kind == "latency":
             assert reply is not None
             return reply
-        if kind == "truncated":
-            body = reply.body if reply is not None and reply.body else _json(
-                {"meta": {"limit": 20, "offset": 0}, "objects": [{"id": 1}]})
-            return _Reply(200, JSON, body[: max(1, len(body) // 2)], returned=False)
-        if kind == "html":
-            return _Reply(500, HTML, SERVER_ERROR_PAGE.encode(), returned=False)
-        if kind == "500":
-            return _Reply(500, JSON, _json({"error_message": CANNED}), returned=False)
-        if kind == "429":
-            headers = {"Retry-After": str(options.get("retry_after") or 0)}
-            return _Reply(429, HTML, b"", headers, returned=False)
-        code = int(kind)
-        headers = {}
-        if code == 503 and options.get("retry_after") is not None:
-            headers["Retry-After"] = str(options["retry_after"])
-        page = _GATEWAY_PAGE.format(code=code, text=_GATEWAY_TEXT[code])
-        return _Reply(code, "text/html", page.encode(), headers, returned=False)
+        status, content_type, body, headers = fault_answer(
+            fault, reply.body if reply is not None else None)
+        return _Reply(status, content_type, body, headers, returned=False)
 
     def _response(self, request: httpx.Request, req: _Request, reply: _Reply
                   ) -> httpx.Response:
