@@ -93,8 +93,10 @@ def test_reset_loses_the_answer_of_a_write_that_happened(fake, http):
     with pytest.raises(httpx.RemoteProtocolError):
         http.post("/api/v1/email_account/", json=NEW)
     assert len(accounts(fake)) == 1
-    http.post("/api/v1/email_account/", json=NEW)       # a blind retry duplicates it
-    assert len(accounts(fake)) == 2
+    retry = http.post("/api/v1/email_account/", json=NEW)   # a blind retry: a duplicate,
+    assert retry.status_code == 400                         # which (domain, localpart)
+    assert "__all__" in retry.json()["email_account"]       # uniqueness refuses here
+    assert len(accounts(fake)) == 1
 
 
 def test_truncated_body(fake, http):

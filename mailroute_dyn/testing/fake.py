@@ -13,21 +13,25 @@ What a schema cannot tell, the fake does not reproduce:
 * Rows the real server creates by itself (a new domain's policy, a reseller's branding
   info) do not appear; such read-only links of new objects stay null.
 * Validation is the schema's, on every resource: required fields, strict JSON types
-  (a FormValidation resource would coerce `"8"` or `"false"`), unique fields. No
-  unique_together, no custom validation; decimals are not quantized.
+  (a FormValidation resource would coerce `"8"` or `"false"`), unique fields; plus what
+  the fixture's `rules.json` declares (unique_together, min/max, choices, values the
+  server fills in). Nothing else of a model's validation; decimals are not quantized.
 * Deletes cascade by a guess: writable or required links cascade, optional read-only
   links are cleared. Links the schema hides (MailRoute's string-typed `admins.customer`)
   are neither followed nor filterable as foreign keys.
 * Without `order_by`, rows come in primary-key order (a database may walk an index).
   `contains`/`startswith` are case-sensitive, as Django documents (SQLite's LIKE is not).
-* No throttling, DEBUG tracebacks, nested object creation, MailRoute's custom routes
-  (nested lists, actions, natural-key detail URLs), or query-parameter auth in form bodies.
+* No throttling, DEBUG tracebacks, nested object creation, MailRoute's nested lists and
+  natural-key detail URLs, or query-parameter auth in form bodies. Custom actions are
+  served only as `rules.json` declares them (the demo: MailRoute's `regenerate_api_key`,
+  `mass_add_aliases`, `mass_resend_welcome`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import random
 import re
 import threading
 import time
@@ -151,6 +155,7 @@ class FakeMailRoute(httpx.BaseTransport, httpx.AsyncBaseTransport):
         self.requests: list[SeenRequest] = []
         self._seed = seed
         self._faults = FaultPlan(seed)
+        self._tokens = random.Random(seed)
         self._lock = threading.RLock()
 
     def __repr__(self) -> str:
@@ -340,6 +345,9 @@ class FakeMailRoute(httpx.BaseTransport, httpx.AsyncBaseTransport):
             match = re.fullmatch(r"set/(.*?)/", tail, re.S)
             if match:
                 return self._set(rdef, req, match.group(1))
+            action = _action_route(rdef, tail)
+            if action is not None:
+                return self._action(rdef, req, *action)
             return self._dispatch(rdef, req, tail[:-1])
         except HttpError as exc:
             return _error(exc)
@@ -447,6 +455,29 @@ class FakeMailRoute(httpx.BaseTransport, httpx.AsyncBaseTransport):
         if missing:
             data["not_found"] = missing
         return self._ok(req, data)
+
+    def _action(self, rdef: ResourceDef, req: _Request, key_text: str | None,
+                name: str) -> _Reply:
+        """A custom route from rules.json (MailRoute's `regenerate_api_key`, `mass_*`)."""
+        self._method_check(req, ["post"])
+        self._require_auth(req)
+        if key_text is not None and self.store.get(rdef.name, self._key(rdef, key_text)) is None:
+            return _Reply(404, HTML)
+        spec = rdef.actions[name]
+        answer = spec.get("answer")
+        status = int(spec.get("status", 200))
+        if answer is None:
+            return _Reply(status, HTML, b"")
+        return _Reply(status, JSON, _json(self._fresh_tokens(answer)))
+
+    def _fresh_tokens(self, value: Any) -> Any:
+        if value == "$token":
+            return f"{self._tokens.getrandbits(160):040x}"
+        if isinstance(value, dict):
+            return {k: self._fresh_tokens(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._fresh_tokens(v) for v in value]
+        return value
 
     def _dispatch(self, rdef: ResourceDef, req: _Request, key_text: str | None) -> _Reply:
         detail = key_text is not None
@@ -610,6 +641,17 @@ class FakeMailRoute(httpx.BaseTransport, httpx.AsyncBaseTransport):
             return _Reply(404, HTML)
         self.store.delete(rdef, key)
         return _Reply(204)
+
+
+def _action_route(rdef: ResourceDef, tail: str) -> tuple[str | None, str] | None:
+    """(key text or None, action name) when `tail` names one of the resource's actions."""
+    parts = tail[:-1].split("/")
+    if len(parts) == 1 and rdef.actions.get(parts[0], {}).get("on") == "list":
+        return None, parts[0]
+    if (len(parts) == 2 and parts[1] in rdef.actions
+            and rdef.actions[parts[1]].get("on", "detail") == "detail"):
+        return parts[0], parts[1]
+    return None
 
 
 def _accept_parses(accept: str) -> bool:
