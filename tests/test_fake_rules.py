@@ -137,3 +137,21 @@ def test_capture_writes_the_rules_the_user_keeps_and_the_fake_enforces_them(tmp_
             client.email_account.create(localpart=acct.localpart, domain=domain)
         with pytest.raises(BadRequest):
             client.domain.create(name="zero.test", customer=domain.customer, deliveryport=0)
+
+
+def test_the_readme_rules_example_is_what_the_demo_ships():
+    from pathlib import Path
+
+    from mailroute_dyn.testing import DEMO_DATA
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"declares them in `rules.json`.*?```json\n(.*?)```", readme, re.S)
+    assert block is not None
+    shown = json.loads(block.group(1))
+    shipped = json.loads((DEMO_DATA / "rules.json").read_text(encoding="utf-8"))
+
+    def within(part, whole):
+        if isinstance(part, dict):
+            return isinstance(whole, dict) and all(
+                k in whole and within(v, whole[k]) for k, v in part.items())
+        return part == whole
+    assert within(shown, shipped)
