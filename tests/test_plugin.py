@@ -205,3 +205,31 @@ def test_the_plugin_options_are_documented(pytester):
                                  "*--mailroute-skip-without-credentials*",
                                  "*--mailroute-backoff=SECONDS*", "*mailroute_url*",
                                  "*mailroute_profile*"])
+
+
+def test_staging_can_be_reached_through_an_overridden_transport(pytester, tastypie_app,
+                                                                 monkeypatch):
+    from tests.tastypie_site import DEMO_API_KEY, DEMO_LOGIN
+    monkeypatch.setenv("MAILROUTE_LOGIN", DEMO_LOGIN)
+    monkeypatch.setenv("MAILROUTE_API_KEY", DEMO_API_KEY)
+    before = _rows("Domain")
+    pytester.makeconftest("""
+        import httpx
+        import pytest
+        from tests.tastypie_site import wsgi_app
+
+        @pytest.fixture
+        def mailroute_transport():
+            return httpx.WSGITransport(app=wsgi_app())
+    """)
+    pytester.makepyfile("""
+        def test_through_wsgi(mailroute, mailroute_faults):
+            mailroute_faults.fail_next("503", methods=["GET"], paths=["/api/v1/domain/"])
+            customer = mailroute.customer.all()[0]
+            made = mailroute.domain.create(name="via-wsgi.test", customer=customer)
+            assert mailroute.domain.get(made.id).name == "via-wsgi.test"
+            assert mailroute_faults.count(path="/api/v1/domain/") >= 2
+    """)
+    result = pytester.runpytest("--mailroute-url", "https://tastypie.test")
+    result.assert_outcomes(passed=1)
+    assert _rows("Domain") == before
