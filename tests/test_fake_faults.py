@@ -93,8 +93,10 @@ def test_reset_loses_the_answer_of_a_write_that_happened(fake, http):
     with pytest.raises(httpx.RemoteProtocolError):
         http.post("/api/v1/email_account/", json=NEW)
     assert len(accounts(fake)) == 1
-    http.post("/api/v1/email_account/", json=NEW)       # a blind retry duplicates it
-    assert len(accounts(fake)) == 2
+    retry = http.post("/api/v1/email_account/", json=NEW)   # a blind retry: a duplicate,
+    assert retry.status_code == 400                         # which (domain, localpart)
+    assert "__all__" in retry.json()["email_account"]       # uniqueness refuses here
+    assert len(accounts(fake)) == 1
 
 
 def test_truncated_body(fake, http):
@@ -251,3 +253,58 @@ def test_a_retried_delete_whose_first_try_worked_succeeds(fake):
         acct.delete()
     assert fake.count("DELETE") == 2
     assert all(a["id"] != 1 for a in fake.objects("email_account"))
+
+
+# ---------------------------------------------------------------- around another transport
+
+@pytest.mark.parametrize("kind, reaches_server", [
+    ("503", False), ("connect", False), ("timeout", False), ("reset", True),
+    ("truncated", True)])
+def test_faulty_transport_sends_only_what_the_fault_lets_through(kind, reaches_server):
+    """Around a real server's transport, a fault that does not apply the request must not
+    reach it (no write), and one that does must (the lost-answer case)."""
+    from mailroute_dyn.testing import FaultyTransport
+    server = FakeMailRoute()
+    faulty = FaultyTransport(server)
+    faulty.fail_next(kind, methods=["POST"])
+    with httpx.Client(transport=faulty, base_url=URL, headers=AUTH) as http:
+        try:
+            answer = http.post("/api/v1/email_account/", json=NEW)
+        except httpx.TransportError:
+            answer = None
+    assert (answer is None) == (kind in ("connect", "timeout", "reset"))
+    assert len(accounts(server)) == (1 if reaches_server else 0)
+    assert server.count("POST") == (1 if reaches_server else 0)
+    assert [r.fault for r in faulty.requests] == [kind]
+    assert faulty.pending_faults == 0
+
+
+def test_faulty_transport_gives_the_same_answers_as_the_fake():
+    from mailroute_dyn.testing import FaultyTransport
+    wrapped, alone = FaultyTransport(FakeMailRoute()), FakeMailRoute()
+    answers = []
+    for transport in (wrapped, alone):
+        transport.fail_next("429", retry_after=3)
+        transport.fail_next("truncated")
+        with httpx.Client(transport=transport, base_url=URL, headers=AUTH) as http:
+            limited = http.get("/api/v1/domain/1/")
+            cut = http.get("/api/v1/domain/1/")
+        answers.append((limited.status_code, limited.headers["retry-after"], cut.status_code,
+                        cut.headers["content-type"], cut.content))
+    assert answers[0] == answers[1]
+
+
+def test_faulty_transport_works_for_the_async_client():
+    from mailroute_dyn.testing import FaultyTransport
+    server = FakeMailRoute()
+    faulty = FaultyTransport(server)
+
+    async def run():
+        faulty.fail_next("reset", methods=["POST"])
+        async with AsyncClient(URL, "demo", "demo-key", transport=faulty, cache_dir=None,
+                               backoff=0) as client:
+            account = await client.resource("email_account")
+            with pytest.raises(AmbiguousWriteError):
+                await account.create(localpart="fresh", domain="/api/v1/domain/1/")
+    asyncio.run(run())
+    assert len(accounts(server)) == 1

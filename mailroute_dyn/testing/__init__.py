@@ -13,8 +13,9 @@
 from .capture import capture
 from .demo import demo_client
 from .fake import DEMO_DATA, FakeMailRoute, SeenRequest
-from .faults import FAULT_KINDS, Fault
-from .fixtures import load_fixture, write_fixture
+from .faults import FAULT_KINDS, Fault, FaultyTransport
+from .fixtures import check_rules, load_fixture, write_fixture
 
-__all__ = ["FakeMailRoute", "SeenRequest", "Fault", "FAULT_KINDS", "DEMO_DATA", "capture",
-           "demo_client", "load_fixture", "write_fixture"]
+__all__ = ["FakeMailRoute", "SeenRequest", "Fault", "FAULT_KINDS", "FaultyTransport",
+           "DEMO_DATA", "capture", "demo_client", "load_fixture", "write_fixture",
+           "check_rules"]

@@ -8,9 +8,10 @@ string, so the folder can be committed.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -61,9 +62,16 @@ def _redact_schema(schema: Any, api_key: str | None) -> Any:
 
 
 def capture(client: Client, directory: str | Path, *, limit: int = 50,
-            resources: Iterable[str] | None = None) -> Path:
+            resources: Iterable[str] | None = None,
+            rules: str | Path | Mapping[str, Any] | None = None) -> Path:
     """Write the listing, every schema and up to `limit` objects per resource to
     `directory` in the fixture format; returns the folder.
+
+    What the schemas cannot tell (unique_together, value bounds, choices, fields the
+    server fills in, custom actions) cannot be read from a server without writing to it:
+    keep it in a rules file (see `fixtures.py`) and pass it as `rules` (a path or a
+    mapping), checked against the captured schemas. Without `rules`, a `rules.json`
+    already in `directory` is kept.
 
     `resources` picks the names (unlisted ones such as `brandinginfo` too: they are served
     but stay out of `listing.json`). A resource whose list cannot be read (403, 405) gets
@@ -104,6 +112,8 @@ def capture(client: Client, directory: str | Path, *, limit: int = 50,
         if name in listing:
             written_listing[name] = {"list_endpoint": list_url, "schema": f"{list_url}schema/"}
         log.info("capture %s: schema and %d objects", name, len(objects[name]))
-    root = write_fixture(directory, schemas, objects, written_listing)
+    kept_rules = (json.loads(Path(rules).read_text(encoding="utf-8"))
+                  if isinstance(rules, str | Path) else rules)
+    root = write_fixture(directory, schemas, objects, written_listing, kept_rules)
     load_fixture(root)          # what was written must be servable
     return root

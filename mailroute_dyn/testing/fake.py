@@ -13,21 +13,25 @@ What a schema cannot tell, the fake does not reproduce:
 * Rows the real server creates by itself (a new domain's policy, a reseller's branding
   info) do not appear; such read-only links of new objects stay null.
 * Validation is the schema's, on every resource: required fields, strict JSON types
-  (a FormValidation resource would coerce `"8"` or `"false"`), unique fields. No
-  unique_together, no custom validation; decimals are not quantized.
+  (a FormValidation resource would coerce `"8"` or `"false"`), unique fields; plus what
+  the fixture's `rules.json` declares (unique_together, min/max, choices, values the
+  server fills in). Nothing else of a model's validation; decimals are not quantized.
 * Deletes cascade by a guess: writable or required links cascade, optional read-only
   links are cleared. Links the schema hides (MailRoute's string-typed `admins.customer`)
   are neither followed nor filterable as foreign keys.
 * Without `order_by`, rows come in primary-key order (a database may walk an index).
   `contains`/`startswith` are case-sensitive, as Django documents (SQLite's LIKE is not).
-* No throttling, DEBUG tracebacks, nested object creation, MailRoute's custom routes
-  (nested lists, actions, natural-key detail URLs), or query-parameter auth in form bodies.
+* No throttling, DEBUG tracebacks, nested object creation, MailRoute's nested lists and
+  natural-key detail URLs, or query-parameter auth in form bodies. Custom actions are
+  served only as `rules.json` declares them (the demo: MailRoute's `regenerate_api_key`,
+  `mass_add_aliases`, `mass_resend_welcome`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import random
 import re
 import threading
 import time
@@ -47,9 +51,9 @@ from .fake_query import (
     parse_filters,
     select,
 )
-from .fake_store import CANNED, HttpError, ResourceDef, Store, bad_request, canned
+from .fake_store import HttpError, ResourceDef, Store, bad_request, canned
 from .fake_values import Clock, LookupValueError, string_to_python
-from .faults import Fault, FaultPlan
+from .faults import Fault, FaultPlan, fault_answer
 from .fixtures import load_fixture
 
 __all__ = ["FakeMailRoute", "SeenRequest", "DEMO_DATA"]
@@ -61,12 +65,6 @@ _PAGE = ('\n<!doctype html>\n<html lang="en">\n<head>\n  <title>{title}</title>\
          '<body>\n  <h1>{title}</h1><p>{details}</p>\n</body>\n</html>\n')
 NOT_FOUND_PAGE = _PAGE.format(title="Not Found",
                               details="The requested resource was not found on this server.")
-SERVER_ERROR_PAGE = _PAGE.format(title="Server Error (500)", details="")
-_GATEWAY_PAGE = ("<html>\r\n<head><title>{code} {text}</title></head>\r\n<body>\r\n"
-                 "<center><h1>{code} {text}</h1></center>\r\n<hr><center>nginx</center>\r\n"
-                 "</body>\r\n</html>\r\n")
-_GATEWAY_TEXT = {502: "Bad Gateway", 503: "Service Temporarily Unavailable",
-                 504: "Gateway Time-out"}
 _BODY_FORMATS = {"application/json"}
 
 
@@ -157,6 +155,7 @@ class FakeMailRoute(httpx.BaseTransport, httpx.AsyncBaseTransport):
         self.requests: list[SeenRequest] = []
         self._seed = seed
         self._faults = FaultPlan(seed)
+        self._tokens = random.Random(seed)
         self._lock = threading.RLock()
 
     def __repr__(self) -> str:
@@ -291,27 +290,12 @@ class FakeMailRoute(httpx.BaseTransport, httpx.AsyncBaseTransport):
                                          status))
 
     def _faulty(self, fault: Fault, reply: _Reply | None) -> _Reply:
-        kind, options = fault.kind, fault.options
-        if kind == "latency":
+        if fault.kind == "latency":
             assert reply is not None
             return reply
-        if kind == "truncated":
-            body = reply.body if reply is not None and reply.body else _json(
-                {"meta": {"limit": 20, "offset": 0}, "objects": [{"id": 1}]})
-            return _Reply(200, JSON, body[: max(1, len(body) // 2)], returned=False)
-        if kind == "html":
-            return _Reply(500, HTML, SERVER_ERROR_PAGE.encode(), returned=False)
-        if kind == "500":
-            return _Reply(500, JSON, _json({"error_message": CANNED}), returned=False)
-        if kind == "429":
-            headers = {"Retry-After": str(options.get("retry_after") or 0)}
-            return _Reply(429, HTML, b"", headers, returned=False)
-        code = int(kind)
-        headers = {}
-        if code == 503 and options.get("retry_after") is not None:
-            headers["Retry-After"] = str(options["retry_after"])
-        page = _GATEWAY_PAGE.format(code=code, text=_GATEWAY_TEXT[code])
-        return _Reply(code, "text/html", page.encode(), headers, returned=False)
+        status, content_type, body, headers = fault_answer(
+            fault, reply.body if reply is not None else None)
+        return _Reply(status, content_type, body, headers, returned=False)
 
     def _response(self, request: httpx.Request, req: _Request, reply: _Reply
                   ) -> httpx.Response:
@@ -361,6 +345,9 @@ class FakeMailRoute(httpx.BaseTransport, httpx.AsyncBaseTransport):
             match = re.fullmatch(r"set/(.*?)/", tail, re.S)
             if match:
                 return self._set(rdef, req, match.group(1))
+            action = _action_route(rdef, tail)
+            if action is not None:
+                return self._action(rdef, req, *action)
             return self._dispatch(rdef, req, tail[:-1])
         except HttpError as exc:
             return _error(exc)
@@ -468,6 +455,29 @@ class FakeMailRoute(httpx.BaseTransport, httpx.AsyncBaseTransport):
         if missing:
             data["not_found"] = missing
         return self._ok(req, data)
+
+    def _action(self, rdef: ResourceDef, req: _Request, key_text: str | None,
+                name: str) -> _Reply:
+        """A custom route from rules.json (MailRoute's `regenerate_api_key`, `mass_*`)."""
+        self._method_check(req, ["post"])
+        self._require_auth(req)
+        if key_text is not None and self.store.get(rdef.name, self._key(rdef, key_text)) is None:
+            return _Reply(404, HTML)
+        spec = rdef.actions[name]
+        answer = spec.get("answer")
+        status = int(spec.get("status", 200))
+        if answer is None:
+            return _Reply(status, HTML, b"")
+        return _Reply(status, JSON, _json(self._fresh_tokens(answer)))
+
+    def _fresh_tokens(self, value: Any) -> Any:
+        if value == "$token":
+            return f"{self._tokens.getrandbits(160):040x}"
+        if isinstance(value, dict):
+            return {k: self._fresh_tokens(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._fresh_tokens(v) for v in value]
+        return value
 
     def _dispatch(self, rdef: ResourceDef, req: _Request, key_text: str | None) -> _Reply:
         detail = key_text is not None
@@ -631,6 +641,17 @@ class FakeMailRoute(httpx.BaseTransport, httpx.AsyncBaseTransport):
             return _Reply(404, HTML)
         self.store.delete(rdef, key)
         return _Reply(204)
+
+
+def _action_route(rdef: ResourceDef, tail: str) -> tuple[str | None, str] | None:
+    """(key text or None, action name) when `tail` names one of the resource's actions."""
+    parts = tail[:-1].split("/")
+    if len(parts) == 1 and rdef.actions.get(parts[0], {}).get("on") == "list":
+        return None, parts[0]
+    if (len(parts) == 2 and parts[1] in rdef.actions
+            and rdef.actions[parts[1]].get("on", "detail") == "detail"):
+        return parts[0], parts[1]
+    return None
 
 
 def _accept_parses(accept: str) -> bool:

@@ -146,6 +146,10 @@ class ResourceDef:
     always_return_data: bool = False
     form_validation: bool = False
     derived: dict[str, Callable[[Store, dict[str, Any]], Any]] = field(default_factory=dict)
+    # what rules.json adds: checks the schema cannot express, and custom actions
+    unique_together: list[list[str]] = field(default_factory=list)
+    field_rules: dict[str, dict[str, Any]] = field(default_factory=dict)
+    actions: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # fields printed in the server's datetime format
@@ -237,6 +241,7 @@ def build_resources(fixture: Fixture, api_path: str, always_return_data: Iterabl
             pk = "id" if "id" in fields else next(iter(fields), "id")
         pk_field = fields.get(pk)
         limit = schema.get("default_limit", 20)
+        rules = fixture.rules.get(name, {})
         defs[name] = ResourceDef(
             name=name, schema=schema, fields=fields,
             filtering=dict(schema.get("filtering") or {}),
@@ -247,7 +252,10 @@ def build_resources(fixture: Fixture, api_path: str, always_return_data: Iterabl
             pk=pk, pk_is_int=pk_field is None or pk_field.type == "integer",
             listed=name in fixture.listed,
             always_return_data=_chosen(always_return_data, name),
-            form_validation=_chosen(form_validation, name))
+            form_validation=_chosen(form_validation, name),
+            unique_together=[list(g) for g in rules.get("unique_together", [])],
+            field_rules=dict(rules.get("fields", {})),
+            actions=dict(rules.get("actions", {})))
     for rdef in defs.values():
         rdef.derived = _derivations(rdef, defs, fixture.objects, api_path)
     return defs
@@ -573,12 +581,21 @@ class Store:
             elif ((current is None or name in data) and f.type == "string" and not f.nullable
                     and value == ""):
                 errors[name] = ["This field is required."]
+        for name, rule in rdef.field_rules.items():
+            if name not in errors and name in data and obj.get(name) is not None:
+                problem = _rule_problem(rule, obj[name])
+                if problem:
+                    errors[name] = [problem]
         if errors:
             raise form_errors(rdef.name, errors)
         return obj
 
     def _initial(self, rdef: ResourceDef, f: FieldDef) -> Any:
-        """A field a create leaves out: null, the default, or the hydration error."""
+        """A field a create leaves out: null, the default, what the server fills in
+        (a `server_default` rule), or the hydration error."""
+        filled = rdef.field_rules.get(f.name, {})
+        if "server_default" in filled:
+            return copy.deepcopy(filled["server_default"])
         if f.blank:
             return None if f.nullable else f.empty()
         if f.has_default:
@@ -653,8 +670,30 @@ class Store:
                 if okey != key and other.get(f.name) == value:
                     errors[f.name] = [f"{rdef.model_label} with this {f.label} already exists."]
                     break
+        for group in rdef.unique_together:
+            values = [obj.get(name) for name in group]
+            if any(v is None for v in values):
+                continue
+            for okey, other in self.rows[rdef.name].items():
+                if okey != key and [other.get(name) for name in group] == values:
+                    labels = " and ".join(rdef.fields[name].label for name in group)
+                    errors.setdefault("__all__", []).append(
+                        f"{rdef.model_label} with this {labels} already exists.")
+                    break
         if errors:
             raise form_errors(rdef.name, errors)
+
+
+def _rule_problem(rule: Mapping[str, Any], value: Any) -> str | None:
+    """Django's message for a value a `fields` rule refuses (model validators, choices)."""
+    if "choices" in rule and value not in rule["choices"]:
+        return f"Select a valid choice. {value} is not one of the available choices."
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if number and "min" in rule and value < rule["min"]:
+        return f"Ensure this value is greater than or equal to {rule['min']}."
+    if number and "max" in rule and value > rule["max"]:
+        return f"Ensure this value is less than or equal to {rule['max']}."
+    return None
 
 
 def _not_a_uri(f: FieldDef, value: Any) -> str:
@@ -700,4 +739,4 @@ def _rebased(fixture: Fixture, api_path: str) -> Fixture:
         for spec in schema["fields"].values():
             if isinstance(spec, dict) and isinstance(spec.get("related_schema"), str):
                 spec["related_schema"] = move(spec["related_schema"])
-    return Fixture(schemas, objects, fixture.listed, api_path)
+    return Fixture(schemas, objects, fixture.listed, api_path, fixture.rules)

@@ -2,19 +2,41 @@
 
 A folder holds `schemas/<resource>.json` (a `/schema/` answer), `objects/<resource>.json`
 (a JSON list of objects as the list endpoint returns them) and, optionally, `listing.json`
-(the `/api/v1/` answer; without it every schema is listed). A resource whose schema exists
-but which the listing leaves out is served, unlisted. Other subfolders are ignored.
+(the `/api/v1/` answer; without it every schema is listed) and `rules.json`. A resource
+whose schema exists but which the listing leaves out is served, unlisted. Other subfolders
+are ignored.
+
+`rules.json` holds what a server checks or does that its schemas do not say, per resource:
+
+    {"email_account": {"unique_together": [["domain", "localpart"]],
+                       "actions": {"regenerate_api_key": {"status": 202,
+                                                          "answer": {"api_key": "$token"}}}},
+     "domain": {"fields": {"deliveryport": {"min": 1, "max": 65535}}},
+     "wblist": {"fields": {"wb": {"choices": ["b", "w"]},
+                           "rid": {"server_default": "1110000000"}}}}
+
+`fields` rules: `min`, `max` (numbers), `choices` (a list of allowed values),
+`server_default` (the value the server fills in when a create leaves the field out,
+although the schema calls it required). `actions`: custom POST routes,
+`{detail}/<name>/` (or `{list}/<name>/` with `"on": "list"`), answering `status` with
+`answer` as JSON (`"$token"` becomes a fresh random token) or with an empty body when
+`answer` is null.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Fixture", "load_fixture", "write_fixture"]
+__all__ = ["Fixture", "load_fixture", "write_fixture", "check_rules"]
+
+_FIELD_RULES = frozenset({"min", "max", "choices", "server_default"})
+_RESOURCE_RULES = frozenset({"unique_together", "fields", "actions"})
+_ACTION_KEYS = frozenset({"status", "answer", "on"})
 
 
 @dataclass
@@ -25,6 +47,52 @@ class Fixture:
     objects: dict[str, list[dict[str, Any]]]
     listed: list[str]
     api_path: str | None       # the API path the fixture's URIs use, when it shows
+    rules: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def check_rules(rules: Any, schemas: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """`rules` if it is a valid rules object for these schemas; `ValueError` names the
+    first thing wrong (a misspelt field would otherwise make a rule silently do nothing)."""
+    if not isinstance(rules, dict):
+        raise ValueError("rules must be a JSON object keyed by resource name")
+    for name, spec in rules.items():
+        where = f"rules for {name!r}"
+        if name not in schemas:
+            raise ValueError(f"{where}: no such resource (resources: {', '.join(sorted(schemas))})")
+        if not isinstance(spec, dict) or set(spec) - _RESOURCE_RULES:
+            raise ValueError(f"{where}: an object with keys among {sorted(_RESOURCE_RULES)}")
+        fields = schemas[name].get("fields") or {}
+        for group in spec.get("unique_together", []):
+            if (not isinstance(group, list) or len(group) < 2
+                    or any(f not in fields for f in group)):
+                raise ValueError(f"{where}: unique_together {group!r} must list two or more "
+                                 "of the resource's fields")
+        field_rules = spec.get("fields", {})
+        if not isinstance(field_rules, dict):
+            raise ValueError(f"{where}: 'fields' must be an object")
+        for fname, frule in field_rules.items():
+            if fname not in fields:
+                raise ValueError(f"{where}: no field {fname!r}")
+            if not isinstance(frule, dict) or not frule or set(frule) - _FIELD_RULES:
+                raise ValueError(f"{where}, field {fname!r}: an object with keys among "
+                                 f"{sorted(_FIELD_RULES)}")
+            for bound in ("min", "max"):
+                value = frule.get(bound, 0)
+                if isinstance(value, bool) or not isinstance(value, int | float):
+                    raise ValueError(f"{where}, field {fname!r}: {bound} must be a number")
+            if "choices" in frule and not isinstance(frule["choices"], list):
+                raise ValueError(f"{where}, field {fname!r}: choices must be a list")
+        actions = spec.get("actions", {})
+        if not isinstance(actions, dict):
+            raise ValueError(f"{where}: 'actions' must be an object")
+        for action, aspec in actions.items():
+            if (not isinstance(aspec, dict) or set(aspec) - _ACTION_KEYS
+                    or not isinstance(aspec.get("status", 200), int)
+                    or aspec.get("on", "detail") not in ("detail", "list")
+                    or not re.fullmatch(r"[\w-]+", action)):
+                raise ValueError(f"{where}, action {action!r}: an object with 'status' (an "
+                                 "integer), 'answer' and 'on' ('detail' or 'list')")
+    return rules
 
 
 def _dump(path: Path, data: Any) -> None:
@@ -34,9 +102,11 @@ def _dump(path: Path, data: Any) -> None:
 
 def write_fixture(directory: str | Path, schemas: Mapping[str, Mapping[str, Any]],
                   objects: Mapping[str, list[Mapping[str, Any]]] | None = None,
-                  listing: Mapping[str, Any] | None = None) -> Path:
+                  listing: Mapping[str, Any] | None = None,
+                  rules: Mapping[str, Any] | None = None) -> Path:
     """Write a fixture folder (sorted keys, 2-space indent, UTF-8), e.g. a tiny one that
-    a test builds for itself; `listing=None` leaves `listing.json` out (all listed)."""
+    a test builds for itself; `listing=None` leaves `listing.json` out (all listed), and
+    `rules=None` leaves any `rules.json` already there alone."""
     root = Path(directory)
     (root / "schemas").mkdir(parents=True, exist_ok=True)
     (root / "objects").mkdir(parents=True, exist_ok=True)
@@ -46,6 +116,8 @@ def write_fixture(directory: str | Path, schemas: Mapping[str, Mapping[str, Any]
         _dump(root / "objects" / f"{name}.json", list(rows))
     if listing is not None:
         _dump(root / "listing.json", listing)
+    if rules is not None:
+        _dump(root / "rules.json", check_rules(dict(rules), schemas))
     return root
 
 
@@ -84,7 +156,14 @@ def load_fixture(directory: str | Path) -> Fixture:
         listed = sorted(schemas)
     if api_path is None:
         api_path = _api_path_from_objects(objects)
-    return Fixture(schemas, objects, listed, api_path)
+    rules_path = root / "rules.json"
+    rules: dict[str, Any] = {}
+    if rules_path.is_file():
+        try:
+            rules = check_rules(json.loads(rules_path.read_text(encoding="utf-8")), schemas)
+        except ValueError as exc:
+            raise ValueError(f"{rules_path}: {exc}") from None
+    return Fixture(schemas, objects, listed, api_path, rules)
 
 
 def _api_path_from_objects(objects: Mapping[str, list[dict[str, Any]]]) -> str | None:

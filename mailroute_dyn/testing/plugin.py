@@ -1,63 +1,318 @@
 """pytest plugin (entry point `mailroute`): fixtures for testing code that uses mailroute_dyn.
 
-* `mailroute_fake`: a fresh `FakeMailRoute()` on the packaged demo data, per test.
-* `mailroute`: a `Client` on that fake; with `--mailroute-url URL` a `Client` on that real
-  server instead, logged in with `MAILROUTE_LOGIN` / `MAILROUTE_API_KEY` (the test is skipped
-  when they are not set).
+* `mailroute`: a `Client` on a fresh fake server by default. The staging switch
+  (`--mailroute-url URL` or `--mailroute-profile NAME`, or `mailroute_url` /
+  `mailroute_profile` in the ini file) points it at a real server instead; objects the
+  test creates there are deleted at teardown.
+* `mailroute_faults`: fault injection around whatever `mailroute` talks to (the fake, or
+  the real server's transport), with `FakeMailRoute`'s controls.
+* `mailroute_fake`: the fake server itself. Under the staging switch a test asking for it
+  is skipped (its assertions would look at a fake nobody talks to), as is one marked
+  `@pytest.mark.mailroute_fake_only`.
+* `mailroute_transport`: the transport to the real server, `None` for the network;
+  override it to reach a staging server through a WSGI app or a proxy transport.
+
+Missing or refused credentials under the staging switch stop the run with one error
+line (exit status 4), so a CI job whose secret is broken is never green; opt into
+skipping instead with `--mailroute-skip-without-credentials`.
 
 Without the entry point, load it with `-p mailroute_dyn.testing.plugin`.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
+import json
+import threading
+import warnings
+from typing import Any
 
+import httpx
 import pytest
 
 from mailroute_dyn import Client
+from mailroute_dyn.config import Settings, resolve_settings
+from mailroute_dyn.errors import MailRouteError, NotFound
 
 from .demo import DEMO_KEY, DEMO_LOGIN
 from .fake import FakeMailRoute
+from .faults import FaultyTransport
 
-__all__ = ["mailroute_fake", "mailroute", "FAKE_URL"]
+__all__ = ["mailroute_fake", "mailroute_faults", "mailroute", "mailroute_transport",
+           "CreatedObjects", "FAKE_URL"]
 
 FAKE_URL = "https://fake.mailroute.test"
+FAKE_ONLY = "mailroute_fake_only"
+_SKIP_OPTION = "--mailroute-skip-without-credentials"
+_STAGING_KEY = pytest.StashKey["_Staging"]()
+
+
+class _Staging:
+    """The staging switch as this run resolved it: the settings, or why there are none."""
+
+    def __init__(self, label: str, settings: Settings | None, problem: str | None,
+                 skip: bool, backoff: float | None):
+        self.label = label
+        self.settings = settings
+        self.problem = problem
+        self.skip = skip
+        self.backoff = backoff
+        self.checked = False
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("mailroute", "mailroute_dyn")
     group.addoption(
         "--mailroute-url", default=None, metavar="URL",
-        help="run the `mailroute` fixture against this MailRoute server instead of the fake "
-             "(credentials from MAILROUTE_LOGIN and MAILROUTE_API_KEY)")
+        help="run the `mailroute` fixture against this server instead of the fake "
+             "(credentials from MAILROUTE_LOGIN and MAILROUTE_API_KEY, or the profile)")
+    group.addoption(
+        "--mailroute-profile", default=None, metavar="NAME",
+        help="run the `mailroute` fixture against the server of this profile")
+    group.addoption(
+        _SKIP_OPTION, action="store_true", default=None,
+        help="skip tests that need the server when the credentials are missing or "
+             "refused, instead of stopping the run with an error")
+    group.addoption(
+        "--mailroute-backoff", default=None, metavar="SECONDS",
+        help="retry backoff of the `mailroute` client (default: 0 on the fake, the "
+             "client's own against a server)")
+    parser.addini("mailroute_url", "server for the `mailroute` fixture (the staging switch)")
+    parser.addini("mailroute_profile", "profile for the `mailroute` fixture (the staging "
+                  "switch)")
+    parser.addini("mailroute_skip_without_credentials", "skip instead of failing when the "
+                  "staging credentials are missing or refused", type="bool", default=False)
+    parser.addini("mailroute_backoff", "retry backoff of the `mailroute` client, in seconds")
+
+
+def _backoff(config: pytest.Config) -> float | None:
+    text = config.getoption("--mailroute-backoff") or config.getini("mailroute_backoff")
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if value < 0:
+        raise pytest.UsageError(f"mailroute: backoff must be a number of seconds >= 0, "
+                                f"not {text!r}")
+    return value
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", f"{FAKE_ONLY}: the test needs mailroute_dyn's fake server; it is "
+                   "skipped when the run points `mailroute` at a real server")
+    url = config.getoption("--mailroute-url") or config.getini("mailroute_url") or None
+    profile = (config.getoption("--mailroute-profile") or config.getini("mailroute_profile")
+               or None)
+    skip = config.getoption(_SKIP_OPTION)
+    if skip is None:
+        skip = bool(config.getini("mailroute_skip_without_credentials"))
+    backoff = _backoff(config)
+    if not url and not profile:
+        config.stash[_STAGING_KEY] = _Staging("", None, None, skip, backoff)
+        return
+    label = url or f"profile {profile}"
+    settings: Settings | None = None
+    problem = None
+    try:
+        # the environment and the profile give the credentials: they never pass through
+        # the plugin's own hands
+        settings = resolve_settings(profile, base_url=url, backoff=backoff, cache_dir=None)
+    except MailRouteError as exc:
+        problem = str(exc)
+    else:
+        if settings.login is None:
+            problem = (f"{label} needs credentials: set MAILROUTE_LOGIN and "
+                       f"MAILROUTE_API_KEY" + (f" or give profile {profile!r} a login and "
+                                               "api_key" if profile else ""))
+            settings = None
+    config.stash[_STAGING_KEY] = _Staging(label, settings, problem, skip, backoff)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    staging = session.config.stash[_STAGING_KEY]
+    if staging.problem and not staging.skip:
+        raise pytest.UsageError(f"mailroute: {staging.problem} (or pass {_SKIP_OPTION} "
+                                "to skip the tests that need it)")
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    url = config.getoption("--mailroute-url")
-    return f"mailroute: {url}" if url else "mailroute: fake server (demo data)"
+    staging = config.stash[_STAGING_KEY]
+    return f"mailroute: {staging.label}" if staging.label else (
+        "mailroute: fake server (demo data)")
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    staging = item.config.stash[_STAGING_KEY]
+    if staging.label and item.get_closest_marker(FAKE_ONLY) is not None:
+        pytest.skip(f"{FAKE_ONLY}: this run points `mailroute` at {staging.label}")
+
+
+def _staging(request: pytest.FixtureRequest) -> _Staging:
+    return request.config.stash[_STAGING_KEY]
 
 
 @pytest.fixture
-def mailroute_fake() -> FakeMailRoute:
-    """A fresh fake MailRoute server with the demo data; nothing is shared between tests."""
+def mailroute_fake(request: pytest.FixtureRequest) -> FakeMailRoute:
+    """A fresh fake MailRoute server with the demo data; nothing is shared between tests.
+    Skipped under the staging switch: the `mailroute` client does not talk to it then."""
+    staging = _staging(request)
+    if staging.label:
+        pytest.skip(f"mailroute_fake: this run points `mailroute` at {staging.label}; use "
+                    "mailroute_faults for fault injection on both")
     return FakeMailRoute(login=DEMO_LOGIN, api_key=DEMO_KEY)
 
 
 @pytest.fixture
-def mailroute(request: pytest.FixtureRequest) -> Iterator[Client]:
-    """A `Client` on `mailroute_fake`, or on the server given with `--mailroute-url`."""
-    url = request.config.getoption("--mailroute-url")
-    if url:
-        login = os.environ.get("MAILROUTE_LOGIN")
-        key = os.environ.get("MAILROUTE_API_KEY")
-        if not login or not key:
-            pytest.skip("--mailroute-url is given, but MAILROUTE_LOGIN and MAILROUTE_API_KEY "
-                        "are not both set")
-        client = Client(base_url=url, login=login, api_key=key, cache_dir=None)
-    else:
-        fake = request.getfixturevalue("mailroute_fake")
+def mailroute_transport() -> httpx.BaseTransport | None:
+    """The transport to the real server under the staging switch; None for the network.
+    Override it to reach staging another way (an `httpx.WSGITransport`, a proxy)."""
+    return None
+
+
+class CreatedObjects(httpx.BaseTransport):
+    """Remembers the URI of every object the server says it created (a 201's `Location`,
+    the answer of a bulk PATCH), so the plugin can delete them after the test.
+
+    It sits next to the server, inside any fault injection, so an object whose answer a
+    fault then loses is still known.
+    """
+
+    def __init__(self, inner: httpx.BaseTransport, api_path: str):
+        self._inner = inner
+        self._api_path = api_path
+        self._lock = threading.Lock()
+        self.uris: list[str] = []
+        self.untracked: list[str] = []      # bulk creates whose answer named no object
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self._inner.handle_request(request)
+        method = request.method.upper()
+        if method in ("POST", "PUT") and response.status_code == 201:
+            location = response.headers.get("location")
+            if location:
+                self._add([httpx.URL(location).path])
+        elif method == "PATCH" and 200 <= response.status_code < 300:
+            response.read()
+            self._bulk(request, response)
+        return response
+
+    def _add(self, uris: list[str]) -> None:
+        with self._lock:
+            self.uris.extend(u for u in uris if u.startswith(self._api_path)
+                             and u not in self.uris)
+
+    def _bulk(self, request: httpx.Request, response: httpx.Response) -> None:
+        try:
+            sent = json.loads(request.content or b"{}")
+        except ValueError:
+            return
+        items = sent.get("objects") if isinstance(sent, dict) else None
+        if not isinstance(items, list):
+            return
+        new = [i for i, item in enumerate(items)
+               if isinstance(item, dict) and "resource_uri" not in item]
+        if not new:
+            return
+        try:
+            answer = json.loads(response.content) if response.content else None
+        except ValueError:
+            answer = None
+        objects = answer.get("objects") if isinstance(answer, dict) else None
+        if not isinstance(objects, list) or len(objects) != len(items):
+            with self._lock:
+                self.untracked.append(f"{len(new)} objects by PATCH {request.url.path}")
+            return
+        self._add([o["resource_uri"] for o in (objects[i] for i in new)
+                   if isinstance(o, dict) and isinstance(o.get("resource_uri"), str)])
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+def _check_credentials(client: Client, staging: _Staging) -> None:
+    """One request that needs the key, once per run: a refused key or an unreachable
+    server stops the run (or skips, when the user opted in)."""
+    if staging.checked:
+        return
+    api_path = client.settings.api_path
+    try:
+        listing = client.request("GET", api_path)
+        name = next(iter(listing), None) if isinstance(listing, dict) else None
+        if name is not None:
+            client.request("GET", f"{api_path}{name}/schema/")
+    except MailRouteError as exc:
+        staging.problem = f"{staging.label} refused or did not answer: {exc}"
+        if not staging.skip:
+            pytest.exit(f"mailroute: {staging.problem} (or pass {_SKIP_OPTION})",
+                        returncode=pytest.ExitCode.USAGE_ERROR)
+    staging.checked = True
+
+
+def _delete_created(client: Client, created: CreatedObjects) -> None:
+    left = []
+    for uri in reversed(created.uris):
+        try:
+            client.request("DELETE", uri)
+        except NotFound:
+            pass                        # deleted by the test, or with its parent
+        except MailRouteError as exc:
+            left.append(f"{uri} ({exc})")
+    problems = left + [f"{what} (the answer named none of them)" for what in created.untracked]
+    if problems:
+        warnings.warn(pytest.PytestWarning(
+            "mailroute: objects this test created may be left on the server: "
+            + "; ".join(problems)), stacklevel=1)
+
+
+@pytest.fixture
+def _mailroute_pair(request: pytest.FixtureRequest
+                    ) -> tuple[Client, FakeMailRoute | FaultyTransport]:
+    """The `mailroute` client and the fault controls in front of its server, built and
+    torn down together."""
+    staging = _staging(request)
+    if not staging.label:
+        fake = FakeMailRoute(login=DEMO_LOGIN, api_key=DEMO_KEY)
+        if "mailroute_fake" in request.fixturenames:
+            fake = request.getfixturevalue("mailroute_fake")
+        backoff = 0.0 if staging.backoff is None else staging.backoff
         client = Client(base_url=FAKE_URL, login=DEMO_LOGIN, api_key=DEMO_KEY, transport=fake,
-                        cache_dir=None)
-    with client:
-        yield client
+                        cache_dir=None, backoff=backoff)
+        request.addfinalizer(client.close)
+        return client, fake
+    if staging.settings is None:
+        pytest.skip(f"mailroute: {staging.problem}")
+    inner = request.getfixturevalue("mailroute_transport") or httpx.HTTPTransport()
+    created = CreatedObjects(inner, staging.settings.api_path)
+    faults = FaultyTransport(created)
+    client = Client(base_url=staging.settings.base_url, profile=request.config.getoption(
+        "--mailroute-profile") or request.config.getini("mailroute_profile") or None,
+        transport=faults, cache_dir=None, backoff=staging.backoff,
+        allow_insecure=staging.settings.allow_insecure or None)
+
+    def teardown() -> None:
+        faults.clear_faults()
+        try:
+            _delete_created(client, created)
+        finally:
+            client.close()
+    request.addfinalizer(teardown)
+    _check_credentials(client, staging)
+    if staging.problem:
+        pytest.skip(f"mailroute: {staging.problem}")
+    return client, faults
+
+
+@pytest.fixture
+def mailroute(_mailroute_pair: tuple[Client, Any]) -> Client:
+    """A `Client` on a fresh fake server, or on the server the staging switch names."""
+    return _mailroute_pair[0]
+
+
+@pytest.fixture
+def mailroute_faults(_mailroute_pair: tuple[Client, FakeMailRoute | FaultyTransport]
+                     ) -> FakeMailRoute | FaultyTransport:
+    """Fault injection in front of `mailroute`'s server: `faults()`, `fail_next()`,
+    `clear_faults()`, `count()`, on the fake or around the real server's transport."""
+    return _mailroute_pair[1]

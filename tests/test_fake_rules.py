@@ -1,0 +1,157 @@
+"""rules.json: what a server checks or does that its schemas cannot say (unique_together,
+value bounds, choices, values the server fills in, custom actions), so the fake refuses what
+the real server refuses instead of letting a test pass on data production would reject."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from mailroute_dyn.errors import APIError, BadRequest, NotFound, ValidationError
+from mailroute_dyn.testing import FakeMailRoute, capture, demo_client, load_fixture, write_fixture
+from mailroute_dyn.testing.fixtures import check_rules
+
+DUPLICATE = {"email_account": {"__all__": [
+    "Email account with this Domain and Localpart already exists."]}}
+
+
+def test_a_duplicate_email_account_is_refused_by_the_demo_as_by_the_real_server(
+        tastypie_client):
+    domain = tastypie_client.domain.get(name="acme-001.com")
+    first = tastypie_client.email_account.create(localpart="twice", domain=domain)
+    try:
+        with pytest.raises(BadRequest) as real:
+            tastypie_client.email_account.create(localpart="twice", domain=domain)
+    finally:
+        first.delete()
+    with demo_client() as client:
+        domain = client.domain.get(name="acme-001.com")
+        client.email_account.create(localpart="twice", domain=domain)
+        with pytest.raises(BadRequest) as fake:
+            client.email_account.create(localpart="twice", domain=domain)
+        assert client.email_account.filter(localpart="twice").count() == 1
+    assert real.value.errors == fake.value.errors == DUPLICATE
+
+
+def test_a_change_that_makes_a_duplicate_is_refused_too():
+    with demo_client() as client:
+        domain = client.domain.get(name="acme-001.com")
+        taken, other = client.email_account.filter(domain=domain)[:2]
+        other.localpart = taken.localpart
+        with pytest.raises(BadRequest) as refused:
+            other.save()
+        assert refused.value.errors == DUPLICATE
+
+
+def test_the_demo_refuses_a_delivery_port_mailroute_refuses():
+    with demo_client() as client:
+        customer = client.customer.get(1)
+        with pytest.raises(BadRequest) as refused:
+            client.domain.create(name="negative-port.test", customer=customer, deliveryport=-1)
+        assert refused.value.errors == {"domain": {"deliveryport": [
+            "Ensure this value is greater than or equal to 1."]}}
+        domain = client.domain.get(1)
+        domain.deliveryport = 70000
+        with pytest.raises(BadRequest, match="less than or equal to 65535"):
+            domain.save()
+        assert client.domain.get(1).deliveryport == 25
+        assert client.domain.create(name="port.test", customer=customer,
+                                    deliveryport=2525).deliveryport == 2525
+
+
+def test_the_demo_refuses_a_wblist_kind_that_is_neither_black_nor_white():
+    with demo_client() as client:
+        with pytest.raises(BadRequest) as refused:
+            client.wblist.create(email="x@example.com", wb="g", rid="1",
+                                 domain="/api/v1/domain/1/")
+        assert refused.value.errors == {"wblist": {"wb": [
+            "Select a valid choice. g is not one of the available choices."]}}
+
+
+def test_the_demo_fills_wblist_rid_as_mailroute_does():
+    """The README's `create(..., check_required=False)` for MailRoute's wblist works on
+    the demo: the server fills `rid` in."""
+    with demo_client() as client:
+        entry = client.wblist.create(email="spam@example.com", wb="b",
+                                     domain="/api/v1/domain/1/", check_required=False)
+        assert client.wblist.get(entry.id).rid == "1110000000"
+        with pytest.raises(ValidationError, match="rid"):
+            client.wblist.create(email="spam@example.com", wb="b",
+                                 domain="/api/v1/domain/1/")
+
+
+def test_the_readme_tour_actions_work_on_the_demo():
+    fake = FakeMailRoute()
+    with demo_client(transport=fake) as client:
+        acct = client.email_account.get(1)
+        first = acct.action("regenerate_api_key")
+        second = acct.action("regenerate_api_key")
+        assert re.fullmatch(r"[0-9a-f]{40}", first["api_key"])
+        assert first != second
+        assert client.email_account.action(
+            "mass_resend_welcome", json={"accounts": [acct.resource_uri]}) is None
+        assert fake.requests[-1].status == 202
+        acct.delete()
+        with pytest.raises(NotFound):
+            acct.action("regenerate_api_key")
+
+
+def test_an_unknown_action_is_still_not_implemented():
+    fake = FakeMailRoute()
+    with demo_client(transport=fake) as client:
+        with pytest.raises(APIError) as refused:
+            client.email_account.get(1).action("no_such_action")
+        assert refused.value.status_code == fake.requests[-1].status == 501
+
+
+def test_a_rules_file_with_a_misspelt_field_is_refused(tmp_path):
+    schemas = load_fixture(FakeMailRoute().fixtures_dir).schemas
+    with pytest.raises(ValueError, match="no field 'deliverport'"):
+        check_rules({"domain": {"fields": {"deliverport": {"min": 1}}}}, schemas)
+    with pytest.raises(ValueError, match="unique_together"):
+        check_rules({"email_account": {"unique_together": [["domain", "local"]]}}, schemas)
+    folder = write_fixture(tmp_path / "f", {"domain": schemas["domain"]})
+    (folder / "rules.json").write_text('{"domain": {"fields": {"nmae": {"min": 1}}}}')
+    with pytest.raises(ValueError, match="rules.json.*no field 'nmae'"):
+        FakeMailRoute(folder)
+
+
+def test_capture_writes_the_rules_the_user_keeps_and_the_fake_enforces_them(tmp_path):
+    rules = {"email_account": {"unique_together": [["domain", "localpart"]]},
+             "domain": {"fields": {"deliveryport": {"min": 1, "max": 65535}}}}
+    with demo_client() as real:
+        capture(real, tmp_path / "captured", limit=5, resources=["domain", "email_account",
+                                                                 "customer"], rules=rules)
+        assert json.loads((tmp_path / "captured" / "rules.json").read_text()) == rules
+        # a second capture keeps the rules file already in the folder
+        capture(real, tmp_path / "captured", limit=5,
+                resources=["domain", "email_account", "customer"])
+    assert load_fixture(tmp_path / "captured").rules == rules
+    fake = FakeMailRoute(tmp_path / "captured")
+    with demo_client(transport=fake) as client:
+        domain = client.domain.get(1)
+        acct = client.email_account.filter(domain=domain)[0]
+        with pytest.raises(BadRequest):
+            client.email_account.create(localpart=acct.localpart, domain=domain)
+        with pytest.raises(BadRequest):
+            client.domain.create(name="zero.test", customer=domain.customer, deliveryport=0)
+
+
+def test_the_readme_rules_example_is_what_the_demo_ships():
+    from pathlib import Path
+
+    from mailroute_dyn.testing import DEMO_DATA
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"declares them in `rules.json`.*?```json\n(.*?)```", readme, re.S)
+    assert block is not None
+    shown = json.loads(block.group(1))
+    shipped = json.loads((DEMO_DATA / "rules.json").read_text(encoding="utf-8"))
+
+    def within(part, whole):
+        if isinstance(part, dict):
+            return isinstance(whole, dict) and all(
+                k in whole and within(v, whole[k]) for k, v in part.items())
+        return part == whole
+    assert within(shown, shipped)
