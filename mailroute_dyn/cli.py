@@ -1,13 +1,14 @@
 """`mailroute-dyn` (also `python -m mailroute_dyn`): the API from the command line.
 
 `main(argv)` parses, runs one command and returns the exit status, so tests call it
-directly. Exit status: 0 success; 1 when the API or the client refused (any
-`MailRouteError`: unknown resource, filter not allowed, validation, HTTP, network,
-missing credentials), when a file could not be written, when `diff` found changes, or
-when a delete was declined at its prompt;
-2 when the command line cannot be used as typed (argparse errors, a `field=value` that
-does not fit its field, a delete without confirmation); 130 on Ctrl-C; 141 when stdout
-is closed early (`| head`), quietly. Errors are one `error: …` line on stderr, never a
+directly. Exit status: 0 success; 1 when the server or the network failed (any
+`APIError`, `TransportError`, an unusable answer), when a file could not be written, when
+`diff` found changes, when a bulk write failed for some rows, or when a delete was declined
+at its prompt; 2 when the command was refused before anything was written (argparse
+errors, a `field=value` that does not fit its field, an unknown resource, a filter or
+ordering the schema does not allow, a body the JSON Schema rejects, missing credentials,
+a delete without confirmation); 130 on Ctrl-C; 141 when stdout is closed early
+(`| head`), quietly. Errors are one `error: …` line on stderr, never a
 traceback, and never contain the API key.
 """
 
@@ -24,12 +25,23 @@ import httpx
 
 from .cli_args import build_parser, preprocess
 from .cli_context import Context, Failure, UsageError, mask
-from .errors import MailRouteError
+from .errors import (
+    APIError,
+    MailRouteError,
+    MultipleObjectsReturned,
+    ResponseError,
+    SchemaError,
+    TransportError,
+)
 
 __all__ = ["main"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_PIPE = 0, 1, 2, 130, 141
 _LOG = logging.getLogger("mailroute_dyn")
+# what only the server or the network can cause; every other MailRouteError is a refusal
+# made before anything was written (usage, exit 2)
+_AFTER_SENDING = (APIError, TransportError, ResponseError, SchemaError,
+                  MultipleObjectsReturned)
 
 
 def _commands() -> dict[str, Callable[[Context], int]]:
@@ -113,12 +125,12 @@ def main(argv: Sequence[str] | None = None, *,
     undo = _verbose(ctx) if args.verbose else None
     try:
         return _commands()[args.command](ctx)
-    except UsageError as exc:
-        ctx.note(f"error: {exc}")
-        return EXIT_USAGE
-    except (MailRouteError, Failure) as exc:
+    except (Failure, *_AFTER_SENDING) as exc:
         ctx.note(f"error: {exc}")
         return EXIT_FAILED
+    except (UsageError, MailRouteError) as exc:
+        ctx.note(f"error: {exc}")
+        return EXIT_USAGE
     except KeyboardInterrupt:
         ctx.note("interrupted")
         return EXIT_INTERRUPTED

@@ -12,11 +12,12 @@ connection: --url/--login/--api-key, else the profile (--profile), else MAILROUT
 MAILROUTE_LOGIN and MAILROUTE_API_KEY. Prefer the environment or a profile for the key:
 a key on the command line is visible to other users of the machine.
 
-exit status: 0 success; 1 the API or the client refused (unknown resource, filter not
-allowed, validation, HTTP and network errors, missing credentials), `diff` found
-changes, or a delete was declined; 2 the command line cannot be used (unknown command
-or option, a field=value that does not fit its field, a delete without confirmation);
-130 interrupted; 141 stdout closed early (| head), quietly."""
+exit status: 0 success; 1 the server or the network failed (HTTP errors, timeouts), some
+rows of a bulk write failed, `diff` found changes, or a delete was declined; 2 refused
+before anything was written (unknown command, option, resource or field, a filter or
+ordering the schema does not allow, a value that does not fit its field, validation,
+missing credentials, a delete without confirmation); 130 interrupted; 141 stdout closed
+early (| head), quietly."""
 
 
 def _positive(text: str) -> int:

@@ -152,20 +152,20 @@ def test_get_by_key_and_by_uri(capsys):
 
 # ------------------------------------------------------------------ errors
 
-def test_unknown_resource_is_1_with_a_suggestion(capsys):
+def test_unknown_resource_is_refused_as_usage_with_a_suggestion(capsys):
     code, out, err = run(capsys, "--demo", "list", "domian")
-    assert code == 1 and out == ""
+    assert code == 2 and out == ""
     assert err.startswith("error: Unknown resource 'domian'. Did you mean 'domain'?")
     assert "Traceback" not in err and len(err.splitlines()) == 1
 
 
-def test_bad_filter_is_1_naming_the_allowed_terms(capsys):
+def test_bad_filter_is_refused_as_usage_naming_the_allowed_terms(capsys):
     code, _, err = run(capsys, "--demo", "list", "email_account", "--filter", "id=3")
-    assert code == 1 and "Allowed: in." in err
+    assert code == 2 and "Allowed: in." in err
     code, _, err = run(capsys, "--demo", "list", "domain", "--filter", "nme=x")
-    assert code == 1 and "Did you mean 'name'?" in err
+    assert code == 2 and "Did you mean 'name'?" in err
     code, _, err = run(capsys, "--demo", "list", "domain", "--order", "-nme")
-    assert code == 1 and "Orderable: name, created_at" in err
+    assert code == 2 and "Orderable: name, created_at" in err
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -200,19 +200,36 @@ def test_help_on_every_command(capsys):
     assert code == 0 and "exit status" in out
 
 
-def test_validation_errors_from_the_library_are_1(capsys):
-    code, _, err = run(capsys, "--demo", "create", "email_account", "domain=1")
-    assert code == 1 and "localpart: This field is required." in err
+def test_validation_errors_from_the_library_are_usage_errors(capsys):
+    server = FakeMailRoute()
+    before = len(server.objects("email_account"))
+    code, _, err = run(capsys, "--demo", "create", "email_account", "domain=1",
+                       transport=server)
+    assert code == 2 and "localpart: This field is required." in err
+    assert len(server.objects("email_account")) == before
+
+
+def test_server_and_network_errors_are_1(capsys, tmp_path, fixtures, monkeypatch):
+    config = tmp_path / "retryless.toml"
+    config.write_text('[profiles.fake]\nbase_url = "https://fake.mailroute.test"\n'
+                      f'login = "tester"\napi_key = "{KEY}"\nretries = 0\n')
+    monkeypatch.setenv("MAILROUTE_CONFIG", str(config))
+    for kind, said in (("500", "500"), ("connect", "error: ")):
+        server = fake(fixtures)
+        server.faults(1.0, (kind,))
+        code, _, err = run(capsys, "--profile", "fake", "--no-cache", "resources",
+                           transport=server)
+        assert code == 1 and said in err and "Traceback" not in err
 
 
 def test_missing_credentials_are_a_clear_error(capsys):
     code, _, err = run(capsys, "--url", "https://api.example.test", "resources")
-    assert code == 1 and "no credentials" in err and "MAILROUTE_API_KEY" in err
+    assert code == 2 and "no credentials" in err and "MAILROUTE_API_KEY" in err
     code, _, err = run(capsys, "--url", "https://api.example.test", "--login", "me",
                        "resources")
-    assert code == 1 and "Give both login and api_key" in err
+    assert code == 2 and "Give both login and api_key" in err
     code, _, err = run(capsys, "--profile", "nope", "resources")
-    assert code == 1 and "nope" in err
+    assert code == 2 and "nope" in err
 
 
 # ------------------------------------------------------------------ writing
