@@ -14,6 +14,7 @@ traceback, and never contain the API key.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import io
 import logging
@@ -108,6 +109,26 @@ def _keys_in(words: Sequence[str]) -> set[str]:
     return {k for k in keys if k}
 
 
+def _parse(parser: argparse.ArgumentParser, words: list[str]) -> argparse.Namespace:
+    """Parse, letting `field=value` words come anywhere: argparse gives an optional key the
+    first of them, and leaves those after an option unparsed (bpo-14191)."""
+    args, extra = parser.parse_known_args(words)
+    values = getattr(args, "values", None)
+    if values is None:
+        if extra:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        return args
+    stray = [w for w in extra if w.startswith("-") or "=" not in w]
+    if stray:
+        parser.error(f"unrecognized arguments: {' '.join(stray)}")
+    key = getattr(args, "key", None)
+    if key is not None and "=" in key and not key.startswith(("/", "http://", "https://")):
+        args.values = [key, *values]
+        args.key = None
+    args.values = [*args.values, *extra]
+    return args
+
+
 def main(argv: Sequence[str] | None = None, *,
          transport: httpx.BaseTransport | None = None) -> int:
     """Run one command; returns the exit status. `transport` (tests, embedding) replaces
@@ -117,7 +138,7 @@ def main(argv: Sequence[str] | None = None, *,
     complaint = io.StringIO()
     try:
         with contextlib.redirect_stderr(complaint):
-            args = parser.parse_args(words)
+            args = _parse(parser, words)
     except SystemExit as exc:          # --help (0) or a usage error (2)
         sys.stderr.write(mask(complaint.getvalue(), _keys_in(words)))
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE

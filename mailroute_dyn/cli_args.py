@@ -60,12 +60,28 @@ def _res(p: argparse.ArgumentParser) -> None:
 
 def _writes(p: argparse.ArgumentParser) -> None:
     p.add_argument("values", nargs="*", metavar="FIELD=VALUE",
-                   help="typed by the schema: priority=8, active=no, domain=5 (an id or a "
-                        "URI), note=null")
+                   help="typed by the schema: priority=8, active=no, domain=5 or "
+                        "domain=acme.com (an id, a URI or a unique name), note=null")
     p.add_argument("--data", metavar="JSON|@FILE",
-                   help="a JSON object, inline, @file.json or @- (stdin); FIELD=VALUE wins")
-    _formats(p, ("table", "json"), "table")
+                   help="inline JSON, @file or @- (stdin): one JSON object, or for create "
+                        "many (a JSON array, JSON Lines, CSV); FIELD=VALUE wins")
+    p.add_argument("--data-format", choices=("auto", "json", "jsonl", "csv"),
+                   default="auto", help="how --data is written (default: by the file's "
+                                        "suffix, else JSON or JSON Lines)")
+    _formats(p, ("table", "json", "jsonl"), "table")
     p.add_argument("--fields", metavar="A,B", help="show only these fields")
+
+
+def _select(p: argparse.ArgumentParser, several: str | None) -> None:
+    """A key, or `--filter` (one match, or every match with --all)."""
+    p.add_argument("key", nargs="?", metavar="ID|URI|NAME",
+                   help="an id, a URI, or a unique name (domain acme.com); or --filter")
+    p.add_argument("--filter", action="append", metavar="FIELD__TERM=VALUE",
+                   help="select by filter instead of a key (repeatable); exactly one object "
+                        "must match" + (f", unless --all ({several})" if several else ""))
+    if several:
+        p.add_argument("--all", action="store_true",
+                       help=f"act on every object --filter matches ({several})")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -110,27 +126,44 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fields", metavar="A,B", help="columns (table, csv) or keys (json)")
     _formats(p, ("table", "json", "jsonl", "csv"), "table")
 
-    p = add("get", "show one object by key or URI")
+    p = add("get", "show one object by key, URI, unique name or filter",
+            "Show one object.\n\n"
+            "  mailroute-dyn get domain 2\n"
+            "  mailroute-dyn get domain acme-002.com\n"
+            "  mailroute-dyn get email_account --filter localpart=info "
+            "--filter domain=acme-002.com")
     _res(p)
-    p.add_argument("key", metavar="ID|URI")
+    _select(p, None)
     _formats(p, ("table", "json"), "table")
     p.add_argument("--fields", metavar="A,B", help="show only these fields")
 
-    p = add("create", "create an object",
-            "Create an object. Values are typed by the schema.\n\n"
-            "  mailroute-dyn create email_account localpart=info domain=5 priority=8")
+    p = add("create", "create an object, or many from a file",
+            "Create an object. Values are typed by the schema; a related object may be\n"
+            "named by id, URI or a unique name. --data with a JSON array, JSON Lines or\n"
+            "CSV creates many (bulk), prints one line per row and exits 1 if any failed.\n\n"
+            "  mailroute-dyn create email_account localpart=info domain=acme-002.com "
+            "priority=8\n"
+            "  mailroute-dyn create email_account --data @accounts.jsonl domain=5")
     _res(p)
     _writes(p)
 
-    p = add("update", "change fields of an object",
-            "  mailroute-dyn update email_account 12 priority=9 active=no")
+    p = add("update", "change fields of an object, or of every filter match",
+            "Change some fields; the others are never touched.\n\n"
+            "  mailroute-dyn update email_account 12 priority=9 create_opt=yes\n"
+            "  mailroute-dyn update domain acme-003.com hold_email=yes\n"
+            "  mailroute-dyn update email_account --filter domain=acme-002.com --all "
+            "priority=3")
     _res(p)
-    p.add_argument("key", metavar="ID|URI")
+    _select(p, "bulk_update, one line per object")
     _writes(p)
 
-    p = add("delete", "delete an object (asks first)")
+    p = add("delete", "delete an object, or every filter match (asks first)",
+            "Delete one object, or with --filter ... --all every match in one guarded\n"
+            "list DELETE. Asks first unless --yes.\n\n"
+            "  mailroute-dyn delete wblist 1 --yes\n"
+            "  mailroute-dyn delete wblist --filter id__in=2,3 --all --yes")
     _res(p)
-    p.add_argument("key", metavar="ID|URI")
+    _select(p, "one list-level DELETE")
     p.add_argument("--yes", "-y", action="store_true",
                    help="do not ask (needed when stdin is not a terminal)")
 
