@@ -188,6 +188,9 @@ def cmd_delete(ctx: Context) -> int:
         count = qs.count()
         if not count:
             raise Failure(f"no {cls.resource_name} matches {filters}")
+        if count >= cls.all().count():      # `__startswith=` passes every filter check
+            raise UsageError(f"{filters} matches every {cls.resource_name} ({count}): "
+                             f"refusing a delete that would empty the resource")
         if not ctx.args.yes and not _confirm(
                 ctx, f"Delete every {cls.resource_name} matching {filters} ({count} now)?"):
             ctx.note("not deleted")
