@@ -8,6 +8,13 @@ from collections.abc import Sequence
 __all__ = ["build_parser", "preprocess"]
 
 _EPILOG = """\
+examples (add --demo to try them on the built-in demo server, no account needed):
+  mailroute-dyn resources
+  mailroute-dyn list domain --filter name__startswith=acme --fields id,name,active
+  mailroute-dyn get domain acme-002.com
+  mailroute-dyn update domain --filter name=acme-003.com hold_email=yes
+  mailroute-dyn COMMAND --help
+
 connection: --url/--login/--api-key, else the profile (--profile), else MAILROUTE_URL,
 MAILROUTE_LOGIN and MAILROUTE_API_KEY. Prefer the environment or a profile for the key:
 a key on the command line is visible to other users of the machine.
@@ -110,11 +117,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("list", "list objects of a resource",
             "List objects, filtered and ordered as the schema allows.\n\n"
             "  mailroute-dyn list domain --filter name__startswith=acme --order -created_at\n"
+            "  mailroute-dyn list email_account --filter domain=acme-002.com "
+            "--filter localpart__in=info,sales\n"
+            "  mailroute-dyn list policy_domain --filter priority__gte=5 --order -priority\n"
             "  mailroute-dyn list email_account --all --format jsonl | jq .localpart")
     _res(p)
     p.add_argument("--filter", action="append", metavar="FIELD__TERM=VALUE",
-                   help="a filter lookup (repeatable), e.g. priority__gte=5, "
-                        "domain__name=acme.com, id__in=1,2,3")
+                   help="a filter lookup (repeatable), e.g. localpart__startswith=in, "
+                        "domain__name=acme.com, domain=acme.com (a related object by id "
+                        "or unique name), id__in=1,2,3")
     p.add_argument("--order", action="append", metavar="[-]FIELD",
                    help="order by an orderable field, - for descending (repeatable, or "
                         "comma-separated)")
@@ -143,7 +154,10 @@ def build_parser() -> argparse.ArgumentParser:
             "CSV creates many (bulk), prints one line per row and exits 1 if any failed.\n\n"
             "  mailroute-dyn create email_account localpart=info domain=acme-002.com "
             "priority=8\n"
-            "  mailroute-dyn create email_account --data @accounts.jsonl domain=5")
+            "  mailroute-dyn create email_account domain=5 --data "
+            "'[{\"localpart\": \"a\"}, {\"localpart\": \"b\"}]'\n"
+            "  mailroute-dyn create email_account --data @accounts.csv   "
+            "# or .jsonl, .json; @- is stdin")
     _res(p)
     _writes(p)
 
@@ -161,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
             "Delete one object, or with --filter ... --all every match in one guarded\n"
             "list DELETE. Asks first unless --yes.\n\n"
             "  mailroute-dyn delete wblist 1 --yes\n"
-            "  mailroute-dyn delete wblist --filter id__in=2,3 --all --yes")
+            "  mailroute-dyn delete wblist --filter wb=w --all --yes")
     _res(p)
     _select(p, "one list-level DELETE")
     p.add_argument("--yes", "-y", action="store_true",

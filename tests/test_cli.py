@@ -417,3 +417,54 @@ def test_a_mistyped_key_option_is_masked_in_the_usage_error(capsys, monkeypatch)
     assert run_cli([f"--apikey={secret}", "--demo", "resources"]) == 2
     out = capsys.readouterr()
     assert secret not in out.err + out.out
+
+
+# ------------------------------------------------------------------ help examples
+
+def _help_examples() -> list[tuple[str, str | None, list[str]]]:
+    """(command line, stdin, argv) of every `mailroute-dyn …` example in any `--help`."""
+    import argparse
+    import re
+    import shlex
+
+    from mailroute_dyn.cli_args import build_parser
+    parser = build_parser()
+    texts = [parser.description or "", parser.epilog or ""]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                texts += [sub.description or "", sub.epilog or ""]
+    found = []
+    pattern = re.compile(r"^\s+(?:echo (?P<stdin>'[^']*') \| )?mailroute-dyn (?P<rest>.*)$")
+    for text in texts:
+        for line in text.splitlines():
+            match = pattern.match(line)
+            if not match or "COMMAND" in line:
+                continue
+            words = shlex.split(match["rest"], comments=True)
+            words = words[: words.index("|")] if "|" in words else words
+            stdin = shlex.split(match["stdin"])[0] + "\n" if match["stdin"] else None
+            found.append((line.strip(), stdin, words))
+    return found
+
+
+HELP_EXAMPLES = _help_examples()
+
+
+def test_the_help_has_examples_for_the_admin_commands():
+    commands = {argv[0] for _, _, argv in HELP_EXAMPLES}
+    assert {"list", "get", "create", "update", "delete", "shell", "stubs",
+            "resources"} <= commands
+    assert len(HELP_EXAMPLES) >= 15
+
+
+@pytest.mark.parametrize("line, stdin, argv", HELP_EXAMPLES,
+                         ids=[line for line, _, _ in HELP_EXAMPLES])
+def test_every_help_example_runs_on_the_demo(line, stdin, argv, capsys, tmp_path,
+                                             monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "accounts.csv").write_text("localpart,domain,priority\n"
+                                           "postmaster,acme-001.com,5\nabuse,2,\n")
+    monkeypatch.setattr("sys.stdin", io.StringIO(stdin or ""))
+    code, _, err = run(capsys, "--demo", *argv, transport=FakeMailRoute())
+    assert code == 0, f"{line}: {err}"
