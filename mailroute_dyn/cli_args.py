@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
+from . import __version__
+
 __all__ = ["build_parser", "preprocess"]
 
 _EPILOG = """\
@@ -97,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
         "resources, fields and filters come from the live schema.",
         epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     _globals(parser)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     # the global options work after the command too; there they default to "not given",
     # so they never undo what was given before the command
     common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
@@ -181,10 +184,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--yes", "-y", action="store_true",
                    help="do not ask (needed when stdin is not a terminal)")
 
-    add("shell", "a Python prompt with `client` and the resource classes bound",
-        "A Python prompt with `client` and each resource class bound (TAB completes).\n"
-        "Without a terminal, statements are read from stdin:\n\n"
-        "  echo 'print(Domain.count())' | mailroute-dyn shell")
+    p = add("shell", "a Python prompt with `client` and the resource classes bound",
+            "A Python prompt with `client` and each resource class bound (TAB completes);\n"
+            "IPython when it is installed. Without a terminal, statements are read from\n"
+            "stdin:\n\n"
+            "  echo 'print(Domain.count())' | mailroute-dyn shell")
+    p.add_argument("--plain", action="store_true",
+                   help="the standard Python console even when IPython is installed")
 
     p = add("stubs", "write a typing stub (.pyi) of the live schema",
             "Write a .pyi stub so editors complete and mypy checks scripts.\n\n"

@@ -468,3 +468,41 @@ def test_every_help_example_runs_on_the_demo(line, stdin, argv, capsys, tmp_path
     monkeypatch.setattr("sys.stdin", io.StringIO(stdin or ""))
     code, _, err = run(capsys, "--demo", *argv, transport=FakeMailRoute())
     assert code == 0, f"{line}: {err}"
+
+
+def test_shell_uses_ipython_when_installed_and_the_plain_console_otherwise(capsys,
+                                                                           monkeypatch):
+    import sys
+    import types
+
+    from mailroute_dyn import cli_shell
+    started: list[dict[str, Any]] = []
+    fake_ipython = types.ModuleType("IPython")
+    fake_ipython.start_ipython = lambda **kw: started.append(kw)    # type: ignore[attr-defined]
+    plain: list[dict[str, Any]] = []
+    monkeypatch.setattr(cli_shell._Console, "interact",
+                        lambda self, **kw: plain.append(self.locals))
+    monkeypatch.setattr("sys.stdin", _Terminal(""))
+    monkeypatch.setitem(sys.modules, "IPython", fake_ipython)
+    code, out, _ = run(capsys, "--demo", "shell")
+    assert code == 0 and len(started) == 1 and not plain
+    assert started[0]["user_ns"]["Domain"].resource_name == "domain"
+    assert out.startswith("mailroute_dyn shell on https://demo.mailroute.test/api/v1/")
+    code, _, _ = run(capsys, "--demo", "shell", "--plain")
+    assert code == 0 and len(started) == 1 and plain[0]["EmailAccount"]
+    monkeypatch.setitem(sys.modules, "IPython", None)          # not installed
+    code, _, _ = run(capsys, "--demo", "shell")
+    assert code == 0 and len(started) == 1 and len(plain) == 2
+
+
+def test_version_and_verbose_shows_the_query_string(capsys, profile, fixtures):
+    from mailroute_dyn import __version__
+    code, out, _ = run(capsys, "--version")
+    assert code == 0 and out == f"mailroute-dyn {__version__}\n"
+    code, _, err = run(capsys, "--profile", "fake", "--verbose", "list", "domain", "--filter",
+                       "name__startswith=acme-00", "--limit", "2", transport=fake(fixtures))
+    assert code == 0
+    assert "GET /api/v1/domain/?name__startswith=acme-00&limit=2&offset=0 -> 200" in err
+    code, _, err = run(capsys, "--profile", "fake", "--verbose", "list", "domain", "--filter",
+                       f"name={KEY}", transport=fake(fixtures))
+    assert code == 0 and "name=***" in err and KEY not in err
