@@ -20,7 +20,9 @@ import io
 import logging
 import os
 import sys
+import warnings
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import httpx
 
@@ -46,6 +48,7 @@ _AFTER_SENDING = (APIError, TransportError, ResponseError, SchemaError,
 
 
 def _commands() -> dict[str, Callable[[Context], int]]:
+    from .cli_config import cmd_config
     from .cli_diff import cmd_diff
     from .cli_read import cmd_get, cmd_list, cmd_resources, cmd_schema
     from .cli_shell import cmd_shell
@@ -55,7 +58,7 @@ def _commands() -> dict[str, Callable[[Context], int]]:
             "get": cmd_get, "create": cmd_create, "update": cmd_update,
             "delete": cmd_delete, "shell": cmd_shell, "stubs": cmd_stubs,
             "cache": cmd_cache, "capture": cmd_capture, "graph": cmd_graph,
-            "diff": cmd_diff}
+            "diff": cmd_diff, "config": cmd_config}
 
 
 class _MaskingFormatter(logging.Formatter):
@@ -82,6 +85,14 @@ def _verbose(ctx: Context) -> Callable[[], None]:
         _LOG.removeHandler(handler)
         _LOG.setLevel(level)
     return undo
+
+
+def _warning_printer(ctx: Context) -> Callable[..., None]:
+    """Warnings (a config file others can read) as one `warning: …` line on stderr."""
+    def show(message: Warning | str, category: type[Warning], *args: Any,
+             **kwargs: Any) -> None:
+        ctx.note(f"warning: {message}")
+    return show
 
 
 def _silence_stdout() -> None:
@@ -145,7 +156,10 @@ def main(argv: Sequence[str] | None = None, *,
     ctx = Context(args, transport, secrets=_keys_in(words))
     undo = _verbose(ctx) if args.verbose else None
     try:
-        return _commands()[args.command](ctx)
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")
+            warnings.showwarning = _warning_printer(ctx)
+            return _commands()[args.command](ctx)
     except (Failure, *_AFTER_SENDING) as exc:
         ctx.note(f"error: {exc}")
         return EXIT_FAILED

@@ -17,9 +17,10 @@ examples (add --demo to try them on the built-in demo server, no account needed)
   mailroute-dyn update domain --filter name=acme-003.com hold_email=yes
   mailroute-dyn COMMAND --help
 
-connection: --url/--login/--api-key, else the profile (--profile), else MAILROUTE_URL,
-MAILROUTE_LOGIN and MAILROUTE_API_KEY. Prefer the environment or a profile for the key:
-a key on the command line is visible to other users of the machine.
+connection: --url/--login/--api-key, else the profile (--profile or MAILROUTE_PROFILE),
+else MAILROUTE_URL, MAILROUTE_LOGIN and MAILROUTE_API_KEY, else the config file's
+default_profile (`mailroute-dyn config` shows which). Prefer the environment or a profile
+for the key: a key on the command line is visible to other users of the machine.
 
 exit status: 0 success; 1 the server or the network failed (HTTP errors, timeouts), some
 rows of a bulk write failed, `diff` found changes, or a delete was declined; 2 refused
@@ -212,6 +213,22 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("graph", "draw resources and their relations",
             "Resources and relations (to_one -->, to_many ==>), as Mermaid or Graphviz.")
     _formats(p, ("mermaid", "dot"), "mermaid")
+
+    p = add("config", "show where the settings come from, or add a profile",
+            "Show the config file, its profiles, the profile in effect and where each\n"
+            "setting comes from; or add a profile from --url, --login and the key\n"
+            "(MAILROUTE_API_KEY, else asked for) to a file only you can read.\n"
+            "A profile is chosen by --profile, else MAILROUTE_PROFILE, else the file's\n"
+            "default_profile (below the MAILROUTE_* variables).\n\n"
+            "  mailroute-dyn config\n"
+            "  MAILROUTE_API_KEY=... mailroute-dyn --url https://admin.mailroute.net "
+            "--login ops config add production --default")
+    p.add_argument("action", choices=("show", "add"), nargs="?", default="show")
+    p.add_argument("name", nargs="?", metavar="NAME", help="the profile to add")
+    p.add_argument("--default", action="store_true",
+                   help="make it the default_profile")
+    p.add_argument("--replace", action="store_true",
+                   help="overwrite a profile of that name")
 
     p = add("diff", "compare the cached schema with the live one",
             "Compare the schema in the disk cache with the live one: resources and fields\n"

@@ -23,7 +23,7 @@ KEY = "cli-secret-key-0123456789"
 @pytest.fixture(autouse=True)
 def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No MAILROUTE_* from the developer's shell, no real config or cache dir."""
-    for name in ("MAILROUTE_URL", "MAILROUTE_LOGIN", "MAILROUTE_API_KEY"):
+    for name in ("MAILROUTE_URL", "MAILROUTE_LOGIN", "MAILROUTE_API_KEY", "MAILROUTE_PROFILE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("MAILROUTE_CONFIG", str(tmp_path / "no-config.toml"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
@@ -54,6 +54,7 @@ def profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         'login = "tester"\n'
         f'api_key = "{KEY}"\n'
         f'cache_dir = "{cache.as_posix()}"\n', encoding="utf-8")
+    config.chmod(0o600)
     monkeypatch.setenv("MAILROUTE_CONFIG", str(config))
     return cache
 
@@ -213,6 +214,7 @@ def test_server_and_network_errors_are_1(capsys, tmp_path, fixtures, monkeypatch
     config = tmp_path / "retryless.toml"
     config.write_text('[profiles.fake]\nbase_url = "https://fake.mailroute.test"\n'
                       f'login = "tester"\napi_key = "{KEY}"\nretries = 0\n')
+    config.chmod(0o600)
     monkeypatch.setenv("MAILROUTE_CONFIG", str(config))
     for kind, said in (("500", "500"), ("connect", "error: ")):
         server = fake(fixtures)

@@ -1,6 +1,7 @@
 """Admin work from the shell: objects chosen by filter or by a unique name instead of an id,
 related values given by natural key, and bulk create/update/delete with per-row results."""
 
+# ruff: noqa: F811  (fixtures shared with test_cli are imported, then requested by name)
 from __future__ import annotations
 
 import io
@@ -234,6 +235,7 @@ def real(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tastypie_app: Any) -> 
     config.write_text('[profiles.real]\nbase_url = "http://tastypie.test"\n'
                       f'login = "{DEMO_LOGIN}"\napi_key = "{DEMO_API_KEY}"\n'
                       "allow_insecure = true\nretries = 0\n")
+    config.chmod(0o600)
     monkeypatch.setenv("MAILROUTE_CONFIG", str(config))
     return httpx.WSGITransport(app=tastypie_app)
 
