@@ -52,13 +52,13 @@ def _commands() -> dict[str, Callable[[Context], int]]:
     from .cli_diff import cmd_diff
     from .cli_read import cmd_get, cmd_list, cmd_resources, cmd_schema
     from .cli_shell import cmd_shell
-    from .cli_tools import cmd_cache, cmd_capture, cmd_graph, cmd_stubs
+    from .cli_tools import cmd_cache, cmd_capture, cmd_completion, cmd_graph, cmd_stubs
     from .cli_write import cmd_create, cmd_delete, cmd_update
     return {"resources": cmd_resources, "schema": cmd_schema, "list": cmd_list,
             "get": cmd_get, "create": cmd_create, "update": cmd_update,
             "delete": cmd_delete, "shell": cmd_shell, "stubs": cmd_stubs,
             "cache": cmd_cache, "capture": cmd_capture, "graph": cmd_graph,
-            "diff": cmd_diff, "config": cmd_config}
+            "diff": cmd_diff, "config": cmd_config, "completion": cmd_completion}
 
 
 class _MaskingFormatter(logging.Formatter):
@@ -146,6 +146,9 @@ def main(argv: Sequence[str] | None = None, *,
     the HTTP transport, e.g. a `FakeMailRoute`."""
     words = preprocess(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
+    if "_ARGCOMPLETE" in os.environ:        # the shell asks for completions (TAB)
+        from .cli_complete import autocomplete
+        autocomplete(parser)
     complaint = io.StringIO()
     try:
         with contextlib.redirect_stderr(complaint):

@@ -237,7 +237,34 @@ def build_parser() -> argparse.ArgumentParser:
             "Afterwards the cache holds the live schema, unless --no-update.")
     p.add_argument("--no-update", action="store_true",
                    help="leave the cache file as it was")
+
+    p = add("completion", "print the line that enables TAB completion in a shell",
+            "TAB completes commands, options, resources, fields, filters and orderings\n"
+            "(from the schema cache: run a command once first). Needs the cli extra:\n"
+            "pip install 'mailroute_dyn[cli]'. Add to ~/.bashrc:\n\n"
+            '  eval "$(mailroute-dyn completion bash)"')
+    p.add_argument("shell", choices=("bash", "zsh", "fish", "tcsh", "powershell"),
+                   nargs="?", default="bash")
+    _attach_completers(parser)
     return parser
+
+
+_COMPLETERS = {"resource": "complete_resource", "filter": "complete_filter",
+               "order": "complete_order", "fields": "complete_fields",
+               "values": "complete_assignment"}
+
+
+def _attach_completers(parser: argparse.ArgumentParser) -> None:
+    """Give arguments the completers argcomplete calls (an attribute it looks for; it does
+    nothing without argcomplete)."""
+    from . import cli_complete
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                for arg in sub._actions:
+                    name = _COMPLETERS.get(arg.dest)
+                    if name:
+                        arg.completer = getattr(cli_complete, name)  # type: ignore[attr-defined]
 
 
 def preprocess(argv: Sequence[str]) -> list[str]:

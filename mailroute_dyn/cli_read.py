@@ -8,7 +8,7 @@ from typing import Any
 
 from .cli_context import Context, UsageError
 from .cli_keys import build_query, select_one
-from .cli_output import Progress, write_objects, write_record, write_table
+from .cli_output import progress, write_objects, write_record, write_table
 from .errors import suggest
 from .graph import relation_targets
 from .resources import Resource
@@ -145,7 +145,7 @@ def cmd_list(ctx: Context) -> int:
     if a.all and ctx.err.isatty():
         total = qs.count()
         page = ctx.client.settings.page_size
-        objects = Progress(ctx.err, cls.resource_name, total, page).track(objects)
+        objects = progress(ctx.err, cls.resource_name, total, page, objects)
     raw = (obj.to_dict() for obj in objects)
     if named and a.format in ("json", "jsonl"):
         raw = ({c: data.get(c) for c in columns} for data in raw)
