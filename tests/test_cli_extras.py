@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import sys
+from typing import Any
 
 import pytest
 
@@ -50,6 +52,13 @@ def test_argcomplete_answers_a_tab_press(monkeypatch):
     monkeypatch.setenv("_ARGCOMPLETE_IFS", "\n")
     monkeypatch.setenv("COMP_LINE", line)
     monkeypatch.setenv("COMP_POINT", str(len(line)))
+    real_fdopen = os.fdopen
+
+    def fdopen(fd: int, *args: Any, **kwargs: Any) -> Any:
+        if fd in (8, 9):      # argcomplete's channels to the shell: not ours in a test run
+            raise OSError(fd, "not a completion run")
+        return real_fdopen(fd, *args, **kwargs)
+    monkeypatch.setattr(os, "fdopen", fdopen)
     answer = io.StringIO()
     argcomplete.autocomplete(build_parser(), output_stream=answer, exit_method=lambda _: None)
     offered = answer.getvalue().split("\n")
