@@ -142,6 +142,8 @@ def selection(ctx: Context, cls: type[Resource]) -> tuple[str | None, QuerySet |
     key, filters = ctx.args.key, ctx.args.filter or []
     if key is not None and filters:
         raise UsageError("give a key or --filter, not both")
+    if getattr(ctx.args, "all", False) and not filters:
+        raise UsageError("--all acts on every match of --filter: give --filter")
     if key is None and not filters:
         raise UsageError(f"which {cls.resource_name}? give its key (an id, a URI or a "
                          f"unique name) or --filter FIELD=VALUE")

@@ -194,7 +194,8 @@ def test_argparse_errors_are_2(capsys):
 
 def test_help_on_every_command(capsys):
     for command in ("resources", "schema", "list", "get", "create", "update", "delete",
-                    "shell", "stubs", "cache", "capture", "graph", "diff"):
+                    "shell", "stubs", "cache", "capture", "graph", "diff", "config",
+                    "completion"):
         code, out, _ = run(capsys, command, "--help")
         assert code == 0 and out.startswith(f"usage: mailroute-dyn {command}")
     code, out, _ = run(capsys, "--help")

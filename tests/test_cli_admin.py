@@ -87,6 +87,9 @@ def test_get_update_delete_by_filter_need_exactly_one_match(capsys):
     assert code == 2 and "--filter" in err
     code, _, err = run(capsys, "--demo", "get", "domain", "2", "--filter", "name=x")
     assert code == 2 and "not both" in err
+    code, _, err = run(capsys, "--demo", "delete", "domain", "2", "--all", "--yes",
+                       transport=server)
+    assert code == 2 and "give --filter" in err and by_id(server, "domain", 2)
 
 
 def test_update_by_filter_changes_only_the_named_field_of_the_one_match(capsys):
@@ -262,3 +265,34 @@ def test_natural_keys_filters_and_bulk_on_a_real_tastypie_server(capsys, real):
     code, out, err = run(capsys, *base, "delete", "email_account", "--filter",
                          "localpart__startswith=cli-nk", "--all", "--yes", transport=real)
     assert code == 0 and out.startswith("deleted 1 email_account"), err
+
+
+def test_bulk_rows_on_a_real_tastypie_server(capsys, real, tmp_path):
+    base = ("--profile", "real", "--no-cache")
+    code, out, _ = run(capsys, *base, "list", "domain", "--limit", "1", "--format", "json",
+                       "--order", "-name", transport=real)
+    domain = json.loads(out)[0]
+    rows = tmp_path / "rows.csv"
+    rows.write_text(f"localpart,domain,priority\ncli-b1,{domain['name']},2\n"
+                    f"cli-b2,{domain['id']},\ncli-b3,{domain['id']},-\n")
+    code, _, err = run(capsys, *base, "create", "email_account", "--data", f"@{rows}",
+                       transport=real)
+    assert code == 2 and "row 3: email_account.priority is an integer field" in err
+    rows.write_text(f"localpart,domain,priority\ncli-b1,{domain['name']},2\n"
+                    f"cli-b2,{domain['id']},\n,{domain['id']},3\n")
+    code, out, err = run(capsys, *base, "create", "email_account", "--data", f"@{rows}",
+                         "--format", "jsonl", transport=real)
+    assert code == 1, err
+    assert [json.loads(line)["ok"] for line in out.splitlines()] == [True, True, False]
+    code, out, err = run(capsys, *base, "update", "email_account", "--filter",
+                         "localpart__startswith=cli-b", "--all", "priority=6", "--format",
+                         "jsonl", transport=real)
+    assert code == 0 and len(out.splitlines()) == 2, err
+    code, out, _ = run(capsys, *base, "list", "email_account", "--filter",
+                       "localpart__startswith=cli-b", "--format", "jsonl", transport=real)
+    made = [json.loads(line) for line in out.splitlines()]
+    assert {o["priority"] for o in made} == {6}
+    assert {o["domain"] for o in made} == {domain["resource_uri"]}
+    code, out, err = run(capsys, *base, "delete", "email_account", "--filter",
+                         "localpart__startswith=cli-b", "--all", "--yes", transport=real)
+    assert code == 0 and out.startswith("deleted 2 email_account"), err
