@@ -22,8 +22,8 @@ from .query import QuerySet
 from .resources import Resource
 from .schema import Field
 
-__all__ = ["NoMatch", "Related", "natural_key_fields", "find_by_key", "build_query", "select_one",
-           "selection", "describe_filters"]
+__all__ = ["NoMatch", "Related", "natural_key_fields", "find_by_key", "build_query",
+           "select_one", "selection", "describe_filters", "fetch_by_key"]
 
 
 class NoMatch(UsageError):
@@ -116,6 +116,7 @@ class Related:
 
 
 def describe_filters(filters: list[str]) -> str:
+    """The filters as typed, for messages that say what matched."""
     return " ".join(f"--filter {item}" for item in filters)
 
 
@@ -148,6 +149,8 @@ def selection(ctx: Context, cls: type[Resource]) -> tuple[str | None, QuerySet |
         raise UsageError(f"which {cls.resource_name}? give its key (an id, a URI or a "
                          f"unique name) or --filter FIELD=VALUE")
     if key is not None:
+        if "=" in key and not key.startswith(("/", "http://", "https://")):
+            raise UsageError(f"{key!r} is not a key: did you mean --filter {key}?")
         return key, None
     return None, build_query(ctx, cls, filters)
 

@@ -118,9 +118,12 @@ def write_objects(out: TextIO, objects: Iterable[dict[str, Any]], fmt: str,
 
 
 def write_record(out: TextIO, data: dict[str, Any], fmt: str, order: Sequence[str]) -> None:
-    """One object: `field  value` lines, or pretty JSON."""
+    """One object: `field  value` lines, pretty JSON, or one JSON line."""
     if fmt == "json":
         print(json.dumps(data, indent=2, ensure_ascii=False, default=str), file=out)
+        return
+    if fmt == "jsonl":
+        print(json.dumps(data, ensure_ascii=False, default=str), file=out)
         return
     keys = [k for k in order if k in data] + sorted(k for k in data if k not in order)
     write_table(out, ["field", "value"], [[k, cell(data[k], None)] for k in keys])

@@ -23,7 +23,7 @@ import platformdirs
 from .errors import ConfigurationError, suggest
 
 __all__ = ["Settings", "resolve_settings", "origin_of", "same_origin", "config_file",
-           "default_profile", "InsecureConfigWarning", "PROFILE_ENV"]
+           "InsecureConfigWarning", "PROFILE_ENV"]
 
 APP_NAME = "mailroute_dyn"
 DEFAULT_URL = "https://admin.mailroute.net"
@@ -91,9 +91,9 @@ def _read_config(path: Path) -> dict[str, Any]:
         raise ConfigurationError(f"Cannot read profiles from {path}: {exc}") from None
 
 
-def default_profile() -> str | None:
-    """The profile used when none is named: `MAILROUTE_PROFILE`, else nothing (the
-    config file's `default_profile` sits below the environment; see `resolve_settings`)."""
+def _env_profile() -> str | None:
+    """The profile `MAILROUTE_PROFILE` names (the config file's `default_profile` sits
+    below the environment instead; see `resolve_settings`)."""
     return os.environ.get(PROFILE_ENV) or None
 
 
@@ -189,7 +189,7 @@ def resolve_settings(profile: str | None = None, *, sources: dict[str, str] | No
         values.update(items)
         origin.update(dict.fromkeys(items, where))
 
-    named = profile or default_profile()
+    named = profile or _env_profile()
     fallback = None if named else _file_default()
     if fallback:
         layer(_load_profile(fallback), f"profile {fallback!r} (default_profile in "

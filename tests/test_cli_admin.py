@@ -90,6 +90,14 @@ def test_get_update_delete_by_filter_need_exactly_one_match(capsys):
     code, _, err = run(capsys, "--demo", "delete", "domain", "2", "--all", "--yes",
                        transport=server)
     assert code == 2 and "give --filter" in err and by_id(server, "domain", 2)
+    code, _, err = run(capsys, "--demo", "get", "domain", "name=acme-002.com")
+    assert code == 2 and "did you mean --filter name=acme-002.com?" in err
+
+
+def test_one_object_as_a_json_line(capsys):
+    code, out, _ = run(capsys, "--demo", "create", "wblist", "email=x@y.example", "wb=w", "rid=2",
+                       "--format", "jsonl")
+    assert code == 0 and len(out.splitlines()) == 1 and json.loads(out)["wb"] == "w"
 
 
 def test_update_by_filter_changes_only_the_named_field_of_the_one_match(capsys):
