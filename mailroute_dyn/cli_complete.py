@@ -13,12 +13,14 @@ from collections.abc import Iterable
 from typing import Any
 
 __all__ = ["cached_schemas", "complete_resource", "complete_fields", "complete_filter",
-           "complete_order", "complete_assignment", "autocomplete", "shell_code"]
+           "complete_order", "complete_assignment", "filter_lookups", "autocomplete",
+           "shell_code"]
 
 
 def cached_schemas(args: Any) -> dict[str, Any]:
-    """Resource name -> `ResourceSchema` as the schema cache holds them for the settings
-    the command line names; empty when nothing is cached or the settings are incomplete."""
+    """Resource name -> its schema (`fields`, `filtering`, `ordering`) as the schema cache
+    holds it for the settings the command line names (None for a listed resource whose
+    schema is not cached); empty when nothing is cached or the settings are incomplete."""
     from .errors import MailRouteError
     from .schema import parse_schema
     try:
@@ -26,8 +28,8 @@ def cached_schemas(args: Any) -> dict[str, Any]:
             warnings.simplefilter("ignore")
             if getattr(args, "demo", False):
                 from .testing.demo import demo_client
-                with demo_client() as client:
-                    return {n: client.resource(n)._schema for n in client.preload()}
+                with demo_client() as client:       # classes answer like schemas here
+                    return {n: client.resource(n) for n in client.preload()}
             from .config import resolve_settings
             from .discovery import DiskCache
             settings = resolve_settings(getattr(args, "profile", None),
