@@ -127,9 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
             "  mailroute-dyn list email_account --all --format jsonl | jq .localpart")
     _res(p)
     p.add_argument("--filter", action="append", metavar="FIELD__TERM=VALUE",
-                   help="a filter lookup (repeatable), e.g. localpart__startswith=in, "
-                        "domain__name=acme.com, domain=acme.com (a related object by id "
-                        "or unique name), id__in=1,2,3")
+                   help="a filter lookup (repeatable), e.g. localpart__startswith=in; "
+                        "domain__name=acme-002.com; domain=acme-002.com (a related object "
+                        "by id or unique name); id__in=1,2,3")
     p.add_argument("--order", action="append", metavar="[-]FIELD",
                    help="order by an orderable field, - for descending (repeatable, or "
                         "comma-separated)")

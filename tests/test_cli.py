@@ -509,3 +509,16 @@ def test_version_and_verbose_shows_the_query_string(capsys, profile, fixtures):
     code, _, err = run(capsys, "--profile", "fake", "--verbose", "list", "domain", "--filter",
                        f"name={KEY}", transport=fake(fixtures))
     assert code == 0 and "name=***" in err and KEY not in err
+
+
+def test_the_filter_examples_in_list_help_run_on_the_demo(capsys):
+    import re
+    code, out, _ = run(capsys, "list", "--help")
+    text = " ".join(out.split())
+    examples = text.split("a filter lookup (repeatable), e.g.", 1)[1].split("--order")[0]
+    lookups = re.findall(r"(?<![\w-])(\w+=[\w.,-]*\w)", examples)
+    assert len(lookups) == 4, lookups
+    for lookup in lookups:
+        code, out, err = run(capsys, "--demo", "list", "email_account", "--filter", lookup,
+                             "--format", "jsonl")
+        assert code == 0 and out, f"{lookup}: {err}"
