@@ -1,48 +1,64 @@
 """`mailroute-dyn` (also `python -m mailroute_dyn`): the API from the command line.
 
 `main(argv)` parses, runs one command and returns the exit status, so tests call it
-directly. Exit status: 0 success; 1 when the API or the client refused (any
-`MailRouteError`: unknown resource, filter not allowed, validation, HTTP, network,
-missing credentials), when a file could not be written, when `diff` found changes, or
-when a delete was declined at its prompt;
-2 when the command line cannot be used as typed (argparse errors, a `field=value` that
-does not fit its field, a delete without confirmation); 130 on Ctrl-C; 141 when stdout
-is closed early (`| head`), quietly. Errors are one `error: …` line on stderr, never a
+directly. Exit status: 0 success; 1 when the server or the network failed (any
+`APIError`, `TransportError`, an unusable answer), when a file could not be written, when
+`diff` found changes, when a bulk write failed for some rows, or when a delete was declined
+at its prompt; 2 when the command was refused before anything was written (argparse
+errors, a `field=value` that does not fit its field, an unknown resource, a filter or
+ordering the schema does not allow, a body the JSON Schema rejects, missing credentials,
+a delete without confirmation); 130 on Ctrl-C; 141 when stdout is closed early
+(`| head`), quietly. Errors are one `error: …` line on stderr, never a
 traceback, and never contain the API key.
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import io
 import logging
 import os
 import sys
+import warnings
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import httpx
 
 from .cli_args import build_parser, preprocess
 from .cli_context import Context, Failure, UsageError, mask
-from .errors import MailRouteError
+from .errors import (
+    APIError,
+    MailRouteError,
+    MultipleObjectsReturned,
+    ResponseError,
+    SchemaError,
+    TransportError,
+)
 
 __all__ = ["main"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_PIPE = 0, 1, 2, 130, 141
 _LOG = logging.getLogger("mailroute_dyn")
+# what only the server or the network can cause; every other MailRouteError is a refusal
+# made before anything was written (usage, exit 2)
+_AFTER_SENDING = (APIError, TransportError, ResponseError, SchemaError,
+                  MultipleObjectsReturned)
 
 
 def _commands() -> dict[str, Callable[[Context], int]]:
+    from .cli_config import cmd_config
     from .cli_diff import cmd_diff
     from .cli_read import cmd_get, cmd_list, cmd_resources, cmd_schema
     from .cli_shell import cmd_shell
-    from .cli_tools import cmd_cache, cmd_capture, cmd_graph, cmd_stubs
+    from .cli_tools import cmd_cache, cmd_capture, cmd_completion, cmd_graph, cmd_stubs
     from .cli_write import cmd_create, cmd_delete, cmd_update
     return {"resources": cmd_resources, "schema": cmd_schema, "list": cmd_list,
             "get": cmd_get, "create": cmd_create, "update": cmd_update,
             "delete": cmd_delete, "shell": cmd_shell, "stubs": cmd_stubs,
             "cache": cmd_cache, "capture": cmd_capture, "graph": cmd_graph,
-            "diff": cmd_diff}
+            "diff": cmd_diff, "config": cmd_config, "completion": cmd_completion}
 
 
 class _MaskingFormatter(logging.Formatter):
@@ -71,6 +87,14 @@ def _verbose(ctx: Context) -> Callable[[], None]:
     return undo
 
 
+def _warning_printer(ctx: Context) -> Callable[..., None]:
+    """Warnings (a config file others can read) as one `warning: …` line on stderr."""
+    def show(message: Warning | str, category: type[Warning], *args: Any,
+             **kwargs: Any) -> None:
+        ctx.note(f"warning: {message}")
+    return show
+
+
 def _silence_stdout() -> None:
     """After a broken pipe, point stdout at /dev/null so the interpreter's final flush
     does not complain."""
@@ -96,29 +120,55 @@ def _keys_in(words: Sequence[str]) -> set[str]:
     return {k for k in keys if k}
 
 
+def _parse(parser: argparse.ArgumentParser, words: list[str]) -> argparse.Namespace:
+    """Parse, letting `field=value` words come anywhere: argparse gives an optional key the
+    first of them, and leaves those after an option unparsed (bpo-14191)."""
+    args, extra = parser.parse_known_args(words)
+    values = getattr(args, "values", None)
+    if values is None:
+        if extra:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        return args
+    stray = [w for w in extra if w.startswith("-") or "=" not in w]
+    if stray:
+        parser.error(f"unrecognized arguments: {' '.join(stray)}")
+    key = getattr(args, "key", None)
+    if key is not None and "=" in key and not key.startswith(("/", "http://", "https://")):
+        args.values = [key, *values]
+        args.key = None
+    args.values = [*args.values, *extra]
+    return args
+
+
 def main(argv: Sequence[str] | None = None, *,
          transport: httpx.BaseTransport | None = None) -> int:
     """Run one command; returns the exit status. `transport` (tests, embedding) replaces
     the HTTP transport, e.g. a `FakeMailRoute`."""
     words = preprocess(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
+    if "_ARGCOMPLETE" in os.environ:        # the shell asks for completions (TAB)
+        from .cli_complete import autocomplete
+        autocomplete(parser)
     complaint = io.StringIO()
     try:
         with contextlib.redirect_stderr(complaint):
-            args = parser.parse_args(words)
+            args = _parse(parser, words)
     except SystemExit as exc:          # --help (0) or a usage error (2)
         sys.stderr.write(mask(complaint.getvalue(), _keys_in(words)))
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     ctx = Context(args, transport, secrets=_keys_in(words))
     undo = _verbose(ctx) if args.verbose else None
     try:
-        return _commands()[args.command](ctx)
-    except UsageError as exc:
-        ctx.note(f"error: {exc}")
-        return EXIT_USAGE
-    except (MailRouteError, Failure) as exc:
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")
+            warnings.showwarning = _warning_printer(ctx)
+            return _commands()[args.command](ctx)
+    except (Failure, *_AFTER_SENDING) as exc:
         ctx.note(f"error: {exc}")
         return EXIT_FAILED
+    except (UsageError, MailRouteError) as exc:
+        ctx.note(f"error: {exc}")
+        return EXIT_USAGE
     except KeyboardInterrupt:
         ctx.note("interrupted")
         return EXIT_INTERRUPTED

@@ -5,18 +5,29 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
+from . import __version__
+
 __all__ = ["build_parser", "preprocess"]
 
 _EPILOG = """\
-connection: --url/--login/--api-key, else the profile (--profile), else MAILROUTE_URL,
-MAILROUTE_LOGIN and MAILROUTE_API_KEY. Prefer the environment or a profile for the key:
-a key on the command line is visible to other users of the machine.
+examples (add --demo to try them on the built-in demo server, no account needed):
+  mailroute-dyn resources
+  mailroute-dyn list domain --filter name__startswith=acme --fields id,name,active
+  mailroute-dyn get domain acme-002.com
+  mailroute-dyn update domain --filter name=acme-003.com hold_email=yes
+  mailroute-dyn COMMAND --help
 
-exit status: 0 success; 1 the API or the client refused (unknown resource, filter not
-allowed, validation, HTTP and network errors, missing credentials), `diff` found
-changes, or a delete was declined; 2 the command line cannot be used (unknown command
-or option, a field=value that does not fit its field, a delete without confirmation);
-130 interrupted; 141 stdout closed early (| head), quietly."""
+connection: --url/--login/--api-key, else the profile (--profile or MAILROUTE_PROFILE),
+else MAILROUTE_URL, MAILROUTE_LOGIN and MAILROUTE_API_KEY, else the config file's
+default_profile (`mailroute-dyn config` shows which). Prefer the environment or a profile
+for the key: a key on the command line is visible to other users of the machine.
+
+exit status: 0 success; 1 the server or the network failed (HTTP errors, timeouts), some
+rows of a bulk write failed, `diff` found changes, or a delete was declined; 2 refused
+before anything was written (unknown command, option, resource or field, a filter or
+ordering the schema does not allow, a value that does not fit its field, validation,
+missing credentials, a delete without confirmation); 130 interrupted; 141 stdout closed
+early (| head), quietly."""
 
 
 def _positive(text: str) -> int:
@@ -59,12 +70,28 @@ def _res(p: argparse.ArgumentParser) -> None:
 
 def _writes(p: argparse.ArgumentParser) -> None:
     p.add_argument("values", nargs="*", metavar="FIELD=VALUE",
-                   help="typed by the schema: priority=8, active=no, domain=5 (an id or a "
-                        "URI), note=null")
+                   help="typed by the schema: priority=8, active=no, domain=5 or "
+                        "domain=acme.com (an id, a URI or a unique name), note=null")
     p.add_argument("--data", metavar="JSON|@FILE",
-                   help="a JSON object, inline, @file.json or @- (stdin); FIELD=VALUE wins")
-    _formats(p, ("table", "json"), "table")
+                   help="inline JSON, @file or @- (stdin): one JSON object, or for create "
+                        "many (a JSON array, JSON Lines, CSV); FIELD=VALUE wins")
+    p.add_argument("--data-format", choices=("auto", "json", "jsonl", "csv"),
+                   default="auto", help="how --data is written (default: by the file's "
+                                        "suffix, else JSON or JSON Lines)")
+    _formats(p, ("table", "json", "jsonl"), "table")
     p.add_argument("--fields", metavar="A,B", help="show only these fields")
+
+
+def _select(p: argparse.ArgumentParser, several: str | None) -> None:
+    """A key, or `--filter` (one match, or every match with --all)."""
+    p.add_argument("key", nargs="?", metavar="ID|URI|NAME",
+                   help="an id, a URI, or a unique name (domain acme.com); or --filter")
+    p.add_argument("--filter", action="append", metavar="FIELD__TERM=VALUE",
+                   help="select by filter instead of a key (repeatable); exactly one object "
+                        "must match" + (f", unless --all ({several})" if several else ""))
+    if several:
+        p.add_argument("--all", action="store_true",
+                       help=f"act on every object --filter matches ({several})")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -73,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
         "resources, fields and filters come from the live schema.",
         epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     _globals(parser)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     # the global options work after the command too; there they default to "not given",
     # so they never undo what was given before the command
     common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
@@ -93,11 +121,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("list", "list objects of a resource",
             "List objects, filtered and ordered as the schema allows.\n\n"
             "  mailroute-dyn list domain --filter name__startswith=acme --order -created_at\n"
+            "  mailroute-dyn list email_account --filter domain=acme-002.com "
+            "--filter localpart__in=info,sales\n"
+            "  mailroute-dyn list policy_domain --filter priority__gte=5 --order -priority\n"
             "  mailroute-dyn list email_account --all --format jsonl | jq .localpart")
     _res(p)
     p.add_argument("--filter", action="append", metavar="FIELD__TERM=VALUE",
-                   help="a filter lookup (repeatable), e.g. priority__gte=5, "
-                        "domain__name=acme.com, id__in=1,2,3")
+                   help="a filter lookup (repeatable), e.g. localpart__startswith=in; "
+                        "domain__name=acme-002.com; domain=acme-002.com (a related object "
+                        "by id or unique name); id__in=1,2,3")
     p.add_argument("--order", action="append", metavar="[-]FIELD",
                    help="order by an orderable field, - for descending (repeatable, or "
                         "comma-separated)")
@@ -109,34 +141,57 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fields", metavar="A,B", help="columns (table, csv) or keys (json)")
     _formats(p, ("table", "json", "jsonl", "csv"), "table")
 
-    p = add("get", "show one object by key or URI")
+    p = add("get", "show one object by key, URI, unique name or filter",
+            "Show one object.\n\n"
+            "  mailroute-dyn get domain 2\n"
+            "  mailroute-dyn get domain acme-002.com\n"
+            "  mailroute-dyn get email_account --filter localpart=info "
+            "--filter domain=acme-002.com")
     _res(p)
-    p.add_argument("key", metavar="ID|URI")
+    _select(p, None)
     _formats(p, ("table", "json"), "table")
     p.add_argument("--fields", metavar="A,B", help="show only these fields")
 
-    p = add("create", "create an object",
-            "Create an object. Values are typed by the schema.\n\n"
-            "  mailroute-dyn create email_account localpart=info domain=5 priority=8")
+    p = add("create", "create an object, or many from a file",
+            "Create an object. Values are typed by the schema; a related object may be\n"
+            "named by id, URI or a unique name. --data with a JSON array, JSON Lines or\n"
+            "CSV creates many (bulk), prints one line per row and exits 1 if any failed.\n\n"
+            "  mailroute-dyn create email_account localpart=office domain=acme-002.com "
+            "priority=8\n"
+            "  mailroute-dyn create email_account domain=5 --data "
+            "'[{\"localpart\": \"a\"}, {\"localpart\": \"b\"}]'\n"
+            "  mailroute-dyn create email_account --data @accounts.csv   "
+            "# or .jsonl, .json; @- is stdin")
     _res(p)
     _writes(p)
 
-    p = add("update", "change fields of an object",
-            "  mailroute-dyn update email_account 12 priority=9 active=no")
+    p = add("update", "change fields of an object, or of every filter match",
+            "Change some fields; the others are never touched.\n\n"
+            "  mailroute-dyn update email_account 12 priority=9 create_opt=yes\n"
+            "  mailroute-dyn update domain acme-003.com hold_email=yes\n"
+            "  mailroute-dyn update email_account --filter domain=acme-002.com --all "
+            "priority=3")
     _res(p)
-    p.add_argument("key", metavar="ID|URI")
+    _select(p, "bulk_update, one line per object")
     _writes(p)
 
-    p = add("delete", "delete an object (asks first)")
+    p = add("delete", "delete an object, or every filter match (asks first)",
+            "Delete one object, or with --filter ... --all every match in one guarded\n"
+            "list DELETE. Asks first unless --yes.\n\n"
+            "  mailroute-dyn delete wblist 1 --yes\n"
+            "  mailroute-dyn delete wblist --filter wb=w --all --yes")
     _res(p)
-    p.add_argument("key", metavar="ID|URI")
+    _select(p, "one list-level DELETE")
     p.add_argument("--yes", "-y", action="store_true",
                    help="do not ask (needed when stdin is not a terminal)")
 
-    add("shell", "a Python prompt with `client` and the resource classes bound",
-        "A Python prompt with `client` and each resource class bound (TAB completes).\n"
-        "Without a terminal, statements are read from stdin:\n\n"
-        "  echo 'print(Domain.count())' | mailroute-dyn shell")
+    p = add("shell", "a Python prompt with `client` and the resource classes bound",
+            "A Python prompt with `client` and each resource class bound (TAB completes);\n"
+            "IPython when it is installed. Without a terminal, statements are read from\n"
+            "stdin:\n\n"
+            "  echo 'print(Domain.count())' | mailroute-dyn shell")
+    p.add_argument("--plain", action="store_true",
+                   help="the standard Python console even when IPython is installed")
 
     p = add("stubs", "write a typing stub (.pyi) of the live schema",
             "Write a .pyi stub so editors complete and mypy checks scripts.\n\n"
@@ -159,6 +214,22 @@ def build_parser() -> argparse.ArgumentParser:
             "Resources and relations (to_one -->, to_many ==>), as Mermaid or Graphviz.")
     _formats(p, ("mermaid", "dot"), "mermaid")
 
+    p = add("config", "show where the settings come from, or add a profile",
+            "Show the config file, its profiles, the profile in effect and where each\n"
+            "setting comes from; or add a profile from --url, --login and the key\n"
+            "(MAILROUTE_API_KEY, else asked for) to a file only you can read.\n"
+            "A profile is chosen by --profile, else MAILROUTE_PROFILE, else the file's\n"
+            "default_profile (below the MAILROUTE_* variables).\n\n"
+            "  mailroute-dyn config\n"
+            "  MAILROUTE_API_KEY=... mailroute-dyn --url https://admin.mailroute.net "
+            "--login ops config add production --default")
+    p.add_argument("action", choices=("show", "add"), nargs="?", default="show")
+    p.add_argument("name", nargs="?", metavar="NAME", help="the profile to add")
+    p.add_argument("--default", action="store_true",
+                   help="make it the default_profile")
+    p.add_argument("--replace", action="store_true",
+                   help="overwrite a profile of that name")
+
     p = add("diff", "compare the cached schema with the live one",
             "Compare the schema in the disk cache with the live one: resources and fields\n"
             "added or removed, changes of type, flags, filtering, ordering and methods.\n"
@@ -166,7 +237,34 @@ def build_parser() -> argparse.ArgumentParser:
             "Afterwards the cache holds the live schema, unless --no-update.")
     p.add_argument("--no-update", action="store_true",
                    help="leave the cache file as it was")
+
+    p = add("completion", "print the line that enables TAB completion in a shell",
+            "TAB completes commands, options, resources, fields, filters and orderings\n"
+            "(from the schema cache: run a command once first). Needs the cli extra:\n"
+            "pip install 'mailroute_dyn[cli]'. Add to ~/.bashrc:\n\n"
+            '  eval "$(mailroute-dyn completion bash)"')
+    p.add_argument("shell", choices=("bash", "zsh", "fish", "tcsh", "powershell"),
+                   nargs="?", default="bash")
+    _attach_completers(parser)
     return parser
+
+
+_COMPLETERS = {"resource": "complete_resource", "filter": "complete_filter",
+               "order": "complete_order", "fields": "complete_fields",
+               "values": "complete_assignment"}
+
+
+def _attach_completers(parser: argparse.ArgumentParser) -> None:
+    """Give arguments the completers argcomplete calls (an attribute it looks for; it does
+    nothing without argcomplete)."""
+    from . import cli_complete
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                for arg in sub._actions:
+                    name = _COMPLETERS.get(arg.dest)
+                    if name:
+                        arg.completer = getattr(cli_complete, name)  # type: ignore[attr-defined]
 
 
 def preprocess(argv: Sequence[str]) -> list[str]:

@@ -1,6 +1,10 @@
 """Writing objects out: an aligned table for people, JSON / JSON Lines / CSV for programs,
 and a progress bar on stderr when it is a terminal.
 
+With the `cli` extra (rich) a table on a terminal is drawn by rich and the progress bar
+shows the rate and the time left; without it, or when the output is not a terminal, the
+plain forms below are used, so what scripts read never depends on the extra.
+
 Values are written as the server sent them (`obj.to_dict()`), so `--format jsonl | jq`
 sees the API's own representation; the table only renders them shorter.
 """
@@ -13,7 +17,7 @@ import shutil
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TextIO
 
-__all__ = ["cell", "write_table", "write_objects", "write_record", "Progress"]
+__all__ = ["cell", "write_table", "write_objects", "write_record", "Progress", "progress"]
 
 MAX_CELL = 48
 
@@ -34,8 +38,40 @@ def cell(value: Any, limit: int | None = MAX_CELL) -> str:
     return text
 
 
+def _is_terminal(stream: TextIO) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+def _rich_console(stream: TextIO) -> Any:
+    """A rich Console on `stream` when it is a terminal and rich is installed, else None."""
+    if not _is_terminal(stream):
+        return None
+    try:
+        import rich  # noqa: F401  (the package first: a blocked rich stays blocked)
+        from rich.console import Console
+    except ImportError:
+        return None
+    return Console(file=stream)
+
+
 def write_table(out: TextIO, header: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
-    """Columns padded to their widest cell; the last column is not padded."""
+    """Columns padded to their widest cell; the last column is not padded. On a terminal
+    with rich installed, rich draws it (cells as plain text, never markup)."""
+    console = _rich_console(out)
+    if console is not None:
+        from rich import box
+        from rich.table import Table
+        from rich.text import Text
+        table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+        for name in header:
+            table.add_column(name.strip(), overflow="fold")
+        for row in rows:
+            table.add_row(*(Text(c) for c in row))
+        console.print(table)
+        return
     rows = [list(header)] + [list(r) for r in rows]
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     for row in rows:
@@ -82,9 +118,12 @@ def write_objects(out: TextIO, objects: Iterable[dict[str, Any]], fmt: str,
 
 
 def write_record(out: TextIO, data: dict[str, Any], fmt: str, order: Sequence[str]) -> None:
-    """One object: `field  value` lines, or pretty JSON."""
+    """One object: `field  value` lines, pretty JSON, or one JSON line."""
     if fmt == "json":
         print(json.dumps(data, indent=2, ensure_ascii=False, default=str), file=out)
+        return
+    if fmt == "jsonl":
+        print(json.dumps(data, ensure_ascii=False, default=str), file=out)
         return
     keys = [k for k in order if k in data] + sorted(k for k in data if k not in order)
     write_table(out, ["field", "value"], [[k, cell(data[k], None)] for k in keys])
@@ -118,3 +157,35 @@ class Progress:
             self.draw()
         self.stream.write("\n")
         self.stream.flush()
+
+
+def _rich_progress(stream: TextIO, label: str, total: int | None,
+                   items: Iterable[Any]) -> Iterator[Any]:
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        TaskProgressColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+    from rich.progress import Progress as RichProgress
+    rate = TextColumn("{task.fields[rate]}")
+    with RichProgress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TaskProgressColumn(), rate, TimeRemainingColumn(),
+                      console=Console(file=stream)) as bar:
+        task = bar.add_task(label, total=total, rate="")
+        for item in items:
+            yield item
+            bar.advance(task)
+            speed = bar.tasks[0].speed
+            bar.update(task, rate=f"{speed:,.0f}/s" if speed else "")
+
+
+def progress(stream: TextIO, label: str, total: int | None, page: int,
+             items: Iterable[Any]) -> Iterator[Any]:
+    """`items`, with a progress bar on `stream` (a terminal): rich's, with rate and time
+    left, when it is installed, else `Progress`."""
+    if _rich_console(stream) is not None:
+        return _rich_progress(stream, label, total, items)
+    return Progress(stream, label, total, page).track(items)

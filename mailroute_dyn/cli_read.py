@@ -7,16 +7,15 @@ from collections.abc import Iterator
 from typing import Any
 
 from .cli_context import Context, UsageError
-from .cli_output import Progress, write_objects, write_record, write_table
-from .cli_values import convert_filter_value
+from .cli_keys import build_query, select_one
+from .cli_output import progress, write_objects, write_record, write_table
 from .errors import suggest
 from .graph import relation_targets
-from .query import QuerySet
 from .resources import Resource
 from .schema import NO_DEFAULT, Field
 
 __all__ = ["cmd_resources", "cmd_schema", "cmd_list", "cmd_get", "default_columns",
-           "parse_key"]
+           "show"]
 
 _RULES = {1: "all terms", 2: "all terms and relations"}
 
@@ -134,33 +133,19 @@ def _columns(ctx: Context, cls: type[Resource]) -> tuple[list[str], bool]:
     return names, True
 
 
-def _query(ctx: Context, cls: type[Resource]) -> QuerySet:
-    qs = cls.all()
-    for item in ctx.args.filter or []:
-        lookup, sep, text = item.partition("=")
-        if not sep or not lookup:
-            raise UsageError(f"--filter expects FIELD__TERM=VALUE, got {item!r}")
-        qs.filter(**{lookup: text})         # field and term checked first (FilterError)
-        qs = qs.filter(**{lookup: convert_filter_value(cls, lookup, text)})
-    keys = [k.strip() for spec in ctx.args.order or [] for k in spec.split(",") if k.strip()]
-    if keys:
-        qs = qs.order_by(*keys)
-    return qs
-
-
 def cmd_list(ctx: Context) -> int:
     """Objects of a resource, filtered and ordered by the schema's rules."""
     a = ctx.args
     cls = ctx.resource(a.resource)
     columns, named = _columns(ctx, cls)
-    qs = _query(ctx, cls)
+    qs = build_query(ctx, cls, a.filter or [], a.order)
     if not a.all:
         qs = qs[: a.limit]
     objects: Iterator[Any] = iter(qs)
     if a.all and ctx.err.isatty():
         total = qs.count()
         page = ctx.client.settings.page_size
-        objects = Progress(ctx.err, cls.resource_name, total, page).track(objects)
+        objects = progress(ctx.err, cls.resource_name, total, page, objects)
     raw = (obj.to_dict() for obj in objects)
     if named and a.format in ("json", "jsonl"):
         raw = ({c: data.get(c) for c in columns} for data in raw)
@@ -168,19 +153,8 @@ def cmd_list(ctx: Context) -> int:
     return 0
 
 
-def parse_key(text: str) -> int | str:
-    """A detail key as typed: digits are an integer, anything else a natural key."""
-    return int(text) if text.isdigit() else text
-
-
-def fetch_one(ctx: Context, cls: type[Resource], key: str) -> Resource:
-    """An object by key or URI."""
-    if key.startswith(("/", "http://", "https://")):
-        return ctx.client.get(key)
-    return cls.get(parse_key(key))          # type: ignore[no-any-return]
-
-
 def show(ctx: Context, obj: Resource) -> None:
+    """One object as `--format` and `--fields` ask."""
     data = obj.to_dict()
     if ctx.args.fields:
         names = [n.strip() for n in ctx.args.fields.split(",") if n.strip()]
@@ -189,7 +163,7 @@ def show(ctx: Context, obj: Resource) -> None:
 
 
 def cmd_get(ctx: Context) -> int:
-    """One object by key or URI."""
+    """One object by id, URI, natural key or `--filter` (exactly one match)."""
     cls = ctx.resource(ctx.args.resource)
-    show(ctx, fetch_one(ctx, cls, ctx.args.key))
+    show(ctx, select_one(ctx, cls))
     return 0

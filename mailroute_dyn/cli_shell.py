@@ -1,7 +1,8 @@
 """`shell`: a Python prompt with `client` and every resource class already bound.
 
-On a terminal it is `code`'s interactive console with tab completion (rlcompleter over the
-same namespace, so `Dom<TAB>` and `client.email_<TAB>` complete). When stdin is not a
+On a terminal it is IPython when that is installed (`--plain` declines it), else `code`'s
+interactive console with tab completion (rlcompleter over the same namespace, so
+`Dom<TAB>` and `client.email_<TAB>` complete). When stdin is not a
 terminal it reads statements from stdin without prompts, so `echo 'print(Domain.count())'
 | mailroute-dyn shell` works in scripts; the exit status is then 1 if any statement raised.
 """
@@ -77,11 +78,25 @@ def cmd_shell(ctx: Context) -> int:
         console: _Console = _PipedConsole(namespace)
         console.interact(banner="", exitmsg="")
         return 1 if console.failed else 0
-    _enable_completion(namespace)
     classes = sorted(k for k, v in namespace.items() if isinstance(v, type) and k[0].isupper())
     banner = (f"mailroute_dyn shell on {client.settings.api_url}\n"
               f"Bound: client, {', '.join(classes[:6])}{', ...' if len(classes) > 6 else ''}"
               f" (TAB completes). Ctrl-D leaves.")
+    if not ctx.args.plain and _ipython(namespace, ctx.mask(banner)):
+        return 0
+    _enable_completion(namespace)
     console = _Console(namespace)
     console.interact(banner=ctx.mask(banner), exitmsg="")
     return 0
+
+
+def _ipython(namespace: dict[str, Any], banner: str) -> bool:
+    """IPython's prompt when it is installed (history, `?` help, better completion);
+    False when it is not, for the plain console."""
+    try:
+        import IPython
+    except ImportError:
+        return False
+    print(banner)
+    IPython.start_ipython(argv=["--no-banner"], user_ns=namespace)
+    return True

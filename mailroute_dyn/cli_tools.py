@@ -1,5 +1,5 @@
-"""The tool commands: `cache`, `capture`, `graph` and `stubs` (thin wrappers around the
-modules that do the work)."""
+"""The tool commands: `cache`, `capture`, `completion`, `graph` and `stubs` (thin wrappers
+around the modules that do the work)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from .cli_context import Context, Failure, UsageError
 from .discovery import DiskCache
 from .graph import model_edges, render_dot, render_mermaid
 
-__all__ = ["cmd_cache", "cmd_capture", "cmd_graph", "cmd_stubs"]
+__all__ = ["cmd_cache", "cmd_capture", "cmd_completion", "cmd_graph", "cmd_stubs"]
 
 
 def _size(n: int) -> str:
@@ -95,4 +95,14 @@ def cmd_stubs(ctx: Context) -> int:
     except OSError as exc:
         raise Failure(f"cannot write {path}: {exc.strerror or exc}") from None
     ctx.note(f"wrote {path} (module {module!r}): see its docstring for how to use it")
+    return 0
+
+
+def cmd_completion(ctx: Context) -> int:
+    """The shell code that enables TAB completion (argcomplete, from the `cli` extra)."""
+    from .cli_complete import shell_code
+    code = shell_code(ctx.args.shell)
+    if code is None:
+        raise Failure("shell completion needs argcomplete: pip install 'mailroute_dyn[cli]'")
+    ctx.out.write(code)
     return 0

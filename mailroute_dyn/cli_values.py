@@ -8,22 +8,25 @@ the value.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 import sys
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from .cli_context import UsageError
 from .errors import suggest
 from .resources import Resource
 from .schema import Field, terms_for
 
-__all__ = ["split_assignments", "read_data", "convert_value", "convert_filter_value",
-           "convert_values", "parse_bool", "TargetOf"]
+__all__ = ["split_assignments", "read_data", "read_rows", "Rows", "convert_value",
+           "convert_filter_value", "convert_values", "parse_bool", "RelatedText"]
 
 TRUE = frozenset({"true", "yes", "y", "on", "1", "t"})
 FALSE = frozenset({"false", "no", "n", "off", "0", "f"})
@@ -33,7 +36,9 @@ _INT_TERMS = frozenset({"year", "month", "day", "week", "week_day", "iso_week_da
 _TEXT_TERMS = frozenset({"iexact", "contains", "icontains", "startswith", "istartswith",
                          "endswith", "iendswith", "regex", "iregex"})
 
-TargetOf = Callable[[Field], "str | None"]     # the resource a related field points at
+# (field, text, where) -> what a related value given as a key stands for: its URI on a
+# write, its key in a filter (natural keys are looked up; see cli_keys.Related)
+RelatedText = Callable[[Field, str, str], str]
 
 
 def split_assignments(items: list[str]) -> dict[str, str]:
@@ -47,18 +52,23 @@ def split_assignments(items: list[str]) -> dict[str, str]:
     return out
 
 
+def _read_text(spec: str) -> tuple[str, str | None]:
+    """(text, file name or None) of `--data`: inline, `@file`, or `@-` for stdin."""
+    if not spec.startswith("@"):
+        return spec, None
+    source = spec[1:]
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text("utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot read --data {source}: {exc.strerror or exc}") from None
+    return text, None if source == "-" else source
+
+
 def read_data(spec: str | None) -> dict[str, Any]:
     """`--data`: inline JSON, `@file.json`, or `@-` for stdin; must be a JSON object."""
     if not spec:
         return {}
-    if spec.startswith("@"):
-        source = spec[1:]
-        try:
-            text = sys.stdin.read() if source == "-" else Path(source).read_text("utf-8")
-        except OSError as exc:
-            raise UsageError(f"cannot read --data {source}: {exc.strerror or exc}") from None
-    else:
-        text = spec
+    text, _ = _read_text(spec)
     try:
         data = json.loads(text)
     except ValueError as exc:
@@ -66,6 +76,69 @@ def read_data(spec: str | None) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise UsageError("--data must hold a JSON object")
     return data
+
+
+@dataclass
+class Rows:
+    """What `--data` held: `rows` of values, `several` when it was a collection (an
+    array, JSON Lines or CSV: the bulk path), `text` when the values are text to type by
+    the schema (CSV)."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    several: bool = False
+    text: bool = False
+
+
+_SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"}
+
+
+def _json_lines(text: str) -> list[Any]:
+    rows = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.strip():
+            try:
+                rows.append(json.loads(line))
+            except ValueError as exc:
+                raise UsageError(f"--data line {number} is not valid JSON: {exc}") from None
+    return rows
+
+
+def read_rows(spec: str | None, fmt: str = "auto") -> Rows:
+    """`--data` as rows: a JSON object is one row; a JSON array, JSON Lines (one object a
+    line) or CSV (a header row of field names) are several. `fmt` is auto (by the file's
+    suffix; JSON, else JSON Lines, for stdin and inline text), json, jsonl or csv."""
+    if not spec:
+        return Rows()
+    text, name = _read_text(spec)
+    if fmt == "auto":
+        fmt = _SUFFIXES.get(Path(name).suffix.lower(), "json") if name else "json"
+    if fmt == "csv":
+        reader = csv.DictReader(io.StringIO(text))
+        rows: list[Any] = []
+        for row in reader:
+            if None in row or any(v is None for v in row.values()):
+                raise UsageError(f"--data line {reader.line_num}: the row does not have as "
+                                 f"many cells as the header")
+            rows.append({k.strip(): v for k, v in row.items() if v != ""})
+        return Rows(rows, True, True)
+    if fmt == "jsonl":
+        loaded: Any = _json_lines(text)
+    else:
+        try:
+            loaded = json.loads(text)
+        except ValueError as exc:
+            if fmt == "json" and name is not None or len(text.strip().splitlines()) < 2:
+                raise UsageError(f"--data is not valid JSON: {exc}") from None
+            loaded = _json_lines(text)      # stdin or inline: JSON Lines
+    if isinstance(loaded, dict):
+        return Rows([loaded])
+    if not isinstance(loaded, list):
+        raise UsageError("--data must hold a JSON object, an array of objects, JSON Lines "
+                         "or CSV")
+    for number, row in enumerate(loaded, 1):
+        if not isinstance(row, dict):
+            raise UsageError(f"--data row {number} is not a JSON object: {row!r:.60}")
+    return Rows(loaded, True)
 
 
 def parse_bool(text: str, where: str) -> bool:
@@ -77,17 +150,13 @@ def parse_bool(text: str, where: str) -> bool:
     raise UsageError(f"{where}: {text!r} is not a boolean (use true/false, yes/no or 1/0)")
 
 
-def _uri_for(f: Field, text: str, target_of: TargetOf, api_path: str, where: str) -> str:
-    """A related value as a URI: URIs pass through, keys become the target's detail URI."""
+def _uri_for(f: Field, text: str, related: RelatedText, where: str) -> str:
+    """A related value as a URI: URIs pass through, keys become the target's URI."""
     if text.startswith("/"):
         return text
     if text.startswith(("http://", "https://")):
         return urlsplit(text).path
-    target = target_of(f)
-    if target is None:
-        raise UsageError(f"{where}: the resource this field points at is not known, so "
-                         f"give a URI (e.g. {api_path}<resource>/{text}/), not a key")
-    return f"{api_path}{target}/{quote(text, safe='@.+-_~:,;')}/"
+    return related(f, text, where)
 
 
 def _scalar(f: Field, text: str, where: str) -> Any:
@@ -128,8 +197,7 @@ def _example(kind: str) -> str:
             "decimal": " (e.g. 12.50)"}.get(kind, "")
 
 
-def convert_value(cls: type[Resource], name: str, text: str, target_of: TargetOf,
-                  api_path: str) -> Any:
+def convert_value(cls: type[Resource], name: str, text: str, related: RelatedText) -> Any:
     """The Python value for `name=text` on a write, typed by the schema."""
     where = f"{cls.resource_name}.{name}"
     f = cls.fields.get(name)
@@ -143,18 +211,23 @@ def convert_value(cls: type[Resource], name: str, text: str, target_of: TargetOf
     if f.is_related:
         if f.related_type == "to_many":
             parts = [p.strip() for p in text.split(",") if p.strip()]
-            return [_uri_for(f, p, target_of, api_path, where) for p in parts]
-        return _uri_for(f, text.strip(), target_of, api_path, where)
+            return [_uri_for(f, p, related, where) for p in parts]
+        return _uri_for(f, text.strip(), related, where)
     return _scalar(f, text, where)
 
 
-def convert_values(cls: type[Resource], given: Mapping[str, str], target_of: TargetOf,
-                   api_path: str) -> dict[str, Any]:
-    return {name: convert_value(cls, name, text, target_of, api_path)
-            for name, text in given.items()}
+def convert_values(cls: type[Resource], given: Mapping[str, str],
+                   related: RelatedText) -> dict[str, Any]:
+    """`convert_value` for each `field=value` given."""
+    return {name: convert_value(cls, name, text, related) for name, text in given.items()}
 
 
-def _filter_scalar(f: Field, term: str, text: str, where: str) -> Any:
+def _as_is(f: Field, text: str, where: str) -> str:
+    return text
+
+
+def _filter_scalar(f: Field, term: str, text: str, where: str,
+                   related: RelatedText = _as_is) -> Any:
     if term == "isnull":
         return parse_bool(text, where)
     if term in _INT_TERMS:
@@ -171,13 +244,17 @@ def _filter_scalar(f: Field, term: str, text: str, where: str) -> Any:
     if term in _TEXT_TERMS or f.is_related:
         if f.is_related and text.startswith("/"):
             return text.rstrip("/").rsplit("/", 1)[-1]      # a URI filters by its key
+        if f.is_related and term == "exact":
+            return related(f, text, where)                  # a natural key: its key
         return text
     return _scalar(f, text, where)
 
 
-def convert_filter_value(cls: type[Resource], lookup: str, text: str) -> Any:
+def convert_filter_value(cls: type[Resource], lookup: str, text: str,
+                         related: RelatedText = _as_is) -> Any:
     """The value for `--filter lookup=text`, typed by the field when the lookup names one
-    of this resource's fields directly; relation hops go as text (the server reads them)."""
+    of this resource's fields directly; relation hops go as text (the server reads them).
+    `related` turns a related field's natural key into the key the server filters by."""
     parts = lookup.split("__")
     where = f"filter {lookup}"
     f = cls.fields.get(parts[0])
@@ -188,5 +265,5 @@ def convert_filter_value(cls: type[Resource], lookup: str, text: str) -> Any:
     term = rest[0] if rest else "exact"
     if term in ("in", "range"):
         items = [p.strip() for p in text.split(",") if p.strip()]
-        return [_filter_scalar(f, "exact", p, where) for p in items]
-    return _filter_scalar(f, term, text, where)
+        return [_filter_scalar(f, "exact", p, where, related) for p in items]
+    return _filter_scalar(f, term, text, where, related)

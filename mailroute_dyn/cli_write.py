@@ -1,64 +1,171 @@
-"""The writing commands: `create`, `update` and `delete`.
+"""The writing commands: `create`, `update` and `delete`, for one object or many.
 
-Values are typed by the schema before anything is sent (see cli_values); the library then
-validates the write against the resource's JSON Schema, as it does for any caller.
+Values are typed by the schema and natural keys looked up before anything is sent (see
+cli_values and cli_keys); the library then validates each write against the resource's
+JSON Schema, as it does for any caller. Many objects go through the library's bulk
+operations (`bulk_create`, `bulk_update`, the guarded list DELETE), and a bulk command
+reports every row and exits 1 when any failed.
 """
 
 from __future__ import annotations
 
+import json
 import sys
+from collections.abc import Iterable
 from typing import Any
 
-from .cli_context import Context, UsageError
-from .cli_read import fetch_one, show
-from .cli_values import TargetOf, convert_values, read_data, split_assignments
-from .graph import relation_targets
+from .cli_context import Context, Failure, UsageError
+from .cli_keys import Related, describe_filters, select_one, selection
+from .cli_output import write_table
+from .cli_read import show
+from .cli_values import convert_value, convert_values, read_rows, split_assignments
+from .errors import APIError
 from .resources import Resource
-from .schema import Field
 
 __all__ = ["cmd_create", "cmd_update", "cmd_delete"]
 
 
-def _target_of(ctx: Context, cls: type[Resource]) -> TargetOf:
-    """Where related fields point, learned (one sample request) only when a key needs it."""
-    known: dict[str, str | None] = {}
+def _related_json(cls: type[Resource], row: dict[str, Any], related: Related,
+                  where: str) -> dict[str, Any]:
+    """A JSON row as written, except related values given as keys become URIs."""
+    out = dict(row)
+    for name, value in row.items():
+        f = cls.fields.get(name)
+        if f is None or not f.is_related or value is None:
+            continue
+        items = value if isinstance(value, list) else [value]
+        uris = []
+        for item in items:
+            text = str(item)
+            plain = isinstance(item, int | str) and not isinstance(item, bool)
+            if plain and not text.startswith(("/", "http://", "https://")):
+                uris.append(related.uri(f, text, f"{where}{cls.resource_name}.{name}"))
+            else:
+                uris.append(item)
+        out[name] = uris if isinstance(value, list) else uris[0]
+    return out
 
-    def target(f: Field) -> str | None:
-        if not known:
-            known.update(relation_targets(ctx.client, cls))
-        return known.get(f.name)
-    return target
 
-
-def _values(ctx: Context, cls: type[Resource]) -> dict[str, Any]:
-    """`--data` first, then `field=value` pairs on top of it."""
-    data = read_data(ctx.args.data)
+def _rows(ctx: Context, cls: type[Resource], related: Related) -> tuple[list[dict[str, Any]],
+                                                                        bool]:
+    """(rows to write, several): `--data` rows with `field=value` pairs on top of each.
+    Anything that cannot be used is refused here, before the first write."""
+    data = read_rows(ctx.args.data, getattr(ctx.args, "data_format", "auto"))
     given = split_assignments(ctx.args.values)
-    if not data and not given:
+    if not data.rows and not given:
         raise UsageError(f"nothing to write: give field=value pairs or --data "
                          f"(fields of {cls.resource_name}: {', '.join(sorted(cls.fields))})")
-    data.update(convert_values(cls, given, _target_of(ctx, cls), ctx.client.settings.api_path))
-    return data
+    common = convert_values(cls, given, related.uri)
+    if not data.rows:
+        return [common], False
+    rows = []
+    for number, row in enumerate(data.rows, 1):
+        where = f"row {number}: " if data.several else ""
+        unknown = sorted(set(row) - set(cls.fields))
+        if unknown:
+            raise UsageError(f"{where}{cls.resource_name} has no field {unknown[0]!r}. "
+                             f"Fields: {', '.join(sorted(cls.fields))}")
+        if data.text:
+            try:
+                typed = {k: convert_value(cls, k, v, related.uri) for k, v in row.items()}
+            except UsageError as exc:
+                raise UsageError(f"{where}{exc}") from None
+        else:
+            typed = _related_json(cls, row, related, where)
+        rows.append({**typed, **common})
+    return rows, data.several
+
+
+def _explained(exc: APIError, related: Related) -> Failure:
+    """A write the server refused while related values were given by key: say which
+    values, so a 404 names the input that caused it."""
+    given = related.given
+    if not given or exc.status_code not in (400, 404):
+        raise exc
+    listed = ", ".join(f"{where}={text} ({uri})" for where, text, uri in given)
+    return Failure(f"{exc} (related values given: {listed})")
+
+
+def _report(ctx: Context, verb: str, cls: type[Resource],
+            entries: Iterable[tuple[str, Resource | None, Exception | None]]) -> int:
+    """One line per row of a bulk command, then a summary on stderr; exit 1 when any
+    row failed."""
+    records = []
+    for label, obj, error in entries:
+        record: dict[str, Any] = {"row": label, "ok": error is None}
+        if error is None:
+            record["resource_uri"] = obj.resource_uri if obj is not None else None
+        else:
+            record["error"] = ctx.mask(str(error))
+        records.append(record)
+    fmt = ctx.args.format
+    if fmt == "json":
+        print(json.dumps(records, indent=2, ensure_ascii=False), file=ctx.out)
+    elif fmt == "jsonl":
+        for record in records:
+            print(json.dumps(record, ensure_ascii=False), file=ctx.out)
+    else:
+        write_table(ctx.out, ["row", "result", "detail"],
+                    [[str(r["row"]), verb if r["ok"] else "FAILED",
+                      str(r.get("resource_uri") or "") if r["ok"] else r["error"]]
+                     for r in records])
+    failed = sum(not r["ok"] for r in records)
+    ctx.note(f"{verb} {len(records) - failed} {cls.resource_name} objects"
+             + (f", {failed} failed" if failed else ""))
+    return 1 if failed else 0
 
 
 def cmd_create(ctx: Context) -> int:
-    """POST a new object; prints it as the server answered."""
+    """POST a new object (printed as the server answered), or many from `--data` (an
+    array, JSON Lines or CSV) through `bulk_create`, reported row by row."""
     cls = ctx.resource(ctx.args.resource)
-    obj = cls.create(**_values(ctx, cls))
-    show(ctx, obj)
-    return 0
+    related = Related(ctx, cls)
+    rows, several = _rows(ctx, cls, related)
+    if not several:
+        try:
+            obj = cls.create(**rows[0])
+        except APIError as exc:
+            raise _explained(exc, related) from None
+        show(ctx, obj)
+        return 0
+    objs = [cls(**row) for row in rows]
+    result = cls.bulk_create(objs)
+    errors = {id(obj): exc for obj, exc in result.failed}
+    return _report(ctx, "created", cls, ((str(n), obj, errors.get(id(obj)))
+                                         for n, obj in enumerate(objs, 1)))
 
 
 def cmd_update(ctx: Context) -> int:
-    """Change some fields of one object (PATCH where allowed, else a no-wipe PUT)."""
+    """Change some fields of one object (PATCH where allowed, else a no-wipe PUT), or of
+    every object `--filter … --all` matches (`bulk_update`, reported row by row)."""
     cls = ctx.resource(ctx.args.resource)
-    values = _values(ctx, cls)
-    obj = fetch_one(ctx, cls, ctx.args.key)
-    for name, value in values.items():
-        setattr(obj, name, value)
-    obj.save()
-    show(ctx, obj)
-    return 0
+    related = Related(ctx, cls)
+    rows, several = _rows(ctx, cls, related)
+    if several:
+        raise UsageError("update takes one set of values: --data must hold one JSON object")
+    values = rows[0]
+    key, qs = selection(ctx, cls)
+    if qs is None or not ctx.args.all:
+        obj = select_one(ctx, cls)
+        for name, value in values.items():
+            setattr(obj, name, value)
+        try:
+            obj.save()
+        except APIError as exc:
+            raise _explained(exc, related) from None
+        show(ctx, obj)
+        return 0
+    objs = list(qs)
+    if not objs:
+        raise Failure(f"no {cls.resource_name} matches {describe_filters(ctx.args.filter)}")
+    for obj in objs:
+        for name, value in values.items():
+            setattr(obj, name, value)
+    result = cls.bulk_update(objs)
+    errors = {id(obj): exc for obj, exc in result.failed}
+    return _report(ctx, "updated", cls, ((str(obj.pk if obj.pk is not None else n), obj,
+                                          errors.get(id(obj)))
+                                         for n, obj in enumerate(objs, 1)))
 
 
 def _confirm(ctx: Context, question: str) -> bool:
@@ -69,13 +176,30 @@ def _confirm(ctx: Context, question: str) -> bool:
 
 
 def cmd_delete(ctx: Context) -> int:
-    """DELETE one object, after a y/N question unless --yes."""
+    """DELETE one object (by key, or the one `--filter` matches), after a y/N question
+    unless --yes; with `--filter … --all`, every match in one guarded list DELETE."""
     if not ctx.args.yes and not sys.stdin.isatty():
         raise UsageError("refusing to delete without confirmation: stdin is not a terminal; "
                          "pass --yes to delete anyway")
     cls = ctx.resource(ctx.args.resource)
-    obj = fetch_one(ctx, cls, ctx.args.key)
-    label = obj.resource_uri or f"{cls.resource_name} {ctx.args.key}"
+    key, qs = selection(ctx, cls)
+    if qs is not None and ctx.args.all:
+        filters = describe_filters(ctx.args.filter)
+        count = qs.count()
+        if not count:
+            raise Failure(f"no {cls.resource_name} matches {filters}")
+        if count >= cls.all().count():      # `__startswith=` passes every filter check
+            raise UsageError(f"{filters} matches every {cls.resource_name} ({count}): "
+                             f"refusing a delete that would empty the resource")
+        if not ctx.args.yes and not _confirm(
+                ctx, f"Delete every {cls.resource_name} matching {filters} ({count} now)?"):
+            ctx.note("not deleted")
+            return 1
+        qs.delete(confirm=True)
+        print(f"deleted {count} {cls.resource_name} objects matching {filters}", file=ctx.out)
+        return 0
+    obj = select_one(ctx, cls)
+    label = obj.resource_uri or f"{cls.resource_name} {key}"
     if not ctx.args.yes and not _confirm(ctx, f"Delete {label} ({obj!r})?"):
         ctx.note("not deleted")
         return 1

@@ -1,7 +1,8 @@
 """Settings from arguments, environment variables and named profiles; URL and HTTPS policy.
 
-Precedence: an explicit argument, then the profile (if one is named), then the
-`MAILROUTE_*` environment variables, then the defaults below.
+Precedence: an explicit argument, then the profile (named by the caller, else by
+`MAILROUTE_PROFILE`), then the `MAILROUTE_*` environment variables, then the config file's
+`default_profile`, then the defaults below.
 """
 
 from __future__ import annotations
@@ -9,7 +10,9 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import os
+import stat
 import tomllib
+import warnings
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -17,13 +20,15 @@ from urllib.parse import urlsplit
 
 import platformdirs
 
-from .errors import ConfigurationError
+from .errors import ConfigurationError, suggest
 
-__all__ = ["Settings", "resolve_settings", "origin_of", "same_origin", "config_file"]
+__all__ = ["Settings", "resolve_settings", "origin_of", "same_origin", "config_file",
+           "InsecureConfigWarning", "PROFILE_ENV"]
 
 APP_NAME = "mailroute_dyn"
 DEFAULT_URL = "https://admin.mailroute.net"
 ENV_VARS = {"base_url": "MAILROUTE_URL", "login": "MAILROUTE_LOGIN", "api_key": "MAILROUTE_API_KEY"}
+PROFILE_ENV = "MAILROUTE_PROFILE"
 _DEFAULT_CACHE = object()
 
 
@@ -75,22 +80,55 @@ def config_file() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
 
 
-def _load_profile(name: str) -> dict[str, Any]:
-    path = config_file()
+class InsecureConfigWarning(UserWarning):
+    """A config file that holds an API key can be read by other users of the machine."""
+
+
+def _read_config(path: Path) -> dict[str, Any]:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigurationError(f"Profile {name!r} asked for; {path} does not exist.") from None
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigurationError(f"Cannot read profiles from {path}: {exc}") from None
+
+
+def _env_profile() -> str | None:
+    """The profile `MAILROUTE_PROFILE` names (the config file's `default_profile` sits
+    below the environment instead; see `resolve_settings`)."""
+    return os.environ.get(PROFILE_ENV) or None
+
+
+def _file_default() -> str | None:
+    path = config_file()
+    if not path.is_file():
+        return None
+    name = _read_config(path).get("default_profile")
+    if name is not None and not isinstance(name, str):
+        raise ConfigurationError(f"{path}: default_profile must be a profile name")
+    return name
+
+
+def _load_profile(name: str) -> dict[str, Any]:
+    path = config_file()
+    if not path.exists():
+        raise ConfigurationError(f"Profile {name!r} asked for; {path} does not exist.")
+    data = _read_config(path)
     profiles = data.get("profiles", data)
     if name not in profiles or not isinstance(profiles[name], dict):
         known = sorted(k for k, v in profiles.items() if isinstance(v, dict))
-        raise ConfigurationError(f"No profile {name!r} in {path}. Profiles: {', '.join(known)}")
+        raise ConfigurationError(f"No profile {name!r} in {path}.{suggest(name, known)} "
+                                 f"Profiles: {', '.join(known) or '(none)'}")
     allowed = {f.name for f in fields(Settings)}
-    unknown = set(profiles[name]) - allowed
+    unknown = sorted(set(profiles[name]) - allowed)
     if unknown:
-        raise ConfigurationError(f"Profile {name!r} has unknown settings: {sorted(unknown)}")
+        raise ConfigurationError(f"Profile {name!r} in {path} has an unknown setting "
+                                 f"{unknown[0]!r}.{suggest(unknown[0], allowed)} "
+                                 f"Settings: {', '.join(sorted(allowed))}")
+    if profiles[name].get("api_key") and os.name == "posix":
+        mode = path.stat().st_mode
+        if mode & (stat.S_IRGRP | stat.S_IROTH):
+            warnings.warn(f"{path} holds an API key and other users can read it "
+                          f"(mode {stat.filemode(mode)}); run: chmod 600 {path}",
+                          InsecureConfigWarning, stacklevel=4)
     return dict(profiles[name])
 
 
@@ -122,27 +160,53 @@ def same_origin(url: str, origin: str) -> bool:
     return origin_of(url) == origin
 
 
-def resolve_settings(profile: str | None = None, **given: Any) -> Settings:
+def resolve_settings(profile: str | None = None, *, sources: dict[str, str] | None = None,
+                     **given: Any) -> Settings:
     """Merge arguments, profile and environment into checked `Settings`.
 
     Arguments left as None fall through to the profile, the environment and the default.
     `cache_dir` is special: leave it out for the user cache dir, pass None for memory only.
+    `sources`, when given, is filled with where each setting that is not a default came
+    from (`mailroute-dyn config` shows it).
     """
     cache_dir = given.pop("cache_dir", _DEFAULT_CACHE)
     allowed = {f.name for f in fields(Settings)}
-    unknown = set(given) - allowed
+    unknown = sorted(set(given) - allowed)
     if unknown:
-        raise ConfigurationError(f"Unknown settings: {sorted(unknown)}")
+        raise ConfigurationError(f"Unknown setting {unknown[0]!r}."
+                                 f"{suggest(unknown[0], allowed)}")
+    origin: dict[str, str] = {} if sources is None else sources
     values: dict[str, Any] = {}
+
+    profile_cache: Any = _DEFAULT_CACHE
+
+    def layer(items: dict[str, Any], where: str) -> None:
+        nonlocal profile_cache
+        if "cache_dir" in items:
+            profile_cache = items["cache_dir"]
+            origin["cache_dir"] = where
+            items = {k: v for k, v in items.items() if k != "cache_dir"}
+        values.update(items)
+        origin.update(dict.fromkeys(items, where))
+
+    named = profile or _env_profile()
+    fallback = None if named else _file_default()
+    if fallback:
+        layer(_load_profile(fallback), f"profile {fallback!r} (default_profile in "
+                                       f"{config_file()})")
+    layer({name: os.environ[env] for name, env in ENV_VARS.items() if os.environ.get(env)},
+          "environment")
     for name, env in ENV_VARS.items():
-        if os.environ.get(env):
-            values[name] = os.environ[env]
-    if profile:
-        prof = _load_profile(profile)
-        if "cache_dir" in prof and cache_dir is _DEFAULT_CACHE:
-            cache_dir = prof.pop("cache_dir")
-        values.update(prof)
-    values.update({k: v for k, v in given.items() if v is not None})
+        if origin.get(name) == "environment":
+            origin[name] = f"environment {env}"
+    if named:
+        how = "" if profile else f" (from {PROFILE_ENV})"
+        layer(_load_profile(named), f"profile {named!r}{how} in {config_file()}")
+    layer({k: v for k, v in given.items() if v is not None}, "argument")
+    if cache_dir is _DEFAULT_CACHE:
+        cache_dir = profile_cache
+    else:
+        origin["cache_dir"] = "argument"
     if cache_dir is _DEFAULT_CACHE:
         cache_dir = Path(platformdirs.user_cache_dir(APP_NAME))
     values["cache_dir"] = Path(cache_dir) if cache_dir is not None else None

@@ -433,7 +433,10 @@ def _log(call: Call, outcome: Answer | Exception, started: float, attempt: int) 
     if not log.isEnabledFor(logging.DEBUG):
         return
     result = outcome.status if isinstance(outcome, Answer) else type(outcome).__name__
-    log.debug("%s %s -> %s (%.1f ms, try %d)", call.method, redact_url(call.url), result,
+    url = call.url        # with its query: the part that matters when a filter misbehaves
+    if call.params:
+        url += ("&" if "?" in url else "?") + urlencode(call.params)
+    log.debug("%s %s -> %s (%.1f ms, try %d)", call.method, redact_url(url), result,
               (time.perf_counter() - started) * 1000, attempt + 1)
 
 

@@ -23,7 +23,7 @@ KEY = "cli-secret-key-0123456789"
 @pytest.fixture(autouse=True)
 def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No MAILROUTE_* from the developer's shell, no real config or cache dir."""
-    for name in ("MAILROUTE_URL", "MAILROUTE_LOGIN", "MAILROUTE_API_KEY"):
+    for name in ("MAILROUTE_URL", "MAILROUTE_LOGIN", "MAILROUTE_API_KEY", "MAILROUTE_PROFILE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("MAILROUTE_CONFIG", str(tmp_path / "no-config.toml"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
@@ -54,6 +54,7 @@ def profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         'login = "tester"\n'
         f'api_key = "{KEY}"\n'
         f'cache_dir = "{cache.as_posix()}"\n', encoding="utf-8")
+    config.chmod(0o600)
     monkeypatch.setenv("MAILROUTE_CONFIG", str(config))
     return cache
 
@@ -152,20 +153,20 @@ def test_get_by_key_and_by_uri(capsys):
 
 # ------------------------------------------------------------------ errors
 
-def test_unknown_resource_is_1_with_a_suggestion(capsys):
+def test_unknown_resource_is_refused_as_usage_with_a_suggestion(capsys):
     code, out, err = run(capsys, "--demo", "list", "domian")
-    assert code == 1 and out == ""
+    assert code == 2 and out == ""
     assert err.startswith("error: Unknown resource 'domian'. Did you mean 'domain'?")
     assert "Traceback" not in err and len(err.splitlines()) == 1
 
 
-def test_bad_filter_is_1_naming_the_allowed_terms(capsys):
+def test_bad_filter_is_refused_as_usage_naming_the_allowed_terms(capsys):
     code, _, err = run(capsys, "--demo", "list", "email_account", "--filter", "id=3")
-    assert code == 1 and "Allowed: in." in err
+    assert code == 2 and "Allowed: in." in err
     code, _, err = run(capsys, "--demo", "list", "domain", "--filter", "nme=x")
-    assert code == 1 and "Did you mean 'name'?" in err
+    assert code == 2 and "Did you mean 'name'?" in err
     code, _, err = run(capsys, "--demo", "list", "domain", "--order", "-nme")
-    assert code == 1 and "Orderable: name, created_at" in err
+    assert code == 2 and "Orderable: name, created_at" in err
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -193,26 +194,45 @@ def test_argparse_errors_are_2(capsys):
 
 def test_help_on_every_command(capsys):
     for command in ("resources", "schema", "list", "get", "create", "update", "delete",
-                    "shell", "stubs", "cache", "capture", "graph", "diff"):
+                    "shell", "stubs", "cache", "capture", "graph", "diff", "config",
+                    "completion"):
         code, out, _ = run(capsys, command, "--help")
         assert code == 0 and out.startswith(f"usage: mailroute-dyn {command}")
     code, out, _ = run(capsys, "--help")
     assert code == 0 and "exit status" in out
 
 
-def test_validation_errors_from_the_library_are_1(capsys):
-    code, _, err = run(capsys, "--demo", "create", "email_account", "domain=1")
-    assert code == 1 and "localpart: This field is required." in err
+def test_validation_errors_from_the_library_are_usage_errors(capsys):
+    server = FakeMailRoute()
+    before = len(server.objects("email_account"))
+    code, _, err = run(capsys, "--demo", "create", "email_account", "domain=1",
+                       transport=server)
+    assert code == 2 and "localpart: This field is required." in err
+    assert len(server.objects("email_account")) == before
+
+
+def test_server_and_network_errors_are_1(capsys, tmp_path, fixtures, monkeypatch):
+    config = tmp_path / "retryless.toml"
+    config.write_text('[profiles.fake]\nbase_url = "https://fake.mailroute.test"\n'
+                      f'login = "tester"\napi_key = "{KEY}"\nretries = 0\n')
+    config.chmod(0o600)
+    monkeypatch.setenv("MAILROUTE_CONFIG", str(config))
+    for kind, said in (("500", "500"), ("connect", "error: ")):
+        server = fake(fixtures)
+        server.faults(1.0, (kind,))
+        code, _, err = run(capsys, "--profile", "fake", "--no-cache", "resources",
+                           transport=server)
+        assert code == 1 and said in err and "Traceback" not in err
 
 
 def test_missing_credentials_are_a_clear_error(capsys):
     code, _, err = run(capsys, "--url", "https://api.example.test", "resources")
-    assert code == 1 and "no credentials" in err and "MAILROUTE_API_KEY" in err
+    assert code == 2 and "no credentials" in err and "MAILROUTE_API_KEY" in err
     code, _, err = run(capsys, "--url", "https://api.example.test", "--login", "me",
                        "resources")
-    assert code == 1 and "Give both login and api_key" in err
+    assert code == 2 and "Give both login and api_key" in err
     code, _, err = run(capsys, "--profile", "nope", "resources")
-    assert code == 1 and "nope" in err
+    assert code == 2 and "nope" in err
 
 
 # ------------------------------------------------------------------ writing
@@ -400,3 +420,105 @@ def test_a_mistyped_key_option_is_masked_in_the_usage_error(capsys, monkeypatch)
     assert run_cli([f"--apikey={secret}", "--demo", "resources"]) == 2
     out = capsys.readouterr()
     assert secret not in out.err + out.out
+
+
+# ------------------------------------------------------------------ help examples
+
+def _help_examples() -> list[tuple[str, str | None, list[str]]]:
+    """(command line, stdin, argv) of every `mailroute-dyn …` example in any `--help`."""
+    import argparse
+    import re
+    import shlex
+
+    from mailroute_dyn.cli_args import build_parser
+    parser = build_parser()
+    texts = [parser.description or "", parser.epilog or ""]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                texts += [sub.description or "", sub.epilog or ""]
+    found = []
+    pattern = re.compile(r"^\s+(?:echo (?P<stdin>'[^']*') \| )?mailroute-dyn (?P<rest>.*)$")
+    for text in texts:
+        for line in text.splitlines():
+            match = pattern.match(line)
+            if not match or "COMMAND" in line:
+                continue
+            words = shlex.split(match["rest"], comments=True)
+            words = words[: words.index("|")] if "|" in words else words
+            stdin = shlex.split(match["stdin"])[0] + "\n" if match["stdin"] else None
+            found.append((line.strip(), stdin, words))
+    return found
+
+
+HELP_EXAMPLES = _help_examples()
+
+
+def test_the_help_has_examples_for_the_admin_commands():
+    commands = {argv[0] for _, _, argv in HELP_EXAMPLES}
+    assert {"list", "get", "create", "update", "delete", "shell", "stubs",
+            "resources"} <= commands
+    assert len(HELP_EXAMPLES) >= 15
+
+
+@pytest.mark.parametrize("line, stdin, argv", HELP_EXAMPLES,
+                         ids=[line for line, _, _ in HELP_EXAMPLES])
+def test_every_help_example_runs_on_the_demo(line, stdin, argv, capsys, tmp_path,
+                                             monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "accounts.csv").write_text("localpart,domain,priority\n"
+                                           "postmaster,acme-001.com,5\nabuse,2,\n")
+    monkeypatch.setattr("sys.stdin", io.StringIO(stdin or ""))
+    code, _, err = run(capsys, "--demo", *argv, transport=FakeMailRoute())
+    assert code == 0, f"{line}: {err}"
+
+
+def test_shell_uses_ipython_when_installed_and_the_plain_console_otherwise(capsys,
+                                                                           monkeypatch):
+    import sys
+    import types
+
+    from mailroute_dyn import cli_shell
+    started: list[dict[str, Any]] = []
+    fake_ipython = types.ModuleType("IPython")
+    fake_ipython.start_ipython = lambda **kw: started.append(kw)    # type: ignore[attr-defined]
+    plain: list[dict[str, Any]] = []
+    monkeypatch.setattr(cli_shell._Console, "interact",
+                        lambda self, **kw: plain.append(self.locals))
+    monkeypatch.setattr("sys.stdin", _Terminal(""))
+    monkeypatch.setitem(sys.modules, "IPython", fake_ipython)
+    code, out, _ = run(capsys, "--demo", "shell")
+    assert code == 0 and len(started) == 1 and not plain
+    assert started[0]["user_ns"]["Domain"].resource_name == "domain"
+    assert out.startswith("mailroute_dyn shell on https://demo.mailroute.test/api/v1/")
+    code, _, _ = run(capsys, "--demo", "shell", "--plain")
+    assert code == 0 and len(started) == 1 and plain[0]["EmailAccount"]
+    monkeypatch.setitem(sys.modules, "IPython", None)          # not installed
+    code, _, _ = run(capsys, "--demo", "shell")
+    assert code == 0 and len(started) == 1 and len(plain) == 2
+
+
+def test_version_and_verbose_shows_the_query_string(capsys, profile, fixtures):
+    from mailroute_dyn import __version__
+    code, out, _ = run(capsys, "--version")
+    assert code == 0 and out == f"mailroute-dyn {__version__}\n"
+    code, _, err = run(capsys, "--profile", "fake", "--verbose", "list", "domain", "--filter",
+                       "name__startswith=acme-00", "--limit", "2", transport=fake(fixtures))
+    assert code == 0
+    assert "GET /api/v1/domain/?name__startswith=acme-00&limit=2&offset=0 -> 200" in err
+    code, _, err = run(capsys, "--profile", "fake", "--verbose", "list", "domain", "--filter",
+                       f"name={KEY}", transport=fake(fixtures))
+    assert code == 0 and "name=***" in err and KEY not in err
+
+
+def test_the_filter_examples_in_list_help_run_on_the_demo(capsys):
+    import re
+    code, out, _ = run(capsys, "list", "--help")
+    text = " ".join(out.split())
+    examples = text.split("a filter lookup (repeatable), e.g.", 1)[1].split("--order")[0]
+    lookups = re.findall(r"(?<![\w-])(\w+=[\w.,-]*\w)", examples)
+    assert len(lookups) == 4, lookups
+    for lookup in lookups:
+        code, out, err = run(capsys, "--demo", "list", "email_account", "--filter", lookup,
+                             "--format", "jsonl")
+        assert code == 0 and out, f"{lookup}: {err}"

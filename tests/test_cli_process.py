@@ -48,11 +48,17 @@ def _read_all(fd: int) -> bytes:
     return b"".join(chunks)
 
 
-def test_progress_bar_is_drawn_on_a_terminal(env):
+# the command as it runs without the `cli` extra: rich cannot be imported
+WITHOUT_RICH = [sys.executable, "-c", "import sys; sys.modules['rich'] = None; "
+                "from mailroute_dyn.cli import main; raise SystemExit(main())"]
+
+
+def _list_on_a_terminal(command: list[str], env: dict[str, str]) -> tuple[str, bytes]:
+    """(what stderr, a terminal, showed; stdout) of listing 30 accounts 10 a page."""
     master, slave = pty.openpty()
     try:
         child = subprocess.Popen(
-            [*COMMAND, "list", "email_account", "--all", "--demo", "--page-size", "10",
+            [*command, "list", "email_account", "--all", "--demo", "--page-size", "10",
              "--format", "jsonl"],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave, env=env)
         os.close(slave)
@@ -61,6 +67,18 @@ def test_progress_bar_is_drawn_on_a_terminal(env):
         assert child.wait(timeout=60) == 0
     finally:
         os.close(master)
+    return drawn, out
+
+
+def test_rich_progress_bar_shows_the_count_on_a_terminal(env):
+    pytest.importorskip("rich")
+    drawn, out = _list_on_a_terminal(COMMAND, env)
+    assert len(out.splitlines()) == 30
+    assert "email_account" in drawn and "30/30" in drawn and "100%" in drawn
+
+
+def test_progress_bar_is_drawn_on_a_terminal(env):
+    drawn, out = _list_on_a_terminal(WITHOUT_RICH, env)
     assert len(out.splitlines()) == 30
     assert "email_account [" in drawn
     for step in ("0/30", "10/30", "20/30", "30/30"):      # redrawn once per page

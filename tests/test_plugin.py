@@ -187,6 +187,7 @@ def test_staging_switch_by_profile(pytester, staging, monkeypatch, tmp_path):
     config = tmp_path / "config.toml"
     config.write_text(f'[profiles.staging]\nbase_url = "{staging}"\nlogin = "{DEMO_LOGIN}"\n'
                       f'api_key = "{DEMO_API_KEY}"\n', encoding="utf-8")
+    config.chmod(0o600)                 # a key file others can read draws a warning
     monkeypatch.setenv("MAILROUTE_CONFIG", str(config))
     pytester.makepyfile(f"""
         def test_real(mailroute):

@@ -1,0 +1,191 @@
+"""`config`: where the settings come from, and adding a profile.
+
+`config` (or `config show`) prints the config file, its profiles, the profile in effect and
+why (`--profile`, `MAILROUTE_PROFILE`, the file's `default_profile`), then each setting
+with its value and source; the key shows only as set or not. `config add NAME` writes a
+`[profiles.NAME]` table from `--url`, `--login` and the key (`MAILROUTE_API_KEY`, else a
+prompt), into a file only its owner can read.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import re
+import stat
+import sys
+import tomllib
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+from .cli_context import Context, Failure, UsageError
+from .cli_output import write_table
+from .config import PROFILE_ENV, Settings, config_file, resolve_settings
+from .errors import ConfigurationError
+
+__all__ = ["cmd_config"]
+
+
+def _profiles(path: Path) -> tuple[dict[str, Any], str | None]:
+    """(profiles, default_profile) of the config file; empty when there is none."""
+    if not path.is_file():
+        return {}, None
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise Failure(f"cannot read {path}: {exc}") from None
+    profiles = data.get("profiles", {})
+    default = data.get("default_profile")
+    return ({k: v for k, v in profiles.items() if isinstance(v, dict)},
+            default if isinstance(default, str) else None)
+
+
+def _given(ctx: Context) -> dict[str, Any]:
+    a = ctx.args
+    given: dict[str, Any] = {"base_url": a.url, "login": a.login, "api_key": a.api_key,
+                             "page_size": a.page_size}
+    if a.no_cache:
+        given["cache_dir"] = None
+    return given
+
+
+def _show(ctx: Context) -> int:
+    out = ctx.out
+    path = config_file()
+    how = " (from MAILROUTE_CONFIG)" if os.environ.get("MAILROUTE_CONFIG") else ""
+    if path.is_file():
+        mode = stat.filemode(path.stat().st_mode)
+        print(f"config file: {path}{how} ({mode})", file=out)
+    else:
+        print(f"config file: {path}{how} (does not exist; `config add NAME` creates it)",
+              file=out)
+    profiles, default = _profiles(path)
+    print(f"profiles:    {', '.join(sorted(profiles)) or '(none)'}", file=out)
+    if ctx.args.profile:
+        chosen = f"{ctx.args.profile} (--profile)"
+    elif os.environ.get(PROFILE_ENV):
+        chosen = f"{os.environ[PROFILE_ENV]} ({PROFILE_ENV})"
+    elif default:
+        chosen = f"{default} (default_profile in the config file; MAILROUTE_* variables " \
+                 f"win over it)"
+    else:
+        chosen = "none"
+    print(f"in effect:   {chosen}", file=out)
+    if ctx.demo:
+        print("--demo: the built-in demo server is used, whatever the settings say",
+              file=out)
+    print(file=out)
+    sources: dict[str, str] = {}
+    try:
+        settings = resolve_settings(ctx.args.profile, sources=sources, **_given(ctx))
+    except ConfigurationError as exc:
+        ctx.note(f"error: {exc}")
+        return 2
+    rows = []
+    for f in fields(Settings):
+        value = getattr(settings, f.name)
+        if f.name == "api_key":
+            shown = "(set)" if value else "(not set)"
+        else:
+            shown = "" if value is None else str(value)
+        rows.append([f.name, shown, sources.get(f.name, "default")])
+    write_table(out, ["setting", "value", "from"], rows)
+    return 0
+
+
+_NAME = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def _toml(value: Any) -> str:
+    """A TOML value: JSON's string escapes are TOML's basic-string escapes."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def _key(ctx: Context) -> str:
+    key = ctx.args.api_key or os.environ.get("MAILROUTE_API_KEY")
+    if key:
+        return key
+    if not sys.stdin.isatty():
+        raise UsageError("no API key: set MAILROUTE_API_KEY (or run on a terminal to be "
+                         "asked for it)")
+    key = getpass.getpass("API key (not shown): ").strip()
+    if not key:
+        raise UsageError("no API key given")
+    ctx.secrets.add(key)
+    return key
+
+
+def _add(ctx: Context) -> int:
+    name = ctx.args.name
+    if not name or not _NAME.fullmatch(name):
+        raise UsageError("config add needs a profile NAME of letters, digits, - and _")
+    path = config_file()
+    profiles, _ = _profiles(path)
+    if name in profiles and not ctx.args.replace:
+        raise UsageError(f"profile {name!r} exists in {path}; --replace to overwrite it")
+    url = ctx.args.url or os.environ.get("MAILROUTE_URL")
+    login = ctx.args.login or os.environ.get("MAILROUTE_LOGIN")
+    if not url or not login:
+        raise UsageError("config add needs --url and --login (or MAILROUTE_URL and "
+                         "MAILROUTE_LOGIN)")
+    values: dict[str, Any] = {"base_url": url, "login": login, "api_key": _key(ctx)}
+    if ctx.args.page_size:
+        values["page_size"] = ctx.args.page_size
+    resolve_settings(None, cache_dir=None, **values)      # checks URL, https, pairs
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    if name in profiles:
+        text = _without_table(text, name)
+    table = f"[profiles.{name}]\n" + "".join(f"{k} = {_toml(v)}\n" for k, v in values.items())
+    text = (text.rstrip("\n") + "\n\n" if text.strip() else "") + table
+    if ctx.args.default:
+        text = _with_default(text, name)
+    tomllib.loads(text)                                   # never write a file we cannot read
+    _write_private(path, text)
+    made = " (the default profile)" if ctx.args.default else ""
+    print(f"added profile {name!r}{made} to {path}", file=ctx.out)
+    return 0
+
+
+def _without_table(text: str, name: str) -> str:
+    """`text` minus the `[profiles.NAME]` table (up to the next table)."""
+    pattern = re.compile(rf"^\[profiles\.{re.escape(name)}\]\s*\n(?:(?!\[).*\n?)*", re.M)
+    return pattern.sub("", text)
+
+
+def _with_default(text: str, name: str) -> str:
+    """`default_profile = "NAME"` as the file's first top-level key."""
+    line = f"default_profile = {_toml(name)}\n"
+    pattern = re.compile(r"^default_profile\s*=.*\n?", re.M)
+    head = text.split("[", 1)[0] if "[" in text else text
+    if pattern.search(head):
+        return pattern.sub(line, text, count=1)
+    return line + "\n" + text
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write `text` readable by its owner only (the file holds a key)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise Failure(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def cmd_config(ctx: Context) -> int:
+    """Show where each setting comes from, or add a profile."""
+    if ctx.args.action == "add":
+        return _add(ctx)
+    if ctx.args.name:
+        raise UsageError("config show takes no NAME (did you mean `config add NAME`?)")
+    return _show(ctx)
