@@ -84,7 +84,8 @@ def _silence_stdout() -> None:
 def _keys_in(words: Sequence[str]) -> set[str]:
     """Keys given on the command line or in the environment, to mask in what is printed
     (argparse quotes stray words in its complaints)."""
-    keys = {os.environ.get("MAILROUTE_API_KEY", "")}
+    keys = {os.environ.get(name, "") for name in (
+        "MAILROUTE_API_KEY", "MAILROUTE_PASSWORD", "MAILROUTE_SESSIONID", "MAILROUTE_CSRFTOKEN")}
     for i, word in enumerate(words):
         option, equals, value = word.partition("=")
         # any option that looks like a key, mistyped ones (--apikey, --key) included

@@ -10,7 +10,9 @@ __all__ = ["build_parser", "preprocess"]
 _EPILOG = """\
 connection: --url/--login/--api-key, else the profile (--profile), else MAILROUTE_URL,
 MAILROUTE_LOGIN and MAILROUTE_API_KEY. Prefer the environment or a profile for the key:
-a key on the command line is visible to other users of the machine.
+a key on the command line is visible to other users of the machine. --auth basic/digest/
+session log in the other ways Tastypie offers; their secrets come only from the
+environment (MAILROUTE_PASSWORD, MAILROUTE_SESSIONID, MAILROUTE_CSRFTOKEN) or a profile.
 
 exit status: 0 success; 1 the API or the client refused (unknown resource, filter not
 allowed, validation, HTTP and network errors, missing credentials), `diff` found
@@ -35,6 +37,10 @@ def _globals(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--login", metavar="LOGIN", help="API login (or MAILROUTE_LOGIN)")
     g.add_argument("--api-key", metavar="KEY",
                    help="API key; discouraged: use MAILROUTE_API_KEY or a profile")
+    g.add_argument("--auth", choices=("apikey", "basic", "digest", "session"),
+                   help="how to log in (default apikey: --login + MAILROUTE_API_KEY); basic "
+                        "and digest take --login + MAILROUTE_PASSWORD, session takes "
+                        "MAILROUTE_SESSIONID + MAILROUTE_CSRFTOKEN (or the profile's keys)")
     g.add_argument("--profile", metavar="NAME",
                    help="a [profiles.NAME] table of config.toml (MAILROUTE_CONFIG: its path)")
     g.add_argument("--demo", action="store_true",

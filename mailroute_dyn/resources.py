@@ -35,6 +35,7 @@ from .errors import (
     SchemaError,
     ServerError,
     Unauthorized,
+    UnreadableWriteAnswer,
     ValidationError,
     suggest,
 )
@@ -87,6 +88,10 @@ def _clean_write_answer(cls: type[Resource], body: Mapping[str, Any],
     extra = set(sent_extra)
     return {k: v for k, v in body.items()
             if k in fields or not (k in _ECHO_KEYS or k in extra or _is_secret(k))}
+
+
+class _UnusableKey(GuardError, ValueError):
+    """A key that would make a detail URL point at the list (or elsewhere)."""
 
 
 def _location_path(answer: Answer) -> str | None:
@@ -440,8 +445,8 @@ class Resource(metaclass=ResourceMeta):
         if isinstance(key, Resource):
             key = key.pk
         text = str(key)
-        if not text or text in (".", ".."):
-            raise ValueError(f"Not a usable key: {key!r}")
+        if not text or text in (".", ".."):     # the list URL, or a path step: never sent
+            raise _UnusableKey(f"Not a usable key: {key!r}; nothing was sent.")
         return f"{cls._list_url}{quote(text, safe='@.+-_~:,;')}/"
 
     @classmethod
@@ -550,11 +555,14 @@ class Resource(metaclass=ResourceMeta):
                 ambiguous = not isinstance(exc, ServerError) or exc.status_code in (502, 504)
                 if not (ambiguous and dedupe_on) or lookups > cls._registry.settings.retries:
                     raise
+                done = exc if isinstance(exc, UnreadableWriteAnswer) else None
             lookups += 1    # the POST may have worked: look before trying again
             existing = yield from self._find_by(dedupe_on, body)
             if existing is not None:
                 self._raw, self._snapshot, self._changes = existing._raw, existing._raw, {}
                 return self
+            if done is not None:    # the server said it created it: never post it twice
+                raise done
         self._adopt(answer, body, extra)
         return self
 
