@@ -151,7 +151,7 @@ class Client(_Common):
                  page_size: int | None = None, concurrency: int | None = None,
                  cache_ttl: float | None = None, cache_dir: Any = _DEFAULT_CACHE,
                  transport: httpx.BaseTransport | None = None,
-                 auth: httpx.Auth | None = None,
+                 auth: httpx.Auth | str | None = None,
                  allow_insecure: bool | None = None, profile: str | None = None):
         api_key = Secret.of(api_key)    # from here on no frame holds the key as text
         settings = _settings(locals())
@@ -228,7 +228,7 @@ class AsyncClient(_Common):
                  page_size: int | None = None, concurrency: int | None = None,
                  cache_ttl: float | None = None, cache_dir: Any = _DEFAULT_CACHE,
                  transport: httpx.AsyncBaseTransport | None = None,
-                 auth: httpx.Auth | None = None,
+                 auth: httpx.Auth | str | None = None,
                  allow_insecure: bool | None = None, profile: str | None = None):
         api_key = Secret.of(api_key)    # from here on no frame holds the key as text
         settings = _settings(locals())

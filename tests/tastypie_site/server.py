@@ -52,6 +52,9 @@ def setup_django():
             "django.contrib.sessions.middleware.SessionMiddleware",
             "django.contrib.auth.middleware.AuthenticationMiddleware",
         ],
+        # BasicAuthentication checks the password on every request (auth_api.py): a fast
+        # hash keeps those tests quick (test-only site)
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
         ROOT_URLCONF=f"{_APP}.urls",
         # IMMEDIATE transactions make concurrent writers (the client's concurrent bulk
         # requests, the threaded live server) wait for the lock instead of failing at once

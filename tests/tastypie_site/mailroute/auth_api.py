@@ -1,7 +1,7 @@
 """Resources behind Tastypie's other authentications, for the client's auth tests.
 
-Each kind is its own ``Api('v1')`` under its own prefix, so the client reaches it with
-``api_path``: ``/basicauth/v1/`` (``BasicAuthentication``) and ``/sessionauth/v1/``
+Each kind is its own ``Api`` (its own name, so ``resource_uri`` reverses to it), reached
+with ``api_path``: ``/auth/basic/`` (``BasicAuthentication``) and ``/auth/session/``
 (``SessionAuthentication``: the Django session cookie, plus the CSRF cookie and
 ``X-CSRFToken`` header on writes). Each serves one resource, ``reseller``, on the same
 table as ``/api/v1/reseller/``. (``DigestAuthentication`` needs the ``python-digest``
@@ -36,9 +36,9 @@ def _reseller(authentication):
     return type("Reseller", (ModelResource,), {"Meta": meta, "__module__": __name__})()
 
 
-basic_api = Api(api_name="v1")
+basic_api = Api(api_name="basic")
 basic_api.register(_reseller(BasicAuthentication()))
-session_api = Api(api_name="v1")
+session_api = Api(api_name="session")
 session_api.register(_reseller(SessionAuthentication()))
 
 

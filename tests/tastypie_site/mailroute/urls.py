@@ -13,6 +13,6 @@ urlpatterns = [
     path("api/", include(api.urls)),
     path("api/", include(hidden_api.urls)),
     # other authentications (auth_api.py)
-    path("basicauth/", include(basic_api.urls)),
-    path("sessionauth/", include(session_api.urls)),
+    path("auth/", include(basic_api.urls)),
+    path("auth/", include(session_api.urls)),
 ]
