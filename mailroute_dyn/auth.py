@@ -75,6 +75,12 @@ class Secret:
     def __hash__(self) -> int:
         return hash(("Secret", self._value))
 
+    def __copy__(self) -> Secret:
+        return self
+
+    def __deepcopy__(self, memo: Any) -> Secret:
+        return self
+
     def __reduce__(self) -> Any:
         raise TypeError("a Secret is not pickled: it would leave the process in clear text")
 

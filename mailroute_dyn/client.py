@@ -140,6 +140,10 @@ def _settings(arguments: dict[str, Any]) -> Settings:
 class Client(_Common):
     """A blocking client. Every argument is optional; `MAILROUTE_*` variables fill gaps.
 
+    `login`/`api_key` log in with Tastypie's ApiKey; `auth=` takes any `httpx.Auth`
+    (`BasicAuth`, `DigestAuth`, `SessionAuth` or your own) or a kind name whose secrets
+    come from the profile or the environment. `timeout` bounds each request as a whole.
+
     >>> client = Client(base_url="https://admin.mailroute.net", login="me", api_key="…")
     >>> client.domain.filter(name__startswith="test").count()
     """

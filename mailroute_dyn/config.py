@@ -1,7 +1,9 @@
 """Settings from arguments, environment variables and named profiles; URL and HTTPS policy.
 
 Precedence: an explicit argument, then the profile (if one is named), then the
-`MAILROUTE_*` environment variables, then the defaults below.
+`MAILROUTE_*` environment variables, then the defaults below. Secrets become `Secret`
+values as soon as they are read, and the auth kind a profile or the environment names
+(`auth = "basic"`, ...) becomes the `httpx.Auth` in `Settings.auth`.
 """
 
 from __future__ import annotations

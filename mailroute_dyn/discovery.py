@@ -2,7 +2,8 @@
 
 Both are kept in memory (cachetools, `cache_ttl`) and on disk, so a second process with a
 warm cache asks the server nothing. The disk file is per base URL, API path and credential
-fingerprint, written atomically with mode 0600 in a 0700 folder, and signed with an HMAC
+fingerprint, written atomically with mode 0600 in the client's own 0700 subfolder of
+`cache_dir` (which may be shared: its mode is left alone), and signed with an HMAC
 keyed by the credential, so a tampered or foreign file is noticed and rewritten. It holds
 no secret: only what `/api/v1/` and `/schema/` answered.
 """
