@@ -216,7 +216,8 @@ def read_answer(response: httpx.Response, content: bytes, method: str, *,
         deep = " (nested too deeply)" if isinstance(exc, RecursionError) else ""
         problem = (f"the body is not valid JSON{deep} ({len(content)} bytes, starting "
                    f"{content[:60]!r})")
-    if not problem and 200 <= status < 300 and not _usable_location(headers.get("location")):
+    if (not problem and 200 <= status < 300 and method not in ("GET", "HEAD", "OPTIONS")
+            and not _usable_location(headers.get("location"))):   # a write's new URI
         problem = f"its Location header is not a usable URL ({headers['location'][:80]!r})"
     if problem and status < 400:
         text = f"{method} {redact_url(url)} -> {status}: {problem}"

@@ -88,18 +88,24 @@ def _answer_json(sock: socket.socket, head: bytes) -> None:
                  b"Content-Length: 2\r\nConnection: close\r\n\r\n{}")
 
 
-def _drip(what: str, seconds: float = 4.0) -> Callable[[socket.socket, bytes], None]:
-    """An answer sent a byte at a time for `seconds`: the headers, or the body."""
+def _drip(what: str, finished: list[bool],
+          seconds: float = 4.0) -> Callable[[socket.socket, bytes], None]:
+    """An answer with its headers or its body sent a byte at a time for `seconds` (the rest
+    at once). When the client waits it out, `finished` gets a True."""
     body = b"[" + b"1," * int(seconds / 0.05) + b"1]"
     head = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
             b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body))
+    slow = head if what == "headers" else body
 
     def handle(sock: socket.socket, _: bytes) -> None:
         if what == "body":
             sock.sendall(head)
-        for byte in (head + body if what == "headers" else body):
+        for byte in slow:
             sock.sendall(bytes([byte]))
-            time.sleep(0.05 if what == "body" else 4.0 / len(head + body))
+            time.sleep(seconds / len(slow))
+        if what == "headers":
+            sock.sendall(body)
+        finished.append(True)
     return handle
 
 
@@ -157,11 +163,16 @@ def test_a_gzip_bomb_is_stopped_at_the_decoded_limit(api, monkeypatch):
 
 # ---------------------------------------------------------------- 12: a total deadline
 
+# The server notices the client hang up mid-drip: `finished` stays empty. A client that
+# waited for the whole answer (as before) would see it end and then complain too late.
+
 @pytest.mark.parametrize("what", ["body", "headers"])
 def test_timeout_bounds_an_answer_dripping_a_byte_at_a_time(what):
-    with serve(_drip(what)) as (url, _), _plain(url, timeout=0.4) as client:
+    finished: list[bool] = []
+    with serve(_drip(what, finished)) as (url, _), _plain(url, timeout=0.4) as client:
         with pytest.raises(TransportError, match="Timeout"):
             client.request("GET", "/api/v1/")
+    assert finished == []
 
 
 @pytest.mark.parametrize("what", ["body", "headers"])
@@ -170,15 +181,19 @@ def test_async_timeout_bounds_an_answer_dripping_a_byte_at_a_time(what):
         async with AsyncClient(url, LOGIN, API_KEY, cache_dir=None, retries=0,
                                timeout=0.4) as c:
             return await c.request("GET", "/api/v1/")
-    with serve(_drip(what)) as (url, _), pytest.raises(TransportError, match="Timeout"):
-        asyncio.run(run())
+    finished: list[bool] = []
+    with serve(_drip(what, finished)) as (url, _):
+        with pytest.raises(TransportError, match="Timeout"):
+            asyncio.run(run())
+    assert finished == []
 
 
 def test_a_dripping_post_is_an_ambiguous_write_not_a_hang():
-    with serve(_drip("body")) as (url, heads), _plain(url, timeout=0.4) as client:
+    finished: list[bool] = []
+    with serve(_drip("body", finished)) as (url, heads), _plain(url, timeout=0.4) as client:
         with pytest.raises(AmbiguousWriteError):
             client.request("POST", "/api/v1/reseller/", json={"name": "x"})
-    assert len(heads) == 1
+    assert len(heads) == 1 and finished == []
 
 
 # ---------------------------------------------------------------- 14: only MailRouteError
