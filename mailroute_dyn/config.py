@@ -119,12 +119,11 @@ def config_file() -> Path:
 def _load_profile(name: str) -> dict[str, Any]:
     path = config_file()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        profiles = _masked_profiles(tomllib.loads(path.read_text(encoding="utf-8")))
     except FileNotFoundError:
         raise ConfigurationError(f"Profile {name!r} asked for; {path} does not exist.") from None
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigurationError(f"Cannot read profiles from {path}: {exc}") from None
-    profiles = data.get("profiles", data)
     if name not in profiles or not isinstance(profiles[name], dict):
         known = sorted(k for k, v in profiles.items() if isinstance(v, dict))
         raise ConfigurationError(f"No profile {name!r} in {path}. Profiles: {', '.join(known)}")
@@ -133,6 +132,14 @@ def _load_profile(name: str) -> dict[str, Any]:
     if unknown:
         raise ConfigurationError(f"Profile {name!r} has unknown settings: {sorted(unknown)}")
     return dict(profiles[name])
+
+
+def _masked_profiles(data: dict[str, Any]) -> dict[str, Any]:
+    """The profile tables with their secrets as `Secret` values, so no frame after the
+    file is parsed holds one as text (a traceback with locals would show it)."""
+    tables = data.get("profiles", data)
+    return {name: {k: _wrapped(k, v) for k, v in table.items()} if isinstance(table, dict)
+            else table for name, table in tables.items()}
 
 
 def _is_loopback(host: str) -> bool:

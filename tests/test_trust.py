@@ -324,7 +324,7 @@ _KINDS: dict[str, dict[str, Any]] = {
 
 
 @pytest.mark.parametrize("kind", list(_KINDS))
-def test_no_library_frame_holds_a_credential_in_its_locals(api, kind):
+def test_no_library_frame_holds_a_credential_in_its_locals(api, kind, tmp_path, monkeypatch):
     failures: list[BaseException] = []
     api.override("GET", f"{BASE}/api/v1/reseller/9/").mock(return_value=httpx.Response(401))
     api.override("GET", f"{BASE}/api/v1/reseller/8/").mock(
@@ -339,6 +339,19 @@ def test_no_library_frame_holds_a_credential_in_its_locals(api, kind):
         failures.append(info.value)
     with pytest.raises(ConfigurationError) as info:
         Client("http://remote.example.test", cache_dir=None, **_KINDS[kind])
+    failures.append(info.value)
+    config = tmp_path / "config.toml"      # a profile holding every kind of secret
+    config.write_text(f'[profiles.p]\nbase_url = "http://remote.example.test"\n'
+                      f'login = "{LOGIN}"\napi_key = "{API_KEY}"\npassword = "{PASSWORD}"\n'
+                      f'sessionid = "{SESSION}"\ncsrftoken = "{CSRF}"\n')
+    monkeypatch.setenv("MAILROUTE_CONFIG", str(config))
+    for profile_kind in ("apikey", "basic", "session"):
+        with pytest.raises(ConfigurationError) as info:
+            Client(profile="p", auth=profile_kind, cache_dir=None)
+        failures.append(info.value)
+    config.write_text(config.read_text() + "typo_setting = 1\n")
+    with pytest.raises(ConfigurationError, match="unknown settings") as info:
+        Client(profile="p", cache_dir=None)
     failures.append(info.value)
     assert [type(f).__name__ for f in failures][:3] == [
         "OriginError", "Unauthorized", "TransportError"]
