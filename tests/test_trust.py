@@ -466,13 +466,17 @@ def test_profiles_and_the_cli_log_in_with_basic_and_session(auth_site, tmp_path,
     monkeypatch.setenv("MAILROUTE_SESSIONID", sessionid)
     monkeypatch.setenv("MAILROUTE_CSRFTOKEN", csrftoken)
     transport = httpx.WSGITransport(app=auth_site)
-    code = main(["--profile", "session", "--auth", "session", "--no-cache", "-v", "create",
-                 "reseller", "name=Made By The CLI"], transport=transport)
-    out, err = capsys.readouterr()
-    assert code == 0, err
-    code = main(["--profile", "session", "--auth", "session", "--no-cache", "-v", "list",
-                 "reseller"], transport=transport)
-    listed, err2 = capsys.readouterr()
+    try:
+        code = main(["--profile", "session", "--auth", "session", "--no-cache", "-v",
+                     "create", "reseller", "name=Made By The CLI"], transport=transport)
+        out, err = capsys.readouterr()
+        assert code == 0, err
+        code = main(["--profile", "session", "--auth", "session", "--no-cache", "-v", "list",
+                     "reseller"], transport=transport)
+        listed, err2 = capsys.readouterr()
+    finally:            # the site's data is shared by the whole session
+        from tests.tastypie_site.mailroute.models import Reseller
+        Reseller.objects.filter(name="Made By The CLI").delete()
     assert code == 0 and "Made By The CLI" in listed
     for text in (out, err, listed, err2):
         assert sessionid not in text and csrftoken not in text and PASSWORD not in text
