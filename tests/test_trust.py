@@ -337,6 +337,13 @@ def test_no_library_frame_holds_a_credential_in_its_locals(api, kind, tmp_path, 
         with pytest.raises(MailRouteError) as info:
             client.reseller.get(9)
         failures.append(info.value)
+
+    async def run() -> None:
+        async with AsyncClient(BASE, cache_dir=None, retries=0, **_KINDS[kind]) as c:
+            await c.request("GET", "/api/v1/reseller/9/")
+    with pytest.raises(Unauthorized) as info:
+        asyncio.run(run())
+    failures.append(info.value)
     with pytest.raises(ConfigurationError) as info:
         Client("http://remote.example.test", cache_dir=None, **_KINDS[kind])
     failures.append(info.value)
