@@ -4,6 +4,7 @@ It reads `/api/v1/` and each `/schema/` at run time and builds one class per res
 resource or field the server adds works at once. See README.md for a tour.
 """
 
+from .auth import ApiKeyAuth, BasicAuth, DigestAuth, Secret, SessionAuth
 from .client import AsyncClient, Client
 from .errors import (
     AmbiguousWriteError,
@@ -27,6 +28,7 @@ from .errors import (
     TransportError,
     Unauthorized,
     UnknownResource,
+    UnreadableWriteAnswer,
     ValidationError,
 )
 from .query import QuerySet
@@ -61,5 +63,11 @@ __all__ = [
     "ServerError",
     "TransportError",
     "AmbiguousWriteError",
+    "UnreadableWriteAnswer",
     "MultipleObjectsReturned",
+    "Secret",
+    "ApiKeyAuth",
+    "BasicAuth",
+    "DigestAuth",
+    "SessionAuth",
 ]

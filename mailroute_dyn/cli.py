@@ -28,6 +28,7 @@ import httpx
 
 from .cli_args import build_parser, preprocess
 from .cli_context import Context, Failure, UsageError, mask
+from .config import Secret
 from .errors import (
     APIError,
     MailRouteError,
@@ -105,10 +106,11 @@ def _silence_stdout() -> None:
         pass
 
 
-def _keys_in(words: Sequence[str]) -> set[str]:
+def _keys_in(words: Sequence[str]) -> set[Secret]:
     """Keys given on the command line or in the environment, to mask in what is printed
     (argparse quotes stray words in its complaints)."""
-    keys = {os.environ.get("MAILROUTE_API_KEY", "")}
+    keys = {os.environ.get(name, "") for name in (
+        "MAILROUTE_API_KEY", "MAILROUTE_PASSWORD", "MAILROUTE_SESSIONID", "MAILROUTE_CSRFTOKEN")}
     for i, word in enumerate(words):
         option, equals, value = word.partition("=")
         # any option that looks like a key, mistyped ones (--apikey, --key) included
@@ -117,7 +119,7 @@ def _keys_in(words: Sequence[str]) -> set[str]:
                 keys.add(value)
             elif i + 1 < len(words):
                 keys.add(words[i + 1])
-    return {k for k in keys if k}
+    return {Secret(k) for k in keys if k}
 
 
 def _parse(parser: argparse.ArgumentParser, words: list[str]) -> argparse.Namespace:
@@ -156,6 +158,7 @@ def main(argv: Sequence[str] | None = None, *,
     except SystemExit as exc:          # --help (0) or a usage error (2)
         sys.stderr.write(mask(complaint.getvalue(), _keys_in(words)))
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    args.api_key = Secret.of(args.api_key)     # masked in any repr of the arguments
     ctx = Context(args, transport, secrets=_keys_in(words))
     undo = _verbose(ctx) if args.verbose else None
     try:

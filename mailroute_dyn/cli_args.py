@@ -21,6 +21,9 @@ connection: --url/--login/--api-key, else the profile (--profile or MAILROUTE_PR
 else MAILROUTE_URL, MAILROUTE_LOGIN and MAILROUTE_API_KEY, else the config file's
 default_profile (`mailroute-dyn config` shows which). Prefer the environment or a profile
 for the key: a key on the command line is visible to other users of the machine.
+--auth basic/digest/session log in the other ways Tastypie offers; their secrets come only
+from the environment (MAILROUTE_PASSWORD, MAILROUTE_SESSIONID, MAILROUTE_CSRFTOKEN) or a
+profile.
 
 exit status: 0 success; 1 the server or the network failed (HTTP errors, timeouts), some
 rows of a bulk write failed, `diff` found changes, or a delete was declined; 2 refused
@@ -46,6 +49,10 @@ def _globals(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--login", metavar="LOGIN", help="API login (or MAILROUTE_LOGIN)")
     g.add_argument("--api-key", metavar="KEY",
                    help="API key; discouraged: use MAILROUTE_API_KEY or a profile")
+    g.add_argument("--auth", choices=("apikey", "basic", "digest", "session"),
+                   help="how to log in (default apikey: --login + MAILROUTE_API_KEY); basic "
+                        "and digest take --login + MAILROUTE_PASSWORD, session takes "
+                        "MAILROUTE_SESSIONID + MAILROUTE_CSRFTOKEN (or the profile's keys)")
     g.add_argument("--profile", metavar="NAME",
                    help="a [profiles.NAME] table of config.toml (MAILROUTE_CONFIG: its path)")
     g.add_argument("--demo", action="store_true",

@@ -15,17 +15,19 @@ from typing import Any, TextIO
 import httpx
 
 from .client import Client
+from .config import Secret
 from .errors import ConfigurationError
 from .resources import Resource
 
 __all__ = ["UsageError", "Failure", "Context", "mask"]
 
 
-def mask(text: str, secrets: set[str]) -> str:
-    """`text` with every secret replaced: the key is never printed."""
+def mask(text: str, secrets: set[Any]) -> str:
+    """`text` with every secret (a str or a `Secret`) replaced: no credential is printed."""
     for secret in secrets:
         if secret:
-            text = text.replace(secret, "***")
+            text = text.replace(secret.reveal() if isinstance(secret, Secret) else secret,
+                                "***")
     return text
 
 
@@ -44,7 +46,7 @@ class Context:
 
     args: argparse.Namespace
     transport: httpx.BaseTransport | None = None
-    secrets: set[str] = field(default_factory=set)
+    secrets: set[Any] = field(default_factory=set)
     _client: Client | None = None
 
     # -- output
@@ -71,8 +73,8 @@ class Context:
         merged by `Client` itself)."""
         a = self.args
         kwargs: dict[str, Any] = {"base_url": a.url, "login": a.login, "api_key": a.api_key,
-                                  "profile": a.profile, "page_size": a.page_size,
-                                  "transport": self.transport}
+                                  "auth": getattr(a, "auth", None), "profile": a.profile,
+                                  "page_size": a.page_size, "transport": self.transport}
         if a.no_cache:
             kwargs["cache_dir"] = None
         kwargs.update(overrides)
@@ -92,13 +94,13 @@ class Context:
             client = demo_client(**kwargs)
         else:
             client = Client(**self.client_kwargs(**overrides))
-            if client.settings.api_key is None:
+            if client.settings.credentials is None:
                 client.close()
                 raise ConfigurationError(
-                    "no credentials: set MAILROUTE_LOGIN and MAILROUTE_API_KEY, name a "
-                    "profile with --profile, or try the demo server with --demo")
-        if client.settings.api_key:
-            self.secrets.add(client.settings.api_key)
+                    "no credentials: set MAILROUTE_LOGIN and MAILROUTE_API_KEY (or --auth "
+                    "with MAILROUTE_PASSWORD, MAILROUTE_SESSIONID/MAILROUTE_CSRFTOKEN), name "
+                    "a profile with --profile, or try the demo server with --demo")
+        self.secrets.update(client.settings.secrets)
         return client
 
     @property

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
-from .config import _DEFAULT_CACHE, Settings, resolve_settings
+from .config import _DEFAULT_CACHE, Secret, Settings, resolve_settings
 from .discovery import Discovery
 from .errors import MailRouteError, UnknownResource
 from .http import NO_BODY, AsyncSession, Call, Operation, SyncSession
@@ -39,8 +39,11 @@ class _Common:
                                   session.stream)
 
     def __repr__(self) -> str:
-        who = f" login={self.settings.login!r}" if self.settings.login else ""
-        return f"<{type(self).__name__} {self.settings.api_url}{who}>"
+        settings = self.__dict__.get("settings")
+        if settings is None:            # a constructor that raised: nothing to show
+            return f"<{type(self).__name__} (not set up)>"
+        who = f" login={settings.login!r}" if settings.login else ""
+        return f"<{type(self).__name__} {settings.api_url}{who}>"
 
     # -- resource classes
 
@@ -137,18 +140,24 @@ def _settings(arguments: dict[str, Any]) -> Settings:
 class Client(_Common):
     """A blocking client. Every argument is optional; `MAILROUTE_*` variables fill gaps.
 
+    `login`/`api_key` log in with Tastypie's ApiKey; `auth=` takes any `httpx.Auth`
+    (`BasicAuth`, `DigestAuth`, `SessionAuth` or your own) or a kind name whose secrets
+    come from the profile or the environment. `timeout` bounds each request as a whole.
+
     >>> client = Client(base_url="https://admin.mailroute.net", login="me", api_key="…")
     >>> client.domain.filter(name__startswith="test").count()
     """
 
     def __init__(self, base_url: str | None = None, login: str | None = None,
-                 api_key: str | None = None, *, api_path: str | None = None,
+                 api_key: str | Secret | None = None, *, api_path: str | None = None,
                  timeout: float | None = None, retries: int | None = None,
                  backoff: float | None = None, retry_budget: float | None = None,
                  page_size: int | None = None, concurrency: int | None = None,
                  cache_ttl: float | None = None, cache_dir: Any = _DEFAULT_CACHE,
                  transport: httpx.BaseTransport | None = None,
+                 auth: httpx.Auth | str | None = None,
                  allow_insecure: bool | None = None, profile: str | None = None):
+        api_key = Secret.of(api_key)    # from here on no frame holds the key as text
         settings = _settings(locals())
         self._session = SyncSession(settings, transport)
         self._setup(self._session, False, settings)
@@ -217,13 +226,15 @@ class AsyncClient(_Common):
     """The same surface with `await` / `async for` / `async with`."""
 
     def __init__(self, base_url: str | None = None, login: str | None = None,
-                 api_key: str | None = None, *, api_path: str | None = None,
+                 api_key: str | Secret | None = None, *, api_path: str | None = None,
                  timeout: float | None = None, retries: int | None = None,
                  backoff: float | None = None, retry_budget: float | None = None,
                  page_size: int | None = None, concurrency: int | None = None,
                  cache_ttl: float | None = None, cache_dir: Any = _DEFAULT_CACHE,
                  transport: httpx.AsyncBaseTransport | None = None,
+                 auth: httpx.Auth | str | None = None,
                  allow_insecure: bool | None = None, profile: str | None = None):
+        api_key = Secret.of(api_key)    # from here on no frame holds the key as text
         settings = _settings(locals())
         self._session = AsyncSession(settings, transport)
         self._setup(self._session, True, settings)

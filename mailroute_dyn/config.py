@@ -2,12 +2,13 @@
 
 Precedence: an explicit argument, then the profile (named by the caller, else by
 `MAILROUTE_PROFILE`), then the `MAILROUTE_*` environment variables, then the config file's
-`default_profile`, then the defaults below.
+`default_profile`, then the defaults below. Secrets become `Secret` values as soon as they
+are read, and the auth kind a profile or the environment names (`auth = "basic"`, ...)
+becomes the `httpx.Auth` in `Settings.auth`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import os
 import stat
@@ -18,17 +19,34 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 import platformdirs
 
+from .auth import (
+    AUTH_KINDS,
+    ApiKeyAuth,
+    BasicAuth,
+    DigestAuth,
+    Secret,
+    SessionAuth,
+    credential_material,
+    fingerprint,
+    secrets_of,
+)
 from .errors import ConfigurationError, suggest
 
-__all__ = ["Settings", "resolve_settings", "origin_of", "same_origin", "config_file",
+__all__ = ["Settings", "Secret", "resolve_settings", "origin_of", "same_origin", "config_file",
            "InsecureConfigWarning", "PROFILE_ENV"]
 
 APP_NAME = "mailroute_dyn"
 DEFAULT_URL = "https://admin.mailroute.net"
-ENV_VARS = {"base_url": "MAILROUTE_URL", "login": "MAILROUTE_LOGIN", "api_key": "MAILROUTE_API_KEY"}
+ENV_VARS = {"base_url": "MAILROUTE_URL", "login": "MAILROUTE_LOGIN", "api_key": "MAILROUTE_API_KEY",
+            "auth": "MAILROUTE_AUTH", "password": "MAILROUTE_PASSWORD",
+            "sessionid": "MAILROUTE_SESSIONID", "csrftoken": "MAILROUTE_CSRFTOKEN"}
 PROFILE_ENV = "MAILROUTE_PROFILE"
+#: Settings that only choose and feed the auth kind (profiles, environment, command line).
+AUTH_SETTINGS = frozenset({"auth", "password", "sessionid", "csrftoken"})
+_SECRETS = frozenset({"api_key", "password", "sessionid", "csrftoken"})
 _DEFAULT_CACHE = object()
 
 
@@ -38,7 +56,7 @@ class Settings:
 
     base_url: str = DEFAULT_URL
     login: str | None = None
-    api_key: str | None = field(default=None, repr=False)
+    api_key: Secret | None = field(default=None, repr=False)
     api_path: str = "/api/v1/"
     timeout: float = 30.0
     retries: int = 3
@@ -49,6 +67,22 @@ class Settings:
     cache_ttl: float = 3600.0
     cache_dir: Path | None = None
     allow_insecure: bool = False
+    auth: httpx.Auth | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def credentials(self) -> httpx.Auth | None:
+        """The `httpx.Auth` every request carries: the one given, else the ApiKey shortcut
+        from `login`/`api_key`, else None (no credentials)."""
+        if self.auth is not None:
+            return self.auth
+        if self.login is not None and self.api_key is not None:
+            return ApiKeyAuth(self.login, self.api_key)
+        return None
+
+    @property
+    def secrets(self) -> tuple[Secret, ...]:
+        """Every secret these settings hold, as masked values (for output masking)."""
+        return secrets_of(self.credentials)
 
     @property
     def origin(self) -> str:
@@ -59,17 +93,24 @@ class Settings:
         return self.base_url.rstrip("/") + self.api_path
 
     @property
-    def credential_fingerprint(self) -> str:
-        """A short hash naming the login and key, so caches never mix credentials."""
-        material = f"{self.login or ''}\0{self.api_key or ''}".encode()
-        return hashlib.sha256(material).hexdigest()[:16]
+    def credential_fingerprint(self) -> str | None:
+        """A short hash naming the credential, so caches never mix logins; None when the
+        auth is a kind whose credential cannot be told apart (then nothing goes to disk)."""
+        return fingerprint(credential_material(self.credentials))
+
+    @property
+    def credential_key(self) -> bytes | None:
+        """A key derived from the credential (for the cache's HMAC), or None as above."""
+        material = credential_material(self.credentials)
+        return None if material is None else b"mailroute_dyn-cache\0" + material
 
     def __repr__(self) -> str:
         shown = ", ".join(
             f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if f.repr
         )
         key = "set" if self.api_key else "unset"
-        return f"Settings({shown}, api_key=<{key}>)"
+        auth = f", auth=<{type(self.auth).__name__}>" if self.auth is not None else ""
+        return f"Settings({shown}, api_key=<{key}>{auth})"
 
 
 def config_file() -> Path:
@@ -111,25 +152,32 @@ def _load_profile(name: str) -> dict[str, Any]:
     path = config_file()
     if not path.exists():
         raise ConfigurationError(f"Profile {name!r} asked for; {path} does not exist.")
-    data = _read_config(path)
-    profiles = data.get("profiles", data)
+    profiles = _masked_profiles(_read_config(path))     # no frame holds a secret as text
     if name not in profiles or not isinstance(profiles[name], dict):
         known = sorted(k for k, v in profiles.items() if isinstance(v, dict))
         raise ConfigurationError(f"No profile {name!r} in {path}.{suggest(name, known)} "
                                  f"Profiles: {', '.join(known) or '(none)'}")
-    allowed = {f.name for f in fields(Settings)}
+    allowed = {f.name for f in fields(Settings)} | AUTH_SETTINGS
     unknown = sorted(set(profiles[name]) - allowed)
     if unknown:
         raise ConfigurationError(f"Profile {name!r} in {path} has an unknown setting "
                                  f"{unknown[0]!r}.{suggest(unknown[0], allowed)} "
                                  f"Settings: {', '.join(sorted(allowed))}")
-    if profiles[name].get("api_key") and os.name == "posix":
+    if any(profiles[name].get(k) for k in _SECRETS) and os.name == "posix":
         mode = path.stat().st_mode
         if mode & (stat.S_IRGRP | stat.S_IROTH):
             warnings.warn(f"{path} holds an API key and other users can read it "
                           f"(mode {stat.filemode(mode)}); run: chmod 600 {path}",
                           InsecureConfigWarning, stacklevel=4)
     return dict(profiles[name])
+
+
+def _masked_profiles(data: dict[str, Any]) -> dict[str, Any]:
+    """The profile tables with their secrets as `Secret` values, so no frame after the
+    file is parsed holds one as text (a traceback with locals would show it)."""
+    tables = data.get("profiles", data)
+    return {name: {k: _wrapped(k, v) for k, v in table.items()} if isinstance(table, dict)
+            else table for name, table in tables.items()}
 
 
 def _is_loopback(host: str) -> bool:
@@ -170,7 +218,7 @@ def resolve_settings(profile: str | None = None, *, sources: dict[str, str] | No
     from (`mailroute-dyn config` shows it).
     """
     cache_dir = given.pop("cache_dir", _DEFAULT_CACHE)
-    allowed = {f.name for f in fields(Settings)}
+    allowed = {f.name for f in fields(Settings)} | AUTH_SETTINGS
     unknown = sorted(set(given) - allowed)
     if unknown:
         raise ConfigurationError(f"Unknown setting {unknown[0]!r}."
@@ -186,7 +234,7 @@ def resolve_settings(profile: str | None = None, *, sources: dict[str, str] | No
             profile_cache = items["cache_dir"]
             origin["cache_dir"] = where
             items = {k: v for k, v in items.items() if k != "cache_dir"}
-        values.update(items)
+        values.update({k: _wrapped(k, v) for k, v in items.items()})
         origin.update(dict.fromkeys(items, where))
 
     named = profile or _env_profile()
@@ -194,15 +242,22 @@ def resolve_settings(profile: str | None = None, *, sources: dict[str, str] | No
     if fallback:
         layer(_load_profile(fallback), f"profile {fallback!r} (default_profile in "
                                        f"{config_file()})")
-    layer({name: os.environ[env] for name, env in ENV_VARS.items() if os.environ.get(env)},
-          "environment")
+    layer({name: _wrapped(name, os.environ[env]) for name, env in ENV_VARS.items()
+           if os.environ.get(env)}, "environment")
     for name, env in ENV_VARS.items():
         if origin.get(name) == "environment":
             origin[name] = f"environment {env}"
     if named:
         how = "" if profile else f" (from {PROFILE_ENV})"
         layer(_load_profile(named), f"profile {named!r}{how} in {config_file()}")
-    layer({k: v for k, v in given.items() if v is not None}, "argument")
+    explicit = {k: _wrapped(k, v) for k, v in given.items() if v is not None}
+    if isinstance(explicit.get("auth"), httpx.Auth):
+        if _SECRETS & set(explicit):
+            raise ConfigurationError("Give auth=, or the credentials of one kind, not both.")
+        for name in _SECRETS | {"login"}:   # the environment's or profile's are not meant
+            values.pop(name, None)
+            origin.pop(name, None)
+    layer(explicit, "argument")
     if cache_dir is _DEFAULT_CACHE:
         cache_dir = profile_cache
     else:
@@ -210,8 +265,50 @@ def resolve_settings(profile: str | None = None, *, sources: dict[str, str] | No
     if cache_dir is _DEFAULT_CACHE:
         cache_dir = Path(platformdirs.user_cache_dir(APP_NAME))
     values["cache_dir"] = Path(cache_dir) if cache_dir is not None else None
+    values["auth"] = _auth_from(values)
     settings = replace(Settings(), **values)
     return _checked(settings)
+
+
+def _wrapped(name: str, value: Any) -> Any:
+    """Secrets become `Secret` values as soon as they are read."""
+    if name in _SECRETS and isinstance(value, str):
+        return Secret(value)
+    return value
+
+
+def _auth_from(values: dict[str, Any]) -> httpx.Auth | None:
+    """The auth object the merged settings name; pops the kind-only settings.
+
+    `auth` may be an `httpx.Auth` (used as is) or a kind name: "apikey" (the default:
+    `login` + `api_key`), "basic" or "digest" (`login` + `password`), "session"
+    (`sessionid` + `csrftoken`)."""
+    kind = values.pop("auth", None)
+    password = values.pop("password", None)
+    sessionid = values.pop("sessionid", None)
+    csrftoken = values.pop("csrftoken", None)
+    if kind is None or isinstance(kind, httpx.Auth):
+        return kind
+    if not isinstance(kind, str) or kind.lower() not in AUTH_KINDS:
+        raise ConfigurationError(
+            f"auth must be an httpx.Auth or one of {', '.join(AUTH_KINDS)}, not {kind!r}")
+    kind = kind.lower()
+    if kind == "apikey":
+        return None                     # login + api_key, checked with the other settings
+    values.pop("api_key", None)         # another kind: an ApiKey from elsewhere is not meant
+    if kind in ("basic", "digest"):
+        if not values.get("login") or password is None:
+            raise ConfigurationError(
+                f"auth={kind!r} needs login and password (MAILROUTE_PASSWORD or the "
+                "profile's password).")
+        return (BasicAuth if kind == "basic" else DigestAuth)(values["login"], password)
+    if sessionid is None or csrftoken is None:
+        raise ConfigurationError(
+            "auth='session' needs sessionid and csrftoken (MAILROUTE_SESSIONID and "
+            "MAILROUTE_CSRFTOKEN, or the profile's): Tastypie refuses writes without the "
+            "CSRF token.")
+    values.pop("login", None)
+    return SessionAuth(sessionid, csrftoken)
 
 
 def _checked(s: Settings) -> Settings:
@@ -227,7 +324,7 @@ def _checked(s: Settings) -> Settings:
             f"Refusing plain http to {parts.hostname}: the API key would travel unencrypted. "
             "Use https, or allow_insecure=True for a trusted test server."
         )
-    if (s.login is None) != (s.api_key is None):
+    if s.auth is None and (s.login is None) != (s.api_key is None):
         raise ConfigurationError("Give both login and api_key, or neither.")
     api_path = "/" + s.api_path.strip("/") + "/"
     numbers = {"timeout": s.timeout, "backoff": s.backoff, "cache_ttl": s.cache_ttl,

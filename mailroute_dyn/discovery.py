@@ -2,7 +2,8 @@
 
 Both are kept in memory (cachetools, `cache_ttl`) and on disk, so a second process with a
 warm cache asks the server nothing. The disk file is per base URL, API path and credential
-fingerprint, written atomically with mode 0600 in a 0700 folder, and signed with an HMAC
+fingerprint, written atomically with mode 0600 in the client's own 0700 subfolder of
+`cache_dir` (which may be shared: its mode is left alone), and signed with an HMAC
 keyed by the credential, so a tampered or foreign file is noticed and rewritten. It holds
 no secret: only what `/api/v1/` and `/schema/` answered.
 """
@@ -15,10 +16,12 @@ import hmac
 import json
 import logging
 import os
+import stat
 import tempfile
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from cachetools import TLRUCache
@@ -31,6 +34,9 @@ __all__ = ["Discovery", "ListingEntry", "CACHE_FORMAT"]
 
 log = logging.getLogger("mailroute_dyn")
 CACHE_FORMAT = 1
+#: The folder inside `cache_dir` that holds the files: the client's own, so `cache_dir`
+#: may be a shared folder (even /tmp) whose mode is none of the client's business.
+CACHE_SUBDIR = "schemas"
 _LISTING = "\0listing"
 
 
@@ -59,6 +65,8 @@ def parse_listing(settings: Settings, body: Any) -> tuple[dict[str, ListingEntry
         if not isinstance(value, dict):
             continue            # e.g. a "meta" key some servers add
         endpoint = value.get("list_endpoint") or f"{settings.api_path}{name}/"
+        if not isinstance(endpoint, str):
+            raise SchemaError(f"The listing's entry for {name!r} has no usable list_endpoint.")
         schema = value.get("schema")
         if isinstance(schema, dict):
             inlined[name] = schema
@@ -67,8 +75,6 @@ def parse_listing(settings: Settings, body: Any) -> tuple[dict[str, ListingEntry
             schema_url = schema
         else:
             schema_url = f"{endpoint.rstrip('/')}/schema/"
-        if not isinstance(endpoint, str):
-            raise SchemaError(f"The listing's entry for {name!r} has no usable list_endpoint.")
         entries[name] = ListingEntry(str(name), endpoint, schema_url)
     if not entries and body:
         raise SchemaError(f"The API listing at {settings.api_path} names no resources.")
@@ -82,8 +88,12 @@ class DiskCache:
         self.settings = settings
         key = f"{settings.base_url}|{settings.api_path}|{settings.credential_fingerprint}"
         name = hashlib.sha256(key.encode()).hexdigest()[:24] + ".json"
-        self.path = settings.cache_dir / name if settings.cache_dir else None
-        self._mac_key = f"{settings.login or ''}:{settings.api_key or ''}".encode()
+        mac_key = settings.credential_key
+        # an auth kind whose credential cannot be named (a custom httpx.Auth) keeps its
+        # schemas in memory only: a file could serve them to another login
+        folder = settings.cache_dir if mac_key is not None else None
+        self.path = folder / CACHE_SUBDIR / name if folder is not None else None
+        self._mac_key = mac_key or b""
 
     def _signature(self, payload: dict[str, Any]) -> str:
         canonical = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
@@ -120,10 +130,7 @@ class DiskCache:
         document = {"format": CACHE_FORMAT, "payload": payload,
                     "signature": self._signature(payload)}
         try:
-            folder = self.path.parent
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            with contextlib.suppress(OSError):
-                os.chmod(folder, 0o700)
+            folder = _private_folder(self.path.parent)
             fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -141,6 +148,24 @@ class DiskCache:
         if self.path is not None:
             with contextlib.suppress(FileNotFoundError):
                 self.path.unlink()
+
+
+def _private_folder(folder: Path) -> Path:
+    """`folder` (the client's own subfolder of `cache_dir`), made 0700 when the client
+    creates it; an existing one is used only when it is this user's and private. Folders
+    above it are created if missing but never chmod-ed: they may be shared."""
+    folder.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        folder.mkdir(mode=0o700)
+    except FileExistsError:
+        info = folder.lstat()
+        mine = not hasattr(os, "getuid") or info.st_uid == os.getuid()
+        if not stat.S_ISDIR(info.st_mode) or not mine or (
+                os.name == "posix" and info.st_mode & 0o077):
+            raise OSError(f"{folder} is not a private folder of this user; not used") from None
+    else:
+        os.chmod(folder, 0o700)     # mkdir's mode is narrowed by the umask, never widened
+    return folder
 
 
 def _expires(_key: Any, value: tuple[float, Any], _now: float) -> float:

@@ -33,6 +33,7 @@ __all__ = [
     "ServerError",
     "TransportError",
     "AmbiguousWriteError",
+    "UnreadableWriteAnswer",
     "MultipleObjectsReturned",
     "suggest",
 ]
@@ -188,6 +189,15 @@ class AmbiguousWriteError(TransportError):
     """A non-idempotent write whose outcome is unknown: the object may have been created.
 
     It is never retried blindly; `create(..., dedupe_on=...)` looks the object up first.
+    """
+
+
+class UnreadableWriteAnswer(AmbiguousWriteError, ResponseError):
+    """A write the server says it carried out (2xx) whose answer cannot be read (broken
+    JSON, an unusable `Location`): the object exists, but the client cannot tell which.
+
+    Never repeated; `create(..., dedupe_on=...)` looks the object up and returns it, and
+    raises this error (without posting again) when the lookup finds nothing.
     """
 
 

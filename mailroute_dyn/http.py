@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
+import httpcore
 import httpx
 
 from .config import Settings, origin_of, same_origin
@@ -40,6 +41,7 @@ from .errors import (
     ServerError,
     TransportError,
     Unauthorized,
+    UnreadableWriteAnswer,
 )
 from .jsondecode import decode
 
@@ -138,16 +140,15 @@ def resolve(settings: Settings, url: str) -> str:
 
 
 def base_headers(settings: Settings) -> dict[str, str]:
-    """Headers of every request; the key goes in only because `resolve` kept us home."""
-    headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
-    if settings.login is not None and settings.api_key is not None:
-        headers["Authorization"] = f"ApiKey {settings.login}:{settings.api_key}"
-    return headers
+    """Headers of every request. Credentials are not among them: the session's
+    `httpx.Auth` adds them as httpx sends, so no request built here holds a secret."""
+    return {"Accept": "application/json", "User-Agent": USER_AGENT}
 
 
 def build_request(settings: Settings, call: Call,
                   headers: dict[str, str] | None = None) -> httpx.Request:
-    """The httpx request for `call`, with the key only because the URL is on our origin."""
+    """The httpx request for `call`, refused unless its URL is on our origin (the only
+    place httpx will then add the credentials)."""
     url = resolve(settings, call.url)
     headers = dict(headers if headers is not None else base_headers(settings))
     content = None
@@ -185,7 +186,7 @@ def parse_body(content: bytes, content_type: str) -> Any:
     """
     if not content or content.isspace():
         return None
-    if "json" in content_type:
+    if "json" in content_type:              # (nesting deeper than the stack: RecursionError)
         return decode(content)              # bytes: UTF-8, as Tastypie always sends
     text = content.decode("utf-8", errors="replace")
     if "json" in content_type or text.lstrip()[:1] in ("{", "["):
@@ -197,20 +198,47 @@ def parse_body(content: bytes, content_type: str) -> Any:
     return text
 
 
-def read_answer(response: httpx.Response, content: bytes, method: str) -> Answer:
-    """An `Answer` from a response, raising `ResponseError` for unreadable success bodies."""
+def read_answer(response: httpx.Response, content: bytes, method: str, *,
+                write: bool = False) -> Answer:
+    """An `Answer` from a response, raising `ResponseError` for unreadable success bodies.
+
+    With `write` (a call that is not safe to repeat), an unreadable success is an
+    `UnreadableWriteAnswer`: the server says it did the write, so it must not be repeated
+    blindly, and `create(dedupe_on=...)` looks the object up instead.
+    """
     headers = {k.lower(): v for k, v in response.headers.items()}
     url = str(response.request.url)
+    status = response.status_code
+    problem = ""
     try:
         body = parse_body(content, headers.get("content-type", ""))
-    except ValueError:
-        if response.status_code < 400:
-            raise ResponseError(
-                f"{method} {redact_url(url)} -> {response.status_code}: the body is not valid "
-                f"JSON ({len(content)} bytes, starting {content[:60]!r})"
-            ) from None
+    except (ValueError, RecursionError) as exc:
         body = content.decode("utf-8", errors="replace")
-    return Answer(response.status_code, headers, body, url, method)
+        deep = " (nested too deeply)" if isinstance(exc, RecursionError) else ""
+        problem = (f"the body is not valid JSON{deep} ({len(content)} bytes, starting "
+                   f"{content[:60]!r})")
+    if (not problem and 200 <= status < 300 and method not in ("GET", "HEAD", "OPTIONS")
+            and not _usable_location(headers.get("location"))):   # a write's new URI
+        problem = f"its Location header is not a usable URL ({headers['location'][:80]!r})"
+    if problem and status < 400:
+        text = f"{method} {redact_url(url)} -> {status}: {problem}"
+        if write and 200 <= status < 300:
+            raise UnreadableWriteAnswer(
+                f"{text}. The server says the write was carried out: do not repeat it; look "
+                "the object up (create(dedupe_on=...) does).")
+        raise ResponseError(text)
+    return Answer(status, headers, body, url, method)
+
+
+def _usable_location(location: str | None) -> bool:
+    if location is None:
+        return True
+    try:
+        parts = urlsplit(location)
+        parts.port      # noqa: B018 - raises for a port out of range
+    except ValueError:
+        return False
+    return not any(ord(c) < 32 or c == "\x7f" for c in location)
 
 
 def _strip_html(text: str) -> str:
@@ -357,11 +385,17 @@ def _redirect_target(settings: Settings, call: Call, answer: Answer, hops: int) 
         return None
     if hops >= MAX_REDIRECTS:
         raise ResponseError(f"{call.method} {redact_url(answer.url)}: too many redirects")
-    target = urljoin(answer.url, answer.headers["location"])
-    if origin_of(target) != settings.origin:
+    try:
+        target = urljoin(answer.url, answer.headers["location"])
+        target_origin = origin_of(target)
+    except ValueError:                  # "http://[::1", a port past 65535, ...
+        raise ResponseError(
+            f"{call.method} {redact_url(answer.url)} redirected to an unusable URL "
+            f"({answer.headers['location'][:80]!r}); not followed.") from None
+    if target_origin != settings.origin:
         raise OriginError(
             f"{call.method} {redact_url(answer.url)} redirected to another host "
-            f"({origin_of(target)}); not followed."
+            f"({target_origin}); not followed."
         )
     method = "GET" if answer.status == 303 else call.method
     body = NO_BODY if method == "GET" else call.json
@@ -446,13 +480,23 @@ def _default_timeout(settings: Settings) -> httpx.Timeout:
     return httpx.Timeout(settings.timeout)
 
 
+def _trust_env(settings: Settings, transport: object) -> bool:
+    """Whether httpx may take proxies (and CA settings) from the environment: only for an
+    https origin. Through a proxy, https is tunnelled and stays encrypted; plain http would
+    hand the proxy every request, credentials included, in clear text."""
+    return transport is None and urlsplit(settings.base_url).scheme == "https"
+
+
 class SyncSession:
     """Sends calls with a blocking `httpx.Client` and drives operations."""
 
     def __init__(self, settings: Settings, transport: httpx.BaseTransport | None = None):
         self.settings = settings
         self._http = httpx.Client(transport=transport, timeout=_default_timeout(settings),
-                                  follow_redirects=False, trust_env=transport is None)
+                                  follow_redirects=False, auth=settings.credentials,
+                                  trust_env=_trust_env(settings, transport))
+        if transport is None:
+            _bound_sockets(self._http)
         self._pool: Any = None          # a ThreadPoolExecutor, made on first concurrent use
         self._headers = base_headers(settings)
         self._lock = threading.Lock()
@@ -464,17 +508,17 @@ class SyncSession:
             self._pool.shutdown(wait=False)
 
     def _once(self, call: Call) -> Answer | Exception:
+        deadline = _deadline(self.settings)
         try:
             request = build_request(self.settings, call, self._headers)
-            response = self._http.send(request, stream=True)
-            try:
-                if _declared_size(response) is not None:
-                    content = response.read()
-                else:
-                    content = _read_limited(response.iter_bytes(), response)
-            finally:
-                response.close()
-            return read_answer(response, content, call.method)
+            with _time_limit(deadline):
+                response = self._http.send(request, stream=True)
+                try:
+                    _declared_size(response)
+                    content = _read_limited(response.iter_bytes(), response, deadline)
+                finally:
+                    response.close()
+            return read_answer(response, content, call.method, write=not call.retry_safe)
         except (httpx.TransportError, MailRouteError) as exc:
             return exc
 
@@ -552,8 +596,10 @@ class AsyncSession:
 
     def __init__(self, settings: Settings, transport: httpx.AsyncBaseTransport | None = None):
         self.settings = settings
-        self._http = httpx.AsyncClient(transport=transport, timeout=_default_timeout(settings),
-                                       follow_redirects=False, trust_env=transport is None)
+        self._http = httpx.AsyncClient(transport=transport,
+                                       timeout=_default_timeout(settings),
+                                       follow_redirects=False, auth=settings.credentials,
+                                       trust_env=_trust_env(settings, transport))
         self._headers = base_headers(settings)
         import asyncio  # only async clients need it: ~20 ms of start-up for the others
         self._asyncio = asyncio
@@ -563,17 +609,20 @@ class AsyncSession:
         await self._http.aclose()
 
     async def _once(self, call: Call) -> Answer | Exception:
+        deadline = _deadline(self.settings)
         try:
             request = build_request(self.settings, call, self._headers)
-            response = await self._http.send(request, stream=True)
-            try:
-                if _declared_size(response) is not None:
-                    content = await response.aread()
-                else:
-                    content = b"".join([chunk async for chunk in _limited_async(response)])
-            finally:
-                await response.aclose()
-            return read_answer(response, content, call.method)
+            async with self._asyncio.timeout(None if deadline is None else
+                                             deadline - time.monotonic()):
+                response = await self._http.send(request, stream=True)
+                try:
+                    _declared_size(response)
+                    content = await _read_limited_async(response, deadline)
+                finally:
+                    await response.aclose()
+            return read_answer(response, content, call.method, write=not call.retry_safe)
+        except TimeoutError:
+            return httpx.ReadTimeout(f"no complete answer within {self.settings.timeout} s")
         except (httpx.TransportError, MailRouteError) as exc:
             return exc
 
@@ -641,12 +690,17 @@ def _in_worker() -> bool:
 def _too_big(response: httpx.Response) -> ResponseError:
     return ResponseError(
         f"{response.request.method} {redact_url(str(response.request.url))}: the body is larger "
-        f"than {MAX_BODY_BYTES // (1024 * 1024)} MiB; refused."
+        f"than {_size(MAX_BODY_BYTES)} (decoded); refused."
     )
 
 
+def _size(count: int) -> str:
+    return f"{count // (1024 * 1024)} MiB" if count >= 1024 * 1024 else f"{count} bytes"
+
+
 def _declared_size(response: httpx.Response) -> int | None:
-    """The Content-Length when the server sent one (refused at once when too big)."""
+    """The Content-Length when the server sent one (refused at once when too big; a
+    compressed body is still counted as it is decoded)."""
     length = response.headers.get("content-length", "")
     if not length.isdigit():
         return None
@@ -655,19 +709,125 @@ def _declared_size(response: httpx.Response) -> int | None:
     return int(length)
 
 
-def _read_limited(chunks: Any, response: httpx.Response) -> bytes:
+def _read_limited(chunks: Iterable[bytes], response: httpx.Response,
+                  deadline: float | None) -> bytes:
+    """The decoded body, stopped at `MAX_BODY_BYTES` decoded bytes (a gzip bomb never
+    inflates further than one chunk past the limit) and at the request's deadline."""
     buf = bytearray()
     for chunk in chunks:
         buf += chunk
         if len(buf) > MAX_BODY_BYTES:
             raise _too_big(response)
+        if deadline is not None and time.monotonic() > deadline:
+            raise _late()
     return bytes(buf)
 
 
-async def _limited_async(response: httpx.Response) -> Any:
-    size = 0
+async def _read_limited_async(response: httpx.Response, deadline: float | None) -> bytes:
+    buf = bytearray()
     async for chunk in response.aiter_bytes():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
+        buf += chunk
+        if len(buf) > MAX_BODY_BYTES:
             raise _too_big(response)
-        yield chunk
+        if deadline is not None and time.monotonic() > deadline:
+            raise _late()
+    return bytes(buf)
+
+
+# ---------------------------------------------------------------- the whole-request deadline
+
+def _deadline(settings: Settings) -> float | None:
+    """When the try starting now must be over (`timeout` bounds it from connect to last
+    byte, not each read: a body dripping a byte a second must not outlive it)."""
+    return time.monotonic() + settings.timeout if settings.timeout else None
+
+
+def _late() -> httpx.ReadTimeout:
+    return httpx.ReadTimeout("no complete answer within the timeout")
+
+
+_limit = threading.local()
+
+
+class _time_limit:  # noqa: N801 - used as a context manager
+    """Makes `deadline` the limit of every socket wait of this thread's request (read by
+    `_DeadlineBackend`), so even a status line dripping byte by byte ends on time."""
+
+    def __init__(self, deadline: float | None):
+        self.deadline = deadline
+
+    def __enter__(self) -> None:
+        self.saved = getattr(_limit, "deadline", None)
+        _limit.deadline = self.deadline
+
+    def __exit__(self, *exc: object) -> None:
+        _limit.deadline = self.saved
+
+
+def _clamped(timeout: float | None, error: type[Exception]) -> float | None:
+    deadline = getattr(_limit, "deadline", None)
+    if deadline is None:
+        return timeout
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise error("no complete answer within the timeout")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A socket stream whose every wait ends by the request's deadline."""
+
+    def __init__(self, inner: httpcore.NetworkStream):
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, _clamped(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, _clamped(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(self, ssl_context: Any, server_hostname: str | None = None,
+                  timeout: float | None = None) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._inner.start_tls(
+            ssl_context, server_hostname, _clamped(timeout, httpcore.ConnectTimeout)))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    """httpcore's own backend, with `_DeadlineStream` sockets."""
+
+    def __init__(self, inner: httpcore.NetworkBackend):
+        self._inner = inner
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None,
+                    local_address: str | None = None,
+                    socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._inner.connect_tcp(
+            host, port, _clamped(timeout, httpcore.ConnectTimeout), local_address,
+            socket_options))
+
+    def connect_unix_socket(self, path: str, timeout: float | None = None,
+                            socket_options: Iterable[Any] | None = None
+                            ) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._inner.connect_unix_socket(
+            path, _clamped(timeout, httpcore.ConnectTimeout), socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+def _bound_sockets(client: httpx.Client) -> None:
+    """Give httpx's own transports (direct and proxy) the deadline-aware socket backend.
+    A transport passed by the caller keeps its own; its body is still cut at the deadline."""
+    transports = [client._transport, *client._mounts.values()]
+    for transport in transports:
+        pool = getattr(transport, "_pool", None)
+        backend = getattr(pool, "_network_backend", None)
+        if isinstance(backend, httpcore.NetworkBackend) and not isinstance(
+                backend, _DeadlineBackend):
+            pool._network_backend = _DeadlineBackend(backend)  # type: ignore[union-attr]

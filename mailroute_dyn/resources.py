@@ -36,6 +36,7 @@ from .errors import (
     SchemaError,
     ServerError,
     Unauthorized,
+    UnreadableWriteAnswer,
     ValidationError,
     suggest,
 )
@@ -89,6 +90,10 @@ def _clean_write_answer(cls: type[Resource], body: Mapping[str, Any],
     extra = set(sent_extra)
     return {k: v for k, v in body.items()
             if k in fields or not (k in _ECHO_KEYS or k in extra or _is_secret(k))}
+
+
+class _UnusableKey(GuardError, ValueError):
+    """A key that would make a detail URL point at the list (or elsewhere)."""
 
 
 def _location_path(answer: Answer) -> str | None:
@@ -505,8 +510,8 @@ class Resource(metaclass=ResourceMeta):
         if isinstance(key, Resource):
             key = key.pk
         text = str(key)
-        if not text or text in (".", ".."):
-            raise ValueError(f"Not a usable key: {key!r}")
+        if not text or text in (".", ".."):     # the list URL, or a path step: never sent
+            raise _UnusableKey(f"Not a usable key: {key!r}; nothing was sent.")
         return f"{cls._list_url}{quote(text, safe='@.+-_~:,;')}/"
 
     @classmethod
@@ -689,12 +694,15 @@ class Resource(metaclass=ResourceMeta):
                 ambiguous = not isinstance(exc, ServerError) or exc.status_code in (502, 504)
                 if not (ambiguous and dedupe_on) or lookups > cls._registry.settings.retries:
                     raise
+                done = exc if isinstance(exc, UnreadableWriteAnswer) else None
             lookups += 1    # the POST may have worked: look before trying again
             existing = yield from self._find_by(dedupe_on, body)
             if existing is not None:
                 self._take(existing._raw)
                 self._changes = {}
                 return self
+            if done is not None:    # the server said it created it: never post it twice
+                raise done
         return (yield from self._adopt_op(answer, body, extra))
 
     def _find_by(self, names: tuple[str, ...], body: Mapping[str, Any]) -> Operation[Any]:
@@ -737,7 +745,7 @@ class Resource(metaclass=ResourceMeta):
         unknown = set(values) - set(cls.fields)
         if unknown and cls.typed:                     # raises, naming the unknown fields
             cls._validate(cls._encoded_values(values), creating=True,
-                          explicit_readonly=values, check_required=check_required)
+                          explicit_readonly=values, check_required=required)
         obj = cls(**values)
         return cls._registry.run(obj._create_op(inputs, dedupe, required))
 

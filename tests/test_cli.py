@@ -320,9 +320,9 @@ def test_cache_info_and_clear(capsys, profile, fixtures):
     code, out, _ = run(capsys, "--profile", "fake", "cache", transport=server)
     assert code == 0 and str(profile) in out
     assert "19 listed, 19 schemas cached" in out and "KiB" in out and "fresh for" in out
-    assert list(profile.glob("*.json"))
+    assert list(profile.rglob("*.json"))
     code, out, _ = run(capsys, "--profile", "fake", "cache", "clear", transport=server)
-    assert code == 0 and out.startswith("removed ") and not list(profile.glob("*.json"))
+    assert code == 0 and out.startswith("removed ") and not list(profile.rglob("*.json"))
     code, out, _ = run(capsys, "--demo", "cache", "info")
     assert code == 0 and "memory only" in out
 

@@ -111,7 +111,7 @@ def test_warm_disk_cache_makes_zero_schema_requests(api, tmp_path):
 def test_cache_file_modes_and_no_secret(api, tmp_path):
     with _cache_client(tmp_path) as client:
         client.preload()
-    folder = tmp_path / "cache"
+    folder = tmp_path / "cache" / "schemas"
     files = list(folder.iterdir())
     assert len(files) == 1
     assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700
@@ -128,14 +128,14 @@ def test_one_login_never_reads_another_logins_cache(api, tmp_path):
     with _cache_client(tmp_path, login="other", api_key="another-fake-key") as other:
         other.domain
     assert len(api.router.calls) > before
-    assert len(list((tmp_path / "cache").iterdir())) == 2
+    assert len(list((tmp_path / "cache" / "schemas").iterdir())) == 2
 
 
 @pytest.mark.parametrize("damage", ["garbage", "tamper", "foreign"])
 def test_corrupt_or_tampered_cache_is_ignored_and_rewritten(api, tmp_path, damage):
     with _cache_client(tmp_path) as client:
         client.preload()
-    [path] = list((tmp_path / "cache").iterdir())
+    [path] = list((tmp_path / "cache" / "schemas").iterdir())
     document = json.loads(path.read_text())
     if damage == "garbage":
         path.write_text("{not json")

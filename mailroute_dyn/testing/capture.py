@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mailroute_dyn import Client
+from mailroute_dyn.config import Secret
 from mailroute_dyn.errors import APIError
 
 from .fixtures import load_fixture, write_fixture
@@ -36,7 +37,7 @@ def _is_secret_value(value: Any) -> bool:
     return value not in ("", [], {})
 
 
-def redact(value: Any, api_key: str | None = None, *, by_key: bool = True) -> Any:
+def redact(value: Any, api_key: str | Secret | None = None, *, by_key: bool = True) -> Any:
     """A copy of `value`: with `by_key`, values under secret-looking keys become "REDACTED";
     `api_key` is replaced inside every string."""
     if isinstance(value, dict):
@@ -44,12 +45,14 @@ def redact(value: Any, api_key: str | None = None, *, by_key: bool = True) -> An
                 else redact(v, api_key, by_key=by_key) for k, v in value.items()}
     if isinstance(value, list):
         return [redact(v, api_key, by_key=by_key) for v in value]
-    if isinstance(value, str) and api_key and api_key in value:
-        return value.replace(api_key, REDACTED)
+    if isinstance(value, str) and api_key:
+        secret = api_key.reveal() if isinstance(api_key, Secret) else api_key
+        if secret in value:
+            return value.replace(secret, REDACTED)
     return value
 
 
-def _redact_schema(schema: Any, api_key: str | None) -> Any:
+def _redact_schema(schema: Any, api_key: str | Secret | None) -> Any:
     """Schemas keep their field specs (a field may be called `sasl_password`); only such a
     field's default is hidden."""
     schema = redact(schema, api_key, by_key=False)

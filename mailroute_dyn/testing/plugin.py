@@ -122,10 +122,11 @@ def pytest_configure(config: pytest.Config) -> None:
     except MailRouteError as exc:
         problem = str(exc)
     else:
-        if settings.login is None:
+        if settings.credentials is None:
             problem = (f"{label} needs credentials: set MAILROUTE_LOGIN and "
-                       f"MAILROUTE_API_KEY" + (f" or give profile {profile!r} a login and "
-                                               "api_key" if profile else ""))
+                       f"MAILROUTE_API_KEY (or MAILROUTE_AUTH and its secrets)"
+                       + (f", or give profile {profile!r} a login and api_key"
+                          if profile else ""))
             settings = None
     config.stash[_STAGING_KEY] = _Staging(label, settings, problem, skip, backoff)
 

@@ -44,8 +44,17 @@ def setup_django():
             "django.contrib.contenttypes",
             "tastypie",
             _APP,
+            "django.contrib.sessions",   # SessionAuthentication (auth_api.py)
         ],
-        MIDDLEWARE=["django.middleware.common.CommonMiddleware"],
+        MIDDLEWARE=[
+            "django.middleware.common.CommonMiddleware",
+            # SessionAuthentication (auth_api.py): the session cookie logs the user in
+            "django.contrib.sessions.middleware.SessionMiddleware",
+            "django.contrib.auth.middleware.AuthenticationMiddleware",
+        ],
+        # BasicAuthentication checks the password on every request (auth_api.py): a fast
+        # hash keeps those tests quick (test-only site)
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
         ROOT_URLCONF=f"{_APP}.urls",
         # IMMEDIATE transactions make concurrent writers (the client's concurrent bulk
         # requests, the threaded live server) wait for the lock instead of failing at once
