@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
@@ -895,9 +896,16 @@ class Registry:
         self.is_async = is_async
         self._classes: dict[str, type[Resource]] = {}
         self._targets: dict[tuple[str, str], str] = {}
+        # one class per resource, whatever the threads: building and updating hold this
+        self._lock = threading.RLock()
 
     def forget(self) -> None:
-        self._classes.clear()
+        """Drop the stand-in classes of unreachable schemas. Typed classes stay, so
+        objects read before a refresh keep their class; rediscovery updates it in place."""
+        with self._lock:
+            for name, cls in list(self._classes.items()):
+                if not cls.typed:
+                    del self._classes[name]
 
     def built(self, name: str) -> type[Resource] | None:
         """The class for `name` if it is built and its schema still cached."""
@@ -925,6 +933,17 @@ class Registry:
         }
 
     def build(self, schema: ResourceSchema, listed: bool = True) -> type[Resource]:
+        """The class of `schema.name`: made once per client, later schemas update it in
+        place (threads that race here all get the same class)."""
+        with self._lock:
+            existing = self._classes.get(schema.name)
+            if existing is not None and existing.typed:
+                self.update(existing, schema)
+                existing.listed = listed
+                return existing
+            return self._make(schema, listed)
+
+    def _make(self, schema: ResourceSchema, listed: bool) -> type[Resource]:
         name = schema.name
         list_url = f"{self.settings.api_path}{name}/"
         attrs: dict[str, Any] = {
@@ -943,15 +962,20 @@ class Registry:
 
     def update(self, cls: type[Resource], schema: ResourceSchema) -> None:
         """Give an existing class a newer schema, so references users hold stay valid."""
-        for key, value in self._schema_attrs(schema, cls._list_url).items():
-            setattr(cls, key, value)
-        self._classes[schema.name] = cls
+        with self._lock:
+            for key, value in self._schema_attrs(schema, cls._list_url).items():
+                setattr(cls, key, value)
+            self._classes[schema.name] = cls
 
     def untyped(self, name: str) -> type[Resource]:
         """A class for objects whose schema cannot be had: readable, keys as given."""
         empty = ResourceSchema(name=name, fields={})
-        cls = self.build(empty, listed=False)
-        cls.typed = False
+        with self._lock:
+            existing = self._classes.get(name)
+            if existing is not None:
+                return existing         # a typed class is never replaced by a stand-in
+            cls = self._make(empty, listed=False)
+            cls.typed = False
         cls.__doc__ = f"Objects of {name!r}, whose schema is not reachable: keys as sent."
         return cls
 
