@@ -22,6 +22,7 @@ HOST = "tastypie.test"
 NEW_SCHEMA_KEYS = ("primary_key", "verbose_name", "related_schema")
 
 _APP = f"{__package__}.mailroute"
+_ANYAPI = f"{__package__}.anyapi"  # other APIs' shapes (see anyapi/api.py)
 _state = {}
 
 
@@ -44,6 +45,7 @@ def setup_django():
             "django.contrib.contenttypes",
             "tastypie",
             _APP,
+            _ANYAPI,
         ],
         MIDDLEWARE=["django.middleware.common.CommonMiddleware"],
         ROOT_URLCONF=f"{_APP}.urls",
@@ -115,7 +117,11 @@ def reset_data():
     setup_django()
     from django.db import connection, transaction
 
+    from .anyapi import models as other
+
     tables = [model._meta.db_table for model in _models()]
+    tables += [model._meta.db_table for model in (other.Comment, other.Note, other.Product,
+                                                  other.SlugBasedNote)]
     with transaction.atomic(), connection.cursor() as cursor:
         for table in tables:
             cursor.execute(f'DELETE FROM "{table}"')

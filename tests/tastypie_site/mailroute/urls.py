@@ -11,4 +11,5 @@ from .api import api, hidden_api
 urlpatterns = [
     path("api/", include(api.urls)),
     path("api/", include(hidden_api.urls)),
+    path("", include("tests.tastypie_site.anyapi.urls")),  # other APIs' shapes
 ]
