@@ -984,7 +984,8 @@ def _action_op(base: str, name: str, json: Any, method: str,
                params: Mapping[str, Any] | None) -> Operation[Any]:
     if not re.fullmatch(r"[\w\-./]+", name) or ".." in name:
         raise ValueError(f"Not an action name: {name!r}")
-    url = f"{base}{name.strip('/')}/"
+    slash = "/" if base.endswith("/") else ""      # the server's own form (slashless APIs)
+    url = f"{base.rstrip('/')}/{name.strip('/')}{slash}"
     body = NO_BODY if json is None else encode_write_value(json)
     pairs = tuple((k, str(v)) for k, v in (params or {}).items())
     answer: Answer = yield Call(method.upper(), url, pairs, body)
@@ -1238,6 +1239,9 @@ class Registry:
                     f"{owner.resource_name}.{f.name}: give an object or a URI (the target "
                     "resource is not known, so a bare key cannot be turned into one)",
                     {owner.resource_name: {f.name: ["Expected a URI or an object."]}})
+            built = self._classes.get(target)
+            if built is not None and built.typed:
+                return built.detail_url(value)      # the target's own URI form
             return f"{self.settings.api_path}{target}/{value}/"
         return encode_write_value(value)
 

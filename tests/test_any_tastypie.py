@@ -238,3 +238,70 @@ def test_the_anyapi_listing_is_what_the_server_says(raw):
     listing = raw.get(FLAT).json()
     assert listing["notes"]["list_endpoint"] == f"{FLAT}notes"
     assert json.loads(raw.get(f"{ANY}").text).keys() >= {"products", "comments", "my-notes"}
+
+
+# ---------------------------------------------------------------- slashless, by hand
+
+def _field(ftype: str, **flags: Any) -> dict[str, Any]:
+    return {"type": ftype, "nullable": False, "blank": False, "readonly": False,
+            "unique": False, "primary_key": False, "default": "No default provided.",
+            "help_text": "", **flags}
+
+
+FLAT_BASE = "https://flat.example.test"
+
+
+@pytest.fixture
+def flat_api() -> Iterator[Any]:
+    import respx
+    listing = {n: {"list_endpoint": f"/api/v1/{n}", "schema": f"/api/v1/{n}/schema"}
+               for n in ("notes", "tags")}
+    note = {"fields": {"id": _field("integer", primary_key=True, readonly=True),
+                       "title": _field("string"),
+                       "tag": {**_field("related"), "related_type": "to_one",
+                               "related_schema": "/api/v1/tags/schema"},
+                       "resource_uri": _field("string", readonly=True)},
+            "allowed_list_http_methods": ["get", "post"],
+            "allowed_detail_http_methods": ["get", "post", "patch"]}
+    tag = {"fields": {"id": _field("integer", primary_key=True, readonly=True),
+                      "resource_uri": _field("string", readonly=True)},
+           "allowed_list_http_methods": ["get"], "allowed_detail_http_methods": ["get"]}
+    with respx.mock(base_url=FLAT_BASE, assert_all_called=False) as router:
+        # like Tastypie with TASTYPIE_ALLOW_MISSING_SLASH, paths are taken with or without
+        # the slash (requests go out in the slashed form); its own URIs have none
+        router.get("/api/v1/").respond(json=listing)
+        router.get(url__regex=r"/api/v1/notes/schema/?$").respond(json=note)
+        router.get(url__regex=r"/api/v1/tags/schema/?$").respond(json=tag)
+        router.get(url__regex=r"/api/v1/notes/1/?$").respond(
+            json={"id": 1, "title": "t", "tag": None, "resource_uri": "/api/v1/notes/1"})
+        yield router
+
+
+def test_a_relation_given_by_key_takes_the_slashless_form(flat_api):
+    created = flat_api.post(url__regex=r"/api/v1/notes/?$").respond(
+        201, headers={"Location": f"{FLAT_BASE}/api/v1/notes/2"})
+    with Client(FLAT_BASE, "me", "fake-key-not-real", cache_dir=None, retries=0) as client:
+        client.tags                                 # noqa: B018  (the target's class is known)
+        made = client.notes.create(title="x", tag=7)
+    assert json.loads(created.calls[-1].request.content)["tag"] == "/api/v1/tags/7"
+    assert made.resource_uri == "/api/v1/notes/2" and made.pk == 2
+
+
+def test_a_custom_action_keeps_the_slashless_form(flat_api):
+    action = flat_api.post(url__regex=r"/api/v1/notes/1/archive/?$").respond(202)
+    with Client(FLAT_BASE, "me", "fake-key-not-real", cache_dir=None, retries=0) as client:
+        client.notes.get(1).action("archive")
+    assert action.called
+
+
+def test_stubs_take_a_string_key_on_create_and_name_dashed_resources_usably(connect):
+    from mailroute_dyn.stubs import generate_stub
+    client = connect()
+    client.preload()
+    text = generate_stub(client)
+    products = text[text.index("class Products("):]
+    create = products[products.index("def create("):products.index("def save(")]
+    assert "artnr:" in create
+    notes = text[text.index("class Notes("):]
+    assert " id:" not in notes[notes.index("def create("):notes.index("def save(")]
+    assert "    my_notes: type[MyNotes]" in text
