@@ -668,7 +668,10 @@ class Resource(metaclass=ResourceMeta):
             if name not in body:
                 raise ValueError(f"dedupe_on names {name!r}, which the create does not set.")
             value = body[name]
-            lookups[name] = _key_from_uri(value) if looks_like_uri(value) else value
+            f = cls.fields.get(name)
+            uri = looks_like_uri(value) or (f is not None and f.is_related
+                                            and isinstance(value, str) and value[:1] == "/")
+            lookups[name] = _key_from_uri(value) if uri else value  # slashless URIs too
         qs = QuerySet(cls).filter(**lookups)
         found = yield from qs._fetch(qs._first_call(limit=2))
         objects = found[1]

@@ -261,6 +261,7 @@ def flat_api() -> Iterator[Any]:
                        "tag": {**_field("related"), "related_type": "to_one",
                                "related_schema": "/api/v1/tags/schema"},
                        "resource_uri": _field("string", readonly=True)},
+            "filtering": {"tag": ["exact"]},
             "allowed_list_http_methods": ["get", "post"],
             "allowed_detail_http_methods": ["get", "post", "patch"]}
     tag = {"fields": {"id": _field("integer", primary_key=True, readonly=True),
@@ -305,3 +306,15 @@ def test_stubs_take_a_string_key_on_create_and_name_dashed_resources_usably(conn
     notes = text[text.index("class Notes("):]
     assert " id:" not in notes[notes.index("def create("):notes.index("def save(")]
     assert "    my_notes: type[MyNotes]" in text
+
+
+def test_dedupe_on_a_slashless_relation_looks_up_by_its_key(flat_api):
+    flat_api.post(url__regex=r"/api/v1/notes/?$").mock(
+        side_effect=httpx.RemoteProtocolError("connection reset after sending"))
+    found = {"id": 5, "title": "x", "tag": "/api/v1/tags/7", "resource_uri": "/api/v1/notes/5"}
+    lookup = flat_api.get(url__regex=r"/api/v1/notes/?\?.*tag=7(&|$)").respond(
+        json={"meta": {"total_count": 1, "next": None}, "objects": [found]})
+    with Client(FLAT_BASE, "me", "fake-key-not-real", cache_dir=None, retries=2,
+                backoff=0) as client:
+        made = client.notes.create(title="x", tag="/api/v1/tags/7", dedupe_on=("tag",))
+    assert lookup.called and made.pk == 5
