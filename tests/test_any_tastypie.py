@@ -318,3 +318,11 @@ def test_dedupe_on_a_slashless_relation_looks_up_by_its_key(flat_api):
                 backoff=0) as client:
         made = client.notes.create(title="x", tag="/api/v1/tags/7", dedupe_on=("tag",))
     assert lookup.called and made.pk == 5
+
+
+def test_the_cli_shell_binds_a_dashed_resource_by_its_attribute_form(connect):
+    from mailroute_dyn.cli_shell import shell_namespace
+    client = connect()
+    namespace = shell_namespace(client)
+    assert namespace["my_notes"] is client["my-notes"]
+    assert client.my_notes.filter(slug="none-such").count() == 0
