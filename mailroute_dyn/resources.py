@@ -470,8 +470,10 @@ class Resource(metaclass=ResourceMeta):
         if pk_name is None or (pk_name in data and str(data[pk_name]) == last):
             return
         for name, value in data.items():
-            if name in cls.fields and not isinstance(value, dict | list) and str(value) == last:
-                cls._uri_key = name
+            f = cls.fields.get(name)
+            if (f is not None and f.unique and not isinstance(value, dict | list)
+                    and str(value) == last):
+                cls._uri_key = name       # a detail URI names one object: a unique field
                 return
 
     @classmethod

@@ -326,3 +326,27 @@ def test_the_cli_shell_binds_a_dashed_resource_by_its_attribute_form(connect):
     namespace = shell_namespace(client)
     assert namespace["my_notes"] is client["my-notes"]
     assert client.my_notes.filter(slug="none-such").count() == 0
+
+
+# ---------------------------------------------------------------- the async client
+
+def test_the_async_client_writes_string_keys_and_keeps_slashless_uris(tastypie_app):
+    import asyncio
+
+    from django.core.asgi import get_asgi_application
+
+    from mailroute_dyn import AsyncClient
+    from tests.tastypie_site import DEMO_API_KEY, DEMO_LOGIN
+
+    async def run() -> None:
+        transport = httpx.ASGITransport(app=get_asgi_application())
+        async with AsyncClient("http://tastypie.test", DEMO_LOGIN, DEMO_API_KEY,
+                               api_path=FLAT, transport=transport, cache_dir=None,
+                               retries=0, allow_insecure=True) as client:
+            products = await client.resource("products")
+            artnr = f"as{_tag()}"
+            made = await products.create(artnr=artnr, name="Async")
+            assert made.pk == artnr and made.resource_uri == f"{FLAT}products/{artnr}"
+            assert await products.get(artnr) == made
+            assert made in [p async for p in products.all()]
+    asyncio.run(run())
