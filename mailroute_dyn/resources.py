@@ -482,7 +482,7 @@ class Resource(metaclass=ResourceMeta):
             cls._registry.learn_from(cls, objects[0])
         if objects and not cls._uri_key:
             cls._learn_uri_key(objects[0])
-        own = cls._list_url
+        own = cls._list_url.rstrip("/") + "/"   # (a slashless list URL is a prefix of more)
         out: list[Any] = []
         for data in objects:
             uri = data.get("resource_uri")

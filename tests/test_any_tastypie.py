@@ -350,3 +350,16 @@ def test_the_async_client_writes_string_keys_and_keeps_slashless_uris(tastypie_a
             assert await products.get(artnr) == made
             assert made in [p async for p in products.all()]
     asyncio.run(run())
+
+
+def test_a_slashless_list_tells_its_objects_from_a_longer_named_resource(flat_api):
+    schema = {"fields": {"id": _field("integer", primary_key=True, readonly=True),
+                         "resource_uri": _field("string", readonly=True)},
+              "allowed_list_http_methods": ["get"], "allowed_detail_http_methods": ["get"]}
+    flat_api.get(url__regex=r"/api/v1/notesarchive/schema/?$").respond(json=schema)
+    flat_api.get(url__regex=r"/api/v1/notes/?(\?.*)?$").respond(json={
+        "meta": {"total_count": 1, "next": None},
+        "objects": [{"id": 4, "resource_uri": "/api/v1/notesarchive/4"}]})
+    with Client(FLAT_BASE, "me", "fake-key-not-real", cache_dir=None, retries=0) as client:
+        (obj,) = list(client.notes.all())
+    assert obj.resource_name == "notesarchive" and obj.pk == 4
