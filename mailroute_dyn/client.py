@@ -113,7 +113,7 @@ class _AnyList(Resource):
         return type("AnyList", (cls,), {
             "resource_name": uri, "_registry": registry, "_list_url": uri,
             "_schema": ResourceSchema(name=uri, fields={}, allowed_list_methods=("get",)),
-            "_untargeted": set(), "_validators": {}, "__slots__": (),
+            "_untargeted": set(), "_validators": {}, "_omitted": set(), "__slots__": (),
         })
 
     @classmethod

@@ -192,6 +192,7 @@ class Resource(metaclass=ResourceMeta):
     _validators: ClassVar[dict[bool, Any]]
     _untargeted: ClassVar[set[str]]
     _uri_key: ClassVar[str] = ""    # the field detail URIs carry when not the key (a slug)
+    _omitted: ClassVar[set[str]] = set()   # fields missing from details too: not read again
     _collection: ClassVar[str] = "objects"   # the list key of PATCH lists (collection_name)
 
     __slots__ = ("_raw", "_changes", "_related", "_snapshot", "_deleted")
@@ -326,7 +327,7 @@ class Resource(metaclass=ResourceMeta):
 
     def _typed(self, f: Field) -> Any:
         if (f.name not in self._raw and _FROM_LIST in self._related
-                and f.name not in self._changes):
+                and f.name not in self._changes and f.name not in self._omitted):
             self._read_missing(f.name)
         if f.is_related:
             if f.name in self._related:
@@ -356,6 +357,10 @@ class Resource(metaclass=ResourceMeta):
                 f"{type(self).__name__}.{name} is not in the list representation this "
                 "object was read from; on an AsyncClient use 'await obj.refresh()' first.")
         self._registry.run(self._fill_op())
+        if name not in self._raw:
+            # the detail lacks it too (a server that omits fields, a list-only field):
+            # other objects of this class are not read again for it
+            type(self)._omitted.add(name)
 
     def _fill_op(self) -> Operation[None]:
         """Add what the detail representation has and the list one lacked."""
@@ -1046,6 +1051,7 @@ class Registry:
             "json_schema": schema.json_schema(),
             "_schema": schema,
             "_validators": {},
+            "_omitted": set(),
             "_untargeted": {f.name for f in schema.fields.values()
                             if f.is_related and not f.related_resource},
             "__doc__": describe(schema, list_url),

@@ -364,3 +364,17 @@ def test_a_slashless_list_tells_its_objects_from_a_longer_named_resource(flat_ap
     with Client(FLAT_BASE, "me", "fake-key-not-real", cache_dir=None, retries=0) as client:
         (obj,) = list(client.notes.all())
     assert obj.resource_name == "notesarchive" and obj.pk == 4
+
+
+def test_a_field_a_server_omits_everywhere_costs_one_detail_read_per_class(api, client):
+    from tests.conftest import BASE, list_body, objects
+    drifted = [{k: v for k, v in o.items() if k != "bounce_unlisted"}
+               for o in objects("domain")[:3]]
+    api.override("GET", url__regex=rf"^{BASE}/api/v1/domain/(\?.*)?$").respond(
+        json=list_body(drifted))
+    details = api.override("GET", url__regex=rf"^{BASE}/api/v1/domain/\d+/$").mock(
+        side_effect=lambda request: httpx.Response(
+            200, json=next(o for o in drifted if o["resource_uri"] == request.url.path)))
+    domains = list(client.domain.all())
+    assert [d.bounce_unlisted for d in domains] == [None, None, None]
+    assert details.call_count == 1
