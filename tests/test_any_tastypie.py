@@ -378,3 +378,12 @@ def test_a_field_a_server_omits_everywhere_costs_one_detail_read_per_class(api, 
     domains = list(client.domain.all())
     assert [d.bounce_unlisted for d in domains] == [None, None, None]
     assert details.call_count == 1
+
+
+def test_capture_keeps_the_objects_of_a_collection_name_list(connect, tmp_path):
+    from mailroute_dyn.testing import capture
+    client = connect()
+    client["notes"].create(title="Captured", slug=f"cap-{_tag()}")
+    root = capture(client, tmp_path / "captured", resources=["bare_notes"])
+    kept = json.loads((root / "objects" / "bare_notes.json").read_text())
+    assert kept and all("slug" in o for o in kept)
