@@ -17,20 +17,23 @@ from typing import Any
 
 from .cli_context import Context
 from .client import Client
+from .resources import attribute_name_for
 
 __all__ = ["shell_namespace", "cmd_shell"]
 
 
 def shell_namespace(client: Client) -> dict[str, Any]:
     """`client`, each resource class by class name (`EmailAccount`) and by resource name
-    (`email_account`) where that name shadows nothing."""
+    (`email_account`, or its attribute form: `my_notes` for `my-notes`) where that name
+    shadows nothing."""
     namespace: dict[str, Any] = {"client": client, "__name__": "__console__"}
     for name in client.preload():
         cls = client.resource(name)
         namespace.setdefault(cls.__name__, cls)
-        if (name.isidentifier() and not keyword.iskeyword(name)
-                and not hasattr(builtins, name)):
-            namespace.setdefault(name, cls)
+        attr = attribute_name_for(name)
+        if (attr.isidentifier() and not keyword.iskeyword(attr)
+                and not hasattr(builtins, attr)):
+            namespace.setdefault(attr, cls)
     return namespace
 
 

@@ -19,7 +19,7 @@ from .discovery import Discovery
 from .errors import MailRouteError, UnknownResource
 from .http import NO_BODY, AsyncSession, Call, Operation, SyncSession
 from .query import QuerySet, _Query
-from .resources import Registry, Resource
+from .resources import Registry, Resource, attribute_name_for
 
 __all__ = ["Client", "AsyncClient"]
 
@@ -54,7 +54,10 @@ class _Common:
         entry = yield from self._discovery.entry(name)
         if entry is None:
             known = (yield from self._discovery.listing()).keys()
-            raise UnknownResource(name, known)
+            spelled = _listed_as(name, known)
+            if spelled is None:
+                raise UnknownResource(name, known)
+            return (yield from self._resource_op(spelled))
         return (yield from self._registry.resource_op(name))
 
     def __getitem__(self, name: str) -> Any:
@@ -67,7 +70,7 @@ class _Common:
 
     def __dir__(self) -> list[str]:
         listing = self._discovery.cached_listing() or {}
-        return sorted(set(super().__dir__()) | set(listing))
+        return sorted(set(super().__dir__()) | {attribute_name_for(n) for n in listing})
 
     # -- any URI
 
@@ -95,6 +98,12 @@ class _Common:
         return answer.body
 
 
+def _listed_as(name: str, listed: Any) -> str | None:
+    """The listed resource whose attribute form is `name` (`my_notes` -> `my-notes`)."""
+    spelled = [n for n in listed if n != name and attribute_name_for(n) == name]
+    return spelled[0] if len(spelled) == 1 else None
+
+
 class _AnyList(Resource):
     """The model of `client.list(uri)`: each object takes the class of its own URI."""
 
@@ -107,7 +116,7 @@ class _AnyList(Resource):
         return type("AnyList", (cls,), {
             "resource_name": uri, "_registry": registry, "_list_url": uri,
             "_schema": ResourceSchema(name=uri, fields={}, allowed_list_methods=("get",)),
-            "_untargeted": set(), "_validators": {}, "__slots__": (),
+            "_untargeted": set(), "_validators": {}, "_omitted": set(), "__slots__": (),
         })
 
     @classmethod
@@ -264,6 +273,9 @@ class AsyncClient(_Common):
         if cls is not None:
             return cls
         listing = self._discovery.cached_listing()
+        spelled = _listed_as(name, listing or ())
+        if spelled is not None and name not in (listing or ()):
+            return self.__getattr__(spelled)
         if listing is not None and name not in listing:
             raise UnknownResource(name, listing)
         raise MailRouteError(

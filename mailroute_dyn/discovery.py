@@ -18,6 +18,7 @@ import logging
 import os
 import stat
 import tempfile
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -180,6 +181,7 @@ class Discovery:
         self.disk = DiskCache(settings)
         self._memory: TLRUCache[str, tuple[float, Any]] = TLRUCache(
             maxsize=10_000, ttu=_expires, timer=time.monotonic)
+        self._lock = threading.RLock()    # cachetools caches are not thread-safe
         self.fresh: set[str] = set()      # names fetched from the server by this client
         self.requests = 0                 # listing + schema requests made, for tests and stats
         self._load_disk()
@@ -195,22 +197,25 @@ class Discovery:
         if remaining <= 0:
             return
         expires = time.monotonic() + remaining
-        if payload.get("listing") is not None:
-            self._memory[_LISTING] = (expires, payload["listing"])
-        for name, schema in (payload.get("schemas") or {}).items():
-            self._memory[name] = (expires, schema)
+        with self._lock:
+            if payload.get("listing") is not None:
+                self._memory[_LISTING] = (expires, payload["listing"])
+            for name, schema in (payload.get("schemas") or {}).items():
+                self._memory[name] = (expires, schema)
 
     def _remember(self, key: str, value: Any) -> None:
         if self.settings.cache_ttl > 0:
-            self._memory[key] = (time.monotonic() + self.settings.cache_ttl, value)
+            with self._lock:
+                self._memory[key] = (time.monotonic() + self.settings.cache_ttl, value)
 
     def _persist(self) -> None:
         if self.disk.path is None or self.settings.cache_ttl <= 0:
             return
         listing = None
         schemas: dict[str, Any] = {}
-        for key in list(self._memory.keys()):
-            item = self._memory.get(key)
+        with self._lock:
+            items = [(key, self._memory.get(key)) for key in list(self._memory.keys())]
+        for key, item in items:
             if item is None:
                 continue
             if key == _LISTING:
@@ -220,22 +225,28 @@ class Discovery:
         self.disk.save(listing, schemas, time.time())
 
     def cached_listing(self) -> dict[str, Any] | None:
-        item = self._memory.get(_LISTING)
+        """The listing as last read, while it is fresh."""
+        with self._lock:
+            item = self._memory.get(_LISTING)
         return item[1] if item else None
 
     def cached_schema(self, name: str) -> dict[str, Any] | None:
-        item = self._memory.get(name)
+        """The raw schema of `name` as last read, while it is fresh."""
+        with self._lock:
+            item = self._memory.get(name)
         return item[1] if item else None
 
     def forget(self, names: Iterable[str] | None = None) -> None:
         """Drop cached entries (all when `names` is None), in memory and on disk."""
         if names is None:
-            self._memory.clear()
+            with self._lock:
+                self._memory.clear()
             self.disk.clear()
             self.fresh.clear()
             return
         for name in names:
-            self._memory.pop(name, None)
+            with self._lock:
+                self._memory.pop(name, None)
             self.fresh.discard(name)
         self._persist()
 

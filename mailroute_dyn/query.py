@@ -82,15 +82,26 @@ class Page:
     offset: int
 
 
+def collection_name(body: Any) -> str | None:
+    """The key holding a list answer's objects: `objects`, or the one other list beside
+    `meta` (a resource's `Meta.collection_name`)."""
+    if not isinstance(body, dict):
+        return None
+    if isinstance(body.get("objects"), list):
+        return "objects"
+    lists = [k for k, v in body.items() if k != "meta" and isinstance(v, list)]
+    return lists[0] if len(lists) == 1 else None
+
+
 def read_page(answer: Answer) -> Page:
     """A `Page` from a list answer; `ResponseError` when it is not a Tastypie list."""
     body = answer.body
     if isinstance(body, list):          # a bare list: take it as the only page
         body = {"objects": body}
-    if not isinstance(body, dict) or not isinstance(body.get("objects"), list):
+    objects = body.get(collection_name(body) or "objects") if isinstance(body, dict) else None
+    if not isinstance(objects, list):
         raise ResponseError(f"GET {answer.url}: expected a list with 'objects', got "
                             f"{type(body).__name__}")
-    objects = body["objects"]
     for item in objects:
         if not isinstance(item, dict):
             raise ResponseError(f"GET {answer.url}: a list item is not an object: {item!r:.80}")

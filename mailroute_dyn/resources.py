@@ -10,7 +10,9 @@ operation (see http.py) and run by the client's session, sync or async.
 from __future__ import annotations
 
 import functools
+import keyword
 import re
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
@@ -41,7 +43,7 @@ from .errors import (
     suggest,
 )
 from .http import NO_BODY, Answer, Batch, Call, Operation, Parallel, error_message
-from .query import QuerySet
+from .query import QuerySet, collection_name
 from .schema import (
     NO_DEFAULT,
     Field,
@@ -55,9 +57,10 @@ from .schema import (
 )
 from .values import encode_write_value, looks_like_uri, typed_value
 
-__all__ = ["Resource", "Registry", "BulkResult", "class_name_for"]
+__all__ = ["Resource", "Registry", "BulkResult", "class_name_for", "attribute_name_for"]
 
 _NOT_KEYS = frozenset({"schema"})
+_FROM_LIST = "\0list"    # in `_related`: read from a list, detail-only fields may be missing
 _SECRET_KEY = re.compile(r"(?i)(pass(word|wd|phrase)?|secret|api_?key|token)")
 _ECHO_KEYS = frozenset({"pk"})
 
@@ -66,6 +69,14 @@ def class_name_for(resource_name: str) -> str:
     """`email_account` -> `EmailAccount`."""
     name = "".join(part.capitalize() for part in re.split(r"[^0-9a-zA-Z]+", resource_name) if part)
     return name if name and not name[0].isdigit() else f"R{name}"
+
+
+def attribute_name_for(resource_name: str) -> str:
+    """`my-notes` -> `my_notes`: the form of a resource name usable as an attribute."""
+    name = re.sub(r"\W", "_", resource_name)
+    if not name or name[0].isdigit():
+        name = f"r_{name}"
+    return f"{name}_" if keyword.iskeyword(name) else name
 
 
 @functools.lru_cache(maxsize=4096)
@@ -97,11 +108,27 @@ class _UnusableKey(GuardError, ValueError):
 
 
 def _location_path(answer: Answer) -> str | None:
+    """The path of a write answer's `Location`, in the server's own form (slashless
+    APIs have no trailing slash, and adding one would make it another URI)."""
     location = answer.headers.get("location")
     if not location or _has_dot_segments(location):
         return None
-    path = urlsplit(location).path
-    return path if path.endswith("/") else path + "/"
+    return urlsplit(location).path or None
+
+
+_MISSING_COLLECTION = re.compile(r"missing '(\w+)'")
+
+
+def _missing_collection(exc: BadRequest) -> str | None:
+    """The list key a Tastypie 400 asks for: `Invalid data sent: missing 'items'`."""
+    said = error_message(exc.body)[0]
+    match = _MISSING_COLLECTION.search(said or "")
+    return match.group(1) if match else None
+
+
+def _path_of(url: str) -> str | None:
+    """The path of a listing's `list_endpoint` (Tastypie sends paths; some send URLs)."""
+    return urlsplit(url).path or None
 
 
 def _has_dot_segments(uri: str) -> bool:
@@ -224,6 +251,9 @@ class Resource(metaclass=ResourceMeta):
     _list_url: ClassVar[str] = ""
     _validators: ClassVar[dict[bool, Any]]
     _untargeted: ClassVar[set[str]]
+    _uri_key: ClassVar[str] = ""    # the field detail URIs carry when not the key (a slug)
+    _omitted: ClassVar[set[str]] = set()   # fields missing from details too: not read again
+    _collection: ClassVar[str] = "objects"   # the list key of PATCH lists (collection_name)
 
     __slots__ = ("_raw", "_changes", "_related", "_snapshot", "_deleted", "_unread")
     _raw: dict[str, Any]                 # what the server sent (cleaned of secret extras)
@@ -260,17 +290,31 @@ class Resource(metaclass=ResourceMeta):
 
     @property
     def resource_uri(self) -> str | None:
-        """The object's URI as the server gave it (None before it is saved)."""
+        """The object's URI as the server gave it (None before it is saved). Where the
+        server sends no URIs (`include_resource_uri = False`), the one it would send."""
         uri = self._raw.get("resource_uri")
-        return uri if isinstance(uri, str) else None
+        if isinstance(uri, str):
+            return uri
+        cls = type(self)
+        if cls.typed and "resource_uri" not in cls.fields:
+            pk_name = cls._schema.primary_key
+            key = self._raw.get(pk_name) if pk_name else None
+            if key is not None and key != "":
+                return cls.detail_url(key)
+        return None
 
     @property
     def pk(self) -> Any:
-        """The primary key (from the data, else the last part of the URI)."""
-        pk_name = self._schema.primary_key if self.typed else "id"
-        if pk_name in self._raw:
+        """The primary key (from the data, else the last part of the URI when the URI
+        carries the key rather than another field such as a slug)."""
+        cls = type(self)
+        pk_name = cls._schema.primary_key if cls.typed else "id"
+        if pk_name is not None and pk_name in self._raw:
             return self._raw[pk_name]
-        return _key_from_uri(self.resource_uri) if self.resource_uri else None
+        uri = self._raw.get("resource_uri")
+        if not isinstance(uri, str) or cls._uri_key not in ("", pk_name):
+            return None
+        return _key_from_uri(uri)
 
     @property
     def id(self) -> Any:
@@ -351,6 +395,9 @@ class Resource(metaclass=ResourceMeta):
         return hash(self.resource_uri) if self.resource_uri else id(self)
 
     def _typed(self, f: Field) -> Any:
+        if (f.name not in self._raw and _FROM_LIST in self._related
+                and f.name not in self._changes and f.name not in self._omitted):
+            self._read_missing(f.name)
         if f.is_related:
             if f.name in self._related:
                 return self._related[f.name]
@@ -368,6 +415,32 @@ class Resource(metaclass=ResourceMeta):
             return self._registry.run(self._fetch_related(f.name))
         raw = self.get_raw(f.name)
         return typed_value(f.type, raw, where=f"{self.resource_name}.{f.name}")
+
+    def _read_missing(self, name: str) -> None:
+        """A field the schema has but a list representation lacks (`use_in="detail"`):
+        read the object's detail once rather than report the field as None."""
+        if self.resource_uri is None:
+            return
+        if self._registry.is_async:
+            raise MailRouteError(
+                f"{type(self).__name__}.{name} is not in the list representation this "
+                "object was read from; on an AsyncClient use 'await obj.refresh()' first.")
+        self._registry.run(self._fill_op())
+        if name not in self._raw:
+            # the detail lacks it too (a server that omits fields, a list-only field):
+            # other objects of this class are not read again for it
+            type(self)._omitted.add(name)
+
+    def _fill_op(self) -> Operation[None]:
+        """Add what the detail representation has and the list one lacked."""
+        answer: Answer = yield Call("GET", self._detail())
+        if isinstance(answer.body, dict):
+            found = {k: v for k, v in _clean_read(type(self), answer.body).items()
+                     if k not in self._raw}
+            self._raw = {**self._raw, **found}
+            self._snapshot = {**(self._snapshot or {}), **found}
+        self._related.pop(_FROM_LIST, None)
+        return None
 
     def _fetch_related(self, name: str) -> Operation[Any]:
         f = type(self).fields.get(name)
@@ -460,18 +533,41 @@ class Resource(metaclass=ResourceMeta):
         return None
 
     @classmethod
+    def _learn_uri_key(cls, data: Mapping[str, Any], uri: str | None = None) -> None:
+        """Note which field a detail URI carries, when it is not the primary key
+        (`detail_uri_name = "slug"`): then the URI's last part is no primary key."""
+        uri = uri if uri is not None else data.get("resource_uri")
+        if cls._uri_key or not cls.typed or not isinstance(uri, str):
+            return
+        last = uri.rstrip("/").rsplit("/", 1)[-1]
+        pk_name = cls._schema.primary_key
+        if pk_name is None or (pk_name in data and str(data[pk_name]) == last):
+            return
+        for name, value in data.items():
+            f = cls.fields.get(name)
+            if (f is not None and f.unique and not isinstance(value, dict | list)
+                    and str(value) == last):
+                cls._uri_key = name       # a detail URI names one object: a unique field
+                return
+
+    @classmethod
     def _wrap_page(cls, objects: list[dict[str, Any]]) -> Operation[list[Any]]:
         if cls._untargeted and objects:
             cls._registry.learn_from(cls, objects[0])
-        own = cls._list_url
+        if objects and not cls._uri_key:
+            cls._learn_uri_key(objects[0])
+        own = cls._list_url.rstrip("/") + "/"   # (a slashless list URL is a prefix of more)
         out: list[Any] = []
         for data in objects:
             uri = data.get("resource_uri")
             if not isinstance(uri, str) or uri.startswith(own):
-                out.append(cls._from_raw(data))
+                obj = cls._from_raw(data)
             else:
                 other = yield from cls._registry.class_for_uri_op(uri)
-                out.append(other._from_raw(data))
+                obj = other._from_raw(data)
+            if not obj.fields.keys() <= obj._raw.keys():   # left out of lists (use_in)
+                obj._related[_FROM_LIST] = True
+            out.append(obj)
         return out
 
     @classmethod
@@ -506,13 +602,19 @@ class Resource(metaclass=ResourceMeta):
 
     @classmethod
     def detail_url(cls, key: Any) -> str:
-        """The detail URL for a primary or natural key (a string key goes in as is)."""
+        """The detail URL for a primary or natural key (a string key goes in as is), in
+        the server's own form: with a trailing slash only where its list URL has one."""
         if isinstance(key, Resource):
+            if key.resource_uri:
+                return key.resource_uri
             key = key.pk
-        text = str(key)
+        text = "" if key is None else str(key)
         if not text or text in (".", ".."):     # the list URL, or a path step: never sent
-            raise _UnusableKey(f"Not a usable key: {key!r}; nothing was sent.")
-        return f"{cls._list_url}{quote(text, safe='@.+-_~:,;')}/"
+            raise _UnusableKey(f"Not a usable key for {cls.resource_name}: {key!r}; "
+                               "nothing was sent.")
+        base = cls._list_url
+        slash = "/" if base.endswith("/") else ""
+        return f"{base}{'' if slash else '/'}{quote(text, safe='@.+-_~:,;')}{slash}"
 
     @classmethod
     def _get_op(cls, key: Any) -> Operation[Resource]:
@@ -560,6 +662,10 @@ class Resource(metaclass=ResourceMeta):
                     "does not describe through extra={...}.")
             elif f.readonly and not (creating and key in allowed_ro):
                 errors.setdefault(key, []).append("This field is read-only.")
+            elif not creating and key == cls._schema.primary_key:
+                errors.setdefault(key, []).append(
+                    "The primary key cannot change: a write with another key would make a "
+                    "new object. Create one with the new key instead.")
         known = {k: v for k, v in body.items() if k in fields}
         for err in cls._validator(creating).iter_errors(known):
             if err.validator == "required":
@@ -611,10 +717,13 @@ class Resource(metaclass=ResourceMeta):
         if answered:
             data.update(_clean_write_answer(cls, answer.body, extra))
         path = _location_path(answer)
-        if path and "resource_uri" not in data:
+        if path and "resource_uri" not in data and (not cls.typed or "resource_uri" in cls.fields):
             data["resource_uri"] = path
-        if path and cls._schema.primary_key not in data:
-            data[cls._schema.primary_key] = _key_from_uri(path)
+        pk_name = cls._schema.primary_key
+        if path:
+            cls._learn_uri_key(data, path)
+        if path and pk_name and pk_name not in data and cls._uri_key in ("", pk_name):
+            data[pk_name] = _key_from_uri(path)
         data = _clean_read(cls, data)
         self._raw = data
         self._snapshot = data
@@ -680,7 +789,7 @@ class Resource(metaclass=ResourceMeta):
         cls = type(self)
         check_method(cls._schema, "post", detail=False)
         body = {k: v for k, v in self._encoded_changes().items()
-                if k not in (cls._schema.primary_key, "resource_uri")}
+                if k not in (cls._schema.assigned_key, "resource_uri")}
         cls._validate(body, creating=True, explicit_readonly=self._changes,
                       check_required=check_required)
         payload = {**body, **encode_write_value(dict(extra))}
@@ -712,7 +821,10 @@ class Resource(metaclass=ResourceMeta):
             if name not in body:
                 raise ValueError(f"dedupe_on names {name!r}, which the create does not set.")
             value = body[name]
-            lookups[name] = _key_from_uri(value) if looks_like_uri(value) else value
+            f = cls.fields.get(name)
+            uri = looks_like_uri(value) or (f is not None and f.is_related
+                                            and isinstance(value, str) and value[:1] == "/")
+            lookups[name] = _key_from_uri(value) if uri else value  # slashless URIs too
         qs = QuerySet(cls).filter(**lookups)
         found = yield from qs._fetch(qs._first_call(limit=2))
         objects = found[1]
@@ -962,15 +1074,26 @@ class Resource(metaclass=ResourceMeta):
                        extra: Mapping[str, Any] | None = None) -> Operation[BulkResult]:
         sent = [{**body, **encode_write_value(dict(extra))} for body in bodies] if extra \
             else bodies                 # extra inputs are sent with each object, never kept
-        payload: dict[str, Any] = {"objects": sent}
-        if deleted:
-            payload["deleted_objects"] = deleted
-        try:
-            answer: Answer = yield Call("PATCH", cls._list_url, json=payload)
-        except MailRouteError as exc:
-            result.failed += [(item, exc) for item in items]
-            return result
-        returned = answer.body.get("objects") if isinstance(answer.body, dict) else None
+        while True:
+            key = cls._collection
+            payload: dict[str, Any] = {key: sent}
+            if deleted:
+                payload[f"deleted_{key}"] = deleted
+            try:
+                answer: Answer = yield Call("PATCH", cls._list_url, json=payload)
+                break
+            except BadRequest as exc:
+                # a 400 wrote nothing: name the list as the server asks (collection_name)
+                named = _missing_collection(exc)
+                if named is None or named == key:
+                    result.failed += [(item, exc) for item in items]
+                    return result
+                cls._collection = named
+            except MailRouteError as exc:
+                result.failed += [(item, exc) for item in items]
+                return result
+        returned = (answer.body.get(collection_name(answer.body) or key)
+                    if isinstance(answer.body, dict) else None)
         for i, item in enumerate(items):
             if deleted:
                 item._deleted = True
@@ -1166,7 +1289,8 @@ def _action_op(base: str, name: str, json: Any, method: str,
                params: Mapping[str, Any] | None) -> Operation[Any]:
     if not re.fullmatch(r"[\w\-./]+", name) or ".." in name:
         raise ValueError(f"Not an action name: {name!r}")
-    url = f"{base}{name.strip('/')}/"
+    slash = "/" if base.endswith("/") else ""      # the server's own form (slashless APIs)
+    url = f"{base.rstrip('/')}/{name.strip('/')}{slash}"
     body = NO_BODY if json is None else encode_write_value(json)
     pairs = tuple((k, str(v)) for k, v in (params or {}).items())
     answer: Answer = yield Call(method.upper(), url, pairs, body)
@@ -1191,9 +1315,16 @@ class Registry:
         self.is_async = is_async
         self._classes: dict[str, type[Resource]] = {}
         self._targets: dict[tuple[str, str], str] = {}
+        # one class per resource, whatever the threads: building and updating hold this
+        self._lock = threading.RLock()
 
     def forget(self) -> None:
-        self._classes.clear()
+        """Drop the stand-in classes of unreachable schemas. Typed classes stay, so
+        objects read before a refresh keep their class; rediscovery updates it in place."""
+        with self._lock:
+            for name, cls in list(self._classes.items()):
+                if not cls.typed:
+                    del self._classes[name]
 
     def built(self, name: str) -> type[Resource] | None:
         """The class for `name` if it is built and its schema still cached."""
@@ -1215,14 +1346,29 @@ class Registry:
             "json_schema": schema.json_schema(),
             "_schema": schema,
             "_validators": {},
+            "_omitted": set(),
             "_untargeted": {f.name for f in schema.fields.values()
                             if f.is_related and not f.related_resource},
             "__doc__": describe(schema, list_url),
         }
 
-    def build(self, schema: ResourceSchema, listed: bool = True) -> type[Resource]:
+    def build(self, schema: ResourceSchema, listed: bool = True,
+              list_url: str | None = None) -> type[Resource]:
+        """The class of `schema.name`: made once per client, later schemas update it in
+        place (threads that race here all get the same class). `list_url` is the
+        listing's `list_endpoint`, kept in the server's own form (slashless or not)."""
+        with self._lock:
+            existing = self._classes.get(schema.name)
+            if existing is not None and existing.typed:
+                self.update(existing, schema)
+                existing.listed = listed
+                return existing
+            return self._make(schema, listed, list_url)
+
+    def _make(self, schema: ResourceSchema, listed: bool,
+              list_url: str | None = None) -> type[Resource]:
         name = schema.name
-        list_url = f"{self.settings.api_path}{name}/"
+        list_url = list_url or f"{self.settings.api_path}{name}/"
         attrs: dict[str, Any] = {
             "resource_name": name,
             "list_endpoint": list_url,
@@ -1239,15 +1385,20 @@ class Registry:
 
     def update(self, cls: type[Resource], schema: ResourceSchema) -> None:
         """Give an existing class a newer schema, so references users hold stay valid."""
-        for key, value in self._schema_attrs(schema, cls._list_url).items():
-            setattr(cls, key, value)
-        self._classes[schema.name] = cls
+        with self._lock:
+            for key, value in self._schema_attrs(schema, cls._list_url).items():
+                setattr(cls, key, value)
+            self._classes[schema.name] = cls
 
     def untyped(self, name: str) -> type[Resource]:
         """A class for objects whose schema cannot be had: readable, keys as given."""
         empty = ResourceSchema(name=name, fields={})
-        cls = self.build(empty, listed=False)
-        cls.typed = False
+        with self._lock:
+            existing = self._classes.get(name)
+            if existing is not None:
+                return existing         # a typed class is never replaced by a stand-in
+            cls = self._make(empty, listed=False)
+            cls.typed = False
         cls.__doc__ = f"Objects of {name!r}, whose schema is not reachable: keys as sent."
         return cls
 
@@ -1258,7 +1409,10 @@ class Registry:
             return cls
         raw = yield from self.discovery.schema(name, listed_only=listed_only, force=force)
         entries = self.discovery.cached_listing() or {}
-        return self.build(parse_schema(name, raw, self.settings.api_path), name in entries)
+        entry = entries.get(name)
+        endpoint = entry.get("list_endpoint") if isinstance(entry, dict) else None
+        return self.build(parse_schema(name, raw, self.settings.api_path), name in entries,
+                          _path_of(endpoint) if isinstance(endpoint, str) else None)
 
     def class_for_uri_op(self, uri: str) -> Operation[type[Resource]]:
         name = resource_name_of_uri(uri, self.settings.api_path)
@@ -1399,6 +1553,9 @@ class Registry:
                     f"{owner.resource_name}.{f.name}: give an object or a URI (the target "
                     "resource is not known, so a bare key cannot be turned into one)",
                     {owner.resource_name: {f.name: ["Expected a URI or an object."]}})
+            built = self._classes.get(target)
+            if built is not None and built.typed:
+                return built.detail_url(value)      # the target's own URI form
             return f"{self.settings.api_path}{target}/{value}/"
         return encode_write_value(value)
 

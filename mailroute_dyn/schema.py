@@ -101,17 +101,41 @@ class ResourceSchema:
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
     @property
-    def primary_key(self) -> str:
+    def primary_key(self) -> str | None:
+        """The field holding the primary key, or None when the schema shows none.
+
+        Tastypie >= 0.13 flags it (`primary_key: true`); a schema that flags fields but
+        none of them (`Meta.fields` left the key out) has no key field, and the key comes
+        from the detail URI. MailRoute's 2012 schemas flag nothing: there it is `id`.
+        """
         for f in self.fields.values():
             if f.primary_key:
                 return f.name
-        return "id" if "id" in self.fields else next(iter(self.fields), "id")
+        if "id" in self.fields and not self.flags_keys:
+            return "id"
+        return None
+
+    @property
+    def flags_keys(self) -> bool:
+        """Whether the server says which field is the key (any field has `primary_key`)."""
+        specs = self.raw.get("fields") if isinstance(self.raw, Mapping) else None
+        return isinstance(specs, Mapping) and any(
+            isinstance(spec, Mapping) and "primary_key" in spec for spec in specs.values())
+
+    @property
+    def assigned_key(self) -> str | None:
+        """The key the server assigns (an integer `AutoField`), left out of every write.
+        A string or slug key that is not read-only is the caller's to set on create."""
+        pk = self.primary_key
+        f = self.fields.get(pk) if pk else None
+        if f is None or f.readonly or f.type == "integer":
+            return pk
+        return None
 
     def writable(self) -> list[Field]:
-        """Fields a write may carry: not read-only, not the key, not the URI."""
-        pk = self.primary_key
-        return [f for f in self.fields.values()
-                if not f.readonly and f.name not in (pk, "resource_uri")]
+        """Fields a write may carry: not read-only, not a server-assigned key, not the URI."""
+        skip = (self.assigned_key, "resource_uri")
+        return [f for f in self.fields.values() if not f.readonly and f.name not in skip]
 
     def json_schema(self, *, creating: bool = True) -> dict[str, Any]:
         """JSON Schema (draft 2020-12) of a writable representation.
@@ -121,12 +145,13 @@ class ResourceSchema:
         """
         props: dict[str, Any] = {}
         required: list[str] = []
+        skip = (self.assigned_key, "resource_uri")
         pk = self.primary_key
         for f in self.fields.values():
-            if f.name in (pk, "resource_uri"):
+            if f.name in skip:
                 continue
             prop = _json_type(f)
-            if f.readonly:
+            if f.readonly or (f.name == pk and not creating):
                 prop["readOnly"] = True
             if f.help_text:
                 prop["description"] = f.help_text

@@ -42,7 +42,7 @@ from pathlib import PurePath
 
 from .client import Client
 from .graph import relation_targets
-from .resources import Resource, class_name_for
+from .resources import Resource, attribute_name_for, class_name_for
 from .schema import COMMON_TERMS, TO_ONE_TERMS, Field, terms_for
 
 __all__ = ["generate_stub", "render_stub", "module_name_for", "DEFAULT_MODULE"]
@@ -356,10 +356,11 @@ class _Writer:
         self.emit("    @classmethod")
         self.emit(f"    def count(cls) -> {n('int')}: ...")
         required = set(cls.json_schema.get("required", []))
-        pk = next((f.name for f in cls.fields.values() if f.primary_key), "id")
+        assigned = cls._schema.assigned_key     # a key the caller sets is a create argument
         create = [(f.name, self.m.write_type(resource, f, n), f.name in required)
                   for f in fields
-                  if f.name not in (pk, "resource_uri", "dedupe_on", "extra", "check_required")]
+                  if f.name not in (assigned, "resource_uri", "dedupe_on", "extra",
+                                    "check_required")]
         create = ([(k, t, r) for k, t, r in create if r]
                   + [(k, t, r) for k, t, r in create if not r])
         create += [("dedupe_on", f"{n('Iterable')}[{n('str')}]", False),
@@ -375,17 +376,21 @@ class _Writer:
         self.emit()
 
     def client(self, source: str) -> None:
-        names = [r for r in sorted(self.m.classes)
-                 if _usable(r) and r not in _CLIENT_MEMBERS]
-        n = _Names(names)
+        # each resource under its attribute form (`my-notes` is `client.my_notes`)
+        forms = {r: attribute_name_for(r) for r in sorted(self.m.classes)}
+        taken = list(forms.values())
+        attrs = {r: a for r, a in forms.items()
+                 if _usable(a) and a not in _CLIENT_MEMBERS and taken.count(a) == 1
+                 and (a == r or a not in self.m.classes)}
+        n = _Names(attrs.values())
         self.emit("class MailRouteClient(_mrd.Client):")
         self.emit(f'    """A `Client` on {source}, typed: each resource is an attribute."""')
         self.emit()
         self.emit("    __getattr__: None  # type: ignore[assignment, misc]")
-        for r in sorted(set(self.m.classes) - set(names)):
+        for r in sorted(set(self.m.classes) - set(attrs)):
             self.emit(f"    # resource {r!r} is not an attribute here: client.resource({r!r})")
-        for r in names:
-            self.emit(f"    {r}: {n('type')}[{self.m.names[r]}]")
+        for r, a in attrs.items():
+            self.emit(f"    {a}: {n('type')}[{self.m.names[r]}]")
         self.emit(f"    def __enter__(self) -> {n('Self')}: ...")
         if self.m.classes:
             for r in sorted(self.m.classes):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import random
+import threading
 from typing import Any
 
 import httpx
@@ -255,6 +256,7 @@ def test_random_schemas_build_classes_that_validate_or_refuse(fields, body):
     registry = Registry.__new__(Registry)
     registry.settings = None  # type: ignore[assignment]
     registry._classes, registry._targets = {}, {}
+    registry._lock = threading.RLock()
     from mailroute_dyn.config import resolve_settings
     registry.settings = resolve_settings(base_url=BASE, cache_dir=None)
     cls = registry.build(schema)

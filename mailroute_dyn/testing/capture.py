@@ -18,6 +18,7 @@ from typing import Any
 from mailroute_dyn import Client
 from mailroute_dyn.config import Secret
 from mailroute_dyn.errors import APIError
+from mailroute_dyn.query import collection_name
 
 from .fixtures import load_fixture, write_fixture
 
@@ -99,7 +100,8 @@ def capture(client: Client, directory: str | Path, *, limit: int = 50,
         list_url = entry.get("list_endpoint") or f"{api_path}{name}/"
         schema = entry.get("schema")
         if not isinstance(schema, dict):
-            schema_url = schema if isinstance(schema, str) and schema else f"{list_url}schema/"
+            schema_url = (schema if isinstance(schema, str) and schema
+                          else f"{list_url.rstrip('/')}/schema/")
             schema = client.request("GET", schema_url)
         try:
             page = client.request("GET", list_url, params={"limit": limit})
@@ -109,7 +111,7 @@ def capture(client: Client, directory: str | Path, *, limit: int = 50,
             log.warning("capture %s: the list cannot be read (%s); no objects kept", name,
                         exc.status_code)
             page = {}
-        rows = page.get("objects", []) if isinstance(page, dict) else []
+        rows = page.get(collection_name(page) or "objects", []) if isinstance(page, dict) else []
         schemas[name] = _redact_schema(schema, key)
         objects[name] = redact([o for o in rows if isinstance(o, dict)][:limit], key)
         if name in listing:

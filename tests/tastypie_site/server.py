@@ -22,6 +22,7 @@ HOST = "tastypie.test"
 NEW_SCHEMA_KEYS = ("primary_key", "verbose_name", "related_schema")
 
 _APP = f"{__package__}.mailroute"
+_ANYAPI = f"{__package__}.anyapi"  # other APIs' shapes (see anyapi/api.py)
 _state = {}
 
 
@@ -45,6 +46,7 @@ def setup_django():
             "tastypie",
             _APP,
             "django.contrib.sessions",   # SessionAuthentication (auth_api.py)
+            _ANYAPI,
         ],
         MIDDLEWARE=[
             "django.middleware.common.CommonMiddleware",
@@ -124,7 +126,11 @@ def reset_data():
     setup_django()
     from django.db import connection, transaction
 
+    from .anyapi import models as other
+
     tables = [model._meta.db_table for model in _models()]
+    tables += [model._meta.db_table for model in (other.Comment, other.Note, other.Product,
+                                                  other.SlugBasedNote)]
     with transaction.atomic(), connection.cursor() as cursor:
         for table in tables:
             cursor.execute(f'DELETE FROM "{table}"')

@@ -15,4 +15,5 @@ urlpatterns = [
     # other authentications (auth_api.py)
     path("auth/", include(basic_api.urls)),
     path("auth/", include(session_api.urls)),
+    path("", include("tests.tastypie_site.anyapi.urls")),  # other APIs' shapes
 ]

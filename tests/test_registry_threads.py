@@ -1,0 +1,62 @@
+"""One class per resource and client, whatever the threads and however often the schema
+is read again."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+
+from mailroute_dyn import Client
+from tests.conftest import API_KEY, BASE, LOGIN
+
+
+def _slow_schemas(api):
+    """Schema answers that take a moment, so every thread is inside the build at once."""
+    answer = api._schema
+
+    def slow(request: httpx.Request, name: str) -> httpx.Response:
+        time.sleep(0.05)
+        return answer(request, name)
+    api.override("GET", url__regex=r"/api/v1/(?P<name>\w+)/schema/$").mock(side_effect=slow)
+
+
+def test_sixteen_threads_on_a_cold_client_build_one_class(api):
+    _slow_schemas(api)
+    with Client(BASE, LOGIN, API_KEY, cache_dir=None, retries=0) as client:
+        start = threading.Barrier(16)
+
+        def build(_):
+            start.wait()
+            return client.resource("email_account")
+        with ThreadPoolExecutor(16) as pool:
+            classes = list(pool.map(build, range(16)))
+        assert len({id(c) for c in classes}) == 1
+
+
+def test_objects_read_by_many_threads_are_of_one_class(api):
+    _slow_schemas(api)
+    with Client(BASE, LOGIN, API_KEY, cache_dir=None, retries=0) as client:
+        start = threading.Barrier(8)
+
+        def read(_):
+            start.wait()
+            return client.resource("domain").first()
+        with ThreadPoolExecutor(8) as pool:
+            objs = list(pool.map(read, range(8)))
+        cls = client.domain
+        assert all(isinstance(o, cls) for o in objs)
+
+
+def test_an_expired_or_refreshed_schema_keeps_the_class_and_its_objects(api):
+    with Client(BASE, LOGIN, API_KEY, cache_dir=None, retries=0) as client:
+        before = client.domain
+        obj = before.first()
+        client._discovery.forget(["domain"])     # what cache_ttl expiry does
+        assert client.domain is before
+        client.refresh()
+        after = client.domain
+        assert after is before
+        assert isinstance(obj, after)
