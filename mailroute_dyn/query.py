@@ -495,7 +495,7 @@ class _Walk:
         # passes again over the listing only make sense for a whole offset walk whose
         # objects can be told apart (by resource_uri)
         self.repairable = self.keyset is None and qs._q.start == 0
-        self.given: set[str] = set()    # objects yielded by earlier passes (offset walks)
+        self.given: set[str] = set()    # objects yielded so far (offset walks)
         self.passes = 0
         self.fruitless = 0              # passes in a row that saw changes and found nothing
         self._new_pass()
@@ -505,7 +505,8 @@ class _Walk:
         self.streaming = False          # offsets known: the rest goes to a sliding window
         self.plan: range = range(0)
         self.exhausted = False          # the listing ended (or shrank under the plan)
-        self.seen: set[str] = set()     # objects of this pass (of this page, by key)
+        # objects of this pass (of this page, by key); the first pass's are also `given`
+        self.seen: set[str] = set() if self.passes > 1 else self.given
         self.previous: set[str] = set()  # by key: the objects of the page before
         self.visited: set[str] = set()
         self.totals: set[int] = set()
@@ -555,7 +556,7 @@ class _Walk:
                 on_page.add(uri)
             new = True
             self.fresh += 1
-            if uri is not None and self.repairable and not self.keyset:
+            if uri is not None and self.passes > 1:
                 if uri in self.given:
                     continue            # yielded by an earlier pass
                 self.given.add(uri)
