@@ -145,8 +145,17 @@ class QuerySet:
 
     def filter(self, **lookups: Any) -> QuerySet:
         """Narrow by `field[__relation…][__term]=value`, checked against the schema now."""
-        checks = tuple(self._model._check_filter(k, v) for k, v in lookups.items())
-        return self._clone(filters=self._q.filters + checks)
+        sent = {c.param: c for c in self._q.filters}
+        for check in (self._model._check_filter(k, v) for k, v in lookups.items()):
+            other = sent.setdefault(check.param, check)
+            if other.value != check.value:
+                # Tastypie reads one value per parameter (the last), or joins every `in`
+                # list into one: either way wider than both filters together
+                raise FilterError(
+                    f"Two filters send {check.param} ({other.value!r} and {check.value!r}); "
+                    "Tastypie would keep one of them or join them, not match both. Combine "
+                    "them into one filter.")
+        return self._clone(filters=tuple(sent.values()))
 
     def unchecked(self, **params: Any) -> QuerySet:
         """Parameters the schema does not describe (MailRoute's `q`, natural-key filters),

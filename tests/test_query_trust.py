@@ -286,3 +286,16 @@ def test_a_huge_total_count_plans_offsets_only_as_the_window_moves(client, api):
     walked = [d.resource_uri for d in qs]
     assert sorted(walked) == sorted(r["resource_uri"] for r in rows)
     assert len(calls) <= 2 * (1 + 2 + 4 + 1)     # two passes: the data, the gap, the window
+
+
+def test_two_filters_on_one_parameter_are_refused_rather_than_widened(tastypie_client,
+                                                                      domains):
+    domains("wide-a.test", "wide-b.test", "true")
+    domain = tastypie_client.domain
+    # Tastypie joins the two `in` lists: both rows would match (and be deleted) where
+    # the caller asked for rows in both lists, which is none
+    with pytest.raises(FilterError, match="Two filters send name__in"):
+        domain.filter(name__in=["wide-a.test"]).filter(name__in=["wide-b.test"])
+    with pytest.raises(FilterError, match="Two filters send name__in"):
+        domain.filter(name="true", name__in=["wide-a.test"])
+    assert [d.name for d in domain.filter(name="true").filter(name="true")] == ["true"]
