@@ -13,7 +13,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from .errors import ResponseError
+from .errors import FilterError, ResponseError
 
 __all__ = [
     "parse_datetime", "parse_date", "parse_time", "parse_decimal", "typed_value",
@@ -120,6 +120,11 @@ def encode_filter_value(term: str, value: Any) -> str:
         items = sorted(value, key=str) if isinstance(value, set | frozenset) else value
         return ",".join(_scalar_filter(v) for v in items)
     if term == "isnull":
+        if isinstance(value, str):      # "false" is a true string: read the word instead
+            word = value.strip().lower()
+            if word not in ("true", "false", "1", "0"):
+                raise FilterError(f"isnull takes True or False, not {value!r}")
+            return "true" if word in ("true", "1") else "false"
         return "true" if value else "false"
     return _scalar_filter(value)
 

@@ -299,3 +299,13 @@ def test_two_filters_on_one_parameter_are_refused_rather_than_widened(tastypie_c
     with pytest.raises(FilterError, match="Two filters send name__in"):
         domain.filter(name="true", name__in=["wide-a.test"])
     assert [d.name for d in domain.filter(name="true").filter(name="true")] == ["true"]
+
+
+def test_isnull_given_the_word_false_is_not_sent_as_true(tastypie_client, domains):
+    domains("isnull-check.test")
+    domain = tastypie_client.domain
+    assert domain.filter(name__isnull="false", name="isnull-check.test").count() == 1
+    assert domain.filter(name__isnull="False").count() == domain.count()
+    assert domain.filter(name__isnull="true").count() == 0
+    with pytest.raises(FilterError, match="isnull takes True or False"):
+        domain.filter(name__isnull="maybe")
