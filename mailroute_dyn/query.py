@@ -39,6 +39,7 @@ __all__ = ["QuerySet", "Page", "read_page"]
 STALE_PAGES = 3          # pages in a row with nothing new before a walk gives up
 MAX_PASSES = 32          # passes over a listing that keeps changing (deletes halve it)
 FRUITLESS_PASSES = 3     # passes in a row that saw changes but found nothing new
+GET_SCAN_PAGES = 10      # pages get() reads past rows a join repeats
 
 RESERVED_PARAMS = frozenset({"limit", "offset", "order_by", "format", "username", "api_key"})
 
@@ -383,6 +384,7 @@ class QuerySet:
         unique = _dedupe(objects)
         rows = len(page.objects)
         size = self._q.page_size or self._model._page_size()
+        stale = 0
         # Tastypie repeats an object once per row of a to-many join ([3, 3, 3, 4]): one
         # distinct object in the first rows proves nothing while more rows follow
         while len(unique) == 1 and page.objects and (
@@ -398,6 +400,12 @@ class QuerySet:
                     f"answered offset {page.offset}; it does not page as it says.")
             rows += len(page.objects)
             unique = _dedupe(unique + objects)
+            stale += 1
+            if len(unique) == 1 and stale >= GET_SCAN_PAGES:
+                raise ResponseError(
+                    f"GET {self._model._list_url}: {stale} pages repeat one "
+                    f"{self._model.resource_name} for {self!r}; stopping before the "
+                    f"{page.total_count} rows the server counts.")
         if not unique:
             raise DoesNotExist(404, "GET", self._model._list_url, None,
                                f"no {self._model.resource_name} matches {self!r}")

@@ -309,3 +309,13 @@ def test_isnull_given_the_word_false_is_not_sent_as_true(tastypie_client, domain
     assert domain.filter(name__isnull="true").count() == 0
     with pytest.raises(FilterError, match="isnull takes True or False"):
         domain.filter(name__isnull="maybe")
+
+
+def test_get_on_a_server_repeating_one_object_without_end_stops(client, api):
+    a = objects("domain")[0]
+    calls: list[httpx.Request] = []
+    api.override("GET", url__regex=LIST).mock(
+        side_effect=_paged([a] * 10_000, total=lambda: 10**12, calls=calls, cap=50))
+    with pytest.raises(ResponseError, match="repeat one domain"):
+        client.domain.get(name__startswith="x")
+    assert len(calls) <= 12
