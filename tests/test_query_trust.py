@@ -213,7 +213,8 @@ def test_a_listing_that_keeps_changing_raises_instead_of_looping(client, api):
     assert len(walked) == len(set(walked)) == 6
 
 
-def test_async_offset_walk_completes_itself_when_rows_before_it_go():
+@pytest.mark.parametrize("pages", [1, 3])
+def test_async_offset_walk_completes_itself_when_rows_before_it_go(pages):
     rows = objects("domain")[:9]
     live = list(rows)
 
@@ -237,7 +238,7 @@ def test_async_offset_walk_completes_itself_when_rows_before_it_go():
         async with AsyncClient(BASE, "demo", "demo-key-not-secret", cache_dir=None,
                                transport=httpx.MockTransport(answer)) as client:
             domain = await client.resource("domain")
-            qs = domain.all().order_by("-created_at").page_size(3).concurrently(1)
+            qs = domain.all().order_by("-created_at").page_size(3).concurrently(pages)
             return [d.resource_uri async for d in qs]
     walked = asyncio.run(walk())
     assert sorted(walked) == sorted(r["resource_uri"] for r in rows)
