@@ -320,3 +320,11 @@ def test_get_on_a_server_repeating_one_object_without_end_stops(client, api):
     with pytest.raises(ResponseError, match="repeat one domain"):
         client.domain.get(name__startswith="x")
     assert len(calls) <= 12
+
+
+def test_an_in_list_item_with_a_comma_is_refused_rather_than_split(tastypie_client, domains):
+    domains("comma-a.test", "comma-b.test")
+    with pytest.raises(FilterError, match="splits in values on commas"):
+        tastypie_client.domain.filter(name__in=["comma-a.test,comma-b.test"])
+    found = tastypie_client.domain.filter(name__in=["comma-a.test", "comma-b.test"])
+    assert sorted(d.name for d in found) == ["comma-a.test", "comma-b.test"]
