@@ -21,6 +21,7 @@ __all__ = [
     "ValidationError",
     "SchemaError",
     "GuardError",
+    "ListingChanged",
     "ResponseError",
     "APIError",
     "BadRequest",
@@ -111,6 +112,11 @@ class GuardError(MailRouteError):
 
 class ResponseError(MailRouteError):
     """A success status with a body the client cannot read (bad JSON, missing keys)."""
+
+
+class ListingChanged(ResponseError):
+    """A list kept changing while it was walked by offset, pass after pass: some objects
+    present all along may not have been yielded (the ones yielded are each yielded once)."""
 
 
 class APIError(MailRouteError):

@@ -19,6 +19,7 @@ from .errors import (
     DoesNotExist,
     FilterError,
     GuardError,
+    ListingChanged,
     MailRouteError,
     MultipleObjectsReturned,
     NotFound,
@@ -26,10 +27,21 @@ from .errors import (
     suggest,
 )
 from .http import Answer, Batch, Call, Operation
-from .schema import FilterCheck, ResourceSchema, allowed_terms, check_method
+from .schema import (
+    REWRITTEN_VALUES,
+    FilterCheck,
+    ResourceSchema,
+    allowed_terms,
+    check_method,
+)
 from .values import encode_filter_value
 
 __all__ = ["QuerySet", "ValuesQuerySet", "Page", "read_page"]
+
+STALE_PAGES = 3          # pages in a row with nothing new before a walk gives up
+MAX_PASSES = 32          # passes over a listing that keeps changing (deletes halve it)
+FRUITLESS_PASSES = 3     # passes in a row that saw changes but found nothing new
+GET_SCAN_PAGES = 10      # pages get() reads past rows a join repeats
 
 RESERVED_PARAMS = frozenset({"limit", "offset", "order_by", "format", "username", "api_key"})
 
@@ -157,8 +169,17 @@ class QuerySet:
 
     def filter(self, **lookups: Any) -> QuerySet:
         """Narrow by `field[__relation…][__term]=value`, checked against the schema now."""
-        checks = tuple(self._model._check_filter(k, v) for k, v in lookups.items())
-        return self._clone(filters=self._q.filters + checks)
+        sent = {c.param: c for c in self._q.filters}
+        for check in (self._model._check_filter(k, v) for k, v in lookups.items()):
+            other = sent.setdefault(check.param, check)
+            if other.value != check.value:
+                # Tastypie reads one value per parameter (the last), or joins every `in`
+                # list into one: either way wider than both filters together
+                raise FilterError(
+                    f"Two filters send {check.param} ({other.value!r} and {check.value!r}); "
+                    "Tastypie would keep one of them or join them, not match both. Combine "
+                    "them into one filter.")
+        return self._clone(filters=tuple(sent.values()))
 
     def unchecked(self, **params: Any) -> QuerySet:
         """Parameters the schema does not describe (MailRoute's `q`, natural-key filters),
@@ -315,20 +336,25 @@ class QuerySet:
         run = self._model._registry_run
         run(self._prepare())
         walk = self._walk()
-        calls = walk.first_calls()
-        while calls and not walk.streaming:
-            pages = run(self._fetch_all(calls))
-            for _page, objects in pages:
-                yield from walk.take(objects)
-            calls = walk.next_calls(pages)
-        if calls:
-            stream = self._model._registry_stream((self._fetch(c) for c in calls),
-                                                  walk.concurrency)
-            for _page, objects in stream:
-                yield from walk.take(objects)
-                if walk.done:
+        while True:
+            calls = walk.first_calls()
+            while calls:
+                pages = run(self._fetch_all(calls))
+                for page, objects in pages:
+                    yield from walk.take(page, objects)
+                calls = walk.next_calls(pages)
+            if walk.streaming:
+                stream = self._model._registry_stream(
+                    (self._fetch(c) for c in walk.planned()), walk.concurrency)
+                try:
+                    for page, objects in stream:
+                        yield from walk.take(page, objects)
+                        if walk.done or walk.exhausted:
+                            break
+                finally:
                     stream.close()
-                    return
+            if not walk.again():
+                return
 
     async def __aiter__(self) -> AsyncIterator[Any]:
         if not self._model._is_async():
@@ -336,24 +362,27 @@ class QuerySet:
         run = self._model._registry_run
         await run(self._prepare())
         walk = self._walk()
-        calls = walk.first_calls()
-        while calls and not walk.streaming:
-            pages = await run(self._fetch_all(calls))
-            for _page, objects in pages:
-                for obj in walk.take(objects):
-                    yield obj
-            calls = walk.next_calls(pages)
-        if calls:
-            stream = self._model._registry_stream((self._fetch(c) for c in calls),
-                                                  walk.concurrency)
-            try:
-                async for _page, objects in stream:
-                    for obj in walk.take(objects):
+        while True:
+            calls = walk.first_calls()
+            while calls:
+                pages = await run(self._fetch_all(calls))
+                for page, objects in pages:
+                    for obj in walk.take(page, objects):
                         yield obj
-                    if walk.done:
-                        return
-            finally:
-                await stream.aclose()
+                calls = walk.next_calls(pages)
+            if walk.streaming:
+                stream = self._model._registry_stream(
+                    (self._fetch(c) for c in walk.planned()), walk.concurrency)
+                try:
+                    async for page, objects in stream:
+                        for obj in walk.take(page, objects):
+                            yield obj
+                        if walk.done or walk.exhausted:
+                            break
+                finally:
+                    await stream.aclose()
+            if not walk.again():
+                return
 
     # -- answers
 
@@ -388,14 +417,39 @@ class QuerySet:
     def _get(self) -> Operation[Any]:
         yield from self._prepare()
         page, objects = yield from self._fetch(self._first_call(limit=2))
-        unique = {id(o): o for o in _dedupe(objects)}
+        unique = _dedupe(objects)
+        rows = len(page.objects)
+        size = self._q.page_size or self._model._page_size()
+        stale = 0
+        # Tastypie repeats an object once per row of a to-many join ([3, 3, 3, 4]): one
+        # distinct object in the first rows proves nothing while more rows follow
+        while len(unique) == 1 and page.objects and (
+                page.next_url is not None if page.total_count is None
+                else rows < page.total_count):
+            offset = self._q.start + rows
+            if self._q.stop is not None and offset >= self._q.stop:
+                break
+            page, objects = yield from self._fetch(self._first_call(limit=size, offset=offset))
+            if page.objects and page.offset != offset:
+                raise ResponseError(
+                    f"GET {self._model._list_url}: asked for offset {offset}, the server "
+                    f"answered offset {page.offset}; it does not page as it says.")
+            rows += len(page.objects)
+            unique = _dedupe(unique + objects)
+            stale += 1
+            if len(unique) == 1 and stale >= GET_SCAN_PAGES:
+                raise ResponseError(
+                    f"GET {self._model._list_url}: {stale} pages repeat one "
+                    f"{self._model.resource_name} for {self!r}; stopping before the "
+                    f"{page.total_count} rows the server counts.")
         if not unique:
             raise DoesNotExist.nothing_matched(self._model._list_url, self._nothing_matched())
         if len(unique) > 1:
             total = page.total_count if page.total_count is not None else len(unique)
             raise MultipleObjectsReturned(
-                f"get() found {total} {self._model.resource_name} objects for {self!r}")
-        return next(iter(unique.values()))
+                f"get() found {total} {self._model.resource_name} rows, more than one "
+                f"object, for {self!r}")
+        return unique[0]
 
     def _nothing_matched(self) -> str:
         """What a lookup asked for, for the error when no row matched it."""
@@ -427,15 +481,22 @@ class QuerySet:
         """Delete every matching object in one list-level DELETE; returns how many matched.
 
         Tastypie deletes all rows when no filter is given, so at least one checked filter
-        and `confirm=True` are required; otherwise nothing is sent. The number comes from
-        a count of the same filters sent just before the DELETE (Tastypie's answer has
-        none), so it is approximate when others write meanwhile; None when the server
-        gives no `total_count`.
+        that can narrow the match (not an empty `contains`, a regex matching the empty
+        string, ...) and `confirm=True` are required; otherwise nothing is sent. The number
+        comes from a count of the same filters sent just before the DELETE (Tastypie's
+        answer has none), so it is approximate when others write meanwhile; None when the
+        server gives no `total_count`.
         """
         if not self._q.filters:
             raise GuardError(
                 "Refusing a list-level DELETE without a filter: Tastypie would delete every "
                 f"{self._model.resource_name}. Add a filter() (unchecked() does not count).")
+        if all(c.matches_all for c in self._q.filters):
+            why = "; ".join(f"{c.param}: {c.matches_all}" for c in self._q.filters)
+            raise GuardError(
+                "Refusing a list-level DELETE whose filters match every row by construction "
+                f"({why}): Tastypie would delete every {self._model.resource_name}. "
+                "Nothing was sent.")
         if not confirm:
             raise GuardError("A list-level DELETE needs confirm=True; nothing was sent.")
         if self._q.start or self._q.stop is not None or self._q.order:
@@ -470,14 +531,16 @@ class QuerySet:
         """Every match, walked one page at a time inside one operation (both clients)."""
         yield from self._prepare()
         walk = _Walk(self, 1)
-        calls = walk.first_calls()
         found: list[Any] = []
-        while calls:
-            pages = yield from self._fetch_all(calls)
-            for _page, objects in pages:
-                found.extend(walk.take(objects))
-            calls = walk.next_calls(pages)
-        return found
+        while True:                     # passes, as in iteration: a change is completed
+            calls = walk.first_calls()
+            while calls:
+                pages = yield from self._fetch_all(calls)
+                for page, objects in pages:
+                    found.extend(walk.take(page, objects))
+                calls = walk.next_calls(pages)
+            if not walk.again():
+                return found
 
     def _last(self) -> Operation[Any]:
         if self._q.order and not self._q.start and self._q.stop is None:
@@ -667,23 +730,48 @@ class _Walk:
     Three ways to walk: by key (`field__gt=<last>`, safe against inserts and deletes
     during the walk), by offsets fetched concurrently once the first page gives the total,
     or by following `meta.next` (anything else, including lists of unknown shape).
+
+    An offset walk shifts when rows before it are deleted or inserted meanwhile: rows slip
+    between pages. Each pass checks what it saw (the same `total_count` on every page, as
+    many rows as that total, no object on two pages); a pass that saw the listing change is
+    followed by another that yields only objects not yielded yet, until one pass sees a
+    still listing. So an object present for the whole walk is yielded, and none twice.
     """
 
     def __init__(self, qs: QuerySet, concurrency: int):
         self.qs = qs
         self.concurrency = concurrency
         self.left = None if qs._q.stop is None else qs._q.stop - qs._q.start
-        self.seen: set[str] = set()
         self.keyset = qs._keyset_field() if concurrency <= 1 else None
-        self.streaming = False          # offsets known: the rest goes to a sliding window
         self.last_raw: Any = None
-        self.visited: set[str] = set()
-        self.fresh = 0                  # objects the latest pages brought that were new
         first = qs._first_call()
         if self.keyset and not qs._q.order:
             first = Call(first.method, first.url, _with(first.params, "order_by",
                                                         self.keyset[0]))
         self.first = first
+        # passes again over the listing only make sense for a whole offset walk whose
+        # objects can be told apart (by resource_uri)
+        self.repairable = self.keyset is None and qs._q.start == 0
+        self.given: set[str] = set()    # objects yielded so far (offset walks)
+        self.passes = 0
+        self.fruitless = 0              # passes in a row that saw changes and found nothing
+        self._new_pass()
+
+    def _new_pass(self) -> None:
+        self.passes += 1
+        self.streaming = False          # offsets known: the rest goes to a sliding window
+        self.plan: range = range(0)
+        self.exhausted = False          # the listing ended (or shrank under the plan)
+        # objects of this pass (of this page, by key); the first pass's are also `given`
+        self.seen: set[str] = set() if self.passes > 1 else self.given
+        self.previous: set[str] = set()  # by key: the objects of the page before
+        self.visited: set[str] = set()
+        self.totals: set[int] = set()
+        self.rows = 0
+        self.overlap = False
+        self.fresh = 0                  # objects the latest pages brought that were new
+        self.stale = 0                  # pages in a row that brought nothing new
+        self.found = 0                  # objects this pass yielded for the first time
 
     def first_calls(self) -> list[Call]:
         return [self.first]
@@ -692,30 +780,52 @@ class _Walk:
     def done(self) -> bool:
         return self.left is not None and self.left <= 0
 
-    def take(self, objects: list[Any]) -> Iterator[Any]:
+    def take(self, page: Page, objects: list[Any]) -> Iterator[Any]:
+        if page.total_count is not None:
+            self.totals.add(page.total_count)
+        self.rows += len(page.objects)
+        if not page.objects:
+            self.exhausted = True
         if self.keyset and objects:     # only the page's last key matters for the next one
             if _in_key_order([o.get_raw(self.keyset[0]) for o in objects], self.keyset[1]):
                 self.last_raw = objects[-1].get_raw(self.keyset[0])
                 # the next page starts strictly after this key, so a row repeated by a join
                 # can only repeat within this page: remembering one page keeps memory flat
-                self.seen = set()
+                # (and one on the page before means the server ignored the key filter)
+                self.previous, self.seen = self.seen, set()
             else:
                 # the server did not sort by the key: "after the last key" would skip rows,
                 # so the rest of the walk follows meta.next (offsets within this filter)
                 self.keyset = None
-        seen = self.seen
+        seen, on_page = self.seen, set()
+        new = False
         for obj in objects:
             if self.left is not None and self.left <= 0:
                 return
             uri = obj.resource_uri
-            if uri is not None:
-                if uri in seen:
+            if uri is None:             # nothing tells such objects apart: no second pass
+                self.repairable = False
+            else:
+                if uri in seen or uri in self.previous:
+                    self.overlap = self.overlap or uri not in on_page
                     continue
                 seen.add(uri)
+                on_page.add(uri)
+            new = True
             self.fresh += 1
+            if uri is not None and self.passes > 1:
+                if uri in self.given:
+                    continue            # yielded by an earlier pass
+                self.given.add(uri)
+            self.found += 1
             if self.left is not None:
                 self.left -= 1
             yield obj
+        self.stale = 0 if new or not objects else self.stale + 1
+        if self.stale >= STALE_PAGES:
+            raise ResponseError(
+                f"GET {self.first.url}: {self.stale} pages in a row brought nothing new; the "
+                "server does not seem to honour offset or its next links. Stopping here.")
 
     def next_calls(self, pages: list[tuple[Page, list[Any]]]) -> list[Call]:
         last = pages[-1][0]
@@ -727,11 +837,15 @@ class _Walk:
             if self.left is not None:
                 end = min(end, last.offset + len(last.objects) + self.left)
             self.streaming = True
-            return [Call("GET", self.first.url, _with(self.first.params, "offset", str(o)))
-                    for o in range(last.offset + size, end, size)]
-        if not last.next_url:
+            self.plan = range(last.offset + size, end, size)
             return []
         fresh, self.fresh = self.fresh, 0
+        if self.keyset and isinstance(self.last_raw, str) and self.last_raw in REWRITTEN_VALUES:
+            # Tastypie would read `key__gt=true` as `key__gt=True`: follow meta.next instead
+            self.keyset = None
+        if not last.next_url:
+            self.exhausted = True
+            return []
         if self.keyset and self.last_raw is not None:
             if not fresh:
                 raise ResponseError(
@@ -746,6 +860,35 @@ class _Walk:
                                 "already gave (meta.next loops); stopping.")
         self.visited.add(last.next_url)
         return [Call("GET", last.next_url)]
+
+    def planned(self) -> Iterator[Call]:
+        """The offsets still to fetch, one at a time as the window has room (a huge
+        `total_count` plans nothing ahead), until the listing turns out shorter."""
+        for offset in self.plan:
+            if self.exhausted or self.done:
+                return
+            yield Call("GET", self.first.url, _with(self.first.params, "offset", str(offset)))
+
+    def again(self) -> bool:
+        """Whether to pass over the listing once more because it changed under this pass;
+        `ListingChanged` when it keeps changing."""
+        if self.done or not self.repairable:
+            return False
+        total = next(iter(self.totals)) if len(self.totals) == 1 else None
+        still = len(self.totals) <= 1 and not self.overlap and (
+            total is None or self.rows == total)
+        if still:
+            return False
+        if self.passes > 1 and not self.found and len(self.totals) <= 1:
+            return False                # the same listing again: rows repeated by joins
+        self.fruitless = 0 if self.found else self.fruitless + 1
+        if self.fruitless >= FRUITLESS_PASSES or self.passes >= MAX_PASSES:
+            raise ListingChanged(
+                f"The list at {self.first.url} kept changing during {self.passes} passes "
+                f"(total_count {sorted(self.totals)}); some objects present all along may "
+                "not have been yielded.")
+        self._new_pass()
+        return True
 
 
 def _with(params: tuple[tuple[str, str], ...], name: str,

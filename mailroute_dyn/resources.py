@@ -1285,12 +1285,19 @@ class _NotOwn(ResponseError):
         self.body = body
 
 
+_ACTION_NAME = re.compile(r"[A-Za-z0-9_\-.~]+")
+
+
 def _action_op(base: str, name: str, json: Any, method: str,
                params: Mapping[str, Any] | None) -> Operation[Any]:
-    if not re.fullmatch(r"[\w\-./]+", name) or ".." in name:
-        raise ValueError(f"Not an action name: {name!r}")
+    if not isinstance(name, str) or not _ACTION_NAME.fullmatch(name) or not name.strip("."):
+        # `.`, `..`, `a/b` or `%2F` would resolve to another URL: `action(".",
+        # method="DELETE")` would be a DELETE of the whole list
+        raise GuardError(f"Not an action name: {name!r}. An action is one plain path "
+                         "segment (letters, digits, '_', '-', '.', not only dots); use "
+                         "client.request() for other URLs. Nothing was sent.")
     slash = "/" if base.endswith("/") else ""      # the server's own form (slashless APIs)
-    url = f"{base.rstrip('/')}/{name.strip('/')}{slash}"
+    url = f"{base.rstrip('/')}/{name}{slash}"
     body = NO_BODY if json is None else encode_write_value(json)
     pairs = tuple((k, str(v)) for k, v in (params or {}).items())
     answer: Answer = yield Call(method.upper(), url, pairs, body)

@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+import re
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +20,7 @@ from .values import encode_filter_value
 __all__ = [
     "NO_DEFAULT", "Field", "ResourceSchema", "parse_schema", "FilterCheck", "check_filter",
     "check_ordering", "check_method", "COMMON_TERMS", "terms_for", "allowed_terms",
-    "resource_name_of_uri",
+    "resource_name_of_uri", "REWRITTEN_VALUES",
 ]
 
 NO_DEFAULT: Any = type("NoDefault", (), {"__repr__": lambda self: "NO_DEFAULT"})()
@@ -273,11 +275,70 @@ def allowed_terms(schema: ResourceSchema, f: Field) -> frozenset[str]:
 
 @dataclass(frozen=True, slots=True)
 class FilterCheck:
-    """A checked filter: the parameter to send, or a relation hop still to check."""
+    """A checked filter: the parameter to send, or a relation hop still to check.
+
+    `matches_all` says why the filter matches every row by construction (an empty
+    `contains`, a regex matching the empty string...), so a guarded list DELETE can refuse
+    it like no filter at all; empty when the filter narrows (or may narrow) the match.
+    """
 
     param: str
     value: str
     pending: tuple[str, str, str] | None = None  # (related resource, rest of lookup, term)
+    matches_all: str = ""
+
+
+# Whole query-string values Tastypie's `string_to_python` turns into True, False or None
+# before filtering, whatever the field (tastypie/utils/__init__.py, 0.15.1).
+REWRITTEN_VALUES = frozenset({"true", "True", "false", "False", "none", "None", "nil"})
+_AFFIX_TERMS = frozenset({"contains", "icontains", "startswith", "istartswith", "endswith",
+                          "iendswith"})
+
+
+def _matches_all(term: str, encoded: str, f: Field | None) -> str:
+    """Why `term=encoded` matches every row whatever the data ('' when it may narrow)."""
+    if term in _AFFIX_TERMS and encoded == "":
+        return f"{term!r} with an empty string matches every row"
+    if term in ("regex", "iregex"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                matches = re.search(encoded, "", re.IGNORECASE if term == "iregex" else 0)
+            except re.error:
+                return f"the pattern {encoded!r} cannot be checked here, so it may match every row"
+        if matches is not None:
+            return f"the pattern {encoded!r} matches the empty string, so every row"
+    if term == "isnull" and encoded == "false" and f is not None and not f.nullable:
+        return f"{f.name!r} is never null, so isnull=False matches every row"
+    return ""
+
+
+def _unrewritten(lookup: str, term: str, value: Any, encoded: str, f: Field | None,
+                 allowed: frozenset[str] | None) -> tuple[str, str]:
+    """(param, value) to send so Tastypie filters on `value` as the caller meant it.
+
+    Tastypie rewrites only a whole value: `name=true` filters on the boolean True (the row
+    named "True"), `name=none` on NULL, and `name__in=none` fails with a 500. For a
+    non-boolean field such a text goes out as `__in=v,v` (an IN of the text itself, the
+    same rows as `exact`); where that form is not allowed, `FilterError` says why.
+    """
+    if encoded not in REWRITTEN_VALUES or term == "isnull":
+        return lookup, encoded
+    if f is not None and f.type == "boolean":
+        return lookup, encoded          # the boolean is what the caller means
+    if term not in ("in", "range") and (value is None or isinstance(value, bool)):
+        return lookup, encoded          # True/False/None given as such: meant as such
+    if term == "exact" and (allowed is None or "in" in allowed):
+        base = lookup[:-len("__exact")] if lookup.endswith("__exact") else lookup
+        return f"{base}__in", f"{encoded},{encoded}"
+    if term == "in":
+        return lookup, f"{encoded},{encoded}"
+    why = ("and 'in' (the form that would keep it text) is not allowed here"
+           if term == "exact" else "and no other form of this filter keeps it text")
+    raise FilterError(
+        f"Cannot send {lookup}={encoded!r}: Tastypie turns the whole value {encoded!r} into "
+        f"{'NULL' if encoded.lower() in ('none', 'nil') else 'a boolean'} before filtering, "
+        f"whatever the field, {why}. Nothing was sent.")
 
 
 SchemaLookup = Callable[[str], "ResourceSchema | None"]
@@ -330,7 +391,11 @@ def _check_parts(schema: ResourceSchema, parts: list[str], value: Any, related: 
                 f"{term!r} is not an allowed filter on the {head!r} field of {schema.name} "
                 f"(in {lookup!r}). Allowed: {', '.join(sorted(allowed)) or '(none)'}."
                 f"{suggest(term, allowed)}{extra}")
-        return FilterCheck(lookup, encode_filter_value(term, value))
+        encoded = encode_filter_value(term, value)
+        param, sent = _unrewritten(lookup, term, value, encoded, f, allowed)
+        top = len(parts) == len(lookup.split("__"))
+        return FilterCheck(param, sent, matches_all=_matches_all(term, encoded,
+                                                                 f if top else None))
     # a relation hop
     if not f.is_related or rule != ALL_WITH_RELATIONS:
         why = "is not a relation" if not f.is_related else "does not allow relation filters"
@@ -341,16 +406,15 @@ def _check_parts(schema: ResourceSchema, parts: list[str], value: Any, related: 
             f"{suggest(rest[0], terms)}")
     target = target_of(schema, f)
     final = rest[-1] if rest[-1] in COMMON_TERMS | _DATE_PARTS | _TIME_PARTS else "exact"
-    if target is None:
-        return FilterCheck(lookup, encode_filter_value(final, value),
-                           pending=("", "__".join(rest), final))
-    target_schema = related(target)
+    target_schema = related(target) if target is not None else None
     if target_schema is None:
-        return FilterCheck(lookup, encode_filter_value(final, value),
-                           pending=(target, "__".join(rest), final))
+        encoded = encode_filter_value(final, value)
+        param, sent = _unrewritten(lookup, final, value, encoded, None, None)
+        return FilterCheck(param, sent, pending=(target or "", "__".join(rest), final),
+                           matches_all=_matches_all(final, encoded, None))
     inner = _check_parts(target_schema, rest, value, related, target_of, lookup,
                          via_to_one=via_to_one or f.related_type == "to_one")
-    return FilterCheck(lookup, inner.value, inner.pending)
+    return FilterCheck(inner.param, inner.value, inner.pending, inner.matches_all)
 
 
 def check_ordering(schema: ResourceSchema, key: str) -> str:

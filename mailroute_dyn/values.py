@@ -13,7 +13,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from .errors import ResponseError
+from .errors import FilterError, ResponseError
 
 __all__ = [
     "parse_datetime", "parse_date", "parse_time", "parse_decimal", "typed_value",
@@ -118,8 +118,19 @@ def encode_filter_value(term: str, value: Any) -> str:
     lists joined with commas for `in` and `range`, instances as their primary key."""
     if term in ("in", "range") and isinstance(value, list | tuple | set | frozenset):
         items = sorted(value, key=str) if isinstance(value, set | frozenset) else value
-        return ",".join(_scalar_filter(v) for v in items)
+        texts = [_scalar_filter(v) for v in items]
+        split = [t for t in texts if "," in t]
+        if split:
+            # Tastypie splits the joined value on every comma: ["a,b"] would match a and b
+            raise FilterError(f"{term} cannot send {split[0]!r}: Tastypie splits {term} "
+                              "values on commas, so it would match each part instead.")
+        return ",".join(texts)
     if term == "isnull":
+        if isinstance(value, str):      # "false" is a true string: read the word instead
+            word = value.strip().lower()
+            if word not in ("true", "false", "1", "0"):
+                raise FilterError(f"isnull takes True or False, not {value!r}")
+            return "true" if word in ("true", "1") else "false"
         return "true" if value else "false"
     return _scalar_filter(value)
 

@@ -749,8 +749,9 @@ def test_error_501_for_a_path_in_the_detail_regex():
                   "possible_to_bulk_create_email_accounts.json")
     _, client = replay(file)
     domain = client.domain.get(4554)
-    with pytest.raises(ServerError) as failed:
-        domain.action("email_accounts/mass_add", json=["admin", "john", "support"])
+    with pytest.raises(ServerError) as failed:     # two path segments: not an action()
+        client.request("POST", f"{domain.resource_uri}email_accounts/mass_add/",
+                       json=["admin", "john", "support"])
     assert (failed.value.status_code, failed.value.body) == (501, None)
 
 

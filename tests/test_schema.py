@@ -95,7 +95,7 @@ def check(name: str, lookup: str, value: Any, *related: str):
 
 @pytest.mark.parametrize("term", sorted(COMMON_TERMS))
 def test_every_common_term_on_an_all_string_field(term):
-    value = ["a", "b"] if term in ("in", "range") else "a"
+    value = ["a", "b"] if term in ("in", "range") else True if term == "isnull" else "a"
     param = check("domain", f"name__{term}", value)
     assert param.param == f"name__{term}"
 
