@@ -380,9 +380,9 @@ def test_a_plugin_setup_error_shown_with_locals_never_prints_the_key(pytester, m
     """)
     result = pytester.runpytest("-l", "--tb=long", "--mailroute-url",
                                 "http://remote.example.test")
-    result.assert_outcomes(errors=1)
+    assert result.ret != 0              # the staging switch stops the run with one line
     text = result.stdout.str() + result.stderr.str()
-    assert "ConfigurationError" in text and "Refusing plain http" in text
+    assert "Refusing plain http" in text
     assert API_KEY not in text
 
 
