@@ -125,52 +125,46 @@ class ApiKeyAuth(_Credential):
         return f"<ApiKeyAuth login={self.login!r} key=***>"
 
 
-class BasicAuth(_Credential):
-    """Tastypie's `BasicAuthentication`: HTTP Basic with a Django username and password."""
-
-    kind = "basic"
+class _PasswordCredential(_Credential):
+    """A login and a password (Basic, Digest): one credential, told apart by its kind."""
 
     def __init__(self, login: str, password: str | Secret):
         self.login = login
         self._password = Secret(password)
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        yield from httpx.BasicAuth(self.login, self._password.reveal()).auth_flow(request)
-
     def _material(self) -> bytes:
-        return f"basic\0{self.login}\0{self._password.reveal()}".encode()
+        return f"{self.kind}\0{self.login}\0{self._password.reveal()}".encode()
 
     def _secrets(self) -> tuple[Secret, ...]:
         return (self._password,)
 
     def __repr__(self) -> str:
-        return f"<BasicAuth login={self.login!r} password=***>"
+        return f"<{type(self).__name__} login={self.login!r} password=***>"
 
 
-class DigestAuth(_Credential):
+class BasicAuth(_PasswordCredential):
+    """Tastypie's `BasicAuthentication`: HTTP Basic with a Django user's password."""
+
+    kind = "basic"
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        yield from httpx.BasicAuth(self.login, self._password.reveal()).auth_flow(request)
+
+
+class DigestAuth(_PasswordCredential):
     """Tastypie's `DigestAuthentication`: HTTP Digest (the password never travels; the
     first request of a client is answered 401 with the challenge, then retried by httpx)."""
 
     kind = "digest"
 
     def __init__(self, login: str, password: str | Secret):
-        self.login = login
-        self._password = Secret(password)
+        super().__init__(login, password)
         self._digest: httpx.DigestAuth | None = None    # keeps the server's nonce
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         if self._digest is None:
             self._digest = httpx.DigestAuth(self.login, self._password.reveal())
         yield from self._digest.auth_flow(request)
-
-    def _material(self) -> bytes:
-        return f"digest\0{self.login}\0{self._password.reveal()}".encode()
-
-    def _secrets(self) -> tuple[Secret, ...]:
-        return (self._password,)
-
-    def __repr__(self) -> str:
-        return f"<DigestAuth login={self.login!r} password=***>"
 
 
 class SessionAuth(_Credential):

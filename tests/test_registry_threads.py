@@ -23,29 +23,28 @@ def _slow_schemas(api):
     api.override("GET", url__regex=r"/api/v1/(?P<name>\w+)/schema/$").mock(side_effect=slow)
 
 
+def _at_once(threads: int, work):
+    """`work()` in `threads` threads that all start together; their results."""
+    start = threading.Barrier(threads)
+
+    def run(_):
+        start.wait()
+        return work()
+    with ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(run, range(threads)))
+
+
 def test_sixteen_threads_on_a_cold_client_build_one_class(api):
     _slow_schemas(api)
     with Client(BASE, LOGIN, API_KEY, cache_dir=None, retries=0) as client:
-        start = threading.Barrier(16)
-
-        def build(_):
-            start.wait()
-            return client.resource("email_account")
-        with ThreadPoolExecutor(16) as pool:
-            classes = list(pool.map(build, range(16)))
+        classes = _at_once(16, lambda: client.resource("email_account"))
         assert len({id(c) for c in classes}) == 1
 
 
 def test_objects_read_by_many_threads_are_of_one_class(api):
     _slow_schemas(api)
     with Client(BASE, LOGIN, API_KEY, cache_dir=None, retries=0) as client:
-        start = threading.Barrier(8)
-
-        def read(_):
-            start.wait()
-            return client.resource("domain").first()
-        with ThreadPoolExecutor(8) as pool:
-            objs = list(pool.map(read, range(8)))
+        objs = _at_once(8, lambda: client.resource("domain").first())
         cls = client.domain
         assert all(isinstance(o, cls) for o in objs)
 

@@ -53,7 +53,7 @@ from .fake_query import (
 )
 from .fake_store import HttpError, ResourceDef, Store, bad_request, canned
 from .fake_values import Clock, LookupValueError, string_to_python
-from .faults import Fault, FaultPlan, fault_answer
+from .faults import Fault, FaultControls, FaultPlan, fault_answer
 from .fixtures import load_fixture
 
 __all__ = ["FakeMailRoute", "SeenRequest", "DEMO_DATA"]
@@ -122,7 +122,7 @@ def _error(exc: HttpError) -> _Reply:
     return _Reply(exc.status, JSON, _json(exc.body), exc.headers, returned=False)
 
 
-class FakeMailRoute(httpx.BaseTransport, httpx.AsyncBaseTransport):
+class FakeMailRoute(FaultControls, httpx.BaseTransport, httpx.AsyncBaseTransport):
     """A Tastypie 0.15.1 server in memory, serving a fixture folder.
 
     `fixtures_dir=None` serves the demo data packaged with mailroute_dyn. The fixture's
@@ -154,7 +154,7 @@ class FakeMailRoute(httpx.BaseTransport, httpx.AsyncBaseTransport):
                            always_return_data, form_validation)
         self.requests: list[SeenRequest] = []
         self._seed = seed
-        self._faults = FaultPlan(seed)
+        self._plan = FaultPlan(seed)
         self._tokens = random.Random(seed)
         self._lock = threading.RLock()
 
@@ -178,47 +178,11 @@ class FakeMailRoute(httpx.BaseTransport, httpx.AsyncBaseTransport):
         """Make writes to `resource` answer with the object (Tastypie's always_return_data)."""
         self.store.defs[resource].always_return_data = value
 
-    def faults(self, rate: float | None = 0.3,
-               kinds: Iterable[str] = ("503", "429", "reset", "timeout"), *,
-               retry_after: float | str | None = 0, seed: int | None = None,
-               methods: Iterable[str] | None = None,
-               paths: Iterable[str | re.Pattern[str]] | None = None,
-               **options: Any) -> None:
-        """Inject random faults in `rate` of the requests (reproducibly, from `seed`).
-
-        `methods` and `paths` (prefixes or compiled regexes) narrow which requests may
-        fail; `retry_after` is the Retry-After of 429 (and 503) answers; other options are
-        those of `Fault`. `faults(None)` turns random faults off.
-        """
-        with self._lock:
-            if rate is None or rate == 0:
-                self._faults.configure(0.0, ())
-                return
-            self._faults.configure(rate, kinds, seed=self._seed if seed is None else seed,
-                                   methods=methods, paths=paths,
-                                   retry_after=retry_after, **options)
-
-    def fail_next(self, kind: str, count: int = 1, *, methods: Iterable[str] | None = None,
-                  paths: Iterable[str | re.Pattern[str]] | None = None,
-                  **options: Any) -> None:
-        """Queue `count` faults of `kind` for the next requests that `methods`/`paths` cover."""
-        with self._lock:
-            self._faults.queue(kind, count, methods, paths, options)
-
-    def clear_faults(self) -> None:
-        """No more injected faults, random or queued."""
-        with self._lock:
-            self._faults.clear()
-
-    @property
-    def pending_faults(self) -> int:
-        return self._faults.pending
-
     def reset(self) -> None:
         """Back to the fixture's objects, with no faults and an empty request log."""
         with self._lock:
             self.store.reset()
-            self._faults = FaultPlan(self._seed)
+            self._plan = FaultPlan(self._seed)
             self.requests.clear()
 
     def count(self, method: str | None = None, path: str | None = None) -> int:
@@ -257,7 +221,7 @@ class FakeMailRoute(httpx.BaseTransport, httpx.AsyncBaseTransport):
         parsed = _Request(request.method.upper(), request.url.path, raw_path, raw_query,
                           QueryDict(pairs), pairs, request.headers, request.content)
         with self._lock:
-            fault = self._faults.pick(parsed.method, parsed.path)
+            fault = self._plan.pick(parsed.method, parsed.path)
         return fault, parsed
 
     def _finish(self, request: httpx.Request, req: _Request, fault: Fault | None

@@ -185,7 +185,53 @@ class SentRequest:
     status: int | None      # None when the transport raised instead of answering
 
 
-class FaultyTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
+class FaultControls:
+    """The fault controls `FakeMailRoute` and `FaultyTransport` share, so a test that
+    rehearses failures runs unchanged against either. Needs `_plan`, `_lock`, `_seed`."""
+
+    _plan: FaultPlan
+    _lock: Any
+    _seed: int
+
+    def faults(self, rate: float | None = 0.3,
+               kinds: Iterable[str] = ("503", "429", "reset", "timeout"), *,
+               retry_after: float | str | None = 0, seed: int | None = None,
+               methods: Iterable[str] | None = None,
+               paths: Iterable[str | re.Pattern[str]] | None = None,
+               **options: Any) -> None:
+        """Inject random faults in `rate` of the requests (reproducibly, from `seed`).
+
+        `methods` and `paths` (prefixes or compiled regexes) narrow which requests may
+        fail; `retry_after` is the Retry-After of 429 (and 503) answers; other options are
+        those of `Fault`. `faults(None)` turns random faults off.
+        """
+        with self._lock:
+            if rate is None or rate == 0:
+                self._plan.configure(0.0, ())
+                return
+            self._plan.configure(rate, kinds, seed=self._seed if seed is None else seed,
+                                 methods=methods, paths=paths, retry_after=retry_after,
+                                 **options)
+
+    def fail_next(self, kind: str, count: int = 1, *, methods: Iterable[str] | None = None,
+                  paths: Iterable[str | re.Pattern[str]] | None = None,
+                  **options: Any) -> None:
+        """Queue `count` faults of `kind` for the next requests that `methods`/`paths` cover."""
+        with self._lock:
+            self._plan.queue(kind, count, methods, paths, options)
+
+    def clear_faults(self) -> None:
+        """No more injected faults, random or queued."""
+        with self._lock:
+            self._plan.clear()
+
+    @property
+    def pending_faults(self) -> int:
+        """Queued faults no request has met yet."""
+        return self._plan.pending
+
+
+class FaultyTransport(FaultControls, httpx.BaseTransport, httpx.AsyncBaseTransport):
     """Fault injection around any transport: a real server's too.
 
     The same controls as `FakeMailRoute` (`faults`, `fail_next`, `clear_faults`,
@@ -208,40 +254,6 @@ class FaultyTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     def __repr__(self) -> str:
         return f"<FaultyTransport around {self._inner!r}, {len(self.requests)} requests seen>"
-
-    # -- controls (the same signatures as FakeMailRoute's)
-
-    def faults(self, rate: float | None = 0.3,
-               kinds: Iterable[str] = ("503", "429", "reset", "timeout"), *,
-               retry_after: float | str | None = 0, seed: int | None = None,
-               methods: Iterable[str] | None = None,
-               paths: Iterable[str | re.Pattern[str]] | None = None,
-               **options: Any) -> None:
-        """Random faults in `rate` of the requests, reproducibly; `faults(None)` stops them."""
-        with self._lock:
-            if rate is None or rate == 0:
-                self._plan.configure(0.0, ())
-                return
-            self._plan.configure(rate, kinds, seed=self._seed if seed is None else seed,
-                                 methods=methods, paths=paths, retry_after=retry_after,
-                                 **options)
-
-    def fail_next(self, kind: str, count: int = 1, *, methods: Iterable[str] | None = None,
-                  paths: Iterable[str | re.Pattern[str]] | None = None,
-                  **options: Any) -> None:
-        """Queue `count` faults of `kind` for the next requests `methods`/`paths` cover."""
-        with self._lock:
-            self._plan.queue(kind, count, methods, paths, options)
-
-    def clear_faults(self) -> None:
-        """No more injected faults, random or queued."""
-        with self._lock:
-            self._plan.clear()
-
-    @property
-    def pending_faults(self) -> int:
-        """Queued faults no request has met yet."""
-        return self._plan.pending
 
     def count(self, method: str | None = None, path: str | None = None) -> int:
         """How many requests went through, optionally of one method and under a path."""
