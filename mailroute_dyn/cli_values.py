@@ -24,6 +24,7 @@ from .cli_context import UsageError
 from .errors import suggest
 from .resources import Resource
 from .schema import Field, terms_for
+from .vocabulary import INT_TERMS, TEXT_TERMS
 
 __all__ = ["split_assignments", "read_data", "read_rows", "Rows", "convert_value",
            "convert_filter_value", "convert_values", "parse_bool", "RelatedText"]
@@ -31,10 +32,6 @@ __all__ = ["split_assignments", "read_data", "read_rows", "Rows", "convert_value
 TRUE = frozenset({"true", "yes", "y", "on", "1", "t"})
 FALSE = frozenset({"false", "no", "n", "off", "0", "f"})
 NULL = frozenset({"null", "none"})
-_INT_TERMS = frozenset({"year", "month", "day", "week", "week_day", "iso_week_day",
-                        "iso_year", "quarter", "hour", "minute", "second"})
-_TEXT_TERMS = frozenset({"iexact", "contains", "icontains", "startswith", "istartswith",
-                         "endswith", "iendswith", "regex", "iregex"})
 
 # (field, text, where) -> what a related value given as a key stands for: its URI on a
 # write, its key in a filter (natural keys are looked up; see cli_keys.Related)
@@ -230,7 +227,7 @@ def _filter_scalar(f: Field, term: str, text: str, where: str,
                    related: RelatedText = _as_is) -> Any:
     if term == "isnull":
         return parse_bool(text, where)
-    if term in _INT_TERMS:
+    if term in INT_TERMS:
         try:
             return int(text)
         except ValueError:
@@ -241,7 +238,7 @@ def _filter_scalar(f: Field, term: str, text: str, where: str,
         return _scalar(Field(f.name, "time"), text, where)
     if text.strip().lower() in NULL and term == "exact" and f.nullable:
         return None
-    if term in _TEXT_TERMS or f.is_related:
+    if term in TEXT_TERMS or f.is_related:
         if f.is_related and text.startswith("/"):
             return text.rstrip("/").rsplit("/", 1)[-1]      # a URI filters by its key
         if f.is_related and term == "exact":

@@ -43,15 +43,22 @@ from pathlib import PurePath
 from .client import Client
 from .graph import relation_targets
 from .resources import Resource, attribute_name_for, class_name_for
-from .schema import COMMON_TERMS, TO_ONE_TERMS, Field, terms_for
+from .schema import Field, terms_for
+from .vocabulary import (
+    ALL,
+    ALL_WITH_RELATIONS,
+    COMMON_TERMS,
+    INT_TERMS,
+    SCALAR_TYPE_NAMES,
+    TEXT_TERMS,
+    TO_ONE_TERMS,
+)
 
 __all__ = ["generate_stub", "render_stub", "module_name_for", "DEFAULT_MODULE"]
 
 DEFAULT_MODULE = "mailroute_api"
 Targets = Mapping[str, Mapping[str, "str | None"]]
 
-_SCALARS = {"string": "str", "integer": "int", "float": "float", "decimal": "Decimal",
-            "boolean": "bool", "datetime": "datetime", "date": "date", "time": "time"}
 _QUALIFIED = {"str": "_builtins.str", "int": "_builtins.int", "float": "_builtins.float",
               "bool": "_builtins.bool", "list": "_builtins.list", "dict": "_builtins.dict",
               "type": "_builtins.type", "Decimal": "_decimal.Decimal",
@@ -62,10 +69,6 @@ _QUALIFIED = {"str": "_builtins.str", "int": "_builtins.int", "float": "_builtin
 _MODULE_NAMES = {"Any", "Collection", "Generic", "Iterable", "Iterator", "Literal", "Mapping",
                  "Self", "Sequence", "TypeAlias", "TypeVar", "overload", "Decimal", "date",
                  "datetime", "time", "MailRouteClient", "TypedQuerySet"}
-_INT_TERMS = frozenset({"year", "month", "day", "week", "week_day", "iso_week_day",
-                        "iso_year", "quarter", "hour", "minute", "second"})
-_TEXT_TERMS = frozenset({"iexact", "contains", "icontains", "startswith", "istartswith",
-                         "endswith", "iendswith", "regex", "iregex"})
 _RESOURCE_MEMBERS = frozenset(dir(Resource)) - {"id"}
 _CLIENT_MEMBERS = frozenset(dir(Client))
 
@@ -189,7 +192,7 @@ class _Model:
         elif f.type == "dict":
             text = f"{n('dict')}[{n('str')}, {n('Any')}]"
         else:
-            text = n(_SCALARS.get(f.type, "Any"))
+            text = n(SCALAR_TYPE_NAMES.get(f.type, "Any"))
         return f"{text} | None" if f.nullable and text != n("Any") else text
 
     def write_type(self, resource: str, f: Field, n: _Names) -> str:
@@ -211,7 +214,8 @@ class _Model:
                 value = f"{self.target_class(resource, f)} | {n('int')} | {n('str')}"
             _add_terms(out, f.name, f, terms, value, n)
             target = self.targets.get(resource, {}).get(f.name)
-            if cls.filtering.get(f.name) == 2 and f.is_related and target in self.classes:
+            if (cls.filtering.get(f.name) == ALL_WITH_RELATIONS and f.is_related
+                    and target in self.classes):
                 inner = self.classes[target or ""]
                 for g in inner.fields.values():
                     inner_terms = _terms(inner, g)
@@ -224,7 +228,7 @@ class _Model:
 
 def _terms(cls: type[Resource], f: Field) -> frozenset[str]:
     rule = cls.filtering.get(f.name)
-    if rule in (1, 2):
+    if rule in (ALL, ALL_WITH_RELATIONS):
         return terms_for(f)
     if isinstance(rule, list):
         return frozenset(map(str, rule)) & terms_for(f)
@@ -234,7 +238,7 @@ def _terms(cls: type[Resource], f: Field) -> frozenset[str]:
 def _term_type(term: str, value: str, n: _Names) -> str:
     if term == "isnull":
         return n("bool")
-    if term in _INT_TERMS:
+    if term in INT_TERMS:
         return n("int")
     if term in ("date", "time"):
         return n(term)
@@ -242,7 +246,7 @@ def _term_type(term: str, value: str, n: _Names) -> str:
         return f"{n('Collection')}[{value}]"
     if term == "range":
         return f"{n('Sequence')}[{value}]"
-    if term in _TEXT_TERMS or term == "has_key":
+    if term in TEXT_TERMS or term == "has_key":
         return n("str")
     if term in ("has_keys", "has_any_keys"):
         return f"{n('Collection')}[{n('str')}]"
@@ -258,7 +262,7 @@ def _add_terms(out: dict[str, str], name: str, f: Field, terms: frozenset[str], 
         out[name] = exact
         out[f"{name}__exact"] = exact
     for term in sorted(terms - {"exact"}):
-        if term in COMMON_TERMS or term in _INT_TERMS or term in terms_for(f):
+        if term in COMMON_TERMS or term in INT_TERMS or term in terms_for(f):
             out[f"{name}__{term}"] = _term_type(term, value, n)
 
 
