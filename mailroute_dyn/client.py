@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
+from .cache_files import CacheKeeper, DiskCache
 from .config import _DEFAULT_CACHE, Secret, Settings, resolve_settings
 from .discovery import Discovery
 from .errors import MailRouteError, UnknownResource
@@ -34,7 +35,9 @@ class _Common:
 
     def _setup(self, session: Any, is_async: bool, settings: Settings) -> None:
         self.settings = settings
-        self._discovery = Discovery(settings)
+        disk = DiskCache(settings)
+        self._discovery = Discovery(settings, disk.load())
+        session.cache = CacheKeeper(disk, self._discovery.unsaved)
         self._registry = Registry(settings, self._discovery, session.run, is_async,
                                   session.stream)
 
@@ -215,6 +218,7 @@ class Client(_Common):
         """Forget cached listing and schemas (memory and disk) and rediscover on next use."""
         self._discovery.forget()
         self._registry.forget()
+        self._session.save_cache()
 
     def get(self, uri: str) -> Resource:
         """Any object by URI, as an instance of its resource's class (also unlisted ones)."""
@@ -314,6 +318,7 @@ class AsyncClient(_Common):
         """Forget cached listing and schemas (memory and disk); rediscover on next use."""
         self._discovery.forget()
         self._registry.forget()
+        self._session.save_cache()
 
     async def get(self, uri: str) -> Resource:
         """Any object by URI, as an instance of its resource's class."""

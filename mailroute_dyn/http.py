@@ -18,14 +18,14 @@ import re
 import threading
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Generator, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import httpcore
 import httpx
 
+from .cache_files import CacheKeeper
 from .config import Settings, origin_of, same_origin
 from .errors import (
     AmbiguousWriteError,
@@ -44,76 +44,29 @@ from .errors import (
     UnreadableWriteAnswer,
 )
 from .jsondecode import decode
+from .operations import NO_BODY, Answer, Batch, Call, Operation, Parallel
 
 __all__ = [
-    "Call", "Batch", "Parallel", "Answer", "Operation", "OriginError", "SyncSession",
+    # the operation types live in .operations; named here too for existing importers
+    "Call", "Batch", "Parallel", "Answer", "Operation", "NO_BODY", "OriginError", "SyncSession",
     "AsyncSession",
     "build_request", "read_answer", "error_for", "retry_delay", "resolve", "redact_url",
 ]
 
 log = logging.getLogger("mailroute_dyn")
 T = TypeVar("T")
-NO_BODY: Any = object()
 MAX_BODY_BYTES = 64 * 1024 * 1024
 MAX_REDIRECTS = 5
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 # statuses that say the request was not carried out (unlike 502/504, where a gateway lost
 # the answer of a server that may have acted): any method may be tried again
 REFUSED_UNDONE = frozenset({429, 503})
-IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 USER_AGENT = "mailroute_dyn/0.1 (+httpx)"
+_JITTER = random.Random()   # the retry jitter's own generator, not `random`'s private one
 
 
 class OriginError(ResponseError):
     """A URL on another host: the key is never sent there, so the request is not made."""
-
-
-@dataclass(frozen=True, slots=True)
-class Call:
-    """One HTTP request as data. `url` may be absolute (same origin) or server-relative."""
-
-    method: str
-    url: str
-    params: tuple[tuple[str, str], ...] = ()
-    json: Any = NO_BODY
-    idempotent: bool | None = None   # None: by method (PATCH counts only when the caller says)
-
-    @property
-    def retry_safe(self) -> bool:
-        if self.idempotent is not None:
-            return self.idempotent
-        return self.method in IDEMPOTENT
-
-
-@dataclass(frozen=True, slots=True)
-class Batch:
-    """Calls that may run concurrently; the operation receives a list of Answer or error."""
-
-    calls: tuple[Call, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Parallel:
-    """Whole operations that may run concurrently; the caller receives a list of their
-    results, or of the `MailRouteError` each raised."""
-
-    ops: tuple[Generator[Any, Any, Any], ...]
-
-
-@dataclass(slots=True)
-class Answer:
-    """A response read into data: status, lower-cased headers, parsed body, final URL."""
-
-    status: int
-    headers: dict[str, str]
-    body: Any            # parsed JSON, a str for non-JSON text, None when empty
-    url: str
-    method: str = "GET"
-    attempts: int = 1
-    elapsed: float = field(default=0.0, repr=False)
-
-
-Operation = Generator["Call | Batch | Parallel", Any, T]
 
 
 # ---------------------------------------------------------------- request building
@@ -338,7 +291,7 @@ class _MethodNotAllowedAPIError(APIError, MethodNotAllowed):
 # ---------------------------------------------------------------- retries
 
 def retry_delay(call: Call, attempt: int, outcome: Answer | Exception, settings: Settings,
-                elapsed: float, rng: random.Random = random._inst) -> float | None:  # type: ignore[attr-defined]
+                elapsed: float, rng: random.Random | None = None) -> float | None:
     """Seconds to wait before another try, or None to stop.
 
     Idempotent calls retry on connection faults, timeouts, 429 and 502/503/504. Any call
@@ -362,7 +315,10 @@ def retry_delay(call: Call, attempt: int, outcome: Answer | Exception, settings:
             return None
         advised = None
     base = settings.backoff * (2 ** attempt)
-    delay = advised if advised is not None else base / 2 + rng.uniform(0, base / 2)
+    if advised is not None:
+        delay = advised
+    else:
+        delay = base / 2 + (rng or _JITTER).uniform(0, base / 2)
     if elapsed + delay > settings.retry_budget:
         return None
     return delay
@@ -456,9 +412,7 @@ class _Tries:
         delay = retry_delay(self.call, self.attempt, outcome, self.settings,
                             time.perf_counter() - self.started)
         if delay is None:
-            answer = _finish(self.call, outcome, self.settings)
-            answer.attempts = self.attempt + 1
-            return answer
+            return _finish(self.call, outcome, self.settings)
         self.attempt += 1
         return delay
 
@@ -501,6 +455,7 @@ class SyncSession:
         self._headers = base_headers(settings)
         self._lock = threading.Lock()
         self.sleep = time.sleep
+        self.cache: CacheKeeper | None = None   # set by the client: the schema cache file
 
     def close(self) -> None:
         self._http.close()
@@ -576,8 +531,20 @@ class SyncSession:
             return self._concurrently(self.run, step.ops)
         return self.send(step)
 
+    def save_cache(self) -> None:
+        """Write what discovery learned to the schema cache file (between operations)."""
+        if self.cache is not None:
+            self.cache.save()
+
     def run(self, op: Operation[T]) -> T:
-        """Drive an operation to its result, sending each call it yields."""
+        """Drive an operation to its result, sending each call it yields; then save the
+        schema cache, so the operation itself never writes a file."""
+        try:
+            return self._drive(op)
+        finally:
+            self.save_cache()
+
+    def _drive(self, op: Operation[T]) -> T:
         try:
             step = next(op)
             while True:
@@ -604,6 +571,7 @@ class AsyncSession:
         import asyncio  # only async clients need it: ~20 ms of start-up for the others
         self._asyncio = asyncio
         self.sleep = asyncio.sleep
+        self.cache: CacheKeeper | None = None   # set by the client: the schema cache file
 
     async def close(self) -> None:
         await self._http.aclose()
@@ -668,8 +636,20 @@ class AsyncSession:
             return await self._concurrently(self.run, step.ops)
         return await self.send(step)
 
+    def save_cache(self) -> None:
+        """Write what discovery learned to the schema cache file (between operations)."""
+        if self.cache is not None:
+            self.cache.save()
+
     async def run(self, op: Operation[T]) -> T:
-        """Drive an operation to its result, awaiting each call it yields."""
+        """Drive an operation to its result, awaiting each call it yields; then save the
+        schema cache, so the operation itself never writes a file."""
+        try:
+            return await self._drive(op)
+        finally:
+            self.save_cache()
+
+    async def _drive(self, op: Operation[T]) -> T:
         try:
             step = next(op)
             while True:

@@ -1,0 +1,108 @@
+"""The core (operation types, vocabulary, values, schema, discovery) is I/O-free: it needs
+no httpx and writes no file while an operation runs. The session that drives operations
+saves the schema cache between them, for the sync and the async client alike."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+import respx
+
+from mailroute_dyn import AsyncClient, Client
+from mailroute_dyn.cache_files import CacheKeeper, DiskCache
+from mailroute_dyn.config import resolve_settings
+from mailroute_dyn.discovery import Discovery
+from mailroute_dyn.operations import Answer, Call
+from tests.conftest import API_KEY, BASE, LOGIN, FixtureAPI, load, schema
+
+ROOT = Path(__file__).resolve().parent.parent
+CORE = ("operations", "vocabulary", "values", "schema", "discovery", "cache_files")
+
+
+def test_the_core_imports_without_httpx():
+    # the package's own __init__ brings the clients (and httpx): load the core modules
+    # from a bare package shell with httpx and httpcore made unimportable
+    code = f"""
+import sys, types
+sys.modules["httpx"] = None
+sys.modules["httpcore"] = None
+shell = types.ModuleType("mailroute_dyn")
+shell.__path__ = [{str(ROOT / "mailroute_dyn")!r}]
+sys.modules["mailroute_dyn"] = shell
+import importlib
+for name in {CORE!r}:
+    importlib.import_module("mailroute_dyn." + name)
+print("ok", sorted(m for m in sys.modules if m.startswith(("httpx", "httpcore"))
+                   and sys.modules[m] is not None))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok []"
+
+
+def _settings(tmp_path: Path):
+    return resolve_settings(None, base_url=BASE, login=LOGIN, api_key=API_KEY,
+                            cache_dir=tmp_path / "cache")
+
+
+def _files(tmp_path: Path) -> list[Path]:
+    return [p for p in tmp_path.rglob("*") if p.is_file()]
+
+
+def test_discovery_operations_write_no_file_and_hand_the_state_to_the_session(tmp_path):
+    settings = _settings(tmp_path)
+    discovery = Discovery(settings)
+    op = discovery.schema("domain")
+    call = next(op)
+    assert call == Call("GET", "/api/v1/", (("fullschema", "true"),))
+    call = op.send(Answer(200, {}, load("listing.json"), BASE + "/api/v1/"))
+    assert call.url.endswith("/domain/schema/")
+    with pytest.raises(StopIteration) as done:
+        op.send(Answer(200, {}, schema("domain"), BASE + call.url))
+    assert done.value.value == schema("domain")
+    assert _files(tmp_path) == []                 # the operation wrote nothing
+    keeper = CacheKeeper(DiskCache(settings), discovery.unsaved)
+    keeper.save()                                 # what a session does after the operation
+    assert len(_files(tmp_path)) == 1
+    assert discovery.unsaved() is None            # nothing new: nothing more to write
+    warm = Discovery(settings, DiskCache(settings).load())
+    assert warm.cached_schema("domain") == schema("domain")
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_the_session_saves_the_cache_after_the_operation_not_during_it(tmp_path, kind):
+    seen_during: list[list[Path]] = []
+    with respx.mock(assert_all_called=False) as router:
+        def schema_answer(request: httpx.Request, name: str) -> httpx.Response:
+            seen_during.append(_files(tmp_path))  # the listing is known, yet not on disk
+            return httpx.Response(200, json=schema(name))
+
+        # routed before the fixture API's own routes (respx tries them in order)
+        router.get(url__regex=r"/api/v1/(?P<name>\w+)/schema/$").mock(
+            side_effect=schema_answer)
+        FixtureAPI(router)
+        options = {"cache_dir": tmp_path / "cache"}
+        if kind == "sync":
+            with Client(BASE, LOGIN, API_KEY, **options) as client:
+                assert client.resource("domain").resource_name == "domain"
+        else:
+            async def main() -> None:
+                async with AsyncClient(BASE, LOGIN, API_KEY, **options) as client:
+                    assert (await client.resource("domain")).resource_name == "domain"
+            asyncio.run(main())
+    assert seen_during == [[]]
+    assert len(_files(tmp_path)) == 1             # saved once the operation was over
+
+
+def test_refresh_removes_the_cache_file(api, tmp_path):
+    with Client(BASE, LOGIN, API_KEY, cache_dir=tmp_path / "cache") as client:
+        client.domain
+        assert len(_files(tmp_path)) == 1
+        client.refresh()
+        assert _files(tmp_path) == []
