@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import httpx
 
 from .cache_files import CacheKeeper, DiskCache
-from .config import _DEFAULT_CACHE, Secret, Settings, resolve_settings
+from .config import USER_CACHE_DIR, CacheDir, Secret, Settings, resolve_settings
 from .discovery import Discovery
 from .errors import MailRouteError, UnknownResource
 from .http import NO_BODY, AsyncSession, Call, Operation, SyncSession
@@ -140,15 +140,6 @@ class _AnyList(Resource):
                              "in the URI's query, or use .unchecked().")
 
 
-def _settings(arguments: dict[str, Any]) -> Settings:
-    """Settings from a client constructor's arguments (all but self/transport/profile)."""
-    given = {k: v for k, v in arguments.items()
-             if k not in ("self", "transport", "profile", "cache_dir", "__class__")}
-    if arguments["cache_dir"] is not _DEFAULT_CACHE:
-        given["cache_dir"] = arguments["cache_dir"]
-    return resolve_settings(arguments["profile"], **given)
-
-
 class Client(_Common):
     """A blocking client. Every argument is optional; `MAILROUTE_*` variables fill gaps.
 
@@ -165,12 +156,16 @@ class Client(_Common):
                  timeout: float | None = None, retries: int | None = None,
                  backoff: float | None = None, retry_budget: float | None = None,
                  page_size: int | None = None, concurrency: int | None = None,
-                 cache_ttl: float | None = None, cache_dir: Any = _DEFAULT_CACHE,
+                 cache_ttl: float | None = None, cache_dir: CacheDir = USER_CACHE_DIR,
                  transport: httpx.BaseTransport | None = None,
                  auth: httpx.Auth | str | None = None,
                  allow_insecure: bool | None = None, profile: str | None = None):
         api_key = Secret.of(api_key)    # from here on no frame holds the key as text
-        settings = _settings(locals())
+        settings = resolve_settings(
+            profile, base_url=base_url, login=login, api_key=api_key,
+            api_path=api_path, timeout=timeout, retries=retries, backoff=backoff,
+            retry_budget=retry_budget, page_size=page_size, concurrency=concurrency,
+            cache_ttl=cache_ttl, cache_dir=cache_dir, auth=auth, allow_insecure=allow_insecure)
         self._session = SyncSession(settings, transport)
         self._setup(self._session, False, settings)
 
@@ -243,12 +238,16 @@ class AsyncClient(_Common):
                  timeout: float | None = None, retries: int | None = None,
                  backoff: float | None = None, retry_budget: float | None = None,
                  page_size: int | None = None, concurrency: int | None = None,
-                 cache_ttl: float | None = None, cache_dir: Any = _DEFAULT_CACHE,
+                 cache_ttl: float | None = None, cache_dir: CacheDir = USER_CACHE_DIR,
                  transport: httpx.AsyncBaseTransport | None = None,
                  auth: httpx.Auth | str | None = None,
                  allow_insecure: bool | None = None, profile: str | None = None):
         api_key = Secret.of(api_key)    # from here on no frame holds the key as text
-        settings = _settings(locals())
+        settings = resolve_settings(
+            profile, base_url=base_url, login=login, api_key=api_key,
+            api_path=api_path, timeout=timeout, retries=retries, backoff=backoff,
+            retry_budget=retry_budget, page_size=page_size, concurrency=concurrency,
+            cache_ttl=cache_ttl, cache_dir=cache_dir, auth=auth, allow_insecure=allow_insecure)
         self._session = AsyncSession(settings, transport)
         self._setup(self._session, True, settings)
 

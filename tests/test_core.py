@@ -5,6 +5,7 @@ saves the schema cache between them, for the sync and the async client alike."""
 from __future__ import annotations
 
 import asyncio
+import inspect
 import subprocess
 import sys
 from pathlib import Path
@@ -106,3 +107,22 @@ def test_refresh_removes_the_cache_file(api, tmp_path):
         assert len(_files(tmp_path)) == 1
         client.refresh()
         assert _files(tmp_path) == []
+
+
+@pytest.mark.parametrize("cls", [Client, AsyncClient])
+def test_every_constructor_argument_reaches_the_settings(cls, tmp_path):
+    given = {"api_path": "/api/v2/", "timeout": 7.5, "retries": 4, "backoff": 0.25,
+             "retry_budget": 12.0, "page_size": 33, "concurrency": 3, "cache_ttl": 60.0,
+             "cache_dir": tmp_path, "allow_insecure": False}
+    params = set(inspect.signature(cls.__init__).parameters)
+    assert params - {"self", "base_url", "login", "api_key", "auth", "transport",
+                     "profile"} == set(given)    # a new argument needs a line here
+    client = cls(BASE, LOGIN, API_KEY, **given)
+    for name, value in given.items():
+        assert getattr(client.settings, name) == value, name
+    assert client.settings.base_url == BASE and client.settings.login == LOGIN
+    assert client.settings.api_key is not None and client.settings.api_key.reveal() == API_KEY
+    if cls is Client:
+        client.close()
+    else:
+        asyncio.run(client.close())
