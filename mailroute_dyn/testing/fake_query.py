@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote_plus
 
-from ..vocabulary import DATE_PARTS, TEXT_TERMS, TIME_PARTS
+from ..vocabulary import ALL, ALL_WITH_RELATIONS, DATE_PARTS, TEXT_TERMS, TIME_PARTS
 from .fake_store import NON_MODEL_FIELDS, FieldDef, ResourceDef, Store, bad_request, canned
 from .fake_values import (
     MISMATCHED,
@@ -115,7 +115,7 @@ def _check_filtering(store: Store, rdef: ResourceDef, name: str, term: str,
     if name not in rdef.filtering:
         raise bad_request(f"The '{name}' field does not allow filtering.")
     rule = rdef.filtering[name]
-    if rule not in (1, 2):
+    if rule not in (ALL, ALL_WITH_RELATIONS):
         if not isinstance(rule, list | str) or term not in rule:
             raise bad_request(f"'{term}' is not an allowed filter on the '{name}' field.")
     f = rdef.fields.get(name)
@@ -127,7 +127,7 @@ def _check_filtering(store: Store, rdef: ResourceDef, name: str, term: str,
         return [f]
     if not f.is_related:
         raise bad_request(f"The '{name}' field does not support relations.")
-    if rule != 2:
+    if rule != ALL_WITH_RELATIONS:
         raise bad_request(f"Lookups are not allowed more than one level deep on the "
                           f"'{name}' field.")
     target = store.defs.get(f.target or "")
