@@ -285,7 +285,7 @@ class AsyncClient(_Common):
             f"The schema of {name!r} is not loaded yet: use 'await client.preload()' once, "
             f"or 'await client.resource({name!r})'.")
 
-    async def _names(self) -> dict[str, Any]:  # type: ignore[override]
+    async def _names(self) -> dict[str, Any]:
         return await self._session.run(self._discovery.listing())
 
     async def discover(self) -> list[str]:

@@ -102,10 +102,12 @@ class Settings:
 
     @property
     def origin(self) -> str:
+        """The only server the credentials are ever sent to."""
         return origin_of(self.base_url)
 
     @property
     def api_url(self) -> str:
+        """The API's root URL, as shown to a person (reprs, the command line)."""
         return self.base_url.rstrip("/") + self.api_path
 
     @property

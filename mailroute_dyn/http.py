@@ -85,6 +85,7 @@ class SyncSession:
         self.cache: CacheKeeper | None = None   # set by the client: the schema cache file
 
     def close(self) -> None:
+        """Close the connection pool and the worker threads."""
         self._http.close()
         if self._pool is not None:
             self._pool.shutdown(wait=False)
@@ -105,6 +106,7 @@ class SyncSession:
             return exc
 
     def send(self, call: Call) -> Answer:
+        """One call through redirects and retries, waiting between tries."""
         tries = Tries(self.settings, call)
         while True:
             verdict = tries.judge(self._once(tries.call))
@@ -201,6 +203,7 @@ class AsyncSession:
         self.cache: CacheKeeper | None = None   # set by the client: the schema cache file
 
     async def close(self) -> None:
+        """Close the connection pool."""
         await self._http.aclose()
 
     async def _once(self, call: Call) -> Answer | Exception:
@@ -222,6 +225,7 @@ class AsyncSession:
             return exc
 
     async def send(self, call: Call) -> Answer:
+        """One call through redirects and retries, awaiting between tries."""
         tries = Tries(self.settings, call)
         while True:
             verdict = tries.judge(await self._once(tries.call))

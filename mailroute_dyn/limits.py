@@ -62,6 +62,7 @@ def read_limited(chunks: Iterable[bytes], response: httpx.Response,
 
 
 async def read_limited_async(response: httpx.Response, deadline: float | None) -> bytes:
+    """`read_limited` for an async response."""
     buf = bytearray()
     async for chunk in response.aiter_bytes():
         buf += chunk
@@ -103,7 +104,7 @@ class time_limit:  # noqa: N801 - used as a context manager
 
 
 def _clamped(timeout: float | None, error: type[Exception]) -> float | None:
-    deadline = getattr(_limit, "deadline", None)
+    deadline: float | None = getattr(_limit, "deadline", None)
     if deadline is None:
         return timeout
     left = deadline - time.monotonic()

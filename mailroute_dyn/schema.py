@@ -71,10 +71,12 @@ class Field:
 
     @property
     def is_related(self) -> bool:
+        """Whether the field points at other objects (its values are URIs)."""
         return self.type == "related"
 
     @property
     def has_default(self) -> bool:
+        """Whether a create may leave the field out and get the server's default."""
         return self.default is not NO_DEFAULT
 
     @property
@@ -243,6 +245,7 @@ def terms_for(f: Field) -> frozenset[str]:
 
 
 def allowed_terms(schema: ResourceSchema, f: Field) -> frozenset[str]:
+    """The query terms the schema's filtering allows on `f` (none when it is not listed)."""
     rule = schema.filtering.get(f.name)
     if rule in (ALL, ALL_WITH_RELATIONS):
         return terms_for(f)

@@ -388,6 +388,7 @@ class Tries:
         self.acted = False      # a failed try may have been carried out already
 
     def judge(self, outcome: Answer | Exception) -> Answer | float:
+        """The final answer, or the seconds to wait before the next try (see the class)."""
         _log(self.call, outcome, self.started, self.attempt)
         if isinstance(outcome, Answer):
             target = _redirect_target(self.settings, self.call, outcome, self.hops)
