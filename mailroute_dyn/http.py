@@ -157,7 +157,7 @@ class SyncSession:
         if isinstance(step, Batch):
             return self._concurrently(self.send, step.calls)
         if isinstance(step, Parallel):
-            return self._concurrently(self.run, step.ops)
+            return self._concurrently(self._drive, step.ops)  # saved by the outer run
         return self.send(step)
 
     def save_cache(self) -> None:
@@ -264,7 +264,7 @@ class AsyncSession:
         if isinstance(step, Batch):
             return await self._concurrently(self.send, step.calls)
         if isinstance(step, Parallel):
-            return await self._concurrently(self.run, step.ops)
+            return await self._concurrently(self._drive, step.ops)  # saved by the outer run
         return await self.send(step)
 
     def save_cache(self) -> None:

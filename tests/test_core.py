@@ -18,7 +18,8 @@ from mailroute_dyn import AsyncClient, Client
 from mailroute_dyn.cache_files import CacheKeeper, DiskCache
 from mailroute_dyn.config import resolve_settings
 from mailroute_dyn.discovery import Discovery
-from mailroute_dyn.operations import Answer, Call
+from mailroute_dyn.http import AsyncSession, SyncSession
+from mailroute_dyn.operations import Answer, Call, Parallel
 from tests.conftest import API_KEY, BASE, LOGIN, FixtureAPI, load, schema
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -156,3 +157,41 @@ def test_the_core_never_imports_a_module_later_in_the_flow():
             if imported not in FLOW[:index]:
                 later_imports.append(f"{name} imports {imported}")
     assert not later_imports, later_imports
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_sub_operations_run_in_parallel_leave_the_saving_to_the_outer_operation(
+        tmp_path, kind):
+    settings = _settings(tmp_path)
+    discovery = Discovery(settings)
+    seen_during: list[list[Path]] = []
+
+    def outer():
+        schemas = yield Parallel((discovery.schema("domain"), discovery.schema("wblist")))
+        yield Call("GET", "/api/v1/domain/")      # the schemas are known, not yet on disk
+        return schemas
+
+    with respx.mock(assert_all_called=False) as router:
+        def listing_page(request: httpx.Request) -> httpx.Response:
+            seen_during.append(_files(tmp_path))
+            return httpx.Response(200, json={"meta": {}, "objects": []})
+
+        router.get(url__regex=r"/api/v1/domain/(\?.*)?$").mock(side_effect=listing_page)
+        FixtureAPI(router)
+        if kind == "sync":
+            session = SyncSession(settings)
+            session.cache = CacheKeeper(DiskCache(settings), discovery.unsaved)
+            schemas = session.run(outer())
+            session.close()
+        else:
+            async def main():
+                session = AsyncSession(settings)
+                session.cache = CacheKeeper(DiskCache(settings), discovery.unsaved)
+                try:
+                    return await session.run(outer())
+                finally:
+                    await session.close()
+            schemas = asyncio.run(main())
+    assert schemas == [schema("domain"), schema("wblist")]
+    assert seen_during == [[]]
+    assert len(_files(tmp_path)) == 1
