@@ -24,7 +24,8 @@ from .cli_context import UsageError
 from .errors import suggest
 from .resources import Resource
 from .schema import Field, terms_for
-from .vocabulary import INT_TERMS, TEXT_TERMS
+from .vocabulary import INT_TERMS as _INT_TERMS
+from .vocabulary import TEXT_TERMS as _TEXT_TERMS
 
 __all__ = ["split_assignments", "read_data", "read_rows", "Rows", "convert_value",
            "convert_filter_value", "convert_values", "parse_bool", "RelatedText"]
@@ -227,7 +228,7 @@ def _filter_scalar(f: Field, term: str, text: str, where: str,
                    related: RelatedText = _as_is) -> Any:
     if term == "isnull":
         return parse_bool(text, where)
-    if term in INT_TERMS:
+    if term in _INT_TERMS:
         try:
             return int(text)
         except ValueError:
@@ -238,7 +239,7 @@ def _filter_scalar(f: Field, term: str, text: str, where: str,
         return _scalar(Field(f.name, "time"), text, where)
     if text.strip().lower() in NULL and term == "exact" and f.nullable:
         return None
-    if term in TEXT_TERMS or f.is_related:
+    if term in _TEXT_TERMS or f.is_related:
         if f.is_related and text.startswith("/"):
             return text.rstrip("/").rsplit("/", 1)[-1]      # a URI filters by its key
         if f.is_related and term == "exact":

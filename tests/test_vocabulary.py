@@ -55,8 +55,8 @@ def test_client_cli_stubs_and_fake_share_one_term_table():
     assert fake_query.TEXT_TERMS is vocabulary.TEXT_TERMS
     assert fake_values.DATE_PARTS is vocabulary.DATE_PARTS
     cli_values = _cli_values()                                            # the CLI
-    assert cli_values.INT_TERMS is vocabulary.INT_TERMS
-    assert cli_values.TEXT_TERMS is vocabulary.TEXT_TERMS
+    assert cli_values._INT_TERMS is vocabulary.INT_TERMS
+    assert cli_values._TEXT_TERMS is vocabulary.TEXT_TERMS
 
 
 def _cli_values():
