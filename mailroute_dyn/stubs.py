@@ -43,16 +43,11 @@ from pathlib import PurePath
 from .client import Client
 from .graph import relation_targets
 from .resources import Resource, attribute_name_for, class_name_for
-from .schema import Field, terms_for
-from .vocabulary import (
-    ALL,
-    ALL_WITH_RELATIONS,
-    COMMON_TERMS,
-    INT_TERMS,
-    SCALAR_TYPE_NAMES,
-    TEXT_TERMS,
-    TO_ONE_TERMS,
-)
+from .schema import COMMON_TERMS, TO_ONE_TERMS, Field, terms_for
+from .vocabulary import ALL, ALL_WITH_RELATIONS
+from .vocabulary import INT_TERMS as _INT_TERMS
+from .vocabulary import SCALAR_TYPE_NAMES as _SCALARS
+from .vocabulary import TEXT_TERMS as _TEXT_TERMS
 
 __all__ = ["generate_stub", "render_stub", "module_name_for", "DEFAULT_MODULE"]
 
@@ -192,7 +187,7 @@ class _Model:
         elif f.type == "dict":
             text = f"{n('dict')}[{n('str')}, {n('Any')}]"
         else:
-            text = n(SCALAR_TYPE_NAMES.get(f.type, "Any"))
+            text = n(_SCALARS.get(f.type, "Any"))
         return f"{text} | None" if f.nullable and text != n("Any") else text
 
     def write_type(self, resource: str, f: Field, n: _Names) -> str:
@@ -238,7 +233,7 @@ def _terms(cls: type[Resource], f: Field) -> frozenset[str]:
 def _term_type(term: str, value: str, n: _Names) -> str:
     if term == "isnull":
         return n("bool")
-    if term in INT_TERMS:
+    if term in _INT_TERMS:
         return n("int")
     if term in ("date", "time"):
         return n(term)
@@ -246,7 +241,7 @@ def _term_type(term: str, value: str, n: _Names) -> str:
         return f"{n('Collection')}[{value}]"
     if term == "range":
         return f"{n('Sequence')}[{value}]"
-    if term in TEXT_TERMS or term == "has_key":
+    if term in _TEXT_TERMS or term == "has_key":
         return n("str")
     if term in ("has_keys", "has_any_keys"):
         return f"{n('Collection')}[{n('str')}]"
@@ -262,7 +257,7 @@ def _add_terms(out: dict[str, str], name: str, f: Field, terms: frozenset[str], 
         out[name] = exact
         out[f"{name}__exact"] = exact
     for term in sorted(terms - {"exact"}):
-        if term in COMMON_TERMS or term in INT_TERMS or term in terms_for(f):
+        if term in COMMON_TERMS or term in _INT_TERMS or term in terms_for(f):
             out[f"{name}__{term}"] = _term_type(term, value, n)
 
 

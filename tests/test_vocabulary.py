@@ -49,9 +49,10 @@ def test_client_cli_stubs_and_fake_share_one_term_table():
         vocabulary.TO_ONE_TERMS)
     assert fake_store.FieldDef("x", "related", related_type="to_one").lookups is (
         vocabulary.TO_ONE_TERMS)
-    assert stubs.INT_TERMS is vocabulary.INT_TERMS                        # the stubs
-    assert stubs.TEXT_TERMS is vocabulary.TEXT_TERMS
-    assert stubs.SCALAR_TYPE_NAMES is vocabulary.SCALAR_TYPE_NAMES
+    assert stubs._INT_TERMS is vocabulary.INT_TERMS                       # the stubs
+    assert stubs._TEXT_TERMS is vocabulary.TEXT_TERMS
+    assert stubs._SCALARS is vocabulary.SCALAR_TYPE_NAMES
+    assert stubs.COMMON_TERMS is vocabulary.COMMON_TERMS
     assert fake_query.TEXT_TERMS is vocabulary.TEXT_TERMS
     assert fake_values.DATE_PARTS is vocabulary.DATE_PARTS
     cli_values = _cli_values()                                            # the CLI
