@@ -24,6 +24,8 @@ from .cli_context import UsageError
 from .errors import suggest
 from .resources import Resource
 from .schema import Field, terms_for
+from .vocabulary import INT_TERMS as _INT_TERMS
+from .vocabulary import TEXT_TERMS as _TEXT_TERMS
 
 __all__ = ["split_assignments", "read_data", "read_rows", "Rows", "convert_value",
            "convert_filter_value", "convert_values", "parse_bool", "RelatedText"]
@@ -31,10 +33,6 @@ __all__ = ["split_assignments", "read_data", "read_rows", "Rows", "convert_value
 TRUE = frozenset({"true", "yes", "y", "on", "1", "t"})
 FALSE = frozenset({"false", "no", "n", "off", "0", "f"})
 NULL = frozenset({"null", "none"})
-_INT_TERMS = frozenset({"year", "month", "day", "week", "week_day", "iso_week_day",
-                        "iso_year", "quarter", "hour", "minute", "second"})
-_TEXT_TERMS = frozenset({"iexact", "contains", "icontains", "startswith", "istartswith",
-                         "endswith", "iendswith", "regex", "iregex"})
 
 # (field, text, where) -> what a related value given as a key stands for: its URI on a
 # write, its key in a filter (natural keys are looked up; see cli_keys.Related)

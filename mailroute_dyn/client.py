@@ -14,7 +14,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
-from .config import _DEFAULT_CACHE, Secret, Settings, resolve_settings
+from .cache_files import CacheKeeper, DiskCache
+from .config import USER_CACHE_DIR, CacheDir, Secret, Settings, resolve_settings
 from .discovery import Discovery
 from .errors import MailRouteError, UnknownResource
 from .http import NO_BODY, AsyncSession, Call, Operation, SyncSession
@@ -34,7 +35,9 @@ class _Common:
 
     def _setup(self, session: Any, is_async: bool, settings: Settings) -> None:
         self.settings = settings
-        self._discovery = Discovery(settings)
+        disk = DiskCache(settings)
+        self._discovery = Discovery(settings, disk.load())
+        session.cache = CacheKeeper(disk, self._discovery.unsaved)
         self._registry = Registry(settings, self._discovery, session.run, is_async,
                                   session.stream)
 
@@ -137,15 +140,6 @@ class _AnyList(Resource):
                              "in the URI's query, or use .unchecked().")
 
 
-def _settings(arguments: dict[str, Any]) -> Settings:
-    """Settings from a client constructor's arguments (all but self/transport/profile)."""
-    given = {k: v for k, v in arguments.items()
-             if k not in ("self", "transport", "profile", "cache_dir", "__class__")}
-    if arguments["cache_dir"] is not _DEFAULT_CACHE:
-        given["cache_dir"] = arguments["cache_dir"]
-    return resolve_settings(arguments["profile"], **given)
-
-
 class Client(_Common):
     """A blocking client. Every argument is optional; `MAILROUTE_*` variables fill gaps.
 
@@ -162,12 +156,16 @@ class Client(_Common):
                  timeout: float | None = None, retries: int | None = None,
                  backoff: float | None = None, retry_budget: float | None = None,
                  page_size: int | None = None, concurrency: int | None = None,
-                 cache_ttl: float | None = None, cache_dir: Any = _DEFAULT_CACHE,
+                 cache_ttl: float | None = None, cache_dir: CacheDir = USER_CACHE_DIR,
                  transport: httpx.BaseTransport | None = None,
                  auth: httpx.Auth | str | None = None,
                  allow_insecure: bool | None = None, profile: str | None = None):
         api_key = Secret.of(api_key)    # from here on no frame holds the key as text
-        settings = _settings(locals())
+        settings = resolve_settings(
+            profile, base_url=base_url, login=login, api_key=api_key,
+            api_path=api_path, timeout=timeout, retries=retries, backoff=backoff,
+            retry_budget=retry_budget, page_size=page_size, concurrency=concurrency,
+            cache_ttl=cache_ttl, cache_dir=cache_dir, auth=auth, allow_insecure=allow_insecure)
         self._session = SyncSession(settings, transport)
         self._setup(self._session, False, settings)
 
@@ -215,6 +213,7 @@ class Client(_Common):
         """Forget cached listing and schemas (memory and disk) and rediscover on next use."""
         self._discovery.forget()
         self._registry.forget()
+        self._session.save_cache()
 
     def get(self, uri: str) -> Resource:
         """Any object by URI, as an instance of its resource's class (also unlisted ones)."""
@@ -239,12 +238,16 @@ class AsyncClient(_Common):
                  timeout: float | None = None, retries: int | None = None,
                  backoff: float | None = None, retry_budget: float | None = None,
                  page_size: int | None = None, concurrency: int | None = None,
-                 cache_ttl: float | None = None, cache_dir: Any = _DEFAULT_CACHE,
+                 cache_ttl: float | None = None, cache_dir: CacheDir = USER_CACHE_DIR,
                  transport: httpx.AsyncBaseTransport | None = None,
                  auth: httpx.Auth | str | None = None,
                  allow_insecure: bool | None = None, profile: str | None = None):
         api_key = Secret.of(api_key)    # from here on no frame holds the key as text
-        settings = _settings(locals())
+        settings = resolve_settings(
+            profile, base_url=base_url, login=login, api_key=api_key,
+            api_path=api_path, timeout=timeout, retries=retries, backoff=backoff,
+            retry_budget=retry_budget, page_size=page_size, concurrency=concurrency,
+            cache_ttl=cache_ttl, cache_dir=cache_dir, auth=auth, allow_insecure=allow_insecure)
         self._session = AsyncSession(settings, transport)
         self._setup(self._session, True, settings)
 
@@ -282,7 +285,7 @@ class AsyncClient(_Common):
             f"The schema of {name!r} is not loaded yet: use 'await client.preload()' once, "
             f"or 'await client.resource({name!r})'.")
 
-    async def _names(self) -> dict[str, Any]:  # type: ignore[override]
+    async def _names(self) -> dict[str, Any]:
         return await self._session.run(self._discovery.listing())
 
     async def discover(self) -> list[str]:
@@ -314,6 +317,7 @@ class AsyncClient(_Common):
         """Forget cached listing and schemas (memory and disk); rediscover on next use."""
         self._discovery.forget()
         self._registry.forget()
+        self._session.save_cache()
 
     async def get(self, uri: str) -> Resource:
         """Any object by URI, as an instance of its resource's class."""

@@ -9,6 +9,7 @@ becomes the `httpx.Auth` in `Settings.auth`.
 
 from __future__ import annotations
 
+import enum
 import ipaddress
 import os
 import stat
@@ -16,7 +17,7 @@ import tomllib
 import warnings
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Final, TypeAlias
 from urllib.parse import urlsplit
 
 import httpx
@@ -47,7 +48,22 @@ PROFILE_ENV = "MAILROUTE_PROFILE"
 #: Settings that only choose and feed the auth kind (profiles, environment, command line).
 AUTH_SETTINGS = frozenset({"auth", "password", "sessionid", "csrftoken"})
 _SECRETS = frozenset({"api_key", "password", "sessionid", "csrftoken"})
-_DEFAULT_CACHE = object()
+
+
+class UserCacheDir(enum.Enum):
+    """The type of `USER_CACHE_DIR` (an enum member, so type checkers can narrow it)."""
+
+    USER_CACHE_DIR = "USER_CACHE_DIR"
+
+    def __repr__(self) -> str:
+        return self.value
+
+
+#: `cache_dir` left to its default: the profile's, else the platform's user cache folder
+#: (None, by contrast, keeps schemas in memory only).
+USER_CACHE_DIR: Final = UserCacheDir.USER_CACHE_DIR
+#: What a client's `cache_dir` takes: a folder, None (memory only) or `USER_CACHE_DIR`.
+CacheDir: TypeAlias = "str | os.PathLike[str] | UserCacheDir | None"
 
 
 @dataclass(frozen=True)
@@ -86,10 +102,12 @@ class Settings:
 
     @property
     def origin(self) -> str:
+        """The only server the credentials are ever sent to."""
         return origin_of(self.base_url)
 
     @property
     def api_url(self) -> str:
+        """The API's root URL, as shown to a person (reprs, the command line)."""
         return self.base_url.rstrip("/") + self.api_path
 
     @property
@@ -217,7 +235,7 @@ def resolve_settings(profile: str | None = None, *, sources: dict[str, str] | No
     `sources`, when given, is filled with where each setting that is not a default came
     from (`mailroute-dyn config` shows it).
     """
-    cache_dir = given.pop("cache_dir", _DEFAULT_CACHE)
+    cache_dir = given.pop("cache_dir", USER_CACHE_DIR)
     allowed = {f.name for f in fields(Settings)} | AUTH_SETTINGS
     unknown = sorted(set(given) - allowed)
     if unknown:
@@ -226,7 +244,7 @@ def resolve_settings(profile: str | None = None, *, sources: dict[str, str] | No
     origin: dict[str, str] = {} if sources is None else sources
     values: dict[str, Any] = {}
 
-    profile_cache: Any = _DEFAULT_CACHE
+    profile_cache: Any = USER_CACHE_DIR
 
     def layer(items: dict[str, Any], where: str) -> None:
         nonlocal profile_cache
@@ -258,11 +276,11 @@ def resolve_settings(profile: str | None = None, *, sources: dict[str, str] | No
             values.pop(name, None)
             origin.pop(name, None)
     layer(explicit, "argument")
-    if cache_dir is _DEFAULT_CACHE:
+    if cache_dir is USER_CACHE_DIR:
         cache_dir = profile_cache
     else:
         origin["cache_dir"] = "argument"
-    if cache_dir is _DEFAULT_CACHE:
+    if cache_dir is USER_CACHE_DIR:
         cache_dir = Path(platformdirs.user_cache_dir(APP_NAME))
     values["cache_dir"] = Path(cache_dir) if cache_dir is not None else None
     values["auth"] = _auth_from(values)

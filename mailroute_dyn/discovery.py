@@ -1,43 +1,32 @@
 """Finding out what the server offers: the top-level listing and each resource's schema.
 
-Both are kept in memory (cachetools, `cache_ttl`) and on disk, so a second process with a
-warm cache asks the server nothing. The disk file is per base URL, API path and credential
-fingerprint, written atomically with mode 0600 in the client's own 0700 subfolder of
-`cache_dir` (which may be shared: its mode is left alone), and signed with an HMAC
-keyed by the credential, so a tampered or foreign file is noticed and rewritten. It holds
-no secret: only what `/api/v1/` and `/schema/` answered.
+Both are kept in memory (cachetools, `cache_ttl`). Discovery is plain operations over that
+memory: it never touches a file. The session that drives its operations saves what
+changed to the disk cache (`cache_files.DiskCache`) after each operation, and a client
+starts from what that file held, so a second process with a warm cache asks the server
+nothing.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import hmac
-import json
-import logging
-import os
-import stat
-import tempfile
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cachetools import TLRUCache
 
-from .config import Settings
+from .cache_files import CACHE_FORMAT, CacheState, DiskCache
 from .errors import MailRouteError, NotFound, SchemaError
-from .http import Answer, Batch, Call, Operation
+from .operations import Answer, Batch, Call, Operation
 
-__all__ = ["Discovery", "ListingEntry", "CACHE_FORMAT"]
+if TYPE_CHECKING:
+    from .config import Settings
 
-log = logging.getLogger("mailroute_dyn")
-CACHE_FORMAT = 1
-#: The folder inside `cache_dir` that holds the files: the client's own, so `cache_dir`
-#: may be a shared folder (even /tmp) whose mode is none of the client's business.
-CACHE_SUBDIR = "schemas"
+# DiskCache and CACHE_FORMAT live in .cache_files; named here too for existing importers
+__all__ = ["Discovery", "ListingEntry", "CacheState", "CACHE_FORMAT", "DiskCache"]
+
 _LISTING = "\0listing"
 
 
@@ -82,116 +71,28 @@ def parse_listing(settings: Settings, body: Any) -> tuple[dict[str, ListingEntry
     return entries, inlined
 
 
-class DiskCache:
-    """One JSON file of listing + schemas per server, login and key."""
-
-    def __init__(self, settings: Settings):
-        self.settings = settings
-        key = f"{settings.base_url}|{settings.api_path}|{settings.credential_fingerprint}"
-        name = hashlib.sha256(key.encode()).hexdigest()[:24] + ".json"
-        mac_key = settings.credential_key
-        # an auth kind whose credential cannot be named (a custom httpx.Auth) keeps its
-        # schemas in memory only: a file could serve them to another login
-        folder = settings.cache_dir if mac_key is not None else None
-        self.path = folder / CACHE_SUBDIR / name if folder is not None else None
-        self._mac_key = mac_key or b""
-
-    def _signature(self, payload: dict[str, Any]) -> str:
-        canonical = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
-        return hmac.new(self._mac_key, canonical, hashlib.sha256).hexdigest()
-
-    def load(self) -> dict[str, Any] | None:
-        """The stored payload, or None when absent, corrupt, foreign or tampered with."""
-        if self.path is None:
-            return None
-        try:
-            document = json.loads(self.path.read_text(encoding="utf-8"))
-            payload, signature = document["payload"], document["signature"]
-            ok = (document.get("format") == CACHE_FORMAT
-                  and hmac.compare_digest(signature, self._signature(payload))
-                  and payload.get("base_url") == self.settings.base_url
-                  and payload.get("api_path") == self.settings.api_path
-                  and payload.get("fingerprint") == self.settings.credential_fingerprint)
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            ok = False
-        if not ok:
-            log.warning("Ignoring an unreadable or altered schema cache file %s", self.path)
-            return None
-        return payload  # type: ignore[no-any-return]
-
-    def save(self, listing: dict[str, Any] | None, schemas: dict[str, Any],
-             saved_at: float) -> None:
-        if self.path is None:
-            return
-        payload = {"base_url": self.settings.base_url, "api_path": self.settings.api_path,
-                   "fingerprint": self.settings.credential_fingerprint, "saved_at": saved_at,
-                   "listing": listing, "schemas": schemas}
-        document = {"format": CACHE_FORMAT, "payload": payload,
-                    "signature": self._signature(payload)}
-        try:
-            folder = _private_folder(self.path.parent)
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    json.dump(document, handle, sort_keys=True)
-                os.chmod(tmp, 0o600)
-                os.replace(tmp, self.path)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
-        except OSError as exc:
-            log.warning("Could not write the schema cache %s: %s", self.path, exc)
-
-    def clear(self) -> None:
-        if self.path is not None:
-            with contextlib.suppress(FileNotFoundError):
-                self.path.unlink()
-
-
-def _private_folder(folder: Path) -> Path:
-    """`folder` (the client's own subfolder of `cache_dir`), made 0700 when the client
-    creates it; an existing one is used only when it is this user's and private. Folders
-    above it are created if missing but never chmod-ed: they may be shared."""
-    folder.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    try:
-        folder.mkdir(mode=0o700)
-    except FileExistsError:
-        info = folder.lstat()
-        mine = not hasattr(os, "getuid") or info.st_uid == os.getuid()
-        if not stat.S_ISDIR(info.st_mode) or not mine or (
-                os.name == "posix" and info.st_mode & 0o077):
-            raise OSError(f"{folder} is not a private folder of this user; not used") from None
-    else:
-        os.chmod(folder, 0o700)     # mkdir's mode is narrowed by the umask, never widened
-    return folder
-
-
 def _expires(_key: Any, value: tuple[float, Any], _now: float) -> float:
     return value[0]
 
 
 class Discovery:
-    """Listing and schemas for one client, from memory, disk or the server, in that order."""
+    """Listing and schemas for one client, from memory or the server; `stored` is what
+    the disk cache held when the client started (see `unsaved` for the way back)."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, stored: Mapping[str, Any] | None = None):
         self.settings = settings
-        self.disk = DiskCache(settings)
         self._memory: TLRUCache[str, tuple[float, Any]] = TLRUCache(
             maxsize=10_000, ttu=_expires, timer=time.monotonic)
         self._lock = threading.RLock()    # cachetools caches are not thread-safe
         self.fresh: set[str] = set()      # names fetched from the server by this client
         self.requests = 0                 # listing + schema requests made, for tests and stats
-        self._load_disk()
+        self._changed = False             # memory differs from what the disk cache holds
+        if stored:
+            self._load(stored)
 
-    # -- memory and disk
+    # -- memory, and the state the disk cache should hold
 
-    def _load_disk(self) -> None:
-        payload = self.disk.load()
-        if not payload:
-            return
+    def _load(self, payload: Mapping[str, Any]) -> None:
         age = time.time() - float(payload.get("saved_at", 0))
         remaining = self.settings.cache_ttl - age
         if remaining <= 0:
@@ -208,12 +109,20 @@ class Discovery:
             with self._lock:
                 self._memory[key] = (time.monotonic() + self.settings.cache_ttl, value)
 
-    def _persist(self) -> None:
-        if self.disk.path is None or self.settings.cache_ttl <= 0:
-            return
+    def _note_change(self, *, always: bool = False) -> None:
+        if always or self.settings.cache_ttl > 0:
+            self._changed = True
+
+    def unsaved(self) -> CacheState | None:
+        """What the disk cache should now hold, once per change (None when nothing changed
+        since the last call). The session calls it after each operation and writes it, so
+        no operation writes a file while it runs."""
+        if not self._changed:
+            return None
         listing = None
         schemas: dict[str, Any] = {}
         with self._lock:
+            self._changed = False
             items = [(key, self._memory.get(key)) for key in list(self._memory.keys())]
         for key, item in items:
             if item is None:
@@ -222,7 +131,7 @@ class Discovery:
                 listing = item[1]
             else:
                 schemas[key] = item[1]
-        self.disk.save(listing, schemas, time.time())
+        return CacheState(listing, schemas, time.time())
 
     def cached_listing(self) -> dict[str, Any] | None:
         """The listing as last read, while it is fresh."""
@@ -237,18 +146,18 @@ class Discovery:
         return item[1] if item else None
 
     def forget(self, names: Iterable[str] | None = None) -> None:
-        """Drop cached entries (all when `names` is None), in memory and on disk."""
+        """Drop cached entries (all when `names` is None); the disk cache follows when the
+        session next saves (`unsaved`)."""
         if names is None:
             with self._lock:
                 self._memory.clear()
-            self.disk.clear()
             self.fresh.clear()
-            return
-        for name in names:
-            with self._lock:
-                self._memory.pop(name, None)
-            self.fresh.discard(name)
-        self._persist()
+        else:
+            for name in names:
+                with self._lock:
+                    self._memory.pop(name, None)
+                self.fresh.discard(name)
+        self._note_change(always=True)
 
     # -- operations
 
@@ -267,7 +176,7 @@ class Discovery:
                 self._remember(name, schema)
                 self.fresh.add(name)
             self.fresh.add(_LISTING)
-            self._persist()
+            self._note_change()
         entries, _ = parse_listing(self.settings, raw)
         return entries
 
@@ -296,7 +205,7 @@ class Discovery:
             raise SchemaError(f"The schema of {name!r} at {entry.schema_url} is not an object.")
         self._remember(name, answer.body)
         self.fresh.add(name)
-        self._persist()
+        self._note_change()
         return answer.body
 
     def preload(self) -> Operation[dict[str, dict[str, Any]]]:
@@ -313,5 +222,5 @@ class Discovery:
                     raise SchemaError(f"The schema of {entry.name!r} is not an object.")
                 self._remember(entry.name, reply.body)
                 self.fresh.add(entry.name)
-            self._persist()
+            self._note_change()
         return {name: self.cached_schema(name) or {} for name in entries}

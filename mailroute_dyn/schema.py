@@ -8,14 +8,30 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import vocabulary
 from .errors import FilterError, MethodNotAllowed, OrderingError, SchemaError, suggest
 from .values import encode_filter_value
+from .vocabulary import (
+    AFFIX_TERMS,
+    ALL,
+    ALL_WITH_RELATIONS,
+    COMMON_TERMS,
+    INT_TERMS,
+    NO_DEFAULT,
+    REWRITTEN_VALUES,
+    TO_ONE_TERMS,
+    default_of,
+    flag,
+    primary_key_of,
+    terms_for_type,
+)
 
 __all__ = [
     "NO_DEFAULT", "Field", "ResourceSchema", "parse_schema", "FilterCheck", "check_filter",
@@ -23,24 +39,7 @@ __all__ = [
     "resource_name_of_uri", "REWRITTEN_VALUES",
 ]
 
-NO_DEFAULT: Any = type("NoDefault", (), {"__repr__": lambda self: "NO_DEFAULT"})()
-_NO_DEFAULT_TEXT = "No default provided."
-
-ALL, ALL_WITH_RELATIONS = 1, 2
-COMMON_TERMS = frozenset({
-    "exact", "iexact", "contains", "icontains", "in", "gt", "gte", "lt", "lte", "startswith",
-    "istartswith", "endswith", "iendswith", "range", "isnull", "regex", "iregex",
-})
-_DATE_PARTS = frozenset({"year", "month", "day", "week", "week_day", "iso_week_day",
-                         "iso_year", "quarter"})
-_TIME_PARTS = frozenset({"hour", "minute", "second"})
-TO_ONE_TERMS = frozenset({"exact", "gt", "gte", "in", "isnull", "lt", "lte"})
-_TERMS_BY_TYPE = {
-    "datetime": COMMON_TERMS | _DATE_PARTS | _TIME_PARTS | {"date", "time"},
-    "date": COMMON_TERMS | _DATE_PARTS,
-    "time": COMMON_TERMS | _TIME_PARTS,
-    "dict": COMMON_TERMS | {"contained_by", "has_any_keys", "has_key", "has_keys"},
-}
+_HOP_TERMS = COMMON_TERMS | INT_TERMS      # a relation lookup's last part, when a term
 
 
 def resource_name_of_uri(uri: str, api_path: str) -> str | None:
@@ -72,10 +71,12 @@ class Field:
 
     @property
     def is_related(self) -> bool:
+        """Whether the field points at other objects (its values are URIs)."""
         return self.type == "related"
 
     @property
     def has_default(self) -> bool:
+        """Whether a create may leave the field out and get the server's default."""
         return self.default is not NO_DEFAULT
 
     @property
@@ -83,9 +84,7 @@ class Field:
         """The type name a user sees in help(), stubs and the CLI."""
         if self.is_related:
             return "list[Resource]" if self.related_type == "to_many" else "Resource"
-        return {"string": "str", "integer": "int", "float": "float", "decimal": "Decimal",
-                "boolean": "bool", "datetime": "datetime", "date": "date", "time": "time",
-                "list": "list", "dict": "dict"}.get(self.type, "Any")
+        return vocabulary.PYTHON_TYPE_NAMES.get(self.type, "Any")
 
 
 @dataclass(frozen=True)
@@ -99,30 +98,19 @@ class ResourceSchema:
     allowed_list_methods: tuple[str, ...] = ()
     allowed_detail_methods: tuple[str, ...] = ()
     default_limit: int = 20
-    default_format: str = "application/json"
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
-    @property
+    @functools.cached_property
     def primary_key(self) -> str | None:
-        """The field holding the primary key, or None when the schema shows none.
-
-        Tastypie >= 0.13 flags it (`primary_key: true`); a schema that flags fields but
-        none of them (`Meta.fields` left the key out) has no key field, and the key comes
-        from the detail URI. MailRoute's 2012 schemas flag nothing: there it is `id`.
-        """
-        for f in self.fields.values():
-            if f.primary_key:
-                return f.name
-        if "id" in self.fields and not self.flags_keys:
-            return "id"
-        return None
+        """The field holding the primary key, or None when the schema shows none (the key
+        then comes from the detail URI); the rule is `vocabulary.primary_key_of`."""
+        return primary_key_of(self.raw.get("fields") if isinstance(self.raw, Mapping) else None)
 
     @property
     def flags_keys(self) -> bool:
         """Whether the server says which field is the key (any field has `primary_key`)."""
-        specs = self.raw.get("fields") if isinstance(self.raw, Mapping) else None
-        return isinstance(specs, Mapping) and any(
-            isinstance(spec, Mapping) and "primary_key" in spec for spec in specs.values())
+        return vocabulary.flags_keys(
+            self.raw.get("fields") if isinstance(self.raw, Mapping) else None)
 
     @property
     def assigned_key(self) -> str | None:
@@ -192,10 +180,6 @@ def _json_type(f: Field) -> dict[str, Any]:
     return prop
 
 
-def _flag(value: Any) -> bool:
-    return value is True or (isinstance(value, str) and value.lower() == "true")
-
-
 def _methods(raw: Any, name: str, key: str) -> tuple[str, ...]:
     if raw is None:
         return ()
@@ -217,9 +201,7 @@ def parse_schema(name: str, raw: Any, api_path: str = "/api/v1/") -> ResourceSch
             raise SchemaError(f"The schema of {name!r}: field {fname!r} is not an object.")
         ftype = spec.get("type")
         ftype = ftype if isinstance(ftype, str) and ftype else "unknown"
-        default = spec.get("default", NO_DEFAULT)
-        if default == _NO_DEFAULT_TEXT:
-            default = NO_DEFAULT
+        default = default_of(spec)
         related_schema = spec.get("related_schema")
         related = (resource_name_of_uri(related_schema, api_path)
                    if isinstance(related_schema, str) and related_schema else None)
@@ -228,11 +210,11 @@ def parse_schema(name: str, raw: Any, api_path: str = "/api/v1/") -> ResourceSch
             related_type = "to_one"
         fields[str(fname)] = Field(
             name=str(fname), type=ftype,
-            nullable=_flag(spec.get("nullable")), blank=_flag(spec.get("blank")),
-            readonly=_flag(spec.get("readonly")), unique=_flag(spec.get("unique")),
+            nullable=flag(spec.get("nullable")), blank=flag(spec.get("blank")),
+            readonly=flag(spec.get("readonly")), unique=flag(spec.get("unique")),
             default=default, help_text=str(spec.get("help_text") or ""),
             related_type=related_type if ftype == "related" else None,
-            related_resource=related, primary_key=_flag(spec.get("primary_key")),
+            related_resource=related, primary_key=flag(spec.get("primary_key")),
             verbose_name=spec.get("verbose_name") if isinstance(spec.get("verbose_name"),
                                                                 str) else None,
         )
@@ -252,19 +234,18 @@ def parse_schema(name: str, raw: Any, api_path: str = "/api/v1/") -> ResourceSch
                                       "allowed_list_http_methods"),
         allowed_detail_methods=_methods(raw.get("allowed_detail_http_methods"), name,
                                         "allowed_detail_http_methods"),
-        default_limit=limit, default_format=str(raw.get("default_format", "application/json")),
+        default_limit=limit,
         raw=raw,
     )
 
 
 def terms_for(f: Field) -> frozenset[str]:
     """The query terms Tastypie 0.15.1 accepts for a field of this type."""
-    if f.is_related:
-        return TO_ONE_TERMS if f.related_type == "to_one" else COMMON_TERMS
-    return _TERMS_BY_TYPE.get(f.type, COMMON_TERMS)
+    return terms_for_type(f.type, f.related_type)
 
 
 def allowed_terms(schema: ResourceSchema, f: Field) -> frozenset[str]:
+    """The query terms the schema's filtering allows on `f` (none when it is not listed)."""
     rule = schema.filtering.get(f.name)
     if rule in (ALL, ALL_WITH_RELATIONS):
         return terms_for(f)
@@ -288,16 +269,9 @@ class FilterCheck:
     matches_all: str = ""
 
 
-# Whole query-string values Tastypie's `string_to_python` turns into True, False or None
-# before filtering, whatever the field (tastypie/utils/__init__.py, 0.15.1).
-REWRITTEN_VALUES = frozenset({"true", "True", "false", "False", "none", "None", "nil"})
-_AFFIX_TERMS = frozenset({"contains", "icontains", "startswith", "istartswith", "endswith",
-                          "iendswith"})
-
-
 def _matches_all(term: str, encoded: str, f: Field | None) -> str:
     """Why `term=encoded` matches every row whatever the data ('' when it may narrow)."""
-    if term in _AFFIX_TERMS and encoded == "":
+    if term in AFFIX_TERMS and encoded == "":
         return f"{term!r} with an empty string matches every row"
     if term in ("regex", "iregex"):
         with warnings.catch_warnings():
@@ -405,7 +379,7 @@ def _check_parts(schema: ResourceSchema, parts: list[str], value: Any, related: 
             f"{rest[0]!r} is not one of its query terms ({', '.join(terms)})."
             f"{suggest(rest[0], terms)}")
     target = target_of(schema, f)
-    final = rest[-1] if rest[-1] in COMMON_TERMS | _DATE_PARTS | _TIME_PARTS else "exact"
+    final = rest[-1] if rest[-1] in _HOP_TERMS else "exact"
     target_schema = related(target) if target is not None else None
     if target_schema is None:
         encoded = encode_filter_value(final, value)

@@ -44,14 +44,16 @@ from .client import Client
 from .graph import relation_targets
 from .resources import Resource, attribute_name_for, class_name_for
 from .schema import COMMON_TERMS, TO_ONE_TERMS, Field, terms_for
+from .vocabulary import ALL, ALL_WITH_RELATIONS
+from .vocabulary import INT_TERMS as _INT_TERMS
+from .vocabulary import SCALAR_TYPE_NAMES as _SCALARS
+from .vocabulary import TEXT_TERMS as _TEXT_TERMS
 
 __all__ = ["generate_stub", "render_stub", "module_name_for", "DEFAULT_MODULE"]
 
 DEFAULT_MODULE = "mailroute_api"
 Targets = Mapping[str, Mapping[str, "str | None"]]
 
-_SCALARS = {"string": "str", "integer": "int", "float": "float", "decimal": "Decimal",
-            "boolean": "bool", "datetime": "datetime", "date": "date", "time": "time"}
 _QUALIFIED = {"str": "_builtins.str", "int": "_builtins.int", "float": "_builtins.float",
               "bool": "_builtins.bool", "list": "_builtins.list", "dict": "_builtins.dict",
               "type": "_builtins.type", "Decimal": "_decimal.Decimal",
@@ -62,10 +64,6 @@ _QUALIFIED = {"str": "_builtins.str", "int": "_builtins.int", "float": "_builtin
 _MODULE_NAMES = {"Any", "Collection", "Generic", "Iterable", "Iterator", "Literal", "Mapping",
                  "Self", "Sequence", "TypeAlias", "TypeVar", "overload", "Decimal", "date",
                  "datetime", "time", "MailRouteClient", "TypedQuerySet"}
-_INT_TERMS = frozenset({"year", "month", "day", "week", "week_day", "iso_week_day",
-                        "iso_year", "quarter", "hour", "minute", "second"})
-_TEXT_TERMS = frozenset({"iexact", "contains", "icontains", "startswith", "istartswith",
-                         "endswith", "iendswith", "regex", "iregex"})
 _RESOURCE_MEMBERS = frozenset(dir(Resource)) - {"id"}
 _CLIENT_MEMBERS = frozenset(dir(Client))
 
@@ -211,7 +209,8 @@ class _Model:
                 value = f"{self.target_class(resource, f)} | {n('int')} | {n('str')}"
             _add_terms(out, f.name, f, terms, value, n)
             target = self.targets.get(resource, {}).get(f.name)
-            if cls.filtering.get(f.name) == 2 and f.is_related and target in self.classes:
+            if (cls.filtering.get(f.name) == ALL_WITH_RELATIONS and f.is_related
+                    and target in self.classes):
                 inner = self.classes[target or ""]
                 for g in inner.fields.values():
                     inner_terms = _terms(inner, g)
@@ -224,7 +223,7 @@ class _Model:
 
 def _terms(cls: type[Resource], f: Field) -> frozenset[str]:
     rule = cls.filtering.get(f.name)
-    if rule in (1, 2):
+    if rule in (ALL, ALL_WITH_RELATIONS):
         return terms_for(f)
     if isinstance(rule, list):
         return frozenset(map(str, rule)) & terms_for(f)

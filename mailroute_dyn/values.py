@@ -65,6 +65,7 @@ def parse_time(raw: str) -> dt.time:
 
 
 def parse_decimal(raw: Any) -> Decimal:
+    """A Decimal from Tastypie's decimal text (or number), exactly as sent."""
     try:
         return Decimal(str(raw))
     except InvalidOperation:
@@ -95,6 +96,7 @@ def typed_value(field_type: str, raw: Any, *, where: str = "") -> Any:
 
 
 def looks_like_uri(value: Any) -> bool:
+    """Whether a raw value is a server-relative URI such as `/api/v1/domain/5/`."""
     return isinstance(value, str) and value.startswith("/") and value.endswith("/")
 
 

@@ -189,7 +189,7 @@ def test_same_origin_redirects_are_followed_and_loops_stopped(client, api):
 
 
 def test_oversized_bodies_are_refused(client, api, monkeypatch):
-    monkeypatch.setattr("mailroute_dyn.http.MAX_BODY_BYTES", 1000)
+    monkeypatch.setattr("mailroute_dyn.limits.MAX_BODY_BYTES", 1000)
     api.override("GET", f"{BASE}/api/v1/reseller/1/").mock(return_value=httpx.Response(
         200, content=b"[" + b"1," * 2000 + b"1]", headers={"Content-Type": "application/json"}))
     with pytest.raises(ResponseError, match="larger than"):

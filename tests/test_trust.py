@@ -145,7 +145,7 @@ def test_https_origins_still_use_the_environment_proxy(proxy_env, monkeypatch):
 # ---------------------------------------------------------------- 11: decompression bombs
 
 def test_a_gzip_bomb_is_stopped_at_the_decoded_limit(api, monkeypatch):
-    monkeypatch.setattr("mailroute_dyn.http.MAX_BODY_BYTES", 1_000_000)
+    monkeypatch.setattr("mailroute_dyn.limits.MAX_BODY_BYTES", 1_000_000)
     bomb = gzip.compress(b"[" + b"0," * 10_000_000 + b"0]", compresslevel=9)
     assert len(bomb) < 100_000
     api.override("GET", f"{BASE}/api/v1/reseller/1/").mock(return_value=httpx.Response(

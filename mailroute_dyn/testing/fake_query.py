@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote_plus
 
+from ..vocabulary import ALL, ALL_WITH_RELATIONS, DATE_PARTS, TEXT_TERMS, TIME_PARTS
 from .fake_store import NON_MODEL_FIELDS, FieldDef, ResourceDef, Store, bad_request, canned
 from .fake_values import (
-    DATE_PARTS,
     MISMATCHED,
-    TIME_PARTS,
     LookupValueError,
     parse_stored,
     prep_filter_value,
@@ -28,9 +27,7 @@ from .fake_values import (
 __all__ = ["QueryDict", "Condition", "parse_filters", "select", "apply_ordering",
            "page_bounds", "page_meta"]
 
-_PATTERN_TERMS = frozenset({"contains", "icontains", "startswith", "istartswith", "endswith",
-                            "iendswith", "regex", "iregex", "iexact"})
-_TRANSFORMS = frozenset(DATE_PARTS) | frozenset(TIME_PARTS) | {"date", "time"}
+_TRANSFORMS = DATE_PARTS | TIME_PARTS | {"date", "time"}
 
 
 class QueryDict:
@@ -118,7 +115,7 @@ def _check_filtering(store: Store, rdef: ResourceDef, name: str, term: str,
     if name not in rdef.filtering:
         raise bad_request(f"The '{name}' field does not allow filtering.")
     rule = rdef.filtering[name]
-    if rule not in (1, 2):
+    if rule not in (ALL, ALL_WITH_RELATIONS):
         if not isinstance(rule, list | str) or term not in rule:
             raise bad_request(f"'{term}' is not an allowed filter on the '{name}' field.")
     f = rdef.fields.get(name)
@@ -130,7 +127,7 @@ def _check_filtering(store: Store, rdef: ResourceDef, name: str, term: str,
         return [f]
     if not f.is_related:
         raise bad_request(f"The '{name}' field does not support relations.")
-    if rule != 2:
+    if rule != ALL_WITH_RELATIONS:
         raise bad_request(f"Lookups are not allowed more than one level deep on the "
                           f"'{name}' field.")
     target = store.defs.get(f.target or "")
@@ -156,7 +153,7 @@ def _prepare(store: Store, c: Condition) -> None:
             raise canned(500)
         c.value = [_prep_one(store, final, "exact", v) for v in items]
         return
-    if term in _PATTERN_TERMS:
+    if term in TEXT_TERMS:
         if raw is None and term != "iexact":
             raise LookupValueError(MISMATCHED)
         c.value = None if raw is None else str(raw)
@@ -244,7 +241,7 @@ def _test(store: Store, c: Condition, raw: Any) -> bool:
     term, wanted = c.term, c.value
     if term == "isnull":
         return (raw is None) is wanted
-    if term in _PATTERN_TERMS:
+    if term in TEXT_TERMS:
         if wanted is None:
             return raw is None
         if raw is None:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..vocabulary import NO_DEFAULT, default_of, flag, primary_key_of, terms_for_type
 from .fake_values import Clock, FieldValueError, write_value
 from .fixtures import Fixture
 
@@ -23,24 +24,8 @@ __all__ = [
 ]
 
 CANNED = "Sorry, this request could not be processed. Please try again later."
-NO_DEFAULT_TEXT = "No default provided."
-NO_DEFAULT: Any = type("NoDefault", (), {"__repr__": lambda self: "NO_DEFAULT"})()
 # Resource fields that no model field is behind: filtering on them is refused up front.
 NON_MODEL_FIELDS = frozenset({"resource_uri", "absolute_url"})
-
-COMMON_LOOKUPS = frozenset({
-    "contains", "endswith", "exact", "gt", "gte", "icontains", "iendswith", "iexact", "in",
-    "iregex", "isnull", "istartswith", "lt", "lte", "range", "regex", "startswith"})
-FK_LOOKUPS = frozenset({"exact", "gt", "gte", "in", "isnull", "lt", "lte"})
-_LOOKUPS_BY_TYPE = {
-    "datetime": COMMON_LOOKUPS | {"date", "day", "hour", "iso_week_day", "iso_year", "minute",
-                                  "month", "quarter", "second", "time", "week", "week_day",
-                                  "year"},
-    "date": COMMON_LOOKUPS | {"day", "iso_week_day", "iso_year", "month", "quarter", "week",
-                              "week_day", "year"},
-    "time": COMMON_LOOKUPS | {"hour", "minute", "second"},
-    "dict": COMMON_LOOKUPS | {"contained_by", "has_any_keys", "has_key", "has_keys"},
-}
 
 
 def sanitize(text: str) -> str:
@@ -107,11 +92,9 @@ class FieldDef:
     @property
     def lookups(self) -> frozenset[str]:
         """The Django lookups of the model field behind this field (TASTYPIE.md §4.1)."""
-        if self.is_related:
-            return FK_LOOKUPS if not self.to_many else COMMON_LOOKUPS
-        if self.uri_target:
-            return FK_LOOKUPS
-        return _LOOKUPS_BY_TYPE.get(self.type, COMMON_LOOKUPS)
+        if self.uri_target:         # a foreign key served as text: its lookups are a key's
+            return terms_for_type("related", "to_one")
+        return terms_for_type(self.type, self.related_type)
 
     @property
     def label(self) -> str:
@@ -169,10 +152,6 @@ def _capfirst(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _flag(value: Any) -> bool:
-    return value is True or (isinstance(value, str) and value.lower() == "true")
-
-
 # ---------------------------------------------------------------- building resources
 
 def _uri_name(uri: str, api_path: str) -> str | None:
@@ -203,12 +182,9 @@ def build_resources(fixture: Fixture, api_path: str, always_return_data: Iterabl
     for name, schema in fixture.schemas.items():
         rows = fixture.objects.get(name, [])
         fields: dict[str, FieldDef] = {}
-        pk = None
         for fname, spec in schema["fields"].items():
             ftype = spec.get("type") if isinstance(spec.get("type"), str) else "string"
-            default = spec.get("default", NO_DEFAULT)
-            if default == NO_DEFAULT_TEXT:
-                default = NO_DEFAULT
+            default = default_of(spec)
             target = None
             uri_target = None
             related_type = None
@@ -228,17 +204,16 @@ def build_resources(fixture: Fixture, api_path: str, always_return_data: Iterabl
                 targets = {_uri_name(str(v), api_path) for v in values}
                 if values and len(targets) == 1 and None not in targets:
                     uri_target = targets.pop()
-            if spec.get("primary_key") is True:
-                pk = fname
             fields[fname] = FieldDef(
-                name=fname, type=ftype, nullable=_flag(spec.get("nullable")),
-                blank=_flag(spec.get("blank")), readonly=_flag(spec.get("readonly")),
-                unique=_flag(spec.get("unique")), default=default, related_type=related_type,
+                name=fname, type=ftype, nullable=flag(spec.get("nullable")),
+                blank=flag(spec.get("blank")), readonly=flag(spec.get("readonly")),
+                unique=flag(spec.get("unique")), default=default, related_type=related_type,
                 target=target, uri_target=uri_target,
                 verbose_name=spec.get("verbose_name") if isinstance(
                     spec.get("verbose_name"), str) else None)
-        if pk is None:
-            pk = "id" if "id" in fields else next(iter(fields), "id")
+        # the client's rule; where it finds no key field the fake still needs one to store by
+        pk = primary_key_of(schema["fields"]) or (
+            "id" if "id" in fields else next(iter(fields), "id"))
         pk_field = fields.get(pk)
         limit = schema.get("default_limit", 20)
         rules = fixture.rules.get(name, {})

@@ -16,6 +16,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ..vocabulary import DATE_PARTS, STRING_TO_PYTHON, TIME_PARTS
+
 __all__ = [
     "MISMATCHED", "FieldValueError", "LookupValueError", "Clock", "string_to_python",
     "parse_stored", "prep_filter_value", "write_value",
@@ -47,8 +49,6 @@ _DECIMAL_INVALID = "“%s” value must be a decimal number."
 _BOOL_INVALID = "“%s” value must be either True or False."
 _BOOL_NULL_INVALID = "“%s” value must be either True, False, or None."
 
-DATE_PARTS = ("year", "month", "day", "week", "week_day", "iso_week_day", "iso_year", "quarter")
-TIME_PARTS = ("hour", "minute", "second")
 
 
 class LookupValueError(Exception):
@@ -65,12 +65,8 @@ class FieldValueError(Exception):
 
 def string_to_python(value: Any) -> Any:
     """Tastypie's `string_to_python`: true/false/None words become Python values."""
-    if value in ("true", "True", True):
-        return True
-    if value in ("false", "False", False):
-        return False
-    if value in ("nil", "none", "None", None):
-        return None
+    if isinstance(value, str) and value in STRING_TO_PYTHON:
+        return STRING_TO_PYTHON[value]
     return value
 
 

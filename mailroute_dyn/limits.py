@@ -1,0 +1,172 @@
+"""Limits on one request: the size of its body and the deadline of the whole exchange,
+down to each socket wait of httpx's own transports. Used by the sessions in `http`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable
+from typing import Any
+
+import httpcore
+import httpx
+
+from .config import Settings
+from .errors import ResponseError
+from .wire import redact_url
+
+__all__ = [
+    "MAX_BODY_BYTES", "check_declared_size", "read_limited", "read_limited_async",
+    "deadline_for", "time_limit", "bound_sockets",
+]
+
+#: The largest body read (decoded): a bigger answer is refused, not buffered.
+MAX_BODY_BYTES = 64 * 1024 * 1024
+
+
+def _too_big(response: httpx.Response) -> ResponseError:
+    return ResponseError(
+        f"{response.request.method} {redact_url(str(response.request.url))}: the body is larger "
+        f"than {_size(MAX_BODY_BYTES)} (decoded); refused."
+    )
+
+
+def _size(count: int) -> str:
+    return f"{count // (1024 * 1024)} MiB" if count >= 1024 * 1024 else f"{count} bytes"
+
+
+def check_declared_size(response: httpx.Response) -> int | None:
+    """The Content-Length when the server sent one (refused at once when too big; a
+    compressed body is still counted as it is decoded)."""
+    length = response.headers.get("content-length", "")
+    if not length.isdigit():
+        return None
+    if int(length) > MAX_BODY_BYTES:
+        raise _too_big(response)
+    return int(length)
+
+
+def read_limited(chunks: Iterable[bytes], response: httpx.Response,
+                  deadline: float | None) -> bytes:
+    """The decoded body, stopped at `MAX_BODY_BYTES` decoded bytes (a gzip bomb never
+    inflates further than one chunk past the limit) and at the request's deadline."""
+    buf = bytearray()
+    for chunk in chunks:
+        buf += chunk
+        if len(buf) > MAX_BODY_BYTES:
+            raise _too_big(response)
+        if deadline is not None and time.monotonic() > deadline:
+            raise _late()
+    return bytes(buf)
+
+
+async def read_limited_async(response: httpx.Response, deadline: float | None) -> bytes:
+    """`read_limited` for an async response."""
+    buf = bytearray()
+    async for chunk in response.aiter_bytes():
+        buf += chunk
+        if len(buf) > MAX_BODY_BYTES:
+            raise _too_big(response)
+        if deadline is not None and time.monotonic() > deadline:
+            raise _late()
+    return bytes(buf)
+
+
+# ---------------------------------------------------------------- the whole-request deadline
+
+def deadline_for(settings: Settings) -> float | None:
+    """When the try starting now must be over (`timeout` bounds it from connect to last
+    byte, not each read: a body dripping a byte a second must not outlive it)."""
+    return time.monotonic() + settings.timeout if settings.timeout else None
+
+
+def _late() -> httpx.ReadTimeout:
+    return httpx.ReadTimeout("no complete answer within the timeout")
+
+
+_limit = threading.local()
+
+
+class time_limit:  # noqa: N801 - used as a context manager
+    """Makes `deadline` the limit of every socket wait of this thread's request (read by
+    `_DeadlineBackend`), so even a status line dripping byte by byte ends on time."""
+
+    def __init__(self, deadline: float | None):
+        self.deadline = deadline
+
+    def __enter__(self) -> None:
+        self.saved = getattr(_limit, "deadline", None)
+        _limit.deadline = self.deadline
+
+    def __exit__(self, *exc: object) -> None:
+        _limit.deadline = self.saved
+
+
+def _clamped(timeout: float | None, error: type[Exception]) -> float | None:
+    deadline: float | None = getattr(_limit, "deadline", None)
+    if deadline is None:
+        return timeout
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise error("no complete answer within the timeout")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A socket stream whose every wait ends by the request's deadline."""
+
+    def __init__(self, inner: httpcore.NetworkStream):
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, _clamped(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, _clamped(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(self, ssl_context: Any, server_hostname: str | None = None,
+                  timeout: float | None = None) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._inner.start_tls(
+            ssl_context, server_hostname, _clamped(timeout, httpcore.ConnectTimeout)))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    """httpcore's own backend, with `_DeadlineStream` sockets."""
+
+    def __init__(self, inner: httpcore.NetworkBackend):
+        self._inner = inner
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None,
+                    local_address: str | None = None,
+                    socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._inner.connect_tcp(
+            host, port, _clamped(timeout, httpcore.ConnectTimeout), local_address,
+            socket_options))
+
+    def connect_unix_socket(self, path: str, timeout: float | None = None,
+                            socket_options: Iterable[Any] | None = None
+                            ) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._inner.connect_unix_socket(
+            path, _clamped(timeout, httpcore.ConnectTimeout), socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+def bound_sockets(client: httpx.Client) -> None:
+    """Give httpx's own transports (direct and proxy) the deadline-aware socket backend.
+    A transport passed by the caller keeps its own; its body is still cut at the deadline."""
+    transports = [client._transport, *client._mounts.values()]
+    for transport in transports:
+        pool = getattr(transport, "_pool", None)
+        backend = getattr(pool, "_network_backend", None)
+        if isinstance(backend, httpcore.NetworkBackend) and not isinstance(
+                backend, _DeadlineBackend):
+            pool._network_backend = _DeadlineBackend(backend)  # type: ignore[union-attr]

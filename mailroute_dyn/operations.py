@@ -1,0 +1,81 @@
+"""Operations as data: what to send (`Call`, `Batch`, `Parallel`) and what came back
+(`Answer`).
+
+Everything that talks to the server is written once as an *operation*: a generator that
+yields one of these steps and receives the answer. A session (`http.SyncSession`,
+`http.AsyncSession`) drives it; this module knows nothing of httpx, sockets or files, so
+the logic of discovery, queries and writes can be read and tested without any of them.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Generator
+from dataclasses import dataclass
+from typing import Any, Final, TypeVar
+
+__all__ = ["Call", "Batch", "Parallel", "Answer", "Operation", "NO_BODY", "IDEMPOTENT"]
+
+T = TypeVar("T")
+
+#: Methods that may be repeated without changing the result (PATCH only when said so).
+IDEMPOTENT: Final = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+
+
+class _NoBody(enum.Enum):
+    NO_BODY = "NO_BODY"
+
+    def __repr__(self) -> str:
+        return self.value
+
+
+#: A call without a body (distinct from a JSON `null` body, which is `None`).
+NO_BODY: Final = _NoBody.NO_BODY
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One HTTP request as data. `url` may be absolute (same origin) or server-relative."""
+
+    method: str
+    url: str
+    params: tuple[tuple[str, str], ...] = ()
+    json: Any = NO_BODY
+    idempotent: bool | None = None   # None: by method (PATCH counts only when the caller says)
+
+    @property
+    def retry_safe(self) -> bool:
+        """Whether sending it twice does no more than sending it once."""
+        if self.idempotent is not None:
+            return self.idempotent
+        return self.method in IDEMPOTENT
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """Calls that may run concurrently; the operation receives a list of Answer or error."""
+
+    calls: tuple[Call, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Parallel:
+    """Whole operations that may run concurrently; the caller receives a list of their
+    results, or of the `MailRouteError` each raised."""
+
+    ops: tuple[Generator[Any, Any, Any], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A response read into data: status, lower-cased headers, parsed body, final URL."""
+
+    status: int
+    headers: dict[str, str]
+    body: Any            # parsed JSON, a str for non-JSON text, None when empty
+    url: str
+    method: str = "GET"
+
+
+#: A generator that yields steps and returns its result: written once for both clients.
+Operation = Generator["Call | Batch | Parallel", Any, T]

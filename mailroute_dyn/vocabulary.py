@@ -1,0 +1,145 @@
+"""Tastypie 0.15.1's vocabulary, written once: query terms per field type, filter rules and
+their labels, schema type names, the primary-key rule and the "no default" marker.
+
+The client (schema checks), the command line (value conversion), the stub generator and
+the fake server all read these tables, so they can never disagree about what Tastypie
+accepts. The fake stays honest about the real server through the conformance tests that
+run against django-tastypie itself, not through a second copy of the tables.
+This module imports nothing from the package: any module may use it.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from typing import Any, Final
+
+__all__ = [
+    "ALL", "ALL_WITH_RELATIONS", "rule_label", "COMMON_TERMS", "DATE_PARTS", "TIME_PARTS",
+    "INT_TERMS", "TEXT_TERMS", "AFFIX_TERMS", "TO_ONE_TERMS", "TERMS_BY_TYPE",
+    "terms_for_type", "SCALAR_TYPE_NAMES", "PYTHON_TYPE_NAMES", "NO_DEFAULT",
+    "NO_DEFAULT_TEXT", "default_of", "flag", "primary_key_of", "flags_keys",
+    "STRING_TO_PYTHON", "REWRITTEN_VALUES",
+]
+
+# ---------------------------------------------------------------- filter rules
+
+#: `filtering = {"name": ALL}`: every query term of the field's type.
+ALL: Final = 1
+#: `ALL_WITH_RELATIONS`: every term, and lookups through the relation.
+ALL_WITH_RELATIONS: Final = 2
+_RULE_LABELS: Final = {ALL: "ALL", ALL_WITH_RELATIONS: "ALL_WITH_RELATIONS"}
+
+
+def rule_label(rule: Any) -> str:
+    """A filtering rule as Tastypie's source spells it, so a reader recognises it."""
+    if isinstance(rule, int) and not isinstance(rule, bool) and rule in _RULE_LABELS:
+        return _RULE_LABELS[rule]
+    if isinstance(rule, list):
+        return ", ".join(sorted(map(str, rule))) or "(no terms)"
+    return str(rule)
+
+
+# ---------------------------------------------------------------- query terms
+
+#: Django's lookups that every model field has (Tastypie's QUERY_TERMS).
+COMMON_TERMS: Final = frozenset({
+    "exact", "iexact", "contains", "icontains", "in", "gt", "gte", "lt", "lte", "startswith",
+    "istartswith", "endswith", "iendswith", "range", "isnull", "regex", "iregex",
+})
+#: Transforms of date and datetime fields (each compares an integer).
+DATE_PARTS: Final = frozenset({"year", "month", "day", "week", "week_day", "iso_week_day",
+                               "iso_year", "quarter"})
+#: Transforms of time and datetime fields (each compares an integer).
+TIME_PARTS: Final = frozenset({"hour", "minute", "second"})
+#: Terms whose value is an integer whatever the field's type.
+INT_TERMS: Final = DATE_PARTS | TIME_PARTS
+#: Terms whose value is text whatever the field's type.
+TEXT_TERMS: Final = frozenset({"iexact", "contains", "icontains", "startswith", "istartswith",
+                               "endswith", "iendswith", "regex", "iregex"})
+#: Text terms that match a part of the value: with an empty string they match every row.
+AFFIX_TERMS: Final = frozenset({"contains", "icontains", "startswith", "istartswith",
+                                "endswith", "iendswith"})
+#: What a foreign key accepts, and all that is allowed across a to_one relation.
+TO_ONE_TERMS: Final = frozenset({"exact", "gt", "gte", "in", "isnull", "lt", "lte"})
+#: The terms of field types that have more than `COMMON_TERMS`.
+TERMS_BY_TYPE: Final[Mapping[str, frozenset[str]]] = {
+    "datetime": COMMON_TERMS | DATE_PARTS | TIME_PARTS | {"date", "time"},
+    "date": COMMON_TERMS | DATE_PARTS,
+    "time": COMMON_TERMS | TIME_PARTS,
+    "dict": COMMON_TERMS | {"contained_by", "has_any_keys", "has_key", "has_keys"},
+}
+
+
+def terms_for_type(field_type: str, related_type: str | None = None) -> frozenset[str]:
+    """The query terms of a field: a trailing lookup part is a term only if it is here
+    (TASTYPIE.md §4), otherwise it is a relation hop."""
+    if field_type == "related":
+        return TO_ONE_TERMS if related_type != "to_many" else COMMON_TERMS
+    return TERMS_BY_TYPE.get(field_type, COMMON_TERMS)
+
+
+#: Whole query-string values Tastypie's `string_to_python` turns into True, False or None
+#: before filtering, whatever the field (tastypie/utils/__init__.py, 0.15.1).
+STRING_TO_PYTHON: Final[Mapping[str, bool | None]] = {
+    "true": True, "True": True, "false": False, "False": False,
+    "none": None, "None": None, "nil": None}
+#: The words of `STRING_TO_PYTHON`: a filter value that is one of them is not sent as text.
+REWRITTEN_VALUES: Final = frozenset(STRING_TO_PYTHON)
+
+# ---------------------------------------------------------------- schema types and fields
+
+#: Schema type -> the Python type a scalar value of it reads as.
+SCALAR_TYPE_NAMES: Final[Mapping[str, str]] = {
+    "string": "str", "integer": "int", "float": "float", "decimal": "Decimal",
+    "boolean": "bool", "datetime": "datetime", "date": "date", "time": "time"}
+#: Schema type -> the type name a user sees (help(), the CLI); unknown types are "Any".
+PYTHON_TYPE_NAMES: Final[Mapping[str, str]] = {**SCALAR_TYPE_NAMES, "list": "list",
+                                               "dict": "dict"}
+
+
+class _NoDefault(enum.Enum):
+    NO_DEFAULT = "NO_DEFAULT"
+
+    def __repr__(self) -> str:
+        return self.value
+
+
+#: A field without a default (Tastypie says so with the text `NO_DEFAULT_TEXT`); a
+#: singleton that survives copying, so `is NO_DEFAULT` always works.
+NO_DEFAULT: Final = _NoDefault.NO_DEFAULT
+NO_DEFAULT_TEXT: Final = "No default provided."
+
+
+def default_of(spec: Mapping[str, Any]) -> Any:
+    """A field spec's default, `NO_DEFAULT` when it has none (absent, or Tastypie's text)."""
+    default = spec.get("default", NO_DEFAULT)
+    return NO_DEFAULT if default == NO_DEFAULT_TEXT else default
+
+
+def flag(value: Any) -> bool:
+    """A schema flag (`nullable`, `readonly`, ...): true as JSON or as the text "true"."""
+    return value is True or (isinstance(value, str) and value.lower() == "true")
+
+
+def flags_keys(specs: Any) -> bool:
+    """Whether a schema says which field is the key (any field spec has `primary_key`)."""
+    return isinstance(specs, Mapping) and any(
+        isinstance(spec, Mapping) and "primary_key" in spec for spec in specs.values())
+
+
+def primary_key_of(specs: Any) -> str | None:
+    """The field holding the primary key, from a schema's `fields` object, or None.
+
+    Tastypie >= 0.13 flags it (`primary_key: true`); a schema that flags fields but none
+    of them (`Meta.fields` left the key out) has no key field, and the key comes from the
+    detail URI. MailRoute's 2012 schemas flag nothing: there it is `id`.
+    """
+    if not isinstance(specs, Mapping):
+        return None
+    for name, spec in specs.items():
+        if isinstance(spec, Mapping) and flag(spec.get("primary_key")):
+            return str(name)
+    if "id" in specs and not flags_keys(specs):
+        return "id"
+    return None
