@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .cli_context import UsageError
+from .cli.context import UsageError
 from .errors import suggest
 from .resources import Resource
 from .schema import Field, terms_for

@@ -325,7 +325,7 @@ def test_dedupe_on_a_slashless_relation_looks_up_by_its_key(flat_api):
 
 
 def test_the_cli_shell_binds_a_dashed_resource_by_its_attribute_form(connect):
-    from mailroute_dyn.cli_shell import shell_namespace
+    from mailroute_dyn.cli.shell import shell_namespace
     client = connect()
     namespace = shell_namespace(client)
     assert namespace["my_notes"] is client["my-notes"]

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from mailroute_dyn.cli import main
-from mailroute_dyn.cli_shell import shell_namespace
+from mailroute_dyn.cli.shell import shell_namespace
 from mailroute_dyn.testing import DEMO_DATA, FakeMailRoute, demo_client
 
 KEY = "cli-secret-key-0123456789"
@@ -430,7 +430,7 @@ def _help_examples() -> list[tuple[str, str | None, list[str]]]:
     import re
     import shlex
 
-    from mailroute_dyn.cli_args import build_parser
+    from mailroute_dyn.cli.args import build_parser
     parser = build_parser()
     texts = [parser.description or "", parser.epilog or ""]
     for action in parser._actions:
@@ -478,7 +478,7 @@ def test_shell_uses_ipython_when_installed_and_the_plain_console_otherwise(capsy
     import sys
     import types
 
-    from mailroute_dyn import cli_shell
+    from mailroute_dyn.cli import shell as cli_shell
     started: list[dict[str, Any]] = []
     fake_ipython = types.ModuleType("IPython")
     fake_ipython.start_ipython = lambda **kw: started.append(kw)    # type: ignore[attr-defined]

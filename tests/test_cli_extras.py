@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from mailroute_dyn import cli_complete
-from mailroute_dyn.cli_args import build_parser
-from mailroute_dyn.cli_output import progress, write_table
+from mailroute_dyn.cli import complete as cli_complete
+from mailroute_dyn.cli.args import build_parser
+from mailroute_dyn.cli.output import progress, write_table
 from tests.test_cli import _Terminal, fake, fixtures, isolated, profile, run  # noqa: F401
 
 

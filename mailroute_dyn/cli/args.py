@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from . import __version__
+from .. import __version__
 
 __all__ = ["build_parser", "preprocess"]
 
@@ -264,14 +264,14 @@ _COMPLETERS = {"resource": "complete_resource", "filter": "complete_filter",
 def _attach_completers(parser: argparse.ArgumentParser) -> None:
     """Give arguments the completers argcomplete calls (an attribute it looks for; it does
     nothing without argcomplete)."""
-    from . import cli_complete
+    from . import complete
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             for sub in action.choices.values():
                 for arg in sub._actions:
                     name = _COMPLETERS.get(arg.dest)
                     if name:
-                        arg.completer = getattr(cli_complete, name)  # type: ignore[attr-defined]
+                        arg.completer = getattr(complete, name)  # type: ignore[attr-defined]
 
 
 def preprocess(argv: Sequence[str]) -> list[str]:

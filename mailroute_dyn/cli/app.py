@@ -26,10 +26,8 @@ from typing import Any
 
 import httpx
 
-from .cli_args import build_parser, preprocess
-from .cli_context import Context, Failure, UsageError, mask
-from .config import Secret
-from .errors import (
+from ..config import Secret
+from ..errors import (
     APIError,
     MailRouteError,
     MultipleObjectsReturned,
@@ -37,6 +35,8 @@ from .errors import (
     SchemaError,
     TransportError,
 )
+from .args import build_parser, preprocess
+from .context import Context, Failure, UsageError, mask
 
 __all__ = ["main"]
 
@@ -49,12 +49,12 @@ _AFTER_SENDING = (APIError, TransportError, ResponseError, SchemaError,
 
 
 def _commands() -> dict[str, Callable[[Context], int]]:
-    from .cli_config import cmd_config
-    from .cli_diff import cmd_diff
-    from .cli_read import cmd_get, cmd_list, cmd_resources, cmd_schema
-    from .cli_shell import cmd_shell
-    from .cli_tools import cmd_cache, cmd_capture, cmd_completion, cmd_graph, cmd_stubs
-    from .cli_write import cmd_create, cmd_delete, cmd_update
+    from .config import cmd_config
+    from .diff import cmd_diff
+    from .read import cmd_get, cmd_list, cmd_resources, cmd_schema
+    from .shell import cmd_shell
+    from .tools import cmd_cache, cmd_capture, cmd_completion, cmd_graph, cmd_stubs
+    from .write import cmd_create, cmd_delete, cmd_update
     return {"resources": cmd_resources, "schema": cmd_schema, "list": cmd_list,
             "get": cmd_get, "create": cmd_create, "update": cmd_update,
             "delete": cmd_delete, "shell": cmd_shell, "stubs": cmd_stubs,
@@ -149,7 +149,7 @@ def main(argv: Sequence[str] | None = None, *,
     words = preprocess(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     if "_ARGCOMPLETE" in os.environ:        # the shell asks for completions (TAB)
-        from .cli_complete import autocomplete
+        from .complete import autocomplete
         autocomplete(parser)
     complaint = io.StringIO()
     try:

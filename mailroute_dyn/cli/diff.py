@@ -14,11 +14,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .cli_context import Context
-from .client import Client
-from .discovery import DiskCache
-from .errors import APIError
-from .schema import Field, ResourceSchema, parse_schema
+from ..client import Client
+from ..discovery import DiskCache
+from ..errors import APIError
+from ..schema import Field, ResourceSchema, parse_schema
+from .context import Context
 
 __all__ = ["SchemaDiff", "compare", "cmd_diff"]
 

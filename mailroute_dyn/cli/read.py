@@ -6,13 +6,13 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from .cli_context import Context, UsageError
-from .cli_keys import build_query, select_one
-from .cli_output import progress, write_objects, write_record, write_table
-from .errors import suggest
-from .graph import relation_targets
-from .resources import Resource
-from .schema import NO_DEFAULT, Field
+from ..errors import suggest
+from ..graph import relation_targets
+from ..resources import Resource
+from ..schema import NO_DEFAULT, Field
+from .context import Context, UsageError
+from .keys import build_query, select_one
+from .output import progress, write_objects, write_record, write_table
 
 __all__ = ["cmd_resources", "cmd_schema", "cmd_list", "cmd_get", "default_columns",
            "show"]

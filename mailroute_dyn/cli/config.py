@@ -20,10 +20,10 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from .cli_context import Context, Failure, UsageError
-from .cli_output import write_table
-from .config import PROFILE_ENV, Settings, config_file, resolve_settings
-from .errors import ConfigurationError
+from ..config import PROFILE_ENV, Settings, config_file, resolve_settings
+from ..errors import ConfigurationError
+from .context import Context, Failure, UsageError
+from .output import write_table
 
 __all__ = ["cmd_config"]
 

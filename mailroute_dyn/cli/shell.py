@@ -15,9 +15,9 @@ import keyword
 import sys
 from typing import Any
 
-from .cli_context import Context
-from .client import Client
-from .resources import attribute_name_for
+from ..client import Client
+from ..resources import attribute_name_for
+from .context import Context
 
 __all__ = ["shell_namespace", "cmd_shell"]
 

@@ -7,9 +7,9 @@ import datetime as dt
 import time
 from pathlib import Path
 
-from .cli_context import Context, Failure, UsageError
-from .discovery import DiskCache
-from .graph import model_edges, render_dot, render_mermaid
+from ..discovery import DiskCache
+from ..graph import model_edges, render_dot, render_mermaid
+from .context import Context, Failure, UsageError
 
 __all__ = ["cmd_cache", "cmd_capture", "cmd_completion", "cmd_graph", "cmd_stubs"]
 
@@ -62,7 +62,7 @@ def cmd_cache(ctx: Context) -> int:
 
 def cmd_capture(ctx: Context) -> int:
     """The testing kit's capture: listing, schemas and some objects into a fixture folder."""
-    from .testing.capture import capture
+    from ..testing.capture import capture
     if ctx.args.limit < 1:
         raise UsageError("--limit must be at least 1")
     root = capture(ctx.client, ctx.args.directory, limit=ctx.args.limit)
@@ -81,7 +81,7 @@ def cmd_graph(ctx: Context) -> int:
 
 def cmd_stubs(ctx: Context) -> int:
     """A `.pyi` typing stub of the live schema, to stdout or `-o FILE`."""
-    from .stubs import generate_stub, module_name_for
+    from ..stubs import generate_stub, module_name_for
     output = ctx.args.output
     module = ctx.args.module or module_name_for(output)
     text = generate_stub(ctx.client, module=module)
@@ -100,7 +100,7 @@ def cmd_stubs(ctx: Context) -> int:
 
 def cmd_completion(ctx: Context) -> int:
     """The shell code that enables TAB completion (argcomplete, from the `cli` extra)."""
-    from .cli_complete import shell_code
+    from .complete import shell_code
     code = shell_code(ctx.args.shell)
     if code is None:
         raise Failure("shell completion needs argcomplete: pip install 'mailroute_dyn[cli]'")

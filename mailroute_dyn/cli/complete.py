@@ -21,17 +21,17 @@ def cached_schemas(args: Any) -> dict[str, Any]:
     """Resource name -> its schema (`fields`, `filtering`, `ordering`) as the schema cache
     holds it for the settings the command line names (None for a listed resource whose
     schema is not cached); empty when nothing is cached or the settings are incomplete."""
-    from .errors import MailRouteError
-    from .schema import parse_schema
+    from ..errors import MailRouteError
+    from ..schema import parse_schema
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             if getattr(args, "demo", False):
-                from .testing.demo import demo_client
+                from ..testing.demo import demo_client
                 with demo_client() as client:       # classes answer like schemas here
                     return {n: client.resource(n) for n in client.preload()}
-            from .config import resolve_settings
-            from .discovery import DiskCache
+            from ..config import resolve_settings
+            from ..discovery import DiskCache
             settings = resolve_settings(getattr(args, "profile", None),
                                         base_url=getattr(args, "url", None),
                                         login=getattr(args, "login", None),
@@ -85,7 +85,7 @@ def complete_order(prefix: str, parsed_args: Any = None, **_: Any) -> list[str]:
 def filter_lookups(schema: Any) -> list[str]:
     """Every `field=` and `field__term=` the schema allows (relation hops are left to the
     user: they depend on the other resource)."""
-    from .schema import allowed_terms
+    from ..schema import allowed_terms
     lookups = []
     for name in schema.filtering:
         f = schema.fields.get(name)
