@@ -14,13 +14,13 @@ import sys
 from collections.abc import Iterable
 from typing import Any
 
-from ..cli_values import convert_value, convert_values, read_rows, split_assignments
 from ..errors import APIError
 from ..resources import Resource
 from .context import Context, Failure, UsageError
 from .keys import Related, describe_filters, select_one, selection
 from .output import write_table
 from .read import show
+from .values import convert_value, convert_values, read_rows, split_assignments
 
 __all__ = ["cmd_create", "cmd_update", "cmd_delete"]
 

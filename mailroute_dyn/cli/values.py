@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .cli.context import UsageError
-from .errors import suggest
-from .resources import Resource
-from .schema import Field, terms_for
+from ..errors import suggest
+from ..resources import Resource
+from ..schema import Field, terms_for
+from .context import UsageError
 
 __all__ = ["split_assignments", "read_data", "read_rows", "Rows", "convert_value",
            "convert_filter_value", "convert_values", "parse_bool", "RelatedText"]
