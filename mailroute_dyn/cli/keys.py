@@ -15,10 +15,10 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import DoesNotExist, FilterError
-from ..graph import relation_targets
 from ..query import QuerySet
 from ..resources import Resource
 from ..schema import Field
+from ..tools.graph import relation_targets
 from .context import Context, Failure, UsageError
 from .values import convert_filter_value
 

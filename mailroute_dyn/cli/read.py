@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..errors import suggest
-from ..graph import relation_targets
 from ..resources import Resource
 from ..schema import NO_DEFAULT, Field
+from ..tools.graph import relation_targets
 from .context import Context, UsageError
 from .keys import build_query, select_one
 from .output import progress, write_objects, write_record, write_table

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from ..discovery import DiskCache
-from ..graph import model_edges, render_dot, render_mermaid
+from ..tools.graph import model_edges, render_dot, render_mermaid
 from .context import Context, Failure, UsageError
 
 __all__ = ["cmd_cache", "cmd_capture", "cmd_completion", "cmd_graph", "cmd_stubs"]
