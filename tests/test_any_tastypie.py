@@ -300,7 +300,7 @@ def test_a_custom_action_keeps_the_slashless_form(flat_api):
 
 
 def test_stubs_take_a_string_key_on_create_and_name_dashed_resources_usably(connect):
-    from mailroute_dyn.stubs import generate_stub
+    from mailroute_dyn.tools.stubs import generate_stub
     client = connect()
     client.preload()
     text = generate_stub(client)

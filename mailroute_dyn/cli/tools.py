@@ -81,7 +81,7 @@ def cmd_graph(ctx: Context) -> int:
 
 def cmd_stubs(ctx: Context) -> int:
     """A `.pyi` typing stub of the live schema, to stdout or `-o FILE`."""
-    from ..stubs import generate_stub, module_name_for
+    from ..tools.stubs import generate_stub, module_name_for
     output = ctx.args.output
     module = ctx.args.module or module_name_for(output)
     text = generate_stub(ctx.client, module=module)

@@ -40,10 +40,10 @@ import re
 from collections.abc import Iterable, Mapping
 from pathlib import PurePath
 
-from .client import Client
-from .resources import Resource, attribute_name_for, class_name_for
-from .schema import COMMON_TERMS, TO_ONE_TERMS, Field, terms_for
-from .tools.graph import relation_targets
+from ..client import Client
+from ..resources import Resource, attribute_name_for, class_name_for
+from ..schema import COMMON_TERMS, TO_ONE_TERMS, Field, terms_for
+from .graph import relation_targets
 
 __all__ = ["generate_stub", "render_stub", "module_name_for", "DEFAULT_MODULE"]
 
