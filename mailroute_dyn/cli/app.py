@@ -40,26 +40,12 @@ from .context import Context, Failure, UsageError, mask
 
 __all__ = ["main"]
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_PIPE = 0, 1, 2, 130, 141
+EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_PIPE = 1, 2, 130, 141
 _LOG = logging.getLogger("mailroute_dyn")
 # what only the server or the network can cause; every other MailRouteError is a refusal
 # made before anything was written (usage, exit 2)
 _AFTER_SENDING = (APIError, TransportError, ResponseError, SchemaError,
                   MultipleObjectsReturned)
-
-
-def _commands() -> dict[str, Callable[[Context], int]]:
-    from .config import cmd_config
-    from .diff import cmd_diff
-    from .read import cmd_get, cmd_list, cmd_resources, cmd_schema
-    from .shell import cmd_shell
-    from .tools import cmd_cache, cmd_capture, cmd_completion, cmd_graph, cmd_stubs
-    from .write import cmd_create, cmd_delete, cmd_update
-    return {"resources": cmd_resources, "schema": cmd_schema, "list": cmd_list,
-            "get": cmd_get, "create": cmd_create, "update": cmd_update,
-            "delete": cmd_delete, "shell": cmd_shell, "stubs": cmd_stubs,
-            "cache": cmd_cache, "capture": cmd_capture, "graph": cmd_graph,
-            "diff": cmd_diff, "config": cmd_config, "completion": cmd_completion}
 
 
 class _MaskingFormatter(logging.Formatter):
@@ -165,7 +151,8 @@ def main(argv: Sequence[str] | None = None, *,
         with warnings.catch_warnings():
             warnings.simplefilter("default")
             warnings.showwarning = _warning_printer(ctx)
-            return _commands()[args.command](ctx)
+            run: Callable[[Context], int] = args.run
+            return run(ctx)
     except (Failure, *_AFTER_SENDING) as exc:
         ctx.note(f"error: {exc}")
         return EXIT_FAILED

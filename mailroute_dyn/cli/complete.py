@@ -12,9 +12,12 @@ import warnings
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["cached_schemas", "complete_resource", "complete_fields", "complete_filter",
-           "complete_order", "complete_assignment", "filter_lookups", "autocomplete",
-           "shell_code"]
+from .context import Context, Failure
+from .options import AddCommand
+
+__all__ = ["register", "cmd_completion", "cached_schemas", "complete_resource", "complete_fields",
+           "complete_filter", "complete_order", "complete_assignment", "filter_lookups",
+           "autocomplete", "shell_code"]
 
 
 def cached_schemas(args: Any) -> dict[str, Any]:
@@ -132,3 +135,23 @@ def shell_code(shell: str, prog: str = "mailroute-dyn") -> str | None:
     except ImportError:
         return None
     return str(argcomplete.shellcode([prog], shell=shell))
+
+
+def cmd_completion(ctx: Context) -> int:
+    """The shell code that enables TAB completion (argcomplete, from the `cli` extra)."""
+    code = shell_code(ctx.args.shell)
+    if code is None:
+        raise Failure("shell completion needs argcomplete: pip install 'mailroute_dyn[cli]'")
+    ctx.out.write(code)
+    return 0
+
+
+def register(add: AddCommand) -> None:
+    """The sub-parsers of completion."""
+    p = add("completion", cmd_completion, "print the line that enables TAB completion in a shell",
+            "TAB completes commands, options, resources, fields, filters and orderings\n"
+            "(from the schema cache: run a command once first). Needs the cli extra:\n"
+            "pip install 'mailroute_dyn[cli]'. Add to ~/.bashrc:\n\n"
+            '  eval "$(mailroute-dyn completion bash)"')
+    p.add_argument("shell", choices=("bash", "zsh", "fish", "tcsh", "powershell"),
+                   nargs="?", default="bash")

@@ -15,8 +15,9 @@ from ..discovery import DiskCache
 from ..schema import parse_schema
 from ..tools.schemadiff import compare, live_schemas
 from .context import Context
+from .options import AddCommand
 
-__all__ = ["cmd_diff"]
+__all__ = ["register", "cmd_diff"]
 
 
 def _age(seconds: float) -> str:
@@ -64,3 +65,14 @@ def cmd_diff(ctx: Context) -> int:
         if code or not payload:
             ctx.note(f"the cache now holds the live schema: {disk.path}")
     return code
+
+
+def register(add: AddCommand) -> None:
+    """The sub-parsers of diff."""
+    p = add("diff", cmd_diff, "compare the cached schema with the live one",
+            "Compare the schema in the disk cache with the live one: resources and fields\n"
+            "added or removed, changes of type, flags, filtering, ordering and methods.\n"
+            "Exit 1 when something changed, 0 when not (or when nothing was cached).\n"
+            "Afterwards the cache holds the live schema, unless --no-update.")
+    p.add_argument("--no-update", action="store_true",
+                   help="leave the cache file as it was")
