@@ -15,8 +15,8 @@ from mailroute_dyn import (
     NotFound,
     Unauthorized,
 )
+from mailroute_dyn.fake.fixtures import write_fixture
 from mailroute_dyn.testing import FakeMailRoute
-from mailroute_dyn.testing.fixtures import write_fixture
 
 URL = "https://fake.mailroute.test"
 

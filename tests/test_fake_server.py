@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+from mailroute_dyn.fake.fixtures import write_fixture
+from mailroute_dyn.fake.server import DEMO_DATA, NOT_FOUND_PAGE
 from mailroute_dyn.testing import FakeMailRoute
-from mailroute_dyn.testing.fake import DEMO_DATA, NOT_FOUND_PAGE
-from mailroute_dyn.testing.fixtures import write_fixture
 
 KEY = "demo-key"
 AUTH = {"Authorization": f"ApiKey demo:{KEY}"}

@@ -10,11 +10,11 @@
 >>> fake.fail_next("503")                       # the next request fails once
 """
 
+from ..fake.faults import FAULT_KINDS, Fault, FaultyTransport
+from ..fake.fixtures import check_rules, load_fixture, write_fixture
+from ..fake.server import DEMO_DATA, FakeMailRoute, SeenRequest
 from .capture import capture
 from .demo import demo_client
-from .fake import DEMO_DATA, FakeMailRoute, SeenRequest
-from .faults import FAULT_KINDS, Fault, FaultyTransport
-from .fixtures import check_rules, load_fixture, write_fixture
 
 __all__ = ["FakeMailRoute", "SeenRequest", "Fault", "FAULT_KINDS", "FaultyTransport",
            "DEMO_DATA", "capture", "demo_client", "load_fixture", "write_fixture",

@@ -20,7 +20,7 @@ from mailroute_dyn.config import Secret
 from mailroute_dyn.errors import APIError
 from mailroute_dyn.query import collection_name
 
-from .fixtures import load_fixture, write_fixture
+from ..fake.fixtures import load_fixture, write_fixture
 
 __all__ = ["capture", "redact", "SECRET_KEY", "REDACTED"]
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from mailroute_dyn import Client
 
-from .fake import FakeMailRoute
+from ..fake.server import FakeMailRoute
 
 __all__ = ["demo_client", "DEMO_URL", "DEMO_LOGIN", "DEMO_KEY"]
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote_plus
 
-from .fake_store import NON_MODEL_FIELDS, FieldDef, ResourceDef, Store, bad_request, canned
-from .fake_values import (
+from .store import NON_MODEL_FIELDS, FieldDef, ResourceDef, Store, bad_request, canned
+from .values import (
     DATE_PARTS,
     MISMATCHED,
     TIME_PARTS,

@@ -43,7 +43,9 @@ from urllib.parse import parse_qsl
 
 import httpx
 
-from .fake_query import (
+from .faults import Fault, FaultPlan, fault_answer
+from .fixtures import load_fixture
+from .query import (
     QueryDict,
     apply_ordering,
     page_bounds,
@@ -51,10 +53,8 @@ from .fake_query import (
     parse_filters,
     select,
 )
-from .fake_store import HttpError, ResourceDef, Store, bad_request, canned
-from .fake_values import Clock, LookupValueError, string_to_python
-from .faults import Fault, FaultPlan, fault_answer
-from .fixtures import load_fixture
+from .store import HttpError, ResourceDef, Store, bad_request, canned
+from .values import Clock, LookupValueError, string_to_python
 
 __all__ = ["FakeMailRoute", "SeenRequest", "DEMO_DATA"]
 

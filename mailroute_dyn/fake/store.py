@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .fake_values import Clock, FieldValueError, write_value
 from .fixtures import Fixture
+from .values import Clock, FieldValueError, write_value
 
 __all__ = [
     "CANNED", "NO_DEFAULT", "HttpError", "FieldDef", "ResourceDef", "Store", "sanitize",
