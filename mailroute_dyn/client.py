@@ -17,6 +17,7 @@ import httpx
 from .config import _DEFAULT_CACHE, Secret, Settings, resolve_settings
 from .discovery import Discovery
 from .errors import MailRouteError, UnknownResource
+from .fake import DEMO_KEY, DEMO_LOGIN, DEMO_URL, FakeMailRoute
 from .http import NO_BODY, AsyncSession, Call, Operation, SyncSession
 from .query import QuerySet, _Query
 from .resources import Registry, Resource, attribute_name_for
@@ -174,9 +175,17 @@ class Client(_Common):
     @classmethod
     def demo(cls, **kwargs: Any) -> Client:
         """A client on the built-in demo server: a fake Tastypie server holding demo data
-        that ships with the package. No credentials, no network."""
-        from .testing.demo import demo_client  # the testing kit builds on this module
-        return demo_client(**kwargs)
+        that ships with the package. No credentials, no network, nothing written to disk.
+
+        Keyword arguments go to `Client` and win over the demo's own (e.g. `page_size=5`,
+        or `transport=FakeMailRoute(...)` for a fake you keep a handle on).
+        """
+        settings: dict[str, Any] = {"base_url": DEMO_URL, "login": DEMO_LOGIN,
+                                    "api_key": DEMO_KEY, "cache_dir": None, **kwargs}
+        if "transport" not in settings:
+            settings["transport"] = FakeMailRoute(login=settings["login"],
+                                                  api_key=settings["api_key"])
+        return cls(**settings)
 
     def __enter__(self) -> Client:
         return self

@@ -12,6 +12,7 @@ import warnings
 from collections.abc import Iterable
 from typing import Any
 
+from ..client import Client
 from .context import Context, Failure
 from .options import AddCommand
 
@@ -30,8 +31,7 @@ def cached_schemas(args: Any) -> dict[str, Any]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             if getattr(args, "demo", False):
-                from ..testing.demo import demo_client
-                with demo_client() as client:       # classes answer like schemas here
+                with Client.demo() as client:       # classes answer like schemas here
                     return {n: client.resource(n) for n in client.preload()}
             from ..config import resolve_settings
             from ..discovery import DiskCache

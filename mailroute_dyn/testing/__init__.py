@@ -1,6 +1,7 @@
 """Testing kit for mailroute_dyn: a fake Tastypie server, fault injection, fixture capture.
 
-`mailroute_dyn` never imports this package, so none of it costs anything at run time.
+`mailroute_dyn` never imports this package. The fake server lives in `mailroute_dyn.fake`
+(`Client.demo()` runs on it) and is re-exported here.
 
 >>> from mailroute_dyn import Client
 >>> from mailroute_dyn.testing import FakeMailRoute
