@@ -63,7 +63,7 @@ def cmd_cache(ctx: Context) -> int:
 
 def cmd_capture(ctx: Context) -> int:
     """The testing kit's capture: listing, schemas and some objects into a fixture folder."""
-    from ..testing.capture import capture
+    from ..tools.capture import capture
     if ctx.args.limit < 1:
         raise UsageError("--limit must be at least 1")
     root = capture(ctx.client, ctx.args.directory, limit=ctx.args.limit)

@@ -14,7 +14,7 @@
 from ..fake.faults import FAULT_KINDS, Fault, FaultyTransport
 from ..fake.fixtures import check_rules, load_fixture, write_fixture
 from ..fake.server import DEMO_DATA, FakeMailRoute, SeenRequest
-from .capture import capture
+from ..tools.capture import capture
 from .demo import demo_client
 
 __all__ = ["FakeMailRoute", "SeenRequest", "Fault", "FAULT_KINDS", "FaultyTransport",

@@ -15,12 +15,11 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from mailroute_dyn import Client
-from mailroute_dyn.config import Secret
-from mailroute_dyn.errors import APIError
-from mailroute_dyn.query import collection_name
-
+from ..client import Client
+from ..config import Secret
+from ..errors import APIError
 from ..fake.fixtures import load_fixture, write_fixture
+from ..query import collection_name
 
 __all__ = ["capture", "redact", "SECRET_KEY", "REDACTED"]
 
