@@ -116,5 +116,7 @@ def test_every_recorded_body_is_read(client, source, item):
 
 
 def test_the_body_test_covers_every_recorded_interaction():
-    assert len(FILES) == 192
-    assert len(CASES) == 676
+    """Every recording file gives cases, however many files there are: a file the loader
+    cannot read must not leave its interactions untested."""
+    assert FILES
+    assert {source for source, _ in CASES} == {name.removesuffix(".json") for name in FILES}
