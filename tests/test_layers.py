@@ -96,3 +96,16 @@ def test_every_layer_named_exists():
     """A renamed module must not leave the rule checking nothing."""
     tops = {_top(m) for m, _ in MODULES}
     assert {name for names in LAYERS for name in names} <= tops
+
+
+def test_the_readme_layout_names_only_modules_that_exist():
+    """The README's tree of mailroute_dyn/ is how a newcomer finds their way: a moved or
+    renamed module must not leave it pointing at nothing."""
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    block = readme.split("\nmailroute_dyn/\n", 1)[1].split("\n```", 1)[0]
+    listed = [line.split()[0] for line in block.splitlines()
+              if line.startswith("  ") and not line.startswith("   ")]
+    listed = [name for name in listed if not name.startswith(("tests/", "fixtures/"))]
+    assert {"cli/", "tools/", "fake/", "testing/", "client.py"} <= set(listed)
+    for name in listed:
+        assert (PACKAGE / name).exists(), name

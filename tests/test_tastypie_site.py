@@ -18,6 +18,8 @@ from tests.tastypie_site import (
     wsgi_app,
 )
 
+pytestmark = pytest.mark.slow   # the real Tastypie server, over a socket too
+
 SEED = Path(__file__).resolve().parents[1] / "fixtures" / "seed"
 
 
