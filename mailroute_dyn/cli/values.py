@@ -37,7 +37,7 @@ _TEXT_TERMS = frozenset({"iexact", "contains", "icontains", "startswith", "istar
                          "endswith", "iendswith", "regex", "iregex"})
 
 # (field, text, where) -> what a related value given as a key stands for: its URI on a
-# write, its key in a filter (natural keys are looked up; see cli_keys.Related)
+# write, its key in a filter (natural keys are looked up; see keys.Related)
 RelatedText = Callable[[Field, str, str], str]
 
 

@@ -1,7 +1,7 @@
 """The writing commands: `create`, `update` and `delete`, for one object or many.
 
 Values are typed by the schema and natural keys looked up before anything is sent (see
-cli_values and cli_keys); the library then validates each write against the resource's
+the `values` and `keys` modules); the library then validates each write against the resource's
 JSON Schema, as it does for any caller. Many objects go through the library's bulk
 operations (`bulk_create`, `bulk_update`, the guarded list DELETE), and a bulk command
 reports every row and exits 1 when any failed.

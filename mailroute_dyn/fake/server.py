@@ -5,7 +5,7 @@ bodies, from fixture schemas and objects, so a client can be tested without a ne
 Use it as `Client(transport=fake)`, `AsyncClient(transport=fake)` or as a respx side
 effect (`respx.route(...).mock(side_effect=fake)`).
 
-Routing and HTTP details live here; state and writes in `fake_store`, lists in `fake_query`,
+Routing and HTTP details live here; state and writes in `store`, lists in `query`,
 failures in `faults`.
 
 What a schema cannot tell, the fake does not reproduce:
