@@ -19,6 +19,8 @@ class AddCommand(Protocol):
 
 
 def positive(text: str) -> int:
+    """An argparse type for counts: a page size or limit of 0 would never end or mean
+    nothing, so it is refused at parse time."""
     try:
         value = int(text)
     except ValueError:
@@ -29,15 +31,19 @@ def positive(text: str) -> int:
 
 
 def add_format(p: argparse.ArgumentParser, choices: Sequence[str], default: str) -> None:
+    """`--format`, worded alike on every command that prints."""
     p.add_argument("--format", choices=choices, default=default,
                    help=f"output format (default {default})")
 
 
 def add_resource(p: argparse.ArgumentParser) -> None:
+    """The RES argument (its name is what TAB completion looks for)."""
     p.add_argument("resource", metavar="RES", help="resource name, e.g. domain")
 
 
 def add_writes(p: argparse.ArgumentParser) -> None:
+    """The values a write sends (`FIELD=VALUE`, `--data`) and how it shows the result,
+    the same for create and update."""
     p.add_argument("values", nargs="*", metavar="FIELD=VALUE",
                    help="typed by the schema: priority=8, active=no, domain=5 or "
                         "domain=acme.com (an id, a URI or a unique name), note=null")
