@@ -431,13 +431,15 @@ def _help_examples() -> list[tuple[str, str | None, list[str]]]:
     import re
     import shlex
 
-    from mailroute_dyn.cli.args import build_parser
+    from mailroute_dyn.cli.args import COMMAND_GROUPS, build_parser
     parser = build_parser()
     texts = [parser.description or "", parser.epilog or ""]
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            for sub in action.choices.values():
-                texts += [sub.description or "", sub.epilog or ""]
+
+    def add(name, run, help_text, description=""):     # what each command group registers
+        texts.append(description or help_text)
+        return argparse.ArgumentParser(prog=name)
+    for group in COMMAND_GROUPS:
+        group.register(add)
     found = []
     pattern = re.compile(r"^\s+(?:echo (?P<stdin>'[^']*') \| )?mailroute-dyn (?P<rest>.*)$")
     for text in texts:
@@ -476,15 +478,15 @@ def test_every_help_example_runs_on_the_demo(line, stdin, argv, capsys, tmp_path
 
 def test_shell_uses_ipython_when_installed_and_the_plain_console_otherwise(capsys,
                                                                            monkeypatch):
+    import code
     import sys
     import types
 
-    from mailroute_dyn.cli import shell as cli_shell
     started: list[dict[str, Any]] = []
     fake_ipython = types.ModuleType("IPython")
     fake_ipython.start_ipython = lambda **kw: started.append(kw)    # type: ignore[attr-defined]
     plain: list[dict[str, Any]] = []
-    monkeypatch.setattr(cli_shell._Console, "interact",
+    monkeypatch.setattr(code.InteractiveConsole, "interact",     # the standard console
                         lambda self, **kw: plain.append(self.locals))
     monkeypatch.setattr("sys.stdin", _Terminal(""))
     monkeypatch.setitem(sys.modules, "IPython", fake_ipython)

@@ -11,7 +11,10 @@ from .. import __version__
 from . import complete, config, diff, read, shell, tools, write
 from .options import positive
 
-__all__ = ["build_parser", "preprocess"]
+__all__ = ["build_parser", "preprocess", "COMMAND_GROUPS"]
+
+# the modules that each register their sub-commands, in the order `--help` lists them
+COMMAND_GROUPS = (read, write, shell, tools, config, diff, complete)
 
 _EPILOG = """\
 examples (add --demo to try them on the built-in demo server, no account needed):
@@ -81,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(run=run)
         return p
 
-    for group in (read, write, shell, tools, config, diff, complete):
+    for group in COMMAND_GROUPS:
         group.register(add)
     _attach_completers(parser)
     return parser
