@@ -14,10 +14,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
+from . import fake
 from .config import _DEFAULT_CACHE, Secret, Settings, resolve_settings
 from .discovery import Discovery
 from .errors import MailRouteError, UnknownResource
-from .fake import DEMO_KEY, DEMO_LOGIN, DEMO_URL, FakeMailRoute
 from .http import NO_BODY, AsyncSession, Call, Operation, SyncSession
 from .query import QuerySet, _Query
 from .resources import Registry, Resource, attribute_name_for
@@ -180,11 +180,11 @@ class Client(_Common):
         Keyword arguments go to `Client` and win over the demo's own (e.g. `page_size=5`,
         or `transport=FakeMailRoute(...)` for a fake you keep a handle on).
         """
-        settings: dict[str, Any] = {"base_url": DEMO_URL, "login": DEMO_LOGIN,
-                                    "api_key": DEMO_KEY, "cache_dir": None, **kwargs}
+        settings: dict[str, Any] = {"base_url": fake.DEMO_URL, "login": fake.DEMO_LOGIN,
+                                    "api_key": fake.DEMO_KEY, "cache_dir": None, **kwargs}
         if "transport" not in settings:
-            settings["transport"] = FakeMailRoute(login=settings["login"],
-                                                  api_key=settings["api_key"])
+            settings["transport"] = fake.FakeMailRoute(login=settings["login"],
+                                                       api_key=settings["api_key"])
         return cls(**settings)
 
     def __enter__(self) -> Client:
