@@ -109,3 +109,15 @@ def test_the_readme_layout_names_only_modules_that_exist():
     assert {"cli/", "tools/", "fake/", "testing/", "client.py"} <= set(listed)
     for name in listed:
         assert (PACKAGE / name).exists(), name
+
+
+def test_importing_the_client_does_not_load_the_fake_server():
+    """`Client.demo()` runs on the fake server; a program that never calls it must not pay
+    for loading it at every start."""
+    import subprocess
+    import sys
+    code = ("import sys, mailroute_dyn; "
+            "print(sorted(m for m in sys.modules if m.startswith('mailroute_dyn.fake.')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=PACKAGE.parent)
+    assert out.stdout.strip() == "[]"
