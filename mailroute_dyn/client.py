@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
+from . import fake
 from .cache_files import CacheKeeper, DiskCache
 from .config import USER_CACHE_DIR, CacheDir, Secret, Settings, resolve_settings
 from .discovery import Discovery
@@ -172,9 +173,17 @@ class Client(_Common):
     @classmethod
     def demo(cls, **kwargs: Any) -> Client:
         """A client on the built-in demo server: a fake Tastypie server holding demo data
-        that ships with the package. No credentials, no network."""
-        from .testing.demo import demo_client  # the testing kit builds on this module
-        return demo_client(**kwargs)
+        that ships with the package. No credentials, no network, nothing written to disk.
+
+        Keyword arguments go to `Client` and win over the demo's own (e.g. `page_size=5`,
+        or `transport=FakeMailRoute(...)` for a fake you keep a handle on).
+        """
+        settings: dict[str, Any] = {"base_url": fake.DEMO_URL, "login": fake.DEMO_LOGIN,
+                                    "api_key": fake.DEMO_KEY, "cache_dir": None, **kwargs}
+        if "transport" not in settings:
+            settings["transport"] = fake.FakeMailRoute(login=settings["login"],
+                                                       api_key=settings["api_key"])
+        return cls(**settings)
 
     def __enter__(self) -> Client:
         return self

@@ -6,9 +6,11 @@ loaded with demo data that ships inside the package.
 
 from __future__ import annotations
 
+from .testing.tour import tour
+
 
 def main() -> int:
-    from .testing.tour import tour
+    """Run the tour; returns its exit status."""
     return tour()
 
 

@@ -40,6 +40,9 @@ def list_body(objs: list[dict[str, Any]], *, limit: int = 20, offset: int = 0,
             "objects": objs}
 
 
+FIXTURE_ROUTES = ("fixture-listing", "fixture-schema", "fixture-list", "fixture-detail")
+
+
 class FixtureAPI:
     """A respx router answering the listing, schemas, lists and details from fixtures/.
 
@@ -55,13 +58,14 @@ class FixtureAPI:
                      for p in (FIXTURES / "objects").glob("*.json")}
         self.schemas = {p.stem: json.loads(p.read_text())
                         for p in (FIXTURES / "schemas").glob("*.json")}
-        router.get(f"{BASE}/api/v1/").mock(side_effect=self._listing)
-        router.get(url__regex=rf"^{re.escape(BASE)}/api/v1/(?P<name>\w+)/schema/$").mock(
+        api = re.escape(f"{BASE}/api/v1/")
+        router.get(f"{BASE}/api/v1/", name="fixture-listing").mock(side_effect=self._listing)
+        router.get(url__regex=rf"^{api}(?P<name>\w+)/schema/$", name="fixture-schema").mock(
             side_effect=self._schema)
-        router.get(url__regex=rf"^{re.escape(BASE)}/api/v1/(?P<name>\w+)/(\?.*)?$").mock(
+        router.get(url__regex=rf"^{api}(?P<name>\w+)/(\?.*)?$", name="fixture-list").mock(
             side_effect=self._list)
-        router.get(url__regex=rf"^{re.escape(BASE)}/api/v1/(?P<name>\w+)/(?P<key>[^/]+)/$").mock(
-            side_effect=self._detail)
+        router.get(url__regex=rf"^{api}(?P<name>\w+)/(?P<key>[^/]+)/$",
+                   name="fixture-detail").mock(side_effect=self._detail)
 
     def _listing(self, request: httpx.Request) -> httpx.Response:
         body = self.listing
@@ -95,10 +99,14 @@ class FixtureAPI:
         return httpx.Response(404, text="", headers={"Content-Type": "text/html; charset=utf-8"})
 
     def override(self, method: str, url: str | None = None, **lookups: Any) -> respx.Route:
-        """A route tried before the fixture routes (respx tries routes in order)."""
+        """A route tried before the fixture routes: respx tries routes in the order they
+        were added, so the fixture routes are taken out and added again after it (a route
+        with a fixture route's very pattern replaces that route, as respx does)."""
         route = self.router.route(method=method, url=url, **lookups)
-        routes = self.router.routes._routes
-        routes.insert(0, routes.pop(routes.index(route)))
+        for name in FIXTURE_ROUTES:
+            fixture = self.router.pop(name, None)
+            if fixture is not None:
+                self.router.add(fixture, name=name)
         return route
 
     def requests(self, path_part: str = "") -> list[httpx.Request]:

@@ -300,7 +300,7 @@ def test_a_custom_action_keeps_the_slashless_form(flat_api):
 
 
 def test_stubs_take_a_string_key_on_create_and_name_dashed_resources_usably(connect):
-    from mailroute_dyn.stubs import generate_stub
+    from mailroute_dyn.tools.stubs import generate_stub
     client = connect()
     client.preload()
     text = generate_stub(client)
@@ -325,7 +325,7 @@ def test_dedupe_on_a_slashless_relation_looks_up_by_its_key(flat_api):
 
 
 def test_the_cli_shell_binds_a_dashed_resource_by_its_attribute_form(connect):
-    from mailroute_dyn.cli_shell import shell_namespace
+    from mailroute_dyn.cli.shell import shell_namespace
     client = connect()
     namespace = shell_namespace(client)
     assert namespace["my_notes"] is client["my-notes"]

@@ -8,9 +8,9 @@ import httpx
 import pytest
 
 from mailroute_dyn import Client
+from mailroute_dyn.fake.fixtures import load_fixture, write_fixture
 from mailroute_dyn.testing import FakeMailRoute, capture
-from mailroute_dyn.testing.capture import redact
-from mailroute_dyn.testing.fixtures import load_fixture, write_fixture
+from mailroute_dyn.tools.capture import redact
 
 KEY = "capture-test-key-0123456789-not-secret"
 URL = "https://source.mailroute.test"

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from mailroute_dyn.cli import main
-from mailroute_dyn.cli_shell import shell_namespace
+from mailroute_dyn.cli.shell import shell_namespace
 from mailroute_dyn.testing import DEMO_DATA, FakeMailRoute, demo_client
 
 KEY = "cli-secret-key-0123456789"
@@ -69,7 +69,8 @@ def test_resources_lists_every_resource_with_its_methods(capsys):
     code, out, err = run(capsys, "--demo", "resources")
     assert code == 0 and err == ""
     lines = {line.split()[0]: line for line in out.splitlines()[1:]}
-    assert len(lines) == 19
+    listing = json.loads((DEMO_DATA / "listing.json").read_text(encoding="utf-8"))
+    assert sorted(lines) == sorted(listing)
     assert "GET PUT PATCH" in lines["policy_domain"]      # detail methods
     assert lines["domain_with_alias"].split()[1:] == ["GET", "GET"]
 
@@ -430,13 +431,15 @@ def _help_examples() -> list[tuple[str, str | None, list[str]]]:
     import re
     import shlex
 
-    from mailroute_dyn.cli_args import build_parser
+    from mailroute_dyn.cli.args import COMMAND_GROUPS, build_parser
     parser = build_parser()
     texts = [parser.description or "", parser.epilog or ""]
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            for sub in action.choices.values():
-                texts += [sub.description or "", sub.epilog or ""]
+
+    def add(name, run, help_text, description=""):     # what each command group registers
+        texts.append(description or help_text)
+        return argparse.ArgumentParser(prog=name)
+    for group in COMMAND_GROUPS:
+        group.register(add)
     found = []
     pattern = re.compile(r"^\s+(?:echo (?P<stdin>'[^']*') \| )?mailroute-dyn (?P<rest>.*)$")
     for text in texts:
@@ -475,15 +478,15 @@ def test_every_help_example_runs_on_the_demo(line, stdin, argv, capsys, tmp_path
 
 def test_shell_uses_ipython_when_installed_and_the_plain_console_otherwise(capsys,
                                                                            monkeypatch):
+    import code
     import sys
     import types
 
-    from mailroute_dyn import cli_shell
     started: list[dict[str, Any]] = []
     fake_ipython = types.ModuleType("IPython")
     fake_ipython.start_ipython = lambda **kw: started.append(kw)    # type: ignore[attr-defined]
     plain: list[dict[str, Any]] = []
-    monkeypatch.setattr(cli_shell._Console, "interact",
+    monkeypatch.setattr(code.InteractiveConsole, "interact",     # the standard console
                         lambda self, **kw: plain.append(self.locals))
     monkeypatch.setattr("sys.stdin", _Terminal(""))
     monkeypatch.setitem(sys.modules, "IPython", fake_ipython)

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from mailroute_dyn import cli_complete
-from mailroute_dyn.cli_args import build_parser
-from mailroute_dyn.cli_output import progress, write_table
+from mailroute_dyn.cli import complete as cli_complete
+from mailroute_dyn.cli.args import build_parser
+from mailroute_dyn.cli.output import progress, write_table
 from tests.test_cli import _Terminal, fake, fixtures, isolated, profile, run  # noqa: F401
 
 
@@ -102,3 +102,20 @@ def test_progress_with_rich_and_the_plain_bar_without(monkeypatch):
     screen = _Terminal()
     assert list(progress(screen, "domain", 30, 10, range(30))) == list(range(30))
     assert "domain [" in screen.getvalue() and "30/30" in screen.getvalue()
+
+
+def test_each_command_group_registers_its_own_commands():
+    """Adding a command touches one module: its group's `register`, nothing central."""
+    from mailroute_dyn.cli.args import COMMAND_GROUPS, build_parser
+
+    owners: dict[str, str] = {}
+    for group in COMMAND_GROUPS:
+        def add(name, run, help_text, description="", _group=group):
+            assert run.__module__ == _group.__name__, name     # the group runs its own
+            owners[name] = _group.__name__
+            return argparse.ArgumentParser(prog=name)
+        group.register(add)
+    assert len(owners) == 15 and len(set(owners.values())) == 7
+    for name in ("resources", "shell", "stubs", "cache", "graph", "config", "diff",
+                 "completion"):          # the real parser dispatches to the same owner
+        assert build_parser().parse_args([name]).run.__module__ == owners[name]

@@ -191,6 +191,7 @@ def _edge_fixture(folder: Path) -> None:
     write_fixture(folder, {"type": schema}, {"type": []})
 
 
+@pytest.mark.slow
 def test_generated_stub_type_checks_scripts_with_mypy_strict(tmp_path, capsys):
     stub = tmp_path / "typings" / "mailroute_api.pyi"
     assert main(["--demo", "stubs", "-o", str(stub)]) == 0

@@ -52,7 +52,7 @@ def _server(name: str, transport: Any, base: str, login: str, key: str) -> Serve
     return Server(name, client, raw, transport)
 
 
-@pytest.fixture(params=["tastypie", "fake"])
+@pytest.fixture(params=[pytest.param("tastypie", marks=pytest.mark.slow), "fake"])
 def server(request, tastypie_app) -> Iterator[Server]:
     if request.param == "tastypie":
         from tests.tastypie_site import DEMO_API_KEY, DEMO_LOGIN

@@ -31,7 +31,8 @@ from tests.tastypie_site import (  # noqa: E402
 )
 
 # the real server warns about naive filter datetimes, which it takes in its TIME_ZONE
-pytestmark = pytest.mark.filterwarnings("ignore:DateTimeField .* naive datetime:RuntimeWarning")
+pytestmark = [pytest.mark.slow,  # the fake against the real Tastypie server
+              pytest.mark.filterwarnings("ignore:DateTimeField .* naive datetime:RuntimeWarning")]
 HEADERS = ("content-type", "location", "allow", "vary", "cache-control")
 FORMS = ("email_account", "domain", "customer", "reseller")     # FormValidation resources
 RETURN_DATA = ("reseller", "wblist")                           # always_return_data

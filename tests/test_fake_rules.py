@@ -10,8 +10,8 @@ import re
 import pytest
 
 from mailroute_dyn.errors import APIError, BadRequest, NotFound, ValidationError
+from mailroute_dyn.fake.fixtures import check_rules
 from mailroute_dyn.testing import FakeMailRoute, capture, demo_client, load_fixture, write_fixture
-from mailroute_dyn.testing.fixtures import check_rules
 
 DUPLICATE = {"email_account": {"__all__": [
     "Email account with this Domain and Localpart already exists."]}}

@@ -20,6 +20,8 @@ from tests.tastypie_site import (
     wsgi_app,
 )
 
+pytestmark = pytest.mark.slow   # exports the real Tastypie server again
+
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMAS = ROOT / "fixtures" / "schemas"
 SCHEMA_FILES = sorted(p.stem for p in SCHEMAS.glob("*.json"))

@@ -20,6 +20,8 @@ from mailroute_dyn.errors import ValidationError
 from mailroute_dyn.schema import parse_schema
 from tests.conftest import API_KEY, BASE, LOGIN, load
 
+pytestmark = pytest.mark.slow   # thousands of random answers and schemas
+
 HOST = httpx.URL(BASE).host
 
 scalars = (st.none() | st.booleans() | st.integers(-2**40, 2**40)

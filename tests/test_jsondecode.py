@@ -110,6 +110,7 @@ JSON_VALUES = st.recursive(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(JSON_VALUES, st.booleans())
 def test_random_documents_decode_the_same_both_ways(value: Any, ascii_only: bool) -> None:

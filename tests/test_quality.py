@@ -13,8 +13,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.mark.parametrize("command", [
     [sys.executable, "-m", "ruff", "check", "."],
-    [sys.executable, "-m", "mypy", "mailroute_dyn", "--ignore-missing-imports",
-     "--cache-dir", "{tmp}"],
+    pytest.param([sys.executable, "-m", "mypy", "mailroute_dyn", "--ignore-missing-imports",
+                  "--cache-dir", "{tmp}"], marks=pytest.mark.slow),
 ], ids=["ruff", "mypy"])
 def test_tool_is_clean(command, tmp_path):
     argv = [part.replace("{tmp}", str(tmp_path)) for part in command]

@@ -50,11 +50,13 @@ def test_objects_read_by_many_threads_are_of_one_class(api):
 
 
 def test_an_expired_or_refreshed_schema_keeps_the_class_and_its_objects(api):
-    with Client(BASE, LOGIN, API_KEY, cache_dir=None, retries=0) as client:
+    # cache_ttl=0: every schema read finds the cached one expired and fetches it again
+    with Client(BASE, LOGIN, API_KEY, cache_dir=None, retries=0, cache_ttl=0) as client:
         before = client.domain
         obj = before.first()
-        client._discovery.forget(["domain"])     # what cache_ttl expiry does
-        assert client.domain is before
+        fetched = len(api.requests("/domain/schema/"))
+        assert client.domain is before           # read after its schema expired
+        assert len(api.requests("/domain/schema/")) > fetched
         client.refresh()
         after = client.domain
         assert after is before

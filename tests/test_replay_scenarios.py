@@ -57,8 +57,7 @@ def recorded_names(file: str, index: int, key: str = "name") -> list:
 
 def test_discovery_from_recorded_listing_and_schemas():
     transport, client = replay()
-    assert client.resources == sorted(recorded_listing())
-    assert len(client.resources) == 19
+    assert client.resources == sorted(recorded_listing()) and "domain" in client.resources
     assert "brandinginfo" not in client.resources          # unlisted on the real server
 
     reseller = client.reseller

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from mailroute_dyn import AsyncClient, Client, MailRouteError
+from mailroute_dyn.fake.fixtures import load_fixture, write_fixture
 from mailroute_dyn.testing import FakeMailRoute
-from mailroute_dyn.testing.fixtures import load_fixture, write_fixture
 
 URL = "https://fake.mailroute.test"
 KEY = "fake-secret-key-5f64a1b2c3d4e5f6-not-real"

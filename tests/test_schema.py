@@ -224,6 +224,7 @@ schemas = st.fixed_dictionaries(
     })
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(raw=schemas | json_values, lookup=st.text(max_size=20), value=json_values)
 def test_random_schemas_raise_only_schema_errors(raw, lookup, value):

@@ -18,6 +18,8 @@ from tests.tastypie_site import (
     wsgi_app,
 )
 
+pytestmark = pytest.mark.slow   # the real Tastypie server, over a socket too
+
 SEED = Path(__file__).resolve().parents[1] / "fixtures" / "seed"
 
 
@@ -40,11 +42,10 @@ def client(site):
         yield client
 
 
-def test_top_level_listing_has_the_seeds_19_resources(client):
+def test_top_level_listing_is_the_seeds(client):
     response = client.get("/api/v1/", headers={"Authorization": ""})  # needs no key
     assert response.status_code == 200
     assert response.json() == _seed("top_level.json")
-    assert len(response.json()) == 19
     assert client.get("/api/v1/brandinginfo/1/").status_code == 200  # unlisted, reachable
 
 

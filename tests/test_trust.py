@@ -136,10 +136,18 @@ def test_the_key_never_goes_through_a_plain_http_proxy(proxy_env):
     assert len(direct) == 2 and all(f"ApiKey {LOGIN}:".encode() in h for h in direct)
 
 
+def _refuse_tunnel(sock: socket.socket, head: bytes) -> None:
+    sock.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+
+
 def test_https_origins_still_use_the_environment_proxy(proxy_env, monkeypatch):
-    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
-    with Client("https://api.mailroute.test", LOGIN, API_KEY, cache_dir=None) as client:
-        assert client._session._http._mounts      # the tunnel httpx builds from the env
+    with serve(_refuse_tunnel) as (proxy, tunnels):
+        monkeypatch.setenv("HTTPS_PROXY", proxy)
+        with _plain("https://api.mailroute.test") as client, pytest.raises(MailRouteError):
+            client.request("GET", "/api/v1/")
+    # the request asked the proxy for a tunnel; the key would only travel inside it
+    assert len(tunnels) == 1 and tunnels[0].startswith(b"CONNECT api.mailroute.test:443 ")
+    assert str(API_KEY).encode() not in tunnels[0]
 
 
 # ---------------------------------------------------------------- 11: decompression bombs

@@ -10,9 +10,13 @@ import importlib
 import pkgutil
 
 import mailroute_dyn
-from mailroute_dyn import schema, stubs, vocabulary
+from mailroute_dyn import schema, vocabulary
+from mailroute_dyn.cli import values as cli_values
+from mailroute_dyn.fake import query as fake_query
+from mailroute_dyn.fake import store as fake_store
+from mailroute_dyn.fake import values as fake_values
 from mailroute_dyn.schema import Field, parse_schema
-from mailroute_dyn.testing import fake_query, fake_store, fake_values
+from mailroute_dyn.tools import stubs
 
 TABLES = {name: getattr(vocabulary, name) for name in vocabulary.__all__
           if isinstance(getattr(vocabulary, name), frozenset | dict)}
@@ -54,20 +58,10 @@ def test_client_cli_stubs_and_fake_share_one_term_table():
     assert stubs._SCALARS is vocabulary.SCALAR_TYPE_NAMES
     assert stubs.COMMON_TERMS is vocabulary.COMMON_TERMS
     assert fake_query.TEXT_TERMS is vocabulary.TEXT_TERMS
-    assert fake_values.DATE_PARTS is vocabulary.DATE_PARTS
-    cli_values = _cli_values()                                            # the CLI
+    assert fake_query.DATE_PARTS is vocabulary.DATE_PARTS
+    assert cli_values._INT_TERMS is vocabulary.INT_TERMS                 # the CLI
     assert cli_values._INT_TERMS is vocabulary.INT_TERMS
     assert cli_values._TEXT_TERMS is vocabulary.TEXT_TERMS
-
-
-def _cli_values():
-    """The CLI's value conversion, wherever the command line keeps it."""
-    for name in ("mailroute_dyn.cli.values", "mailroute_dyn.cli_values"):
-        try:
-            return importlib.import_module(name)
-        except ModuleNotFoundError:
-            continue
-    raise AssertionError("the CLI's value module was not found")
 
 
 def test_client_and_fake_agree_on_no_default_and_the_key():

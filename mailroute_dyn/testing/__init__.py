@@ -1,6 +1,7 @@
 """Testing kit for mailroute_dyn: a fake Tastypie server, fault injection, fixture capture.
 
-`mailroute_dyn` never imports this package, so none of it costs anything at run time.
+`mailroute_dyn` never imports this package. The fake server lives in `mailroute_dyn.fake`
+(`Client.demo()` runs on it) and is re-exported here.
 
 >>> from mailroute_dyn import Client
 >>> from mailroute_dyn.testing import FakeMailRoute
@@ -10,11 +11,11 @@
 >>> fake.fail_next("503")                       # the next request fails once
 """
 
-from .capture import capture
+from ..fake.faults import FAULT_KINDS, Fault, FaultyTransport
+from ..fake.fixtures import check_rules, load_fixture, write_fixture
+from ..fake.server import DEMO_DATA, FakeMailRoute, SeenRequest
+from ..tools.capture import capture
 from .demo import demo_client
-from .fake import DEMO_DATA, FakeMailRoute, SeenRequest
-from .faults import FAULT_KINDS, Fault, FaultyTransport
-from .fixtures import check_rules, load_fixture, write_fixture
 
 __all__ = ["FakeMailRoute", "SeenRequest", "Fault", "FAULT_KINDS", "FaultyTransport",
            "DEMO_DATA", "capture", "demo_client", "load_fixture", "write_fixture",

@@ -4,29 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from mailroute_dyn import Client
-
-from .fake import FakeMailRoute
+from ..client import Client
+from ..fake import DEMO_KEY, DEMO_LOGIN, DEMO_URL
 
 __all__ = ["demo_client", "DEMO_URL", "DEMO_LOGIN", "DEMO_KEY"]
 
-DEMO_URL = "https://demo.mailroute.test"
-DEMO_LOGIN = "demo"
-DEMO_KEY = "demo-key"
-
 
 def demo_client(**kwargs: Any) -> Client:
-    """A `Client` on a fresh `FakeMailRoute()`: no network, nothing written to disk.
-
-    Keyword arguments go to `Client` and win over the demo's own (e.g. `page_size=5`, or
-    `transport=FakeMailRoute(...)` for a fake you keep a handle on).
-    """
-    settings: dict[str, Any] = {
-        "base_url": DEMO_URL, "login": DEMO_LOGIN, "api_key": DEMO_KEY,
-        "cache_dir": None,
-    }
-    settings.update(kwargs)
-    if "transport" not in settings:
-        settings["transport"] = FakeMailRoute(login=settings["login"],
-                                              api_key=settings["api_key"])
-    return Client(**settings)
+    """`Client.demo(**kwargs)`, under the name the testing kit has always offered."""
+    return Client.demo(**kwargs)

@@ -33,9 +33,9 @@ from mailroute_dyn import Client
 from mailroute_dyn.config import Settings, resolve_settings
 from mailroute_dyn.errors import MailRouteError, NotFound
 
+from ..fake.faults import FaultyTransport
+from ..fake.server import FakeMailRoute
 from .demo import DEMO_KEY, DEMO_LOGIN
-from .fake import FakeMailRoute
-from .faults import FaultyTransport
 
 __all__ = ["mailroute_fake", "mailroute_faults", "mailroute", "mailroute_transport",
            "CreatedObjects", "FAKE_URL"]

@@ -20,12 +20,13 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from .cli_context import Context, Failure, UsageError
-from .cli_output import write_table
-from .config import PROFILE_ENV, Settings, config_file, resolve_settings
-from .errors import ConfigurationError
+from ..config import PROFILE_ENV, Settings, config_file, resolve_settings
+from ..errors import ConfigurationError
+from .context import Context, Failure, UsageError
+from .options import AddCommand
+from .output import write_table
 
-__all__ = ["cmd_config"]
+__all__ = ["register", "cmd_config"]
 
 
 def _profiles(path: Path) -> tuple[dict[str, Any], str | None]:
@@ -189,3 +190,22 @@ def cmd_config(ctx: Context) -> int:
     if ctx.args.name:
         raise UsageError("config show takes no NAME (did you mean `config add NAME`?)")
     return _show(ctx)
+
+
+def register(add: AddCommand) -> None:
+    """The sub-parsers of config."""
+    p = add("config", cmd_config, "show where the settings come from, or add a profile",
+            "Show the config file, its profiles, the profile in effect and where each\n"
+            "setting comes from; or add a profile from --url, --login and the key\n"
+            "(MAILROUTE_API_KEY, else asked for) to a file only you can read.\n"
+            "A profile is chosen by --profile, else MAILROUTE_PROFILE, else the file's\n"
+            "default_profile (below the MAILROUTE_* variables).\n\n"
+            "  mailroute-dyn config\n"
+            "  MAILROUTE_API_KEY=... mailroute-dyn --url https://admin.mailroute.net "
+            "--login ops config add production --default")
+    p.add_argument("action", choices=("show", "add"), nargs="?", default="show")
+    p.add_argument("name", nargs="?", metavar="NAME", help="the profile to add")
+    p.add_argument("--default", action="store_true",
+                   help="make it the default_profile")
+    p.add_argument("--replace", action="store_true",
+                   help="overwrite a profile of that name")

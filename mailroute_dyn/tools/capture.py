@@ -1,9 +1,9 @@
 """`capture()`: snapshot a real server into a fixture folder the fake server can serve.
 
 It reads the listing, each schema and a sample of each resource's objects through a
-`mailroute_dyn.Client`, and writes them in the fixture format (see `fixtures.py`). Values
-under secret-looking keys become "REDACTED" and the client's API key is cut out of every
-string, so the folder can be committed.
+`mailroute_dyn.Client`, and writes them in the fixture format (see
+`mailroute_dyn.fake.fixtures`). Values under secret-looking keys become "REDACTED" and the
+client's API key is cut out of every string, so the folder can be committed.
 """
 
 from __future__ import annotations
@@ -15,12 +15,11 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from mailroute_dyn import Client
-from mailroute_dyn.config import Secret
-from mailroute_dyn.errors import APIError
-from mailroute_dyn.query import collection_name
-
-from .fixtures import load_fixture, write_fixture
+from ..client import Client
+from ..config import Secret
+from ..errors import APIError
+from ..fake.fixtures import load_fixture, write_fixture
+from ..query import collection_name
 
 __all__ = ["capture", "redact", "SECRET_KEY", "REDACTED"]
 
@@ -73,8 +72,8 @@ def capture(client: Client, directory: str | Path, *, limit: int = 50,
 
     What the schemas cannot tell (unique_together, value bounds, choices, fields the
     server fills in, custom actions) cannot be read from a server without writing to it:
-    keep it in a rules file (see `fixtures.py`) and pass it as `rules` (a path or a
-    mapping), checked against the captured schemas. Without `rules`, a `rules.json`
+    keep it in a rules file (see `mailroute_dyn.fake.fixtures`) and pass it as `rules`
+    (a path or a mapping), checked against the captured schemas. Without `rules`, a `rules.json`
     already in `directory` is kept.
 
     `resources` picks the names (unlisted ones such as `brandinginfo` too: they are served

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..vocabulary import NO_DEFAULT, default_of, flag, primary_key_of, terms_for_type
-from .fake_values import Clock, FieldValueError, write_value
 from .fixtures import Fixture
+from .values import Clock, FieldValueError, write_value
 
 __all__ = [
     "CANNED", "NO_DEFAULT", "HttpError", "FieldDef", "ResourceDef", "Store", "sanitize",

@@ -40,14 +40,14 @@ import re
 from collections.abc import Iterable, Mapping
 from pathlib import PurePath
 
-from .client import Client
+from ..client import Client
+from ..resources import Resource, attribute_name_for, class_name_for
+from ..schema import COMMON_TERMS, TO_ONE_TERMS, Field, terms_for
+from ..vocabulary import ALL, ALL_WITH_RELATIONS
+from ..vocabulary import INT_TERMS as _INT_TERMS
+from ..vocabulary import SCALAR_TYPE_NAMES as _SCALARS
+from ..vocabulary import TEXT_TERMS as _TEXT_TERMS
 from .graph import relation_targets
-from .resources import Resource, attribute_name_for, class_name_for
-from .schema import COMMON_TERMS, TO_ONE_TERMS, Field, terms_for
-from .vocabulary import ALL, ALL_WITH_RELATIONS
-from .vocabulary import INT_TERMS as _INT_TERMS
-from .vocabulary import SCALAR_TYPE_NAMES as _SCALARS
-from .vocabulary import TEXT_TERMS as _TEXT_TERMS
 
 __all__ = ["generate_stub", "render_stub", "module_name_for", "DEFAULT_MODULE"]
 

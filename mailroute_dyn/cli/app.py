@@ -26,10 +26,8 @@ from typing import Any
 
 import httpx
 
-from .cli_args import build_parser, preprocess
-from .cli_context import Context, Failure, UsageError, mask
-from .config import Secret
-from .errors import (
+from ..config import Secret
+from ..errors import (
     APIError,
     MailRouteError,
     MultipleObjectsReturned,
@@ -37,29 +35,17 @@ from .errors import (
     SchemaError,
     TransportError,
 )
+from .args import build_parser, preprocess
+from .context import Context, Failure, UsageError, mask
 
 __all__ = ["main"]
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_PIPE = 0, 1, 2, 130, 141
+EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_PIPE = 1, 2, 130, 141
 _LOG = logging.getLogger("mailroute_dyn")
 # what only the server or the network can cause; every other MailRouteError is a refusal
 # made before anything was written (usage, exit 2)
 _AFTER_SENDING = (APIError, TransportError, ResponseError, SchemaError,
                   MultipleObjectsReturned)
-
-
-def _commands() -> dict[str, Callable[[Context], int]]:
-    from .cli_config import cmd_config
-    from .cli_diff import cmd_diff
-    from .cli_read import cmd_get, cmd_list, cmd_resources, cmd_schema
-    from .cli_shell import cmd_shell
-    from .cli_tools import cmd_cache, cmd_capture, cmd_completion, cmd_graph, cmd_stubs
-    from .cli_write import cmd_create, cmd_delete, cmd_update
-    return {"resources": cmd_resources, "schema": cmd_schema, "list": cmd_list,
-            "get": cmd_get, "create": cmd_create, "update": cmd_update,
-            "delete": cmd_delete, "shell": cmd_shell, "stubs": cmd_stubs,
-            "cache": cmd_cache, "capture": cmd_capture, "graph": cmd_graph,
-            "diff": cmd_diff, "config": cmd_config, "completion": cmd_completion}
 
 
 class _MaskingFormatter(logging.Formatter):
@@ -149,7 +135,7 @@ def main(argv: Sequence[str] | None = None, *,
     words = preprocess(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     if "_ARGCOMPLETE" in os.environ:        # the shell asks for completions (TAB)
-        from .cli_complete import autocomplete
+        from .complete import autocomplete
         autocomplete(parser)
     complaint = io.StringIO()
     try:
@@ -165,7 +151,8 @@ def main(argv: Sequence[str] | None = None, *,
         with warnings.catch_warnings():
             warnings.simplefilter("default")
             warnings.showwarning = _warning_printer(ctx)
-            return _commands()[args.command](ctx)
+            run: Callable[[Context], int] = args.run
+            return run(ctx)
     except (Failure, *_AFTER_SENDING) as exc:
         ctx.note(f"error: {exc}")
         return EXIT_FAILED

@@ -13,10 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .client import Client
-from .errors import MailRouteError
-from .resources import Resource
-from .schema import resource_name_of_uri
+from ..client import Client
+from ..errors import MailRouteError
+from ..resources import Resource
+from ..schema import resource_name_of_uri
 
 __all__ = ["Edge", "relation_targets", "model_edges", "render_mermaid", "render_dot"]
 

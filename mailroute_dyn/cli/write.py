@@ -1,7 +1,7 @@
 """The writing commands: `create`, `update` and `delete`, for one object or many.
 
 Values are typed by the schema and natural keys looked up before anything is sent (see
-cli_values and cli_keys); the library then validates each write against the resource's
+the `values` and `keys` modules); the library then validates each write against the resource's
 JSON Schema, as it does for any caller. Many objects go through the library's bulk
 operations (`bulk_create`, `bulk_update`, the guarded list DELETE), and a bulk command
 reports every row and exits 1 when any failed.
@@ -14,15 +14,16 @@ import sys
 from collections.abc import Iterable
 from typing import Any
 
-from .cli_context import Context, Failure, UsageError
-from .cli_keys import Related, describe_filters, select_one, selection
-from .cli_output import write_table
-from .cli_read import show
-from .cli_values import convert_value, convert_values, read_rows, split_assignments
-from .errors import APIError
-from .resources import Resource
+from ..errors import APIError
+from ..resources import Resource
+from .context import Context, Failure, UsageError
+from .keys import Related, describe_filters, select_one, selection
+from .options import AddCommand, add_resource, add_select, add_writes
+from .output import write_table
+from .read import show
+from .values import convert_value, convert_values, read_rows, split_assignments
 
-__all__ = ["cmd_create", "cmd_update", "cmd_delete"]
+__all__ = ["register", "cmd_create", "cmd_update", "cmd_delete"]
 
 
 def _related_json(cls: type[Resource], row: dict[str, Any], related: Related,
@@ -206,3 +207,39 @@ def cmd_delete(ctx: Context) -> int:
     obj.delete()
     print(f"deleted {label}", file=ctx.out)
     return 0
+
+
+def register(add: AddCommand) -> None:
+    """The sub-parsers of create, update and delete."""
+    p = add("create", cmd_create, "create an object, or many from a file",
+            "Create an object. Values are typed by the schema; a related object may be\n"
+            "named by id, URI or a unique name. --data with a JSON array, JSON Lines or\n"
+            "CSV creates many (bulk), prints one line per row and exits 1 if any failed.\n\n"
+            "  mailroute-dyn create email_account localpart=office domain=acme-002.com "
+            "priority=8\n"
+            "  mailroute-dyn create email_account domain=5 --data "
+            "'[{\"localpart\": \"a\"}, {\"localpart\": \"b\"}]'\n"
+            "  mailroute-dyn create email_account --data @accounts.csv   "
+            "# or .jsonl, .json; @- is stdin")
+    add_resource(p)
+    add_writes(p)
+
+    p = add("update", cmd_update, "change fields of an object, or of every filter match",
+            "Change some fields; the others are never touched.\n\n"
+            "  mailroute-dyn update email_account 12 priority=9 create_opt=yes\n"
+            "  mailroute-dyn update domain acme-003.com hold_email=yes\n"
+            "  mailroute-dyn update email_account --filter domain=acme-002.com --all "
+            "priority=3")
+    add_resource(p)
+    add_select(p, "bulk_update, one line per object")
+    add_writes(p)
+
+    p = add("delete", cmd_delete, "delete an object, or every filter match (asks first)",
+            "Delete one object, or with --filter ... --all every match in one guarded\n"
+            "list DELETE. Asks first unless --yes.\n\n"
+            "  mailroute-dyn delete wblist 1 --yes\n"
+            "  mailroute-dyn delete wblist --filter wb=w --all --yes")
+    add_resource(p)
+    add_select(p, "one list-level DELETE")
+    p.add_argument("--yes", "-y", action="store_true",
+                   help="do not ask (needed when stdin is not a terminal)")

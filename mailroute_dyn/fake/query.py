@@ -15,8 +15,8 @@ from typing import Any
 from urllib.parse import quote_plus
 
 from ..vocabulary import ALL, ALL_WITH_RELATIONS, DATE_PARTS, TEXT_TERMS, TIME_PARTS
-from .fake_store import NON_MODEL_FIELDS, FieldDef, ResourceDef, Store, bad_request, canned
-from .fake_values import (
+from .store import NON_MODEL_FIELDS, FieldDef, ResourceDef, Store, bad_request, canned
+from .values import (
     MISMATCHED,
     LookupValueError,
     parse_stored,

@@ -14,16 +14,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from .cli_context import Context, Failure, UsageError
-from .cli_values import convert_filter_value
-from .errors import DoesNotExist, FilterError
-from .graph import relation_targets
-from .query import QuerySet
-from .resources import Resource
-from .schema import Field
+from ..errors import DoesNotExist, FilterError
+from ..query import QuerySet
+from ..resources import Resource
+from ..schema import Field
+from ..tools.graph import relation_targets
+from .context import Context, Failure, UsageError
+from .values import convert_filter_value
 
-__all__ = ["NoMatch", "Related", "natural_key_fields", "find_by_key", "build_query",
-           "select_one", "selection", "describe_filters", "fetch_by_key"]
+__all__ = ["NoMatch", "Related", "natural_key_fields", "find_by_key", "build_query", "select_one",
+           "selection", "describe_filters", "fetch_by_key"]
 
 
 class NoMatch(UsageError):

@@ -79,10 +79,6 @@ def write_table(out: TextIO, header: Sequence[str], rows: Iterable[Sequence[str]
         print("  ".join(padded + [row[-1]]).rstrip(), file=out)
 
 
-def _pick(data: dict[str, Any], columns: Sequence[str] | None) -> dict[str, Any]:
-    return data if columns is None else {c: data.get(c) for c in columns}
-
-
 def write_objects(out: TextIO, objects: Iterable[dict[str, Any]], fmt: str,
                   columns: Sequence[str]) -> int:
     """Write raw objects in `fmt`; returns how many. `columns` chooses table and CSV

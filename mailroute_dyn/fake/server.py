@@ -5,7 +5,7 @@ bodies, from fixture schemas and objects, so a client can be tested without a ne
 Use it as `Client(transport=fake)`, `AsyncClient(transport=fake)` or as a respx side
 effect (`respx.route(...).mock(side_effect=fake)`).
 
-Routing and HTTP details live here; state and writes in `fake_store`, lists in `fake_query`,
+Routing and HTTP details live here; state and writes in `store`, lists in `query`,
 failures in `faults`.
 
 What a schema cannot tell, the fake does not reproduce:
@@ -43,7 +43,9 @@ from urllib.parse import parse_qsl
 
 import httpx
 
-from .fake_query import (
+from .faults import Fault, FaultControls, FaultPlan, fault_answer
+from .fixtures import load_fixture
+from .query import (
     QueryDict,
     apply_ordering,
     page_bounds,
@@ -51,10 +53,8 @@ from .fake_query import (
     parse_filters,
     select,
 )
-from .fake_store import HttpError, ResourceDef, Store, bad_request, canned
-from .fake_values import Clock, LookupValueError, string_to_python
-from .faults import Fault, FaultControls, FaultPlan, fault_answer
-from .fixtures import load_fixture
+from .store import HttpError, ResourceDef, Store, bad_request, canned
+from .values import Clock, LookupValueError, string_to_python
 
 __all__ = ["FakeMailRoute", "SeenRequest", "DEMO_DATA"]
 

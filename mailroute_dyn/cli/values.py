@@ -20,12 +20,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .cli_context import UsageError
-from .errors import suggest
-from .resources import Resource
-from .schema import Field, terms_for
-from .vocabulary import INT_TERMS as _INT_TERMS
-from .vocabulary import TEXT_TERMS as _TEXT_TERMS
+from ..errors import suggest
+from ..resources import Resource
+from ..schema import Field, terms_for
+from ..vocabulary import INT_TERMS as _INT_TERMS
+from ..vocabulary import TEXT_TERMS as _TEXT_TERMS
+from .context import UsageError
 
 __all__ = ["split_assignments", "read_data", "read_rows", "Rows", "convert_value",
            "convert_filter_value", "convert_values", "parse_bool", "RelatedText"]
@@ -35,7 +35,7 @@ FALSE = frozenset({"false", "no", "n", "off", "0", "f"})
 NULL = frozenset({"null", "none"})
 
 # (field, text, where) -> what a related value given as a key stands for: its URI on a
-# write, its key in a filter (natural keys are looked up; see cli_keys.Related)
+# write, its key in a filter (natural keys are looked up; see keys.Related)
 RelatedText = Callable[[Field, str, str], str]
 
 

@@ -12,26 +12,29 @@ import warnings
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["cached_schemas", "complete_resource", "complete_fields", "complete_filter",
-           "complete_order", "complete_assignment", "filter_lookups", "autocomplete",
-           "shell_code"]
+from ..client import Client
+from .context import Context, Failure
+from .options import AddCommand
+
+__all__ = ["register", "cmd_completion", "cached_schemas", "complete_resource", "complete_fields",
+           "complete_filter", "complete_order", "complete_assignment", "filter_lookups",
+           "autocomplete", "shell_code"]
 
 
 def cached_schemas(args: Any) -> dict[str, Any]:
     """Resource name -> its schema (`fields`, `filtering`, `ordering`) as the schema cache
     holds it for the settings the command line names (None for a listed resource whose
     schema is not cached); empty when nothing is cached or the settings are incomplete."""
-    from .errors import MailRouteError
-    from .schema import parse_schema
+    from ..errors import MailRouteError
+    from ..schema import parse_schema
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             if getattr(args, "demo", False):
-                from .testing.demo import demo_client
-                with demo_client() as client:       # classes answer like schemas here
+                with Client.demo() as client:       # classes answer like schemas here
                     return {n: client.resource(n) for n in client.preload()}
-            from .config import resolve_settings
-            from .discovery import DiskCache
+            from ..config import resolve_settings
+            from ..discovery import DiskCache
             settings = resolve_settings(getattr(args, "profile", None),
                                         base_url=getattr(args, "url", None),
                                         login=getattr(args, "login", None),
@@ -85,7 +88,7 @@ def complete_order(prefix: str, parsed_args: Any = None, **_: Any) -> list[str]:
 def filter_lookups(schema: Any) -> list[str]:
     """Every `field=` and `field__term=` the schema allows (relation hops are left to the
     user: they depend on the other resource)."""
-    from .schema import allowed_terms
+    from ..schema import allowed_terms
     lookups = []
     for name in schema.filtering:
         f = schema.fields.get(name)
@@ -132,3 +135,23 @@ def shell_code(shell: str, prog: str = "mailroute-dyn") -> str | None:
     except ImportError:
         return None
     return str(argcomplete.shellcode([prog], shell=shell))
+
+
+def cmd_completion(ctx: Context) -> int:
+    """The shell code that enables TAB completion (argcomplete, from the `cli` extra)."""
+    code = shell_code(ctx.args.shell)
+    if code is None:
+        raise Failure("shell completion needs argcomplete: pip install 'mailroute_dyn[cli]'")
+    ctx.out.write(code)
+    return 0
+
+
+def register(add: AddCommand) -> None:
+    """The sub-parsers of completion."""
+    p = add("completion", cmd_completion, "print the line that enables TAB completion in a shell",
+            "TAB completes commands, options, resources, fields, filters and orderings\n"
+            "(from the schema cache: run a command once first). Needs the cli extra:\n"
+            "pip install 'mailroute_dyn[cli]'. Add to ~/.bashrc:\n\n"
+            '  eval "$(mailroute-dyn completion bash)"')
+    p.add_argument("shell", choices=("bash", "zsh", "fish", "tcsh", "powershell"),
+                   nargs="?", default="bash")

@@ -14,10 +14,10 @@ from typing import Any, TextIO
 
 import httpx
 
-from .client import Client
-from .config import Secret
-from .errors import ConfigurationError
-from .resources import Resource
+from ..client import Client
+from ..config import Secret
+from ..errors import ConfigurationError
+from ..resources import Resource
 
 __all__ = ["UsageError", "Failure", "Context", "mask"]
 
@@ -85,13 +85,12 @@ class Context:
         if self.args.api_key:
             self.secrets.add(self.args.api_key)
         if self.args.demo:
-            from .testing.demo import demo_client
             kwargs: dict[str, Any] = {}
             if self.transport is not None:
                 kwargs["transport"] = self.transport
             if self.args.page_size:
                 kwargs["page_size"] = self.args.page_size
-            client = demo_client(**kwargs)
+            client = Client.demo(**kwargs)
         else:
             client = Client(**self.client_kwargs(**overrides))
             if client.settings.credentials is None:

@@ -1,4 +1,4 @@
-"""The tool commands: `cache`, `capture`, `completion`, `graph` and `stubs` (thin wrappers
+"""The tool commands: `cache`, `capture`, `graph` and `stubs` (thin wrappers
 around the modules that do the work)."""
 
 from __future__ import annotations
@@ -7,11 +7,12 @@ import datetime as dt
 import time
 from pathlib import Path
 
-from .cli_context import Context, Failure, UsageError
-from .discovery import DiskCache
-from .graph import model_edges, render_dot, render_mermaid
+from ..discovery import DiskCache
+from ..tools.graph import model_edges, render_dot, render_mermaid
+from .context import Context, Failure, UsageError
+from .options import AddCommand, add_format, positive
 
-__all__ = ["cmd_cache", "cmd_capture", "cmd_completion", "cmd_graph", "cmd_stubs"]
+__all__ = ["register", "cmd_cache", "cmd_capture", "cmd_graph", "cmd_stubs"]
 
 
 def _size(n: int) -> str:
@@ -62,7 +63,7 @@ def cmd_cache(ctx: Context) -> int:
 
 def cmd_capture(ctx: Context) -> int:
     """The testing kit's capture: listing, schemas and some objects into a fixture folder."""
-    from .testing.capture import capture
+    from ..tools.capture import capture
     if ctx.args.limit < 1:
         raise UsageError("--limit must be at least 1")
     root = capture(ctx.client, ctx.args.directory, limit=ctx.args.limit)
@@ -81,7 +82,7 @@ def cmd_graph(ctx: Context) -> int:
 
 def cmd_stubs(ctx: Context) -> int:
     """A `.pyi` typing stub of the live schema, to stdout or `-o FILE`."""
-    from .stubs import generate_stub, module_name_for
+    from ..tools.stubs import generate_stub, module_name_for
     output = ctx.args.output
     module = ctx.args.module or module_name_for(output)
     text = generate_stub(ctx.client, module=module)
@@ -98,11 +99,25 @@ def cmd_stubs(ctx: Context) -> int:
     return 0
 
 
-def cmd_completion(ctx: Context) -> int:
-    """The shell code that enables TAB completion (argcomplete, from the `cli` extra)."""
-    from .cli_complete import shell_code
-    code = shell_code(ctx.args.shell)
-    if code is None:
-        raise Failure("shell completion needs argcomplete: pip install 'mailroute_dyn[cli]'")
-    ctx.out.write(code)
-    return 0
+def register(add: AddCommand) -> None:
+    """The sub-parsers of stubs, cache, capture and graph."""
+    p = add("stubs", cmd_stubs, "write a typing stub (.pyi) of the live schema",
+            "Write a .pyi stub so editors complete and mypy checks scripts.\n\n"
+            "  mailroute-dyn stubs -o typings/mailroute_api.pyi\n"
+            "  MYPYPATH=typings mypy --strict script.py\n\n"
+            "See the stub's docstring for how a script uses it.")
+    p.add_argument("-o", "--output", metavar="FILE", help="where to write (default stdout)")
+    p.add_argument("--module", metavar="NAME",
+                   help="the module name the stub documents (default: from FILE)")
+
+    p = add("cache", cmd_cache, "show or clear the schema cache")
+    p.add_argument("action", choices=("info", "clear"), nargs="?", default="info")
+
+    p = add("capture", cmd_capture, "snapshot the server into a fixture folder for the fake server")
+    p.add_argument("directory", metavar="DIR")
+    p.add_argument("--limit", type=positive, default=50, metavar="N",
+                   help="objects per resource (default 50)")
+
+    p = add("graph", cmd_graph, "draw resources and their relations",
+            "Resources and relations (to_one -->, to_many ==>), as Mermaid or Graphviz.")
+    add_format(p, ("mermaid", "dot"), "mermaid")

@@ -6,15 +6,16 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from .cli_context import Context, UsageError
-from .cli_keys import build_query, select_one
-from .cli_output import progress, write_objects, write_record, write_table
-from .errors import suggest
-from .graph import relation_targets
-from .resources import Resource
-from .schema import NO_DEFAULT, Field
+from ..errors import suggest
+from ..resources import Resource
+from ..schema import NO_DEFAULT, Field
+from ..tools.graph import relation_targets
+from .context import Context, UsageError
+from .keys import build_query, select_one
+from .options import AddCommand, add_format, add_resource, add_select, positive
+from .output import progress, write_objects, write_record, write_table
 
-__all__ = ["cmd_resources", "cmd_schema", "cmd_list", "cmd_get", "default_columns",
+__all__ = ["register", "cmd_resources", "cmd_schema", "cmd_list", "cmd_get", "default_columns",
            "show"]
 
 _RULES = {1: "all terms", 2: "all terms and relations"}
@@ -167,3 +168,46 @@ def cmd_get(ctx: Context) -> int:
     cls = ctx.resource(ctx.args.resource)
     show(ctx, select_one(ctx, cls))
     return 0
+
+
+def register(add: AddCommand) -> None:
+    """The sub-parsers of resources, schema, list and get."""
+    add("resources", cmd_resources, "list the resources and their allowed methods")
+
+    p = add("schema", cmd_schema, "show a resource's fields, filtering, ordering and methods")
+    add_resource(p)
+    add_format(p, ("table", "json"), "table")
+
+    p = add("list", cmd_list, "list objects of a resource",
+            "List objects, filtered and ordered as the schema allows.\n\n"
+            "  mailroute-dyn list domain --filter name__startswith=acme --order -created_at\n"
+            "  mailroute-dyn list email_account --filter domain=acme-002.com "
+            "--filter localpart__in=info,sales\n"
+            "  mailroute-dyn list policy_domain --filter priority__gte=5 --order -priority\n"
+            "  mailroute-dyn list email_account --all --format jsonl | jq .localpart")
+    add_resource(p)
+    p.add_argument("--filter", action="append", metavar="FIELD__TERM=VALUE",
+                   help="a filter lookup (repeatable), e.g. localpart__startswith=in; "
+                        "domain__name=acme-002.com; domain=acme-002.com (a related object "
+                        "by id or unique name); id__in=1,2,3")
+    p.add_argument("--order", action="append", metavar="[-]FIELD",
+                   help="order by an orderable field, - for descending (repeatable, or "
+                        "comma-separated)")
+    amount = p.add_mutually_exclusive_group()
+    amount.add_argument("--limit", type=positive, default=20, metavar="N",
+                        help="at most N objects (default 20)")
+    amount.add_argument("--all", action="store_true",
+                        help="every object (a progress bar on a terminal)")
+    p.add_argument("--fields", metavar="A,B", help="columns (table, csv) or keys (json)")
+    add_format(p, ("table", "json", "jsonl", "csv"), "table")
+
+    p = add("get", cmd_get, "show one object by key, URI, unique name or filter",
+            "Show one object.\n\n"
+            "  mailroute-dyn get domain 2\n"
+            "  mailroute-dyn get domain acme-002.com\n"
+            "  mailroute-dyn get email_account --filter localpart=info "
+            "--filter domain=acme-002.com")
+    add_resource(p)
+    add_select(p, None)
+    add_format(p, ("table", "json"), "table")
+    p.add_argument("--fields", metavar="A,B", help="show only these fields")

@@ -15,11 +15,12 @@ import keyword
 import sys
 from typing import Any
 
-from .cli_context import Context
-from .client import Client
-from .resources import attribute_name_for
+from ..client import Client
+from ..resources import attribute_name_for
+from .context import Context
+from .options import AddCommand
 
-__all__ = ["shell_namespace", "cmd_shell"]
+__all__ = ["register", "shell_namespace", "cmd_shell"]
 
 
 def shell_namespace(client: Client) -> dict[str, Any]:
@@ -103,3 +104,14 @@ def _ipython(namespace: dict[str, Any], banner: str) -> bool:
     print(banner)
     IPython.start_ipython(argv=["--no-banner"], user_ns=namespace)
     return True
+
+
+def register(add: AddCommand) -> None:
+    """The sub-parsers of shell."""
+    p = add("shell", cmd_shell, "a Python prompt with `client` and the resource classes bound",
+            "A Python prompt with `client` and each resource class bound (TAB completes);\n"
+            "IPython when it is installed. Without a terminal, statements are read from\n"
+            "stdin:\n\n"
+            "  echo 'print(Domain.count())' | mailroute-dyn shell")
+    p.add_argument("--plain", action="store_true",
+                   help="the standard Python console even when IPython is installed")

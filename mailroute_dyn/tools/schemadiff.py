@@ -1,26 +1,20 @@
-"""`diff`: what changed between the schema in the disk cache and the live server.
+"""What changed between two states of an API's schema (listing and per-resource schemas).
 
-The live schema is fetched by a second, memory-only client, so the cache file stays as it
-was while the comparison runs; afterwards it is replaced by the live schema (unless
-`--no-update`), so the next `diff` reports only what changes after this one. Exit status:
-1 when something changed, 0 when nothing did or there was no cached schema to compare
-with (the live one then becomes the baseline).
+`compare` works on parsed schemas alone, so it serves any two states: the disk cache and
+the live server (the `diff` command), two fixture folders, two servers.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .cli_context import Context
-from .client import Client
-from .discovery import DiskCache
-from .errors import APIError
-from .schema import Field, ResourceSchema, parse_schema
+from ..client import Client
+from ..errors import APIError
+from ..schema import Field, ResourceSchema
 
-__all__ = ["SchemaDiff", "compare", "cmd_diff"]
+__all__ = ["SchemaDiff", "compare", "compare_one", "live_schemas"]
 
 
 @dataclass
@@ -34,9 +28,11 @@ class SchemaDiff:
 
     @property
     def empty(self) -> bool:
+        """Nothing added, removed or changed (`not_compared` alone does not count)."""
         return not (self.added or self.removed or self.changed)
 
     def report(self) -> str:
+        """One `+`/`-`/`~` line per change, resources first, for people and for diffs."""
         lines = [f"+ resource {name}" for name in self.added]
         lines += [f"- resource {name}" for name in self.removed]
         for name, changes in sorted(self.changed.items()):
@@ -118,9 +114,11 @@ def compare(old_listing: Iterable[str], old: Mapping[str, ResourceSchema],
     return diff
 
 
-def _live(client: Client, cached: Iterable[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+def live_schemas(client: Client, cached: Iterable[str]) -> tuple[dict[str, Any], dict[str, Any]]:
     """The live listing and raw schemas: listed ones plus `cached` unlisted ones that are
-    still reachable. Read through the client's discovery, whose caches are memory-only."""
+    still reachable (a resource dropped from the listing may still answer). Read through
+    the client's discovery: give it a client whose cache is memory-only, so the disk cache
+    being compared stays as it was."""
     client.preload()
     discovery = client._discovery      # no public accessor for raw schemas yet
     listing = dict(discovery.cached_listing() or {})
@@ -133,50 +131,3 @@ def _live(client: Client, cached: Iterable[str]) -> tuple[dict[str, Any], dict[s
             except APIError:
                 pass
     return listing, {k: v for k, v in schemas.items() if isinstance(v, dict)}
-
-
-def _age(seconds: float) -> str:
-    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
-        if seconds >= size:
-            return f"{seconds / size:.0f} {unit}"
-    return f"{seconds:.0f} s"
-
-
-def cmd_diff(ctx: Context) -> int:
-    """Compare the cached schema with the live one; exit 1 when they differ."""
-    if ctx.demo or ctx.args.no_cache:
-        why = "the demo server keeps none" if ctx.demo else "--no-cache"
-        ctx.note(f"no cached schema to compare with ({why}): nothing compared")
-        return 0
-    settings = ctx.client.settings
-    disk = DiskCache(settings)
-    payload = disk.load()
-    live_client = ctx.make_client(cache_dir=None)
-    try:
-        old_raw = dict((payload or {}).get("schemas") or {})
-        listing, schemas = _live(live_client, old_raw)
-    finally:
-        live_client.close()
-    api_path = settings.api_path
-    if not payload:
-        ctx.note(f"no cached schema at {disk.path}: nothing to compare with")
-        code = 0
-    else:
-        old = {n: parse_schema(n, s, api_path) for n, s in old_raw.items()}
-        new = {n: parse_schema(n, s, api_path) for n, s in schemas.items()}
-        diff = compare(payload.get("listing") or {}, old, listing, new)
-        saved = float(payload.get("saved_at", 0))
-        where = f"{settings.api_url} against the cache of {_age(time.time() - saved)} ago"
-        if diff.empty:
-            print(f"no changes: {where}", file=ctx.out)
-        else:
-            print(f"schema changes: {where}", file=ctx.out)
-            print(diff.report(), file=ctx.out)
-        if diff.not_compared:
-            ctx.note(f"not compared (no cached schema): {', '.join(diff.not_compared)}")
-        code = 0 if diff.empty else 1
-    if not ctx.args.no_update and disk.path is not None:
-        disk.save(listing, schemas, time.time())
-        if code or not payload:
-            ctx.note(f"the cache now holds the live schema: {disk.path}")
-    return code

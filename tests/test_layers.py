@@ -1,0 +1,123 @@
+"""DESIGN's one-way import rule, read from the source: a module imports only the layers
+before it in the data flow, wherever the import statement is (a local import inside a
+function counts), so no cycle hides behind a deferred import."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "mailroute_dyn"
+
+# The data flow, first to last. A module may import its own layer and earlier ones.
+# Modules not named here count as the core (they may import only core layers, and any
+# later layer may import them): name a new module here when it belongs further down.
+LAYERS = [
+    ["errors", "auth", "config", "jsondecode", "http", "discovery", "values", "schema",
+     "query", "resources"],
+    ["fake"],                      # the fake Tastypie server: stdlib and httpx only
+    ["client"],
+    ["__init__"],                  # the public names
+    ["tools"],                     # graph, stubs, schemadiff, capture: over a Client
+    ["cli"],
+    ["testing"],                   # the testing kit: fake server, plugin, tour
+    ["demo", "__main__"],          # entry points
+]
+CORE = 0
+
+
+def _rank(top: str) -> int:
+    for rank, names in enumerate(LAYERS):
+        if top in names:
+            return rank
+    return CORE
+
+
+def _top(dotted: str) -> str:
+    """`mailroute_dyn.cli.args` -> `cli`; the package itself -> `__init__`."""
+    parts = dotted.split(".")
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def _modules() -> list[tuple[str, Path]]:
+    out = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        out.append((".".join(parts), path))
+    return out
+
+
+def _imports(module: str, path: Path) -> set[str]:
+    """Every mailroute_dyn module `path` imports, at any depth of the syntax tree."""
+    package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.startswith("mailroute_dyn")}
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                target = ".".join([*base, *([node.module] if node.module else [])])
+            else:
+                target = node.module or ""
+            if not target.startswith("mailroute_dyn"):
+                continue
+            for alias in node.names:       # `from . import cli` names a module
+                sub = f"{target}.{alias.name}"
+                as_path = PACKAGE.parent / sub.replace(".", "/")
+                found.add(sub if as_path.is_dir() or as_path.with_suffix(".py").exists()
+                          else target)
+    return found
+
+
+MODULES = _modules()
+
+
+@pytest.mark.parametrize(("module", "path"), MODULES, ids=[m for m, _ in MODULES])
+def test_imports_flow_one_way(module, path):
+    """A module that imports a later layer makes a cycle (the client importing the
+    testing kit did): the layers then cannot be read, tested or shipped one by one."""
+    rank = _rank(_top(module))
+    later = sorted(t for t in _imports(module, path) if _rank(_top(t)) > rank)
+    assert not later, f"{module} (layer {rank}) imports later layers: {later}"
+
+
+def test_the_client_does_not_import_the_testing_kit_or_the_command_line():
+    client = dict(MODULES)["mailroute_dyn.client"]
+    assert not {_top(t) for t in _imports("mailroute_dyn.client", client)} & {
+        "testing", "cli", "tools"}
+
+
+def test_every_layer_named_exists():
+    """A renamed module must not leave the rule checking nothing."""
+    tops = {_top(m) for m, _ in MODULES}
+    assert {name for names in LAYERS for name in names} <= tops
+
+
+def test_the_readme_layout_names_only_modules_that_exist():
+    """The README's tree of mailroute_dyn/ is how a newcomer finds their way: a moved or
+    renamed module must not leave it pointing at nothing."""
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    block = readme.split("\nmailroute_dyn/\n", 1)[1].split("\n```", 1)[0]
+    listed = [line.split()[0] for line in block.splitlines()
+              if line.startswith("  ") and not line.startswith("   ")]
+    listed = [name for name in listed if not name.startswith(("tests/", "fixtures/"))]
+    assert {"cli/", "tools/", "fake/", "testing/", "client.py"} <= set(listed)
+    for name in listed:
+        assert (PACKAGE / name).exists(), name
+
+
+def test_importing_the_client_does_not_load_the_fake_server():
+    """`Client.demo()` runs on the fake server; a program that never calls it must not pay
+    for loading it at every start."""
+    import subprocess
+    import sys
+    code = ("import sys, mailroute_dyn; "
+            "print(sorted(m for m in sys.modules if m.startswith('mailroute_dyn.fake.')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=PACKAGE.parent)
+    assert out.stdout.strip() == "[]"
