@@ -392,6 +392,24 @@ def test_capture_writes_a_fixture_folder(capsys, tmp_path):
     assert FakeMailRoute(tmp_path / "snap").resources
 
 
+def test_capture_writes_the_rules_file_the_user_keeps(capsys, tmp_path):
+    rules = tmp_path / "my-rules.json"
+    rules.write_text(json.dumps({"email_account": {"unique_together": [["domain",
+                                                                        "localpart"]]}}))
+    code, _, _ = run(capsys, "--demo", "capture", str(tmp_path / "snap"), "--limit", "1",
+                     "--rules", str(rules))
+    assert code == 0
+    assert json.loads((tmp_path / "snap" / "rules.json").read_text()) == json.loads(
+        rules.read_text())
+    code, _, err = run(capsys, "--demo", "capture", str(tmp_path / "snap2"), "--rules",
+                       str(tmp_path / "missing.json"))
+    assert code == 2 and "no such file" in err
+    rules.write_text(json.dumps({"email_account": {"min": 1}}))
+    code, _, err = run(capsys, "--demo", "capture", str(tmp_path / "snap3"), "--rules",
+                       str(rules))
+    assert code == 2 and "--rules" in err
+
+
 def test_shell_reads_statements_from_stdin(capsys, monkeypatch):
     monkeypatch.setattr("sys.stdin", io.StringIO(
         "print(Domain.count())\nprint(domain is Domain, client.email_account.__name__)\n"))

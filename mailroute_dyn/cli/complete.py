@@ -33,8 +33,8 @@ def cached_schemas(args: Any) -> dict[str, Any]:
             if getattr(args, "demo", False):
                 with Client.demo() as client:       # classes answer like schemas here
                     return {n: client.resource(n) for n in client.preload()}
+            from ..cache_files import DiskCache
             from ..config import resolve_settings
-            from ..discovery import DiskCache
             settings = resolve_settings(getattr(args, "profile", None),
                                         base_url=getattr(args, "url", None),
                                         login=getattr(args, "login", None),

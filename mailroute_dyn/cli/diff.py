@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 
-from ..discovery import DiskCache
+from ..cache_files import DiskCache
 from ..schema import parse_schema
 from ..tools.schemadiff import compare, live_schemas
 from .context import Context

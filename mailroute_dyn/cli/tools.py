@@ -7,7 +7,7 @@ import datetime as dt
 import time
 from pathlib import Path
 
-from ..discovery import DiskCache
+from ..cache_files import DiskCache
 from ..tools.graph import model_edges, render_dot, render_mermaid
 from .context import Context, Failure, UsageError
 from .options import AddCommand, add_format, positive
@@ -66,7 +66,13 @@ def cmd_capture(ctx: Context) -> int:
     from ..tools.capture import capture
     if ctx.args.limit < 1:
         raise UsageError("--limit must be at least 1")
-    root = capture(ctx.client, ctx.args.directory, limit=ctx.args.limit)
+    rules = ctx.args.rules
+    if rules is not None and not Path(rules).is_file():
+        raise UsageError(f"--rules {rules}: no such file")
+    try:
+        root = capture(ctx.client, ctx.args.directory, limit=ctx.args.limit, rules=rules)
+    except ValueError as exc:           # a rules file that does not fit the schemas
+        raise UsageError(f"--rules {rules}: {exc}") from None
     count = len(list((Path(root) / "schemas").glob("*.json")))
     print(f"captured {count} resources into {root}", file=ctx.out)
     return 0
@@ -117,6 +123,10 @@ def register(add: AddCommand) -> None:
     p.add_argument("directory", metavar="DIR")
     p.add_argument("--limit", type=positive, default=50, metavar="N",
                    help="objects per resource (default 50)")
+    p.add_argument("--rules", metavar="FILE",
+                   help="a rules.json you keep (unique_together, min/max, choices, "
+                        "server defaults, actions: what schemas cannot say) to write "
+                        "beside the capture; without it a rules.json already in DIR is kept")
 
     p = add("graph", cmd_graph, "draw resources and their relations",
             "Resources and relations (to_one -->, to_many ==>), as Mermaid or Graphviz.")

@@ -13,6 +13,7 @@ from typing import Any
 from ..client import Client
 from ..errors import APIError
 from ..schema import Field, ResourceSchema
+from ..vocabulary import rule_label
 
 __all__ = ["SchemaDiff", "compare", "compare_one", "live_schemas"]
 
@@ -47,16 +48,6 @@ def _kind(f: Field) -> str:
     return f.type
 
 
-def _rule(rule: Any) -> str:
-    if rule == 1:
-        return "ALL"
-    if rule == 2:
-        return "ALL_WITH_RELATIONS"
-    if isinstance(rule, list):
-        return ", ".join(sorted(map(str, rule))) or "(no terms)"
-    return str(rule)
-
-
 def _set_change(label: str, old: Iterable[str], new: Iterable[str]) -> list[str]:
     old_set, new_set = set(old), set(new)
     parts = [f"+{x}" for x in sorted(new_set - old_set)]
@@ -85,8 +76,8 @@ def compare_one(old: ResourceSchema, new: ResourceSchema) -> list[str]:
     for name in sorted(set(old.fields) & set(new.fields)):
         out += _field_changes(old.fields[name], new.fields[name])
     for name in sorted(set(old.filtering) | set(new.filtering)):
-        was = _rule(old.filtering[name]) if name in old.filtering else None
-        now = _rule(new.filtering[name]) if name in new.filtering else None
+        was = rule_label(old.filtering[name]) if name in old.filtering else None
+        now = rule_label(new.filtering[name]) if name in new.filtering else None
         if was != now:
             out.append(f"~ filtering {name}: {was or '(none)'} -> {now or '(none)'}")
     out += _set_change("ordering", old.ordering, new.ordering)
