@@ -108,13 +108,13 @@ class _AnyList(Resource):
     """The model of `client.list(uri)`: each object takes the class of its own URI."""
 
     __slots__ = ()
-    typed = False
+    _has_schema = False
 
     @classmethod
     def bind(cls, registry: Registry, uri: str) -> type[Resource]:
         from .schema import ResourceSchema
         return type("AnyList", (cls,), {
-            "resource_name": uri, "_registry": registry, "_list_url": uri,
+            "_registry": registry, "_list_url": uri,
             "_schema": ResourceSchema(name=uri, fields={}, allowed_list_methods=("get",)),
             "_untargeted": set(), "_validators": {}, "_omitted": set(), "__slots__": (),
         })

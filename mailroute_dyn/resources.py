@@ -64,6 +64,12 @@ _FROM_LIST = "\0list"    # in `_related`: read from a list, detail-only fields m
 _SECRET_KEY = re.compile(r"(?i)(pass(word|wd|phrase)?|secret|api_?key|token)")
 _ECHO_KEYS = frozenset({"pk"})
 
+# The names an object answers to itself. A server field of the same name is read as
+# `obj["name"]` and set as `obj["name"] = value`; every other field is an attribute.
+INSTANCE_NAMES = ("save", "delete", "refresh", "fetch", "action", "to_dict", "get_raw",
+                  "pk", "id", "resource_uri")
+_OWN_METHODS = frozenset(INSTANCE_NAMES) - {"pk", "id", "resource_uri"}
+
 
 def class_name_for(resource_name: str) -> str:
     """`email_account` -> `EmailAccount`."""
@@ -158,19 +164,255 @@ class _hybrid:
 
 
 class ResourceMeta(type):
-    """Gives resource classes a readable repr and field names in dir()."""
+    """The class-level API of resource classes: queries, creation, bulk writes and what
+    the schema says. It lives here, on the metaclass, where an instance's attribute lookup
+    never looks, so a server field named `count`, `filter`, `fields` or `get` is the field
+    on an object (`obj.count`) while `Domain.count()` stays the query."""
+
+    _schema: ResourceSchema
+    _list_url: str
+    _json_schema: dict[str, Any]
+    _has_schema: bool
+    _listed: bool
 
     def __repr__(cls) -> str:
-        name = getattr(cls, "resource_name", None)
+        name = cls.resource_name
         return f"<resource class {cls.__name__} ({name})>" if name else super().__repr__()
 
     def __dir__(cls) -> list[str]:
-        return sorted(set(super().__dir__()))
+        # the class API lives here, which dir() of a class does not show by itself
+        own = {name for name in vars(ResourceMeta) if not name.startswith("_")}
+        return sorted(set(super().__dir__()) | own)
 
     def __await__(cls) -> Any:
         """`await client.resource(name)` also works once the class is loaded (the
         AsyncClient then returns the class itself rather than an awaitable)."""
         return _itself(cls).__await__()
+
+    # -- what the schema says (read-only; a rediscovered schema updates the class)
+
+    @property
+    def resource_name(cls) -> str:
+        """The resource's name on the server (`email_account`)."""
+        return cls._schema.name
+
+    @property
+    def fields(cls) -> Mapping[str, Field]:
+        """The schema's fields by name."""
+        return cls._schema.fields
+
+    @property
+    def filtering(cls) -> Mapping[str, Any]:
+        """The schema's `filtering`: which lookups each field allows."""
+        return cls._schema.filtering
+
+    @property
+    def ordering(cls) -> tuple[str, ...]:
+        """The fields the server orders by."""
+        return cls._schema.ordering
+
+    @property
+    def allowed_list_methods(cls) -> tuple[str, ...]:
+        """HTTP methods the list endpoint takes (lower case)."""
+        return cls._schema.allowed_list_methods
+
+    @property
+    def allowed_detail_methods(cls) -> tuple[str, ...]:
+        """HTTP methods the detail endpoint takes (lower case)."""
+        return cls._schema.allowed_detail_methods
+
+    @property
+    def default_limit(cls) -> int:
+        """Objects per page when a request names no limit."""
+        return cls._schema.default_limit
+
+    @property
+    def json_schema(cls) -> dict[str, Any]:
+        """A JSON Schema of one object, as written (what validation checks)."""
+        return cls._json_schema
+
+    @property
+    def list_endpoint(cls) -> str:
+        """The list URL, in the server's own form (with or without a trailing slash)."""
+        return cls._list_url
+
+    @property
+    def typed(cls) -> bool:
+        """False for the stand-in class of a resource whose schema is not reachable."""
+        return cls._has_schema
+
+    @property
+    def listed(cls) -> bool:
+        """Whether the API's top-level listing names the resource."""
+        return cls._listed
+
+    # -- queries, reads and writes
+
+    def all(meta) -> QuerySet:
+        """Every object, lazily, one page at a time."""
+        cls = cast("type[Resource]", meta)
+        return QuerySet(cls)
+
+    def filter(meta, **lookups: Any) -> QuerySet:
+        """A QuerySet narrowed by schema-checked filters (see QuerySet.filter)."""
+        cls = cast("type[Resource]", meta)
+        return QuerySet(cls).filter(**lookups)
+
+    def count(meta) -> Any:
+        """How many objects there are (from `total_count`)."""
+        cls = cast("type[Resource]", meta)
+        return QuerySet(cls).count()
+
+    def first(meta) -> Any:
+        """The first object in the server's default order, or None."""
+        cls = cast("type[Resource]", meta)
+        return QuerySet(cls).first()
+
+    def order_by(meta, *keys: str) -> QuerySet:
+        """Every object in the given order (fields the schema lists as orderable)."""
+        cls = cast("type[Resource]", meta)
+        return QuerySet(cls).order_by(*keys)
+
+    def unchecked(meta, **params: Any) -> QuerySet:
+        """A QuerySet with parameters the schema does not describe, sent as given."""
+        cls = cast("type[Resource]", meta)
+        return QuerySet(cls).unchecked(**params)
+
+    def detail_url(meta, key: Any) -> str:
+        """The detail URL for a primary or natural key (a string key goes in as is), in
+        the server's own form: with a trailing slash only where its list URL has one."""
+        cls = cast("type[Resource]", meta)
+        if isinstance(key, Resource):
+            if key.resource_uri:
+                return key.resource_uri
+            key = key.pk
+        text = "" if key is None else str(key)
+        if not text or text in (".", ".."):     # the list URL, or a path step: never sent
+            raise _UnusableKey(f"Not a usable key for {cls.resource_name}: {key!r}; "
+                               "nothing was sent.")
+        base = cls._list_url
+        slash = "/" if base.endswith("/") else ""
+        return f"{base}{'' if slash else '/'}{quote(text, safe='@.+-_~:,;')}{slash}"
+
+    def get(meta, key: Any = None, /, **lookups: Any) -> Any:
+        """One object by key (`Domain.get(5)`, `EmailAccount.get("a@b.c")`) or by filters."""
+        cls = cast("type[Resource]", meta)
+        if key is not None and lookups:
+            raise TypeError("Give a key or lookups, not both.")
+        if key is None:
+            if not lookups:
+                raise TypeError("get() needs a key or at least one lookup.")
+            return QuerySet(cls).get(**lookups)
+        return cls._registry.run(cls._get_op(key))
+
+    def create(meta, *, dedupe_on: Iterable[str] | None = None,
+               extra: Mapping[str, Any] | None = None, check_required: bool | None = None,
+               **values: Any) -> Any:
+        """POST a new object and return it.
+
+        `dedupe_on=("localpart", "domain")`: if the POST fails ambiguously (timeout after
+        sending, 502/504), look the object up by those fields before trying once more, so a
+        retry never makes a duplicate. `extra` carries write-only inputs the schema does not
+        describe (MailRoute's `password`); they are sent, never kept.
+        `check_required=False` leaves missing fields to the server: MailRoute fills some
+        that its schema marks required (wblist `rid`); types, read-only and unknown fields
+        are still checked.
+        A resource's own field named like one of these options is that field here (field
+        names belong to the user); such a resource takes the option through
+        `cls(**fields).save(extra=...)`.
+        """
+        cls = cast("type[Resource]", meta)
+        for option, given in (("dedupe_on", dedupe_on), ("extra", extra),
+                              ("check_required", check_required)):
+            if given is not None and option in cls.fields:
+                values[option] = given
+        dedupe = () if dedupe_on is None or "dedupe_on" in cls.fields else tuple(dedupe_on)
+        inputs = {} if extra is None or "extra" in cls.fields else dict(extra)
+        required = check_required is not False or "check_required" in cls.fields
+        unknown = set(values) - set(cls.fields)
+        if unknown and cls.typed:                     # raises, naming the unknown fields
+            cls._validate(cls._encoded_values(values), creating=True,
+                          explicit_readonly=values, check_required=required)
+        obj = cls(**values)
+        return cls._registry.run(obj._create_op(inputs, dedupe, required))
+
+    def bulk_create(meta, items: Iterable[Mapping[str, Any] | Resource], *,
+                    check_required: bool = True, dedupe_on: Iterable[str] = (),
+                    extra: Mapping[str, Any] | None = None) -> Any:
+        """Create many objects: one atomic PATCH on the list endpoint where the schema
+        allows it, otherwise concurrent POSTs (never retried blindly). Returns a
+        `BulkResult`; an object is reported created only when the server said so.
+        Created objects get their URI from the answer when the server returns bodies.
+        `check_required`, `dedupe_on` (POSTs only: PATCH list is all or nothing) and
+        `extra` (sent with every object, never kept) work as in `create()`.
+        """
+        cls = cast("type[Resource]", meta)
+        result = BulkResult()
+        extra = dict(extra or {})
+        dedupe = tuple(dedupe_on)
+
+        def check(obj: Resource) -> None:
+            check_method(cls._schema, "post", detail=False)
+            body = {k: v for k, v in obj._encoded_changes().items()}
+            cls._validate(body, creating=True, explicit_readonly=obj._changes,
+                          check_required=check_required)
+            missing = [name for name in dedupe if name not in body]
+            if missing:
+                raise ValidationError(
+                    f"{cls.resource_name}: dedupe_on names {missing}, which this object "
+                    "does not set", {cls.resource_name: {name: ["Needed by dedupe_on."]
+                                                         for name in missing}})
+        objs = cls._checked_items(items, result, check)
+        if not objs:
+            return cls._registry.run(_finished(result))
+        if cls._patch_list_allowed():
+            bodies = [obj._encoded_changes() for obj in objs]
+            return cls._registry.run(cls._patch_list_op(objs, bodies, [], result,
+                                                        extra=extra))
+        return cls._registry.run(cls._each_op(
+            objs, lambda o: o._create_op(extra, dedupe, check_required), result))
+
+    def bulk_update(meta, items: Iterable[Resource]) -> Any:
+        """Save many changed objects concurrently, each as `save()` would (PATCH of its
+        changes, or PUT of the server's current object plus its changes).
+
+        Not one PATCH list: Tastypie's PATCH list re-creates an object someone deleted
+        (under a new id) and reports success; a detail write reports `DoesNotExist`,
+        which lands in `BulkResult.failed`."""
+        cls = cast("type[Resource]", meta)
+        result = BulkResult()
+
+        def check(obj: Resource) -> None:
+            if obj.resource_uri is None:
+                raise GuardError("bulk_update() takes saved objects; use bulk_create().")
+            cls._validate(obj._encoded_changes(), creating=False)
+        objs = [o for o in cls._checked_items(items, result, check)]
+        if not objs:
+            return cls._registry.run(_finished(result))
+        return cls._registry.run(cls._each_op(objs, lambda o: o._save_op({}, False), result))
+
+    def bulk_delete(meta, items: Iterable[Resource | Any]) -> Any:
+        """Delete the given objects (instances or keys): `deleted_objects` in one PATCH
+        list where allowed, else concurrent DELETEs. Only these objects, never a filter."""
+        cls = cast("type[Resource]", meta)
+        result = BulkResult()
+
+        def check(obj: Resource) -> None:
+            check_method(cls._schema, "delete", detail=True)
+        objs = []
+        for item in items:
+            if not isinstance(item, Resource):
+                stub = cls._from_raw({"resource_uri": cls.detail_url(item)})
+                objs.append(stub)
+            else:
+                objs.append(item)
+        objs = cls._checked_items(objs, result, check)
+        if not objs:
+            return cls._registry.run(_finished(result))
+        if cls._patch_list_allowed(deleting=True):
+            uris = [obj._detail() for obj in objs]
+            return cls._registry.run(cls._patch_list_op(objs, [], uris, result))
+        return cls._registry.run(cls._each_op(objs, lambda o: o._delete_op(), result))
 
     # Django's class-level habits. They live on the metaclass, where an instance's
     # attribute lookup never looks: a field named `values` or `last` stays the field.
@@ -235,18 +477,10 @@ class Resource(metaclass=ResourceMeta):
     is what the server sent). Assign attributes to change fields, then `save()`.
     """
 
-    resource_name: ClassVar[str] = ""
-    fields: ClassVar[Mapping[str, Field]] = {}
-    filtering: ClassVar[Mapping[str, Any]] = {}
-    ordering: ClassVar[tuple[str, ...]] = ()
-    allowed_list_methods: ClassVar[tuple[str, ...]] = ()
-    allowed_detail_methods: ClassVar[tuple[str, ...]] = ()
-    default_limit: ClassVar[int] = 20
-    json_schema: ClassVar[dict[str, Any]] = {}
-    list_endpoint: ClassVar[str] = ""
-    typed: ClassVar[bool] = True
-    listed: ClassVar[bool] = True
-    _schema: ClassVar[ResourceSchema]
+    _schema: ClassVar[ResourceSchema] = ResourceSchema(name="", fields={})
+    _json_schema: ClassVar[dict[str, Any]] = {}
+    _has_schema: ClassVar[bool] = True
+    _listed: ClassVar[bool] = True
     _registry: ClassVar[Registry]
     _list_url: ClassVar[str] = ""
     _validators: ClassVar[dict[bool, Any]]
@@ -271,7 +505,7 @@ class Resource(metaclass=ResourceMeta):
         object.__setattr__(self, "_deleted", False)
         object.__setattr__(self, "_unread", False)
         for name, value in values.items():
-            setattr(self, name, value)
+            self._set(name, value)
 
     @classmethod
     def _from_raw(cls, data: Mapping[str, Any]) -> Resource:
@@ -353,21 +587,37 @@ class Resource(metaclass=ResourceMeta):
             return self._typed(fields[name])
         if name in self._raw:
             return self._raw[name]
-        if not self.typed:
-            raise AttributeError(f"{self.resource_name} object has no key {name!r}")
-        raise AttributeError(
-            f"{type(self).__name__} has no field {name!r}.{suggest(name, fields)}")
+        on_class = (f" {name!r} is on the class: type(obj).{name}."
+                    if hasattr(ResourceMeta, name) else "")
+        if not type(self).typed:
+            raise AttributeError(
+                f"{type(self).resource_name} object has no key {name!r}.{on_class}")
+        raise AttributeError(f"{type(self).__name__} has no field {name!r}."
+                             f"{on_class or suggest(name, fields)}")
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name.startswith("_"):
             object.__setattr__(self, name, value)
             return
-        fields = type(self).fields
-        if self.typed and name not in fields and type(self)._refreshed_for(name):
-            fields = type(self).fields
-        if self.typed and name not in fields:
+        if name in _OWN_METHODS:
             raise AttributeError(
-                f"{type(self).__name__} has no field {name!r}.{suggest(name, fields)} "
+                f"{name!r} is the object's own method; set a field of that name with "
+                f"obj[{name!r}] = value.")
+        self._set(name, value)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        """Change field `key`, as assigning the attribute does: the way to set a field
+        named like one of the object's own names (`obj["save"] = True`)."""
+        self._set(key, value)
+
+    def _set(self, name: str, value: Any) -> None:
+        cls = type(self)
+        fields = cls.fields
+        if cls.typed and name not in fields and cls._refreshed_for(name):
+            fields = cls.fields
+        if cls.typed and name not in fields:
+            raise AttributeError(
+                f"{cls.__name__} has no field {name!r}.{suggest(name, fields)} "
                 f"Fields: {', '.join(sorted(fields))}")
         self._changes[name] = value
         self._related.pop(name, None)
@@ -414,7 +664,7 @@ class Resource(metaclass=ResourceMeta):
                     f"'await obj.fetch({f.name!r})'.")
             return self._registry.run(self._fetch_related(f.name))
         raw = self.get_raw(f.name)
-        return typed_value(f.type, raw, where=f"{self.resource_name}.{f.name}")
+        return typed_value(f.type, raw, where=f"{type(self).resource_name}.{f.name}")
 
     def _read_missing(self, name: str) -> None:
         """A field the schema has but a list representation lacks (`use_in="detail"`):
@@ -565,56 +815,10 @@ class Resource(metaclass=ResourceMeta):
             else:
                 other = yield from cls._registry.class_for_uri_op(uri)
                 obj = other._from_raw(data)
-            if not obj.fields.keys() <= obj._raw.keys():   # left out of lists (use_in)
+            if not type(obj).fields.keys() <= obj._raw.keys():   # left out of lists (use_in)
                 obj._related[_FROM_LIST] = True
             out.append(obj)
         return out
-
-    @classmethod
-    def all(cls) -> QuerySet:
-        """Every object, lazily, one page at a time."""
-        return QuerySet(cls)
-
-    @classmethod
-    def filter(cls, **lookups: Any) -> QuerySet:
-        """A QuerySet narrowed by schema-checked filters (see QuerySet.filter)."""
-        return QuerySet(cls).filter(**lookups)
-
-    @classmethod
-    def count(cls) -> Any:
-        """How many objects there are (from `total_count`)."""
-        return QuerySet(cls).count()
-
-    @classmethod
-    def first(cls) -> Any:
-        """The first object in the server's default order, or None."""
-        return QuerySet(cls).first()
-
-    @classmethod
-    def order_by(cls, *keys: str) -> QuerySet:
-        """Every object in the given order (fields the schema lists as orderable)."""
-        return QuerySet(cls).order_by(*keys)
-
-    @classmethod
-    def unchecked(cls, **params: Any) -> QuerySet:
-        """A QuerySet with parameters the schema does not describe, sent as given."""
-        return QuerySet(cls).unchecked(**params)
-
-    @classmethod
-    def detail_url(cls, key: Any) -> str:
-        """The detail URL for a primary or natural key (a string key goes in as is), in
-        the server's own form: with a trailing slash only where its list URL has one."""
-        if isinstance(key, Resource):
-            if key.resource_uri:
-                return key.resource_uri
-            key = key.pk
-        text = "" if key is None else str(key)
-        if not text or text in (".", ".."):     # the list URL, or a path step: never sent
-            raise _UnusableKey(f"Not a usable key for {cls.resource_name}: {key!r}; "
-                               "nothing was sent.")
-        base = cls._list_url
-        slash = "/" if base.endswith("/") else ""
-        return f"{base}{'' if slash else '/'}{quote(text, safe='@.+-_~:,;')}{slash}"
 
     @classmethod
     def _get_op(cls, key: Any) -> Operation[Resource]:
@@ -625,17 +829,6 @@ class Resource(metaclass=ResourceMeta):
                                f"{cls._list_url}{key}/ is the resource's schema")
         return (yield from _read_object_op(cls, cls.detail_url(key),
                                            f"no {cls.resource_name} with key {key!r}"))
-
-    @classmethod
-    def get(cls, key: Any = None, /, **lookups: Any) -> Any:
-        """One object by key (`Domain.get(5)`, `EmailAccount.get("a@b.c")`) or by filters."""
-        if key is not None and lookups:
-            raise TypeError("Give a key or lookups, not both.")
-        if key is None:
-            if not lookups:
-                raise TypeError("get() needs a key or at least one lookup.")
-            return QuerySet(cls).get(**lookups)
-        return cls._registry.run(cls._get_op(key))
 
     # -- writes
 
@@ -761,7 +954,7 @@ class Resource(metaclass=ResourceMeta):
         """Read an object written without an answer body, before showing any field."""
         if self._registry.is_async:
             raise MailRouteError(
-                f"This {self.resource_name} was written but the server's answer had no "
+                f"This {type(self).resource_name} was written but the server's answer had no "
                 "body, and reading it back failed; on an AsyncClient use "
                 "'await obj.refresh()' before reading its fields.")
         self._registry.run(self._current_op(self._detail(), "GET", take=True))
@@ -769,7 +962,7 @@ class Resource(metaclass=ResourceMeta):
     def _gone(self, method: str, url: str, why: str) -> DoesNotExist:
         self._deleted = True
         return DoesNotExist(404, method, url, None,
-                            f"{self.resource_name} {url} {why}; a save never re-creates it")
+                            f"{type(self).resource_name} {url} {why}; a save never re-creates it")
 
     def _current_op(self, url: str, method: str, take: bool = False) -> Operation[Any]:
         """The object as the server has it now (a 404: it was deleted)."""
@@ -830,43 +1023,12 @@ class Resource(metaclass=ResourceMeta):
         objects = found[1]
         return objects[0] if len(objects) == 1 else None
 
-    @classmethod
-    def create(cls, *, dedupe_on: Iterable[str] | None = None,
-               extra: Mapping[str, Any] | None = None, check_required: bool | None = None,
-               **values: Any) -> Any:
-        """POST a new object and return it.
-
-        `dedupe_on=("localpart", "domain")`: if the POST fails ambiguously (timeout after
-        sending, 502/504), look the object up by those fields before trying once more, so a
-        retry never makes a duplicate. `extra` carries write-only inputs the schema does not
-        describe (MailRoute's `password`); they are sent, never kept.
-        `check_required=False` leaves missing fields to the server: MailRoute fills some
-        that its schema marks required (wblist `rid`); types, read-only and unknown fields
-        are still checked.
-        A resource's own field named like one of these options is that field here (field
-        names belong to the user); such a resource takes the option through
-        `cls(**fields).save(extra=...)`.
-        """
-        for option, given in (("dedupe_on", dedupe_on), ("extra", extra),
-                              ("check_required", check_required)):
-            if given is not None and option in cls.fields:
-                values[option] = given
-        dedupe = () if dedupe_on is None or "dedupe_on" in cls.fields else tuple(dedupe_on)
-        inputs = {} if extra is None or "extra" in cls.fields else dict(extra)
-        required = check_required is not False or "check_required" in cls.fields
-        unknown = set(values) - set(cls.fields)
-        if unknown and cls.typed:                     # raises, naming the unknown fields
-            cls._validate(cls._encoded_values(values), creating=True,
-                          explicit_readonly=values, check_required=required)
-        obj = cls(**values)
-        return cls._registry.run(obj._create_op(inputs, dedupe, required))
-
     def _detail(self) -> str:
         if self.resource_uri:
             return self.resource_uri
         if self.pk is None:
-            raise GuardError(f"This {self.resource_name} has not been saved: it has no URI.")
-        return self.detail_url(self.pk)
+            raise GuardError(f"This {type(self).resource_name} has not been saved: it has no URI.")
+        return type(self).detail_url(self.pk)
 
     def _save_op(self, extra: Mapping[str, Any], if_unchanged: bool,
                  method: str | None = None) -> Operation[Any]:
@@ -898,7 +1060,7 @@ class Resource(metaclass=ResourceMeta):
                             and k in cls.fields and snapshot.get(k) != fresh.get(k))
             if differ:
                 raise Conflict(409, "GET", url, None,
-                               f"{self.resource_name} changed since it was read "
+                               f"{type(self).resource_name} changed since it was read "
                                f"(fields: {', '.join(differ)}); nothing was sent")
         extra_body = encode_write_value(dict(extra))
         if method == "patch":
@@ -1018,7 +1180,7 @@ class Resource(metaclass=ResourceMeta):
                     raise
         if changes:
             for name, value in changes.items():
-                setattr(found, name, value)
+                found._set(name, value)
             yield from found._save_op({}, False)
         return found, False
 
@@ -1055,7 +1217,7 @@ class Resource(metaclass=ResourceMeta):
             return result
         for obj in objects:
             for name, value in fields.items():
-                setattr(obj, name, value)
+                obj._set(name, value)
         return (yield from cls._each_op(objects, lambda o: o._save_op({}, False), result))
 
     # -- bulk writes
@@ -1139,84 +1301,6 @@ class Resource(metaclass=ResourceMeta):
                 continue
             kept.append(obj)
         return kept
-
-    @classmethod
-    def bulk_create(cls, items: Iterable[Mapping[str, Any] | Resource], *,
-                    check_required: bool = True, dedupe_on: Iterable[str] = (),
-                    extra: Mapping[str, Any] | None = None) -> Any:
-        """Create many objects: one atomic PATCH on the list endpoint where the schema
-        allows it, otherwise concurrent POSTs (never retried blindly). Returns a
-        `BulkResult`; an object is reported created only when the server said so.
-        Created objects get their URI from the answer when the server returns bodies.
-        `check_required`, `dedupe_on` (POSTs only: PATCH list is all or nothing) and
-        `extra` (sent with every object, never kept) work as in `create()`.
-        """
-        result = BulkResult()
-        extra = dict(extra or {})
-        dedupe = tuple(dedupe_on)
-
-        def check(obj: Resource) -> None:
-            check_method(cls._schema, "post", detail=False)
-            body = {k: v for k, v in obj._encoded_changes().items()}
-            cls._validate(body, creating=True, explicit_readonly=obj._changes,
-                          check_required=check_required)
-            missing = [name for name in dedupe if name not in body]
-            if missing:
-                raise ValidationError(
-                    f"{cls.resource_name}: dedupe_on names {missing}, which this object "
-                    "does not set", {cls.resource_name: {name: ["Needed by dedupe_on."]
-                                                         for name in missing}})
-        objs = cls._checked_items(items, result, check)
-        if not objs:
-            return cls._registry.run(_finished(result))
-        if cls._patch_list_allowed():
-            bodies = [obj._encoded_changes() for obj in objs]
-            return cls._registry.run(cls._patch_list_op(objs, bodies, [], result,
-                                                        extra=extra))
-        return cls._registry.run(cls._each_op(
-            objs, lambda o: o._create_op(extra, dedupe, check_required), result))
-
-    @classmethod
-    def bulk_update(cls, items: Iterable[Resource]) -> Any:
-        """Save many changed objects concurrently, each as `save()` would (PATCH of its
-        changes, or PUT of the server's current object plus its changes).
-
-        Not one PATCH list: Tastypie's PATCH list re-creates an object someone deleted
-        (under a new id) and reports success; a detail write reports `DoesNotExist`,
-        which lands in `BulkResult.failed`."""
-        result = BulkResult()
-
-        def check(obj: Resource) -> None:
-            if obj.resource_uri is None:
-                raise GuardError("bulk_update() takes saved objects; use bulk_create().")
-            cls._validate(obj._encoded_changes(), creating=False)
-        objs = [o for o in cls._checked_items(items, result, check)]
-        if not objs:
-            return cls._registry.run(_finished(result))
-        return cls._registry.run(cls._each_op(objs, lambda o: o._save_op({}, False), result))
-
-    @classmethod
-    def bulk_delete(cls, items: Iterable[Resource | Any]) -> Any:
-        """Delete the given objects (instances or keys): `deleted_objects` in one PATCH
-        list where allowed, else concurrent DELETEs. Only these objects, never a filter."""
-        result = BulkResult()
-
-        def check(obj: Resource) -> None:
-            check_method(cls._schema, "delete", detail=True)
-        objs = []
-        for item in items:
-            if not isinstance(item, Resource):
-                stub = cls._from_raw({"resource_uri": cls.detail_url(item)})
-                objs.append(stub)
-            else:
-                objs.append(item)
-        objs = cls._checked_items(objs, result, check)
-        if not objs:
-            return cls._registry.run(_finished(result))
-        if cls._patch_list_allowed(deleting=True):
-            uris = [obj._detail() for obj in objs]
-            return cls._registry.run(cls._patch_list_op(objs, [], uris, result))
-        return cls._registry.run(cls._each_op(objs, lambda o: o._delete_op(), result))
 
 
 @dataclass
@@ -1344,13 +1428,7 @@ class Registry:
     def _schema_attrs(schema: ResourceSchema, list_url: str) -> dict[str, Any]:
         """The class attributes that come from a schema."""
         return {
-            "fields": schema.fields,
-            "filtering": schema.filtering,
-            "ordering": schema.ordering,
-            "allowed_list_methods": schema.allowed_list_methods,
-            "allowed_detail_methods": schema.allowed_detail_methods,
-            "default_limit": schema.default_limit,
-            "json_schema": schema.json_schema(),
+            "_json_schema": schema.json_schema(),
             "_schema": schema,
             "_validators": {},
             "_omitted": set(),
@@ -1368,7 +1446,7 @@ class Registry:
             existing = self._classes.get(schema.name)
             if existing is not None and existing.typed:
                 self.update(existing, schema)
-                existing.listed = listed
+                existing._listed = listed
                 return existing
             return self._make(schema, listed, list_url)
 
@@ -1377,9 +1455,7 @@ class Registry:
         name = schema.name
         list_url = list_url or f"{self.settings.api_path}{name}/"
         attrs: dict[str, Any] = {
-            "resource_name": name,
-            "list_endpoint": list_url,
-            "listed": listed,
+            "_listed": listed,
             "_registry": self,
             "_list_url": list_url,
             "__module__": "mailroute_dyn.resources",
@@ -1405,7 +1481,7 @@ class Registry:
             if existing is not None:
                 return existing         # a typed class is never replaced by a stand-in
             cls = self._make(empty, listed=False)
-            cls.typed = False
+            cls._has_schema = False
         cls.__doc__ = f"Objects of {name!r}, whose schema is not reachable: keys as sent."
         return cls
 

@@ -98,6 +98,7 @@ from decimal import Decimal
 from typing import Any, Generic, Literal, Self, TypeAlias, TypeVar, overload
 
 import mailroute_dyn as _mrd
+from mailroute_dyn.resources import ResourceMeta as _ResourceMeta
 
 _R = TypeVar("_R", bound=_mrd.Resource)
 
@@ -172,7 +173,8 @@ class _Model:
             n = 2
             while candidate in used or f"{candidate}QuerySet" in used:
                 candidate, n = f"{base}{n}", n + 1
-            used |= {candidate, f"{candidate}QuerySet", f"_{candidate}Order"}
+            used |= {candidate, f"{candidate}QuerySet", f"_{candidate}Order",
+                     f"_{candidate}Meta"}
             self.names[name] = candidate
 
     def target_class(self, resource: str, f: Field) -> str:
@@ -317,12 +319,15 @@ class _Writer:
         skipped = [f.name for f in cls.fields.values()
                    if f not in fields and f.name != "resource_uri"]  # that one is a property
         n = _Names([f.name for f in fields])
-        self.emit(f"class {name}(_mrd.Resource):")
+        usable = [f for f in cls.fields.values() if _usable(f.name)]
+        self.metaclass(resource, order, usable)
+        self.emit(f"class {name}(_mrd.Resource, metaclass=_{name}Meta):")
         self.emit(_docstring(cls.__doc__ or f"Resource {resource!r}.", "    "))
         self.emit()
         self.emit("    __getattr__: None  # type: ignore[assignment, misc]")
         for skip in skipped:
-            self.emit(f"    # field {skip!r} cannot be an attribute here: use obj[{skip!r}]")
+            self.emit(f"    # field {skip!r} is not an attribute (the name is the object's or "
+                      f"the class's own): obj[{skip!r}], obj[{skip!r}] = value")
         for f in fields:
             read, write = self.m.read_type(resource, f, n), self.m.write_type(resource, f, n)
             if f.readonly or read != write:
@@ -334,26 +339,34 @@ class _Writer:
             else:
                 self.emit(f"    {f.name}: {read}")
         self.emit()
-        qs = f"{name}QuerySet"
-        init = [(f.name, self.m.write_type(resource, f, n), False) for f in fields]
+        init = [(f.name, self.m.write_type(resource, f, n), False) for f in usable]
         self.emit(_method("__init__", ["self"], init, "None"))
+        self.emit(f"    def save(self, *, if_unchanged: {n('bool')} = ..., "
+                  f"extra: {n('Mapping')}[{n('str')}, {n('Any')}] | None = ..., "
+                  f"method: {n('str')} | None = ...) -> {n('Self')}: ...")
+        self.emit(f"    def refresh(self) -> {n('Self')}: ...")
+        self.emit()
+        self.emit()
+
+    def metaclass(self, resource: str, order: str | None, fields: list[Field]) -> None:
+        """The class-level API (`Name.filter()`, `Name.create()`): on a metaclass, as at
+        run time, so it never shadows a field on instances."""
+        cls, name = self.m.classes[resource], self.m.names[resource]
+        qs = f"{name}QuerySet"
+        n = _Names()                    # a metaclass body defines no field names
+        self.emit(f"class _{name}Meta(_ResourceMeta):")
+        self.emit(f'    """The class-level API of {name}."""')
+        self.emit()
         lookups = [(k, v, False) for k, v in self.m.lookups(resource, n)]
-        self.emit("    @classmethod")
         self.emit(f"    def all(cls) -> {qs}: ...")
-        self.emit("    @classmethod")
         self.emit(_method("filter", ["cls"], lookups, qs, ignore=True))
-        self.emit("    @classmethod")
         key = f"_key: {n('int')} | {n('str')} | None = None"
         self.emit(_method("get", ["cls", key, "/"], lookups, name, ignore=True))
         if order:
-            self.emit("    @classmethod")
             self.emit(f"    def order_by(cls, *keys: {order}) -> {qs}: ...  "
                       "# type: ignore[override]")
-        self.emit("    @classmethod")
         self.emit(f"    def unchecked(cls, **params: {n('Any')}) -> {qs}: ...")
-        self.emit("    @classmethod")
         self.emit(f"    def first(cls) -> {name} | None: ...")
-        self.emit("    @classmethod")
         self.emit(f"    def count(cls) -> {n('int')}: ...")
         required = set(cls.json_schema.get("required", []))
         assigned = cls._schema.assigned_key     # a key the caller sets is a create argument
@@ -366,12 +379,7 @@ class _Writer:
         create += [("dedupe_on", f"{n('Iterable')}[{n('str')}]", False),
                    ("extra", f"{n('Mapping')}[{n('str')}, {n('Any')}] | None", False),
                    ("check_required", n("bool"), False)]
-        self.emit("    @classmethod")
         self.emit(_method("create", ["cls"], create, name, ignore=True))
-        self.emit(f"    def save(self, *, if_unchanged: {n('bool')} = ..., "
-                  f"extra: {n('Mapping')}[{n('str')}, {n('Any')}] | None = ..., "
-                  f"method: {n('str')} | None = ...) -> {n('Self')}: ...")
-        self.emit(f"    def refresh(self) -> {n('Self')}: ...")
         self.emit()
         self.emit()
 

@@ -91,7 +91,7 @@ def test_async_client_has_the_same_surface():
             with pytest.raises(MailRouteError, match="await obj.fetch"):
                 first.domain
             dom = await first.fetch("domain")
-            assert first.domain is dom and dom.resource_name == "domain"
+            assert first.domain is dom and type(dom).resource_name == "domain"
             acct = await EA.create(localpart=f"async-{uuid.uuid4().hex[:6]}", domain=dom)
             acct.priority = 2
             await acct.save()

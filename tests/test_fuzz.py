@@ -129,8 +129,8 @@ def _run(client: Client, domain: Any, op: str) -> None:
         domain.delete()
     elif op == "uri":
         obj = client.get("/api/v1/domain/7/")
-        for name in obj.fields:
-            if not obj.fields[name].is_related:
+        for name in type(obj).fields:
+            if not type(obj).fields[name].is_related:
                 getattr(obj, name, None)
     elif op == "related":
         client.email_account._from_raw(load("objects/email_account.json")[0]).fetch("domain")
