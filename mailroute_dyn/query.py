@@ -4,15 +4,16 @@ A QuerySet holds checked filters, orderings and a slice; nothing is sent until i
 iterated, counted or asked for an object. Pages are followed through `meta.next` (resolved
 against the request URL, whatever the parameter order), one page in memory at a time, and
 objects are deduplicated by `resource_uri` (Tastypie repeats rows joined through to_many
-relations). The class it yields (the *model*) comes from `resources.py`; this module only
-relies on the small protocol below, so it does not import what comes after it.
+relations). The class it yields (the *model*) comes from `resources.py`, which this module
+does not import: it calls the model's private class methods (`_check_filter`,
+`_wrap_page`, ...) on whatever class it is given.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from .errors import (
@@ -30,7 +31,6 @@ from .http import Answer, Batch, Call, Operation
 from .schema import (
     REWRITTEN_VALUES,
     FilterCheck,
-    ResourceSchema,
     allowed_terms,
     check_method,
 )
@@ -44,43 +44,6 @@ FRUITLESS_PASSES = 3     # passes in a row that saw changes but found nothing ne
 GET_SCAN_PAGES = 10      # pages get() reads past rows a join repeats
 
 RESERVED_PARAMS = frozenset({"limit", "offset", "order_by", "format", "username", "api_key"})
-
-
-class Model(Protocol):
-    """What a QuerySet needs from the class it yields (see resources.Resource)."""
-
-    resource_name: str
-    _schema: ResourceSchema
-    _list_url: str
-
-    @classmethod
-    def _registry_run(cls, op: Operation[Any]) -> Any: ...
-    @classmethod
-    def _is_async(cls) -> bool: ...
-    @classmethod
-    def _page_size(cls) -> int: ...
-    @classmethod
-    def _registry_settings(cls) -> Any: ...
-    @classmethod
-    def _registry_stream(cls, ops: Any, window: int) -> Any: ...
-    @classmethod
-    def _check_filter(cls, lookup: str, value: Any) -> FilterCheck: ...
-    @classmethod
-    def _check_order(cls, key: str) -> str: ...
-    @classmethod
-    def _finish_filters(cls, checks: tuple[FilterCheck, ...],
-                        raw: tuple[tuple[str, Any], ...]) -> Operation[None]: ...
-    @classmethod
-    def _wrap_page(cls, objects: list[dict[str, Any]]) -> Operation[list[Any]]: ...
-    @classmethod
-    def detail_url(cls, key: Any) -> str: ...
-    @classmethod
-    def _get_or_create(cls, lookups: dict[str, Any], defaults: Any, update: bool, extra: Any,
-                       check_required: bool, within: Any = None) -> Operation[Any]: ...
-    @classmethod
-    def _check_update(cls, fields: Any) -> None: ...
-    @classmethod
-    def _update_objects_op(cls, objects: list[Any], fields: Any) -> Operation[Any]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +107,7 @@ class QuerySet:
     """A lazy, immutable query. Every method returns a new QuerySet or sends requests."""
 
     def __init__(self, model: Any, query: _Query | None = None):
-        # `model` is a resource class: anything with the `Model` protocol above
+        # `model` is a resource class (resources.Resource or a subclass)
         self._model = model
         self._q = query or _Query()
         self._evaluated: list[Any] | None = None    # what len() fetched, for the next walk

@@ -1671,5 +1671,9 @@ def describe(schema: ResourceSchema, list_url: str) -> str:
             lines.append(f"    {name}: {text}")
     if schema.ordering:
         lines += ["", f"Ordering: {', '.join(schema.ordering)}"]
+    own = sorted(set(schema.fields) & _OWN_METHODS)
+    if own:
+        lines += ["", f"Named like the object's own methods: {', '.join(own)}; read such a "
+                      "field as obj['name'], set it with obj['name'] = value."]
     return "\n".join(lines)
 

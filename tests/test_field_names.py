@@ -27,8 +27,8 @@ def widget(tmp_path: Path) -> Iterator[Any]:
     fields = {"id": _spec("integer", unique=True, readonly=True, primary_key=True),
               "resource_uri": _spec("string", readonly=True),
               "count": _spec("integer"), "all": _spec("boolean", default=False)}
-    fields.update({name: _spec("string", blank=True, default="") for name in ("filter", "fields", "get", "order_by",
-                                                        "save")})
+    for name in ("filter", "fields", "get", "order_by", "save"):
+        fields[name] = _spec("string", blank=True, default="")
     schema = {"fields": fields, "filtering": {"count": 1, "filter": 1},
               "ordering": ["count"], "default_limit": 20,
               "allowed_list_http_methods": ["get", "post"],
@@ -85,3 +85,8 @@ def test_a_class_attribute_read_on_an_object_says_where_it_is(widget):
     with pytest.raises(AttributeError, match=r"type\(obj\)\.resource_name"):
         obj.resource_name
     assert CLASH[0] in dir(widget) and "resource_name" in dir(widget)
+
+
+def test_help_names_the_way_to_reach_a_field_named_like_a_method(widget):
+    assert "read such a field as obj['name'], set it with obj['name'] = value" in widget.__doc__
+    assert "save" in widget.__doc__.rsplit("Named like", 1)[1]
