@@ -8,8 +8,8 @@ with `await obj.fetch("domain")`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Awaitable, Mapping
+from typing import Any, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
@@ -18,8 +18,8 @@ from .config import _DEFAULT_CACHE, Secret, Settings, resolve_settings
 from .discovery import Discovery
 from .errors import MailRouteError, UnknownResource
 from .http import NO_BODY, AsyncSession, Call, Operation, SyncSession
-from .query import QuerySet, _Query
-from .resources import Registry, Resource, attribute_name_for
+from .query import AsyncQuerySet, QuerySet, _Query, queryset_for
+from .resources import AsyncResource, Registry, Resource, attribute_name_for
 
 __all__ = ["Client", "AsyncClient"]
 
@@ -74,7 +74,7 @@ class _Common:
 
     # -- any URI
 
-    def _list_op(self, uri: str) -> QuerySet:
+    def _list_op(self, uri: str) -> QuerySet[Any]:
         # The URI's own offset and limit (e.g. a saved meta.next link) become the
         # QuerySet's start and page size, so iteration begins where the URI points.
         parts = urlsplit(uri)
@@ -84,8 +84,8 @@ class _Common:
             [(k, v) for k, v in query if k not in ("limit", "offset")])))
         start = int(paging["offset"]) if paging.get("offset", "").isdigit() else 0
         limit = int(paging["limit"]) if paging.get("limit", "").isdigit() else 0
-        return QuerySet(_AnyList.bind(self._registry, url),
-                        _Query(url=url, start=start, page_size=limit or None))
+        return queryset_for(_AnyList.bind(self._registry, url),
+                            _Query(url=url, start=start, page_size=limit or None))
 
     def _request_op(self, method: str, url: str, json: Any, params: Mapping[str, Any] | None,
                     idempotent: bool | None) -> Operation[Any]:
@@ -220,7 +220,7 @@ class Client(_Common):
         """Any object by URI, as an instance of its resource's class (also unlisted ones)."""
         return self._session.run(self._registry.get_op(uri))
 
-    def list(self, uri: str) -> QuerySet:
+    def list(self, uri: str) -> QuerySet[Resource]:
         """Any list URI (nested lists too), iterated lazily; its own query is kept."""
         return self._list_op(uri)
 
@@ -258,13 +258,15 @@ class AsyncClient(_Common):
         """Close the connection pool."""
         await self._session.close()
 
-    def resource(self, name: str) -> Any:
-        """The class of `name`: returned at once when its schema is loaded, else an
-        awaitable (`Domain = await client.resource("domain")`)."""
+    def resource(self, name: str) -> Awaitable[type[AsyncResource]]:
+        """The class of `name`, to await (`Domain = await client.resource("domain")`).
+        Once its schema is loaded the class itself comes back, which is awaitable too
+        and usable at once (`client.resource("domain").filter(...)`)."""
         cls = self._registry.built(name)
         if cls is not None:
-            return cls
-        return self._session.run(self._resource_op(name))
+            return cast("Awaitable[type[AsyncResource]]", cls)
+        return cast("Awaitable[type[AsyncResource]]",
+                    self._session.run(self._resource_op(name)))
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
@@ -282,7 +284,7 @@ class AsyncClient(_Common):
             f"The schema of {name!r} is not loaded yet: use 'await client.preload()' once, "
             f"or 'await client.resource({name!r})'.")
 
-    async def _names(self) -> dict[str, Any]:  # type: ignore[override]
+    async def _names(self) -> dict[str, Any]:  # type: ignore[override, unused-ignore]
         return await self._session.run(self._discovery.listing())
 
     async def discover(self) -> list[str]:
@@ -315,13 +317,13 @@ class AsyncClient(_Common):
         self._discovery.forget()
         self._registry.forget()
 
-    async def get(self, uri: str) -> Resource:
+    async def get(self, uri: str) -> AsyncResource:
         """Any object by URI, as an instance of its resource's class."""
-        return await self._session.run(self._registry.get_op(uri))
+        return cast(AsyncResource, await self._session.run(self._registry.get_op(uri)))
 
-    def list(self, uri: str) -> QuerySet:
+    def list(self, uri: str) -> AsyncQuerySet[AsyncResource]:
         """Any list URI, iterated with `async for`; its own query is kept."""
-        return self._list_op(uri)
+        return cast("AsyncQuerySet[AsyncResource]", self._list_op(uri))
 
     async def request(self, method: str, url: str, *, json: Any = None,
                       params: Mapping[str, Any] | None = None,

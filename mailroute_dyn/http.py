@@ -338,7 +338,7 @@ class _MethodNotAllowedAPIError(APIError, MethodNotAllowed):
 # ---------------------------------------------------------------- retries
 
 def retry_delay(call: Call, attempt: int, outcome: Answer | Exception, settings: Settings,
-                elapsed: float, rng: random.Random = random._inst) -> float | None:  # type: ignore[attr-defined]
+                elapsed: float, rng: random.Random = random._inst) -> float | None:  # type: ignore[attr-defined, unused-ignore]
     """Seconds to wait before another try, or None to stop.
 
     Idempotent calls retry on connection faults, timeouts, 429 and 502/503/504. Any call
@@ -765,7 +765,7 @@ class _time_limit:  # noqa: N801 - used as a context manager
 
 
 def _clamped(timeout: float | None, error: type[Exception]) -> float | None:
-    deadline = getattr(_limit, "deadline", None)
+    deadline: float | None = getattr(_limit, "deadline", None)
     if deadline is None:
         return timeout
     left = deadline - time.monotonic()

@@ -13,10 +13,9 @@ import functools
 import keyword
 import re
 import threading
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from functools import partial
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar, Self, TypeVar, cast
 from urllib.parse import quote, unquote, urlsplit
 
 from .config import Settings
@@ -43,7 +42,14 @@ from .errors import (
     suggest,
 )
 from .http import NO_BODY, Answer, Batch, Call, Operation, Parallel, error_message
-from .query import QuerySet, collection_name
+from .query import (
+    AsyncQuerySet,
+    BulkResult,
+    QuerySet,
+    ValuesQuerySet,
+    collection_name,
+    queryset_for,
+)
 from .schema import (
     NO_DEFAULT,
     Field,
@@ -58,6 +64,9 @@ from .schema import (
 from .values import encode_write_value, looks_like_uri, typed_value
 
 __all__ = ["Resource", "Registry", "BulkResult", "class_name_for", "attribute_name_for"]
+
+_T = TypeVar("_T")          # a resource class's instances, as the class API returns them
+T = TypeVar("T")
 
 _NOT_KEYS = frozenset({"schema"})
 _FROM_LIST = "\0list"    # in `_related`: read from a list, detail-only fields may be missing
@@ -246,68 +255,80 @@ class ResourceMeta(type):
         """Whether the API's top-level listing names the resource."""
         return cls._listed
 
-    # -- queries, reads and writes
+    # -- queries, reads and writes (what a Client's classes answer at once; an
+    # AsyncClient's classes have AsyncResourceMeta, whose answers are awaited)
 
-    def all(meta) -> QuerySet:
+    def all(meta: type[_T]) -> QuerySet[_T]:
         """Every object, lazily, one page at a time."""
-        cls = cast("type[Resource]", meta)
-        return QuerySet(cls)
+        return queryset_for(meta)
 
-    def filter(meta, **lookups: Any) -> QuerySet:
+    def filter(meta: type[_T], **lookups: Any) -> QuerySet[_T]:
         """A QuerySet narrowed by schema-checked filters (see QuerySet.filter)."""
-        cls = cast("type[Resource]", meta)
-        return QuerySet(cls).filter(**lookups)
+        return queryset_for(meta).filter(**lookups)
 
-    def count(meta) -> Any:
-        """How many objects there are (from `total_count`)."""
-        cls = cast("type[Resource]", meta)
-        return QuerySet(cls).count()
-
-    def first(meta) -> Any:
-        """The first object in the server's default order, or None."""
-        cls = cast("type[Resource]", meta)
-        return QuerySet(cls).first()
-
-    def order_by(meta, *keys: str) -> QuerySet:
+    def order_by(meta: type[_T], *keys: str) -> QuerySet[_T]:
         """Every object in the given order (fields the schema lists as orderable)."""
-        cls = cast("type[Resource]", meta)
-        return QuerySet(cls).order_by(*keys)
+        return queryset_for(meta).order_by(*keys)
 
-    def unchecked(meta, **params: Any) -> QuerySet:
+    def unchecked(meta: type[_T], **params: Any) -> QuerySet[_T]:
         """A QuerySet with parameters the schema does not describe, sent as given."""
-        cls = cast("type[Resource]", meta)
-        return QuerySet(cls).unchecked(**params)
+        return queryset_for(meta).unchecked(**params)
+
+    def exclude(meta: type[_T], **lookups: Any) -> QuerySet[_T]:
+        """Not available on Tastypie, which has no negated filters: always raises."""
+        return queryset_for(meta).exclude(**lookups)
+
+    def values(meta, *names: str) -> ValuesQuerySet:
+        """Every object as a dict of raw values (see QuerySet.values)."""
+        return queryset_for(meta).values(*names)
+
+    def values_list(meta, *names: str, flat: bool = False) -> ValuesQuerySet:
+        """Every object as a tuple of raw values (see QuerySet.values_list)."""
+        return queryset_for(meta).values_list(*names, flat=flat)
+
+    def count(meta) -> int:
+        """How many objects there are (from `total_count`)."""
+        return queryset_for(meta).count()
+
+    def first(meta: type[_T]) -> _T | None:
+        """The first object in the server's default order, or None."""
+        return cast("_T | None", queryset_for(meta).first())
+
+    def last(meta: type[_T]) -> _T | None:
+        """The last object in the server's default order, or None (see QuerySet.last)."""
+        return cast("_T | None", queryset_for(meta).last())
+
+    def exists(meta) -> bool:
+        """Whether there is any object at all (one is fetched)."""
+        return queryset_for(meta).exists()
+
+    def in_bulk(meta: type[_T], id_list: Iterable[Any] | None = None, *,
+                field_name: str = "pk") -> dict[Any, _T]:
+        """`{key: object}` for the given keys (see QuerySet.in_bulk)."""
+        return queryset_for(meta).in_bulk(id_list, field_name=field_name)
 
     def detail_url(meta, key: Any) -> str:
         """The detail URL for a primary or natural key (a string key goes in as is), in
         the server's own form: with a trailing slash only where its list URL has one."""
-        cls = cast("type[Resource]", meta)
         if isinstance(key, Resource):
             if key.resource_uri:
                 return key.resource_uri
             key = key.pk
         text = "" if key is None else str(key)
         if not text or text in (".", ".."):     # the list URL, or a path step: never sent
-            raise _UnusableKey(f"Not a usable key for {cls.resource_name}: {key!r}; "
+            raise _UnusableKey(f"Not a usable key for {meta.resource_name}: {key!r}; "
                                "nothing was sent.")
-        base = cls._list_url
+        base = meta._list_url
         slash = "/" if base.endswith("/") else ""
         return f"{base}{'' if slash else '/'}{quote(text, safe='@.+-_~:,;')}{slash}"
 
-    def get(meta, key: Any = None, /, **lookups: Any) -> Any:
+    def get(meta: type[_T], key: Any = None, /, **lookups: Any) -> _T:
         """One object by key (`Domain.get(5)`, `EmailAccount.get("a@b.c")`) or by filters."""
-        cls = cast("type[Resource]", meta)
-        if key is not None and lookups:
-            raise TypeError("Give a key or lookups, not both.")
-        if key is None:
-            if not lookups:
-                raise TypeError("get() needs a key or at least one lookup.")
-            return QuerySet(cls).get(**lookups)
-        return cls._registry.run(cls._get_op(key))
+        return cast("_T", _run(meta, _get_op(meta, key, lookups)))
 
-    def create(meta, *, dedupe_on: Iterable[str] | None = None,
+    def create(meta: type[_T], *, dedupe_on: Iterable[str] | None = None,
                extra: Mapping[str, Any] | None = None, check_required: bool | None = None,
-               **values: Any) -> Any:
+               **values: Any) -> _T:
         """POST a new object and return it.
 
         `dedupe_on=("localpart", "domain")`: if the POST fails ambiguously (timeout after
@@ -321,24 +342,12 @@ class ResourceMeta(type):
         names belong to the user); such a resource takes the option through
         `cls(**fields).save(extra=...)`.
         """
-        cls = cast("type[Resource]", meta)
-        for option, given in (("dedupe_on", dedupe_on), ("extra", extra),
-                              ("check_required", check_required)):
-            if given is not None and option in cls.fields:
-                values[option] = given
-        dedupe = () if dedupe_on is None or "dedupe_on" in cls.fields else tuple(dedupe_on)
-        inputs = {} if extra is None or "extra" in cls.fields else dict(extra)
-        required = check_required is not False or "check_required" in cls.fields
-        unknown = set(values) - set(cls.fields)
-        if unknown and cls.typed:                     # raises, naming the unknown fields
-            cls._validate(cls._encoded_values(values), creating=True,
-                          explicit_readonly=values, check_required=required)
-        obj = cls(**values)
-        return cls._registry.run(obj._create_op(inputs, dedupe, required))
+        op = _create_op(meta, dedupe_on, extra, check_required, values)
+        return cast("_T", _run(meta, op))
 
     def bulk_create(meta, items: Iterable[Mapping[str, Any] | Resource], *,
                     check_required: bool = True, dedupe_on: Iterable[str] = (),
-                    extra: Mapping[str, Any] | None = None) -> Any:
+                    extra: Mapping[str, Any] | None = None) -> BulkResult:
         """Create many objects: one atomic PATCH on the list endpoint where the schema
         allows it, otherwise concurrent POSTs (never retried blindly). Returns a
         `BulkResult`; an object is reported created only when the server said so.
@@ -346,121 +355,245 @@ class ResourceMeta(type):
         `check_required`, `dedupe_on` (POSTs only: PATCH list is all or nothing) and
         `extra` (sent with every object, never kept) work as in `create()`.
         """
-        cls = cast("type[Resource]", meta)
-        result = BulkResult()
-        extra = dict(extra or {})
-        dedupe = tuple(dedupe_on)
+        return _run(meta, _bulk_create_op(meta, items, check_required, dedupe_on, extra))
 
-        def check(obj: Resource) -> None:
-            check_method(cls._schema, "post", detail=False)
-            body = {k: v for k, v in obj._encoded_changes().items()}
-            cls._validate(body, creating=True, explicit_readonly=obj._changes,
-                          check_required=check_required)
-            missing = [name for name in dedupe if name not in body]
-            if missing:
-                raise ValidationError(
-                    f"{cls.resource_name}: dedupe_on names {missing}, which this object "
-                    "does not set", {cls.resource_name: {name: ["Needed by dedupe_on."]
-                                                         for name in missing}})
-        objs = cls._checked_items(items, result, check)
-        if not objs:
-            return cls._registry.run(_finished(result))
-        if cls._patch_list_allowed():
-            bodies = [obj._encoded_changes() for obj in objs]
-            return cls._registry.run(cls._patch_list_op(objs, bodies, [], result,
-                                                        extra=extra))
-        return cls._registry.run(cls._each_op(
-            objs, lambda o: o._create_op(extra, dedupe, check_required), result))
-
-    def bulk_update(meta, items: Iterable[Resource]) -> Any:
+    def bulk_update(meta, items: Iterable[Resource]) -> BulkResult:
         """Save many changed objects concurrently, each as `save()` would (PATCH of its
         changes, or PUT of the server's current object plus its changes).
 
         Not one PATCH list: Tastypie's PATCH list re-creates an object someone deleted
         (under a new id) and reports success; a detail write reports `DoesNotExist`,
         which lands in `BulkResult.failed`."""
-        cls = cast("type[Resource]", meta)
-        result = BulkResult()
+        return _run(meta, _bulk_update_op(meta, items))
 
-        def check(obj: Resource) -> None:
-            if obj.resource_uri is None:
-                raise GuardError("bulk_update() takes saved objects; use bulk_create().")
-            cls._validate(obj._encoded_changes(), creating=False)
-        objs = [o for o in cls._checked_items(items, result, check)]
-        if not objs:
-            return cls._registry.run(_finished(result))
-        return cls._registry.run(cls._each_op(objs, lambda o: o._save_op({}, False), result))
-
-    def bulk_delete(meta, items: Iterable[Resource | Any]) -> Any:
+    def bulk_delete(meta, items: Iterable[Resource | Any]) -> BulkResult:
         """Delete the given objects (instances or keys): `deleted_objects` in one PATCH
         list where allowed, else concurrent DELETEs. Only these objects, never a filter."""
-        cls = cast("type[Resource]", meta)
-        result = BulkResult()
+        return _run(meta, _bulk_delete_op(meta, items))
 
-        def check(obj: Resource) -> None:
-            check_method(cls._schema, "delete", detail=True)
-        objs = []
-        for item in items:
-            if not isinstance(item, Resource):
-                stub = cls._from_raw({"resource_uri": cls.detail_url(item)})
-                objs.append(stub)
-            else:
-                objs.append(item)
-        objs = cls._checked_items(objs, result, check)
-        if not objs:
-            return cls._registry.run(_finished(result))
-        if cls._patch_list_allowed(deleting=True):
-            uris = [obj._detail() for obj in objs]
-            return cls._registry.run(cls._patch_list_op(objs, [], uris, result))
-        return cls._registry.run(cls._each_op(objs, lambda o: o._delete_op(), result))
-
-    # Django's class-level habits. They live on the metaclass, where an instance's
-    # attribute lookup never looks: a field named `values` or `last` stays the field.
-
-    def get_or_create(cls, defaults: Mapping[str, Any] | None = None, *,
+    def get_or_create(meta: type[_T], defaults: Mapping[str, Any] | None = None, *,
                       check_required: bool = True, extra: Mapping[str, Any] | None = None,
-                      **lookups: Any) -> Any:
+                      **lookups: Any) -> tuple[_T, bool]:
         """`(object, created)`: the one object matching `lookups`, else a new one made of
         the plain lookups (those without `__`) and `defaults`. A POST that fails
         ambiguously is followed by a lookup, never by a second POST; a uniqueness error
         because someone created it meanwhile gives that object. `MultipleObjectsReturned`
         when the lookups match several."""
-        model = cast(Any, cls)
-        return model._registry.run(model._get_or_create(lookups, defaults, False, extra,
-                                                        check_required))
+        model = cast("type[Resource]", meta)
+        op = model._get_or_create(lookups, defaults, False, extra, check_required)
+        return cast("tuple[_T, bool]", _run(meta, op))
 
-    def update_or_create(cls, defaults: Mapping[str, Any] | None = None, *,
+    def update_or_create(meta: type[_T], defaults: Mapping[str, Any] | None = None, *,
                          check_required: bool = True,
-                         extra: Mapping[str, Any] | None = None, **lookups: Any) -> Any:
+                         extra: Mapping[str, Any] | None = None,
+                         **lookups: Any) -> tuple[_T, bool]:
         """`(object, created)` as `get_or_create()`, but a found object gets `defaults`
         saved on it (only those fields are sent, as `save()` does)."""
-        model = cast(Any, cls)
-        return model._registry.run(model._get_or_create(lookups, defaults, True, extra,
-                                                        check_required))
+        model = cast("type[Resource]", meta)
+        op = model._get_or_create(lookups, defaults, True, extra, check_required)
+        return cast("tuple[_T, bool]", _run(meta, op))
 
-    def last(cls) -> Any:
-        """The last object in the server's default order, or None (see QuerySet.last)."""
-        return QuerySet(cls).last()
 
-    def exists(cls) -> Any:
-        """Whether there is any object at all (one is fetched)."""
-        return QuerySet(cls).exists()
+class AsyncResourceMeta(ResourceMeta):
+    """The class-level API of an `AsyncClient`'s classes: the same names, answers
+    awaited (`await Domain.count()`, `await Domain.get(5)`), QuerySets for `async for`."""
 
-    def exclude(cls, **lookups: Any) -> QuerySet:
+    def all(meta: type[_T]) -> AsyncQuerySet[_T]:
+        """Every object, lazily (`async for`)."""
+        return AsyncQuerySet(meta)
+
+    def filter(meta: type[_T], **lookups: Any) -> AsyncQuerySet[_T]:
+        """A QuerySet narrowed by schema-checked filters (see QuerySet.filter)."""
+        return AsyncQuerySet[_T](meta).filter(**lookups)
+
+    def order_by(meta: type[_T], *keys: str) -> AsyncQuerySet[_T]:
+        """Every object in the given order (fields the schema lists as orderable)."""
+        return AsyncQuerySet[_T](meta).order_by(*keys)
+
+    def unchecked(meta: type[_T], **params: Any) -> AsyncQuerySet[_T]:
+        """A QuerySet with parameters the schema does not describe, sent as given."""
+        return AsyncQuerySet[_T](meta).unchecked(**params)
+
+    def exclude(meta: type[_T], **lookups: Any) -> AsyncQuerySet[_T]:
         """Not available on Tastypie, which has no negated filters: always raises."""
-        return QuerySet(cls).exclude(**lookups)
+        return AsyncQuerySet[_T](meta).exclude(**lookups)
 
-    def values(cls, *names: str) -> QuerySet:
-        """Every object as a dict of raw values (see QuerySet.values)."""
-        return QuerySet(cls).values(*names)
+    def values(meta, *names: str) -> Any:
+        """Every object as a dict of raw values (see QuerySet.values); awaited answers."""
+        return AsyncQuerySet[Any](meta).values(*names)
 
-    def values_list(cls, *names: str, flat: bool = False) -> QuerySet:
+    def values_list(meta, *names: str, flat: bool = False) -> Any:
         """Every object as a tuple of raw values (see QuerySet.values_list)."""
-        return QuerySet(cls).values_list(*names, flat=flat)
+        return AsyncQuerySet[Any](meta).values_list(*names, flat=flat)
 
-    def in_bulk(cls, id_list: Iterable[Any] | None = None, *, field_name: str = "pk") -> Any:
+    async def count(meta) -> int:               # type: ignore[override]
+        """How many objects there are (from `total_count`)."""
+        return await AsyncQuerySet[Any](meta).count()
+
+    async def first(meta: type[_T]) -> _T | None:   # type: ignore[override]
+        """The first object in the server's default order, or None."""
+        return await AsyncQuerySet[_T](meta).first()
+
+    async def last(meta: type[_T]) -> _T | None:    # type: ignore[override]
+        """The last object in the server's default order, or None."""
+        return await AsyncQuerySet[_T](meta).last()
+
+    async def exists(meta) -> bool:             # type: ignore[override]
+        """Whether there is any object at all (one is fetched)."""
+        return await AsyncQuerySet[Any](meta).exists()
+
+    async def in_bulk(meta: type[_T], id_list: Iterable[Any] | None = None, *,  # type: ignore[override]
+                      field_name: str = "pk") -> dict[Any, _T]:
         """`{key: object}` for the given keys (see QuerySet.in_bulk)."""
-        return QuerySet(cls).in_bulk(id_list, field_name=field_name)
+        return await AsyncQuerySet[_T](meta).in_bulk(id_list, field_name=field_name)
+
+    async def get(meta: type[_T], key: Any = None, /,  # type: ignore[override]
+                  **lookups: Any) -> _T:
+        """One object by key or by filters (see `ResourceMeta.get`)."""
+        return cast("_T", await _arun(meta, _get_op(meta, key, lookups)))
+
+    async def create(meta: type[_T], *,         # type: ignore[override]
+                     dedupe_on: Iterable[str] | None = None,
+                     extra: Mapping[str, Any] | None = None,
+                     check_required: bool | None = None, **values: Any) -> _T:
+        """POST a new object and return it (see `ResourceMeta.create`)."""
+        op = _create_op(meta, dedupe_on, extra, check_required, values)
+        return cast("_T", await _arun(meta, op))
+
+    async def bulk_create(meta,                 # type: ignore[override]
+                          items: Iterable[Mapping[str, Any] | Resource], *,
+                          check_required: bool = True, dedupe_on: Iterable[str] = (),
+                          extra: Mapping[str, Any] | None = None) -> BulkResult:
+        """Create many objects (see `ResourceMeta.bulk_create`)."""
+        return await _arun(meta, _bulk_create_op(meta, items, check_required, dedupe_on,
+                                                 extra))
+
+    async def bulk_update(meta, items: Iterable[Resource]) -> BulkResult:  # type: ignore[override]
+        """Save many changed objects (see `ResourceMeta.bulk_update`)."""
+        return await _arun(meta, _bulk_update_op(meta, items))
+
+    async def bulk_delete(meta, items: Iterable[Resource | Any]) -> BulkResult:  # type: ignore[override]
+        """Delete the given objects (see `ResourceMeta.bulk_delete`)."""
+        return await _arun(meta, _bulk_delete_op(meta, items))
+
+    async def get_or_create(                    # type: ignore[override]
+            meta: type[_T], defaults: Mapping[str, Any] | None = None, *,
+            check_required: bool = True, extra: Mapping[str, Any] | None = None,
+            **lookups: Any) -> tuple[_T, bool]:
+        """`(object, created)` (see `ResourceMeta.get_or_create`)."""
+        model = cast("type[Resource]", meta)
+        op = model._get_or_create(lookups, defaults, False, extra, check_required)
+        return cast("tuple[_T, bool]", await _arun(meta, op))
+
+    async def update_or_create(                 # type: ignore[override]
+            meta: type[_T], defaults: Mapping[str, Any] | None = None, *,
+            check_required: bool = True, extra: Mapping[str, Any] | None = None,
+            **lookups: Any) -> tuple[_T, bool]:
+        """`(object, created)` (see `ResourceMeta.update_or_create`)."""
+        model = cast("type[Resource]", meta)
+        op = model._get_or_create(lookups, defaults, True, extra, check_required)
+        return cast("tuple[_T, bool]", await _arun(meta, op))
+
+
+def _run(cls: Any, op: Operation[T]) -> T:
+    """An operation run on a sync client's session: its value."""
+    return cast(T, cls._registry.run(op))
+
+
+def _arun(cls: Any, op: Operation[T]) -> Awaitable[T]:
+    """An operation run on an async client's session: an awaitable."""
+    return cast("Awaitable[T]", cls._registry.run(op))
+
+
+def _get_op(model: Any, key: Any, lookups: dict[str, Any]) -> Operation[Any]:
+    """`get()`'s operation, once its arguments are checked."""
+    cls: type[Resource] = model
+    if key is not None and lookups:
+        raise TypeError("Give a key or lookups, not both.")
+    if key is None:
+        if not lookups:
+            raise TypeError("get() needs a key or at least one lookup.")
+        return queryset_for(cls)._get_op(lookups)
+    return cls._get_op(key)
+
+
+def _create_op(model: Any, dedupe_on: Iterable[str] | None,
+               extra: Mapping[str, Any] | None, check_required: bool | None,
+               values: dict[str, Any]) -> Operation[Any]:
+    """`create()`'s operation, once everything that can be checked is checked."""
+    cls: type[Resource] = model
+    for option, given in (("dedupe_on", dedupe_on), ("extra", extra),
+                          ("check_required", check_required)):
+        if given is not None and option in cls.fields:
+            values[option] = given
+    dedupe = () if dedupe_on is None or "dedupe_on" in cls.fields else tuple(dedupe_on)
+    inputs = {} if extra is None or "extra" in cls.fields else dict(extra)
+    required = check_required is not False or "check_required" in cls.fields
+    unknown = set(values) - set(cls.fields)
+    if unknown and cls.typed:                     # raises, naming the unknown fields
+        cls._validate(cls._encoded_values(values), creating=True,
+                      explicit_readonly=values, check_required=required)
+    obj = cls(**values)
+    return obj._create_op(inputs, dedupe, required)
+
+
+def _bulk_create_op(model: Any, items: Iterable[Mapping[str, Any] | Resource],
+                    check_required: bool, dedupe_on: Iterable[str],
+                    extra: Mapping[str, Any] | None) -> Operation[BulkResult]:
+    cls: type[Resource] = model
+    result = BulkResult()
+    inputs = dict(extra or {})
+    dedupe = tuple(dedupe_on)
+
+    def check(obj: Resource) -> None:
+        check_method(cls._schema, "post", detail=False)
+        body = {k: v for k, v in obj._encoded_changes().items()}
+        cls._validate(body, creating=True, explicit_readonly=obj._changes,
+                      check_required=check_required)
+        missing = [name for name in dedupe if name not in body]
+        if missing:
+            raise ValidationError(
+                f"{cls.resource_name}: dedupe_on names {missing}, which this object "
+                "does not set", {cls.resource_name: {name: ["Needed by dedupe_on."]
+                                                     for name in missing}})
+    objs = cls._checked_items(items, result, check)
+    if not objs:
+        return _finished(result)
+    if cls._patch_list_allowed():
+        bodies = [obj._encoded_changes() for obj in objs]
+        return cls._patch_list_op(objs, bodies, [], result, extra=inputs)
+    return cls._each_op(objs, lambda o: o._create_op(inputs, dedupe, check_required), result)
+
+
+def _bulk_update_op(model: Any, items: Iterable[Resource]) -> Operation[BulkResult]:
+    cls: type[Resource] = model
+    result = BulkResult()
+
+    def check(obj: Resource) -> None:
+        if obj.resource_uri is None:
+            raise GuardError("bulk_update() takes saved objects; use bulk_create().")
+        cls._validate(obj._encoded_changes(), creating=False)
+    objs = cls._checked_items(items, result, check)
+    if not objs:
+        return _finished(result)
+    return cls._each_op(objs, lambda o: o._save_op({}, False), result)
+
+
+def _bulk_delete_op(model: Any, items: Iterable[Any]) -> Operation[BulkResult]:
+    cls: type[Resource] = model
+    result = BulkResult()
+
+    def check(obj: Resource) -> None:
+        check_method(cls._schema, "delete", detail=True)
+    given = [item if isinstance(item, Resource)
+             else cls._from_raw({"resource_uri": cls.detail_url(item)}) for item in items]
+    objs = cls._checked_items(given, result, check)
+    if not objs:
+        return _finished(result)
+    if cls._patch_list_allowed(deleting=True):
+        uris = [obj._detail() for obj in objs]
+        return cls._patch_list_op(objs, [], uris, result)
+    return cls._each_op(objs, lambda o: o._delete_op(), result)
 
 
 async def _itself(value: Any) -> Any:
@@ -1018,7 +1151,7 @@ class Resource(metaclass=ResourceMeta):
             uri = looks_like_uri(value) or (f is not None and f.is_related
                                             and isinstance(value, str) and value[:1] == "/")
             lookups[name] = _key_from_uri(value) if uri else value  # slashless URIs too
-        qs = QuerySet(cls).filter(**lookups)
+        qs = queryset_for(cls).filter(**lookups)
         found = yield from qs._fetch(qs._first_call(limit=2))
         objects = found[1]
         return objects[0] if len(objects) == 1 else None
@@ -1090,7 +1223,7 @@ class Resource(metaclass=ResourceMeta):
         return (yield from self._adopt_op(answer, changes, extra, base=fresh))
 
     def save(self, *, if_unchanged: bool = False, extra: Mapping[str, Any] | None = None,
-             method: str | None = None) -> Any:
+             method: str | None = None) -> Self:
         """Create the object, or send what changed: PATCH, or where the resource has no
         PATCH, a PUT of the object as the server has it now plus this object's changes
         (read just before), so no field is wiped and none someone else changed since
@@ -1102,25 +1235,26 @@ class Resource(metaclass=ResourceMeta):
         forces a full PUT where a server lists PATCH but does not take it (MailRoute's
         2013 server).
         """
-        return self._registry.run(self._save_op(dict(extra or {}), if_unchanged, method))
+        return cast(Self, self._registry.run(self._save_op(dict(extra or {}), if_unchanged,
+                                                          method)))
 
     def _refresh_op(self) -> Operation[Any]:
         yield from self._current_op(self._detail(), "GET", take=True)
         self._changes = {}
         return self
 
-    def refresh(self) -> Any:
+    def refresh(self) -> Self:
         """Read the object again; unsaved changes are discarded."""
-        return self._registry.run(self._refresh_op())
+        return cast(Self, self._registry.run(self._refresh_op()))
 
     def _delete_op(self) -> Operation[None]:
         check_method(self._schema, "delete", detail=True)
         yield Call("DELETE", self._detail())
         self._deleted = True
 
-    def delete(self) -> Any:
+    def delete(self) -> None:
         """DELETE this object."""
-        return self._registry.run(self._delete_op())
+        self._registry.run(self._delete_op())
 
     # -- custom actions (not in any schema: MailRoute's regenerate_api_key, move, ...)
 
@@ -1143,12 +1277,12 @@ class Resource(metaclass=ResourceMeta):
     def _get_or_create(cls, lookups: dict[str, Any], defaults: Mapping[str, Any] | None,
                        update: bool, extra: Mapping[str, Any] | None,
                        check_required: bool,
-                       within: QuerySet | None = None) -> Operation[tuple[Any, bool]]:
+                       within: QuerySet[Any] | None = None) -> Operation[tuple[Any, bool]]:
         """Check everything that can be checked before any request, then the operation.
         `within`: the QuerySet looked in (its filters narrow the lookup, not the create)."""
         if not lookups:
             raise TypeError("get_or_create()/update_or_create() need at least one lookup.")
-        qs = (within if within is not None else QuerySet(cls)).filter(**lookups)
+        qs = (within if within is not None else queryset_for(cls)).filter(**lookups)
         defaults = dict(defaults or {})
         values = {k: v for k, v in lookups.items() if "__" not in k}   # as Django does
         wanted = {**values, **defaults}
@@ -1163,7 +1297,7 @@ class Resource(metaclass=ResourceMeta):
                                      dict(extra or {}), dedupe, check_required)
 
     @classmethod
-    def _get_or_create_op(cls, qs: QuerySet, wanted: dict[str, Any],
+    def _get_or_create_op(cls, qs: QuerySet[Any], wanted: dict[str, Any],
                           changes: dict[str, Any], extra: dict[str, Any],
                           dedupe: tuple[str, ...],
                           check_required: bool) -> Operation[tuple[Any, bool]]:
@@ -1185,7 +1319,7 @@ class Resource(metaclass=ResourceMeta):
         return found, False
 
     @staticmethod
-    def _lookup_op(qs: QuerySet) -> Operation[Any]:
+    def _lookup_op(qs: QuerySet[Any]) -> Operation[Any]:
         """The one object `qs` matches, or None (MultipleObjectsReturned when several)."""
         try:
             return (yield from qs._get())
@@ -1303,27 +1437,6 @@ class Resource(metaclass=ResourceMeta):
         return kept
 
 
-@dataclass
-class BulkResult:
-    """What a bulk write did, object by object."""
-
-    succeeded: list[Any] = field(default_factory=list)
-    failed: list[tuple[Any, MailRouteError]] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        """True when nothing failed."""
-        return not self.failed
-
-    def raise_first(self) -> None:
-        """Raise the first failure's error, if any."""
-        if self.failed:
-            raise self.failed[0][1]
-
-    def __repr__(self) -> str:
-        return f"<BulkResult {len(self.succeeded)} succeeded, {len(self.failed)} failed>"
-
-
 def _finished(value: Any) -> Operation[Any]:
     """An operation that sends nothing: so async callers can still await the result."""
     return value
@@ -1367,6 +1480,31 @@ class _NotOwn(ResponseError):
         super().__init__(message)
         self.uri = uri
         self.body = body
+
+
+class AsyncResource(Resource, metaclass=AsyncResourceMeta):
+    """Base of an `AsyncClient`'s resource classes: the same objects, writes awaited
+    (`await obj.save()`, `await obj.refresh()`, `await obj.fetch("domain")`)."""
+
+    __slots__ = ()
+
+    async def save(self, *, if_unchanged: bool = False,  # type: ignore[override]
+                   extra: Mapping[str, Any] | None = None, method: str | None = None) -> Self:
+        """Create the object, or send what changed (see `Resource.save`)."""
+        op = self._save_op(dict(extra or {}), if_unchanged, method)
+        return cast(Self, await _arun(self, op))
+
+    async def refresh(self) -> Self:            # type: ignore[override]
+        """Read the object again; unsaved changes are discarded."""
+        return cast(Self, await _arun(self, self._refresh_op()))
+
+    async def delete(self) -> None:             # type: ignore[override]
+        """DELETE this object."""
+        await _arun(self, self._delete_op())
+
+    async def fetch(self, name: str) -> Any:
+        """The related object(s) behind field `name`, fetched once."""
+        return await _arun(self, self._fetch_related(name))
 
 
 _ACTION_NAME = re.compile(r"[A-Za-z0-9_\-.~]+")
@@ -1462,7 +1600,9 @@ class Registry:
             "__slots__": (),
             **self._schema_attrs(schema, list_url),
         }
-        cls = cast("type[Resource]", ResourceMeta(class_name_for(name), (Resource,), attrs))
+        base: type[Resource] = AsyncResource if self.is_async else Resource
+        meta: type[ResourceMeta] = AsyncResourceMeta if self.is_async else ResourceMeta
+        cls = cast("type[Resource]", meta(class_name_for(name), (base,), attrs))
         self._classes[name] = cls
         return cls
 

@@ -35,14 +35,15 @@ with `obj["key"]`.
 
 from __future__ import annotations
 
+import inspect
 import keyword
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import PurePath
 
 from .client import Client
 from .graph import relation_targets
-from .resources import Resource, attribute_name_for, class_name_for
+from .resources import Resource, ResourceMeta, attribute_name_for, class_name_for
 from .schema import COMMON_TERMS, TO_ONE_TERMS, Field, terms_for
 
 __all__ = ["generate_stub", "render_stub", "module_name_for", "DEFAULT_MODULE"]
@@ -103,36 +104,9 @@ from mailroute_dyn.resources import ResourceMeta as _ResourceMeta
 _R = TypeVar("_R", bound=_mrd.Resource)
 
 
-class TypedQuerySet(_mrd.QuerySet, Generic[_R]):
-    """A QuerySet whose objects are of one resource class."""
-
-    def all(self) -> Self: ...
-    def unchecked(self, **params: Any) -> Self: ...
-    def order_by(self, *keys: str) -> Self: ...
-    def page_size(self, size: int) -> Self: ...
-    def concurrently(self, pages: int | None = None) -> Self: ...
-    def __iter__(self) -> Iterator[_R]: ...
-    @overload
-    def __getitem__(self, key: int) -> _R: ...
-    @overload
-    def __getitem__(self, key: slice) -> Self: ...
-    def count(self) -> int: ...
-    def first(self) -> _R | None: ...
-    def exists(self) -> bool: ...
-    def get(self, **lookups: Any) -> _R: ...
-    def delete(self, *, confirm: bool = False) -> int: ...
-    def last(self) -> _R | None: ...
-    def __len__(self) -> int: ...
-    def __bool__(self) -> bool: ...
-    def in_bulk(self, id_list: Iterable[Any] | None = None, *,
-                field_name: str = "pk") -> dict[Any, _R]: ...
-    def update(self, **fields: Any) -> _mrd.BulkResult: ...
-    def get_or_create(self, defaults: dict[str, Any] | None = None, *,
-                      check_required: bool = True, extra: dict[str, Any] | None = None,
-                      **lookups: Any) -> tuple[_R, bool]: ...
-    def update_or_create(self, defaults: dict[str, Any] | None = None, *,
-                         check_required: bool = True, extra: dict[str, Any] | None = None,
-                         **lookups: Any) -> tuple[_R, bool]: ...
+class TypedQuerySet(_mrd.QuerySet[_R]):
+    """A QuerySet whose objects are of one resource class (its methods' types come from
+    mailroute_dyn.QuerySet itself; `filter()` and `get()` are narrowed per resource)."""
 '''
 
 
@@ -264,11 +238,19 @@ def _add_terms(out: dict[str, str], name: str, f: Field, terms: frozenset[str], 
             out[f"{name}__{term}"] = _term_type(term, value, n)
 
 
+def _options(function: Callable[..., object]) -> list[tuple[str, str, bool]]:
+    """The keyword-only options of one of the library's own methods, as its code declares
+    them (names, annotations, whether required), so the stub follows the code."""
+    return [(p.name, str(p.annotation), p.default is p.empty)
+            for p in inspect.signature(function).parameters.values()
+            if p.kind is p.KEYWORD_ONLY]
+
+
 def _method(head: str, lead: list[str], params: list[tuple[str, str, bool]], returns: str,
             *, ignore: bool = False) -> str:
     """`def head(lead..., *, params...) -> returns: ...`, one parameter a line when there
     are keyword-only ones; params are (name, type, required)."""
-    tail = "  # type: ignore[override]" if ignore else ""
+    tail = "  # type: ignore[override, unused-ignore]" if ignore else ""
     kept = [p for p in params if p[0] not in ("self", "cls", "_key")]
     if not kept:
         return f"    def {head}({', '.join(lead)}) -> {returns}: ...{tail}"
@@ -341,10 +323,6 @@ class _Writer:
         self.emit()
         init = [(f.name, self.m.write_type(resource, f, n), False) for f in usable]
         self.emit(_method("__init__", ["self"], init, "None"))
-        self.emit(f"    def save(self, *, if_unchanged: {n('bool')} = ..., "
-                  f"extra: {n('Mapping')}[{n('str')}, {n('Any')}] | None = ..., "
-                  f"method: {n('str')} | None = ...) -> {n('Self')}: ...")
-        self.emit(f"    def refresh(self) -> {n('Self')}: ...")
         self.emit()
         self.emit()
 
@@ -358,15 +336,17 @@ class _Writer:
         self.emit(f'    """The class-level API of {name}."""')
         self.emit()
         lookups = [(k, v, False) for k, v in self.m.lookups(resource, n)]
-        self.emit(f"    def all(cls) -> {qs}: ...")
+        # the run-time metaclass types these for any class (`type[_T]`): a narrower
+        # signature here is an override mypy may or may not accept, hence the ignores
+        ignore = "  # type: ignore[override, unused-ignore]"
+        self.emit(f"    def all(cls) -> {qs}: ...{ignore}")
         self.emit(_method("filter", ["cls"], lookups, qs, ignore=True))
         key = f"_key: {n('int')} | {n('str')} | None = None"
         self.emit(_method("get", ["cls", key, "/"], lookups, name, ignore=True))
         if order:
-            self.emit(f"    def order_by(cls, *keys: {order}) -> {qs}: ...  "
-                      "# type: ignore[override]")
-        self.emit(f"    def unchecked(cls, **params: {n('Any')}) -> {qs}: ...")
-        self.emit(f"    def first(cls) -> {name} | None: ...")
+            self.emit(f"    def order_by(cls, *keys: {order}) -> {qs}: ...{ignore}")
+        self.emit(f"    def unchecked(cls, **params: {n('Any')}) -> {qs}: ...{ignore}")
+        self.emit(f"    def first(cls) -> {name} | None: ...{ignore}")
         self.emit(f"    def count(cls) -> {n('int')}: ...")
         required = set(cls.json_schema.get("required", []))
         assigned = cls._schema.assigned_key     # a key the caller sets is a create argument
@@ -376,9 +356,7 @@ class _Writer:
                                     "check_required")]
         create = ([(k, t, r) for k, t, r in create if r]
                   + [(k, t, r) for k, t, r in create if not r])
-        create += [("dedupe_on", f"{n('Iterable')}[{n('str')}]", False),
-                   ("extra", f"{n('Mapping')}[{n('str')}, {n('Any')}] | None", False),
-                   ("check_required", n("bool"), False)]
+        create += _options(ResourceMeta.create)
         self.emit(_method("create", ["cls"], create, name, ignore=True))
         self.emit()
         self.emit()

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import random
-import threading
 from typing import Any
 
 import httpx
@@ -253,12 +252,13 @@ def test_random_schemas_build_classes_that_validate_or_refuse(fields, body):
     raw = {"fields": fields, "allowed_list_http_methods": ["get", "post"],
            "allowed_detail_http_methods": ["get"], "filtering": {k: 1 for k in fields}}
     schema = parse_schema("thing", raw)
-    registry = Registry.__new__(Registry)
-    registry.settings = None  # type: ignore[assignment]
-    registry._classes, registry._targets = {}, {}
-    registry._lock = threading.RLock()
     from mailroute_dyn.config import resolve_settings
-    registry.settings = resolve_settings(base_url=BASE, cache_dir=None)
+    from mailroute_dyn.discovery import Discovery
+    settings = resolve_settings(base_url=BASE, cache_dir=None)
+
+    def offline(*_: object) -> object:
+        raise AssertionError("nothing is sent here")
+    registry = Registry(settings, Discovery(settings), offline, False, offline)
     cls = registry.build(schema)
     try:
         cls._validate(body, creating=True)
