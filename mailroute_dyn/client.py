@@ -19,7 +19,8 @@ from .discovery import Discovery
 from .errors import MailRouteError, UnknownResource
 from .http import NO_BODY, AsyncSession, Call, Operation, SyncSession
 from .query import AsyncQuerySet, QuerySet, _Query, queryset_for
-from .resources import AsyncResource, Registry, Resource, attribute_name_for
+from .registry import Registry
+from .resources import AsyncResource, Resource, attribute_name_for
 
 __all__ = ["Client", "AsyncClient"]
 

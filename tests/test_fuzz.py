@@ -248,7 +248,7 @@ schema_fields = st.dictionaries(
 @settings(max_examples=500, deadline=None, database=None)
 @given(fields=schema_fields, body=st.dictionaries(st.text(max_size=6), json_values, max_size=5))
 def test_random_schemas_build_classes_that_validate_or_refuse(fields, body):
-    from mailroute_dyn.resources import Registry
+    from mailroute_dyn.registry import Registry
     raw = {"fields": fields, "allowed_list_http_methods": ["get", "post"],
            "allowed_detail_http_methods": ["get"], "filtering": {k: 1 for k in fields}}
     schema = parse_schema("thing", raw)
