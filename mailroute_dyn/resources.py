@@ -17,6 +17,12 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar, cast
 from urllib.parse import quote, unquote, urlsplit
 
+from .bulk import (
+    bulk_create_op,
+    bulk_delete_op,
+    bulk_update_op,
+    update_objects_op,
+)
 from .config import Settings
 from .errors import (
     AmbiguousWriteError,
@@ -26,7 +32,6 @@ from .errors import (
     FilterError,
     GuardError,
     MailRouteError,
-    MethodNotAllowed,
     NotFound,
     OrderingError,
     ResponseError,
@@ -35,13 +40,12 @@ from .errors import (
     ValidationError,
     suggest,
 )
-from .http import NO_BODY, Answer, Call, Operation, Parallel, error_message
+from .http import NO_BODY, Answer, Call, Operation, error_message
 from .query import (
     AsyncQuerySet,
     BulkResult,
     QuerySet,
     ValuesQuerySet,
-    collection_name,
     queryset_for,
 )
 from .schema import (
@@ -129,14 +133,6 @@ def _location_path(answer: Answer) -> str | None:
     return urlsplit(location).path or None
 
 
-_MISSING_COLLECTION = re.compile(r"missing '(\w+)'")
-
-
-def _missing_collection(exc: BadRequest) -> str | None:
-    """The list key a Tastypie 400 asks for: `Invalid data sent: missing 'items'`."""
-    said = error_message(exc.body)[0]
-    match = _MISSING_COLLECTION.search(said or "")
-    return match.group(1) if match else None
 
 
 def _path_of(url: str) -> str | None:
@@ -353,7 +349,7 @@ class ResourceMeta(type):
         `check_required`, `dedupe_on` (POSTs only: PATCH list is all or nothing) and
         `extra` (sent with every object, never kept) work as in `create()`.
         """
-        return _run(meta, _bulk_create_op(meta, items, check_required, dedupe_on, extra))
+        return _run(meta, bulk_create_op(meta, items, check_required, dedupe_on, extra))
 
     def bulk_update(meta, items: Iterable[Resource]) -> BulkResult:
         """Save many changed objects concurrently, each as `save()` would (PATCH of its
@@ -362,12 +358,12 @@ class ResourceMeta(type):
         Not one PATCH list: Tastypie's PATCH list re-creates an object someone deleted
         (under a new id) and reports success; a detail write reports `DoesNotExist`,
         which lands in `BulkResult.failed`."""
-        return _run(meta, _bulk_update_op(meta, items))
+        return _run(meta, bulk_update_op(meta, items))
 
     def bulk_delete(meta, items: Iterable[Resource | Any]) -> BulkResult:
         """Delete the given objects (instances or keys): `deleted_objects` in one PATCH
         list where allowed, else concurrent DELETEs. Only these objects, never a filter."""
-        return _run(meta, _bulk_delete_op(meta, items))
+        return _run(meta, bulk_delete_op(meta, _objects_of(meta, items)))
 
     def get_or_create(meta: type[_T], defaults: Mapping[str, Any] | None = None, *,
                       check_required: bool = True, extra: Mapping[str, Any] | None = None,
@@ -463,16 +459,16 @@ class AsyncResourceMeta(ResourceMeta):
                           check_required: bool = True, dedupe_on: Iterable[str] = (),
                           extra: Mapping[str, Any] | None = None) -> BulkResult:
         """Create many objects (see `ResourceMeta.bulk_create`)."""
-        return await _arun(meta, _bulk_create_op(meta, items, check_required, dedupe_on,
+        return await _arun(meta, bulk_create_op(meta, items, check_required, dedupe_on,
                                                  extra))
 
     async def bulk_update(meta, items: Iterable[Resource]) -> BulkResult:  # type: ignore[override]
         """Save many changed objects (see `ResourceMeta.bulk_update`)."""
-        return await _arun(meta, _bulk_update_op(meta, items))
+        return await _arun(meta, bulk_update_op(meta, items))
 
     async def bulk_delete(meta, items: Iterable[Resource | Any]) -> BulkResult:  # type: ignore[override]
         """Delete the given objects (see `ResourceMeta.bulk_delete`)."""
-        return await _arun(meta, _bulk_delete_op(meta, items))
+        return await _arun(meta, bulk_delete_op(meta, _objects_of(meta, items)))
 
     async def get_or_create(                    # type: ignore[override]
             meta: type[_T], defaults: Mapping[str, Any] | None = None, *,
@@ -501,6 +497,12 @@ def _run(cls: Any, op: Operation[T]) -> T:
 def _arun(cls: Any, op: Operation[T]) -> Awaitable[T]:
     """An operation run on an async client's session: an awaitable."""
     return cast("Awaitable[T]", cls._registry.run(op))
+
+
+def _objects_of(cls: Any, items: Iterable[Any]) -> list[Any]:
+    """Objects for `bulk_delete()`: instances as given, keys as objects of `cls`."""
+    return [item if isinstance(item, Resource)
+            else cls._from_raw({"resource_uri": cls.detail_url(item)}) for item in items]
 
 
 def _get_op(model: Any, key: Any, lookups: dict[str, Any]) -> Operation[Any]:
@@ -533,65 +535,6 @@ def _create_op(model: Any, dedupe_on: Iterable[str] | None,
                       explicit_readonly=values, check_required=required)
     obj = cls(**values)
     return obj._create_op(inputs, dedupe, required)
-
-
-def _bulk_create_op(model: Any, items: Iterable[Mapping[str, Any] | Resource],
-                    check_required: bool, dedupe_on: Iterable[str],
-                    extra: Mapping[str, Any] | None) -> Operation[BulkResult]:
-    cls: type[Resource] = model
-    result = BulkResult()
-    inputs = dict(extra or {})
-    dedupe = tuple(dedupe_on)
-
-    def check(obj: Resource) -> None:
-        check_method(cls._schema, "post", detail=False)
-        body = {k: v for k, v in obj._encoded_changes().items()}
-        cls._validate(body, creating=True, explicit_readonly=obj._changes,
-                      check_required=check_required)
-        missing = [name for name in dedupe if name not in body]
-        if missing:
-            raise ValidationError(
-                f"{cls.resource_name}: dedupe_on names {missing}, which this object "
-                "does not set", {cls.resource_name: {name: ["Needed by dedupe_on."]
-                                                     for name in missing}})
-    objs = cls._checked_items(items, result, check)
-    if not objs:
-        return _finished(result)
-    if cls._patch_list_allowed():
-        bodies = [obj._encoded_changes() for obj in objs]
-        return cls._patch_list_op(objs, bodies, [], result, extra=inputs)
-    return cls._each_op(objs, lambda o: o._create_op(inputs, dedupe, check_required), result)
-
-
-def _bulk_update_op(model: Any, items: Iterable[Resource]) -> Operation[BulkResult]:
-    cls: type[Resource] = model
-    result = BulkResult()
-
-    def check(obj: Resource) -> None:
-        if obj.resource_uri is None:
-            raise GuardError("bulk_update() takes saved objects; use bulk_create().")
-        cls._validate(obj._encoded_changes(), creating=False)
-    objs = cls._checked_items(items, result, check)
-    if not objs:
-        return _finished(result)
-    return cls._each_op(objs, lambda o: o._save_op({}, False), result)
-
-
-def _bulk_delete_op(model: Any, items: Iterable[Any]) -> Operation[BulkResult]:
-    cls: type[Resource] = model
-    result = BulkResult()
-
-    def check(obj: Resource) -> None:
-        check_method(cls._schema, "delete", detail=True)
-    given = [item if isinstance(item, Resource)
-             else cls._from_raw({"resource_uri": cls.detail_url(item)}) for item in items]
-    objs = cls._checked_items(given, result, check)
-    if not objs:
-        return _finished(result)
-    if cls._patch_list_allowed(deleting=True):
-        uris = [obj._detail() for obj in objs]
-        return cls._patch_list_op(objs, [], uris, result)
-    return cls._each_op(objs, lambda o: o._delete_op(), result)
 
 
 async def _itself(value: Any) -> Any:
@@ -1334,111 +1277,8 @@ class Resource(metaclass=ResourceMeta):
     @classmethod
     def _update_objects_op(cls, objects: list[Any],
                            fields: Mapping[str, Any]) -> Operation[BulkResult]:
-        """Set `fields` on `objects` and save them as `bulk_update()` does: each with its own
-        detail write, never one PATCH list (which re-creates an object deleted meanwhile)."""
-        result = BulkResult()
-        kept = []
-        for obj in objects:       # a save without a URI or key would create, never update
-            if obj.resource_uri is None and obj.pk is None:
-                result.failed.append((obj, GuardError(
-                    f"This {cls.resource_name} came without a URI or key: not updated.")))
-            else:
-                kept.append(obj)
-        objects = kept
-        if not objects:
-            return result
-        for obj in objects:
-            for name, value in fields.items():
-                obj._set(name, value)
-        return (yield from cls._each_op(objects, lambda o: o._save_op({}, False), result))
-
-    # -- bulk writes
-
-    @classmethod
-    def _patch_list_allowed(cls, *, deleting: bool = False) -> bool:
-        """Tastypie's PATCH list needs `patch` on the list and `put` (or `delete` for
-        deleted_objects) on the detail endpoint."""
-        detail = "delete" if deleting else "put"
-        return ("patch" in cls.allowed_list_methods
-                and detail in cls.allowed_detail_methods)
-
-    @classmethod
-    def _patch_list_op(cls, items: list[Resource], bodies: list[dict[str, Any]],
-                       deleted: list[str], result: BulkResult,
-                       extra: Mapping[str, Any] | None = None) -> Operation[BulkResult]:
-        sent = [{**body, **encode_write_value(dict(extra))} for body in bodies] if extra \
-            else bodies                 # extra inputs are sent with each object, never kept
-        while True:
-            key = cls._collection
-            payload: dict[str, Any] = {key: sent}
-            if deleted:
-                payload[f"deleted_{key}"] = deleted
-            try:
-                answer: Answer = yield Call("PATCH", cls._list_url, json=payload)
-                break
-            except BadRequest as exc:
-                # a 400 wrote nothing: name the list as the server asks (collection_name)
-                named = _missing_collection(exc)
-                if named is None or named == key:
-                    result.failed += [(item, exc) for item in items]
-                    return result
-                cls._collection = named
-            except MailRouteError as exc:
-                result.failed += [(item, exc) for item in items]
-                return result
-        returned = (answer.body.get(collection_name(answer.body) or key)
-                    if isinstance(answer.body, dict) else None)
-        for i, item in enumerate(items):
-            if deleted:
-                item._deleted = True
-            else:
-                echo = returned[i] if isinstance(returned, list) and len(returned) == len(
-                    items) and isinstance(returned[i], dict) else None
-                item._adopt(Answer(answer.status, {}, echo, answer.url), bodies[i],
-                            tuple(extra or ()))
-            result.succeeded.append(item)
-        return result
-
-    @classmethod
-    def _each_op(cls, items: list[Resource], make: Callable[[Resource], Operation[Any]],
-                 result: BulkResult) -> Operation[BulkResult]:
-        outcomes = yield Parallel(tuple(make(item) for item in items))
-        for item, outcome in zip(items, outcomes, strict=True):
-            if isinstance(outcome, MailRouteError):
-                result.failed.append((item, outcome))
-            else:
-                result.succeeded.append(item)
-        return result
-
-    @classmethod
-    def _checked_items(cls, items: Iterable[Any], result: BulkResult,
-                       check: Callable[[Resource], None]) -> list[Resource]:
-        kept = []
-        for item in items:
-            try:
-                if isinstance(item, cls):
-                    obj = item
-                elif isinstance(item, Mapping):
-                    unknown = sorted(set(item) - set(cls.fields))
-                    if unknown:                                   # raises, naming them
-                        cls._validate(cls._encoded_values(item), creating=True,
-                                      explicit_readonly=item, check_required=False)
-                    obj = cls(**item)
-                else:
-                    raise ValidationError(
-                        f"{cls.resource_name}: not an object or a mapping: {item!r:.60}", {})
-                check(obj)
-            except (ValidationError, GuardError, MethodNotAllowed) as exc:
-                result.failed.append((item, exc))
-                continue
-            kept.append(obj)
-        return kept
-
-
-def _finished(value: Any) -> Operation[Any]:
-    """An operation that sends nothing: so async callers can still await the result."""
-    return value
-    yield  # pragma: no cover  (makes this a generator)
+        """`QuerySet.update()`'s writes (see bulk.update_objects_op)."""
+        return update_objects_op(cls, objects, fields)
 
 
 def _read_object_op(cls: type[Resource], url: str, missing: str) -> Operation[Resource]:
