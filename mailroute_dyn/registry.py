@@ -31,7 +31,6 @@ from .resources import (
     Resource,
     ResourceMeta,
     _check_own,
-    _has_dot_segments,
     _NotOwn,
     _path_of,
     _read_object_op,
@@ -39,6 +38,7 @@ from .resources import (
 )
 from .schema import Field, ResourceSchema, parse_schema, resource_name_of_uri
 from .values import encode_write_value
+from .writes import _has_dot_segments
 
 __all__ = ["Registry", "describe"]
 
