@@ -431,15 +431,18 @@ class Resource(Writes, metaclass=ResourceMeta):
         if objects and not cls._uri_key:
             cls._learn_uri_key(objects[0])
         own = cls._list_url.rstrip("/") + "/"   # (a slashless list URL is a prefix of more)
+        make, fields = cls._from_raw, cls._schema.fields.keys()     # once a page: a hot path
         out: list[Any] = []
         for data in objects:
             uri = data.get("resource_uri")
             if not isinstance(uri, str) or uri.startswith(own):
-                obj = cls._from_raw(data)
+                obj = make(data)
+                whole = fields <= obj._raw.keys()
             else:
                 other = yield from cls._registry.class_for_uri_op(uri)
                 obj = other._from_raw(data)
-            if not type(obj).fields.keys() <= obj._raw.keys():   # left out of lists (use_in)
+                whole = other._schema.fields.keys() <= obj._raw.keys()
+            if not whole:                       # fields left out of lists (use_in)
                 obj._related[_FROM_LIST] = True
             out.append(obj)
         return out
