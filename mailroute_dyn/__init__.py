@@ -32,8 +32,8 @@ from .errors import (
     UnreadableWriteAnswer,
     ValidationError,
 )
-from .query import QuerySet
-from .resources import BulkResult, Resource
+from .query import AsyncQuerySet, QuerySet
+from .resources import AsyncResource, BulkResult, Resource
 
 __version__ = "0.1.0"
 
@@ -41,7 +41,9 @@ __all__ = [
     "Client",
     "AsyncClient",
     "Resource",
+    "AsyncResource",
     "QuerySet",
+    "AsyncQuerySet",
     "BulkResult",
     "MailRouteError",
     "ConfigurationError",

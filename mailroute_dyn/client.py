@@ -8,8 +8,8 @@ with `await obj.fetch("domain")`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Awaitable, Mapping
+from typing import Any, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
@@ -20,8 +20,9 @@ from .config import USER_CACHE_DIR, CacheDir, Secret, Settings, resolve_settings
 from .discovery import Discovery
 from .errors import MailRouteError, UnknownResource
 from .http import NO_BODY, AsyncSession, Call, Operation, SyncSession
-from .query import QuerySet, _Query
-from .resources import Registry, Resource, attribute_name_for
+from .query import AsyncQuerySet, QuerySet, _Query, queryset_for
+from .registry import Registry
+from .resources import AsyncResource, Resource, attribute_name_for
 
 __all__ = ["Client", "AsyncClient"]
 
@@ -78,7 +79,7 @@ class _Common:
 
     # -- any URI
 
-    def _list_op(self, uri: str) -> QuerySet:
+    def _list_op(self, uri: str) -> QuerySet[Any]:
         # The URI's own offset and limit (e.g. a saved meta.next link) become the
         # QuerySet's start and page size, so iteration begins where the URI points.
         parts = urlsplit(uri)
@@ -88,8 +89,8 @@ class _Common:
             [(k, v) for k, v in query if k not in ("limit", "offset")])))
         start = int(paging["offset"]) if paging.get("offset", "").isdigit() else 0
         limit = int(paging["limit"]) if paging.get("limit", "").isdigit() else 0
-        return QuerySet(_AnyList.bind(self._registry, url),
-                        _Query(url=url, start=start, page_size=limit or None))
+        return queryset_for(_AnyList.bind(self._registry, url),
+                            _Query(url=url, start=start, page_size=limit or None))
 
     def _request_op(self, method: str, url: str, json: Any, params: Mapping[str, Any] | None,
                     idempotent: bool | None) -> Operation[Any]:
@@ -112,13 +113,13 @@ class _AnyList(Resource):
     """The model of `client.list(uri)`: each object takes the class of its own URI."""
 
     __slots__ = ()
-    typed = False
+    _has_schema = False
 
     @classmethod
     def bind(cls, registry: Registry, uri: str) -> type[Resource]:
         from .schema import ResourceSchema
         return type("AnyList", (cls,), {
-            "resource_name": uri, "_registry": registry, "_list_url": uri,
+            "_registry": registry, "_list_url": uri,
             "_schema": ResourceSchema(name=uri, fields={}, allowed_list_methods=("get",)),
             "_untargeted": set(), "_validators": {}, "_omitted": set(), "__slots__": (),
         })
@@ -228,7 +229,7 @@ class Client(_Common):
         """Any object by URI, as an instance of its resource's class (also unlisted ones)."""
         return self._session.run(self._registry.get_op(uri))
 
-    def list(self, uri: str) -> QuerySet:
+    def list(self, uri: str) -> QuerySet[Resource]:
         """Any list URI (nested lists too), iterated lazily; its own query is kept."""
         return self._list_op(uri)
 
@@ -270,13 +271,15 @@ class AsyncClient(_Common):
         """Close the connection pool."""
         await self._session.close()
 
-    def resource(self, name: str) -> Any:
-        """The class of `name`: returned at once when its schema is loaded, else an
-        awaitable (`Domain = await client.resource("domain")`)."""
+    def resource(self, name: str) -> Awaitable[type[AsyncResource]]:
+        """The class of `name`, to await (`Domain = await client.resource("domain")`).
+        Once its schema is loaded the class itself comes back, which is awaitable too
+        and usable at once (`client.resource("domain").filter(...)`)."""
         cls = self._registry.built(name)
         if cls is not None:
-            return cls
-        return self._session.run(self._resource_op(name))
+            return cast("Awaitable[type[AsyncResource]]", cls)
+        return cast("Awaitable[type[AsyncResource]]",
+                    self._session.run(self._resource_op(name)))
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
@@ -328,13 +331,13 @@ class AsyncClient(_Common):
         self._registry.forget()
         self._session.save_cache()
 
-    async def get(self, uri: str) -> Resource:
+    async def get(self, uri: str) -> AsyncResource:
         """Any object by URI, as an instance of its resource's class."""
-        return await self._session.run(self._registry.get_op(uri))
+        return cast(AsyncResource, await self._session.run(self._registry.get_op(uri)))
 
-    def list(self, uri: str) -> QuerySet:
+    def list(self, uri: str) -> AsyncQuerySet[AsyncResource]:
         """Any list URI, iterated with `async for`; its own query is kept."""
-        return self._list_op(uri)
+        return cast("AsyncQuerySet[AsyncResource]", self._list_op(uri))
 
     async def request(self, method: str, url: str, *, json: Any = None,
                       params: Mapping[str, Any] | None = None,

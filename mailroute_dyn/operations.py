@@ -10,11 +10,15 @@ the logic of discovery, queries and writes can be read and tested without any of
 from __future__ import annotations
 
 import enum
+import html
+import json
+import re
 from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
-__all__ = ["Call", "Batch", "Parallel", "Answer", "Operation", "NO_BODY", "IDEMPOTENT"]
+__all__ = ["Call", "Batch", "Parallel", "Answer", "Operation", "NO_BODY", "IDEMPOTENT",
+           "error_message"]
 
 T = TypeVar("T")
 
@@ -79,3 +83,37 @@ class Answer:
 
 #: A generator that yields steps and returns its result: written once for both clients.
 Operation = Generator["Call | Batch | Parallel", Any, T]
+
+
+# ---------------------------------------------------------------- error bodies
+
+def _strip_html(text: str) -> str:
+    title = re.search(r"<title>(.*?)</title>", text, re.I | re.S)
+    if title:
+        return html.unescape(title.group(1)).strip()
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", text))).strip()
+
+
+def error_message(body: Any) -> tuple[str, dict[str, dict[str, list[str]]]]:
+    """The server's message and field errors, whatever shape its error body had."""
+    if body is None:
+        return "", {}
+    if isinstance(body, str):
+        text = _strip_html(body) if "<" in body and ">" in body else body.strip()
+        return text[:500], {}
+    if isinstance(body, dict):
+        for key in ("error", "error_message"):
+            if isinstance(body.get(key), str):
+                return html.unescape(body[key])[:500], {}
+        fields: dict[str, dict[str, list[str]]] = {}
+        for resource, errs in body.items():
+            if isinstance(errs, dict):
+                fields[str(resource)] = {
+                    str(k): [str(m) for m in (v if isinstance(v, list) else [v])]
+                    for k, v in errs.items()
+                }
+        if fields:
+            parts = [f"{name}: {'; '.join(msgs)}" for errs in fields.values()
+                     for name, msgs in errs.items()]
+            return "; ".join(parts)[:500], fields
+    return json.dumps(body)[:200], {}

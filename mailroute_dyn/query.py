@@ -4,128 +4,66 @@ A QuerySet holds checked filters, orderings and a slice; nothing is sent until i
 iterated, counted or asked for an object. Pages are followed through `meta.next` (resolved
 against the request URL, whatever the parameter order), one page in memory at a time, and
 objects are deduplicated by `resource_uri` (Tastypie repeats rows joined through to_many
-relations). The class it yields (the *model*) comes from `resources.py`; this module only
-relies on the small protocol below, so it does not import what comes after it.
+relations). The class it yields (the *model*) comes from `resources.py`, which this module
+does not import: it calls the model's private class methods (`_check_filter`,
+`_wrap_page`, ...) on whatever class it is given.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Iterator
-from dataclasses import dataclass, replace
-from typing import Any, Protocol
-from urllib.parse import parse_qsl, urljoin, urlsplit
+from collections.abc import AsyncIterator, Awaitable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any, Generic, Self, TypeVar, cast, overload
+from urllib.parse import parse_qsl, urlsplit
 
 from .errors import (
     DoesNotExist,
     FilterError,
     GuardError,
-    ListingChanged,
     MailRouteError,
     MultipleObjectsReturned,
     NotFound,
     ResponseError,
     suggest,
 )
-from .http import Answer, Batch, Call, Operation
+from .operations import Answer, Batch, Call, Operation
+from .paging import Page, _plain_value, _Walk, collection_name, read_page
 from .schema import (
-    REWRITTEN_VALUES,
     FilterCheck,
-    ResourceSchema,
     allowed_terms,
     check_method,
 )
-from .values import encode_filter_value
 
-__all__ = ["QuerySet", "ValuesQuerySet", "Page", "read_page"]
+__all__ = ["QuerySet", "AsyncQuerySet", "ValuesQuerySet", "BulkResult", "queryset_for",
+           "Page", "read_page", "collection_name"]      # the last three: from paging.py
 
-STALE_PAGES = 3          # pages in a row with nothing new before a walk gives up
-MAX_PASSES = 32          # passes over a listing that keeps changing (deletes halve it)
-FRUITLESS_PASSES = 3     # passes in a row that saw changes but found nothing new
 GET_SCAN_PAGES = 10      # pages get() reads past rows a join repeats
 
 RESERVED_PARAMS = frozenset({"limit", "offset", "order_by", "format", "username", "api_key"})
 
-
-class Model(Protocol):
-    """What a QuerySet needs from the class it yields (see resources.Resource)."""
-
-    resource_name: str
-    _schema: ResourceSchema
-    _list_url: str
-
-    @classmethod
-    def _registry_run(cls, op: Operation[Any]) -> Any: ...
-    @classmethod
-    def _is_async(cls) -> bool: ...
-    @classmethod
-    def _page_size(cls) -> int: ...
-    @classmethod
-    def _registry_settings(cls) -> Any: ...
-    @classmethod
-    def _registry_stream(cls, ops: Any, window: int) -> Any: ...
-    @classmethod
-    def _check_filter(cls, lookup: str, value: Any) -> FilterCheck: ...
-    @classmethod
-    def _check_order(cls, key: str) -> str: ...
-    @classmethod
-    def _finish_filters(cls, checks: tuple[FilterCheck, ...],
-                        raw: tuple[tuple[str, Any], ...]) -> Operation[None]: ...
-    @classmethod
-    def _wrap_page(cls, objects: list[dict[str, Any]]) -> Operation[list[Any]]: ...
-    @classmethod
-    def detail_url(cls, key: Any) -> str: ...
-    @classmethod
-    def _get_or_create(cls, lookups: dict[str, Any], defaults: Any, update: bool, extra: Any,
-                       check_required: bool, within: Any = None) -> Operation[Any]: ...
-    @classmethod
-    def _check_update(cls, fields: Any) -> None: ...
-    @classmethod
-    def _update_objects_op(cls, objects: list[Any], fields: Any) -> Operation[Any]: ...
+R = TypeVar("R")        # what a QuerySet yields: objects of one resource class
+T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True)
-class Page:
-    """One list answer: the raw objects and where the next page is."""
+@dataclass
+class BulkResult:
+    """What a bulk write did, object by object."""
 
-    objects: list[dict[str, Any]]
-    next_url: str | None
-    total_count: int | None
-    limit: int | None
-    offset: int
+    succeeded: list[Any] = field(default_factory=list)
+    failed: list[tuple[Any, MailRouteError]] = field(default_factory=list)
 
+    @property
+    def ok(self) -> bool:
+        """True when nothing failed."""
+        return not self.failed
 
-def collection_name(body: Any) -> str | None:
-    """The key holding a list answer's objects: `objects`, or the one other list beside
-    `meta` (a resource's `Meta.collection_name`)."""
-    if not isinstance(body, dict):
-        return None
-    if isinstance(body.get("objects"), list):
-        return "objects"
-    lists = [k for k, v in body.items() if k != "meta" and isinstance(v, list)]
-    return lists[0] if len(lists) == 1 else None
+    def raise_first(self) -> None:
+        """Raise the first failure's error, if any."""
+        if self.failed:
+            raise self.failed[0][1]
 
-
-def read_page(answer: Answer) -> Page:
-    """A `Page` from a list answer; `ResponseError` when it is not a Tastypie list."""
-    body = answer.body
-    if isinstance(body, list):          # a bare list: take it as the only page
-        body = {"objects": body}
-    objects = body.get(collection_name(body) or "objects") if isinstance(body, dict) else None
-    if not isinstance(objects, list):
-        raise ResponseError(f"GET {answer.url}: expected a list with 'objects', got "
-                            f"{type(body).__name__}")
-    for item in objects:
-        if not isinstance(item, dict):
-            raise ResponseError(f"GET {answer.url}: a list item is not an object: {item!r:.80}")
-    meta: dict[str, Any] = body["meta"] if isinstance(body.get("meta"), dict) else {}
-    nxt = meta.get("next")
-    next_url = urljoin(answer.url, nxt) if isinstance(nxt, str) and nxt else None
-
-    def number(key: str) -> int | None:
-        value = meta.get(key)
-        return value if isinstance(value, int) and not isinstance(value, bool) else None
-    total = number("total_count")
-    return Page(objects, next_url, total, number("limit"), number("offset") or 0)
+    def __repr__(self) -> str:
+        return f"<BulkResult {len(self.succeeded)} succeeded, {len(self.failed)} failed>"
 
 
 @dataclass(frozen=True)
@@ -140,17 +78,28 @@ class _Query:
     concurrency: int | None = None              # pages in flight; None: 1 sync, N async
 
 
-class QuerySet:
-    """A lazy, immutable query. Every method returns a new QuerySet or sends requests."""
+class QuerySet(Generic[R]):
+    """A lazy, immutable query. Every method returns a new QuerySet or sends requests.
+
+    A `Client`'s QuerySets answer at once (`count() -> int`); an `AsyncClient`'s are
+    `AsyncQuerySet`s, whose answers are awaited."""
 
     def __init__(self, model: Any, query: _Query | None = None):
-        # `model` is a resource class: anything with the `Model` protocol above
+        # `model` is a resource class (resources.Resource or a subclass)
         self._model = model
         self._q = query or _Query()
         self._evaluated: list[Any] | None = None    # what len() fetched, for the next walk
 
-    def _clone(self, **changes: Any) -> QuerySet:
+    def _clone(self, **changes: Any) -> Self:
         return type(self)(self._model, replace(self._q, **changes))
+
+    def _run(self, op: Operation[T]) -> T:
+        """Run an operation on the client's session: its value (a sync client's)."""
+        return cast(T, self._model._registry_run(op))
+
+    def _arun(self, op: Operation[T]) -> Awaitable[T]:
+        """Run an operation on the client's session: an awaitable (an async client's)."""
+        return cast("Awaitable[T]", self._model._registry_run(op))
 
     def __repr__(self) -> str:
         parts = [f"{c.param}={c.value!r}" for c in self._q.filters]
@@ -163,11 +112,11 @@ class QuerySet:
 
     # -- building
 
-    def all(self) -> QuerySet:
+    def all(self) -> Self:
         """This QuerySet (for Django-style chains)."""
         return self
 
-    def filter(self, **lookups: Any) -> QuerySet:
+    def filter(self, **lookups: Any) -> Self:
         """Narrow by `field[__relation…][__term]=value`, checked against the schema now."""
         sent = {c.param: c for c in self._q.filters}
         for check in (self._model._check_filter(k, v) for k, v in lookups.items()):
@@ -181,7 +130,7 @@ class QuerySet:
                     "them into one filter.")
         return self._clone(filters=tuple(sent.values()))
 
-    def unchecked(self, **params: Any) -> QuerySet:
+    def unchecked(self, **params: Any) -> Self:
         """Parameters the schema does not describe (MailRoute's `q`, natural-key filters),
         sent as given. The server ignores names it does not know, so check them yourself."""
         bad = RESERVED_PARAMS & params.keys()
@@ -190,19 +139,19 @@ class QuerySet:
                               "order_by() or page_size()).")
         return self._clone(raw_params=self._q.raw_params + tuple(params.items()))
 
-    def order_by(self, *keys: str) -> QuerySet:
+    def order_by(self, *keys: str) -> Self:
         """Order by fields the schema lists as orderable; `-name` for descending."""
         for key in keys:
             self._model._check_order(key)
         return self._clone(order=tuple(keys))
 
-    def page_size(self, size: int) -> QuerySet:
+    def page_size(self, size: int) -> Self:
         """Objects asked for per request (the server may cap it; pages follow `meta`)."""
         if not isinstance(size, int) or size < 1:
             raise ValueError("page_size must be a positive integer")
         return self._clone(page_size=size)
 
-    def concurrently(self, pages: int | None = None) -> QuerySet:
+    def concurrently(self, pages: int | None = None) -> Self:
         """Fetch pages `pages` at a time (default: the client's `concurrency`) once the
         first page tells the total. Objects still come in order, each once. Async clients
         do this by default; `concurrently(1)` walks one page at a time."""
@@ -239,7 +188,12 @@ class QuerySet:
             return name, False
         return None
 
-    def __getitem__(self, key: int | slice) -> Any:
+    @overload
+    def __getitem__(self, key: int) -> R: ...
+    @overload
+    def __getitem__(self, key: slice) -> Self: ...
+
+    def __getitem__(self, key: int | slice) -> R | Self:
         if isinstance(key, slice):
             if key.step not in (None, 1):
                 raise ValueError("QuerySet slicing does not support a step")
@@ -253,9 +207,12 @@ class QuerySet:
             if new_stop is not None:
                 new_stop = max(new_stop, new_start)
             return self._clone(start=new_start, stop=new_stop)
+        return self._run(self._index_op(key))
+
+    def _index_op(self, key: Any) -> Operation[R]:
         if not isinstance(key, int) or key < 0:
             raise TypeError("QuerySet indices must be non-negative integers or slices")
-        return self._model._registry_run(self._one_at(key))
+        return self._one_at(key)
 
     # -- what is sent
 
@@ -295,7 +252,8 @@ class QuerySet:
 
     def _wrap_page(self, objects: list[dict[str, Any]]) -> Operation[list[Any]]:
         """What a page's raw objects become: instances of the model (values() keeps rows)."""
-        return (yield from self._model._wrap_page(objects))
+        objects_: list[Any] = yield from self._model._wrap_page(objects)
+        return objects_
 
     def _one_at(self, index: int) -> Operation[Any]:
         yield from self._prepare()
@@ -321,7 +279,7 @@ class QuerySet:
         default = self._model._registry_settings().concurrency if self._model._is_async() else 1
         return _Walk(self, self._q.concurrency or default)
 
-    def __iter__(self) -> Iterator[Any]:
+    def __iter__(self) -> Iterator[R]:
         # what len() fetched is taken when iteration starts: list(qs) asks for the
         # iterator first and len() second, and must still walk only once
         cached, self._evaluated = self._evaluated, None
@@ -330,7 +288,7 @@ class QuerySet:
         else:
             yield from self._objects()
 
-    def _objects(self) -> Iterator[Any]:
+    def _objects(self) -> Iterator[R]:
         if self._model._is_async():
             raise TypeError("This QuerySet belongs to an AsyncClient: use 'async for'.")
         run = self._model._registry_run
@@ -356,7 +314,7 @@ class QuerySet:
             if not walk.again():
                 return
 
-    async def __aiter__(self) -> AsyncIterator[Any]:
+    async def __aiter__(self) -> AsyncIterator[R]:
         if not self._model._is_async():
             raise TypeError("This QuerySet belongs to a Client: use a plain 'for'.")
         run = self._model._registry_run
@@ -394,25 +352,25 @@ class QuerySet:
         total = max(0, total - self._q.start)
         return total if self._q.stop is None else min(total, self._q.stop - self._q.start)
 
-    def count(self) -> Any:
+    def count(self) -> int:
         """How many objects match, from `meta.total_count`, without fetching them."""
-        return self._model._registry_run(self._count())
+        return self._run(self._count())
 
-    def _first(self) -> Operation[Any]:
+    def _first(self) -> Operation[R | None]:
         yield from self._prepare()
         page, objects = yield from self._fetch(self._first_call(limit=1))
         return objects[0] if objects else None
 
-    def first(self) -> Any:
+    def first(self) -> R | None:
         """The first object, or None."""
-        return self._model._registry_run(self._first())
+        return self._run(self._first())
 
     def _exists(self) -> Operation[bool]:
         return (yield from QuerySet._first(self)) is not None
 
-    def exists(self) -> Any:
+    def exists(self) -> bool:
         """Whether anything matches (one object is fetched)."""
-        return self._model._registry_run(self._exists())
+        return self._run(self._exists())
 
     def _get(self) -> Operation[Any]:
         yield from self._prepare()
@@ -462,10 +420,13 @@ class QuerySet:
         return (f"No {self._model.resource_name} found{where}{window}: the server listed "
                 "no matching object.")
 
-    def get(self, **lookups: Any) -> Any:
+    def get(self, **lookups: Any) -> R:
         """The one object matching; `DoesNotExist` or `MultipleObjectsReturned` otherwise."""
+        return self._run(self._get_op(lookups))
+
+    def _get_op(self, lookups: dict[str, Any]) -> Operation[R]:
         qs = self.filter(**lookups) if lookups else self
-        return self._model._registry_run(qs._get())
+        return qs._get()
 
     def _delete(self) -> Operation[int | None]:
         check_method(self._model._schema, "delete", detail=False)
@@ -477,7 +438,7 @@ class QuerySet:
         yield Call("DELETE", self._model._list_url, params)
         return total
 
-    def delete(self, *, confirm: bool = False) -> Any:
+    def delete(self, *, confirm: bool = False) -> int | None:
         """Delete every matching object in one list-level DELETE; returns how many matched.
 
         Tastypie deletes all rows when no filter is given, so at least one checked filter
@@ -487,6 +448,10 @@ class QuerySet:
         answer has none), so it is approximate when others write meanwhile; None when the
         server gives no `total_count`.
         """
+        return self._run(self._checked_delete(confirm))
+
+    def _checked_delete(self, confirm: bool) -> Operation[int | None]:
+        """The list-level DELETE, once every guard has passed (else nothing is sent)."""
         if not self._q.filters:
             raise GuardError(
                 "Refusing a list-level DELETE without a filter: Tastypie would delete every "
@@ -502,7 +467,7 @@ class QuerySet:
         if self._q.start or self._q.stop is not None or self._q.order:
             raise GuardError("A list-level DELETE ignores slicing and ordering; refusing a "
                              "sliced or ordered QuerySet so no more is deleted than was meant.")
-        return self._model._registry_run(self._delete())
+        return self._delete()
 
     # -- Django's habits, where Tastypie allows them
 
@@ -542,7 +507,7 @@ class QuerySet:
             if not walk.again():
                 return found
 
-    def _last(self) -> Operation[Any]:
+    def _last(self) -> Operation[R | None]:
         if self._q.order and not self._q.start and self._q.stop is None:
             flipped = tuple(k[1:] if k.startswith("-") else f"-{k}" for k in self._q.order)
             return (yield from QuerySet._first(self._clone(order=flipped)))
@@ -553,14 +518,14 @@ class QuerySet:
             self._first_call(limit=1, offset=self._q.start + total - 1))
         return objects[0] if objects else None
 
-    def last(self) -> Any:
+    def last(self) -> R | None:
         """The last object, or None. With `order_by()` the ordering is reversed and the
         first taken (one request); without one (or on a slice) the matches are counted
         and the one at the last offset fetched (two requests, in the server's default
         order, so give an ordering when "last" must mean something)."""
-        return self._model._registry_run(self._last())
+        return self._run(self._last())
 
-    def exclude(self, **lookups: Any) -> QuerySet:
+    def exclude(self, **lookups: Any) -> Self:
         """Not available: Tastypie has no negated filters, and sending `exclude` terms
         would be ignored by the server (matching everything). Always raises."""
         raise FilterError(
@@ -596,10 +561,14 @@ class QuerySet:
         return ValuesQuerySet(self._model, self._q, shape)
 
     def in_bulk(self, id_list: Iterable[Any] | None = None, *,
-                field_name: str = "pk") -> Any:
+                field_name: str = "pk") -> dict[Any, R]:
         """`{key: object}` for the given keys (fetched with `<field>__in`, 100 keys a
         request; by the detail URLs, concurrently, when the primary key has no `in`
         filter), or for every match when `id_list` is None. The field must be unique."""
+        return self._run(self._in_bulk_op(id_list, field_name))
+
+    def _in_bulk_op(self, id_list: Iterable[Any] | None,
+                    field_name: str) -> Operation[dict[Any, R]]:
         schema = self._model._schema
         name = schema.primary_key if field_name == "pk" else field_name
         f = schema.fields.get(name)
@@ -613,10 +582,10 @@ class QuerySet:
             if (name == schema.primary_key and self._plain()
                     and (f is None or "in" not in allowed_terms(schema, f))):
                 # no `pk__in` filter (MailRoute's domain): the detail URLs, concurrently
-                return self._model._registry_run(self._in_bulk_by_detail(keys))
+                return self._in_bulk_by_detail(keys)
             parts = [self.filter(**{f"{name}__in": keys[i:i + 100]})
                      for i in range(0, len(keys), 100)]
-        return self._model._registry_run(self._in_bulk(parts, name))
+        return self._in_bulk(parts, name)
 
     def _plain(self) -> bool:
         """Whether this QuerySet is every object of its resource (no filter or window)."""
@@ -624,13 +593,13 @@ class QuerySet:
         return (not q.filters and not q.raw_params and q.url is None and not q.start
                 and q.stop is None)
 
-    def _in_bulk_by_detail(self, keys: list[Any]) -> Operation[dict[Any, Any]]:
+    def _in_bulk_by_detail(self, keys: list[Any]) -> Operation[dict[Any, R]]:
         check_method(self._model._schema, "get", detail=True)
         if not keys:
             return {}
         calls = tuple(Call("GET", self._model.detail_url(key)) for key in keys)
         replies = yield Batch(calls)
-        found: dict[Any, Any] = {}
+        found: dict[Any, R] = {}
         for key, reply in zip(keys, replies, strict=True):
             if isinstance(reply, NotFound):
                 continue                    # absent keys are absent, as in Django
@@ -643,8 +612,8 @@ class QuerySet:
         return found
 
     @staticmethod
-    def _in_bulk(parts: list[QuerySet], name: str) -> Operation[dict[Any, Any]]:
-        found: dict[Any, Any] = {}
+    def _in_bulk(parts: list[QuerySet[R]], name: str) -> Operation[dict[Any, R]]:
+        found: dict[Any, R] = {}
         for qs in parts:
             for obj in (yield from qs._collect()):
                 found[obj.get_raw(name)] = qs._emit(obj)
@@ -656,40 +625,44 @@ class QuerySet:
 
     def get_or_create(self, defaults: dict[str, Any] | None = None, *,
                       check_required: bool = True, extra: dict[str, Any] | None = None,
-                      **lookups: Any) -> Any:
+                      **lookups: Any) -> tuple[R, bool]:
         """`(object, created)`: as `Resource.get_or_create()`, looking within this
         QuerySet's filters; the object is created from `lookups` and `defaults` only."""
-        return self._model._registry_run(self._model._get_or_create(
-            lookups, defaults, False, extra, check_required, self._for_lookup()))
+        return cast("tuple[R, bool]", self._run(self._model._get_or_create(
+            lookups, defaults, False, extra, check_required, self._for_lookup())))
 
     def update_or_create(self, defaults: dict[str, Any] | None = None, *,
                          check_required: bool = True, extra: dict[str, Any] | None = None,
-                         **lookups: Any) -> Any:
+                         **lookups: Any) -> tuple[R, bool]:
         """`(object, created)`: as `Resource.update_or_create()`, within these filters."""
-        return self._model._registry_run(self._model._get_or_create(
-            lookups, defaults, True, extra, check_required, self._for_lookup()))
+        return cast("tuple[R, bool]", self._run(self._model._get_or_create(
+            lookups, defaults, True, extra, check_required, self._for_lookup())))
 
-    def _for_lookup(self) -> QuerySet:
+    def _for_lookup(self) -> QuerySet[R]:
         if self._q.url is not None or self._q.start or self._q.stop is not None:
             raise GuardError("get_or_create() looks in a resource's QuerySet: not in a "
                              "slice or a client.list().")
-        return QuerySet(self._model, self._q)
+        return queryset_for(self._model, self._q)
 
-    def update(self, **fields: Any) -> Any:
+    def update(self, **fields: Any) -> BulkResult:
         """Set `fields` on every match and save them: one PATCH list where the schema
         allows it (Tastypie applies it atomically), else one save() each, `concurrency`
         at a time. Returns a `BulkResult` like `bulk_update()`. Matches are all read
         first, so an update of a field the filter uses skips nothing."""
+        return self._run(self._checked_update(fields))
+
+    def _checked_update(self, fields: dict[str, Any]) -> Operation[BulkResult]:
         if not fields:
             raise TypeError("update() needs at least one field=value.")
         if self._q.url is not None:
             raise GuardError("update() works on a resource's QuerySet, not client.list().")
         self._model._check_update(fields)
-        return self._model._registry_run(self._update(fields))
+        return self._update(fields)
 
-    def _update(self, fields: dict[str, Any]) -> Operation[Any]:
+    def _update(self, fields: dict[str, Any]) -> Operation[BulkResult]:
         objects = yield from self._collect()
-        return (yield from self._model._update_objects_op(objects, fields))
+        result: BulkResult = yield from self._model._update_objects_op(objects, fields)
+        return result
 
 
 def _dedupe(objects: list[Any]) -> list[Any]:
@@ -703,202 +676,6 @@ def _dedupe(objects: list[Any]) -> list[Any]:
             seen.add(uri)
         kept.append(obj)
     return kept
-
-
-def _in_key_order(keys: list[Any], descending: bool) -> bool:
-    """Whether a page came sorted by its key, as a database may sort it (strings with or
-    without case)."""
-    if any(k is None for k in keys):
-        return False
-    forms = [keys]
-    if all(isinstance(k, str) for k in keys):
-        forms.append([k.casefold() for k in keys])
-    try:
-        return any(all((a >= b) if descending else (a <= b) for a, b in zip(f, f[1:], strict=False))
-                   for f in forms)
-    except TypeError:
-        return False
-
-
-def _plain_value(value: Any) -> str:
-    return encode_filter_value("exact", value)
-
-
-class _Walk:
-    """Where one iteration stands: what was seen, how many are left, which pages next.
-
-    Three ways to walk: by key (`field__gt=<last>`, safe against inserts and deletes
-    during the walk), by offsets fetched concurrently once the first page gives the total,
-    or by following `meta.next` (anything else, including lists of unknown shape).
-
-    An offset walk shifts when rows before it are deleted or inserted meanwhile: rows slip
-    between pages. Each pass checks what it saw (the same `total_count` on every page, as
-    many rows as that total, no object on two pages); a pass that saw the listing change is
-    followed by another that yields only objects not yielded yet, until one pass sees a
-    still listing. So an object present for the whole walk is yielded, and none twice.
-    """
-
-    def __init__(self, qs: QuerySet, concurrency: int):
-        self.qs = qs
-        self.concurrency = concurrency
-        self.left = None if qs._q.stop is None else qs._q.stop - qs._q.start
-        self.keyset = qs._keyset_field() if concurrency <= 1 else None
-        self.last_raw: Any = None
-        first = qs._first_call()
-        if self.keyset and not qs._q.order:
-            first = Call(first.method, first.url, _with(first.params, "order_by",
-                                                        self.keyset[0]))
-        self.first = first
-        # passes again over the listing only make sense for a whole offset walk whose
-        # objects can be told apart (by resource_uri)
-        self.repairable = self.keyset is None and qs._q.start == 0
-        self.given: set[str] = set()    # objects yielded so far (offset walks)
-        self.passes = 0
-        self.fruitless = 0              # passes in a row that saw changes and found nothing
-        self._new_pass()
-
-    def _new_pass(self) -> None:
-        self.passes += 1
-        self.streaming = False          # offsets known: the rest goes to a sliding window
-        self.plan: range = range(0)
-        self.exhausted = False          # the listing ended (or shrank under the plan)
-        # objects of this pass (of this page, by key); the first pass's are also `given`
-        self.seen: set[str] = set() if self.passes > 1 else self.given
-        self.previous: set[str] = set()  # by key: the objects of the page before
-        self.visited: set[str] = set()
-        self.totals: set[int] = set()
-        self.rows = 0
-        self.overlap = False
-        self.fresh = 0                  # objects the latest pages brought that were new
-        self.stale = 0                  # pages in a row that brought nothing new
-        self.found = 0                  # objects this pass yielded for the first time
-
-    def first_calls(self) -> list[Call]:
-        return [self.first]
-
-    @property
-    def done(self) -> bool:
-        return self.left is not None and self.left <= 0
-
-    def take(self, page: Page, objects: list[Any]) -> Iterator[Any]:
-        if page.total_count is not None:
-            self.totals.add(page.total_count)
-        self.rows += len(page.objects)
-        if not page.objects:
-            self.exhausted = True
-        if self.keyset and objects:     # only the page's last key matters for the next one
-            if _in_key_order([o.get_raw(self.keyset[0]) for o in objects], self.keyset[1]):
-                self.last_raw = objects[-1].get_raw(self.keyset[0])
-                # the next page starts strictly after this key, so a row repeated by a join
-                # can only repeat within this page: remembering one page keeps memory flat
-                # (and one on the page before means the server ignored the key filter)
-                self.previous, self.seen = self.seen, set()
-            else:
-                # the server did not sort by the key: "after the last key" would skip rows,
-                # so the rest of the walk follows meta.next (offsets within this filter)
-                self.keyset = None
-        seen, on_page = self.seen, set()
-        new = False
-        for obj in objects:
-            if self.left is not None and self.left <= 0:
-                return
-            uri = obj.resource_uri
-            if uri is None:             # nothing tells such objects apart: no second pass
-                self.repairable = False
-            else:
-                if uri in seen or uri in self.previous:
-                    self.overlap = self.overlap or uri not in on_page
-                    continue
-                seen.add(uri)
-                on_page.add(uri)
-            new = True
-            self.fresh += 1
-            if uri is not None and self.passes > 1:
-                if uri in self.given:
-                    continue            # yielded by an earlier pass
-                self.given.add(uri)
-            self.found += 1
-            if self.left is not None:
-                self.left -= 1
-            yield obj
-        self.stale = 0 if new or not objects else self.stale + 1
-        if self.stale >= STALE_PAGES:
-            raise ResponseError(
-                f"GET {self.first.url}: {self.stale} pages in a row brought nothing new; the "
-                "server does not seem to honour offset or its next links. Stopping here.")
-
-    def next_calls(self, pages: list[tuple[Page, list[Any]]]) -> list[Call]:
-        last = pages[-1][0]
-        if (self.left is not None and self.left <= 0) or not last.objects:
-            return []
-        if self.concurrency > 1 and last.total_count is not None:
-            size = last.limit or len(last.objects)
-            end = last.total_count
-            if self.left is not None:
-                end = min(end, last.offset + len(last.objects) + self.left)
-            self.streaming = True
-            self.plan = range(last.offset + size, end, size)
-            return []
-        fresh, self.fresh = self.fresh, 0
-        if self.keyset and isinstance(self.last_raw, str) and self.last_raw in REWRITTEN_VALUES:
-            # Tastypie would read `key__gt=true` as `key__gt=True`: follow meta.next instead
-            self.keyset = None
-        if not last.next_url:
-            self.exhausted = True
-            return []
-        if self.keyset and self.last_raw is not None:
-            if not fresh:
-                raise ResponseError(
-                    f"GET {self.first.url}: the server answered a key-ordered page with "
-                    "nothing new; it does not seem to honour the filter. Stopping here.")
-            name, descending = self.keyset
-            params = _with(self.first.params, "offset", "0")
-            params += ((f"{name}__{'lt' if descending else 'gt'}", _plain_value(self.last_raw)),)
-            return [Call("GET", self.first.url, params)]
-        if last.next_url in self.visited:
-            raise ResponseError(f"The list at {self.first.url} links back to a page it "
-                                "already gave (meta.next loops); stopping.")
-        self.visited.add(last.next_url)
-        return [Call("GET", last.next_url)]
-
-    def planned(self) -> Iterator[Call]:
-        """The offsets still to fetch, one at a time as the window has room (a huge
-        `total_count` plans nothing ahead), until the listing turns out shorter."""
-        for offset in self.plan:
-            if self.exhausted or self.done:
-                return
-            yield Call("GET", self.first.url, _with(self.first.params, "offset", str(offset)))
-
-    def again(self) -> bool:
-        """Whether to pass over the listing once more because it changed under this pass;
-        `ListingChanged` when it keeps changing."""
-        if self.done or not self.repairable:
-            return False
-        total = next(iter(self.totals)) if len(self.totals) == 1 else None
-        still = len(self.totals) <= 1 and not self.overlap and (
-            total is None or self.rows == total)
-        if still:
-            return False
-        if self.passes > 1 and not self.found and len(self.totals) <= 1:
-            return False                # the same listing again: rows repeated by joins
-        self.fruitless = 0 if self.found else self.fruitless + 1
-        if self.fruitless >= FRUITLESS_PASSES or self.passes >= MAX_PASSES:
-            raise ListingChanged(
-                f"The list at {self.first.url} kept changing during {self.passes} passes "
-                f"(total_count {sorted(self.totals)}); some objects present all along may "
-                "not have been yielded.")
-        self._new_pass()
-        return True
-
-
-def _with(params: tuple[tuple[str, str], ...], name: str,
-          value: str) -> tuple[tuple[str, str], ...]:
-    """`params` with `name` set to `value` (replacing it, or added before limit/offset)."""
-    if any(k == name for k, _ in params):
-        return tuple((k, value if k == name else v) for k, v in params)
-    head = tuple(p for p in params if p[0] not in ("limit", "offset"))
-    tail = tuple(p for p in params if p[0] in ("limit", "offset"))
-    return head + ((name, value),) + tail
 
 
 @dataclass(frozen=True, slots=True)
@@ -928,7 +705,7 @@ class _Row:
         return self.data.get(key, default)
 
 
-class ValuesQuerySet(QuerySet):
+class ValuesQuerySet(QuerySet[Any]):
     """A QuerySet that yields raw values (dicts, tuples or single values) instead of
     instances: what the server sent, read without building objects. Filters, ordering,
     slicing, `first()`, `last()`, `get()` and `count()` work as on any QuerySet."""
@@ -937,8 +714,8 @@ class ValuesQuerySet(QuerySet):
         super().__init__(model, query)
         self._shape = shape or _Shape("dict", tuple(model._schema.fields), every=True)
 
-    def _clone(self, **changes: Any) -> QuerySet:
-        return ValuesQuerySet(self._model, replace(self._q, **changes), self._shape)
+    def _clone(self, **changes: Any) -> Self:
+        return type(self)(self._model, replace(self._q, **changes), self._shape)
 
     def __repr__(self) -> str:
         kind = "values" if self._shape.kind == "dict" else "values_list"
@@ -983,4 +760,81 @@ class ValuesQuerySet(QuerySet):
 
     def update(self, **fields: Any) -> Any:
         """As `QuerySet.update()`: the objects are read and saved as instances."""
-        return QuerySet(self._model, self._q).update(**fields)
+        return queryset_for(self._model, self._q).update(**fields)
+
+
+class AsyncQuerySet(QuerySet[R]):
+    """The QuerySet of an `AsyncClient`: the same lazy chain (`filter()`, `order_by()`,
+    slices), answers awaited (`await qs.count()`, `await qs[0]`) and `async for`."""
+
+    @overload                                   # type: ignore[override]
+    def __getitem__(self, key: int) -> Awaitable[R]: ...
+    @overload
+    def __getitem__(self, key: slice) -> Self: ...
+
+    def __getitem__(self, key: int | slice) -> Awaitable[R] | Self:
+        if isinstance(key, slice):
+            return super().__getitem__(key)
+        return self._arun(self._index_op(key))
+
+    async def count(self) -> int:               # type: ignore[override]
+        """How many objects match, from `meta.total_count`, without fetching them."""
+        return await self._arun(self._count())
+
+    async def first(self) -> R | None:          # type: ignore[override]
+        """The first object, or None."""
+        return await self._arun(self._first())
+
+    async def last(self) -> R | None:           # type: ignore[override]
+        """The last object, or None (see `QuerySet.last()`)."""
+        return await self._arun(self._last())
+
+    async def exists(self) -> bool:             # type: ignore[override]
+        """Whether anything matches (one object is fetched)."""
+        return await self._arun(self._exists())
+
+    async def get(self, **lookups: Any) -> R:   # type: ignore[override]
+        """The one object matching; `DoesNotExist` or `MultipleObjectsReturned` otherwise."""
+        return await self._arun(self._get_op(lookups))
+
+    async def delete(self, *, confirm: bool = False) -> int | None:  # type: ignore[override]
+        """The list-level DELETE of `QuerySet.delete()`, with the same guards."""
+        return await self._arun(self._checked_delete(confirm))
+
+    async def in_bulk(self, id_list: Iterable[Any] | None = None, *,  # type: ignore[override]
+                      field_name: str = "pk") -> dict[Any, R]:
+        """`{key: object}` for the given keys (see `QuerySet.in_bulk()`)."""
+        return await self._arun(self._in_bulk_op(id_list, field_name))
+
+    async def get_or_create(                    # type: ignore[override]
+            self, defaults: dict[str, Any] | None = None, *, check_required: bool = True,
+            extra: dict[str, Any] | None = None, **lookups: Any) -> tuple[R, bool]:
+        """`(object, created)`, looking within this QuerySet's filters."""
+        return await self._arun(self._model._get_or_create(
+            lookups, defaults, False, extra, check_required, self._for_lookup()))
+
+    async def update_or_create(                 # type: ignore[override]
+            self, defaults: dict[str, Any] | None = None, *, check_required: bool = True,
+            extra: dict[str, Any] | None = None, **lookups: Any) -> tuple[R, bool]:
+        """`(object, created)`: as `get_or_create()`, saving `defaults` on a found one."""
+        return await self._arun(self._model._get_or_create(
+            lookups, defaults, True, extra, check_required, self._for_lookup()))
+
+    async def update(self, **fields: Any) -> BulkResult:  # type: ignore[override]
+        """Set `fields` on every match and save them (see `QuerySet.update()`)."""
+        return await self._arun(self._checked_update(fields))
+
+    def values(self, *names: str) -> Any:
+        """Raw values as dicts (see `QuerySet.values()`); its answers are awaited."""
+        return super().values(*names)
+
+    def values_list(self, *names: str, flat: bool = False) -> Any:
+        """Raw values as tuples (see `QuerySet.values_list()`); answers are awaited."""
+        return super().values_list(*names, flat=flat)
+
+
+def queryset_for(model: Any, query: _Query | None = None) -> QuerySet[Any]:
+    """A QuerySet over `model` of its client's kind: an `AsyncQuerySet` for an
+    `AsyncClient`'s classes, a `QuerySet` for a `Client`'s."""
+    kind = AsyncQuerySet if model._is_async() else QuerySet
+    return kind(model, query)

@@ -9,41 +9,35 @@ operation (see http.py) and run by the client's session, sync or async.
 
 from __future__ import annotations
 
-import functools
 import keyword
 import re
-import threading
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, ClassVar, cast
-from urllib.parse import quote, unquote, urlsplit
+from typing import Any, ClassVar, Self, cast
+from urllib.parse import urlsplit
 
+from .bulk import (
+    update_objects_op,
+)
 from .config import Settings
-from .discovery import Discovery
 from .errors import (
-    AmbiguousWriteError,
-    APIError,
     BadRequest,
-    Conflict,
     DoesNotExist,
     FilterError,
-    Forbidden,
     GuardError,
     MailRouteError,
-    MethodNotAllowed,
     NotFound,
     OrderingError,
     ResponseError,
-    SchemaError,
-    ServerError,
-    Unauthorized,
-    UnreadableWriteAnswer,
-    ValidationError,
     suggest,
 )
-from .http import NO_BODY, Answer, Batch, Call, Operation, Parallel, error_message
-from .query import QuerySet, collection_name
+from .metaclass import AsyncResourceMeta, ResourceMeta, _arun
+from .operations import NO_BODY, Answer, Call, Operation, error_message
+from .query import (
+    BulkResult,
+    QuerySet,
+    queryset_for,
+)
 from .schema import (
     NO_DEFAULT,
     Field,
@@ -52,17 +46,28 @@ from .schema import (
     check_filter,
     check_method,
     check_ordering,
-    parse_schema,
     resource_name_of_uri,
 )
-from .values import encode_write_value, looks_like_uri, typed_value
+from .values import encode_write_value, typed_value
+from .writes import (
+    ClassRegistry,
+    Writes,
+    _clean_read,
+    _key_from_uri,
+)
 
-__all__ = ["Resource", "Registry", "BulkResult", "class_name_for", "attribute_name_for"]
+__all__ = ["Resource", "AsyncResource", "ResourceMeta", "AsyncResourceMeta", "BulkResult",
+           "INSTANCE_NAMES", "class_name_for", "attribute_name_for"]
+
 
 _NOT_KEYS = frozenset({"schema"})
 _FROM_LIST = "\0list"    # in `_related`: read from a list, detail-only fields may be missing
-_SECRET_KEY = re.compile(r"(?i)(pass(word|wd|phrase)?|secret|api_?key|token)")
-_ECHO_KEYS = frozenset({"pk"})
+
+# The names an object answers to itself. A server field of the same name is read as
+# `obj["name"]` and set as `obj["name"] = value`; every other field is an attribute.
+INSTANCE_NAMES = ("save", "delete", "refresh", "fetch", "action", "to_dict", "get_raw",
+                  "pk", "id", "resource_uri")
+_OWN_METHODS = frozenset(INSTANCE_NAMES) - {"pk", "id", "resource_uri"}
 
 
 def class_name_for(resource_name: str) -> str:
@@ -79,67 +84,9 @@ def attribute_name_for(resource_name: str) -> str:
     return f"{name}_" if keyword.iskeyword(name) else name
 
 
-@functools.lru_cache(maxsize=4096)
-def _is_secret(key: str) -> bool:
-    return bool(_SECRET_KEY.search(key))
-
-
-def _clean_read(cls: type[Resource], data: Mapping[str, Any]) -> dict[str, Any]:
-    """Raw data to keep: everything but secret-looking keys the schema does not describe,
-    unless the value is a flag or null (`ssl_cert_passphrase_set: false` is data)."""
-    fields = cls.fields
-    if type(data) is dict and data.keys() <= fields.keys():
-        return dict(data)           # only schema fields: nothing to drop
-    return {k: v for k, v in data.items()
-            if k in fields or not _is_secret(k) or v is None or isinstance(v, bool)}
-
-
-def _clean_write_answer(cls: type[Resource], body: Mapping[str, Any],
-                        sent_extra: Iterable[str]) -> dict[str, Any]:
-    """A write answer minus what it merely echoed (`pk`, write-only inputs, secrets)."""
-    fields = cls.fields
-    extra = set(sent_extra)
-    return {k: v for k, v in body.items()
-            if k in fields or not (k in _ECHO_KEYS or k in extra or _is_secret(k))}
-
-
-class _UnusableKey(GuardError, ValueError):
-    """A key that would make a detail URL point at the list (or elsewhere)."""
-
-
-def _location_path(answer: Answer) -> str | None:
-    """The path of a write answer's `Location`, in the server's own form (slashless
-    APIs have no trailing slash, and adding one would make it another URI)."""
-    location = answer.headers.get("location")
-    if not location or _has_dot_segments(location):
-        return None
-    return urlsplit(location).path or None
-
-
-_MISSING_COLLECTION = re.compile(r"missing '(\w+)'")
-
-
-def _missing_collection(exc: BadRequest) -> str | None:
-    """The list key a Tastypie 400 asks for: `Invalid data sent: missing 'items'`."""
-    said = error_message(exc.body)[0]
-    match = _MISSING_COLLECTION.search(said or "")
-    return match.group(1) if match else None
-
-
 def _path_of(url: str) -> str | None:
     """The path of a listing's `list_endpoint` (Tastypie sends paths; some send URLs)."""
     return urlsplit(url).path or None
-
-
-def _has_dot_segments(uri: str) -> bool:
-    """True for `/api/v1/domain/../email_account/5/`: the server resolves such a path to
-    another resource than its first part names."""
-    return any(part in (".", "..") for part in unquote(urlsplit(uri).path).split("/"))
-
-
-def _key_from_uri(uri: str) -> Any:
-    last = uri.rstrip("/").rsplit("/", 1)[-1]
-    return int(last) if last.isdigit() else last
 
 
 # ---------------------------------------------------------------- hybrid methods
@@ -157,77 +104,11 @@ class _hybrid:
         return partial(self.on_instance, obj)
 
 
-class ResourceMeta(type):
-    """Gives resource classes a readable repr and field names in dir()."""
-
-    def __repr__(cls) -> str:
-        name = getattr(cls, "resource_name", None)
-        return f"<resource class {cls.__name__} ({name})>" if name else super().__repr__()
-
-    def __dir__(cls) -> list[str]:
-        return sorted(set(super().__dir__()))
-
-    def __await__(cls) -> Any:
-        """`await client.resource(name)` also works once the class is loaded (the
-        AsyncClient then returns the class itself rather than an awaitable)."""
-        return _itself(cls).__await__()
-
-    # Django's class-level habits. They live on the metaclass, where an instance's
-    # attribute lookup never looks: a field named `values` or `last` stays the field.
-
-    def get_or_create(cls, defaults: Mapping[str, Any] | None = None, *,
-                      check_required: bool = True, extra: Mapping[str, Any] | None = None,
-                      **lookups: Any) -> Any:
-        """`(object, created)`: the one object matching `lookups`, else a new one made of
-        the plain lookups (those without `__`) and `defaults`. A POST that fails
-        ambiguously is followed by a lookup, never by a second POST; a uniqueness error
-        because someone created it meanwhile gives that object. `MultipleObjectsReturned`
-        when the lookups match several."""
-        model = cast(Any, cls)
-        return model._registry.run(model._get_or_create(lookups, defaults, False, extra,
-                                                        check_required))
-
-    def update_or_create(cls, defaults: Mapping[str, Any] | None = None, *,
-                         check_required: bool = True,
-                         extra: Mapping[str, Any] | None = None, **lookups: Any) -> Any:
-        """`(object, created)` as `get_or_create()`, but a found object gets `defaults`
-        saved on it (only those fields are sent, as `save()` does)."""
-        model = cast(Any, cls)
-        return model._registry.run(model._get_or_create(lookups, defaults, True, extra,
-                                                        check_required))
-
-    def last(cls) -> Any:
-        """The last object in the server's default order, or None (see QuerySet.last)."""
-        return QuerySet(cls).last()
-
-    def exists(cls) -> Any:
-        """Whether there is any object at all (one is fetched)."""
-        return QuerySet(cls).exists()
-
-    def exclude(cls, **lookups: Any) -> QuerySet:
-        """Not available on Tastypie, which has no negated filters: always raises."""
-        return QuerySet(cls).exclude(**lookups)
-
-    def values(cls, *names: str) -> QuerySet:
-        """Every object as a dict of raw values (see QuerySet.values)."""
-        return QuerySet(cls).values(*names)
-
-    def values_list(cls, *names: str, flat: bool = False) -> QuerySet:
-        """Every object as a tuple of raw values (see QuerySet.values_list)."""
-        return QuerySet(cls).values_list(*names, flat=flat)
-
-    def in_bulk(cls, id_list: Iterable[Any] | None = None, *, field_name: str = "pk") -> Any:
-        """`{key: object}` for the given keys (see QuerySet.in_bulk)."""
-        return QuerySet(cls).in_bulk(id_list, field_name=field_name)
-
-
-async def _itself(value: Any) -> Any:
-    return value
 
 
 # ---------------------------------------------------------------- the base class
 
-class Resource(metaclass=ResourceMeta):
+class Resource(Writes, metaclass=ResourceMeta):
     """Base of every resource class. Instances are objects of one resource.
 
     Read a field as an attribute for its typed view (`obj.created_at` is a datetime,
@@ -235,19 +116,11 @@ class Resource(metaclass=ResourceMeta):
     is what the server sent). Assign attributes to change fields, then `save()`.
     """
 
-    resource_name: ClassVar[str] = ""
-    fields: ClassVar[Mapping[str, Field]] = {}
-    filtering: ClassVar[Mapping[str, Any]] = {}
-    ordering: ClassVar[tuple[str, ...]] = ()
-    allowed_list_methods: ClassVar[tuple[str, ...]] = ()
-    allowed_detail_methods: ClassVar[tuple[str, ...]] = ()
-    default_limit: ClassVar[int] = 20
-    json_schema: ClassVar[dict[str, Any]] = {}
-    list_endpoint: ClassVar[str] = ""
-    typed: ClassVar[bool] = True
-    listed: ClassVar[bool] = True
-    _schema: ClassVar[ResourceSchema]
-    _registry: ClassVar[Registry]
+    _schema: ClassVar[ResourceSchema] = ResourceSchema(name="", fields={})
+    _json_schema: ClassVar[dict[str, Any]] = {}
+    _has_schema: ClassVar[bool] = True
+    _listed: ClassVar[bool] = True
+    _registry: ClassVar[ClassRegistry]
     _list_url: ClassVar[str] = ""
     _validators: ClassVar[dict[bool, Any]]
     _untargeted: ClassVar[set[str]]
@@ -255,7 +128,7 @@ class Resource(metaclass=ResourceMeta):
     _omitted: ClassVar[set[str]] = set()   # fields missing from details too: not read again
     _collection: ClassVar[str] = "objects"   # the list key of PATCH lists (collection_name)
 
-    __slots__ = ("_raw", "_changes", "_related", "_snapshot", "_deleted", "_unread")
+    __slots__ = ()                       # the state's slots are in Writes
     _raw: dict[str, Any]                 # what the server sent (cleaned of secret extras)
     _changes: dict[str, Any]             # what the caller set since, as Python values
     _related: dict[str, Any]             # related objects fetched or given
@@ -271,7 +144,7 @@ class Resource(metaclass=ResourceMeta):
         object.__setattr__(self, "_deleted", False)
         object.__setattr__(self, "_unread", False)
         for name, value in values.items():
-            setattr(self, name, value)
+            self._set(name, value)
 
     @classmethod
     def _from_raw(cls, data: Mapping[str, Any]) -> Resource:
@@ -353,21 +226,37 @@ class Resource(metaclass=ResourceMeta):
             return self._typed(fields[name])
         if name in self._raw:
             return self._raw[name]
-        if not self.typed:
-            raise AttributeError(f"{self.resource_name} object has no key {name!r}")
-        raise AttributeError(
-            f"{type(self).__name__} has no field {name!r}.{suggest(name, fields)}")
+        on_class = (f" {name!r} is on the class: type(obj).{name}."
+                    if hasattr(ResourceMeta, name) else "")
+        if not type(self).typed:
+            raise AttributeError(
+                f"{type(self).resource_name} object has no key {name!r}.{on_class}")
+        raise AttributeError(f"{type(self).__name__} has no field {name!r}."
+                             f"{on_class or suggest(name, fields)}")
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name.startswith("_"):
             object.__setattr__(self, name, value)
             return
-        fields = type(self).fields
-        if self.typed and name not in fields and type(self)._refreshed_for(name):
-            fields = type(self).fields
-        if self.typed and name not in fields:
+        if name in _OWN_METHODS:
             raise AttributeError(
-                f"{type(self).__name__} has no field {name!r}.{suggest(name, fields)} "
+                f"{name!r} is the object's own method; set a field of that name with "
+                f"obj[{name!r}] = value.")
+        self._set(name, value)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        """Change field `key`, as assigning the attribute does: the way to set a field
+        named like one of the object's own names (`obj["save"] = True`)."""
+        self._set(key, value)
+
+    def _set(self, name: str, value: Any) -> None:
+        cls = type(self)
+        fields = cls.fields
+        if cls.typed and name not in fields and cls._refreshed_for(name):
+            fields = cls.fields
+        if cls.typed and name not in fields:
+            raise AttributeError(
+                f"{cls.__name__} has no field {name!r}.{suggest(name, fields)} "
                 f"Fields: {', '.join(sorted(fields))}")
         self._changes[name] = value
         self._related.pop(name, None)
@@ -414,7 +303,7 @@ class Resource(metaclass=ResourceMeta):
                     f"'await obj.fetch({f.name!r})'.")
             return self._registry.run(self._fetch_related(f.name))
         raw = self.get_raw(f.name)
-        return typed_value(f.type, raw, where=f"{self.resource_name}.{f.name}")
+        return typed_value(f.type, raw, where=f"{type(self).resource_name}.{f.name}")
 
     def _read_missing(self, name: str) -> None:
         """A field the schema has but a list representation lacks (`use_in="detail"`):
@@ -507,14 +396,7 @@ class Resource(metaclass=ResourceMeta):
     def _refreshed_for(cls, name: str) -> bool:
         """Read a schema that came from a cache again, once, when the caller names a field
         it does not know or allow: the server may have grown it since."""
-        registry = cls._registry
-        if (registry.is_async or not cls.typed
-                or cls.resource_name in registry.discovery.fresh):
-            return False
-        raw = registry.run(registry.discovery.schema(cls.resource_name, force=True,
-                                                     listed_only=False))
-        registry.update(cls, parse_schema(cls.resource_name, raw, registry.settings.api_path))
-        return True
+        return cls.typed and cls._registry.reread_schema(cls)
 
     @classmethod
     def _finish_filters(cls, checks: tuple[FilterCheck, ...],
@@ -533,88 +415,27 @@ class Resource(metaclass=ResourceMeta):
         return None
 
     @classmethod
-    def _learn_uri_key(cls, data: Mapping[str, Any], uri: str | None = None) -> None:
-        """Note which field a detail URI carries, when it is not the primary key
-        (`detail_uri_name = "slug"`): then the URI's last part is no primary key."""
-        uri = uri if uri is not None else data.get("resource_uri")
-        if cls._uri_key or not cls.typed or not isinstance(uri, str):
-            return
-        last = uri.rstrip("/").rsplit("/", 1)[-1]
-        pk_name = cls._schema.primary_key
-        if pk_name is None or (pk_name in data and str(data[pk_name]) == last):
-            return
-        for name, value in data.items():
-            f = cls.fields.get(name)
-            if (f is not None and f.unique and not isinstance(value, dict | list)
-                    and str(value) == last):
-                cls._uri_key = name       # a detail URI names one object: a unique field
-                return
-
-    @classmethod
     def _wrap_page(cls, objects: list[dict[str, Any]]) -> Operation[list[Any]]:
         if cls._untargeted and objects:
             cls._registry.learn_from(cls, objects[0])
         if objects and not cls._uri_key:
             cls._learn_uri_key(objects[0])
         own = cls._list_url.rstrip("/") + "/"   # (a slashless list URL is a prefix of more)
+        make, fields = cls._from_raw, cls._schema.fields.keys()     # once a page: a hot path
         out: list[Any] = []
         for data in objects:
             uri = data.get("resource_uri")
             if not isinstance(uri, str) or uri.startswith(own):
-                obj = cls._from_raw(data)
+                obj = make(data)
+                whole = fields <= obj._raw.keys()
             else:
                 other = yield from cls._registry.class_for_uri_op(uri)
                 obj = other._from_raw(data)
-            if not obj.fields.keys() <= obj._raw.keys():   # left out of lists (use_in)
+                whole = other._schema.fields.keys() <= obj._raw.keys()
+            if not whole:                       # fields left out of lists (use_in)
                 obj._related[_FROM_LIST] = True
             out.append(obj)
         return out
-
-    @classmethod
-    def all(cls) -> QuerySet:
-        """Every object, lazily, one page at a time."""
-        return QuerySet(cls)
-
-    @classmethod
-    def filter(cls, **lookups: Any) -> QuerySet:
-        """A QuerySet narrowed by schema-checked filters (see QuerySet.filter)."""
-        return QuerySet(cls).filter(**lookups)
-
-    @classmethod
-    def count(cls) -> Any:
-        """How many objects there are (from `total_count`)."""
-        return QuerySet(cls).count()
-
-    @classmethod
-    def first(cls) -> Any:
-        """The first object in the server's default order, or None."""
-        return QuerySet(cls).first()
-
-    @classmethod
-    def order_by(cls, *keys: str) -> QuerySet:
-        """Every object in the given order (fields the schema lists as orderable)."""
-        return QuerySet(cls).order_by(*keys)
-
-    @classmethod
-    def unchecked(cls, **params: Any) -> QuerySet:
-        """A QuerySet with parameters the schema does not describe, sent as given."""
-        return QuerySet(cls).unchecked(**params)
-
-    @classmethod
-    def detail_url(cls, key: Any) -> str:
-        """The detail URL for a primary or natural key (a string key goes in as is), in
-        the server's own form: with a trailing slash only where its list URL has one."""
-        if isinstance(key, Resource):
-            if key.resource_uri:
-                return key.resource_uri
-            key = key.pk
-        text = "" if key is None else str(key)
-        if not text or text in (".", ".."):     # the list URL, or a path step: never sent
-            raise _UnusableKey(f"Not a usable key for {cls.resource_name}: {key!r}; "
-                               "nothing was sent.")
-        base = cls._list_url
-        slash = "/" if base.endswith("/") else ""
-        return f"{base}{'' if slash else '/'}{quote(text, safe='@.+-_~:,;')}{slash}"
 
     @classmethod
     def _get_op(cls, key: Any) -> Operation[Resource]:
@@ -626,339 +447,7 @@ class Resource(metaclass=ResourceMeta):
         return (yield from _read_object_op(cls, cls.detail_url(key),
                                            f"no {cls.resource_name} with key {key!r}"))
 
-    @classmethod
-    def get(cls, key: Any = None, /, **lookups: Any) -> Any:
-        """One object by key (`Domain.get(5)`, `EmailAccount.get("a@b.c")`) or by filters."""
-        if key is not None and lookups:
-            raise TypeError("Give a key or lookups, not both.")
-        if key is None:
-            if not lookups:
-                raise TypeError("get() needs a key or at least one lookup.")
-            return QuerySet(cls).get(**lookups)
-        return cls._registry.run(cls._get_op(key))
-
     # -- writes
-
-    @classmethod
-    def _validator(cls, creating: bool) -> Any:
-        cache = cls._validators
-        if creating not in cache:
-            import jsonschema  # on the first write only: it costs ~100 ms of start-up
-            schema = cls._schema.json_schema(creating=creating)
-            cache[creating] = jsonschema.Draft202012Validator(schema)
-        return cache[creating]
-
-    @classmethod
-    def _validate(cls, body: Mapping[str, Any], *, creating: bool,
-                  explicit_readonly: Iterable[str] = (), check_required: bool = True) -> None:
-        errors: dict[str, list[str]] = {}
-        fields = cls.fields
-        allowed_ro = set(explicit_readonly)
-        for key in body:
-            f = fields.get(key)
-            if f is None:
-                errors.setdefault(key, []).append(
-                    f"Unknown field.{suggest(key, fields)} Pass write-only inputs the schema "
-                    "does not describe through extra={...}.")
-            elif f.readonly and not (creating and key in allowed_ro):
-                errors.setdefault(key, []).append("This field is read-only.")
-            elif not creating and key == cls._schema.primary_key:
-                errors.setdefault(key, []).append(
-                    "The primary key cannot change: a write with another key would make a "
-                    "new object. Create one with the new key instead.")
-        known = {k: v for k, v in body.items() if k in fields}
-        for err in cls._validator(creating).iter_errors(known):
-            if err.validator == "required":
-                for name in err.validator_value if check_required else ():
-                    messages = errors.setdefault(name, []) if name not in known else []
-                    if name not in known and "This field is required." not in messages:
-                        messages.append("This field is required.")
-                continue
-            where = str(err.absolute_path[0]) if err.absolute_path else "__all__"
-            errors.setdefault(where, []).append(err.message)
-        if errors:
-            shaped = {cls.resource_name: errors}
-            text = "; ".join(f"{k}: {' '.join(v)}" for k, v in sorted(errors.items()))
-            raise ValidationError(f"{cls.resource_name} is not valid: {text}", shaped)
-
-    def _encoded_changes(self) -> dict[str, Any]:
-        return {k: self._encode_field(k, v) for k, v in self._changes.items()}
-
-    @classmethod
-    def _encoded_values(cls, values: Mapping[str, Any]) -> dict[str, Any]:
-        """`values` as a write would send them (related objects as URIs, times as ISO),
-        so validation judges what goes on the wire, never the Python objects. Names the
-        schema does not know stay as given, for the error to name them."""
-        out = {}
-        for name, value in values.items():
-            f = cls.fields.get(name)
-            if f is not None and f.is_related:
-                out[name] = cls._registry.related_value(f, value, cls)
-            else:
-                out[name] = encode_write_value(value)
-        return out
-
-    def _encode_field(self, name: str, value: Any) -> Any:
-        f = type(self).fields.get(name)
-        if f is not None and f.is_related:
-            return self._registry.related_value(f, value, type(self))
-        return encode_write_value(value)
-
-    def _adopt(self, answer: Answer, sent: Mapping[str, Any], extra: Iterable[str],
-               base: Mapping[str, Any] | None = None) -> bool:
-        """Take the server's answer to a write as the new last-read representation.
-
-        True when the answer carried the object; False when it was empty (Tastypie's
-        default), and what the instance now holds is only `base` plus what was sent."""
-        cls = type(self)
-        data = dict(self._raw if base is None else base)
-        data.update(sent)
-        answered = isinstance(answer.body, dict) and bool(answer.body)
-        if answered:
-            data.update(_clean_write_answer(cls, answer.body, extra))
-        path = _location_path(answer)
-        if path and "resource_uri" not in data and (not cls.typed or "resource_uri" in cls.fields):
-            data["resource_uri"] = path
-        pk_name = cls._schema.primary_key
-        if path:
-            cls._learn_uri_key(data, path)
-        if path and pk_name and pk_name not in data and cls._uri_key in ("", pk_name):
-            data[pk_name] = _key_from_uri(path)
-        data = _clean_read(cls, data)
-        self._raw = data
-        self._snapshot = data
-        self._changes = {}
-        self._related = {}
-        self._unread = False
-        return answered
-
-    def _adopt_op(self, answer: Answer, sent: Mapping[str, Any], extra: Iterable[str],
-                  base: Mapping[str, Any] | None = None) -> Operation[Any]:
-        """`_adopt`, then read the object back when the answer had no body: fields the
-        server filled (`created_at`, defaults, rows it made) and values it normalised
-        then read as stored, and `if_unchanged` compares against what it stored."""
-        if self._adopt(answer, sent, extra, base) or self.resource_uri is None:
-            return self
-        try:
-            fresh: Answer = yield Call("GET", self._detail())
-        except MailRouteError:
-            fresh = Answer(0, {}, None, "")
-        if isinstance(fresh.body, dict) and fresh.body:
-            self._take(fresh.body)
-        else:       # the write happened: never fail it for the read; read on first access
-            self._unread = True
-        return self
-
-    def _take(self, data: Mapping[str, Any]) -> None:
-        """The server's representation as the last read one; unsaved changes stay."""
-        raw = _clean_read(type(self), data)
-        self._raw = raw
-        self._snapshot = raw
-        self._related = {}
-        self._unread = False
-
-    def _read_back_now(self) -> None:
-        """Read an object written without an answer body, before showing any field."""
-        if self._registry.is_async:
-            raise MailRouteError(
-                f"This {self.resource_name} was written but the server's answer had no "
-                "body, and reading it back failed; on an AsyncClient use "
-                "'await obj.refresh()' before reading its fields.")
-        self._registry.run(self._current_op(self._detail(), "GET", take=True))
-
-    def _gone(self, method: str, url: str, why: str) -> DoesNotExist:
-        self._deleted = True
-        return DoesNotExist(404, method, url, None,
-                            f"{self.resource_name} {url} {why}; a save never re-creates it")
-
-    def _current_op(self, url: str, method: str, take: bool = False) -> Operation[Any]:
-        """The object as the server has it now (a 404: it was deleted)."""
-        try:
-            answer: Answer = yield Call("GET", url)
-        except NotFound:
-            raise self._gone(method, url, "was deleted") from None
-        if not isinstance(answer.body, dict):
-            raise ResponseError(f"GET {url}: expected an object, got "
-                                f"{type(answer.body).__name__}")
-        if take:
-            self._take(answer.body)
-        return answer.body
-
-    def _create_op(self, extra: Mapping[str, Any], dedupe_on: tuple[str, ...],
-                   check_required: bool = True) -> Operation[Any]:
-        cls = type(self)
-        check_method(cls._schema, "post", detail=False)
-        body = {k: v for k, v in self._encoded_changes().items()
-                if k not in (cls._schema.assigned_key, "resource_uri")}
-        cls._validate(body, creating=True, explicit_readonly=self._changes,
-                      check_required=check_required)
-        payload = {**body, **encode_write_value(dict(extra))}
-        call = Call("POST", cls._list_url, json=payload)
-        lookups = 0
-        while True:
-            try:
-                answer: Answer = yield call
-                break
-            except (AmbiguousWriteError, ServerError) as exc:
-                ambiguous = not isinstance(exc, ServerError) or exc.status_code in (502, 504)
-                if not (ambiguous and dedupe_on) or lookups > cls._registry.settings.retries:
-                    raise
-                done = exc if isinstance(exc, UnreadableWriteAnswer) else None
-            lookups += 1    # the POST may have worked: look before trying again
-            existing = yield from self._find_by(dedupe_on, body)
-            if existing is not None:
-                self._take(existing._raw)
-                self._changes = {}
-                return self
-            if done is not None:    # the server said it created it: never post it twice
-                raise done
-        return (yield from self._adopt_op(answer, body, extra))
-
-    def _find_by(self, names: tuple[str, ...], body: Mapping[str, Any]) -> Operation[Any]:
-        cls = type(self)
-        lookups = {}
-        for name in names:
-            if name not in body:
-                raise ValueError(f"dedupe_on names {name!r}, which the create does not set.")
-            value = body[name]
-            f = cls.fields.get(name)
-            uri = looks_like_uri(value) or (f is not None and f.is_related
-                                            and isinstance(value, str) and value[:1] == "/")
-            lookups[name] = _key_from_uri(value) if uri else value  # slashless URIs too
-        qs = QuerySet(cls).filter(**lookups)
-        found = yield from qs._fetch(qs._first_call(limit=2))
-        objects = found[1]
-        return objects[0] if len(objects) == 1 else None
-
-    @classmethod
-    def create(cls, *, dedupe_on: Iterable[str] | None = None,
-               extra: Mapping[str, Any] | None = None, check_required: bool | None = None,
-               **values: Any) -> Any:
-        """POST a new object and return it.
-
-        `dedupe_on=("localpart", "domain")`: if the POST fails ambiguously (timeout after
-        sending, 502/504), look the object up by those fields before trying once more, so a
-        retry never makes a duplicate. `extra` carries write-only inputs the schema does not
-        describe (MailRoute's `password`); they are sent, never kept.
-        `check_required=False` leaves missing fields to the server: MailRoute fills some
-        that its schema marks required (wblist `rid`); types, read-only and unknown fields
-        are still checked.
-        A resource's own field named like one of these options is that field here (field
-        names belong to the user); such a resource takes the option through
-        `cls(**fields).save(extra=...)`.
-        """
-        for option, given in (("dedupe_on", dedupe_on), ("extra", extra),
-                              ("check_required", check_required)):
-            if given is not None and option in cls.fields:
-                values[option] = given
-        dedupe = () if dedupe_on is None or "dedupe_on" in cls.fields else tuple(dedupe_on)
-        inputs = {} if extra is None or "extra" in cls.fields else dict(extra)
-        required = check_required is not False or "check_required" in cls.fields
-        unknown = set(values) - set(cls.fields)
-        if unknown and cls.typed:                     # raises, naming the unknown fields
-            cls._validate(cls._encoded_values(values), creating=True,
-                          explicit_readonly=values, check_required=required)
-        obj = cls(**values)
-        return cls._registry.run(obj._create_op(inputs, dedupe, required))
-
-    def _detail(self) -> str:
-        if self.resource_uri:
-            return self.resource_uri
-        if self.pk is None:
-            raise GuardError(f"This {self.resource_name} has not been saved: it has no URI.")
-        return self.detail_url(self.pk)
-
-    def _save_op(self, extra: Mapping[str, Any], if_unchanged: bool,
-                 method: str | None = None) -> Operation[Any]:
-        cls = type(self)
-        if self._raw.get("resource_uri") is None and self.pk is None and not self._deleted:
-            return (yield from self._create_op(extra, ()))
-        detail = cls._schema.allowed_detail_methods
-        if method is None:
-            method = "patch" if "patch" in detail else "put"
-        method = method.lower()
-        if method not in ("patch", "put"):
-            raise ValueError("save(method=...) takes 'patch' or 'put'")
-        if self._deleted:
-            raise self._gone(method.upper(), self._detail(), "was deleted; nothing was sent")
-        check_method(cls._schema, method, detail=True)
-        if not self._changes and not extra:
-            return self
-        changes = self._encoded_changes()
-        cls._validate(changes, creating=False)
-        url = self._detail()
-        verb = method.upper()
-        fresh: dict[str, Any] = {}
-        if method == "put" or if_unchanged:
-            # a written object never read back has no snapshot to compare: the read is it
-            unread = self._unread
-            fresh = yield from self._current_op(url, verb)
-            snapshot = fresh if unread else (self._snapshot or {})
-            differ = sorted(k for k in snapshot if if_unchanged
-                            and k in cls.fields and snapshot.get(k) != fresh.get(k))
-            if differ:
-                raise Conflict(409, "GET", url, None,
-                               f"{self.resource_name} changed since it was read "
-                               f"(fields: {', '.join(differ)}); nothing was sent")
-        extra_body = encode_write_value(dict(extra))
-        if method == "patch":
-            body = {**changes, **extra_body}
-            try:
-                answer: Answer = yield Call("PATCH", url, json=body, idempotent=True)
-            except NotFound:
-                raise self._gone(verb, url, "was deleted") from None
-            return (yield from self._adopt_op(answer, changes, extra))
-        # PUT replaces the whole object: send what the server has now plus this object's
-        # changes, so a field someone else changed since our read is never put back
-        current = {f.name: fresh[f.name] for f in cls._schema.writable() if f.name in fresh}
-        body = {**current, **changes, **extra_body}
-        answer = yield Call("PUT", url, json=body)
-        if answer.status == 201:
-            # Tastypie's PUT to a missing id creates it: the object was deleted between
-            # our read and the PUT. Undo the copy, never report it saved.
-            try:
-                yield Call("DELETE", url)
-            except NotFound:
-                pass
-            except MailRouteError as exc:
-                raise self._gone(verb, url, f"was deleted meanwhile, the PUT re-created it "
-                                            f"and removing that copy failed ({exc})") from None
-            raise self._gone(verb, url, "was deleted meanwhile (the copy the PUT made was "
-                                        "deleted again)")
-        return (yield from self._adopt_op(answer, changes, extra, base=fresh))
-
-    def save(self, *, if_unchanged: bool = False, extra: Mapping[str, Any] | None = None,
-             method: str | None = None) -> Any:
-        """Create the object, or send what changed: PATCH, or where the resource has no
-        PATCH, a PUT of the object as the server has it now plus this object's changes
-        (read just before), so no field is wiped and none someone else changed since
-        this object was read is put back.
-
-        A save never re-creates a deleted object: it raises `DoesNotExist`.
-        `if_unchanged=True` reads the object first and raises `Conflict`, sending
-        nothing, if anything changed on the server since it was read. `method="put"`
-        forces a full PUT where a server lists PATCH but does not take it (MailRoute's
-        2013 server).
-        """
-        return self._registry.run(self._save_op(dict(extra or {}), if_unchanged, method))
-
-    def _refresh_op(self) -> Operation[Any]:
-        yield from self._current_op(self._detail(), "GET", take=True)
-        self._changes = {}
-        return self
-
-    def refresh(self) -> Any:
-        """Read the object again; unsaved changes are discarded."""
-        return self._registry.run(self._refresh_op())
-
-    def _delete_op(self) -> Operation[None]:
-        check_method(self._schema, "delete", detail=True)
-        yield Call("DELETE", self._detail())
-        self._deleted = True
-
-    def delete(self) -> Any:
-        """DELETE this object."""
-        return self._registry.run(self._delete_op())
 
     # -- custom actions (not in any schema: MailRoute's regenerate_api_key, move, ...)
 
@@ -981,12 +470,12 @@ class Resource(metaclass=ResourceMeta):
     def _get_or_create(cls, lookups: dict[str, Any], defaults: Mapping[str, Any] | None,
                        update: bool, extra: Mapping[str, Any] | None,
                        check_required: bool,
-                       within: QuerySet | None = None) -> Operation[tuple[Any, bool]]:
+                       within: QuerySet[Any] | None = None) -> Operation[tuple[Any, bool]]:
         """Check everything that can be checked before any request, then the operation.
         `within`: the QuerySet looked in (its filters narrow the lookup, not the create)."""
         if not lookups:
             raise TypeError("get_or_create()/update_or_create() need at least one lookup.")
-        qs = (within if within is not None else QuerySet(cls)).filter(**lookups)
+        qs = (within if within is not None else queryset_for(cls)).filter(**lookups)
         defaults = dict(defaults or {})
         values = {k: v for k, v in lookups.items() if "__" not in k}   # as Django does
         wanted = {**values, **defaults}
@@ -1001,7 +490,7 @@ class Resource(metaclass=ResourceMeta):
                                      dict(extra or {}), dedupe, check_required)
 
     @classmethod
-    def _get_or_create_op(cls, qs: QuerySet, wanted: dict[str, Any],
+    def _get_or_create_op(cls, qs: QuerySet[Any], wanted: dict[str, Any],
                           changes: dict[str, Any], extra: dict[str, Any],
                           dedupe: tuple[str, ...],
                           check_required: bool) -> Operation[tuple[Any, bool]]:
@@ -1018,12 +507,12 @@ class Resource(metaclass=ResourceMeta):
                     raise
         if changes:
             for name, value in changes.items():
-                setattr(found, name, value)
+                found._set(name, value)
             yield from found._save_op({}, False)
         return found, False
 
     @staticmethod
-    def _lookup_op(qs: QuerySet) -> Operation[Any]:
+    def _lookup_op(qs: QuerySet[Any]) -> Operation[Any]:
         """The one object `qs` matches, or None (MultipleObjectsReturned when several)."""
         try:
             return (yield from qs._get())
@@ -1040,210 +529,8 @@ class Resource(metaclass=ResourceMeta):
     @classmethod
     def _update_objects_op(cls, objects: list[Any],
                            fields: Mapping[str, Any]) -> Operation[BulkResult]:
-        """Set `fields` on `objects` and save them as `bulk_update()` does: each with its own
-        detail write, never one PATCH list (which re-creates an object deleted meanwhile)."""
-        result = BulkResult()
-        kept = []
-        for obj in objects:       # a save without a URI or key would create, never update
-            if obj.resource_uri is None and obj.pk is None:
-                result.failed.append((obj, GuardError(
-                    f"This {cls.resource_name} came without a URI or key: not updated.")))
-            else:
-                kept.append(obj)
-        objects = kept
-        if not objects:
-            return result
-        for obj in objects:
-            for name, value in fields.items():
-                setattr(obj, name, value)
-        return (yield from cls._each_op(objects, lambda o: o._save_op({}, False), result))
-
-    # -- bulk writes
-
-    @classmethod
-    def _patch_list_allowed(cls, *, deleting: bool = False) -> bool:
-        """Tastypie's PATCH list needs `patch` on the list and `put` (or `delete` for
-        deleted_objects) on the detail endpoint."""
-        detail = "delete" if deleting else "put"
-        return ("patch" in cls.allowed_list_methods
-                and detail in cls.allowed_detail_methods)
-
-    @classmethod
-    def _patch_list_op(cls, items: list[Resource], bodies: list[dict[str, Any]],
-                       deleted: list[str], result: BulkResult,
-                       extra: Mapping[str, Any] | None = None) -> Operation[BulkResult]:
-        sent = [{**body, **encode_write_value(dict(extra))} for body in bodies] if extra \
-            else bodies                 # extra inputs are sent with each object, never kept
-        while True:
-            key = cls._collection
-            payload: dict[str, Any] = {key: sent}
-            if deleted:
-                payload[f"deleted_{key}"] = deleted
-            try:
-                answer: Answer = yield Call("PATCH", cls._list_url, json=payload)
-                break
-            except BadRequest as exc:
-                # a 400 wrote nothing: name the list as the server asks (collection_name)
-                named = _missing_collection(exc)
-                if named is None or named == key:
-                    result.failed += [(item, exc) for item in items]
-                    return result
-                cls._collection = named
-            except MailRouteError as exc:
-                result.failed += [(item, exc) for item in items]
-                return result
-        returned = (answer.body.get(collection_name(answer.body) or key)
-                    if isinstance(answer.body, dict) else None)
-        for i, item in enumerate(items):
-            if deleted:
-                item._deleted = True
-            else:
-                echo = returned[i] if isinstance(returned, list) and len(returned) == len(
-                    items) and isinstance(returned[i], dict) else None
-                item._adopt(Answer(answer.status, {}, echo, answer.url), bodies[i],
-                            tuple(extra or ()))
-            result.succeeded.append(item)
-        return result
-
-    @classmethod
-    def _each_op(cls, items: list[Resource], make: Callable[[Resource], Operation[Any]],
-                 result: BulkResult) -> Operation[BulkResult]:
-        outcomes = yield Parallel(tuple(make(item) for item in items))
-        for item, outcome in zip(items, outcomes, strict=True):
-            if isinstance(outcome, MailRouteError):
-                result.failed.append((item, outcome))
-            else:
-                result.succeeded.append(item)
-        return result
-
-    @classmethod
-    def _checked_items(cls, items: Iterable[Any], result: BulkResult,
-                       check: Callable[[Resource], None]) -> list[Resource]:
-        kept = []
-        for item in items:
-            try:
-                if isinstance(item, cls):
-                    obj = item
-                elif isinstance(item, Mapping):
-                    unknown = sorted(set(item) - set(cls.fields))
-                    if unknown:                                   # raises, naming them
-                        cls._validate(cls._encoded_values(item), creating=True,
-                                      explicit_readonly=item, check_required=False)
-                    obj = cls(**item)
-                else:
-                    raise ValidationError(
-                        f"{cls.resource_name}: not an object or a mapping: {item!r:.60}", {})
-                check(obj)
-            except (ValidationError, GuardError, MethodNotAllowed) as exc:
-                result.failed.append((item, exc))
-                continue
-            kept.append(obj)
-        return kept
-
-    @classmethod
-    def bulk_create(cls, items: Iterable[Mapping[str, Any] | Resource], *,
-                    check_required: bool = True, dedupe_on: Iterable[str] = (),
-                    extra: Mapping[str, Any] | None = None) -> Any:
-        """Create many objects: one atomic PATCH on the list endpoint where the schema
-        allows it, otherwise concurrent POSTs (never retried blindly). Returns a
-        `BulkResult`; an object is reported created only when the server said so.
-        Created objects get their URI from the answer when the server returns bodies.
-        `check_required`, `dedupe_on` (POSTs only: PATCH list is all or nothing) and
-        `extra` (sent with every object, never kept) work as in `create()`.
-        """
-        result = BulkResult()
-        extra = dict(extra or {})
-        dedupe = tuple(dedupe_on)
-
-        def check(obj: Resource) -> None:
-            check_method(cls._schema, "post", detail=False)
-            body = {k: v for k, v in obj._encoded_changes().items()}
-            cls._validate(body, creating=True, explicit_readonly=obj._changes,
-                          check_required=check_required)
-            missing = [name for name in dedupe if name not in body]
-            if missing:
-                raise ValidationError(
-                    f"{cls.resource_name}: dedupe_on names {missing}, which this object "
-                    "does not set", {cls.resource_name: {name: ["Needed by dedupe_on."]
-                                                         for name in missing}})
-        objs = cls._checked_items(items, result, check)
-        if not objs:
-            return cls._registry.run(_finished(result))
-        if cls._patch_list_allowed():
-            bodies = [obj._encoded_changes() for obj in objs]
-            return cls._registry.run(cls._patch_list_op(objs, bodies, [], result,
-                                                        extra=extra))
-        return cls._registry.run(cls._each_op(
-            objs, lambda o: o._create_op(extra, dedupe, check_required), result))
-
-    @classmethod
-    def bulk_update(cls, items: Iterable[Resource]) -> Any:
-        """Save many changed objects concurrently, each as `save()` would (PATCH of its
-        changes, or PUT of the server's current object plus its changes).
-
-        Not one PATCH list: Tastypie's PATCH list re-creates an object someone deleted
-        (under a new id) and reports success; a detail write reports `DoesNotExist`,
-        which lands in `BulkResult.failed`."""
-        result = BulkResult()
-
-        def check(obj: Resource) -> None:
-            if obj.resource_uri is None:
-                raise GuardError("bulk_update() takes saved objects; use bulk_create().")
-            cls._validate(obj._encoded_changes(), creating=False)
-        objs = [o for o in cls._checked_items(items, result, check)]
-        if not objs:
-            return cls._registry.run(_finished(result))
-        return cls._registry.run(cls._each_op(objs, lambda o: o._save_op({}, False), result))
-
-    @classmethod
-    def bulk_delete(cls, items: Iterable[Resource | Any]) -> Any:
-        """Delete the given objects (instances or keys): `deleted_objects` in one PATCH
-        list where allowed, else concurrent DELETEs. Only these objects, never a filter."""
-        result = BulkResult()
-
-        def check(obj: Resource) -> None:
-            check_method(cls._schema, "delete", detail=True)
-        objs = []
-        for item in items:
-            if not isinstance(item, Resource):
-                stub = cls._from_raw({"resource_uri": cls.detail_url(item)})
-                objs.append(stub)
-            else:
-                objs.append(item)
-        objs = cls._checked_items(objs, result, check)
-        if not objs:
-            return cls._registry.run(_finished(result))
-        if cls._patch_list_allowed(deleting=True):
-            uris = [obj._detail() for obj in objs]
-            return cls._registry.run(cls._patch_list_op(objs, [], uris, result))
-        return cls._registry.run(cls._each_op(objs, lambda o: o._delete_op(), result))
-
-
-@dataclass
-class BulkResult:
-    """What a bulk write did, object by object."""
-
-    succeeded: list[Any] = field(default_factory=list)
-    failed: list[tuple[Any, MailRouteError]] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        """True when nothing failed."""
-        return not self.failed
-
-    def raise_first(self) -> None:
-        """Raise the first failure's error, if any."""
-        if self.failed:
-            raise self.failed[0][1]
-
-    def __repr__(self) -> str:
-        return f"<BulkResult {len(self.succeeded)} succeeded, {len(self.failed)} failed>"
-
-
-def _finished(value: Any) -> Operation[Any]:
-    """An operation that sends nothing: so async callers can still await the result."""
-    return value
-    yield  # pragma: no cover  (makes this a generator)
+        """`QuerySet.update()`'s writes (see bulk.update_objects_op)."""
+        return update_objects_op(cls, objects, fields)
 
 
 def _read_object_op(cls: type[Resource], url: str, missing: str) -> Operation[Resource]:
@@ -1285,6 +572,31 @@ class _NotOwn(ResponseError):
         self.body = body
 
 
+class AsyncResource(Resource, metaclass=AsyncResourceMeta):
+    """Base of an `AsyncClient`'s resource classes: the same objects, writes awaited
+    (`await obj.save()`, `await obj.refresh()`, `await obj.fetch("domain")`)."""
+
+    __slots__ = ()
+
+    async def save(self, *, if_unchanged: bool = False,  # type: ignore[override]
+                   extra: Mapping[str, Any] | None = None, method: str | None = None) -> Self:
+        """Create the object, or send what changed (see `Resource.save`)."""
+        op = self._save_op(dict(extra or {}), if_unchanged, method)
+        return cast(Self, await _arun(self, op))
+
+    async def refresh(self) -> Self:            # type: ignore[override]
+        """Read the object again; unsaved changes are discarded."""
+        return cast(Self, await _arun(self, self._refresh_op()))
+
+    async def delete(self) -> None:             # type: ignore[override]
+        """DELETE this object."""
+        await _arun(self, self._delete_op())
+
+    async def fetch(self, name: str) -> Any:
+        """The related object(s) behind field `name`, fetched once."""
+        return await _arun(self, self._fetch_related(name))
+
+
 _ACTION_NAME = re.compile(r"[A-Za-z0-9_\-.~]+")
 
 
@@ -1302,298 +614,3 @@ def _action_op(base: str, name: str, json: Any, method: str,
     pairs = tuple((k, str(v)) for k, v in (params or {}).items())
     answer: Answer = yield Call(method.upper(), url, pairs, body)
     return answer.body
-
-
-# ---------------------------------------------------------------- the registry
-
-_UNREACHABLE = (NotFound, Unauthorized, Forbidden, SchemaError, MethodNotAllowed)
-
-
-class Registry:
-    """The classes of one client, built from schemas that discovery provides."""
-
-    def __init__(self, settings: Settings, discovery: Discovery,
-                 run: Callable[[Operation[Any]], Any], is_async: bool,
-                 stream: Callable[[Iterable[Operation[Any]], int], Any]):
-        self.settings = settings
-        self.discovery = discovery
-        self.run = run
-        self.stream = stream
-        self.is_async = is_async
-        self._classes: dict[str, type[Resource]] = {}
-        self._targets: dict[tuple[str, str], str] = {}
-        # one class per resource, whatever the threads: building and updating hold this
-        self._lock = threading.RLock()
-
-    def forget(self) -> None:
-        """Drop the stand-in classes of unreachable schemas. Typed classes stay, so
-        objects read before a refresh keep their class; rediscovery updates it in place."""
-        with self._lock:
-            for name, cls in list(self._classes.items()):
-                if not cls.typed:
-                    del self._classes[name]
-
-    def built(self, name: str) -> type[Resource] | None:
-        """The class for `name` if it is built and its schema still cached."""
-        cls = self._classes.get(name)
-        if cls is not None and cls.typed and self.discovery.cached_schema(name) is None:
-            return None
-        return cls
-
-    @staticmethod
-    def _schema_attrs(schema: ResourceSchema, list_url: str) -> dict[str, Any]:
-        """The class attributes that come from a schema."""
-        return {
-            "fields": schema.fields,
-            "filtering": schema.filtering,
-            "ordering": schema.ordering,
-            "allowed_list_methods": schema.allowed_list_methods,
-            "allowed_detail_methods": schema.allowed_detail_methods,
-            "default_limit": schema.default_limit,
-            "json_schema": schema.json_schema(),
-            "_schema": schema,
-            "_validators": {},
-            "_omitted": set(),
-            "_untargeted": {f.name for f in schema.fields.values()
-                            if f.is_related and not f.related_resource},
-            "__doc__": describe(schema, list_url),
-        }
-
-    def build(self, schema: ResourceSchema, listed: bool = True,
-              list_url: str | None = None) -> type[Resource]:
-        """The class of `schema.name`: made once per client, later schemas update it in
-        place (threads that race here all get the same class). `list_url` is the
-        listing's `list_endpoint`, kept in the server's own form (slashless or not)."""
-        with self._lock:
-            existing = self._classes.get(schema.name)
-            if existing is not None and existing.typed:
-                self.update(existing, schema)
-                existing.listed = listed
-                return existing
-            return self._make(schema, listed, list_url)
-
-    def _make(self, schema: ResourceSchema, listed: bool,
-              list_url: str | None = None) -> type[Resource]:
-        name = schema.name
-        list_url = list_url or f"{self.settings.api_path}{name}/"
-        attrs: dict[str, Any] = {
-            "resource_name": name,
-            "list_endpoint": list_url,
-            "listed": listed,
-            "_registry": self,
-            "_list_url": list_url,
-            "__module__": "mailroute_dyn.resources",
-            "__slots__": (),
-            **self._schema_attrs(schema, list_url),
-        }
-        cls = cast("type[Resource]", ResourceMeta(class_name_for(name), (Resource,), attrs))
-        self._classes[name] = cls
-        return cls
-
-    def update(self, cls: type[Resource], schema: ResourceSchema) -> None:
-        """Give an existing class a newer schema, so references users hold stay valid."""
-        with self._lock:
-            for key, value in self._schema_attrs(schema, cls._list_url).items():
-                setattr(cls, key, value)
-            self._classes[schema.name] = cls
-
-    def untyped(self, name: str) -> type[Resource]:
-        """A class for objects whose schema cannot be had: readable, keys as given."""
-        empty = ResourceSchema(name=name, fields={})
-        with self._lock:
-            existing = self._classes.get(name)
-            if existing is not None:
-                return existing         # a typed class is never replaced by a stand-in
-            cls = self._make(empty, listed=False)
-            cls.typed = False
-        cls.__doc__ = f"Objects of {name!r}, whose schema is not reachable: keys as sent."
-        return cls
-
-    def resource_op(self, name: str, *, listed_only: bool = True,
-                    force: bool = False) -> Operation[type[Resource]]:
-        cls = None if force else self.built(name)
-        if cls is not None:
-            return cls
-        raw = yield from self.discovery.schema(name, listed_only=listed_only, force=force)
-        entries = self.discovery.cached_listing() or {}
-        entry = entries.get(name)
-        endpoint = entry.get("list_endpoint") if isinstance(entry, dict) else None
-        return self.build(parse_schema(name, raw, self.settings.api_path), name in entries,
-                          _path_of(endpoint) if isinstance(endpoint, str) else None)
-
-    def class_for_uri_op(self, uri: str) -> Operation[type[Resource]]:
-        name = resource_name_of_uri(uri, self.settings.api_path)
-        if name is None:
-            raise ResponseError(f"{uri!r} is not a URI under {self.settings.api_path}")
-        cls = self.built(name)
-        if cls is not None:
-            return cls
-        try:
-            return (yield from self.resource_op(name, listed_only=False))
-        except _UNREACHABLE:
-            return self.untyped(name)
-
-    def objects_op(self, values: list[Any]) -> Operation[list[Resource]]:
-        """Instances for related values: nested objects as they are, URIs fetched
-        (concurrently when there are several)."""
-        out: list[Resource | None] = [None] * len(values)
-        to_fetch: list[tuple[int, str]] = []
-        for i, value in enumerate(values):
-            if isinstance(value, dict):
-                uri = value.get("resource_uri")
-                cls = (yield from self.class_for_uri_op(uri)) if isinstance(uri, str) else None
-                out[i] = cls._from_raw(value) if cls else None
-            elif isinstance(value, str):
-                to_fetch.append((i, value))
-            else:
-                raise ResponseError(f"Not a related value: {value!r:.80}")
-        if len(to_fetch) == 1:
-            i, uri = to_fetch[0]
-            out[i] = yield from self.get_op(uri)
-        elif to_fetch:
-            classes = []
-            for _, uri in to_fetch:
-                classes.append((yield from self.class_for_uri_op(uri)))
-            replies = yield Batch(tuple(Call("GET", uri) for _, uri in to_fetch))
-            for (i, uri), cls, reply in zip(to_fetch, classes, replies, strict=True):
-                if isinstance(reply, MailRouteError):
-                    raise reply
-                if not isinstance(reply.body, dict):
-                    raise ResponseError(f"GET {uri}: expected an object")
-                out[i] = cls._from_raw(reply.body)
-        return [o for o in out if o is not None]
-
-    def get_op(self, uri: str) -> Operation[Resource]:
-        """Any object by URI, as an instance of its own resource's class."""
-        if _has_dot_segments(uri):
-            raise GuardError(f"Refusing {uri!r}: a URI with '.' or '..' segments may name "
-                             "another resource than it seems to; give the object's own URI.")
-        cls = yield from self.class_for_uri_op(uri)
-        try:
-            return (yield from _read_object_op(cls, uri, f"nothing at {uri}"))
-        except _NotOwn as exc:      # e.g. redirected: build it as what it says it is
-            own = yield from self.class_for_uri_op(exc.uri)
-            _check_own(own, exc.body, uri)
-            return own._from_raw(exc.body)
-
-    # -- relation targets (which resource a related field points at)
-
-    def loaded_schema(self, name: str) -> ResourceSchema | None:
-        cls = self._classes.get(name)
-        if cls is not None and cls.typed:
-            return cls._schema
-        raw = self.discovery.cached_schema(name)
-        return parse_schema(name, raw, self.settings.api_path) if raw is not None else None
-
-    def target_of(self, schema: ResourceSchema, f: Field) -> str | None:
-        if f.related_resource:
-            return f.related_resource
-        learned = self._targets.get((schema.name, f.name))
-        if learned:
-            return learned
-        listing = self.discovery.cached_listing() or {}
-        return f.name if f.name in listing else None
-
-    def learn_from(self, cls: type[Resource], data: Mapping[str, Any]) -> None:
-        for name in list(cls._untargeted):
-            value = data.get(name)
-            sample = value[0] if isinstance(value, list) and value else value
-            if isinstance(sample, dict):
-                sample = sample.get("resource_uri")
-            if isinstance(sample, str):
-                target = resource_name_of_uri(sample, self.settings.api_path)
-                if target:
-                    self._targets[(cls.resource_name, name)] = target
-                    cls._untargeted.discard(name)
-
-    def learn_targets_op(self, cls: type[Resource]) -> Operation[None]:
-        """Read one object to learn where related fields point (old servers omit it)."""
-        if not cls._untargeted:
-            return None
-        try:
-            answer: Answer = yield Call("GET", cls._list_url, (("limit", "1"),))
-        except APIError:
-            return None
-        objects = answer.body.get("objects") if isinstance(answer.body, dict) else None
-        if objects and isinstance(objects[0], dict):
-            self.learn_from(cls, objects[0])
-        return None
-
-    def schema_op_for_check(self, cls: type[Resource], lookup: str) -> Operation[None]:
-        """Load the schemas a relation lookup passes through."""
-        schema = cls._schema
-        for part in lookup.split("__")[:-1]:
-            f = schema.fields.get(part)
-            if f is None or not f.is_related:
-                return None
-            target = self.target_of(schema, f)
-            if target is None:
-                return None
-            target_cls = yield from self.resource_op(target, listed_only=False)
-            if not target_cls.typed:
-                return None
-            yield from self.learn_targets_op(target_cls)
-            schema = target_cls._schema
-        return None
-
-    def related_value(self, f: Field, value: Any, owner: type[Resource]) -> Any:
-        """A related field's value as Tastypie takes it on write: URIs."""
-        if value is None:
-            return None
-        if f.related_type == "to_many" and isinstance(value, list | tuple):
-            return [self._one_related(f, v, owner) for v in value]
-        return self._one_related(f, value, owner)
-
-    def _one_related(self, f: Field, value: Any, owner: type[Resource]) -> Any:
-        if isinstance(value, Resource):
-            if value.resource_uri is None:
-                raise ValidationError(
-                    f"{owner.resource_name}.{f.name}: the related object is not saved yet",
-                    {owner.resource_name: {f.name: ["The related object has no URI yet."]}})
-            return value.resource_uri
-        if isinstance(value, str | dict):
-            return value
-        if isinstance(value, int) and not isinstance(value, bool):
-            target = self.target_of(owner._schema, f)
-            if target is None:
-                raise ValidationError(
-                    f"{owner.resource_name}.{f.name}: give an object or a URI (the target "
-                    "resource is not known, so a bare key cannot be turned into one)",
-                    {owner.resource_name: {f.name: ["Expected a URI or an object."]}})
-            built = self._classes.get(target)
-            if built is not None and built.typed:
-                return built.detail_url(value)      # the target's own URI form
-            return f"{self.settings.api_path}{target}/{value}/"
-        return encode_write_value(value)
-
-
-def describe(schema: ResourceSchema, list_url: str) -> str:
-    """The class docstring: what help() shows, written from the schema."""
-    lines = [
-        f"Resource {schema.name!r} at {list_url}.",
-        "",
-        f"List methods: {', '.join(m.upper() for m in schema.allowed_list_methods) or '-'}; "
-        f"detail methods: {', '.join(m.upper() for m in schema.allowed_detail_methods) or '-'}; "
-        f"default limit {schema.default_limit}.",
-        "",
-        "Fields:",
-    ]
-    for f in sorted(schema.fields.values(), key=lambda f: f.name):
-        flags = [flag for flag, on in (("read-only", f.readonly), ("nullable", f.nullable),
-                                       ("blank", f.blank), ("unique", f.unique)) if on]
-        if f.has_default:
-            flags.append(f"default={f.default!r}")
-        kind = f.type if not f.is_related else f"{f.related_type} {f.related_resource or ''}"
-        lines.append(f"    {f.name} ({kind.strip()}{', ' + ', '.join(flags) if flags else ''})")
-        if f.help_text:
-            lines.append(f"        {f.help_text}")
-    if schema.filtering:
-        lines += ["", "Filtering:"]
-        for name, rule in sorted(schema.filtering.items()):
-            text = {1: "all terms", 2: "all terms and relations"}.get(rule) if isinstance(
-                rule, int) else ", ".join(map(str, rule)) if isinstance(rule, list) else str(rule)
-            lines.append(f"    {name}: {text}")
-    if schema.ordering:
-        lines += ["", f"Ordering: {', '.join(schema.ordering)}"]
-    return "\n".join(lines)
-

@@ -7,7 +7,6 @@ sleeps or sends: the sessions in `http` do that.
 from __future__ import annotations
 
 import email.utils
-import html
 import json
 import logging
 import random
@@ -36,7 +35,7 @@ from .errors import (
     UnreadableWriteAnswer,
 )
 from .jsondecode import decode
-from .operations import NO_BODY, Answer, Call
+from .operations import NO_BODY, Answer, Call, error_message
 
 __all__ = [
     "OriginError", "resolve", "base_headers", "build_request", "redact_url", "parse_body",
@@ -181,38 +180,6 @@ def _usable_location(location: str | None) -> bool:
     except ValueError:
         return False
     return not any(ord(c) < 32 or c == "\x7f" for c in location)
-
-
-def _strip_html(text: str) -> str:
-    title = re.search(r"<title>(.*?)</title>", text, re.I | re.S)
-    if title:
-        return html.unescape(title.group(1)).strip()
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", text))).strip()
-
-
-def error_message(body: Any) -> tuple[str, dict[str, dict[str, list[str]]]]:
-    """The server's message and field errors, whatever shape its error body had."""
-    if body is None:
-        return "", {}
-    if isinstance(body, str):
-        text = _strip_html(body) if "<" in body and ">" in body else body.strip()
-        return text[:500], {}
-    if isinstance(body, dict):
-        for key in ("error", "error_message"):
-            if isinstance(body.get(key), str):
-                return html.unescape(body[key])[:500], {}
-        fields: dict[str, dict[str, list[str]]] = {}
-        for resource, errs in body.items():
-            if isinstance(errs, dict):
-                fields[str(resource)] = {
-                    str(k): [str(m) for m in (v if isinstance(v, list) else [v])]
-                    for k, v in errs.items()
-                }
-        if fields:
-            parts = [f"{name}: {'; '.join(msgs)}" for errs in fields.values()
-                     for name, msgs in errs.items()]
-            return "; ".join(parts)[:500], fields
-    return json.dumps(body)[:200], {}
 
 
 def retry_after_seconds(headers: dict[str, str], now: float | None = None) -> float | None:

@@ -170,7 +170,7 @@ later: dt.time | None = obj.time
 obj.type = "x"
 obj.kind = 3
 client.type.filter(date__year=2024, kind__date=dt.date(2024, 1, 1), type="a")
-print(obj["class"], obj.count(), client.resource("type").first())
+print(obj["class"], obj["count"], client.type.count() + 1, client.resource("type").first())
 '''
 
 

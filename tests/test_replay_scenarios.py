@@ -236,7 +236,7 @@ def test_branding_info_of_reseller_and_customer_is_read_untyped():
                                       "return_its_branding_info.json"))
     reseller = client.reseller.get(205)
     info = reseller.branding_info
-    assert type(info).typed is False and info.resource_name == "brandinginfo"
+    assert type(info).typed is False and type(info).resource_name == "brandinginfo"
     assert info.id == 1611 and info.resource_uri == "/api/v1/brandinginfo/1611/"
     assert info.reseller == "/api/v1/reseller/205/" and info.customer is None
     assert info["enabled"] is False and info["service_name"] is None
@@ -452,7 +452,7 @@ def test_policy_domain_put_with_preset_takes_server_values():
                   "aggressive_mode_anti_spam_preset_.json")
     transport, client = replay(file, extra_schemas=synthetic_schemas())
     policy = client.get("/api/v1/policy_domain/16379/")
-    assert policy.typed and policy.spam_kill_level == 9.0
+    assert type(policy).typed and policy.spam_kill_level == 9.0
     policy.save(extra={"anti_spam_preset": "aggressive"})
     put = transport.sent("PUT")[0]
     assert put.json["anti_spam_preset"] == "aggressive" and put.json["spam_kill_level"] == 9.0

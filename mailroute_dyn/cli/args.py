@@ -104,7 +104,7 @@ def _attach_completers(parser: argparse.ArgumentParser) -> None:
                 for arg in sub._actions:
                     name = _COMPLETERS.get(arg.dest)
                     if name:
-                        arg.completer = getattr(complete, name)  # type: ignore[attr-defined]
+                        arg.completer = getattr(complete, name)  # type: ignore[attr-defined, unused-ignore]
 
 
 def preprocess(argv: Sequence[str]) -> list[str]:

@@ -134,7 +134,7 @@ def shell_code(shell: str, prog: str = "mailroute-dyn") -> str | None:
         import argcomplete
     except ImportError:
         return None
-    return str(argcomplete.shellcode([prog], shell=shell))
+    return str(argcomplete.shellcode([prog], shell=shell))  # type: ignore[attr-defined, unused-ignore]
 
 
 def cmd_completion(ctx: Context) -> int:

@@ -52,12 +52,12 @@ def find_by_key(cls: type[Resource], text: str, where: str) -> Resource:
     for name in candidates:
         found = list(cls.all().filter(**{name: text})[:2])
         if len(found) == 1:
-            return found[0]     # type: ignore[no-any-return]
+            return found[0]
         if found:
             raise UsageError(f"{where}: several {cls.resource_name} objects have "
                              f"{name}={text!r}")
     try:
-        return cls.get(text)    # type: ignore[no-any-return]
+        return cls.get(text)
     except DoesNotExist:
         by = " or ".join(candidates + ["key"])
         raise NoMatch(f"{where}: no {cls.resource_name} has {by} {text!r}") from None
@@ -121,7 +121,7 @@ def describe_filters(filters: list[str]) -> str:
 
 
 def build_query(ctx: Context, cls: type[Resource], filters: list[str],
-                order: list[str] | None = None) -> QuerySet:
+                order: list[str] | None = None) -> QuerySet[Resource]:
     """A QuerySet from `--filter` and `--order` words, values typed by the schema and
     natural keys of related fields looked up."""
     qs = cls.all()
@@ -138,7 +138,7 @@ def build_query(ctx: Context, cls: type[Resource], filters: list[str],
     return qs
 
 
-def selection(ctx: Context, cls: type[Resource]) -> tuple[str | None, QuerySet | None]:
+def selection(ctx: Context, cls: type[Resource]) -> tuple[str | None, QuerySet[Resource] | None]:
     """(key, None) or (None, filtered QuerySet): what `get`/`update`/`delete` act on."""
     key, filters = ctx.args.key, ctx.args.filter or []
     if key is not None and filters:
@@ -160,7 +160,7 @@ def fetch_by_key(ctx: Context, cls: type[Resource], key: str) -> Resource:
     if key.startswith(("/", "http://", "https://")):
         return ctx.client.get(key)
     if key.isdigit():
-        return cls.get(int(key))            # type: ignore[no-any-return]
+        return cls.get(int(key))
     try:
         return find_by_key(cls, key, f"{cls.resource_name} {key}")
     except NoMatch as exc:

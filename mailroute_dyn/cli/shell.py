@@ -102,7 +102,7 @@ def _ipython(namespace: dict[str, Any], banner: str) -> bool:
     except ImportError:
         return False
     print(banner)
-    IPython.start_ipython(argv=["--no-banner"], user_ns=namespace)
+    IPython.start_ipython(argv=["--no-banner"], user_ns=namespace)  # type: ignore[no-untyped-call, unused-ignore]
     return True
 
 

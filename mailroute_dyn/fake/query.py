@@ -254,7 +254,7 @@ def _test(store: Store, c: Condition, raw: Any) -> bool:
             text, wanted = text.lower(), wanted.lower()
             term = term[1:]
         if term == "exact":
-            return text == wanted
+            return bool(text == wanted)
         if term == "contains":
             return wanted in text
         if term == "startswith":

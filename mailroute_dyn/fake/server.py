@@ -35,7 +35,7 @@ import random
 import re
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -453,8 +453,10 @@ class FakeMailRoute(FaultControls, httpx.BaseTransport, httpx.AsyncBaseTransport
         self._require_auth(req)
         if detail:
             assert key_text is not None
-            return getattr(self, f"_{method}_detail")(rdef, req, key_text)
-        return getattr(self, f"_{method}_list")(rdef, req)
+            detail_handler: Callable[..., _Reply] = getattr(self, f"_{method}_detail")
+            return detail_handler(rdef, req, key_text)
+        list_handler: Callable[..., _Reply] = getattr(self, f"_{method}_list")
+        return list_handler(rdef, req)
 
     # -- list endpoint
 

@@ -68,7 +68,7 @@ def tour(out: TextIO | None = None) -> int:
         step(6, "Update it", "acct.priority = 3; acct.save()")
         acct.priority = 3
         acct.save()
-        how = ("PATCH of the changed field" if "patch" in acct.allowed_detail_methods
+        how = ("PATCH of the changed field" if "patch" in type(acct).allowed_detail_methods
                else "PUT of every writable field: this resource has no PATCH")
         say(f"   saved ({how})")
 

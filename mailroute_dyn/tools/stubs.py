@@ -35,15 +35,16 @@ with `obj["key"]`.
 
 from __future__ import annotations
 
+import inspect
 import keyword
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import PurePath
 
 from ..client import Client
-from ..resources import Resource, attribute_name_for, class_name_for
-from ..schema import COMMON_TERMS, TO_ONE_TERMS, Field, terms_for
-from ..vocabulary import ALL, ALL_WITH_RELATIONS
+from ..resources import Resource, ResourceMeta, attribute_name_for, class_name_for
+from ..schema import Field, terms_for
+from ..vocabulary import ALL, ALL_WITH_RELATIONS, COMMON_TERMS, TO_ONE_TERMS
 from ..vocabulary import INT_TERMS as _INT_TERMS
 from ..vocabulary import SCALAR_TYPE_NAMES as _SCALARS
 from ..vocabulary import TEXT_TERMS as _TEXT_TERMS
@@ -96,40 +97,14 @@ from decimal import Decimal
 from typing import Any, Generic, Literal, Self, TypeAlias, TypeVar, overload
 
 import mailroute_dyn as _mrd
+from mailroute_dyn.resources import ResourceMeta as _ResourceMeta
 
 _R = TypeVar("_R", bound=_mrd.Resource)
 
 
-class TypedQuerySet(_mrd.QuerySet, Generic[_R]):
-    """A QuerySet whose objects are of one resource class."""
-
-    def all(self) -> Self: ...
-    def unchecked(self, **params: Any) -> Self: ...
-    def order_by(self, *keys: str) -> Self: ...
-    def page_size(self, size: int) -> Self: ...
-    def concurrently(self, pages: int | None = None) -> Self: ...
-    def __iter__(self) -> Iterator[_R]: ...
-    @overload
-    def __getitem__(self, key: int) -> _R: ...
-    @overload
-    def __getitem__(self, key: slice) -> Self: ...
-    def count(self) -> int: ...
-    def first(self) -> _R | None: ...
-    def exists(self) -> bool: ...
-    def get(self, **lookups: Any) -> _R: ...
-    def delete(self, *, confirm: bool = False) -> int: ...
-    def last(self) -> _R | None: ...
-    def __len__(self) -> int: ...
-    def __bool__(self) -> bool: ...
-    def in_bulk(self, id_list: Iterable[Any] | None = None, *,
-                field_name: str = "pk") -> dict[Any, _R]: ...
-    def update(self, **fields: Any) -> _mrd.BulkResult: ...
-    def get_or_create(self, defaults: dict[str, Any] | None = None, *,
-                      check_required: bool = True, extra: dict[str, Any] | None = None,
-                      **lookups: Any) -> tuple[_R, bool]: ...
-    def update_or_create(self, defaults: dict[str, Any] | None = None, *,
-                         check_required: bool = True, extra: dict[str, Any] | None = None,
-                         **lookups: Any) -> tuple[_R, bool]: ...
+class TypedQuerySet(_mrd.QuerySet[_R]):
+    """A QuerySet whose objects are of one resource class (its methods' types come from
+    mailroute_dyn.QuerySet itself; `filter()` and `get()` are narrowed per resource)."""
 '''
 
 
@@ -170,7 +145,8 @@ class _Model:
             n = 2
             while candidate in used or f"{candidate}QuerySet" in used:
                 candidate, n = f"{base}{n}", n + 1
-            used |= {candidate, f"{candidate}QuerySet", f"_{candidate}Order"}
+            used |= {candidate, f"{candidate}QuerySet", f"_{candidate}Order",
+                     f"_{candidate}Meta"}
             self.names[name] = candidate
 
     def target_class(self, resource: str, f: Field) -> str:
@@ -261,11 +237,19 @@ def _add_terms(out: dict[str, str], name: str, f: Field, terms: frozenset[str], 
             out[f"{name}__{term}"] = _term_type(term, value, n)
 
 
+def _options(function: Callable[..., object]) -> list[tuple[str, str, bool]]:
+    """The keyword-only options of one of the library's own methods, as its code declares
+    them (names, annotations, whether required), so the stub follows the code."""
+    return [(p.name, str(p.annotation), p.default is p.empty)
+            for p in inspect.signature(function).parameters.values()
+            if p.kind is p.KEYWORD_ONLY]
+
+
 def _method(head: str, lead: list[str], params: list[tuple[str, str, bool]], returns: str,
             *, ignore: bool = False) -> str:
     """`def head(lead..., *, params...) -> returns: ...`, one parameter a line when there
     are keyword-only ones; params are (name, type, required)."""
-    tail = "  # type: ignore[override]" if ignore else ""
+    tail = "  # type: ignore[override, unused-ignore]" if ignore else ""
     kept = [p for p in params if p[0] not in ("self", "cls", "_key")]
     if not kept:
         return f"    def {head}({', '.join(lead)}) -> {returns}: ...{tail}"
@@ -316,12 +300,15 @@ class _Writer:
         skipped = [f.name for f in cls.fields.values()
                    if f not in fields and f.name != "resource_uri"]  # that one is a property
         n = _Names([f.name for f in fields])
-        self.emit(f"class {name}(_mrd.Resource):")
+        usable = [f for f in cls.fields.values() if _usable(f.name)]
+        self.metaclass(resource, order, usable)
+        self.emit(f"class {name}(_mrd.Resource, metaclass=_{name}Meta):")
         self.emit(_docstring(cls.__doc__ or f"Resource {resource!r}.", "    "))
         self.emit()
         self.emit("    __getattr__: None  # type: ignore[assignment, misc]")
         for skip in skipped:
-            self.emit(f"    # field {skip!r} cannot be an attribute here: use obj[{skip!r}]")
+            self.emit(f"    # field {skip!r} is not an attribute (the name is the object's or "
+                      f"the class's own): obj[{skip!r}], obj[{skip!r}] = value")
         for f in fields:
             read, write = self.m.read_type(resource, f, n), self.m.write_type(resource, f, n)
             if f.readonly or read != write:
@@ -333,26 +320,32 @@ class _Writer:
             else:
                 self.emit(f"    {f.name}: {read}")
         self.emit()
-        qs = f"{name}QuerySet"
-        init = [(f.name, self.m.write_type(resource, f, n), False) for f in fields]
+        init = [(f.name, self.m.write_type(resource, f, n), False) for f in usable]
         self.emit(_method("__init__", ["self"], init, "None"))
+        self.emit()
+        self.emit()
+
+    def metaclass(self, resource: str, order: str | None, fields: list[Field]) -> None:
+        """The class-level API (`Name.filter()`, `Name.create()`): on a metaclass, as at
+        run time, so it never shadows a field on instances."""
+        cls, name = self.m.classes[resource], self.m.names[resource]
+        qs = f"{name}QuerySet"
+        n = _Names()                    # a metaclass body defines no field names
+        self.emit(f"class _{name}Meta(_ResourceMeta):")
+        self.emit(f'    """The class-level API of {name}."""')
+        self.emit()
         lookups = [(k, v, False) for k, v in self.m.lookups(resource, n)]
-        self.emit("    @classmethod")
-        self.emit(f"    def all(cls) -> {qs}: ...")
-        self.emit("    @classmethod")
+        # the run-time metaclass types these for any class (`type[_T]`): a narrower
+        # signature here is an override mypy may or may not accept, hence the ignores
+        ignore = "  # type: ignore[override, unused-ignore]"
+        self.emit(f"    def all(cls) -> {qs}: ...{ignore}")
         self.emit(_method("filter", ["cls"], lookups, qs, ignore=True))
-        self.emit("    @classmethod")
         key = f"_key: {n('int')} | {n('str')} | None = None"
         self.emit(_method("get", ["cls", key, "/"], lookups, name, ignore=True))
         if order:
-            self.emit("    @classmethod")
-            self.emit(f"    def order_by(cls, *keys: {order}) -> {qs}: ...  "
-                      "# type: ignore[override]")
-        self.emit("    @classmethod")
-        self.emit(f"    def unchecked(cls, **params: {n('Any')}) -> {qs}: ...")
-        self.emit("    @classmethod")
-        self.emit(f"    def first(cls) -> {name} | None: ...")
-        self.emit("    @classmethod")
+            self.emit(f"    def order_by(cls, *keys: {order}) -> {qs}: ...{ignore}")
+        self.emit(f"    def unchecked(cls, **params: {n('Any')}) -> {qs}: ...{ignore}")
+        self.emit(f"    def first(cls) -> {name} | None: ...{ignore}")
         self.emit(f"    def count(cls) -> {n('int')}: ...")
         required = set(cls.json_schema.get("required", []))
         assigned = cls._schema.assigned_key     # a key the caller sets is a create argument
@@ -362,15 +355,8 @@ class _Writer:
                                     "check_required")]
         create = ([(k, t, r) for k, t, r in create if r]
                   + [(k, t, r) for k, t, r in create if not r])
-        create += [("dedupe_on", f"{n('Iterable')}[{n('str')}]", False),
-                   ("extra", f"{n('Mapping')}[{n('str')}, {n('Any')}] | None", False),
-                   ("check_required", n("bool"), False)]
-        self.emit("    @classmethod")
+        create += _options(ResourceMeta.create)
         self.emit(_method("create", ["cls"], create, name, ignore=True))
-        self.emit(f"    def save(self, *, if_unchanged: {n('bool')} = ..., "
-                  f"extra: {n('Mapping')}[{n('str')}, {n('Any')}] | None = ..., "
-                  f"method: {n('str')} | None = ...) -> {n('Self')}: ...")
-        self.emit(f"    def refresh(self) -> {n('Self')}: ...")
         self.emit()
         self.emit()
 

@@ -1,0 +1,343 @@
+"""The registry of one client's resource classes: built from the schemas discovery
+provides, one class per resource whatever the threads, updated in place when a schema is
+read again; and what relations need from it (related objects, relation targets, write
+values of related fields)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, cast
+
+from .config import Settings
+from .discovery import Discovery
+from .errors import (
+    APIError,
+    Forbidden,
+    GuardError,
+    MailRouteError,
+    MethodNotAllowed,
+    NotFound,
+    ResponseError,
+    SchemaError,
+    Unauthorized,
+    ValidationError,
+)
+from .operations import Answer, Batch, Call, Operation
+from .resources import (
+    _OWN_METHODS,
+    AsyncResource,
+    AsyncResourceMeta,
+    Resource,
+    ResourceMeta,
+    _check_own,
+    _NotOwn,
+    _path_of,
+    _read_object_op,
+    class_name_for,
+)
+from .schema import Field, ResourceSchema, parse_schema, resource_name_of_uri
+from .values import encode_write_value
+from .writes import _has_dot_segments
+
+__all__ = ["Registry", "describe"]
+
+_UNREACHABLE = (NotFound, Unauthorized, Forbidden, SchemaError, MethodNotAllowed)
+
+
+class Registry:
+    """The classes of one client, built from schemas that discovery provides."""
+
+    def __init__(self, settings: Settings, discovery: Discovery,
+                 run: Callable[[Operation[Any]], Any], is_async: bool,
+                 stream: Callable[[Iterable[Operation[Any]], int], Any]):
+        self.settings = settings
+        self.discovery = discovery
+        self.run = run
+        self.stream = stream
+        self.is_async = is_async
+        self._classes: dict[str, type[Resource]] = {}
+        self._targets: dict[tuple[str, str], str] = {}
+        # one class per resource, whatever the threads: building and updating hold this
+        self._lock = threading.RLock()
+
+    def forget(self) -> None:
+        """Drop the stand-in classes of unreachable schemas. Typed classes stay, so
+        objects read before a refresh keep their class; rediscovery updates it in place."""
+        with self._lock:
+            for name, cls in list(self._classes.items()):
+                if not cls.typed:
+                    del self._classes[name]
+
+    def built(self, name: str) -> type[Resource] | None:
+        """The class for `name` if it is built and its schema still cached."""
+        cls = self._classes.get(name)
+        if cls is not None and cls.typed and self.discovery.cached_schema(name) is None:
+            return None
+        return cls
+
+    @staticmethod
+    def _schema_attrs(schema: ResourceSchema, list_url: str) -> dict[str, Any]:
+        """The class attributes that come from a schema."""
+        return {
+            "_json_schema": schema.json_schema(),
+            "_schema": schema,
+            "_validators": {},
+            "_omitted": set(),
+            "_untargeted": {f.name for f in schema.fields.values()
+                            if f.is_related and not f.related_resource},
+            "__doc__": describe(schema, list_url),
+        }
+
+    def build(self, schema: ResourceSchema, listed: bool = True,
+              list_url: str | None = None) -> type[Resource]:
+        """The class of `schema.name`: made once per client, later schemas update it in
+        place (threads that race here all get the same class). `list_url` is the
+        listing's `list_endpoint`, kept in the server's own form (slashless or not)."""
+        with self._lock:
+            existing = self._classes.get(schema.name)
+            if existing is not None and existing.typed:
+                self.update(existing, schema)
+                existing._listed = listed
+                return existing
+            return self._make(schema, listed, list_url)
+
+    def _make(self, schema: ResourceSchema, listed: bool,
+              list_url: str | None = None) -> type[Resource]:
+        name = schema.name
+        list_url = list_url or f"{self.settings.api_path}{name}/"
+        attrs: dict[str, Any] = {
+            "_listed": listed,
+            "_registry": self,
+            "_list_url": list_url,
+            "__module__": "mailroute_dyn.resources",
+            "__slots__": (),
+            **self._schema_attrs(schema, list_url),
+        }
+        base: type[Resource] = AsyncResource if self.is_async else Resource
+        meta: type[ResourceMeta] = AsyncResourceMeta if self.is_async else ResourceMeta
+        cls = cast("type[Resource]", meta(class_name_for(name), (base,), attrs))
+        self._classes[name] = cls
+        return cls
+
+    def update(self, cls: type[Resource], schema: ResourceSchema) -> None:
+        """Give an existing class a newer schema, so references users hold stay valid."""
+        with self._lock:
+            for key, value in self._schema_attrs(schema, cls._list_url).items():
+                setattr(cls, key, value)
+            self._classes[schema.name] = cls
+
+    def reread_schema(self, cls: type[Resource]) -> bool:
+        """Read `cls`'s schema again, once, when it came from a cache (the server may have
+        grown a field since); True when it was read. Blocking clients only."""
+        if self.is_async or cls.resource_name in self.discovery.fresh:
+            return False
+        raw = self.run(self.discovery.schema(cls.resource_name, force=True,
+                                             listed_only=False))
+        self.update(cls, parse_schema(cls.resource_name, raw, self.settings.api_path))
+        return True
+
+    def untyped(self, name: str) -> type[Resource]:
+        """A class for objects whose schema cannot be had: readable, keys as given."""
+        empty = ResourceSchema(name=name, fields={})
+        with self._lock:
+            existing = self._classes.get(name)
+            if existing is not None:
+                return existing         # a typed class is never replaced by a stand-in
+            cls = self._make(empty, listed=False)
+            cls._has_schema = False
+        cls.__doc__ = f"Objects of {name!r}, whose schema is not reachable: keys as sent."
+        return cls
+
+    def resource_op(self, name: str, *, listed_only: bool = True,
+                    force: bool = False) -> Operation[type[Resource]]:
+        cls = None if force else self.built(name)
+        if cls is not None:
+            return cls
+        raw = yield from self.discovery.schema(name, listed_only=listed_only, force=force)
+        entries = self.discovery.cached_listing() or {}
+        entry = entries.get(name)
+        endpoint = entry.get("list_endpoint") if isinstance(entry, dict) else None
+        return self.build(parse_schema(name, raw, self.settings.api_path), name in entries,
+                          _path_of(endpoint) if isinstance(endpoint, str) else None)
+
+    def class_for_uri_op(self, uri: str) -> Operation[type[Resource]]:
+        name = resource_name_of_uri(uri, self.settings.api_path)
+        if name is None:
+            raise ResponseError(f"{uri!r} is not a URI under {self.settings.api_path}")
+        cls = self.built(name)
+        if cls is not None:
+            return cls
+        try:
+            return (yield from self.resource_op(name, listed_only=False))
+        except _UNREACHABLE:
+            return self.untyped(name)
+
+    def objects_op(self, values: list[Any]) -> Operation[list[Resource]]:
+        """Instances for related values: nested objects as they are, URIs fetched
+        (concurrently when there are several)."""
+        out: list[Resource | None] = [None] * len(values)
+        to_fetch: list[tuple[int, str]] = []
+        for i, value in enumerate(values):
+            if isinstance(value, dict):
+                uri = value.get("resource_uri")
+                cls = (yield from self.class_for_uri_op(uri)) if isinstance(uri, str) else None
+                out[i] = cls._from_raw(value) if cls else None
+            elif isinstance(value, str):
+                to_fetch.append((i, value))
+            else:
+                raise ResponseError(f"Not a related value: {value!r:.80}")
+        if len(to_fetch) == 1:
+            i, uri = to_fetch[0]
+            out[i] = yield from self.get_op(uri)
+        elif to_fetch:
+            classes = []
+            for _, uri in to_fetch:
+                classes.append((yield from self.class_for_uri_op(uri)))
+            replies = yield Batch(tuple(Call("GET", uri) for _, uri in to_fetch))
+            for (i, uri), cls, reply in zip(to_fetch, classes, replies, strict=True):
+                if isinstance(reply, MailRouteError):
+                    raise reply
+                if not isinstance(reply.body, dict):
+                    raise ResponseError(f"GET {uri}: expected an object")
+                out[i] = cls._from_raw(reply.body)
+        return [o for o in out if o is not None]
+
+    def get_op(self, uri: str) -> Operation[Resource]:
+        """Any object by URI, as an instance of its own resource's class."""
+        if _has_dot_segments(uri):
+            raise GuardError(f"Refusing {uri!r}: a URI with '.' or '..' segments may name "
+                             "another resource than it seems to; give the object's own URI.")
+        cls = yield from self.class_for_uri_op(uri)
+        try:
+            return (yield from _read_object_op(cls, uri, f"nothing at {uri}"))
+        except _NotOwn as exc:      # e.g. redirected: build it as what it says it is
+            own = yield from self.class_for_uri_op(exc.uri)
+            _check_own(own, exc.body, uri)
+            return own._from_raw(exc.body)
+
+    # -- relation targets (which resource a related field points at)
+
+    def loaded_schema(self, name: str) -> ResourceSchema | None:
+        cls = self._classes.get(name)
+        if cls is not None and cls.typed:
+            return cls._schema
+        raw = self.discovery.cached_schema(name)
+        return parse_schema(name, raw, self.settings.api_path) if raw is not None else None
+
+    def target_of(self, schema: ResourceSchema, f: Field) -> str | None:
+        if f.related_resource:
+            return f.related_resource
+        learned = self._targets.get((schema.name, f.name))
+        if learned:
+            return learned
+        listing = self.discovery.cached_listing() or {}
+        return f.name if f.name in listing else None
+
+    def learn_from(self, cls: type[Resource], data: Mapping[str, Any]) -> None:
+        for name in list(cls._untargeted):
+            value = data.get(name)
+            sample = value[0] if isinstance(value, list) and value else value
+            if isinstance(sample, dict):
+                sample = sample.get("resource_uri")
+            if isinstance(sample, str):
+                target = resource_name_of_uri(sample, self.settings.api_path)
+                if target:
+                    self._targets[(cls.resource_name, name)] = target
+                    cls._untargeted.discard(name)
+
+    def learn_targets_op(self, cls: type[Resource]) -> Operation[None]:
+        """Read one object to learn where related fields point (old servers omit it)."""
+        if not cls._untargeted:
+            return None
+        try:
+            answer: Answer = yield Call("GET", cls._list_url, (("limit", "1"),))
+        except APIError:
+            return None
+        objects = answer.body.get("objects") if isinstance(answer.body, dict) else None
+        if objects and isinstance(objects[0], dict):
+            self.learn_from(cls, objects[0])
+        return None
+
+    def schema_op_for_check(self, cls: type[Resource], lookup: str) -> Operation[None]:
+        """Load the schemas a relation lookup passes through."""
+        schema = cls._schema
+        for part in lookup.split("__")[:-1]:
+            f = schema.fields.get(part)
+            if f is None or not f.is_related:
+                return None
+            target = self.target_of(schema, f)
+            if target is None:
+                return None
+            target_cls = yield from self.resource_op(target, listed_only=False)
+            if not target_cls.typed:
+                return None
+            yield from self.learn_targets_op(target_cls)
+            schema = target_cls._schema
+        return None
+
+    def related_value(self, f: Field, value: Any, owner: type[Resource]) -> Any:
+        """A related field's value as Tastypie takes it on write: URIs."""
+        if value is None:
+            return None
+        if f.related_type == "to_many" and isinstance(value, list | tuple):
+            return [self._one_related(f, v, owner) for v in value]
+        return self._one_related(f, value, owner)
+
+    def _one_related(self, f: Field, value: Any, owner: type[Resource]) -> Any:
+        if isinstance(value, Resource):
+            if value.resource_uri is None:
+                raise ValidationError(
+                    f"{owner.resource_name}.{f.name}: the related object is not saved yet",
+                    {owner.resource_name: {f.name: ["The related object has no URI yet."]}})
+            return value.resource_uri
+        if isinstance(value, str | dict):
+            return value
+        if isinstance(value, int) and not isinstance(value, bool):
+            target = self.target_of(owner._schema, f)
+            if target is None:
+                raise ValidationError(
+                    f"{owner.resource_name}.{f.name}: give an object or a URI (the target "
+                    "resource is not known, so a bare key cannot be turned into one)",
+                    {owner.resource_name: {f.name: ["Expected a URI or an object."]}})
+            built = self._classes.get(target)
+            if built is not None and built.typed:
+                return built.detail_url(value)      # the target's own URI form
+            return f"{self.settings.api_path}{target}/{value}/"
+        return encode_write_value(value)
+
+
+def describe(schema: ResourceSchema, list_url: str) -> str:
+    """The class docstring: what help() shows, written from the schema."""
+    lines = [
+        f"Resource {schema.name!r} at {list_url}.",
+        "",
+        f"List methods: {', '.join(m.upper() for m in schema.allowed_list_methods) or '-'}; "
+        f"detail methods: {', '.join(m.upper() for m in schema.allowed_detail_methods) or '-'}; "
+        f"default limit {schema.default_limit}.",
+        "",
+        "Fields:",
+    ]
+    for f in sorted(schema.fields.values(), key=lambda f: f.name):
+        flags = [flag for flag, on in (("read-only", f.readonly), ("nullable", f.nullable),
+                                       ("blank", f.blank), ("unique", f.unique)) if on]
+        if f.has_default:
+            flags.append(f"default={f.default!r}")
+        kind = f.type if not f.is_related else f"{f.related_type} {f.related_resource or ''}"
+        lines.append(f"    {f.name} ({kind.strip()}{', ' + ', '.join(flags) if flags else ''})")
+        if f.help_text:
+            lines.append(f"        {f.help_text}")
+    if schema.filtering:
+        lines += ["", "Filtering:"]
+        for name, rule in sorted(schema.filtering.items()):
+            text = {1: "all terms", 2: "all terms and relations"}.get(rule) if isinstance(
+                rule, int) else ", ".join(map(str, rule)) if isinstance(rule, list) else str(rule)
+            lines.append(f"    {name}: {text}")
+    if schema.ordering:
+        lines += ["", f"Ordering: {', '.join(schema.ordering)}"]
+    own = sorted(set(schema.fields) & _OWN_METHODS)
+    if own:
+        lines += ["", f"Named like the object's own methods: {', '.join(own)}; read such a "
+                      "field as obj['name'], set it with obj['name'] = value."]
+    return "\n".join(lines)
+
