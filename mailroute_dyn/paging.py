@@ -57,9 +57,11 @@ def read_page(answer: Answer) -> Page:
     if not isinstance(objects, list):
         raise ResponseError(f"GET {answer.url}: expected a list with 'objects', got "
                             f"{type(body).__name__}")
-    for item in objects:
-        if not isinstance(item, dict):
-            raise ResponseError(f"GET {answer.url}: a list item is not an object: {item!r:.80}")
+    if set(map(type, objects)) - {dict}:   # a whole-page check; the culprit named below
+        for item in objects:
+            if not isinstance(item, dict):
+                raise ResponseError(
+                    f"GET {answer.url}: a list item is not an object: {item!r:.80}")
     meta: dict[str, Any] = body["meta"] if isinstance(body.get("meta"), dict) else {}
     nxt = meta.get("next")
     next_url = urljoin(answer.url, nxt) if isinstance(nxt, str) and nxt else None
@@ -74,14 +76,15 @@ def read_page(answer: Answer) -> Page:
 def _in_key_order(keys: list[Any], descending: bool) -> bool:
     """Whether a page came sorted by its key, as a database may sort it (strings with or
     without case)."""
-    if any(k is None for k in keys):
+    if None in keys:
         return False
-    forms = [keys]
-    if all(isinstance(k, str) for k in keys):
-        forms.append([k.casefold() for k in keys])
-    try:
-        return any(all((a >= b) if descending else (a <= b) for a, b in zip(f, f[1:], strict=False))
-                   for f in forms)
+    try:                        # sorting a sorted list is one C-level pass (timsort)
+        if keys == sorted(keys, reverse=descending):
+            return True
+        if set(map(type, keys)) != {str}:
+            return False
+        folded = [k.casefold() for k in keys]  # a database may sort text without case
+        return folded == sorted(folded, reverse=descending)
     except TypeError:
         return False
 
@@ -146,15 +149,21 @@ class _Walk:
     def done(self) -> bool:
         return self.left is not None and self.left <= 0
 
-    def take(self, page: Page, objects: list[Any]) -> Iterator[Any]:
+    def take(self, page: Page, objects: list[Any]) -> list[Any]:
+        """The objects of `page` (built as `objects`, one per raw object) to yield, in
+        order: none seen before, none past a slice's end. Checks are made on the page's
+        raw data and, in the usual case, as whole-page set operations."""
+        raws = page.objects
         if page.total_count is not None:
             self.totals.add(page.total_count)
-        self.rows += len(page.objects)
-        if not page.objects:
+        self.rows += len(raws)
+        if not raws:
             self.exhausted = True
         if self.keyset and objects:     # only the page's last key matters for the next one
-            if _in_key_order([o.get_raw(self.keyset[0]) for o in objects], self.keyset[1]):
-                self.last_raw = objects[-1].get_raw(self.keyset[0])
+            name, descending = self.keyset
+            keys = [d.get(name) for d in raws]
+            if _in_key_order(keys, descending):
+                self.last_raw = keys[-1]
                 # the next page starts strictly after this key, so a row repeated by a join
                 # can only repeat within this page: remembering one page keeps memory flat
                 # (and one on the page before means the server ignored the key filter)
@@ -163,12 +172,30 @@ class _Walk:
                 # the server did not sort by the key: "after the last key" would skip rows,
                 # so the rest of the walk follows meta.next (offsets within this filter)
                 self.keyset = None
+        uris: list[Any] = [d.get("resource_uri") for d in raws]
+        if set(map(type, uris)) != {str}:   # built URIs (include_resource_uri = False)
+            uris = [o.resource_uri for o in objects]
+        seen = self.seen
+        if self.left is None and self.passes == 1 and None not in uris:
+            on_page = set(uris)
+            if (len(on_page) == len(uris) and on_page.isdisjoint(seen)
+                    and on_page.isdisjoint(self.previous)):
+                seen |= on_page         # the usual page: every object new, once
+                self.fresh += len(objects)
+                self.found += len(objects)
+                self.stale = 0
+                return objects
+        return self._take_each(objects, uris)
+
+    def _take_each(self, objects: list[Any], uris: list[Any]) -> list[Any]:
+        """`take` object by object: repeats within the page or from before, a second
+        pass, a slice's end."""
         seen, on_page = self.seen, set()
+        out: list[Any] = []
         new = False
-        for obj in objects:
+        for obj, uri in zip(objects, uris, strict=True):
             if self.left is not None and self.left <= 0:
-                return
-            uri = obj.resource_uri
+                return out              # the slice is full: nothing more to judge
             if uri is None:             # nothing tells such objects apart: no second pass
                 self.repairable = False
             else:
@@ -186,12 +213,13 @@ class _Walk:
             self.found += 1
             if self.left is not None:
                 self.left -= 1
-            yield obj
+            out.append(obj)
         self.stale = 0 if new or not objects else self.stale + 1
         if self.stale >= STALE_PAGES:
             raise ResponseError(
                 f"GET {self.first.url}: {self.stale} pages in a row brought nothing new; the "
                 "server does not seem to honour offset or its next links. Stopping here.")
+        return out
 
     def next_calls(self, pages: list[tuple[Page, list[Any]]]) -> list[Call]:
         last = pages[-1][0]

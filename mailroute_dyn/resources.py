@@ -13,6 +13,7 @@ import keyword
 import re
 from collections.abc import Callable, Iterable, Mapping
 from functools import partial
+from itertools import repeat
 from typing import Any, ClassVar, Self, cast
 from urllib.parse import urlsplit
 
@@ -53,6 +54,7 @@ from .writes import (
     ClassRegistry,
     Writes,
     _clean_read,
+    _is_secret,
     _key_from_uri,
 )
 
@@ -61,6 +63,9 @@ __all__ = ["Resource", "AsyncResource", "ResourceMeta", "AsyncResourceMeta", "Bu
 
 
 _NOT_KEYS = frozenset({"schema"})
+#: Slots an object from a list page gets only when first used, and how each starts.
+_LAZY_STATE: dict[str, Callable[[], Any]] = {
+    "_changes": dict, "_related": dict, "_deleted": bool, "_unread": bool}
 _FROM_LIST = "\0list"    # in `_related`: read from a list, detail-only fields may be missing
 
 # The names an object answers to itself. A server field of the same name is read as
@@ -216,8 +221,20 @@ class Resource(Writes, metaclass=ResourceMeta):
         data.update({k: encode_write_value(v) for k, v in self._changes.items()})
         return data
 
+    def _make_state(self) -> None:
+        """The per-object state an object read from a list page is built without (its
+        first change, related object or flag check makes it): listing stays cheap."""
+        for slot, empty in _LAZY_STATE.items():
+            try:
+                object.__getattribute__(self, slot)
+            except AttributeError:
+                object.__setattr__(self, slot, empty())
+
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
+            if name in _LAZY_STATE:     # an object fresh from a page: its state, on demand
+                self._make_state()
+                return object.__getattribute__(self, name)
             raise AttributeError(name)
         fields = type(self).fields
         if name in fields:
@@ -420,6 +437,9 @@ class Resource(Writes, metaclass=ResourceMeta):
             cls._registry.learn_from(cls, objects[0])
         if objects and not cls._uri_key:
             cls._learn_uri_key(objects[0])
+        fast = cls._page_of_own(objects)
+        if fast is not None:
+            return fast
         own = cls._list_url.rstrip("/") + "/"   # (a slashless list URL is a prefix of more)
         make, fields = cls._from_raw, cls._schema.fields.keys()     # once a page: a hot path
         out: list[Any] = []
@@ -434,6 +454,36 @@ class Resource(Writes, metaclass=ResourceMeta):
                 whole = other._schema.fields.keys() <= obj._raw.keys()
             if not whole:                       # fields left out of lists (use_in)
                 obj._related[_FROM_LIST] = True
+            out.append(obj)
+        return out
+
+    @classmethod
+    def _page_of_own(cls, objects: list[dict[str, Any]]) -> list[Any] | None:
+        """The usual page, built with page-level checks instead of per-object ones: every
+        object this resource's, with every schema field and the same keys, none of them a
+        secret to drop. None when any of that does not hold (the careful path decides)."""
+        if not objects or set(map(type, objects)) != {dict}:
+            return None
+        keys = set().union(*objects)
+        fields = cls._schema.fields.keys()
+        if not fields <= keys or set(map(len, objects)) != {len(keys)}:
+            return None                 # some object lacks a field (use_in) or has extras
+        if any(_is_secret(k) for k in keys - fields):
+            return None                 # a secret-looking extra to drop object by object
+        own = cls._list_url.rstrip("/") + "/"
+        if "resource_uri" in keys:
+            try:
+                if not all(map(str.startswith, [d["resource_uri"] for d in objects],
+                               repeat(own))):
+                    return None         # another resource's object among them
+            except TypeError:           # a URI that is not a string
+                return None
+        new, put = object.__new__, object.__setattr__
+        out = []
+        for data in objects:            # the one per-object step: the instance itself,
+            obj = new(cls)              # its other state made on first use (_make_state)
+            put(obj, "_raw", data)
+            put(obj, "_snapshot", data)
             out.append(obj)
         return out
 
