@@ -13,7 +13,6 @@ import enum
 import ipaddress
 import os
 import stat
-import tomllib
 import warnings
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -21,7 +20,6 @@ from typing import Any, Final, TypeAlias
 from urllib.parse import urlsplit
 
 import httpx
-import platformdirs
 
 from .auth import (
     AUTH_KINDS,
@@ -136,6 +134,7 @@ def config_file() -> Path:
     override = os.environ.get("MAILROUTE_CONFIG")
     if override:
         return Path(override)
+    import platformdirs  # on first use: import mailroute_dyn stays cheap
     return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
 
 
@@ -144,6 +143,7 @@ class InsecureConfigWarning(UserWarning):
 
 
 def _read_config(path: Path) -> dict[str, Any]:
+    import tomllib  # only where a config file exists
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
@@ -281,6 +281,7 @@ def resolve_settings(profile: str | None = None, *, sources: dict[str, str] | No
     else:
         origin["cache_dir"] = "argument"
     if cache_dir is USER_CACHE_DIR:
+        import platformdirs
         cache_dir = Path(platformdirs.user_cache_dir(APP_NAME))
     values["cache_dir"] = Path(cache_dir) if cache_dir is not None else None
     values["auth"] = _auth_from(values)

@@ -7,7 +7,6 @@ in messages are stripped of their query string's `api_key` and of any userinfo.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from typing import Any
 
@@ -42,6 +41,7 @@ __all__ = [
 
 def suggest(name: str, choices: Iterable[str]) -> str:
     """A ' Did you mean …?' tail naming the closest choice, or '' when nothing is close."""
+    import difflib  # only when a name is wrong: not on every import
     close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
     return f" Did you mean {close[0]!r}?" if close else ""
 

@@ -21,7 +21,6 @@ from .config import Settings
 from .errors import MailRouteError
 from .limits import (
     MAX_BODY_BYTES,
-    bound_sockets,
     check_declared_size,
     deadline_for,
     read_limited,
@@ -77,6 +76,7 @@ class SyncSession:
                                   follow_redirects=False, auth=settings.credentials,
                                   trust_env=_trust_env(settings, transport))
         if transport is None:
+            from .sockets import bound_sockets  # httpcore: loaded with a client, not on import
             bound_sockets(self._http)
         self._pool: Any = None          # a ThreadPoolExecutor, made on first concurrent use
         self._headers = base_headers(settings)

@@ -7,9 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable
-from typing import Any
 
-import httpcore
 import httpx
 
 from .config import Settings
@@ -18,7 +16,7 @@ from .wire import redact_url
 
 __all__ = [
     "MAX_BODY_BYTES", "check_declared_size", "read_limited", "read_limited_async",
-    "deadline_for", "time_limit", "bound_sockets",
+    "deadline_for", "time_limit", "clamped",
 ]
 
 #: The largest body read (decoded): a bigger answer is refused, not buffered.
@@ -103,7 +101,9 @@ class time_limit:  # noqa: N801 - used as a context manager
         _limit.deadline = self.saved
 
 
-def _clamped(timeout: float | None, error: type[Exception]) -> float | None:
+def clamped(timeout: float | None, error: type[Exception]) -> float | None:
+    """`timeout` shortened to what is left of the request's deadline (`error` when none
+    is left); `timeout` itself outside a `time_limit`."""
     deadline: float | None = getattr(_limit, "deadline", None)
     if deadline is None:
         return timeout
@@ -111,62 +111,3 @@ def _clamped(timeout: float | None, error: type[Exception]) -> float | None:
     if left <= 0:
         raise error("no complete answer within the timeout")
     return left if timeout is None else min(timeout, left)
-
-
-class _DeadlineStream(httpcore.NetworkStream):
-    """A socket stream whose every wait ends by the request's deadline."""
-
-    def __init__(self, inner: httpcore.NetworkStream):
-        self._inner = inner
-
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._inner.read(max_bytes, _clamped(timeout, httpcore.ReadTimeout))
-
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._inner.write(buffer, _clamped(timeout, httpcore.WriteTimeout))
-
-    def close(self) -> None:
-        self._inner.close()
-
-    def start_tls(self, ssl_context: Any, server_hostname: str | None = None,
-                  timeout: float | None = None) -> httpcore.NetworkStream:
-        return _DeadlineStream(self._inner.start_tls(
-            ssl_context, server_hostname, _clamped(timeout, httpcore.ConnectTimeout)))
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._inner.get_extra_info(info)
-
-
-class _DeadlineBackend(httpcore.NetworkBackend):
-    """httpcore's own backend, with `_DeadlineStream` sockets."""
-
-    def __init__(self, inner: httpcore.NetworkBackend):
-        self._inner = inner
-
-    def connect_tcp(self, host: str, port: int, timeout: float | None = None,
-                    local_address: str | None = None,
-                    socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
-        return _DeadlineStream(self._inner.connect_tcp(
-            host, port, _clamped(timeout, httpcore.ConnectTimeout), local_address,
-            socket_options))
-
-    def connect_unix_socket(self, path: str, timeout: float | None = None,
-                            socket_options: Iterable[Any] | None = None
-                            ) -> httpcore.NetworkStream:
-        return _DeadlineStream(self._inner.connect_unix_socket(
-            path, _clamped(timeout, httpcore.ConnectTimeout), socket_options))
-
-    def sleep(self, seconds: float) -> None:
-        self._inner.sleep(seconds)
-
-
-def bound_sockets(client: httpx.Client) -> None:
-    """Give httpx's own transports (direct and proxy) the deadline-aware socket backend.
-    A transport passed by the caller keeps its own; its body is still cut at the deadline."""
-    transports = [client._transport, *client._mounts.values()]
-    for transport in transports:
-        pool = getattr(transport, "_pool", None)
-        backend = getattr(pool, "_network_backend", None)
-        if isinstance(backend, httpcore.NetworkBackend) and not isinstance(
-                backend, _DeadlineBackend):
-            pool._network_backend = _DeadlineBackend(backend)  # type: ignore[union-attr]

@@ -10,7 +10,6 @@ the logic of discovery, queries and writes can be read and tested without any of
 from __future__ import annotations
 
 import enum
-import html
 import json
 import re
 from collections.abc import Generator
@@ -88,6 +87,7 @@ Operation = Generator["Call | Batch | Parallel", Any, T]
 # ---------------------------------------------------------------- error bodies
 
 def _strip_html(text: str) -> str:
+    import html  # error pages only
     title = re.search(r"<title>(.*?)</title>", text, re.I | re.S)
     if title:
         return html.unescape(title.group(1)).strip()
@@ -104,6 +104,7 @@ def error_message(body: Any) -> tuple[str, dict[str, dict[str, list[str]]]]:
     if isinstance(body, dict):
         for key in ("error", "error_message"):
             if isinstance(body.get(key), str):
+                import html
                 return html.unescape(body[key])[:500], {}
         fields: dict[str, dict[str, list[str]]] = {}
         for resource, errs in body.items():

@@ -129,36 +129,6 @@ def test_every_constructor_argument_reaches_the_settings(cls, tmp_path):
         asyncio.run(client.close())
 
 
-# the core's modules in the order data flows: each may import only those before it
-FLOW = ("vocabulary", "errors", "jsondecode", "auth", "config", "operations", "cache_files",
-        "wire", "limits", "http", "discovery", "values", "schema")
-
-
-def _package_imports(path: Path) -> set[str]:
-    """The package modules a file imports, anywhere in it (local imports included)."""
-    import ast
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.ImportFrom) and node.level:
-            if node.module:
-                found.add(node.module.split(".")[0])
-            else:
-                found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
-                "mailroute_dyn."):
-            found.add(node.module.split(".")[1])
-    return found
-
-
-def test_the_core_never_imports_a_module_later_in_the_flow():
-    later_imports = []
-    for index, name in enumerate(FLOW):
-        for imported in _package_imports(ROOT / "mailroute_dyn" / f"{name}.py"):
-            if imported not in FLOW[:index]:
-                later_imports.append(f"{name} imports {imported}")
-    assert not later_imports, later_imports
-
-
 @pytest.mark.parametrize("kind", ["sync", "async"])
 def test_sub_operations_run_in_parallel_leave_the_saving_to_the_outer_operation(
         tmp_path, kind):

@@ -19,6 +19,7 @@ LAYERS = [
     ["operations"],                # the core's steps as data: no httpx, no files
     ["cache_files"],
     ["wire", "limits"],
+    ["sockets"],                   # httpcore, loaded when a client is made
     ["http"],                      # the sessions: the only code that sends
     ["discovery"],
     ["values"],
