@@ -45,30 +45,36 @@ def check_declared_size(response: httpx.Response) -> int | None:
     return int(length)
 
 
-def read_limited(chunks: Iterable[bytes], response: httpx.Response,
-                  deadline: float | None) -> bytes:
-    """The decoded body, stopped at `MAX_BODY_BYTES` decoded bytes (a gzip bomb never
-    inflates further than one chunk past the limit) and at the request's deadline."""
-    buf = bytearray()
-    for chunk in chunks:
-        buf += chunk
-        if len(buf) > MAX_BODY_BYTES:
-            raise _too_big(response)
-        if deadline is not None and time.monotonic() > deadline:
+class _Body:
+    """A body as it streams in, refused past `MAX_BODY_BYTES` decoded bytes (a gzip bomb
+    never inflates further than one chunk past the limit) or past the deadline."""
+
+    def __init__(self, response: httpx.Response, deadline: float | None):
+        self.response, self.deadline, self.buf = response, deadline, bytearray()
+
+    def add(self, chunk: bytes) -> None:
+        self.buf += chunk
+        if len(self.buf) > MAX_BODY_BYTES:
+            raise _too_big(self.response)
+        if self.deadline is not None and time.monotonic() > self.deadline:
             raise _late()
-    return bytes(buf)
+
+
+def read_limited(chunks: Iterable[bytes], response: httpx.Response,
+                 deadline: float | None) -> bytes:
+    """The decoded body of a blocking response, within the size limit and the deadline."""
+    body = _Body(response, deadline)
+    for chunk in chunks:
+        body.add(chunk)
+    return bytes(body.buf)
 
 
 async def read_limited_async(response: httpx.Response, deadline: float | None) -> bytes:
     """`read_limited` for an async response."""
-    buf = bytearray()
+    body = _Body(response, deadline)
     async for chunk in response.aiter_bytes():
-        buf += chunk
-        if len(buf) > MAX_BODY_BYTES:
-            raise _too_big(response)
-        if deadline is not None and time.monotonic() > deadline:
-            raise _late()
-    return bytes(buf)
+        body.add(chunk)
+    return bytes(body.buf)
 
 
 # ---------------------------------------------------------------- the whole-request deadline
