@@ -25,7 +25,10 @@ LAYERS = [
     ["values"],
     ["schema"],
     ["paging"],
-    ["query"],
+    ["querybuild"],                # a QuerySet's filters, ordering, slice and requests
+    ["queryrun"],                  # its iteration and one-request answers
+    ["queryhabits"],               # Django's habits: last, in_bulk, update, delete, values
+    ["query"],                     # the public QuerySet classes, put together
     ["bulk"],
     ["writes"],
     ["metaclass"],
