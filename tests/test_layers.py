@@ -32,6 +32,9 @@ LAYERS = [
     ["bulk"],
     ["writes"],
     ["metaclass"],
+    ["pagebuild"],                 # a list page's raw objects as resource objects
+    ["related"],                   # related objects, detail-only fields
+    ["modelhooks"],                # what QuerySets ask of their class; get_or_create
     ["resources"],
     ["registry"],
     ["fake"],                      # the fake Tastypie server: stdlib and httpx only
