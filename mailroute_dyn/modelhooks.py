@@ -16,7 +16,7 @@ from .metaclass import ResourceMeta
 from .operations import Operation
 from .query import BulkResult, QuerySet, queryset_for
 from .schema import FilterCheck, check_filter, check_method, check_ordering
-from .writes import Writes
+from .writes import Writes, detail_url_for
 
 __all__ = ["QueryHooks"]
 
@@ -25,6 +25,11 @@ class QueryHooks(Writes, metaclass=ResourceMeta):
     """The part of `Resource` its QuerySets and its class API call."""
 
     __slots__ = ()
+
+    @classmethod
+    def _detail_url(cls, key: Any) -> str:
+        """`detail_url()` for QuerySets, which reach their class through `QueryModel`."""
+        return detail_url_for(cls, key)
 
     @classmethod
     def _registry_run(cls, op: Operation[Any]) -> Any:

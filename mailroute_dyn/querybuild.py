@@ -2,26 +2,60 @@
 holds, and the list requests they become. Nothing here runs a request.
 
 The class a QuerySet yields (the *model*) comes from `resources.py`, which this module
-does not import: the builder calls the model's private class methods (`_check_filter`,
-`_check_order`, `_page_size`, ...) on whatever class it is given.
+does not import: what a QuerySet asks of it is `QueryModel`, declared here, which the
+resource classes satisfy (mypy checks it where they are defined).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any, Generic, Self, TypeVar
+from typing import Any, Generic, Protocol, Self, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
+from .config import Settings
 from .errors import FilterError
-from .operations import Call
+from .operations import Call, Operation
 from .paging import _plain_value
-from .schema import FilterCheck, allowed_terms
+from .schema import FilterCheck, ResourceSchema, allowed_terms
 
-__all__ = ["QueryBuilder", "RESERVED_PARAMS"]
+__all__ = ["QueryBuilder", "QueryModel", "RESERVED_PARAMS"]
 
 RESERVED_PARAMS = frozenset({"limit", "offset", "order_by", "format", "username", "api_key"})
 
 R = TypeVar("R")        # what a QuerySet yields: objects of one resource class
+
+
+class QueryModel(Protocol):
+    """What a QuerySet asks of the class it yields (a resource class, later in the data
+    flow, satisfies it): the one interface by which queries reach their model."""
+
+    # (class attributes and class methods only: mypy matches a class to a protocol through
+    # its class or through its metaclass, not both; the name is `_schema.name`)
+    _schema: ResourceSchema
+    _list_url: str
+
+    def _detail_url(self, key: Any) -> str: ...
+    # running: the client's session and settings
+    def _registry_run(self, op: Operation[Any]) -> Any: ...
+    def _registry_stream(self, ops: Iterable[Operation[Any]], window: int) -> Any: ...
+    def _registry_settings(self) -> Settings: ...
+    def _is_async(self) -> bool: ...
+    def _page_size(self) -> int: ...
+    # checks, made when the QuerySet is built; filters finished before it runs
+    def _check_filter(self, lookup: str, value: Any) -> FilterCheck: ...
+    def _check_order(self, key: str) -> str: ...
+    def _finish_filters(self, checks: tuple[FilterCheck, ...],
+                        raw: tuple[tuple[str, Any], ...]) -> Operation[None]: ...
+    # what a page's raw objects become
+    def _wrap_page(self, objects: list[dict[str, Any]]) -> Operation[list[Any]]: ...
+    # Django's habits that write
+    def _check_update(self, fields: Mapping[str, Any]) -> None: ...
+    def _update_objects_op(self, objects: list[Any],
+                           fields: Mapping[str, Any]) -> Operation[Any]: ...
+    def _get_or_create(self, lookups: dict[str, Any], defaults: Mapping[str, Any] | None,
+                       update: bool, extra: Mapping[str, Any] | None, check_required: bool,
+                       within: Any = None) -> Operation[tuple[Any, bool]]: ...
 
 
 @dataclass(frozen=True)
@@ -42,7 +76,7 @@ class QueryBuilder(Generic[R]):
 
     def __init__(self, model: Any, query: _Query | None = None):
         # `model` is a resource class (resources.Resource or a subclass)
-        self._model = model
+        self._model: QueryModel = model
         self._q = query or _Query()
         self._evaluated: list[Any] | None = None    # what len() fetched, for the next walk
 
@@ -56,7 +90,7 @@ class QueryBuilder(Generic[R]):
             parts.append(f"order_by={list(self._q.order)}")
         if self._q.start or self._q.stop is not None:
             parts.append(f"[{self._q.start}:{'' if self._q.stop is None else self._q.stop}]")
-        return f"<QuerySet {self._model.resource_name} {' '.join(parts)}>".replace(" >", ">")
+        return f"<QuerySet {self._model._schema.name} {' '.join(parts)}>".replace(" >", ">")
 
     # -- building
 
@@ -117,7 +151,7 @@ class QueryBuilder(Generic[R]):
         schema = self._model._schema
         if len(self._q.order) > 1:
             return None
-        candidates = [schema.primary_key] + sorted(schema.fields)
+        candidates = [schema.primary_key or ""] + sorted(schema.fields)    # "": no field
         for name in candidates:
             f = schema.fields.get(name)
             if (f is None or not f.unique or f.nullable or f.type not in ("integer", "string")
@@ -184,7 +218,7 @@ class QueryBuilder(Generic[R]):
         window = ""
         if self._q.start or self._q.stop is not None:
             window = f" in [{self._q.start}:{'' if self._q.stop is None else self._q.stop}]"
-        return (f"No {self._model.resource_name} found{where}{window}: the server listed "
+        return (f"No {self._model._schema.name} found{where}{window}: the server listed "
                 "no matching object.")
 
     def _plain(self) -> bool:

@@ -150,11 +150,12 @@ class DjangoHabits(QueryRunner[R]):
     def _in_bulk_op(self, id_list: Iterable[Any] | None,
                     field_name: str) -> Operation[dict[Any, R]]:
         schema = self._model._schema
-        name = schema.primary_key if field_name == "pk" else field_name
+        # (None for "pk" when the schema names no primary key)
+        name: Any = schema.primary_key if field_name == "pk" else field_name
         f = schema.fields.get(name)
         if name != schema.primary_key and (f is None or not f.unique):
             raise FilterError(f"in_bulk() needs a unique field; {name!r} is not one of "
-                              f"{self._model.resource_name}'s.")
+                              f"{self._model._schema.name}'s.")
         if id_list is None:
             parts = [self]
         else:
@@ -171,7 +172,7 @@ class DjangoHabits(QueryRunner[R]):
         check_method(self._model._schema, "get", detail=True)
         if not keys:
             return {}
-        calls = tuple(Call("GET", self._model.detail_url(key)) for key in keys)
+        calls = tuple(Call("GET", self._model._detail_url(key)) for key in keys)
         replies = yield Batch(calls)
         found: dict[Any, R] = {}
         for key, reply in zip(keys, replies, strict=True):
@@ -221,12 +222,12 @@ class DjangoHabits(QueryRunner[R]):
         if not self._q.filters:
             raise GuardError(
                 "Refusing a list-level DELETE without a filter: Tastypie would delete every "
-                f"{self._model.resource_name}. Add a filter() (unchecked() does not count).")
+                f"{self._model._schema.name}. Add a filter() (unchecked() does not count).")
         if all(c.matches_all for c in self._q.filters):
             why = "; ".join(f"{c.param}: {c.matches_all}" for c in self._q.filters)
             raise GuardError(
                 "Refusing a list-level DELETE whose filters match every row by construction "
-                f"({why}): Tastypie would delete every {self._model.resource_name}. "
+                f"({why}): Tastypie would delete every {self._model._schema.name}. "
                 "Nothing was sent.")
         if not confirm:
             raise GuardError("A list-level DELETE needs confirm=True; nothing was sent.")

@@ -213,14 +213,14 @@ class QueryRunner(QueryBuilder[R]):
             if len(unique) == 1 and stale >= GET_SCAN_PAGES:
                 raise ResponseError(
                     f"GET {self._model._list_url}: {stale} pages repeat one "
-                    f"{self._model.resource_name} for {self!r}; stopping before the "
+                    f"{self._model._schema.name} for {self!r}; stopping before the "
                     f"{page.total_count} rows the server counts.")
         if not unique:
             raise DoesNotExist.nothing_matched(self._model._list_url, self._nothing_matched())
         if len(unique) > 1:
             total = page.total_count if page.total_count is not None else len(unique)
             raise MultipleObjectsReturned(
-                f"get() found {total} {self._model.resource_name} rows, more than one "
+                f"get() found {total} {self._model._schema.name} rows, more than one "
                 f"object, for {self!r}")
         return unique[0]
 

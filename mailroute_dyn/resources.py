@@ -17,7 +17,7 @@ import keyword
 import re
 from collections.abc import Callable, Mapping
 from functools import partial
-from typing import Any, ClassVar, Self, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Self, cast
 from urllib.parse import urlsplit
 
 from .errors import (
@@ -32,6 +32,7 @@ from .modelhooks import QueryHooks
 from .operations import NO_BODY, Answer, Call, Operation, error_message
 from .pagebuild import _FROM_LIST, _LAZY_STATE, PageBuilding
 from .query import BulkResult
+from .querybuild import QueryModel
 from .related import RelatedReads
 from .schema import (
     Field,
@@ -377,3 +378,8 @@ def _action_op(base: str, name: str, json: Any, method: str,
     pairs = tuple((k, str(v)) for k, v in (params or {}).items())
     answer: Answer = yield Call(method.upper(), url, pairs, body)
     return answer.body
+
+
+if TYPE_CHECKING:      # the classes are what a QuerySet asks of its model (querybuild.py)
+    _QUERY_MODEL: QueryModel = Resource
+    _ASYNC_QUERY_MODEL: QueryModel = AsyncResource
