@@ -1,5 +1,9 @@
 """The class factory and the Resource base: one Python class per server resource.
 
+Resource is put together by job: pagebuild.py (objects from a list page), related.py
+(related objects and detail-only fields), modelhooks.py (what QuerySets ask of their
+class), writes.py (every write); this module holds the typed reads and actions.
+
 `Registry` builds a class with `type()` the first time a resource is used and keeps it as
 long as its schema is cached. Instances keep the raw representation the server sent and
 the caller's changes apart, so reads show exactly what came and writes send back untouched
@@ -11,50 +15,34 @@ from __future__ import annotations
 
 import keyword
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from functools import partial
-from itertools import repeat
-from typing import Any, ClassVar, Self, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Self, cast
 from urllib.parse import urlsplit
 
-from .bulk import (
-    update_objects_op,
-)
-from .config import Settings
 from .errors import (
-    BadRequest,
     DoesNotExist,
-    FilterError,
     GuardError,
-    MailRouteError,
     NotFound,
-    OrderingError,
     ResponseError,
     suggest,
 )
 from .metaclass import AsyncResourceMeta, ResourceMeta, _arun
+from .modelhooks import QueryHooks
 from .operations import NO_BODY, Answer, Call, Operation, error_message
-from .query import (
-    BulkResult,
-    QuerySet,
-    queryset_for,
-)
+from .pagebuild import _FROM_LIST, _LAZY_STATE, PageBuilding
+from .query import BulkResult
+from .querybuild import QueryModel
+from .related import RelatedReads
 from .schema import (
-    NO_DEFAULT,
     Field,
-    FilterCheck,
     ResourceSchema,
-    check_filter,
     check_method,
-    check_ordering,
     resource_name_of_uri,
 )
 from .values import encode_write_value, typed_value
 from .writes import (
     ClassRegistry,
-    Writes,
-    _clean_read,
-    _is_secret,
     _key_from_uri,
 )
 
@@ -63,10 +51,6 @@ __all__ = ["Resource", "AsyncResource", "ResourceMeta", "AsyncResourceMeta", "Bu
 
 
 _NOT_KEYS = frozenset({"schema"})
-#: Slots an object from a list page gets only when first used, and how each starts.
-_LAZY_STATE: dict[str, Callable[[], Any]] = {
-    "_changes": dict, "_related": dict, "_deleted": bool, "_unread": bool}
-_FROM_LIST = "\0list"    # in `_related`: read from a list, detail-only fields may be missing
 
 # The names an object answers to itself. A server field of the same name is read as
 # `obj["name"]` and set as `obj["name"] = value`; every other field is an attribute.
@@ -113,7 +97,7 @@ class _hybrid:
 
 # ---------------------------------------------------------------- the base class
 
-class Resource(Writes, metaclass=ResourceMeta):
+class Resource(PageBuilding, RelatedReads, QueryHooks, metaclass=ResourceMeta):
     """Base of every resource class. Instances are objects of one resource.
 
     Read a field as an attribute for its typed view (`obj.created_at` is a datetime,
@@ -150,19 +134,6 @@ class Resource(Writes, metaclass=ResourceMeta):
         object.__setattr__(self, "_unread", False)
         for name, value in values.items():
             self._set(name, value)
-
-    @classmethod
-    def _from_raw(cls, data: Mapping[str, Any]) -> Resource:
-        obj = object.__new__(cls)
-        raw = _clean_read(cls, data)
-        put = object.__setattr__         # slots, set past our own __setattr__; a hot path
-        put(obj, "_raw", raw)
-        put(obj, "_changes", {})
-        put(obj, "_related", {})
-        put(obj, "_snapshot", raw)
-        put(obj, "_deleted", False)
-        put(obj, "_unread", False)
-        return obj
 
     # -- reading
 
@@ -220,15 +191,6 @@ class Resource(Writes, metaclass=ResourceMeta):
         data = dict(self._raw)
         data.update({k: encode_write_value(v) for k, v in self._changes.items()})
         return data
-
-    def _make_state(self) -> None:
-        """The per-object state an object read from a list page is built without (its
-        first change, related object or flag check makes it): listing stays cheap."""
-        for slot, empty in _LAZY_STATE.items():
-            try:
-                object.__getattribute__(self, slot)
-            except AttributeError:
-                object.__setattr__(self, slot, empty())
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
@@ -305,187 +267,9 @@ class Resource(Writes, metaclass=ResourceMeta):
                 and f.name not in self._changes and f.name not in self._omitted):
             self._read_missing(f.name)
         if f.is_related:
-            if f.name in self._related:
-                return self._related[f.name]
-            change = self._changes.get(f.name, NO_DEFAULT)
-            if isinstance(change, Resource) or (
-                    isinstance(change, list) and all(isinstance(c, Resource) for c in change)):
-                return change
-            if self._registry.is_async:
-                raw = self.get_raw(f.name)
-                if raw is None or raw == []:
-                    return raw
-                raise MailRouteError(
-                    f"{type(self).__name__}.{f.name} is not fetched yet; on an AsyncClient use "
-                    f"'await obj.fetch({f.name!r})'.")
-            return self._registry.run(self._fetch_related(f.name))
+            return self._related_value(f)
         raw = self.get_raw(f.name)
         return typed_value(f.type, raw, where=f"{type(self).resource_name}.{f.name}")
-
-    def _read_missing(self, name: str) -> None:
-        """A field the schema has but a list representation lacks (`use_in="detail"`):
-        read the object's detail once rather than report the field as None."""
-        if self.resource_uri is None:
-            return
-        if self._registry.is_async:
-            raise MailRouteError(
-                f"{type(self).__name__}.{name} is not in the list representation this "
-                "object was read from; on an AsyncClient use 'await obj.refresh()' first.")
-        self._registry.run(self._fill_op())
-        if name not in self._raw:
-            # the detail lacks it too (a server that omits fields, a list-only field):
-            # other objects of this class are not read again for it
-            type(self)._omitted.add(name)
-
-    def _fill_op(self) -> Operation[None]:
-        """Add what the detail representation has and the list one lacked."""
-        answer: Answer = yield Call("GET", self._detail())
-        if isinstance(answer.body, dict):
-            found = {k: v for k, v in _clean_read(type(self), answer.body).items()
-                     if k not in self._raw}
-            self._raw = {**self._raw, **found}
-            self._snapshot = {**(self._snapshot or {}), **found}
-        self._related.pop(_FROM_LIST, None)
-        return None
-
-    def _fetch_related(self, name: str) -> Operation[Any]:
-        f = type(self).fields.get(name)
-        if f is None or not f.is_related:
-            raise AttributeError(f"{type(self).__name__} has no related field {name!r}.")
-        if name in self._related:
-            return self._related[name]
-        raw = self.get_raw(name)
-        if raw is None:
-            value: Any = None
-        elif f.related_type == "to_many" and isinstance(raw, list):
-            value = yield from self._registry.objects_op(raw)
-        else:
-            value = (yield from self._registry.objects_op([raw]))[0]
-        self._related[name] = value
-        return value
-
-    def fetch(self, name: str) -> Any:
-        """The related object(s) behind field `name`, fetched once (await it when async)."""
-        return self._registry.run(self._fetch_related(name))
-
-    # -- class-level queries
-
-    @classmethod
-    def _registry_run(cls, op: Operation[Any]) -> Any:
-        return cls._registry.run(op)
-
-    @classmethod
-    def _is_async(cls) -> bool:
-        return cls._registry.is_async
-
-    @classmethod
-    def _page_size(cls) -> int:
-        return cls._registry.settings.page_size
-
-    @classmethod
-    def _registry_stream(cls, ops: Iterable[Operation[Any]], window: int) -> Any:
-        return cls._registry.stream(ops, window)
-
-    @classmethod
-    def _registry_settings(cls) -> Settings:
-        return cls._registry.settings
-
-    @classmethod
-    def _check_filter(cls, lookup: str, value: Any) -> FilterCheck:
-        try:
-            return check_filter(cls._schema, lookup, value, cls._registry.loaded_schema,
-                                cls._registry.target_of)
-        except FilterError:
-            if cls._refreshed_for(lookup.split("__", 1)[0]):
-                return cls._check_filter(lookup, value)
-            raise
-
-    @classmethod
-    def _check_order(cls, key: str) -> str:
-        try:
-            return check_ordering(cls._schema, key)
-        except OrderingError:
-            if cls._refreshed_for(key.lstrip("-").split("__", 1)[0]):
-                return check_ordering(cls._schema, key)
-            raise
-
-    @classmethod
-    def _refreshed_for(cls, name: str) -> bool:
-        """Read a schema that came from a cache again, once, when the caller names a field
-        it does not know or allow: the server may have grown it since."""
-        return cls.typed and cls._registry.reread_schema(cls)
-
-    @classmethod
-    def _finish_filters(cls, checks: tuple[FilterCheck, ...],
-                        raw: tuple[tuple[str, Any], ...]) -> Operation[None]:
-        for check in checks:
-            pending = check.pending
-            while pending is not None:
-                target, _rest, _term = pending
-                if not target:
-                    yield from cls._registry.learn_targets_op(cls)
-                yield from cls._registry.schema_op_for_check(cls, check.param)
-                again = cls._check_filter(check.param, check.value)
-                if again.pending == pending:
-                    break               # the target stays unknown: the server will judge
-                pending = again.pending
-        return None
-
-    @classmethod
-    def _wrap_page(cls, objects: list[dict[str, Any]]) -> Operation[list[Any]]:
-        if cls._untargeted and objects:
-            cls._registry.learn_from(cls, objects[0])
-        if objects and not cls._uri_key:
-            cls._learn_uri_key(objects[0])
-        fast = cls._page_of_own(objects)
-        if fast is not None:
-            return fast
-        own = cls._list_url.rstrip("/") + "/"   # (a slashless list URL is a prefix of more)
-        make, fields = cls._from_raw, cls._schema.fields.keys()     # once a page: a hot path
-        out: list[Any] = []
-        for data in objects:
-            uri = data.get("resource_uri")
-            if not isinstance(uri, str) or uri.startswith(own):
-                obj = make(data)
-                whole = fields <= obj._raw.keys()
-            else:
-                other = yield from cls._registry.class_for_uri_op(uri)
-                obj = other._from_raw(data)
-                whole = other._schema.fields.keys() <= obj._raw.keys()
-            if not whole:                       # fields left out of lists (use_in)
-                obj._related[_FROM_LIST] = True
-            out.append(obj)
-        return out
-
-    @classmethod
-    def _page_of_own(cls, objects: list[dict[str, Any]]) -> list[Any] | None:
-        """The usual page, built with page-level checks instead of per-object ones: every
-        object this resource's, with every schema field and the same keys, none of them a
-        secret to drop. None when any of that does not hold (the careful path decides)."""
-        if not objects or set(map(type, objects)) != {dict}:
-            return None
-        keys = set().union(*objects)
-        fields = cls._schema.fields.keys()
-        if not fields <= keys or set(map(len, objects)) != {len(keys)}:
-            return None                 # some object lacks a field (use_in) or has extras
-        if any(_is_secret(k) for k in keys - fields):
-            return None                 # a secret-looking extra to drop object by object
-        own = cls._list_url.rstrip("/") + "/"
-        if "resource_uri" in keys:
-            try:
-                if not all(map(str.startswith, [d["resource_uri"] for d in objects],
-                               repeat(own))):
-                    return None         # another resource's object among them
-            except TypeError:           # a URI that is not a string
-                return None
-        new, put = object.__new__, object.__setattr__
-        out = []
-        for data in objects:            # the one per-object step: the instance itself,
-            obj = new(cls)              # its other state made on first use (_make_state)
-            put(obj, "_raw", data)
-            put(obj, "_snapshot", data)
-            out.append(obj)
-        return out
 
     @classmethod
     def _get_op(cls, key: Any) -> Operation[Resource]:
@@ -496,8 +280,6 @@ class Resource(Writes, metaclass=ResourceMeta):
                                f"{cls._list_url}{key}/ is the resource's schema")
         return (yield from _read_object_op(cls, cls.detail_url(key),
                                            f"no {cls.resource_name} with key {key!r}"))
-
-    # -- writes
 
     # -- custom actions (not in any schema: MailRoute's regenerate_api_key, move, ...)
 
@@ -513,74 +295,6 @@ class Resource(Writes, metaclass=ResourceMeta):
         return cls._registry.run(_action_op(cls._list_url, name, json, method, params))
 
     action = _hybrid(_action_on_class.__func__, _action_on_instance)  # type: ignore[attr-defined]
-
-    # -- Django's get_or_create / update_or_create and QuerySet.update (see ResourceMeta)
-
-    @classmethod
-    def _get_or_create(cls, lookups: dict[str, Any], defaults: Mapping[str, Any] | None,
-                       update: bool, extra: Mapping[str, Any] | None,
-                       check_required: bool,
-                       within: QuerySet[Any] | None = None) -> Operation[tuple[Any, bool]]:
-        """Check everything that can be checked before any request, then the operation.
-        `within`: the QuerySet looked in (its filters narrow the lookup, not the create)."""
-        if not lookups:
-            raise TypeError("get_or_create()/update_or_create() need at least one lookup.")
-        qs = (within if within is not None else queryset_for(cls)).filter(**lookups)
-        defaults = dict(defaults or {})
-        values = {k: v for k, v in lookups.items() if "__" not in k}   # as Django does
-        wanted = {**values, **defaults}
-        if set(wanted) - set(cls.fields):                 # raises, naming the unknown ones
-            cls._validate(cls._encoded_values(wanted), creating=True,
-                          explicit_readonly=wanted, check_required=check_required)
-        if update and defaults:
-            cls._check_update(defaults)
-        # after an ambiguous POST failure the object is looked up by its plain lookups
-        dedupe = tuple(k for k in values if k not in (cls._schema.primary_key, "resource_uri"))
-        return cls._get_or_create_op(qs, wanted, defaults if update else {},
-                                     dict(extra or {}), dedupe, check_required)
-
-    @classmethod
-    def _get_or_create_op(cls, qs: QuerySet[Any], wanted: dict[str, Any],
-                          changes: dict[str, Any], extra: dict[str, Any],
-                          dedupe: tuple[str, ...],
-                          check_required: bool) -> Operation[tuple[Any, bool]]:
-        found = yield from cls._lookup_op(qs)
-        if found is None:
-            obj = cls(**wanted)
-            try:
-                yield from obj._create_op(extra, dedupe, check_required)
-                return obj, True
-            except BadRequest:
-                # created by someone else since the lookup (a uniqueness error): use theirs
-                found = yield from cls._lookup_op(qs)
-                if found is None:
-                    raise
-        if changes:
-            for name, value in changes.items():
-                found._set(name, value)
-            yield from found._save_op({}, False)
-        return found, False
-
-    @staticmethod
-    def _lookup_op(qs: QuerySet[Any]) -> Operation[Any]:
-        """The one object `qs` matches, or None (MultipleObjectsReturned when several)."""
-        try:
-            return (yield from qs._get())
-        except DoesNotExist:
-            return None
-
-    @classmethod
-    def _check_update(cls, fields: Mapping[str, Any]) -> None:
-        """Refuse, before anything is read, an update the schema would not take."""
-        detail = cls._schema.allowed_detail_methods
-        check_method(cls._schema, "patch" if "patch" in detail else "put", detail=True)
-        cls._validate(cls._encoded_values(fields), creating=False)
-
-    @classmethod
-    def _update_objects_op(cls, objects: list[Any],
-                           fields: Mapping[str, Any]) -> Operation[BulkResult]:
-        """`QuerySet.update()`'s writes (see bulk.update_objects_op)."""
-        return update_objects_op(cls, objects, fields)
 
 
 def _read_object_op(cls: type[Resource], url: str, missing: str) -> Operation[Resource]:
@@ -664,3 +378,8 @@ def _action_op(base: str, name: str, json: Any, method: str,
     pairs = tuple((k, str(v)) for k, v in (params or {}).items())
     answer: Answer = yield Call(method.upper(), url, pairs, body)
     return answer.body
+
+
+if TYPE_CHECKING:      # the classes are what a QuerySet asks of its model (querybuild.py)
+    _QUERY_MODEL: QueryModel = Resource
+    _ASYNC_QUERY_MODEL: QueryModel = AsyncResource

@@ -25,10 +25,16 @@ LAYERS = [
     ["values"],
     ["schema"],
     ["paging"],
-    ["query"],
+    ["querybuild"],                # a QuerySet's filters, ordering, slice and requests
+    ["queryrun"],                  # its iteration and one-request answers
+    ["queryhabits"],               # Django's habits: last, in_bulk, update, delete, values
+    ["query"],                     # the public QuerySet classes, put together
     ["bulk"],
     ["writes"],
     ["metaclass"],
+    ["pagebuild"],                 # a list page's raw objects as resource objects
+    ["related"],                   # related objects, detail-only fields
+    ["modelhooks"],                # what QuerySets ask of their class; get_or_create
     ["resources"],
     ["registry"],
     ["fake"],                      # the fake Tastypie server: stdlib and httpx only

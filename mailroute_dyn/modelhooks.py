@@ -1,0 +1,162 @@
+"""What a QuerySet asks of the class it yields: the client's session and settings, filter
+and ordering checks (a cached schema read again once for a name it lacks), and the
+operations of Django's `get_or_create()`, `update_or_create()` and `QuerySet.update()`.
+QuerySets call these private class methods on whatever model they are given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .bulk import update_objects_op
+from .config import Settings
+from .errors import BadRequest, DoesNotExist, FilterError, OrderingError
+from .metaclass import ResourceMeta
+from .operations import Operation
+from .query import BulkResult, QuerySet, queryset_for
+from .schema import FilterCheck, check_filter, check_method, check_ordering
+from .writes import Writes, detail_url_for
+
+__all__ = ["QueryHooks"]
+
+
+class QueryHooks(Writes, metaclass=ResourceMeta):
+    """The part of `Resource` its QuerySets and its class API call."""
+
+    __slots__ = ()
+
+    @classmethod
+    def _detail_url(cls, key: Any) -> str:
+        """`detail_url()` for QuerySets, which reach their class through `QueryModel`."""
+        return detail_url_for(cls, key)
+
+    @classmethod
+    def _registry_run(cls, op: Operation[Any]) -> Any:
+        return cls._registry.run(op)
+
+    @classmethod
+    def _is_async(cls) -> bool:
+        return cls._registry.is_async
+
+    @classmethod
+    def _page_size(cls) -> int:
+        return cls._registry.settings.page_size
+
+    @classmethod
+    def _registry_stream(cls, ops: Iterable[Operation[Any]], window: int) -> Any:
+        return cls._registry.stream(ops, window)
+
+    @classmethod
+    def _registry_settings(cls) -> Settings:
+        return cls._registry.settings
+
+    @classmethod
+    def _check_filter(cls, lookup: str, value: Any) -> FilterCheck:
+        try:
+            return check_filter(cls._schema, lookup, value, cls._registry.loaded_schema,
+                                cls._registry.target_of)
+        except FilterError:
+            if cls._refreshed_for(lookup.split("__", 1)[0]):
+                return cls._check_filter(lookup, value)
+            raise
+
+    @classmethod
+    def _check_order(cls, key: str) -> str:
+        try:
+            return check_ordering(cls._schema, key)
+        except OrderingError:
+            if cls._refreshed_for(key.lstrip("-").split("__", 1)[0]):
+                return check_ordering(cls._schema, key)
+            raise
+
+    @classmethod
+    def _refreshed_for(cls, name: str) -> bool:
+        """Read a schema that came from a cache again, once, when the caller names a field
+        it does not know or allow: the server may have grown it since."""
+        return cls.typed and cls._registry.reread_schema(cls)
+
+    @classmethod
+    def _finish_filters(cls, checks: tuple[FilterCheck, ...],
+                        raw: tuple[tuple[str, Any], ...]) -> Operation[None]:
+        for check in checks:
+            pending = check.pending
+            while pending is not None:
+                target, _rest, _term = pending
+                if not target:
+                    yield from cls._registry.learn_targets_op(cls)
+                yield from cls._registry.schema_op_for_check(cls, check.param)
+                again = cls._check_filter(check.param, check.value)
+                if again.pending == pending:
+                    break               # the target stays unknown: the server will judge
+                pending = again.pending
+        return None
+
+    # -- Django's get_or_create / update_or_create and QuerySet.update (see ResourceMeta)
+
+    @classmethod
+    def _get_or_create(cls, lookups: dict[str, Any], defaults: Mapping[str, Any] | None,
+                       update: bool, extra: Mapping[str, Any] | None,
+                       check_required: bool,
+                       within: QuerySet[Any] | None = None) -> Operation[tuple[Any, bool]]:
+        """Check everything that can be checked before any request, then the operation.
+        `within`: the QuerySet looked in (its filters narrow the lookup, not the create)."""
+        if not lookups:
+            raise TypeError("get_or_create()/update_or_create() need at least one lookup.")
+        qs = (within if within is not None else queryset_for(cls)).filter(**lookups)
+        defaults = dict(defaults or {})
+        values = {k: v for k, v in lookups.items() if "__" not in k}   # as Django does
+        wanted = {**values, **defaults}
+        if set(wanted) - set(cls.fields):                 # raises, naming the unknown ones
+            cls._validate(cls._encoded_values(wanted), creating=True,
+                          explicit_readonly=wanted, check_required=check_required)
+        if update and defaults:
+            cls._check_update(defaults)
+        # after an ambiguous POST failure the object is looked up by its plain lookups
+        dedupe = tuple(k for k in values if k not in (cls._schema.primary_key, "resource_uri"))
+        return cls._get_or_create_op(qs, wanted, defaults if update else {},
+                                     dict(extra or {}), dedupe, check_required)
+
+    @classmethod
+    def _get_or_create_op(cls, qs: QuerySet[Any], wanted: dict[str, Any],
+                          changes: dict[str, Any], extra: dict[str, Any],
+                          dedupe: tuple[str, ...],
+                          check_required: bool) -> Operation[tuple[Any, bool]]:
+        found = yield from cls._lookup_op(qs)
+        if found is None:
+            obj = cls(**wanted)
+            try:
+                yield from obj._create_op(extra, dedupe, check_required)
+                return obj, True
+            except BadRequest:
+                # created by someone else since the lookup (a uniqueness error): use theirs
+                found = yield from cls._lookup_op(qs)
+                if found is None:
+                    raise
+        if changes:
+            for name, value in changes.items():
+                found._set(name, value)
+            yield from found._save_op({}, False)
+        return found, False
+
+    @staticmethod
+    def _lookup_op(qs: QuerySet[Any]) -> Operation[Any]:
+        """The one object `qs` matches, or None (MultipleObjectsReturned when several)."""
+        try:
+            return (yield from qs._get())
+        except DoesNotExist:
+            return None
+
+    @classmethod
+    def _check_update(cls, fields: Mapping[str, Any]) -> None:
+        """Refuse, before anything is read, an update the schema would not take."""
+        detail = cls._schema.allowed_detail_methods
+        check_method(cls._schema, "patch" if "patch" in detail else "put", detail=True)
+        cls._validate(cls._encoded_values(fields), creating=False)
+
+    @classmethod
+    def _update_objects_op(cls, objects: list[Any],
+                           fields: Mapping[str, Any]) -> Operation[BulkResult]:
+        """`QuerySet.update()`'s writes (see bulk.update_objects_op)."""
+        return update_objects_op(cls, objects, fields)
+

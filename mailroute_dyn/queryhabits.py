@@ -1,0 +1,252 @@
+"""Django's QuerySet habits, where Tastypie allows them: `last()`, `in_bulk()`,
+`update()`, the list-level `delete()` and its count, truth and length, and the row shapes
+of `values()`/`values_list()`; `exclude()` refuses with the reason.
+
+Each is built from the runner's operations, so sync and async QuerySets share it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Self, TypeVar
+
+from .errors import FilterError, GuardError, MailRouteError, NotFound, ResponseError, suggest
+from .operations import Answer, Batch, Call, Operation
+from .paging import read_page
+from .queryrun import QueryRunner
+from .schema import allowed_terms, check_method
+
+__all__ = ["DjangoHabits", "BulkResult"]
+
+R = TypeVar("R")        # what a QuerySet yields: objects of one resource class
+
+
+@dataclass
+class BulkResult:
+    """What a bulk write did, object by object."""
+
+    succeeded: list[Any] = field(default_factory=list)
+    failed: list[tuple[Any, MailRouteError]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing failed."""
+        return not self.failed
+
+    def raise_first(self) -> None:
+        """Raise the first failure's error, if any."""
+        if self.failed:
+            raise self.failed[0][1]
+
+    def __repr__(self) -> str:
+        return f"<BulkResult {len(self.succeeded)} succeeded, {len(self.failed)} failed>"
+
+
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """What values()/values_list() give for each row."""
+
+    kind: str                       # "dict" or "tuple"
+    names: tuple[str, ...]
+    flat: bool = False
+    every: bool = False             # no names given: the schema's fields each row has
+
+
+class _Row:
+    """A raw list object as walks need it (its URI and raw keys), without an instance."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: dict[str, Any]):
+        self.data = data
+
+    @property
+    def resource_uri(self) -> str | None:
+        uri = self.data.get("resource_uri")
+        return uri if isinstance(uri, str) else None
+
+    def get_raw(self, key: str, default: Any = None) -> Any:
+        return self.data.get(key, default)
+
+
+def shape_of(model: Any, kind: str, names: tuple[str, ...], flat: bool) -> _Shape:
+    """The row shape values()/values_list() give, once every named field is checked
+    against the model's schema (a typo fails here, not as a missing key per row)."""
+    fields = model._schema.fields
+    if not names and not fields:
+        raise FilterError(f"{model.resource_name} has no schema: name the keys "
+                          "values() should give.")
+    if fields:
+        for name in names:
+            if name not in fields:
+                hint = (" Related objects' fields are not in the list answer; values() "
+                        "gives the related URI.") if "__" in name else ""
+                raise FilterError(
+                    f"{model.resource_name} has no field {name!r}."
+                    f"{suggest(name, fields)}{hint} Fields: {', '.join(sorted(fields))}")
+    return _Shape(kind, names or tuple(fields), flat, not names)
+
+
+class DjangoHabits(QueryRunner[R]):
+    """Django's habits on a QuerySet, as operations over its runner."""
+
+    def __bool__(self) -> bool:
+        """Whether anything matches, like `exists()`: one object is asked for (Django
+        would fetch them all). An AsyncClient cannot answer here: `await qs.exists()`."""
+        if self._model._is_async():
+            raise TypeError("bool() cannot wait for an AsyncClient's answer: use "
+                            "'await qs.exists()'.")
+        if self._evaluated is not None:
+            return bool(self._evaluated)
+        return bool(self._model._registry_run(self._exists()))
+
+    def __len__(self) -> int:
+        """How many objects iteration yields. As in Django this fetches every match (rows
+        Tastypie repeats are counted once) and keeps them for the next iteration, so
+        `list(qs)` reads them once; `count()` asks for the number only."""
+        if self._model._is_async():
+            raise TypeError("len() cannot wait for an AsyncClient's answer: use "
+                            "'await qs.count()'.")
+        if self._evaluated is None:
+            self._evaluated = list(self._objects())
+        return len(self._evaluated)
+
+
+    def _last(self) -> Operation[R | None]:
+        if self._q.order and not self._q.start and self._q.stop is None:
+            flipped = tuple(k[1:] if k.startswith("-") else f"-{k}" for k in self._q.order)
+            return (yield from QueryRunner._first(self._clone(order=flipped)))
+        total = yield from self._count()
+        if not total:
+            return None
+        page, objects = yield from self._fetch(
+            self._first_call(limit=1, offset=self._q.start + total - 1))
+        return objects[0] if objects else None
+
+    def last(self) -> R | None:
+        """The last object, or None. With `order_by()` the ordering is reversed and the
+        first taken (one request); without one (or on a slice) the matches are counted
+        and the one at the last offset fetched (two requests, in the server's default
+        order, so give an ordering when "last" must mean something)."""
+        return self._run(self._last())
+
+    def exclude(self, **lookups: Any) -> Self:
+        """Not available: Tastypie has no negated filters, and sending `exclude` terms
+        would be ignored by the server (matching everything). Always raises."""
+        raise FilterError(
+            f"exclude({', '.join(lookups)}) has no Tastypie equivalent: the server has no "
+            "negated filters. Filter for what you want instead (e.g. active=False, "
+            "name__in=[...]), or drop objects in Python: [o for o in qs if ...].")
+
+
+    def in_bulk(self, id_list: Iterable[Any] | None = None, *,
+                field_name: str = "pk") -> dict[Any, R]:
+        """`{key: object}` for the given keys (fetched with `<field>__in`, 100 keys a
+        request; by the detail URLs, concurrently, when the primary key has no `in`
+        filter), or for every match when `id_list` is None. The field must be unique."""
+        return self._run(self._in_bulk_op(id_list, field_name))
+
+    def _in_bulk_op(self, id_list: Iterable[Any] | None,
+                    field_name: str) -> Operation[dict[Any, R]]:
+        schema = self._model._schema
+        # (None for "pk" when the schema names no primary key)
+        name: Any = schema.primary_key if field_name == "pk" else field_name
+        f = schema.fields.get(name)
+        if name != schema.primary_key and (f is None or not f.unique):
+            raise FilterError(f"in_bulk() needs a unique field; {name!r} is not one of "
+                              f"{self._model._schema.name}'s.")
+        if id_list is None:
+            parts = [self]
+        else:
+            keys = list(dict.fromkeys(id_list))
+            if (name == schema.primary_key and self._plain()
+                    and (f is None or "in" not in allowed_terms(schema, f))):
+                # no `pk__in` filter (MailRoute's domain): the detail URLs, concurrently
+                return self._in_bulk_by_detail(keys)
+            parts = [self.filter(**{f"{name}__in": keys[i:i + 100]})
+                     for i in range(0, len(keys), 100)]
+        return self._in_bulk(parts, name)
+
+    def _in_bulk_by_detail(self, keys: list[Any]) -> Operation[dict[Any, R]]:
+        check_method(self._model._schema, "get", detail=True)
+        if not keys:
+            return {}
+        calls = tuple(Call("GET", self._model._detail_url(key)) for key in keys)
+        replies = yield Batch(calls)
+        found: dict[Any, R] = {}
+        for key, reply in zip(keys, replies, strict=True):
+            if isinstance(reply, NotFound):
+                continue                    # absent keys are absent, as in Django
+            if isinstance(reply, MailRouteError):
+                raise reply
+            if not isinstance(reply.body, dict):
+                raise ResponseError(f"GET {reply.url}: expected an object")
+            obj = (yield from self._wrap_page([reply.body]))[0]
+            found[obj.get_raw(self._model._schema.primary_key, key)] = self._emit(obj)
+        return found
+
+    @staticmethod
+    def _in_bulk(parts: list[DjangoHabits[R]], name: str) -> Operation[dict[Any, R]]:
+        found: dict[Any, R] = {}
+        for qs in parts:
+            for obj in (yield from qs._collect()):
+                found[obj.get_raw(name)] = qs._emit(obj)
+        return found
+
+
+    def _delete(self) -> Operation[int | None]:
+        check_method(self._model._schema, "delete", detail=False)
+        yield from self._prepare()
+        # Tastypie's list DELETE answers 204 with no count: count the same filters first
+        counted: Answer = yield self._first_call(limit=1, offset=0)
+        total = read_page(counted).total_count
+        params = self._params(0, 0)[:-2]
+        yield Call("DELETE", self._model._list_url, params)
+        return total
+
+    def delete(self, *, confirm: bool = False) -> int | None:
+        """Delete every matching object in one list-level DELETE; returns how many matched.
+
+        Tastypie deletes all rows when no filter is given, so at least one checked filter
+        that can narrow the match (not an empty `contains`, a regex matching the empty
+        string, ...) and `confirm=True` are required; otherwise nothing is sent. The number
+        comes from a count of the same filters sent just before the DELETE (Tastypie's
+        answer has none), so it is approximate when others write meanwhile; None when the
+        server gives no `total_count`.
+        """
+        return self._run(self._checked_delete(confirm))
+
+    def _checked_delete(self, confirm: bool) -> Operation[int | None]:
+        """The list-level DELETE, once every guard has passed (else nothing is sent)."""
+        if not self._q.filters:
+            raise GuardError(
+                "Refusing a list-level DELETE without a filter: Tastypie would delete every "
+                f"{self._model._schema.name}. Add a filter() (unchecked() does not count).")
+        if all(c.matches_all for c in self._q.filters):
+            why = "; ".join(f"{c.param}: {c.matches_all}" for c in self._q.filters)
+            raise GuardError(
+                "Refusing a list-level DELETE whose filters match every row by construction "
+                f"({why}): Tastypie would delete every {self._model._schema.name}. "
+                "Nothing was sent.")
+        if not confirm:
+            raise GuardError("A list-level DELETE needs confirm=True; nothing was sent.")
+        if self._q.start or self._q.stop is not None or self._q.order:
+            raise GuardError("A list-level DELETE ignores slicing and ordering; refusing a "
+                             "sliced or ordered QuerySet so no more is deleted than was meant.")
+        return self._delete()
+
+
+    def _checked_update(self, fields: dict[str, Any]) -> Operation[BulkResult]:
+        if not fields:
+            raise TypeError("update() needs at least one field=value.")
+        if self._q.url is not None:
+            raise GuardError("update() works on a resource's QuerySet, not client.list().")
+        self._model._check_update(fields)
+        return self._update(fields)
+
+    def _update(self, fields: dict[str, Any]) -> Operation[BulkResult]:
+        objects = yield from self._collect()
+        result: BulkResult = yield from self._model._update_objects_op(objects, fields)
+        return result
+
