@@ -40,9 +40,9 @@ from .schema import (
     check_method,
     resource_name_of_uri,
 )
+from .validation import ClassRegistry
 from .values import encode_write_value, typed_value
 from .writes import (
-    ClassRegistry,
     _key_from_uri,
 )
 

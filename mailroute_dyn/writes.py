@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self, cast
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Self, cast
 from urllib.parse import quote, unquote, urlsplit
 
-from .config import Settings
 from .errors import (
     AmbiguousWriteError,
     Conflict,
@@ -25,15 +24,14 @@ from .errors import (
     ResponseError,
     ServerError,
     UnreadableWriteAnswer,
-    ValidationError,
-    suggest,
 )
 from .operations import Answer, Call, Operation
 from .query import queryset_for
-from .schema import Field, ResourceSchema, check_method
+from .schema import ResourceSchema, check_method
+from .validation import ClassRegistry, Validation
 from .values import encode_write_value, looks_like_uri
 
-__all__ = ["Writes", "ClassRegistry", "detail_url_for"]
+__all__ = ["Writes", "detail_url_for"]
 
 _SECRET_KEY = re.compile(r"(?i)(pass(word|wd|phrase)?|secret|api_?key|token)")
 _ECHO_KEYS = frozenset({"pk"})
@@ -105,28 +103,7 @@ def detail_url_for(cls: Any, key: Any) -> str:
     return f"{base}{'' if slash else '/'}{quote(text, safe='@.+-_~:,;')}{slash}"
 
 
-class ClassRegistry(Protocol):
-    """What a resource class asks of the registry that built it (`registry.Registry`,
-    later in the data flow, satisfies it): run operations, build related objects."""
-
-    settings: Settings
-    is_async: bool
-    run: Callable[[Operation[Any]], Any]
-    stream: Callable[[Iterable[Operation[Any]], int], Any]
-
-    def objects_op(self, values: list[Any]) -> Operation[list[Any]]: ...
-    def class_for_uri_op(self, uri: str) -> Operation[Any]: ...
-    def related_value(self, f: Field, value: Any, owner: Any) -> Any: ...
-    def loaded_schema(self, name: str) -> ResourceSchema | None: ...
-    def target_of(self, schema: ResourceSchema, f: Field) -> str | None: ...
-    def learn_from(self, cls: Any, data: Mapping[str, Any]) -> None: ...
-    def learn_targets_op(self, cls: Any) -> Operation[None]: ...
-    def schema_op_for_check(self, cls: Any, lookup: str) -> Operation[None]: ...
-    def reread_schema(self, cls: Any) -> bool: ...
-    def untyped(self, name: str) -> Any: ...
-
-
-class Writes:
+class Writes(Validation):
     """The write half of `Resource`: every method that changes the server's data."""
 
     # the object's state (Resource's own slots are empty: the layout is defined here)
@@ -167,71 +144,6 @@ class Writes:
                     and str(value) == last):
                 cls._uri_key = name       # a detail URI names one object: a unique field
                 return
-
-    @classmethod
-    def _validator(cls, creating: bool) -> Any:
-        cache = cls._validators
-        if creating not in cache:
-            import jsonschema  # on the first write only: it costs ~100 ms of start-up
-            schema = cls._schema.json_schema(creating=creating)
-            cache[creating] = jsonschema.Draft202012Validator(schema)
-        return cache[creating]
-
-    @classmethod
-    def _validate(cls, body: Mapping[str, Any], *, creating: bool,
-                  explicit_readonly: Iterable[str] = (), check_required: bool = True) -> None:
-        errors: dict[str, list[str]] = {}
-        fields = cls._schema.fields
-        allowed_ro = set(explicit_readonly)
-        for key in body:
-            f = fields.get(key)
-            if f is None:
-                errors.setdefault(key, []).append(
-                    f"Unknown field.{suggest(key, fields)} Pass write-only inputs the schema "
-                    "does not describe through extra={...}.")
-            elif f.readonly and not (creating and key in allowed_ro):
-                errors.setdefault(key, []).append("This field is read-only.")
-            elif not creating and key == cls._schema.primary_key:
-                errors.setdefault(key, []).append(
-                    "The primary key cannot change: a write with another key would make a "
-                    "new object. Create one with the new key instead.")
-        known = {k: v for k, v in body.items() if k in fields}
-        for err in cls._validator(creating).iter_errors(known):
-            if err.validator == "required":
-                for name in err.validator_value if check_required else ():
-                    messages = errors.setdefault(name, []) if name not in known else []
-                    if name not in known and "This field is required." not in messages:
-                        messages.append("This field is required.")
-                continue
-            where = str(err.absolute_path[0]) if err.absolute_path else "__all__"
-            errors.setdefault(where, []).append(err.message)
-        if errors:
-            shaped = {cls._schema.name: errors}
-            text = "; ".join(f"{k}: {' '.join(v)}" for k, v in sorted(errors.items()))
-            raise ValidationError(f"{cls._schema.name} is not valid: {text}", shaped)
-
-    def _encoded_changes(self) -> dict[str, Any]:
-        return {k: self._encode_field(k, v) for k, v in self._changes.items()}
-
-    @classmethod
-    def _encoded_values(cls, values: Mapping[str, Any]) -> dict[str, Any]:
-        """`values` as a write would send them (related objects as URIs, times as ISO),
-        so validation judges what goes on the wire, never the Python objects. Names the
-        schema does not know stay as given, for the error to name them."""
-        out = {}
-        for name, value in values.items():
-            f = cls._schema.fields.get(name)
-            if f is not None and f.is_related:
-                out[name] = cls._registry.related_value(f, value, cls)
-            else:
-                out[name] = encode_write_value(value)
-        return out
-
-    def _encode_field(self, name: str, value: Any) -> Any:
-        f = type(self)._schema.fields.get(name)
-        if f is not None and f.is_related:
-            return self._registry.related_value(f, value, type(self))
-        return encode_write_value(value)
 
     def _adopt(self, answer: Answer, sent: Mapping[str, Any], extra: Iterable[str],
                base: Mapping[str, Any] | None = None) -> bool:

@@ -30,6 +30,7 @@ LAYERS = [
     ["queryhabits"],               # Django's habits: last, in_bulk, update, delete, values
     ["query"],                     # the public QuerySet classes, put together
     ["bulk"],
+    ["validation"],
     ["writes"],
     ["metaclass"],
     ["pagebuild"],                 # a list page's raw objects as resource objects
