@@ -139,6 +139,18 @@ def parse_body(content: bytes, content_type: str) -> Any:
     return text
 
 
+def _header_dict(headers: httpx.Headers) -> dict[str, str]:
+    """Lower-cased names to values, a repeated header's values joined with ", ": what
+    `httpx.Headers.items()` gives, decoded once for the whole set rather than per item
+    (the answer of every request passes here)."""
+    encoding = headers.encoding
+    out: dict[str, str] = {}
+    for raw_key, raw_value in headers.raw:
+        key, value = raw_key.decode(encoding).lower(), raw_value.decode(encoding)
+        out[key] = f"{out[key]}, {value}" if key in out else value
+    return out
+
+
 def read_answer(response: httpx.Response, content: bytes, method: str, *,
                 write: bool = False) -> Answer:
     """An `Answer` from a response, raising `ResponseError` for unreadable success bodies.
@@ -147,7 +159,7 @@ def read_answer(response: httpx.Response, content: bytes, method: str, *,
     `UnreadableWriteAnswer`: the server says it did the write, so it must not be repeated
     blindly, and `create(dedupe_on=...)` looks the object up instead.
     """
-    headers = {k.lower(): v for k, v in response.headers.items()}
+    headers = _header_dict(response.headers)
     url = str(response.request.url)
     status = response.status_code
     problem = ""

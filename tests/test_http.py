@@ -8,6 +8,8 @@ import logging
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mailroute_dyn import (
     AmbiguousWriteError,
@@ -294,3 +296,16 @@ def test_errors_carry_the_answer_headers(client, api):
     with pytest.raises(ServerError) as info:
         client.request("GET", "/api/v1/reseller/1/")
     assert info.value.headers["x-sentry-id"] == "abc123"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([b"Content-Type", b"content-type", b"Vary", b"X-A",
+                                            "X-Ü".encode()]),
+                          st.binary(max_size=12).filter(lambda b: b"\r" not in b
+                                                        and b"\n" not in b)), max_size=6))
+def test_answer_headers_read_as_httpx_reads_them(raw):
+    """Answers keep headers as httpx's own `items()` gives them (names lower-cased,
+    repeats joined), whatever bytes the server sent."""
+    from mailroute_dyn.wire import _header_dict
+    headers = httpx.Headers(raw)
+    assert _header_dict(headers) == {k.lower(): v for k, v in headers.items()}
