@@ -50,14 +50,22 @@ class _Body:
     never inflates further than one chunk past the limit) or past the deadline."""
 
     def __init__(self, response: httpx.Response, deadline: float | None):
-        self.response, self.deadline, self.buf = response, deadline, bytearray()
+        self.response, self.deadline = response, deadline
+        self.chunks: list[bytes] = []
+        self.size = 0
 
     def add(self, chunk: bytes) -> None:
-        self.buf += chunk
-        if len(self.buf) > MAX_BODY_BYTES:
+        self.chunks.append(chunk)
+        self.size += len(chunk)
+        if self.size > MAX_BODY_BYTES:
             raise _too_big(self.response)
         if self.deadline is not None and time.monotonic() > self.deadline:
             raise _late()
+
+    def content(self) -> bytes:
+        """The body, copied once (not at all when it came in one chunk)."""
+        chunks = self.chunks
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def read_limited(chunks: Iterable[bytes], response: httpx.Response,
@@ -66,7 +74,7 @@ def read_limited(chunks: Iterable[bytes], response: httpx.Response,
     body = _Body(response, deadline)
     for chunk in chunks:
         body.add(chunk)
-    return bytes(body.buf)
+    return body.content()
 
 
 async def read_limited_async(response: httpx.Response, deadline: float | None) -> bytes:
@@ -74,7 +82,7 @@ async def read_limited_async(response: httpx.Response, deadline: float | None) -
     body = _Body(response, deadline)
     async for chunk in response.aiter_bytes():
         body.add(chunk)
-    return bytes(body.buf)
+    return body.content()
 
 
 # ---------------------------------------------------------------- the whole-request deadline

@@ -51,6 +51,10 @@ class PageBuilding(Writes, metaclass=ResourceMeta):
                 object.__getattribute__(self, slot)
             except AttributeError:
                 object.__setattr__(self, slot, empty())
+        try:            # as read: every later change of `_raw` sets `_snapshot` with it
+            object.__getattribute__(self, "_snapshot")
+        except AttributeError:
+            object.__setattr__(self, "_snapshot", self._raw)
 
     @classmethod
     def _wrap_page(cls, objects: list[dict[str, Any]]) -> Operation[list[Any]]:
@@ -104,7 +108,6 @@ class PageBuilding(Writes, metaclass=ResourceMeta):
         for data in objects:            # the one per-object step: the instance itself,
             obj = new(cls)              # its other state made on first use (_make_state)
             put(obj, "_raw", data)
-            put(obj, "_snapshot", data)
             out.append(obj)
         return out
 

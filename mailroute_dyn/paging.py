@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any
 from urllib.parse import urljoin
 
@@ -161,7 +162,7 @@ class _Walk:
             self.exhausted = True
         if self.keyset and objects:     # only the page's last key matters for the next one
             name, descending = self.keyset
-            keys = [d.get(name) for d in raws]
+            keys = list(map(dict.get, raws, repeat(name)))
             if _in_key_order(keys, descending):
                 self.last_raw = keys[-1]
                 # the next page starts strictly after this key, so a row repeated by a join
@@ -172,7 +173,7 @@ class _Walk:
                 # the server did not sort by the key: "after the last key" would skip rows,
                 # so the rest of the walk follows meta.next (offsets within this filter)
                 self.keyset = None
-        uris: list[Any] = [d.get("resource_uri") for d in raws]
+        uris: list[Any] = list(map(dict.get, raws, repeat("resource_uri")))
         if set(map(type, uris)) != {str}:   # built URIs (include_resource_uri = False)
             uris = [o.resource_uri for o in objects]
         seen = self.seen

@@ -108,9 +108,10 @@ class ValuesQuerySet(QuerySet[Any]):
             return data.get(names[0])
         return tuple(data.get(name) for name in names)
 
-    def _objects(self) -> Iterator[Any]:
-        for row in super()._objects():
-            yield self._emit(row)
+    def _pages(self) -> Iterator[list[Any]]:
+        emit = self._emit
+        for taken in super()._pages():
+            yield [emit(row) for row in taken]
 
     async def __aiter__(self) -> AsyncIterator[Any]:
         async for row in super().__aiter__():

@@ -109,7 +109,10 @@ class DjangoHabits(QueryRunner[R]):
             raise TypeError("len() cannot wait for an AsyncClient's answer: use "
                             "'await qs.count()'.")
         if self._evaluated is None:
-            self._evaluated = list(self._objects())
+            found: list[R] = []
+            for taken in self._pages():
+                found.extend(taken)
+            self._evaluated = found
         return len(self._evaluated)
 
 

@@ -104,6 +104,12 @@ class QueryRunner(QueryBuilder[R]):
             yield from self._objects()
 
     def _objects(self) -> Iterator[R]:
+        for taken in self._pages():
+            yield from taken
+
+    def _pages(self) -> Iterator[list[R]]:
+        """What each page gives to yield, page by page (a whole list is built a page at
+        a time, not an object at a time)."""
         if self._model._is_async():
             raise TypeError("This QuerySet belongs to an AsyncClient: use 'async for'.")
         run = self._model._registry_run
@@ -114,14 +120,14 @@ class QueryRunner(QueryBuilder[R]):
             while calls:
                 pages = run(self._fetch_all(calls))
                 for page, objects in pages:
-                    yield from walk.take(page, objects)
+                    yield walk.take(page, objects)
                 calls = walk.next_calls(pages)
             if walk.streaming:
                 stream = self._model._registry_stream(
                     (self._fetch(c) for c in walk.planned()), walk.concurrency)
                 try:
                     for page, objects in stream:
-                        yield from walk.take(page, objects)
+                        yield walk.take(page, objects)
                         if walk.done or walk.exhausted:
                             break
                 finally:

@@ -194,7 +194,7 @@ class Resource(PageBuilding, RelatedReads, QueryHooks, metaclass=ResourceMeta):
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
-            if name in _LAZY_STATE:     # an object fresh from a page: its state, on demand
+            if name in _LAZY_STATE or name == "_snapshot":  # fresh from a page: made now
                 self._make_state()
                 return object.__getattribute__(self, name)
             raise AttributeError(name)

@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 
 import httpx
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mailroute_dyn import Conflict
 from tests.conftest import BASE, list_body, objects
 
 DOMAINS = objects("domain")
@@ -82,3 +84,19 @@ def test_page_objects_equal_objects_read_one_by_one(client, api, rows):
                 if k in client.domain.fields or k not in ("password", "secret_token")
                 or v is None or isinstance(v, bool)}
         assert obj.to_dict() == kept
+
+
+def test_if_unchanged_on_an_object_from_a_page_compares_with_what_the_page_said(client, api):
+    page = [dict(d) for d in DOMAINS[:2]]
+    _serve(api, page)
+    first, second = list(client.domain.all())
+    uri = f"{BASE}{first.resource_uri}"
+    api.override("GET", uri).mock(return_value=httpx.Response(200, json=page[0]))
+    api.override("PUT", uri).mock(return_value=httpx.Response(200, json=page[0]))
+    first.hold_email = page[0]["hold_email"]
+    first.save(if_unchanged=True)                  # nothing changed on the server: saved
+    api.override("GET", f"{BASE}{second.resource_uri}").mock(return_value=httpx.Response(
+        200, json={**page[1], "deliveryport": 2626}))
+    second.hold_email = not page[1]["hold_email"]
+    with pytest.raises(Conflict):                  # another client changed it meanwhile
+        second.save(if_unchanged=True)
