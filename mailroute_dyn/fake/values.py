@@ -12,8 +12,9 @@ import datetime as dt
 import email.utils
 import functools
 import re
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from ..vocabulary import DATE_PARTS, STRING_TO_PYTHON, TIME_PARTS
@@ -401,17 +402,26 @@ def _write_datetime(value: Any) -> dt.datetime | None:
         return None
 
 
+_T = TypeVar("_T")
+
+
 def _write_date(value: Any) -> dt.date | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return _parse_iso_date(value.strip()) or _parse_stored_date(value)
-    except ValueError:
-        return None
+    return _written(value, _parse_iso_date, _parse_stored_date)
 
 
 def _write_time(value: Any) -> dt.time | None:
+    return _written(value, _parse_iso_time, _parse_stored_time)
+
+
+def _written(value: Any, iso: Callable[[str], _T | None],
+             stored: Callable[[str], _T]) -> _T | None:
+    """A date or time a write sent as text, read as ISO or as the server stores it; None
+    when it is neither (the caller's error names the field)."""
     if not isinstance(value, str):
+        return None
+    try:
+        return iso(value.strip()) or stored(value)
+    except ValueError:
         return None
     try:
         return _parse_iso_time(value.strip()) or _parse_stored_time(value)
