@@ -1,8 +1,9 @@
-"""The sessions: the one place that sends with httpx, sleeps between tries and runs calls
-concurrently. `SyncSession` and `AsyncSession` drive the same *operations* (generators
-yielding `Call`, `Batch` or `Parallel` from `operations`), differ only in how they wait,
-and save the schema cache file between operations. Deciding anything (what to send, how
-to read the answer, whether to try again) is left to the plain functions in `wire`.
+"""The sessions: the one place that sends (through a sender of `sending`), sleeps between
+tries and runs calls concurrently. `SyncSession` and `AsyncSession` drive the same
+*operations* (generators yielding `Call`, `Batch` or `Parallel` from `operations`),
+differ only in how they wait, and save the schema cache file between operations.
+Deciding anything (what to send, how to read the answer, whether to try again) is left
+to the plain functions in `wire`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 import httpx
 
@@ -28,6 +28,7 @@ from .limits import (
     time_limit,
 )
 from .operations import NO_BODY, Answer, Batch, Call, Operation, Parallel
+from .sending import AsyncSender, SyncSender
 from .wire import (
     USER_AGENT,
     OriginError,
@@ -56,46 +57,28 @@ __all__ = [
 
 T = TypeVar("T")
 
-def _default_timeout(settings: Settings) -> httpx.Timeout:
-    return httpx.Timeout(settings.timeout)
-
-
-def _trust_env(settings: Settings, transport: object) -> bool:
-    """Whether httpx may take proxies (and CA settings) from the environment: only for an
-    https origin. Through a proxy, https is tunnelled and stays encrypted; plain http would
-    hand the proxy every request, credentials included, in clear text."""
-    return transport is None and urlsplit(settings.base_url).scheme == "https"
-
-
 class SyncSession:
     """Sends calls with a blocking `httpx.Client` and drives operations."""
 
     def __init__(self, settings: Settings, transport: httpx.BaseTransport | None = None):
         self.settings = settings
-        self._http = httpx.Client(transport=transport, timeout=_default_timeout(settings),
-                                  follow_redirects=False, auth=settings.credentials,
-                                  trust_env=_trust_env(settings, transport))
-        if transport is None:
-            from .sockets import bound_sockets  # httpcore: loaded with a client, not on import
-            bound_sockets(self._http)
+        self._sender = SyncSender(settings, transport)
         self._pool: Any = None          # a ThreadPoolExecutor, made on first concurrent use
-        self._headers = base_headers(settings)
         self._lock = threading.Lock()
         self.sleep = time.sleep
         self.cache: CacheKeeper | None = None   # set by the client: the schema cache file
 
     def close(self) -> None:
         """Close the connection pool and the worker threads."""
-        self._http.close()
+        self._sender.close()
         if self._pool is not None:
             self._pool.shutdown(wait=False)
 
     def _once(self, call: Call) -> Answer | Exception:
         deadline = deadline_for(self.settings)
         try:
-            request = build_request(self.settings, call, self._headers)
             with time_limit(deadline):
-                response = self._http.send(request, stream=True)
+                response = self._sender.send(call)
                 try:
                     check_declared_size(response)
                     content = read_limited(response.iter_bytes(), response, deadline)
@@ -192,11 +175,7 @@ class AsyncSession:
 
     def __init__(self, settings: Settings, transport: httpx.AsyncBaseTransport | None = None):
         self.settings = settings
-        self._http = httpx.AsyncClient(transport=transport,
-                                       timeout=_default_timeout(settings),
-                                       follow_redirects=False, auth=settings.credentials,
-                                       trust_env=_trust_env(settings, transport))
-        self._headers = base_headers(settings)
+        self._sender = AsyncSender(settings, transport)
         import asyncio  # only async clients need it: ~20 ms of start-up for the others
         self._asyncio = asyncio
         self.sleep = asyncio.sleep
@@ -204,15 +183,14 @@ class AsyncSession:
 
     async def close(self) -> None:
         """Close the connection pool."""
-        await self._http.aclose()
+        await self._sender.close()
 
     async def _once(self, call: Call) -> Answer | Exception:
         deadline = deadline_for(self.settings)
         try:
-            request = build_request(self.settings, call, self._headers)
             async with self._asyncio.timeout(None if deadline is None else
                                              deadline - time.monotonic()):
-                response = await self._http.send(request, stream=True)
+                response = await self._sender.send(call)
                 try:
                     check_declared_size(response)
                     content = await read_limited_async(response, deadline)

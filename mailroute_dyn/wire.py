@@ -87,24 +87,28 @@ def base_headers(settings: Settings) -> dict[str, str]:
 
 
 def build_request(settings: Settings, call: Call,
-                  headers: dict[str, str] | None = None) -> httpx.Request:
+                  headers: httpx.Headers | dict[str, str] | None = None,
+                  extensions: dict[str, Any] | None = None) -> httpx.Request:
     """The httpx request for `call`, refused unless its URL is on our origin (the only
     place httpx will then add the credentials)."""
     url = resolve(settings, call.url)
-    headers = dict(headers if headers is not None else base_headers(settings))
-    content = None
-    if call.json is not NO_BODY:
-        headers["Content-Type"] = "application/json"
-        content = json.dumps(call.json, separators=(",", ":")).encode()
     if call.params:
         base, _, own = url.partition("?")
         query = parse_qsl(own, keep_blank_values=True) + list(call.params) if own else list(
             call.params)
         url = f"{base}?{urlencode(query)}"
+    content = None
+    if call.json is not NO_BODY:
+        content = json.dumps(call.json, separators=(",", ":")).encode()
     try:
-        return httpx.Request(call.method, url, headers=headers, content=content)
+        request = httpx.Request(call.method, url, content=content, extensions=extensions,
+                                headers=headers if headers is not None else base_headers(
+                                    settings))
     except httpx.InvalidURL as exc:     # control characters, bad ports, ...
         raise ResponseError(f"Not a usable URL: {url[:80]!r} ({exc})") from None
+    if content is not None:
+        request.headers["Content-Type"] = "application/json"
+    return request
 
 
 _SECRET_PARAM = re.compile(r"(?i)((?:api_key|apikey|password|key)=)[^&#]*")

@@ -20,6 +20,7 @@ LAYERS = [
     ["cache_files"],
     ["wire", "limits"],
     ["sockets"],                   # httpcore, loaded when a client is made
+    ["sending"],                   # one request through httpx's transport for our origin
     ["http"],                      # the sessions: the only code that sends
     ["discovery"],
     ["values"],
