@@ -118,23 +118,19 @@ class SyncSession:
 
     def stream(self, ops: Iterable[Operation[Any]], window: int) -> Iterator[Any]:
         """Run operations with up to `window` in flight and give their results in order,
-        as soon as each next one is ready (a sliding window, not batches)."""
+        as soon as each next one is ready (a sliding window, not batches): the worker
+        threads bound what is in flight."""
         if window <= 1 or _in_worker():
             for op in ops:
                 yield self.run(op)
             return
         pool = self._workers()
-        pending: deque[Any] = deque()
+        started = _InOrder(ops, window - 1, lambda op: pool.submit(self.run, op))
         try:
-            for op in ops:
-                pending.append(pool.submit(self.run, op))
-                if len(pending) >= window:
-                    yield pending.popleft().result()
-            while pending:
-                yield pending.popleft().result()
+            while (future := started.take()) is not None:
+                yield future.result()
         finally:
-            for future in pending:
-                future.cancel()
+            started.close()
 
     def _step(self, step: Call | Batch | Parallel) -> Any:
         if isinstance(step, Batch):
@@ -213,18 +209,29 @@ class AsyncSession:
                 await self.sleep(verdict)
 
     async def stream(self, ops: Iterable[Operation[Any]], window: int) -> AsyncIterator[Any]:
-        """Run operations with up to `window` in flight and give their results in order."""
-        pending: deque[Any] = deque()
+        """Run operations with up to `window` requests on the wire and give their results
+        in order. An operation's place is freed the moment its answer is in, and the next
+        request goes out before that answer is read: reading a page does not hold back
+        the requests after it. Up to `2 * window` operations are started ahead."""
+        gate = self._asyncio.Semaphore(window)
+        started = _InOrder(ops, 2 * window,
+                           lambda op: self._asyncio.ensure_future(self._run_gated(op, gate)))
         try:
-            for op in ops:
-                pending.append(self._asyncio.ensure_future(self.run(op)))
-                if len(pending) >= window:
-                    yield await pending.popleft()
-            while pending:
-                yield await pending.popleft()
+            while (task := started.take()) is not None:
+                yield await task
         finally:
-            for task in pending:
-                task.cancel()
+            started.close()
+
+    async def _run_gated(self, op: Operation[T], gate: Any) -> T:
+        async def send(call: Call) -> Answer:
+            async with gate:
+                answer = await self.send(call)
+            await self._asyncio.sleep(0)    # the next request goes out before this is read
+            return answer
+        try:
+            return await self._drive(op, send)
+        finally:
+            self.save_cache()
 
     async def _concurrently(self, work: Any, items: tuple[Any, ...]) -> list[Any]:
         asyncio = self._asyncio
@@ -238,12 +245,12 @@ class AsyncSession:
                     return exc
         return list(await asyncio.gather(*(one(i) for i in items)))
 
-    async def _step(self, step: Call | Batch | Parallel) -> Any:
+    async def _step(self, step: Call | Batch | Parallel, send: Any = None) -> Any:
         if isinstance(step, Batch):
             return await self._concurrently(self.send, step.calls)
         if isinstance(step, Parallel):
             return await self._concurrently(self._drive, step.ops)  # saved by the outer run
-        return await self.send(step)
+        return await (send or self.send)(step)
 
     def save_cache(self) -> None:
         """Write what discovery learned to the schema cache file (between operations)."""
@@ -258,18 +265,54 @@ class AsyncSession:
         finally:
             self.save_cache()
 
-    async def _drive(self, op: Operation[T]) -> T:
+    async def _drive(self, op: Operation[T], send: Any = None) -> T:
         try:
             step = next(op)
             while True:
                 try:
-                    reply: Any = await self._step(step)
+                    reply: Any = await self._step(step, send)
                 except MailRouteError as exc:
                     step = op.throw(exc)
                 else:
                     step = op.send(reply)
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
+
+
+class _InOrder:
+    """Operations started ahead, taken in the order they were started: at most `ahead`
+    wait besides the one being taken, so memory stays bounded however long the listing.
+    `start` makes an operation an `asyncio.Task` or a `concurrent.futures.Future`."""
+
+    def __init__(self, ops: Iterable[Operation[Any]], ahead: int, start: Any):
+        self._ops = iter(ops)
+        self._ahead, self._start = ahead, start
+        self._pending: deque[Any] = deque()
+        self._top_up()
+
+    def _top_up(self) -> None:
+        while len(self._pending) < self._ahead:
+            op = next(self._ops, None)
+            if op is None:
+                return
+            self._pending.append(self._start(op))
+
+    def take(self) -> Any:
+        """The oldest started operation's task or future (None when all are taken); the
+        next one starts in its place at once, before the caller waits for this one."""
+        if not self._pending:
+            self._top_up()              # `ahead` 0: one at a time
+            if not self._pending:
+                return None
+        head = self._pending.popleft()
+        self._top_up()
+        return head
+
+    def close(self) -> None:
+        """Cancel what has not run yet."""
+        for handle in self._pending:
+            handle.cancel()
+        self._pending.clear()
 
 
 def _in_worker() -> bool:
