@@ -13,7 +13,6 @@ already checked to be on the configured origin.
 from __future__ import annotations
 
 import hashlib
-import hmac
 from collections.abc import Generator
 from typing import Any
 
@@ -70,6 +69,8 @@ class Secret:
             other = other._value
         if not isinstance(other, str):
             return NotImplemented
+        import hmac  # on first comparison: most programs never compare a secret
+
         return hmac.compare_digest(self._value.encode(), other.encode())
 
     def __hash__(self) -> int:

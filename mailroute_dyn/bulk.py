@@ -20,13 +20,13 @@ from .values import encode_write_value
 __all__ = ["bulk_create_op", "bulk_update_op", "bulk_delete_op", "update_objects_op",
            "patch_list_allowed", "finished"]
 
-_MISSING_COLLECTION = re.compile(r"missing '(\w+)'")
+_MISSING_COLLECTION = r"missing '(\w+)'"    # compiled by `re` on first use
 
 
 def _missing_collection(exc: BadRequest) -> str | None:
     """The list key a Tastypie 400 asks for: `Invalid data sent: missing 'items'`."""
     said = error_message(exc.body)[0]
-    match = _MISSING_COLLECTION.search(said or "")
+    match = re.search(_MISSING_COLLECTION, said or "")
     return match.group(1) if match else None
 
 

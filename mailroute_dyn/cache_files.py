@@ -18,9 +18,8 @@ import os
 import stat
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from .config import Settings
@@ -34,8 +33,7 @@ CACHE_FORMAT = 1
 CACHE_SUBDIR = "schemas"
 
 
-@dataclass(frozen=True, slots=True)
-class CacheState:
+class CacheState(NamedTuple):
     """What the file should now hold: the listing and schemas known at `saved_at`."""
 
     listing: dict[str, Any] | None

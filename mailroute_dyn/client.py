@@ -9,20 +9,26 @@ with `await obj.fetch("domain")`.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Mapping
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
 from . import fake
-from .cache_files import CacheKeeper, DiskCache
 from .config import USER_CACHE_DIR, CacheDir, Secret, Settings, resolve_settings
-from .discovery import Discovery
 from .errors import MailRouteError, UnknownResource
-from .http import NO_BODY, AsyncSession, Call, Operation, SyncSession
+from .operations import NO_BODY, Call, Operation
 from .query import AsyncQuerySet, QuerySet, _Query, queryset_for
-from .registry import Registry
 from .resources import AsyncResource, Resource, attribute_name_for
+
+if TYPE_CHECKING:
+    from .discovery import Discovery
+    from .registry import Registry
+
+# The sessions (with the request and answer code under them), discovery, the schema
+# cache file and the registry load with the first client, not on import: code that only
+# needs the names (type hints, the testing kit, `mailroute-dyn --help`, TAB completion)
+# does not pay for them.
 
 __all__ = ["Client", "AsyncClient"]
 
@@ -36,6 +42,10 @@ class _Common:
     resource: Any       # each client defines it: the class of a resource by name
 
     def _setup(self, session: Any, is_async: bool, settings: Settings) -> None:
+        from .cache_files import CacheKeeper, DiskCache
+        from .discovery import Discovery
+        from .registry import Registry
+
         self.settings = settings
         disk = DiskCache(settings)
         self._discovery = Discovery(settings, disk.load())
@@ -168,6 +178,8 @@ class Client(_Common):
             api_path=api_path, timeout=timeout, retries=retries, backoff=backoff,
             retry_budget=retry_budget, page_size=page_size, concurrency=concurrency,
             cache_ttl=cache_ttl, cache_dir=cache_dir, auth=auth, allow_insecure=allow_insecure)
+        from .http import SyncSession
+
         self._session = SyncSession(settings, transport)
         self._setup(self._session, False, settings)
 
@@ -258,6 +270,8 @@ class AsyncClient(_Common):
             api_path=api_path, timeout=timeout, retries=retries, backoff=backoff,
             retry_budget=retry_budget, page_size=page_size, concurrency=concurrency,
             cache_ttl=cache_ttl, cache_dir=cache_dir, auth=auth, allow_insecure=allow_insecure)
+        from .http import AsyncSession
+
         self._session = AsyncSession(settings, transport)
         self._setup(self._session, True, settings)
 

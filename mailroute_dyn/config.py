@@ -14,9 +14,8 @@ import ipaddress
 import os
 import stat
 import warnings
-from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Final, TypeAlias
+from typing import Any, Final, NamedTuple, TypeAlias
 from urllib.parse import urlsplit
 
 import httpx
@@ -64,13 +63,13 @@ USER_CACHE_DIR: Final = UserCacheDir.USER_CACHE_DIR
 CacheDir: TypeAlias = "str | os.PathLike[str] | UserCacheDir | None"
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Everything a client needs to talk to one server. The key never shows in its repr."""
+class Settings(NamedTuple):
+    """Everything a client needs to talk to one server, immutable (`_replace` makes a
+    changed copy). The key never shows in its repr."""
 
     base_url: str = DEFAULT_URL
     login: str | None = None
-    api_key: Secret | None = field(default=None, repr=False)
+    api_key: Secret | None = None
     api_path: str = "/api/v1/"
     timeout: float = 30.0
     retries: int = 3
@@ -81,7 +80,7 @@ class Settings:
     cache_ttl: float = 3600.0
     cache_dir: Path | None = None
     allow_insecure: bool = False
-    auth: httpx.Auth | None = field(default=None, repr=False, compare=False)
+    auth: httpx.Auth | None = None
 
     @property
     def credentials(self) -> httpx.Auth | None:
@@ -121,9 +120,8 @@ class Settings:
         return None if material is None else b"mailroute_dyn-cache\0" + material
 
     def __repr__(self) -> str:
-        shown = ", ".join(
-            f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if f.repr
-        )
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields
+                          if name not in ("api_key", "auth"))
         key = "set" if self.api_key else "unset"
         auth = f", auth=<{type(self.auth).__name__}>" if self.auth is not None else ""
         return f"Settings({shown}, api_key=<{key}>{auth})"
@@ -175,7 +173,7 @@ def _load_profile(name: str) -> dict[str, Any]:
         known = sorted(k for k, v in profiles.items() if isinstance(v, dict))
         raise ConfigurationError(f"No profile {name!r} in {path}.{suggest(name, known)} "
                                  f"Profiles: {', '.join(known) or '(none)'}")
-    allowed = {f.name for f in fields(Settings)} | AUTH_SETTINGS
+    allowed = set(Settings._fields) | AUTH_SETTINGS
     unknown = sorted(set(profiles[name]) - allowed)
     if unknown:
         raise ConfigurationError(f"Profile {name!r} in {path} has an unknown setting "
@@ -236,7 +234,7 @@ def resolve_settings(profile: str | None = None, *, sources: dict[str, str] | No
     from (`mailroute-dyn config` shows it).
     """
     cache_dir = given.pop("cache_dir", USER_CACHE_DIR)
-    allowed = {f.name for f in fields(Settings)} | AUTH_SETTINGS
+    allowed = set(Settings._fields) | AUTH_SETTINGS
     unknown = sorted(set(given) - allowed)
     if unknown:
         raise ConfigurationError(f"Unknown setting {unknown[0]!r}."
@@ -285,7 +283,7 @@ def resolve_settings(profile: str | None = None, *, sources: dict[str, str] | No
         cache_dir = Path(platformdirs.user_cache_dir(APP_NAME))
     values["cache_dir"] = Path(cache_dir) if cache_dir is not None else None
     values["auth"] = _auth_from(values)
-    settings = replace(Settings(), **values)
+    settings = Settings()._replace(**values)
     return _checked(settings)
 
 
@@ -357,4 +355,4 @@ def _checked(s: Settings) -> Settings:
     for name in ("page_size", "concurrency"):
         if not isinstance(getattr(s, name), int) or getattr(s, name) < 1:
             raise ConfigurationError(f"{name} must be an integer >= 1")
-    return replace(s, base_url=s.base_url.rstrip("/"), api_path=api_path)
+    return s._replace(base_url=s.base_url.rstrip("/"), api_path=api_path)

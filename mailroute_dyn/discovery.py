@@ -12,10 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-
-from cachetools import TLRUCache
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .cache_files import CACHE_FORMAT, CacheState, DiskCache
 from .errors import MailRouteError, NotFound, SchemaError
@@ -30,8 +27,7 @@ __all__ = ["Discovery", "ListingEntry", "CacheState", "CACHE_FORMAT", "DiskCache
 _LISTING = "\0listing"
 
 
-@dataclass(frozen=True, slots=True)
-class ListingEntry:
+class ListingEntry(NamedTuple):
     """One resource as the top-level listing names it."""
 
     name: str
@@ -81,6 +77,8 @@ class Discovery:
 
     def __init__(self, settings: Settings, stored: Mapping[str, Any] | None = None):
         self.settings = settings
+        from cachetools import TLRUCache  # with the first client, not on import
+
         self._memory: TLRUCache[str, tuple[float, Any]] = TLRUCache(
             maxsize=10_000, ttu=_expires, timer=time.monotonic)
         self._lock = threading.RLock()    # cachetools caches are not thread-safe

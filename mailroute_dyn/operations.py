@@ -13,8 +13,7 @@ import enum
 import json
 import re
 from collections.abc import Generator
-from dataclasses import dataclass
-from typing import Any, Final, TypeVar
+from typing import Any, Final, NamedTuple, TypeVar
 
 __all__ = ["Call", "Batch", "Parallel", "Answer", "Operation", "NO_BODY", "IDEMPOTENT",
            "error_message"]
@@ -36,8 +35,7 @@ class _NoBody(enum.Enum):
 NO_BODY: Final = _NoBody.NO_BODY
 
 
-@dataclass(frozen=True, slots=True)
-class Call:
+class Call(NamedTuple):
     """One HTTP request as data. `url` may be absolute (same origin) or server-relative."""
 
     method: str
@@ -54,23 +52,20 @@ class Call:
         return self.method in IDEMPOTENT
 
 
-@dataclass(frozen=True, slots=True)
-class Batch:
+class Batch(NamedTuple):
     """Calls that may run concurrently; the operation receives a list of Answer or error."""
 
     calls: tuple[Call, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Parallel:
+class Parallel(NamedTuple):
     """Whole operations that may run concurrently; the caller receives a list of their
     results, or of the `MailRouteError` each raised."""
 
     ops: tuple[Generator[Any, Any, Any], ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
+class Answer(NamedTuple):
     """A response read into data: status, lower-cased headers, parsed body, final URL."""
 
     status: int

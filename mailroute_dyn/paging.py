@@ -9,9 +9,8 @@ QuerySet (query.py) runs the calls a walk asks for, on either client.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from itertools import repeat
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urljoin
 
 from .errors import ListingChanged, ResponseError
@@ -27,8 +26,7 @@ MAX_PASSES = 32          # passes over a listing that keeps changing (deletes ha
 FRUITLESS_PASSES = 3     # passes in a row that saw changes but found nothing new
 
 
-@dataclass(frozen=True, slots=True)
-class Page:
+class Page(NamedTuple):
     """One list answer: the raw objects and where the next page is."""
 
     objects: list[dict[str, Any]]

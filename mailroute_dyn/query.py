@@ -12,7 +12,6 @@ which this module does not import.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Iterable, Iterator
-from dataclasses import replace
 from typing import Any, Self, TypeVar, cast, overload
 
 from .errors import GuardError
@@ -87,7 +86,7 @@ class ValuesQuerySet(QuerySet[Any]):
         self._shape = shape or _Shape("dict", tuple(model._schema.fields), every=True)
 
     def _clone(self, **changes: Any) -> Self:
-        return type(self)(self._model, replace(self._q, **changes), self._shape)
+        return type(self)(self._model, self._q._replace(**changes), self._shape)
 
     def __repr__(self) -> str:
         kind = "values" if self._shape.kind == "dict" else "values_list"

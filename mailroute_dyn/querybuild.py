@@ -9,8 +9,7 @@ resource classes satisfy (mypy checks it where they are defined).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
-from typing import Any, Generic, Protocol, Self, TypeVar
+from typing import Any, Generic, NamedTuple, Protocol, Self, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
 from .config import Settings
@@ -58,8 +57,7 @@ class QueryModel(Protocol):
                        within: Any = None) -> Operation[tuple[Any, bool]]: ...
 
 
-@dataclass(frozen=True)
-class _Query:
+class _Query(NamedTuple):
     filters: tuple[FilterCheck, ...] = ()
     raw_params: tuple[tuple[str, Any], ...] = ()
     order: tuple[str, ...] = ()
@@ -81,7 +79,7 @@ class QueryBuilder(Generic[R]):
         self._evaluated: list[Any] | None = None    # what len() fetched, for the next walk
 
     def _clone(self, **changes: Any) -> Self:
-        return type(self)(self._model, replace(self._q, **changes))
+        return type(self)(self._model, self._q._replace(**changes))
 
     def __repr__(self) -> str:
         parts = [f"{c.param}={c.value!r}" for c in self._q.filters]

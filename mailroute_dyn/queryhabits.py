@@ -8,8 +8,7 @@ Each is built from the runner's operations, so sync and async QuerySets share it
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Any, Self, TypeVar
+from typing import Any, NamedTuple, Self, TypeVar
 
 from .errors import FilterError, GuardError, MailRouteError, NotFound, ResponseError, suggest
 from .operations import Answer, Batch, Call, Operation
@@ -22,12 +21,22 @@ __all__ = ["DjangoHabits", "BulkResult"]
 R = TypeVar("R")        # what a QuerySet yields: objects of one resource class
 
 
-@dataclass
 class BulkResult:
     """What a bulk write did, object by object."""
 
-    succeeded: list[Any] = field(default_factory=list)
-    failed: list[tuple[Any, MailRouteError]] = field(default_factory=list)
+    __slots__ = ("succeeded", "failed")
+
+    def __init__(self, succeeded: list[Any] | None = None,
+                 failed: list[tuple[Any, MailRouteError]] | None = None):
+        self.succeeded: list[Any] = [] if succeeded is None else succeeded
+        self.failed: list[tuple[Any, MailRouteError]] = [] if failed is None else failed
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, BulkResult):
+            return NotImplemented
+        return (self.succeeded, self.failed) == (other.succeeded, other.failed)
+
+    __hash__ = None     # type: ignore[assignment]  # mutable, like the lists it holds
 
     @property
     def ok(self) -> bool:
@@ -43,8 +52,7 @@ class BulkResult:
         return f"<BulkResult {len(self.succeeded)} succeeded, {len(self.failed)} failed>"
 
 
-@dataclass(frozen=True, slots=True)
-class _Shape:
+class _Shape(NamedTuple):
     """What values()/values_list() give for each row."""
 
     kind: str                       # "dict" or "tuple"

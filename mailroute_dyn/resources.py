@@ -361,12 +361,12 @@ class AsyncResource(Resource, metaclass=AsyncResourceMeta):
         return await _arun(self, self._fetch_related(name))
 
 
-_ACTION_NAME = re.compile(r"[A-Za-z0-9_\-.~]+")
+_ACTION_NAME = r"[A-Za-z0-9_\-.~]+"        # compiled by `re` on first use
 
 
 def _action_op(base: str, name: str, json: Any, method: str,
                params: Mapping[str, Any] | None) -> Operation[Any]:
-    if not isinstance(name, str) or not _ACTION_NAME.fullmatch(name) or not name.strip("."):
+    if not isinstance(name, str) or not re.fullmatch(_ACTION_NAME, name) or not name.strip("."):
         # `.`, `..`, `a/b` or `%2F` would resolve to another URL: `action(".",
         # method="DELETE")` would be a DELETE of the whole list
         raise GuardError(f"Not an action name: {name!r}. An action is one plain path "

@@ -8,12 +8,11 @@
 
 from __future__ import annotations
 
-import functools
 import re
 import warnings
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from . import vocabulary
 from .errors import FilterError, MethodNotAllowed, OrderingError, SchemaError, suggest
@@ -52,8 +51,7 @@ def resource_name_of_uri(uri: str, api_path: str) -> str | None:
     return rest.split("/", 1)[0] or None
 
 
-@dataclass(frozen=True, slots=True)
-class Field:
+class Field(NamedTuple):
     """One field of a resource, as its schema describes it."""
 
     name: str
@@ -87,24 +85,27 @@ class Field:
         return vocabulary.PYTHON_TYPE_NAMES.get(self.type, "Any")
 
 
-@dataclass(frozen=True)
-class ResourceSchema:
+class ResourceSchema(NamedTuple):
     """Everything the server says about one resource."""
 
     name: str
     fields: Mapping[str, Field]
-    filtering: Mapping[str, Any] = field(default_factory=dict)
+    filtering: Mapping[str, Any] = MappingProxyType({})
     ordering: tuple[str, ...] = ()
     allowed_list_methods: tuple[str, ...] = ()
     allowed_detail_methods: tuple[str, ...] = ()
     default_limit: int = 20
-    raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    raw: Mapping[str, Any] = MappingProxyType({})
+    #: The field holding the primary key, or None when the schema shows none (the key
+    #: then comes from the detail URI); `parse_schema` sets it by
+    #: `vocabulary.primary_key_of`.
+    primary_key: str | None = None
 
-    @functools.cached_property
-    def primary_key(self) -> str | None:
-        """The field holding the primary key, or None when the schema shows none (the key
-        then comes from the detail URI); the rule is `vocabulary.primary_key_of`."""
-        return primary_key_of(self.raw.get("fields") if isinstance(self.raw, Mapping) else None)
+    def __repr__(self) -> str:          # not `raw`: the whole schema again
+        return (f"ResourceSchema(name={self.name!r}, fields=[{', '.join(self.fields)}], "
+                f"ordering={self.ordering!r}, allowed_list_methods="
+                f"{self.allowed_list_methods!r}, allowed_detail_methods="
+                f"{self.allowed_detail_methods!r}, primary_key={self.primary_key!r})")
 
     @property
     def flags_keys(self) -> bool:
@@ -236,6 +237,7 @@ def parse_schema(name: str, raw: Any, api_path: str = "/api/v1/") -> ResourceSch
                                         "allowed_detail_http_methods"),
         default_limit=limit,
         raw=raw,
+        primary_key=primary_key_of(raw.get("fields")),
     )
 
 
@@ -254,8 +256,7 @@ def allowed_terms(schema: ResourceSchema, f: Field) -> frozenset[str]:
     return frozenset()
 
 
-@dataclass(frozen=True, slots=True)
-class FilterCheck:
+class FilterCheck(NamedTuple):
     """A checked filter: the parameter to send, or a relation hop still to check.
 
     `matches_all` says why the filter matches every row by construction (an empty

@@ -10,17 +10,21 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import re
-from decimal import Decimal, InvalidOperation
-from typing import Any
+import sys
+from typing import TYPE_CHECKING, Any
 
 from .errors import FilterError, ResponseError
+
+if TYPE_CHECKING:
+    from decimal import Decimal
 
 __all__ = [
     "parse_datetime", "parse_date", "parse_time", "parse_decimal", "typed_value",
     "encode_filter_value", "encode_write_value", "looks_like_uri",
 ]
 
-_TIME_WITH_OFFSET = re.compile(r"^(\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*([+-]\d{2}:?\d{2}|Z)?$")
+#: A time with an optional UTC offset (a pattern `re` compiles on first use)
+_TIME_WITH_OFFSET = r"^(\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*([+-]\d{2}:?\d{2}|Z)?$"
 
 
 def parse_datetime(raw: str) -> dt.datetime:
@@ -49,7 +53,7 @@ def parse_date(raw: str) -> dt.date:
 
 def parse_time(raw: str) -> dt.time:
     """'20:05:23' or '05:17:23 -0800' (RFC mode appends the zone's January offset)."""
-    match = _TIME_WITH_OFFSET.match(raw.strip())
+    match = re.match(_TIME_WITH_OFFSET, raw.strip())
     if not match:
         raise ValueError(f"not a time: {raw!r}")
     clock, offset = match.groups()
@@ -66,10 +70,19 @@ def parse_time(raw: str) -> dt.time:
 
 def parse_decimal(raw: Any) -> Decimal:
     """A Decimal from Tastypie's decimal text (or number), exactly as sent."""
+    from decimal import Decimal, InvalidOperation  # with the first decimal read: see below
+
     try:
         return Decimal(str(raw))
     except InvalidOperation:
         raise ValueError(f"not a decimal: {raw!r}") from None
+
+
+def _is_decimal(value: Any) -> bool:
+    """Whether `value` is a `decimal.Decimal`. None exists until `decimal` is loaded, so it
+    is not loaded to check: it is a noticeable part of `import mailroute_dyn` otherwise."""
+    decimal = sys.modules.get("decimal")
+    return decimal is not None and isinstance(value, decimal.Decimal)
 
 
 _PARSERS = {
@@ -86,7 +99,7 @@ def typed_value(field_type: str, raw: Any, *, where: str = "") -> Any:
     if parser is None or raw is None:
         return raw
     if field_type == "decimal" and isinstance(raw, int | float):
-        return Decimal(str(raw))
+        return parse_decimal(raw)
     if not isinstance(raw, str):
         raise ResponseError(f"{where or 'value'}: expected a {field_type} string, got {raw!r}")
     try:
@@ -142,7 +155,7 @@ def encode_write_value(value: Any) -> Any:
     as their URI. Lists and dicts are encoded item by item."""
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
-    if isinstance(value, Decimal):
+    if _is_decimal(value):
         return str(value)
     uri = getattr(value, "resource_uri", None)
     if isinstance(uri, str) and hasattr(value, "to_dict"):

@@ -111,14 +111,14 @@ def build_request(settings: Settings, call: Call,
     return request
 
 
-_SECRET_PARAM = re.compile(r"(?i)((?:api_key|apikey|password|key)=)[^&#]*")
+_SECRET_PARAM = r"(?i)((?:api_key|apikey|password|key)=)[^&#]*"   # compiled on first use
 
 
 def redact_url(url: str) -> str:
     """The URL as it may be shown: no userinfo, no secret-looking query values."""
     parts = urlsplit(str(url))
     netloc = parts.netloc.rsplit("@", 1)[-1]
-    query = _SECRET_PARAM.sub(r"\1***", parts.query)
+    query = re.sub(_SECRET_PARAM, r"\1***", parts.query)
     return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 

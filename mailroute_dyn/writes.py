@@ -33,13 +33,13 @@ from .values import encode_write_value, looks_like_uri
 
 __all__ = ["Writes", "detail_url_for"]
 
-_SECRET_KEY = re.compile(r"(?i)(pass(word|wd|phrase)?|secret|api_?key|token)")
+_SECRET_KEY = r"(?i)(pass(word|wd|phrase)?|secret|api_?key|token)"   # compiled on first use
 _ECHO_KEYS = frozenset({"pk"})
 
 
 @functools.lru_cache(maxsize=4096)
 def _is_secret(key: str) -> bool:
-    return bool(_SECRET_KEY.search(key))
+    return bool(re.search(_SECRET_KEY, key))
 
 
 def _clean_read(cls: Any, data: Mapping[str, Any]) -> dict[str, Any]:

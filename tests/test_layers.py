@@ -148,3 +148,22 @@ def test_importing_the_client_does_not_load_the_fake_server():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=PACKAGE.parent)
     assert out.stdout.strip() == "[]"
+
+
+def test_importing_the_package_defers_what_only_a_client_or_a_command_needs():
+    """`import mailroute_dyn` pays for what defining the classes needs; the rest loads
+    when first used: the sessions, discovery and the schema cache with the first client,
+    the JSON Schema checker with the first write, the decoder with the first answer."""
+    import subprocess
+    import sys
+    deferred = ["httpcore", "cachetools", "jsonschema", "platformdirs", "tomllib", "difflib",
+                "msgspec", "asyncio", "concurrent.futures", "hmac", "mailroute_dyn.wire",
+                "mailroute_dyn.limits", "mailroute_dyn.sockets", "mailroute_dyn.sending",
+                "mailroute_dyn.http", "mailroute_dyn.discovery", "mailroute_dyn.registry",
+                "mailroute_dyn.cache_files", "mailroute_dyn.cli", "mailroute_dyn.tools",
+                "mailroute_dyn.testing"]
+    code = (f"import sys, mailroute_dyn; print([m for m in {deferred!r} "
+            "if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=PACKAGE.parent)
+    assert out.stdout.strip() == "[]"

@@ -16,7 +16,6 @@ import re
 import stat
 import sys
 import tomllib
-from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -85,13 +84,13 @@ def _show(ctx: Context) -> int:
         ctx.note(f"error: {exc}")
         return 2
     rows = []
-    for f in fields(Settings):
-        value = getattr(settings, f.name)
-        if f.name == "api_key":
+    for name in Settings._fields:
+        value = getattr(settings, name)
+        if name == "api_key":
             shown = "(set)" if value else "(not set)"
         else:
             shown = "" if value is None else str(value)
-        rows.append([f.name, shown, sources.get(f.name, "default")])
+        rows.append([name, shown, sources.get(name, "default")])
     write_table(out, ["setting", "value", "from"], rows)
     return 0
 
