@@ -335,7 +335,7 @@ def _check_listing(name: str, objects: list[Any], n: int) -> None:
 
 
 def listing(server: BenchServer, n: int, page: int, latency: float, repeats: int,
-            cpu_repeats: int) -> dict[str, Any]:
+            cpu_repeats: int, wall_pairs: int) -> dict[str, Any]:
     url = _loopback(server.url)
     server.configure(objects=n, latency=latency)
     results: dict[str, Any] = {"objects": n, "page_size": page, "latency_ms": latency * 1000,
@@ -352,6 +352,21 @@ def listing(server: BenchServer, n: int, page: int, latency: float, repeats: int
             cpus[name].append(cpu)
             if r == 0:
                 requests[name] = server.counts().get("list", 0)
+    # the async wall target, from back-to-back pairs: a pair shares the machine's load of
+    # the moment, so the ratio of each pair is steadier than a ratio of medians
+    mine, ref = arms["mailroute_dyn async (concurrent, 8)"], arms[REFERENCE_ARM]
+    ratios, mine_walls, ref_walls = [], [], []
+    for i in range(wall_pairs):
+        order = (mine, ref) if i % 2 == 0 else (ref, mine)
+        walls_now = {fn: _timed_listing("async pair", fn, n)[0] for fn in order}
+        mine_walls.append(walls_now[mine])
+        ref_walls.append(walls_now[ref])
+        ratios.append(walls_now[mine] / walls_now[ref])
+    results["async_wall_pairs"] = {
+        "pairs": wall_pairs, "mailroute_dyn_s": statistics.median(mine_walls),
+        "reference_s": statistics.median(ref_walls), "median_ratio": statistics.median(ratios),
+        "min_ratio": min(ratios), "max_ratio": max(ratios),
+        "ratios": [round(r, 4) for r in ratios]}
     # CPU per object without latency: the CPU is then busy, not waiting
     server.configure(latency=0.0)
     cpu0: dict[str, list[float]] = {a: [] for a in arms}
@@ -431,14 +446,27 @@ def _python_env(pycache: str | None) -> dict[str, str]:
     return env
 
 
-def _run_python(code: str, env: dict[str, str]) -> tuple[float, float]:
-    """(wall, CPU user+sys) seconds of a fresh `python -c code`."""
+def _run_python(code: str, env: dict[str, str], limit: float = 60.0) -> tuple[float, float]:
+    """(wall, CPU user+sys) seconds of a fresh `python -c code`.
+
+    The wait is a blocking `waitpid`, with a timer that kills a child still running after
+    `limit` seconds: `subprocess.run(timeout=...)` polls with sleeps of up to 50 ms, which
+    rounds every start-up time to a multiple of 50 ms."""
     import resource
+    import threading
 
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=60, env=env)
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env)
+    watchdog = threading.Timer(limit, proc.kill)
+    watchdog.start()
+    try:
+        status = proc.wait()
+    finally:
+        watchdog.cancel()
     wall = time.perf_counter() - t0
+    if status != 0:
+        raise RuntimeError(f"python -c {code!r} exited with {status}")
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return wall, cpu
@@ -446,15 +474,20 @@ def _run_python(code: str, env: dict[str, str]) -> tuple[float, float]:
 
 IMPORTS = {"bare interpreter": "pass", "httpx": "import httpx",
            "mailroute_dyn": "import mailroute_dyn"}
+#: httpx imports its optional command line (click, rich, pygments) when they are installed;
+#: a client-only install has none of them. Marking them missing measures that case.
+HTTPX_CLI_ABSENT = ("import sys\nfor _m in ('click', 'rich', 'pygments'): "
+                    "sys.modules[_m] = None\n")
 
 
-def _import_set(runs: int, env: dict[str, str]) -> dict[str, Any]:
-    for code in IMPORTS.values():                 # warm the bytecode and the OS file cache
+def _import_set(runs: int, env: dict[str, str], prefix: str = "") -> dict[str, Any]:
+    imports = {name: prefix + code for name, code in IMPORTS.items()}
+    for code in imports.values():                 # warm the bytecode and the OS file cache
         _run_python(code, env)
-    walls: dict[str, list[float]] = {k: [] for k in IMPORTS}
-    cpus: dict[str, list[float]] = {k: [] for k in IMPORTS}
+    walls: dict[str, list[float]] = {k: [] for k in imports}
+    cpus: dict[str, list[float]] = {k: [] for k in imports}
     for _ in range(runs):                         # interleaved, so load changes hit all
-        for name, code in IMPORTS.items():
+        for name, code in imports.items():
             wall, cpu = _run_python(code, env)
             walls[name].append(wall)
             cpus[name].append(cpu)
@@ -469,7 +502,13 @@ def _import_set(runs: int, env: dict[str, str]) -> dict[str, Any]:
                            "mailroute_dyn_import_s": med["mailroute_dyn"] - base,
                            "httpx_import_cpu_s": cmed["httpx"] - cbase,
                            "mailroute_dyn_import_cpu_s": cmed["mailroute_dyn"] - cbase}
-    out["ratio"] = out["mailroute_dyn_import_s"] / out["httpx_import_s"]
+    # the ratio of each round (the three runs back to back share the machine's load of
+    # the moment): steadier than a ratio of medians on a shared machine
+    rounds = [(m - b) / (h - b) for b, h, m in zip(walls["bare interpreter"], walls["httpx"],
+                                                    walls["mailroute_dyn"], strict=True)
+              if h > b]
+    out["ratio_of_medians"] = out["mailroute_dyn_import_s"] / out["httpx_import_s"]
+    out["ratio"] = statistics.median(rounds) if rounds else out["ratio_of_medians"]
     out["cpu_ratio"] = out["mailroute_dyn_import_cpu_s"] / out["httpx_import_cpu_s"]
     return out
 
@@ -482,9 +521,11 @@ def import_times(runs: int) -> dict[str, Any]:
     PYTHONDONTWRITEBYTECODE=1, so an editable checkout is compiled at every start)."""
     with tempfile.TemporaryDirectory(prefix="mailroute_bench_pyc_") as pyc:
         cached = _import_set(runs, _python_env(pyc))
+        client_only = _import_set(runs, _python_env(pyc), HTTPX_CLI_ABSENT)
         breakdown = _importtime_breakdown("mailroute_dyn", _python_env(pyc))
     as_is = _import_set(max(3, runs // 2), _python_env(None))
-    return {"runs": runs, **cached, "as_is_environment": as_is,
+    return {"runs": runs, **cached, "httpx_cli_absent": client_only,
+            "as_is_environment": as_is,
             "dont_write_bytecode_set": bool(os.environ.get("PYTHONDONTWRITEBYTECODE")),
             **breakdown}
 
