@@ -27,7 +27,7 @@ CASES = ("detail", "listing", "memory", "startup")
 SIZES = {
     "default": {"detail_iterations": 1000, "detail_repeats": 11, "live_iterations": 60,
                 "live_repeats": 10, "list_objects": 10_000, "page_size": 100,
-                "latency": 0.020, "list_repeats": 3, "cpu_repeats": 9,
+                "latency": 0.020, "list_repeats": 3, "cpu_repeats": 9, "wall_pairs": 15,
                 "memory_sizes": (10_000, 100_000), "import_runs": 15},
     "quick": {"detail_iterations": 200, "detail_repeats": 5, "live_iterations": 20,
               "live_repeats": 4, "list_objects": 1_000, "page_size": 100,
