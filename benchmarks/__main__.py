@@ -26,7 +26,7 @@ CASES = ("detail", "listing", "memory", "startup")
 
 SIZES = {
     "default": {"detail_iterations": 1000, "detail_repeats": 11, "live_iterations": 60,
-                "live_repeats": 10, "list_objects": 10_000, "page_size": 100,
+                "live_repeats": 20, "list_objects": 10_000, "page_size": 100,
                 "latency": 0.020, "list_repeats": 3, "cpu_repeats": 9, "wall_pairs": 15,
                 "memory_sizes": (10_000, 100_000), "import_runs": 15},
     "quick": {"detail_iterations": 200, "detail_repeats": 5, "live_iterations": 20,
@@ -63,7 +63,8 @@ def _print_table(res: dict[str, Any], targets: list[Target]) -> None:
                 r = d[key]
                 w(f"   {label:<34}{r['mailroute_dyn']['median_us']:>15.1f}"
                   f"{r['httpx']['median_us']:>12.1f}{r['overhead_us']:>11.1f}{r['ratio']:>8.2f}"
-                  f"   ({r['repeats']} x {r['iterations']} calls, median)")
+                  f"   ({r['repeats']} x {r['iterations']} calls; ratio: median of the "
+                  "repeats' ratios)")
         w("")
     if "listing" in res:
         lst = res["listing"]

@@ -14,7 +14,6 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
-from . import fake
 from .config import USER_CACHE_DIR, CacheDir, Secret, Settings, resolve_settings
 from .errors import MailRouteError, UnknownResource
 from .operations import NO_BODY, Call, Operation
@@ -191,6 +190,8 @@ class Client(_Common):
         Keyword arguments go to `Client` and win over the demo's own (e.g. `page_size=5`,
         or `transport=FakeMailRoute(...)` for a fake you keep a handle on).
         """
+        from . import fake  # the demo server loads when a demo is asked for
+
         settings: dict[str, Any] = {"base_url": fake.DEMO_URL, "login": fake.DEMO_LOGIN,
                                     "api_key": fake.DEMO_KEY, "cache_dir": None, **kwargs}
         if "transport" not in settings:

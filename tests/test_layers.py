@@ -160,7 +160,8 @@ def test_importing_the_package_defers_what_only_a_client_or_a_command_needs():
                 "msgspec", "asyncio", "concurrent.futures", "hmac", "mailroute_dyn.wire",
                 "mailroute_dyn.limits", "mailroute_dyn.sockets", "mailroute_dyn.sending",
                 "mailroute_dyn.http", "mailroute_dyn.discovery", "mailroute_dyn.registry",
-                "mailroute_dyn.cache_files", "mailroute_dyn.cli", "mailroute_dyn.tools",
+                "mailroute_dyn.cache_files", "mailroute_dyn.fake", "mailroute_dyn.cli",
+                "mailroute_dyn.tools",
                 "mailroute_dyn.testing"]
     code = (f"import sys, mailroute_dyn; print([m for m in {deferred!r} "
             "if m in sys.modules])")
