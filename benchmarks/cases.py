@@ -315,15 +315,31 @@ def list_httpx_async(url: str, n: int, page: int, concurrency: int = 8) -> Calla
 REFERENCE_ARM = "httpx async + semaphore(8) (reference)"
 
 
+SYNC_ARM, ASYNC_ARM = "mailroute_dyn sync", "mailroute_dyn async (concurrent, 8)"
+#: each target's two arms, run back to back in every repeat
+PAIRS = {"sync": (SYNC_ARM, "httpx loop"), "async": (ASYNC_ARM, REFERENCE_ARM)}
+
+
 def _make_arms(url: str, n: int, page: int) -> dict[str, Callable[[], Any]]:
     return {
-        "mailroute_dyn sync": list_md_sync(url, n, page, None),
-        "mailroute_dyn sync concurrently(8)": list_md_sync(url, n, page, 8),
-        "mailroute_dyn async (concurrent, 8)": list_md_async(url, n, page),
-        "slumber": list_slumber(url, n, page),
+        SYNC_ARM: list_md_sync(url, n, page, None),
         "httpx loop": list_httpx(url, n, page),
+        ASYNC_ARM: list_md_async(url, n, page),
         REFERENCE_ARM: list_httpx_async(url, n, page),
+        "mailroute_dyn sync concurrently(8)": list_md_sync(url, n, page, 8),
+        "slumber": list_slumber(url, n, page),
     }
+
+
+def _pair_ratios(samples: dict[str, list[float]]) -> dict[str, dict[str, Any]]:
+    """Per target, the ratio of its two arms in each repeat (they ran back to back):
+    the median and the range."""
+    out = {}
+    for key, (mine, ref) in PAIRS.items():
+        ratios = [m / r for m, r in zip(samples[mine], samples[ref], strict=True)]
+        out[key] = {"median_ratio": statistics.median(ratios), "min_ratio": min(ratios),
+                    "max_ratio": max(ratios), "ratios": [round(x, 4) for x in ratios]}
+    return out
 
 
 def _timed_listing(name: str, fn: Callable[[], Any], n: int) -> tuple[float, float]:
@@ -363,7 +379,7 @@ def listing(server: BenchServer, n: int, page: int, latency: float, repeats: int
                 requests[name] = server.counts().get("list", 0)
     # the async wall target, from back-to-back pairs: a pair shares the machine's load of
     # the moment, so the ratio of each pair is steadier than a ratio of medians
-    mine, ref = arms["mailroute_dyn async (concurrent, 8)"], arms[REFERENCE_ARM]
+    mine, ref = arms[ASYNC_ARM], arms[REFERENCE_ARM]
     ratios, mine_walls, ref_walls = [], [], []
     for i in range(wall_pairs):
         order = (mine, ref) if i % 2 == 0 else (ref, mine)
@@ -385,6 +401,7 @@ def listing(server: BenchServer, n: int, page: int, latency: float, repeats: int
             wall, cpu = _timed_listing(name, fn, n)
             cpu0[name].append(cpu)
             wall0[name].append(wall)
+    results["cpu_pairs"] = _pair_ratios(cpu0)
     for name, fn in arms.items():
         close = getattr(fn, "close", None)
         if close:
