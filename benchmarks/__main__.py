@@ -1,4 +1,4 @@
-"""`python -m benchmarks [--quick] [--json PATH] [--profile] [--only CASE ...]`
+"""`python -m benchmarks [--quick] [--json PATH] [--profile] [--instructions] [--only CASE ...]`
 
 Runs every case, prints a table and writes it as JSON (default
 benchmarks/results/latest.json). All traffic stays on 127.0.0.1: the listing server is a
@@ -93,6 +93,18 @@ def _print_table(res: dict[str, Any], targets: list[Target]) -> None:
           f"{pairs['reference_s']:.3f} s (medians), ratio per pair: median "
           f"{pairs['median_ratio']:.3f}, range {pairs['min_ratio']:.3f}-{pairs['max_ratio']:.3f}")
         w("")
+    if "instructions" in res:
+        ins = res["instructions"]
+        if "skipped" in ins:
+            w(f"2b. Instructions per listed object: skipped ({ins['skipped']})")
+        else:
+            w("2b. Instructions per listed object (valgrind callgrind, latency 0; the "
+              "machine's load does not move these)")
+            for name, count in ins["per_object"].items():
+                w(f"   {name:<40}{count:>10,.0f}")
+            w(f"   ratios: sync vs httpx loop {ins['ratios']['sync']:.3f}, async vs the "
+              f"hand-written async loop {ins['ratios']['async']:.3f}")
+        w("")
     for key, label in (("memory", "walk by key"), ("memory_offset", "walk by offset")):
         if key not in res:
             continue
@@ -157,6 +169,9 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"where to write the results (default {DEFAULT_JSON})")
     parser.add_argument("--only", nargs="+", choices=CASES, default=list(CASES),
                         help="run only these cases")
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count instructions per listed object with valgrind (a "
+                             "figure load does not move; about two minutes)")
     parser.add_argument("--profile", action="store_true",
                         help="also print cProfile hot spots of the client (detail GET, listing)")
     args = parser.parse_args(argv)
@@ -165,7 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     res: dict[str, Any] = {}
     targets: list[Target] = []
-    need_server = {"listing", "memory", "startup"} & set(args.only) or args.profile
+    need_server = ({"listing", "memory", "startup"} & set(args.only) or args.profile
+                   or args.instructions)
     biggest = max(size["list_objects"], *size["memory_sizes"])
     server = BenchServer(objects=biggest) if need_server else None
 
@@ -231,6 +247,11 @@ def main(argv: list[str] | None = None) -> int:
             worse = max(imports["ratio"], imports["httpx_cli_absent"]["ratio"])
             targets.append(Target("4. import mailroute_dyn vs import httpx (the worse of "
                                   "with and without httpx's CLI)", worse, 1.2, "x"))
+        if args.instructions:
+            assert server is not None
+            note("2b. instructions per listed object (valgrind)")
+            res["instructions"] = cases.instructions(server, size["list_objects"],
+                                                     size["page_size"])
         if args.profile:
             assert server is not None
             cases.profile_hot_spots(server, size["list_objects"], size["page_size"])

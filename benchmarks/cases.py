@@ -216,16 +216,19 @@ def list_md_sync(url: str, n: int, page: int, concurrency: int | None) -> Callab
     return run
 
 
-def list_md_async(url: str, n: int, page: int) -> Callable[[], list]:
+def list_md_async(url: str, n: int, page: int, walks: int = 1) -> Callable[[], list]:
+    """The async client's walk, timed inside its event loop; `walks` > 1 walks again on
+    the same client (the last walk is timed)."""
     from mailroute_dyn import AsyncClient
 
     async def body() -> tuple[float, float, list[Any]]:
         async with AsyncClient(base_url=url, login=LOGIN, api_key=API_KEY,
                                cache_dir=None) as client:
             domain = await client.resource("domain")
-            gc.collect()
-            w0, c0 = time.perf_counter(), time.process_time()
-            out = [obj async for obj in domain.all().page_size(page)]
+            for _ in range(walks):
+                gc.collect()
+                w0, c0 = time.perf_counter(), time.process_time()
+                out = [obj async for obj in domain.all().page_size(page)]
             return time.perf_counter() - w0, time.process_time() - c0, out
 
     def run() -> Any:
@@ -284,27 +287,33 @@ def list_httpx(url: str, n: int, page: int) -> Callable[[], list]:
     return run
 
 
-def list_httpx_async(url: str, n: int, page: int, concurrency: int = 8) -> Callable[[], Any]:
+def list_httpx_async(url: str, n: int, page: int, concurrency: int = 8,
+                     walks: int = 1) -> Callable[[], Any]:
     """Reference: the async loop a user would write by hand with bare httpx.AsyncClient: the
     first page for the count, then every other offset at once under a semaphore of
-    `concurrency`, pages kept in order."""
+    `concurrency`, pages kept in order. `walks` as for `list_md_async`."""
+    async def walk(http: httpx.AsyncClient) -> list[Any]:
+        path = f"{API}domain/"
+        first = (await http.get(path, params={"limit": page, "offset": 0})).json()
+        objects = list(first["objects"])
+        offsets = range(page, min(first["meta"]["total_count"], n + page), page)
+        gate = asyncio.Semaphore(concurrency)
+
+        async def one(offset: int) -> list[Any]:
+            async with gate:
+                reply = await http.get(path, params={"limit": page, "offset": offset})
+            return reply.json()["objects"]
+        for chunk in await asyncio.gather(*(one(o) for o in offsets)):
+            objects.extend(chunk)
+        return objects
+
     async def body() -> _Inner:
         async with httpx.AsyncClient(base_url=url, trust_env=False, headers={
                 "Authorization": AUTH_HEADER, "Accept": "application/json"}) as http:
-            gc.collect()
-            w0, c0 = time.perf_counter(), time.process_time()
-            path = f"{API}domain/"
-            first = (await http.get(path, params={"limit": page, "offset": 0})).json()
-            objects = list(first["objects"])
-            offsets = range(page, min(first["meta"]["total_count"], n + page), page)
-            gate = asyncio.Semaphore(concurrency)
-
-            async def one(offset: int) -> list[Any]:
-                async with gate:
-                    reply = await http.get(path, params={"limit": page, "offset": offset})
-                return reply.json()["objects"]
-            for chunk in await asyncio.gather(*(one(o) for o in offsets)):
-                objects.extend(chunk)
+            for _ in range(walks):
+                gc.collect()
+                w0, c0 = time.perf_counter(), time.process_time()
+                objects = await walk(http)
             return _Inner(time.perf_counter() - w0, time.process_time() - c0, objects)
 
     def run() -> _Inner:
@@ -329,6 +338,63 @@ def _make_arms(url: str, n: int, page: int) -> dict[str, Callable[[], Any]]:
         "mailroute_dyn sync concurrently(8)": list_md_sync(url, n, page, 8),
         "slumber": list_slumber(url, n, page),
     }
+
+
+def walk_arm(url: str, n: int, page: int, name: str, walks: int) -> list[Any]:
+    """Set up one arm of `_make_arms` alone and walk the listing `walks` times with it
+    (for a child process counting instructions): the last walk's objects."""
+    if name in (ASYNC_ARM, REFERENCE_ARM):          # one client, one event loop
+        build = list_md_async if name == ASYNC_ARM else list_httpx_async
+        out: _Inner = build(url, n, page, walks=walks)()
+        return out.objects
+    run = list_md_sync(url, n, page, None) if name == SYNC_ARM else list_httpx(url, n, page)
+    objects: list[Any] = []
+    for _ in range(walks):
+        objects = run()
+    return objects
+
+
+def instructions(server: BenchServer, n: int, page: int) -> dict[str, Any]:
+    """Instructions per listed object of each target's two arms, counted by valgrind
+    (callgrind): a figure the machine's load does not move, unlike CPU time. One listing's
+    count is the difference between a child running it three times and once (start-up,
+    imports and the client's set-up cancel out). The server runs natively in its own
+    process, uncounted. Needs valgrind; about two minutes."""
+    import shutil
+
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        return {"skipped": "valgrind is not installed"}
+    url = _loopback(server.url)
+    server.configure(objects=n, latency=0.0)
+    per_object: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="mailroute_bench_cg_") as tmp:
+        for arm in (name for pair in PAIRS.values() for name in pair):
+            counts = []
+            for runs in (1, 3):
+                out = Path(tmp) / f"cg.{len(per_object)}.{runs}"
+                proc = subprocess.run(
+                    [valgrind, "--tool=callgrind", f"--callgrind-out-file={out}",
+                     sys.executable, "-m", "benchmarks.child", "listing", "--url", url,
+                     "--arm", arm, "--objects", str(n), "--page-size", str(page),
+                     "--runs", str(runs)],
+                    cwd=ROOT, capture_output=True, text=True, timeout=600, check=True,
+                    env={**os.environ, "PYTHONPATH": str(ROOT)})
+                listed = json.loads(proc.stdout.strip().splitlines()[-1])["listed"]
+                if listed != n:
+                    raise AssertionError(f"{arm}: listed {listed} under valgrind, expected {n}")
+                counts.append(_callgrind_total(out))
+            per_object[arm] = (counts[1] - counts[0]) / 2 / n
+    ratios = {key: per_object[mine] / per_object[ref] for key, (mine, ref) in PAIRS.items()}
+    return {"per_object": per_object, "ratios": ratios}
+
+
+def _callgrind_total(path: Path) -> int:
+    """The `totals:` (or `summary:`) line of a callgrind output file: instructions run."""
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        if line.startswith(("totals:", "summary:")):
+            return int(line.split()[1])
+    raise RuntimeError(f"no instruction total in {path}")
 
 
 def _pair_ratios(samples: dict[str, list[float]]) -> dict[str, dict[str, Any]]:

@@ -2,6 +2,7 @@
 
     python -m benchmarks.child first  --url URL --cache-dir DIR --name NAME
     python -m benchmarks.child memory --url URL --mode rss|tracemalloc
+    python -m benchmarks.child listing --url URL --arm NAME --objects N --runs K
 
 Each prints one JSON line on stdout. Only 127.0.0.1 URLs are accepted.
 """
@@ -102,6 +103,15 @@ def memory(url: str, mode: str, page_size: int, walk: str = "key") -> dict[str, 
     return out
 
 
+def listing(url: str, arm: str, objects: int, page_size: int, runs: int) -> dict[str, object]:
+    """Build one listing arm of case 2 and run it `runs` times (for instruction counts:
+    two runs of this under valgrind, with different `runs`, give one listing's cost)."""
+    from . import cases
+
+    listed = len(cases.walk_arm(url, objects, page_size, arm, runs))
+    return {"arm": arm, "runs": runs, "listed": listed}
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(dest="task", required=True)
@@ -114,10 +124,18 @@ def main(argv: list[str] | None = None) -> None:
     m.add_argument("--mode", choices=("rss", "tracemalloc"), required=True)
     m.add_argument("--page-size", type=int, default=100)
     m.add_argument("--walk", choices=("key", "offset"), default="key")
+    b = sub.add_parser("listing")
+    b.add_argument("--url", required=True)
+    b.add_argument("--arm", required=True)
+    b.add_argument("--objects", type=int, required=True)
+    b.add_argument("--page-size", type=int, default=100)
+    b.add_argument("--runs", type=int, required=True)
     args = parser.parse_args(argv)
     url = _check_url(args.url)
     if args.task == "first":
         result = first(url, args.cache_dir, args.name)
+    elif args.task == "listing":
+        result = listing(url, args.arm, args.objects, args.page_size, args.runs)
     else:
         result = memory(url, args.mode, args.page_size, args.walk)
     sys.stdout.write(json.dumps(result) + "\n")
