@@ -128,14 +128,22 @@ def _print_table(res: dict[str, Any], targets: list[Target]) -> None:
         w(f"   import, {imp['runs']} rounds of fresh interpreters minus a bare start "
           f"({imp['median_s']['bare interpreter'] * 1000:.0f} ms), bytecode cached; times are "
           "medians, a ratio is the median of the rounds' ratios:")
+        w("     `from mailroute_dyn import Client` vs `import httpx`, then each also making a "
+          "client (no request):")
         w(f"     wall: mailroute_dyn {imp['mailroute_dyn_import_s'] * 1000:.0f} ms, httpx "
           f"{imp['httpx_import_s'] * 1000:.0f} ms, ratio {imp['ratio']:.2f};  CPU (user+sys): "
           f"mailroute_dyn {imp['mailroute_dyn_import_cpu_s'] * 1000:.0f} ms, httpx "
           f"{imp['httpx_import_cpu_s'] * 1000:.0f} ms, ratio {imp['cpu_ratio']:.2f}")
+        wc = imp["with_client_s"]
+        w(f"     import and make a client: mailroute_dyn {wc['mailroute_dyn'] * 1000:.0f} ms, "
+          f"httpx {wc['httpx'] * 1000:.0f} ms, ratio {imp['with_client_ratio']:.2f}")
         bare = imp["httpx_cli_absent"]
         w(f"     httpx's optional command line (click, rich, pygments) marked missing, as in "
           f"a client-only install: mailroute_dyn {bare['mailroute_dyn_import_s'] * 1000:.0f}"
-          f" ms, httpx {bare['httpx_import_s'] * 1000:.0f} ms, ratio {bare['ratio']:.2f}")
+          f" ms, httpx {bare['httpx_import_s'] * 1000:.0f} ms, ratio {bare['ratio']:.2f}; "
+          f"with a client {bare['with_client_s']['mailroute_dyn'] * 1000:.0f} ms vs "
+          f"{bare['with_client_s']['httpx'] * 1000:.0f} ms, ratio "
+          f"{bare['with_client_ratio']:.2f}")
         asis = imp["as_is_environment"]
         note = (" (PYTHONDONTWRITEBYTECODE=1: the checkout is compiled at every start)"
                 if imp["dont_write_bytecode_set"] else "")
@@ -247,6 +255,9 @@ def main(argv: list[str] | None = None) -> int:
             worse = max(imports["ratio"], imports["httpx_cli_absent"]["ratio"])
             targets.append(Target("4. import mailroute_dyn vs import httpx (the worse of "
                                   "with and without httpx's CLI)", worse, 1.2, "x"))
+            worse = max(imports["with_client_ratio"],
+                        imports["httpx_cli_absent"]["with_client_ratio"])
+            targets.append(Target("4. the same, each also making a client", worse, 1.2, "x"))
         if args.instructions:
             assert server is not None
             note("2b. instructions per listed object (valgrind)")

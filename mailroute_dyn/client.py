@@ -17,17 +17,18 @@ import httpx
 from .config import USER_CACHE_DIR, CacheDir, Secret, Settings, resolve_settings
 from .errors import MailRouteError, UnknownResource
 from .operations import NO_BODY, Call, Operation
-from .query import AsyncQuerySet, QuerySet, _Query, queryset_for
-from .resources import AsyncResource, Resource, attribute_name_for
+from .vocabulary import attribute_name_for
 
 if TYPE_CHECKING:
     from .discovery import Discovery
+    from .query import AsyncQuerySet, QuerySet
     from .registry import Registry
+    from .resources import AsyncResource, Resource
 
 # The sessions (with the request and answer code under them), discovery, the schema
-# cache file and the registry load with the first client, not on import: code that only
-# needs the names (type hints, the testing kit, `mailroute-dyn --help`, TAB completion)
-# does not pay for them.
+# cache file, the registry and with it the model and query layers load with the first
+# client (`_setup`), not on import: code that only needs the names (type hints, the
+# errors, the testing kit, `mailroute-dyn --help`, TAB completion) does not pay for them.
 
 __all__ = ["Client", "AsyncClient"]
 
@@ -98,8 +99,7 @@ class _Common:
             [(k, v) for k, v in query if k not in ("limit", "offset")])))
         start = int(paging["offset"]) if paging.get("offset", "").isdigit() else 0
         limit = int(paging["limit"]) if paging.get("limit", "").isdigit() else 0
-        return queryset_for(_AnyList.bind(self._registry, url),
-                            _Query(url=url, start=start, page_size=limit or None))
+        return self._registry.any_list(url, start, limit or None)
 
     def _request_op(self, method: str, url: str, json: Any, params: Mapping[str, Any] | None,
                     idempotent: bool | None) -> Operation[Any]:
@@ -116,39 +116,6 @@ def _listed_as(name: str, listed: Any) -> str | None:
     """The listed resource whose attribute form is `name` (`my_notes` -> `my-notes`)."""
     spelled = [n for n in listed if n != name and attribute_name_for(n) == name]
     return spelled[0] if len(spelled) == 1 else None
-
-
-class _AnyList(Resource):
-    """The model of `client.list(uri)`: each object takes the class of its own URI."""
-
-    __slots__ = ()
-    _has_schema = False
-
-    @classmethod
-    def bind(cls, registry: Registry, uri: str) -> type[Resource]:
-        from .schema import ResourceSchema
-        return type("AnyList", (cls,), {
-            "_registry": registry, "_list_url": uri,
-            "_schema": ResourceSchema(name=uri, fields={}, allowed_list_methods=("get",)),
-            "_untargeted": set(), "_validators": {}, "_omitted": set(), "__slots__": (),
-        })
-
-    @classmethod
-    def _wrap_page(cls, objects: list[dict[str, Any]]) -> Operation[list[Any]]:
-        out = []
-        for data in objects:
-            uri = data.get("resource_uri")
-            if isinstance(uri, str):
-                target = yield from cls._registry.class_for_uri_op(uri)
-            else:
-                target = cls._registry.untyped("(unknown)")
-            out.append(target._from_raw(data))
-        return out
-
-    @classmethod
-    def _check_filter(cls, lookup: str, value: Any) -> Any:
-        raise MailRouteError("Filters on client.list(uri) are not schema-checked: put them "
-                             "in the URI's query, or use .unchecked().")
 
 
 class Client(_Common):
@@ -348,7 +315,7 @@ class AsyncClient(_Common):
 
     async def get(self, uri: str) -> AsyncResource:
         """Any object by URI, as an instance of its resource's class."""
-        return cast(AsyncResource, await self._session.run(self._registry.get_op(uri)))
+        return cast("AsyncResource", await self._session.run(self._registry.get_op(uri)))
 
     def list(self, uri: str) -> AsyncQuerySet[AsyncResource]:
         """Any list URI, iterated with `async for`; its own query is kept."""

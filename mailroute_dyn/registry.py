@@ -24,6 +24,7 @@ from .errors import (
     ValidationError,
 )
 from .operations import Answer, Batch, Call, Operation
+from .query import QuerySet, _Query, queryset_for
 from .resources import (
     _OWN_METHODS,
     AsyncResource,
@@ -136,6 +137,12 @@ class Registry:
                                              listed_only=False))
         self.update(cls, parse_schema(cls.resource_name, raw, self.settings.api_path))
         return True
+
+    def any_list(self, url: str, start: int, page_size: int | None) -> QuerySet[Any]:
+        """The QuerySet of `client.list(uri)`: any list URL, each object read as the class
+        of its own URI."""
+        return queryset_for(_AnyList.bind(self, url),
+                            _Query(url=url, start=start, page_size=page_size))
 
     def untyped(self, name: str) -> type[Resource]:
         """A class for objects whose schema cannot be had: readable, keys as given."""
@@ -341,3 +348,34 @@ def describe(schema: ResourceSchema, list_url: str) -> str:
                       "field as obj['name'], set it with obj['name'] = value."]
     return "\n".join(lines)
 
+
+class _AnyList(Resource):
+    """The model of `client.list(uri)`: each object takes the class of its own URI."""
+
+    __slots__ = ()
+    _has_schema = False
+
+    @classmethod
+    def bind(cls, registry: Registry, uri: str) -> type[Resource]:
+        return type("AnyList", (cls,), {
+            "_registry": registry, "_list_url": uri,
+            "_schema": ResourceSchema(name=uri, fields={}, allowed_list_methods=("get",)),
+            "_untargeted": set(), "_validators": {}, "_omitted": set(), "__slots__": (),
+        })
+
+    @classmethod
+    def _wrap_page(cls, objects: list[dict[str, Any]]) -> Operation[list[Any]]:
+        out = []
+        for data in objects:
+            uri = data.get("resource_uri")
+            if isinstance(uri, str):
+                target = yield from cls._registry.class_for_uri_op(uri)
+            else:
+                target = cls._registry.untyped("(unknown)")
+            out.append(target._from_raw(data))
+        return out
+
+    @classmethod
+    def _check_filter(cls, lookup: str, value: Any) -> Any:
+        raise MailRouteError("Filters on client.list(uri) are not schema-checked: put them "
+                             "in the URI's query, or use .unchecked().")

@@ -13,7 +13,6 @@ operation (see http.py) and run by the client's session, sync or async.
 
 from __future__ import annotations
 
-import keyword
 import re
 from collections.abc import Callable, Mapping
 from functools import partial
@@ -42,6 +41,7 @@ from .schema import (
 )
 from .validation import ClassRegistry
 from .values import encode_write_value, typed_value
+from .vocabulary import attribute_name_for, class_name_for
 from .writes import (
     _key_from_uri,
 )
@@ -57,20 +57,6 @@ _NOT_KEYS = frozenset({"schema"})
 INSTANCE_NAMES = ("save", "delete", "refresh", "fetch", "action", "to_dict", "get_raw",
                   "pk", "id", "resource_uri")
 _OWN_METHODS = frozenset(INSTANCE_NAMES) - {"pk", "id", "resource_uri"}
-
-
-def class_name_for(resource_name: str) -> str:
-    """`email_account` -> `EmailAccount`."""
-    name = "".join(part.capitalize() for part in re.split(r"[^0-9a-zA-Z]+", resource_name) if part)
-    return name if name and not name[0].isdigit() else f"R{name}"
-
-
-def attribute_name_for(resource_name: str) -> str:
-    """`my-notes` -> `my_notes`: the form of a resource name usable as an attribute."""
-    name = re.sub(r"\W", "_", resource_name)
-    if not name or name[0].isdigit():
-        name = f"r_{name}"
-    return f"{name}_" if keyword.iskeyword(name) else name
 
 
 def _path_of(url: str) -> str | None:

@@ -11,6 +11,8 @@ This module imports nothing from the package: any module may use it.
 from __future__ import annotations
 
 import enum
+import keyword
+import re
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -19,7 +21,7 @@ __all__ = [
     "INT_TERMS", "TEXT_TERMS", "AFFIX_TERMS", "TO_ONE_TERMS", "TERMS_BY_TYPE",
     "terms_for_type", "SCALAR_TYPE_NAMES", "PYTHON_TYPE_NAMES", "NO_DEFAULT",
     "NO_DEFAULT_TEXT", "default_of", "flag", "primary_key_of", "flags_keys",
-    "STRING_TO_PYTHON", "REWRITTEN_VALUES",
+    "STRING_TO_PYTHON", "REWRITTEN_VALUES", "class_name_for", "attribute_name_for",
 ]
 
 # ---------------------------------------------------------------- filter rules
@@ -143,3 +145,19 @@ def primary_key_of(specs: Any) -> str | None:
     if "id" in specs and not flags_keys(specs):
         return "id"
     return None
+
+
+# ---------------------------------------------------------------- resource names in Python
+
+def class_name_for(resource_name: str) -> str:
+    """`email_account` -> `EmailAccount`."""
+    name = "".join(part.capitalize() for part in re.split(r"[^0-9a-zA-Z]+", resource_name) if part)
+    return name if name and not name[0].isdigit() else f"R{name}"
+
+
+def attribute_name_for(resource_name: str) -> str:
+    """`my-notes` -> `my_notes`: the form of a resource name usable as an attribute."""
+    name = re.sub(r"\W", "_", resource_name)
+    if not name or name[0].isdigit():
+        name = f"r_{name}"
+    return f"{name}_" if keyword.iskeyword(name) else name

@@ -151,16 +151,18 @@ def test_importing_the_client_does_not_load_the_fake_server():
 
 
 def test_importing_the_package_defers_what_only_a_client_or_a_command_needs():
-    """`import mailroute_dyn` pays for what defining the classes needs; the rest loads
-    when first used: the sessions, discovery and the schema cache with the first client,
-    the JSON Schema checker with the first write, the decoder with the first answer."""
+    """`import mailroute_dyn` pays for the client classes, the errors and the auth kinds;
+    the rest loads when first used: the sessions, discovery, the schema cache and the
+    model and query layers with the first client, the JSON Schema checker with the first
+    write, the decoder with the first answer."""
     import subprocess
     import sys
     deferred = ["httpcore", "cachetools", "jsonschema", "platformdirs", "tomllib", "difflib",
                 "msgspec", "asyncio", "concurrent.futures", "hmac", "mailroute_dyn.wire",
                 "mailroute_dyn.limits", "mailroute_dyn.sockets", "mailroute_dyn.sending",
                 "mailroute_dyn.http", "mailroute_dyn.discovery", "mailroute_dyn.registry",
-                "mailroute_dyn.cache_files", "mailroute_dyn.fake", "mailroute_dyn.cli",
+                "mailroute_dyn.cache_files", "mailroute_dyn.fake", "mailroute_dyn.schema",
+                "mailroute_dyn.query", "mailroute_dyn.resources", "mailroute_dyn.cli",
                 "mailroute_dyn.tools",
                 "mailroute_dyn.testing"]
     code = (f"import sys, mailroute_dyn; print([m for m in {deferred!r} "
@@ -168,3 +170,22 @@ def test_importing_the_package_defers_what_only_a_client_or_a_command_needs():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=PACKAGE.parent)
     assert out.stdout.strip() == "[]"
+
+
+def test_every_public_name_is_there_however_it_is_imported():
+    """Names whose modules load later still answer `from mailroute_dyn import X`,
+    `mailroute_dyn.X`, `import *` and `dir()`, and are the classes a client makes."""
+    import subprocess
+    import sys
+    code = ("import mailroute_dyn as m\n"
+            "ns = {}\n"
+            "exec('from mailroute_dyn import *', ns)\n"
+            "missing = [n for n in m.__all__ if n not in ns or getattr(m, n) is not ns[n]]\n"
+            "assert not missing, missing\n"
+            "assert set(m.__all__) <= set(dir(m))\n"
+            "c = m.Client.demo()\n"
+            "assert isinstance(c.domain.all(), m.QuerySet) and issubclass(c.domain, m.Resource)\n"
+            "try:\n    m.NoSuchName\nexcept AttributeError as exc:\n    print(exc)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=PACKAGE.parent)
+    assert "has no attribute 'NoSuchName'" in out.stdout
