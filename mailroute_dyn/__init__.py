@@ -4,11 +4,8 @@ It reads `/api/v1/` and each `/schema/` at run time and builds one class per res
 resource or field the server adds works at once. See README.md for a tour.
 """
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from .auth import ApiKeyAuth, BasicAuth, DigestAuth, Secret, SessionAuth
-from .client import AsyncClient, Client
 from .errors import (
     AmbiguousWriteError,
     APIError,
@@ -35,32 +32,29 @@ from .errors import (
     UnreadableWriteAnswer,
     ValidationError,
 )
+from .lazy import loaded_on_use
 
 if TYPE_CHECKING:
+    from .auth import ApiKeyAuth, BasicAuth, DigestAuth, Secret, SessionAuth
+    from .client import AsyncClient, Client
     from .query import AsyncQuerySet, QuerySet
     from .resources import AsyncResource, BulkResult, Resource
 
 __version__ = "0.1.0"
 
-#: Names of the model and query layers. Their modules load with the first client (or the
-#: first use of one of these names), so `import mailroute_dyn`, and code that needs only
-#: the client class, the errors or the auth kinds, does not pay for them.
-_WITH_THE_FIRST_CLIENT = {"QuerySet": "query", "AsyncQuerySet": "query",
-                          "Resource": "resources", "AsyncResource": "resources",
-                          "BulkResult": "resources"}
+#: Where each name lives. Its module loads on the name's first use: `from mailroute_dyn
+#: import Client` loads the client (and httpx), and the model and query layers come with
+#: the first client; `import mailroute_dyn` alone, the errors, and the pytest plugin of a
+#: run that does not use it, load neither.
+_LOADED_ON_USE = {"Client": ".client", "AsyncClient": ".client",
+                  "ApiKeyAuth": ".auth", "BasicAuth": ".auth", "DigestAuth": ".auth",
+                  "SessionAuth": ".auth", "Secret": ".auth",
+                  "QuerySet": ".query", "AsyncQuerySet": ".query",
+                  "Resource": ".resources", "AsyncResource": ".resources",
+                  "BulkResult": ".resources"}
 
 
-def __getattr__(name: str) -> Any:
-    module = _WITH_THE_FIRST_CLIENT.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value             # later uses find it without this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_WITH_THE_FIRST_CLIENT))
+__getattr__, __dir__ = loaded_on_use(__name__, _LOADED_ON_USE)
 
 __all__ = [
     "Client",

@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "mailroute_dyn"
 # The data flow, first to last. A module may import its own layer and earlier ones. A
 # module not named here fails the test below: every module has its place in the flow.
 LAYERS = [
-    ["errors", "vocabulary", "jsondecode", "auth"],
+    ["errors", "vocabulary", "jsondecode", "lazy", "auth"],
     ["config"],
     ["operations"],                # the core's steps as data: no httpx, no files
     ["cache_files"],
@@ -151,10 +151,10 @@ def test_importing_the_client_does_not_load_the_fake_server():
 
 
 def test_importing_the_package_defers_what_only_a_client_or_a_command_needs():
-    """`import mailroute_dyn` pays for the client classes, the errors and the auth kinds;
-    the rest loads when first used: the sessions, discovery, the schema cache and the
-    model and query layers with the first client, the JSON Schema checker with the first
-    write, the decoder with the first answer."""
+    """`import mailroute_dyn` loads the errors only; `from mailroute_dyn import Client` the
+    client classes and httpx; the rest loads when first used: the sessions, discovery,
+    the schema cache and the model and query layers with the first client, the JSON
+    Schema checker with the first write, the decoder with the first answer."""
     import subprocess
     import sys
     deferred = ["httpcore", "cachetools", "jsonschema", "platformdirs", "tomllib", "difflib",
@@ -165,7 +165,7 @@ def test_importing_the_package_defers_what_only_a_client_or_a_command_needs():
                 "mailroute_dyn.query", "mailroute_dyn.resources", "mailroute_dyn.cli",
                 "mailroute_dyn.tools",
                 "mailroute_dyn.testing"]
-    code = (f"import sys, mailroute_dyn; print([m for m in {deferred!r} "
+    code = (f"import sys; from mailroute_dyn import Client; print([m for m in {deferred!r} "
             "if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=PACKAGE.parent)
@@ -189,3 +189,30 @@ def test_every_public_name_is_there_however_it_is_imported():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=PACKAGE.parent)
     assert "has no attribute 'NoSuchName'" in out.stdout
+
+
+def test_the_pytest_plugin_loads_nothing_until_a_fixture_is_used():
+    """pytest loads the plugin in every run where mailroute_dyn is installed: a run that
+    never asks for `mailroute` must not pay for httpx, the client or the fake server."""
+    import subprocess
+    import sys
+    code = ("import sys, pytest\n"
+            "import mailroute_dyn.testing.plugin as plugin\n"
+            "print(sorted(m for m in sys.modules if m.startswith(('httpx', 'httpcore'))"
+            " or m in ('mailroute_dyn.client', 'mailroute_dyn.fake.server')))\n"
+            "assert plugin.CreatedObjects.__name__ == 'CreatedObjects'\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=PACKAGE.parent)
+    assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("package", ["mailroute_dyn.testing", "mailroute_dyn.fake"])
+def test_the_kits_names_are_there_however_they_are_imported(package):
+    import subprocess
+    import sys
+    code = (f"import importlib\nm = importlib.import_module({package!r})\nns = {{}}\n"
+            f"exec('from {package} import *', ns)\n"
+            "assert all(getattr(m, n) is ns[n] for n in m.__all__)\n"
+            "assert set(m.__all__) <= set(dir(m))\n")
+    subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                   check=True, cwd=PACKAGE.parent)

@@ -8,8 +8,9 @@ use of a name below, so `import mailroute_dyn` does not pay for a server it may 
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ..lazy import loaded_on_use
 
 if TYPE_CHECKING:
     from .faults import FAULT_KINDS, Fault, FaultyTransport
@@ -25,16 +26,9 @@ DEMO_URL = "https://demo.mailroute.test"
 DEMO_LOGIN = "demo"
 DEMO_KEY = "demo-key"
 
-_HOME = {"FakeMailRoute": "server", "SeenRequest": "server", "DEMO_DATA": "server",
-         "Fault": "faults", "FAULT_KINDS": "faults", "FaultyTransport": "faults",
-         "load_fixture": "fixtures", "write_fixture": "fixtures", "check_rules": "fixtures"}
+_HOME = {"FakeMailRoute": ".server", "SeenRequest": ".server", "DEMO_DATA": ".server",
+         "Fault": ".faults", "FAULT_KINDS": ".faults", "FaultyTransport": ".faults",
+         "load_fixture": ".fixtures", "write_fixture": ".fixtures", "check_rules": ".fixtures"}
 
 
-def __getattr__(name: str) -> Any:
-    """Load the module that defines `name` the first time it is asked for."""
-    home = _HOME.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{home}", __name__), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = loaded_on_use(__name__, _HOME)

@@ -21,24 +21,29 @@ Without the entry point, load it with `-p mailroute_dyn.testing.plugin`.
 
 from __future__ import annotations
 
-import json
-import threading
-import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 import pytest
 
-from mailroute_dyn import Client
-from mailroute_dyn.config import Settings, resolve_settings
-from mailroute_dyn.errors import MailRouteError, NotFound
+from ..errors import MailRouteError
+from ..fake import DEMO_KEY, DEMO_LOGIN
+from ..lazy import loaded_on_use
 
-from ..fake.faults import FaultyTransport
-from ..fake.server import FakeMailRoute
-from .demo import DEMO_KEY, DEMO_LOGIN
+if TYPE_CHECKING:
+    import httpx
+
+    from ..client import Client
+    from ..config import Settings
+    from ..fake.faults import FaultyTransport
+    from ..fake.server import FakeMailRoute
+    from .cleanup import CreatedObjects
 
 __all__ = ["mailroute_fake", "mailroute_faults", "mailroute", "mailroute_transport",
            "CreatedObjects", "FAKE_URL"]
+
+# pytest loads this plugin in every run where mailroute_dyn is installed: what the
+# fixtures need (the client, httpx, the fake server) loads when a test first asks for one
+__getattr__, __dir__ = loaded_on_use(__name__, {"CreatedObjects": ".cleanup"})
 
 FAKE_URL = "https://fake.mailroute.test"
 FAKE_ONLY = "mailroute_fake_only"
@@ -115,6 +120,7 @@ def pytest_configure(config: pytest.Config) -> None:
     label = url or f"profile {profile}"
     settings: Settings | None = None
     problem = None
+    from ..config import resolve_settings
     try:
         # the environment and the profile give the credentials: they never pass through
         # the plugin's own hands
@@ -162,6 +168,7 @@ def mailroute_fake(request: pytest.FixtureRequest) -> FakeMailRoute:
     if staging.label:
         pytest.skip(f"mailroute_fake: this run points `mailroute` at {staging.label}; use "
                     "mailroute_faults for fault injection on both")
+    from ..fake.server import FakeMailRoute
     return FakeMailRoute(login=DEMO_LOGIN, api_key=DEMO_KEY)
 
 
@@ -170,66 +177,6 @@ def mailroute_transport() -> httpx.BaseTransport | None:
     """The transport to the real server under the staging switch; None for the network.
     Override it to reach staging another way (an `httpx.WSGITransport`, a proxy)."""
     return None
-
-
-class CreatedObjects(httpx.BaseTransport):
-    """Remembers the URI of every object the server says it created (a 201's `Location`,
-    the answer of a bulk PATCH), so the plugin can delete them after the test.
-
-    It sits next to the server, inside any fault injection, so an object whose answer a
-    fault then loses is still known.
-    """
-
-    def __init__(self, inner: httpx.BaseTransport, api_path: str):
-        self._inner = inner
-        self._api_path = api_path
-        self._lock = threading.Lock()
-        self.uris: list[str] = []
-        self.untracked: list[str] = []      # bulk creates whose answer named no object
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        response = self._inner.handle_request(request)
-        method = request.method.upper()
-        if method in ("POST", "PUT") and response.status_code == 201:
-            location = response.headers.get("location")
-            if location:
-                self._add([httpx.URL(location).path])
-        elif method == "PATCH" and 200 <= response.status_code < 300:
-            response.read()
-            self._bulk(request, response)
-        return response
-
-    def _add(self, uris: list[str]) -> None:
-        with self._lock:
-            self.uris.extend(u for u in uris if u.startswith(self._api_path)
-                             and u not in self.uris)
-
-    def _bulk(self, request: httpx.Request, response: httpx.Response) -> None:
-        try:
-            sent = json.loads(request.content or b"{}")
-        except ValueError:
-            return
-        items = sent.get("objects") if isinstance(sent, dict) else None
-        if not isinstance(items, list):
-            return
-        new = [i for i, item in enumerate(items)
-               if isinstance(item, dict) and "resource_uri" not in item]
-        if not new:
-            return
-        try:
-            answer = json.loads(response.content) if response.content else None
-        except ValueError:
-            answer = None
-        objects = answer.get("objects") if isinstance(answer, dict) else None
-        if not isinstance(objects, list) or len(objects) != len(items):
-            with self._lock:
-                self.untracked.append(f"{len(new)} objects by PATCH {request.url.path}")
-            return
-        self._add([o["resource_uri"] for o in (objects[i] for i in new)
-                   if isinstance(o, dict) and isinstance(o.get("resource_uri"), str)])
-
-    def close(self) -> None:
-        self._inner.close()
 
 
 def _check_credentials(client: Client, staging: _Staging) -> None:
@@ -251,27 +198,17 @@ def _check_credentials(client: Client, staging: _Staging) -> None:
     staging.checked = True
 
 
-def _delete_created(client: Client, created: CreatedObjects) -> None:
-    left = []
-    for uri in reversed(created.uris):
-        try:
-            client.request("DELETE", uri)
-        except NotFound:
-            pass                        # deleted by the test, or with its parent
-        except MailRouteError as exc:
-            left.append(f"{uri} ({exc})")
-    problems = left + [f"{what} (the answer named none of them)" for what in created.untracked]
-    if problems:
-        warnings.warn(pytest.PytestWarning(
-            "mailroute: objects this test created may be left on the server: "
-            + "; ".join(problems)), stacklevel=1)
-
-
 @pytest.fixture
 def _mailroute_pair(request: pytest.FixtureRequest
                     ) -> tuple[Client, FakeMailRoute | FaultyTransport]:
     """The `mailroute` client and the fault controls in front of its server, built and
     torn down together."""
+    import httpx
+
+    from ..client import Client
+    from ..fake.faults import FaultyTransport
+    from ..fake.server import FakeMailRoute
+    from .cleanup import CreatedObjects, delete_created
     staging = _staging(request)
     if not staging.label:
         fake = FakeMailRoute(login=DEMO_LOGIN, api_key=DEMO_KEY)
@@ -295,7 +232,7 @@ def _mailroute_pair(request: pytest.FixtureRequest
     def teardown() -> None:
         faults.clear_faults()
         try:
-            _delete_created(client, created)
+            delete_created(client, created)
         finally:
             client.close()
     request.addfinalizer(teardown)

@@ -1,0 +1,33 @@
+"""Package names that load their module on first use (PEP 562): `import mailroute_dyn`
+and the pytest plugin's start stay cheap, and each name still answers
+`from package import X`, `package.X`, `import *` and `dir()`."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Callable, Mapping
+from typing import Any
+
+__all__ = ["loaded_on_use"]
+
+
+def loaded_on_use(package: str, homes: Mapping[str, str]
+                  ) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+    """The `__getattr__` and `__dir__` of the module `package` (a package, or a module),
+    whose `homes` map each name to the module that defines it, relative to its package."""
+    namespace = vars(sys.modules[package])
+    anchor = namespace.get("__package__") or package    # a module's homes are its siblings
+
+    def __getattr__(name: str) -> Any:  # noqa: N807 - the module hook's own name
+        home = homes.get(name)
+        if home is None:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(home, anchor), name)
+        namespace[name] = value         # later uses find it without this function
+        return value
+
+    def __dir__() -> list[str]:  # noqa: N807
+        return sorted(set(namespace) | set(homes))
+
+    return __getattr__, __dir__
