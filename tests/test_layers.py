@@ -5,11 +5,19 @@ function counts), so no cycle hides behind a deferred import."""
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "mailroute_dyn"
+
+
+def _fresh_python(code: str) -> str:
+    """What `code` prints in a new interpreter (module loading is per process)."""
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, cwd=PACKAGE.parent).stdout.strip()
 
 # The data flow, first to last. A module may import its own layer and earlier ones. A
 # module not named here fails the test below: every module has its place in the flow.
@@ -141,13 +149,9 @@ def test_the_readme_layout_names_only_modules_that_exist():
 def test_importing_the_client_does_not_load_the_fake_server():
     """`Client.demo()` runs on the fake server; a program that never calls it must not pay
     for loading it at every start."""
-    import subprocess
-    import sys
     code = ("import sys, mailroute_dyn; "
             "print(sorted(m for m in sys.modules if m.startswith('mailroute_dyn.fake.')))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, cwd=PACKAGE.parent)
-    assert out.stdout.strip() == "[]"
+    assert _fresh_python(code) == "[]"
 
 
 def test_importing_the_package_defers_what_only_a_client_or_a_command_needs():
@@ -155,8 +159,6 @@ def test_importing_the_package_defers_what_only_a_client_or_a_command_needs():
     client classes and httpx; the rest loads when first used: the sessions, discovery,
     the schema cache and the model and query layers with the first client, the JSON
     Schema checker with the first write, the decoder with the first answer."""
-    import subprocess
-    import sys
     deferred = ["httpcore", "cachetools", "jsonschema", "platformdirs", "tomllib", "difflib",
                 "msgspec", "asyncio", "concurrent.futures", "hmac", "mailroute_dyn.wire",
                 "mailroute_dyn.limits", "mailroute_dyn.sockets", "mailroute_dyn.sending",
@@ -167,16 +169,12 @@ def test_importing_the_package_defers_what_only_a_client_or_a_command_needs():
                 "mailroute_dyn.testing"]
     code = (f"import sys; from mailroute_dyn import Client; print([m for m in {deferred!r} "
             "if m in sys.modules])")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, cwd=PACKAGE.parent)
-    assert out.stdout.strip() == "[]"
+    assert _fresh_python(code) == "[]"
 
 
 def test_every_public_name_is_there_however_it_is_imported():
     """Names whose modules load later still answer `from mailroute_dyn import X`,
     `mailroute_dyn.X`, `import *` and `dir()`, and are the classes a client makes."""
-    import subprocess
-    import sys
     code = ("import mailroute_dyn as m\n"
             "ns = {}\n"
             "exec('from mailroute_dyn import *', ns)\n"
@@ -186,33 +184,24 @@ def test_every_public_name_is_there_however_it_is_imported():
             "c = m.Client.demo()\n"
             "assert isinstance(c.domain.all(), m.QuerySet) and issubclass(c.domain, m.Resource)\n"
             "try:\n    m.NoSuchName\nexcept AttributeError as exc:\n    print(exc)\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, cwd=PACKAGE.parent)
-    assert "has no attribute 'NoSuchName'" in out.stdout
+    assert "has no attribute 'NoSuchName'" in _fresh_python(code)
 
 
 def test_the_pytest_plugin_loads_nothing_until_a_fixture_is_used():
     """pytest loads the plugin in every run where mailroute_dyn is installed: a run that
     never asks for `mailroute` must not pay for httpx, the client or the fake server."""
-    import subprocess
-    import sys
     code = ("import sys, pytest\n"
             "import mailroute_dyn.testing.plugin as plugin\n"
             "print(sorted(m for m in sys.modules if m.startswith(('httpx', 'httpcore'))"
             " or m in ('mailroute_dyn.client', 'mailroute_dyn.fake.server')))\n"
             "assert plugin.CreatedObjects.__name__ == 'CreatedObjects'\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, cwd=PACKAGE.parent)
-    assert out.stdout.strip() == "[]"
+    assert _fresh_python(code) == "[]"
 
 
 @pytest.mark.parametrize("package", ["mailroute_dyn.testing", "mailroute_dyn.fake"])
 def test_the_kits_names_are_there_however_they_are_imported(package):
-    import subprocess
-    import sys
     code = (f"import importlib\nm = importlib.import_module({package!r})\nns = {{}}\n"
             f"exec('from {package} import *', ns)\n"
             "assert all(getattr(m, n) is ns[n] for n in m.__all__)\n"
             "assert set(m.__all__) <= set(dir(m))\n")
-    subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                   check=True, cwd=PACKAGE.parent)
+    _fresh_python(code)
