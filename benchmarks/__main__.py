@@ -150,7 +150,8 @@ def _print_table(res: dict[str, Any], targets: list[Target]) -> None:
         w(f"     as this environment runs it{note}: mailroute_dyn "
           f"{asis['mailroute_dyn_import_s'] * 1000:.0f} ms, httpx "
           f"{asis['httpx_import_s'] * 1000:.0f} ms, ratio {asis['ratio']:.2f}")
-        w("     self time by package under 'import mailroute_dyn' (-X importtime, ms): "
+        w("     self time by package under `from mailroute_dyn import Client` (-X importtime, "
+          "ms): "
           + ", ".join(f"{p['package']} {p['self_ms']:.0f}"
                       for p in imp["importtime_by_package_ms"][:9]))
         fr = s["first_result"]

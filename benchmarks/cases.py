@@ -627,7 +627,7 @@ def import_times(runs: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="mailroute_bench_pyc_") as pyc:
         cached = _import_set(runs, _python_env(pyc))
         client_only = _import_set(runs, _python_env(pyc), HTTPX_CLI_ABSENT)
-        breakdown = _importtime_breakdown("mailroute_dyn", _python_env(pyc))
+        breakdown = _importtime_breakdown(IMPORTS["mailroute_dyn"], _python_env(pyc))
     as_is = _import_set(max(3, runs // 2), _python_env(None))
     return {"runs": runs, **cached, "httpx_cli_absent": client_only,
             "as_is_environment": as_is,
@@ -635,35 +635,30 @@ def import_times(runs: int) -> dict[str, Any]:
             **breakdown}
 
 
-def _importtime_breakdown(module: str, env: dict[str, str]) -> dict[str, Any]:
-    """What `import module` imports, from `python -X importtime` (its subtree only, not
-    what the interpreter imports at start-up): self time summed by top-level package, and
-    the biggest single imports by cumulative time."""
-    proc = subprocess.run([sys.executable, "-X", "importtime", "-c", f"import {module}"],
+def _importtime_breakdown(code: str, env: dict[str, str]) -> dict[str, Any]:
+    """What `code` imports, from `python -X importtime` (not what the interpreter imports
+    at start-up, which ends with `site`): self time summed by top-level package, and the
+    biggest single imports by cumulative time."""
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-c", code],
                           cwd=ROOT, capture_output=True, text=True, timeout=60, check=True,
                           env=env)
     rows: list[dict[str, Any]] = []
-    subtree: list[dict[str, Any]] = []
     for line in proc.stderr.splitlines():
         if not line.startswith("import time:") or "self [us]" in line:
             continue
         self_us, cum_us, name = line.split(":", 1)[1].split("|")
         depth = (len(name) - len(name.lstrip()) - 1) // 2
-        row = {"module": name.strip(), "self_ms": int(self_us) / 1000,
-               "cumulative_ms": int(cum_us) / 1000, "depth": depth}
-        rows.append(row)
-        if depth == 0:                            # post-order: a top row closes its subtree
-            if row["module"] == module:
-                subtree = rows
-                break
-            rows = []
+        rows.append({"module": name.strip(), "self_ms": int(self_us) / 1000,
+                     "cumulative_ms": int(cum_us) / 1000, "depth": depth})
+        if depth == 0 and rows[-1]["module"] == "site":
+            rows = []                             # start-up ends here
     by_package: dict[str, float] = {}
-    for r in subtree:
+    for r in rows:
         top = r["module"].split(".")[0]
         by_package[top] = by_package.get(top, 0.0) + r["self_ms"]
     packages = sorted(by_package.items(), key=lambda kv: -kv[1])
-    biggest = sorted((r for r in subtree if r["depth"] <= 2), key=lambda r: -r["cumulative_ms"])
-    return {"importtime_total_ms": subtree[-1]["cumulative_ms"] if subtree else None,
+    biggest = sorted((r for r in rows if r["depth"] <= 2), key=lambda r: -r["cumulative_ms"])
+    return {"importtime_total_ms": sum(r["cumulative_ms"] for r in rows if r["depth"] == 0),
             "importtime_by_package_ms": [{"package": k, "self_ms": round(v, 1)}
                                          for k, v in packages[:15]],
             "importtime_top": biggest[:12]}
