@@ -82,8 +82,11 @@ def resolve(settings: Settings, url: str) -> str:
 
 def base_headers(settings: Settings) -> dict[str, str]:
     """Headers of every request. Credentials are not among them: the session's
-    `httpx.Auth` adds them as httpx sends, so no request built here holds a secret."""
-    return {"Accept": "application/json", "User-Agent": USER_AGENT}
+    `httpx.Auth` adds them as httpx sends, so no request built here holds a secret.
+    A server that compresses (Django's GZipMiddleware) may send a page gzipped, as to any
+    HTTP client; the body limit counts the bytes it inflates to."""
+    return {"Accept": "application/json", "Accept-Encoding": "gzip, deflate",
+            "User-Agent": USER_AGENT}
 
 
 def build_request(settings: Settings, call: Call,

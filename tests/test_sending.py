@@ -147,3 +147,33 @@ def test_a_body_call_is_json_with_its_content_type():
     assert request.read() == b"null"                 # a JSON null is a body, NO_BODY is none
     empty = build_request(settings, Call("GET", "/api/v1/domain/1/", (), NO_BODY))
     assert "content-type" not in empty.headers and empty.read() == b""
+
+
+def test_a_server_that_compresses_is_asked_to_and_its_pages_are_read():
+    import gzip
+    import json
+
+    from mailroute_dyn import Client
+    from tests.conftest import list_body, load, objects
+
+    rows = objects("domain")[:3]
+    asked: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        asked.append(request.headers.get("accept-encoding", ""))
+        path = request.url.path
+        if path == "/api/v1/":
+            body: Any = load("listing.json")
+        elif path.endswith("/schema/"):
+            body = load(f"schemas/{path.split('/')[3]}.json")
+        else:
+            body = list_body(rows, limit=20, offset=0, total=len(rows))
+        if "gzip" not in request.headers.get("accept-encoding", ""):
+            return httpx.Response(200, json=body)
+        return httpx.Response(200, content=gzip.compress(json.dumps(body).encode()), headers={
+            "Content-Type": "application/json", "Content-Encoding": "gzip"})
+    with Client(BASE, LOGIN, API_KEY, transport=httpx.MockTransport(answer),
+                cache_dir=None) as client:
+        names = [d.name for d in client.domain.all()]
+    assert names == [r["name"] for r in rows]
+    assert asked and all("gzip" in a for a in asked)
