@@ -1,6 +1,7 @@
 """Package names that load their module on first use (PEP 562): `import mailroute_dyn`
 and the pytest plugin's start stay cheap, and each name still answers
-`from package import X`, `package.X`, `import *` and `dir()`."""
+`from package import X`, `package.X`, `import *` and `dir()`. A package's modules answer
+as attributes too (`mailroute_dyn.config`), as they did when the package loaded them all."""
 
 from __future__ import annotations
 
@@ -21,9 +22,13 @@ def loaded_on_use(package: str, homes: Mapping[str, str]
 
     def __getattr__(name: str) -> Any:  # noqa: N807 - the module hook's own name
         home = homes.get(name)
-        if home is None:
+        if home is not None:
+            value = getattr(importlib.import_module(home, anchor), name)
+        elif "__path__" in namespace and not name.startswith("_") and _is_submodule(
+                package, name):
+            value = importlib.import_module(f"{package}.{name}")   # `mailroute_dyn.config`
+        else:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(home, anchor), name)
         namespace[name] = value         # later uses find it without this function
         return value
 
@@ -31,3 +36,12 @@ def loaded_on_use(package: str, homes: Mapping[str, str]
         return sorted(set(namespace) | set(homes))
 
     return __getattr__, __dir__
+
+
+def _is_submodule(package: str, name: str) -> bool:
+    """Whether `package.name` is a module of the package (it may not be loaded yet)."""
+    import importlib.util
+    try:
+        return importlib.util.find_spec(f"{package}.{name}") is not None
+    except (ImportError, ValueError):
+        return False

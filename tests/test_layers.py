@@ -174,13 +174,15 @@ def test_importing_the_package_defers_what_only_a_client_or_a_command_needs():
 
 def test_every_public_name_is_there_however_it_is_imported():
     """Names whose modules load later still answer `from mailroute_dyn import X`,
-    `mailroute_dyn.X`, `import *` and `dir()`, and are the classes a client makes."""
+    `mailroute_dyn.X`, `import *` and `dir()`, and are the classes a client makes; the
+    package's modules answer as attributes, as when the package loaded them all."""
     code = ("import mailroute_dyn as m\n"
             "ns = {}\n"
             "exec('from mailroute_dyn import *', ns)\n"
             "missing = [n for n in m.__all__ if n not in ns or getattr(m, n) is not ns[n]]\n"
             "assert not missing, missing\n"
             "assert set(m.__all__) <= set(dir(m))\n"
+            "assert m.query.QuerySet is m.QuerySet and callable(m.config.resolve_settings)\n"
             "c = m.Client.demo()\n"
             "assert isinstance(c.domain.all(), m.QuerySet) and issubclass(c.domain, m.Resource)\n"
             "try:\n    m.NoSuchName\nexcept AttributeError as exc:\n    print(exc)\n")
