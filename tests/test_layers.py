@@ -5,6 +5,7 @@ function counts), so no cycle hides behind a deferred import."""
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -189,15 +190,29 @@ def test_every_public_name_is_there_however_it_is_imported():
     assert "has no attribute 'NoSuchName'" in _fresh_python(code)
 
 
-def test_the_pytest_plugin_loads_nothing_until_a_fixture_is_used():
-    """pytest loads the plugin in every run where mailroute_dyn is installed: a run that
-    never asks for `mailroute` must not pay for httpx, the client or the fake server."""
-    code = ("import sys, pytest\n"
-            "import mailroute_dyn.testing.plugin as plugin\n"
-            "print(sorted(m for m in sys.modules if m.startswith(('httpx', 'httpcore'))"
-            " or m in ('mailroute_dyn.client', 'mailroute_dyn.fake.server')))\n"
-            "assert plugin.CreatedObjects.__name__ == 'CreatedObjects'\n")
-    assert _fresh_python(code) == "[]"
+def test_the_pytest_plugin_loads_nothing_until_a_fixture_is_used(tmp_path):
+    """pytest loads the plugin in every run where mailroute_dyn is installed (and reads
+    every name of it for hooks): a run that never asks for `mailroute` must not pay for
+    httpx, the client or the fake server."""
+    from importlib.metadata import entry_points
+    (tmp_path / "test_plain.py").write_text(
+        "import sys\n"
+        "def test_plain():\n"
+        "    assert 'mailroute_dyn.testing.plugin' in sys.modules\n"
+        "    print('LOADED', sorted(m for m in sys.modules if m in ('httpx', "
+        "'mailroute_dyn.client', 'mailroute_dyn.fake.server', "
+        "'mailroute_dyn.testing.cleanup')))\n", encoding="utf-8")
+    registered = any(e.value.startswith("mailroute_dyn.testing.plugin")
+                     for e in entry_points(group="pytest11"))
+    extra = [] if registered else ["-p", "mailroute_dyn.testing.plugin"]
+    # other plugins may import httpx themselves (respx does): only ours are kept out
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider",
+                          "-p", "no:respx", *extra, str(tmp_path / "test_plain.py")],
+                         capture_output=True, text=True, cwd=tmp_path,
+                         env={**os.environ, "PYTHONPATH": str(PACKAGE.parent)})
+    assert run.returncode == 0, run.stdout + run.stderr
+    loaded = run.stdout.split("LOADED", 1)[1].splitlines()[0].strip()
+    assert "mailroute_dyn" not in loaded, loaded
 
 
 @pytest.mark.parametrize("package", ["mailroute_dyn.testing", "mailroute_dyn.fake"])

@@ -27,7 +27,6 @@ import pytest
 
 from ..errors import MailRouteError
 from ..fake import DEMO_KEY, DEMO_LOGIN
-from ..lazy import loaded_on_use
 
 if TYPE_CHECKING:
     import httpx
@@ -36,14 +35,13 @@ if TYPE_CHECKING:
     from ..config import Settings
     from ..fake.faults import FaultyTransport
     from ..fake.server import FakeMailRoute
-    from .cleanup import CreatedObjects
 
 __all__ = ["mailroute_fake", "mailroute_faults", "mailroute", "mailroute_transport",
-           "CreatedObjects", "FAKE_URL"]
+           "FAKE_URL"]
 
-# pytest loads this plugin in every run where mailroute_dyn is installed: what the
-# fixtures need (the client, httpx, the fake server) loads when a test first asks for one
-__getattr__, __dir__ = loaded_on_use(__name__, {"CreatedObjects": ".cleanup"})
+# pytest loads this plugin in every run where mailroute_dyn is installed, and reads every
+# name of the module for hooks: what the fixtures need (the client, httpx, the fake
+# server, `cleanup.CreatedObjects`) is imported inside them, when a test first asks.
 
 FAKE_URL = "https://fake.mailroute.test"
 FAKE_ONLY = "mailroute_fake_only"
