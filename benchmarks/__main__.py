@@ -50,7 +50,7 @@ def _verdict(t: Target) -> str:
     return ("pass" if t.passed else "MISS") + f" ({t.margin})"
 
 
-def _print_table(res: dict[str, Any], targets: list[Target]) -> None:
+def _print_table(res: dict[str, Any], targets: list[Target], quick: bool = False) -> None:
     out: list[str] = []
     w = out.append
     if "detail" in res:
@@ -163,7 +163,8 @@ def _print_table(res: dict[str, Any], targets: list[Target]) -> None:
               f"{r['process_wall_s'] * 1000:.0f} ms), {r['requests']} requests "
               f"{r['by_kind']}, schema/listing requests: {r['schema_or_listing_requests']}")
         w("")
-    w("Targets")
+    w("Targets" + (" (--quick: sizes and repeats too small for these verdicts; a smoke "
+                   "run)" if quick else ""))
     for t in targets:
         unit = f" {t.unit}" if t.unit else ""
         op = ">=" if t.higher_is_better else "<="
@@ -272,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
             server.stop()
             note("server stopped")
     elapsed = time.perf_counter() - started
-    _print_table(res, targets)
+    _print_table(res, targets, args.quick)
     import httpx
     meta = {"when": datetime.now(UTC).isoformat(timespec="seconds"),
             "mode": "quick" if args.quick else "default", "sizes": size,
