@@ -214,24 +214,19 @@ class AsyncSession:
         request goes out before that answer is read: reading a page does not hold back
         the requests after it. Up to `2 * window` operations are started ahead."""
         gate = self._asyncio.Semaphore(window)
-        started = _InOrder(ops, 2 * window,
-                           lambda op: self._asyncio.ensure_future(self._run_gated(op, gate)))
-        try:
-            while (task := started.take()) is not None:
-                yield await task
-        finally:
-            started.close()
 
-    async def _run_gated(self, op: Operation[T], gate: Any) -> T:
         async def send(call: Call) -> Answer:
             async with gate:
                 answer = await self.send(call)
             await self._asyncio.sleep(0)    # the next request goes out before this is read
             return answer
+        started = _InOrder(ops, 2 * window,
+                           lambda op: self._asyncio.ensure_future(self.run(op, send)))
         try:
-            return await self._drive(op, send)
+            while (task := started.take()) is not None:
+                yield await task
         finally:
-            self.save_cache()
+            started.close()
 
     async def _concurrently(self, work: Any, items: tuple[Any, ...]) -> list[Any]:
         asyncio = self._asyncio
@@ -257,11 +252,12 @@ class AsyncSession:
         if self.cache is not None:
             self.cache.save()
 
-    async def run(self, op: Operation[T]) -> T:
-        """Drive an operation to its result, awaiting each call it yields; then save the
-        schema cache, so the operation itself never writes a file."""
+    async def run(self, op: Operation[T], send: Any = None) -> T:
+        """Drive an operation to its result, awaiting each call it yields (through `send`
+        when given); then save the schema cache, so the operation itself never writes a
+        file."""
         try:
-            return await self._drive(op)
+            return await self._drive(op, send)
         finally:
             self.save_cache()
 
@@ -281,8 +277,9 @@ class AsyncSession:
 
 class _InOrder:
     """Operations started ahead, taken in the order they were started: at most `ahead`
-    wait besides the one being taken, so memory stays bounded however long the listing.
-    `start` makes an operation an `asyncio.Task` or a `concurrent.futures.Future`."""
+    (at least 1; one at a time needs no window) wait besides the one being taken, so
+    memory stays bounded however long the listing. `start` makes an operation an
+    `asyncio.Task` or a `concurrent.futures.Future`."""
 
     def __init__(self, ops: Iterable[Operation[Any]], ahead: int, start: Any):
         self._ops = iter(ops)
@@ -301,9 +298,7 @@ class _InOrder:
         """The oldest started operation's task or future (None when all are taken); the
         next one starts in its place at once, before the caller waits for this one."""
         if not self._pending:
-            self._top_up()              # `ahead` 0: one at a time
-            if not self._pending:
-                return None
+            return None
         head = self._pending.popleft()
         self._top_up()
         return head
