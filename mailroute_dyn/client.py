@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 # The sessions (with the request and answer code under them), discovery, the schema
 # cache file, the registry and with it the model and query layers load with the first
 # client (`_setup`), not on import: code that only needs the names (type hints, the
-# errors, the testing kit, `mailroute-dyn --help`, TAB completion) does not pay for them.
+# errors, the pytest plugin of a run that does not use it) does not pay for them.
 
 __all__ = ["Client", "AsyncClient"]
 
