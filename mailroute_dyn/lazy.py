@@ -15,17 +15,15 @@ __all__ = ["loaded_on_use"]
 
 def loaded_on_use(package: str, homes: Mapping[str, str]
                   ) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
-    """The `__getattr__` and `__dir__` of the module `package` (a package, or a module),
-    whose `homes` map each name to the module that defines it, relative to its package."""
+    """The `__getattr__` and `__dir__` of `package`, whose `homes` map each name to the
+    module that defines it, relative to the package."""
     namespace = vars(sys.modules[package])
-    anchor = namespace.get("__package__") or package    # a module's homes are its siblings
 
     def __getattr__(name: str) -> Any:  # noqa: N807 - the module hook's own name
         home = homes.get(name)
         if home is not None:
-            value = getattr(importlib.import_module(home, anchor), name)
-        elif "__path__" in namespace and not name.startswith("_") and _is_submodule(
-                package, name):
+            value = getattr(importlib.import_module(home, package), name)
+        elif not name.startswith("_") and _is_submodule(package, name):
             value = importlib.import_module(f"{package}.{name}")   # `mailroute_dyn.config`
         else:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
