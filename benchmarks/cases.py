@@ -106,11 +106,18 @@ def canned_transport() -> tuple[CannedTransport, str]:
     return CannedTransport(routes), f"{API}domain/42/"
 
 
+def _ratios(mine: list[float], ref: list[float]) -> dict[str, Any]:
+    """The ratio of each back-to-back pair (the two runs of a pair share the machine's load
+    of the moment, so these are steadier than a ratio of medians): median and range."""
+    ratios = [m / r for m, r in zip(mine, ref, strict=True)]
+    return {"median_ratio": statistics.median(ratios), "min_ratio": min(ratios),
+            "max_ratio": max(ratios), "ratios": [round(x, 4) for x in ratios]}
+
+
 def _paired_ratio(res: dict[str, dict[str, Any]]) -> float:
-    """mailroute_dyn over httpx: the median of each repeat's ratio (the two arms of a
-    repeat run back to back and share the machine's load of the moment)."""
-    return statistics.median(m / h for m, h in zip(res["mailroute_dyn"]["samples_us"],
-                                                    res["httpx"]["samples_us"], strict=True))
+    """mailroute_dyn over httpx, from the repeats (their two arms run back to back)."""
+    return float(_ratios(res["mailroute_dyn"]["samples_us"],
+                         res["httpx"]["samples_us"])["median_ratio"])
 
 
 def _median_per_call(arms: dict[str, Callable[[], Any]], iterations: int,
@@ -400,12 +407,7 @@ def _callgrind_total(path: Path) -> int:
 def _pair_ratios(samples: dict[str, list[float]]) -> dict[str, dict[str, Any]]:
     """Per target, the ratio of its two arms in each repeat (they ran back to back):
     the median and the range."""
-    out = {}
-    for key, (mine, ref) in PAIRS.items():
-        ratios = [m / r for m, r in zip(samples[mine], samples[ref], strict=True)]
-        out[key] = {"median_ratio": statistics.median(ratios), "min_ratio": min(ratios),
-                    "max_ratio": max(ratios), "ratios": [round(x, 4) for x in ratios]}
-    return out
+    return {key: _ratios(samples[mine], samples[ref]) for key, (mine, ref) in PAIRS.items()}
 
 
 def _timed_listing(name: str, fn: Callable[[], Any], n: int) -> tuple[float, float]:
@@ -446,18 +448,15 @@ def listing(server: BenchServer, n: int, page: int, latency: float, repeats: int
     # the async wall target, from back-to-back pairs: a pair shares the machine's load of
     # the moment, so the ratio of each pair is steadier than a ratio of medians
     mine, ref = arms[ASYNC_ARM], arms[REFERENCE_ARM]
-    ratios, mine_walls, ref_walls = [], [], []
+    mine_walls, ref_walls = [], []
     for i in range(wall_pairs):
         order = (mine, ref) if i % 2 == 0 else (ref, mine)
         walls_now = {fn: _timed_listing("async pair", fn, n)[0] for fn in order}
         mine_walls.append(walls_now[mine])
         ref_walls.append(walls_now[ref])
-        ratios.append(walls_now[mine] / walls_now[ref])
     results["async_wall_pairs"] = {
         "pairs": wall_pairs, "mailroute_dyn_s": statistics.median(mine_walls),
-        "reference_s": statistics.median(ref_walls), "median_ratio": statistics.median(ratios),
-        "min_ratio": min(ratios), "max_ratio": max(ratios),
-        "ratios": [round(r, 4) for r in ratios]}
+        "reference_s": statistics.median(ref_walls), **_ratios(mine_walls, ref_walls)}
     # CPU per object without latency: the CPU is then busy, not waiting
     server.configure(latency=0.0)
     cpu0: dict[str, list[float]] = {a: [] for a in arms}
@@ -601,20 +600,18 @@ def _import_set(runs: int, env: dict[str, str], prefix: str = "") -> dict[str, A
                            "mailroute_dyn_import_s": med["mailroute_dyn"] - base,
                            "httpx_import_cpu_s": cmed["httpx"] - cbase,
                            "mailroute_dyn_import_cpu_s": cmed["mailroute_dyn"] - cbase}
-    # the ratio of each round (the three runs back to back share the machine's load of
-    # the moment): steadier than a ratio of medians on a shared machine
-    rounds = [(m - b) / (h - b) for b, h, m in zip(walls["bare interpreter"], walls["httpx"],
-                                                    walls["mailroute_dyn"], strict=True)
-              if h > b]
+    def round_ratio(mine: str, ref: str) -> float:
+        """`mine` over `ref` minus the bare start, from each round's runs."""
+        bare = walls["bare interpreter"]
+        kept = [(m - b, r - b) for b, m, r in zip(bare, walls[mine], walls[ref], strict=True)
+                if r > b]
+        return float(_ratios([m for m, _ in kept], [r for _, r in kept])["median_ratio"])
     out["ratio_of_medians"] = out["mailroute_dyn_import_s"] / out["httpx_import_s"]
-    out["ratio"] = statistics.median(rounds) if rounds else out["ratio_of_medians"]
+    out["ratio"] = round_ratio("mailroute_dyn", "httpx")
     out["cpu_ratio"] = out["mailroute_dyn_import_cpu_s"] / out["httpx_import_cpu_s"]
-    with_client = [(m - b) / (h - b) for b, h, m in zip(
-        walls["bare interpreter"], walls["httpx + client"], walls["mailroute_dyn + client"],
-        strict=True) if h > b]
     out["with_client_s"] = {"httpx": med["httpx + client"] - base,
                             "mailroute_dyn": med["mailroute_dyn + client"] - base}
-    out["with_client_ratio"] = statistics.median(with_client) if with_client else None
+    out["with_client_ratio"] = round_ratio("mailroute_dyn + client", "httpx + client")
     return out
 
 
