@@ -75,9 +75,6 @@ class _Common:
             return (yield from self._resource_op(spelled))
         return (yield from self._registry.resource_op(name))
 
-    def __getitem__(self, name: str) -> Any:
-        return self.resource(name)
-
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
@@ -180,6 +177,9 @@ class Client(_Common):
         """The class of resource `name`, built from its schema on first use."""
         return self._session.run(self._resource_op(name))
 
+    def __getitem__(self, name: str) -> type[Resource]:
+        return self.resource(name)
+
     def _names(self) -> dict[str, Any]:
         return self._session.run(self._discovery.listing())
 
@@ -262,6 +262,9 @@ class AsyncClient(_Common):
             return cast("Awaitable[type[AsyncResource]]", cls)
         return cast("Awaitable[type[AsyncResource]]",
                     self._session.run(self._resource_op(name)))
+
+    def __getitem__(self, name: str) -> Awaitable[type[AsyncResource]]:
+        return self.resource(name)
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):

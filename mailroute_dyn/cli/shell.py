@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import builtins
 import code
+import importlib
 import keyword
 import sys
 from typing import Any
@@ -97,12 +98,13 @@ def cmd_shell(ctx: Context) -> int:
 def _ipython(namespace: dict[str, Any], banner: str) -> bool:
     """IPython's prompt when it is installed (history, `?` help, better completion);
     False when it is not, for the plain console."""
+    # loaded by name: IPython is no dependency, so the type checker sees no module either way
     try:
-        import IPython
+        ipython = importlib.import_module("IPython")
     except ImportError:
         return False
     print(banner)
-    IPython.start_ipython(argv=["--no-banner"], user_ns=namespace)  # type: ignore[no-untyped-call, unused-ignore]
+    ipython.start_ipython(argv=["--no-banner"], user_ns=namespace)
     return True
 
 
