@@ -14,6 +14,7 @@ from typing import Any
 import httpcore
 import httpx
 
+from .errors import MailRouteError
 from .limits import clamped
 
 __all__ = ["bound_sockets"]
@@ -66,13 +67,30 @@ class _DeadlineBackend(httpcore.NetworkBackend):
         self._inner.sleep(seconds)
 
 
+#: What this module and `sending` reach into: httpx and httpcore offer no public way to give
+#: httpx's own transport another socket backend. pyproject.toml pins httpx below its next
+#: minor release, and `tests/test_sending.py` fails loudly when one of these names moves.
+PRIVATE_NAMES = ("httpx.Client._transport_for_url", "httpx.Client._transport",
+                 "httpx.Client._mounts",
+                 "httpx.HTTPTransport._pool", "httpcore.ConnectionPool._network_backend")
+
+
 def bound_sockets(client: httpx.Client) -> None:
     """Give httpx's own transports (direct and proxy) the deadline-aware socket backend.
-    A transport passed by the caller keeps its own; its body is still cut at the deadline."""
+    A transport passed by the caller keeps its own; its body is still cut at the deadline.
+
+    An httpx transport whose backend cannot be found raises rather than going on without
+    the deadline: a client that can hang forever must not look like one that cannot."""
     transports = [client._transport, *client._mounts.values()]
     for transport in transports:
+        if not isinstance(transport, httpx.HTTPTransport):
+            continue                    # a mount the caller made keeps its own sockets
         pool = getattr(transport, "_pool", None)
         backend = getattr(pool, "_network_backend", None)
-        if isinstance(backend, httpcore.NetworkBackend) and not isinstance(
-                backend, _DeadlineBackend):
+        if not isinstance(backend, httpcore.NetworkBackend):
+            raise MailRouteError(
+                f"httpx {httpx.__version__} with httpcore {httpcore.__version__} keeps its "
+                "sockets where this version of mailroute_dyn cannot bound them by the "
+                "request's deadline; install the httpx version pyproject.toml names.")
+        if not isinstance(backend, _DeadlineBackend):
             pool._network_backend = _DeadlineBackend(backend)  # type: ignore[union-attr]

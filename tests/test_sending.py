@@ -177,3 +177,48 @@ def test_a_server_that_compresses_is_asked_to_and_its_pages_are_read():
         names = [d.name for d in client.domain.all()]
     assert names == [r["name"] for r in rows]
     assert asked and all("gzip" in a for a in asked)
+
+
+def test_the_private_httpx_names_the_deadline_needs_are_still_there(monkeypatch):
+    """httpx offers no public way to put the deadline on its own sockets, so `sockets` and
+    `sending` reach into it, and pyproject.toml pins httpx below its next minor release.
+    When a new httpx moves a name, this fails and says which, before any user's client can
+    quietly lose its deadline."""
+    import httpcore
+
+    from mailroute_dyn.sockets import PRIVATE_NAMES, _DeadlineBackend
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")     # a proxy mount as well
+    settings = resolve_settings(None, base_url=BASE, login=LOGIN, api_key=API_KEY)
+    sender = SyncSender(settings)
+    try:
+        client = sender._client
+        found = {
+            "httpx.Client._transport_for_url": callable(
+                getattr(client, "_transport_for_url", None)),
+            "httpx.Client._transport": isinstance(
+                getattr(client, "_transport", None), httpx.HTTPTransport),
+            "httpx.Client._mounts": isinstance(getattr(client, "_mounts", None), dict),
+            "httpx.HTTPTransport._pool": isinstance(
+                getattr(client._transport, "_pool", None), httpcore.ConnectionPool),
+            "httpcore.ConnectionPool._network_backend": all(
+                isinstance(t._pool._network_backend, _DeadlineBackend)
+                for t in [client._transport, *client._mounts.values()]),
+        }
+        assert set(found) == set(PRIVATE_NAMES)
+        moved = [name for name, ok in found.items() if not ok]
+        assert not moved, (f"httpx {httpx.__version__} moved {moved}: the per-request "
+                           "deadline no longer reaches the sockets (see sockets.py)")
+        assert len(client._mounts) >= 1       # the proxy's transport was bounded too
+    finally:
+        sender.close()
+
+
+def test_an_httpx_transport_whose_sockets_cannot_be_found_is_refused_not_unbounded():
+    from mailroute_dyn.sockets import bound_sockets
+    client = httpx.Client()
+    try:
+        del client._transport._pool._network_backend
+        with pytest.raises(MailRouteError, match="deadline"):
+            bound_sockets(client)
+    finally:
+        client.close()
