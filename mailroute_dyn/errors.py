@@ -116,7 +116,8 @@ class ResponseError(MailRouteError):
 
 class ListingChanged(ResponseError):
     """A list kept changing while it was walked by offset, pass after pass: some objects
-    present all along may not have been yielded (the ones yielded are each yielded once)."""
+    present all along may not have been yielded (the ones yielded are each yielded once).
+    Also `last()`, when every fetch found a total other than its count's."""
 
 
 class APIError(MailRouteError):

@@ -10,7 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, NamedTuple, Self, TypeVar
 
-from .errors import FilterError, GuardError, MailRouteError, NotFound, ResponseError, suggest
+from .errors import (
+    FilterError,
+    GuardError,
+    ListingChanged,
+    MailRouteError,
+    NotFound,
+    ResponseError,
+    suggest,
+)
 from .operations import Answer, Batch, Call, Operation
 from .paging import read_page
 from .queryrun import QueryRunner
@@ -19,6 +27,8 @@ from .schema import allowed_terms, check_method
 __all__ = ["DjangoHabits", "BulkResult"]
 
 R = TypeVar("R")        # what a QuerySet yields: objects of one resource class
+
+LAST_TRIES = 5          # counts and fetches last() makes while rows come and go
 
 
 class BulkResult:
@@ -128,18 +138,34 @@ class DjangoHabits(QueryRunner[R]):
         if self._q.order and not self._q.start and self._q.stop is None:
             flipped = tuple(k[1:] if k.startswith("-") else f"-{k}" for k in self._q.order)
             return (yield from QueryRunner._first(self._clone(order=flipped)))
-        total = yield from self._count()
-        if not total:
-            return None
-        page, objects = yield from self._fetch(
-            self._first_call(limit=1, offset=self._q.start + total - 1))
-        return objects[0] if objects else None
+        total = yield from self._total()
+        for _ in range(LAST_TRIES):
+            window = self._window(total)
+            if not window:
+                return None
+            offset = self._q.start + window - 1
+            page, objects = yield from self._fetch(self._first_call(limit=1, offset=offset))
+            if page.total_count is not None and self._window(page.total_count) != window:
+                total = page.total_count        # rows came or went since the count: again
+                continue
+            if objects or page.total_count is None:     # (no total: nothing to check)
+                found: R | None = objects[0] if objects else None
+                return found
+            raise ResponseError(
+                f"GET {self._model._list_url}: the server counts {page.total_count} "
+                f"{self._model._schema.name} rows but lists none at offset {offset}; "
+                "it does not page as it says.")
+        raise ListingChanged(
+            f"last() on {self!r}: the listing changed between each count and fetch "
+            f"({LAST_TRIES} tries); the last object could not be pinned down.")
 
     def last(self) -> R | None:
-        """The last object, or None. With `order_by()` the ordering is reversed and the
-        first taken (one request); without one (or on a slice) the matches are counted
-        and the one at the last offset fetched (two requests, in the server's default
-        order, so give an ordering when "last" must mean something)."""
+        """The last object, or None when nothing matches. With `order_by()` the ordering
+        is reversed and the first taken (one request); without one (or on a slice) the
+        matches are counted and the one at the last offset fetched (two requests, in the
+        server's default order, so give an ordering when "last" must mean something).
+        When rows come or go between the count and the fetch, the fetch's own
+        `total_count` gives the next try; `ListingChanged` if it changes on every try."""
         return self._run(self._last())
 
     def exclude(self, **lookups: Any) -> Self:
