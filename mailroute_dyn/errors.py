@@ -107,7 +107,8 @@ class SchemaError(MailRouteError):
 
 
 class GuardError(MailRouteError):
-    """A dangerous operation refused by the client: nothing was sent."""
+    """A dangerous operation refused by the client: nothing was written (a list DELETE
+    may have read the counts it is refused on)."""
 
 
 class ResponseError(MailRouteError):
