@@ -107,7 +107,8 @@ class SchemaError(MailRouteError):
 
 
 class GuardError(MailRouteError):
-    """A dangerous operation refused by the client: nothing was sent."""
+    """A dangerous operation refused by the client: nothing was written (a list DELETE
+    may have read the counts it is refused on)."""
 
 
 class ResponseError(MailRouteError):
@@ -116,7 +117,8 @@ class ResponseError(MailRouteError):
 
 class ListingChanged(ResponseError):
     """A list kept changing while it was walked by offset, pass after pass: some objects
-    present all along may not have been yielded (the ones yielded are each yielded once)."""
+    present all along may not have been yielded (the ones yielded are each yielded once).
+    Also `last()`, when every fetch found a total other than its count's."""
 
 
 class APIError(MailRouteError):

@@ -12,7 +12,7 @@ which this module does not import.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Iterable, Iterator
-from typing import Any, Self, TypeVar, cast, overload
+from typing import Any, Literal, Self, TypeVar, cast, overload
 
 from .errors import GuardError
 from .operations import Operation
@@ -169,8 +169,10 @@ class AsyncQuerySet(QuerySet[R]):
         """The one object matching; `DoesNotExist` or `MultipleObjectsReturned` otherwise."""
         return await self._arun(self._get_op(lookups))
 
-    async def delete(self, *, confirm: bool = False) -> int | None:  # type: ignore[override]
-        """The list-level DELETE of `QuerySet.delete()`, with the same guards."""
+    async def delete(self, *,                   # type: ignore[override]
+                     confirm: bool | Literal["all"] = False) -> int | None:
+        """The list-level DELETE of `QuerySet.delete()`, with the same guards (a filter
+        matching every row of the resource needs `confirm="all"`)."""
         return await self._arun(self._checked_delete(confirm))
 
     async def in_bulk(self, id_list: Iterable[Any] | None = None, *,  # type: ignore[override]

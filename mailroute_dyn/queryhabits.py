@@ -8,10 +8,18 @@ Each is built from the runner's operations, so sync and async QuerySets share it
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, NamedTuple, Self, TypeVar
+from typing import Any, Literal, NamedTuple, Self, TypeVar
 
-from .errors import FilterError, GuardError, MailRouteError, NotFound, ResponseError, suggest
-from .operations import Answer, Batch, Call, Operation
+from .errors import (
+    FilterError,
+    GuardError,
+    ListingChanged,
+    MailRouteError,
+    NotFound,
+    ResponseError,
+    suggest,
+)
+from .operations import Batch, Call, Operation
 from .paging import read_page
 from .queryrun import QueryRunner
 from .schema import allowed_terms, check_method
@@ -19,6 +27,8 @@ from .schema import allowed_terms, check_method
 __all__ = ["DjangoHabits", "BulkResult"]
 
 R = TypeVar("R")        # what a QuerySet yields: objects of one resource class
+
+LAST_TRIES = 5          # counts and fetches last() makes while rows come and go
 
 
 class BulkResult:
@@ -128,18 +138,34 @@ class DjangoHabits(QueryRunner[R]):
         if self._q.order and not self._q.start and self._q.stop is None:
             flipped = tuple(k[1:] if k.startswith("-") else f"-{k}" for k in self._q.order)
             return (yield from QueryRunner._first(self._clone(order=flipped)))
-        total = yield from self._count()
-        if not total:
-            return None
-        page, objects = yield from self._fetch(
-            self._first_call(limit=1, offset=self._q.start + total - 1))
-        return objects[0] if objects else None
+        total = yield from self._total()
+        for _ in range(LAST_TRIES):
+            window = self._window(total)
+            if not window:
+                return None
+            offset = self._q.start + window - 1
+            page, objects = yield from self._fetch(self._first_call(limit=1, offset=offset))
+            if page.total_count is not None and self._window(page.total_count) != window:
+                total = page.total_count        # rows came or went since the count: again
+                continue
+            if objects or page.total_count is None:     # (no total: nothing to check)
+                found: R | None = objects[0] if objects else None
+                return found
+            raise ResponseError(
+                f"GET {self._model._list_url}: the server counts {page.total_count} "
+                f"{self._model._schema.name} rows but lists none at offset {offset}; "
+                "it does not page as it says.")
+        raise ListingChanged(
+            f"last() on {self!r}: the listing changed between each count and fetch "
+            f"({LAST_TRIES} tries); the last object could not be pinned down.")
 
     def last(self) -> R | None:
-        """The last object, or None. With `order_by()` the ordering is reversed and the
-        first taken (one request); without one (or on a slice) the matches are counted
-        and the one at the last offset fetched (two requests, in the server's default
-        order, so give an ordering when "last" must mean something)."""
+        """The last object, or None when nothing matches. With `order_by()` the ordering
+        is reversed and the first taken (one request); without one (or on a slice) the
+        matches are counted and the one at the last offset fetched (two requests, in the
+        server's default order, so give an ordering when "last" must mean something).
+        When rows come or go between the count and the fetch, the fetch's own
+        `total_count` gives the next try; `ListingChanged` if it changes on every try."""
         return self._run(self._last())
 
     def exclude(self, **lookups: Any) -> Self:
@@ -206,29 +232,58 @@ class DjangoHabits(QueryRunner[R]):
         return found
 
 
-    def _delete(self) -> Operation[int | None]:
+    def _delete(self, everything: bool) -> Operation[int | None]:
         check_method(self._model._schema, "delete", detail=False)
         yield from self._prepare()
         # Tastypie's list DELETE answers 204 with no count: count the same filters first
-        counted: Answer = yield self._first_call(limit=1, offset=0)
-        total = read_page(counted).total_count
+        if everything:
+            matched = read_page((yield self._first_call(limit=1, offset=0))).total_count
+        else:
+            matched = yield from self._narrower_count()
         params = self._params(0, 0)[:-2]
         yield Call("DELETE", self._model._list_url, params)
-        return total
+        return matched
 
-    def delete(self, *, confirm: bool = False) -> int | None:
+    def _narrower_count(self) -> Operation[int]:
+        """How many rows the filters match, once the resource's whole count shows that
+        they leave at least one row out; `GuardError` otherwise (nothing is deleted).
+
+        The whole count is asked first: a row added between the two counts can only
+        make a refusal likelier, never let a filter that matches everything through."""
+        name = self._model._schema.name
+        everything = Call("GET", self._model._list_url, (("limit", "1"), ("offset", "0")))
+        whole = read_page((yield everything)).total_count
+        matched = read_page((yield self._first_call(limit=1, offset=0))).total_count
+        if whole is None or matched is None:
+            raise GuardError(
+                f"Refusing a list-level DELETE of {name}: the server gives no total_count, "
+                f"so the client cannot tell whether {self._filters_text()} leave any row "
+                "out. Nothing was deleted; delete(confirm='all') deletes every match anyway.")
+        if matched and matched >= whole:
+            raise GuardError(
+                f"Refusing a list-level DELETE: {self._filters_text()} match all {matched} "
+                f"{name} objects, the whole resource ({whole} counted just now). Nothing "
+                f"was deleted. If every {name} is meant, say so: delete(confirm='all').")
+        return matched
+
+    def _filters_text(self) -> str:
+        return ", ".join(f"{c.param}={c.value!r}" for c in self._q.filters)
+
+    def delete(self, *, confirm: bool | Literal["all"] = False) -> int | None:
         """Delete every matching object in one list-level DELETE; returns how many matched.
 
         Tastypie deletes all rows when no filter is given, so at least one checked filter
         that can narrow the match (not an empty `contains`, a regex matching the empty
-        string, ...) and `confirm=True` are required; otherwise nothing is sent. The number
-        comes from a count of the same filters sent just before the DELETE (Tastypie's
-        answer has none), so it is approximate when others write meanwhile; None when the
-        server gives no `total_count`.
+        string, ...) and `confirm=True` are required; otherwise nothing is sent. Before
+        the DELETE the resource's rows are counted, then the matches: when the filters
+        match every row (`email__gte=""`, an `__in` naming every id, ...) the DELETE is
+        refused unless `confirm="all"` says that every row is meant. The number returned
+        is that count of the matches (Tastypie's answer has none), so it is approximate
+        when others write meanwhile; None when the server gives no `total_count`.
         """
         return self._run(self._checked_delete(confirm))
 
-    def _checked_delete(self, confirm: bool) -> Operation[int | None]:
+    def _checked_delete(self, confirm: bool | Literal["all"]) -> Operation[int | None]:
         """The list-level DELETE, once every guard has passed (else nothing is sent)."""
         if not self._q.filters:
             raise GuardError(
@@ -240,12 +295,14 @@ class DjangoHabits(QueryRunner[R]):
                 "Refusing a list-level DELETE whose filters match every row by construction "
                 f"({why}): Tastypie would delete every {self._model._schema.name}. "
                 "Nothing was sent.")
-        if not confirm:
-            raise GuardError("A list-level DELETE needs confirm=True; nothing was sent.")
+        if confirm is not True and confirm != "all":
+            given = "" if confirm is False else f" (not confirm={confirm!r})"
+            raise GuardError(f"A list-level DELETE needs confirm=True, or confirm='all' "
+                             f"when every row may go{given}; nothing was sent.")
         if self._q.start or self._q.stop is not None or self._q.order:
             raise GuardError("A list-level DELETE ignores slicing and ordering; refusing a "
                              "sliced or ordered QuerySet so no more is deleted than was meant.")
-        return self._delete()
+        return self._delete(everything=confirm == "all")
 
 
     def _checked_update(self, fields: dict[str, Any]) -> Operation[BulkResult]:

@@ -165,13 +165,21 @@ class QueryRunner(QueryBuilder[R]):
 
     # -- answers
 
-    def _count(self) -> Operation[int]:
+    def _total(self) -> Operation[int]:
+        """How many rows the listing holds before any slice, from one limit=1 request
+        (without `total_count`: the rows that page shows)."""
         yield from self._prepare()
         answer: Answer = yield self._first_call(limit=1, offset=0)
         page = read_page(answer)
-        total = page.total_count if page.total_count is not None else len(page.objects)
-        total = max(0, total - self._q.start)
-        return total if self._q.stop is None else min(total, self._q.stop - self._q.start)
+        return page.total_count if page.total_count is not None else len(page.objects)
+
+    def _count(self) -> Operation[int]:
+        return self._window((yield from self._total()))
+
+    def _window(self, total: int) -> int:
+        """How many of a listing's `total` rows this QuerySet's slice covers."""
+        rows = max(0, total - self._q.start)
+        return rows if self._q.stop is None else min(rows, self._q.stop - self._q.start)
 
     def count(self) -> int:
         """How many objects match, from `meta.total_count`, without fetching them."""

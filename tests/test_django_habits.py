@@ -17,6 +17,7 @@ from mailroute_dyn import (
     Client,
     DoesNotExist,
     FilterError,
+    GuardError,
     MultipleObjectsReturned,
     ValidationError,
 )
@@ -273,11 +274,16 @@ def test_list_delete_returns_how_many_matched(tastypie_client):
 
 
 def test_list_delete_count_is_none_when_the_server_gives_no_total(client, api):
+    # without total_count the client cannot tell the filter from "everything": only
+    # confirm="all" sends the DELETE
     api.override("GET", f"{BASE}/api/v1/wblist/", params={"wb": "b"}).mock(
         return_value=httpx.Response(200, json={"objects": []}))
     gone = api.override("DELETE", f"{BASE}/api/v1/wblist/").mock(
         return_value=httpx.Response(204))
-    assert client.wblist.filter(wb="b").delete(confirm=True) is None and gone.called
+    with pytest.raises(GuardError, match="no total_count"):
+        client.wblist.filter(wb="b").delete(confirm=True)
+    assert not gone.called
+    assert client.wblist.filter(wb="b").delete(confirm="all") is None and gone.called
 
 
 # ---------------------------------------------------------------- bulk_create options

@@ -166,8 +166,13 @@ def test_list_delete_needs_a_filter_and_confirmation(client, api):
         Wb.unchecked(wb="b").delete(confirm=True)
     with pytest.raises(GuardError, match="confirm=True"):
         Wb.filter(wb="b").delete()
+    for word in ("yes", "no", 1, "ALL"):          # only True or "all" say it
+        with pytest.raises(GuardError, match=f"not confirm={word!r}"):
+            Wb.filter(wb="b").delete(confirm=word)
     assert not route.called
-    Wb.filter(wb="b").delete(confirm=True)
+    api.override("GET", f"{BASE}/api/v1/wblist/", params={"wb": "b"}).respond(
+        json=list_body(objects("wblist")[:1], limit=1, total=4))
+    assert Wb.filter(wb="b").delete(confirm=True) == 4
     assert params_of(route.calls[-1].request) == [("wb", "b")]
 
 

@@ -131,6 +131,8 @@ def test_a_list_delete_whose_filter_matches_every_row_is_refused(client, api, lo
 
 def test_a_list_delete_with_one_narrowing_filter_beside_a_match_all_one_is_sent(client, api):
     route = api.override("DELETE", url__regex=LIST).respond(204)
+    api.override("GET", f"{BASE}/api/v1/domain/", params={"customer": "3"}).respond(
+        json=list_body(objects("domain")[:1], limit=1, total=2))
     client.domain.filter(name__contains="", customer=3).delete(confirm=True)
     assert route.call_count == 1
 

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..errors import APIError
+from ..query import QuerySet
 from ..resources import Resource
 from .context import Context, Failure, UsageError
 from .keys import Related, describe_filters, select_one, selection
@@ -182,23 +183,13 @@ def cmd_delete(ctx: Context) -> int:
     if not ctx.args.yes and not sys.stdin.isatty():
         raise UsageError("refusing to delete without confirmation: stdin is not a terminal; "
                          "pass --yes to delete anyway")
+    if ctx.args.everything and not ctx.args.all:
+        raise UsageError("--everything goes with --filter … --all: it allows a list DELETE "
+                         "whose filter matches every object of the resource")
     cls = ctx.resource(ctx.args.resource)
     key, qs = selection(ctx, cls)
     if qs is not None and ctx.args.all:
-        filters = describe_filters(ctx.args.filter)
-        count = qs.count()
-        if not count:
-            raise Failure(f"no {cls.resource_name} matches {filters}")
-        if count >= cls.all().count():      # `__startswith=` passes every filter check
-            raise UsageError(f"{filters} matches every {cls.resource_name} ({count}): "
-                             f"refusing a delete that would empty the resource")
-        if not ctx.args.yes and not _confirm(
-                ctx, f"Delete every {cls.resource_name} matching {filters} ({count} now)?"):
-            ctx.note("not deleted")
-            return 1
-        qs.delete(confirm=True)
-        print(f"deleted {count} {cls.resource_name} objects matching {filters}", file=ctx.out)
-        return 0
+        return _delete_matches(ctx, cls, qs)
     obj = select_one(ctx, cls)
     label = obj.resource_uri or f"{cls.resource_name} {key}"
     if not ctx.args.yes and not _confirm(ctx, f"Delete {label} ({obj!r})?"):
@@ -206,6 +197,30 @@ def cmd_delete(ctx: Context) -> int:
         return 1
     obj.delete()
     print(f"deleted {label}", file=ctx.out)
+    return 0
+
+
+def _delete_matches(ctx: Context, cls: type[Resource], qs: QuerySet[Resource]) -> int:
+    """`delete --filter … --all`: the library's guarded list DELETE. A filter matching
+    every object (by its form, like `name__startswith=`, or by the counts, like
+    `name__gte=`) is refused here before any question unless --everything; the library
+    counts again just before its DELETE."""
+    filters = describe_filters(ctx.args.filter)
+    count = qs.count()
+    if not count:
+        raise Failure(f"no {cls.resource_name} matches {filters}")
+    whole = count >= cls.all().count()
+    if whole and not ctx.args.everything:
+        raise UsageError(f"{filters} matches every {cls.resource_name} ({count}): refusing "
+                         "a delete that would empty the resource; add --everything if that "
+                         "is what you mean")
+    what = f"every {cls.resource_name}" + ("" if whole else f" matching {filters}")
+    if not ctx.args.yes and not _confirm(ctx, f"Delete {what} ({count} now)?"):
+        ctx.note("not deleted")
+        return 1
+    deleted = qs.delete(confirm="all" if ctx.args.everything else True)
+    print(f"deleted {count if deleted is None else deleted} {cls.resource_name} objects "
+          f"matching {filters}", file=ctx.out)
     return 0
 
 
@@ -236,10 +251,16 @@ def register(add: AddCommand) -> None:
 
     p = add("delete", cmd_delete, "delete an object, or every filter match (asks first)",
             "Delete one object, or with --filter ... --all every match in one guarded\n"
-            "list DELETE. Asks first unless --yes.\n\n"
+            "list DELETE. Asks first unless --yes. A filter that matches every object of\n"
+            "the resource is refused unless --everything.\n\n"
             "  mailroute-dyn delete wblist 1 --yes\n"
-            "  mailroute-dyn delete wblist --filter wb=w --all --yes")
+            "  mailroute-dyn delete wblist --filter wb=w --all --yes\n"
+            "  mailroute-dyn delete contact_domain --filter email__gte= --all --everything "
+            "--yes")
     add_resource(p)
     add_select(p, "one list-level DELETE")
+    p.add_argument("--everything", action="store_true",
+                   help="with --filter … --all: allow a filter that matches every object "
+                        "of the resource (the list DELETE then empties it)")
     p.add_argument("--yes", "-y", action="store_true",
                    help="do not ask (needed when stdin is not a terminal)")
