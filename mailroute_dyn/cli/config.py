@@ -1,10 +1,11 @@
 """`config`: where the settings come from, and adding a profile.
 
 `config` (or `config show`) prints the config file, its profiles, the profile in effect and
-why (`--profile`, `MAILROUTE_PROFILE`, the file's `default_profile`), then each setting
-with its value and source; the key shows only as set or not. `config add NAME` writes a
-`[profiles.NAME]` table from `--url`, `--login` and the key (`MAILROUTE_API_KEY`, else a
-prompt), into a file only its owner can read.
+why (`--profile`, `MAILROUTE_PROFILE`, the file's `default_profile`, or why that one is
+left out), the server its credentials are bound to, then each setting with its value and
+source; the key shows only as set or not. `config add NAME` writes a `[profiles.NAME]`
+table from `--url`, `--login` and the key (`MAILROUTE_API_KEY`, else a prompt), into a
+file only its owner can read.
 """
 
 from __future__ import annotations
@@ -16,10 +17,18 @@ import re
 import stat
 import sys
 import tomllib
+import warnings
 from pathlib import Path
 from typing import Any
 
-from ..config import PROFILE_ENV, Settings, config_file, resolve_settings
+from ..config import (
+    PROFILE_ENV,
+    ProfileNotUsedWarning,
+    Settings,
+    checked_settings,
+    config_file,
+    resolve_settings,
+)
 from ..errors import ConfigurationError
 from .context import Context, Failure, UsageError
 from .options import AddCommand
@@ -51,6 +60,20 @@ def _given(ctx: Context) -> dict[str, Any]:
     return given
 
 
+def _chosen(ctx: Context, default: str | None, sources: dict[str, str]) -> str:
+    """The profile in effect, and what chose it (or why the default one is left out)."""
+    if ctx.args.profile:
+        return f"{ctx.args.profile} (--profile)"
+    if os.environ.get(PROFILE_ENV):
+        return f"{os.environ[PROFILE_ENV]} ({PROFILE_ENV})"
+    if "profile_not_used" in sources:
+        return f"none ({sources['profile_not_used']})"
+    if default:
+        return (f"{default} (default_profile in the config file; MAILROUTE_* variables "
+                "win over it)")
+    return "none"
+
+
 def _show(ctx: Context) -> int:
     out = ctx.out
     path = config_file()
@@ -63,26 +86,21 @@ def _show(ctx: Context) -> int:
               file=out)
     profiles, default = _profiles(path)
     print(f"profiles:    {', '.join(sorted(profiles)) or '(none)'}", file=out)
-    if ctx.args.profile:
-        chosen = f"{ctx.args.profile} (--profile)"
-    elif os.environ.get(PROFILE_ENV):
-        chosen = f"{os.environ[PROFILE_ENV]} ({PROFILE_ENV})"
-    elif default:
-        chosen = f"{default} (default_profile in the config file; MAILROUTE_* variables " \
-                 f"win over it)"
-    else:
-        chosen = "none"
-    print(f"in effect:   {chosen}", file=out)
+    sources: dict[str, str] = {}
+    try:
+        with warnings.catch_warnings():     # a default_profile left out is shown below
+            warnings.simplefilter("ignore", ProfileNotUsedWarning)
+            settings = resolve_settings(ctx.args.profile, sources=sources, **_given(ctx))
+    except ConfigurationError as exc:
+        ctx.note(f"error: {exc}")
+        return 2
+    print(f"in effect:   {_chosen(ctx, default, sources)}", file=out)
+    if "bound_to" in sources:
+        print(f"bound to:    {sources['bound_to']}: sent to no other server", file=out)
     if ctx.demo:
         print("--demo: the built-in demo server is used, whatever the settings say",
               file=out)
     print(file=out)
-    sources: dict[str, str] = {}
-    try:
-        settings = resolve_settings(ctx.args.profile, sources=sources, **_given(ctx))
-    except ConfigurationError as exc:
-        ctx.note(f"error: {exc}")
-        return 2
     rows = []
     for name in Settings._fields:
         value = getattr(settings, name)
@@ -137,7 +155,7 @@ def _add(ctx: Context) -> int:
     values: dict[str, Any] = {"base_url": url, "login": login, "api_key": _key(ctx)}
     if ctx.args.page_size:
         values["page_size"] = ctx.args.page_size
-    resolve_settings(None, cache_dir=None, **values)      # checks URL, https, pairs
+    checked_settings(cache_dir=None, **values)            # checks URL, https, pairs
     text = path.read_text(encoding="utf-8") if path.is_file() else ""
     if name in profiles:
         text = _without_table(text, name)
@@ -198,7 +216,8 @@ def register(add: AddCommand) -> None:
             "setting comes from; or add a profile from --url, --login and the key\n"
             "(MAILROUTE_API_KEY, else asked for) to a file only you can read.\n"
             "A profile is chosen by --profile, else MAILROUTE_PROFILE, else the file's\n"
-            "default_profile (below the MAILROUTE_* variables).\n\n"
+            "default_profile (below the MAILROUTE_* variables); a profile's key goes\n"
+            "only to its own base_url.\n\n"
             "  mailroute-dyn config\n"
             "  MAILROUTE_API_KEY=... mailroute-dyn --url https://admin.mailroute.net "
             "--login ops config add production --default")
