@@ -236,7 +236,8 @@ def _mailroute_pair(request: pytest.FixtureRequest
     client = Client(base_url=settings.base_url, login=settings.login,
                     api_key=settings.api_key, auth=settings.auth,
                     api_path=settings.api_path, timeout=settings.timeout,
-                    retries=settings.retries, page_size=settings.page_size,
+                    retries=settings.retries, retry_budget=settings.retry_budget,
+                    page_size=settings.page_size,
                     concurrency=settings.concurrency, transport=faults, cache_dir=None,
                     backoff=settings.backoff, allow_insecure=settings.allow_insecure or None)
 
