@@ -14,23 +14,40 @@ import hashlib
 import hmac
 import json
 import logging
+import math
 import os
 import stat
 import tempfile
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from .config import Settings
 
-__all__ = ["DiskCache", "CacheState", "CacheKeeper", "CACHE_FORMAT", "CACHE_SUBDIR"]
+__all__ = ["DiskCache", "CacheState", "CacheKeeper", "CACHE_FORMAT", "CACHE_SUBDIR",
+           "fresh_for"]
 
 log = logging.getLogger("mailroute_dyn")
 CACHE_FORMAT = 1
 #: The folder inside `cache_dir` that holds the files: the client's own, so `cache_dir`
 #: may be a shared folder (even /tmp) whose mode is none of the client's business.
 CACHE_SUBDIR = "schemas"
+
+
+def fresh_for(payload: Mapping[str, Any], ttl: float, now: float | None = None) -> float:
+    """Seconds a cached payload stays fresh; 0 when stale. With `ttl` 0 nothing is ever
+    fresh, and a payload stamped in the future (saved while the clock ran ahead, then
+    stepped back) is stale: its age cannot be known, so it is refetched, not trusted."""
+    now = time.time() if now is None else now
+    try:
+        saved = float(payload.get("saved_at", 0))
+    except (TypeError, ValueError):
+        return 0.0
+    if ttl <= 0 or not math.isfinite(saved) or saved > now:
+        return 0.0
+    return max(0.0, ttl - (now - saved))
 
 
 class CacheState(NamedTuple):
@@ -94,6 +111,16 @@ class DiskCache:
             log.warning("Ignoring an unreadable or altered schema cache file %s", self.path)
             return None
         return payload  # type: ignore[no-any-return]
+
+    def load_fresh(self) -> dict[str, Any] | None:
+        """The stored payload while it is fresh (see `fresh_for`), else None; with
+        `cache_ttl` 0 the file is not even read."""
+        if self.settings.cache_ttl <= 0:
+            return None
+        payload = self.load()
+        if payload is None or not fresh_for(payload, self.settings.cache_ttl):
+            return None
+        return payload
 
     def save(self, listing: dict[str, Any] | None, schemas: dict[str, Any],
              saved_at: float) -> None:

@@ -48,7 +48,7 @@ class _Common:
 
         self.settings = settings
         disk = DiskCache(settings)
-        self._discovery = Discovery(settings, disk.load())
+        self._discovery = Discovery(settings, disk.load_fresh())
         session.cache = CacheKeeper(disk, self._discovery.unsaved)
         self._registry = Registry(settings, self._discovery, session.run, is_async,
                                   session.stream)

@@ -5,6 +5,11 @@ Precedence: an explicit argument, then the profile (named by the caller, else by
 `default_profile`, then the defaults below. Secrets become `Secret` values as soon as they
 are read, and the auth kind a profile or the environment names (`auth = "basic"`, ...)
 becomes the `httpx.Auth` in `Settings.auth`.
+
+A profile's credentials belong to the server it names (its `base_url`, else the default
+URL): they are never merged with a URL from another source. A named profile whose secret
+would go to another server is refused; the `default_profile` is not used when the
+arguments or the environment name another server (see `resolve_settings`).
 """
 
 from __future__ import annotations
@@ -12,7 +17,6 @@ from __future__ import annotations
 import enum
 import ipaddress
 import os
-import stat
 import warnings
 from pathlib import Path
 from typing import Any, Final, NamedTuple, TypeAlias
@@ -32,19 +36,28 @@ from .auth import (
     secrets_of,
 )
 from .errors import ConfigurationError, suggest
+from .keysources import KeySource
+from .profiles import (
+    APP_NAME,
+    PROFILE_ENV,
+    SECRETS,
+    InsecureConfigWarning,
+    config_file,
+    env_profile,
+    file_default,
+    profile_settings,
+    wrapped,
+)
 
 __all__ = ["Settings", "Secret", "resolve_settings", "origin_of", "same_origin", "config_file",
-           "InsecureConfigWarning", "PROFILE_ENV"]
+           "InsecureConfigWarning", "ProfileNotUsedWarning", "PROFILE_ENV", "checked_settings"]
 
-APP_NAME = "mailroute_dyn"
 DEFAULT_URL = "https://admin.mailroute.net"
 ENV_VARS = {"base_url": "MAILROUTE_URL", "login": "MAILROUTE_LOGIN", "api_key": "MAILROUTE_API_KEY",
             "auth": "MAILROUTE_AUTH", "password": "MAILROUTE_PASSWORD",
             "sessionid": "MAILROUTE_SESSIONID", "csrftoken": "MAILROUTE_CSRFTOKEN"}
-PROFILE_ENV = "MAILROUTE_PROFILE"
 #: Settings that only choose and feed the auth kind (profiles, environment, command line).
 AUTH_SETTINGS = frozenset({"auth", "password", "sessionid", "csrftoken"})
-_SECRETS = frozenset({"api_key", "password", "sessionid", "csrftoken"})
 
 
 class UserCacheDir(enum.Enum):
@@ -61,6 +74,11 @@ class UserCacheDir(enum.Enum):
 USER_CACHE_DIR: Final = UserCacheDir.USER_CACHE_DIR
 #: What a client's `cache_dir` takes: a folder, None (memory only) or `USER_CACHE_DIR`.
 CacheDir: TypeAlias = "str | os.PathLike[str] | UserCacheDir | None"
+
+
+class ProfileNotUsedWarning(UserWarning):
+    """The config file's `default_profile` was left out: its credentials belong to another
+    server than the URL the arguments or the environment name, and none were given for it."""
 
 
 class Settings(NamedTuple):
@@ -127,73 +145,8 @@ class Settings(NamedTuple):
         return f"Settings({shown}, api_key=<{key}>{auth})"
 
 
-def config_file() -> Path:
-    """Where named profiles live: `<user config dir>/mailroute_dyn/config.toml`."""
-    override = os.environ.get("MAILROUTE_CONFIG")
-    if override:
-        return Path(override)
-    import platformdirs  # on first use: import mailroute_dyn stays cheap
-    return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
-
-
-class InsecureConfigWarning(UserWarning):
-    """A config file that holds an API key can be read by other users of the machine."""
-
-
-def _read_config(path: Path) -> dict[str, Any]:
-    import tomllib  # only where a config file exists
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigurationError(f"Cannot read profiles from {path}: {exc}") from None
-
-
-def _env_profile() -> str | None:
-    """The profile `MAILROUTE_PROFILE` names (the config file's `default_profile` sits
-    below the environment instead; see `resolve_settings`)."""
-    return os.environ.get(PROFILE_ENV) or None
-
-
-def _file_default() -> str | None:
-    path = config_file()
-    if not path.is_file():
-        return None
-    name = _read_config(path).get("default_profile")
-    if name is not None and not isinstance(name, str):
-        raise ConfigurationError(f"{path}: default_profile must be a profile name")
-    return name
-
-
-def _load_profile(name: str) -> dict[str, Any]:
-    path = config_file()
-    if not path.exists():
-        raise ConfigurationError(f"Profile {name!r} asked for; {path} does not exist.")
-    profiles = _masked_profiles(_read_config(path))     # no frame holds a secret as text
-    if name not in profiles or not isinstance(profiles[name], dict):
-        known = sorted(k for k, v in profiles.items() if isinstance(v, dict))
-        raise ConfigurationError(f"No profile {name!r} in {path}.{suggest(name, known)} "
-                                 f"Profiles: {', '.join(known) or '(none)'}")
-    allowed = set(Settings._fields) | AUTH_SETTINGS
-    unknown = sorted(set(profiles[name]) - allowed)
-    if unknown:
-        raise ConfigurationError(f"Profile {name!r} in {path} has an unknown setting "
-                                 f"{unknown[0]!r}.{suggest(unknown[0], allowed)} "
-                                 f"Settings: {', '.join(sorted(allowed))}")
-    if any(profiles[name].get(k) for k in _SECRETS) and os.name == "posix":
-        mode = path.stat().st_mode
-        if mode & (stat.S_IRGRP | stat.S_IROTH):
-            warnings.warn(f"{path} holds an API key and other users can read it "
-                          f"(mode {stat.filemode(mode)}); run: chmod 600 {path}",
-                          InsecureConfigWarning, stacklevel=4)
-    return dict(profiles[name])
-
-
-def _masked_profiles(data: dict[str, Any]) -> dict[str, Any]:
-    """The profile tables with their secrets as `Secret` values, so no frame after the
-    file is parsed holds one as text (a traceback with locals would show it)."""
-    tables = data.get("profiles", data)
-    return {name: {k: _wrapped(k, v) for k, v in table.items()} if isinstance(table, dict)
-            else table for name, table in tables.items()}
+#: What a profile may set (besides where its key comes from).
+_PROFILE_SETTINGS = frozenset(Settings._fields) | AUTH_SETTINGS
 
 
 def _is_loopback(host: str) -> bool:
@@ -230,8 +183,12 @@ def resolve_settings(profile: str | None = None, *, sources: dict[str, str] | No
 
     Arguments left as None fall through to the profile, the environment and the default.
     `cache_dir` is special: leave it out for the user cache dir, pass None for memory only.
-    `sources`, when given, is filled with where each setting that is not a default came
-    from (`mailroute-dyn config` shows it).
+    A profile's secrets are bound to its server: a named profile whose secret would go to
+    a URL from another source is refused, and the `default_profile` is left out (with a
+    `ProfileNotUsedWarning` when no credentials were given instead) when the arguments or
+    the environment name another server. `sources`, when given, is filled with where each
+    setting that is not a default came from (`mailroute-dyn config` shows it), plus
+    `bound_to` (the one server a profile's credentials go to) or `profile_not_used`.
     """
     cache_dir = given.pop("cache_dir", USER_CACHE_DIR)
     allowed = set(Settings._fields) | AUTH_SETTINGS
@@ -241,6 +198,7 @@ def resolve_settings(profile: str | None = None, *, sources: dict[str, str] | No
                                  f"{suggest(unknown[0], allowed)}")
     origin: dict[str, str] = {} if sources is None else sources
     values: dict[str, Any] = {}
+    bound: dict[str, tuple[str, str]] = {}      # profile label -> (name, its server)
 
     profile_cache: Any = USER_CACHE_DIR
 
@@ -250,30 +208,38 @@ def resolve_settings(profile: str | None = None, *, sources: dict[str, str] | No
             profile_cache = items["cache_dir"]
             origin["cache_dir"] = where
             items = {k: v for k, v in items.items() if k != "cache_dir"}
-        values.update({k: _wrapped(k, v) for k, v in items.items()})
+        values.update({k: wrapped(k, v) for k, v in items.items()})
         origin.update(dict.fromkeys(items, where))
 
-    named = profile or _env_profile()
-    fallback = None if named else _file_default()
+    def layer_profile(name: str, table: dict[str, Any], where: str) -> None:
+        server = _bound_server(table)
+        if server is not None:
+            bound[where] = (name, server)
+        layer(table, where)
+
+    named = profile or env_profile()
+    fallback = None if named else _usable_default(given, origin)
     if fallback:
-        layer(_load_profile(fallback), f"profile {fallback!r} (default_profile in "
-                                       f"{config_file()})")
-    layer({name: _wrapped(name, os.environ[env]) for name, env in ENV_VARS.items()
+        layer_profile(*fallback, f"profile {fallback[0]!r} (default_profile in "
+                                 f"{config_file()})")
+    layer({name: wrapped(name, os.environ[env]) for name, env in ENV_VARS.items()
            if os.environ.get(env)}, "environment")
     for name, env in ENV_VARS.items():
         if origin.get(name) == "environment":
             origin[name] = f"environment {env}"
     if named:
         how = "" if profile else f" (from {PROFILE_ENV})"
-        layer(_load_profile(named), f"profile {named!r}{how} in {config_file()}")
-    explicit = {k: _wrapped(k, v) for k, v in given.items() if v is not None}
+        layer_profile(named, profile_settings(named, _PROFILE_SETTINGS),
+                      f"profile {named!r}{how} in {config_file()}")
+    explicit = {k: wrapped(k, v) for k, v in given.items() if v is not None}
     if isinstance(explicit.get("auth"), httpx.Auth):
-        if _SECRETS & set(explicit):
+        if SECRETS & set(explicit):
             raise ConfigurationError("Give auth=, or the credentials of one kind, not both.")
-        for name in _SECRETS | {"login"}:   # the environment's or profile's are not meant
+        for name in SECRETS | {"login"}:   # the environment's or profile's are not meant
             values.pop(name, None)
             origin.pop(name, None)
     layer(explicit, "argument")
+    _check_binding(values, origin, bound)       # before a key source is asked for its key
     if cache_dir is USER_CACHE_DIR:
         cache_dir = profile_cache
     else:
@@ -283,15 +249,86 @@ def resolve_settings(profile: str | None = None, *, sources: dict[str, str] | No
         cache_dir = Path(platformdirs.user_cache_dir(APP_NAME))
     values["cache_dir"] = Path(cache_dir) if cache_dir is not None else None
     values["auth"] = _auth_from(values)
+    if isinstance(values.get("api_key"), KeySource):
+        values["api_key"] = values["api_key"].fetch(values.get("login"))
     settings = Settings()._replace(**values)
     return _checked(settings)
 
 
-def _wrapped(name: str, value: Any) -> Any:
-    """Secrets become `Secret` values as soon as they are read."""
-    if name in _SECRETS and isinstance(value, str):
-        return Secret(value)
-    return value
+def checked_settings(**values: Any) -> Settings:
+    """`Settings` from these values alone (no profile, no environment), checked: what a
+    new profile would hold, before it is written."""
+    values = {k: wrapped(k, v) for k, v in values.items()}
+    return _checked(Settings()._replace(**values))
+
+
+def _bound_server(table: dict[str, Any]) -> str | None:
+    """The one server a profile's credentials may go to (its base_url, else the default
+    URL), or None for a profile that holds no secret."""
+    if not any(table.get(name) for name in SECRETS):
+        return None
+    return _server(table.get("base_url") or DEFAULT_URL, "the profile's base_url")
+
+
+def _server(url: Any, where: str) -> str:
+    """The origin of `url`, or a `ConfigurationError` naming where a bad one came from."""
+    try:
+        return origin_of(str(url))
+    except ValueError:
+        raise ConfigurationError(f"The base_url from {where} is not a valid URL.") from None
+
+
+def _given_url(given: dict[str, Any]) -> tuple[str, str] | None:
+    """(where, URL) of a URL the arguments or the environment name, if any."""
+    if given.get("base_url") is not None:
+        return "argument", str(given["base_url"])
+    env = os.environ.get(ENV_VARS["base_url"])
+    return (f"environment {ENV_VARS['base_url']}", env) if env else None
+
+
+def _secret_given(given: dict[str, Any]) -> bool:
+    """Whether the arguments or the environment give credentials of their own."""
+    return isinstance(given.get("auth"), httpx.Auth) or any(
+        given.get(name) is not None or os.environ.get(ENV_VARS[name]) for name in SECRETS)
+
+
+def _usable_default(given: dict[str, Any], sources: dict[str, str]
+                    ) -> tuple[str, dict[str, Any]] | None:
+    """(name, settings) of the `default_profile`, unless its credentials belong to another
+    server than the URL the arguments or the environment name: then it is left out."""
+    name = file_default()
+    if not name:
+        return None
+    table = profile_settings(name, _PROFILE_SETTINGS)
+    server, url = _bound_server(table), _given_url(given)
+    if server is None or url is None or _server(url[1], url[0]) == server:
+        return name, table
+    reason = (f"default_profile {name!r} is not used: its credentials belong to {server}, "
+              f"and the URL given ({url[0]}) is {_server(url[1], url[0])}")
+    sources["profile_not_used"] = reason
+    if not _secret_given(given):
+        warnings.warn(f"{reason}; give the credentials for that server (MAILROUTE_LOGIN "
+                      "and MAILROUTE_API_KEY) or choose a profile", ProfileNotUsedWarning,
+                      stacklevel=4)
+    return None
+
+
+def _check_binding(values: dict[str, Any], origin: dict[str, str],
+                   bound: dict[str, tuple[str, str]]) -> None:
+    """Refuse merged settings that would send a profile's secret to another server."""
+    target = _server(values.get("base_url") or DEFAULT_URL, origin.get("base_url", "default"))
+    for setting in sorted(SECRETS):
+        where = origin.get(setting)
+        if values.get(setting) is None or where not in bound:
+            continue
+        name, server = bound[where]
+        origin["bound_to"] = f"{server} (the credentials of profile {name!r})"
+        if server != target:
+            raise ConfigurationError(
+                f"Profile {name!r} ({where}) holds credentials for {server} only, but the "
+                f"URL given ({origin.get('base_url', 'default')}) is {target}. A "
+                "profile's key is never sent to another server: drop the URL, or leave "
+                "the profile out and give the credentials for that server.")
 
 
 def _auth_from(values: dict[str, Any]) -> httpx.Auth | None:

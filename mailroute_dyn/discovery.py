@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .cache_files import CACHE_FORMAT, CacheState, DiskCache
+from .cache_files import CACHE_FORMAT, CacheState, DiskCache, fresh_for
 from .errors import MailRouteError, NotFound, SchemaError
 from .operations import Answer, Batch, Call, Operation
 
@@ -91,8 +91,7 @@ class Discovery:
     # -- memory, and the state the disk cache should hold
 
     def _load(self, payload: Mapping[str, Any]) -> None:
-        age = time.time() - float(payload.get("saved_at", 0))
-        remaining = self.settings.cache_ttl - age
+        remaining = fresh_for(payload, self.settings.cache_ttl)
         if remaining <= 0:
             return
         expires = time.monotonic() + remaining

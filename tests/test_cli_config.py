@@ -141,3 +141,78 @@ def test_unknown_settings_and_profiles_get_a_suggestion(capsys, config):
     assert code == 2 and "Did you mean 'fake'?" in err
     with pytest.raises(ConfigurationError, match="Did you mean 'page_size'"):
         resolve_settings(pagesize=5)
+
+
+# ------------------------------------------------------------ editing the file as TOML
+
+HAND_WRITTEN = (
+    "# my profiles [edited by hand]; see `mailroute-dyn config`\n"
+    'default_profile = "prod"\n'
+    "[profiles.fake]  # the fake server\n"
+    'base_url = "https://fake.mailroute.test"  # keep this comment\n'
+    'login = "tester"\n'
+    f'api_key = "{KEY}"\n'
+    "\n"
+    "# production below\n"
+    "[profiles.prod]\n"
+    'base_url = "https://prod.example.net"\n'
+    'login = "ops"\n'
+    f'api_key = "{OTHER_KEY}"\n')
+
+
+@pytest.mark.parametrize("args", [("config", "add", "new", "--default"),
+                                  ("config", "add", "fake", "--replace"),
+                                  ("config", "add", "fake", "--replace", "--default")])
+def test_config_add_edits_a_hand_written_file_keeping_its_comments(capsys, tmp_path,
+                                                                   monkeypatch, args):
+    import tomllib
+    path = tmp_path / "config.toml"
+    path.write_text(HAND_WRITTEN, encoding="utf-8")
+    path.chmod(0o600)
+    monkeypatch.setenv("MAILROUTE_CONFIG", str(path))
+    monkeypatch.setenv("MAILROUTE_API_KEY", "new-fake-key-42")
+    code, out, err = run(capsys, "--url", "https://new.example.net", "--login", "x", *args)
+    assert code == 0 and err == "", err
+    text = path.read_text(encoding="utf-8")
+    data = tomllib.loads(text)
+    name = args[2]
+    assert data["profiles"][name] == {"base_url": "https://new.example.net", "login": "x",
+                                      "api_key": "new-fake-key-42"}
+    assert data["profiles"]["prod"]["api_key"] == OTHER_KEY              # untouched
+    assert data["default_profile"] == (name if "--default" in args else "prod")
+    assert text.count("default_profile") == 1
+    for comment in ("# my profiles [edited by hand]", "# production below"):
+        assert comment in text
+    if name != "fake":
+        assert "# keep this comment" in text and data["profiles"]["fake"]["login"] == "tester"
+    assert text.count(f"[profiles.{name}]") == 1
+
+
+def test_config_add_on_a_broken_file_is_one_error_line_and_no_change(capsys, tmp_path,
+                                                                    monkeypatch):
+    path = tmp_path / "config.toml"
+    broken = "[profiles.fake\nlogin = 'x'\n"
+    path.write_text(broken, encoding="utf-8")
+    monkeypatch.setenv("MAILROUTE_CONFIG", str(path))
+    monkeypatch.setenv("MAILROUTE_API_KEY", "new-fake-key-42")
+    for extra in ((), ("--default",), ("--replace",)):
+        code, out, err = run(capsys, "--url", "https://new.example.net", "--login", "x",
+                             "config", "add", "fake", *extra)
+        assert code == 1 and out == "" and err.startswith("error: cannot read")
+        assert err.count("\n") == 1 and "Traceback" not in err
+    for odd in ('profiles = "not a table"\n', 'profiles = {old = {login = "x"}}\n'):
+        path.write_text(odd, encoding="utf-8")
+        code, _, err = run(capsys, "--url", "https://new.example.net", "--login", "x",
+                           "config", "add", "fake")
+        assert code == 1 and err.count("\n") == 1 and err.startswith("error: ")
+        assert path.read_text(encoding="utf-8") == odd
+
+
+def test_config_add_stores_the_key_given_with_api_key(capsys, tmp_path, monkeypatch):
+    import tomllib
+    path = tmp_path / "config.toml"
+    monkeypatch.setenv("MAILROUTE_CONFIG", str(path))
+    code, out, err = run(capsys, "--url", "https://new.example.net", "--login", "x",
+                         "--api-key", "given-fake-key-7", "config", "add", "p")
+    assert code == 0 and "given-fake-key-7" not in out + err
+    assert tomllib.loads(path.read_text())["profiles"]["p"]["api_key"] == "given-fake-key-7"

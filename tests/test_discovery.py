@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 import os
 import stat
+import time
 
 import pytest
 import respx
 
 from mailroute_dyn import Client, UnknownResource
+from mailroute_dyn.cache_files import DiskCache, fresh_for
 from tests.conftest import API_KEY, BASE, LOGIN, FixtureAPI, schema
 
 
@@ -159,6 +161,41 @@ def test_expired_cache_is_refetched(api, tmp_path):
     with _cache_client(tmp_path, cache_ttl=0) as client:
         client.domain
     assert len(api.router.calls) > before
+
+
+@pytest.mark.parametrize("ttl", [3600, 0])
+def test_a_cache_file_stamped_in_the_future_is_stale(api, tmp_path, ttl):
+    with _cache_client(tmp_path) as client:
+        client.domain
+        disk = DiskCache(client.settings)
+    payload = disk.load()
+    ahead = time.time() + 600               # saved while the clock ran ten minutes ahead,
+    disk.save(payload["listing"], payload["schemas"], ahead)   # then it stepped back
+    before = len(api.router.calls)
+    with _cache_client(tmp_path, cache_ttl=ttl) as client:
+        client.domain
+    assert len(api.router.calls) > before
+
+
+def test_cache_ttl_zero_never_reads_the_cache_file(api, tmp_path, monkeypatch):
+    with _cache_client(tmp_path) as client:
+        client.domain
+
+    def read(self):
+        raise AssertionError("the cache file was read with cache_ttl=0")
+    monkeypatch.setattr(DiskCache, "load", read)
+    with _cache_client(tmp_path, cache_ttl=0) as client:
+        assert client.domain.fields
+
+
+@pytest.mark.parametrize("saved_at, ttl, fresh", [
+    (1000.0, 60, 60.0), (970.0, 60, 30.0), (940.0, 60, 0.0), (900.0, 60, 0.0),
+    (1000.5, 60, 0.0), (5000.0, 60, 0.0),          # in the future: age unknown, stale
+    (1000.0, 0, 0.0), (990.0, 0, 0.0), (1001.0, 0, 0.0),
+    (float("nan"), 60, 0.0), (float("inf"), 60, 0.0), ("x", 60, 0.0), (None, 60, 0.0),
+])
+def test_freshness_of_a_cache_stamp(saved_at, ttl, fresh):
+    assert fresh_for({"saved_at": saved_at}, ttl, now=1000.0) == fresh
 
 
 def test_refresh_forgets_and_rediscovers(api, tmp_path):

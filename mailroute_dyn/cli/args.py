@@ -26,7 +26,9 @@ examples (add --demo to try them on the built-in demo server, no account needed)
 
 connection: --url/--login/--api-key, else the profile (--profile or MAILROUTE_PROFILE),
 else MAILROUTE_URL, MAILROUTE_LOGIN and MAILROUTE_API_KEY, else the config file's
-default_profile (`mailroute-dyn config` shows which). Prefer the environment or a profile
+default_profile (`mailroute-dyn config` shows which). A profile's key goes only to its own
+base_url: --profile with a --url for another server is refused, and such a --url (or
+MAILROUTE_URL) leaves the default_profile out. Prefer the environment or a profile
 for the key: a key on the command line is visible to other users of the machine.
 --auth basic/digest/session log in the other ways Tastypie offers; their secrets come only
 from the environment (MAILROUTE_PASSWORD, MAILROUTE_SESSIONID, MAILROUTE_CSRFTOKEN) or a

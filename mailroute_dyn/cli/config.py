@@ -1,25 +1,34 @@
 """`config`: where the settings come from, and adding a profile.
 
 `config` (or `config show`) prints the config file, its profiles, the profile in effect and
-why (`--profile`, `MAILROUTE_PROFILE`, the file's `default_profile`), then each setting
-with its value and source; the key shows only as set or not. `config add NAME` writes a
-`[profiles.NAME]` table from `--url`, `--login` and the key (`MAILROUTE_API_KEY`, else a
-prompt), into a file only its owner can read.
+why (`--profile`, `MAILROUTE_PROFILE`, the file's `default_profile`, or why that one is
+left out), the server its credentials are bound to, then each setting with its value and
+source; the key shows only as set or not. `config add NAME` writes a `[profiles.NAME]`
+table from `--url`, `--login` and the key (`MAILROUTE_API_KEY`, else a prompt), into a
+file only its owner can read, editing it as TOML so the user's comments stay.
 """
 
 from __future__ import annotations
 
 import getpass
-import json
 import os
 import re
 import stat
 import sys
 import tomllib
+import warnings
 from pathlib import Path
 from typing import Any
 
-from ..config import PROFILE_ENV, Settings, config_file, resolve_settings
+from ..config import (
+    PROFILE_ENV,
+    ProfileNotUsedWarning,
+    Secret,
+    Settings,
+    checked_settings,
+    config_file,
+    resolve_settings,
+)
 from ..errors import ConfigurationError
 from .context import Context, Failure, UsageError
 from .options import AddCommand
@@ -37,6 +46,8 @@ def _profiles(path: Path) -> tuple[dict[str, Any], str | None]:
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise Failure(f"cannot read {path}: {exc}") from None
     profiles = data.get("profiles", {})
+    if not isinstance(profiles, dict):
+        raise Failure(f"{path}: `profiles` must be a table of [profiles.NAME] tables")
     default = data.get("default_profile")
     return ({k: v for k, v in profiles.items() if isinstance(v, dict)},
             default if isinstance(default, str) else None)
@@ -51,6 +62,20 @@ def _given(ctx: Context) -> dict[str, Any]:
     return given
 
 
+def _chosen(ctx: Context, default: str | None, sources: dict[str, str]) -> str:
+    """The profile in effect, and what chose it (or why the default one is left out)."""
+    if ctx.args.profile:
+        return f"{ctx.args.profile} (--profile)"
+    if os.environ.get(PROFILE_ENV):
+        return f"{os.environ[PROFILE_ENV]} ({PROFILE_ENV})"
+    if "profile_not_used" in sources:
+        return f"none ({sources['profile_not_used']})"
+    if default:
+        return (f"{default} (default_profile in the config file; MAILROUTE_* variables "
+                "win over it)")
+    return "none"
+
+
 def _show(ctx: Context) -> int:
     out = ctx.out
     path = config_file()
@@ -63,26 +88,21 @@ def _show(ctx: Context) -> int:
               file=out)
     profiles, default = _profiles(path)
     print(f"profiles:    {', '.join(sorted(profiles)) or '(none)'}", file=out)
-    if ctx.args.profile:
-        chosen = f"{ctx.args.profile} (--profile)"
-    elif os.environ.get(PROFILE_ENV):
-        chosen = f"{os.environ[PROFILE_ENV]} ({PROFILE_ENV})"
-    elif default:
-        chosen = f"{default} (default_profile in the config file; MAILROUTE_* variables " \
-                 f"win over it)"
-    else:
-        chosen = "none"
-    print(f"in effect:   {chosen}", file=out)
+    sources: dict[str, str] = {}
+    try:
+        with warnings.catch_warnings():     # a default_profile left out is shown below
+            warnings.simplefilter("ignore", ProfileNotUsedWarning)
+            settings = resolve_settings(ctx.args.profile, sources=sources, **_given(ctx))
+    except ConfigurationError as exc:
+        ctx.note(f"error: {exc}")
+        return 2
+    print(f"in effect:   {_chosen(ctx, default, sources)}", file=out)
+    if "bound_to" in sources:
+        print(f"bound to:    {sources['bound_to']}: sent to no other server", file=out)
     if ctx.demo:
         print("--demo: the built-in demo server is used, whatever the settings say",
               file=out)
     print(file=out)
-    sources: dict[str, str] = {}
-    try:
-        settings = resolve_settings(ctx.args.profile, sources=sources, **_given(ctx))
-    except ConfigurationError as exc:
-        ctx.note(f"error: {exc}")
-        return 2
     rows = []
     for name in Settings._fields:
         value = getattr(settings, name)
@@ -98,26 +118,17 @@ def _show(ctx: Context) -> int:
 _NAME = re.compile(r"[A-Za-z0-9_-]+")
 
 
-def _toml(value: Any) -> str:
-    """A TOML value: JSON's string escapes are TOML's basic-string escapes."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(value)
-    return json.dumps(str(value), ensure_ascii=False)
-
-
-def _key(ctx: Context) -> str:
-    key = ctx.args.api_key or os.environ.get("MAILROUTE_API_KEY")
+def _key(ctx: Context) -> Secret:
+    key = Secret.of(ctx.args.api_key or os.environ.get("MAILROUTE_API_KEY"))
     if key:
         return key
     if not sys.stdin.isatty():
         raise UsageError("no API key: set MAILROUTE_API_KEY (or run on a terminal to be "
                          "asked for it)")
-    key = getpass.getpass("API key (not shown): ").strip()
+    key = Secret(getpass.getpass("API key (not shown): ").strip())
     if not key:
         raise UsageError("no API key given")
-    ctx.secrets.add(key)
+    ctx.secrets.add(key.reveal())
     return key
 
 
@@ -137,35 +148,62 @@ def _add(ctx: Context) -> int:
     values: dict[str, Any] = {"base_url": url, "login": login, "api_key": _key(ctx)}
     if ctx.args.page_size:
         values["page_size"] = ctx.args.page_size
-    resolve_settings(None, cache_dir=None, **values)      # checks URL, https, pairs
+    checked_settings(cache_dir=None, **values)      # checks URL, https, pairs
     text = path.read_text(encoding="utf-8") if path.is_file() else ""
-    if name in profiles:
-        text = _without_table(text, name)
-    table = f"[profiles.{name}]\n" + "".join(f"{k} = {_toml(v)}\n" for k, v in values.items())
-    text = (text.rstrip("\n") + "\n\n" if text.strip() else "") + table
-    if ctx.args.default:
-        text = _with_default(text, name)
-    tomllib.loads(text)                                   # never write a file we cannot read
-    _write_private(path, text)
+    _write_private(path, _with_profile(path, text, name, values, ctx.args.default))
     made = " (the default profile)" if ctx.args.default else ""
     print(f"added profile {name!r}{made} to {path}", file=ctx.out)
     return 0
 
 
-def _without_table(text: str, name: str) -> str:
-    """`text` minus the `[profiles.NAME]` table (up to the next table)."""
-    pattern = re.compile(rf"^\[profiles\.{re.escape(name)}\]\s*\n(?:(?!\[).*\n?)*", re.M)
-    return pattern.sub("", text)
+def _with_profile(path: Path, text: str, name: str, values: dict[str, Any],
+                  default: bool) -> str:
+    """`text` with the `[profiles.NAME]` table set to `values` (and, with `default`,
+    `default_profile = NAME`), edited as TOML: comments and layout stay as they were."""
+    import tomlkit
+    from tomlkit.exceptions import TOMLKitError
+
+    try:
+        document = tomlkit.parse(text)
+        tables = document.setdefault("profiles", tomlkit.table(is_super_table=True))
+        table = tomlkit.table()
+        for key, value in values.items():
+            table[key] = value.reveal() if isinstance(value, Secret) else value
+        for trailing in _trailing_comments(tables.get(name)):
+            table.add(trailing)
+        tables[name] = table
+        if default:
+            document["default_profile"] = name
+        edited = document.as_string()
+    except (TOMLKitError, ValueError, TypeError) as exc:    # e.g. an inline `profiles`
+        raise Failure(f"cannot edit {path} as TOML: {exc}") from None
+    _check_written(path, edited, name, default)
+    return edited
 
 
-def _with_default(text: str, name: str) -> str:
-    """`default_profile = "NAME"` as the file's first top-level key."""
-    line = f"default_profile = {_toml(name)}\n"
-    pattern = re.compile(r"^default_profile\s*=.*\n?", re.M)
-    head = text.split("[", 1)[0] if "[" in text else text
-    if pattern.search(head):
-        return pattern.sub(line, text, count=1)
-    return line + "\n" + text
+def _trailing_comments(old: Any) -> list[Any]:
+    """The comments and blank lines that end a table being replaced: in a hand-written
+    file they introduce what follows (`# production below`), so they stay."""
+    import tomlkit.items
+
+    if not isinstance(old, tomlkit.items.Table):
+        return []
+    body = old.value.body
+    start = len(body)
+    while start and body[start - 1][0] is None:
+        start -= 1
+    return [item for _, item in body[start:]]
+
+
+def _check_written(path: Path, text: str, name: str, default: bool) -> None:
+    """Never write a file the profiles cannot be read back from."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise Failure(f"not writing {path}: the edit would not be valid TOML ({exc})") from None
+    table = data.get("profiles", {}).get(name)
+    if not isinstance(table, dict) or (default and data.get("default_profile") != name):
+        raise Failure(f"not writing {path}: the edit would not hold profile {name!r}")
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -198,7 +236,8 @@ def register(add: AddCommand) -> None:
             "setting comes from; or add a profile from --url, --login and the key\n"
             "(MAILROUTE_API_KEY, else asked for) to a file only you can read.\n"
             "A profile is chosen by --profile, else MAILROUTE_PROFILE, else the file's\n"
-            "default_profile (below the MAILROUTE_* variables).\n\n"
+            "default_profile (below the MAILROUTE_* variables); a profile's key goes\n"
+            "only to its own base_url.\n\n"
             "  mailroute-dyn config\n"
             "  MAILROUTE_API_KEY=... mailroute-dyn --url https://admin.mailroute.net "
             "--login ops config add production --default")

@@ -7,7 +7,7 @@ import datetime as dt
 import time
 from pathlib import Path
 
-from ..cache_files import DiskCache
+from ..cache_files import DiskCache, fresh_for
 from ..tools.graph import model_edges, render_dot, render_mermaid
 from .context import Context, Failure, UsageError
 from .options import AddCommand, add_format, positive
@@ -48,9 +48,11 @@ def cmd_cache(ctx: Context) -> int:
         return 0
     saved = float(payload.get("saved_at", 0))
     age = time.time() - saved
-    left = client.settings.cache_ttl - age
+    left = fresh_for(payload, client.settings.cache_ttl)
     when = dt.datetime.fromtimestamp(saved).isoformat(sep=" ", timespec="seconds")
     state = f"fresh for {left:.0f} s more" if left > 0 else "expired (refetched on next use)"
+    if age < 0:
+        state = "stamped in the future, the clock has changed: refetched on next use"
     listing = payload.get("listing") or {}
     schemas = sorted(payload.get("schemas") or {})
     print(f"saved:     {when} ({age:.0f} s ago; {state})", file=ctx.out)

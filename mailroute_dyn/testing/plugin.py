@@ -21,6 +21,7 @@ Without the entry point, load it with `-p mailroute_dyn.testing.plugin`.
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -118,19 +119,27 @@ def pytest_configure(config: pytest.Config) -> None:
     label = url or f"profile {profile}"
     settings: Settings | None = None
     problem = None
-    from ..config import resolve_settings
+    from ..config import ProfileNotUsedWarning, resolve_settings
     try:
-        # the environment and the profile give the credentials: they never pass through
-        # the plugin's own hands
-        settings = resolve_settings(profile, base_url=url, backoff=backoff, cache_dir=None)
+        # the environment and the profile give the credentials, never as text in the
+        # plugin's hands; a default_profile bound to another server is left out
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ProfileNotUsedWarning)
+            settings = resolve_settings(profile, base_url=url, backoff=backoff,
+                                        cache_dir=None)
     except MailRouteError as exc:
         problem = str(exc)
     else:
+        for other in caught:                # the rest (a key file others can read) as usual
+            if not issubclass(other.category, ProfileNotUsedWarning):
+                warnings.warn(other.message, stacklevel=1)
         if settings.credentials is None:
             problem = (f"{label} needs credentials: set MAILROUTE_LOGIN and "
                        f"MAILROUTE_API_KEY (or MAILROUTE_AUTH and its secrets)"
                        + (f", or give profile {profile!r} a login and api_key"
-                          if profile else ""))
+                          if profile else "")
+                       + "".join(f"; {w.message}" for w in caught
+                                 if issubclass(w.category, ProfileNotUsedWarning)))
             settings = None
     config.stash[_STAGING_KEY] = _Staging(label, settings, problem, skip, backoff)
 
@@ -222,10 +231,15 @@ def _mailroute_pair(request: pytest.FixtureRequest
     inner = request.getfixturevalue("mailroute_transport") or httpx.HTTPTransport()
     created = CreatedObjects(inner, staging.settings.api_path)
     faults = FaultyTransport(created)
-    client = Client(base_url=staging.settings.base_url, profile=request.config.getoption(
-        "--mailroute-profile") or request.config.getini("mailroute_profile") or None,
-        transport=faults, cache_dir=None, backoff=staging.backoff,
-        allow_insecure=staging.settings.allow_insecure or None)
+    settings = staging.settings
+    # the credentials resolved once for this run, for the server they were resolved for
+    client = Client(base_url=settings.base_url, login=settings.login,
+                    api_key=settings.api_key, auth=settings.auth,
+                    api_path=settings.api_path, timeout=settings.timeout,
+                    retries=settings.retries, retry_budget=settings.retry_budget,
+                    page_size=settings.page_size,
+                    concurrency=settings.concurrency, transport=faults, cache_dir=None,
+                    backoff=settings.backoff, allow_insecure=settings.allow_insecure or None)
 
     def teardown() -> None:
         faults.clear_faults()
