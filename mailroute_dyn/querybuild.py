@@ -20,7 +20,11 @@ from .schema import FilterCheck, ResourceSchema, allowed_terms
 
 __all__ = ["QueryBuilder", "QueryModel", "RESERVED_PARAMS"]
 
-RESERVED_PARAMS = frozenset({"limit", "offset", "order_by", "format", "username", "api_key"})
+#: The parameters a list request sets itself (the page window, and `order_by` where the
+#: query is ordered or walked by key): `unchecked()` refuses only these. Credentials never
+#: go in the query (they travel in the `Authorization` header or the auth's own way), so
+#: `username=` or `api_key=` are free for an API's own filters.
+RESERVED_PARAMS = frozenset({"limit", "offset", "order_by"})
 
 R = TypeVar("R")        # what a QuerySet yields: objects of one resource class
 

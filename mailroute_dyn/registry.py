@@ -5,6 +5,7 @@ values of related fields)."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, cast
@@ -44,6 +45,7 @@ from .writes import _has_dot_segments
 __all__ = ["Registry", "describe"]
 
 _UNREACHABLE = (NotFound, Unauthorized, Forbidden, SchemaError, MethodNotAllowed)
+log = logging.getLogger("mailroute_dyn")
 
 
 class Registry:
@@ -79,7 +81,11 @@ class Registry:
 
     @staticmethod
     def _schema_attrs(schema: ResourceSchema, list_url: str) -> dict[str, Any]:
-        """The class attributes that come from a schema."""
+        """The class attributes that come from a schema (said in the log when the client
+        could not read a part of it: that part allows nothing, the rest works)."""
+        for part, why in schema.unread.items():
+            log.warning("The schema of %r: %r is %s; it is taken as allowing nothing "
+                        "(filters through .unchecked() only).", schema.name, part, why)
         return {
             "_json_schema": schema.json_schema(),
             "_schema": schema,

@@ -1,0 +1,134 @@
+"""The client against shapes that large open-source projects put in their Tastypie APIs,
+each served by the project's real django-tastypie site (``tests/tastypie_site/anyapi/
+wild.py``, under ``/wild/api/``): a `filtering` rule given as a string, `filtering` that
+is no JSON object, a `filtering` key that is no field, nested objects without
+`resource_uri`, resource names with a slash, and a listing that fails on `order_by`."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+import warnings
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from mailroute_dyn import Client, FilterError
+from mailroute_dyn.auth import ApiKeyAuth
+
+WILD = "/wild/api/"
+
+
+def _tag() -> str:
+    return uuid.uuid4().hex[:8]
+
+
+@pytest.fixture
+def connect(tastypie_app: Any) -> Iterator[Callable[..., Client]]:
+    """Clients on the site's `/wild/api/` (ApiKey unless `auth=` says otherwise)."""
+    from tests.tastypie_site import DEMO_API_KEY, DEMO_LOGIN
+    made: list[Client] = []
+
+    def make(transport: httpx.BaseTransport | None = None, **kwargs: Any) -> Client:
+        if "auth" not in kwargs:
+            kwargs.update(login=DEMO_LOGIN, api_key=DEMO_API_KEY)
+        c = Client("http://tastypie.test", api_path=WILD, cache_dir=None, retries=0,
+                   transport=transport or httpx.WSGITransport(app=tastypie_app),
+                   allow_insecure=True, **kwargs)
+        made.append(c)
+        return c
+    yield make
+    for c in made:
+        c.close()
+
+
+def _models() -> Any:
+    from tests.tastypie_site.anyapi import models
+    return models
+
+
+# ---------------------------------------------------------------- 1. a string rule
+
+def test_a_filtering_rule_given_as_a_string_allows_the_terms_it_contains(connect):
+    m = _models()
+    alice = m.Profile.objects.create(username=f"alice-{_tag()}")
+    m.Profile.objects.create(username=f"bob-{_tag()}")
+    group = m.GroupProfile.objects.create(title=f"group-{_tag()}")
+    group.users.add(alice)
+    client = connect()
+    profiles = client["profiles"]
+    assert profiles.filtering["username"] == "exact"
+    assert [p.username for p in profiles.filter(username=alice.username)] == [alice.username]
+    with pytest.raises(FilterError, match="startswith"):
+        profiles.filter(username__startswith="alice")     # "exact" does not contain it
+    found = client["group_profile"].filter(users__username=alice.username)
+    assert [g.title for g in found] == [group.title]
+
+
+# ---------------------------------------------------------------- 2. unreadable filtering
+
+def test_filtering_that_is_no_json_object_degrades_to_unchecked_filters(connect, caplog):
+    m = _models()
+    tag = m.Tag.objects.create(name=f"red-{_tag()}")
+    client = connect()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")          # a log record, not a Python warning
+        with caplog.at_level(logging.WARNING, logger="mailroute_dyn"):
+            assert "tags" in client.preload()   # the API loads, this resource too
+    said = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any("tags" in text and "filtering" in text for text in said), said
+    tags = client["tags"]
+    assert dict(tags.filtering) == {}
+    with pytest.raises(FilterError, match=r"unchecked\(\)"):
+        tags.filter(name=tag.name)
+    assert tags.get(tag.pk).name == tag.name
+    assert tag.name in {t.name for t in tags.all()}
+
+
+# ---------------------------------------------------------------- 3. a key that is no field
+
+def test_a_filtering_key_that_is_no_field_is_sent_to_the_servers_own_filter(connect):
+    m = _models()
+    mine = m.Thesaurus.objects.create(identifier=f"th-{_tag()}", title="Mine")
+    other = m.Thesaurus.objects.create(identifier=f"th-{_tag()}", title="Other")
+    kept = m.ThesaurusKeyword.objects.create(thesaurus=mine, alt_label="Hydrography")
+    m.ThesaurusKeyword.objects.create(thesaurus=other, alt_label="Soil")
+    keywords = connect()["thesaurus/keywords"]
+    assert "thesaurus" not in keywords.fields
+    found = list(keywords.filter(thesaurus=mine.identifier))
+    assert [k.pk for k in found] == [kept.pk]
+    # ALL on a name no field has: only the name itself (its code may read nothing else)
+    with pytest.raises(FilterError, match="thesaurus"):
+        keywords.filter(thesaurus__in=[mine.identifier, other.identifier])
+    with pytest.raises(FilterError, match="thesaurus"):
+        keywords.filter(thesaurus__identifier=mine.identifier)
+
+
+# ---------------------------------------------------------------- 4. unchecked names
+
+@pytest.mark.parametrize("how", ["login and api_key", "auth="])
+def test_unchecked_takes_every_name_the_query_does_not_set_itself(connect, how):
+    from tests.tastypie_site import DEMO_API_KEY, DEMO_LOGIN
+    m = _models()
+    alice = m.Profile.objects.create(username=f"alice-{_tag()}")
+    m.Profile.objects.create(username=f"carol-{_tag()}")
+    client = connect(auth=ApiKeyAuth(DEMO_LOGIN, DEMO_API_KEY)) if how == "auth=" else connect()
+    profiles = client["profiles"]
+    found = [p.username for p in profiles.all().unchecked(username=alice.username)]
+    assert found == [alice.username]
+    for reserved in ("limit", "offset", "order_by"):
+        with pytest.raises(FilterError, match="set by the query itself"):
+            profiles.all().unchecked(**{reserved: "5"})
+
+def test_completion_and_stubs_read_filtering_as_the_filters_do(connect):
+    from mailroute_dyn.cli.complete import filter_lookups
+    from mailroute_dyn.tools.stubs import generate_stub
+    client = connect()
+    client.preload()
+    assert filter_lookups(client["profiles"]._schema) == ["username="]
+    assert filter_lookups(client["thesaurus/keywords"]._schema)[-1:] == ["thesaurus="]
+    text = generate_stub(client)
+    profiles = text[text.index("class _ProfilesMeta("):text.index("class Profiles(")]
+    assert "username__exact:" in profiles and "username__startswith" not in profiles
