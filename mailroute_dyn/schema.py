@@ -39,7 +39,7 @@ __all__ = [
     "NO_DEFAULT", "Field", "ResourceSchema", "parse_schema", "FilterCheck", "check_filter",
     "check_ordering", "check_method", "COMMON_TERMS", "terms_for", "allowed_terms",
 
-    "resource_name_of_uri", "REWRITTEN_VALUES",
+    "resource_name_of_uri", "resource_name_of_schema_url", "REWRITTEN_VALUES",
 ]
 
 _HOP_TERMS = COMMON_TERMS | INT_TERMS      # a relation lookup's last part, when a term
@@ -59,6 +59,14 @@ def resource_name_of_uri(uri: str, api_path: str) -> str | None:
     rest = _under_api(uri, api_path)
     return (rest.split("/", 1)[0] or None) if rest is not None else None
 
+
+def resource_name_of_schema_url(url: str, api_path: str) -> str | None:
+    """`thesaurus/keywords` for `/api/thesaurus/keywords/schema/`: all between the API
+    path and `/schema` (a resource name may hold a slash)."""
+    rest = _under_api(url, api_path)
+    if rest is not None and rest.endswith("/schema"):
+        return rest[:-len("/schema")] or None
+    return resource_name_of_uri(url, api_path)
 
 
 class Field(NamedTuple):
@@ -218,7 +226,7 @@ def parse_schema(name: str, raw: Any, api_path: str = "/api/v1/") -> ResourceSch
         ftype = ftype if isinstance(ftype, str) and ftype else "unknown"
         default = default_of(spec)
         related_schema = spec.get("related_schema")
-        related = (resource_name_of_uri(related_schema, api_path)
+        related = (resource_name_of_schema_url(related_schema, api_path)
                    if isinstance(related_schema, str) and related_schema else None)
         related_type = spec.get("related_type")
         if ftype == "related" and related_type not in ("to_one", "to_many"):

@@ -129,6 +129,13 @@ def test_a_filtering_key_that_is_no_field_takes_exact_and_the_terms_its_rule_nam
             check_filter(s, lookup, "geo", lambda n: None, lambda s, f: None)
 
 
+def test_a_related_schema_url_names_a_resource_with_a_slash():
+    raw = {"fields": {"keywords": {"type": "related", "related_type": "to_many",
+                                   "related_schema": "/api/thesaurus/keywords/schema/"}}}
+    assert parse_schema("thesaurus", raw, "/api/").fields["keywords"].related_resource == (
+        "thesaurus/keywords")
+
+
 # ---------------------------------------------------------------- filters
 
 def _policy() -> Any:

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from mailroute_dyn import Client, FilterError
+from mailroute_dyn import Client, FilterError, ResponseError
 from mailroute_dyn.auth import ApiKeyAuth
 
 WILD = "/wild/api/"
@@ -132,3 +132,124 @@ def test_completion_and_stubs_read_filtering_as_the_filters_do(connect):
     text = generate_stub(client)
     profiles = text[text.index("class _ProfilesMeta("):text.index("class Profiles(")]
     assert "username__exact:" in profiles and "username__startswith" not in profiles
+
+
+# ---------------------------------------------------------------- 5. nested, no URI
+
+def test_nested_objects_without_resource_uri_are_objects_of_their_resource(connect, raw_wild):
+    m = _models()
+    group = m.GroupProfile.objects.create(title=f"group-{_tag()}")
+    names = [f"cat-{_tag()}", f"cat-{_tag()}"]
+    for name in names:
+        group.categories.add(m.GroupCategory.objects.create(name=name))
+    client = connect()
+    stored = raw_wild.get(f"{WILD}group_profile/{group.pk}/").json()["categories"]
+    assert len(stored) == 2 and "resource_uri" not in stored[0]
+    obj = client["group_profile"].get(group.pk)
+    categories = obj.categories
+    assert sorted(c.name for c in categories) == sorted(names)
+    assert all(type(c) is client["group_categories"] for c in categories)
+    first = categories[0]
+    assert first.resource_uri == f"{WILD}group_categories/{first.pk}/"
+    listed = [g for g in client["group_profile"].all() if g.pk == group.pk]
+    assert sorted(c.name for c in listed[0].categories) == sorted(names)
+
+
+@pytest.fixture
+def raw_wild(tastypie_app: Any) -> Iterator[httpx.Client]:
+    from tests.tastypie_site import auth_header
+    with httpx.Client(transport=httpx.WSGITransport(app=tastypie_app),
+                      base_url="http://tastypie.test", headers=auth_header()) as c:
+        yield c
+
+
+# ---------------------------------------------------------------- 6. a slash in the name
+
+def test_a_resource_name_with_a_slash_reads_its_own_objects(connect):
+    m = _models()
+    thesaurus = m.Thesaurus.objects.create(identifier=f"th-{_tag()}", title="Slash")
+    keyword = m.ThesaurusKeyword.objects.create(thesaurus=thesaurus, alt_label="Rivers")
+    client = connect()
+    keywords = client["thesaurus/keywords"]
+    got = keywords.get(keyword.pk)
+    assert type(got) is keywords and got.alt_label == "Rivers"
+    assert got.resource_uri == f"{WILD}thesaurus/keywords/{keyword.pk}/"
+    by_uri = client.get(got.resource_uri)
+    assert type(by_uri) is keywords and by_uri == got
+    assert {type(o) for o in client.list(f"{WILD}thesaurus/keywords/")} == {keywords}
+    assert type(client["thesaurus"].get(thesaurus.pk)) is client["thesaurus"]
+    # a relation to it: its schema and its objects are the slashed resource's
+    owner = client["thesaurus"].filter(keywords__alt_label="Rivers").get(
+        identifier=thesaurus.identifier)
+    assert [type(k) for k in owner.keywords] == [keywords] and owner.keywords == [got]
+
+def test_a_private_error_never_escapes_a_detail_read(api, client):
+    from tests.conftest import BASE, objects
+    other = objects("customer")[0]
+    api.override("GET", f"{BASE}/api/v1/domain/7/").respond(json=other)
+    with pytest.raises(ResponseError) as caught:
+        client.domain.get(7)
+    assert not type(caught.value).__name__.startswith("_")
+    assert "customer" in str(caught.value)
+
+
+# ---------------------------------------------------------------- the same rules, by hand
+
+WILD_BASE = "https://wild.example.test"
+
+
+def _field(ftype: str, **flags: Any) -> dict[str, Any]:
+    return {"type": ftype, "nullable": False, "blank": False, "readonly": False,
+            "unique": False, "primary_key": False, "default": "No default provided.",
+            "help_text": "", **flags}
+
+
+def _schema(fields: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"fields": {"id": _field("integer", primary_key=True, unique=True),
+                       "resource_uri": _field("string", readonly=True), **fields},
+            "allowed_list_http_methods": ["get"], "allowed_detail_http_methods": ["get"],
+            **extra}
+
+
+@pytest.fixture
+def by_hand() -> Iterator[Any]:
+    import respx
+    schemas = {
+        "group": _schema({"lead": {**_field("related"), "related_type": "to_one"},
+                          "cats": {**_field("related"), "related_type": "to_many"}}),
+        "people": _schema({"username": _field("string", unique=True)},
+                          ordering=["username"], filtering={"username": 1}),
+        "thesaurus": _schema({}),
+        "thesaurus/keywords": _schema({"label": _field("string")}),
+    }
+    with respx.mock(base_url=WILD_BASE, assert_all_called=False) as router:
+        router.get("/api/").respond(json={
+            name: {"list_endpoint": f"/api/{name}/", "schema": schema}
+            for name, schema in schemas.items()})
+        yield router
+
+
+def _client(**kwargs: Any) -> Client:
+    return Client(WILD_BASE, "me", "fake-key-not-real", api_path="/api/", cache_dir=None,
+                  retries=0, **kwargs)
+
+
+def test_nested_objects_of_an_unknown_resource_are_plain_dicts_never_dropped(by_hand):
+    by_hand.get("/api/group/1/").respond(json={
+        "id": 1, "resource_uri": "/api/group/1/", "lead": {"name": "Ann"},
+        "cats": [{"name": "a"}, {"name": "b"}]})
+    with _client() as client:
+        group = client.group.get(1)
+        assert group.lead == {"name": "Ann"}
+        assert group.cats == [{"name": "a"}, {"name": "b"}]
+
+
+def test_an_object_under_a_longer_list_endpoint_is_that_resources(by_hand):
+    by_hand.get("/api/thesaurus/").respond(json={
+        "meta": {"total_count": 2, "next": None},
+        "objects": [{"id": 1, "resource_uri": "/api/thesaurus/1/"},
+                    {"id": 5, "label": "x", "resource_uri": "/api/thesaurus/keywords/5/"}]})
+    with _client() as client:
+        found = list(client.thesaurus.all())
+        assert [type(o).resource_name for o in found] == ["thesaurus", "thesaurus/keywords"]
+
