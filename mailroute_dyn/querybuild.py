@@ -37,6 +37,7 @@ class QueryModel(Protocol):
     # its class or through its metaclass, not both; the name is `_schema.name`)
     _schema: ResourceSchema
     _list_url: str
+    _no_key_walk: str               # why this resource is not walked by key ("": it may be)
 
     def _detail_url(self, key: Any) -> str: ...
     # running: the client's session and settings
@@ -45,6 +46,7 @@ class QueryModel(Protocol):
     def _registry_settings(self) -> Settings: ...
     def _is_async(self) -> bool: ...
     def _page_size(self) -> int: ...
+    def _stop_key_walks(self, why: str) -> None: ...
     # checks, made when the QuerySet is built; filters finished before it runs
     def _check_filter(self, lookup: str, value: Any) -> FilterCheck: ...
     def _check_order(self, key: str) -> str: ...
@@ -148,7 +150,7 @@ class QueryBuilder(Generic[R]):
         """(field, descending) when pages can be walked by key instead of offset: a unique
         integer or string field that is orderable and filterable with gt/lt, so rows
         inserted or deleted during the walk shift nothing."""
-        if self._q.url is not None:
+        if self._q.url is not None or self._model._no_key_walk:
             return None
         schema = self._model._schema
         if len(self._q.order) > 1:

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from mailroute_dyn import Client, FilterError, ResponseError
+from mailroute_dyn import Client, FilterError, MailRouteError, ResponseError
 from mailroute_dyn.auth import ApiKeyAuth
 
 WILD = "/wild/api/"
@@ -23,6 +23,18 @@ WILD = "/wild/api/"
 
 def _tag() -> str:
     return uuid.uuid4().hex[:8]
+
+
+class _Counting(httpx.WSGITransport):
+    """The WSGI transport, keeping every request's URL (path and query)."""
+
+    def __init__(self, app: Any):
+        super().__init__(app=app)
+        self.urls: list[str] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.urls.append(f"{request.url.path}?{request.url.query.decode()}")
+        return super().handle_request(request)
 
 
 @pytest.fixture
@@ -193,6 +205,56 @@ def test_a_private_error_never_escapes_a_detail_read(api, client):
     assert "customer" in str(caught.value)
 
 
+# ---------------------------------------------------------------- 7. order_by refused
+
+def test_a_key_walk_the_server_cannot_take_falls_back_to_next_links(connect, tastypie_app,
+                                                                      caplog):
+    m = _models()
+    tag = _tag()
+    public = sorted(f"p{tag}-{i}" for i in range(3))
+    for name in public:
+        m.Profile.objects.create(username=name)
+    m.Profile.objects.create(username=f"p{tag}-hidden", public=False)
+    transport = _Counting(tastypie_app)
+    client = connect(transport=transport, page_size=2)
+    people = client["people"]
+    with caplog.at_level(logging.WARNING, logger="mailroute_dyn"):
+        first = [p.username for p in people.all()]
+    assert set(public) <= set(first) and f"p{tag}-hidden" not in first
+    assert len(first) == len(set(first)) == people.count()
+    said = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any("people" in text and "500" in text for text in said), said
+    transport.urls.clear()
+    assert [p.username for p in people.all()] == first     # remembered: no order_by again
+    assert not any("order_by" in url for url in transport.urls)
+    with pytest.raises(MailRouteError):                    # asked for: the server's answer
+        list(people.order_by("username"))
+
+
+def test_an_async_key_walk_the_server_cannot_take_falls_back_too(tastypie_app):
+    import asyncio
+
+    from django.core.asgi import get_asgi_application
+
+    from mailroute_dyn import AsyncClient
+    m = _models()
+    tag = _tag()
+    names = {f"q{tag}-{i}" for i in range(3)}
+    for name in names:
+        m.Profile.objects.create(username=name)
+
+    async def run() -> set[str]:
+        async with AsyncClient("http://tastypie.test", "demo", "demo-key-not-secret",
+                               api_path=WILD, transport=httpx.ASGITransport(
+                                   app=get_asgi_application()),
+                               cache_dir=None, retries=0, allow_insecure=True,
+                               page_size=2) as client:
+            people = await client.resource("people")
+            return {p.username async for p in people.all().concurrently(1)}
+    assert names <= asyncio.run(run())
+
+
+
 # ---------------------------------------------------------------- the same rules, by hand
 
 WILD_BASE = "https://wild.example.test"
@@ -242,6 +304,23 @@ def test_nested_objects_of_an_unknown_resource_are_plain_dicts_never_dropped(by_
         group = client.group.get(1)
         assert group.lead == {"name": "Ann"}
         assert group.cats == [{"name": "a"}, {"name": "b"}]
+
+
+def test_a_transient_error_on_a_key_walk_changes_nothing_a_400_falls_back(by_hand, caplog):
+    page = {"meta": {"total_count": 1, "next": None}, "objects": [
+        {"id": 1, "username": "ann", "resource_uri": "/api/people/1/"}]}
+    ordered = by_hand.get("/api/people/", params={"order_by": "username"})
+    plain = by_hand.get("/api/people/").respond(json=page)
+    ordered.respond(503)
+    with _client() as client, caplog.at_level(logging.WARNING, logger="mailroute_dyn"):
+        people = client.people
+        with pytest.raises(MailRouteError, match="503"):
+            list(people.all())
+        assert not people._no_key_walk and not caplog.records and not plain.called
+        ordered.respond(400, json={"error": "No matching 'username' field for ordering."})
+        assert [p.username for p in people.all()] == ["ann"]
+        assert people._no_key_walk and plain.call_count == 1
+        assert [r.levelname for r in caplog.records] == ["WARNING"]
 
 
 def test_an_object_under_a_longer_list_endpoint_is_that_resources(by_hand):
