@@ -7,7 +7,7 @@ QuerySets call these private class methods on whatever model they are given.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from .bulk import update_objects_op
 from .config import Settings
@@ -25,6 +25,14 @@ class QueryHooks(Writes, metaclass=ResourceMeta):
     """The part of `Resource` its QuerySets and its class API call."""
 
     __slots__ = ()
+    #: Why this resource is not walked by key ("" while it may be): its listing once
+    #: refused the walk's ordering. Kept on the class, so for the client's lifetime.
+    _no_key_walk: ClassVar[str] = ""
+
+    @classmethod
+    def _stop_key_walks(cls, why: str) -> None:
+        """Walk this resource by `meta.next` from now on (see `paging._Walk`)."""
+        cls._no_key_walk = why
 
     @classmethod
     def _detail_url(cls, key: Any) -> str:

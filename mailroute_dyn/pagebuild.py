@@ -66,11 +66,12 @@ class PageBuilding(Writes, metaclass=ResourceMeta):
         if fast is not None:
             return fast
         own = cls._list_url.rstrip("/") + "/"   # (a slashless list URL is a prefix of more)
+        deeper = cls._registry.endpoints_within(own)    # `thesaurus/keywords/` in `thesaurus/`
         make, fields = cls._from_raw, cls._schema.fields.keys()     # once a page: a hot path
         out: list[Any] = []
         for data in objects:
             uri = data.get("resource_uri")
-            if not isinstance(uri, str) or uri.startswith(own):
+            if not isinstance(uri, str) or (uri.startswith(own) and not uri.startswith(deeper)):
                 obj = make(data)
                 whole = fields <= obj._raw.keys()
             else:
@@ -97,9 +98,11 @@ class PageBuilding(Writes, metaclass=ResourceMeta):
             return None                 # a secret-looking extra to drop object by object
         own = cls._list_url.rstrip("/") + "/"
         if "resource_uri" in keys:
+            deeper = cls._registry.endpoints_within(own)  # another resource's, named longer
             try:
-                if not all(map(str.startswith, [d["resource_uri"] for d in objects],
-                               repeat(own))):
+                uris = [d["resource_uri"] for d in objects]
+                if not all(map(str.startswith, uris, repeat(own))) or (
+                        deeper and any(map(str.startswith, uris, repeat(deeper)))):
                     return None         # another resource's object among them
             except TypeError:           # a URI that is not a string
                 return None

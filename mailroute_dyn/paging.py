@@ -8,12 +8,13 @@ QuerySet (query.py) runs the calls a walk asks for, on either client.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from itertools import repeat
 from typing import Any, NamedTuple
 from urllib.parse import urljoin
 
-from .errors import ListingChanged, ResponseError
+from .errors import APIError, ListingChanged, MailRouteError, ResponseError
 from .operations import Answer, Call
 from .schema import REWRITTEN_VALUES
 from .values import encode_filter_value
@@ -24,6 +25,11 @@ __all__ = ["Page", "read_page", "collection_name", "STALE_PAGES", "MAX_PASSES",
 STALE_PAGES = 3          # pages in a row with nothing new before a walk gives up
 MAX_PASSES = 32          # passes over a listing that keeps changing (deletes halve it)
 FRUITLESS_PASSES = 3     # passes in a row that saw changes but found nothing new
+#: Answers to a key walk's first page that mean "this listing cannot be ordered so" (a
+#: bad ordering, or a 500 such as an authorization handing Tastypie a plain list); a
+#: 502/503/504 is transient and is retried by the session, never taken as such.
+UNORDERABLE = (400, 500)
+log = logging.getLogger("mailroute_dyn")
 
 
 class Page(NamedTuple):
@@ -113,7 +119,8 @@ class _Walk:
         self.keyset = qs._keyset_field() if concurrency <= 1 else None
         self.last_raw: Any = None
         first = qs._first_call()
-        if self.keyset and not qs._q.order:
+        self.ordered_by_walk = bool(self.keyset and not qs._q.order)    # not by the caller
+        if self.keyset and self.ordered_by_walk:
             first = Call(first.method, first.url, _with(first.params, "order_by",
                                                         self.keyset[0]))
         self.first = first
@@ -142,6 +149,27 @@ class _Walk:
         self.found = 0                  # objects this pass yielded for the first time
 
     def first_calls(self) -> list[Call]:
+        return [self.first]
+
+    def instead_of_failed(self, calls: list[Call], exc: MailRouteError) -> list[Call] | None:
+        """What to ask instead of `calls`, which failed with `exc` (None: nothing, let it
+        raise). A request the caller did not ask for must not turn a working listing into
+        an error: when the first page of a key walk, ordered by the walk itself, is
+        refused with a 400 or 500, the listing is asked for as the caller wrote it and
+        walked by `meta.next`, and the resource is not walked by key again."""
+        if not (self.keyset and self.ordered_by_walk and calls == [self.first]
+                and self.passes == 1 and not self.rows and isinstance(exc, APIError)
+                and exc.status_code in UNORDERABLE):
+            return None
+        model = self.qs._model
+        why = (f"its list answered {exc.status_code} when the client ordered it by "
+               f"{self.keyset[0]!r} to walk it by key")
+        log.warning("%s: %s; it is walked by meta.next instead, for this client's "
+                    "lifetime.", model._schema.name, why)
+        model._stop_key_walks(why)
+        self.keyset, self.ordered_by_walk = None, False
+        self.first = self.qs._first_call()
+        self.repairable = self.qs._q.start == 0
         return [self.first]
 
     @property

@@ -20,7 +20,11 @@ from .schema import FilterCheck, ResourceSchema, allowed_terms
 
 __all__ = ["QueryBuilder", "QueryModel", "RESERVED_PARAMS"]
 
-RESERVED_PARAMS = frozenset({"limit", "offset", "order_by", "format", "username", "api_key"})
+#: The parameters a list request sets itself (the page window, and `order_by` where the
+#: query is ordered or walked by key): `unchecked()` refuses only these. Credentials never
+#: go in the query (they travel in the `Authorization` header or the auth's own way), so
+#: `username=` or `api_key=` are free for an API's own filters.
+RESERVED_PARAMS = frozenset({"limit", "offset", "order_by"})
 
 R = TypeVar("R")        # what a QuerySet yields: objects of one resource class
 
@@ -33,6 +37,7 @@ class QueryModel(Protocol):
     # its class or through its metaclass, not both; the name is `_schema.name`)
     _schema: ResourceSchema
     _list_url: str
+    _no_key_walk: str               # why this resource is not walked by key ("": it may be)
 
     def _detail_url(self, key: Any) -> str: ...
     # running: the client's session and settings
@@ -41,6 +46,7 @@ class QueryModel(Protocol):
     def _registry_settings(self) -> Settings: ...
     def _is_async(self) -> bool: ...
     def _page_size(self) -> int: ...
+    def _stop_key_walks(self, why: str) -> None: ...
     # checks, made when the QuerySet is built; filters finished before it runs
     def _check_filter(self, lookup: str, value: Any) -> FilterCheck: ...
     def _check_order(self, key: str) -> str: ...
@@ -144,7 +150,7 @@ class QueryBuilder(Generic[R]):
         """(field, descending) when pages can be walked by key instead of offset: a unique
         integer or string field that is orderable and filterable with gt/lt, so rows
         inserted or deleted during the walk shift nothing."""
-        if self._q.url is not None:
+        if self._q.url is not None or self._model._no_key_walk:
             return None
         schema = self._model._schema
         if len(self._q.order) > 1:

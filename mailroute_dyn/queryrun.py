@@ -90,6 +90,18 @@ class QueryRunner(QueryBuilder[R]):
             pages.append((page, (yield from self._wrap_page(page.objects))))
         return pages
 
+    def _fetch_walk(self, walk: _Walk,
+                    calls: list[Call]) -> Operation[list[tuple[Page, list[Any]]]]:
+        """`_fetch_all` for a walk, which may ask something else when a request it added
+        itself fails (see `_Walk.instead_of_failed`)."""
+        try:
+            return (yield from self._fetch_all(calls))
+        except MailRouteError as exc:
+            instead = walk.instead_of_failed(calls, exc)
+            if instead is None:
+                raise
+        return (yield from self._fetch_all(instead))
+
     def _walk(self) -> _Walk:
         default = self._model._registry_settings().concurrency if self._model._is_async() else 1
         return _Walk(self, self._q.concurrency or default)
@@ -118,7 +130,7 @@ class QueryRunner(QueryBuilder[R]):
         while True:
             calls = walk.first_calls()
             while calls:
-                pages = run(self._fetch_all(calls))
+                pages = run(self._fetch_walk(walk, calls))
                 for page, objects in pages:
                     yield walk.take(page, objects)
                 calls = walk.next_calls(pages)
@@ -144,7 +156,7 @@ class QueryRunner(QueryBuilder[R]):
         while True:
             calls = walk.first_calls()
             while calls:
-                pages = await run(self._fetch_all(calls))
+                pages = await run(self._fetch_walk(walk, calls))
                 for page, objects in pages:
                     for obj in walk.take(page, objects):
                         yield obj
@@ -254,7 +266,7 @@ class QueryRunner(QueryBuilder[R]):
         while True:                     # passes, as in iteration: a change is completed
             calls = walk.first_calls()
             while calls:
-                pages = yield from self._fetch_all(calls)
+                pages = yield from self._fetch_walk(walk, calls)
                 for page, objects in pages:
                     found.extend(walk.take(page, objects))
                 calls = walk.next_calls(pages)

@@ -5,6 +5,7 @@ values of related fields)."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, cast
@@ -32,9 +33,9 @@ from .resources import (
     Resource,
     ResourceMeta,
     _check_own,
-    _NotOwn,
+    _other_owner,
     _path_of,
-    _read_object_op,
+    _read_body_op,
     class_name_for,
 )
 from .schema import Field, ResourceSchema, parse_schema, resource_name_of_uri
@@ -44,6 +45,7 @@ from .writes import _has_dot_segments
 __all__ = ["Registry", "describe"]
 
 _UNREACHABLE = (NotFound, Unauthorized, Forbidden, SchemaError, MethodNotAllowed)
+log = logging.getLogger("mailroute_dyn")
 
 
 class Registry:
@@ -79,7 +81,11 @@ class Registry:
 
     @staticmethod
     def _schema_attrs(schema: ResourceSchema, list_url: str) -> dict[str, Any]:
-        """The class attributes that come from a schema."""
+        """The class attributes that come from a schema (said in the log when the client
+        could not read a part of it: that part allows nothing, the rest works)."""
+        for part, why in schema.unread.items():
+            log.warning("The schema of %r: %r is %s; it is taken as allowing nothing "
+                        "(filters through .unchecked() only).", schema.name, part, why)
         return {
             "_json_schema": schema.json_schema(),
             "_schema": schema,
@@ -168,8 +174,31 @@ class Registry:
         return self.build(parse_schema(name, raw, self.settings.api_path), name in entries,
                           _path_of(endpoint) if isinstance(endpoint, str) else None)
 
+    def _endpoints(self) -> dict[str, str]:
+        """Each known resource's list endpoint path, ending in a slash."""
+        found = {name: cls._list_url for name, cls in list(self._classes.items())}
+        for name, entry in (self.discovery.cached_listing() or {}).items():
+            endpoint = entry.get("list_endpoint") if isinstance(entry, dict) else None
+            if isinstance(endpoint, str):
+                found[name] = _path_of(endpoint) or ""
+        return {name: path.rstrip("/") + "/" for name, path in found.items() if path}
+
+    def name_of_uri(self, uri: str) -> str | None:
+        """The resource an object URI belongs to: the one whose list endpoint is the
+        longest prefix of its path (`thesaurus/keywords/1/` is not `thesaurus`'s), else
+        the first part after the API path (a resource the listing does not name)."""
+        path = _path_of(uri) or ""
+        owners = [(len(base), name) for name, base in self._endpoints().items()
+                  if path.startswith(base)]
+        return max(owners)[1] if owners else resource_name_of_uri(uri, self.settings.api_path)
+
+    def endpoints_within(self, base: str) -> tuple[str, ...]:
+        """The list endpoints that extend `base` (`thesaurus/keywords/` for
+        `thesaurus/`): URIs under them are not objects of `base`'s resource."""
+        return tuple(e for e in self._endpoints().values() if e != base and e.startswith(base))
+
     def class_for_uri_op(self, uri: str) -> Operation[type[Resource]]:
-        name = resource_name_of_uri(uri, self.settings.api_path)
+        name = self.name_of_uri(uri)
         if name is None:
             raise ResponseError(f"{uri!r} is not a URI under {self.settings.api_path}")
         cls = self.built(name)
@@ -180,16 +209,21 @@ class Registry:
         except _UNREACHABLE:
             return self.untyped(name)
 
-    def objects_op(self, values: list[Any]) -> Operation[list[Resource]]:
+    def objects_op(self, values: list[Any],
+                   target: str | None = None) -> Operation[list[Resource | dict[str, Any]]]:
         """Instances for related values: nested objects as they are, URIs fetched
-        (concurrently when there are several)."""
-        out: list[Resource | None] = [None] * len(values)
+        (concurrently when there are several). A nested object without a URI
+        (`include_resource_uri = False`) is an object of `target`, the field's resource,
+        or a plain dict when that resource's schema cannot be had; never dropped."""
+        out: list[Resource | dict[str, Any] | None] = [None] * len(values)
         to_fetch: list[tuple[int, str]] = []
         for i, value in enumerate(values):
             if isinstance(value, dict):
                 uri = value.get("resource_uri")
-                cls = (yield from self.class_for_uri_op(uri)) if isinstance(uri, str) else None
-                out[i] = cls._from_raw(value) if cls else None
+                if isinstance(uri, str):
+                    out[i] = (yield from self.class_for_uri_op(uri))._from_raw(value)
+                else:
+                    out[i] = yield from self._nested_op(value, target)
             elif isinstance(value, str):
                 to_fetch.append((i, value))
             else:
@@ -210,18 +244,28 @@ class Registry:
                 out[i] = cls._from_raw(reply.body)
         return [o for o in out if o is not None]
 
+    def _nested_op(self, value: dict[str, Any],
+                   target: str | None) -> Operation[Resource | dict[str, Any]]:
+        """A nested object without a URI, typed from `target`'s schema where it can be had."""
+        if target is None:
+            return dict(value)
+        try:
+            cls = yield from self.resource_op(target, listed_only=False)
+        except _UNREACHABLE:
+            return dict(value)
+        return cls._from_raw(value) if cls.typed else dict(value)
+
     def get_op(self, uri: str) -> Operation[Resource]:
         """Any object by URI, as an instance of its own resource's class."""
         if _has_dot_segments(uri):
             raise GuardError(f"Refusing {uri!r}: a URI with '.' or '..' segments may name "
                              "another resource than it seems to; give the object's own URI.")
         cls = yield from self.class_for_uri_op(uri)
-        try:
-            return (yield from _read_object_op(cls, uri, f"nothing at {uri}"))
-        except _NotOwn as exc:      # e.g. redirected: build it as what it says it is
-            own = yield from self.class_for_uri_op(exc.uri)
-            _check_own(own, exc.body, uri)
-            return own._from_raw(exc.body)
+        body = yield from _read_body_op(uri, f"nothing at {uri}")
+        if _other_owner(cls, body):     # e.g. redirected: build it as what it says it is
+            cls = yield from self.class_for_uri_op(body["resource_uri"])
+        _check_own(cls, body, uri)
+        return cls._from_raw(body)
 
     # -- relation targets (which resource a related field points at)
 
@@ -248,7 +292,7 @@ class Registry:
             if isinstance(sample, dict):
                 sample = sample.get("resource_uri")
             if isinstance(sample, str):
-                target = resource_name_of_uri(sample, self.settings.api_path)
+                target = self.name_of_uri(sample)
                 if target:
                     self._targets[(cls.resource_name, name)] = target
                     cls._untargeted.discard(name)

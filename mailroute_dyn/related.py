@@ -75,12 +75,13 @@ class RelatedReads(Writes, metaclass=ResourceMeta):
         if name in self._related:
             return self._related[name]
         raw = self.get_raw(name)
+        target = self._registry.target_of(type(self)._schema, f)   # for objects without URI
         if raw is None:
             value: Any = None
         elif f.related_type == "to_many" and isinstance(raw, list):
-            value = yield from self._registry.objects_op(raw)
+            value = yield from self._registry.objects_op(raw, target)
         else:
-            value = (yield from self._registry.objects_op([raw]))[0]
+            value = (yield from self._registry.objects_op([raw], target))[0]
         self._related[name] = value
         return value
 

@@ -37,7 +37,6 @@ from .schema import (
     Field,
     ResourceSchema,
     check_method,
-    resource_name_of_uri,
 )
 from .validation import ClassRegistry
 from .values import encode_write_value, typed_value
@@ -284,7 +283,15 @@ class Resource(PageBuilding, RelatedReads, QueryHooks, metaclass=ResourceMeta):
 
 
 def _read_object_op(cls: type[Resource], url: str, missing: str) -> Operation[Resource]:
-    """GET one object; a 404 becomes DoesNotExist, a non-object body a ResponseError."""
+    """GET one object of `cls` (see `_read_body_op`); another resource's object is a
+    ResponseError (`_check_own`)."""
+    body = yield from _read_body_op(url, missing)
+    _check_own(cls, body, url)
+    return cls._from_raw(body)
+
+
+def _read_body_op(url: str, missing: str) -> Operation[dict[str, Any]]:
+    """GET one object's body; a 404 becomes DoesNotExist, a non-object a ResponseError."""
     try:
         answer: Answer = yield Call("GET", url)
     except NotFound as exc:           # keep what the server said (HTML title, error_message)
@@ -293,33 +300,26 @@ def _read_object_op(cls: type[Resource], url: str, missing: str) -> Operation[Re
                            f"{missing}: {said}" if said else missing) from None
     if not isinstance(answer.body, dict):
         raise ResponseError(f"GET {url}: expected an object, got {type(answer.body).__name__}")
-    _check_own(cls, answer.body, url)
-    return cls._from_raw(answer.body)
+    return answer.body
+
+
+def _other_owner(cls: type[Resource], body: Mapping[str, Any]) -> str | None:
+    """The resource `body` says it belongs to, when that is not `cls` (None: it is
+    `cls`'s, or `cls` cannot tell: untyped, or no URIs in its representation)."""
+    if not cls.typed or "resource_uri" not in cls.fields:
+        return None
+    uri = body.get("resource_uri")
+    owner = cls._registry.name_of_uri(uri) if isinstance(uri, str) else None
+    return None if owner == cls.resource_name else owner or ""
 
 
 def _check_own(cls: type[Resource], body: Mapping[str, Any], url: str) -> None:
     """Refuse to build an answer as `cls` when it is not one of its objects (a schema,
     or another resource's object reached through a URL the server resolved elsewhere)."""
-    if not cls.typed or "resource_uri" not in cls.fields:
-        return
-    uri = body.get("resource_uri")
-    owner = resource_name_of_uri(uri, cls._registry.settings.api_path) if isinstance(
-        uri, str) else None
-    if owner != cls.resource_name:
+    owner = _other_owner(cls, body)
+    if owner is not None:
         what = f"an object of {owner!r}" if owner else "no object (it has no resource_uri)"
-        message = f"GET {url}: expected a {cls.resource_name} object, got {what}"
-        if owner and isinstance(uri, str):
-            raise _NotOwn(message, uri, body)
-        raise ResponseError(message)
-
-
-class _NotOwn(ResponseError):
-    """An answer that is another resource's object (its `resource_uri` says which)."""
-
-    def __init__(self, message: str, uri: str, body: Mapping[str, Any]):
-        super().__init__(message)
-        self.uri = uri
-        self.body = body
+        raise ResponseError(f"GET {url}: expected a {cls.resource_name} object, got {what}")
 
 
 class AsyncResource(Resource, metaclass=AsyncResourceMeta):

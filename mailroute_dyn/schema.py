@@ -19,7 +19,6 @@ from .errors import FilterError, MethodNotAllowed, OrderingError, SchemaError, s
 from .values import encode_filter_value
 from .vocabulary import (
     AFFIX_TERMS,
-    ALL,
     ALL_WITH_RELATIONS,
     COMMON_TERMS,
     INT_TERMS,
@@ -27,28 +26,47 @@ from .vocabulary import (
     REWRITTEN_VALUES,
     TO_ONE_TERMS,
     default_of,
+    filter_rules,
     flag,
+    named_filter_terms,
     primary_key_of,
+    rule_label,
+    terms_allowed_by,
     terms_for_type,
 )
 
 __all__ = [
     "NO_DEFAULT", "Field", "ResourceSchema", "parse_schema", "FilterCheck", "check_filter",
     "check_ordering", "check_method", "COMMON_TERMS", "terms_for", "allowed_terms",
-    "resource_name_of_uri", "REWRITTEN_VALUES",
+
+    "resource_name_of_uri", "resource_name_of_schema_url", "REWRITTEN_VALUES",
 ]
 
 _HOP_TERMS = COMMON_TERMS | INT_TERMS      # a relation lookup's last part, when a term
 
 
-def resource_name_of_uri(uri: str, api_path: str) -> str | None:
-    """`domain` for `/api/v1/domain/5/` (the first path part after the API path)."""
+def _under_api(uri: str, api_path: str) -> str | None:
+    """The part of `uri`'s path after the API path, without outer slashes (None: not
+    under it)."""
     path = uri.split("://", 1)[-1]
     path = path[path.find("/"):] if "://" in uri else path
-    if not path.startswith(api_path):
-        return None
-    rest = path[len(api_path):].strip("/")
-    return rest.split("/", 1)[0] or None
+    return path[len(api_path):].strip("/") if path.startswith(api_path) else None
+
+
+def resource_name_of_uri(uri: str, api_path: str) -> str | None:
+    """`domain` for `/api/v1/domain/5/` (the first path part after the API path; the
+    registry knows better where a resource name holds a slash)."""
+    rest = _under_api(uri, api_path)
+    return (rest.split("/", 1)[0] or None) if rest is not None else None
+
+
+def resource_name_of_schema_url(url: str, api_path: str) -> str | None:
+    """`thesaurus/keywords` for `/api/thesaurus/keywords/schema/`: all between the API
+    path and `/schema` (a resource name may hold a slash)."""
+    rest = _under_api(url, api_path)
+    if rest is not None and rest.endswith("/schema"):
+        return rest[:-len("/schema")] or None
+    return resource_name_of_uri(url, api_path)
 
 
 class Field(NamedTuple):
@@ -100,6 +118,10 @@ class ResourceSchema(NamedTuple):
     #: then comes from the detail URI); `parse_schema` sets it by
     #: `vocabulary.primary_key_of`.
     primary_key: str | None = None
+    #: Parts of the schema the client could not read ("filtering", "filtering.name",
+    #: "ordering") and why: each degrades to "nothing allowed" (filters then go through
+    #: `unchecked()`), never the resource. The registry logs them when it builds the class.
+    unread: Mapping[str, str] = MappingProxyType({})
 
     def __repr__(self) -> str:          # not `raw`: the whole schema again
         return (f"ResourceSchema(name={self.name!r}, fields=[{', '.join(self.fields)}], "
@@ -204,7 +226,7 @@ def parse_schema(name: str, raw: Any, api_path: str = "/api/v1/") -> ResourceSch
         ftype = ftype if isinstance(ftype, str) and ftype else "unknown"
         default = default_of(spec)
         related_schema = spec.get("related_schema")
-        related = (resource_name_of_uri(related_schema, api_path)
+        related = (resource_name_of_schema_url(related_schema, api_path)
                    if isinstance(related_schema, str) and related_schema else None)
         related_type = spec.get("related_type")
         if ftype == "related" and related_type not in ("to_one", "to_many"):
@@ -219,17 +241,16 @@ def parse_schema(name: str, raw: Any, api_path: str = "/api/v1/") -> ResourceSch
             verbose_name=spec.get("verbose_name") if isinstance(spec.get("verbose_name"),
                                                                 str) else None,
         )
-    filtering = raw.get("filtering") or {}
-    if not isinstance(filtering, dict):
-        raise SchemaError(f"The schema of {name!r}: 'filtering' must be an object.")
+    filtering, unread = filter_rules(raw.get("filtering") or {})
     ordering = raw.get("ordering") or []
     if not isinstance(ordering, list):
-        raise SchemaError(f"The schema of {name!r}: 'ordering' must be a list.")
+        unread["ordering"] = f"not a list but {type(ordering).__name__} {ordering!r:.60}"
+        ordering = []
     limit = raw.get("default_limit", 20)
     if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
         limit = 20
     return ResourceSchema(
-        name=name, fields=fields, filtering=dict(filtering),
+        name=name, fields=fields, filtering=filtering,
         ordering=tuple(str(o) for o in ordering),
         allowed_list_methods=_methods(raw.get("allowed_list_http_methods"), name,
                                       "allowed_list_http_methods"),
@@ -238,6 +259,7 @@ def parse_schema(name: str, raw: Any, api_path: str = "/api/v1/") -> ResourceSch
         default_limit=limit,
         raw=raw,
         primary_key=primary_key_of(raw.get("fields")),
+        unread=MappingProxyType(unread),
     )
 
 
@@ -247,13 +269,9 @@ def terms_for(f: Field) -> frozenset[str]:
 
 
 def allowed_terms(schema: ResourceSchema, f: Field) -> frozenset[str]:
-    """The query terms the schema's filtering allows on `f` (none when it is not listed)."""
-    rule = schema.filtering.get(f.name)
-    if rule in (ALL, ALL_WITH_RELATIONS):
-        return terms_for(f)
-    if isinstance(rule, list):
-        return frozenset(str(t) for t in rule)
-    return frozenset()
+    """The query terms the schema's filtering allows on `f` (none when it is not listed),
+    read as Tastypie reads the rule (`vocabulary.terms_allowed_by`)."""
+    return terms_allowed_by(schema.filtering.get(f.name), terms_for(f))
 
 
 class FilterCheck(NamedTuple):
@@ -338,17 +356,21 @@ def _check_parts(schema: ResourceSchema, parts: list[str], value: Any, related: 
     head, rest = parts[0], parts[1:]
     f = schema.fields.get(head)
     filterable = sorted(schema.filtering)
+    top = len(parts) == len(lookup.split("__"))
+    if f is None and top and head in schema.filtering:
+        return _check_named_filter(schema, head, rest, value, lookup)
     if f is None:
         raise FilterError(
             f"{schema.name} has no field {head!r} to filter on (in {lookup!r})."
             f"{suggest(head, schema.fields)} Filterable: {', '.join(filterable) or '(none)'}."
-            " Use .unchecked() for "
+            f"{_unread_filtering(schema, head)} Use .unchecked() for "
             "parameters the schema does not describe.")
     rule = schema.filtering.get(head)
     if rule is None:
         raise FilterError(
             f"The {head!r} field of {schema.name} does not allow filtering. "
-            f"Filterable: {', '.join(filterable) or '(none)'}.{suggest(head, filterable)}")
+            f"Filterable: {', '.join(filterable) or '(none)'}.{suggest(head, filterable)}"
+            f"{_unread_filtering(schema, head)}")
     allowed = allowed_terms(schema, f)
     if not rest:
         term = "exact"
@@ -368,7 +390,6 @@ def _check_parts(schema: ResourceSchema, parts: list[str], value: Any, related: 
                 f"{suggest(term, allowed)}{extra}")
         encoded = encode_filter_value(term, value)
         param, sent = _unrewritten(lookup, term, value, encoded, f, allowed)
-        top = len(parts) == len(lookup.split("__"))
         return FilterCheck(param, sent, matches_all=_matches_all(term, encoded,
                                                                  f if top else None))
     # a relation hop
@@ -390,6 +411,30 @@ def _check_parts(schema: ResourceSchema, parts: list[str], value: Any, related: 
     inner = _check_parts(target_schema, rest, value, related, target_of, lookup,
                          via_to_one=via_to_one or f.related_type == "to_one")
     return FilterCheck(inner.param, inner.value, inner.pending, inner.matches_all)
+
+
+def _check_named_filter(schema: ResourceSchema, head: str, rest: list[str], value: Any,
+                        lookup: str) -> FilterCheck:
+    """A filter on a `filtering` key that no field has: the server's own code reads it,
+    with the terms `named_filter_terms` allows and no relation hops."""
+    rule = schema.filtering[head]
+    allowed = named_filter_terms(rule)
+    term = "exact" if not rest else rest[0] if len(rest) == 1 else ""
+    if term not in allowed:
+        raise FilterError(
+            f"{head!r} of {schema.name} is no field but a filter of the server's own "
+            f"(filtering: {rule_label(rule)}); it takes {', '.join(sorted(allowed))} only, "
+            f"not {lookup!r}. Use .unchecked() to send other parameters as given.")
+    encoded = encode_filter_value(term, value)
+    param, sent = _unrewritten(lookup, term, value, encoded, None, allowed)
+    return FilterCheck(param, sent, matches_all=_matches_all(term, encoded, None))
+
+
+def _unread_filtering(schema: ResourceSchema, head: str) -> str:
+    """Why `head` may be missing from `filtering`: a part the client could not read."""
+    part = next((p for p in ("filtering", f"filtering.{head}") if p in schema.unread), "")
+    return (f" The schema's {part!r} could not be read ({schema.unread[part]}): send such "
+            "filters with .unchecked()." if part else "")
 
 
 def check_ordering(schema: ResourceSchema, key: str) -> str:

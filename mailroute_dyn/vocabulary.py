@@ -17,7 +17,8 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 __all__ = [
-    "ALL", "ALL_WITH_RELATIONS", "rule_label", "COMMON_TERMS", "DATE_PARTS", "TIME_PARTS",
+    "ALL", "ALL_WITH_RELATIONS", "rule_label", "filter_rules", "terms_allowed_by",
+    "named_filter_terms", "COMMON_TERMS", "DATE_PARTS", "TIME_PARTS",
     "INT_TERMS", "TEXT_TERMS", "AFFIX_TERMS", "TO_ONE_TERMS", "TERMS_BY_TYPE",
     "terms_for_type", "SCALAR_TYPE_NAMES", "PYTHON_TYPE_NAMES", "NO_DEFAULT",
     "NO_DEFAULT_TEXT", "default_of", "flag", "primary_key_of", "flags_keys",
@@ -40,6 +41,41 @@ def rule_label(rule: Any) -> str:
     if isinstance(rule, list):
         return ", ".join(sorted(map(str, rule))) or "(no terms)"
     return str(rule)
+
+
+def _readable_rule(rule: Any) -> bool:
+    """Whether a `filtering` rule is one Tastypie can apply: ALL, ALL_WITH_RELATIONS, a
+    list of terms or a string (anything else makes the server fail on that filter)."""
+    return (rule in (ALL, ALL_WITH_RELATIONS) or isinstance(rule, str)
+            or (isinstance(rule, list) and all(isinstance(t, str) for t in rule)))
+
+
+def filter_rules(value: Any) -> tuple[dict[str, Any], dict[str, str]]:
+    """A schema's `filtering` as (the rules the client can read, what it could not read
+    and why). Tastypie writes a `filtering` that is no dict (a Python set) into the schema
+    as its text and still serves the resource: such a part allows nothing, the rest works."""
+    def shown(v: Any) -> str:
+        return f"{type(v).__name__} {v!r:.60}"
+    if not isinstance(value, dict):
+        return {}, {"filtering": f"not an object but {shown(value)}"}
+    rules = {str(k): rule for k, rule in value.items() if _readable_rule(rule)}
+    unread = {f"filtering.{k}": f"a rule that is {shown(rule)}"
+              for k, rule in value.items() if not _readable_rule(rule)}
+    return rules, unread
+
+
+def terms_allowed_by(rule: Any, terms: frozenset[str]) -> frozenset[str]:
+    """The query terms a `filtering` rule allows, out of `terms` (the field's), read as
+    Tastypie 0.15.1 reads it, `term in rule`: ALL and ALL_WITH_RELATIONS allow them all,
+    a list the terms it names, a string each term it contains (`"exact"` allows `exact`,
+    `"iexact"` both `exact` and `iexact`)."""
+    if rule in (ALL, ALL_WITH_RELATIONS):
+        return terms
+    if isinstance(rule, list):
+        return frozenset(str(t) for t in rule)
+    if isinstance(rule, str):
+        return frozenset(t for t in terms if t in rule)
+    return frozenset()
 
 
 # ---------------------------------------------------------------- query terms
@@ -79,6 +115,17 @@ def terms_for_type(field_type: str, related_type: str | None = None) -> frozense
     if field_type == "related":
         return TO_ONE_TERMS if related_type != "to_many" else COMMON_TERMS
     return TERMS_BY_TYPE.get(field_type, COMMON_TERMS)
+
+
+def named_filter_terms(rule: Any) -> frozenset[str]:
+    """The terms of a `filtering` key that no field has (a parameter the server's own
+    `build_filters` reads): `exact`, the name as given, plus the terms a list or string
+    rule names. ALL says nothing more, as the parameter's type is unknown (and such code
+    typically reads the bare name only: `name__in` would be ignored, widening the match)."""
+    if rule in (ALL, ALL_WITH_RELATIONS):
+        return frozenset({"exact"})
+    every = COMMON_TERMS.union(INT_TERMS, *TERMS_BY_TYPE.values())
+    return frozenset({"exact"}) | terms_allowed_by(rule, every)
 
 
 #: Whole query-string values Tastypie's `string_to_python` turns into True, False or None

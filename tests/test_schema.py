@@ -69,11 +69,71 @@ def test_missing_filtering_and_ordering_mean_none():
 
 
 @pytest.mark.parametrize("bad", [None, [], "x", {"fields": []}, {"fields": {"a": 3}},
-                                 {"fields": {}, "filtering": ["domain"]},
                                  {"fields": {}, "allowed_list_http_methods": "get"}])
 def test_unusable_schemas_raise_schema_error(bad):
     with pytest.raises(SchemaError):
         parse_schema("thing", bad)
+
+
+@pytest.mark.parametrize("filtering", [["domain"], "{'domain'}", 3])
+def test_filtering_that_is_no_object_allows_nothing_and_keeps_the_schema(filtering):
+    raw = {"fields": {"domain": {"type": "string"}}, "filtering": filtering,
+           "ordering": "{'domain'}"}
+    s = parse_schema("thing", raw)
+    assert s.filtering == {} and s.ordering == ()
+    assert set(s.unread) == {"filtering", "ordering"}
+    with pytest.raises(FilterError, match=r"could not be read .* \.unchecked\(\)"):
+        check_filter(s, "domain", "x", lambda n: None, lambda s, f: None)
+
+
+def test_an_unreadable_filtering_rule_degrades_that_name_only():
+    raw = {"fields": {"a": {"type": "string"}, "b": {"type": "string"}},
+           "filtering": {"a": {"exact": True}, "b": 1, "c": None}}
+    s = parse_schema("thing", raw)
+    assert dict(s.filtering) == {"b": 1}
+    assert set(s.unread) == {"filtering.a", "filtering.c"}
+    assert check_filter(s, "b__startswith", "x", lambda n: None, lambda s, f: None).param
+    with pytest.raises(FilterError, match="'filtering.a' could not be read"):
+        check_filter(s, "a", "x", lambda n: None, lambda s, f: None)
+
+
+@pytest.mark.parametrize(("rule", "allowed", "refused"), [
+    ("exact", ["exact"], ["iexact", "startswith"]),
+    ("iexact", ["exact", "iexact"], ["startswith"]),        # `term in rule`, as Tastypie
+    ("startswith,in", ["startswith", "in"], ["exact", "endswith"]),
+])
+def test_a_string_rule_allows_the_terms_it_contains(rule, allowed, refused):
+    s = parse_schema("thing", {"fields": {"name": {"type": "string"}},
+                               "filtering": {"name": rule}})
+    for term in allowed:
+        check_filter(s, f"name__{term}", "x", lambda n: None, lambda s, f: None)
+    for term in refused:
+        with pytest.raises(FilterError, match=f"'{term}' is not an allowed filter"):
+            check_filter(s, f"name__{term}", "x", lambda n: None, lambda s, f: None)
+
+
+@pytest.mark.parametrize(("rule", "allowed", "refused"), [
+    (1, ["thesaurus", "thesaurus__exact"], ["thesaurus__in", "thesaurus__identifier"]),
+    (["in"], ["thesaurus", "thesaurus__in"], ["thesaurus__startswith"]),
+    ("istartswith", ["thesaurus", "thesaurus__startswith"], ["thesaurus__in"]),
+])
+def test_a_filtering_key_that_is_no_field_takes_exact_and_the_terms_its_rule_names(
+        rule, allowed, refused):
+    s = parse_schema("thing", {"fields": {"id": {"type": "integer"}},
+                               "filtering": {"thesaurus": rule}})
+    for lookup in allowed:
+        sent = check_filter(s, lookup, "geo", lambda n: None, lambda s, f: None)
+        assert sent.param == lookup and sent.value == "geo"
+    for lookup in refused:
+        with pytest.raises(FilterError, match="no field but a filter of the server's own"):
+            check_filter(s, lookup, "geo", lambda n: None, lambda s, f: None)
+
+
+def test_a_related_schema_url_names_a_resource_with_a_slash():
+    raw = {"fields": {"keywords": {"type": "related", "related_type": "to_many",
+                                   "related_schema": "/api/thesaurus/keywords/schema/"}}}
+    assert parse_schema("thesaurus", raw, "/api/").fields["keywords"].related_resource == (
+        "thesaurus/keywords")
 
 
 # ---------------------------------------------------------------- filters

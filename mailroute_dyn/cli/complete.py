@@ -89,12 +89,11 @@ def filter_lookups(schema: Any) -> list[str]:
     """Every `field=` and `field__term=` the schema allows (relation hops are left to the
     user: they depend on the other resource)."""
     from ..schema import allowed_terms
+    from ..vocabulary import named_filter_terms
     lookups = []
-    for name in schema.filtering:
-        f = schema.fields.get(name)
-        if f is None:
-            continue
-        terms = allowed_terms(schema, f)
+    for name, rule in schema.filtering.items():
+        f = schema.fields.get(name)     # None: a filter of the server's own code
+        terms = named_filter_terms(rule) if f is None else allowed_terms(schema, f)
         if "exact" in terms:
             lookups.append(f"{name}=")
         lookups += [f"{name}__{term}=" for term in sorted(terms) if term != "exact"]

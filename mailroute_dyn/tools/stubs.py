@@ -43,8 +43,8 @@ from pathlib import PurePath
 
 from ..client import Client
 from ..resources import Resource, ResourceMeta, attribute_name_for, class_name_for
-from ..schema import Field, terms_for
-from ..vocabulary import ALL, ALL_WITH_RELATIONS, COMMON_TERMS, TO_ONE_TERMS
+from ..schema import Field, allowed_terms, terms_for
+from ..vocabulary import ALL_WITH_RELATIONS, COMMON_TERMS, TO_ONE_TERMS
 from ..vocabulary import INT_TERMS as _INT_TERMS
 from ..vocabulary import SCALAR_TYPE_NAMES as _SCALARS
 from ..vocabulary import TEXT_TERMS as _TEXT_TERMS
@@ -198,12 +198,7 @@ class _Model:
 
 
 def _terms(cls: type[Resource], f: Field) -> frozenset[str]:
-    rule = cls.filtering.get(f.name)
-    if rule in (ALL, ALL_WITH_RELATIONS):
-        return terms_for(f)
-    if isinstance(rule, list):
-        return frozenset(map(str, rule)) & terms_for(f)
-    return frozenset()
+    return allowed_terms(cls._schema, f) & terms_for(f)
 
 
 def _term_type(term: str, value: str, n: _Names) -> str:

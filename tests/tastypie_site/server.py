@@ -129,8 +129,10 @@ def reset_data():
     from .anyapi import models as other
 
     tables = [model._meta.db_table for model in _models()]
-    tables += [model._meta.db_table for model in (other.Comment, other.Note, other.Product,
-                                                  other.SlugBasedNote)]
+    tables += [model._meta.db_table for model in (
+        other.GroupProfile.users.through, other.GroupProfile.categories.through,
+        other.Comment, other.Note, other.Product, other.SlugBasedNote, other.ThesaurusKeyword,
+        other.Thesaurus, other.Tag, other.GroupProfile, other.GroupCategory, other.Profile)]
     with transaction.atomic(), connection.cursor() as cursor:
         for table in tables:
             cursor.execute(f'DELETE FROM "{table}"')

@@ -14,6 +14,7 @@ import tastypie.resources
 from django.urls import include, path
 
 from .api import flat, v1, v2
+from .wild import wild
 
 
 def _slashless(api):
@@ -25,5 +26,6 @@ def _slashless(api):
 urlpatterns = [
     path("anyapi/api/", include(v1.urls)),
     path("anyapi/api/", include(v2.urls)),
+    path("wild/", include(wild.urls)),      # shapes from large projects (wild.py)
     path("slashless/api/", include((_slashless(flat), "slashless"), namespace="slashless")),
 ]
