@@ -109,6 +109,9 @@ def test_the_real_tastypie_servers_document_says_what_its_schemas_say(tastypie_c
     assert doc["security"] == [{"ApiKeyAuth": []}]
     from tests.tastypie_site import DEMO_API_KEY
     assert DEMO_API_KEY not in json.dumps(doc)
+    operations = [op for item in paths.values() for verb, op in item.items()
+                  if verb != "parameters"]
+    assert all("500" in op["responses"] for op in operations)   # Tastypie's 500s, said
 
 
 def test_a_slashless_apis_document_keeps_its_paths_as_they_are(tastypie_app):
@@ -244,6 +247,16 @@ def test_hostile_names_and_help_texts_stay_data():
     assert set(prop["properties"]) == {"id", "a~b/c", "<i>rel</i>", "resource_uri"}
 
 
+def test_refs_are_json_pointers_and_names_lose_only_what_openapi_forbids():
+    from mailroute_dyn.apidoc.text import component_names, pointer, ref
+    assert pointer("components", "schemas", "a~b/c") == "#/components/schemas/a~0b~1c"
+    assert ref("x.create") == {"$ref": "#/components/schemas/x.create"}
+    names = component_names(["my-notes", "thesaurus/keywords", "thesaurus_keywords", "a.b"])
+    assert names["my-notes"] == "my-notes"
+    assert len(set(names.values())) == 4
+    assert all(COMPONENT.match(n) and "." not in n for n in names.values())
+
+
 # ---------------------------------------------------------------- actions and nested lists
 
 def test_named_actions_and_nested_lists_are_added(capsys):
@@ -374,8 +387,8 @@ def test_schemathesis_finds_no_answer_contradicting_the_document(live_site):
 
 @pytest.mark.slow
 def test_schemathesis_catches_a_document_that_lies(live_site):
-    """The run above can fail: a document claiming a domain's name is an integer, or
-    leaving 500 out, is caught."""
+    """The run above can fail: a document claiming a domain's name is an integer is
+    caught."""
     url, doc = live_site
     doc["components"]["schemas"]["domain"]["properties"]["name"] = {"type": "integer"}
     failures = _schemathesis_run(doc, url, examples=2,
