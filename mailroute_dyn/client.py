@@ -8,7 +8,7 @@ with `await obj.fetch("domain")`.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -107,6 +107,14 @@ class _Common:
         body = NO_BODY if json is None else json
         answer = yield Call(method.upper(), url, tuple(pairs), body, idempotent)
         return answer.body
+
+
+    def _openapi_op(self, actions: Iterable[str],
+                    nested: Iterable[str]) -> Operation[dict[str, Any]]:
+        from .apidoc import describe_op, parse_extras
+
+        extras = parse_extras(actions, nested)
+        return (yield from describe_op(self.settings, self._discovery, self._registry, extras))
 
 
 def _listed_as(name: str, listed: Any) -> str | None:
@@ -219,6 +227,13 @@ class Client(_Common):
         body comes back (None when empty). POST is retried only when nothing was sent."""
         return self._session.run(self._request_op(method, url, json, params, idempotent))
 
+    def openapi(self, *, actions: Iterable[str] = (),
+                nested: Iterable[str] = ()) -> dict[str, Any]:
+        """An OpenAPI 3.1 document of the live API (the one `mailroute-dyn openapi` writes).
+        `actions` (`"email_account/{pk}/regenerate_api_key"`, `"wblist/mass_add"`) and
+        `nested` (`"reseller/{pk}/contacts=contact_reseller"`) add what schemas cannot tell."""
+        return self._session.run(self._openapi_op(actions, nested))
+
 
 class AsyncClient(_Common):
     """The same surface with `await` / `async for` / `async with`."""
@@ -329,3 +344,8 @@ class AsyncClient(_Common):
                       idempotent: bool | None = None) -> Any:
         """Any request with auth, retries, error mapping and the origin check."""
         return await self._session.run(self._request_op(method, url, json, params, idempotent))
+
+    async def openapi(self, *, actions: Iterable[str] = (),
+                      nested: Iterable[str] = ()) -> dict[str, Any]:
+        """The OpenAPI 3.1 document of the live API, as `Client.openapi()`."""
+        return cast("dict[str, Any]", await self._session.run(self._openapi_op(actions, nested)))

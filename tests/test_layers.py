@@ -49,6 +49,7 @@ LAYERS = [
     ["resources"],
     ["registry"],
     ["fake"],                      # the fake Tastypie server: stdlib and httpx only
+    ["apidoc"],                    # the OpenAPI document of what the registry knows
     ["client"],
     ["__init__"],                  # the public names
     ["tools"],                     # graph, stubs, schemadiff, capture: over a Client

@@ -14,7 +14,7 @@ import time
 from ..cache_files import DiskCache
 from ..schema import parse_schema
 from ..tools.schemadiff import compare, live_schemas
-from .context import Context
+from .context import Context, UsageError
 from .options import AddCommand
 
 __all__ = ["register", "cmd_diff"]
@@ -27,8 +27,28 @@ def _age(seconds: float) -> str:
     return f"{seconds:.0f} s"
 
 
+def _diff_files(ctx: Context, old: str, new: str) -> int:
+    """Two OpenAPI documents written by `openapi`, compared as schemas are."""
+    from ..tools.openapi import compare_openapi, load_openapi
+    diff = compare_openapi(load_openapi(old), load_openapi(new))
+    if diff.empty:
+        print(f"no changes: {new} against {old}", file=ctx.out)
+    else:
+        print(f"schema changes: {new} against {old}", file=ctx.out)
+        print(diff.report(), file=ctx.out)
+    if diff.not_compared:
+        ctx.note(f"not compared (no schema in {old}): {', '.join(diff.not_compared)}")
+    return 0 if diff.empty else 1
+
+
 def cmd_diff(ctx: Context) -> int:
-    """Compare the cached schema with the live one; exit 1 when they differ."""
+    """Compare the cached schema with the live one (or two OpenAPI files); exit 1 when
+    they differ."""
+    files = ctx.args.files or []
+    if files:
+        if len(files) != 2:
+            raise UsageError("diff takes two OpenAPI files (OLD NEW), or none")
+        return _diff_files(ctx, files[0], files[1])
     if ctx.demo or ctx.args.no_cache:
         why = "the demo server keeps none" if ctx.demo else "--no-cache"
         ctx.note(f"no cached schema to compare with ({why}): nothing compared")
@@ -73,6 +93,9 @@ def register(add: AddCommand) -> None:
             "Compare the schema in the disk cache with the live one: resources and fields\n"
             "added or removed, changes of type, flags, filtering, ordering and methods.\n"
             "Exit 1 when something changed, 0 when not (or when nothing was cached).\n"
-            "Afterwards the cache holds the live schema, unless --no-update.")
+            "Afterwards the cache holds the live schema, unless --no-update.\n"
+            "Given two files written by `openapi` (OLD.json NEW.json), compares those.")
+    p.add_argument("files", nargs="*", metavar="OPENAPI_FILE",
+                   help="two documents written by `openapi` (OLD NEW) to compare instead")
     p.add_argument("--no-update", action="store_true",
                    help="leave the cache file as it was")

@@ -1,4 +1,4 @@
-"""The tool commands: `cache`, `capture`, `graph` and `stubs` (thin wrappers
+"""The tool commands: `cache`, `capture`, `graph`, `openapi` and `stubs` (thin wrappers
 around the modules that do the work)."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from ..tools.graph import model_edges, render_dot, render_mermaid
 from .context import Context, Failure, UsageError
 from .options import AddCommand, add_format, positive
 
-__all__ = ["register", "cmd_cache", "cmd_capture", "cmd_graph", "cmd_stubs"]
+__all__ = ["register", "cmd_cache", "cmd_capture", "cmd_graph", "cmd_openapi", "cmd_stubs"]
 
 
 def _size(n: int) -> str:
@@ -107,6 +107,31 @@ def cmd_stubs(ctx: Context) -> int:
     return 0
 
 
+def _write_out(ctx: Context, output: str | None, text: str) -> Path | None:
+    """`text` to stdout (no FILE or `-`) or to FILE; the path written, if any."""
+    if output is None or output == "-":
+        ctx.out.write(text)
+        return None
+    path = Path(output)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise Failure(f"cannot write {path}: {exc.strerror or exc}") from None
+    return path
+
+
+def cmd_openapi(ctx: Context) -> int:
+    """An OpenAPI 3.1 document of the live API, to stdout or `-o FILE`."""
+    from ..tools.openapi import generate_openapi
+    text = generate_openapi(ctx.client, ctx.args.format, actions=ctx.args.action or (),
+                            nested=ctx.args.nested or ())
+    path = _write_out(ctx, ctx.args.output, text)
+    if path is not None:
+        ctx.note(f"wrote {path}: serve it with Swagger UI or ReDoc (see the README)")
+    return 0
+
+
 def register(add: AddCommand) -> None:
     """The sub-parsers of stubs, cache, capture and graph."""
     p = add("stubs", cmd_stubs, "write a typing stub (.pyi) of the live schema",
@@ -117,6 +142,22 @@ def register(add: AddCommand) -> None:
     p.add_argument("-o", "--output", metavar="FILE", help="where to write (default stdout)")
     p.add_argument("--module", metavar="NAME",
                    help="the module name the stub documents (default: from FILE)")
+
+    p = add("openapi", cmd_openapi, "write an OpenAPI 3.1 document of the live API",
+            "An OpenAPI 3.1 document of the API as the client reads it: paths and methods,\n"
+            "one schema per resource, every filter as a query parameter, the auth in use\n"
+            "(never its secret). Sorted, so two runs diff clean.\n\n"
+            "  mailroute-dyn openapi -o api.json\n"
+            "  mailroute-dyn openapi --action 'email_account/{pk}/regenerate_api_key' "
+            "--nested 'reseller/{pk}/contacts=contact_reseller' -o api.json\n\n"
+            "`diff OLD.json NEW.json` compares two such documents.")
+    p.add_argument("-o", "--output", metavar="FILE", help="where to write (default stdout)")
+    add_format(p, ("json", "yaml"), "json")
+    p.add_argument("--action", action="append", metavar="RES/[{pk}/]NAME",
+                   help="a custom action to add: POST under the list URL, or under each "
+                        "object's URL with {pk}/ (repeatable)")
+    p.add_argument("--nested", action="append", metavar="RES/{pk}/NAME[=RES2]",
+                   help="a nested list to add, of resource RES2 when given (repeatable)")
 
     p = add("cache", cmd_cache, "show or clear the schema cache")
     p.add_argument("action", choices=("info", "clear"), nargs="?", default="info")
