@@ -13,7 +13,7 @@ import time
 
 from ..cache_files import DiskCache
 from ..schema import parse_schema
-from ..tools.schemadiff import compare, live_schemas
+from ..tools.schemadiff import SchemaDiff, compare, live_schemas
 from .context import Context, UsageError
 from .options import AddCommand
 
@@ -31,13 +31,18 @@ def _diff_files(ctx: Context, old: str, new: str) -> int:
     """Two OpenAPI documents written by `openapi`, compared as schemas are."""
     from ..tools.openapi import compare_openapi, load_openapi
     diff = compare_openapi(load_openapi(old), load_openapi(new))
+    return _report(ctx, diff, f"{new} against {old}", f"no schema in {old}")
+
+
+def _report(ctx: Context, diff: SchemaDiff, where: str, missing: str) -> int:
+    """The diff on stdout, what could not be compared on stderr; the exit code."""
     if diff.empty:
-        print(f"no changes: {new} against {old}", file=ctx.out)
+        print(f"no changes: {where}", file=ctx.out)
     else:
-        print(f"schema changes: {new} against {old}", file=ctx.out)
+        print(f"schema changes: {where}", file=ctx.out)
         print(diff.report(), file=ctx.out)
     if diff.not_compared:
-        ctx.note(f"not compared (no schema in {old}): {', '.join(diff.not_compared)}")
+        ctx.note(f"not compared ({missing}): {', '.join(diff.not_compared)}")
     return 0 if diff.empty else 1
 
 
@@ -72,14 +77,7 @@ def cmd_diff(ctx: Context) -> int:
         diff = compare(payload.get("listing") or {}, old, listing, new)
         saved = float(payload.get("saved_at", 0))
         where = f"{settings.api_url} against the cache of {_age(time.time() - saved)} ago"
-        if diff.empty:
-            print(f"no changes: {where}", file=ctx.out)
-        else:
-            print(f"schema changes: {where}", file=ctx.out)
-            print(diff.report(), file=ctx.out)
-        if diff.not_compared:
-            ctx.note(f"not compared (no cached schema): {', '.join(diff.not_compared)}")
-        code = 0 if diff.empty else 1
+        code = _report(ctx, diff, where, "no cached schema")
     if not ctx.args.no_update and disk.path is not None:
         disk.save(listing, schemas, time.time())
         if code or not payload:

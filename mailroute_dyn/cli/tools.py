@@ -93,17 +93,9 @@ def cmd_stubs(ctx: Context) -> int:
     from ..tools.stubs import generate_stub, module_name_for
     output = ctx.args.output
     module = ctx.args.module or module_name_for(output)
-    text = generate_stub(ctx.client, module=module)
-    if output is None or output == "-":
-        ctx.out.write(text)
-        return 0
-    path = Path(output)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise Failure(f"cannot write {path}: {exc.strerror or exc}") from None
-    ctx.note(f"wrote {path} (module {module!r}): see its docstring for how to use it")
+    path = _write_out(ctx, output, generate_stub(ctx.client, module=module))
+    if path is not None:
+        ctx.note(f"wrote {path} (module {module!r}): see its docstring for how to use it")
     return 0
 
 
