@@ -23,7 +23,7 @@ def _fresh_python(code: str) -> str:
 # The data flow, first to last. A module may import its own layer and earlier ones. A
 # module not named here fails the test below: every module has its place in the flow.
 LAYERS = [
-    ["errors", "vocabulary", "jsondecode", "lazy", "auth"],
+    ["errors", "vocabulary", "jsondecode", "lazy", "auth", "escaping"],
     ["config"],
     ["operations"],                # the core's steps as data: no httpx, no files
     ["cache_files"],

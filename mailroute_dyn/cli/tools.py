@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from ..cache_files import DiskCache
+from ..escaping import terminal_text
 from ..tools.graph import model_edges, render_dot, render_mermaid
 from .context import Context, Failure, UsageError
 from .options import AddCommand, add_format, positive
@@ -57,7 +58,7 @@ def cmd_cache(ctx: Context) -> int:
     print(f"server:    {payload.get('base_url')}{payload.get('api_path')}", file=ctx.out)
     print(f"resources: {len(listing)} listed, {len(schemas)} schemas cached", file=ctx.out)
     if schemas:
-        print(f"cached:    {', '.join(schemas)}", file=ctx.out)
+        print(terminal_text(f"cached:    {', '.join(schemas)}"), file=ctx.out)
     return 0
 
 

@@ -9,12 +9,12 @@ reports every row and exits 1 when any failed.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterable
 from typing import Any
 
 from ..errors import APIError
+from ..escaping import json_dumps, terminal_text
 from ..resources import Resource
 from .context import Context, Failure, UsageError
 from .keys import Related, describe_filters, select_one, selection
@@ -101,10 +101,10 @@ def _report(ctx: Context, verb: str, cls: type[Resource],
         records.append(record)
     fmt = ctx.args.format
     if fmt == "json":
-        print(json.dumps(records, indent=2, ensure_ascii=False), file=ctx.out)
+        print(json_dumps(records, indent=2), file=ctx.out)
     elif fmt == "jsonl":
         for record in records:
-            print(json.dumps(record, ensure_ascii=False), file=ctx.out)
+            print(json_dumps(record), file=ctx.out)
     else:
         write_table(ctx.out, ["row", "result", "detail"],
                     [[str(r["row"]), verb if r["ok"] else "FAILED",
@@ -170,7 +170,7 @@ def cmd_update(ctx: Context) -> int:
 
 
 def _confirm(ctx: Context, question: str) -> bool:
-    ctx.err.write(f"{question} [y/N] ")
+    ctx.err.write(f"{terminal_text(question)} [y/N] ")
     ctx.err.flush()
     answer = sys.stdin.readline()
     return answer.strip().lower() in ("y", "yes")
@@ -197,7 +197,8 @@ def cmd_delete(ctx: Context) -> int:
             ctx.note("not deleted")
             return 1
         qs.delete(confirm=True)
-        print(f"deleted {count} {cls.resource_name} objects matching {filters}", file=ctx.out)
+        print(terminal_text(f"deleted {count} {cls.resource_name} objects matching {filters}"),
+              file=ctx.out)
         return 0
     obj = select_one(ctx, cls)
     label = obj.resource_uri or f"{cls.resource_name} {key}"
@@ -205,7 +206,7 @@ def cmd_delete(ctx: Context) -> int:
         ctx.note("not deleted")
         return 1
     obj.delete()
-    print(f"deleted {label}", file=ctx.out)
+    print(terminal_text(f"deleted {label}"), file=ctx.out)
     return 0
 
 
