@@ -71,7 +71,8 @@ def cmd_capture(ctx: Context) -> int:
     if rules is not None and not Path(rules).is_file():
         raise UsageError(f"--rules {rules}: no such file")
     try:
-        root = capture(ctx.client, ctx.args.directory, limit=ctx.args.limit, rules=rules)
+        root = capture(ctx.client, ctx.args.directory, limit=ctx.args.limit, rules=rules,
+                       redact=ctx.args.redact or ())
     except ValueError as exc:           # a rules file that does not fit the schemas
         raise UsageError(f"--rules {rules}: {exc}") from None
     count = len(list((Path(root) / "schemas").glob("*.json")))
@@ -128,6 +129,9 @@ def register(add: AddCommand) -> None:
                    help="a rules.json you keep (unique_together, min/max, choices, "
                         "server defaults, actions: what schemas cannot say) to write "
                         "beside the capture; without it a rules.json already in DIR is kept")
+    p.add_argument("--redact", action="append", metavar="NAME",
+                   help="also redact values under this field name (repeatable); passwords, "
+                        "keys, tokens, PEM blocks and your credentials always are")
 
     p = add("graph", cmd_graph, "draw resources and their relations",
             "Resources and relations (to_one -->, to_many ==>), as Mermaid or Graphviz.")
