@@ -311,6 +311,29 @@ def test_dot_has_exactly_the_expected_lines(capsys, hostile):
                                     terminal_text(_next(i))) for i, h in enumerate(HOSTILE))
 
 
+def test_relations_without_a_known_target_stay_one_comment_line_each():
+    from mailroute_dyn.tools.graph import Edge, render_dot, render_mermaid
+    edges = [Edge(h, h, None, False) for h in HOSTILE]
+    mermaid = render_mermaid(HOSTILE, edges).splitlines()
+    unlinked = [line for line in mermaid[2:] if not line.startswith("    %% ")]
+    assert len(unlinked) == N and len(mermaid) == 2 + 2 * N   # a node and a comment each
+    assert all(re.fullmatch(r"    %% [A-Za-z0-9_ .,:/@+#;-]*: target unknown", line)
+               for line in mermaid[2:] if line.startswith("    %% "))
+    dot = render_dot(HOSTILE, edges).splitlines()
+    comments = [line for line in dot if line.startswith("    // ")]
+    assert len(dot) == 4 + 2 * N and len(comments) == N
+    assert_inert("\n".join(dot))
+
+
+def test_verbose_log_lines_escape_what_a_server_sent(capsys, hostile):
+    """capture logs each resource's name as it goes (then fails writing to /dev/null)."""
+    code = main(["--url", URL, "--login", "u", "--api-key", KEY, "--no-cache", "--verbose",
+                 "capture", "/dev/null/x"], transport=hostile)
+    err = capsys.readouterr().err
+    assert code == 1 and terminal_text(HOSTILE[6]) in err
+    assert_inert(err)
+
+
 @pytest.mark.parametrize("completer", sorted(set(_COMPLETERS.values())))
 def test_completion_offers_only_names_a_shell_takes_as_themselves(monkeypatch, hostile,
                                                                   completer):
