@@ -24,6 +24,7 @@ from .errors import (
     Unauthorized,
     ValidationError,
 )
+from .escaping import terminal_text
 from .operations import Answer, Batch, Call, Operation
 from .query import QuerySet, _Query, queryset_for
 from .resources import (
@@ -359,9 +360,11 @@ class Registry:
 
 
 def describe(schema: ResourceSchema, list_url: str) -> str:
-    """The class docstring: what help() shows, written from the schema."""
+    """The class docstring: what help() shows, written from the schema; the server's
+    names and texts with control characters escaped (`help()` prints them to a terminal)."""
+    show = terminal_text
     lines = [
-        f"Resource {schema.name!r} at {list_url}.",
+        f"Resource {schema.name!r} at {show(list_url)}.",
         "",
         f"List methods: {', '.join(m.upper() for m in schema.allowed_list_methods) or '-'}; "
         f"detail methods: {', '.join(m.upper() for m in schema.allowed_detail_methods) or '-'}; "
@@ -375,21 +378,22 @@ def describe(schema: ResourceSchema, list_url: str) -> str:
         if f.has_default:
             flags.append(f"default={f.default!r}")
         kind = f.type if not f.is_related else f"{f.related_type} {f.related_resource or ''}"
-        lines.append(f"    {f.name} ({kind.strip()}{', ' + ', '.join(flags) if flags else ''})")
+        lines.append(show(f"    {f.name} ({kind.strip()}"
+                          f"{', ' + ', '.join(flags) if flags else ''})"))
         if f.help_text:
-            lines.append(f"        {f.help_text}")
+            lines.append(f"        {show(f.help_text)}")
     if schema.filtering:
         lines += ["", "Filtering:"]
         for name, rule in sorted(schema.filtering.items()):
             text = {1: "all terms", 2: "all terms and relations"}.get(rule) if isinstance(
                 rule, int) else ", ".join(map(str, rule)) if isinstance(rule, list) else str(rule)
-            lines.append(f"    {name}: {text}")
+            lines.append(show(f"    {name}: {text}"))
     if schema.ordering:
-        lines += ["", f"Ordering: {', '.join(schema.ordering)}"]
+        lines += ["", show(f"Ordering: {', '.join(schema.ordering)}")]
     own = sorted(set(schema.fields) & _OWN_METHODS)
     if own:
-        lines += ["", f"Named like the object's own methods: {', '.join(own)}; read such a "
-                      "field as obj['name'], set it with obj['name'] = value."]
+        lines += ["", show(f"Named like the object's own methods: {', '.join(own)}; read "
+                           "such a field as obj['name'], set it with obj['name'] = value.")]
     return "\n".join(lines)
 
 

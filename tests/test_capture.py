@@ -7,10 +7,12 @@ import logging
 import httpx
 import pytest
 
-from mailroute_dyn import Client
+from mailroute_dyn import BasicAuth, Client, ConfigurationError, DigestAuth, SessionAuth
+from mailroute_dyn.cli import main
 from mailroute_dyn.fake.fixtures import load_fixture, write_fixture
 from mailroute_dyn.testing import FakeMailRoute, capture
 from mailroute_dyn.tools.capture import redact
+from mailroute_dyn.tools.redaction import is_secret_name
 
 KEY = "capture-test-key-0123456789-not-secret"
 URL = "https://source.mailroute.test"
@@ -107,5 +109,113 @@ def test_a_resource_whose_list_cannot_be_read(tmp_path, caplog):
 
 
 def test_capture_refuses_a_zero_limit(source, tmp_path):
-    with client_on(source) as client, pytest.raises(ValueError):
+    with client_on(source) as client, pytest.raises(ConfigurationError):
         capture(client, tmp_path, limit=0)
+
+
+# ---------------------------------------------------------------- the redaction rule (item 6)
+
+PASSWORD = "basic-pass-not-secret-9f3"
+SESSIONID = "sessionid-not-secret-77ab"
+CSRF = "csrf-not-secret-31cd"
+PEM_BODY = "MIIEowIBAAKCAQEAfakefakefakefakefake"
+PEM = f"-----BEGIN RSA PRIVATE KEY-----\n{PEM_BODY}\n-----END RSA PRIVATE KEY-----\n"
+CERT = f"-----BEGIN CERTIFICATE-----\n{PEM_BODY}CERT\n-----END CERTIFICATE-----"
+
+
+@pytest.mark.parametrize("name", [
+    "password", "sasl_password", "smtp_pass", "pwd", "change_pwd", "dkim_private_key",
+    "credentials", "Credential", "api_key", "ApiKey", "x-api-key", "auth_token", "sessionid",
+    "session_id", "csrftoken", "license_key", "dkimKey", "secret_hint", "pin", "cookie"])
+def test_secret_looking_names(name):
+    assert is_secret_name(name)
+
+
+@pytest.mark.parametrize("name", [
+    "domain_key_id", "key_selector", "passthrough", "public_key", "primary_key", "sort_key",
+    "monkey", "name", "localpart", "passage", "session_timeout", "author", "keys_count"])
+def test_ordinary_names_are_kept(name):
+    assert not is_secret_name(name)
+
+
+def _spec(kind="string", **extra):
+    return {"blank": True, "default": "No default provided.", "help_text": "",
+            "nullable": True, "readonly": False, "type": kind, "unique": False, **extra}
+
+
+def _secret_server(seen):
+    """A Tastypie API holding secrets by name (a DKIM key, an SMTP password, credentials)
+    and by value (the caller's own password, session id and CSRF token, in ordinary text
+    fields and in the schema's help texts). It records each request's credentials."""
+    fields = {"id": _spec("integer", primary_key=True, unique=True, nullable=False),
+              "resource_uri": _spec(readonly=True), "domain_key_id": _spec("integer"),
+              "dkim_private_key": _spec(), "smtp_pass": _spec(default="hunter2-default"),
+              "pwd": _spec(), "credentials": _spec("dict"), "note": _spec(),
+              "certificate": _spec(), "my_field": _spec(), "active": _spec("boolean"),
+              "name": _spec(help_text=f"not {PASSWORD} nor {SESSIONID}")}
+    schema = {"allowed_detail_http_methods": ["get"], "allowed_list_http_methods": ["get"],
+              "default_format": "application/json", "default_limit": 20, "fields": fields,
+              "filtering": {}, "ordering": []}
+    obj = {"id": 1, "resource_uri": "/api/v1/mail_domain/1/", "domain_key_id": 7,
+           "dkim_private_key": PEM, "smtp_pass": "hunter2", "pwd": "p4ss",
+           "credentials": {"user": "u", "secret": "s3"}, "my_field": "mine",
+           "note": f"login u / {PASSWORD}; cookie sessionid={SESSIONID}; csrftoken={CSRF}",
+           "certificate": f"chain: {CERT} end", "active": True, "name": "acme.test"}
+
+    def answer(request):
+        seen.append(request.headers.get("authorization") or request.headers.get("cookie"))
+        path = request.url.path
+        if path == "/api/v1/":
+            return httpx.Response(200, json={"mail_domain": {
+                "list_endpoint": "/api/v1/mail_domain/", "schema": "/api/v1/mail_domain/schema/"}})
+        if path.endswith("/schema/"):
+            return httpx.Response(200, json=schema)
+        meta = {"limit": 20, "offset": 0, "next": None, "previous": None, "total_count": 1}
+        return httpx.Response(200, json={"meta": meta, "objects": [obj]})
+    return httpx.MockTransport(answer)
+
+
+def _written(root):
+    return "\n".join(p.read_text(encoding="utf-8") for p in sorted(root.rglob("*.json")))
+
+
+@pytest.mark.parametrize("auth", [BasicAuth("u", PASSWORD), DigestAuth("u", PASSWORD),
+                                  SessionAuth(SESSIONID, CSRF),
+                                  httpx.BasicAuth("u", PASSWORD)],
+                         ids=["basic", "digest", "session", "httpx-basic"])
+def test_capture_redacts_secret_names_pem_blocks_and_every_secret_of_the_auth(tmp_path, auth):
+    seen = []
+    with Client(base_url=URL, auth=auth, transport=_secret_server(seen), cache_dir=None) as c:
+        root = capture(c, tmp_path / "out")
+    if not isinstance(auth, DigestAuth):            # digest waits for a challenge
+        assert all(seen)                            # the auth was in use
+    own = (SESSIONID, CSRF) if isinstance(auth, SessionAuth) else (PASSWORD,)
+    text = _written(root)
+    for secret in (*own, PEM_BODY, "hunter2", "p4ss", "s3"):
+        assert secret not in text
+    obj = json.loads((root / "objects" / "mail_domain.json").read_text())[0]
+    assert obj["dkim_private_key"] == obj["smtp_pass"] == obj["pwd"] == "REDACTED"
+    assert obj["credentials"] == "REDACTED"
+    assert obj["certificate"] == "chain: REDACTED end"
+    assert (obj["domain_key_id"], obj["active"], obj["name"]) == (7, True, "acme.test")
+    schema = json.loads((root / "schemas" / "mail_domain.json").read_text())
+    assert schema["fields"]["smtp_pass"]["default"] == "REDACTED"
+    assert schema["fields"]["smtp_pass"]["type"] == "string"     # the spec is kept
+    if isinstance(auth, SessionAuth):
+        assert obj["note"] == f"login u / {PASSWORD}; cookie sessionid=REDACTED; csrftoken=REDACTED"
+    else:
+        assert obj["note"] == f"login u / REDACTED; cookie sessionid={SESSIONID}; csrftoken={CSRF}"
+
+
+def test_names_the_user_adds_are_redacted_too(tmp_path, capsys):
+    with Client(base_url=URL, auth=BasicAuth("u", PASSWORD), transport=_secret_server([]),
+                cache_dir=None) as c:
+        root = capture(c, tmp_path / "lib", redact=("My_Field", "name"))
+    obj = json.loads((root / "objects" / "mail_domain.json").read_text())[0]
+    assert obj["my_field"] == obj["name"] == "REDACTED"
+    code = main(["--demo", "capture", str(tmp_path / "cli"), "--limit", "1",
+                 "--redact", "name", "--redact", "localpart"])
+    assert code == 0, capsys.readouterr().err
+    domain = json.loads((tmp_path / "cli" / "objects" / "domain.json").read_text())[0]
+    account = json.loads((tmp_path / "cli" / "objects" / "email_account.json").read_text())[0]
+    assert domain["name"] == account["localpart"] == "REDACTED"

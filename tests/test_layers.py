@@ -23,7 +23,8 @@ def _fresh_python(code: str) -> str:
 # The data flow, first to last. A module may import its own layer and earlier ones. A
 # module not named here fails the test below: every module has its place in the flow.
 LAYERS = [
-    ["errors", "vocabulary", "jsondecode", "lazy", "auth", "keysources", "profiles"],
+    ["errors", "vocabulary", "jsondecode", "lazy", "auth", "keysources", "profiles",
+     "escaping"],
     ["config"],
     ["operations"],                # the core's steps as data: no httpx, no files
     ["cache_files"],

@@ -35,6 +35,7 @@ from ..errors import (
     SchemaError,
     TransportError,
 )
+from ..escaping import terminal_text
 from .args import build_parser, preprocess
 from .context import Context, Failure, UsageError, mask
 
@@ -50,14 +51,16 @@ _AFTER_SENDING = (APIError, TransportError, ResponseError, SchemaError,
 
 class _MaskingFormatter(logging.Formatter):
     """Belt and braces: the library already redacts URLs and never logs the key; this
-    hides it anyway should it ever reach a message."""
+    hides it anyway should it ever reach a message. Control characters a server's names
+    bring are escaped (line ends kept: a traceback spans lines)."""
 
     def __init__(self, ctx: Context):
         super().__init__("%(levelname)s %(message)s")
         self.ctx = ctx
 
     def format(self, record: logging.LogRecord) -> str:
-        return self.ctx.mask(super().format(record))
+        text = self.ctx.mask(super().format(record))
+        return "\n".join(terminal_text(line) for line in text.split("\n"))
 
 
 def _verbose(ctx: Context) -> Callable[[], None]:

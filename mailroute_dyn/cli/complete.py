@@ -4,6 +4,11 @@ The completers read the disk cache that any earlier command wrote (or the demo d
 `--demo`) and never make a request: a TAB press must not wait on the network. They are
 plain functions, so they are tested without argcomplete; with the `cli` extra installed,
 `argcomplete` calls them (`mailroute-dyn completion bash` prints the line to enable it).
+
+A completion is only offered when the shell can take it as itself: a name holding a
+space, a quote, a shell metacharacter, `=`, `,`, a control character, or starting with
+`-` (it would read as an option) is left out (`mailroute_dyn.escaping.completable`);
+such a name still works when typed, quoted.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..client import Client
+from ..escaping import completable
 from .context import Context, Failure
 from .options import AddCommand
 
@@ -61,9 +67,14 @@ def _starting(prefix: str, words: Iterable[str]) -> list[str]:
     return sorted(w for w in set(words) if w.startswith(prefix))
 
 
+def _names(names: Iterable[str]) -> list[str]:
+    """The names a shell can complete as themselves (see the module's docstring)."""
+    return [name for name in names if completable(name)]
+
+
 def complete_resource(prefix: str, parsed_args: Any = None, **_: Any) -> list[str]:
     """Resource names."""
-    return _starting(prefix, cached_schemas(parsed_args))
+    return _starting(prefix, _names(cached_schemas(parsed_args)))
 
 
 def complete_fields(prefix: str, parsed_args: Any = None, **_: Any) -> list[str]:
@@ -73,7 +84,7 @@ def complete_fields(prefix: str, parsed_args: Any = None, **_: Any) -> list[str]
         return []
     done, _comma, last = prefix.rpartition(",")
     head = done + "," if done else ""
-    return [head + name for name in _starting(last, schema.fields)]
+    return [head + name for name in _starting(last, _names(schema.fields))]
 
 
 def complete_order(prefix: str, parsed_args: Any = None, **_: Any) -> list[str]:
@@ -82,7 +93,7 @@ def complete_order(prefix: str, parsed_args: Any = None, **_: Any) -> list[str]:
     if schema is None:
         return []
     sign = "-" if prefix.startswith("-") else ""
-    return [sign + name for name in _starting(prefix.lstrip("-"), schema.ordering)]
+    return [sign + name for name in _starting(prefix.lstrip("-"), _names(schema.ordering))]
 
 
 def filter_lookups(schema: Any) -> list[str]:
@@ -91,8 +102,9 @@ def filter_lookups(schema: Any) -> list[str]:
     from ..schema import allowed_terms
     from ..vocabulary import named_filter_terms
     lookups = []
-    for name, rule in schema.filtering.items():
+    for name in _names(schema.filtering):
         f = schema.fields.get(name)     # None: a filter of the server's own code
+        rule = schema.filtering[name]
         terms = named_filter_terms(rule) if f is None else allowed_terms(schema, f)
         if "exact" in terms:
             lookups.append(f"{name}=")
@@ -114,7 +126,8 @@ def complete_assignment(prefix: str, parsed_args: Any = None, **_: Any) -> list[
     if schema is None or "=" in prefix:
         return []
     return _starting(prefix, (f"{f.name}=" for f in schema.fields.values()
-                              if not f.readonly and f.name != "resource_uri"))
+                              if not f.readonly and f.name != "resource_uri"
+                              and completable(f.name)))
 
 
 def autocomplete(parser: Any) -> None:

@@ -17,6 +17,7 @@ import httpx
 from ..client import Client
 from ..config import Secret
 from ..errors import ConfigurationError
+from ..escaping import terminal_text
 from ..resources import Resource
 
 __all__ = ["UsageError", "Failure", "Context", "mask"]
@@ -63,8 +64,9 @@ class Context:
         return mask(text, self.secrets)
 
     def note(self, text: str) -> None:
-        """A message for the person at the terminal (stderr, so stdout stays data)."""
-        print(self.mask(text), file=self.err)
+        """A message for the person at the terminal (stderr, so stdout stays data): one
+        line, control characters escaped, since it may quote a server's names."""
+        print(terminal_text(self.mask(text)), file=self.err)
 
     # -- the client
 

@@ -7,6 +7,11 @@ plain forms below are used, so what scripts read never depends on the extra.
 
 Values are written as the server sent them (`obj.to_dict()`), so `--format jsonl | jq`
 sees the API's own representation; the table only renders them shorter.
+
+Data never drives the terminal: every table cell and header goes through
+`terminal_text` (control characters shown as `\\x1b`, `\\n`), JSON through `json_dumps`
+(non-printable characters as `\\uXXXX`, JSON's own escape); CSV keeps values exact,
+quoted by CSV's rules, so `list --format csv` feeds `create --data @x.csv` unchanged.
 """
 
 from __future__ import annotations
@@ -17,22 +22,30 @@ import shutil
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TextIO
 
-__all__ = ["cell", "write_table", "write_objects", "write_record", "Progress", "progress"]
+from ..escaping import json_dumps, terminal_text
+
+__all__ = ["cell", "exact_text", "write_table", "write_objects", "write_record", "Progress",
+           "progress"]
 
 MAX_CELL = 48
 
 
-def cell(value: Any, limit: int | None = MAX_CELL) -> str:
-    """A raw value as table text: null empty, booleans lower-case, containers as JSON."""
+def exact_text(value: Any) -> str:
+    """A raw value as CSV text, exactly: null empty, booleans lower-case, containers as
+    JSON (what `--data @x.csv` reads back)."""
     if value is None:
-        text = ""
-    elif isinstance(value, bool):
-        text = "true" if value else "false"
-    elif isinstance(value, list | dict):
-        text = json.dumps(value, ensure_ascii=False, default=str)
-    else:
-        text = str(value)
-    text = text.replace("\n", " ")
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return str(value)
+
+
+def cell(value: Any, limit: int | None = MAX_CELL) -> str:
+    """A raw value as table text: `exact_text`, with non-printable characters escaped,
+    cut at `limit`."""
+    text = terminal_text(exact_text(value))
     if limit is not None and len(text) > limit:
         text = text[: limit - 1] + "…"
     return text
@@ -59,7 +72,10 @@ def _rich_console(stream: TextIO) -> Any:
 
 def write_table(out: TextIO, header: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
     """Columns padded to their widest cell; the last column is not padded. On a terminal
-    with rich installed, rich draws it (cells as plain text, never markup)."""
+    with rich installed, rich draws it (cells as plain text, never markup). Every cell and
+    header is escaped here, so no caller can forget it."""
+    header = [terminal_text(name) for name in header]
+    rows = [[terminal_text(c) for c in row] for row in rows]
     console = _rich_console(out)
     if console is not None:
         from rich import box
@@ -72,7 +88,7 @@ def write_table(out: TextIO, header: Sequence[str], rows: Iterable[Sequence[str]
             table.add_row(*(Text(c) for c in row))
         console.print(table)
         return
-    rows = [list(header)] + [list(r) for r in rows]
+    rows = [list(header)] + rows
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     for row in rows:
         padded = [c.ljust(w) for c, w in zip(row[:-1], widths[:-1], strict=True)]
@@ -95,19 +111,19 @@ def write_objects(out: TextIO, objects: Iterable[dict[str, Any]], fmt: str,
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(columns)
         for data in objects:
-            writer.writerow([cell(data.get(c), None) for c in columns])
+            writer.writerow([exact_text(data.get(c)) for c in columns])
             count += 1
         return count
     if fmt == "jsonl":
         for data in objects:
-            print(json.dumps(data, ensure_ascii=False, default=str), file=out)
+            print(json_dumps(data), file=out)
             count += 1
         return count
     # json: an array written as it comes, so --all never holds every object as text
     out.write("[")
     for data in objects:
         out.write(",\n  " if count else "\n  ")
-        out.write(json.dumps(data, ensure_ascii=False, default=str))
+        out.write(json_dumps(data))
         count += 1
     out.write("\n]\n" if count else "]\n")
     return count
@@ -116,10 +132,10 @@ def write_objects(out: TextIO, objects: Iterable[dict[str, Any]], fmt: str,
 def write_record(out: TextIO, data: dict[str, Any], fmt: str, order: Sequence[str]) -> None:
     """One object: `field  value` lines, pretty JSON, or one JSON line."""
     if fmt == "json":
-        print(json.dumps(data, indent=2, ensure_ascii=False, default=str), file=out)
+        print(json_dumps(data, indent=2), file=out)
         return
     if fmt == "jsonl":
-        print(json.dumps(data, ensure_ascii=False, default=str), file=out)
+        print(json_dumps(data), file=out)
         return
     keys = [k for k in order if k in data] + sorted(k for k in data if k not in order)
     write_table(out, ["field", "value"], [[k, cell(data[k], None)] for k in keys])
@@ -129,7 +145,8 @@ class Progress:
     """`name [#####.....] 40/100` on a terminal, redrawn in place once per page."""
 
     def __init__(self, stream: TextIO, label: str, total: int | None, page: int):
-        self.stream, self.label, self.total, self.page = stream, label, total, max(1, page)
+        self.stream, self.total, self.page = stream, total, max(1, page)
+        self.label = terminal_text(label)
         self.done = 0
         self.draw()
 
@@ -167,10 +184,10 @@ def _rich_progress(stream: TextIO, label: str, total: int | None,
     )
     from rich.progress import Progress as RichProgress
     rate = TextColumn("{task.fields[rate]}")
-    with RichProgress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TaskProgressColumn(), rate, TimeRemainingColumn(),
+    with RichProgress(TextColumn("{task.description}", markup=False), BarColumn(),
+                      MofNCompleteColumn(), TaskProgressColumn(), rate, TimeRemainingColumn(),
                       console=Console(file=stream)) as bar:
-        task = bar.add_task(label, total=total, rate="")
+        task = bar.add_task(terminal_text(label), total=total, rate="")
         for item in items:
             yield item
             bar.advance(task)

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..errors import suggest
+from ..escaping import json_dumps, terminal_text
 from ..resources import Resource
 from ..schema import NO_DEFAULT, Field
 from ..tools.graph import relation_targets
@@ -22,7 +23,7 @@ _RULES = {1: "all terms", 2: "all terms and relations"}
 
 
 def _methods(methods: tuple[str, ...]) -> str:
-    return " ".join(m.upper() for m in methods) or "-"
+    return terminal_text(" ".join(m.upper() for m in methods)) or "-"
 
 
 def cmd_resources(ctx: Context) -> int:
@@ -83,10 +84,10 @@ def cmd_schema(ctx: Context) -> int:
     cls = ctx.resource(ctx.args.resource)
     targets = relation_targets(ctx.client, cls)
     if ctx.args.format == "json":
-        print(json.dumps(schema_document(cls, targets), indent=2, default=str), file=ctx.out)
+        print(json_dumps(schema_document(cls, targets), indent=2), file=ctx.out)
         return 0
     out = ctx.out
-    print(f"{cls.resource_name} ({cls.list_endpoint})", file=out)
+    print(terminal_text(f"{cls.resource_name} ({cls.list_endpoint})"), file=out)
     print(f"list methods:   {_methods(cls.allowed_list_methods)}", file=out)
     print(f"detail methods: {_methods(cls.allowed_detail_methods)}", file=out)
     print(f"default limit:  {cls.default_limit}", file=out)
@@ -102,7 +103,7 @@ def cmd_schema(ctx: Context) -> int:
     if cls.filtering:
         write_table(out, ["  field", "terms"],
                     [[f"  {k}", _rule_text(v)] for k, v in sorted(cls.filtering.items())])
-    print(f"ordering: {', '.join(cls.ordering) or '(none)'}", file=out)
+    print(terminal_text(f"ordering: {', '.join(cls.ordering) or '(none)'}"), file=out)
     return 0
 
 

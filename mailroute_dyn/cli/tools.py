@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from ..cache_files import DiskCache, fresh_for
+from ..escaping import terminal_text
 from ..tools.graph import model_edges, render_dot, render_mermaid
 from .context import Context, Failure, UsageError
 from .options import AddCommand, add_format, positive
@@ -59,7 +60,7 @@ def cmd_cache(ctx: Context) -> int:
     print(f"server:    {payload.get('base_url')}{payload.get('api_path')}", file=ctx.out)
     print(f"resources: {len(listing)} listed, {len(schemas)} schemas cached", file=ctx.out)
     if schemas:
-        print(f"cached:    {', '.join(schemas)}", file=ctx.out)
+        print(terminal_text(f"cached:    {', '.join(schemas)}"), file=ctx.out)
     return 0
 
 
@@ -72,7 +73,8 @@ def cmd_capture(ctx: Context) -> int:
     if rules is not None and not Path(rules).is_file():
         raise UsageError(f"--rules {rules}: no such file")
     try:
-        root = capture(ctx.client, ctx.args.directory, limit=ctx.args.limit, rules=rules)
+        root = capture(ctx.client, ctx.args.directory, limit=ctx.args.limit, rules=rules,
+                       redact=ctx.args.redact or ())
     except ValueError as exc:           # a rules file that does not fit the schemas
         raise UsageError(f"--rules {rules}: {exc}") from None
     count = len(list((Path(root) / "schemas").glob("*.json")))
@@ -162,6 +164,9 @@ def register(add: AddCommand) -> None:
                    help="a rules.json you keep (unique_together, min/max, choices, "
                         "server defaults, actions: what schemas cannot say) to write "
                         "beside the capture; without it a rules.json already in DIR is kept")
+    p.add_argument("--redact", action="append", metavar="NAME",
+                   help="also redact values under this field name (repeatable); passwords, "
+                        "keys, tokens, PEM blocks and your credentials always are")
 
     p = add("graph", cmd_graph, "draw resources and their relations",
             "Resources and relations (to_one -->, to_many ==>), as Mermaid or Graphviz.")

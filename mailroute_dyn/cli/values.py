@@ -56,7 +56,12 @@ def _read_text(spec: str) -> tuple[str, str | None]:
         return spec, None
     source = spec[1:]
     try:
-        text = sys.stdin.read() if source == "-" else Path(source).read_text("utf-8")
+        # newline="": a CSV value's own line ends ("a\r\nb", quoted) are kept exactly
+        if source == "-":
+            text = sys.stdin.read()
+        else:
+            with Path(source).open(encoding="utf-8", newline="") as file:
+                text = file.read()
     except OSError as exc:
         raise UsageError(f"cannot read --data {source}: {exc.strerror or exc}") from None
     return text, None if source == "-" else source

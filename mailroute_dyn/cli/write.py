@@ -9,12 +9,12 @@ reports every row and exits 1 when any failed.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterable
 from typing import Any
 
 from ..errors import APIError
+from ..escaping import json_dumps, terminal_text
 from ..query import QuerySet
 from ..resources import Resource
 from .context import Context, Failure, UsageError
@@ -102,10 +102,10 @@ def _report(ctx: Context, verb: str, cls: type[Resource],
         records.append(record)
     fmt = ctx.args.format
     if fmt == "json":
-        print(json.dumps(records, indent=2, ensure_ascii=False), file=ctx.out)
+        print(json_dumps(records, indent=2), file=ctx.out)
     elif fmt == "jsonl":
         for record in records:
-            print(json.dumps(record, ensure_ascii=False), file=ctx.out)
+            print(json_dumps(record), file=ctx.out)
     else:
         write_table(ctx.out, ["row", "result", "detail"],
                     [[str(r["row"]), verb if r["ok"] else "FAILED",
@@ -171,7 +171,7 @@ def cmd_update(ctx: Context) -> int:
 
 
 def _confirm(ctx: Context, question: str) -> bool:
-    ctx.err.write(f"{question} [y/N] ")
+    ctx.err.write(f"{terminal_text(question)} [y/N] ")
     ctx.err.flush()
     answer = sys.stdin.readline()
     return answer.strip().lower() in ("y", "yes")
@@ -196,7 +196,7 @@ def cmd_delete(ctx: Context) -> int:
         ctx.note("not deleted")
         return 1
     obj.delete()
-    print(f"deleted {label}", file=ctx.out)
+    print(terminal_text(f"deleted {label}"), file=ctx.out)
     return 0
 
 
@@ -219,8 +219,8 @@ def _delete_matches(ctx: Context, cls: type[Resource], qs: QuerySet[Resource]) -
         ctx.note("not deleted")
         return 1
     deleted = qs.delete(confirm="all" if ctx.args.everything else True)
-    print(f"deleted {count if deleted is None else deleted} {cls.resource_name} objects "
-          f"matching {filters}", file=ctx.out)
+    print(terminal_text(f"deleted {count if deleted is None else deleted} "
+                        f"{cls.resource_name} objects matching {filters}"), file=ctx.out)
     return 0
 
 

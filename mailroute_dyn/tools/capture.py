@@ -2,73 +2,57 @@
 
 It reads the listing, each schema and a sample of each resource's objects through a
 `mailroute_dyn.Client`, and writes them in the fixture format (see
-`mailroute_dyn.fake.fixtures`). Values under secret-looking keys become "REDACTED" and the
-client's API key is cut out of every string, so the folder can be committed.
+`mailroute_dyn.fake.fixtures`). Secrets are redacted by the rule in
+`mailroute_dyn.tools.redaction`: values under secret-looking names, PEM blocks and every
+secret of the client's credentials, so the folder can be committed.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from ..auth import Secret
 from ..client import Client
-from ..config import Secret
-from ..errors import APIError
+from ..errors import APIError, ConfigurationError, ResponseError
 from ..fake.fixtures import load_fixture, write_fixture
 from ..query import collection_name
+from .redaction import REDACTED, SECRET_NAME, Redactor, auth_secrets, is_secret_name
 
-__all__ = ["capture", "redact", "SECRET_KEY", "REDACTED"]
+__all__ = ["capture", "redact", "is_secret_name", "SECRET_KEY", "REDACTED"]
 
 log = logging.getLogger("mailroute_dyn")
-SECRET_KEY = re.compile(r"password|passwd|secret|api_?key|apikey|token|passphrase", re.I)
-REDACTED = "REDACTED"
-_NO_DEFAULT = "No default provided."
+#: The parts that make a name secret wherever they occur (see `is_secret_name` for all).
+SECRET_KEY = SECRET_NAME
 
 
-def _is_secret_value(value: Any) -> bool:
-    """Booleans and nulls reveal nothing (`ssl_cert_passphrase_set: true`); keep them, so
-    the field keeps its type."""
-    if value is None or isinstance(value, bool):
-        return False
-    return value not in ("", [], {})
-
-
-def redact(value: Any, api_key: str | Secret | None = None, *, by_key: bool = True) -> Any:
-    """A copy of `value`: with `by_key`, values under secret-looking keys become "REDACTED";
-    `api_key` is replaced inside every string."""
-    if isinstance(value, dict):
-        return {k: REDACTED if by_key and SECRET_KEY.search(str(k)) and _is_secret_value(v)
-                else redact(v, api_key, by_key=by_key) for k, v in value.items()}
-    if isinstance(value, list):
-        return [redact(v, api_key, by_key=by_key) for v in value]
-    if isinstance(value, str) and api_key:
-        secret = api_key.reveal() if isinstance(api_key, Secret) else api_key
-        if secret in value:
-            return value.replace(secret, REDACTED)
-    return value
-
-
-def _redact_schema(schema: Any, api_key: str | Secret | None) -> Any:
-    """Schemas keep their field specs (a field may be called `sasl_password`); only such a
-    field's default is hidden."""
-    schema = redact(schema, api_key, by_key=False)
-    fields = schema.get("fields") if isinstance(schema, dict) else None
-    for name, spec in (fields or {}).items():
-        if (SECRET_KEY.search(name) and isinstance(spec, dict)
-                and spec.get("default") != _NO_DEFAULT and _is_secret_value(spec.get("default"))):
-            spec["default"] = REDACTED
-    return schema
+def redact(value: Any, api_key: str | Secret | None = None, *, by_key: bool = True,
+           names: Iterable[str] = ()) -> Any:
+    """A copy of `value` redacted by capture's rule (`mailroute_dyn.tools.redaction`):
+    with `by_key`, values under secret-looking names (and `names`) become "REDACTED";
+    PEM blocks and `api_key` are cut out of every string."""
+    return Redactor(names, [api_key] if api_key else []).value(value, by_name=by_key)
 
 
 def capture(client: Client, directory: str | Path, *, limit: int = 50,
             resources: Iterable[str] | None = None,
-            rules: str | Path | Mapping[str, Any] | None = None) -> Path:
+            rules: str | Path | Mapping[str, Any] | None = None,
+            redact: Iterable[str] = (),
+            redact_values: Iterable[str | Secret] = ()) -> Path:
     """Write the listing, every schema and up to `limit` objects per resource to
     `directory` in the fixture format; returns the folder.
+
+    Secrets stay out (the full rule is in `mailroute_dyn.tools.redaction`): values under
+    secret-looking names (`password`, `pass`, `pwd`, `secret`, `token`, `credential`,
+    `api_key`, `private`, `session_id`, `csrf`, `cookie`, a name ending in `key` but not
+    `public_key`..., and the names in `redact`) become "REDACTED"; so does every PEM
+    block and every secret of the client's credentials (ApiKey key, Basic or Digest
+    password, session id and CSRF token) inside any string of the objects, the schemas
+    and the listing. A custom `httpx.Auth` cannot be asked for its secrets: pass them as
+    `redact_values`.
 
     What the schemas cannot tell (unique_together, value bounds, choices, fields the
     server fills in, custom actions) cannot be read from a server without writing to it:
@@ -81,12 +65,12 @@ def capture(client: Client, directory: str | Path, *, limit: int = 50,
     an empty object list. Progress goes to the "mailroute_dyn" logger.
     """
     if limit < 1:
-        raise ValueError("limit must be at least 1")
-    key = client.settings.api_key
+        raise ConfigurationError("limit must be at least 1")
+    redactor = Redactor(redact, [*auth_secrets(client.settings.credentials), *redact_values])
     api_path = client.settings.api_path
     listing = client.request("GET", api_path)
     if not isinstance(listing, dict):
-        raise ValueError(f"{api_path} did not answer with a listing object")
+        raise ResponseError(f"{api_path} did not answer with a listing object")
     names = list(resources) if resources is not None else sorted(listing)
     log.info("capture: %d resources from %s into %s", len(names), client.settings.base_url,
              directory)
@@ -111,10 +95,11 @@ def capture(client: Client, directory: str | Path, *, limit: int = 50,
                         exc.status_code)
             page = {}
         rows = page.get(collection_name(page) or "objects", []) if isinstance(page, dict) else []
-        schemas[name] = _redact_schema(schema, key)
-        objects[name] = redact([o for o in rows if isinstance(o, dict)][:limit], key)
+        schemas[name] = redactor.schema(schema)
+        objects[name] = redactor.value([o for o in rows if isinstance(o, dict)][:limit])
         if name in listing:
-            written_listing[name] = {"list_endpoint": list_url, "schema": f"{list_url}schema/"}
+            written_listing[name] = redactor.value(
+                {"list_endpoint": list_url, "schema": f"{list_url}schema/"})
         log.info("capture %s: schema and %d objects", name, len(objects[name]))
     kept_rules = (json.loads(Path(rules).read_text(encoding="utf-8"))
                   if isinstance(rules, str | Path) else rules)

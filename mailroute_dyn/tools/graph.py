@@ -4,17 +4,21 @@ A related field names its target in `related_schema` on Tastypie 0.15 but not on
 MailRoute's server, so a target is taken, in this order, from the schema, from the URIs
 in a few objects of the resource (one list request), or from the field's own name when a
 resource is called that. `relation_targets` is shared with the stub generator.
+
+Names come from the server, so they are written as data (`mailroute_dyn.escaping`): a
+plain name is its own Mermaid node id, any other gets an id of its own and shows as a
+quoted label with entity codes; DOT quotes every name. No name adds a line to the graph.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from ..client import Client
 from ..errors import MailRouteError
+from ..escaping import dot_comment, dot_string, mermaid_id_ok, mermaid_text
 from ..resources import Resource
 from ..schema import resource_name_of_uri
 
@@ -90,40 +94,57 @@ def model_edges(client: Client, names: Iterable[str] | None = None) -> tuple[lis
     return nodes, edges
 
 
-def _node_id(name: str) -> str:
-    return re.sub(r"\W", "_", name)
+def _mermaid_ids(names: Iterable[str]) -> dict[str, str]:
+    """Each node's Mermaid id: a plain name is its own id; another gets `node_N`."""
+    names = sorted(set(names))
+    ids = {n: n for n in names if mermaid_id_ok(n)}
+    taken, number = set(ids), 0
+    for name in names:
+        if name not in ids:
+            while f"node_{number}" in taken:
+                number += 1
+            ids[name] = f"node_{number}"
+            taken.add(ids[name])
+    return ids
+
+
+def _mermaid_label(name: str) -> str:
+    return name if mermaid_id_ok(name) else f'"{mermaid_text(name)}"'
 
 
 def render_mermaid(nodes: Iterable[str], edges: Iterable[Edge]) -> str:
-    """A Mermaid flowchart: `a -->|field| b` for to_one, `a ==>|field| b` for to_many."""
+    """A Mermaid flowchart: `a -->|field| b` for to_one, `a ==>|field| b` for to_many;
+    a node whose name is not plain is declared first as `node_N["name"]`."""
     lines = ["flowchart LR", "    %% to_one: -->, to_many: ==>; labels are field names"]
-    edges = list(edges)
+    nodes, edges = list(nodes), list(edges)
+    ids = _mermaid_ids([*nodes, *(e.source for e in edges),
+                        *(e.target for e in edges if e.target)])
     linked = {e.source for e in edges if e.target} | {e.target for e in edges if e.target}
-    lines += [f"    {_node_id(n)}" for n in nodes if n not in linked]
+    lines += [f'    {ids[n]}["{mermaid_text(n)}"]' for n in sorted(ids) if ids[n] != n]
+    lines += [f"    {ids[n]}" for n in nodes if n not in linked and ids[n] == n]
     for e in edges:
         if e.target is None:
-            lines.append(f"    %% {e.source}.{e.field}: target unknown")
+            lines.append(f"    %% {mermaid_text(e.source)}.{mermaid_text(e.field)}: "
+                         "target unknown")
             continue
         arrow = "==>" if e.many else "-->"
-        lines.append(f"    {_node_id(e.source)} {arrow}|{e.field}| {_node_id(e.target)}")
+        lines.append(f"    {ids[e.source]} {arrow}|{_mermaid_label(e.field)}| "
+                     f"{ids[e.target]}")
     return "\n".join(lines) + "\n"
-
-
-def _dot_quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def render_dot(nodes: Iterable[str], edges: Iterable[Edge]) -> str:
     """A Graphviz digraph; to_many edges end in a crow's foot."""
     lines = ["digraph mailroute {", "    rankdir=LR;", "    node [shape=box];"]
-    lines += [f"    {_dot_quote(n)};" for n in nodes]
+    lines += [f"    {dot_string(n)};" for n in nodes]
     for e in edges:
         if e.target is None:
-            lines.append(f"    // {e.source}.{e.field}: target unknown")
+            lines.append(f"    // {dot_comment(e.source)}.{dot_comment(e.field)}: "
+                         "target unknown")
             continue
         style = ", arrowhead=crow" if e.many else ""
-        lines.append(f"    {_dot_quote(e.source)} -> {_dot_quote(e.target)} "
-                     f"[label={_dot_quote(e.field)}{style}];")
+        lines.append(f"    {dot_string(e.source)} -> {dot_string(e.target)} "
+                     f"[label={dot_string(e.field)}{style}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
 

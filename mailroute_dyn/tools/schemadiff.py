@@ -12,6 +12,7 @@ from typing import Any
 
 from ..client import Client
 from ..errors import APIError
+from ..escaping import terminal_text
 from ..schema import Field, ResourceSchema
 from ..vocabulary import rule_label
 
@@ -34,11 +35,11 @@ class SchemaDiff:
 
     def report(self) -> str:
         """One `+`/`-`/`~` line per change, resources first, for people and for diffs."""
-        lines = [f"+ resource {name}" for name in self.added]
-        lines += [f"- resource {name}" for name in self.removed]
+        lines = [f"+ resource {terminal_text(name)}" for name in self.added]
+        lines += [f"- resource {terminal_text(name)}" for name in self.removed]
         for name, changes in sorted(self.changed.items()):
-            lines.append(f"~ resource {name}")
-            lines += [f"    {change}" for change in changes]
+            lines.append(f"~ resource {terminal_text(name)}")
+            lines += [f"    {terminal_text(change)}" for change in changes]
         return "\n".join(lines)
 
 

@@ -1,0 +1,125 @@
+"""What `capture()` keeps out of a fixture folder: secrets by name, secrets by value.
+
+The rule, in full (the README's capture section says the same):
+
+- **Names.** A value under a secret-looking name becomes "REDACTED". A name is
+  secret-looking when it contains `password`, `passwd`, `passphrase`, `secret`, `token`,
+  `credential`, `apikey`/`api_key`, `private`, `sessionid`/`session_id`, `csrf` or `cookie`
+  (case-insensitive, anywhere), or when one of its words (split at `_`, `-`, `.`, digits
+  and case changes) is `pass`, `pwd`, `pin`, `otp` or `authorization`, or its last
+  word is `key` (`dkim_key`, `license_key`), except a `public_key`, `primary_key`,
+  `foreign_key` or `sort_key`. So `smtp_pass`, `dkim_private_key` and `credentials` are
+  redacted, while `domain_key_id`, `key_selector` and `passthrough` are kept. Names the
+  caller adds (`redact=("my_field",)`, `--redact my_field`) count too, matched whole and
+  case-insensitively. Nulls, booleans and empty values stay (`ssl_cert_passphrase_set:
+  true` tells nothing and keeps the field's type).
+- **Values.** Anywhere in a string, under any name, in objects, schemas and the listing:
+  every PEM block (`-----BEGIN …-----` to its `END` line, or to the end of a cut-off
+  block; certificates too) and every secret of the client's credentials (the ApiKey key,
+  the Basic or Digest password, the session id and CSRF token, also percent-encoded)
+  become "REDACTED". An `httpx.Auth` of your own cannot be asked for its secrets: give
+  them as `redact_values`.
+- **Schemas** keep their field specs (a field may well be called `sasl_password`); only
+  the default of a secret-looking field is hidden.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any, Final
+from urllib.parse import quote
+
+import httpx
+
+from ..auth import Secret, secrets_of
+from ..vocabulary import NO_DEFAULT_TEXT
+
+__all__ = ["REDACTED", "SECRET_NAME", "is_secret_name", "Redactor", "auth_secrets"]
+
+REDACTED: Final = "REDACTED"
+#: Parts that make a name secret wherever they occur in it.
+SECRET_NAME: Final = re.compile(
+    r"password|passwd|passphrase|secret|token|credential|api_?key|private|session_?id|csrf"
+    r"|cookie",
+    re.I)
+_SECRET_WORDS: Final = frozenset({"pass", "pwd", "pin", "otp", "authorization"})
+_PUBLIC_KEYS: Final = frozenset({"public", "primary", "foreign", "sort"})
+_WORD: Final = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+_PEM: Final = re.compile(r"-----BEGIN [^\n-]*-----.*?(?:-----END [^\n-]*-----|\Z)", re.S)
+
+
+def is_secret_name(name: str, extra: Iterable[str] = ()) -> bool:
+    """Whether values under `name` are redacted (the rule in this module's docstring);
+    `extra` are names the caller adds."""
+    if SECRET_NAME.search(name) or name.lower() in {e.lower() for e in extra}:
+        return True
+    words = [w.lower() for w in _WORD.findall(name)]
+    if _SECRET_WORDS & set(words):
+        return True
+    return bool(words) and words[-1] == "key" and (len(words) < 2
+                                                   or words[-2] not in _PUBLIC_KEYS)
+
+
+def _tells_something(value: Any) -> bool:
+    """Booleans, nulls and empty values reveal nothing; keep them, so the field keeps its
+    type."""
+    if value is None or isinstance(value, bool):
+        return False
+    return value not in ("", [], {})
+
+
+def auth_secrets(auth: httpx.Auth | None) -> tuple[str, ...]:
+    """The secret texts of a client's credentials: this library's auth kinds, and httpx's
+    own Basic and Digest (empty for any other `httpx.Auth`)."""
+    found = [s.reveal() for s in secrets_of(auth)]
+    if isinstance(auth, httpx.DigestAuth):
+        found.append(auth._password.decode("utf-8", "replace"))
+    elif isinstance(auth, httpx.BasicAuth):
+        import base64
+        token = auth._auth_header.split(" ", 1)[-1]
+        found.append(base64.b64decode(token).decode("utf-8", "replace").partition(":")[2])
+    return tuple(s for s in found if s)
+
+
+class Redactor:
+    """The rule applied: `names` the caller adds, and the secret texts to cut out of every
+    string (longest first, so a secret holding another is cut whole)."""
+
+    def __init__(self, names: Iterable[str] = (), values: Iterable[str | Secret] = ()):
+        self.names = tuple(names)
+        texts = {v.reveal() if isinstance(v, Secret) else v for v in values}
+        texts |= {quote(t, safe="") for t in texts}
+        self._texts = sorted((t for t in texts if t), key=len, reverse=True)
+
+    def text(self, value: str) -> str:
+        """A string with every PEM block and every known secret replaced."""
+        value = _PEM.sub(REDACTED, value)
+        for secret in self._texts:
+            value = value.replace(secret, REDACTED)
+        return value
+
+    def value(self, value: Any, *, by_name: bool = True) -> Any:
+        """A copy of `value`: with `by_name`, values under secret names become REDACTED;
+        every string (keys too) goes through `text`."""
+        if isinstance(value, dict):
+            return {self.text(str(k)): REDACTED
+                    if by_name and is_secret_name(str(k), self.names) and _tells_something(v)
+                    else self.value(v, by_name=by_name) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.value(v, by_name=by_name) for v in value]
+        if isinstance(value, str):
+            return self.text(value)
+        return value
+
+    def schema(self, schema: Any) -> Any:
+        """A schema with its texts redacted and the defaults of secret-named fields hidden;
+        field specs themselves are kept."""
+        schema = self.value(schema, by_name=False)
+        fields = schema.get("fields") if isinstance(schema, dict) else None
+        for name, spec in (fields if isinstance(fields, dict) else {}).items():
+            if (is_secret_name(name, self.names) and isinstance(spec, dict)
+                    and spec.get("default") != NO_DEFAULT_TEXT
+                    and _tells_something(spec.get("default"))):
+                spec["default"] = REDACTED
+        return schema
