@@ -9,7 +9,8 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, cast
 
-from .config import Settings
+from .config import Settings, masked_url
+from .detailuri import has_dot_segments
 from .discovery import Discovery
 from .errors import (
     APIError,
@@ -39,7 +40,6 @@ from .resources import (
 )
 from .schema import Field, ResourceSchema, parse_schema, resource_name_of_uri
 from .values import encode_write_value
-from .writes import _has_dot_segments
 
 __all__ = ["Registry", "describe"]
 
@@ -171,7 +171,7 @@ class Registry:
     def class_for_uri_op(self, uri: str) -> Operation[type[Resource]]:
         name = resource_name_of_uri(uri, self.settings.api_path)
         if name is None:
-            raise ResponseError(f"{uri!r} is not a URI under {self.settings.api_path}")
+            raise ResponseError(f"{masked_url(uri)!r} is not a URI under {self.settings.api_path}")
         cls = self.built(name)
         if cls is not None:
             return cls
@@ -212,7 +212,7 @@ class Registry:
 
     def get_op(self, uri: str) -> Operation[Resource]:
         """Any object by URI, as an instance of its own resource's class."""
-        if _has_dot_segments(uri):
+        if has_dot_segments(uri):
             raise GuardError(f"Refusing {uri!r}: a URI with '.' or '..' segments may name "
                              "another resource than it seems to; give the object's own URI.")
         cls = yield from self.class_for_uri_op(uri)
