@@ -17,7 +17,7 @@ import stat
 import warnings
 from pathlib import Path
 from typing import Any, Final, NamedTuple, TypeAlias
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -220,8 +220,11 @@ def url_problem(url: object) -> str:
         parts.port      # noqa: B018 - raises for a port out of range or not a number
         if parts.scheme or parts.netloc:
             httpx.URL(url)
+        urlsplit(urlunsplit(parts))     # what the client rebuilds from it parses too
     except (ValueError, httpx.InvalidURL) as exc:    # (UnicodeError is a ValueError)
         return str(exc).split("\n", 1)[0][:80] or type(exc).__name__
+    if parts.scheme.lower() not in ("", "http", "https"):
+        return f"{parts.scheme[:20]!r} is not http or https"
     return ""
 
 
