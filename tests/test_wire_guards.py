@@ -1,6 +1,7 @@
-"""Issue 18, items 2 and 7: a detail write never turns into a list write (redirects
+"""Issue 18, items 2, 3 and 7: a detail write never turns into a list write (redirects
 followed for reads only, detail operations only to a detail URI of the object's own
-resource), and a malformed URL from the caller or the server is a library error."""
+resource), a related filter value of the wrong resource is refused, and a malformed URL
+from the caller or the server is a library error."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from mailroute_dyn import (
     AsyncClient,
     Client,
     ConfigurationError,
+    FilterError,
     GuardError,
     MailRouteError,
     ResponseError,
@@ -245,6 +247,59 @@ def test_an_object_given_as_a_key_must_be_of_the_resource(api, client):
     with pytest.raises(GuardError, match="not under /api/v1/wblist/"):
         wblist.get(domain)
     assert len(api.router.calls) == before
+
+
+# ---------------------------------------------------------------- item 3: related filters
+
+def test_a_filter_value_of_another_resource_is_refused_before_sending(tastypie_client):
+    accounts = tastypie_client.email_account
+    entry = tastypie_client.wblist.get(1)
+    domain = tastypie_client.domain.get(entry.pk)     # the domain Tastypie would match
+    mine = {a.resource_uri for a in accounts.filter(domain=domain)}
+    assert mine                                       # (so a wrong match would show)
+    for bad in ({"domain": entry}, {"domain__in": [domain, entry]},
+                {"domain": "/api/v1/wblist/1/"}, {"domain": tastypie_client.domain()}):
+        with pytest.raises(FilterError, match="Nothing was sent"):
+            accounts.filter(**bad).delete(confirm=True)
+    assert {a.resource_uri for a in accounts.filter(domain=domain)} == mine
+    assert {a.resource_uri for a in accounts.filter(domain__in=[domain])} == mine
+
+
+def test_a_wrong_object_through_a_relation_hop_is_refused_once_the_schema_is_read(api, client):
+    # 2012 schemas (no related_schema): domain's schema is read only when the query runs
+    reseller = client.reseller.get(1)
+    qs = client.email_account.filter(domain__customer=reseller)
+    with pytest.raises(FilterError, match="is a reseller object"):
+        list(qs)
+    assert not api.requests("/api/v1/email_account/?")
+    customer = client.customer.get(objects("customer")[0]["id"])
+    client.email_account.filter(domain__customer=customer).count()
+    (sent,) = api.requests("/api/v1/email_account/?")
+    assert sent.url.params["domain__customer"] == str(customer.pk)
+
+
+def test_a_related_field_whose_target_nothing_tells_takes_any_object(api, client):
+    listing = dict(api.listing)
+    del listing["domain"]                 # the field name no longer names a resource
+    api.listing = listing
+    reseller = client.reseller.get(1)
+    assert client.email_account.filter(domain=reseller)._q.filters[0].value == "1"
+
+
+def test_the_async_client_refuses_a_wrong_filter_object(tastypie_app):
+    from django.core.asgi import get_asgi_application
+
+    from tests.tastypie_site import DEMO_API_KEY, DEMO_LOGIN
+
+    async def run() -> None:
+        async with AsyncClient("http://tastypie.test", DEMO_LOGIN, DEMO_API_KEY,
+                               transport=httpx.ASGITransport(app=get_asgi_application()),
+                               cache_dir=None, retries=0, allow_insecure=True) as client:
+            entry = await (await client.resource("wblist")).get(1)
+            accounts = await client.resource("email_account")
+            with pytest.raises(FilterError, match="is a wblist object"):
+                accounts.filter(domain=entry)
+    asyncio.run(run())
 
 
 # ---------------------------------------------------------------- item 7: malformed URLs
