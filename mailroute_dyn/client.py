@@ -14,8 +14,16 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
-from .config import USER_CACHE_DIR, CacheDir, Secret, Settings, resolve_settings
-from .errors import MailRouteError, UnknownResource
+from .config import (
+    USER_CACHE_DIR,
+    CacheDir,
+    Secret,
+    Settings,
+    masked_url,
+    resolve_settings,
+    url_problem,
+)
+from .errors import GuardError, MailRouteError, UnknownResource
 from .operations import NO_BODY, Call, Operation
 from .vocabulary import attribute_name_for
 
@@ -86,9 +94,14 @@ class _Common:
 
     # -- any URI
 
+    def _get_op(self, uri: str) -> Operation[Any]:
+        _check_given_url(uri, "get")
+        return (yield from self._registry.get_op(uri))
+
     def _list_op(self, uri: str) -> QuerySet[Any]:
         # The URI's own offset and limit (e.g. a saved meta.next link) become the
         # QuerySet's start and page size, so iteration begins where the URI points.
+        _check_given_url(uri, "list")
         parts = urlsplit(uri)
         query = parse_qsl(parts.query, keep_blank_values=True)
         paging = {k: v for k, v in query if k in ("limit", "offset")}
@@ -100,6 +113,7 @@ class _Common:
 
     def _request_op(self, method: str, url: str, json: Any, params: Mapping[str, Any] | None,
                     idempotent: bool | None) -> Operation[Any]:
+        _check_given_url(url, "request")
         pairs: list[tuple[str, str]] = []
         for key, value in (params or {}).items():
             values = value if isinstance(value, list | tuple) else [value]
@@ -108,13 +122,22 @@ class _Common:
         answer = yield Call(method.upper(), url, tuple(pairs), body, idempotent)
         return answer.body
 
-
     def _openapi_op(self, actions: Iterable[str],
                     nested: Iterable[str]) -> Operation[dict[str, Any]]:
         from .apidoc import describe_op, parse_extras
 
         extras = parse_extras(actions, nested)
         return (yield from describe_op(self.settings, self._discovery, self._registry, extras))
+
+
+def _check_given_url(url: Any, where: str) -> None:
+    """Refuse a URL the caller gave that cannot be sent (an open bracket, a bad port, a
+    control character), as a library error before anything is sent."""
+    problem = url_problem(url)
+    if problem:
+        shown = repr(masked_url(url)) if isinstance(url, str) else type(url).__name__
+        raise GuardError(f"client.{where}(): {shown} is not a usable URL ({problem}); "
+                         "nothing was sent.")
 
 
 def _listed_as(name: str, listed: Any) -> str | None:
@@ -215,7 +238,7 @@ class Client(_Common):
 
     def get(self, uri: str) -> Resource:
         """Any object by URI, as an instance of its resource's class (also unlisted ones)."""
-        return self._session.run(self._registry.get_op(uri))
+        return cast("Resource", self._session.run(self._get_op(uri)))
 
     def list(self, uri: str) -> QuerySet[Resource]:
         """Any list URI (nested lists too), iterated lazily; its own query is kept."""
@@ -333,7 +356,7 @@ class AsyncClient(_Common):
 
     async def get(self, uri: str) -> AsyncResource:
         """Any object by URI, as an instance of its resource's class."""
-        return cast("AsyncResource", await self._session.run(self._registry.get_op(uri)))
+        return cast("AsyncResource", await self._session.run(self._get_op(uri)))
 
     def list(self, uri: str) -> AsyncQuerySet[AsyncResource]:
         """Any list URI, iterated with `async for`; its own query is kept."""

@@ -17,10 +17,11 @@ from __future__ import annotations
 import enum
 import ipaddress
 import os
+import re
 import warnings
 from pathlib import Path
 from typing import Any, Final, NamedTuple, TypeAlias
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -50,7 +51,8 @@ from .profiles import (
 )
 
 __all__ = ["Settings", "Secret", "resolve_settings", "origin_of", "same_origin", "config_file",
-           "InsecureConfigWarning", "ProfileNotUsedWarning", "PROFILE_ENV", "checked_settings"]
+           "InsecureConfigWarning", "ProfileNotUsedWarning", "PROFILE_ENV", "checked_settings",
+           "url_problem", "masked_url"]
 
 DEFAULT_URL = "https://admin.mailroute.net"
 ENV_VARS = {"base_url": "MAILROUTE_URL", "login": "MAILROUTE_LOGIN", "api_key": "MAILROUTE_API_KEY",
@@ -158,6 +160,28 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def url_problem(url: object) -> str:
+    """Why `url` cannot be sent as it is ('' when it can): what urllib or httpx would
+    refuse (a bracket left open, a port past 65535, a control character, a lone
+    surrogate, a host IDNA rejects), found here so no bare ValueError escapes later."""
+    if not isinstance(url, str):
+        return f"a URL is a string, not {type(url).__name__}"
+    if any(ord(c) < 32 or c == "\x7f" for c in url):
+        return "it holds a control character"
+    try:
+        url.encode("utf-8")
+        parts = urlsplit(url)
+        parts.port      # noqa: B018 - raises for a port out of range or not a number
+        if parts.scheme or parts.netloc:
+            httpx.URL(url)
+        urlsplit(urlunsplit(parts))     # what the client rebuilds from it parses too
+    except (ValueError, httpx.InvalidURL) as exc:    # (UnicodeError is a ValueError)
+        return str(exc).split("\n", 1)[0][:80] or type(exc).__name__
+    if parts.scheme.lower() not in ("", "http", "https"):
+        return f"{parts.scheme[:20]!r} is not http or https"
+    return ""
+
+
 def origin_of(url: str) -> str:
     """scheme://host[:port], lower-cased, default ports dropped: what 'same server' means."""
     parts = urlsplit(url)
@@ -175,6 +199,24 @@ def same_origin(url: str, origin: str) -> bool:
     if not parts.scheme and not parts.netloc:
         return True
     return origin_of(url) == origin
+
+
+def masked_url(url: object) -> str:
+    """A URL that may not even parse, as it may be shown: no userinfo, no secret-looking
+    query values, at most 80 characters."""
+    text = re.sub(r"//[^/?#]*@", "//***@", str(url))
+    return re.sub(r"(?i)((?:api_key|apikey|password|key)=)[^&#]*", r"\1***", text)[:80]
+
+
+def _base_url_problem(url: str) -> str:
+    """What a URL may have but a base URL may not: the API path and every request's
+    own path and query are appended to it."""
+    parts = urlsplit(url)
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        return "a base URL has no query or fragment"
+    if any(c.isspace() for c in url):
+        return "it holds white space"
+    return ""
 
 
 def resolve_settings(profile: str | None = None, *, sources: dict[str, str] | None = None,
@@ -366,6 +408,10 @@ def _auth_from(values: dict[str, Any]) -> httpx.Auth | None:
 
 
 def _checked(s: Settings) -> Settings:
+    problem = url_problem(s.base_url) or _base_url_problem(s.base_url)
+    if problem:
+        raise ConfigurationError(
+            f"base_url {masked_url(s.base_url)!r} is not usable: {problem}")
     parts = urlsplit(s.base_url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigurationError(

@@ -63,7 +63,7 @@ class QueryHooks(Writes, metaclass=ResourceMeta):
     def _check_filter(cls, lookup: str, value: Any) -> FilterCheck:
         try:
             return check_filter(cls._schema, lookup, value, cls._registry.loaded_schema,
-                                cls._registry.target_of)
+                                cls._registry.target_of, cls._registry.foreign_value)
         except FilterError:
             if cls._refreshed_for(lookup.split("__", 1)[0]):
                 return cls._check_filter(lookup, value)
@@ -94,7 +94,9 @@ class QueryHooks(Writes, metaclass=ResourceMeta):
                 if not target:
                     yield from cls._registry.learn_targets_op(cls)
                 yield from cls._registry.schema_op_for_check(cls, check.param)
-                again = cls._check_filter(check.param, check.value)
+                # checked again with the value as given: an object keeps its resource
+                again = cls._check_filter(check.param, check.value if check.given is None
+                                          else check.given)
                 if again.pending == pending:
                     break               # the target stays unknown: the server will judge
                 pending = again.pending

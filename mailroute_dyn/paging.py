@@ -14,6 +14,7 @@ from itertools import repeat
 from typing import Any, NamedTuple
 from urllib.parse import urljoin
 
+from .config import masked_url, url_problem
 from .errors import APIError, ListingChanged, MailRouteError, ResponseError
 from .operations import Answer, Call
 from .schema import REWRITTEN_VALUES
@@ -68,14 +69,24 @@ def read_page(answer: Answer) -> Page:
                 raise ResponseError(
                     f"GET {answer.url}: a list item is not an object: {item!r:.80}")
     meta: dict[str, Any] = body["meta"] if isinstance(body.get("meta"), dict) else {}
-    nxt = meta.get("next")
-    next_url = urljoin(answer.url, nxt) if isinstance(nxt, str) and nxt else None
+    next_url = _next_url(answer, meta.get("next"))
 
     def number(key: str) -> int | None:
         value = meta.get(key)
         return value if isinstance(value, int) and not isinstance(value, bool) else None
     total = number("total_count")
     return Page(objects, next_url, total, number("limit"), number("offset") or 0)
+
+
+def _next_url(answer: Answer, nxt: Any) -> str | None:
+    """`meta.next` resolved against the page's URL; `ResponseError` when unusable."""
+    if not isinstance(nxt, str) or not nxt:
+        return None
+    problem = url_problem(nxt)
+    if problem:
+        raise ResponseError(f"GET {answer.url}: its meta.next {masked_url(nxt)!r} is not a "
+                            f"usable URL ({problem})")
+    return urljoin(answer.url, nxt)
 
 
 def _in_key_order(keys: list[Any], descending: bool) -> bool:

@@ -10,7 +10,8 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, cast
 
-from .config import Settings
+from .config import Settings, masked_url
+from .detailuri import detail_uri_problem, has_dot_segments
 from .discovery import Discovery
 from .errors import (
     APIError,
@@ -41,7 +42,6 @@ from .resources import (
 )
 from .schema import Field, ResourceSchema, parse_schema, resource_name_of_uri
 from .values import encode_write_value
-from .writes import _has_dot_segments
 
 __all__ = ["Registry", "describe"]
 
@@ -201,7 +201,7 @@ class Registry:
     def class_for_uri_op(self, uri: str) -> Operation[type[Resource]]:
         name = self.name_of_uri(uri)
         if name is None:
-            raise ResponseError(f"{uri!r} is not a URI under {self.settings.api_path}")
+            raise ResponseError(f"{masked_url(uri)!r} is not a URI under {self.settings.api_path}")
         cls = self.built(name)
         if cls is not None:
             return cls
@@ -258,7 +258,7 @@ class Registry:
 
     def get_op(self, uri: str) -> Operation[Resource]:
         """Any object by URI, as an instance of its own resource's class."""
-        if _has_dot_segments(uri):
+        if has_dot_segments(uri):
             raise GuardError(f"Refusing {uri!r}: a URI with '.' or '..' segments may name "
                              "another resource than it seems to; give the object's own URI.")
         cls = yield from self.class_for_uri_op(uri)
@@ -285,6 +285,27 @@ class Registry:
             return learned
         listing = self.discovery.cached_listing() or {}
         return f.name if f.name in listing else None
+
+    def foreign_value(self, target: str, value: Any) -> str:
+        """Why `value`, given for a relation to `target`, is not of that resource ('' when
+        it is, or is a plain key, or `target` is "" and nothing tells): an object carries
+        its own resource, a URI must be a detail URI under the target's list endpoint.
+        Tastypie filters a relation by the key alone, so another resource's object would
+        match the target's object that has the same key."""
+        if isinstance(value, Resource):
+            if value.pk is None:
+                return f"{value!r} is not saved: it has no key to filter by"
+            own = type(value)._schema.name
+            if not target or own == target:
+                return ""
+            return (f"{value!r} is a {own} object (Tastypie would match the {target} whose "
+                    f"key is {value.pk!r})")
+        if not (target and isinstance(value, str) and (value[:1] == "/" or "://" in value)):
+            return ""
+        built = self._classes.get(target)
+        list_url = built._list_url if built is not None else f"{self.settings.api_path}{target}/"
+        problem = detail_uri_problem(list_url, value, ())
+        return f"{masked_url(value)!r} is not a {target} URI ({problem})" if problem else ""
 
     def learn_from(self, cls: type[Resource], data: Mapping[str, Any]) -> None:
         for name in list(cls._untargeted):

@@ -286,6 +286,7 @@ class FilterCheck(NamedTuple):
     value: str
     pending: tuple[str, str, str] | None = None  # (related resource, rest of lookup, term)
     matches_all: str = ""
+    given: Any = None       # a pending check's value as given (an object keeps its resource)
 
 
 def _matches_all(term: str, encoded: str, f: Field | None) -> str:
@@ -335,24 +336,47 @@ def _unrewritten(lookup: str, term: str, value: Any, encoded: str, f: Field | No
 
 
 SchemaLookup = Callable[[str], "ResourceSchema | None"]
+TargetOf = Callable[[ResourceSchema, Field], "str | None"]
+#: `foreign(target, value)`: why `value` (an object, a URI) is not of resource `target`
+#: ("" when it is, when it is a plain key, or when `target` is "" and nothing tells)
+ForeignCheck = Callable[[str, Any], str]
 
 
 def check_filter(schema: ResourceSchema, lookup: str, value: Any,
-                 related: SchemaLookup, target_of: Callable[[ResourceSchema, Field],
-                                                            str | None]) -> FilterCheck:
+                 related: SchemaLookup, target_of: TargetOf,
+                 foreign: ForeignCheck | None = None) -> FilterCheck:
     """Check `lookup=value` against the schema's filtering, as Tastypie would.
 
     `related(name)` returns a loaded schema or None; `target_of(schema, field)` names the
-    resource a related field points at. A hop whose schema is not loaded yet comes back
+    resource a related field points at; `foreign` refuses a related field's value that
+    is of another resource (Tastypie filters by its key alone, which would match the
+    target's object of the same key). A hop whose schema is not loaded yet comes back
     `pending`, to be checked by `check_pending` before the query is sent.
     """
     parts = lookup.split("__")
-    return _check_parts(schema, parts, value, related, target_of, lookup, via_to_one=False)
+    return _check_parts(schema, parts, value, (related, target_of, foreign), lookup,
+                        via_to_one=False)
 
 
-def _check_parts(schema: ResourceSchema, parts: list[str], value: Any, related: SchemaLookup,
-                 target_of: Callable[[ResourceSchema, Field], str | None], lookup: str,
+def _refuse_foreign(schema: ResourceSchema, f: Field, term: str, value: Any,
+                    target_of: TargetOf, foreign: ForeignCheck, lookup: str) -> None:
+    """`FilterError` when a related field's value is of another resource than the one
+    the field points at (an object, or a URI), or an object not saved yet."""
+    if term == "isnull":
+        return
+    target = target_of(schema, f) or ""
+    several = term in ("in", "range") and isinstance(value, list | tuple | set | frozenset)
+    for item in (value if several else [value]):
+        why = foreign(target, item)
+        if why:
+            points = f" {schema.name}.{f.name} points at {target}." if target else ""
+            raise FilterError(f"Cannot filter {lookup}: {why}.{points} Nothing was sent.")
+
+
+def _check_parts(schema: ResourceSchema, parts: list[str], value: Any,
+                 lookups: tuple[SchemaLookup, TargetOf, ForeignCheck | None], lookup: str,
                  via_to_one: bool) -> FilterCheck:
+    related, target_of, foreign = lookups
     head, rest = parts[0], parts[1:]
     f = schema.fields.get(head)
     filterable = sorted(schema.filtering)
@@ -388,6 +412,8 @@ def _check_parts(schema: ResourceSchema, parts: list[str], value: Any, related: 
                 f"{term!r} is not an allowed filter on the {head!r} field of {schema.name} "
                 f"(in {lookup!r}). Allowed: {', '.join(sorted(allowed)) or '(none)'}."
                 f"{suggest(term, allowed)}{extra}")
+        if f.is_related and foreign is not None:
+            _refuse_foreign(schema, f, term, value, target_of, foreign, lookup)
         encoded = encode_filter_value(term, value)
         param, sent = _unrewritten(lookup, term, value, encoded, f, allowed)
         return FilterCheck(param, sent, matches_all=_matches_all(term, encoded,
@@ -407,10 +433,10 @@ def _check_parts(schema: ResourceSchema, parts: list[str], value: Any, related: 
         encoded = encode_filter_value(final, value)
         param, sent = _unrewritten(lookup, final, value, encoded, None, None)
         return FilterCheck(param, sent, pending=(target or "", "__".join(rest), final),
-                           matches_all=_matches_all(final, encoded, None))
-    inner = _check_parts(target_schema, rest, value, related, target_of, lookup,
+                           matches_all=_matches_all(final, encoded, None), given=value)
+    inner = _check_parts(target_schema, rest, value, lookups, lookup,
                          via_to_one=via_to_one or f.related_type == "to_one")
-    return FilterCheck(inner.param, inner.value, inner.pending, inner.matches_all)
+    return inner
 
 
 def _check_named_filter(schema: ResourceSchema, head: str, rest: list[str], value: Any,

@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import httpx
 
-from .config import Settings, origin_of, same_origin
+from .config import Settings, origin_of, same_origin, url_problem
 from .errors import (
     AmbiguousWriteError,
     APIError,
@@ -66,11 +66,11 @@ def resolve(settings: Settings, url: str) -> str:
         if not path.endswith("/"):
             path += "/"
         return f"{settings.base_url}{path}{mark}{query}"
-    try:
-        on_origin = same_origin(url, settings.origin)
-        parts = urlsplit(urljoin(settings.base_url + "/", url))
-    except ValueError as exc:           # e.g. a resource_uri "http://[::1" in an answer
-        raise ResponseError(f"Not a usable URL: {str(url)[:80]!r} ({exc})") from None
+    problem = url_problem(url)
+    if problem:                         # e.g. a resource_uri "http://[::1" in an answer
+        raise ResponseError(f"Not a usable URL: {str(url)[:80]!r} ({problem})")
+    on_origin = same_origin(url, settings.origin)
+    parts = urlsplit(urljoin(settings.base_url + "/", url))
     if not on_origin:
         raise OriginError(
             f"Refusing to send a request to {redact_url(url)}: it is not on "
@@ -95,19 +95,18 @@ def build_request(settings: Settings, call: Call,
     """The httpx request for `call`, refused unless its URL is on our origin (the only
     place httpx will then add the credentials)."""
     url = resolve(settings, call.url)
-    if call.params:
-        base, _, own = url.partition("?")
-        query = parse_qsl(own, keep_blank_values=True) + list(call.params) if own else list(
-            call.params)
-        url = f"{base}?{urlencode(query)}"
     content = None
     if call.json is not NO_BODY:
         content = json.dumps(call.json, separators=(",", ":")).encode()
     try:
+        if call.params:
+            base, _, own = url.partition("?")
+            query = parse_qsl(own, keep_blank_values=True) + list(call.params)
+            url = f"{base}?{urlencode(query)}"
         request = httpx.Request(call.method, url, content=content, extensions=extensions,
                                 headers=headers if headers is not None else base_headers(
                                     settings))
-    except httpx.InvalidURL as exc:     # control characters, bad ports, ...
+    except (httpx.InvalidURL, ValueError) as exc:   # control characters, lone surrogates
         raise ResponseError(f"Not a usable URL: {url[:80]!r} ({exc})") from None
     if content is not None:
         request.headers["Content-Type"] = "application/json"
@@ -178,7 +177,7 @@ def read_answer(response: httpx.Response, content: bytes, method: str, *,
         problem = (f"the body is not valid JSON{deep} ({len(content)} bytes, starting "
                    f"{content[:60]!r})")
     if (not problem and 200 <= status < 300 and method not in ("GET", "HEAD", "OPTIONS")
-            and not _usable_location(headers.get("location"))):   # a write's new URI
+            and url_problem(headers.get("location", ""))):   # a write's new URI
         problem = f"its Location header is not a usable URL ({headers['location'][:80]!r})"
     if problem and status < 400:
         text = f"{method} {redact_url(url)} -> {status}: {problem}"
@@ -188,17 +187,6 @@ def read_answer(response: httpx.Response, content: bytes, method: str, *,
                 "the object up (create(dedupe_on=...) does).")
         raise ResponseError(text)
     return Answer(status, headers, body, url, method)
-
-
-def _usable_location(location: str | None) -> bool:
-    if location is None:
-        return True
-    try:
-        parts = urlsplit(location)
-        parts.port      # noqa: B018 - raises for a port out of range
-    except ValueError:
-        return False
-    return not any(ord(c) < 32 or c == "\x7f" for c in location)
 
 
 def retry_after_seconds(headers: dict[str, str], now: float | None = None) -> float | None:
@@ -311,26 +299,82 @@ def _transport_error(call: Call, exc: Exception, settings: Settings) -> Transpor
     return TransportError(f"{call.method} {url} failed: {kind}: {exc}")
 
 
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+FOLLOWED_METHODS = frozenset({"GET", "HEAD"})   # a redirected write could land on a list
+
+
 def _redirect_target(settings: Settings, call: Call, answer: Answer, hops: int) -> Call | None:
-    if answer.status not in (301, 302, 303, 307, 308) or "location" not in answer.headers:
+    """The call a redirect leads to, or None when `answer` is no redirect.
+
+    Only reads are followed, and only on our origin with the query they had: a write
+    answered with a redirect raises (its Location could name the list, and a list
+    DELETE removes every row), and so does a redirect that would drop or change a
+    list's filters (the read would widen to rows the caller never asked for)."""
+    if answer.status not in REDIRECT_STATUSES:
         return None
+    location = answer.headers.get("location")
+    if call.method not in FOLLOWED_METHODS:
+        raise _refused_write_redirect(call, answer, location)
+    if location is None:
+        raise ResponseError(f"{call.method} {redact_url(answer.url)} -> {answer.status} "
+                            "without a Location header: nowhere to go.")
     if hops >= MAX_REDIRECTS:
         raise ResponseError(f"{call.method} {redact_url(answer.url)}: too many redirects")
+    target = _redirect_url(settings, call, answer, location)
+    if _query_pairs(target) != _query_pairs(call_url(call)):
+        raise ResponseError(
+            f"{call.method} {redact_url(answer.url)} redirected to {redact_url(target)}, "
+            "which does not carry the request's query unchanged; not followed (a list "
+            "would lose its filters).")
+    method = "GET" if answer.status == 303 else call.method
+    return Call(method, target, (), NO_BODY, call.idempotent)
+
+
+def _redirect_url(settings: Settings, call: Call, answer: Answer, location: str) -> str:
+    """The absolute URL `location` names, refused when unusable or on another host."""
+    problem = url_problem(location)
     try:
-        target = urljoin(answer.url, answer.headers["location"])
+        target = urljoin(answer.url, location)
         target_origin = origin_of(target)
-    except ValueError:                  # "http://[::1", a port past 65535, ...
+    except ValueError as exc:           # "http://[::1", a port past 65535, ...
+        problem = problem or str(exc)
+    if problem:
         raise ResponseError(
             f"{call.method} {redact_url(answer.url)} redirected to an unusable URL "
-            f"({answer.headers['location'][:80]!r}); not followed.") from None
+            f"({location[:80]!r}: {problem}); not followed.") from None
     if target_origin != settings.origin:
         raise OriginError(
             f"{call.method} {redact_url(answer.url)} redirected to another host "
             f"({target_origin}); not followed."
         )
-    method = "GET" if answer.status == 303 else call.method
-    body = NO_BODY if method == "GET" else call.json
-    return Call(method, target, (), body, call.idempotent)
+    return target
+
+
+def _refused_write_redirect(call: Call, answer: Answer, location: str | None) -> ResponseError:
+    """The error for a write answered with a redirect, which is never followed."""
+    where = "no Location"
+    if location is not None:
+        where = f"Location {redact_url(location)[:120]!r}" if not url_problem(
+            location) else f"Location {location[:80]!r}"
+    text = (f"{call.method} {redact_url(answer.url)} -> {answer.status} with {where}: a "
+            "write is never redirected (the new URL could name the list, or another "
+            "object); nothing more was sent.")
+    if answer.status == 303 and not call.retry_safe:
+        # "See Other" says the write was carried out: it must not be posted again
+        return UnreadableWriteAnswer(f"{text} The server says it was carried out: do not "
+                                     "repeat it; look the object up.")
+    return ResponseError(f"{text} Use the URL the server's own URIs give.")
+
+
+def call_url(call: Call) -> str:
+    """The call's URL with its parameters in the query, as it is sent."""
+    if not call.params:
+        return call.url
+    return call.url + ("&" if "?" in call.url else "?") + urlencode(call.params)
+
+
+def _query_pairs(url: str) -> list[tuple[str, str]]:
+    return sorted(parse_qsl(urlsplit(url).query, keep_blank_values=True))
 
 
 def _may_have_acted(outcome: Answer | Exception) -> bool:
@@ -397,9 +441,7 @@ def _log(call: Call, outcome: Answer | Exception, started: float, attempt: int) 
     if not log.isEnabledFor(logging.DEBUG):
         return
     result = outcome.status if isinstance(outcome, Answer) else type(outcome).__name__
-    url = call.url        # with its query: the part that matters when a filter misbehaves
-    if call.params:
-        url += ("&" if "?" in url else "?") + urlencode(call.params)
+    url = call_url(call)   # with its query: the part that matters when a filter misbehaves
     log.debug("%s %s -> %s (%.1f ms, try %d)", call.method, redact_url(url), result,
               (time.perf_counter() - started) * 1000, attempt + 1)
 

@@ -12,8 +12,16 @@ import functools
 import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Self, cast
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote
 
+from .config import masked_url
+from .detailuri import (
+    checked_detail,
+    detail_uri_problem,
+    keep_own_uri,
+    keys_in,
+    location_path,
+)
 from .errors import (
     AmbiguousWriteError,
     Conflict,
@@ -67,21 +75,6 @@ class _UnusableKey(GuardError, ValueError):
     """A key that would make a detail URL point at the list (or elsewhere)."""
 
 
-def _location_path(answer: Answer) -> str | None:
-    """The path of a write answer's `Location`, in the server's own form (slashless
-    APIs have no trailing slash, and adding one would make it another URI)."""
-    location = answer.headers.get("location")
-    if not location or _has_dot_segments(location):
-        return None
-    return urlsplit(location).path or None
-
-
-def _has_dot_segments(uri: str) -> bool:
-    """True for `/api/v1/domain/../email_account/5/`: the server resolves such a path to
-    another resource than its first part names."""
-    return any(part in (".", "..") for part in unquote(urlsplit(uri).path).split("/"))
-
-
 def _key_from_uri(uri: str) -> Any:
     last = uri.rstrip("/").rsplit("/", 1)[-1]
     return int(last) if last.isdigit() else last
@@ -92,7 +85,7 @@ def detail_url_for(cls: Any, key: Any) -> str:
     the server's own form: with a trailing slash only where its list URL has one."""
     if isinstance(key, Writes):
         if key.resource_uri:
-            return key.resource_uri
+            return checked_detail(cls, key.resource_uri, keys_in(cls, key._raw))
         key = key.pk
     text = "" if key is None else str(key)
     if not text or text in (".", ".."):     # the list URL, or a path step: never sent
@@ -157,7 +150,10 @@ class Writes(Validation):
         answered = isinstance(answer.body, dict) and bool(answer.body)
         if answered:
             data.update(_clean_write_answer(cls, answer.body, extra))
-        path = _location_path(answer)
+            keep_own_uri(cls, data, (self._raw if base is None else base))
+        path = location_path(answer)
+        if path and detail_uri_problem(cls._list_url, path, keys_in(cls, data)):
+            path = None             # a Location naming the list or another resource
         if path and "resource_uri" not in data and (
                 not cls._has_schema or "resource_uri" in cls._schema.fields):
             data["resource_uri"] = path
@@ -185,7 +181,7 @@ class Writes(Validation):
             fresh: Answer = yield Call("GET", self._detail())
         except MailRouteError:
             fresh = Answer(0, {}, None, "")
-        if isinstance(fresh.body, dict) and fresh.body:
+        if isinstance(fresh.body, dict) and fresh.body and not self._not_own(fresh.body):
             self._take(fresh.body)
         else:       # the write happened: never fail it for the read; read on first access
             self._unread = True
@@ -213,6 +209,19 @@ class Writes(Validation):
         return DoesNotExist(404, method, url, None,
                             f"{type(self)._schema.name} {url} {why}; a save never re-creates it")
 
+    def _not_own(self, body: Mapping[str, Any]) -> str:
+        """Why a detail answer is not an object of this resource ('' when it may be): its
+        URI names another resource or a list, or it has none where the schema has one
+        (a list page, or a redirect's target)."""
+        cls = type(self)
+        uri = body.get("resource_uri")
+        if isinstance(uri, str):
+            problem = detail_uri_problem(cls._list_url, uri, keys_in(cls, body))
+            return f"its resource_uri {masked_url(uri)!r}: {problem}" if problem else ""
+        if cls._has_schema and "resource_uri" in cls._schema.fields:
+            return "it has no resource_uri"
+        return ""
+
     def _current_op(self, url: str, method: str, take: bool = False) -> Operation[Any]:
         """The object as the server has it now (a 404: it was deleted)."""
         try:
@@ -222,6 +231,10 @@ class Writes(Validation):
         if not isinstance(answer.body, dict):
             raise ResponseError(f"GET {url}: expected an object, got "
                                 f"{type(answer.body).__name__}")
+        problem = self._not_own(answer.body)
+        if problem:
+            raise ResponseError(f"GET {url}: the answer is not this {type(self)._schema.name} "
+                                f"({problem}); the object was left as it was.")
         if take:
             self._take(answer.body)
         return answer.body
@@ -273,8 +286,11 @@ class Writes(Validation):
         return objects[0] if len(objects) == 1 else None
 
     def _detail(self) -> str:
-        if self.resource_uri:
-            return self.resource_uri
+        """The one URL every detail operation of this object goes to: its URI, refused
+        unless a detail URI of its own resource (whatever an answer set it to)."""
+        uri = self.resource_uri
+        if uri:
+            return checked_detail(type(self), uri, keys_in(type(self), self._raw))
         if self.pk is None:
             raise GuardError(f"This {type(self)._schema.name} has not been saved: it has no URI.")
         return detail_url_for(type(self), self.pk)

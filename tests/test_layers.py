@@ -42,6 +42,7 @@ LAYERS = [
     ["query"],                     # the public QuerySet classes, put together
     ["bulk"],
     ["validation"],
+    ["detailuri"],                 # which URIs are a resource's detail URIs
     ["writes"],
     ["metaclass"],
     ["pagebuild"],                 # a list page's raw objects as resource objects
