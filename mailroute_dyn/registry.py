@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, cast
 
-from .config import Settings, masked_url
+from .config import Settings, masked_url, url_problem
 from .detailuri import detail_uri_problem, has_dot_segments
 from .discovery import Discovery
 from .errors import (
@@ -187,7 +187,10 @@ class Registry:
     def name_of_uri(self, uri: str) -> str | None:
         """The resource an object URI belongs to: the one whose list endpoint is the
         longest prefix of its path (`thesaurus/keywords/1/` is not `thesaurus`'s), else
-        the first part after the API path (a resource the listing does not name)."""
+        the first part after the API path (a resource the listing does not name); None
+        for a URI that cannot be read (a server's malformed `resource_uri`)."""
+        if url_problem(uri):
+            return None
         path = _path_of(uri) or ""
         owners = [(len(base), name) for name, base in self._endpoints().items()
                   if path.startswith(base)]

@@ -194,6 +194,8 @@ def test_a_resource_name_with_a_slash_reads_its_own_objects(connect):
     owner = client["thesaurus"].filter(keywords__alt_label="Rivers").get(
         identifier=thesaurus.identifier)
     assert [type(k) for k in owner.keywords] == [keywords] and owner.keywords == [got]
+    # an object of the slashed resource is a filter value of a relation to it
+    assert client["thesaurus"].filter(keywords=got).get().pk == thesaurus.pk
 
 def test_a_private_error_never_escapes_a_detail_read(api, client):
     from tests.conftest import BASE, objects
