@@ -7,7 +7,6 @@ sleeps or sends: the sessions in `http` do that.
 from __future__ import annotations
 
 import email.utils
-import json
 import logging
 import random
 import re
@@ -34,7 +33,7 @@ from .errors import (
     Unauthorized,
     UnreadableWriteAnswer,
 )
-from .jsondecode import decode
+from .jsondecode import decode, encode
 from .operations import NO_BODY, Answer, Call, error_message
 
 __all__ = [
@@ -102,7 +101,7 @@ def build_request(settings: Settings, call: Call,
         url = f"{base}?{urlencode(query)}"
     content = None
     if call.json is not NO_BODY:
-        content = json.dumps(call.json, separators=(",", ":")).encode()
+        content = encode(call.json)      # strict JSON: no NaN, exact RawNumbers
     try:
         request = httpx.Request(call.method, url, content=content, extensions=extensions,
                                 headers=headers if headers is not None else base_headers(
