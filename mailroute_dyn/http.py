@@ -1,17 +1,19 @@
 """The sessions: the one place that sends (through a sender of `sending`), sleeps between
 tries and runs calls concurrently. `SyncSession` and `AsyncSession` drive the same
-*operations* (generators yielding `Call`, `Batch` or `Parallel` from `operations`),
-differ only in how they wait, and save the schema cache file between operations.
+*operations* (generators yielding `Call`, `Batch`, `Parallel` or `Exclusive` from
+`operations`), differ only in how they wait, and save the schema cache file between
+operations.
 Deciding anything (what to send, how to read the answer, whether to try again) is left
 to the plain functions in `wire`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Hashable, Iterable, Iterator
 from typing import Any, TypeVar
 
 import httpx
@@ -27,7 +29,7 @@ from .limits import (
     read_limited_async,
     time_limit,
 )
-from .operations import NO_BODY, Answer, Batch, Call, Operation, Parallel
+from .operations import NO_BODY, Answer, Batch, Call, Exclusive, Operation, Parallel
 from .sending import AsyncSender, SyncSender
 from .wire import (
     USER_AGENT,
@@ -49,7 +51,7 @@ __all__ = [
     "SyncSession", "AsyncSession",
     # the operation types (.operations), request and answer functions (.wire) and limits
     # (.limits) are named here too for existing importers
-    "Call", "Batch", "Parallel", "Answer", "Operation", "NO_BODY", "OriginError",
+    "Call", "Batch", "Parallel", "Exclusive", "Answer", "Operation", "NO_BODY", "OriginError",
     "build_request", "read_answer", "error_for", "error_message", "parse_body",
     "retry_delay", "retry_after_seconds", "resolve", "redact_url", "base_headers",
     "MAX_BODY_BYTES", "USER_AGENT",
@@ -65,6 +67,7 @@ class SyncSession:
         self._sender = SyncSender(settings, transport)
         self._pool: Any = None          # a ThreadPoolExecutor, made on first concurrent use
         self._lock = threading.Lock()
+        self._exclusive = _LocksByKey(threading.Lock)
         self.sleep = time.sleep
         self.cache: CacheKeeper | None = None   # set by the client: the schema cache file
 
@@ -132,11 +135,14 @@ class SyncSession:
         finally:
             started.close()
 
-    def _step(self, step: Call | Batch | Parallel) -> Any:
+    def _step(self, step: Call | Batch | Parallel | Exclusive) -> Any:
         if isinstance(step, Batch):
             return self._concurrently(self.send, step.calls)
         if isinstance(step, Parallel):
             return self._concurrently(self._drive, step.ops)  # saved by the outer run
+        if isinstance(step, Exclusive):
+            with self._exclusive.held(step.key) as lock, lock:
+                return self._drive(step.op)
         return self.send(step)
 
     def save_cache(self) -> None:
@@ -175,6 +181,7 @@ class AsyncSession:
         import asyncio  # only async clients need it: ~20 ms of start-up for the others
         self._asyncio = asyncio
         self.sleep = asyncio.sleep
+        self._exclusive = _LocksByKey(asyncio.Lock)
         self.cache: CacheKeeper | None = None   # set by the client: the schema cache file
 
     async def close(self) -> None:
@@ -240,11 +247,15 @@ class AsyncSession:
                     return exc
         return list(await asyncio.gather(*(one(i) for i in items)))
 
-    async def _step(self, step: Call | Batch | Parallel, send: Any = None) -> Any:
+    async def _step(self, step: Call | Batch | Parallel | Exclusive, send: Any = None) -> Any:
         if isinstance(step, Batch):
             return await self._concurrently(self.send, step.calls)
         if isinstance(step, Parallel):
             return await self._concurrently(self._drive, step.ops)  # saved by the outer run
+        if isinstance(step, Exclusive):
+            with self._exclusive.held(step.key) as lock:
+                async with lock:
+                    return await self._drive(step.op, send)
         return await (send or self.send)(step)
 
     def save_cache(self) -> None:
@@ -273,6 +284,32 @@ class AsyncSession:
                     step = op.send(reply)
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
+
+
+class _LocksByKey:
+    """One lock per key (`threading.Lock` or `asyncio.Lock`, from `make`), made when a
+    first user comes and dropped when the last one leaves, so keys never pile up."""
+
+    def __init__(self, make: Callable[[], Any]):
+        self._make = make
+        self._guard = threading.Lock()
+        self._locks: dict[Hashable, tuple[Any, int]] = {}   # key -> (lock, users)
+
+    @contextlib.contextmanager
+    def held(self, key: Hashable) -> Iterator[Any]:
+        """The key's lock, for the caller to take; counted as in use until the block ends."""
+        with self._guard:
+            lock, users = self._locks.get(key) or (self._make(), 0)
+            self._locks[key] = (lock, users + 1)
+        try:
+            yield lock
+        finally:
+            with self._guard:
+                lock, users = self._locks[key]
+                if users == 1:
+                    del self._locks[key]
+                else:
+                    self._locks[key] = (lock, users - 1)
 
 
 class _InOrder:
