@@ -141,8 +141,9 @@ class SyncSession:
         if isinstance(step, Parallel):
             return self._concurrently(self._drive, step.ops)  # saved by the outer run
         if isinstance(step, Exclusive):
-            with self._exclusive.held(step.key) as lock, lock:
-                return self._drive(step.op)
+            with self._exclusive.lock_for(step.key) as lock:
+                with lock:                  # (held while the operation runs)
+                    return self._drive(step.op)
         return self.send(step)
 
     def save_cache(self) -> None:
@@ -253,8 +254,8 @@ class AsyncSession:
         if isinstance(step, Parallel):
             return await self._concurrently(self._drive, step.ops)  # saved by the outer run
         if isinstance(step, Exclusive):
-            with self._exclusive.held(step.key) as lock:
-                async with lock:
+            with self._exclusive.lock_for(step.key) as lock:
+                async with lock:            # (held while the operation runs)
                     return await self._drive(step.op, send)
         return await (send or self.send)(step)
 
@@ -296,8 +297,8 @@ class _LocksByKey:
         self._locks: dict[Hashable, tuple[Any, int]] = {}   # key -> (lock, users)
 
     @contextlib.contextmanager
-    def held(self, key: Hashable) -> Iterator[Any]:
-        """The key's lock, for the caller to take; counted as in use until the block ends."""
+    def lock_for(self, key: Hashable) -> Iterator[Any]:
+        """The key's lock, for the caller to take; kept for the key until the block ends."""
         with self._guard:
             lock, users = self._locks.get(key) or (self._make(), 0)
             self._locks[key] = (lock, users + 1)

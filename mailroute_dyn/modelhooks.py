@@ -176,7 +176,6 @@ class QueryHooks(Writes, metaclass=ResourceMeta):
         return update_objects_op(cls, objects, fields)
 
 
-
 def _race_key(qs: QuerySet[Any]) -> tuple[str, ...]:
     """What identifies one get_or_create's object in a session: its resource's list URL
     and the lookup's query (without the window)."""
