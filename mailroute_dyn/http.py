@@ -68,8 +68,14 @@ class SyncSession:
         self._pool: Any = None          # a ThreadPoolExecutor, made on first concurrent use
         self._lock = threading.Lock()
         self._exclusive = _LocksByKey(threading.Lock)
+        self.exact_numbers = False      # see keep_exact_numbers()
         self.sleep = time.sleep
         self.cache: CacheKeeper | None = None   # set by the client: the schema cache file
+
+    def keep_exact_numbers(self) -> None:
+        """From now on read numbers a float would change as `RawNumber`s (the API has a
+        decimal field, whose digits must survive a read and a write back)."""
+        self.exact_numbers = True
 
     def close(self) -> None:
         """Close the connection pool and the worker threads."""
@@ -87,7 +93,8 @@ class SyncSession:
                     content = read_limited(response.iter_bytes(), response, deadline)
                 finally:
                     response.close()
-            return read_answer(response, content, call.method, write=not call.retry_safe)
+            return read_answer(response, content, call.method, write=not call.retry_safe,
+                               exact_numbers=self.exact_numbers)
         except (httpx.TransportError, MailRouteError) as exc:
             return exc
 
@@ -183,7 +190,13 @@ class AsyncSession:
         self._asyncio = asyncio
         self.sleep = asyncio.sleep
         self._exclusive = _LocksByKey(asyncio.Lock)
+        self.exact_numbers = False      # see keep_exact_numbers()
         self.cache: CacheKeeper | None = None   # set by the client: the schema cache file
+
+    def keep_exact_numbers(self) -> None:
+        """From now on read numbers a float would change as `RawNumber`s (see
+        `SyncSession.keep_exact_numbers`)."""
+        self.exact_numbers = True
 
     async def close(self) -> None:
         """Close the connection pool."""
@@ -200,7 +213,8 @@ class AsyncSession:
                     content = await read_limited_async(response, deadline)
                 finally:
                     await response.aclose()
-            return read_answer(response, content, call.method, write=not call.retry_safe)
+            return read_answer(response, content, call.method, write=not call.retry_safe,
+                               exact_numbers=self.exact_numbers)
         except TimeoutError:
             return httpx.ReadTimeout(f"no complete answer within {self.settings.timeout} s")
         except (httpx.TransportError, MailRouteError) as exc:

@@ -8,10 +8,12 @@ a byte-order mark, nesting past its limit) it refuses, and the standard library 
 so the result never depends on which decoder is installed. Setting the environment
 variable `MAILROUTE_DYN_JSON=stdlib` turns the fast decoder off.
 
-A number a float cannot hold digit for digit (a decimal field sent as the JSON number
-`12345678901234567890.123456789`, `1e400`) or the non-JSON `NaN`/`Infinity` a Python
-server may send is decoded as a `RawNumber`: it acts as the nearest float and keeps the
-server's text, so a typed decimal is exact and an untouched field goes back as it came.
+The non-JSON `NaN`/`Infinity` a Python server may send is decoded as a `RawNumber`: it
+acts as the float and keeps the server's text. With `exact_numbers` (a client turns it on
+once its API has a decimal field) so is a number a float cannot hold digit for digit (a
+decimal sent as the JSON number `12345678901234567890.123456789`, `1e400`): a typed
+decimal is then exact and an untouched field goes back as it came. That costs a call per
+number with a fraction, so APIs without decimal fields decode floats at full speed.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from .errors import ValidationError
 __all__ = ["decode", "decoder_name", "encode", "RawNumber", "non_finite_at"]
 
 _fast: Callable[[bytes | str], Any] | None = None
+_fast_exact: Callable[[bytes | str], Any] | None = None
 _fast_errors: tuple[type[BaseException], ...] = ()
 _chosen = False
 
@@ -34,8 +37,8 @@ _chosen = False
 class RawNumber(float):
     """A JSON number kept as the server wrote it: a float (the nearest one) whose `text`,
     `str()` and `repr()` are the server's digits. Only numbers a float would change are
-    kept this way (more than 15 significant digits, an exponent out of range, NaN,
-    Infinity); the others are plain floats."""
+    kept this way (NaN, Infinity, and where exact numbers are asked for, more than 15
+    significant digits or an exponent out of range); the others are plain floats."""
 
     __slots__ = ("text",)
     text: str
@@ -67,28 +70,32 @@ def _number(text: str) -> float:
 
 def _choose() -> None:
     """Import msgspec on the first answer, not at import time (it costs start-up)."""
-    global _fast, _fast_errors, _chosen
-    _chosen, _fast, _fast_errors = True, None, ()
+    global _fast, _fast_exact, _fast_errors, _chosen
+    _chosen, _fast, _fast_exact, _fast_errors = True, None, None, ()
     if os.environ.get("MAILROUTE_DYN_JSON", "").lower() == "stdlib":
         return
     try:
         import msgspec
     except ImportError:
         return
-    _fast = msgspec.json.Decoder(float_hook=_number).decode
+    _fast = msgspec.json.Decoder().decode
+    _fast_exact = msgspec.json.Decoder(float_hook=_number).decode
     _fast_errors = (msgspec.DecodeError, RecursionError)
 
 
-def decode(content: bytes | str) -> Any:
-    """The JSON value in `content`; `ValueError` (or `RecursionError`) as `json.loads` raises."""
+def decode(content: bytes | str, exact_numbers: bool = False) -> Any:
+    """The JSON value in `content`; `ValueError` (or `RecursionError`) as `json.loads` raises.
+    `exact_numbers`: numbers a float would change become `RawNumber`s too."""
     if not _chosen:
         _choose()
-    if _fast is not None:
+    fast = _fast_exact if exact_numbers else _fast
+    if fast is not None:
         try:
-            return _fast(content)
+            return fast(content)
         except _fast_errors:
             pass                        # let the standard library decide, as without msgspec
-    return json.loads(content, parse_float=_number, parse_constant=RawNumber)
+    return json.loads(content, parse_float=_number if exact_numbers else None,
+                      parse_constant=RawNumber)
 
 
 def decoder_name() -> str:

@@ -179,10 +179,11 @@ def encode_write_value(value: Any, field_type: str = "") -> Any:
 
 def same_raw(a: Any, b: Any) -> bool:
     """Whether two raw values read from the server are the same representation: NaN is
-    the same as NaN (though never equal to itself), and a `RawNumber` is compared by its
-    digits, not by the float nearest to it."""
-    if isinstance(a, RawNumber) or isinstance(b, RawNumber):
-        return isinstance(a, float) and isinstance(b, float) and str(a) == str(b)
+    the same as NaN (though never equal to itself), and two `RawNumber`s are compared by
+    their digits, not by the float nearest to them (a plain float, read before exact
+    numbers were on, holds no more than its value)."""
+    if isinstance(a, RawNumber) and isinstance(b, RawNumber):
+        return a.text == b.text
     if isinstance(a, float) and isinstance(b, float):
         return a == b or (math.isnan(a) and math.isnan(b))
     if isinstance(a, dict) and isinstance(b, dict):

@@ -51,25 +51,26 @@ def _outcome(decode: Any, content: bytes) -> Any:
         return ("error", type(exc))
 
 
-def _stdlib_decode(content: bytes) -> Any:
+def _stdlib_decode(content: bytes, exact_numbers: bool) -> Any:
     """What `decode` gives without msgspec."""
     jsondecode.decoder_name()
-    chosen = jsondecode._fast
-    jsondecode._fast = None
+    chosen = jsondecode._fast, jsondecode._fast_exact
+    jsondecode._fast = jsondecode._fast_exact = None
     try:
-        return jsondecode.decode(content)
+        return jsondecode.decode(content, exact_numbers)
     finally:
-        jsondecode._fast = chosen
+        jsondecode._fast, jsondecode._fast_exact = chosen
 
 
 def _both_ways(content: bytes) -> None:
-    fast = _outcome(jsondecode.decode, content)
-    plain = _outcome(_stdlib_decode, content)
-    assert fast[0] == plain[0], content[:80]
-    if fast[0] == "value":
-        assert _same(fast[1], plain[1]), content[:80]
-    else:
-        assert fast[1] is plain[1], content[:80]
+    for exact in (False, True):
+        fast = _outcome(lambda c: jsondecode.decode(c, exact), content)  # noqa: B023
+        plain = _outcome(lambda c: _stdlib_decode(c, exact), content)  # noqa: B023
+        assert fast[0] == plain[0], content[:80]
+        if fast[0] == "value":
+            assert _same(fast[1], plain[1]), content[:80]
+        else:
+            assert fast[1] is plain[1], content[:80]
 
 
 @pytest.fixture(autouse=True)
@@ -132,7 +133,8 @@ def test_random_documents_decode_the_same_both_ways(value: Any, ascii_only: bool
     content = json.dumps(value, ensure_ascii=ascii_only).encode()
     _both_ways(content)
     if jsondecode.non_finite_at(value) is None:     # (Infinity is kept as a RawNumber)
-        assert _same(jsondecode.decode(content), json.loads(content))   # floats stay floats
+        for exact in (False, True):                 # floats stay floats, either way
+            assert _same(jsondecode.decode(content, exact), json.loads(content))
 
 
 @pytest.mark.slow

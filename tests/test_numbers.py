@@ -242,6 +242,19 @@ def test_a_long_decimal_number_reads_exactly_and_a_put_sends_its_digits_back(dec
     assert json.loads(put.content)["name"] == "renamed"
 
 
+def test_long_numbers_are_kept_exactly_where_the_api_has_a_decimal_field(decoder):
+    """Keeping digits costs a call per number, so an API without decimal fields reads
+    floats at full speed; one with a decimal field keeps every long number's digits."""
+    long_ratio = PLAIN_GAUGE.replace(b'"ratio": 0.5', b'"ratio": ' + LONG)
+    server = Gauges(long_ratio)
+    fields = {k: v for k, v in GAUGE_SCHEMA["fields"].items() if k != "price"}
+    server.schema = {**server.schema, "fields": fields}
+    with server.client() as client:
+        assert type(client.gauge.get(1)["ratio"]) is float
+    with Gauges(long_ratio).client() as client:
+        assert str(client.gauge.get(1)["ratio"]) == LONG.decode()
+
+
 def test_a_tiny_decimal_is_sent_as_tastypie_takes_it_and_read_back(tastypie_app, raw):
     with _real(tastypie_app, "/anyapi/api/v1/") as client:
         made = client.products.create(artnr="tiny-1e-8", name="Grain",
@@ -298,17 +311,18 @@ def test_any_float_round_trips_as_a_plain_float(value):
 
 
 def _decode_with(name: str, content: bytes) -> Any:
-    """`jsondecode.decode` with msgspec, or as it decodes without it."""
+    """`jsondecode.decode` with exact numbers (a client whose API has a decimal field),
+    with msgspec or as it decodes without it."""
     if name == "msgspec":
         pytest.importorskip("msgspec")
     jsondecode.decoder_name()
-    chosen = jsondecode._fast
+    chosen = jsondecode._fast_exact
     if name == "stdlib":
-        jsondecode._fast = None
+        jsondecode._fast_exact = None
     try:
-        return jsondecode.decode(content)
+        return jsondecode.decode(content, exact_numbers=True)
     finally:
-        jsondecode._fast = chosen
+        jsondecode._fast_exact = chosen
 
 
 @pytest.mark.slow
