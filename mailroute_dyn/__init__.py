@@ -37,6 +37,7 @@ from .lazy import loaded_on_use
 if TYPE_CHECKING:
     from .auth import ApiKeyAuth, BasicAuth, DigestAuth, Secret, SessionAuth
     from .client import AsyncClient, Client
+    from .jsondecode import RawNumber
     from .query import AsyncQuerySet, QuerySet
     from .resources import AsyncResource, BulkResult, Resource
 
@@ -51,7 +52,7 @@ _LOADED_ON_USE = {"Client": ".client", "AsyncClient": ".client",
                   "SessionAuth": ".auth", "Secret": ".auth",
                   "QuerySet": ".query", "AsyncQuerySet": ".query",
                   "Resource": ".resources", "AsyncResource": ".resources",
-                  "BulkResult": ".resources"}
+                  "BulkResult": ".resources", "RawNumber": ".jsondecode"}
 
 
 __getattr__, __dir__ = loaded_on_use(__name__, _LOADED_ON_USE)
@@ -64,6 +65,7 @@ __all__ = [
     "QuerySet",
     "AsyncQuerySet",
     "BulkResult",
+    "RawNumber",
     "MailRouteError",
     "ConfigurationError",
     "UnknownResource",

@@ -59,7 +59,7 @@ class _Common:
         self._discovery = Discovery(settings, disk.load_fresh())
         session.cache = CacheKeeper(disk, self._discovery.unsaved)
         self._registry = Registry(settings, self._discovery, session.run, is_async,
-                                  session.stream)
+                                  session.stream, session.keep_exact_numbers)
 
     def __repr__(self) -> str:
         settings = self.__dict__.get("settings")

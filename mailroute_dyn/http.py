@@ -1,17 +1,19 @@
 """The sessions: the one place that sends (through a sender of `sending`), sleeps between
 tries and runs calls concurrently. `SyncSession` and `AsyncSession` drive the same
-*operations* (generators yielding `Call`, `Batch` or `Parallel` from `operations`),
-differ only in how they wait, and save the schema cache file between operations.
+*operations* (generators yielding `Call`, `Batch`, `Parallel` or `Exclusive` from
+`operations`), differ only in how they wait, and save the schema cache file between
+operations.
 Deciding anything (what to send, how to read the answer, whether to try again) is left
 to the plain functions in `wire`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Hashable, Iterable, Iterator
 from typing import Any, TypeVar
 
 import httpx
@@ -27,7 +29,7 @@ from .limits import (
     read_limited_async,
     time_limit,
 )
-from .operations import NO_BODY, Answer, Batch, Call, Operation, Parallel
+from .operations import NO_BODY, Answer, Batch, Call, Exclusive, Operation, Parallel
 from .sending import AsyncSender, SyncSender
 from .wire import (
     USER_AGENT,
@@ -49,7 +51,7 @@ __all__ = [
     "SyncSession", "AsyncSession",
     # the operation types (.operations), request and answer functions (.wire) and limits
     # (.limits) are named here too for existing importers
-    "Call", "Batch", "Parallel", "Answer", "Operation", "NO_BODY", "OriginError",
+    "Call", "Batch", "Parallel", "Exclusive", "Answer", "Operation", "NO_BODY", "OriginError",
     "build_request", "read_answer", "error_for", "error_message", "parse_body",
     "retry_delay", "retry_after_seconds", "resolve", "redact_url", "base_headers",
     "MAX_BODY_BYTES", "USER_AGENT",
@@ -65,8 +67,15 @@ class SyncSession:
         self._sender = SyncSender(settings, transport)
         self._pool: Any = None          # a ThreadPoolExecutor, made on first concurrent use
         self._lock = threading.Lock()
+        self._exclusive = _LocksByKey(threading.Lock)
+        self.exact_numbers = False      # see keep_exact_numbers()
         self.sleep = time.sleep
         self.cache: CacheKeeper | None = None   # set by the client: the schema cache file
+
+    def keep_exact_numbers(self) -> None:
+        """From now on read numbers a float would change as `RawNumber`s (the API has a
+        decimal field, whose digits must survive a read and a write back)."""
+        self.exact_numbers = True
 
     def close(self) -> None:
         """Close the connection pool and the worker threads."""
@@ -84,7 +93,8 @@ class SyncSession:
                     content = read_limited(response.iter_bytes(), response, deadline)
                 finally:
                     response.close()
-            return read_answer(response, content, call.method, write=not call.retry_safe)
+            return read_answer(response, content, call.method, write=not call.retry_safe,
+                               exact_numbers=self.exact_numbers)
         except (httpx.TransportError, MailRouteError) as exc:
             return exc
 
@@ -132,11 +142,15 @@ class SyncSession:
         finally:
             started.close()
 
-    def _step(self, step: Call | Batch | Parallel) -> Any:
+    def _step(self, step: Call | Batch | Parallel | Exclusive) -> Any:
         if isinstance(step, Batch):
             return self._concurrently(self.send, step.calls)
         if isinstance(step, Parallel):
             return self._concurrently(self._drive, step.ops)  # saved by the outer run
+        if isinstance(step, Exclusive):
+            with self._exclusive.lock_for(step.key) as lock:
+                with lock:                  # (held while the operation runs)
+                    return self._drive(step.op)
         return self.send(step)
 
     def save_cache(self) -> None:
@@ -175,7 +189,14 @@ class AsyncSession:
         import asyncio  # only async clients need it: ~20 ms of start-up for the others
         self._asyncio = asyncio
         self.sleep = asyncio.sleep
+        self._exclusive = _LocksByKey(asyncio.Lock)
+        self.exact_numbers = False      # see keep_exact_numbers()
         self.cache: CacheKeeper | None = None   # set by the client: the schema cache file
+
+    def keep_exact_numbers(self) -> None:
+        """From now on read numbers a float would change as `RawNumber`s (see
+        `SyncSession.keep_exact_numbers`)."""
+        self.exact_numbers = True
 
     async def close(self) -> None:
         """Close the connection pool."""
@@ -192,7 +213,8 @@ class AsyncSession:
                     content = await read_limited_async(response, deadline)
                 finally:
                     await response.aclose()
-            return read_answer(response, content, call.method, write=not call.retry_safe)
+            return read_answer(response, content, call.method, write=not call.retry_safe,
+                               exact_numbers=self.exact_numbers)
         except TimeoutError:
             return httpx.ReadTimeout(f"no complete answer within {self.settings.timeout} s")
         except (httpx.TransportError, MailRouteError) as exc:
@@ -240,11 +262,15 @@ class AsyncSession:
                     return exc
         return list(await asyncio.gather(*(one(i) for i in items)))
 
-    async def _step(self, step: Call | Batch | Parallel, send: Any = None) -> Any:
+    async def _step(self, step: Call | Batch | Parallel | Exclusive, send: Any = None) -> Any:
         if isinstance(step, Batch):
             return await self._concurrently(self.send, step.calls)
         if isinstance(step, Parallel):
             return await self._concurrently(self._drive, step.ops)  # saved by the outer run
+        if isinstance(step, Exclusive):
+            with self._exclusive.lock_for(step.key) as lock:
+                async with lock:            # (held while the operation runs)
+                    return await self._drive(step.op, send)
         return await (send or self.send)(step)
 
     def save_cache(self) -> None:
@@ -273,6 +299,32 @@ class AsyncSession:
                     step = op.send(reply)
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
+
+
+class _LocksByKey:
+    """One lock per key (`threading.Lock` or `asyncio.Lock`, from `make`), made when a
+    first user comes and dropped when the last one leaves, so keys never pile up."""
+
+    def __init__(self, make: Callable[[], Any]):
+        self._make = make
+        self._guard = threading.Lock()
+        self._locks: dict[Hashable, tuple[Any, int]] = {}   # key -> (lock, users)
+
+    @contextlib.contextmanager
+    def lock_for(self, key: Hashable) -> Iterator[Any]:
+        """The key's lock, for the caller to take; kept for the key until the block ends."""
+        with self._guard:
+            lock, users = self._locks.get(key) or (self._make(), 0)
+            self._locks[key] = (lock, users + 1)
+        try:
+            yield lock
+        finally:
+            with self._guard:
+                lock, users = self._locks[key]
+                if users == 1:
+                    del self._locks[key]
+                else:
+                    self._locks[key] = (lock, users - 1)
 
 
 class _InOrder:

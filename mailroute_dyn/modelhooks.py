@@ -11,14 +11,27 @@ from typing import Any, ClassVar
 
 from .bulk import update_objects_op
 from .config import Settings
-from .errors import BadRequest, DoesNotExist, FilterError, OrderingError
+from .errors import (
+    AmbiguousWriteError,
+    BadRequest,
+    Conflict,
+    DoesNotExist,
+    FilterError,
+    OrderingError,
+    ServerError,
+)
 from .metaclass import ResourceMeta
-from .operations import Operation
+from .operations import Exclusive, Operation
 from .query import BulkResult, QuerySet, queryset_for
 from .schema import FilterCheck, check_filter, check_method, check_ordering
 from .writes import Writes, detail_url_for
 
 __all__ = ["QueryHooks"]
+
+#: A create that failed so: it may have happened after all (a 5xx, a lost answer), or it
+#: lost a race to another client's create of the same object (a uniqueness 400 or 409,
+#: or the 500 Tastypie answers when the database's unique constraint refuses the INSERT).
+_MAY_EXIST_AFTER = (BadRequest, Conflict, ServerError, AmbiguousWriteError)
 
 
 class QueryHooks(Writes, metaclass=ResourceMeta):
@@ -124,8 +137,9 @@ class QueryHooks(Writes, metaclass=ResourceMeta):
             cls._check_update(defaults)
         # after an ambiguous POST failure the object is looked up by its plain lookups
         dedupe = tuple(k for k in values if k not in (cls._schema.primary_key, "resource_uri"))
-        return cls._get_or_create_op(qs, wanted, defaults if update else {},
-                                     dict(extra or {}), dedupe, check_required)
+        op = cls._get_or_create_op(qs, wanted, defaults if update else {},
+                                   dict(extra or {}), dedupe, check_required)
+        return _one_at_a_time(_race_key(qs), op)
 
     @classmethod
     def _get_or_create_op(cls, qs: QuerySet[Any], wanted: dict[str, Any],
@@ -138,8 +152,9 @@ class QueryHooks(Writes, metaclass=ResourceMeta):
             try:
                 yield from obj._create_op(extra, dedupe, check_required)
                 return obj, True
-            except BadRequest:
-                # created by someone else since the lookup (a uniqueness error): use theirs
+            except _MAY_EXIST_AFTER:
+                # made by someone else since the lookup, or by this POST after all: look
+                # again (never POST again); nothing there means the error stands
                 found = yield from cls._lookup_op(qs)
                 if found is None:
                     raise
@@ -170,3 +185,18 @@ class QueryHooks(Writes, metaclass=ResourceMeta):
         """`QuerySet.update()`'s writes (see bulk.update_objects_op)."""
         return update_objects_op(cls, objects, fields)
 
+
+def _race_key(qs: QuerySet[Any]) -> tuple[str, ...]:
+    """What identifies one get_or_create's object in a session: its resource's list URL
+    and the lookup's query (without the window)."""
+    call = qs._first_call(limit=1, offset=0)
+    query = sorted(f"{k}={v}" for k, v in call.params if k not in ("limit", "offset"))
+    return ("get_or_create", call.url, *query)
+
+
+def _one_at_a_time(key: tuple[str, ...],
+                   op: Operation[tuple[Any, bool]]) -> Operation[tuple[Any, bool]]:
+    """`op` while no other get_or_create of the same key runs on this client: threads
+    (or tasks) asking for one object at once would each find nothing and each create it."""
+    result: tuple[Any, bool] = yield Exclusive(key, op)
+    return result

@@ -1,5 +1,5 @@
-"""Operations as data: what to send (`Call`, `Batch`, `Parallel`) and what came back
-(`Answer`).
+"""Operations as data: what to send (`Call`, `Batch`, `Parallel`), what to run alone
+(`Exclusive`) and what came back (`Answer`).
 
 Everything that talks to the server is written once as an *operation*: a generator that
 yields one of these steps and receives the answer. A session (`http.SyncSession`,
@@ -12,11 +12,11 @@ from __future__ import annotations
 import enum
 import json
 import re
-from collections.abc import Generator
+from collections.abc import Generator, Hashable
 from typing import Any, Final, NamedTuple, TypeVar
 
-__all__ = ["Call", "Batch", "Parallel", "Answer", "Operation", "NO_BODY", "IDEMPOTENT",
-           "error_message"]
+__all__ = ["Call", "Batch", "Parallel", "Exclusive", "Answer", "Operation", "NO_BODY",
+           "IDEMPOTENT", "error_message"]
 
 T = TypeVar("T")
 
@@ -65,6 +65,16 @@ class Parallel(NamedTuple):
     ops: tuple[Generator[Any, Any, Any], ...]
 
 
+class Exclusive(NamedTuple):
+    """A whole operation run while no other `Exclusive` with an equal `key` runs in the
+    same session (threads of one `Client`, tasks of one `AsyncClient`); the caller
+    receives its result. What a lookup-then-create needs: two of them for one object
+    would both see nothing and both create it."""
+
+    key: Hashable
+    op: Generator[Any, Any, Any]
+
+
 class Answer(NamedTuple):
     """A response read into data: status, lower-cased headers, parsed body, final URL."""
 
@@ -76,7 +86,7 @@ class Answer(NamedTuple):
 
 
 #: A generator that yields steps and returns its result: written once for both clients.
-Operation = Generator["Call | Batch | Parallel", Any, T]
+Operation = Generator["Call | Batch | Parallel | Exclusive", Any, T]
 
 
 # ---------------------------------------------------------------- error bodies

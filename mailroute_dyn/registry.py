@@ -54,12 +54,16 @@ class Registry:
 
     def __init__(self, settings: Settings, discovery: Discovery,
                  run: Callable[[Operation[Any]], Any], is_async: bool,
-                 stream: Callable[[Iterable[Operation[Any]], int], Any]):
+                 stream: Callable[[Iterable[Operation[Any]], int], Any],
+                 keep_exact_numbers: Callable[[], None] = lambda: None):
         self.settings = settings
         self.discovery = discovery
         self.run = run
         self.stream = stream
         self.is_async = is_async
+        # called when a schema has a decimal field: the session then reads numbers a
+        # float would change as RawNumbers (see jsondecode)
+        self._keep_exact_numbers = keep_exact_numbers
         self._classes: dict[str, type[Resource]] = {}
         self._targets: dict[tuple[str, str], str] = {}
         # one class per resource, whatever the threads: building and updating hold this
@@ -80,13 +84,14 @@ class Registry:
             return None
         return cls
 
-    @staticmethod
-    def _schema_attrs(schema: ResourceSchema, list_url: str) -> dict[str, Any]:
+    def _schema_attrs(self, schema: ResourceSchema, list_url: str) -> dict[str, Any]:
         """The class attributes that come from a schema (said in the log when the client
         could not read a part of it: that part allows nothing, the rest works)."""
         for part, why in schema.unread.items():
             log.warning("The schema of %r: %r is %s; it is taken as allowing nothing "
                         "(filters through .unchecked() only).", schema.name, part, why)
+        if any(f.type == "decimal" for f in schema.fields.values()):
+            self._keep_exact_numbers()
         return {
             "_json_schema": schema.json_schema(),
             "_schema": schema,

@@ -182,6 +182,12 @@ class ResourceSchema(NamedTuple):
         }
 
 
+#: What Tastypie's DecimalField takes as a finite number: `Decimal(text)` of any decimal
+#: literal, exponents included (`str(Decimal("0.00000001"))` is `1E-8`). NaN and
+#: Infinity, which Decimal also reads, are no number a database column can hold.
+DECIMAL_PATTERN = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
+
+
 def _json_type(f: Field) -> dict[str, Any]:
     if f.is_related:
         one: dict[str, Any] = {"type": ["string", "object"]}
@@ -191,7 +197,7 @@ def _json_type(f: Field) -> dict[str, Any]:
         by_type: dict[str, dict[str, Any]] = {
             "string": {"type": "string"}, "integer": {"type": "integer"},
             "float": {"type": "number"},
-            "decimal": {"type": ["string", "number"], "pattern": r"^-?\d+(\.\d+)?$"},
+            "decimal": {"type": ["string", "number"], "pattern": DECIMAL_PATTERN},
             "boolean": {"type": "boolean"},
             "datetime": {"type": "string"}, "date": {"type": "string"},
             "time": {"type": "string"}, "list": {"type": "array"}, "dict": {"type": "object"},

@@ -12,6 +12,7 @@ from typing import Any, ClassVar, Protocol
 
 from .config import Settings
 from .errors import ValidationError, suggest
+from .jsondecode import non_finite_at
 from .operations import Operation
 from .schema import Field, ResourceSchema
 from .values import encode_write_value
@@ -79,6 +80,7 @@ class Validation:
                 errors.setdefault(key, []).append(
                     "The primary key cannot change: a write with another key would make a "
                     "new object. Create one with the new key instead.")
+            _refuse_non_finite(key, body[key], errors)
         known = {k: v for k, v in body.items() if k in fields}
         for err in cls._validator(creating).iter_errors(known):
             if err.validator == "required":
@@ -108,11 +110,22 @@ class Validation:
             if f is not None and f.is_related:
                 out[name] = cls._registry.related_value(f, value, cls)
             else:
-                out[name] = encode_write_value(value)
+                out[name] = encode_write_value(value, f.type if f is not None else "")
         return out
 
     def _encode_field(self, name: str, value: Any) -> Any:
         f = type(self)._schema.fields.get(name)
         if f is not None and f.is_related:
             return self._registry.related_value(f, value, type(self))
-        return encode_write_value(value)
+        return encode_write_value(value, f.type if f is not None else "")
+
+
+def _refuse_non_finite(key: str, value: Any, errors: dict[str, list[str]]) -> None:
+    """Note an error under `key` when `value` holds NaN or Infinity (nested too): JSON has
+    neither, and Tastypie stores NULL for them without a word, or fails."""
+    where = non_finite_at(value)
+    if where is not None:
+        inside = f" (at {key}{'' if where.startswith('[') else '.'}{where})" if where else ""
+        errors.setdefault(key, []).append(
+            f"NaN and Infinity cannot be sent{inside}: JSON has neither, and Tastypie "
+            "would store NULL or fail.")

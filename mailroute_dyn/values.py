@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import math
 import re
 import sys
 from typing import TYPE_CHECKING, Any
 
 from .errors import FilterError, ResponseError
+from .jsondecode import RawNumber
 
 if TYPE_CHECKING:
     from decimal import Decimal
 
 __all__ = [
     "parse_datetime", "parse_date", "parse_time", "parse_decimal", "typed_value",
-    "encode_filter_value", "encode_write_value", "looks_like_uri",
+    "encode_filter_value", "encode_write_value", "looks_like_uri", "same_raw",
 ]
 
 #: A time with an optional UTC offset (a pattern `re` compiles on first use)
@@ -69,7 +71,8 @@ def parse_time(raw: str) -> dt.time:
 
 
 def parse_decimal(raw: Any) -> Decimal:
-    """A Decimal from Tastypie's decimal text (or number), exactly as sent."""
+    """A Decimal from Tastypie's decimal text (or number), exactly as sent: a JSON number
+    too long for a float arrives as a `RawNumber`, whose `str()` is the server's digits."""
     from decimal import Decimal, InvalidOperation  # with the first decimal read: see below
 
     try:
@@ -98,9 +101,9 @@ def typed_value(field_type: str, raw: Any, *, where: str = "") -> Any:
     parser = _PARSERS.get(field_type)
     if parser is None or raw is None:
         return raw
-    if field_type == "decimal" and isinstance(raw, int | float):
-        return parse_decimal(raw)
-    if not isinstance(raw, str):
+    number = (field_type == "decimal" and isinstance(raw, int | float)
+              and not isinstance(raw, bool))
+    if not isinstance(raw, str) and not number:
         raise ResponseError(f"{where or 'value'}: expected a {field_type} string, got {raw!r}")
     try:
         return parser(raw)
@@ -150,9 +153,16 @@ def encode_filter_value(term: str, value: Any) -> str:
     return _scalar_filter(value)
 
 
-def encode_write_value(value: Any) -> Any:
+def encode_write_value(value: Any, field_type: str = "") -> Any:
     """A Python value as JSON for a write: times ISO 8601, decimals as strings, instances
-    as their URI. Lists and dicts are encoded item by item."""
+    as their URI. Lists and dicts are encoded item by item.
+
+    A number for a `decimal` field goes as its text too: Tastypie reads a string with
+    `Decimal(text)`, exactly, but a JSON number through a float (0.1 would be stored as
+    0.1000000000000000055...). NaN and Infinity stay floats, for validation to refuse."""
+    if (field_type == "decimal" and isinstance(value, int | float)
+            and not isinstance(value, bool) and math.isfinite(value)):
+        return str(value)
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
     if _is_decimal(value):
@@ -165,3 +175,19 @@ def encode_write_value(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): encode_write_value(v) for k, v in value.items()}
     return value
+
+
+def same_raw(a: Any, b: Any) -> bool:
+    """Whether two raw values read from the server are the same representation: NaN is
+    the same as NaN (though never equal to itself), and two `RawNumber`s are compared by
+    their digits, not by the float nearest to them (a plain float, read before exact
+    numbers were on, holds no more than its value)."""
+    if isinstance(a, RawNumber) and isinstance(b, RawNumber):
+        return a.text == b.text
+    if isinstance(a, float) and isinstance(b, float):
+        return a == b or (math.isnan(a) and math.isnan(b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same_raw(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(map(same_raw, a, b))
+    return bool(a == b)

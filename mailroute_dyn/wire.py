@@ -7,7 +7,6 @@ sleeps or sends: the sessions in `http` do that.
 from __future__ import annotations
 
 import email.utils
-import json
 import logging
 import random
 import re
@@ -34,7 +33,7 @@ from .errors import (
     Unauthorized,
     UnreadableWriteAnswer,
 )
-from .jsondecode import decode
+from .jsondecode import decode, encode
 from .operations import NO_BODY, Answer, Call, error_message
 
 __all__ = [
@@ -97,7 +96,7 @@ def build_request(settings: Settings, call: Call,
     url = resolve(settings, call.url)
     content = None
     if call.json is not NO_BODY:
-        content = json.dumps(call.json, separators=(",", ":")).encode()
+        content = encode(call.json)      # strict JSON: no NaN, exact RawNumbers
     try:
         if call.params:
             base, _, own = url.partition("?")
@@ -126,19 +125,20 @@ def redact_url(url: str) -> str:
 
 # ---------------------------------------------------------------- response reading
 
-def parse_body(content: bytes, content_type: str) -> Any:
-    """JSON when it is JSON, the text otherwise, None when empty.
+def parse_body(content: bytes, content_type: str, exact_numbers: bool = False) -> Any:
+    """JSON when it is JSON, the text otherwise, None when empty (`exact_numbers`: see
+    `jsondecode.decode`).
 
     Tastypie sends JSON without a charset; it is always UTF-8.
     """
     if not content or content.isspace():
         return None
     if "json" in content_type:              # (nesting deeper than the stack: RecursionError)
-        return decode(content)              # bytes: UTF-8, as Tastypie always sends
+        return decode(content, exact_numbers)   # bytes: UTF-8, as Tastypie always sends
     text = content.decode("utf-8", errors="replace")
     if "json" in content_type or text.lstrip()[:1] in ("{", "["):
         try:
-            return decode(text)
+            return decode(text, exact_numbers)
         except ValueError:
             if "json" in content_type:
                 raise
@@ -158,7 +158,7 @@ def _header_dict(headers: httpx.Headers) -> dict[str, str]:
 
 
 def read_answer(response: httpx.Response, content: bytes, method: str, *,
-                write: bool = False) -> Answer:
+                write: bool = False, exact_numbers: bool = False) -> Answer:
     """An `Answer` from a response, raising `ResponseError` for unreadable success bodies.
 
     With `write` (a call that is not safe to repeat), an unreadable success is an
@@ -170,7 +170,7 @@ def read_answer(response: httpx.Response, content: bytes, method: str, *,
     status = response.status_code
     problem = ""
     try:
-        body = parse_body(content, headers.get("content-type", ""))
+        body = parse_body(content, headers.get("content-type", ""), exact_numbers)
     except (ValueError, RecursionError) as exc:
         body = content.decode("utf-8", errors="replace")
         deep = " (nested too deeply)" if isinstance(exc, RecursionError) else ""

@@ -37,7 +37,7 @@ from .operations import Answer, Call, Operation
 from .query import queryset_for
 from .schema import ResourceSchema, check_method
 from .validation import ClassRegistry, Validation
-from .values import encode_write_value, looks_like_uri
+from .values import encode_write_value, looks_like_uri, same_raw
 
 __all__ = ["Writes", "detail_url_for"]
 
@@ -321,8 +321,8 @@ class Writes(Validation):
             unread = self._unread
             fresh = yield from self._current_op(url, verb)
             snapshot = fresh if unread else (self._snapshot or {})
-            differ = sorted(k for k in snapshot if if_unchanged
-                            and k in cls._schema.fields and snapshot.get(k) != fresh.get(k))
+            differ = sorted(k for k in snapshot if if_unchanged and k in cls._schema.fields
+                            and not same_raw(snapshot.get(k), fresh.get(k)))
             if differ:
                 raise Conflict(409, "GET", url, None,
                                f"{type(self)._schema.name} changed since it was read "

@@ -6,10 +6,11 @@ from django.db import models
 
 
 class Product(models.Model):
-    """A primary key the caller chooses (an article number)."""
+    """A primary key the caller chooses (an article number); a decimal price."""
 
     artnr = models.CharField(max_length=20, primary_key=True)
     name = models.CharField(max_length=100)
+    price = models.DecimalField(max_digits=30, decimal_places=12, null=True, blank=True)
 
 
 class SlugBasedNote(models.Model):
