@@ -9,14 +9,16 @@ these functions; `tests/test_escaping.py` feeds each of them hostile names.
 
 "Not printable" means `str.isprintable()` is false: control characters (C0, DEL, C1),
 line and paragraph separators, format characters such as bidi overrides and zero-width
-joiners, and unassigned code points. This module imports nothing from the package.
+joiners, and unassigned code points. Of the package, this module imports only `jsondecode`
+(a number kept as the server wrote it is printed with its own digits).
 """
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any, Final
+
+from .jsondecode import dumps
 
 __all__ = [
     "terminal_text", "json_dumps", "python_string", "python_docstring", "python_comment",
@@ -58,7 +60,7 @@ def json_dumps(value: Any, *, indent: int | None = None) -> str:
     """JSON for a terminal or a pipe: readable non-ASCII text as it is, every non-printable
     character as a `\\uXXXX` escape (JSON's own rule, so `jq` reads back the exact value;
     `json.dumps` alone leaves C1 controls and U+2028 raw)."""
-    text = json.dumps(value, indent=indent, ensure_ascii=False, default=str)
+    text = dumps(value, indent=indent, ensure_ascii=False, default=str)
     if text.isprintable():
         return text
     # outside strings json.dumps writes only ASCII: spaces, and newlines when indenting

@@ -26,7 +26,7 @@ from typing import Any
 
 from .errors import ValidationError
 
-__all__ = ["decode", "decoder_name", "encode", "RawNumber", "non_finite_at"]
+__all__ = ["decode", "decoder_name", "encode", "dumps", "RawNumber", "non_finite_at"]
 
 _fast: Callable[[bytes | str], Any] | None = None
 _fast_exact: Callable[[bytes | str], Any] | None = None
@@ -110,20 +110,26 @@ def encode(value: Any) -> bytes:
     (a field sent back untouched goes back exactly as it came); a NaN or Infinity float
     anywhere else is refused with `ValidationError`: JSON has neither, and Tastypie would
     store NULL or fail."""
-    kept: list[str] = []
-    swapped = _swap_raw_numbers(value, kept)
     try:
-        text = json.dumps(swapped, separators=(",", ":"), allow_nan=False)
+        text = dumps(value, separators=(",", ":"), allow_nan=False)
     except ValueError as exc:
-        where = non_finite_at(swapped)
+        where = non_finite_at(value)
         if where is None:
             raise                       # (a body that refers to itself)
         raise ValidationError(f"A request body cannot hold NaN or Infinity (at "
                               f"{where or 'the top'}): JSON has neither, and Tastypie would "
                               "store NULL or fail. Nothing was sent.", {}) from exc
+    return text.encode()
+
+
+def dumps(value: Any, **options: Any) -> str:
+    """`json.dumps(value, **options)`, but each `RawNumber` written as the server's own
+    digits (`json` writes a float subclass through `float.__repr__`, which rounds)."""
+    kept: list[str] = []
+    text = json.dumps(_swap_raw_numbers(value, kept), **options)
     for index, literal in enumerate(kept):
         text = text.replace(f'"{_marker(index)}"', literal, 1)
-    return text.encode()
+    return text
 
 
 _TOKEN = os.urandom(12).hex()
@@ -153,7 +159,10 @@ def _swap_raw_numbers(value: Any, kept: list[str]) -> Any:
 
 def non_finite_at(value: Any, path: str = "") -> str | None:
     """Where `value` holds a NaN or Infinity float: `path` itself (`""` for `value`), or a
-    path inside it such as `rules[2].ratio`; None when it holds none."""
+    path inside it such as `rules[2].ratio`; None when it holds none. A `RawNumber` is
+    the server's own text, sent back as it came: not counted."""
+    if isinstance(value, RawNumber):
+        return None
     if isinstance(value, float):
         return None if math.isfinite(value) else path
     if isinstance(value, dict):

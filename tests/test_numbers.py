@@ -242,6 +242,21 @@ def test_a_long_decimal_number_reads_exactly_and_a_put_sends_its_digits_back(dec
     assert json.loads(put.content)["name"] == "renamed"
 
 
+@pytest.mark.parametrize(("argv", "fmt"), [(["get", "gauge", "1"], "json"),
+                                           (["list", "gauge"], "json"),
+                                           (["list", "gauge"], "jsonl")])
+def test_the_command_line_prints_a_long_decimal_with_its_own_digits(capsys, argv, fmt):
+    from mailroute_dyn.cli import main
+    server = Gauges(PLAIN_GAUGE.replace(b'"price": "1.50"', b'"price": ' + LONG))
+    code = main(["--url", GAUGES, "--login", "me", "--api-key", KEY, "--no-cache", *argv,
+                 "--format", fmt], transport=httpx.MockTransport(server))
+    out = capsys.readouterr().out
+    assert code == 0 and b'"price": ' + LONG in out.encode()
+    first = json.loads(out.splitlines()[0] if fmt == "jsonl" else out, parse_float=Decimal)
+    row = first[0] if isinstance(first, list) else first
+    assert row["price"] == Decimal(LONG.decode())
+
+
 def test_long_numbers_are_kept_exactly_where_the_api_has_a_decimal_field(decoder):
     """Keeping digits costs a call per number, so an API without decimal fields reads
     floats at full speed; one with a decimal field keeps every long number's digits."""
