@@ -22,6 +22,7 @@ import pytest
 def anyio_backend():
     return "asyncio"
 
+@pytest.mark.mailroute_staging_only            # a replay of staging counts as staging
 def test_writes(mailroute, mailroute_faults):
     domain = mailroute.domain.get(name="acme-005.com")
     acct = mailroute.email_account.create(localpart="recorded", domain=domain)

@@ -97,6 +97,27 @@ def test_the_fixtures_ini_key_is_relative_to_the_ini_file(pytester, monkeypatch)
     result.assert_outcomes(passed=4)
 
 
+@pytest.mark.slow
+def test_a_capture_of_the_real_server_serves_every_fixture(pytester, tastypie_client):
+    """The QA engineer's day: capture staging, then run the suite on the fake with it."""
+    from mailroute_dyn.testing import capture
+    folder = capture(tastypie_client, pytester.path / "captured", limit=5,
+                     resources=["customer", "domain", "email_account"])
+    first = json.loads((folder / "objects" / "domain.json").read_text(encoding="utf-8"))[0]
+    real = tastypie_client.domain.get(first["id"])
+    pytester.makepyfile(ANYIO + f"""
+def test_only_mailroute(mailroute):
+    assert mailroute.domain.count() == 5                # the demo data has 15
+    assert mailroute.domain.get({real.id}).name == {real.name!r}
+
+async def test_async(mailroute_async):
+    Domain = await mailroute_async.resource("domain")
+    assert (await Domain.get(name={real.name!r})).id == {real.id}
+""")
+    result = pytester.runpytest("--mailroute-fixtures", str(folder))
+    result.assert_outcomes(passed=2)
+
+
 def test_an_overridden_fake_reaches_a_test_that_asks_only_for_mailroute(pytester):
     _captured(pytester.path, "from-conftest.com")
     pytester.makeconftest("""
