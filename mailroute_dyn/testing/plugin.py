@@ -38,7 +38,14 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from .switch import SKIP_OPTION, Switch, SwitchProblem, check_server, resolve_switch
+from .switch import (
+    FAKE_URL,
+    SKIP_OPTION,
+    Switch,
+    SwitchProblem,
+    check_server,
+    resolve_switch,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -56,7 +63,6 @@ __all__ = ["mailroute_fake", "mailroute_faults", "mailroute", "mailroute_async",
 # name of the module for hooks: what the fixtures need (the client, httpx, the fake
 # server, the cassettes) is imported inside them, when a test first asks.
 
-FAKE_URL = "https://fake.mailroute.test"
 FAKE_ONLY = "mailroute_fake_only"
 STAGING_ONLY = "mailroute_staging_only"
 _SWITCH_KEY = pytest.StashKey[Switch]()

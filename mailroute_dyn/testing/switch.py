@@ -21,9 +21,11 @@ if TYPE_CHECKING:
     from ..client import Client
     from ..config import Settings
 
-__all__ = ["SwitchProblem", "Switch", "resolve_switch", "check_server", "SKIP_OPTION"]
+__all__ = ["SwitchProblem", "Switch", "resolve_switch", "check_server", "SKIP_OPTION",
+           "FAKE_URL"]
 
 SKIP_OPTION = "--mailroute-skip-without-credentials"
+FAKE_URL = "https://fake.mailroute.test"          # where the fixtures' fake answers
 
 
 class SwitchProblem(NamedTuple):

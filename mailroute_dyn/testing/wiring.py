@@ -22,10 +22,10 @@ from ..fake.faults import FaultyTransport
 from ..fake.server import FakeMailRoute
 from .cassettes import Player, Recorder
 from .cleanup import CreatedObjects, delete_created
+from .switch import FAKE_URL
 
-__all__ = ["Wiring", "on_fake", "on_server", "on_cassette", "FAKE_URL"]
+__all__ = ["Wiring", "on_fake", "on_server", "on_cassette", "own_async_transport"]
 
-FAKE_URL = "https://fake.mailroute.test"
 _REPLAY_KEY = "replay-key-not-secret"       # a cassette holds no key: any key will do
 
 
