@@ -116,7 +116,8 @@ SECRETS = ("k3y-not-real", "pw-not-real", "csrf-not-real", "session-not-real",
 def _server(request: httpx.Request) -> httpx.Response:
     """Answers carrying every kind of secret a server may send back."""
     body = {"api_key": "k3y-not-real", "objects": [{"password": "pw-not-real", "id": 1}],
-            "echo": "the key is k3y-not-real", "active": True}
+            "echo": "the key is k3y-not-real", "active": True,
+            "seen": {"cookie": "sessionid=session-not-real"}}
     return httpx.Response(200, json=body, headers=[
         ("Set-Cookie", "sessionid=session-not-real; HttpOnly"),
         ("Set-Cookie", "csrftoken=csrf-not-real"), ("Content-Type", "application/json")])
@@ -136,7 +137,7 @@ def _requests() -> list[httpx.Request]:
 
 def test_every_secret_is_stripped_and_the_stripped_requests_still_replay(tmp_path):
     mock = httpx.MockTransport(_server)
-    recorder = Recorder(mock, mock, Secret("k3y-not-real"))
+    recorder = Recorder(mock, mock, [Secret("k3y-not-real"), Secret("session-not-real")])
     for request in _requests():
         recorder.handle_request(request)
     cassette = cassette_path(tmp_path / "test_mod.py", "test_x[a/b]")

@@ -6,7 +6,8 @@ and its answer (status, headers, body), secrets stripped on the way in: no reque
 header is kept at all (Authorization, Cookie and X-CSRFToken go with them), `Set-Cookie`
 is dropped from answers, query parameters and JSON keys the capture redaction rule
 matches (`api_key`, `password`, `token`, `csrfmiddlewaretoken`, ...) are "REDACTED",
-and the API key in use is replaced wherever it appears.
+and every secret of the credentials in use (the API key, a password, a session id) is
+replaced wherever it appears.
 
 Why not vcrpy / pytest-recording: vcrpy records by patching httpx's own classes for the
 whole process, so a transport the test chooses (the `mailroute_transport` override, a
@@ -21,6 +22,7 @@ import json
 import re
 import threading
 from collections import defaultdict, deque
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -47,12 +49,13 @@ class _Redactor:
     """Strips secrets from what goes into a cassette, and from requests matched against
     one, the same way, so a request matches its recording."""
 
-    def __init__(self, api_key: Secret | None):
-        self._api_key = api_key
+    def __init__(self, secrets: Iterable[Secret]):
+        self._secrets = [s for s in secrets if s.reveal()]
 
     def text(self, text: str) -> str:
-        key = self._api_key.reveal() if self._api_key is not None else ""
-        return text.replace(key, REDACTED) if key else text
+        for secret in self._secrets:
+            text = text.replace(secret.reveal(), REDACTED)
+        return text
 
     def url(self, url: httpx.URL) -> str:
         params: list[tuple[str, str | int | float | bool | None]] = [
@@ -65,9 +68,17 @@ class _Redactor:
         if not content:
             return None
         try:
-            return {"json": redact(json.loads(content), self._api_key)}
+            return {"json": self._strings(redact(json.loads(content)))}
         except (ValueError, RecursionError):
             return {"text": self.text(content.decode("utf-8", "replace"))}
+
+    def _strings(self, value: Any) -> Any:
+        """Every secret in use replaced inside every string of a JSON value."""
+        if isinstance(value, dict):
+            return {self.text(str(k)): self._strings(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._strings(v) for v in value]
+        return self.text(value) if isinstance(value, str) else value
 
     def key(self, request: httpx.Request) -> str:
         """What identifies a request in a cassette."""
@@ -83,10 +94,10 @@ class Recorder(httpx.BaseTransport, httpx.AsyncBaseTransport):
     """Sends through the real transports and keeps every exchange, redacted."""
 
     def __init__(self, sync_inner: httpx.BaseTransport,
-                 async_inner: httpx.AsyncBaseTransport, api_key: Secret | None):
+                 async_inner: httpx.AsyncBaseTransport, secrets: Iterable[Secret]):
         self._sync = sync_inner
         self._async = async_inner
-        self._redactor = _Redactor(api_key)
+        self._redactor = _Redactor(secrets)
         self._lock = threading.Lock()
         self.exchanges: list[dict[str, Any]] = []
 
@@ -138,7 +149,7 @@ class Player(httpx.BaseTransport, httpx.AsyncBaseTransport):
         self.path = path
         self.base_url: str = data["base_url"]
         self.api_path: str = data["api_path"]
-        self._redactor = _Redactor(None)
+        self._redactor = _Redactor(())
         self._lock = threading.Lock()
         self._answers: dict[str, deque[dict[str, Any]]] = defaultdict(deque)
         try:

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from ..auth import Secret
 from ..client import AsyncClient, Client
 from ..config import Settings
 from ..fake import DEMO_KEY, DEMO_LOGIN
@@ -102,11 +103,18 @@ def on_server(settings: Settings, sync_inner: httpx.BaseTransport | None,
     async_ = async_inner or own_async_transport()
     recorder = None
     if cassette is not None:
-        recorder = Recorder(sync, async_, settings.api_key)
+        recorder = Recorder(sync, async_, _secrets_of(settings))
         sync, async_ = recorder, recorder
     created = CreatedObjects(sync, settings.api_path, async_inner=async_)
     return Wiring(FaultyTransport(created), _server_options(settings), created, recorder,
                   cassette)
+
+
+def _secrets_of(settings: Settings) -> list[Secret]:
+    """The secrets of the credentials in use: the API key, and those the auth holds."""
+    found = [settings.api_key] if settings.api_key is not None else []
+    held = getattr(settings.auth, "__dict__", {})
+    return found + [value for value in held.values() if isinstance(value, Secret)]
 
 
 def on_cassette(cassette: Path, backoff: float | None) -> Wiring:
