@@ -35,6 +35,7 @@ __all__ = [
     "AmbiguousWriteError",
     "UnreadableWriteAnswer",
     "MultipleObjectsReturned",
+    "CassetteError",
     "suggest",
 ]
 
@@ -211,3 +212,8 @@ class UnreadableWriteAnswer(AmbiguousWriteError, ResponseError):
 
 class MultipleObjectsReturned(MailRouteError):
     """`get()` matched more than one object."""
+
+
+class CassetteError(MailRouteError):
+    """A replayed test asked for an exchange its recorded cassette does not hold (or the
+    cassette cannot be read): the test does something the recording never saw."""

@@ -40,7 +40,9 @@ def test_missing_staging_credentials_fail_the_run_instead_of_skipping(pytester):
     result = pytester.runpytest("--mailroute-url", "https://staging.example.test")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["ERROR: mailroute: https://staging.example.test needs "
-                                 "credentials: set MAILROUTE_LOGIN and MAILROUTE_API_KEY*"])
+                                 "credentials. Hint: set MAILROUTE_LOGIN and "
+                                 "MAILROUTE_API_KEY*; or pass "
+                                 "--mailroute-skip-without-credentials*"])
     assert "must not run" not in result.stdout.str()
 
 
@@ -67,7 +69,8 @@ def test_refused_staging_credentials_fail_the_run(pytester, staging, monkeypatch
     """)
     result = pytester.runpytest("--mailroute-url", staging)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stdout.fnmatch_lines(["*mailroute: * refused or did not answer: *401*"])
+    result.stderr.fnmatch_lines(["ERROR: mailroute: * refused the credentials: *401*. "
+                                 "Hint: check that MAILROUTE_LOGIN and MAILROUTE_API_KEY*"])
     assert "must not run" not in result.stdout.str()
     assert "wrong-key-not-secret" not in result.stdout.str() + result.stderr.str()
 

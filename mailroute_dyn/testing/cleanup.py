@@ -16,16 +16,19 @@ from ..errors import MailRouteError, NotFound
 __all__ = ["CreatedObjects", "delete_created"]
 
 
-class CreatedObjects(httpx.BaseTransport):
+class CreatedObjects(httpx.BaseTransport, httpx.AsyncBaseTransport):
     """Remembers the URI of every object the server says it created (a 201's `Location`,
     the answer of a bulk PATCH), so the plugin can delete them after the test.
 
     It sits next to the server, inside any fault injection, so an object whose answer a
-    fault then loses is still known.
+    fault then loses is still known. `async_inner` carries the `mailroute_async` client's
+    requests, so objects either client creates are deleted alike.
     """
 
-    def __init__(self, inner: httpx.BaseTransport, api_path: str):
+    def __init__(self, inner: httpx.BaseTransport, api_path: str, *,
+                 async_inner: httpx.AsyncBaseTransport | None = None):
         self._inner = inner
+        self._async_inner = async_inner
         self._api_path = api_path
         self._lock = threading.Lock()
         self.uris: list[str] = []
@@ -33,15 +36,29 @@ class CreatedObjects(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         response = self._inner.handle_request(request)
+        if _is_bulk_write(request, response):
+            response.read()
+        self._note(request, response)
+        return response
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self._async_inner is None:
+            raise MailRouteError("CreatedObjects was given no async transport")
+        response = await self._async_inner.handle_async_request(request)
+        if _is_bulk_write(request, response):
+            await response.aread()
+        self._note(request, response)
+        return response
+
+    def _note(self, request: httpx.Request, response: httpx.Response) -> None:
+        """Remember what this answer says was created."""
         method = request.method.upper()
         if method in ("POST", "PUT") and response.status_code == 201:
             location = response.headers.get("location")
             if location:
                 self._add([httpx.URL(location).path])
-        elif method == "PATCH" and 200 <= response.status_code < 300:
-            response.read()
+        elif _is_bulk_write(request, response):
             self._bulk(request, response)
-        return response
 
     def _add(self, uris: list[str]) -> None:
         with self._lock:
@@ -74,6 +91,14 @@ class CreatedObjects(httpx.BaseTransport):
 
     def close(self) -> None:
         self._inner.close()
+
+    async def aclose(self) -> None:
+        if self._async_inner is not None:
+            await self._async_inner.aclose()
+
+
+def _is_bulk_write(request: httpx.Request, response: httpx.Response) -> bool:
+    return request.method.upper() == "PATCH" and 200 <= response.status_code < 300
 
 
 def delete_created(client: Client, created: CreatedObjects) -> None:

@@ -4,63 +4,68 @@
   (`--mailroute-url URL` or `--mailroute-profile NAME`, or `mailroute_url` /
   `mailroute_profile` in the ini file) points it at a real server instead; objects the
   test creates there are deleted at teardown.
+* `mailroute_async`: an `AsyncClient` on the same server as `mailroute` (on a real server,
+  over its own async transport). A plain fixture: usable under anyio's pytest plugin and
+  under pytest-asyncio alike.
 * `mailroute_faults`: fault injection around whatever `mailroute` talks to (the fake, or
   the real server's transport), with `FakeMailRoute`'s controls.
-* `mailroute_fake`: the fake server itself. Under the staging switch a test asking for it
-  is skipped (its assertions would look at a fake nobody talks to), as is one marked
-  `@pytest.mark.mailroute_fake_only`.
-* `mailroute_transport`: the transport to the real server, `None` for the network;
-  override it to reach a staging server through a WSGI app or a proxy transport.
+* `mailroute_fake`: the fake server itself, serving `--mailroute-fixtures DIR` (ini
+  `mailroute_fixtures`, e.g. a `mailroute-dyn capture` folder) or the demo data; the
+  `mailroute` clients always talk to this fixture, overridden or not. Under the staging
+  switch a test asking for it is skipped, as is one marked
+  `@pytest.mark.mailroute_fake_only`; one marked `@pytest.mark.mailroute_staging_only`
+  fails on the fake.
+* `mailroute_transport` / `mailroute_async_transport`: the transports to the real server,
+  `None` for the network; override them to reach staging another way.
 
-Missing or refused credentials under the staging switch stop the run with one error
-line (exit status 4), so a CI job whose secret is broken is never green; opt into
-skipping instead with `--mailroute-skip-without-credentials`.
+`--mailroute-record` (with the staging switch) writes each test's exchanges, secrets
+stripped, to `cassettes/<module>/<test>.json` beside the test file; `--mailroute-replay`
+(ini `mailroute_replay`) serves every test from its cassette, offline.
+
+A switch that cannot work (missing or refused credentials, a server that does not answer,
+a wrong URL, an unknown profile) stops the run with one `ERROR: mailroute: ...` line with a
+hint, exit status 4, so a CI job whose secret is broken is never green; opt into skipping
+on missing or refused credentials with `--mailroute-skip-without-credentials`.
 
 Without the entry point, load it with `-p mailroute_dyn.testing.plugin`.
 """
 
 from __future__ import annotations
 
-import warnings
-from typing import TYPE_CHECKING, Any
+from collections.abc import Generator
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from ..errors import MailRouteError
-from ..fake import DEMO_KEY, DEMO_LOGIN
+from .switch import (
+    FAKE_URL,
+    SKIP_OPTION,
+    Switch,
+    SwitchProblem,
+    check_server,
+    resolve_switch,
+)
 
 if TYPE_CHECKING:
     import httpx
 
-    from ..client import Client
-    from ..config import Settings
+    from ..client import AsyncClient, Client
     from ..fake.faults import FaultyTransport
     from ..fake.server import FakeMailRoute
+    from .wiring import Wiring
 
-__all__ = ["mailroute_fake", "mailroute_faults", "mailroute", "mailroute_transport",
-           "FAKE_URL"]
+__all__ = ["mailroute_fake", "mailroute_faults", "mailroute", "mailroute_async",
+           "mailroute_transport", "mailroute_async_transport", "FAKE_URL", "FAKE_ONLY",
+           "STAGING_ONLY"]
 
 # pytest loads this plugin in every run where mailroute_dyn is installed, and reads every
 # name of the module for hooks: what the fixtures need (the client, httpx, the fake
-# server, `cleanup.CreatedObjects`) is imported inside them, when a test first asks.
+# server, the cassettes) is imported inside them, when a test first asks.
 
-FAKE_URL = "https://fake.mailroute.test"
 FAKE_ONLY = "mailroute_fake_only"
-_SKIP_OPTION = "--mailroute-skip-without-credentials"
-_STAGING_KEY = pytest.StashKey["_Staging"]()
-
-
-class _Staging:
-    """The staging switch as this run resolved it: the settings, or why there are none."""
-
-    def __init__(self, label: str, settings: Settings | None, problem: str | None,
-                 skip: bool, backoff: float | None):
-        self.label = label
-        self.settings = settings
-        self.problem = problem
-        self.skip = skip
-        self.backoff = backoff
-        self.checked = False
+STAGING_ONLY = "mailroute_staging_only"
+_SWITCH_KEY = pytest.StashKey[Switch]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -73,19 +78,34 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--mailroute-profile", default=None, metavar="NAME",
         help="run the `mailroute` fixture against the server of this profile")
     group.addoption(
-        _SKIP_OPTION, action="store_true", default=None,
+        SKIP_OPTION, action="store_true", default=None,
         help="skip tests that need the server when the credentials are missing or "
              "refused, instead of stopping the run with an error")
     group.addoption(
         "--mailroute-backoff", default=None, metavar="SECONDS",
         help="retry backoff of the `mailroute` client (default: 0 on the fake, the "
              "client's own against a server)")
+    group.addoption(
+        "--mailroute-fixtures", default=None, metavar="DIR",
+        help="the fixtures folder every fake of the run serves (e.g. what "
+             "`mailroute-dyn capture DIR` wrote) instead of the demo data")
+    group.addoption(
+        "--mailroute-record", action="store_true", default=False,
+        help="with the staging switch: write each test's exchanges (secrets stripped) "
+             "to cassettes/<module>/<test>.json beside the test file")
+    group.addoption(
+        "--mailroute-replay", action="store_true", default=None,
+        help="serve each test's `mailroute` from its recorded cassette, offline")
     parser.addini("mailroute_url", "server for the `mailroute` fixture (the staging switch)")
     parser.addini("mailroute_profile", "profile for the `mailroute` fixture (the staging "
                   "switch)")
     parser.addini("mailroute_skip_without_credentials", "skip instead of failing when the "
                   "staging credentials are missing or refused", type="bool", default=False)
     parser.addini("mailroute_backoff", "retry backoff of the `mailroute` client, in seconds")
+    parser.addini("mailroute_fixtures", "fixtures folder the fake serves (relative to the "
+                  "ini file)")
+    parser.addini("mailroute_replay", "serve `mailroute` from recorded cassettes, offline",
+                  type="bool", default=False)
 
 
 def _backoff(config: pytest.Config) -> float | None:
@@ -97,86 +117,142 @@ def _backoff(config: pytest.Config) -> float | None:
     except ValueError:
         value = -1.0
     if value < 0:
-        raise pytest.UsageError(f"mailroute: backoff must be a number of seconds >= 0, "
-                                f"not {text!r}")
+        raise pytest.UsageError(SwitchProblem(
+            f"backoff must be a number of seconds >= 0, not {text!r}",
+            "give --mailroute-backoff / mailroute_backoff as e.g. 0.05").text())
     return value
+
+
+def _fixtures_dir(config: pytest.Config) -> Path | None:
+    """The option's folder is relative to where pytest runs, the ini key's to its file."""
+    given = config.getoption("--mailroute-fixtures")
+    if given:
+        return Path(config.invocation_params.dir, str(given))
+    from_ini = config.getini("mailroute_fixtures")
+    if not from_ini:
+        return None
+    base = config.inipath.parent if config.inipath else config.rootpath
+    return Path(base, str(from_ini))
+
+
+def _flag(config: pytest.Config, option: str, ini: str) -> bool:
+    given = config.getoption(option)
+    return bool(config.getini(ini)) if given is None else bool(given)
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", f"{FAKE_ONLY}: the test needs mailroute_dyn's fake server; it is "
                    "skipped when the run points `mailroute` at a real server")
+    config.addinivalue_line(
+        "markers", f"{STAGING_ONLY}: the test needs the real server; it fails (never "
+                   "passes) when the run is on the fake")
     url = config.getoption("--mailroute-url") or config.getini("mailroute_url") or None
     profile = (config.getoption("--mailroute-profile") or config.getini("mailroute_profile")
                or None)
-    skip = config.getoption(_SKIP_OPTION)
-    if skip is None:
-        skip = bool(config.getini("mailroute_skip_without_credentials"))
-    backoff = _backoff(config)
-    if not url and not profile:
-        config.stash[_STAGING_KEY] = _Staging("", None, None, skip, backoff)
-        return
-    label = url or f"profile {profile}"
-    settings: Settings | None = None
-    problem = None
-    from ..config import ProfileNotUsedWarning, resolve_settings
+    record = bool(config.getoption("--mailroute-record"))
+    replay = _flag(config, "--mailroute-replay", "mailroute_replay")
+    if replay and (url or profile):
+        raise pytest.UsageError(SwitchProblem(
+            "a replay of cassettes and a staging switch were both given",
+            "choose one: drop --mailroute-replay / mailroute_replay (override the ini key "
+            "with -o mailroute_replay=false), or the --mailroute-url / --mailroute-profile "
+            "switch").text())
+    if record and (replay or not (url or profile)):
+        raise pytest.UsageError(SwitchProblem(
+            "--mailroute-record records a real server's answers",
+            "add --mailroute-url URL or --mailroute-profile NAME, and leave out "
+            "--mailroute-replay / mailroute_replay").text())
+    config.stash[_SWITCH_KEY] = resolve_switch(
+        url, profile,
+        skip=_flag(config, SKIP_OPTION, "mailroute_skip_without_credentials"),
+        backoff=_backoff(config), fixtures_dir=_fixtures_dir(config), record=record,
+        replay=replay)
+
+
+def _check_fixtures_dir(switch: Switch) -> SwitchProblem | None:
+    if switch.fixtures_dir is None or not switch.on_fake:
+        return None
+    from ..fake.fixtures import load_fixture
     try:
-        # the environment and the profile give the credentials, never as text in the
-        # plugin's hands; a default_profile bound to another server is left out
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", ProfileNotUsedWarning)
-            settings = resolve_settings(profile, base_url=url, backoff=backoff,
-                                        cache_dir=None)
-    except MailRouteError as exc:
-        problem = str(exc)
-    else:
-        for other in caught:                # the rest (a key file others can read) as usual
-            if not issubclass(other.category, ProfileNotUsedWarning):
-                warnings.warn(other.message, stacklevel=1)
-        if settings.credentials is None:
-            problem = (f"{label} needs credentials: set MAILROUTE_LOGIN and "
-                       f"MAILROUTE_API_KEY (or MAILROUTE_AUTH and its secrets)"
-                       + (f", or give profile {profile!r} a login and api_key"
-                          if profile else "")
-                       + "".join(f"; {w.message}" for w in caught
-                                 if issubclass(w.category, ProfileNotUsedWarning)))
-            settings = None
-    config.stash[_STAGING_KEY] = _Staging(label, settings, problem, skip, backoff)
+        load_fixture(switch.fixtures_dir)
+    except (OSError, ValueError) as exc:
+        return SwitchProblem(f"the fixtures folder does not load: {exc}",
+                             "give --mailroute-fixtures / mailroute_fixtures a folder "
+                             "`mailroute-dyn capture DIR` wrote (schemas/, objects/)")
+    return None
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    staging = session.config.stash[_STAGING_KEY]
-    if staging.problem and not staging.skip:
-        raise pytest.UsageError(f"mailroute: {staging.problem} (or pass {_SKIP_OPTION} "
-                                "to skip the tests that need it)")
+    switch = session.config.stash[_SWITCH_KEY]
+    switch.problem = switch.problem or _check_fixtures_dir(switch)
+    problem = switch.fatal()
+    if problem is not None:
+        raise pytest.UsageError(problem.text())
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtestloop(session: pytest.Session) -> Generator[None, object, object]:
+    """A server found wrong by the first test that needs it ends the run the way a wrong
+    setting does at start: one error line, exit status 4."""
+    try:
+        return (yield)
+    finally:
+        problem = session.config.stash[_SWITCH_KEY].fatal()
+        if problem is not None:
+            raise pytest.UsageError(problem.text())
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    staging = config.stash[_STAGING_KEY]
-    return f"mailroute: {staging.label}" if staging.label else (
-        "mailroute: fake server (demo data)")
+    switch = config.stash[_SWITCH_KEY]
+    if switch.label:
+        return f"mailroute: {switch.label}" + (", recording cassettes" if switch.record
+                                               else "")
+    return f"mailroute: fake server ({switch.fixtures_dir or 'demo data'})"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Off the fake, tests that look at the fake are skipped by marker, so the skip
+    names the test, not this plugin."""
+    switch = config.stash[_SWITCH_KEY]
+    if switch.on_fake:
+        return
+    for item in items:
+        if item.get_closest_marker(FAKE_ONLY) is not None:
+            item.add_marker(pytest.mark.skip(
+                reason=f"{FAKE_ONLY}: this run points `mailroute` at {switch.label}"))
+        elif "mailroute_fake" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.skip(reason=_fake_not_used(switch)))
+
+
+def _fake_not_used(switch: Switch) -> str:
+    return (f"mailroute_fake: this run points `mailroute` at {switch.label}; use "
+            "mailroute_faults for fault injection on both")
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    staging = item.config.stash[_STAGING_KEY]
-    if staging.label and item.get_closest_marker(FAKE_ONLY) is not None:
-        pytest.skip(f"{FAKE_ONLY}: this run points `mailroute` at {staging.label}")
+    switch = item.config.stash[_SWITCH_KEY]
+    if switch.on_fake and item.get_closest_marker(STAGING_ONLY) is not None:
+        pytest.fail(f"{STAGING_ONLY}: this run is on the fake server: no --mailroute-url "
+                    "or --mailroute-profile, nor mailroute_url / mailroute_profile in the "
+                    "ini file (MAILROUTE_URL alone does not switch)", pytrace=False)
 
 
-def _staging(request: pytest.FixtureRequest) -> _Staging:
-    return request.config.stash[_STAGING_KEY]
+def _switch(request: pytest.FixtureRequest) -> Switch:
+    return request.config.stash[_SWITCH_KEY]
 
 
 @pytest.fixture
 def mailroute_fake(request: pytest.FixtureRequest) -> FakeMailRoute:
-    """A fresh fake MailRoute server with the demo data; nothing is shared between tests.
-    Skipped under the staging switch: the `mailroute` client does not talk to it then."""
-    staging = _staging(request)
-    if staging.label:
-        pytest.skip(f"mailroute_fake: this run points `mailroute` at {staging.label}; use "
-                    "mailroute_faults for fault injection on both")
+    """A fresh fake MailRoute server with the run's fixtures (the demo data by default);
+    nothing is shared between tests. Skipped under the staging switch: the `mailroute`
+    client does not talk to it then."""
+    switch = _switch(request)
+    if not switch.on_fake:
+        pytest.skip(_fake_not_used(switch))
+    from ..fake import DEMO_KEY, DEMO_LOGIN
     from ..fake.server import FakeMailRoute
-    return FakeMailRoute(login=DEMO_LOGIN, api_key=DEMO_KEY)
+    return FakeMailRoute(switch.fixtures_dir, login=DEMO_LOGIN, api_key=DEMO_KEY)
 
 
 @pytest.fixture
@@ -186,83 +262,71 @@ def mailroute_transport() -> httpx.BaseTransport | None:
     return None
 
 
-def _check_credentials(client: Client, staging: _Staging) -> None:
-    """One request that needs the key, once per run: a refused key or an unreachable
-    server stops the run (or skips, when the user opted in)."""
-    if staging.checked:
-        return
-    api_path = client.settings.api_path
-    try:
-        listing = client.request("GET", api_path)
-        name = next(iter(listing), None) if isinstance(listing, dict) else None
-        if name is not None:
-            client.request("GET", f"{api_path}{name}/schema/")
-    except MailRouteError as exc:
-        staging.problem = f"{staging.label} refused or did not answer: {exc}"
-        if not staging.skip:
-            pytest.exit(f"mailroute: {staging.problem} (or pass {_SKIP_OPTION})",
-                        returncode=pytest.ExitCode.USAGE_ERROR)
-    staging.checked = True
+@pytest.fixture
+def mailroute_async_transport() -> httpx.AsyncBaseTransport | None:
+    """The async transport to the real server for `mailroute_async`; None for the
+    network (httpx's own, keeping no connection between requests)."""
+    return None
+
+
+def _check_server(request: pytest.FixtureRequest, wiring: Wiring, switch: Switch) -> None:
+    """One request that needs the key, once per run. A refused key or a server that does
+    not answer stops the run after this test (or skips, when the user opted in)."""
+    if not switch.checked:
+        switch.checked = True
+        switch.problem = check_server(wiring.client(), switch.label)
+    fatal = switch.fatal()
+    if fatal is not None:
+        request.session.shouldstop = fatal.text()
+        pytest.fail(fatal.text(), pytrace=False)
+    if switch.problem is not None:
+        pytest.skip(switch.problem.text(skip_offered=False))
 
 
 @pytest.fixture
-def _mailroute_pair(request: pytest.FixtureRequest
-                    ) -> tuple[Client, FakeMailRoute | FaultyTransport]:
-    """The `mailroute` client and the fault controls in front of its server, built and
-    torn down together."""
-    import httpx
-
-    from ..client import Client
-    from ..fake.faults import FaultyTransport
-    from ..fake.server import FakeMailRoute
-    from .cleanup import CreatedObjects, delete_created
-    staging = _staging(request)
-    if not staging.label:
-        fake = FakeMailRoute(login=DEMO_LOGIN, api_key=DEMO_KEY)
-        if "mailroute_fake" in request.fixturenames:
-            fake = request.getfixturevalue("mailroute_fake")
-        backoff = 0.0 if staging.backoff is None else staging.backoff
-        client = Client(base_url=FAKE_URL, login=DEMO_LOGIN, api_key=DEMO_KEY, transport=fake,
-                        cache_dir=None, backoff=backoff)
-        request.addfinalizer(client.close)
-        return client, fake
-    if staging.settings is None:
-        pytest.skip(f"mailroute: {staging.problem}")
-    inner = request.getfixturevalue("mailroute_transport") or httpx.HTTPTransport()
-    created = CreatedObjects(inner, staging.settings.api_path)
-    faults = FaultyTransport(created)
-    settings = staging.settings
-    # the credentials resolved once for this run, for the server they were resolved for
-    client = Client(base_url=settings.base_url, login=settings.login,
-                    api_key=settings.api_key, auth=settings.auth,
-                    api_path=settings.api_path, timeout=settings.timeout,
-                    retries=settings.retries, retry_budget=settings.retry_budget,
-                    page_size=settings.page_size,
-                    concurrency=settings.concurrency, transport=faults, cache_dir=None,
-                    backoff=settings.backoff, allow_insecure=settings.allow_insecure or None)
-
-    def teardown() -> None:
-        faults.clear_faults()
+def _mailroute_wiring(request: pytest.FixtureRequest) -> Wiring:
+    """The way to this test's server, shared by every `mailroute` fixture of the test."""
+    from ..errors import CassetteError
+    from . import wiring
+    from .cassettes import cassette_path
+    switch = _switch(request)
+    cassette = None if switch.on_fake else cassette_path(request.path, request.node.name)
+    if switch.on_fake:
+        built = wiring.on_fake(request.getfixturevalue("mailroute_fake"), switch.backoff)
+    elif switch.replay:
         try:
-            delete_created(client, created)
-        finally:
-            client.close()
-    request.addfinalizer(teardown)
-    _check_credentials(client, staging)
-    if staging.problem:
-        pytest.skip(f"mailroute: {staging.problem}")
-    return client, faults
+            built = wiring.on_cassette(cassette, switch.backoff)    # type: ignore[arg-type]
+        except CassetteError as exc:
+            pytest.fail(f"mailroute: {exc}", pytrace=False)
+    elif switch.settings is None:
+        assert switch.problem is not None       # skippable, or the run had stopped
+        pytest.skip(switch.problem.text(skip_offered=False))
+    else:
+        built = wiring.on_server(
+            switch.settings, request.getfixturevalue("mailroute_transport"),
+            request.getfixturevalue("mailroute_async_transport"),
+            cassette if switch.record else None)
+    request.addfinalizer(built.teardown)
+    if not switch.on_fake and not switch.replay:
+        _check_server(request, built, switch)
+    return built
 
 
 @pytest.fixture
-def mailroute(_mailroute_pair: tuple[Client, Any]) -> Client:
+def mailroute(_mailroute_wiring: Wiring) -> Client:
     """A `Client` on a fresh fake server, or on the server the staging switch names."""
-    return _mailroute_pair[0]
+    return _mailroute_wiring.client()
 
 
 @pytest.fixture
-def mailroute_faults(_mailroute_pair: tuple[Client, FakeMailRoute | FaultyTransport]
-                     ) -> FakeMailRoute | FaultyTransport:
+def mailroute_async(_mailroute_wiring: Wiring) -> AsyncClient:
+    """An `AsyncClient` on the same server as `mailroute`; a plain fixture, so any async
+    test plugin (anyio's, pytest-asyncio) can use it."""
+    return _mailroute_wiring.async_client()
+
+
+@pytest.fixture
+def mailroute_faults(_mailroute_wiring: Wiring) -> FakeMailRoute | FaultyTransport:
     """Fault injection in front of `mailroute`'s server: `faults()`, `fail_next()`,
     `clear_faults()`, `count()`, on the fake or around the real server's transport."""
-    return _mailroute_pair[1]
+    return _mailroute_wiring.faults
