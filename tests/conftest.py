@@ -145,3 +145,41 @@ def tastypie_client(tastypie_app: Any) -> Iterator[Client]:
     with Client("http://tastypie.test", DEMO_LOGIN, DEMO_API_KEY, transport=transport,
                 cache_dir=None, retries=0, allow_insecure=True) as c:
         yield c
+
+
+class RecordingTransport(httpx.WSGITransport):
+    """The WSGI transport, keeping every request it sends so a test can count them."""
+
+    def __init__(self, app: Any):
+        super().__init__(app=app)
+        self.requests: list[httpx.Request] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        return super().handle_request(request)
+
+
+# ---------------------------------------------------------------- the pytest plugin's tests
+
+@pytest.fixture
+def plugin_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No MAILROUTE_* variable and no config file of this machine reach a pytester run."""
+    for name in ("MAILROUTE_URL", "MAILROUTE_LOGIN", "MAILROUTE_API_KEY", "MAILROUTE_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MAILROUTE_CONFIG", str(tmp_path / "no-config.toml"))
+
+
+@pytest.fixture
+def staging(tastypie_app: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The real Tastypie server on 127.0.0.1, with its credentials in the environment."""
+    from tests.tastypie_site import DEMO_API_KEY, DEMO_LOGIN, live_server
+    monkeypatch.setenv("MAILROUTE_LOGIN", DEMO_LOGIN)
+    monkeypatch.setenv("MAILROUTE_API_KEY", DEMO_API_KEY)
+    with live_server(tastypie_app) as url:
+        yield url
+
+
+def model_rows(model: str) -> int:
+    """How many rows the real test server's model `model` holds now."""
+    from tests.tastypie_site.mailroute import models
+    return int(getattr(models, model).objects.count())

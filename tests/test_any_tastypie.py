@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from mailroute_dyn import Client, GuardError, MailRouteError
+from tests.conftest import RecordingTransport
 
 ANY = "/anyapi/api/v1/"
 V2 = "/anyapi/api/v2/"
@@ -189,28 +190,19 @@ def test_a_field_only_in_detail_is_read_not_reported_as_none(connect):
     assert listed.body == "the body"
 
 
-class _Counting(httpx.WSGITransport):
-    def __init__(self, app: Any):
-        super().__init__(app=app)
-        self.paths: list[str] = []
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        self.paths.append(f"{request.method} {request.url.path}")
-        return super().handle_request(request)
-
-
 def test_a_list_object_reads_its_detail_once_for_all_missing_fields(tastypie_app):
     from tests.tastypie_site import DEMO_API_KEY, DEMO_LOGIN
-    transport = _Counting(tastypie_app)
+    transport = RecordingTransport(tastypie_app)
     with Client("http://tastypie.test", DEMO_LOGIN, DEMO_API_KEY, api_path=ANY,
                 transport=transport, cache_dir=None, retries=0, allow_insecure=True) as client:
         made = client["notes"].create(title="Once", slug=f"once-{_tag()}", body="b")
         listed = client["notes"].filter(slug=made.slug).get()
         assert listed.excerpt == "Once"         # list-only: there, no request
-        transport.paths.clear()
+        transport.requests.clear()
         assert listed.body == "b" and listed.title == "Once" and listed.body == "b"
         assert listed["excerpt"] == "Once" and listed["body"] == "b"
-        assert transport.paths == [f"GET {made.resource_uri}"]
+        assert [f"{r.method} {r.url.path}" for r in transport.requests] == [
+            f"GET {made.resource_uri}"]
 
 
 # ---------------------------------------------------------------- versions and names

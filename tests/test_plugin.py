@@ -3,33 +3,16 @@ real django-tastypie server over loopback (what a CI job pointed at staging does
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
+
+from tests.conftest import model_rows
 
 pytest_plugins = ["pytester"]
 
 
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
-    for name in ("MAILROUTE_URL", "MAILROUTE_LOGIN", "MAILROUTE_API_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("MAILROUTE_CONFIG", str(tmp_path / "no-config.toml"))
+pytestmark = pytest.mark.usefixtures("plugin_env")
 
 
-@pytest.fixture
-def staging(tastypie_app, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """The real Tastypie server on 127.0.0.1, with its credentials in the environment."""
-    from tests.tastypie_site import DEMO_API_KEY, DEMO_LOGIN, live_server
-    monkeypatch.setenv("MAILROUTE_LOGIN", DEMO_LOGIN)
-    monkeypatch.setenv("MAILROUTE_API_KEY", DEMO_API_KEY)
-    with live_server(tastypie_app) as url:
-        yield url
-
-
-def _rows(model: str) -> int:
-    from tests.tastypie_site.mailroute import models
-    return int(getattr(models, model).objects.count())
 
 
 def test_missing_staging_credentials_fail_the_run_instead_of_skipping(pytester):
@@ -77,7 +60,7 @@ def test_refused_staging_credentials_fail_the_run(pytester, staging, monkeypatch
 
 @pytest.mark.slow
 def test_objects_a_test_creates_on_staging_are_deleted_at_teardown(pytester, staging):
-    before = (_rows("EmailAccount"), _rows("WBList"))
+    before = (model_rows("EmailAccount"), model_rows("WBList"))
     pytester.makepyfile("""
         def test_creates(mailroute):
             domain = mailroute.domain.get(name="acme-001.com")
@@ -92,12 +75,12 @@ def test_objects_a_test_creates_on_staging_are_deleted_at_teardown(pytester, sta
     """)
     result = pytester.runpytest("--mailroute-url", staging, "-W", "error::pytest.PytestWarning")
     result.assert_outcomes(passed=1)
-    assert (_rows("EmailAccount"), _rows("WBList")) == before
+    assert (model_rows("EmailAccount"), model_rows("WBList")) == before
 
 
 @pytest.mark.slow
 def test_faults_reach_the_staging_server_and_the_lost_create_is_cleaned_up(pytester, staging):
-    before = _rows("EmailAccount")
+    before = model_rows("EmailAccount")
     pytester.makepyfile("""
         import pytest
         from mailroute_dyn.errors import AmbiguousWriteError
@@ -112,7 +95,7 @@ def test_faults_reach_the_staging_server_and_the_lost_create_is_cleaned_up(pytes
     """)
     result = pytester.runpytest("--mailroute-url", staging)
     result.assert_outcomes(passed=1)
-    assert _rows("EmailAccount") == before
+    assert model_rows("EmailAccount") == before
 
 
 def test_tests_that_need_the_fake_are_skipped_on_staging_never_passed(pytester, staging):
@@ -216,7 +199,7 @@ def test_staging_can_be_reached_through_an_overridden_transport(pytester, tastyp
     from tests.tastypie_site import DEMO_API_KEY, DEMO_LOGIN
     monkeypatch.setenv("MAILROUTE_LOGIN", DEMO_LOGIN)
     monkeypatch.setenv("MAILROUTE_API_KEY", DEMO_API_KEY)
-    before = _rows("Domain")
+    before = model_rows("Domain")
     pytester.makeconftest("""
         import httpx
         import pytest
@@ -236,4 +219,4 @@ def test_staging_can_be_reached_through_an_overridden_transport(pytester, tastyp
     """)
     result = pytester.runpytest("--mailroute-url", "https://tastypie.test")
     result.assert_outcomes(passed=1)
-    assert _rows("Domain") == before
+    assert model_rows("Domain") == before

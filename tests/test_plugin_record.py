@@ -38,11 +38,7 @@ async def test_async(mailroute_async):
 """
 
 
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
-    for name in ("MAILROUTE_URL", "MAILROUTE_LOGIN", "MAILROUTE_API_KEY", "MAILROUTE_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("MAILROUTE_CONFIG", str(tmp_path / "no-config.toml"))
+pytestmark = pytest.mark.usefixtures("plugin_env")
 
 
 @pytest.mark.slow
@@ -165,3 +161,19 @@ def test_a_broken_cassette_is_a_cassette_error(tmp_path):
     path.write_text("[]", encoding="utf-8")
     with pytest.raises(CassetteError, match="not a version 1"):
         Player(path)
+
+
+def test_a_schema_keeps_the_spec_of_a_field_named_like_a_secret_its_objects_do_not():
+    """A cassette's schema still describes the resource (a field called `change_pwd` keeps
+    its spec, inlined in a listing too), while an object's `change_pwd` value is redacted."""
+    from mailroute_dyn.testing.cassettes import _Redactor
+    spec = {"type": "string", "nullable": True, "default": "No default provided."}
+    schema = {"fields": {"change_pwd": spec, "name": dict(spec)}}
+    redactor = _Redactor(())
+    kept = redactor.body(json.dumps(schema).encode(), "/api/v1/email_account/schema/")
+    assert kept == {"json": schema}
+    listing = {"email_account": {"list_endpoint": "/api/v1/email_account/", "schema": schema}}
+    assert redactor.body(json.dumps(listing).encode(), "/api/v1/") == {"json": listing}
+    obj = {"change_pwd": "hunter2-not-real", "name": "x"}
+    answer = redactor.body(json.dumps(obj).encode(), "/api/v1/email_account/1/")
+    assert answer == {"json": {"change_pwd": "REDACTED", "name": "x"}}

@@ -8,10 +8,11 @@ from __future__ import annotations
 import json
 import shutil
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import model_rows
 
 pytest_plugins = ["pytester"]
 
@@ -26,26 +27,9 @@ def anyio_backend():
 """
 
 
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
-    for name in ("MAILROUTE_URL", "MAILROUTE_LOGIN", "MAILROUTE_API_KEY", "MAILROUTE_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("MAILROUTE_CONFIG", str(tmp_path / "no-config.toml"))
+pytestmark = pytest.mark.usefixtures("plugin_env")
 
 
-@pytest.fixture
-def staging(tastypie_app, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """The real Tastypie server on 127.0.0.1, with its credentials in the environment."""
-    from tests.tastypie_site import DEMO_API_KEY, DEMO_LOGIN, live_server
-    monkeypatch.setenv("MAILROUTE_LOGIN", DEMO_LOGIN)
-    monkeypatch.setenv("MAILROUTE_API_KEY", DEMO_API_KEY)
-    with live_server(tastypie_app) as url:
-        yield url
-
-
-def _rows(model: str) -> int:
-    from tests.tastypie_site.mailroute import models
-    return int(getattr(models, model).objects.count())
 
 
 def _captured(where: Path, first_domain: str) -> Path:
@@ -171,7 +155,7 @@ def test_async_tests_share_the_fake_and_its_faults_under_anyio(pytester):
 
 @pytest.mark.slow
 def test_async_tests_reach_staging_over_their_own_transport_and_clean_up(pytester, staging):
-    before = _rows("EmailAccount")
+    before = model_rows("EmailAccount")
     pytester.makepyfile(ANYIO + """
 async def test_async(mailroute_async, mailroute_faults):
     assert mailroute_async.settings.base_url.startswith("http://127.0.0.1:")
@@ -188,7 +172,7 @@ def test_sync_after(mailroute):
 """)
     result = pytester.runpytest("--mailroute-url", staging)
     result.assert_outcomes(passed=2)
-    assert _rows("EmailAccount") == before
+    assert model_rows("EmailAccount") == before
 
 
 # ------------------------------------------------------------------ item 8: a loud switch

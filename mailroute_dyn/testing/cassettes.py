@@ -30,7 +30,7 @@ import httpx
 
 from ..auth import Secret
 from ..errors import CassetteError
-from ..tools.capture import REDACTED, SECRET_KEY, redact
+from ..tools.redaction import REDACTED, Redactor, is_secret_name
 
 __all__ = ["Recorder", "Player", "cassette_path", "CASSETTE_VERSION"]
 
@@ -47,38 +47,45 @@ def cassette_path(test_file: Path, test_name: str) -> Path:
 
 class _Redactor:
     """Strips secrets from what goes into a cassette, and from requests matched against
-    one, the same way, so a request matches its recording."""
+    one, the same way, so a request matches its recording. The rule is capture's
+    (`mailroute_dyn.tools.redaction`): schemas keep their field specs, whatever a field is
+    called, so a replayed schema still describes the resource."""
 
     def __init__(self, secrets: Iterable[Secret]):
-        self._secrets = [s for s in secrets if s.reveal()]
+        self._rule = Redactor((), [s for s in secrets if s.reveal()])
 
     def text(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret.reveal(), REDACTED)
-        return text
+        return self._rule.text(text)
 
     def url(self, url: httpx.URL) -> str:
         params: list[tuple[str, str | int | float | bool | None]] = [
-            (k, REDACTED if SECRET_KEY.search(k) else v) for k, v in url.params.multi_items()]
+            (k, REDACTED if is_secret_name(k) else v) for k, v in url.params.multi_items()]
         query = str(httpx.QueryParams(params))
         return self.text(url.path + (f"?{query}" if query else ""))
 
-    def body(self, content: bytes) -> dict[str, Any] | None:
-        """A JSON body as `{"json": redacted data}`, any other as `{"text": ...}`."""
+    def body(self, content: bytes, path: str = "") -> dict[str, Any] | None:
+        """A JSON body as `{"json": redacted data}`, any other as `{"text": ...}`; `path`
+        is the request's, which tells a schema (or a listing inlining schemas) apart."""
         if not content:
             return None
         try:
-            return {"json": self._strings(redact(json.loads(content)))}
+            data = json.loads(content)
         except (ValueError, RecursionError):
             return {"text": self.text(content.decode("utf-8", "replace"))}
+        if path.rstrip("/").endswith("/schema"):
+            return {"json": self._rule.schema(data)}
+        if isinstance(data, dict) and any(
+                isinstance(entry, dict) and isinstance(entry.get("schema"), dict)
+                for entry in data.values()):                 # ?fullschema=true
+            return {"json": {self.text(str(name)): self._listed(entry)
+                             for name, entry in data.items()}}
+        return {"json": self._rule.value(data)}
 
-    def _strings(self, value: Any) -> Any:
-        """Every secret in use replaced inside every string of a JSON value."""
-        if isinstance(value, dict):
-            return {self.text(str(k)): self._strings(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [self._strings(v) for v in value]
-        return self.text(value) if isinstance(value, str) else value
+    def _listed(self, entry: Any) -> Any:
+        if not (isinstance(entry, dict) and isinstance(entry.get("schema"), dict)):
+            return self._rule.value(entry)
+        rest = self._rule.value({k: v for k, v in entry.items() if k != "schema"})
+        return {**rest, "schema": self._rule.schema(entry["schema"])}
 
     def key(self, request: httpx.Request) -> str:
         """What identifies a request in a cassette."""
@@ -107,7 +114,7 @@ class Recorder(httpx.BaseTransport, httpx.AsyncBaseTransport):
                                 "body": r.body(request.content)},
                     "response": {"status": response.status_code,
                                  "headers": r.answer_headers(response),
-                                 "body": r.body(response.content)}}
+                                 "body": r.body(response.content, request.url.path)}}
         with self._lock:
             self.exchanges.append(exchange)
 
