@@ -20,6 +20,9 @@ from .writes import Writes, detail_url_for
 
 __all__ = ["ResourceMeta", "AsyncResourceMeta"]
 
+#: Class names dir() does not offer: `exclude` exists only to say why it cannot work.
+_NOT_OFFERED = frozenset({"exclude"})
+
 _T = TypeVar("_T")          # a resource class's instances, as the class API returns them
 T = TypeVar("T")
 
@@ -41,9 +44,13 @@ class ResourceMeta(type):
         return f"<resource class {cls.__name__} ({name})>" if name else super().__repr__()
 
     def __dir__(cls) -> list[str]:
-        # the class API lives here, which dir() of a class does not show by itself
-        own = {name for name in vars(ResourceMeta) if not name.startswith("_")}
-        return sorted(set(super().__dir__()) | own)
+        """What the class offers, for completion and `help()`: the class API (which lives
+        here, where dir() of a class does not look by itself) and the object's own names.
+        Dunders, private names and `exclude` (which always raises) are left out."""
+        api = {name for meta in type(cls).mro() if meta not in (type, object)
+               for name in vars(meta)}
+        offered = {name for name in set(super().__dir__()) | api if not name.startswith("_")}
+        return sorted(offered - _NOT_OFFERED)
 
     def __await__(cls) -> Any:
         """`await client.resource(name)` also works once the class is loaded (the

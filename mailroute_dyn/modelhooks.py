@@ -6,12 +6,12 @@ QuerySets call these private class methods on whatever model they are given.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any, ClassVar
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, ClassVar, TypeVar
 
 from .bulk import update_objects_op
 from .config import Settings
-from .errors import BadRequest, DoesNotExist, FilterError, OrderingError
+from .errors import BadRequest, DoesNotExist, FilterError, MailRouteError, OrderingError
 from .metaclass import ResourceMeta
 from .operations import Operation
 from .query import BulkResult, QuerySet, queryset_for
@@ -19,6 +19,8 @@ from .schema import FilterCheck, check_filter, check_method, check_ordering
 from .writes import Writes, detail_url_for
 
 __all__ = ["QueryHooks"]
+
+_Checked = TypeVar("_Checked")
 
 
 class QueryHooks(Writes, metaclass=ResourceMeta):
@@ -61,22 +63,29 @@ class QueryHooks(Writes, metaclass=ResourceMeta):
 
     @classmethod
     def _check_filter(cls, lookup: str, value: Any) -> FilterCheck:
-        try:
-            return check_filter(cls._schema, lookup, value, cls._registry.loaded_schema,
-                                cls._registry.target_of)
-        except FilterError:
-            if cls._refreshed_for(lookup.split("__", 1)[0]):
-                return cls._check_filter(lookup, value)
-            raise
+        return cls._with_one_reread(
+            lookup.split("__", 1)[0], FilterError,
+            lambda: check_filter(cls._schema, lookup, value, cls._registry.loaded_schema,
+                                 cls._registry.target_of))
 
     @classmethod
     def _check_order(cls, key: str) -> str:
+        return cls._with_one_reread(key.lstrip("-").split("__", 1)[0], OrderingError,
+                                    lambda: check_ordering(cls._schema, key))
+
+    @classmethod
+    def _with_one_reread(cls, name: str, refusal: type[MailRouteError],
+                         check: Callable[[], _Checked]) -> _Checked:
+        """`check()`; when it refuses `name` and the schema came from a cache, read the
+        schema again and check once more. The second check runs after the handler, not
+        inside it, so a refusal is one exception with no "During handling" chain."""
         try:
-            return check_ordering(cls._schema, key)
-        except OrderingError:
-            if cls._refreshed_for(key.lstrip("-").split("__", 1)[0]):
-                return check_ordering(cls._schema, key)
-            raise
+            return check()
+        except refusal as exc:
+            first = exc
+        if not cls._refreshed_for(name):
+            raise first
+        return check()
 
     @classmethod
     def _refreshed_for(cls, name: str) -> bool:

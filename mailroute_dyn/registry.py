@@ -12,6 +12,7 @@ from typing import Any, cast
 
 from .config import Settings
 from .discovery import Discovery
+from .display import describe
 from .errors import (
     APIError,
     Forbidden,
@@ -27,7 +28,7 @@ from .errors import (
 from .operations import Answer, Batch, Call, Operation
 from .query import QuerySet, _Query, queryset_for
 from .resources import (
-    _OWN_METHODS,
+    INSTANCE_NAMES,
     AsyncResource,
     AsyncResourceMeta,
     Resource,
@@ -41,6 +42,9 @@ from .resources import (
 from .schema import Field, ResourceSchema, parse_schema, resource_name_of_uri
 from .values import encode_write_value
 from .writes import _has_dot_segments
+
+#: What help() of a resource class lists as its class API (dir() of the class shows it).
+CLASS_API = tuple(name for name in dir(Resource) if name not in INSTANCE_NAMES)
 
 __all__ = ["Registry", "describe"]
 
@@ -93,7 +97,7 @@ class Registry:
             "_omitted": set(),
             "_untargeted": {f.name for f in schema.fields.values()
                             if f.is_related and not f.related_resource},
-            "__doc__": describe(schema, list_url),
+            "__doc__": describe(schema, list_url, CLASS_API, INSTANCE_NAMES),
         }
 
     def build(self, schema: ResourceSchema, listed: bool = True,
@@ -356,41 +360,6 @@ class Registry:
                 return built.detail_url(value)      # the target's own URI form
             return f"{self.settings.api_path}{target}/{value}/"
         return encode_write_value(value)
-
-
-def describe(schema: ResourceSchema, list_url: str) -> str:
-    """The class docstring: what help() shows, written from the schema."""
-    lines = [
-        f"Resource {schema.name!r} at {list_url}.",
-        "",
-        f"List methods: {', '.join(m.upper() for m in schema.allowed_list_methods) or '-'}; "
-        f"detail methods: {', '.join(m.upper() for m in schema.allowed_detail_methods) or '-'}; "
-        f"default limit {schema.default_limit}.",
-        "",
-        "Fields:",
-    ]
-    for f in sorted(schema.fields.values(), key=lambda f: f.name):
-        flags = [flag for flag, on in (("read-only", f.readonly), ("nullable", f.nullable),
-                                       ("blank", f.blank), ("unique", f.unique)) if on]
-        if f.has_default:
-            flags.append(f"default={f.default!r}")
-        kind = f.type if not f.is_related else f"{f.related_type} {f.related_resource or ''}"
-        lines.append(f"    {f.name} ({kind.strip()}{', ' + ', '.join(flags) if flags else ''})")
-        if f.help_text:
-            lines.append(f"        {f.help_text}")
-    if schema.filtering:
-        lines += ["", "Filtering:"]
-        for name, rule in sorted(schema.filtering.items()):
-            text = {1: "all terms", 2: "all terms and relations"}.get(rule) if isinstance(
-                rule, int) else ", ".join(map(str, rule)) if isinstance(rule, list) else str(rule)
-            lines.append(f"    {name}: {text}")
-    if schema.ordering:
-        lines += ["", f"Ordering: {', '.join(schema.ordering)}"]
-    own = sorted(set(schema.fields) & _OWN_METHODS)
-    if own:
-        lines += ["", f"Named like the object's own methods: {', '.join(own)}; read such a "
-                      "field as obj['name'], set it with obj['name'] = value."]
-    return "\n".join(lines)
 
 
 class _AnyList(Resource):

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from functools import partial
+from types import MethodType
 from typing import TYPE_CHECKING, Any, ClassVar, Self, cast
 from urllib.parse import urlsplit
 
@@ -24,6 +24,7 @@ from .errors import (
     GuardError,
     NotFound,
     ResponseError,
+    ValidationError,
     suggest,
 )
 from .metaclass import AsyncResourceMeta, ResourceMeta, _arun
@@ -73,9 +74,10 @@ class _hybrid:
         self.__doc__ = on_instance.__doc__
 
     def __get__(self, obj: Any, owner: type) -> Any:
+        # bound methods (not partials), so help() and IPython show a method with its doc
         if obj is None:
-            return partial(self.on_class, owner)
-        return partial(self.on_instance, obj)
+            return MethodType(self.on_class, owner)
+        return MethodType(self.on_instance, obj)
 
 
 
@@ -222,6 +224,8 @@ class Resource(PageBuilding, RelatedReads, QueryHooks, metaclass=ResourceMeta):
             raise AttributeError(
                 f"{cls.__name__} has no field {name!r}.{suggest(name, fields)} "
                 f"Fields: {', '.join(sorted(fields))}")
+        if cls.typed and fields[name].readonly and self._raw:
+            raise _read_only_field(cls, name)
         self._changes[name] = value
         self._related.pop(name, None)
 
@@ -280,6 +284,16 @@ class Resource(PageBuilding, RelatedReads, QueryHooks, metaclass=ResourceMeta):
         return cls._registry.run(_action_op(cls._list_url, name, json, method, params))
 
     action = _hybrid(_action_on_class.__func__, _action_on_instance)  # type: ignore[attr-defined]
+
+
+def _read_only_field(cls: type[Resource], name: str) -> ValidationError:
+    """The refusal of a change to a read-only field of an object the server has: no
+    write would ever store it, so it is refused now rather than at `save()`."""
+    return ValidationError(
+        f"{cls.resource_name}.{name} is read-only: the server sets it, and no save of "
+        f"this object would change it. (A new object takes it: {cls.__name__}({name}=...) "
+        f"or create({name}=...), sent as given.)",
+        {cls.resource_name: {name: ["This field is read-only."]}})
 
 
 def _read_object_op(cls: type[Resource], url: str, missing: str) -> Operation[Resource]:

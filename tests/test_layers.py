@@ -34,6 +34,7 @@ LAYERS = [
     ["discovery"],
     ["values"],
     ["schema"],
+    ["display"],                   # help text and notebook/rich displays, from data only
     ["paging"],
     ["querybuild"],                # a QuerySet's filters, ordering, slice and requests
     ["queryrun"],                  # its iteration and one-request answers
