@@ -47,7 +47,7 @@ class ResourceMeta(type):
         """What the class offers, for completion and `help()`: the class API (which lives
         here, where dir() of a class does not look by itself) and the object's own names.
         Dunders, private names and `exclude` (which always raises) are left out."""
-        api = {name for meta in type(cls).mro() if meta not in (type, object)
+        api = {name for meta in type.mro(type(cls)) if meta not in (type, object)
                for name in vars(meta)}
         offered = {name for name in set(super().__dir__()) | api if not name.startswith("_")}
         return sorted(offered - _NOT_OFFERED)
