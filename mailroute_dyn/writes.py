@@ -25,6 +25,7 @@ from .errors import (
     ServerError,
     UnreadableWriteAnswer,
 )
+from .naming import resolve_names_op
 from .operations import Answer, Call, Operation
 from .query import queryset_for
 from .schema import ResourceSchema, check_method
@@ -226,10 +227,15 @@ class Writes(Validation):
             self._take(answer.body)
         return answer.body
 
+    def _resolve_names_op(self) -> Operation[None]:
+        """Related objects given by name become the objects they name (see naming.py)."""
+        return resolve_names_op(self)
+
     def _create_op(self, extra: Mapping[str, Any], dedupe_on: tuple[str, ...],
                    check_required: bool = True) -> Operation[Any]:
         cls = type(self)
         check_method(cls._schema, "post", detail=False)
+        yield from self._resolve_names_op()     # domain="acme.com": the object it names
         body = {k: v for k, v in self._encoded_changes().items()
                 if k not in (cls._schema.assigned_key, "resource_uri")}
         cls._validate(body, creating=True, explicit_readonly=self._changes,
@@ -295,6 +301,7 @@ class Writes(Validation):
         check_method(cls._schema, method, detail=True)
         if not self._changes and not extra:
             return self
+        yield from self._resolve_names_op()
         changes = self._encoded_changes()
         cls._validate(changes, creating=False)
         url = self._detail()

@@ -120,3 +120,65 @@ def test_dir_of_a_class_offers_its_api_and_nothing_that_always_raises(client):
     assert "exclude" not in names and not any(n.startswith("_") for n in names)
     with pytest.raises(FilterError, match="no Tastypie equivalent|negated"):
         client.domain.exclude(name="x")     # still there, its error the documentation
+
+
+# ---------------------------------------------------------------- item 3: related by name
+
+def _posted(fake: FakeMailRoute) -> list[Any]:
+    return [r.json for r in fake.requests if r.method == "POST"]
+
+
+def test_a_related_object_given_by_its_unique_name_is_looked_up_before_the_create(
+        client, fake):
+    acct = client.email_account.create(localpart="by-name", domain="acme-001.com")
+    dom = client.domain.get(name="acme-001.com")
+    assert _posted(fake)[-1]["domain"] == dom.resource_uri
+    assert acct.domain == dom and acct["domain"] == dom.resource_uri
+
+
+def test_a_string_of_digits_is_the_related_key_and_costs_no_lookup(client, fake):
+    client.email_account.first()                   # schemas loaded
+    fake.requests.clear()
+    client.email_account.create(localpart="by-key", domain="2")
+    assert _posted(fake)[-1]["domain"] == "/api/v1/domain/2/"
+    assert [r.method for r in fake.requests][:1] == ["POST"]
+
+
+def test_a_name_that_finds_nothing_is_refused_before_sending_saying_how_to_give_it(
+        client, fake):
+    with pytest.raises(ValidationError) as caught:
+        client.email_account.create(localpart="x", domain="no-such.example")
+    said = str(caught.value)
+    assert "no domain has name or key 'no-such.example'" in said
+    assert "its URI (/api/v1/domain/<key>/)" in said
+    assert caught.value.errors["email_account"]["domain"]
+    assert _posted(fake) == []
+
+
+def test_a_name_set_on_a_read_object_is_looked_up_before_the_save(client, fake):
+    acct = client.email_account.create(localpart="moving", domain="acme-001.com")
+    acct.domain = "acme-002.com"
+    acct.save()
+    written = [r.json for r in fake.requests if r.method in ("PUT", "PATCH")]
+    assert written[-1]["domain"] == client.domain.get(name="acme-002.com").resource_uri
+
+
+def test_bulk_create_takes_related_objects_by_name(client, fake):
+    client.domain.first()
+    fake.requests.clear()
+    rows = [{"localpart": f"bulk{i}", "domain": "acme-003.com"} for i in range(3)]
+    result = client.email_account.bulk_create(rows)
+    assert result.ok, result.failed
+    uri = client.domain.get(name="acme-003.com").resource_uri
+    bodies = [r.json for r in fake.requests if r.method in ("POST", "PATCH")]
+    sent = [o["domain"] for b in bodies for o in (b.get("objects", [b]))]
+    assert sent == [uri] * 3
+
+
+def test_a_name_reaches_the_real_tastypie_server_as_the_objects_uri(tastypie_client):
+    dom = tastypie_client.domain.first()
+    acct = tastypie_client.email_account.create(localpart="by-name-real", domain=dom.name)
+    try:
+        assert acct.refresh()["domain"] == dom.resource_uri
+    finally:
+        acct.delete()

@@ -42,6 +42,7 @@ LAYERS = [
     ["query"],                     # the public QuerySet classes, put together
     ["bulk"],
     ["validation"],
+    ["naming"],                    # related objects given by name, looked up before a write
     ["writes"],
     ["metaclass"],
     ["pagebuild"],                 # a list page's raw objects as resource objects
