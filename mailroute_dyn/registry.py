@@ -301,6 +301,26 @@ class Registry:
                     self._targets[(cls.resource_name, name)] = target
                     cls._untargeted.discard(name)
 
+    def class_named(self, name: str) -> type[Resource]:
+        """The class of resource `name`, built on first use (an AsyncClient, which cannot
+        wait here, needs it loaded: `await client.resource(name)` or `preload()`)."""
+        built = self.built(name)
+        if built is not None:
+            return built
+        if self.is_async:
+            raise MailRouteError(f"The class of {name!r} is not loaded yet; on an "
+                                 f"AsyncClient use 'await client.resource({name!r})' first.")
+        return cast("type[Resource]", self.run(self.resource_op(name, listed_only=False)))
+
+    def learn_targets(self, cls: type[Resource]) -> None:
+        """`learn_targets_op` now, where the client can wait (not on an AsyncClient)."""
+        if not self.is_async:
+            self.run(self.learn_targets_op(cls))
+
+    def listed_names(self) -> list[str]:
+        """The resource names of the cached top-level listing (none before it is read)."""
+        return sorted(self.discovery.cached_listing() or {})
+
     def learn_targets_op(self, cls: type[Resource]) -> Operation[None]:
         """Read one object to learn where related fields point (old servers omit it)."""
         if not cls._untargeted:

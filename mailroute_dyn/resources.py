@@ -55,7 +55,7 @@ _NOT_KEYS = frozenset({"schema"})
 # The names an object answers to itself. A server field of the same name is read as
 # `obj["name"]` and set as `obj["name"] = value`; every other field is an attribute.
 INSTANCE_NAMES = ("save", "delete", "refresh", "fetch", "action", "to_dict", "get_raw",
-                  "pk", "id", "resource_uri")
+                  "related", "pk", "id", "resource_uri")
 _OWN_METHODS = frozenset(INSTANCE_NAMES) - {"pk", "id", "resource_uri"}
 
 
@@ -198,7 +198,7 @@ class Resource(PageBuilding, RelatedReads, QueryHooks, metaclass=ResourceMeta):
             raise AttributeError(
                 f"{type(self).resource_name} object has no key {name!r}.{on_class}")
         raise AttributeError(f"{type(self).__name__} has no field {name!r}."
-                             f"{on_class or suggest(name, fields)}")
+                             f"{on_class or _reverse_hint(self, name) or suggest(name, fields)}")
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name.startswith("_"):
@@ -284,6 +284,16 @@ class Resource(PageBuilding, RelatedReads, QueryHooks, metaclass=ResourceMeta):
         return cls._registry.run(_action_op(cls._list_url, name, json, method, params))
 
     action = _hybrid(_action_on_class.__func__, _action_on_instance)  # type: ignore[attr-defined]
+
+
+def _reverse_hint(obj: Resource, name: str) -> str:
+    """For `dom.email_account_set` (Django's name for a reverse relation): the way here."""
+    resource = name.removesuffix("_set")
+    listed = {attribute_name_for(n): n for n in type(obj)._registry.listed_names()}
+    if resource not in listed:
+        return ""
+    return (f" Objects of {listed[resource]!r} that point at this one: "
+            f"obj.related({listed[resource]!r}).")
 
 
 def _read_only_field(cls: type[Resource], name: str) -> ValidationError:

@@ -182,3 +182,47 @@ def test_a_name_reaches_the_real_tastypie_server_as_the_objects_uri(tastypie_cli
         assert acct.refresh()["domain"] == dom.resource_uri
     finally:
         acct.delete()
+
+
+# ---------------------------------------------------------------- item 4: reverse relations
+
+def test_related_gives_the_objects_that_point_at_this_one_as_a_lazy_queryset(client, fake):
+    dom = client.domain.get(name="acme-001.com")
+    fake.requests.clear()
+    accounts = dom.related("email_account")
+    assert fake.requests == []                              # lazy
+    expected = {a.pk for a in client.email_account.filter(domain=dom)}
+    assert expected and {a.pk for a in accounts} == expected
+    assert all(a["domain"] == dom.resource_uri for a in accounts)
+    assert accounts.filter(localpart="info").count() == 1   # a QuerySet like any other
+
+
+def test_related_finds_the_relation_where_the_schema_names_no_target(client):
+    """The demo's 2012-style schemas name no targets (the graph learns them from data)."""
+    assert client.email_account.fields["domain"].related_resource in (None, "")
+    acct = client.email_account.first()
+    notes = acct.related("notification_account_task")
+    assert all(n["email_account"] == acct.resource_uri for n in notes)
+
+
+def test_related_refuses_a_resource_that_does_not_point_here_naming_its_fields(client):
+    dom = client.domain.first()
+    with pytest.raises(FilterError, match="no field of customer points at domain"):
+        dom.related("customer")
+    with pytest.raises(FilterError, match=r"email_account\.localpart does not point at domain"):
+        dom.related("email_account", via="localpart")
+    assert dom.related("email_account", via="domain").count() >= 1
+
+
+def test_a_django_style_reverse_name_points_to_related(client):
+    dom = client.domain.first()
+    with pytest.raises(AttributeError, match=r"obj\.related\('email_account'\)"):
+        dom.email_account_set
+    with pytest.raises(AttributeError, match=r"obj\.related\('email_account'\)"):
+        dom.email_account
+
+
+def test_related_is_an_object_name_of_its_own_and_in_help(client):
+    assert "related" in INSTANCE_NAMES and "related" in dir(client.domain.first())
+    with pytest.raises(AttributeError, match=r"obj\['related'\] = value"):
+        client.domain.first().related = "x"
