@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Iterable, Mapping
 from typing import Any, TypeVar, cast
 
 from .bulk import bulk_create_op, bulk_delete_op, bulk_update_op
+from .display import class_html
 from .operations import Operation
 from .query import AsyncQuerySet, BulkResult, QuerySet, ValuesQuerySet, queryset_for
 from .schema import Field, ResourceSchema
@@ -51,6 +52,14 @@ class ResourceMeta(type):
                for name in vars(meta)}
         offered = {name for name in set(super().__dir__()) | api if not name.startswith("_")}
         return sorted(offered - _NOT_OFFERED)
+
+    def _repr_html_(cls) -> str:
+        """A notebook's view of the class (IPython looks for it here, on the metaclass):
+        fields with types, filters, ordering, methods and the class and object API."""
+        names = dir(cls)
+        api = [name for name in names if hasattr(type(cls), name)]
+        own = [name for name in names if name not in api]
+        return class_html(cls._schema, cls._list_url, api, own)
 
     def __await__(cls) -> Any:
         """`await client.resource(name)` also works once the class is loaded (the

@@ -14,13 +14,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Iterable, Iterator
 from typing import Any, Literal, Self, TypeVar, cast, overload
 
-from .errors import GuardError
+from .display import PREVIEW_ROWS, rows_html
+from .errors import GuardError, MailRouteError
 from .operations import Operation
 from .paging import Page, collection_name, read_page
 from .querybuild import RESERVED_PARAMS
 from .querybuild import _Query as _Query  # client.list() builds one
 from .queryhabits import BulkResult, DjangoHabits, _Row, _Shape, shape_of
 from .queryrun import GET_SCAN_PAGES
+from .vocabulary import looks_secret
 
 __all__ = ["QuerySet", "AsyncQuerySet", "ValuesQuerySet", "BulkResult", "queryset_for",
            "Page", "read_page", "collection_name",      # these three: from paging.py
@@ -67,6 +69,47 @@ class QuerySet(DjangoHabits[R]):
                              "slice or a client.list().")
         return queryset_for(self._model, self._q)
 
+    # -- how it shows in a notebook (Jupyter, IPython) and in rich
+
+    def _repr_html_(self) -> str:
+        """The first rows as a table and the total. Showing it sends one request (of
+        PREVIEW_ROWS objects), as Django's repr evaluates a slice; the note says so."""
+        title = repr(self)
+        if self._model._is_async():
+            return rows_html(title, [], [], "An AsyncClient cannot wait inside a display: "
+                             "await qs[:10] (or async for) to see the rows.")
+        limit = PREVIEW_ROWS
+        if self._q.stop is not None:
+            limit = max(0, min(limit, self._q.stop - self._q.start))
+        try:
+            page, items = self._run(self._fetch(self._first_call(limit=limit)))
+        except MailRouteError as exc:
+            return rows_html(title, [], [], f"The rows could not be read: {exc}")
+        rows = [self._display_row(item) for item in items]
+        total = "?" if page.total_count is None else page.total_count
+        note = (f"{len(rows)} shown of {total} matching. Showing this sent one request "
+                f"(limit={limit}), as Django's repr evaluates a slice; iterate, or use "
+                "values() or to_pandas(), for every row.")
+        return rows_html(title, self._display_columns(rows), rows, note)
+
+    def _display_row(self, item: Any) -> dict[str, Any]:
+        return dict(item.to_dict())
+
+    def _display_columns(self, rows: list[dict[str, Any]]) -> list[str]:
+        fields = list(self._model._schema.fields)
+        extra = [k for row in rows for k in row if k not in fields]
+        return fields + list(dict.fromkeys(extra)) if fields else list(dict.fromkeys(extra))
+
+    def __rich_repr__(self) -> Iterator[Any]:
+        """What rich's pretty printer shows: the resource and the query (no request)."""
+        yield self._model._schema.name
+        for check in self._q.filters:
+            yield check.param, check.value
+        for key, value in self._q.raw_params:
+            yield key, "***" if looks_secret(key) else value
+        if self._q.order:
+            yield "order_by", list(self._q.order)
+
     def update(self, **fields: Any) -> BulkResult:
         """Set `fields` on every match and save them: one PATCH list where the schema
         allows it (Tastypie applies it atomically), else one save() each, `concurrency`
@@ -92,6 +135,14 @@ class ValuesQuerySet(QuerySet[Any]):
         kind = "values" if self._shape.kind == "dict" else "values_list"
         names = "" if self._shape.every else ", ".join(self._shape.names)
         return f"{super().__repr__()[:-1]} {kind}({names})>"
+
+    def _display_row(self, item: Any) -> dict[str, Any]:
+        return dict(item.data)
+
+    def _display_columns(self, rows: list[dict[str, Any]]) -> list[str]:
+        if self._shape.every:
+            return super()._display_columns(rows)
+        return list(self._shape.names)
 
     def _wrap_page(self, objects: list[dict[str, Any]]) -> Operation[list[Any]]:
         return [_Row(data) for data in objects]

@@ -14,11 +14,12 @@ operation (see http.py) and run by the client's session, sync or async.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from types import MethodType
 from typing import TYPE_CHECKING, Any, ClassVar, Self, cast
 from urllib.parse import urlsplit
 
+from .display import object_html
 from .errors import (
     DoesNotExist,
     GuardError,
@@ -41,7 +42,7 @@ from .schema import (
 )
 from .validation import ClassRegistry
 from .values import encode_write_value, typed_value
-from .vocabulary import attribute_name_for, class_name_for
+from .vocabulary import attribute_name_for, class_name_for, looks_secret
 from .writes import (
     _key_from_uri,
 )
@@ -242,6 +243,21 @@ class Resource(PageBuilding, RelatedReads, QueryHooks, metaclass=ResourceMeta):
                 break
         changed = f" changed={sorted(self._changes)}" if self._changes else ""
         return f"<{type(self).__name__} {label}{shown}{changed}>"
+
+    def _object_html(self) -> str:
+        """A notebook's view of the object: its fields with types and raw values."""
+        return object_html(repr(self), type(self).fields, self.to_dict(), self._changes)
+
+    # the class's own view (ResourceMeta._repr_html_) when read from the class, so
+    # IPython finds a bound method there, as `get_real_method` wants
+    _repr_html_ = _hybrid(ResourceMeta._repr_html_, _object_html)
+
+    def __rich_repr__(self) -> Iterator[Any]:
+        """What rich's pretty printer shows: the URI, then each field's raw value."""
+        yield "resource_uri", self.resource_uri
+        for name, value in self.to_dict().items():
+            if name != "resource_uri":
+                yield name, "***" if value is not None and looks_secret(name) else value
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Resource) or self.resource_uri is None:

@@ -8,8 +8,6 @@ class has: its schema (`_schema`), its registry (`_registry`) and the object's s
 
 from __future__ import annotations
 
-import functools
-import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Self, cast
 from urllib.parse import quote, unquote, urlsplit
@@ -31,16 +29,12 @@ from .query import queryset_for
 from .schema import ResourceSchema, check_method
 from .validation import ClassRegistry, Validation
 from .values import encode_write_value, looks_like_uri
+from .vocabulary import looks_secret
 
 __all__ = ["Writes", "detail_url_for"]
 
-_SECRET_KEY = r"(?i)(pass(word|wd|phrase)?|secret|api_?key|token)"   # compiled on first use
 _ECHO_KEYS = frozenset({"pk"})
-
-
-@functools.lru_cache(maxsize=4096)
-def _is_secret(key: str) -> bool:
-    return bool(re.search(_SECRET_KEY, key))
+_is_secret = looks_secret
 
 
 def _clean_read(cls: Any, data: Mapping[str, Any]) -> dict[str, Any]:
