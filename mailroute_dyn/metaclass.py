@@ -154,6 +154,14 @@ class ResourceMeta(type):
         """Every object as a tuple of raw values (see QuerySet.values_list)."""
         return queryset_for(meta).values_list(*names, flat=flat)
 
+    def to_pandas(meta, *names: str) -> Any:
+        """Every object as a typed DataFrame (see QuerySet.to_pandas; `pandas` extra)."""
+        return queryset_for(meta).to_pandas(*names)
+
+    def to_arrow(meta, *names: str) -> Any:
+        """Every object as an Arrow table (see QuerySet.to_arrow; `arrow` extra)."""
+        return queryset_for(meta).to_arrow(*names)
+
     def count(meta) -> int:
         """How many objects there are (from `total_count`)."""
         return queryset_for(meta).count()
@@ -283,6 +291,14 @@ class AsyncResourceMeta(ResourceMeta):
     def values_list(meta, *names: str, flat: bool = False) -> Any:
         """Every object as a tuple of raw values (see QuerySet.values_list)."""
         return AsyncQuerySet[Any](meta).values_list(*names, flat=flat)
+
+    async def to_pandas(meta, *names: str) -> Any:
+        """Every object as a typed DataFrame, awaited (see QuerySet.to_pandas)."""
+        return await AsyncQuerySet[Any](meta).to_pandas(*names)
+
+    async def to_arrow(meta, *names: str) -> Any:
+        """Every object as an Arrow table, awaited (see QuerySet.to_arrow)."""
+        return await AsyncQuerySet[Any](meta).to_arrow(*names)
 
     async def count(meta) -> int:               # type: ignore[override]
         """How many objects there are (from `total_count`)."""

@@ -34,7 +34,7 @@ LAYERS = [
     ["discovery"],
     ["values"],
     ["schema"],
-    ["display"],                   # help text and notebook/rich displays, from data only
+    ["display", "follow", "frames"],  # displays; values() across a relation; DataFrames
     ["paging"],
     ["querybuild"],                # a QuerySet's filters, ordering, slice and requests
     ["queryrun"],                  # its iteration and one-request answers

@@ -14,10 +14,17 @@ pytest.importorskip("ipykernel")
 pytestmark = pytest.mark.slow
 
 CELLS = {
-    "setup": "from mailroute_dyn import Client\nclient = Client.demo()",
+    "setup": ("from mailroute_dyn import Client\nfrom mailroute_dyn.fake import FakeMailRoute\n"
+              "fake = FakeMailRoute(login='demo', api_key='demo-key')\n"
+              "client = Client.demo(transport=fake)"),
     "queryset": "client.email_account.filter(domain__name='acme-001.com')",
     "object": "client.domain.first()",
     "class": "client.domain",
+    "pandas": ("client.preload(); fake.requests.clear()\n"
+               "df = client.notification_account_task.to_pandas(\n"
+               "    'id', 'enabled', 'email_account', 'email_account__localpart')\n"
+               "print(dict(df.dtypes.astype(str)), len(fake.requests))\n"
+               "df"),
 }
 
 
@@ -42,3 +49,13 @@ def test_a_notebook_shows_querysets_objects_and_classes_as_html_tables():
         outputs["queryset"])
     assert "<th>field</th><th>type</th><th>value</th>" in _html(outputs["object"])
     assert "<th>field</th><th>type</th><th>flags</th>" in _html(outputs["class"])
+
+
+def test_a_notebook_gets_typed_columns_and_a_followed_relation_in_two_requests():
+    pytest.importorskip("pandas")
+    outputs = _run({"setup": CELLS["setup"], "pandas": CELLS["pandas"]})["pandas"]
+    printed = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
+    assert ("{'id': 'Int64', 'enabled': 'boolean', 'email_account': 'Int64', "
+            "'email_account__localpart'") in printed
+    assert printed.rstrip().endswith("} 2")       # one list page, one id__in read
+    assert "<td>info</td>" in _html(outputs)
