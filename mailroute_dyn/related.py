@@ -4,12 +4,13 @@ fields a list representation left out (`use_in="detail"`), read from the detail 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from .errors import FilterError, MailRouteError
 from .metaclass import ResourceMeta
 from .operations import Answer, Call, Operation
 from .pagebuild import _FROM_LIST
+from .query import QuerySet
 from .schema import NO_DEFAULT, Field
 from .writes import Writes, _clean_read
 
@@ -89,7 +90,7 @@ class RelatedReads(Writes, metaclass=ResourceMeta):
         """The related object(s) behind field `name`, fetched once (await it when async)."""
         return self._registry.run(self._fetch_related(name))
 
-    def related(self, resource: str, via: str | None = None) -> Any:
+    def related(self, resource: str, via: str | None = None) -> QuerySet[Any]:
         """The objects of `resource` whose related field points at this object, as a
         QuerySet: `dom.related("email_account")` is Django's `dom.email_account_set`.
         `via` names that field when several point here. Lazy: nothing is sent until the
@@ -98,7 +99,8 @@ class RelatedReads(Writes, metaclass=ResourceMeta):
             raise FilterError(f"This {type(self).resource_name} is not saved yet: no "
                               "object of another resource can point at it.")
         target = self._registry.class_named(resource)
-        return target.filter(**{_pointing_field(target, type(self), via): self})
+        field = _pointing_field(target, type(self), via)
+        return cast("QuerySet[Any]", target.filter(**{field: self}))
 
 
 def _pointing_field(target: Any, own: Any, via: str | None) -> str:

@@ -158,3 +158,19 @@ def test_the_command_line_takes_read_only_from_a_profile(fake, tmp_path, monkeyp
     assert status == 2
     assert "Read-only mode" in capsys.readouterr().err
     assert _writes_seen(fake) == []
+
+
+def test_config_add_with_read_only_writes_a_read_only_profile(fake, tmp_path, monkeypatch,
+                                                              capsys):
+    path = tmp_path / "config.toml"
+    monkeypatch.setenv("MAILROUTE_CONFIG", str(path))
+    monkeypatch.setenv("MAILROUTE_API_KEY", DEMO_KEY)
+    for name in ("MAILROUTE_URL", "MAILROUTE_LOGIN", "MAILROUTE_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    assert main(["--url", DEMO_URL, "--login", DEMO_LOGIN, "--read-only", "config", "add",
+                 "explore"]) == 0
+    assert "read_only = true" in path.read_text(encoding="utf-8")
+    monkeypatch.delenv("MAILROUTE_API_KEY")
+    assert main(["--profile", "explore", "--no-cache", "delete", "wblist", "1", "--yes"],
+                transport=fake) == 2
+    assert "Read-only mode" in capsys.readouterr().err and _writes_seen(fake) == []
