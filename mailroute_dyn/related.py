@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from .errors import FilterError, MailRouteError
 from .metaclass import ResourceMeta
+from .naming import names_an_object
 from .operations import Answer, Call, Operation
 from .pagebuild import _FROM_LIST
 from .query import QuerySet
@@ -31,6 +32,9 @@ class RelatedReads(Writes, metaclass=ResourceMeta):
         if f.name in self._related:
             return self._related[f.name]
         change = self._changes.get(f.name, NO_DEFAULT)
+        if _holds_a_name(change) and not self._registry.is_async:
+            self._registry.run(self._resolve_names_op())    # `acct.domain = "acme.com"`
+            change = self._changes[f.name]
         if isinstance(change, Writes) or (
                 isinstance(change, list) and all(isinstance(c, Writes) for c in change)):
             return change
@@ -101,6 +105,12 @@ class RelatedReads(Writes, metaclass=ResourceMeta):
         target = self._registry.class_named(resource)
         field = _pointing_field(target, type(self), via)
         return cast("QuerySet[Any]", target.filter(**{field: self}))
+
+
+def _holds_a_name(change: Any) -> bool:
+    """Whether a related field's unsaved value names an object still to look up."""
+    items = change if isinstance(change, list | tuple) else [change]
+    return any(names_an_object(item) for item in items)
 
 
 def _pointing_field(target: Any, own: Any, via: str | None) -> str:

@@ -163,6 +163,16 @@ def test_a_name_set_on_a_read_object_is_looked_up_before_the_save(client, fake):
     assert written[-1]["domain"] == client.domain.get(name="acme-002.com").resource_uri
 
 
+def test_a_name_set_on_an_object_reads_as_the_object_it_names(client, fake):
+    acct = client.email_account.first()
+    acct.domain = "acme-002.com"
+    assert acct.domain == client.domain.get(name="acme-002.com")
+    acct.domain = "no-such.example"
+    with pytest.raises(ValidationError, match="no domain has name or key"):
+        acct.domain
+    assert _sent(fake) == []
+
+
 def test_bulk_create_takes_related_objects_by_name(client, fake):
     client.domain.first()
     fake.requests.clear()
