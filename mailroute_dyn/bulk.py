@@ -159,9 +159,18 @@ def bulk_create_op(cls: Any, items: Iterable[Mapping[str, Any] | Any],
     if not objs:
         return finished(result)
     if patch_list_allowed(cls):
-        bodies = [obj._encoded_changes() for obj in objs]
-        return patch_list_op(cls, objs, bodies, [], result, extra=inputs)
+        return _patch_list_create_op(cls, objs, result, inputs)
     return each_op(objs, lambda o: o._create_op(inputs, dedupe, check_required), result)
+
+
+def _patch_list_create_op(cls: Any, objs: list[Any], result: BulkResult,
+                          inputs: dict[str, Any]) -> Operation[BulkResult]:
+    """One PATCH list of new objects, once the related objects given by name are found
+    (each object's `_create_op` does that for the single POSTs)."""
+    for obj in objs:
+        yield from obj._resolve_names_op()
+    bodies = [obj._encoded_changes() for obj in objs]
+    return (yield from patch_list_op(cls, objs, bodies, [], result, extra=inputs))
 
 
 def bulk_update_op(cls: Any, items: Iterable[Any]) -> Operation[BulkResult]:

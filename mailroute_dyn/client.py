@@ -152,6 +152,8 @@ class Client(_Common):
     `login`/`api_key` log in with Tastypie's ApiKey; `auth=` takes any `httpx.Auth`
     (`BasicAuth`, `DigestAuth`, `SessionAuth` or your own) or a kind name whose secrets
     come from the profile or the environment. `timeout` bounds each request as a whole.
+    `read_only=True` (or a profile's `read_only = true`) refuses every write before it is
+    sent, with `GuardError`: for exploring with a production key.
 
     >>> client = Client(base_url="https://admin.mailroute.net", login="me", api_key="…")
     >>> client.domain.filter(name__startswith="test").count()
@@ -165,13 +167,15 @@ class Client(_Common):
                  cache_ttl: float | None = None, cache_dir: CacheDir = USER_CACHE_DIR,
                  transport: httpx.BaseTransport | None = None,
                  auth: httpx.Auth | str | None = None,
-                 allow_insecure: bool | None = None, profile: str | None = None):
+                 allow_insecure: bool | None = None, profile: str | None = None,
+                 read_only: bool | None = None):
         api_key = Secret.of(api_key)    # from here on no frame holds the key as text
         settings = resolve_settings(
             profile, base_url=base_url, login=login, api_key=api_key,
             api_path=api_path, timeout=timeout, retries=retries, backoff=backoff,
             retry_budget=retry_budget, page_size=page_size, concurrency=concurrency,
-            cache_ttl=cache_ttl, cache_dir=cache_dir, auth=auth, allow_insecure=allow_insecure)
+            cache_ttl=cache_ttl, cache_dir=cache_dir, auth=auth, allow_insecure=allow_insecure,
+            read_only=read_only)
         from .http import SyncSession
 
         self._session = SyncSession(settings, transport)
@@ -269,13 +273,15 @@ class AsyncClient(_Common):
                  cache_ttl: float | None = None, cache_dir: CacheDir = USER_CACHE_DIR,
                  transport: httpx.AsyncBaseTransport | None = None,
                  auth: httpx.Auth | str | None = None,
-                 allow_insecure: bool | None = None, profile: str | None = None):
+                 allow_insecure: bool | None = None, profile: str | None = None,
+                 read_only: bool | None = None):
         api_key = Secret.of(api_key)    # from here on no frame holds the key as text
         settings = resolve_settings(
             profile, base_url=base_url, login=login, api_key=api_key,
             api_path=api_path, timeout=timeout, retries=retries, backoff=backoff,
             retry_budget=retry_budget, page_size=page_size, concurrency=concurrency,
-            cache_ttl=cache_ttl, cache_dir=cache_dir, auth=auth, allow_insecure=allow_insecure)
+            cache_ttl=cache_ttl, cache_dir=cache_dir, auth=auth, allow_insecure=allow_insecure,
+            read_only=read_only)
         from .http import AsyncSession
 
         self._session = AsyncSession(settings, transport)

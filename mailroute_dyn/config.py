@@ -101,6 +101,7 @@ class Settings(NamedTuple):
     cache_dir: Path | None = None
     allow_insecure: bool = False
     auth: httpx.Auth | None = None
+    read_only: bool = False
 
     @property
     def credentials(self) -> httpx.Auth | None:
@@ -435,6 +436,8 @@ def _checked(s: Settings) -> Settings:
     for name in ("retries",):
         if not isinstance(getattr(s, name), int) or getattr(s, name) < 0:
             raise ConfigurationError(f"{name} must be an integer >= 0")
+    if not isinstance(s.read_only, bool):
+        raise ConfigurationError(f"read_only must be true or false, not {s.read_only!r}")
     for name in ("page_size", "concurrency"):
         if not isinstance(getattr(s, name), int) or getattr(s, name) < 1:
             raise ConfigurationError(f"{name} must be an integer >= 1")

@@ -13,12 +13,16 @@ from collections.abc import Awaitable, Iterable, Mapping
 from typing import Any, TypeVar, cast
 
 from .bulk import bulk_create_op, bulk_delete_op, bulk_update_op
+from .display import class_html
 from .operations import Operation
 from .query import AsyncQuerySet, BulkResult, QuerySet, ValuesQuerySet, queryset_for
 from .schema import Field, ResourceSchema
 from .writes import Writes, detail_url_for
 
 __all__ = ["ResourceMeta", "AsyncResourceMeta"]
+
+#: Class names dir() does not offer: `exclude` exists only to say why it cannot work.
+_NOT_OFFERED = frozenset({"exclude"})
 
 _T = TypeVar("_T")          # a resource class's instances, as the class API returns them
 T = TypeVar("T")
@@ -41,9 +45,21 @@ class ResourceMeta(type):
         return f"<resource class {cls.__name__} ({name})>" if name else super().__repr__()
 
     def __dir__(cls) -> list[str]:
-        # the class API lives here, which dir() of a class does not show by itself
-        own = {name for name in vars(ResourceMeta) if not name.startswith("_")}
-        return sorted(set(super().__dir__()) | own)
+        """What the class offers, for completion and `help()`: the class API (which lives
+        here, where dir() of a class does not look by itself) and the object's own names.
+        Dunders, private names and `exclude` (which always raises) are left out."""
+        api = {name for meta in type.mro(type(cls)) if meta not in (type, object)
+               for name in vars(meta)}
+        offered = {name for name in set(super().__dir__()) | api if not name.startswith("_")}
+        return sorted(offered - _NOT_OFFERED)
+
+    def _repr_html_(cls) -> str:
+        """A notebook's view of the class (IPython looks for it here, on the metaclass):
+        fields with types, filters, ordering, methods and the class and object API."""
+        names = dir(cls)
+        api = [name for name in names if hasattr(type(cls), name)]
+        own = [name for name in names if name not in api]
+        return class_html(cls._schema, cls._list_url, api, own)
 
     def __await__(cls) -> Any:
         """`await client.resource(name)` also works once the class is loaded (the
@@ -137,6 +153,14 @@ class ResourceMeta(type):
     def values_list(meta, *names: str, flat: bool = False) -> ValuesQuerySet:
         """Every object as a tuple of raw values (see QuerySet.values_list)."""
         return queryset_for(meta).values_list(*names, flat=flat)
+
+    def to_pandas(meta, *names: str) -> Any:
+        """Every object as a typed DataFrame (see QuerySet.to_pandas; `pandas` extra)."""
+        return queryset_for(meta).to_pandas(*names)
+
+    def to_arrow(meta, *names: str) -> Any:
+        """Every object as an Arrow table (see QuerySet.to_arrow; `arrow` extra)."""
+        return queryset_for(meta).to_arrow(*names)
 
     def count(meta) -> int:
         """How many objects there are (from `total_count`)."""
@@ -267,6 +291,14 @@ class AsyncResourceMeta(ResourceMeta):
     def values_list(meta, *names: str, flat: bool = False) -> Any:
         """Every object as a tuple of raw values (see QuerySet.values_list)."""
         return AsyncQuerySet[Any](meta).values_list(*names, flat=flat)
+
+    async def to_pandas(meta, *names: str) -> Any:
+        """Every object as a typed DataFrame, awaited (see QuerySet.to_pandas)."""
+        return await AsyncQuerySet[Any](meta).to_pandas(*names)
+
+    async def to_arrow(meta, *names: str) -> Any:
+        """Every object as an Arrow table, awaited (see QuerySet.to_arrow)."""
+        return await AsyncQuerySet[Any](meta).to_arrow(*names)
 
     async def count(meta) -> int:               # type: ignore[override]
         """How many objects there are (from `total_count`)."""

@@ -6,8 +6,8 @@ QuerySets call these private class methods on whatever model they are given.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any, ClassVar
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, ClassVar, TypeVar
 
 from .bulk import update_objects_op
 from .config import Settings
@@ -17,6 +17,7 @@ from .errors import (
     Conflict,
     DoesNotExist,
     FilterError,
+    MailRouteError,
     OrderingError,
     ServerError,
 )
@@ -32,6 +33,8 @@ __all__ = ["QueryHooks"]
 #: lost a race to another client's create of the same object (a uniqueness 400 or 409,
 #: or the 500 Tastypie answers when the database's unique constraint refuses the INSERT).
 _MAY_EXIST_AFTER = (BadRequest, Conflict, ServerError, AmbiguousWriteError)
+
+_Checked = TypeVar("_Checked")
 
 
 class QueryHooks(Writes, metaclass=ResourceMeta):
@@ -74,22 +77,29 @@ class QueryHooks(Writes, metaclass=ResourceMeta):
 
     @classmethod
     def _check_filter(cls, lookup: str, value: Any) -> FilterCheck:
-        try:
-            return check_filter(cls._schema, lookup, value, cls._registry.loaded_schema,
-                                cls._registry.target_of, cls._registry.foreign_value)
-        except FilterError:
-            if cls._refreshed_for(lookup.split("__", 1)[0]):
-                return cls._check_filter(lookup, value)
-            raise
+        return cls._with_one_reread(
+            lookup.split("__", 1)[0], FilterError,
+            lambda: check_filter(cls._schema, lookup, value, cls._registry.loaded_schema,
+                                 cls._registry.target_of, cls._registry.foreign_value))
 
     @classmethod
     def _check_order(cls, key: str) -> str:
+        return cls._with_one_reread(key.lstrip("-").split("__", 1)[0], OrderingError,
+                                    lambda: check_ordering(cls._schema, key))
+
+    @classmethod
+    def _with_one_reread(cls, name: str, refusal: type[MailRouteError],
+                         check: Callable[[], _Checked]) -> _Checked:
+        """`check()`; when it refuses `name` and the schema came from a cache, read the
+        schema again and check once more. The second check runs after the handler, not
+        inside it, so a refusal is one exception with no "During handling" chain."""
         try:
-            return check_ordering(cls._schema, key)
-        except OrderingError:
-            if cls._refreshed_for(key.lstrip("-").split("__", 1)[0]):
-                return check_ordering(cls._schema, key)
-            raise
+            return check()
+        except refusal as exc:
+            first = exc
+        if not cls._refreshed_for(name):
+            raise first
+        return check()
 
     @classmethod
     def _refreshed_for(cls, name: str) -> bool:

@@ -14,13 +14,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Iterable, Iterator
 from typing import Any, Literal, Self, TypeVar, cast, overload
 
-from .errors import GuardError
+from .display import PREVIEW_ROWS, rows_html
+from .errors import GuardError, MailRouteError
+from .follow import follow_op, followed_field, split_followed
+from .frames import arrow_table, frame, require
 from .operations import Operation
 from .paging import Page, collection_name, read_page
 from .querybuild import RESERVED_PARAMS
 from .querybuild import _Query as _Query  # client.list() builds one
 from .queryhabits import BulkResult, DjangoHabits, _Row, _Shape, shape_of
 from .queryrun import GET_SCAN_PAGES
+from .vocabulary import looks_secret
 
 __all__ = ["QuerySet", "AsyncQuerySet", "ValuesQuerySet", "BulkResult", "queryset_for",
            "Page", "read_page", "collection_name",      # these three: from paging.py
@@ -67,6 +71,72 @@ class QuerySet(DjangoHabits[R]):
                              "slice or a client.list().")
         return queryset_for(self._model, self._q)
 
+    # -- how it shows in a notebook (Jupyter, IPython) and in rich
+
+    def _repr_html_(self) -> str:
+        """The first rows as a table and the total. Showing it sends one request (of
+        PREVIEW_ROWS objects), as Django's repr evaluates a slice; the note says so."""
+        title = repr(self)
+        if self._model._is_async():
+            return rows_html(title, [], [], "An AsyncClient cannot wait inside a display: "
+                             "await qs[:10] (or async for) to see the rows.")
+        limit = PREVIEW_ROWS
+        if self._q.stop is not None:
+            limit = max(0, min(limit, self._q.stop - self._q.start))
+        try:
+            page, items = self._run(self._fetch(self._first_call(limit=limit)))
+        except MailRouteError as exc:
+            return rows_html(title, [], [], f"The rows could not be read: {exc}")
+        rows = [self._display_row(item) for item in items]
+        total = "?" if page.total_count is None else page.total_count
+        note = (f"{len(rows)} shown of {total} matching. Showing this sent one request "
+                f"(limit={limit}), as Django's repr evaluates a slice; iterate, or use "
+                "values() or to_pandas(), for every row.")
+        return rows_html(title, self._display_columns(rows), rows, note)
+
+    def _display_row(self, item: Any) -> dict[str, Any]:
+        return dict(item.to_dict())
+
+    # -- into pandas and Arrow (the `pandas` and `arrow` extras)
+
+    def to_pandas(self, *names: str) -> Any:
+        """A DataFrame of every match, typed from the schema (see frames.py): `names`
+        as in `values()` (none: every field), `"domain__name"` following a to-one
+        relation with one bulk read per page. Rows are read page by page."""
+        source = self._frame_source(names)
+        return self._frame(source, list(source))
+
+    def to_arrow(self, *names: str) -> Any:
+        """`to_pandas()` as an Arrow table (needs the `pandas` and `arrow` extras)."""
+        require("pyarrow", "arrow", "to_arrow()")
+        return arrow_table(self.to_pandas(*names))
+
+    def _frame_source(self, names: tuple[str, ...]) -> ValuesQuerySet:
+        require("pandas", "pandas", "to_pandas()")      # before any request
+        return queryset_for(self._model, self._q).values(*names)
+
+    def _frame(self, source: ValuesQuerySet, rows: list[dict[str, Any]]) -> Any:
+        model = self._model
+        fields = {name: model._schema.fields.get(name) or (
+            followed_field(model, name) if split_followed(name) else None)
+            for name in source._shape.names}
+        return frame(model._schema.name, source._shape.names, rows, fields)
+
+    def _display_columns(self, rows: list[dict[str, Any]]) -> list[str]:
+        fields = list(self._model._schema.fields)
+        extra = [k for row in rows for k in row if k not in fields]
+        return fields + list(dict.fromkeys(extra)) if fields else list(dict.fromkeys(extra))
+
+    def __rich_repr__(self) -> Iterator[Any]:
+        """What rich's pretty printer shows: the resource and the query (no request)."""
+        yield self._model._schema.name
+        for check in self._q.filters:
+            yield check.param, check.value
+        for key, value in self._q.raw_params:
+            yield key, "***" if looks_secret(key) else value
+        if self._q.order:
+            yield "order_by", list(self._q.order)
+
     def update(self, **fields: Any) -> BulkResult:
         """Set `fields` on every match and save them: one PATCH list where the schema
         allows it (Tastypie applies it atomically), else one save() each, `concurrency`
@@ -93,9 +163,24 @@ class ValuesQuerySet(QuerySet[Any]):
         names = "" if self._shape.every else ", ".join(self._shape.names)
         return f"{super().__repr__()[:-1]} {kind}({names})>"
 
+    def _display_row(self, item: Any) -> dict[str, Any]:
+        return dict(item.data)
+
+    def _frame_source(self, names: tuple[str, ...]) -> ValuesQuerySet:
+        shape = self._shape
+        return super()._frame_source(names or (() if shape.every else shape.names))
+
+    def _display_columns(self, rows: list[dict[str, Any]]) -> list[str]:
+        if self._shape.every:
+            return super()._display_columns(rows)
+        return list(self._shape.names)
+
     def _wrap_page(self, objects: list[dict[str, Any]]) -> Operation[list[Any]]:
+        followed = [name for name in self._shape.names if split_followed(name)
+                    and name not in self._model._schema.fields]
+        if followed:        # `domain__name`: this page's related objects, in bulk
+            objects = yield from follow_op(self._model, followed, objects)
         return [_Row(data) for data in objects]
-        yield  # pragma: no cover  (makes this a generator)
 
     def _emit(self, row: Any) -> Any:
         data = row.data
@@ -197,6 +282,16 @@ class AsyncQuerySet(QuerySet[R]):
     async def update(self, **fields: Any) -> BulkResult:  # type: ignore[override]
         """Set `fields` on every match and save them (see `QuerySet.update()`)."""
         return await self._arun(self._checked_update(fields))
+
+    async def to_pandas(self, *names: str) -> Any:
+        """A typed DataFrame of every match (see `QuerySet.to_pandas()`), awaited."""
+        source = self._frame_source(names)
+        return self._frame(source, [row async for row in source])
+
+    async def to_arrow(self, *names: str) -> Any:
+        """`await qs.to_pandas()` as an Arrow table."""
+        require("pyarrow", "arrow", "to_arrow()")
+        return arrow_table(await self.to_pandas(*names))
 
     def values(self, *names: str) -> Any:
         """Raw values as dicts (see `QuerySet.values()`); its answers are awaited."""

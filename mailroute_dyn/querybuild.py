@@ -17,6 +17,7 @@ from .errors import FilterError
 from .operations import Call, Operation
 from .paging import _plain_value
 from .schema import FilterCheck, ResourceSchema, allowed_terms
+from .vocabulary import looks_secret
 
 __all__ = ["QueryBuilder", "QueryModel", "RESERVED_PARAMS"]
 
@@ -89,7 +90,8 @@ class QueryBuilder(Generic[R]):
 
     def __repr__(self) -> str:
         parts = [f"{c.param}={c.value!r}" for c in self._q.filters]
-        parts += [f"{k}={v!r}" for k, v in self._q.raw_params]
+        parts += [f"{k}={'***' if looks_secret(k) else repr(v)}"
+                  for k, v in self._q.raw_params]
         if self._q.order:
             parts.append(f"order_by={list(self._q.order)}")
         if self._q.start or self._q.stop is not None:

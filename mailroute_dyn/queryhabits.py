@@ -19,6 +19,7 @@ from .errors import (
     ResponseError,
     suggest,
 )
+from .follow import check_followed
 from .operations import Batch, Call, Operation
 from .paging import read_page
 from .queryrun import QueryRunner
@@ -97,12 +98,13 @@ def shape_of(model: Any, kind: str, names: tuple[str, ...], flat: bool) -> _Shap
                           "values() should give.")
     if fields:
         for name in names:
+            if "__" in name and name not in fields:
+                check_followed(model, name)       # `domain__name`: read in bulk per page
+                continue
             if name not in fields:
-                hint = (" Related objects' fields are not in the list answer; values() "
-                        "gives the related URI.") if "__" in name else ""
                 raise FilterError(
                     f"{model.resource_name} has no field {name!r}."
-                    f"{suggest(name, fields)}{hint} Fields: {', '.join(sorted(fields))}")
+                    f"{suggest(name, fields)} Fields: {', '.join(sorted(fields))}")
     return _Shape(kind, names or tuple(fields), flat, not names)
 
 

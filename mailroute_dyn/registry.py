@@ -13,6 +13,7 @@ from typing import Any, cast
 from .config import Settings, masked_url, url_problem
 from .detailuri import detail_uri_problem, has_dot_segments
 from .discovery import Discovery
+from .display import describe
 from .errors import (
     APIError,
     Forbidden,
@@ -25,11 +26,10 @@ from .errors import (
     Unauthorized,
     ValidationError,
 )
-from .escaping import terminal_text
 from .operations import Answer, Batch, Call, Operation
 from .query import QuerySet, _Query, queryset_for
 from .resources import (
-    _OWN_METHODS,
+    INSTANCE_NAMES,
     AsyncResource,
     AsyncResourceMeta,
     Resource,
@@ -42,6 +42,9 @@ from .resources import (
 )
 from .schema import Field, ResourceSchema, parse_schema, resource_name_of_uri
 from .values import encode_write_value
+
+#: What help() of a resource class lists as its class API (dir() of the class shows it).
+CLASS_API = tuple(name for name in dir(Resource) if name not in INSTANCE_NAMES)
 
 __all__ = ["Registry", "describe"]
 
@@ -99,7 +102,7 @@ class Registry:
             "_omitted": set(),
             "_untargeted": {f.name for f in schema.fields.values()
                             if f.is_related and not f.related_resource},
-            "__doc__": describe(schema, list_url),
+            "__doc__": describe(schema, list_url, CLASS_API, INSTANCE_NAMES),
         }
 
     def build(self, schema: ResourceSchema, listed: bool = True,
@@ -327,6 +330,26 @@ class Registry:
                     self._targets[(cls.resource_name, name)] = target
                     cls._untargeted.discard(name)
 
+    def class_named(self, name: str) -> type[Resource]:
+        """The class of resource `name`, built on first use (an AsyncClient, which cannot
+        wait here, needs it loaded: `await client.resource(name)` or `preload()`)."""
+        built = self.built(name)
+        if built is not None:
+            return built
+        if self.is_async:
+            raise MailRouteError(f"The class of {name!r} is not loaded yet; on an "
+                                 f"AsyncClient use 'await client.resource({name!r})' first.")
+        return cast("type[Resource]", self.run(self.resource_op(name, listed_only=False)))
+
+    def learn_targets(self, cls: type[Resource]) -> None:
+        """`learn_targets_op` now, where the client can wait (not on an AsyncClient)."""
+        if not self.is_async:
+            self.run(self.learn_targets_op(cls))
+
+    def listed_names(self) -> list[str]:
+        """The resource names of the cached top-level listing (none before it is read)."""
+        return sorted(self.discovery.cached_listing() or {})
+
     def learn_targets_op(self, cls: type[Resource]) -> Operation[None]:
         """Read one object to learn where related fields point (old servers omit it)."""
         if not cls._untargeted:
@@ -386,44 +409,6 @@ class Registry:
                 return built.detail_url(value)      # the target's own URI form
             return f"{self.settings.api_path}{target}/{value}/"
         return encode_write_value(value)
-
-
-def describe(schema: ResourceSchema, list_url: str) -> str:
-    """The class docstring: what help() shows, written from the schema; the server's
-    names and texts with control characters escaped (`help()` prints them to a terminal)."""
-    show = terminal_text
-    lines = [
-        f"Resource {schema.name!r} at {show(list_url)}.",
-        "",
-        f"List methods: {', '.join(m.upper() for m in schema.allowed_list_methods) or '-'}; "
-        f"detail methods: {', '.join(m.upper() for m in schema.allowed_detail_methods) or '-'}; "
-        f"default limit {schema.default_limit}.",
-        "",
-        "Fields:",
-    ]
-    for f in sorted(schema.fields.values(), key=lambda f: f.name):
-        flags = [flag for flag, on in (("read-only", f.readonly), ("nullable", f.nullable),
-                                       ("blank", f.blank), ("unique", f.unique)) if on]
-        if f.has_default:
-            flags.append(f"default={f.default!r}")
-        kind = f.type if not f.is_related else f"{f.related_type} {f.related_resource or ''}"
-        lines.append(show(f"    {f.name} ({kind.strip()}"
-                          f"{', ' + ', '.join(flags) if flags else ''})"))
-        if f.help_text:
-            lines.append(f"        {show(f.help_text)}")
-    if schema.filtering:
-        lines += ["", "Filtering:"]
-        for name, rule in sorted(schema.filtering.items()):
-            text = {1: "all terms", 2: "all terms and relations"}.get(rule) if isinstance(
-                rule, int) else ", ".join(map(str, rule)) if isinstance(rule, list) else str(rule)
-            lines.append(show(f"    {name}: {text}"))
-    if schema.ordering:
-        lines += ["", show(f"Ordering: {', '.join(schema.ordering)}")]
-    own = sorted(set(schema.fields) & _OWN_METHODS)
-    if own:
-        lines += ["", show(f"Named like the object's own methods: {', '.join(own)}; read "
-                           "such a field as obj['name'], set it with obj['name'] = value.")]
-    return "\n".join(lines)
 
 
 class _AnyList(Resource):

@@ -4,12 +4,14 @@ fields a list representation left out (`use_in="detail"`), read from the detail 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from .errors import MailRouteError
+from .errors import FilterError, MailRouteError
 from .metaclass import ResourceMeta
+from .naming import names_an_object
 from .operations import Answer, Call, Operation
 from .pagebuild import _FROM_LIST
+from .query import QuerySet
 from .schema import NO_DEFAULT, Field
 from .writes import Writes, _clean_read
 
@@ -30,6 +32,9 @@ class RelatedReads(Writes, metaclass=ResourceMeta):
         if f.name in self._related:
             return self._related[f.name]
         change = self._changes.get(f.name, NO_DEFAULT)
+        if _holds_a_name(change) and not self._registry.is_async:
+            self._registry.run(self._resolve_names_op())    # `acct.domain = "acme.com"`
+            change = self._changes[f.name]
         if isinstance(change, Writes) or (
                 isinstance(change, list) and all(isinstance(c, Writes) for c in change)):
             return change
@@ -88,4 +93,47 @@ class RelatedReads(Writes, metaclass=ResourceMeta):
     def fetch(self, name: str) -> Any:
         """The related object(s) behind field `name`, fetched once (await it when async)."""
         return self._registry.run(self._fetch_related(name))
+
+    def related(self, resource: str, via: str | None = None) -> QuerySet[Any]:
+        """The objects of `resource` whose related field points at this object, as a
+        QuerySet: `dom.related("email_account")` is Django's `dom.email_account_set`.
+        `via` names that field when several point here. Lazy: nothing is sent until the
+        QuerySet is used (an AsyncClient needs the class loaded: `await client.preload()`)."""
+        if self.resource_uri is None and self.pk is None:
+            raise FilterError(f"This {type(self).resource_name} is not saved yet: no "
+                              "object of another resource can point at it.")
+        target = self._registry.class_named(resource)
+        field = _pointing_field(target, type(self), via)
+        return cast("QuerySet[Any]", target.filter(**{field: self}))
+
+
+def _holds_a_name(change: Any) -> bool:
+    """Whether a related field's unsaved value names an object still to look up."""
+    items = change if isinstance(change, list | tuple) else [change]
+    return any(names_an_object(item) for item in items)
+
+
+def _pointing_field(target: Any, own: Any, via: str | None) -> str:
+    """The field of `target` that points at resource `own` (`via` when given)."""
+    registry = own._registry
+    related = [f for f in target.fields.values() if f.is_related]
+    pointing: list[str] = [f.name for f in related
+                           if registry.target_of(target._schema, f) == own.resource_name]
+    if not pointing and any(registry.target_of(target._schema, f) is None for f in related):
+        registry.learn_targets(target)      # old schemas name no targets: one sample read
+        pointing = [f.name for f in related
+                    if registry.target_of(target._schema, f) == own.resource_name]
+    if via is not None:
+        if via not in pointing:
+            raise FilterError(f"{target.resource_name}.{via} does not point at "
+                              f"{own.resource_name}. Fields that do: "
+                              f"{', '.join(pointing) or 'none'}.")
+        return via
+    if len(pointing) != 1:
+        what = (f"several fields of {target.resource_name} point at {own.resource_name} "
+                f"({', '.join(pointing)}): name one with via=..." if pointing else
+                f"no field of {target.resource_name} points at {own.resource_name}")
+        raise FilterError(f"{what}. Its related fields: "
+                          f"{', '.join(f.name for f in related) or 'none'}.")
+    return pointing[0]
 

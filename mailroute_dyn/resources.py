@@ -14,16 +14,18 @@ operation (see http.py) and run by the client's session, sync or async.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
-from functools import partial
+from collections.abc import Callable, Iterator, Mapping
+from types import MethodType
 from typing import TYPE_CHECKING, Any, ClassVar, Self, cast
 from urllib.parse import urlsplit
 
+from .display import object_html
 from .errors import (
     DoesNotExist,
     GuardError,
     NotFound,
     ResponseError,
+    ValidationError,
     suggest,
 )
 from .metaclass import AsyncResourceMeta, ResourceMeta, _arun
@@ -40,7 +42,7 @@ from .schema import (
 )
 from .validation import ClassRegistry
 from .values import encode_write_value, typed_value
-from .vocabulary import attribute_name_for, class_name_for
+from .vocabulary import attribute_name_for, class_name_for, looks_secret
 from .writes import (
     _key_from_uri,
 )
@@ -54,7 +56,7 @@ _NOT_KEYS = frozenset({"schema"})
 # The names an object answers to itself. A server field of the same name is read as
 # `obj["name"]` and set as `obj["name"] = value`; every other field is an attribute.
 INSTANCE_NAMES = ("save", "delete", "refresh", "fetch", "action", "to_dict", "get_raw",
-                  "pk", "id", "resource_uri")
+                  "related", "pk", "id", "resource_uri")
 _OWN_METHODS = frozenset(INSTANCE_NAMES) - {"pk", "id", "resource_uri"}
 
 
@@ -73,9 +75,10 @@ class _hybrid:
         self.__doc__ = on_instance.__doc__
 
     def __get__(self, obj: Any, owner: type) -> Any:
+        # bound methods (not partials), so help() and IPython show a method with its doc
         if obj is None:
-            return partial(self.on_class, owner)
-        return partial(self.on_instance, obj)
+            return MethodType(self.on_class, owner)
+        return MethodType(self.on_instance, obj)
 
 
 
@@ -196,7 +199,7 @@ class Resource(PageBuilding, RelatedReads, QueryHooks, metaclass=ResourceMeta):
             raise AttributeError(
                 f"{type(self).resource_name} object has no key {name!r}.{on_class}")
         raise AttributeError(f"{type(self).__name__} has no field {name!r}."
-                             f"{on_class or suggest(name, fields)}")
+                             f"{on_class or _reverse_hint(self, name) or suggest(name, fields)}")
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name.startswith("_"):
@@ -222,6 +225,8 @@ class Resource(PageBuilding, RelatedReads, QueryHooks, metaclass=ResourceMeta):
             raise AttributeError(
                 f"{cls.__name__} has no field {name!r}.{suggest(name, fields)} "
                 f"Fields: {', '.join(sorted(fields))}")
+        if cls.typed and fields[name].readonly and self._raw:
+            raise _read_only_field(cls, name)
         self._changes[name] = value
         self._related.pop(name, None)
 
@@ -238,6 +243,21 @@ class Resource(PageBuilding, RelatedReads, QueryHooks, metaclass=ResourceMeta):
                 break
         changed = f" changed={sorted(self._changes)}" if self._changes else ""
         return f"<{type(self).__name__} {label}{shown}{changed}>"
+
+    def _object_html(self) -> str:
+        """A notebook's view of the object: its fields with types and raw values."""
+        return object_html(repr(self), type(self).fields, self.to_dict(), self._changes)
+
+    # the class's own view (ResourceMeta._repr_html_) when read from the class, so
+    # IPython finds a bound method there, as `get_real_method` wants
+    _repr_html_ = _hybrid(ResourceMeta._repr_html_, _object_html)
+
+    def __rich_repr__(self) -> Iterator[Any]:
+        """What rich's pretty printer shows: the URI, then each field's raw value."""
+        yield "resource_uri", self.resource_uri
+        for name, value in self.to_dict().items():
+            if name != "resource_uri":
+                yield name, "***" if value is not None and looks_secret(name) else value
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Resource) or self.resource_uri is None:
@@ -280,6 +300,26 @@ class Resource(PageBuilding, RelatedReads, QueryHooks, metaclass=ResourceMeta):
         return cls._registry.run(_action_op(cls._list_url, name, json, method, params))
 
     action = _hybrid(_action_on_class.__func__, _action_on_instance)  # type: ignore[attr-defined]
+
+
+def _reverse_hint(obj: Resource, name: str) -> str:
+    """For `dom.email_account_set` (Django's name for a reverse relation): the way here."""
+    resource = name.removesuffix("_set")
+    listed = {attribute_name_for(n): n for n in type(obj)._registry.listed_names()}
+    if resource not in listed:
+        return ""
+    return (f" Objects of {listed[resource]!r} that point at this one: "
+            f"obj.related({listed[resource]!r}).")
+
+
+def _read_only_field(cls: type[Resource], name: str) -> ValidationError:
+    """The refusal of a change to a read-only field of an object the server has: no
+    write would ever store it, so it is refused now rather than at `save()`."""
+    return ValidationError(
+        f"{cls.resource_name}.{name} is read-only: the server sets it, and no save of "
+        f"this object would change it. (A new object takes it: {cls.__name__}({name}=...) "
+        f"or create({name}=...), sent as given.)",
+        {cls.resource_name: {name: ["This field is read-only."]}})
 
 
 def _read_object_op(cls: type[Resource], url: str, missing: str) -> Operation[Resource]:

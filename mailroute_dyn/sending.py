@@ -20,12 +20,15 @@ from urllib.parse import urlsplit
 import httpx
 
 from .config import Settings
-from .errors import MailRouteError
+from .errors import GuardError, MailRouteError
 from .limits import read_limited, read_limited_async
 from .operations import Call
-from .wire import base_headers, build_request
+from .wire import base_headers, build_request, redact_url
 
-__all__ = ["SyncSender", "AsyncSender"]
+#: What a read-only client may send: the methods that change nothing on the server.
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+__all__ = ["SyncSender", "AsyncSender", "READ_METHODS", "refuse_in_read_only_mode"]
 
 
 def _trust_env(settings: Settings, transport: object) -> bool:
@@ -38,6 +41,17 @@ def _trust_env(settings: Settings, transport: object) -> bool:
 def _client_options(settings: Settings, transport: object) -> dict[str, Any]:
     return {"transport": transport, "timeout": httpx.Timeout(settings.timeout),
             "follow_redirects": False, "trust_env": _trust_env(settings, transport)}
+
+
+def refuse_in_read_only_mode(settings: Settings, call: Call) -> None:
+    """Raise `GuardError` for a write from a read-only client. Checked here, where every
+    request of both clients is built, so no write (create, save, delete, action, bulk,
+    `request()`, a redirect) can go out around it."""
+    if settings.read_only and call.method.upper() not in READ_METHODS:
+        raise GuardError(
+            f"Read-only mode: {call.method.upper()} {redact_url(call.url)} was refused and "
+            "nothing was sent. This client was made read-only (read_only=True, a profile's "
+            "read_only = true, or --read-only); use a client without it to write.")
 
 
 class _Sender:
@@ -55,6 +69,7 @@ class _Sender:
     def _request(self, call: Call) -> httpx.Request:
         if self._client.is_closed:
             raise MailRouteError("This client is closed; make a new one to send requests.")
+        refuse_in_read_only_mode(self.settings, call)
         return build_request(self.settings, call, self._headers, self._extensions)
 
     @staticmethod

@@ -11,6 +11,7 @@ This module imports nothing from the package: any module may use it.
 from __future__ import annotations
 
 import enum
+import functools
 import keyword
 import re
 from collections.abc import Mapping
@@ -23,6 +24,7 @@ __all__ = [
     "terms_for_type", "SCALAR_TYPE_NAMES", "PYTHON_TYPE_NAMES", "NO_DEFAULT",
     "NO_DEFAULT_TEXT", "default_of", "flag", "primary_key_of", "flags_keys",
     "STRING_TO_PYTHON", "REWRITTEN_VALUES", "class_name_for", "attribute_name_for",
+    "looks_secret",
 ]
 
 # ---------------------------------------------------------------- filter rules
@@ -208,3 +210,15 @@ def attribute_name_for(resource_name: str) -> str:
     if not name or name[0].isdigit():
         name = f"r_{name}"
     return f"{name}_" if keyword.iskeyword(name) else name
+
+
+# ---------------------------------------------------------------- secrets by name
+
+_SECRET_NAME = r"(?i)(pass(word|wd|phrase)?|secret|api_?key|token)"   # compiled on first use
+
+
+@functools.lru_cache(maxsize=4096)
+def looks_secret(name: str) -> bool:
+    """Whether a key's name says its value is a secret (`password`, `api_key`, `token`):
+    such values are never kept from write answers nor shown in displays."""
+    return bool(re.search(_SECRET_NAME, name))

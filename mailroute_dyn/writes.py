@@ -8,8 +8,6 @@ class has: its schema (`_schema`), its registry (`_registry`) and the object's s
 
 from __future__ import annotations
 
-import functools
-import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Self, cast
 from urllib.parse import quote
@@ -33,21 +31,18 @@ from .errors import (
     ServerError,
     UnreadableWriteAnswer,
 )
+from .naming import resolve_names_op
 from .operations import Answer, Call, Operation
 from .query import queryset_for
 from .schema import ResourceSchema, check_method
 from .validation import ClassRegistry, Validation
 from .values import encode_write_value, looks_like_uri, same_raw
+from .vocabulary import looks_secret
 
 __all__ = ["Writes", "detail_url_for"]
 
-_SECRET_KEY = r"(?i)(pass(word|wd|phrase)?|secret|api_?key|token)"   # compiled on first use
 _ECHO_KEYS = frozenset({"pk"})
-
-
-@functools.lru_cache(maxsize=4096)
-def _is_secret(key: str) -> bool:
-    return bool(re.search(_SECRET_KEY, key))
+_is_secret = looks_secret
 
 
 def _clean_read(cls: Any, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -239,10 +234,15 @@ class Writes(Validation):
             self._take(answer.body)
         return answer.body
 
+    def _resolve_names_op(self) -> Operation[None]:
+        """Related objects given by name become the objects they name (see naming.py)."""
+        return resolve_names_op(self)
+
     def _create_op(self, extra: Mapping[str, Any], dedupe_on: tuple[str, ...],
                    check_required: bool = True) -> Operation[Any]:
         cls = type(self)
         check_method(cls._schema, "post", detail=False)
+        yield from self._resolve_names_op()     # domain="acme.com": the object it names
         body = {k: v for k, v in self._encoded_changes().items()
                 if k not in (cls._schema.assigned_key, "resource_uri")}
         cls._validate(body, creating=True, explicit_readonly=self._changes,
@@ -311,6 +311,7 @@ class Writes(Validation):
         check_method(cls._schema, method, detail=True)
         if not self._changes and not extra:
             return self
+        yield from self._resolve_names_op()
         changes = self._encoded_changes()
         cls._validate(changes, creating=False)
         url = self._detail()

@@ -27,7 +27,7 @@ def widget(tmp_path: Path) -> Iterator[Any]:
     fields = {"id": _spec("integer", unique=True, readonly=True, primary_key=True),
               "resource_uri": _spec("string", readonly=True),
               "count": _spec("integer"), "all": _spec("boolean", default=False)}
-    for name in ("filter", "fields", "get", "order_by", "save"):
+    for name in ("filter", "fields", "get", "order_by", "save", "related"):
         fields[name] = _spec("string", blank=True, default="")
     schema = {"fields": fields, "filtering": {"count": 1, "filter": 1},
               "ordering": ["count"], "default_limit": 20,
@@ -64,6 +64,16 @@ def test_the_class_api_stays_on_the_class_whatever_the_fields(widget):
     assert [o.count for o in widget.all()] == [3]
     # (no order_by() here: Tastypie reads `?order_by=` as a filter on a field of that name)
     assert set(CLASH) <= set(widget.fields) and widget.get(filter="a").get == "c"
+
+
+def test_a_field_named_related_is_read_and_written_by_item(widget):
+    made = widget.create(count=1, related="mine")
+    obj = widget.get(made.pk)
+    assert obj["related"] == "mine" and callable(obj.related)
+    obj["related"] = "changed"
+    obj.save()
+    assert widget.get(made.pk)["related"] == "changed"
+    assert "related" in widget.__doc__.rsplit("Named like", 1)[1]
 
 
 def test_setting_a_field_named_like_an_object_method_names_the_way_to_do_it(widget):

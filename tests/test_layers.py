@@ -35,6 +35,7 @@ LAYERS = [
     ["discovery"],
     ["values"],
     ["schema"],
+    ["display", "follow", "frames"],  # displays; values() across a relation; DataFrames
     ["paging"],
     ["querybuild"],                # a QuerySet's filters, ordering, slice and requests
     ["queryrun"],                  # its iteration and one-request answers
@@ -43,6 +44,7 @@ LAYERS = [
     ["bulk"],
     ["validation"],
     ["detailuri"],                 # which URIs are a resource's detail URIs
+    ["naming"],                    # related objects given by name, looked up before a write
     ["writes"],
     ["metaclass"],
     ["pagebuild"],                 # a list page's raw objects as resource objects

@@ -63,6 +63,9 @@ def _globals(parser: argparse.ArgumentParser) -> None:
                    help="do not read or write the schema cache on disk")
     o.add_argument("--page-size", type=positive, metavar="N",
                    help="objects per request when paging (default 100)")
+    o.add_argument("--read-only", action="store_true",
+                   help="refuse every write before sending (also a profile's read_only = "
+                        "true): explore with a production key safely")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -59,6 +59,8 @@ def _given(ctx: Context) -> dict[str, Any]:
                              "page_size": a.page_size}
     if a.no_cache:
         given["cache_dir"] = None
+    if getattr(a, "read_only", False):
+        given["read_only"] = True
     return given
 
 
@@ -148,6 +150,8 @@ def _add(ctx: Context) -> int:
     values: dict[str, Any] = {"base_url": url, "login": login, "api_key": _key(ctx)}
     if ctx.args.page_size:
         values["page_size"] = ctx.args.page_size
+    if getattr(ctx.args, "read_only", False):
+        values["read_only"] = True
     checked_settings(cache_dir=None, **values)      # checks URL, https, pairs
     text = path.read_text(encoding="utf-8") if path.is_file() else ""
     _write_private(path, _with_profile(path, text, name, values, ctx.args.default))

@@ -79,6 +79,8 @@ class Context:
                                   "page_size": a.page_size, "transport": self.transport}
         if a.no_cache:
             kwargs["cache_dir"] = None
+        if getattr(a, "read_only", False):
+            kwargs["read_only"] = True      # absent: the profile's read_only decides
         kwargs.update(overrides)
         return kwargs
 
@@ -92,6 +94,8 @@ class Context:
                 kwargs["transport"] = self.transport
             if self.args.page_size:
                 kwargs["page_size"] = self.args.page_size
+            if getattr(self.args, "read_only", False):
+                kwargs["read_only"] = True
             client = Client.demo(**kwargs)
         else:
             client = Client(**self.client_kwargs(**overrides))

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import DoesNotExist, FilterError
+from ..errors import DoesNotExist
+from ..naming import natural_key_fields
 from ..query import QuerySet
 from ..resources import Resource
 from ..schema import Field
@@ -28,21 +29,6 @@ __all__ = ["NoMatch", "Related", "natural_key_fields", "find_by_key", "build_que
 
 class NoMatch(UsageError):
     """A value that names no object: refused before a write (exit 2)."""
-
-
-def natural_key_fields(cls: type[Resource]) -> list[str]:
-    """Unique fields other than the key and the URI, that `exact` filtering allows: what a
-    person would name an object by (a domain's `name`)."""
-    names = []
-    for f in cls.fields.values():
-        if not f.unique or f.primary_key or f.name in ("id", "resource_uri") or f.is_related:
-            continue
-        try:
-            cls.all().filter(**{f.name: "x"})
-        except FilterError:
-            continue
-        names.append(f.name)
-    return names
 
 
 def find_by_key(cls: type[Resource], text: str, where: str) -> Resource:
