@@ -119,7 +119,8 @@ def test_a_rules_file_with_a_misspelt_field_is_refused(tmp_path):
 
 
 def test_capture_writes_the_rules_the_user_keeps_and_the_fake_enforces_them(tmp_path):
-    rules = {"email_account": {"unique_together": [["domain", "localpart"]]},
+    rules = {"email_account": {"unique_together": [["domain", "localpart"]],
+                               "form_validation": True},
              "domain": {"fields": {"deliveryport": {"min": 1, "max": 65535}}}}
     with demo_client() as real:
         capture(real, tmp_path / "captured", limit=5, resources=["domain", "email_account",

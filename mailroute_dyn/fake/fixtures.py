@@ -16,8 +16,15 @@ are ignored.
                            "rid": {"server_default": "1110000000"}}}}
 
 `fields` rules: `min`, `max` (numbers), `choices` (a list of allowed values),
-`server_default` (the value the server fills in when a create leaves the field out,
-although the schema calls it required). `actions`: custom POST routes,
+`max_length` (a form's length check), `server_default` (the value the server fills in
+when a create leaves the field out, although the schema calls it required),
+`auto_now_add` / `auto_now` (`true`: the server fills a timestamp on create / on every
+save), `reverse_of` (`"resource.field"`: computed from the rows of another resource whose
+related `field` points here, their URIs or, with `"value": "name"`, that field's values).
+Resource rules: `unique_together`, `one_to_one` (related fields whose target may have one
+such row), `on_delete` (`{"field": "cascade" | "set_null" | "protect"}`),
+`always_return_data` and `form_validation` (`true`/`false`; constructor options override).
+`actions`: custom POST routes,
 `{detail}/<name>/` (or `{list}/<name>/` with `"on": "list"`), answering `status` with
 `answer` as JSON (`"$token"` becomes a fresh random token) or with an empty body when
 `answer` is null.
@@ -34,8 +41,11 @@ from typing import Any
 
 __all__ = ["Fixture", "load_fixture", "write_fixture", "check_rules"]
 
-_FIELD_RULES = frozenset({"min", "max", "choices", "server_default"})
-_RESOURCE_RULES = frozenset({"unique_together", "fields", "actions"})
+_FIELD_RULES = frozenset({"min", "max", "choices", "server_default", "max_length",
+                          "auto_now_add", "auto_now", "reverse_of", "value"})
+_RESOURCE_RULES = frozenset({"unique_together", "fields", "actions", "one_to_one", "on_delete",
+                             "always_return_data", "form_validation"})
+ON_DELETE = ("cascade", "set_null", "protect")
 _ACTION_KEYS = frozenset({"status", "answer", "on"})
 
 
@@ -67,21 +77,14 @@ def check_rules(rules: Any, schemas: Mapping[str, Mapping[str, Any]]) -> dict[st
                     or any(f not in fields for f in group)):
                 raise ValueError(f"{where}: unique_together {group!r} must list two or more "
                                  "of the resource's fields")
+        _check_resource_switches(where, spec, fields)
         field_rules = spec.get("fields", {})
         if not isinstance(field_rules, dict):
             raise ValueError(f"{where}: 'fields' must be an object")
         for fname, frule in field_rules.items():
             if fname not in fields:
                 raise ValueError(f"{where}: no field {fname!r}")
-            if not isinstance(frule, dict) or not frule or set(frule) - _FIELD_RULES:
-                raise ValueError(f"{where}, field {fname!r}: an object with keys among "
-                                 f"{sorted(_FIELD_RULES)}")
-            for bound in ("min", "max"):
-                value = frule.get(bound, 0)
-                if isinstance(value, bool) or not isinstance(value, int | float):
-                    raise ValueError(f"{where}, field {fname!r}: {bound} must be a number")
-            if "choices" in frule and not isinstance(frule["choices"], list):
-                raise ValueError(f"{where}, field {fname!r}: choices must be a list")
+            _check_field_rule(f"{where}, field {fname!r}", frule, schemas)
         actions = spec.get("actions", {})
         if not isinstance(actions, dict):
             raise ValueError(f"{where}: 'actions' must be an object")
@@ -93,6 +96,62 @@ def check_rules(rules: Any, schemas: Mapping[str, Mapping[str, Any]]) -> dict[st
                 raise ValueError(f"{where}, action {action!r}: an object with 'status' (an "
                                  "integer), 'answer' and 'on' ('detail' or 'list')")
     return rules
+
+
+def _related_fields(fields: Mapping[str, Any]) -> set[str]:
+    return {name for name, spec in fields.items()
+            if isinstance(spec, dict) and spec.get("type") in ("related", "string")}
+
+
+def _check_resource_switches(where: str, spec: Mapping[str, Any],
+                             fields: Mapping[str, Any]) -> None:
+    """`one_to_one`, `on_delete`, `always_return_data`, `form_validation`."""
+    links = _related_fields(fields)
+    one_to_one = spec.get("one_to_one", [])
+    if not isinstance(one_to_one, list) or any(f not in links for f in one_to_one):
+        raise ValueError(f"{where}: one_to_one must list related fields of the resource")
+    on_delete = spec.get("on_delete", {})
+    if not isinstance(on_delete, dict) or any(
+            f not in links or how not in ON_DELETE for f, how in on_delete.items()):
+        raise ValueError(f"{where}: on_delete maps related fields to one of "
+                         f"{', '.join(ON_DELETE)}")
+    for switch in ("always_return_data", "form_validation"):
+        if not isinstance(spec.get(switch, False), bool):
+            raise ValueError(f"{where}: {switch} must be true or false")
+
+
+def _check_field_rule(where: str, frule: Any, schemas: Mapping[str, Mapping[str, Any]]) -> None:
+    if not isinstance(frule, dict) or not frule or set(frule) - _FIELD_RULES:
+        raise ValueError(f"{where}: an object with keys among {sorted(_FIELD_RULES)}")
+    for bound in ("min", "max"):
+        value = frule.get(bound, 0)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"{where}: {bound} must be a number")
+    if "choices" in frule and not isinstance(frule["choices"], list):
+        raise ValueError(f"{where}: choices must be a list")
+    length = frule.get("max_length", 1)
+    if isinstance(length, bool) or not isinstance(length, int) or length < 1:
+        raise ValueError(f"{where}: max_length must be a positive integer")
+    for stamp in ("auto_now_add", "auto_now"):
+        if frule.get(stamp, True) is not True:
+            raise ValueError(f"{where}: {stamp} can only be true")
+    if "value" in frule and "reverse_of" not in frule:
+        raise ValueError(f"{where}: 'value' goes with 'reverse_of'")
+    if "reverse_of" in frule:
+        _check_reverse(where, frule, schemas)
+
+
+def _check_reverse(where: str, frule: Mapping[str, Any],
+                   schemas: Mapping[str, Mapping[str, Any]]) -> None:
+    """`"reverse_of": "resource.field"` names a related field of another resource."""
+    other, _, link = str(frule["reverse_of"]).partition(".")
+    fields = (schemas.get(other) or {}).get("fields") or {}
+    if link not in _related_fields(fields):
+        raise ValueError(f"{where}: reverse_of must name 'resource.field', a related field "
+                         "of a resource of the folder")
+    value = frule.get("value")
+    if value is not None and value not in fields:
+        raise ValueError(f"{where}: value must name a field of {other!r}")
 
 
 def _dump(path: Path, data: Any) -> None:

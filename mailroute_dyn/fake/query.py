@@ -15,7 +15,9 @@ from typing import Any
 from urllib.parse import quote_plus
 
 from ..vocabulary import ALL, ALL_WITH_RELATIONS, DATE_PARTS, TEXT_TERMS, TIME_PARTS
-from .store import NON_MODEL_FIELDS, FieldDef, ResourceDef, Store, bad_request, canned
+from .answers import bad_request, canned
+from .defs import NON_MODEL_FIELDS, FieldDef, ResourceDef
+from .store import Store
 from .values import (
     MISMATCHED,
     LookupValueError,
