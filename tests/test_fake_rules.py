@@ -156,3 +156,39 @@ def test_the_readme_rules_example_is_what_the_demo_ships():
                 k in whole and within(v, whole[k]) for k, v in part.items())
         return part == whole
     assert within(shown, shipped)
+
+
+def _ids(fake, url):
+    import httpx
+    with httpx.Client(transport=fake, base_url="https://fake.test",
+                      headers={"Authorization": "ApiKey demo:demo-key"}) as http:
+        return [o["id"] for o in http.get(url).json()["objects"]]
+
+
+def test_the_database_decides_like_case_and_the_order_of_tied_rows():
+    """`database=`: SQLite's LIKE ignores ASCII case for contains/startswith/iexact and its
+    index walk puts tied rows of `order_by=-<foreign key>` in descending key order;
+    PostgreSQL's LIKE is case-sensitive (issue 21 c8, c10)."""
+    sqlite, postgresql = FakeMailRoute(database="sqlite"), FakeMailRoute(database="postgresql")
+    url = "/api/v1/domain/?name__contains=ACME&limit=0"
+    assert len(_ids(sqlite, url)) == 12 and _ids(postgresql, url) == []
+    assert _ids(sqlite, url) == _ids(postgresql, url.replace("contains", "icontains"))
+    tied = "/api/v1/email_account/?order_by=-domain&limit=2"
+    assert (_ids(sqlite, tied), _ids(postgresql, tied)) == ([30, 29], [29, 30])
+    assert FakeMailRoute().store.database == "postgresql"
+    with pytest.raises(ValueError, match="database must be one of"):
+        FakeMailRoute(database="mysql")
+
+
+def test_the_folder_carries_the_write_options_and_the_constructor_overrides_them(tmp_path):
+    """always_return_data / form_validation in rules.json (issue 21 c17, b7)."""
+    fake = FakeMailRoute()
+    assert fake.store.defs["wblist"].always_return_data
+    assert fake.store.defs["email_account"].form_validation
+    plain = FakeMailRoute(always_return_data=False, form_validation=["domain"])
+    assert not plain.store.defs["wblist"].always_return_data
+    assert not plain.store.defs["email_account"].form_validation
+    assert plain.store.defs["domain"].form_validation
+    with pytest.raises(ValueError, match="form_validation must be true or false"):
+        check_rules({"domain": {"form_validation": "yes"}},
+                    {"domain": {"fields": {"name": {"type": "string"}}}})

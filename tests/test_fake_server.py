@@ -661,7 +661,11 @@ def test_put_to_a_missing_id_creates_it_and_later_ids_follow(http):
     posted = http.post("/api/v1/email_account/", json={"localpart": "q",
                                                        "domain": "/api/v1/domain/2/"})
     assert posted.headers["location"] == "/api/v1/email_account/5001/"
-    bad = http.put("/api/v1/email_account/abc/", json={"localpart": "p",
+    # a key the database cannot read: validation first (the duplicate), then the 500
+    duplicate = http.put("/api/v1/email_account/abc/", json={"localpart": "p",
+                                                             "domain": "/api/v1/domain/2/"})
+    assert duplicate.status_code == 400
+    bad = http.put("/api/v1/email_account/abc/", json={"localpart": "r",
                                                        "domain": "/api/v1/domain/2/"})
     assert (bad.status_code, bad.json()) == (500, CANNED)
 

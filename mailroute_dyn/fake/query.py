@@ -26,7 +26,7 @@ from .values import (
     string_to_python,
 )
 
-__all__ = ["QueryDict", "Condition", "parse_filters", "select", "apply_ordering",
+__all__ = ["QueryDict", "Condition", "parse_filters", "select", "parse_ordering", "apply_ordering",
            "page_bounds", "page_meta"]
 
 _TRANSFORMS = DATE_PARTS | TIME_PARTS | {"date", "time"}
@@ -66,6 +66,9 @@ class QueryDict:
 
 # ---------------------------------------------------------------- filters
 
+_BROKEN = object()           # a regex the database cannot compile
+
+
 @dataclass
 class Condition:
     """One checked filter: the hops to the final field, the lookup and its value."""
@@ -84,8 +87,9 @@ class Condition:
 
 def parse_filters(store: Store, rdef: ResourceDef, query: QueryDict) -> list[Condition]:
     """`build_filters`: check every parameter that names a field, in order; unknown names
-    are ignored. Then prepare each value as Django would (its errors come second)."""
-    conditions = []
+    are ignored, and of two parameters naming the same lookup (`id=1&id__exact=2`) the
+    later one counts. Then prepare each value as Django would (its errors come second)."""
+    by_lookup: dict[tuple[str, ...], Condition] = {}
     for key in query.keys():
         bits = key.split("__")
         name = bits.pop(0)
@@ -104,8 +108,11 @@ def parse_filters(store: Store, rdef: ResourceDef, query: QueryDict) -> list[Con
                 raise canned(500)
             if value:
                 value = [part for item in query.getlist(key) for part in item.split(",")]
-        conditions.append(Condition(key, hops, term, value,
-                                    joins_many=any(h.to_many for h in hops)))
+        lookup = (*(h.name for h in hops), term)
+        by_lookup.pop(lookup, None)       # Tastypie's dict: the later parameter wins
+        by_lookup[lookup] = Condition(key, hops, term, value,
+                                      joins_many=any(h.to_many for h in hops))
+    conditions = list(by_lookup.values())
     for condition in conditions:
         _prepare(store, condition)
     return conditions
@@ -163,10 +170,12 @@ def _prepare(store: Store, c: Condition) -> None:
             try:
                 c.value = re.compile(c.value, re.I if term == "iregex" else 0)
             except re.error:
-                raise canned(500) from None
+                c.value = _BROKEN      # the database fails when it runs the query
         return
     if raw is None and term != "exact":
         raise LookupValueError(MISMATCHED)
+    if isinstance(raw, bool) and final.type in ("datetime", "date", "time"):
+        raise canned(500)          # Django's date parser is handed a bool: a TypeError
     c.value = _prep_one(store, final, term, raw)
 
 
@@ -252,9 +261,9 @@ def _test(store: Store, c: Condition, raw: Any) -> bool:
         text = _text(_typed(store, c.final, raw) if linked else raw)
         if term in ("regex", "iregex"):
             return wanted.search(text) is not None
-        if term.startswith("i"):
-            text, wanted = text.lower(), wanted.lower()
-            term = term[1:]
+        if term != "exact":
+            text, wanted = _like_case(store.database, term, text, wanted)
+            term = term.removeprefix("i")
         if term == "exact":
             return bool(text == wanted)
         if term == "contains":
@@ -289,10 +298,30 @@ def _test(store: Store, c: Condition, raw: Any) -> bool:
     return False
 
 
+def _like_case(database: str, term: str, text: str, wanted: str) -> tuple[str, str]:
+    """How the database compares text for a lookup other than `exact`: SQLite's LIKE
+    ignores the case of ASCII letters for every one of them; PostgreSQL's LIKE is
+    case-sensitive and the `i` lookups compare UPPER() of both sides."""
+    if database == "sqlite":
+        return _ascii_lower(text), _ascii_lower(wanted)
+    if term.startswith("i"):
+        return text.upper(), wanted.upper()
+    return text, wanted
+
+
+def _ascii_lower(text: str) -> str:
+    return text.translate(_ASCII_LOWER)
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
 def select(store: Store, rdef: ResourceDef, conditions: list[Condition]
            ) -> Iterator[dict[str, Any]]:
     """The matching objects in table order; an object matched through a to_many join comes
     once per matching related row, as the real server's unDISTINCTed join returns it."""
+    if any(c.value is _BROKEN for c in conditions):
+        raise canned(500)
     for obj in store.objects(rdef.name):
         times = 1
         for c in conditions:
@@ -308,15 +337,15 @@ def select(store: Store, rdef: ResourceDef, conditions: list[Condition]
 
 # ---------------------------------------------------------------- ordering
 
-def apply_ordering(store: Store, rdef: ResourceDef, rows: list[dict[str, Any]],
-                   query: QueryDict) -> list[dict[str, Any]]:
-    """`apply_sorting`: `order_by` (or the deprecated `sort_by`), repeated, `-` for
-    descending; NULLs first when ascending, as SQLite sorts them."""
+Ordering = list[tuple[list[FieldDef], bool]]
+
+
+def parse_ordering(store: Store, rdef: ResourceDef, query: QueryDict) -> Ordering:
+    """`apply_sorting`'s checks: `order_by` (or the deprecated `sort_by`), repeated, `-`
+    for descending. They run before the query does (a broken regex filter fails later)."""
     param = "order_by" if "order_by" in query else "sort_by" if "sort_by" in query else None
-    if param is None:
-        return rows
-    keys: list[tuple[list[FieldDef], bool]] = []
-    for spec in query.getlist(param):
+    keys: Ordering = []
+    for spec in query.getlist(param) if param else []:
         bits = spec.split("__")
         name, descending = bits[0], False
         if name.startswith("-"):
@@ -336,7 +365,19 @@ def apply_ordering(store: Store, rdef: ResourceDef, rows: list[dict[str, Any]],
                 raise canned(500)
             hops.append(target.fields[bit])
         keys.append((hops, descending))
+    return keys
+
+
+def apply_ordering(store: Store, rows: list[dict[str, Any]], keys: Ordering
+                   ) -> list[dict[str, Any]]:
+    """Rows sorted by `keys`, NULLs first when ascending. Tied rows keep key order, except
+    where SQLite walks a foreign key's index backwards (`order_by=-domain` alone): there
+    they come in descending key order."""
     ordered = list(rows)
+    if store.database == "sqlite" and len(keys) == 1 and keys[0][1] and len(keys[0][0]) == 1:
+        column = keys[0][0][0]
+        if column.is_related and not column.to_many and not column.readonly:
+            ordered.reverse()
     for hops, descending in reversed(keys):
         def key(obj: dict[str, Any], hops: list[FieldDef] = hops) -> tuple[int, Any]:
             finals = _finals(store, obj, hops)

@@ -100,6 +100,9 @@ class FakeMailRoute(FaultControls, httpx.BaseTransport, httpx.AsyncBaseTransport
     field that is not `blank` is required even when nullable (MailRoute: email_account,
     domain, customer, reseller). Both default to what the folder's `rules.json` declares
     and, when given, decide for every resource. `time_zone` is the server's TIME_ZONE.
+    `database` ("postgresql" or "sqlite") is what the server's database decides: whether
+    `contains`/`startswith`/`iexact`... ignore the case of ASCII letters (SQLite's LIKE)
+    or compare as PostgreSQL does, and the order of tied rows.
     """
 
     def __init__(self, fixtures_dir: str | Path | None = None, *, login: str = "demo",
@@ -108,7 +111,7 @@ class FakeMailRoute(FaultControls, httpx.BaseTransport, httpx.AsyncBaseTransport
                  max_limit: int = 1000, seed: int = 0,
                  always_return_data: Iterable[str] | bool | None = None,
                  form_validation: Iterable[str] | bool | None = None,
-                 time_zone: str = "America/Los_Angeles"):
+                 time_zone: str = "America/Los_Angeles", database: str = "postgresql"):
         if not api_path.startswith("/") or not api_path.endswith("/"):
             raise ValueError("api_path must start and end with '/'")
         self.fixtures_dir = Path(fixtures_dir) if fixtures_dir is not None else DEMO_DATA
@@ -119,7 +122,7 @@ class FakeMailRoute(FaultControls, httpx.BaseTransport, httpx.AsyncBaseTransport
         self.max_limit = max_limit
         self.clock = Clock(time_zone, datetime_format)
         self.store = Store(load_fixture(self.fixtures_dir), self.clock, api_path,
-                           always_return_data, form_validation)
+                           always_return_data, form_validation, database)
         self.views = Views(self.store, api_path, max_limit, seed)
         self.requests: list[SeenRequest] = []
         self._seed = seed

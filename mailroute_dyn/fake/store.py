@@ -22,7 +22,10 @@ from .relations import delete_rows, refresh_reverse
 from .saving import check_constraints, check_rules, save_values
 from .values import Clock
 
-__all__ = ["Store"]
+__all__ = ["Store", "DATABASES"]
+
+# what the server's database decides: LIKE's case rules and the order of tied rows
+DATABASES = ("postgresql", "sqlite")
 
 _STAMP_NAMES = {"created_at": "auto_now_add", "updated_at": "auto_now"}
 
@@ -31,7 +34,12 @@ class Store:
     """The objects of every resource, in memory, with Tastypie's write rules."""
 
     def __init__(self, fixture: Fixture, clock: Clock, api_path: str,
-                 always_return_data: Option = None, form_validation: Option = None):
+                 always_return_data: Option = None, form_validation: Option = None,
+                 database: str = "postgresql"):
+        if database not in DATABASES:
+            raise ValueError(f"database must be one of {', '.join(DATABASES)}, not "
+                             f"{database!r}")
+        self.database = database
         self.clock = clock
         self.api_path = api_path
         self.fixture = _rebased(fixture, api_path)
@@ -125,8 +133,9 @@ class Store:
     def create(self, rdef: ResourceDef, body: Any, key: Any = None) -> dict[str, Any]:
         """POST semantics: a new object from `body` (ids assigned, timestamps set).
 
-        `key` is the id a PUT to a missing detail URL creates; an id in the body wins,
-        as it does on the real server.
+        `key` is the id a PUT to a missing detail URL creates (as the URL spells it: an
+        id the database cannot take fails when saving, after validation); an id in the
+        body wins, as it does on the real server.
         """
         data = body_fields(body)
         obj = hydrate(self, rdef, data, None, patch=False)
@@ -134,33 +143,36 @@ class Store:
         given = data.get(rdef.pk)
         if given is not None:
             key = self._key_value(rdef, given)
-        elif key is None:
-            key = self.next_id[rdef.name] if rdef.pk_is_int else None
-            if key is None:
-                raise canned(500)
+        elif key is not None:
+            key = self._key_value(rdef, key)
+        elif rdef.pk_is_int:
+            key = self.next_id[rdef.name]
+        else:
+            raise canned(500)
         self._save(rdef, obj, key, creating=True)
         return obj
 
     def update(self, rdef: ResourceDef, current: dict[str, Any], body: Any, *, patch: bool,
-               bump: bool = True) -> dict[str, Any]:
+               fields_sent_only: bool = False) -> dict[str, Any]:
         """PUT (`patch=False`: omitted blank+nullable fields become null) or PATCH (merge).
 
-        A PUT whose body names another id writes the object under that id and leaves this
-        one alone, as Django's save() does. `bump=False` is a PATCH detail, which saves
-        only the fields sent: `auto_now` timestamps stay.
+        A body naming another id writes the object under that id and leaves this one
+        alone, as Django's save() does (a PUT, or an item of a PATCH list). A PATCH detail
+        (`fields_sent_only`) saves only the fields sent: never the id, and `auto_now`
+        timestamps stay.
         """
         data = body_fields(body)
         obj = hydrate(self, rdef, data, current, patch=patch)
         key = current.get(rdef.pk)
         self._validate(rdef, obj, data, key)
-        if not patch and data.get(rdef.pk) is not None:
+        if not fields_sent_only and data.get(rdef.pk) is not None:
             key = self._key_value(rdef, data[rdef.pk])
             if key != current.get(rdef.pk):
                 # a new row: reverse relations of the original do not come along
                 for f in rdef.fields.values():
                     if f.readonly and f.is_related:
                         obj[f.name] = [] if f.to_many else None
-        self._save(rdef, obj, key, creating=False, bump=bump)
+        self._save(rdef, obj, key, creating=False, bump=not fields_sent_only)
         return obj
 
     def _validate(self, rdef: ResourceDef, obj: dict[str, Any], data: Mapping[str, Any],

@@ -9,7 +9,14 @@ from typing import Any
 from .answers import HttpError, bad_request, canned
 from .defs import ResourceDef
 from .exchange import HTML, JSON, Reply, Request, ok, read_body, to_json
-from .query import apply_ordering, page_bounds, page_meta, parse_filters, select
+from .query import (
+    apply_ordering,
+    page_bounds,
+    page_meta,
+    parse_filters,
+    parse_ordering,
+    select,
+)
 from .store import Store
 from .values import LookupValueError
 
@@ -71,8 +78,8 @@ class Views:
 
     def get_list(self, rdef: ResourceDef, req: Request) -> Reply:
         conditions = parse_filters(self.store, rdef, req.query)
-        rows = list(select(self.store, rdef, conditions))
-        rows = apply_ordering(self.store, rdef, rows, req.query)
+        ordering = parse_ordering(self.store, rdef, req.query)
+        rows = apply_ordering(self.store, list(select(self.store, rdef, conditions)), ordering)
         limit, offset = page_bounds(req.query, rdef.default_limit, self.max_limit)
         page = rows[offset:offset + limit] if limit else rows[offset:]
         meta = page_meta(f"{self.api_path}{rdef.name}/", req.query, limit, offset, len(rows))
@@ -189,9 +196,8 @@ class Views:
             if rdef.always_return_data:
                 return ok(req, self.store.render(rdef, obj))
             return Reply(204)
-        if key is None and not (isinstance(body, dict) and body.get(rdef.pk) is not None):
-            raise canned(500)
-        obj = self.store.create(rdef, body, key)
+        # a missing object, or a key the database cannot read: Tastypie creates one
+        obj = self.store.create(rdef, body, text if key is None else key)
         location = {"Location": obj["resource_uri"]}
         if rdef.always_return_data:
             return ok(req, self.store.render(rdef, obj), 201, location)
@@ -202,7 +208,7 @@ class Views:
         if current is None:
             return Reply(404, HTML)
         body = read_body(req)
-        obj = self.store.update(rdef, current, body, patch=True, bump=False)
+        obj = self.store.update(rdef, current, body, patch=True, fields_sent_only=True)
         if rdef.always_return_data:
             return ok(req, self.store.render(rdef, obj), 202)
         return Reply(202, HTML, b"")
