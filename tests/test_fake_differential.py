@@ -47,7 +47,7 @@ HEADERS = ("content-type", "location", "allow")
 
 # Disagreements tolerated only until they are fixed: each case id of issue 21 that the fake
 # still answers differently from the test site. It shrinks to nothing.
-KNOWN: set[str] = {"b3", "b5", "c5", "c14"}
+KNOWN: set[str] = {"c5"}
 
 
 # ---------------------------------------------------------------- the two servers
@@ -233,7 +233,13 @@ def _load(kind):
 
 
 SCHEMAS, OBJECTS = _load("schemas"), _load("objects")
-NAMES = sorted(SCHEMAS)
+RULES = json.loads((FIXTURES / "rules.json").read_text(encoding="utf-8"))
+# a database view (domain_with_alias: every domain and alias) is not modelled (c5)
+NAMES = sorted(set(SCHEMAS) - ({"domain_with_alias"} if "c5" in KNOWN else set()))
+# values the server stores but never shows are not in the fixture: filters on them
+# cannot agree (admins.customer)
+HIDDEN = {(name, field) for name, spec in RULES.items()
+          for field, rule in spec.get("fields", {}).items() if rule.get("write_only")}
 TERMS = ["exact", "iexact", "contains", "icontains", "startswith", "endswith", "in", "gt",
          "lte", "isnull", "range", "regex"]
 ODD_VALUES = ["", "abc", "ACME", "True", "false", "None", "1", "-3", "2012-06-12", "x" * 129,
@@ -245,22 +251,24 @@ def _writable(name):
             if not spec.get("readonly") and f != "id"]
 
 
-def _sample_value(draw, name, field):
-    """A value for `field`: one some object holds, or an odd one."""
+def _sample_value(draw, name, field, odd=True):
+    """A value for `field`: one some object holds, or (`odd`) an odd one."""
     held = [o.get(field) for o in OBJECTS[name] if field in o]
-    if held and draw(st.booleans()):
+    if held and (not odd or draw(st.booleans())):
         return draw(st.sampled_from(held))
-    return draw(st.sampled_from([None, 0, 7, 4.5, True, "", "abc", "8", "x" * 129, "s" * 256,
-                                 "new.example", [1, 2], {}, f"{API}domain/2/",
-                                 f"{API}email_account/3/", f"{API}customer/99999/"]))
+    odd = [None, 0, 7, 4.5, True, "", "abc", "8", "x" * 129, "s" * 256, "new.example", [1, 2],
+           f"{API}domain/2/", f"{API}email_account/3/", f"{API}customer/99999/"]
+    if SCHEMAS[name]["fields"][field]["type"] != "related":
+        odd.append({})        # nested objects are not created by the fake (README)
+    return draw(st.sampled_from(odd))
 
 
 @st.composite
 def list_gets(draw, name):
     schema = SCHEMAS[name]
     params = []
-    for field in draw(st.lists(st.sampled_from(sorted(schema.get("filtering") or {}) + ["id"]),
-                               max_size=2)):
+    filterable = [f for f in sorted(schema.get("filtering") or {}) if (name, f) not in HIDDEN]
+    for field in draw(st.lists(st.sampled_from(filterable + ["id"]), max_size=2)):
         term = draw(st.sampled_from(["", *TERMS]))
         held = [o.get(field) for o in OBJECTS[name] if o.get(field) is not None]
         values = [str(v).rstrip("/").rsplit("/", 1)[-1] for v in held[:5]] + ODD_VALUES
@@ -284,11 +292,14 @@ def bodies(draw, name, partial):
     fields = _writable(name)
     base = draw(st.sampled_from(OBJECTS[name])) if OBJECTS[name] else {}
     body = {} if partial else {f: base.get(f) for f in fields if f in base}
+    odd = True     # one odd value per body: which of two the server reports first follows
+    #                the model's field order, which no schema carries (README)
     for field in draw(st.lists(st.sampled_from(fields), max_size=3)) if fields else []:
         if draw(st.integers(0, 4)) == 0:
             body.pop(field, None)
         else:
-            body[field] = _sample_value(draw, name, field)
+            body[field] = _sample_value(draw, name, field, odd)
+            odd = odd and body[field] in [o.get(field) for o in OBJECTS[name]]
     if draw(st.integers(0, 9)) == 0:
         body["id"] = draw(st.sampled_from([1, 998, "abc"]))
     return body

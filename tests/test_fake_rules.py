@@ -192,3 +192,55 @@ def test_the_folder_carries_the_write_options_and_the_constructor_overrides_them
     with pytest.raises(ValueError, match="form_validation must be true or false"):
         check_rules({"domain": {"form_validation": "yes"}},
                     {"domain": {"fields": {"name": {"type": "string"}}}})
+
+
+def _http(fake):
+    import httpx
+    return httpx.Client(transport=fake, base_url="https://fake.test",
+                        headers={"Authorization": "ApiKey demo:demo-key"})
+
+
+def test_companions_and_reverse_relations_follow_every_write():
+    """`companions` makes the rows the server makes with a new object; `reverse_of` shows
+    them on it, and keeps showing what points at it after later writes (issue 21 b3, b5,
+    c6)."""
+    with _http(FakeMailRoute()) as http:
+        made = http.post("/api/v1/reseller/", json={"name": "R-new"}).json()
+        assert made["branding_info"] == "/api/v1/brandinginfo/9/"
+        assert http.get("/api/v1/brandinginfo/9/").json()["reseller"] == made["resource_uri"]
+        http.patch("/api/v1/notification_account_task/1/",
+                   json={"email_account": "/api/v1/email_account/1/"})
+        assert http.get("/api/v1/email_account/1/").json()["notification_task"] == (
+            "/api/v1/notification_account_task/1/")
+        http.delete(made["resource_uri"])
+        assert http.get("/api/v1/brandinginfo/9/").status_code == 404
+
+
+def test_a_string_link_is_looked_up_and_a_write_only_value_never_shown():
+    """`uri_of`, `write_only`, `not_stored` (MailRoute's admins; issue 21 c14)."""
+    with _http(FakeMailRoute()) as http:
+        refused = http.post("/api/v1/admins/", json={"username": "zz", "customer": {}})
+        assert refused.json() == {
+            "error": "Could not find the provided customer object via resource URI '{}'."}
+        made = http.post("/api/v1/admins/", json={"username": "zz", "send_welcome": "yes",
+                                                  "customer": "/api/v1/customer/1/"})
+        assert made.status_code == 201
+        shown = http.get(made.headers["location"]).json()
+        assert (shown["customer"], shown["send_welcome"]) == (None, None)
+        assert http.get("/api/v1/admins/?customer__iexact=x").json() == {
+            "error": "The 'customer' field does not support relations."}
+
+
+@pytest.mark.parametrize("rules, message", [
+    ({"email_account": {"companions": {"policy_user": "nosuch"}}}, "companions maps"),
+    ({"admins": {"fields": {"customer": {"uri_of": "nosuch"}}}}, "uri_of must name"),
+    ({"domain": {"fields": {"name": {"max_length": 0}}}}, "max_length must be"),
+    ({"domain": {"on_delete": {"customer": "explode"}}}, "on_delete maps"),
+    ({"domain": {"fields": {"policy": {"reverse_of": "policy_domain.nosuch"}}}},
+     "reverse_of must name"),
+])
+def test_rules_that_cannot_work_are_refused_when_the_folder_loads(rules, message):
+    from mailroute_dyn.testing import DEMO_DATA
+    schemas = load_fixture(DEMO_DATA).schemas
+    with pytest.raises(ValueError, match=message):
+        check_rules(rules, schemas)

@@ -606,7 +606,9 @@ def test_post_creates_with_a_relative_location_and_no_body(http):
     assert response.headers["location"] == "/api/v1/email_account/31/"
     assert response.headers["content-type"] == HTML
     obj = http.get("/api/v1/email_account/31/").json()
-    assert obj["localpart"] == "new" and obj["priority"] == 7 and obj["policy"] is None
+    # the read-only `policy` sent is ignored; the server makes the account its own policy
+    assert obj["localpart"] == "new" and obj["priority"] == 7
+    assert obj["policy"] == "/api/v1/policy_user/31/"
     assert obj["domain_name"] == "acme-001.com" and "bogus" not in obj
     assert obj["created_at"] == obj["updated_at"] != "Fri, 01 Jun 2001 00:00:00 -0700"
     assert obj["resource_uri"] == "/api/v1/email_account/31/"

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..vocabulary import NO_DEFAULT, default_of, flag, primary_key_of, terms_for_type
+from .answers import canned
 from .fixtures import Fixture
 
 if TYPE_CHECKING:
@@ -96,6 +97,7 @@ class ResourceDef:
     unique_together: list[list[str]] = field(default_factory=list)
     one_to_one: list[str] = field(default_factory=list)
     on_delete: dict[str, str] = field(default_factory=dict)
+    companions: dict[str, str] = field(default_factory=dict)
     field_rules: dict[str, dict[str, Any]] = field(default_factory=dict)
     actions: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -103,6 +105,16 @@ class ResourceDef:
         # fields printed in the server's datetime format
         self.temporal = [f.name for f in self.fields.values()
                          if f.type in ("datetime", "date", "time")]
+
+    @property
+    def hidden(self) -> list[str]:
+        """Fields reads show as null (`write_only` and `not_stored` rules)."""
+        return [name for name, rule in self.field_rules.items()
+                if rule.get("write_only") or rule.get("not_stored")]
+
+    def stored(self, name: str) -> bool:
+        """Whether a write keeps the field's value (not a `not_stored` key)."""
+        return not self.rule(name, "not_stored", False)
 
     @property
     def model_label(self) -> str:
@@ -157,6 +169,7 @@ def build_resources(fixture: Fixture, api_path: str, always_return_data: Option 
     defs: dict[str, ResourceDef] = {}
     for name, schema in fixture.schemas.items():
         rows = fixture.objects.get(name, [])
+        field_rules = fixture.rules.get(name, {}).get("fields", {})
         fields: dict[str, FieldDef] = {}
         for fname, spec in schema["fields"].items():
             ftype = spec.get("type") if isinstance(spec.get("type"), str) else "string"
@@ -175,6 +188,8 @@ def build_resources(fixture: Fixture, api_path: str, always_return_data: Option 
                     target = uri_name(sample, api_path) if sample else None
                 if target not in names:
                     target = fname if fname in names else None
+            elif ftype == "string" and isinstance(field_rules.get(fname, {}).get("uri_of"), str):
+                uri_target = field_rules[fname]["uri_of"]
             elif ftype == "string" and fname not in NON_MODEL_FIELDS:
                 values = [r.get(fname) for r in rows if r.get(fname) is not None]
                 targets = {uri_name(str(v), api_path) for v in values}
@@ -208,6 +223,7 @@ def build_resources(fixture: Fixture, api_path: str, always_return_data: Option 
             unique_together=[list(g) for g in rules.get("unique_together", [])],
             one_to_one=list(rules.get("one_to_one", [])),
             on_delete=dict(rules.get("on_delete", {})),
+            companions=dict(rules.get("companions", {})),
             field_rules=dict(rules.get("fields", {})),
             actions=dict(rules.get("actions", {})))
     for rdef in defs.values():
@@ -286,8 +302,12 @@ def _related_rule(key: str, values: list[tuple[dict[str, Any], Any]], to_one: li
             attr = sorted(attrs)[0]
             name = f.name
 
-            def rule(store: Store, obj: dict[str, Any], name: str = name, attr: str = attr
-                     ) -> Any:
+            def rule(store: Store, obj: dict[str, Any], name: str = name, attr: str = attr,
+                     required: bool = not f.nullable) -> Any:
+                if required and obj.get(name) is None:
+                    # the model's save() follows a link that is not there: Django's
+                    # ObjectDoesNotExist, which Tastypie answers with a 404
+                    raise canned(404)
                 related = store.object_at(obj.get(name))
                 return None if related is None else related.get(attr)
             return rule

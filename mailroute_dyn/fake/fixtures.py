@@ -23,7 +23,14 @@ save), `reverse_of` (`"resource.field"`: computed from the rows of another resou
 related `field` points here, their URIs or, with `"value": "name"`, that field's values).
 Resource rules: `unique_together`, `one_to_one` (related fields whose target may have one
 such row), `on_delete` (`{"field": "cascade" | "set_null" | "protect"}`),
-`always_return_data` and `form_validation` (`true`/`false`; constructor options override).
+`uri_of` (a string field whose values are URIs of that resource: writes look the object
+up by the number the text ends with, filters take its key), `write_only` (`true`: the
+server never shows the value; reads give null), `not_stored` (`true`: a key the server
+accepts and drops, such as MailRoute's `send_welcome` flag; reads give null).
+Resource rules: `always_return_data` and `form_validation` (`true`/`false`; constructor
+options override),
+`companions` (`{"other": "link"}`: each new object gets a new `other` row, at its
+defaults, whose `link` points at it, as MailRoute makes a policy for each new domain).
 `actions`: custom POST routes,
 `{detail}/<name>/` (or `{list}/<name>/` with `"on": "list"`), answering `status` with
 `answer` as JSON (`"$token"` becomes a fresh random token) or with an empty body when
@@ -42,9 +49,10 @@ from typing import Any
 __all__ = ["Fixture", "load_fixture", "write_fixture", "check_rules"]
 
 _FIELD_RULES = frozenset({"min", "max", "choices", "server_default", "max_length",
-                          "auto_now_add", "auto_now", "reverse_of", "value"})
+                          "auto_now_add", "auto_now", "reverse_of", "value", "uri_of",
+                          "write_only", "not_stored"})
 _RESOURCE_RULES = frozenset({"unique_together", "fields", "actions", "one_to_one", "on_delete",
-                             "always_return_data", "form_validation"})
+                             "always_return_data", "form_validation", "companions"})
 ON_DELETE = ("cascade", "set_null", "protect")
 _ACTION_KEYS = frozenset({"status", "answer", "on"})
 
@@ -77,7 +85,7 @@ def check_rules(rules: Any, schemas: Mapping[str, Mapping[str, Any]]) -> dict[st
                     or any(f not in fields for f in group)):
                 raise ValueError(f"{where}: unique_together {group!r} must list two or more "
                                  "of the resource's fields")
-        _check_resource_switches(where, spec, fields)
+        _check_resource_switches(where, spec, fields, schemas)
         field_rules = spec.get("fields", {})
         if not isinstance(field_rules, dict):
             raise ValueError(f"{where}: 'fields' must be an object")
@@ -103,9 +111,9 @@ def _related_fields(fields: Mapping[str, Any]) -> set[str]:
             if isinstance(spec, dict) and spec.get("type") in ("related", "string")}
 
 
-def _check_resource_switches(where: str, spec: Mapping[str, Any],
-                             fields: Mapping[str, Any]) -> None:
-    """`one_to_one`, `on_delete`, `always_return_data`, `form_validation`."""
+def _check_resource_switches(where: str, spec: Mapping[str, Any], fields: Mapping[str, Any],
+                             schemas: Mapping[str, Mapping[str, Any]]) -> None:
+    """`one_to_one`, `on_delete`, `companions`, `always_return_data`, `form_validation`."""
     links = _related_fields(fields)
     one_to_one = spec.get("one_to_one", [])
     if not isinstance(one_to_one, list) or any(f not in links for f in one_to_one):
@@ -115,6 +123,12 @@ def _check_resource_switches(where: str, spec: Mapping[str, Any],
             f not in links or how not in ON_DELETE for f, how in on_delete.items()):
         raise ValueError(f"{where}: on_delete maps related fields to one of "
                          f"{', '.join(ON_DELETE)}")
+    companions = spec.get("companions", {})
+    if not isinstance(companions, dict) or any(
+            link not in _related_fields((schemas.get(other) or {}).get("fields") or {})
+            for other, link in companions.items()):
+        raise ValueError(f"{where}: companions maps resources of the folder to their related "
+                         "field that links a new row to this resource")
     for switch in ("always_return_data", "form_validation"):
         if not isinstance(spec.get(switch, False), bool):
             raise ValueError(f"{where}: {switch} must be true or false")
@@ -132,9 +146,11 @@ def _check_field_rule(where: str, frule: Any, schemas: Mapping[str, Mapping[str,
     length = frule.get("max_length", 1)
     if isinstance(length, bool) or not isinstance(length, int) or length < 1:
         raise ValueError(f"{where}: max_length must be a positive integer")
-    for stamp in ("auto_now_add", "auto_now"):
-        if frule.get(stamp, True) is not True:
-            raise ValueError(f"{where}: {stamp} can only be true")
+    for switch in ("auto_now_add", "auto_now", "write_only", "not_stored"):
+        if frule.get(switch, True) is not True:
+            raise ValueError(f"{where}: {switch} can only be true")
+    if "uri_of" in frule and frule["uri_of"] not in schemas:
+        raise ValueError(f"{where}: uri_of must name a resource of the folder")
     if "value" in frule and "reverse_of" not in frule:
         raise ValueError(f"{where}: 'value' goes with 'reverse_of'")
     if "reverse_of" in frule:

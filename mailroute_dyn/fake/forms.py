@@ -14,13 +14,17 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from .answers import form_errors
+from .answers import canned, form_errors
 from .defs import FieldDef, ResourceDef
 
 if TYPE_CHECKING:
     from .store import Store
 
-__all__ = ["validate_form", "rule_problem", "unique_problems"]
+__all__ = ["validate_form", "rule_problem", "unique_problems", "UNREADABLE_KEY"]
+
+# an id the body sends that the database cannot read ("abc"): a unique check that
+# excludes it fails in the database (500)
+UNREADABLE_KEY = object()
 
 _EMPTY: tuple[Any, ...] = (None, "", [], (), {})
 _REQUIRED = "This field is required."
@@ -47,6 +51,8 @@ def validate_form(store: Store, rdef: ResourceDef, obj: dict[str, Any],
             errors[name] = [str(exc)]
             continue
         obj[name] = cleaned
+    if key is UNREADABLE_KEY and _unique_checks_run(rdef, obj, set(errors)):
+        raise canned(500)
     for name, message in unique_problems(store, rdef, obj, key, skip=set(errors)):
         errors.setdefault(name, []).append(message)
     if errors:
@@ -125,6 +131,16 @@ def rule_problem(rule: Mapping[str, Any], value: Any) -> str | None:
     if number and "max" in rule and value > rule["max"]:
         return f"Ensure this value is less than or equal to {rule['max']}."
     return None
+
+
+def _unique_checks_run(rdef: ResourceDef, obj: Mapping[str, Any], skip: set[str]) -> bool:
+    """Whether the form's `validate_unique` queries the database at all."""
+    singles = [f.name for f in rdef.fields.values()
+               if (f.unique or f.name in rdef.one_to_one) and f.name != rdef.pk
+               and not f.readonly and f.name not in skip]
+    groups = [g for g in rdef.unique_together if not set(g) & skip]
+    return (any(obj.get(name) is not None for name in singles)
+            or any(all(obj.get(name) is not None for name in g) for g in groups))
 
 
 def unique_problems(store: Store, rdef: ResourceDef, obj: Mapping[str, Any], key: Any,

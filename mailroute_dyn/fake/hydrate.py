@@ -58,7 +58,7 @@ def hydrate(store: Store, rdef: ResourceDef, data: Mapping[str, Any],
     """The object the body makes from `current` (None for a create)."""
     obj = dict(current) if current is not None else fresh_object(rdef)
     for name, f in rdef.fields.items():
-        if f.readonly or name == rdef.pk:
+        if f.readonly or name == rdef.pk or not rdef.stored(name):
             continue
         if name not in data:
             if patch:

@@ -26,8 +26,8 @@ from .values import (
     string_to_python,
 )
 
-__all__ = ["QueryDict", "Condition", "parse_filters", "select", "parse_ordering", "apply_ordering",
-           "page_bounds", "page_meta"]
+__all__ = ["QueryDict", "Condition", "parse_filters", "select", "page_bounds", "page_meta",
+           "field_values", "typed_value"]
 
 _TRANSFORMS = DATE_PARTS | TIME_PARTS | {"date", "time"}
 
@@ -113,8 +113,10 @@ def parse_filters(store: Store, rdef: ResourceDef, query: QueryDict) -> list[Con
         by_lookup[lookup] = Condition(key, hops, term, value,
                                       joins_many=any(h.to_many for h in hops))
     conditions = list(by_lookup.values())
-    for condition in conditions:
-        _prepare(store, condition)
+    # Django's filter(**kwargs) takes the lookups in sorted order: the first bad value
+    # in that order is the one reported
+    for lookup in sorted(by_lookup, key="__".join):
+        _prepare(store, by_lookup[lookup])
     return conditions
 
 
@@ -152,6 +154,8 @@ def _kind(f: FieldDef) -> str:
 def _prepare(store: Store, c: Condition) -> None:
     final, term, raw = c.final, c.term, c.raw
     if term == "isnull":
+        if raw is None:
+            raise LookupValueError(MISMATCHED)
         if not isinstance(raw, bool):
             raise canned(500)
         c.value = raw
@@ -159,12 +163,16 @@ def _prepare(store: Store, c: Condition) -> None:
     if term in ("in", "range"):
         items = raw if isinstance(raw, list) else []
         if term == "range" and len(items) != 2:
-            raise canned(500)
+            c.value = _BROKEN          # the SQL cannot be built: fails when run
+            return
         c.value = [_prep_one(store, final, "exact", v) for v in items]
         return
     if term in TEXT_TERMS:
         if raw is None and term != "iexact":
             raise LookupValueError(MISMATCHED)
+        if term in ("regex", "iregex") and isinstance(raw, bool):
+            c.value = _BROKEN          # SQLite's REGEXP is handed a bool pattern
+            return
         c.value = None if raw is None else str(raw)
         if term in ("regex", "iregex"):
             try:
@@ -189,7 +197,7 @@ def _prep_one(store: Store, f: FieldDef, term: str, value: Any) -> Any:
     return prep_filter_value(kind, value, store.clock, nullable=f.nullable, transform=transform)
 
 
-def _typed(store: Store, f: FieldDef, raw: Any) -> Any:
+def typed_value(store: Store, f: FieldDef, raw: Any) -> Any:
     """A stored value in the form filters and ordering compare."""
     if raw is None:
         return None
@@ -199,7 +207,7 @@ def _typed(store: Store, f: FieldDef, raw: Any) -> Any:
     return parse_stored(f.type, raw, store.clock)
 
 
-def _finals(store: Store, obj: dict[str, Any], hops: list[FieldDef]) -> list[Any]:
+def field_values(store: Store, obj: dict[str, Any], hops: list[FieldDef]) -> list[Any]:
     """The final field's raw values reachable from `obj` (one per joined row)."""
     current: list[dict[str, Any] | None] = [obj]
     for f in hops[:-1]:
@@ -258,7 +266,7 @@ def _test(store: Store, c: Condition, raw: Any) -> bool:
         if raw is None:
             return False
         linked = c.final.is_related or c.final.uri_target
-        text = _text(_typed(store, c.final, raw) if linked else raw)
+        text = _text(typed_value(store, c.final, raw) if linked else raw)
         if term in ("regex", "iregex"):
             return wanted.search(text) is not None
         if term != "exact":
@@ -271,7 +279,7 @@ def _test(store: Store, c: Condition, raw: Any) -> bool:
         if term == "startswith":
             return text.startswith(wanted)
         return text.endswith(wanted)
-    value = _typed(store, c.final, raw)
+    value = typed_value(store, c.final, raw)
     if term in _TRANSFORMS:
         return value is not None and _part(value, term, store) == wanted
     if term == "exact" and wanted is None:
@@ -325,7 +333,7 @@ def select(store: Store, rdef: ResourceDef, conditions: list[Condition]
     for obj in store.objects(rdef.name):
         times = 1
         for c in conditions:
-            hits = sum(1 for raw in _finals(store, obj, c.hops) if _test(store, c, raw))
+            hits = sum(1 for raw in field_values(store, obj, c.hops) if _test(store, c, raw))
             if not hits:
                 times = 0
                 break
@@ -333,63 +341,6 @@ def select(store: Store, rdef: ResourceDef, conditions: list[Condition]
                 times = max(times, hits)    # exact for one to_many filter, a guess for more
         for _ in range(times):
             yield obj
-
-
-# ---------------------------------------------------------------- ordering
-
-Ordering = list[tuple[list[FieldDef], bool]]
-
-
-def parse_ordering(store: Store, rdef: ResourceDef, query: QueryDict) -> Ordering:
-    """`apply_sorting`'s checks: `order_by` (or the deprecated `sort_by`), repeated, `-`
-    for descending. They run before the query does (a broken regex filter fails later)."""
-    param = "order_by" if "order_by" in query else "sort_by" if "sort_by" in query else None
-    keys: Ordering = []
-    for spec in query.getlist(param) if param else []:
-        bits = spec.split("__")
-        name, descending = bits[0], False
-        if name.startswith("-"):
-            name, descending = name[1:], True
-        if name not in rdef.fields:
-            raise bad_request(f"No matching '{name}' field for ordering on.")
-        if name not in rdef.ordering:
-            raise bad_request(f"The '{name}' field does not allow ordering.")
-        if name == "resource_uri":
-            raise bad_request(f"The '{name}' field has no 'attribute' for ordering with.")
-        if name in NON_MODEL_FIELDS:
-            raise canned(500)
-        hops = [rdef.fields[name]]
-        for bit in bits[1:]:
-            target = store.defs.get(hops[-1].target or "") if hops[-1].is_related else None
-            if target is None or bit not in target.fields or bit in NON_MODEL_FIELDS:
-                raise canned(500)
-            hops.append(target.fields[bit])
-        keys.append((hops, descending))
-    return keys
-
-
-def apply_ordering(store: Store, rows: list[dict[str, Any]], keys: Ordering
-                   ) -> list[dict[str, Any]]:
-    """Rows sorted by `keys`, NULLs first when ascending. Tied rows keep key order, except
-    where SQLite walks a foreign key's index backwards (`order_by=-domain` alone): there
-    they come in descending key order."""
-    ordered = list(rows)
-    if store.database == "sqlite" and len(keys) == 1 and keys[0][1] and len(keys[0][0]) == 1:
-        column = keys[0][0][0]
-        if column.is_related and not column.to_many and not column.readonly:
-            ordered.reverse()
-    for hops, descending in reversed(keys):
-        def key(obj: dict[str, Any], hops: list[FieldDef] = hops) -> tuple[int, Any]:
-            finals = _finals(store, obj, hops)
-            value = _typed(store, hops[-1], finals[0] if finals else None)
-            return (0, 0) if value is None else (1, value)
-        try:
-            ordered.sort(key=key, reverse=descending)
-        except TypeError:
-            def as_text(obj: Any, k: Any = key) -> tuple[Any, str]:
-                return k(obj)[0], str(k(obj)[1])
-            ordered.sort(key=as_text, reverse=descending)
-    return ordered
 
 
 # ---------------------------------------------------------------- pagination

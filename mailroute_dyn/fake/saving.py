@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from .answers import canned, database_error, form_errors
 from .defs import FieldDef, ResourceDef
 from .forms import rule_problem, unique_problems
+from .values import TEMPORAL_INVALID
 
 if TYPE_CHECKING:
     from .store import Store
@@ -42,6 +43,8 @@ def _stored(f: FieldDef, value: Any) -> Any:
             return float(value)
         if f.type == "boolean":
             return _boolean(f, value)
+        if f.type in TEMPORAL_INVALID and value == "":
+            raise database_error(TEMPORAL_INVALID[f.type] % value)
     except (TypeError, ValueError):
         raise canned(500) from None
     return value
@@ -72,10 +75,18 @@ def check_rules(rdef: ResourceDef, obj: dict[str, Any], data: Mapping[str, Any])
         raise form_errors(rdef.name, errors)
 
 
+def _link_column(store: Store, rdef: ResourceDef, f: FieldDef) -> bool:
+    """A read-only to-one link is a column of the table (policy_domain.domain) rather
+    than a reverse relation when the folder declares its reverse relations
+    (`reverse_of`) and this is not one of them."""
+    return (f.is_related and not f.to_many and store.declares_reverse
+            and "reverse_of" not in rdef.field_rules.get(f.name, {}))
+
+
 def check_constraints(store: Store, rdef: ResourceDef, obj: dict[str, Any], key: Any) -> None:
     """NOT NULL, unique, one-to-one and unique-together: the canned 500."""
     for name, f in rdef.fields.items():
-        if f.readonly or name == rdef.pk:
+        if name == rdef.pk or (f.readonly and not _link_column(store, rdef, f)):
             continue
         value = obj.get(name)
         if value is None and not f.nullable and not f.to_many:

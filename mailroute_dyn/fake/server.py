@@ -7,7 +7,7 @@ effect (`respx.route(...).mock(side_effect=fake)`).
 
 Routing, authentication and the transport live here; HTTP details in `exchange`, the
 endpoints in `views`, state and the write cycle in `store` (with `hydrate`, `forms`,
-`saving`, `relations`), lists in `query`, failures in `faults`.
+`saving`, `relations`), lists in `query` and `ordering`, failures in `faults`.
 
 What a schema cannot tell comes from the folder's `rules.json` (see `fixtures`): forms,
 lengths, one-to-one links, what deletes do, timestamps and reverse relations the server

@@ -13,11 +13,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .answers import canned
+from .answers import HttpError, canned
 from .defs import Option, ResourceDef, build_resources, uri_name
 from .fixtures import Fixture
-from .forms import validate_form
-from .hydrate import body_fields, hydrate
+from .forms import UNREADABLE_KEY, validate_form
+from .hydrate import body_fields, fresh_object, hydrate
 from .relations import delete_rows, refresh_reverse
 from .saving import check_constraints, check_rules, save_values
 from .values import Clock
@@ -44,6 +44,9 @@ class Store:
         self.api_path = api_path
         self.fixture = _rebased(fixture, api_path)
         self.defs = build_resources(self.fixture, api_path, always_return_data, form_validation)
+        # a folder that declares reverse relations says which read-only links are columns
+        self.declares_reverse = any("reverse_of" in rule for rdef in self.defs.values()
+                                    for rule in rdef.field_rules.values())
         self.rows: dict[str, dict[Any, dict[str, Any]]] = {}
         self.next_id: dict[str, int] = {}
         self._sorted: dict[str, list[dict[str, Any]] | None] = {}
@@ -99,10 +102,9 @@ class Store:
         return None if where is None else self.rows[where[0]].get(where[1])
 
     def render(self, rdef: ResourceDef, obj: Mapping[str, Any]) -> dict[str, Any]:
-        """An object as the server prints it (datetimes in the configured format)."""
-        if not rdef.temporal:
-            return dict(obj)
-        out = dict(obj)
+        """An object as the server prints it (datetimes in the configured format,
+        `write_only` fields null)."""
+        out = {**obj, **dict.fromkeys(rdef.hidden)}
         for name in rdef.temporal:
             if name in out:
                 out[name] = self.clock.render(rdef.fields[name].type, out[name])
@@ -149,8 +151,7 @@ class Store:
             key = self.next_id[rdef.name]
         else:
             raise canned(500)
-        self._save(rdef, obj, key, creating=True)
-        return obj
+        return self._save(rdef, obj, key, creating=True)
 
     def update(self, rdef: ResourceDef, current: dict[str, Any], body: Any, *, patch: bool,
                fields_sent_only: bool = False) -> dict[str, Any]:
@@ -158,22 +159,54 @@ class Store:
 
         A body naming another id writes the object under that id and leaves this one
         alone, as Django's save() does (a PUT, or an item of a PATCH list). A PATCH detail
-        (`fields_sent_only`) saves only the fields sent: never the id, and `auto_now`
+        (`fields_sent_only`) saves only the fields sent (Django's `update_fields`): nothing
+        when it sends no field, a 500 when it also names another id, and `auto_now`
         timestamps stay.
         """
         data = body_fields(body)
         obj = hydrate(self, rdef, data, current, patch=patch)
         key = current.get(rdef.pk)
-        self._validate(rdef, obj, data, key)
-        if not fields_sent_only and data.get(rdef.pk) is not None:
-            key = self._key_value(rdef, data[rdef.pk])
-            if key != current.get(rdef.pk):
-                # a new row: reverse relations of the original do not come along
-                for f in rdef.fields.values():
-                    if f.readonly and f.is_related:
-                        obj[f.name] = [] if f.to_many else None
-        self._save(rdef, obj, key, creating=False, bump=not fields_sent_only)
-        return obj
+        carried = self._carried_key(rdef, data, key)    # the id the object now holds
+        self._validate(rdef, obj, data, carried)
+        if fields_sent_only:
+            sent = [name for name in data if name in rdef.fields and name != rdef.pk]
+            if not sent:
+                return current          # nothing to save: Django's save(update_fields=[])
+            if carried != key:
+                return self._update_other(rdef, obj, carried, sent)
+            return self._save(rdef, obj, key, creating=False, every_column=False)
+        if carried is UNREADABLE_KEY:
+            raise canned(500)
+        if carried != key:
+            # a new row: reverse relations of the original do not come along
+            for f in rdef.fields.values():
+                if f.readonly and f.is_related:
+                    obj[f.name] = [] if f.to_many else None
+        return self._save(rdef, obj, carried, creating=False)
+
+    def _update_other(self, rdef: ResourceDef, obj: dict[str, Any], other: Any,
+                      sent: list[str]) -> dict[str, Any]:
+        """A PATCH detail whose body names another id: `UPDATE ... WHERE id = <other>` of
+        the fields sent, with this object's values (a 500 when no such row exists)."""
+        target = None if other is UNREADABLE_KEY else self.rows[rdef.name].get(other)
+        if target is None:
+            raise canned(500)
+        save_values(rdef, obj)
+        updated = {**target, **{name: obj.get(name) for name in sent}}
+        check_constraints(self, rdef, updated, other)
+        self.put_row(rdef, other, updated)
+        refresh_reverse(self)
+        return updated
+
+    def _carried_key(self, rdef: ResourceDef, data: Mapping[str, Any], key: Any) -> Any:
+        """The body's id when it sends one (UNREADABLE_KEY when the database cannot read
+        it), else the object's own."""
+        if data.get(rdef.pk) is None:
+            return key
+        try:
+            return self._key_value(rdef, data[rdef.pk])
+        except HttpError:
+            return UNREADABLE_KEY
 
     def _validate(self, rdef: ResourceDef, obj: dict[str, Any], data: Mapping[str, Any],
                   key: Any) -> None:
@@ -184,20 +217,37 @@ class Store:
             check_rules(rdef, obj, data)
 
     def _save(self, rdef: ResourceDef, obj: dict[str, Any], key: Any, *, creating: bool,
-              bump: bool = True) -> None:
-        """The database's part: convert, fill what the server fills, check, store."""
+              every_column: bool = True) -> dict[str, Any]:
+        """The database's part: convert, fill what the server fills, check, store; the
+        object as stored (with the relations the write changed). `every_column=False` is
+        a save of the fields sent only (PATCH detail)."""
         save_values(rdef, obj)
         fields = rdef.fields
         if rdef.pk in fields:
             obj[rdef.pk] = key
         if "resource_uri" in fields or "resource_uri" in obj:
             obj["resource_uri"] = self.uri(rdef.name, key)
-        self._stamp(rdef, obj, creating=creating, bump=bump)
+        self._stamp(rdef, obj, creating=creating, bump=every_column)
         for name, rule in rdef.derived.items():
-            obj[name] = rule(self, obj)
+            # a column the model's save() fills is stored only when every column is
+            if every_column or name not in rdef.fields:
+                obj[name] = rule(self, obj)
         check_constraints(self, rdef, obj, key)
         self.put_row(rdef, key, obj)
+        if creating:
+            self._make_companions(rdef, obj)
         refresh_reverse(self)
+        return self.rows[rdef.name][key]
+
+    def _make_companions(self, rdef: ResourceDef, obj: dict[str, Any]) -> None:
+        """The rows the server makes with each new object (`companions`), at defaults."""
+        for other_name, link in rdef.companions.items():
+            other = self.defs[other_name]
+            companion = {**fresh_object(other), link: obj["resource_uri"]}
+            key = self.next_id[other_name] if other.pk_is_int else None
+            if key is None:
+                raise canned(500)
+            self._save(other, companion, key, creating=True)
 
     def _stamp(self, rdef: ResourceDef, obj: dict[str, Any], *, creating: bool,
                bump: bool) -> None:
@@ -217,6 +267,13 @@ class Store:
                 continue
             if f.readonly or not obj.get(name):
                 obj[name] = now
+
+    def as_saved_in_memory(self, rdef: ResourceDef, obj: dict[str, Any]) -> dict[str, Any]:
+        """The object a PATCH detail answers with: its `auto_now` timestamps were set on
+        the object when it was saved, although only the fields sent were stored."""
+        now = self.clock.store_datetime(self.clock.now())
+        stamps = {name: now for name, rule in rdef.field_rules.items() if rule.get("auto_now")}
+        return {**obj, **stamps}
 
     def _key_value(self, rdef: ResourceDef, value: Any) -> Any:
         if not rdef.pk_is_int:

@@ -9,14 +9,8 @@ from typing import Any
 from .answers import HttpError, bad_request, canned
 from .defs import ResourceDef
 from .exchange import HTML, JSON, Reply, Request, ok, read_body, to_json
-from .query import (
-    apply_ordering,
-    page_bounds,
-    page_meta,
-    parse_filters,
-    parse_ordering,
-    select,
-)
+from .ordering import apply_ordering, parse_ordering, scan_order
+from .query import page_bounds, page_meta, parse_filters, select
 from .store import Store
 from .values import LookupValueError
 
@@ -79,12 +73,12 @@ class Views:
     def get_list(self, rdef: ResourceDef, req: Request) -> Reply:
         conditions = parse_filters(self.store, rdef, req.query)
         ordering = parse_ordering(self.store, rdef, req.query)
-        rows = apply_ordering(self.store, list(select(self.store, rdef, conditions)), ordering)
+        rows = scan_order(self.store, list(select(self.store, rdef, conditions)), conditions)
+        rows = apply_ordering(self.store, rows, ordering)
         limit, offset = page_bounds(req.query, rdef.default_limit, self.max_limit)
         page = rows[offset:offset + limit] if limit else rows[offset:]
         meta = page_meta(f"{self.api_path}{rdef.name}/", req.query, limit, offset, len(rows))
-        return ok(req, {"meta": meta,
-                              "objects": [self.store.render(rdef, o) for o in page]})
+        return ok(req, {"meta": meta, "objects": [self.store.render(rdef, o) for o in page]})
 
     def post_list(self, rdef: ResourceDef, req: Request) -> Reply:
         body = read_body(req)
@@ -210,7 +204,8 @@ class Views:
         body = read_body(req)
         obj = self.store.update(rdef, current, body, patch=True, fields_sent_only=True)
         if rdef.always_return_data:
-            return ok(req, self.store.render(rdef, obj), 202)
+            return ok(req, self.store.render(rdef, self.store.as_saved_in_memory(rdef, obj)),
+                      202)
         return Reply(202, HTML, b"")
 
     def delete_detail(self, rdef: ResourceDef, req: Request, text: str) -> Reply:
