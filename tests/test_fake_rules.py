@@ -244,3 +244,14 @@ def test_rules_that_cannot_work_are_refused_when_the_folder_loads(rules, message
     schemas = load_fixture(DEMO_DATA).schemas
     with pytest.raises(ValueError, match=message):
         check_rules(rules, schemas)
+
+
+def test_capture_only_reads_and_keeps_the_rules_the_user_completes(tmp_path):
+    """capture() never writes to the server it reads (issue 21 part B)."""
+    fake = FakeMailRoute()
+    rules = {"email_account": {"form_validation": True, "companions": {
+        "policy_user": "email_account"}}}
+    with demo_client(transport=fake) as client:
+        capture(client, tmp_path / "captured", limit=3, rules=rules)
+    assert {r.method for r in fake.requests} == {"GET"}
+    assert load_fixture(tmp_path / "captured").rules == rules
