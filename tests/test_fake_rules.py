@@ -255,3 +255,16 @@ def test_capture_only_reads_and_keeps_the_rules_the_user_completes(tmp_path):
         capture(client, tmp_path / "captured", limit=3, rules=rules)
     assert {r.method for r in fake.requests} == {"GET"}
     assert load_fixture(tmp_path / "captured").rules == rules
+
+
+def test_a_view_follows_writes_to_the_resources_behind_it():
+    """`view_of` (MailRoute's domain_with_alias; issue 21 c5)."""
+    with _http(FakeMailRoute()) as http:
+        before = http.get("/api/v1/domain_with_alias/?limit=0").json()["objects"]
+        kinds = [o["type"] for o in before]
+        assert kinds == sorted(kinds, reverse=True)          # the view's order: domains first
+        http.post("/api/v1/domain_alias/", json={"name": "new-alias.example",
+                                                 "domain": "/api/v1/domain/1/"})
+        found = http.get("/api/v1/domain_with_alias/?name=new-alias.example").json()
+        assert [(o["id"], o["type"], o["domain"]) for o in found["objects"]] == [
+            (11, "alias", "/api/v1/domain/1/")]

@@ -98,6 +98,7 @@ class ResourceDef:
     one_to_one: list[str] = field(default_factory=list)
     on_delete: dict[str, str] = field(default_factory=dict)
     companions: dict[str, str] = field(default_factory=dict)
+    view_of: list[dict[str, Any]] = field(default_factory=list)
     field_rules: dict[str, dict[str, Any]] = field(default_factory=dict)
     actions: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -224,6 +225,7 @@ def build_resources(fixture: Fixture, api_path: str, always_return_data: Option 
             one_to_one=list(rules.get("one_to_one", [])),
             on_delete=dict(rules.get("on_delete", {})),
             companions=dict(rules.get("companions", {})),
+            view_of=list(rules.get("view_of", [])),
             field_rules=dict(rules.get("fields", {})),
             actions=dict(rules.get("actions", {})))
     for rdef in defs.values():

@@ -30,7 +30,11 @@ accepts and drops, such as MailRoute's `send_welcome` flag; reads give null).
 Resource rules: `always_return_data` and `form_validation` (`true`/`false`; constructor
 options override),
 `companions` (`{"other": "link"}`: each new object gets a new `other` row, at its
-defaults, whose `link` points at it, as MailRoute makes a policy for each new domain).
+defaults, whose `link` points at it, as MailRoute makes a policy for each new domain),
+`view_of` (the resource is a database view: its rows are computed from other resources,
+part after part, each part `{"resource": "domain", "key": {"times": 2, "plus": 0},
+"fields": {"name": "name", "type": {"value": "domain"}}}`, a row's key being
+`times * source key + plus`).
 `actions`: custom POST routes,
 `{detail}/<name>/` (or `{list}/<name>/` with `"on": "list"`), answering `status` with
 `answer` as JSON (`"$token"` becomes a fresh random token) or with an empty body when
@@ -52,7 +56,8 @@ _FIELD_RULES = frozenset({"min", "max", "choices", "server_default", "max_length
                           "auto_now_add", "auto_now", "reverse_of", "value", "uri_of",
                           "write_only", "not_stored"})
 _RESOURCE_RULES = frozenset({"unique_together", "fields", "actions", "one_to_one", "on_delete",
-                             "always_return_data", "form_validation", "companions"})
+                             "always_return_data", "form_validation", "companions",
+                             "view_of"})
 ON_DELETE = ("cascade", "set_null", "protect")
 _ACTION_KEYS = frozenset({"status", "answer", "on"})
 
@@ -129,9 +134,31 @@ def _check_resource_switches(where: str, spec: Mapping[str, Any], fields: Mappin
             for other, link in companions.items()):
         raise ValueError(f"{where}: companions maps resources of the folder to their related "
                          "field that links a new row to this resource")
+    _check_view(where, spec.get("view_of", []), fields, schemas)
     for switch in ("always_return_data", "form_validation"):
         if not isinstance(spec.get(switch, False), bool):
             raise ValueError(f"{where}: {switch} must be true or false")
+
+
+def _check_view(where: str, parts: Any, fields: Mapping[str, Any],
+                schemas: Mapping[str, Mapping[str, Any]]) -> None:
+    """`view_of`: the parts of a database view, each `{"resource", "key": {"times",
+    "plus"}, "fields": {view field: source field or {"value": constant}}}`."""
+    problem = f"{where}: view_of must list parts with a resource of the folder, a key " \
+              "{times, plus} and fields naming this resource's and the source's fields"
+    if not isinstance(parts, list):
+        raise ValueError(problem)
+    for part in parts:
+        source = schemas.get(str(part.get("resource"))) if isinstance(part, dict) else None
+        key = part.get("key", {}) if isinstance(part, dict) else None
+        mapping = part.get("fields") if isinstance(part, dict) else None
+        if (source is None or not isinstance(key, dict) or not isinstance(mapping, dict)
+                or any(not isinstance(key.get(n, 0), int) for n in ("times", "plus"))):
+            raise ValueError(problem)
+        for name, origin in mapping.items():
+            constant = isinstance(origin, dict) and set(origin) == {"value"}
+            if name not in fields or not (constant or origin in (source.get("fields") or {})):
+                raise ValueError(problem)
 
 
 def _check_field_rule(where: str, frule: Any, schemas: Mapping[str, Mapping[str, Any]]) -> None:

@@ -157,15 +157,15 @@ def _prepare(store: Store, c: Condition) -> None:
         if raw is None:
             raise LookupValueError(MISMATCHED)
         if not isinstance(raw, bool):
-            raise canned(500)
+            c.value = _BROKEN          # Django refuses it when the query is built
+            return
         c.value = raw
         return
     if term in ("in", "range"):
         items = raw if isinstance(raw, list) else []
+        c.value = [_prep_one(store, final, "exact", v) for v in items]
         if term == "range" and len(items) != 2:
             c.value = _BROKEN          # the SQL cannot be built: fails when run
-            return
-        c.value = [_prep_one(store, final, "exact", v) for v in items]
         return
     if term in TEXT_TERMS:
         if raw is None and term != "iexact":

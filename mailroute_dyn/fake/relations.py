@@ -1,6 +1,6 @@
 """Links between resources after a write: what a delete does to the rows that point at
-the deleted ones (`on_delete` in rules.json), and fields the server computes from another
-resource's relation (`reverse_of`)."""
+the deleted ones (`on_delete` in rules.json), fields the server computes from another
+resource's relation (`reverse_of`), and resources that are database views (`view_of`)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from .defs import FieldDef, ResourceDef
 if TYPE_CHECKING:
     from .store import Store
 
-__all__ = ["delete_rows", "refresh_reverse"]
+__all__ = ["delete_rows", "refresh_reverse", "refresh_views"]
 
 
 def _on_delete(rdef: ResourceDef, f: FieldDef) -> str:
@@ -98,3 +98,28 @@ def _refresh_field(store: Store, rdef: ResourceDef, f: FieldDef, rule: dict[str,
         value: Any = found if f.to_many or f.type == "list" else (found[0] if found else None)
         if obj.get(f.name) != value:
             store.put_row(rdef, key, {**obj, f.name: value})
+
+
+def refresh_views(store: Store) -> None:
+    """Recompute every `view_of` resource from its sources, in the view's own order
+    (part after part, each in its source's key order)."""
+    for rdef in store.defs.values():
+        if rdef.view_of:
+            rows: dict[Any, dict[str, Any]] = {}
+            for part in rdef.view_of:
+                for source in store.objects(part["resource"]):
+                    key, row = _view_row(store, rdef, part, source)
+                    rows[key] = row
+            store.rows[rdef.name] = rows
+            store.changed(rdef.name)
+
+
+def _view_row(store: Store, rdef: ResourceDef, part: dict[str, Any], source: dict[str, Any]
+              ) -> tuple[Any, dict[str, Any]]:
+    key = part["key"].get("times", 1) * source.get("id", 0) + part["key"].get("plus", 0)
+    row: dict[str, Any] = {rdef.pk: key}
+    for name, origin in part["fields"].items():
+        row[name] = origin["value"] if isinstance(origin, dict) else source.get(origin)
+    if "resource_uri" in rdef.fields:
+        row["resource_uri"] = store.uri(rdef.name, key)
+    return key, row

@@ -18,7 +18,7 @@ from .defs import Option, ResourceDef, build_resources, uri_name
 from .fixtures import Fixture
 from .forms import UNREADABLE_KEY, validate_form
 from .hydrate import body_fields, fresh_object, hydrate
-from .relations import delete_rows, refresh_reverse
+from .relations import delete_rows, refresh_reverse, refresh_views
 from .saving import check_constraints, check_rules, save_values
 from .values import Clock
 
@@ -66,6 +66,12 @@ class Store:
             ints = [k for k in rows if isinstance(k, int)]
             self.next_id[name] = max(ints, default=0) + 1
             self._sorted[name] = None
+        refresh_views(self)
+
+    def _refresh_computed(self) -> None:
+        """Reverse relations and views follow every write."""
+        refresh_reverse(self)
+        refresh_views(self)
 
     # -- reading
 
@@ -73,8 +79,11 @@ class Store:
         return sorted(name for name, rdef in self.defs.items() if rdef.listed)
 
     def objects(self, name: str) -> list[dict[str, Any]]:
-        """Every object of a resource in primary-key order (a table scan's order)."""
+        """Every object of a resource in primary-key order (a table scan's order), or a
+        view's rows in the view's order."""
         cached = self._sorted.get(name)
+        if cached is None and self.defs[name].view_of:
+            cached = list(self.rows[name].values())
         if cached is None:
             cached = [obj for _, obj in sorted(self.rows[name].items(), key=_pk_sort_key)]
             self._sorted[name] = cached
@@ -188,14 +197,16 @@ class Store:
                       sent: list[str]) -> dict[str, Any]:
         """A PATCH detail whose body names another id: `UPDATE ... WHERE id = <other>` of
         the fields sent, with this object's values (a 500 when no such row exists)."""
-        target = None if other is UNREADABLE_KEY else self.rows[rdef.name].get(other)
+        if other is UNREADABLE_KEY:
+            raise canned(500)           # the WHERE clause cannot take the id
+        save_values(rdef, obj)          # the values are prepared before the row is sought
+        target = self.rows[rdef.name].get(other)
         if target is None:
             raise canned(500)
-        save_values(rdef, obj)
         updated = {**target, **{name: obj.get(name) for name in sent}}
         check_constraints(self, rdef, updated, other)
         self.put_row(rdef, other, updated)
-        refresh_reverse(self)
+        self._refresh_computed()
         return updated
 
     def _carried_key(self, rdef: ResourceDef, data: Mapping[str, Any], key: Any) -> Any:
@@ -236,7 +247,7 @@ class Store:
         self.put_row(rdef, key, obj)
         if creating:
             self._make_companions(rdef, obj)
-        refresh_reverse(self)
+        self._refresh_computed()
         return self.rows[rdef.name][key]
 
     def _make_companions(self, rdef: ResourceDef, obj: dict[str, Any]) -> None:
@@ -288,7 +299,7 @@ class Store:
     def delete(self, rdef: ResourceDef, *keys: Any) -> None:
         """Delete objects and follow the links to them (`relations.delete_rows`)."""
         delete_rows(self, rdef, keys)
-        refresh_reverse(self)
+        self._refresh_computed()
 
     # -- URIs
 
