@@ -119,7 +119,8 @@ def test_a_rules_file_with_a_misspelt_field_is_refused(tmp_path):
 
 
 def test_capture_writes_the_rules_the_user_keeps_and_the_fake_enforces_them(tmp_path):
-    rules = {"email_account": {"unique_together": [["domain", "localpart"]]},
+    rules = {"email_account": {"unique_together": [["domain", "localpart"]],
+                               "form_validation": True},
              "domain": {"fields": {"deliveryport": {"min": 1, "max": 65535}}}}
     with demo_client() as real:
         capture(real, tmp_path / "captured", limit=5, resources=["domain", "email_account",
@@ -155,3 +156,115 @@ def test_the_readme_rules_example_is_what_the_demo_ships():
                 k in whole and within(v, whole[k]) for k, v in part.items())
         return part == whole
     assert within(shown, shipped)
+
+
+def _ids(fake, url):
+    import httpx
+    with httpx.Client(transport=fake, base_url="https://fake.test",
+                      headers={"Authorization": "ApiKey demo:demo-key"}) as http:
+        return [o["id"] for o in http.get(url).json()["objects"]]
+
+
+def test_the_database_decides_like_case_and_the_order_of_tied_rows():
+    """`database=`: SQLite's LIKE ignores ASCII case for contains/startswith/iexact and its
+    index walk puts tied rows of `order_by=-<foreign key>` in descending key order;
+    PostgreSQL's LIKE is case-sensitive (issue 21 c8, c10)."""
+    sqlite, postgresql = FakeMailRoute(database="sqlite"), FakeMailRoute(database="postgresql")
+    url = "/api/v1/domain/?name__contains=ACME&limit=0"
+    assert len(_ids(sqlite, url)) == 12 and _ids(postgresql, url) == []
+    assert _ids(sqlite, url) == _ids(postgresql, url.replace("contains", "icontains"))
+    tied = "/api/v1/email_account/?order_by=-domain&limit=2"
+    assert (_ids(sqlite, tied), _ids(postgresql, tied)) == ([30, 29], [29, 30])
+    assert FakeMailRoute().store.database == "postgresql"
+    with pytest.raises(ValueError, match="database must be one of"):
+        FakeMailRoute(database="mysql")
+
+
+def test_the_folder_carries_the_write_options_and_the_constructor_overrides_them(tmp_path):
+    """always_return_data / form_validation in rules.json (issue 21 c17, b7)."""
+    fake = FakeMailRoute()
+    assert fake.store.defs["wblist"].always_return_data
+    assert fake.store.defs["email_account"].form_validation
+    plain = FakeMailRoute(always_return_data=False, form_validation=["domain"])
+    assert not plain.store.defs["wblist"].always_return_data
+    assert not plain.store.defs["email_account"].form_validation
+    assert plain.store.defs["domain"].form_validation
+    with pytest.raises(ValueError, match="form_validation must be true or false"):
+        check_rules({"domain": {"form_validation": "yes"}},
+                    {"domain": {"fields": {"name": {"type": "string"}}}})
+
+
+def _http(fake):
+    import httpx
+    return httpx.Client(transport=fake, base_url="https://fake.test",
+                        headers={"Authorization": "ApiKey demo:demo-key"})
+
+
+def test_companions_and_reverse_relations_follow_every_write():
+    """`companions` makes the rows the server makes with a new object; `reverse_of` shows
+    them on it, and keeps showing what points at it after later writes (issue 21 b3, b5,
+    c6)."""
+    with _http(FakeMailRoute()) as http:
+        made = http.post("/api/v1/reseller/", json={"name": "R-new"}).json()
+        assert made["branding_info"] == "/api/v1/brandinginfo/9/"
+        assert http.get("/api/v1/brandinginfo/9/").json()["reseller"] == made["resource_uri"]
+        http.patch("/api/v1/notification_account_task/1/",
+                   json={"email_account": "/api/v1/email_account/1/"})
+        assert http.get("/api/v1/email_account/1/").json()["notification_task"] == (
+            "/api/v1/notification_account_task/1/")
+        http.delete(made["resource_uri"])
+        assert http.get("/api/v1/brandinginfo/9/").status_code == 404
+
+
+def test_a_string_link_is_looked_up_and_a_write_only_value_never_shown():
+    """`uri_of`, `write_only`, `not_stored` (MailRoute's admins; issue 21 c14)."""
+    with _http(FakeMailRoute()) as http:
+        refused = http.post("/api/v1/admins/", json={"username": "zz", "customer": {}})
+        assert refused.json() == {
+            "error": "Could not find the provided customer object via resource URI '{}'."}
+        made = http.post("/api/v1/admins/", json={"username": "zz", "send_welcome": "yes",
+                                                  "customer": "/api/v1/customer/1/"})
+        assert made.status_code == 201
+        shown = http.get(made.headers["location"]).json()
+        assert (shown["customer"], shown["send_welcome"]) == (None, None)
+        assert http.get("/api/v1/admins/?customer__iexact=x").json() == {
+            "error": "The 'customer' field does not support relations."}
+
+
+@pytest.mark.parametrize("rules, message", [
+    ({"email_account": {"companions": {"policy_user": "nosuch"}}}, "companions maps"),
+    ({"admins": {"fields": {"customer": {"uri_of": "nosuch"}}}}, "uri_of must name"),
+    ({"domain": {"fields": {"name": {"max_length": 0}}}}, "max_length must be"),
+    ({"domain": {"on_delete": {"customer": "explode"}}}, "on_delete maps"),
+    ({"domain": {"fields": {"policy": {"reverse_of": "policy_domain.nosuch"}}}},
+     "reverse_of must name"),
+])
+def test_rules_that_cannot_work_are_refused_when_the_folder_loads(rules, message):
+    from mailroute_dyn.testing import DEMO_DATA
+    schemas = load_fixture(DEMO_DATA).schemas
+    with pytest.raises(ValueError, match=message):
+        check_rules(rules, schemas)
+
+
+def test_capture_only_reads_and_keeps_the_rules_the_user_completes(tmp_path):
+    """capture() never writes to the server it reads (issue 21 part B)."""
+    fake = FakeMailRoute()
+    rules = {"email_account": {"form_validation": True, "companions": {
+        "policy_user": "email_account"}}}
+    with demo_client(transport=fake) as client:
+        capture(client, tmp_path / "captured", limit=3, rules=rules)
+    assert {r.method for r in fake.requests} == {"GET"}
+    assert load_fixture(tmp_path / "captured").rules == rules
+
+
+def test_a_view_follows_writes_to_the_resources_behind_it():
+    """`view_of` (MailRoute's domain_with_alias; issue 21 c5)."""
+    with _http(FakeMailRoute()) as http:
+        before = http.get("/api/v1/domain_with_alias/?limit=0").json()["objects"]
+        kinds = [o["type"] for o in before]
+        assert kinds == sorted(kinds, reverse=True)          # the view's order: domains first
+        http.post("/api/v1/domain_alias/", json={"name": "new-alias.example",
+                                                 "domain": "/api/v1/domain/1/"})
+        found = http.get("/api/v1/domain_with_alias/?name=new-alias.example").json()
+        assert [(o["id"], o["type"], o["domain"]) for o in found["objects"]] == [
+            (11, "alias", "/api/v1/domain/1/")]

@@ -12,8 +12,8 @@ import pkgutil
 import mailroute_dyn
 from mailroute_dyn import schema, vocabulary
 from mailroute_dyn.cli import values as cli_values
+from mailroute_dyn.fake import defs as fake_store
 from mailroute_dyn.fake import query as fake_query
-from mailroute_dyn.fake import store as fake_store
 from mailroute_dyn.fake import values as fake_values
 from mailroute_dyn.schema import Field, parse_schema
 from mailroute_dyn.tools import stubs

@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from .store import CANNED
+from .answers import CANNED
 
 __all__ = ["FAULT_KINDS", "Fault", "FaultPlan", "FaultyTransport", "fault_answer"]
 

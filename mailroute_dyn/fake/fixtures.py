@@ -16,8 +16,26 @@ are ignored.
                            "rid": {"server_default": "1110000000"}}}}
 
 `fields` rules: `min`, `max` (numbers), `choices` (a list of allowed values),
-`server_default` (the value the server fills in when a create leaves the field out,
-although the schema calls it required). `actions`: custom POST routes,
+`max_length` (a form's length check), `server_default` (the value the server fills in
+when a create leaves the field out, although the schema calls it required),
+`auto_now_add` / `auto_now` (`true`: the server fills a timestamp on create / on every
+save), `reverse_of` (`"resource.field"`: computed from the rows of another resource whose
+related `field` points here, their URIs or, with `"value": "name"`, that field's values).
+Resource rules: `unique_together`, `one_to_one` (related fields whose target may have one
+such row), `on_delete` (`{"field": "cascade" | "set_null" | "protect"}`),
+`uri_of` (a string field whose values are URIs of that resource: writes look the object
+up by the number the text ends with, filters take its key), `write_only` (`true`: the
+server never shows the value; reads give null), `not_stored` (`true`: a key the server
+accepts and drops, such as MailRoute's `send_welcome` flag; reads give null).
+Resource rules: `always_return_data` and `form_validation` (`true`/`false`; constructor
+options override),
+`companions` (`{"other": "link"}`: each new object gets a new `other` row, at its
+defaults, whose `link` points at it, as MailRoute makes a policy for each new domain),
+`view_of` (the resource is a database view: its rows are computed from other resources,
+part after part, each part `{"resource": "domain", "key": {"times": 2, "plus": 0},
+"fields": {"name": "name", "type": {"value": "domain"}}}`, a row's key being
+`times * source key + plus`).
+`actions`: custom POST routes,
 `{detail}/<name>/` (or `{list}/<name>/` with `"on": "list"`), answering `status` with
 `answer` as JSON (`"$token"` becomes a fresh random token) or with an empty body when
 `answer` is null.
@@ -34,8 +52,13 @@ from typing import Any
 
 __all__ = ["Fixture", "load_fixture", "write_fixture", "check_rules"]
 
-_FIELD_RULES = frozenset({"min", "max", "choices", "server_default"})
-_RESOURCE_RULES = frozenset({"unique_together", "fields", "actions"})
+_FIELD_RULES = frozenset({"min", "max", "choices", "server_default", "max_length",
+                          "auto_now_add", "auto_now", "reverse_of", "value", "uri_of",
+                          "write_only", "not_stored"})
+_RESOURCE_RULES = frozenset({"unique_together", "fields", "actions", "one_to_one", "on_delete",
+                             "always_return_data", "form_validation", "companions",
+                             "view_of"})
+ON_DELETE = ("cascade", "set_null", "protect")
 _ACTION_KEYS = frozenset({"status", "answer", "on"})
 
 
@@ -67,21 +90,14 @@ def check_rules(rules: Any, schemas: Mapping[str, Mapping[str, Any]]) -> dict[st
                     or any(f not in fields for f in group)):
                 raise ValueError(f"{where}: unique_together {group!r} must list two or more "
                                  "of the resource's fields")
+        _check_resource_switches(where, spec, fields, schemas)
         field_rules = spec.get("fields", {})
         if not isinstance(field_rules, dict):
             raise ValueError(f"{where}: 'fields' must be an object")
         for fname, frule in field_rules.items():
             if fname not in fields:
                 raise ValueError(f"{where}: no field {fname!r}")
-            if not isinstance(frule, dict) or not frule or set(frule) - _FIELD_RULES:
-                raise ValueError(f"{where}, field {fname!r}: an object with keys among "
-                                 f"{sorted(_FIELD_RULES)}")
-            for bound in ("min", "max"):
-                value = frule.get(bound, 0)
-                if isinstance(value, bool) or not isinstance(value, int | float):
-                    raise ValueError(f"{where}, field {fname!r}: {bound} must be a number")
-            if "choices" in frule and not isinstance(frule["choices"], list):
-                raise ValueError(f"{where}, field {fname!r}: choices must be a list")
+            _check_field_rule(f"{where}, field {fname!r}", frule, schemas)
         actions = spec.get("actions", {})
         if not isinstance(actions, dict):
             raise ValueError(f"{where}: 'actions' must be an object")
@@ -93,6 +109,92 @@ def check_rules(rules: Any, schemas: Mapping[str, Mapping[str, Any]]) -> dict[st
                 raise ValueError(f"{where}, action {action!r}: an object with 'status' (an "
                                  "integer), 'answer' and 'on' ('detail' or 'list')")
     return rules
+
+
+def _related_fields(fields: Mapping[str, Any]) -> set[str]:
+    return {name for name, spec in fields.items()
+            if isinstance(spec, dict) and spec.get("type") in ("related", "string")}
+
+
+def _check_resource_switches(where: str, spec: Mapping[str, Any], fields: Mapping[str, Any],
+                             schemas: Mapping[str, Mapping[str, Any]]) -> None:
+    """`one_to_one`, `on_delete`, `companions`, `always_return_data`, `form_validation`."""
+    links = _related_fields(fields)
+    one_to_one = spec.get("one_to_one", [])
+    if not isinstance(one_to_one, list) or any(f not in links for f in one_to_one):
+        raise ValueError(f"{where}: one_to_one must list related fields of the resource")
+    on_delete = spec.get("on_delete", {})
+    if not isinstance(on_delete, dict) or any(
+            f not in links or how not in ON_DELETE for f, how in on_delete.items()):
+        raise ValueError(f"{where}: on_delete maps related fields to one of "
+                         f"{', '.join(ON_DELETE)}")
+    companions = spec.get("companions", {})
+    if not isinstance(companions, dict) or any(
+            link not in _related_fields((schemas.get(other) or {}).get("fields") or {})
+            for other, link in companions.items()):
+        raise ValueError(f"{where}: companions maps resources of the folder to their related "
+                         "field that links a new row to this resource")
+    _check_view(where, spec.get("view_of", []), fields, schemas)
+    for switch in ("always_return_data", "form_validation"):
+        if not isinstance(spec.get(switch, False), bool):
+            raise ValueError(f"{where}: {switch} must be true or false")
+
+
+def _check_view(where: str, parts: Any, fields: Mapping[str, Any],
+                schemas: Mapping[str, Mapping[str, Any]]) -> None:
+    """`view_of`: the parts of a database view, each `{"resource", "key": {"times",
+    "plus"}, "fields": {view field: source field or {"value": constant}}}`."""
+    problem = f"{where}: view_of must list parts with a resource of the folder, a key " \
+              "{times, plus} and fields naming this resource's and the source's fields"
+    if not isinstance(parts, list):
+        raise ValueError(problem)
+    for part in parts:
+        source = schemas.get(str(part.get("resource"))) if isinstance(part, dict) else None
+        key = part.get("key", {}) if isinstance(part, dict) else None
+        mapping = part.get("fields") if isinstance(part, dict) else None
+        if (source is None or not isinstance(key, dict) or not isinstance(mapping, dict)
+                or any(not isinstance(key.get(n, 0), int) for n in ("times", "plus"))):
+            raise ValueError(problem)
+        for name, origin in mapping.items():
+            constant = isinstance(origin, dict) and set(origin) == {"value"}
+            if name not in fields or not (constant or origin in (source.get("fields") or {})):
+                raise ValueError(problem)
+
+
+def _check_field_rule(where: str, frule: Any, schemas: Mapping[str, Mapping[str, Any]]) -> None:
+    if not isinstance(frule, dict) or not frule or set(frule) - _FIELD_RULES:
+        raise ValueError(f"{where}: an object with keys among {sorted(_FIELD_RULES)}")
+    for bound in ("min", "max"):
+        value = frule.get(bound, 0)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"{where}: {bound} must be a number")
+    if "choices" in frule and not isinstance(frule["choices"], list):
+        raise ValueError(f"{where}: choices must be a list")
+    length = frule.get("max_length", 1)
+    if isinstance(length, bool) or not isinstance(length, int) or length < 1:
+        raise ValueError(f"{where}: max_length must be a positive integer")
+    for switch in ("auto_now_add", "auto_now", "write_only", "not_stored"):
+        if frule.get(switch, True) is not True:
+            raise ValueError(f"{where}: {switch} can only be true")
+    if "uri_of" in frule and frule["uri_of"] not in schemas:
+        raise ValueError(f"{where}: uri_of must name a resource of the folder")
+    if "value" in frule and "reverse_of" not in frule:
+        raise ValueError(f"{where}: 'value' goes with 'reverse_of'")
+    if "reverse_of" in frule:
+        _check_reverse(where, frule, schemas)
+
+
+def _check_reverse(where: str, frule: Mapping[str, Any],
+                   schemas: Mapping[str, Mapping[str, Any]]) -> None:
+    """`"reverse_of": "resource.field"` names a related field of another resource."""
+    other, _, link = str(frule["reverse_of"]).partition(".")
+    fields = (schemas.get(other) or {}).get("fields") or {}
+    if link not in _related_fields(fields):
+        raise ValueError(f"{where}: reverse_of must name 'resource.field', a related field "
+                         "of a resource of the folder")
+    value = frule.get("value")
+    if value is not None and value not in fields:
+        raise ValueError(f"{where}: value must name a field of {other!r}")
 
 
 def _dump(path: Path, data: Any) -> None:

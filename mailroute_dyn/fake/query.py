@@ -15,7 +15,9 @@ from typing import Any
 from urllib.parse import quote_plus
 
 from ..vocabulary import ALL, ALL_WITH_RELATIONS, DATE_PARTS, TEXT_TERMS, TIME_PARTS
-from .store import NON_MODEL_FIELDS, FieldDef, ResourceDef, Store, bad_request, canned
+from .answers import bad_request, canned
+from .defs import NON_MODEL_FIELDS, FieldDef, ResourceDef
+from .store import Store
 from .values import (
     MISMATCHED,
     LookupValueError,
@@ -24,8 +26,8 @@ from .values import (
     string_to_python,
 )
 
-__all__ = ["QueryDict", "Condition", "parse_filters", "select", "apply_ordering",
-           "page_bounds", "page_meta"]
+__all__ = ["QueryDict", "Condition", "parse_filters", "select", "page_bounds", "page_meta",
+           "field_values", "typed_value"]
 
 _TRANSFORMS = DATE_PARTS | TIME_PARTS | {"date", "time"}
 
@@ -64,6 +66,9 @@ class QueryDict:
 
 # ---------------------------------------------------------------- filters
 
+_BROKEN = object()           # a regex the database cannot compile
+
+
 @dataclass
 class Condition:
     """One checked filter: the hops to the final field, the lookup and its value."""
@@ -82,8 +87,9 @@ class Condition:
 
 def parse_filters(store: Store, rdef: ResourceDef, query: QueryDict) -> list[Condition]:
     """`build_filters`: check every parameter that names a field, in order; unknown names
-    are ignored. Then prepare each value as Django would (its errors come second)."""
-    conditions = []
+    are ignored, and of two parameters naming the same lookup (`id=1&id__exact=2`) the
+    later one counts. Then prepare each value as Django would (its errors come second)."""
+    by_lookup: dict[tuple[str, ...], Condition] = {}
     for key in query.keys():
         bits = key.split("__")
         name = bits.pop(0)
@@ -102,10 +108,15 @@ def parse_filters(store: Store, rdef: ResourceDef, query: QueryDict) -> list[Con
                 raise canned(500)
             if value:
                 value = [part for item in query.getlist(key) for part in item.split(",")]
-        conditions.append(Condition(key, hops, term, value,
-                                    joins_many=any(h.to_many for h in hops)))
-    for condition in conditions:
-        _prepare(store, condition)
+        lookup = (*(h.name for h in hops), term)
+        by_lookup.pop(lookup, None)       # Tastypie's dict: the later parameter wins
+        by_lookup[lookup] = Condition(key, hops, term, value,
+                                      joins_many=any(h.to_many for h in hops))
+    conditions = list(by_lookup.values())
+    # Django's filter(**kwargs) takes the lookups in sorted order: the first bad value
+    # in that order is the one reported
+    for lookup in sorted(by_lookup, key="__".join):
+        _prepare(store, by_lookup[lookup])
     return conditions
 
 
@@ -143,28 +154,36 @@ def _kind(f: FieldDef) -> str:
 def _prepare(store: Store, c: Condition) -> None:
     final, term, raw = c.final, c.term, c.raw
     if term == "isnull":
+        if raw is None:
+            raise LookupValueError(MISMATCHED)
         if not isinstance(raw, bool):
-            raise canned(500)
+            c.value = _BROKEN          # Django refuses it when the query is built
+            return
         c.value = raw
         return
     if term in ("in", "range"):
         items = raw if isinstance(raw, list) else []
-        if term == "range" and len(items) != 2:
-            raise canned(500)
         c.value = [_prep_one(store, final, "exact", v) for v in items]
+        if term == "range" and len(items) != 2:
+            c.value = _BROKEN          # the SQL cannot be built: fails when run
         return
     if term in TEXT_TERMS:
         if raw is None and term != "iexact":
             raise LookupValueError(MISMATCHED)
+        if term in ("regex", "iregex") and isinstance(raw, bool):
+            c.value = _BROKEN          # SQLite's REGEXP is handed a bool pattern
+            return
         c.value = None if raw is None else str(raw)
         if term in ("regex", "iregex"):
             try:
                 c.value = re.compile(c.value, re.I if term == "iregex" else 0)
             except re.error:
-                raise canned(500) from None
+                c.value = _BROKEN      # the database fails when it runs the query
         return
     if raw is None and term != "exact":
         raise LookupValueError(MISMATCHED)
+    if isinstance(raw, bool) and final.type in ("datetime", "date", "time"):
+        raise canned(500)          # Django's date parser is handed a bool: a TypeError
     c.value = _prep_one(store, final, term, raw)
 
 
@@ -178,7 +197,7 @@ def _prep_one(store: Store, f: FieldDef, term: str, value: Any) -> Any:
     return prep_filter_value(kind, value, store.clock, nullable=f.nullable, transform=transform)
 
 
-def _typed(store: Store, f: FieldDef, raw: Any) -> Any:
+def typed_value(store: Store, f: FieldDef, raw: Any) -> Any:
     """A stored value in the form filters and ordering compare."""
     if raw is None:
         return None
@@ -188,7 +207,7 @@ def _typed(store: Store, f: FieldDef, raw: Any) -> Any:
     return parse_stored(f.type, raw, store.clock)
 
 
-def _finals(store: Store, obj: dict[str, Any], hops: list[FieldDef]) -> list[Any]:
+def field_values(store: Store, obj: dict[str, Any], hops: list[FieldDef]) -> list[Any]:
     """The final field's raw values reachable from `obj` (one per joined row)."""
     current: list[dict[str, Any] | None] = [obj]
     for f in hops[:-1]:
@@ -247,12 +266,12 @@ def _test(store: Store, c: Condition, raw: Any) -> bool:
         if raw is None:
             return False
         linked = c.final.is_related or c.final.uri_target
-        text = _text(_typed(store, c.final, raw) if linked else raw)
+        text = _text(typed_value(store, c.final, raw) if linked else raw)
         if term in ("regex", "iregex"):
             return wanted.search(text) is not None
-        if term.startswith("i"):
-            text, wanted = text.lower(), wanted.lower()
-            term = term[1:]
+        if term != "exact":
+            text, wanted = _like_case(store.database, term, text, wanted)
+            term = term.removeprefix("i")
         if term == "exact":
             return bool(text == wanted)
         if term == "contains":
@@ -260,7 +279,7 @@ def _test(store: Store, c: Condition, raw: Any) -> bool:
         if term == "startswith":
             return text.startswith(wanted)
         return text.endswith(wanted)
-    value = _typed(store, c.final, raw)
+    value = typed_value(store, c.final, raw)
     if term in _TRANSFORMS:
         return value is not None and _part(value, term, store) == wanted
     if term == "exact" and wanted is None:
@@ -287,14 +306,34 @@ def _test(store: Store, c: Condition, raw: Any) -> bool:
     return False
 
 
+def _like_case(database: str, term: str, text: str, wanted: str) -> tuple[str, str]:
+    """How the database compares text for a lookup other than `exact`: SQLite's LIKE
+    ignores the case of ASCII letters for every one of them; PostgreSQL's LIKE is
+    case-sensitive and the `i` lookups compare UPPER() of both sides."""
+    if database == "sqlite":
+        return _ascii_lower(text), _ascii_lower(wanted)
+    if term.startswith("i"):
+        return text.upper(), wanted.upper()
+    return text, wanted
+
+
+def _ascii_lower(text: str) -> str:
+    return text.translate(_ASCII_LOWER)
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
 def select(store: Store, rdef: ResourceDef, conditions: list[Condition]
            ) -> Iterator[dict[str, Any]]:
     """The matching objects in table order; an object matched through a to_many join comes
     once per matching related row, as the real server's unDISTINCTed join returns it."""
+    if any(c.value is _BROKEN for c in conditions):
+        raise canned(500)
     for obj in store.objects(rdef.name):
         times = 1
         for c in conditions:
-            hits = sum(1 for raw in _finals(store, obj, c.hops) if _test(store, c, raw))
+            hits = sum(1 for raw in field_values(store, obj, c.hops) if _test(store, c, raw))
             if not hits:
                 times = 0
                 break
@@ -302,51 +341,6 @@ def select(store: Store, rdef: ResourceDef, conditions: list[Condition]
                 times = max(times, hits)    # exact for one to_many filter, a guess for more
         for _ in range(times):
             yield obj
-
-
-# ---------------------------------------------------------------- ordering
-
-def apply_ordering(store: Store, rdef: ResourceDef, rows: list[dict[str, Any]],
-                   query: QueryDict) -> list[dict[str, Any]]:
-    """`apply_sorting`: `order_by` (or the deprecated `sort_by`), repeated, `-` for
-    descending; NULLs first when ascending, as SQLite sorts them."""
-    param = "order_by" if "order_by" in query else "sort_by" if "sort_by" in query else None
-    if param is None:
-        return rows
-    keys: list[tuple[list[FieldDef], bool]] = []
-    for spec in query.getlist(param):
-        bits = spec.split("__")
-        name, descending = bits[0], False
-        if name.startswith("-"):
-            name, descending = name[1:], True
-        if name not in rdef.fields:
-            raise bad_request(f"No matching '{name}' field for ordering on.")
-        if name not in rdef.ordering:
-            raise bad_request(f"The '{name}' field does not allow ordering.")
-        if name == "resource_uri":
-            raise bad_request(f"The '{name}' field has no 'attribute' for ordering with.")
-        if name in NON_MODEL_FIELDS:
-            raise canned(500)
-        hops = [rdef.fields[name]]
-        for bit in bits[1:]:
-            target = store.defs.get(hops[-1].target or "") if hops[-1].is_related else None
-            if target is None or bit not in target.fields or bit in NON_MODEL_FIELDS:
-                raise canned(500)
-            hops.append(target.fields[bit])
-        keys.append((hops, descending))
-    ordered = list(rows)
-    for hops, descending in reversed(keys):
-        def key(obj: dict[str, Any], hops: list[FieldDef] = hops) -> tuple[int, Any]:
-            finals = _finals(store, obj, hops)
-            value = _typed(store, hops[-1], finals[0] if finals else None)
-            return (0, 0) if value is None else (1, value)
-        try:
-            ordered.sort(key=key, reverse=descending)
-        except TypeError:
-            def as_text(obj: Any, k: Any = key) -> tuple[Any, str]:
-                return k(obj)[0], str(k(obj)[1])
-            ordered.sort(key=as_text, reverse=descending)
-    return ordered
 
 
 # ---------------------------------------------------------------- pagination

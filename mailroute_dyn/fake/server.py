@@ -5,20 +5,16 @@ bodies, from fixture schemas and objects, so a client can be tested without a ne
 Use it as `Client(transport=fake)`, `AsyncClient(transport=fake)` or as a respx side
 effect (`respx.route(...).mock(side_effect=fake)`).
 
-Routing and HTTP details live here; state and writes in `store`, lists in `query`,
-failures in `faults`.
+Routing, authentication and the transport live here; HTTP details in `exchange`, the
+endpoints in `views`, state and the write cycle in `store` (with `hydrate`, `forms`,
+`saving`, `relations`), lists in `query` and `ordering`, failures in `faults`.
 
-What a schema cannot tell, the fake does not reproduce:
+What a schema cannot tell comes from the folder's `rules.json` (see `fixtures`): forms,
+lengths, one-to-one links, what deletes do, timestamps and reverse relations the server
+fills. Beyond that, the fake does not reproduce:
 * JSON only: `?format=xml`, `Accept: application/xml` and JSONP answer JSON; XML bodies get 415.
 * Rows the real server creates by itself (a new domain's policy, a reseller's branding
-  info) do not appear; such read-only links of new objects stay null.
-* Validation is the schema's, on every resource: required fields, strict JSON types
-  (a FormValidation resource would coerce `"8"` or `"false"`), unique fields; plus what
-  the fixture's `rules.json` declares (unique_together, min/max, choices, values the
-  server fills in). Nothing else of a model's validation; decimals are not quantized.
-* Deletes cascade by a guess: writable or required links cascade, optional read-only
-  links are cleared. Links the schema hides (MailRoute's string-typed `admins.customer`)
-  are neither followed nor filterable as foreign keys.
+  info) do not appear.
 * Without `order_by`, rows come in primary-key order (a database may walk an index).
   `contains`/`startswith` are case-sensitive, as Django documents (SQLite's LIKE is not).
 * No throttling, DEBUG tracebacks, nested object creation, MailRoute's nested lists and
@@ -31,7 +27,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import random
 import re
 import threading
 import time
@@ -43,29 +38,33 @@ from urllib.parse import parse_qsl
 
 import httpx
 
+from .answers import HttpError, bad_request
+from .defs import ResourceDef
+from .exchange import (
+    HTML,
+    JSON,
+    Reply,
+    Request,
+    accept_parses,
+    error_reply,
+    method_check,
+    ok,
+    to_json,
+)
 from .faults import Fault, FaultControls, FaultPlan, fault_answer
 from .fixtures import load_fixture
-from .query import (
-    QueryDict,
-    apply_ordering,
-    page_bounds,
-    page_meta,
-    parse_filters,
-    select,
-)
-from .store import HttpError, ResourceDef, Store, bad_request, canned
+from .query import QueryDict
+from .store import Store
 from .values import Clock, LookupValueError, string_to_python
+from .views import Views
 
 __all__ = ["FakeMailRoute", "SeenRequest", "DEMO_DATA"]
 
 DEMO_DATA = Path(__file__).parent / "demo_data"
-HTML = "text/html; charset=utf-8"
-JSON = "application/json"
 _PAGE = ('\n<!doctype html>\n<html lang="en">\n<head>\n  <title>{title}</title>\n</head>\n'
          '<body>\n  <h1>{title}</h1><p>{details}</p>\n</body>\n</html>\n')
 NOT_FOUND_PAGE = _PAGE.format(title="Not Found",
                               details="The requested resource was not found on this server.")
-_BODY_FORMATS = {"application/json"}
 
 
 @dataclass(frozen=True)
@@ -89,38 +88,6 @@ class SeenRequest:
         return json.loads(self.body) if self.body else None
 
 
-@dataclass
-class _Reply:
-    status: int
-    content_type: str | None = None
-    body: bytes = b""
-    headers: dict[str, str] | None = None
-    returned: bool = True       # a view's own answer (gets Vary) rather than a raised one
-
-
-@dataclass
-class _Request:
-    method: str
-    path: str
-    raw_path: str
-    raw_query: str
-    query: QueryDict
-    pairs: tuple[tuple[str, str], ...]
-    headers: httpx.Headers
-    body: bytes
-
-
-def _json(data: Any) -> bytes:
-    return json.dumps(data, sort_keys=True, ensure_ascii=False).encode("utf-8")
-
-
-def _error(exc: HttpError) -> _Reply:
-    if exc.text is not None:
-        return _Reply(exc.status, HTML, exc.text.encode(), exc.headers, returned=False)
-    if exc.body is None:
-        return _Reply(exc.status, HTML, b"", exc.headers, returned=False)
-    return _Reply(exc.status, JSON, _json(exc.body), exc.headers, returned=False)
-
 
 class FakeMailRoute(FaultControls, httpx.BaseTransport, httpx.AsyncBaseTransport):
     """A Tastypie 0.15.1 server in memory, serving a fixture folder.
@@ -131,16 +98,20 @@ class FakeMailRoute(FaultControls, httpx.BaseTransport, httpx.AsyncBaseTransport
     `always_return_data` names resources whose writes answer with the object (or `True`
     for all); `form_validation` names resources validated by a Django ModelForm, where a
     field that is not `blank` is required even when nullable (MailRoute: email_account,
-    domain, customer, reseller); `time_zone` is the server's TIME_ZONE.
+    domain, customer, reseller). Both default to what the folder's `rules.json` declares
+    and, when given, decide for every resource. `time_zone` is the server's TIME_ZONE.
+    `database` ("postgresql" or "sqlite") is what the server's database decides: whether
+    `contains`/`startswith`/`iexact`... ignore the case of ASCII letters (SQLite's LIKE)
+    or compare as PostgreSQL does, and the order of tied rows.
     """
 
     def __init__(self, fixtures_dir: str | Path | None = None, *, login: str = "demo",
                  api_key: str = "demo-key", api_path: str = "/api/v1/",
                  fullschema: bool = True, datetime_format: str = "rfc-2822",
                  max_limit: int = 1000, seed: int = 0,
-                 always_return_data: Iterable[str] | bool = (),
-                 form_validation: Iterable[str] | bool = (),
-                 time_zone: str = "America/Los_Angeles"):
+                 always_return_data: Iterable[str] | bool | None = None,
+                 form_validation: Iterable[str] | bool | None = None,
+                 time_zone: str = "America/Los_Angeles", database: str = "postgresql"):
         if not api_path.startswith("/") or not api_path.endswith("/"):
             raise ValueError("api_path must start and end with '/'")
         self.fixtures_dir = Path(fixtures_dir) if fixtures_dir is not None else DEMO_DATA
@@ -151,11 +122,11 @@ class FakeMailRoute(FaultControls, httpx.BaseTransport, httpx.AsyncBaseTransport
         self.max_limit = max_limit
         self.clock = Clock(time_zone, datetime_format)
         self.store = Store(load_fixture(self.fixtures_dir), self.clock, api_path,
-                           always_return_data, form_validation)
+                           always_return_data, form_validation, database)
+        self.views = Views(self.store, api_path, max_limit, seed)
         self.requests: list[SeenRequest] = []
         self._seed = seed
         self._plan = FaultPlan(seed)
-        self._tokens = random.Random(seed)
         self._lock = threading.RLock()
 
     def __repr__(self) -> str:
@@ -213,18 +184,18 @@ class FakeMailRoute(FaultControls, httpx.BaseTransport, httpx.AsyncBaseTransport
 
     # ------------------------------------------------------------ request cycle
 
-    def _begin(self, request: httpx.Request) -> tuple[Fault | None, _Request]:
+    def _begin(self, request: httpx.Request) -> tuple[Fault | None, Request]:
         raw_path = request.url.raw_path.decode("ascii", "replace").split("?", 1)[0]
         raw_query = request.url.query.decode("ascii", "replace")
         pairs = tuple(parse_qsl(raw_query, keep_blank_values=True, encoding="utf-8",
                                 errors="replace"))
-        parsed = _Request(request.method.upper(), request.url.path, raw_path, raw_query,
+        parsed = Request(request.method.upper(), request.url.path, raw_path, raw_query,
                           QueryDict(pairs), pairs, request.headers, request.content)
         with self._lock:
             fault = self._plan.pick(parsed.method, parsed.path)
         return fault, parsed
 
-    def _finish(self, request: httpx.Request, req: _Request, fault: Fault | None
+    def _finish(self, request: httpx.Request, req: Request, fault: Fault | None
                 ) -> httpx.Response:
         kind = fault.kind if fault is not None else None
         with self._lock:
@@ -249,19 +220,19 @@ class FakeMailRoute(FaultControls, httpx.BaseTransport, httpx.AsyncBaseTransport
         assert reply is not None
         return self._response(request, req, reply)
 
-    def _record(self, req: _Request, fault: str | None, status: int | None) -> None:
+    def _record(self, req: Request, fault: str | None, status: int | None) -> None:
         self.requests.append(SeenRequest(req.method, req.path, req.pairs, req.body, fault,
                                          status))
 
-    def _faulty(self, fault: Fault, reply: _Reply | None) -> _Reply:
+    def _faulty(self, fault: Fault, reply: Reply | None) -> Reply:
         if fault.kind == "latency":
             assert reply is not None
             return reply
         status, content_type, body, headers = fault_answer(
             fault, reply.body if reply is not None else None)
-        return _Reply(status, content_type, body, headers, returned=False)
+        return Reply(status, content_type, body, headers, returned=False)
 
-    def _response(self, request: httpx.Request, req: _Request, reply: _Reply
+    def _response(self, request: httpx.Request, req: Request, reply: Reply
                   ) -> httpx.Response:
         headers: list[tuple[str, str]] = []
         if reply.content_type is not None:
@@ -288,17 +259,17 @@ class FakeMailRoute(FaultControls, httpx.BaseTransport, httpx.AsyncBaseTransport
         name, slash, _ = path[len(self.api_path):].partition("/")
         return bool(slash) and name in self.store.defs
 
-    def _answer(self, req: _Request) -> _Reply:
+    def _answer(self, req: Request) -> Reply:
         path = req.path
         if not path.endswith("/"):
             if self._resolves(path + "/"):
                 location = req.raw_path + "/" + (f"?{req.raw_query}" if req.raw_query else "")
-                return _Reply(301, HTML, b"", {"Location": location}, returned=False)
-            return _Reply(404, HTML, NOT_FOUND_PAGE.encode(), returned=False)
+                return Reply(301, HTML, b"", {"Location": location}, returned=False)
+            return Reply(404, HTML, NOT_FOUND_PAGE.encode(), returned=False)
         if path == self.api_path:
             return self._top_level(req)
         if not self._resolves(path):
-            return _Reply(404, HTML, NOT_FOUND_PAGE.encode(), returned=False)
+            return Reply(404, HTML, NOT_FOUND_PAGE.encode(), returned=False)
         name, _, tail = path[len(self.api_path):].partition("/")
         rdef = self.store.defs[name]
         try:
@@ -314,27 +285,13 @@ class FakeMailRoute(FaultControls, httpx.BaseTransport, httpx.AsyncBaseTransport
                 return self._action(rdef, req, *action)
             return self._dispatch(rdef, req, tail[:-1])
         except HttpError as exc:
-            return _error(exc)
+            return error_reply(exc)
         except LookupValueError as exc:
-            return _error(bad_request(exc.message))
+            return error_reply(bad_request(exc.message))
 
     # ------------------------------------------------------------ formats and auth
 
-    def _negotiate(self, req: _Request) -> None:
-        """`determine_format`: only an unparsable Accept header is an error (the fake
-        always answers JSON)."""
-        if req.query.get("format") in ("json", "xml"):
-            return
-        accept = req.headers.get("accept", "*/*")
-        if accept != "*/*" and not _accept_parses(accept):
-            raise bad_request("Invalid Accept header")
-
-    def _ok(self, req: _Request, data: Any, status: int = 200,
-            headers: dict[str, str] | None = None) -> _Reply:
-        self._negotiate(req)
-        return _Reply(status, JSON, _json(data), headers)
-
-    def _authenticated(self, req: _Request) -> bool:
+    def _authenticated(self, req: Request) -> bool:
         """ApiKeyAuthentication: the header, else `?username=&api_key=`."""
         header = req.headers.get("authorization", "")
         creds: tuple[str, str] | None = None
@@ -350,41 +307,15 @@ class FakeMailRoute(FaultControls, httpx.BaseTransport, httpx.AsyncBaseTransport
         login, key = creds
         return bool(login and key) and login == self.login and key == self.api_key
 
-    def _require_auth(self, req: _Request) -> None:
+    def _require_auth(self, req: Request) -> None:
         if not self._authenticated(req):
             raise HttpError(401)
 
-    @staticmethod
-    def _method_check(req: _Request, allowed: list[str], method: str | None = None) -> str:
-        method = (method or req.method).lower()
-        allows = ",".join(m.upper() for m in allowed)
-        if method == "options":
-            raise HttpError(200, text=allows, headers={"Allow": allows})
-        if method not in allowed:
-            raise HttpError(405, text=allows, headers={"Allow": allows})
-        return method
-
-    def _body(self, req: _Request) -> Any:
-        """`deserialize`: JSON only (XML bodies get 415 here), invalid JSON is a 400."""
-        content_type = req.headers.get("content-type", "application/json").split(";")[0]
-        if content_type not in _BODY_FORMATS:
-            raise canned(415)
-        try:
-            text = req.body.decode("utf-8")
-        except UnicodeDecodeError:
-            raise canned(500) from None
-        try:
-            return json.loads(text)
-        except ValueError:
-            raise bad_request("Request is not valid JSON.") from None
-
-    # ------------------------------------------------------------ views
-
-    def _top_level(self, req: _Request) -> _Reply:
+    def _top_level(self, req: Request) -> Reply:
         accept = req.headers.get("accept", "*/*")
         if req.query.get("format") not in ("json", "xml") and accept != "*/*" and not (
-                _accept_parses(accept)):
-            return _Reply(400, HTML, b"", returned=False)
+                accept_parses(accept)):
+            return Reply(400, HTML, b"", returned=False)
         full = self.fullschema and bool(string_to_python(req.query.get("fullschema", False)))
         listing = {}
         for name in self.store.listed():
@@ -392,221 +323,41 @@ class FakeMailRoute(FaultControls, httpx.BaseTransport, httpx.AsyncBaseTransport
             base = f"{self.api_path}{name}/"
             listing[name] = {"list_endpoint": base,
                              "schema": rdef.schema if full else base + "schema/"}
-        return _Reply(200, JSON, _json(listing), returned=False)
+        return Reply(200, JSON, to_json(listing), returned=False)
 
-    def _schema(self, rdef: ResourceDef, req: _Request) -> _Reply:
-        self._method_check(req, ["get"])
+    def _schema(self, rdef: ResourceDef, req: Request) -> Reply:
+        method_check(req, ["get"])
         self._require_auth(req)
-        return self._ok(req, rdef.schema)
+        return ok(req, rdef.schema)
 
-    def _set(self, rdef: ResourceDef, req: _Request, ids_text: str) -> _Reply:
-        self._method_check(req, ["get"])
+    def _set(self, rdef: ResourceDef, req: Request, ids_text: str) -> Reply:
+        method_check(req, ["get"])
         self._require_auth(req)
-        ids = ids_text.split(";")
-        try:
-            keys = [rdef.pk_from_text(i) for i in ids]
-        except ValueError:
-            raise canned(500) from None
-        found = {str(k): self.store.get(rdef.name, k) for k in keys}
-        objects, missing = [], []
-        for ident in ids:
-            obj = found.get(ident)
-            if obj is None:
-                missing.append(ident)
-            else:
-                objects.append(self.store.render(rdef, obj))
-        data: dict[str, Any] = {"objects": objects}
-        if missing:
-            data["not_found"] = missing
-        return self._ok(req, data)
+        return self.views.get_set(rdef, req, ids_text)
 
-    def _action(self, rdef: ResourceDef, req: _Request, key_text: str | None,
-                name: str) -> _Reply:
+    def _action(self, rdef: ResourceDef, req: Request, key_text: str | None,
+                name: str) -> Reply:
         """A custom route from rules.json (MailRoute's `regenerate_api_key`, `mass_*`)."""
-        self._method_check(req, ["post"])
+        method_check(req, ["post"])
         self._require_auth(req)
-        if key_text is not None and self.store.get(rdef.name, self._key(rdef, key_text)) is None:
-            return _Reply(404, HTML)
-        spec = rdef.actions[name]
-        answer = spec.get("answer")
-        status = int(spec.get("status", 200))
-        if answer is None:
-            return _Reply(status, HTML, b"")
-        return _Reply(status, JSON, _json(self._fresh_tokens(answer)))
+        return self.views.action(rdef, req, key_text, name)
 
-    def _fresh_tokens(self, value: Any) -> Any:
-        if value == "$token":
-            return f"{self._tokens.getrandbits(160):040x}"
-        if isinstance(value, dict):
-            return {k: self._fresh_tokens(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [self._fresh_tokens(v) for v in value]
-        return value
-
-    def _dispatch(self, rdef: ResourceDef, req: _Request, key_text: str | None) -> _Reply:
+    def _dispatch(self, rdef: ResourceDef, req: Request, key_text: str | None) -> Reply:
         detail = key_text is not None
         allowed = rdef.detail_methods if detail else rdef.list_methods
         override = req.headers.get("x-http-method-override")
-        method = self._method_check(req, allowed, override)
+        method = method_check(req, allowed, override)
         if method not in ("get", "post", "put", "patch", "delete"):
             raise HttpError(501)
         self._require_auth(req)
         if detail:
             assert key_text is not None
-            detail_handler: Callable[..., _Reply] = getattr(self, f"_{method}_detail")
+            detail_handler: Callable[..., Reply] = getattr(self.views, f"{method}_detail")
             return detail_handler(rdef, req, key_text)
-        list_handler: Callable[..., _Reply] = getattr(self, f"_{method}_list")
+        list_handler: Callable[..., Reply] = getattr(self.views, f"{method}_list")
         return list_handler(rdef, req)
 
     # -- list endpoint
-
-    def _get_list(self, rdef: ResourceDef, req: _Request) -> _Reply:
-        conditions = parse_filters(self.store, rdef, req.query)
-        rows = list(select(self.store, rdef, conditions))
-        rows = apply_ordering(self.store, rdef, rows, req.query)
-        limit, offset = page_bounds(req.query, rdef.default_limit, self.max_limit)
-        page = rows[offset:offset + limit] if limit else rows[offset:]
-        meta = page_meta(f"{self.api_path}{rdef.name}/", req.query, limit, offset, len(rows))
-        return self._ok(req, {"meta": meta,
-                              "objects": [self.store.render(rdef, o) for o in page]})
-
-    def _post_list(self, rdef: ResourceDef, req: _Request) -> _Reply:
-        body = self._body(req)
-        obj = self.store.create(rdef, body)
-        location = {"Location": obj["resource_uri"]}
-        if rdef.always_return_data:
-            return self._ok(req, self.store.render(rdef, obj), 201, location)
-        return _Reply(201, HTML, b"", location)
-
-    def _matching(self, rdef: ResourceDef, req: _Request) -> list[Any]:
-        """Keys of the objects the query's filters select (once each)."""
-        conditions = parse_filters(self.store, rdef, req.query)
-        return list(dict.fromkeys(o.get(rdef.pk) for o in select(self.store, rdef, conditions)))
-
-    def _delete_list(self, rdef: ResourceDef, req: _Request) -> _Reply:
-        self.store.delete(rdef, *self._matching(rdef, req))
-        return _Reply(204)
-
-    def _put_list(self, rdef: ResourceDef, req: _Request) -> _Reply:
-        body = self._body(req)
-        if not isinstance(body, dict) or "objects" not in body:
-            raise bad_request("Invalid data sent: missing 'objects'")
-        if not isinstance(body["objects"], list):
-            raise canned(500)
-        self.store.delete(rdef, *self._matching(rdef, req))
-        created: list[dict[str, Any]] = []
-        for item in body["objects"]:
-            try:
-                created.append(self.store.create(rdef, item))
-            except HttpError as exc:
-                if exc.status == 400 and isinstance(exc.body, dict) and rdef.name in exc.body:
-                    # Tastypie's rollback deletes the rows this request created
-                    self.store.delete(rdef, *(obj[rdef.pk] for obj in created))
-                raise
-        if rdef.always_return_data:
-            return self._ok(req, {"objects": [self.store.render(rdef, o) for o in created]})
-        return _Reply(204)
-
-    def _patch_list(self, rdef: ResourceDef, req: _Request) -> _Reply:
-        body = self._body(req)
-        if not isinstance(body, dict) or "objects" not in body:
-            raise bad_request("Invalid data sent: missing 'objects'")
-        items = body["objects"]
-        if not isinstance(items, list):
-            raise canned(500)
-        if items and "put" not in rdef.detail_methods:
-            raise HttpError(405)
-        state = self.store.snapshot()
-        try:
-            seen = []
-            for item in items:
-                if not isinstance(item, dict):
-                    raise canned(500)
-                data = dict(item)
-                if "resource_uri" in data:
-                    uri = data.pop("resource_uri")
-                    key = self.store.key_via_uri(rdef, uri) if isinstance(uri, str) else None
-                    if key is None:
-                        raise canned(500)
-                    current = self.store.get(rdef.name, key)
-                    if current is not None:
-                        seen.append(self.store.update(rdef, current, data, patch=True))
-                        continue
-                seen.append(self.store.create(rdef, data))
-            deleted = body.get("deleted_objects") or []
-            if deleted:
-                if "delete" not in rdef.detail_methods:
-                    raise HttpError(405)
-                for uri in deleted:
-                    key = self.store.key_via_uri(rdef, uri) if isinstance(uri, str) else None
-                    if key is None:
-                        raise canned(500)
-                    if self.store.get(rdef.name, key) is None:
-                        raise canned(404)
-                    self.store.delete(rdef, key)
-        except (HttpError, LookupValueError):
-            self.store.restore(state)
-            raise
-        if rdef.always_return_data:
-            return self._ok(req, {"objects": [self.store.render(rdef, o) for o in seen]}, 202)
-        return _Reply(202, HTML, b"")
-
-    # -- detail endpoint
-
-    def _key(self, rdef: ResourceDef, text: str) -> Any:
-        try:
-            return rdef.pk_from_text(text)
-        except ValueError:
-            raise canned(404) from None
-
-    def _get_detail(self, rdef: ResourceDef, req: _Request, text: str) -> _Reply:
-        obj = self.store.get(rdef.name, self._key(rdef, text))
-        if obj is None:
-            return _Reply(404, HTML)
-        return self._ok(req, self.store.render(rdef, obj))
-
-    def _post_detail(self, rdef: ResourceDef, req: _Request, text: str) -> _Reply:
-        return _Reply(501, HTML)
-
-    def _put_detail(self, rdef: ResourceDef, req: _Request, text: str) -> _Reply:
-        body = self._body(req)
-        try:
-            key = rdef.pk_from_text(text)
-        except ValueError:
-            key = None
-        current = self.store.get(rdef.name, key) if key is not None else None
-        if current is not None:
-            obj = self.store.update(rdef, current, body, patch=False)
-            if rdef.always_return_data:
-                return self._ok(req, self.store.render(rdef, obj))
-            return _Reply(204)
-        if key is None and not (isinstance(body, dict) and body.get(rdef.pk) is not None):
-            raise canned(500)
-        obj = self.store.create(rdef, body, key)
-        location = {"Location": obj["resource_uri"]}
-        if rdef.always_return_data:
-            return self._ok(req, self.store.render(rdef, obj), 201, location)
-        return _Reply(201, HTML, b"", location)
-
-    def _patch_detail(self, rdef: ResourceDef, req: _Request, text: str) -> _Reply:
-        current = self.store.get(rdef.name, self._key(rdef, text))
-        if current is None:
-            return _Reply(404, HTML)
-        body = self._body(req)
-        obj = self.store.update(rdef, current, body, patch=True, bump=False)
-        if rdef.always_return_data:
-            return self._ok(req, self.store.render(rdef, obj), 202)
-        return _Reply(202, HTML, b"")
-
-    def _delete_detail(self, rdef: ResourceDef, req: _Request, text: str) -> _Reply:
-        try:
-            key = rdef.pk_from_text(text)
-        except ValueError:
-            return _Reply(404, HTML)
-        if self.store.get(rdef.name, key) is None:
-            return _Reply(404, HTML)
-        self.store.delete(rdef, key)
-        return _Reply(204)
 
 
 def _action_route(rdef: ResourceDef, tail: str) -> tuple[str | None, str] | None:
@@ -620,14 +371,3 @@ def _action_route(rdef: ResourceDef, tail: str) -> tuple[str | None, str] | None
     return None
 
 
-def _accept_parses(accept: str) -> bool:
-    """Whether python-mimeparse can read an Accept header (Tastypie 400s otherwise)."""
-    for media_range in accept.split(","):
-        if not media_range.strip():
-            continue
-        full_type = media_range.split(";")[0].strip()
-        if full_type == "*":
-            continue
-        if "/" not in full_type or len(full_type.split("/")) > 2:
-            return False
-    return True

@@ -46,6 +46,9 @@ _DATE_INVALID = "“%s” value has an invalid date format. It must be in YYYY-M
 _TIME_INVALID = "“%s” value has an invalid format. It must be in HH:MM[:ss[.uuuuuu]] format."
 _TIME_BAD = ("“%s” value has the correct format (HH:MM[:ss[.uuuuuu]]) but it is an "
              "invalid time.")
+# Django's messages for a date, time or datetime column given text it cannot read
+TEMPORAL_INVALID = {"datetime": _DATETIME_INVALID, "date": _DATE_INVALID,
+                    "time": _TIME_INVALID}
 _DECIMAL_INVALID = "“%s” value must be a decimal number."
 _BOOL_INVALID = "“%s” value must be either True or False."
 _BOOL_NULL_INVALID = "“%s” value must be either True, False, or None."

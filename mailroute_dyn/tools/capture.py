@@ -54,9 +54,11 @@ def capture(client: Client, directory: str | Path, *, limit: int = 50,
     and the listing. A custom `httpx.Auth` cannot be asked for its secrets: pass them as
     `redact_values`.
 
-    What the schemas cannot tell (unique_together, value bounds, choices, fields the
-    server fills in, custom actions) cannot be read from a server without writing to it:
-    keep it in a rules file (see `mailroute_dyn.fake.fixtures`) and pass it as `rules`
+    Capture only reads (GET). What the schemas cannot tell (forms, lengths, unique and
+    one-to-one rules, bounds, choices, what deletes do, values, timestamps and rows the
+    server fills in, reverse relations, custom actions) cannot be read from a server
+    without writing to it: keep it in a rules file you complete (see
+    `mailroute_dyn.fake.fixtures`) and pass it as `rules`
     (a path or a mapping), checked against the captured schemas. Without `rules`, a `rules.json`
     already in `directory` is kept.
 

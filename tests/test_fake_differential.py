@@ -1,0 +1,341 @@
+"""The fake against the project's real Tastypie test site, request for request.
+
+Both start from the same data: the real site seeded as `fixtures/` was exported, the fake
+serving `fixtures/` with only what its `rules.json` declares (no constructor options). Each
+request goes to both as raw bytes; status, the headers a client reads, the body (error
+messages word for word), the rows and their order must agree, and so must every later
+answer (a write's effects show in the requests after it).
+
+Two parts: the named cases of issue 21 (a1…c17, each a short sequence of requests), and a
+seeded generator of raw requests (lists with filters and orderings, details, creates,
+PUT/PATCH/DELETE with valid and broken bodies) driven by hypothesis with a fixed seed.
+"""
+
+import email.utils
+import json
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytest.importorskip("tastypie")
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from mailroute_dyn.testing import FakeMailRoute  # noqa: E402
+from tests.tastypie_site import (  # noqa: E402
+    DEMO_API_KEY,
+    DEMO_LOGIN,
+    HOST,
+    auth_header,
+    create_user,
+    reset_data,
+    seed_data,
+    wsgi_app,
+)
+from tests.tastypie_site.export_fixtures import FIXTURE_SEED  # noqa: E402
+
+pytestmark = [pytest.mark.slow,
+              pytest.mark.filterwarnings("ignore:DateTimeField .* naive datetime:RuntimeWarning")]
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+API = "/api/v1/"
+HEADERS = ("content-type", "location", "allow")
+
+# Disagreements tolerated only until they are fixed: each case id of issue 21 that the fake
+# still answers differently from the test site. It shrinks to nothing.
+KNOWN: set[str] = set()
+
+
+# ---------------------------------------------------------------- the two servers
+
+def _backup():
+    from django.db import connection
+    connection.ensure_connection()
+    copy = sqlite3.connect(":memory:")
+    connection.connection.backup(copy)
+    return copy
+
+
+def _restore(copy):
+    from django.db import connection
+    connection.ensure_connection()
+    copy.backup(connection.connection)
+
+
+class Pair:
+    """The real site and the fake, reset to the same seeded state on demand."""
+
+    def __init__(self, app, seeded):
+        self.seeded = seeded
+        self.fake = FakeMailRoute(FIXTURES, login=DEMO_LOGIN, api_key=DEMO_API_KEY,
+                                 database="sqlite")
+        self.real = httpx.Client(transport=httpx.WSGITransport(app=app),
+                                 base_url=f"http://{HOST}", headers=auth_header())
+        self.mock = httpx.Client(transport=self.fake, base_url=f"http://{HOST}",
+                                 headers=auth_header())
+
+    def reset(self):
+        _restore(self.seeded)
+        self.fake.reset()
+
+    def send(self, method, url, body=None, raw=None):
+        """Both answers to one request, each as (status, headers, body)."""
+        kwargs = {"content": raw} if raw is not None else (
+            {} if body is None else {"content": json.dumps(body).encode(),
+                                     "headers": {"Content-Type": "application/json"}})
+        return (_view(self.real.request(method, url, **kwargs)),
+                _view(self.mock.request(method, url, **kwargs)))
+
+
+@pytest.fixture(scope="module")
+def pair():
+    app = wsgi_app()
+    saved = _backup()              # other tests share this server: leave its data as found
+    create_user()
+    reset_data()
+    seed_data(**FIXTURE_SEED)
+    both = Pair(app, _backup())
+    yield both
+    both.real.close()
+    both.mock.close()
+    _restore(saved)
+    saved.close()
+    both.seeded.close()
+
+
+def _recent(value, now):
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return False
+    return when.tzinfo is not None and abs((when - now).total_seconds()) < 600
+
+
+def _normal(value, now):
+    """Timestamps written during the test differ by milliseconds: mask recent ones."""
+    if isinstance(value, dict):
+        return {k: _normal(v, now) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_normal(v, now) for v in value]
+    if isinstance(value, str) and len(value) == 31 and _recent(value, now):
+        return "<now>"
+    return value
+
+
+def _view(response):
+    now = datetime.now(UTC)
+    headers = {k: response.headers.get(k) for k in HEADERS}
+    try:
+        body = _normal(response.json(), now)
+    except ValueError:
+        body = response.text
+    return response.status_code, headers, body
+
+
+def run(pair, steps):
+    """Send each step to both; the first disagreement as text, or None."""
+    pair.reset()
+    for method, url, body in steps:
+        real, fake = pair.send(method, url, body)
+        if real != fake:
+            return f"{method} {url} {body!r}\n  real: {real!r}\n  fake: {fake!r}"
+    return None
+
+
+# ---------------------------------------------------------------- the cases of issue 21
+
+D, C, E = f"{API}domain/1/", f"{API}customer/1/", f"{API}email_account/1/"
+
+
+CASES = {
+    # a: the fake accepted what the server refuses
+    "a1": [("POST", f"{API}wblist/", {"email": "x@y.example", "wb": "w", "rid": "1", "id": 1}),
+           ("GET", f"{API}wblist/1/", None)],
+    "a2": [("POST", f"{API}email_account/", {"localpart": "x" * 129, "domain": D}),
+           ("POST", f"{API}email_account/", {"localpart": "y" * 128, "domain": D}),
+           ("POST", f"{API}mail_server/", {"server": "s" * 256, "domain": D}),
+           ("POST", f"{API}reseller/", {"name": "r" * 256})],
+    "a3": [("POST", f"{API}contact_email_account/", {"email": "a@b.example",
+                                                     "email_account": E}),
+           ("GET", f"{API}contact_email_account/?limit=0", None)],
+    "a5": [("PATCH", f"{API}contact_domain/1/", {"id": "abc"}),
+           ("PATCH", f"{API}contact_domain/2/", {"id": 77}),
+           ("GET", f"{API}contact_domain/?limit=0", None)],
+    # b: the fake refused what the server accepts
+    "b1": [("POST", f"{API}wblist/", {"wb": "W"}),
+           ("POST", f"{API}contact_domain/", {"domain": D})],
+    "b2": [("PATCH", f"{API}localpart_alias/1/", {"localpart": None}),
+           ("GET", f"{API}localpart_alias/1/", None),
+           ("PATCH", f"{API}policy_domain/1/", {"priority": None, "is_default": None}),
+           ("GET", f"{API}policy_domain/1/", None)],
+    "b3": [("POST", f"{API}email_account/", {"localpart": "new", "domain": D, "priority": "8"}),
+           ("GET", f"{API}email_account/31/", None)],
+    "b4": [("PATCH", f"{API}policy_domain/1/", {"priority": "7", "spam_kill_level": "4.5"}),
+           ("GET", f"{API}policy_domain/1/", None)],
+    "b5": [("POST", f"{API}reseller/", {"name": "R-new"}),
+           ("GET", f"{API}brandinginfo/?limit=0", None)],
+    "b6": [("GET", f"{API}domain/?name=nosuch&name=acme-002.com", None),
+           ("GET", f"{API}email_account/?id__in=abc&id__in=3,4", None)],
+    "b7": [("POST", f"{API}domain/", {"name": "new.example", "customer": C, "active": None}),
+           ("GET", f"{API}domain/13/", None)],
+    # c: the same status, another answer
+    "c1": [("PATCH", f"{API}notification_domain_task/1/", {"enabled": "abc", "hour": "x"}),
+           ("PATCH", f"{API}notification_domain_task/1/", {"hour": "x", "minute": "y"})],
+    "c2": [("POST", f"{API}admins/", {"username": "admin@north.example", "email": "a@b.example"})],
+    "c3": [("GET", f"{API}domain/?name__regex=(&order_by=nosuch", None)],
+    "c4": [("GET", f"{API}domain/?name=acme-001.com&name__exact=acme-002.com", None),
+           ("GET", f"{API}domain/?name__exact=acme-002.com&name=acme-001.com", None)],
+    "c5": [("POST", f"{API}domain_alias/", {"name": "new-alias.example", "domain": D}),
+           ("GET", f"{API}domain_with_alias/?name=new-alias.example", None),
+           ("DELETE", f"{API}domain_alias/1/", None),
+           ("GET", f"{API}domain_with_alias/?limit=0", None)],
+    "c6": [("PATCH", f"{API}notification_account_task/1/", {"email_account": E}),
+           ("GET", E, None),
+           ("GET", f"{API}email_account/3/", None)],
+    "c7": [("DELETE", f"{API}reseller/1/", None),
+           ("GET", f"{API}customer/?limit=0", None),
+           ("GET", f"{API}domain/?limit=0", None)],
+    "c8": [("GET", f"{API}domain/?name__contains=ACME", None),
+           ("GET", f"{API}domain/?name__startswith=ACME-00", None),
+           ("GET", f"{API}domain/?name__endswith=.COM&limit=3", None)],
+    "c9": [("POST", f"{API}outbound_server/", {"server": "203.0.113.9", "domain": D}),
+           ("GET", f"{API}outbound_server/10/", None)],
+    "c10": [("GET", f"{API}email_account/?order_by=-domain&limit=4", None),
+            ("GET", f"{API}mail_server/?order_by=-priority&limit=5", None)],
+    "c11": [("PATCH", f"{API}contact_customer/1/", {"customer": ""})],
+    "c12": [("POST", f"{API}email_account/", [1, 2])],
+    "c13": [("PUT", f"{API}mail_server/1.0/", {})],
+    "c14": [("POST", f"{API}admins/", {"username": "zz", "customer": {}})],
+    "c15": [("PATCH", f"{API}contact_customer/",
+             {"objects": [{"resource_uri": f"{API}contact_customer/1/", "id": 998}]}),
+            ("GET", f"{API}contact_customer/?limit=0", None)],
+    "c16": [("GET", f"{API}contact_domain/?created_at__gte=False", None)],
+    "c17": [("POST", f"{API}wblist/", {"email": "x@y.example", "wb": "w", "rid": "1"})],
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_case_agrees(pair, case, request):
+    if case in KNOWN:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=f"issue 21 {case}: not yet"))
+    assert run(pair, CASES[case]) is None
+
+
+# ---------------------------------------------------------------- generated requests
+
+def _load(kind):
+    return {p.stem: json.loads(p.read_text(encoding="utf-8"))
+            for p in sorted((FIXTURES / kind).glob("*.json"))}
+
+
+SCHEMAS, OBJECTS = _load("schemas"), _load("objects")
+RULES = json.loads((FIXTURES / "rules.json").read_text(encoding="utf-8"))
+NAMES = sorted(SCHEMAS)
+# values the server stores but never shows are not in the fixture: filters on them
+# cannot agree (admins.customer)
+HIDDEN = {(name, field) for name, spec in RULES.items()
+          for field, rule in spec.get("fields", {}).items() if rule.get("write_only")}
+TERMS = ["exact", "iexact", "contains", "icontains", "startswith", "endswith", "in", "gt",
+         "lte", "isnull", "range", "regex"]
+ODD_VALUES = ["", "abc", "ACME", "True", "false", "None", "1", "-3", "2012-06-12", "x" * 129,
+              "/api/v1/domain/99999/", "/api/v1/customer/1/", "8", "4.5"]
+
+
+def _writable(name):
+    return [f for f, spec in SCHEMAS[name]["fields"].items()
+            if not spec.get("readonly") and f != "id"]
+
+
+def _sample_value(draw, name, field, odd=True):
+    """A value for `field`: one some object holds, or (`odd`) an odd one."""
+    held = [o.get(field) for o in OBJECTS[name] if field in o]
+    if held and (not odd or draw(st.booleans())):
+        return draw(st.sampled_from(held))
+    odd = [None, 0, 7, 4.5, True, "", "abc", "8", "x" * 129, "s" * 256, "new.example", [1, 2],
+           f"{API}domain/2/", f"{API}email_account/3/", f"{API}customer/99999/"]
+    if SCHEMAS[name]["fields"][field]["type"] != "related":
+        odd.append({})        # nested objects are not created by the fake (README)
+    return draw(st.sampled_from(odd))
+
+
+@st.composite
+def list_gets(draw, name):
+    schema = SCHEMAS[name]
+    params = []
+    filterable = [f for f in sorted(schema.get("filtering") or {}) if (name, f) not in HIDDEN]
+    for field in draw(st.lists(st.sampled_from(filterable + ["id"]), max_size=2)):
+        term = draw(st.sampled_from(["", *TERMS]))
+        held = [o.get(field) for o in OBJECTS[name] if o.get(field) is not None]
+        values = [str(v).rstrip("/").rsplit("/", 1)[-1] for v in held[:5]] + ODD_VALUES
+        key = f"{field}__{term}" if term else field
+        params.append(f"{key}={draw(st.sampled_from(values))}")
+    ordering = schema.get("ordering") or []
+    if ordering and draw(st.booleans()):
+        sign = draw(st.sampled_from(["", "-"]))
+        params.append(f"order_by={sign}{draw(st.sampled_from([*ordering, 'nosuch']))}")
+    if draw(st.booleans()):
+        params.append(f"limit={draw(st.sampled_from([0, 1, 3, 1000]))}")
+    if draw(st.booleans()):
+        params.append(f"offset={draw(st.sampled_from([0, 2, 500]))}")
+    query = "&".join(params)
+    return ("GET", f"{API}{name}/" + (f"?{query}" if query else ""), None)
+
+
+@st.composite
+def bodies(draw, name, partial):
+    """A write body: an existing object's writable fields, some changed or left out."""
+    fields = _writable(name)
+    base = draw(st.sampled_from(OBJECTS[name])) if OBJECTS[name] else {}
+    body = {} if partial else {f: base.get(f) for f in fields if f in base}
+    odd = True     # one odd value per body: which of two the server reports first follows
+    #                the model's field order, which no schema carries (README)
+    for field in draw(st.lists(st.sampled_from(fields), max_size=3)) if fields else []:
+        if draw(st.integers(0, 4)) == 0:
+            body.pop(field, None)
+        else:
+            body[field] = _sample_value(draw, name, field, odd)
+            odd = odd and body[field] in [o.get(field) for o in OBJECTS[name]]
+    if draw(st.integers(0, 9)) == 0:
+        body["id"] = draw(st.sampled_from([1, 998, "abc"]))
+    return body
+
+
+def _detail(draw, name):
+    ids = [o["id"] for o in OBJECTS[name][:4]] or [1]
+    return f"{API}{name}/{draw(st.sampled_from([*ids, 99999, 'abc']))}/"
+
+
+@st.composite
+def requests(draw):
+    name = draw(st.sampled_from(NAMES))
+    kind = draw(st.sampled_from(["list", "list", "detail", "post", "put", "patch", "delete"]))
+    if kind == "list":
+        return draw(list_gets(name))
+    if kind == "detail":
+        return ("GET", _detail(draw, name), None)
+    if kind == "post":
+        return ("POST", f"{API}{name}/", draw(bodies(name, partial=False)))
+    if kind == "delete":
+        return ("DELETE", _detail(draw, name), None)
+    return (kind.upper(), _detail(draw, name), draw(bodies(name, partial=kind == "patch")))
+
+
+def _state_check(step):
+    """After a write, the resource's whole list: its later state must agree too."""
+    method, url, _ = step
+    if method == "GET":
+        return []
+    name = url[len(API):].split("/", 1)[0]
+    return [("GET", f"{API}{name}/?limit=0", None)]
+
+
+@settings(max_examples=120, derandomize=True, database=None, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(steps=st.lists(requests(), min_size=1, max_size=5))
+def test_generated_requests_agree(pair, steps):
+    sequence = [s for step in steps for s in [step, *_state_check(step)]]
+    assert run(pair, sequence) is None
