@@ -221,3 +221,17 @@ def test_names_the_user_adds_are_redacted_too(tmp_path, capsys):
     domain = json.loads((tmp_path / "cli" / "objects" / "domain.json").read_text())[0]
     account = json.loads((tmp_path / "cli" / "objects" / "email_account.json").read_text())[0]
     assert domain["name"] == account["localpart"] == "REDACTED"
+
+
+@pytest.mark.parametrize("name", ["../../outside", "a/b", "a%2Fb", "..", "x\\y", "q?x#y"])
+def test_a_resource_name_is_never_a_path(tmp_path, name):
+    """A server names its resources; in a fixture folder the name is a file name, never a
+    path: `../` and `/` stay inside `schemas/` and `objects/`, and read back as sent."""
+    schema = {"fields": {"id": {"type": "integer"}}}
+    root = write_fixture(tmp_path / "folder", {name: schema, "plain": schema},
+                         {name: [{"id": 1}]})
+    written = {p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file()}
+    assert all(p.parts[0] == "folder" and len(p.parts) == 3 for p in written), written
+    assert (root / "schemas" / "plain.json").is_file()       # plain names stay readable
+    loaded = load_fixture(root)
+    assert set(loaded.schemas) == {name, "plain"} and loaded.objects[name] == [{"id": 1}]

@@ -186,6 +186,21 @@ def test_a_resource_name_with_a_slash_reads_its_own_objects(connect):
     # an object of the slashed resource is a filter value of a relation to it
     assert client["thesaurus"].filter(keywords=got).get().pk == thesaurus.pk
 
+def test_a_capture_of_names_with_a_slash_is_served_by_the_fake(connect, tmp_path):
+    from mailroute_dyn.testing import FakeMailRoute, capture
+    from tests.tastypie_site import DEMO_API_KEY, DEMO_LOGIN
+    m = _models()
+    thesaurus = m.Thesaurus.objects.create(identifier=f"th-{_tag()}", title="Captured")
+    m.ThesaurusKeyword.objects.create(thesaurus=thesaurus, alt_label="Lakes")
+    folder = capture(connect(), tmp_path / "wild", limit=500)
+    assert (folder / "schemas" / "thesaurus%2Fkeywords.json").is_file()
+    fake = FakeMailRoute(folder, login=DEMO_LOGIN, api_key=DEMO_API_KEY, api_path=WILD)
+    with Client("https://fake.test", DEMO_LOGIN, DEMO_API_KEY, api_path=WILD,
+                transport=fake, cache_dir=None) as client:
+        keywords = client["thesaurus/keywords"]
+        assert "Lakes" in {k.alt_label for k in keywords.all()}
+
+
 def test_a_private_error_never_escapes_a_detail_read(api, client):
     from tests.conftest import BASE, objects
     other = objects("customer")[0]

@@ -211,8 +211,10 @@ def build_resources(fixture: Fixture, api_path: str, always_return_data: Option 
         rules = fixture.rules.get(name, {})
         defs[name] = ResourceDef(
             name=name, schema=schema, fields=fields,
-            filtering=dict(schema.get("filtering") or {}),
-            ordering=list(schema.get("ordering") or []),
+            # a part the schema gives in no JSON shape (Tastypie writes a Python set as its
+            # text) allows nothing here, as the client reads it
+            filtering=_mapping(schema.get("filtering")),
+            ordering=_names(schema.get("ordering")),
             list_methods=[m.lower() for m in schema.get("allowed_list_http_methods") or []],
             detail_methods=[m.lower() for m in schema.get("allowed_detail_http_methods") or []],
             default_limit=limit if isinstance(limit, int) and not isinstance(limit, bool) else 20,
@@ -231,6 +233,14 @@ def build_resources(fixture: Fixture, api_path: str, always_return_data: Option 
     for rdef in defs.values():
         rdef.derived = _derivations(rdef, defs, fixture.objects, api_path)
     return defs
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return dict(value) if isinstance(value, dict) else {}
+
+
+def _names(value: Any) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
 def _derivations(rdef: ResourceDef, defs: Mapping[str, ResourceDef],

@@ -49,6 +49,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote
 
 __all__ = ["Fixture", "load_fixture", "write_fixture", "check_rules"]
 
@@ -197,6 +198,18 @@ def _check_reverse(where: str, frule: Mapping[str, Any],
         raise ValueError(f"{where}: value must name a field of {other!r}")
 
 
+def file_name(resource: str) -> str:
+    """The file of a resource in `schemas/` and `objects/`: its name with `/` and every
+    other character a file name cannot hold safely percent-encoded (`thesaurus/keywords`
+    is `thesaurus%2Fkeywords.json`; a server's `../x` stays inside the folder). Plain
+    names are their own file names."""
+    return quote(resource, safe="") + ".json"
+
+
+def _resource_of(path: Path) -> str:
+    return unquote(path.name[:-len(".json")])
+
+
 def _dump(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
                     encoding="utf-8")
@@ -213,9 +226,9 @@ def write_fixture(directory: str | Path, schemas: Mapping[str, Mapping[str, Any]
     (root / "schemas").mkdir(parents=True, exist_ok=True)
     (root / "objects").mkdir(parents=True, exist_ok=True)
     for name, schema in schemas.items():
-        _dump(root / "schemas" / f"{name}.json", schema)
+        _dump(root / "schemas" / file_name(name), schema)
     for name, rows in (objects or {}).items():
-        _dump(root / "objects" / f"{name}.json", list(rows))
+        _dump(root / "objects" / file_name(name), list(rows))
     if listing is not None:
         _dump(root / "listing.json", listing)
     if rules is not None:
@@ -234,10 +247,10 @@ def load_fixture(directory: str | Path) -> Fixture:
         data = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(data, dict) or not isinstance(data.get("fields"), dict):
             raise ValueError(f"{path} is not a Tastypie schema (no 'fields' object)")
-        schemas[path.stem] = data
+        schemas[_resource_of(path)] = data
     objects: dict[str, list[dict[str, Any]]] = {}
     for name in schemas:
-        path = root / "objects" / f"{name}.json"
+        path = root / "objects" / file_name(name)
         data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else []
         if not isinstance(data, list) or not all(isinstance(o, dict) for o in data):
             raise ValueError(f"{path} must hold a JSON list of objects")
@@ -249,10 +262,11 @@ def load_fixture(directory: str | Path) -> Fixture:
         if not isinstance(listing, dict):
             raise ValueError(f"{listing_path} must hold a JSON object")
         listed = [name for name in listing if name in schemas]
-        for entry in listing.values():
+        for name, entry in listing.items():
             endpoint = entry.get("list_endpoint") if isinstance(entry, dict) else None
-            if isinstance(endpoint, str) and endpoint.count("/") >= 2:
-                api_path = endpoint.rstrip("/").rsplit("/", 1)[0] + "/"
+            path = endpoint.rstrip("/") if isinstance(endpoint, str) else ""
+            if path.endswith(f"/{name}"):       # the name may hold a slash itself
+                api_path = path[:-len(name)]
                 break
     else:
         listed = sorted(schemas)

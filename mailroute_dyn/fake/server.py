@@ -251,13 +251,20 @@ class FakeMailRoute(FaultControls, httpx.BaseTransport, httpx.AsyncBaseTransport
 
     # ------------------------------------------------------------ routing
 
-    def _resolves(self, path: str) -> bool:
-        if path == self.api_path:
-            return True
+    def _route(self, path: str) -> tuple[str, str] | None:
+        """The resource a path is under and the rest of the path after its name: the
+        longest resource name that fits, so `thesaurus/keywords/1/` is not `thesaurus`'s."""
         if not path.startswith(self.api_path):
-            return False
-        name, slash, _ = path[len(self.api_path):].partition("/")
-        return bool(slash) and name in self.store.defs
+            return None
+        rest = path[len(self.api_path):]
+        names = [n for n in self.store.defs if rest.startswith(f"{n}/")]
+        if not names:
+            return None
+        name = max(names, key=len)
+        return name, rest[len(name) + 1:]
+
+    def _resolves(self, path: str) -> bool:
+        return path == self.api_path or self._route(path) is not None
 
     def _answer(self, req: Request) -> Reply:
         path = req.path
@@ -268,9 +275,10 @@ class FakeMailRoute(FaultControls, httpx.BaseTransport, httpx.AsyncBaseTransport
             return Reply(404, HTML, NOT_FOUND_PAGE.encode(), returned=False)
         if path == self.api_path:
             return self._top_level(req)
-        if not self._resolves(path):
+        route = self._route(path)
+        if route is None:
             return Reply(404, HTML, NOT_FOUND_PAGE.encode(), returned=False)
-        name, _, tail = path[len(self.api_path):].partition("/")
+        name, tail = route
         rdef = self.store.defs[name]
         try:
             if tail == "":
