@@ -4,7 +4,8 @@ A folder holds `schemas/<resource>.json` (a `/schema/` answer), `objects/<resour
 (a JSON list of objects as the list endpoint returns them) and, optionally, `listing.json`
 (the `/api/v1/` answer; without it every schema is listed) and `rules.json`. A resource
 whose schema exists but which the listing leaves out is served, unlisted. Other subfolders
-are ignored.
+are ignored. A resource's file name is its name percent-encoded (`file_name`), so a name
+with `/` or `..` stays one file inside the folder.
 
 `rules.json` holds what a server checks or does that its schemas do not say, per resource:
 
