@@ -265,9 +265,9 @@ def load_fixture(directory: str | Path) -> Fixture:
         listed = [name for name in listing if name in schemas]
         for name, entry in listing.items():
             endpoint = entry.get("list_endpoint") if isinstance(entry, dict) else None
-            path = endpoint.rstrip("/") if isinstance(endpoint, str) else ""
-            if path.endswith(f"/{name}"):       # the name may hold a slash itself
-                api_path = path[:-len(name)]
+            list_path = endpoint.rstrip("/") if isinstance(endpoint, str) else ""
+            if list_path.endswith(f"/{name}"):  # the name may hold a slash itself
+                api_path = list_path[:-len(name)]
                 break
     else:
         listed = sorted(schemas)
