@@ -35,6 +35,7 @@ __all__ = [
     "AmbiguousWriteError",
     "UnreadableWriteAnswer",
     "MultipleObjectsReturned",
+    "Interrupted",
     "suggest",
 ]
 
@@ -211,3 +212,21 @@ class UnreadableWriteAnswer(AmbiguousWriteError, ResponseError):
 
 class MultipleObjectsReturned(MailRouteError):
     """`get()` matched more than one object."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """A bulk write stopped by Ctrl-C (or SIGTERM in the command line): no write started
+    after the signal, the writes in flight were awaited (each bounded by the timeout), and
+    `result` is the partial `BulkResult`: `succeeded` and `failed` as far as they went,
+    `not_started` for the rest.
+
+    A `KeyboardInterrupt`, not a `MailRouteError`, on purpose: `except Exception` or
+    `except MailRouteError` must not swallow the user's Ctrl-C. `outcomes` holds each
+    operation's answer, error or `NOT_STARTED` (the session's view, before the bulk call
+    turns it into `result`).
+    """
+
+    def __init__(self, result: Any = None, outcomes: list[Any] | None = None):
+        super().__init__("interrupted")
+        self.result = result
+        self.outcomes: list[Any] = [] if outcomes is None else outcomes

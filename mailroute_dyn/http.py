@@ -18,7 +18,8 @@ import httpx
 
 from .cache_files import CacheKeeper
 from .config import Settings
-from .errors import MailRouteError
+from .errors import AmbiguousWriteError, Interrupted, MailRouteError
+from .interrupts import run_parallel, told
 from .limits import (
     MAX_BODY_BYTES,
     check_declared_size,
@@ -27,7 +28,7 @@ from .limits import (
     read_limited_async,
     time_limit,
 )
-from .operations import NO_BODY, Answer, Batch, Call, Operation, Parallel
+from .operations import NO_BODY, NOT_STARTED, Answer, Batch, Call, Operation, Parallel
 from .sending import AsyncSender, SyncSender
 from .wire import (
     USER_AGENT,
@@ -136,8 +137,24 @@ class SyncSession:
         if isinstance(step, Batch):
             return self._concurrently(self.send, step.calls)
         if isinstance(step, Parallel):
-            return self._concurrently(self._drive, step.ops)  # saved by the outer run
+            return self._writes(step)             # the cache is saved by the outer run
         return self.send(step)
+
+    def _writes(self, step: Parallel) -> list[Any]:
+        """Run a `Parallel`'s operations in the worker threads, at most `concurrency` at
+        once, telling `on_done` of each as it finishes; Ctrl-C stops it cleanly (see
+        `interrupts`). The main thread only waits, so the signal never lands inside a
+        request."""
+        if _in_worker():           # a worker waiting on its own pool would deadlock
+            return [told(step, i, self._drive_caught(op)) for i, op in enumerate(step.ops)]
+        return run_parallel(step, self._workers(), max(1, self.settings.concurrency),
+                            self.settings.timeout, self._drive)
+
+    def _drive_caught(self, op: Operation[Any]) -> Any:
+        try:
+            return self._drive(op)
+        except MailRouteError as exc:
+            return exc
 
     def save_cache(self) -> None:
         """Write what discovery learned to the schema cache file (between operations)."""
@@ -152,13 +169,22 @@ class SyncSession:
         finally:
             self.save_cache()
 
-    def _drive(self, op: Operation[T]) -> T:
+    def _drive(self, op: Operation[T], stop: threading.Event | None = None) -> T:
+        """Drive `op`; once `stop` is set, it is closed before its next write instead
+        (its result is then `NOT_STARTED`, or an `AmbiguousWriteError` when an earlier
+        write of the same operation was sent)."""
+        wrote = False
         try:
             step = next(op)
             while True:
+                if stop is not None and _writes_something(step):
+                    if stop.is_set():
+                        op.close()
+                        return _stopped_before_write(wrote)  # type: ignore[no-any-return]
+                    wrote = True
                 try:
                     reply: Any = self._step(step)
-                except MailRouteError as exc:
+                except (MailRouteError, Interrupted) as exc:
                     step = op.throw(exc)
                 else:
                     step = op.send(reply)
@@ -228,23 +254,25 @@ class AsyncSession:
         finally:
             started.close()
 
-    async def _concurrently(self, work: Any, items: tuple[Any, ...]) -> list[Any]:
+    async def _concurrently(self, work: Any, items: tuple[Any, ...],
+                            parallel: Parallel | None = None) -> list[Any]:
         asyncio = self._asyncio
         limit = asyncio.Semaphore(self.settings.concurrency)
 
-        async def one(item: Any) -> Any:
+        async def one(index: int, item: Any) -> Any:
             async with limit:
                 try:
-                    return await work(item)
+                    outcome = await work(item)
                 except MailRouteError as exc:
-                    return exc
-        return list(await asyncio.gather(*(one(i) for i in items)))
+                    outcome = exc
+            return told(parallel, index, outcome) if parallel is not None else outcome
+        return list(await asyncio.gather(*(one(i, item) for i, item in enumerate(items))))
 
     async def _step(self, step: Call | Batch | Parallel, send: Any = None) -> Any:
         if isinstance(step, Batch):
             return await self._concurrently(self.send, step.calls)
-        if isinstance(step, Parallel):
-            return await self._concurrently(self._drive, step.ops)  # saved by the outer run
+        if isinstance(step, Parallel):      # the cache is saved by the outer run
+            return await self._concurrently(self._drive, step.ops, step)
         return await (send or self.send)(step)
 
     def save_cache(self) -> None:
@@ -308,6 +336,21 @@ class _InOrder:
         for handle in self._pending:
             handle.cancel()
         self._pending.clear()
+
+
+def _writes_something(step: Call | Batch | Parallel) -> bool:
+    if isinstance(step, Call):
+        return step.method not in ("GET", "HEAD", "OPTIONS")
+    if isinstance(step, Batch):
+        return any(_writes_something(call) for call in step.calls)
+    return True
+
+
+def _stopped_before_write(wrote: bool) -> Any:
+    if not wrote:
+        return NOT_STARTED
+    return AmbiguousWriteError("interrupted between two writes of one row: the first was "
+                               "sent, the rest not")
 
 
 def _in_worker() -> bool:

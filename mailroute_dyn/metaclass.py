@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Iterable, Mapping
 from typing import Any, TypeVar, cast
 
-from .bulk import bulk_create_op, bulk_delete_op, bulk_update_op
+from .bulk import RowHook, bulk_create_op, bulk_delete_op, bulk_update_op
 from .operations import Operation
 from .query import AsyncQuerySet, BulkResult, QuerySet, ValuesQuerySet, queryset_for
 from .schema import Field, ResourceSchema
@@ -189,29 +189,38 @@ class ResourceMeta(type):
 
     def bulk_create(meta, items: Iterable[Mapping[str, Any] | Writes], *,
                     check_required: bool = True, dedupe_on: Iterable[str] = (),
-                    extra: Mapping[str, Any] | None = None) -> BulkResult:
+                    extra: Mapping[str, Any] | None = None,
+                    on_row: RowHook | None = None) -> BulkResult:
         """Create many objects: one atomic PATCH on the list endpoint where the schema
         allows it, otherwise concurrent POSTs (never retried blindly). Returns a
         `BulkResult`; an object is reported created only when the server said so.
         Created objects get their URI from the answer when the server returns bodies.
         `check_required`, `dedupe_on` (POSTs only: PATCH list is all or nothing) and
         `extra` (sent with every object, never kept) work as in `create()`.
-        """
-        return _run(meta, bulk_create_op(meta, items, check_required, dedupe_on, extra))
 
-    def bulk_update(meta, items: Iterable[Writes]) -> BulkResult:
+        `on_row(obj, error)` is called (in the calling thread) as each row finishes,
+        error None on success. On Ctrl-C no new write starts, the writes in flight are
+        awaited, and `Interrupted` (a KeyboardInterrupt) is raised carrying the partial
+        result; the same holds for `bulk_update` and `bulk_delete`.
+        """
+        return _run(meta, bulk_create_op(meta, items, check_required, dedupe_on, extra,
+                                         on_row))
+
+    def bulk_update(meta, items: Iterable[Writes], *,
+                    on_row: RowHook | None = None) -> BulkResult:
         """Save many changed objects concurrently, each as `save()` would (PATCH of its
         changes, or PUT of the server's current object plus its changes).
 
         Not one PATCH list: Tastypie's PATCH list re-creates an object someone deleted
         (under a new id) and reports success; a detail write reports `DoesNotExist`,
         which lands in `BulkResult.failed`."""
-        return _run(meta, bulk_update_op(meta, items))
+        return _run(meta, bulk_update_op(meta, items, on_row))
 
-    def bulk_delete(meta, items: Iterable[Writes | Any]) -> BulkResult:
+    def bulk_delete(meta, items: Iterable[Writes | Any], *,
+                    on_row: RowHook | None = None) -> BulkResult:
         """Delete the given objects (instances or keys): `deleted_objects` in one PATCH
         list where allowed, else concurrent DELETEs. Only these objects, never a filter."""
-        return _run(meta, bulk_delete_op(meta, _objects_of(meta, items)))
+        return _run(meta, bulk_delete_op(meta, _objects_of(meta, items), on_row))
 
     def get_or_create(meta: type[_T], defaults: Mapping[str, Any] | None = None, *,
                       check_required: bool = True, extra: Mapping[str, Any] | None = None,
@@ -305,18 +314,21 @@ class AsyncResourceMeta(ResourceMeta):
     async def bulk_create(meta,                 # type: ignore[override]
                           items: Iterable[Mapping[str, Any] | Writes], *,
                           check_required: bool = True, dedupe_on: Iterable[str] = (),
-                          extra: Mapping[str, Any] | None = None) -> BulkResult:
+                          extra: Mapping[str, Any] | None = None,
+                          on_row: RowHook | None = None) -> BulkResult:
         """Create many objects (see `ResourceMeta.bulk_create`)."""
         return await _arun(meta, bulk_create_op(meta, items, check_required, dedupe_on,
-                                                 extra))
+                                                 extra, on_row))
 
-    async def bulk_update(meta, items: Iterable[Writes]) -> BulkResult:  # type: ignore[override]
+    async def bulk_update(meta, items: Iterable[Writes], *,  # type: ignore[override]
+                          on_row: RowHook | None = None) -> BulkResult:
         """Save many changed objects (see `ResourceMeta.bulk_update`)."""
-        return await _arun(meta, bulk_update_op(meta, items))
+        return await _arun(meta, bulk_update_op(meta, items, on_row))
 
-    async def bulk_delete(meta, items: Iterable[Writes | Any]) -> BulkResult:  # type: ignore[override]
+    async def bulk_delete(meta, items: Iterable[Writes | Any], *,  # type: ignore[override]
+                          on_row: RowHook | None = None) -> BulkResult:
         """Delete the given objects (see `ResourceMeta.bulk_delete`)."""
-        return await _arun(meta, bulk_delete_op(meta, _objects_of(meta, items)))
+        return await _arun(meta, bulk_delete_op(meta, _objects_of(meta, items), on_row))
 
     async def get_or_create(                    # type: ignore[override]
             meta: type[_T], defaults: Mapping[str, Any] | None = None, *,

@@ -32,19 +32,24 @@ LAST_TRIES = 5          # counts and fetches last() makes while rows come and go
 
 
 class BulkResult:
-    """What a bulk write did, object by object."""
+    """What a bulk write did, object by object: `succeeded`, `failed` (object, error)
+    pairs, and `not_started`: the objects an interruption kept from being sent (see
+    `Interrupted`)."""
 
-    __slots__ = ("succeeded", "failed")
+    __slots__ = ("succeeded", "failed", "not_started")
 
     def __init__(self, succeeded: list[Any] | None = None,
-                 failed: list[tuple[Any, MailRouteError]] | None = None):
+                 failed: list[tuple[Any, MailRouteError]] | None = None,
+                 not_started: list[Any] | None = None):
         self.succeeded: list[Any] = [] if succeeded is None else succeeded
         self.failed: list[tuple[Any, MailRouteError]] = [] if failed is None else failed
+        self.not_started: list[Any] = [] if not_started is None else not_started
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, BulkResult):
             return NotImplemented
-        return (self.succeeded, self.failed) == (other.succeeded, other.failed)
+        return ((self.succeeded, self.failed, self.not_started)
+                == (other.succeeded, other.failed, other.not_started))
 
     __hash__ = None     # type: ignore[assignment]  # mutable, like the lists it holds
 
@@ -59,7 +64,9 @@ class BulkResult:
             raise self.failed[0][1]
 
     def __repr__(self) -> str:
-        return f"<BulkResult {len(self.succeeded)} succeeded, {len(self.failed)} failed>"
+        stopped = f", {len(self.not_started)} not started" if self.not_started else ""
+        return (f"<BulkResult {len(self.succeeded)} succeeded, {len(self.failed)} failed"
+                f"{stopped}>")
 
 
 class _Shape(NamedTuple):

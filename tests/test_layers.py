@@ -30,6 +30,7 @@ LAYERS = [
     ["wire", "limits"],
     ["sockets"],                   # httpcore, loaded when a client is made
     ["sending"],                   # one request through httpx's transport for our origin
+    ["interrupts"],                # a Parallel of writes that Ctrl-C stops cleanly
     ["http"],                      # the sessions: the only code that sends
     ["discovery"],
     ["values"],

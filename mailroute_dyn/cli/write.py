@@ -4,24 +4,24 @@ Values are typed by the schema and natural keys looked up before anything is sen
 the `values` and `keys` modules); the library then validates each write against the resource's
 JSON Schema, as it does for any caller. Many objects go through the library's bulk
 operations (`bulk_create`, `bulk_update`, the guarded list DELETE), and a bulk command
-reports every row and exits 1 when any failed.
+prints every row as it finishes (see `rows`) and exits 1 when any failed, 130 when
+interrupted.
 """
 
 from __future__ import annotations
 
-import json
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable
 from typing import Any
 
-from ..errors import APIError
+from ..errors import APIError, Interrupted
 from ..query import QuerySet
-from ..resources import Resource
+from ..resources import BulkResult, Resource
 from .context import Context, Failure, UsageError
 from .keys import Related, describe_filters, select_one, selection
 from .options import AddCommand, add_resource, add_select, add_writes
-from .output import write_table
 from .read import show
+from .rows import RowPrinter
 from .values import convert_value, convert_values, read_rows, split_assignments
 
 __all__ = ["register", "cmd_create", "cmd_update", "cmd_delete"]
@@ -88,33 +88,16 @@ def _explained(exc: APIError, related: Related) -> Failure:
     return Failure(f"{exc} (related values given: {listed})")
 
 
-def _report(ctx: Context, verb: str, cls: type[Resource],
-            entries: Iterable[tuple[str, Resource | None, Exception | None]]) -> int:
-    """One line per row of a bulk command, then a summary on stderr; exit 1 when any
-    row failed."""
-    records = []
-    for label, obj, error in entries:
-        record: dict[str, Any] = {"row": label, "ok": error is None}
-        if error is None:
-            record["resource_uri"] = obj.resource_uri if obj is not None else None
-        else:
-            record["error"] = ctx.mask(str(error))
-        records.append(record)
-    fmt = ctx.args.format
-    if fmt == "json":
-        print(json.dumps(records, indent=2, ensure_ascii=False), file=ctx.out)
-    elif fmt == "jsonl":
-        for record in records:
-            print(json.dumps(record, ensure_ascii=False), file=ctx.out)
-    else:
-        write_table(ctx.out, ["row", "result", "detail"],
-                    [[str(r["row"]), verb if r["ok"] else "FAILED",
-                      str(r.get("resource_uri") or "") if r["ok"] else r["error"]]
-                     for r in records])
-    failed = sum(not r["ok"] for r in records)
-    ctx.note(f"{verb} {len(records) - failed} {cls.resource_name} objects"
-             + (f", {failed} failed" if failed else ""))
-    return 1 if failed else 0
+def _run_rows(ctx: Context, verb: str, cls: type[Resource], objects: list[Resource],
+              write: Callable[..., BulkResult]) -> int:
+    """A bulk write with each row printed as it finishes; on Ctrl-C (or SIGTERM) the
+    writes in flight finish, then the summary says what was done and not started."""
+    printer = RowPrinter(ctx, verb, cls, objects)
+    try:
+        write(objects, on_row=printer)
+    except Interrupted as stop:
+        return printer.interrupted(stop)
+    return printer.finish()
 
 
 def cmd_create(ctx: Context) -> int:
@@ -130,11 +113,7 @@ def cmd_create(ctx: Context) -> int:
             raise _explained(exc, related) from None
         show(ctx, obj)
         return 0
-    objs = [cls(**row) for row in rows]
-    result = cls.bulk_create(objs)
-    errors = {id(obj): exc for obj, exc in result.failed}
-    return _report(ctx, "created", cls, ((str(n), obj, errors.get(id(obj)))
-                                         for n, obj in enumerate(objs, 1)))
+    return _run_rows(ctx, "created", cls, [cls(**row) for row in rows], cls.bulk_create)
 
 
 def cmd_update(ctx: Context) -> int:
@@ -163,11 +142,7 @@ def cmd_update(ctx: Context) -> int:
     for obj in objs:
         for name, value in values.items():
             setattr(obj, name, value)
-    result = cls.bulk_update(objs)
-    errors = {id(obj): exc for obj, exc in result.failed}
-    return _report(ctx, "updated", cls, ((str(obj.pk if obj.pk is not None else n), obj,
-                                          errors.get(id(obj)))
-                                         for n, obj in enumerate(objs, 1)))
+    return _run_rows(ctx, "updated", cls, objs, cls.bulk_update)
 
 
 def _confirm(ctx: Context, question: str) -> bool:

@@ -1,0 +1,77 @@
+"""What a bulk write prints: one record per row as soon as that row finishes (flushed,
+so an interrupted run has shown every row it finished), then a summary on stderr.
+
+A record names the row (`row`, counted from 1: the input's data row or the match's
+position), `ok`, the object's `key` and `resource_uri`, and the `result` or the
+`error`. Rows come in the order they finish: a row refused before sending comes first.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..errors import Interrupted, MailRouteError
+from ..resources import Resource
+from .context import Context
+
+__all__ = ["RowPrinter", "EXIT_INTERRUPTED"]
+
+EXIT_INTERRUPTED = 130
+
+
+class RowPrinter:
+    """Pass it as `on_row` to a bulk call; `finish` or `interrupted` ends the run."""
+
+    def __init__(self, ctx: Context, verb: str, cls: type[Resource], objects: list[Any]):
+        self.ctx, self.verb, self.cls = ctx, verb, cls
+        self._numbers = {id(obj): n for n, obj in enumerate(objects, 1)}
+        self._width = len(str(len(objects)))
+        self._records: list[dict[str, Any]] = []
+        self._fmt = ctx.args.format
+        if self._fmt == "table":
+            self._line("row", "result", "detail")
+
+    def __call__(self, obj: Any, error: MailRouteError | None) -> None:
+        record: dict[str, Any] = {"row": self._numbers.get(id(obj)), "ok": error is None,
+                                  "result": self.verb if error is None else "failed"}
+        if error is None:
+            record["key"] = getattr(obj, "pk", None)
+            record["resource_uri"] = getattr(obj, "resource_uri", None)
+        else:
+            record["error"] = self.ctx.mask(str(error))
+        self._records.append(record)
+        if self._fmt == "jsonl":
+            print(json.dumps(record, ensure_ascii=False, default=str), file=self.ctx.out)
+        elif self._fmt != "json":
+            detail = record.get("resource_uri") or "" if error is None else record["error"]
+            self._line(str(record["row"]), "FAILED" if error else self.verb, str(detail))
+        self.ctx.out.flush()
+
+    def _line(self, row: str, result: str, detail: str) -> None:
+        width = max(len(self.verb), len("FAILED"), len("result"))
+        print(f"{row.rjust(max(self._width, 3))}  {result.ljust(width)}  {detail}".rstrip(),
+              file=self.ctx.out)
+
+    def _flush_json(self) -> None:
+        if self._fmt == "json":
+            print(json.dumps(self._records, indent=2, ensure_ascii=False, default=str),
+                  file=self.ctx.out)
+
+    def finish(self) -> int:
+        """The summary of a run that went to its end; exit 1 when any row failed."""
+        self._flush_json()
+        failed = sum(r["result"] == "failed" for r in self._records)
+        self.ctx.note(f"{self.verb} {len(self._records) - failed} {self.cls.resource_name} "
+                      "objects" + (f", {failed} failed" if failed else ""))
+        return 1 if failed else 0
+
+    def interrupted(self, stop: Interrupted) -> int:
+        """The summary of a run stopped by Ctrl-C or SIGTERM: every finished row is
+        already printed; say how many were never sent. Exit 130."""
+        self._flush_json()
+        failed = sum(r["result"] == "failed" for r in self._records)
+        not_started = len(stop.result.not_started) if stop.result is not None else 0
+        self.ctx.note(f"interrupted: {len(self._records) - failed} done, {failed} failed, "
+                      f"{not_started} not started")
+        return EXIT_INTERRUPTED
