@@ -25,11 +25,36 @@ from .schema import check_method
 from .values import encode_write_value
 
 __all__ = ["bulk_create_op", "bulk_update_op", "bulk_delete_op", "update_objects_op",
-           "patch_list_allowed", "finished", "RowHook"]
+           "patch_list_allowed", "finished", "RowHook", "Announce"]
 
 #: Told of each row as it finishes: the object (or the input refused before sending) and
 #: its error, None when it succeeded. Lets a caller print rows as they come.
 RowHook = Callable[[Any, MailRouteError | None], None]
+#: Told of a row just before its first write is sent (a journal records it then).
+Announce = Callable[[Any], None]
+
+
+def _announced(op: Operation[Any], announce: Callable[[], None]) -> Operation[Any]:
+    """`op`, with `announce()` called once, just before its first write goes out."""
+    told_once = False
+    try:
+        step = next(op)
+        while True:
+            if not told_once and _is_write(step):
+                announce()
+                told_once = True
+            try:
+                reply = yield step
+            except (MailRouteError, Interrupted) as exc:
+                step = op.throw(exc)
+            else:
+                step = op.send(reply)
+    except StopIteration as stop:
+        return stop.value
+
+
+def _is_write(step: Any) -> bool:
+    return not isinstance(step, Call) or step.method not in ("GET", "HEAD", "OPTIONS")
 
 _MISSING_COLLECTION = r"missing '(\w+)'"    # compiled by `re` on first use
 
@@ -86,14 +111,20 @@ def checked_items(cls: Any, items: Iterable[Any], result: BulkResult,
 
 
 def each_op(items: list[Any], make: Callable[[Any], Operation[Any]],
-             result: BulkResult, on_row: RowHook | None = None) -> Operation[BulkResult]:
-    """One operation per item, concurrently; `on_row` hears of each as it finishes. On
-    Ctrl-C the session sends no new write and throws `Interrupted` in here: it leaves
-    again carrying the partial result."""
+             result: BulkResult, on_row: RowHook | None = None,
+             announce: Announce | None = None) -> Operation[BulkResult]:
+    """One operation per item, concurrently; `announce` hears of each just before its
+    first write, `on_row` as it finishes. On Ctrl-C the session sends no new write and
+    throws `Interrupted` in here: it leaves again carrying the partial result."""
     def done(index: int, outcome: Any) -> None:
         _tell(on_row, items[index], outcome if isinstance(outcome, MailRouteError) else None)
+
+    def op_for(item: Any) -> Operation[Any]:
+        if announce is None:
+            return make(item)
+        return _announced(make(item), lambda: announce(item))
     try:
-        outcomes = yield Parallel(tuple(make(item) for item in items), done)
+        outcomes = yield Parallel(tuple(op_for(item) for item in items), done)
     except Interrupted as stop:
         _fill(result, items, stop.outcomes)
         raise Interrupted(result, stop.outcomes) from None
@@ -133,9 +164,13 @@ def _sent_awaited(call: Call) -> Operation[Answer]:
 def patch_list_op(cls: Any, items: list[Any], bodies: list[dict[str, Any]],
                    deleted: list[str], result: BulkResult,
                    extra: Mapping[str, Any] | None = None,
-                   on_row: RowHook | None = None) -> Operation[BulkResult]:
+                   on_row: RowHook | None = None,
+                   announce: Announce | None = None) -> Operation[BulkResult]:
     """The whole list in one PATCH (all or nothing); on Ctrl-C it is awaited, reported,
     then `Interrupted` is raised with the result."""
+    if announce is not None:
+        for item in items:
+            announce(item)
     try:
         return (yield from _patch_list(cls, items, bodies, deleted, result, extra, on_row))
     except Interrupted as stop:
@@ -229,7 +264,8 @@ def update_objects_op(cls: Any, objects: list[Any],
 def bulk_create_op(cls: Any, items: Iterable[Mapping[str, Any] | Any],
                     check_required: bool, dedupe_on: Iterable[str],
                     extra: Mapping[str, Any] | None,
-                    on_row: RowHook | None = None) -> Operation[BulkResult]:
+                    on_row: RowHook | None = None,
+                    announce: Announce | None = None) -> Operation[BulkResult]:
     result = BulkResult()
     inputs = dict(extra or {})
     dedupe = tuple(dedupe_on)
@@ -250,13 +286,13 @@ def bulk_create_op(cls: Any, items: Iterable[Mapping[str, Any] | Any],
         return finished(result)
     if patch_list_allowed(cls):
         bodies = [obj._encoded_changes() for obj in objs]
-        return patch_list_op(cls, objs, bodies, [], result, inputs, on_row)
+        return patch_list_op(cls, objs, bodies, [], result, inputs, on_row, announce)
     return each_op(objs, lambda o: o._create_op(inputs, dedupe, check_required), result,
-                   on_row)
+                   on_row, announce)
 
 
-def bulk_update_op(cls: Any, items: Iterable[Any],
-                   on_row: RowHook | None = None) -> Operation[BulkResult]:
+def bulk_update_op(cls: Any, items: Iterable[Any], on_row: RowHook | None = None,
+                   announce: Announce | None = None) -> Operation[BulkResult]:
     result = BulkResult()
 
     def check(obj: Any) -> None:
@@ -266,11 +302,11 @@ def bulk_update_op(cls: Any, items: Iterable[Any],
     objs = checked_items(cls, items, result, check, on_row)
     if not objs:
         return finished(result)
-    return each_op(objs, lambda o: o._save_op({}, False), result, on_row)
+    return each_op(objs, lambda o: o._save_op({}, False), result, on_row, announce)
 
 
-def bulk_delete_op(cls: Any, items: Iterable[Any],
-                   on_row: RowHook | None = None) -> Operation[BulkResult]:
+def bulk_delete_op(cls: Any, items: Iterable[Any], on_row: RowHook | None = None,
+                   announce: Announce | None = None) -> Operation[BulkResult]:
     """`bulk_delete()`: objects only (the caller turns keys into objects)."""
     result = BulkResult()
 
@@ -281,5 +317,5 @@ def bulk_delete_op(cls: Any, items: Iterable[Any],
         return finished(result)
     if patch_list_allowed(cls, deleting=True):
         uris = [obj._detail() for obj in objs]
-        return patch_list_op(cls, objs, [], uris, result, None, on_row)
-    return each_op(objs, lambda o: o._delete_op(), result, on_row)
+        return patch_list_op(cls, objs, [], uris, result, None, on_row, announce)
+    return each_op(objs, lambda o: o._delete_op(), result, on_row, announce)

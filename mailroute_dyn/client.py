@@ -8,19 +8,22 @@ with `await obj.fetch("domain")`.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Iterable, Mapping
+import contextlib
+import os
+from collections.abc import Awaitable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
 from .config import USER_CACHE_DIR, CacheDir, Secret, Settings, resolve_settings
-from .errors import MailRouteError, UnknownResource
+from .errors import JournalError, MailRouteError, UnknownResource
 from .operations import NO_BODY, Call, Operation
 from .vocabulary import attribute_name_for
 
 if TYPE_CHECKING:
     from .discovery import Discovery
+    from .journal import Journal
     from .query import AsyncQuerySet, QuerySet
     from .registry import Registry
     from .resources import AsyncResource, Resource
@@ -233,6 +236,24 @@ class Client(_Common):
         `actions` (`"email_account/{pk}/regenerate_api_key"`, `"wblist/mass_add"`) and
         `nested` (`"reseller/{pk}/contacts=contact_reseller"`) add what schemas cannot tell."""
         return self._session.run(self._openapi_op(actions, nested))
+
+    @contextlib.contextmanager
+    def journal(self, path: str | os.PathLike[str], *,
+                resume: bool = False) -> Iterator[Journal]:
+        """Journal the `bulk_create`/`bulk_update`/`bulk_delete` calls made inside the
+        `with` block into the JSON Lines file `path` (0600; see README "Admin runs").
+        With `resume=True` the same calls, made again in the same order, skip the rows the
+        journal shows done and look up rows it shows started without an outcome."""
+        from .journal import Journal
+        if self._registry.journal is not None:
+            raise JournalError("a journal is already open on this client")
+        journal = Journal(path, resume=resume)
+        self._registry.journal = journal
+        try:
+            yield journal
+        finally:
+            self._registry.journal = None
+            journal.close()
 
 
 class AsyncClient(_Common):

@@ -36,6 +36,7 @@ __all__ = [
     "UnreadableWriteAnswer",
     "MultipleObjectsReturned",
     "Interrupted",
+    "JournalError",
     "suggest",
 ]
 
@@ -212,6 +213,11 @@ class UnreadableWriteAnswer(AmbiguousWriteError, ResponseError):
 
 class MultipleObjectsReturned(MailRouteError):
     """`get()` matched more than one object."""
+
+
+class JournalError(MailRouteError):
+    """A run journal that cannot be used as asked: a new journal over an existing file,
+    a resume of another run's journal, an unreadable file, a row it cannot settle."""
 
 
 class Interrupted(KeyboardInterrupt):

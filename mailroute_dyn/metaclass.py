@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Iterable, Mapping
 from typing import Any, TypeVar, cast
 
 from .bulk import RowHook, bulk_create_op, bulk_delete_op, bulk_update_op
+from .errors import MailRouteError
 from .operations import Operation
 from .query import AsyncQuerySet, BulkResult, QuerySet, ValuesQuerySet, queryset_for
 from .schema import Field, ResourceSchema
@@ -203,8 +204,10 @@ class ResourceMeta(type):
         awaited, and `Interrupted` (a KeyboardInterrupt) is raised carrying the partial
         result; the same holds for `bulk_update` and `bulk_delete`.
         """
-        return _run(meta, bulk_create_op(meta, items, check_required, dedupe_on, extra,
-                                         on_row))
+        def send(todo: list[Any], announce: Any, told: Any) -> BulkResult:
+            return _run(meta, bulk_create_op(meta, todo, check_required, dedupe_on, extra,
+                                             told, announce))
+        return _journaled(meta, "create", list(items), send, on_row)
 
     def bulk_update(meta, items: Iterable[Writes], *,
                     on_row: RowHook | None = None) -> BulkResult:
@@ -214,13 +217,17 @@ class ResourceMeta(type):
         Not one PATCH list: Tastypie's PATCH list re-creates an object someone deleted
         (under a new id) and reports success; a detail write reports `DoesNotExist`,
         which lands in `BulkResult.failed`."""
-        return _run(meta, bulk_update_op(meta, items, on_row))
+        def send(todo: list[Any], announce: Any, told: Any) -> BulkResult:
+            return _run(meta, bulk_update_op(meta, todo, told, announce))
+        return _journaled(meta, "update", list(items), send, on_row)
 
     def bulk_delete(meta, items: Iterable[Writes | Any], *,
                     on_row: RowHook | None = None) -> BulkResult:
         """Delete the given objects (instances or keys): `deleted_objects` in one PATCH
         list where allowed, else concurrent DELETEs. Only these objects, never a filter."""
-        return _run(meta, bulk_delete_op(meta, _objects_of(meta, items), on_row))
+        def send(todo: list[Any], announce: Any, told: Any) -> BulkResult:
+            return _run(meta, bulk_delete_op(meta, todo, told, announce))
+        return _journaled(meta, "delete", _objects_of(meta, items), send, on_row)
 
     def get_or_create(meta: type[_T], defaults: Mapping[str, Any] | None = None, *,
                       check_required: bool = True, extra: Mapping[str, Any] | None = None,
@@ -357,6 +364,32 @@ def _run(cls: Any, op: Operation[T]) -> T:
 def _arun(cls: Any, op: Operation[T]) -> Awaitable[T]:
     """An operation run on an async client's session: an awaitable."""
     return cast("Awaitable[T]", cls._registry.run(op))
+
+
+def _journaled(cls: Any, verb: str, items: list[Any], send: Any,
+               on_row: RowHook | None) -> BulkResult:
+    """A sync bulk call, through the client's open journal when there is one
+    (`client.journal()`), else sent as it is."""
+    journal = cls._registry.journal
+    if journal is None:
+        return cast(BulkResult, send(items, None, on_row))
+    if verb == "create":
+        items = _as_objects(cls, items)
+    return cast(BulkResult, journal.bulk(cls, verb, items, send, on_row))
+
+
+def _as_objects(cls: Any, items: Iterable[Any]) -> list[Any]:
+    """Rows as objects where they can be made (a journal follows each object); a row
+    that cannot be is kept as given and refused, reported, by the bulk call."""
+    out = []
+    for item in items:
+        if isinstance(item, Mapping) and not set(item) - set(cls.fields):
+            try:
+                item = cls(**item)
+            except MailRouteError:
+                pass
+        out.append(item)
+    return out
 
 
 def _objects_of(cls: Any, items: Iterable[Any]) -> list[Any]:

@@ -33,10 +33,10 @@ LAST_TRIES = 5          # counts and fetches last() makes while rows come and go
 
 class BulkResult:
     """What a bulk write did, object by object: `succeeded`, `failed` (object, error)
-    pairs, and `not_started`: the objects an interruption kept from being sent (see
-    `Interrupted`)."""
+    pairs, `not_started`: the objects an interruption kept from being sent (see
+    `Interrupted`), and `skipped`: rows a resumed journal showed done already."""
 
-    __slots__ = ("succeeded", "failed", "not_started")
+    __slots__ = ("succeeded", "failed", "not_started", "skipped")
 
     def __init__(self, succeeded: list[Any] | None = None,
                  failed: list[tuple[Any, MailRouteError]] | None = None,
@@ -44,6 +44,7 @@ class BulkResult:
         self.succeeded: list[Any] = [] if succeeded is None else succeeded
         self.failed: list[tuple[Any, MailRouteError]] = [] if failed is None else failed
         self.not_started: list[Any] = [] if not_started is None else not_started
+        self.skipped: list[Any] = []
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, BulkResult):
@@ -65,6 +66,7 @@ class BulkResult:
 
     def __repr__(self) -> str:
         stopped = f", {len(self.not_started)} not started" if self.not_started else ""
+        stopped += f", {len(self.skipped)} skipped" if self.skipped else ""
         return (f"<BulkResult {len(self.succeeded)} succeeded, {len(self.failed)} failed"
                 f"{stopped}>")
 

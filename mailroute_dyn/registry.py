@@ -59,6 +59,7 @@ class Registry:
         self.run = run
         self.stream = stream
         self.is_async = is_async
+        self.journal: Any = None       # the sync client's open run journal (client.journal)
         self._classes: dict[str, type[Resource]] = {}
         self._targets: dict[tuple[str, str], str] = {}
         # one class per resource, whatever the threads: building and updating hold this

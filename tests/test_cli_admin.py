@@ -153,7 +153,7 @@ def test_delete_filter_all_is_the_guarded_list_delete(capsys, monkeypatch):
     code, out, err = run(capsys, "--demo", "delete", "wblist", "--filter", "wb=w", "--all",
                          "--yes", transport=server)
     assert code == 0, err
-    assert out == f"deleted {whites} wblist objects matching --filter wb=w\n"
+    assert out.count(" deleted ") == whites and f"deleted {whites} wblist objects" in err
     assert count(server, "wblist") == total - whites
     assert all(o["wb"] == "b" for o in server.objects("wblist"))
     code, _, err = run(capsys, "--demo", "delete", "wblist", "--filter", "wbb=w", "--all",
@@ -272,7 +272,7 @@ def test_natural_keys_filters_and_bulk_on_a_real_tastypie_server(capsys, real):
     assert code == 0 and json.loads(out)["priority"] == 4, err
     code, out, err = run(capsys, *base, "delete", "email_account", "--filter",
                          "localpart__startswith=cli-nk", "--all", "--yes", transport=real)
-    assert code == 0 and out.startswith("deleted 1 email_account"), err
+    assert code == 0 and "deleted 1 email_account objects" in err, err
 
 
 def test_bulk_rows_on_a_real_tastypie_server(capsys, real, tmp_path):
@@ -304,4 +304,4 @@ def test_bulk_rows_on_a_real_tastypie_server(capsys, real, tmp_path):
     assert {o["domain"] for o in made} == {domain["resource_uri"]}
     code, out, err = run(capsys, *base, "delete", "email_account", "--filter",
                          "localpart__startswith=cli-b", "--all", "--yes", transport=real)
-    assert code == 0 and out.startswith("deleted 2 email_account"), err
+    assert code == 0 and "deleted 2 email_account objects" in err, err

@@ -49,6 +49,7 @@ LAYERS = [
     ["modelhooks"],                # what QuerySets ask of their class; get_or_create
     ["resources"],
     ["registry"],
+    ["journal"],                   # a bulk run's journal: before/after each write, resume
     ["fake"],                      # the fake Tastypie server: stdlib and httpx only
     ["apidoc"],                    # the OpenAPI document of what the registry knows
     ["client"],

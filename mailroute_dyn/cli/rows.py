@@ -48,6 +48,19 @@ class RowPrinter:
             self._line(str(record["row"]), "FAILED" if error else self.verb, str(detail))
         self.ctx.out.flush()
 
+    def skipped(self, objects: list[Any]) -> None:
+        """Rows a resumed journal showed done: printed as `skipped`, nothing sent."""
+        for obj in objects:
+            record = {"row": self._numbers.get(id(obj)), "ok": True, "result": "skipped",
+                      "key": getattr(obj, "pk", None),
+                      "resource_uri": getattr(obj, "resource_uri", None)}
+            self._records.append(record)
+            if self._fmt == "jsonl":
+                print(json.dumps(record, ensure_ascii=False, default=str), file=self.ctx.out)
+            elif self._fmt != "json":
+                self._line(str(record["row"]), "skipped", str(record["resource_uri"] or ""))
+        self.ctx.out.flush()
+
     def _line(self, row: str, result: str, detail: str) -> None:
         width = max(len(self.verb), len("FAILED"), len("result"))
         print(f"{row.rjust(max(self._width, 3))}  {result.ljust(width)}  {detail}".rstrip(),
@@ -62,8 +75,11 @@ class RowPrinter:
         """The summary of a run that went to its end; exit 1 when any row failed."""
         self._flush_json()
         failed = sum(r["result"] == "failed" for r in self._records)
-        self.ctx.note(f"{self.verb} {len(self._records) - failed} {self.cls.resource_name} "
-                      "objects" + (f", {failed} failed" if failed else ""))
+        skipped = sum(r["result"] == "skipped" for r in self._records)
+        done = len(self._records) - failed - skipped
+        self.ctx.note(f"{self.verb} {done} {self.cls.resource_name} objects"
+                      + (f", {failed} failed" if failed else "")
+                      + (f", {skipped} skipped (done before)" if skipped else ""))
         return 1 if failed else 0
 
     def interrupted(self, stop: Interrupted) -> int:
@@ -71,7 +87,8 @@ class RowPrinter:
         already printed; say how many were never sent. Exit 130."""
         self._flush_json()
         failed = sum(r["result"] == "failed" for r in self._records)
+        skipped = sum(r["result"] == "skipped" for r in self._records)
         not_started = len(stop.result.not_started) if stop.result is not None else 0
-        self.ctx.note(f"interrupted: {len(self._records) - failed} done, {failed} failed, "
-                      f"{not_started} not started")
+        self.ctx.note(f"interrupted: {len(self._records) - failed - skipped} done, {failed} "
+                      f"failed, {not_started} not started")
         return EXIT_INTERRUPTED

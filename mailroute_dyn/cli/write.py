@@ -3,7 +3,7 @@
 Values are typed by the schema and natural keys looked up before anything is sent (see
 the `values` and `keys` modules); the library then validates each write against the resource's
 JSON Schema, as it does for any caller. Many objects go through the library's bulk
-operations (`bulk_create`, `bulk_update`, the guarded list DELETE), and a bulk command
+operations (`bulk_create`, `bulk_update`, `bulk_delete`, journaled: see `runs`), and a bulk command
 prints every row as it finishes (see `rows`) and exits 1 when any failed, 130 when
 interrupted.
 """
@@ -19,9 +19,10 @@ from ..query import QuerySet
 from ..resources import BulkResult, Resource
 from .context import Context, Failure, UsageError
 from .keys import Related, describe_filters, select_one, selection
-from .options import AddCommand, add_resource, add_select, add_writes
+from .options import AddCommand, add_format, add_resource, add_select, add_writes
 from .read import show
 from .rows import RowPrinter
+from .runs import add_journal, journaled, planned_objects
 from .values import convert_value, convert_values, read_rows, split_assignments
 
 __all__ = ["register", "cmd_create", "cmd_update", "cmd_delete"]
@@ -93,11 +94,20 @@ def _run_rows(ctx: Context, verb: str, cls: type[Resource], objects: list[Resour
     """A bulk write with each row printed as it finishes; on Ctrl-C (or SIGTERM) the
     writes in flight finish, then the summary says what was done and not started."""
     printer = RowPrinter(ctx, verb, cls, objects)
-    try:
-        write(objects, on_row=printer)
-    except Interrupted as stop:
-        return printer.interrupted(stop)
-    return printer.finish()
+    with journaled(ctx, verb_of(verb), cls):
+        try:
+            result = write(objects, on_row=printer)
+        except Interrupted as stop:
+            if stop.result is not None:
+                printer.skipped(stop.result.skipped)
+            return printer.interrupted(stop)
+        printer.skipped(result.skipped)
+        return printer.finish()
+
+
+def verb_of(done: str) -> str:
+    """"created" -> "create": the journal's name for a run."""
+    return {"created": "create", "updated": "update", "deleted": "delete"}[done]
 
 
 def cmd_create(ctx: Context) -> int:
@@ -136,7 +146,9 @@ def cmd_update(ctx: Context) -> int:
             raise _explained(exc, related) from None
         show(ctx, obj)
         return 0
-    objs = list(qs)
+    objs = planned_objects(ctx, "update", cls)
+    if objs is None:
+        objs = list(qs)
     if not objs:
         raise Failure(f"no {cls.resource_name} matches {describe_filters(ctx.args.filter)}")
     for obj in objs:
@@ -154,12 +166,12 @@ def _confirm(ctx: Context, question: str) -> bool:
 
 def cmd_delete(ctx: Context) -> int:
     """DELETE one object (by key, or the one `--filter` matches), after a y/N question
-    unless --yes; with `--filter … --all`, every match in one guarded list DELETE."""
+    unless --yes; with `--filter … --all`, every match read, then those objects deleted."""
     if not ctx.args.yes and not sys.stdin.isatty():
         raise UsageError("refusing to delete without confirmation: stdin is not a terminal; "
                          "pass --yes to delete anyway")
     if ctx.args.everything and not ctx.args.all:
-        raise UsageError("--everything goes with --filter … --all: it allows a list DELETE "
+        raise UsageError("--everything goes with --filter … --all: it allows a delete "
                          "whose filter matches every object of the resource")
     cls = ctx.resource(ctx.args.resource)
     key, qs = selection(ctx, cls)
@@ -176,27 +188,40 @@ def cmd_delete(ctx: Context) -> int:
 
 
 def _delete_matches(ctx: Context, cls: type[Resource], qs: QuerySet[Resource]) -> int:
-    """`delete --filter … --all`: the library's guarded list DELETE. A filter matching
-    every object (by its form, like `name__startswith=`, or by the counts, like
-    `name__gte=`) is refused here before any question unless --everything; the library
-    counts again just before its DELETE."""
+    """`delete --filter … --all`: every match is read, then exactly those objects are
+    deleted (`bulk_delete`, journaled), never rows that appear after the read. A filter
+    matching every object (by its form, like `name__startswith=`, or by the counts, like
+    `name__gte=`) is refused before any question unless --everything. `--resume` deletes
+    what the first run read and has not deleted yet."""
     filters = describe_filters(ctx.args.filter)
-    count = qs.count()
-    if not count:
-        raise Failure(f"no {cls.resource_name} matches {filters}")
-    whole = count >= cls.all().count()
-    if whole and not ctx.args.everything:
+    objs = planned_objects(ctx, "delete", cls)
+    if objs is None:
+        objs = list(qs)
+        if not objs:
+            raise Failure(f"no {cls.resource_name} matches {filters}")
+        _refuse_everything(ctx, cls, qs, filters, len(objs))
+    whole = ctx.args.everything
+    what = f"every {cls.resource_name}" + ("" if whole else f" matching {filters}")
+    if not ctx.args.yes and not _confirm(ctx, f"Delete {what} ({len(objs)} now)?"):
+        ctx.note("not deleted")
+        return 1
+    return _run_rows(ctx, "deleted", cls, objs, cls.bulk_delete)
+
+
+def _refuse_everything(ctx: Context, cls: type[Resource], qs: QuerySet[Resource],
+                       filters: str, count: int) -> None:
+    """The list DELETE's guards, kept for the delete of what the filter read: a filter
+    that matches every row by construction is refused even with --everything, one that
+    matches every row by the counts unless --everything."""
+    if count >= cls.all().count() and not ctx.args.everything:
         raise UsageError(f"{filters} matches every {cls.resource_name} ({count}): refusing "
                          "a delete that would empty the resource; add --everything if that "
                          "is what you mean")
-    what = f"every {cls.resource_name}" + ("" if whole else f" matching {filters}")
-    if not ctx.args.yes and not _confirm(ctx, f"Delete {what} ({count} now)?"):
-        ctx.note("not deleted")
-        return 1
-    deleted = qs.delete(confirm="all" if ctx.args.everything else True)
-    print(f"deleted {count if deleted is None else deleted} {cls.resource_name} objects "
-          f"matching {filters}", file=ctx.out)
-    return 0
+    checked = qs._q.filters                  # the QuerySet's checked filters
+    if checked and all(c.matches_all for c in checked):
+        why = "; ".join(f"{c.param}: {c.matches_all}" for c in checked)
+        raise UsageError(f"refusing a delete whose filters match every row by construction "
+                         f"({why}); nothing was sent")
 
 
 def register(add: AddCommand) -> None:
@@ -213,6 +238,7 @@ def register(add: AddCommand) -> None:
             "# or .jsonl, .json; @- is stdin")
     add_resource(p)
     add_writes(p)
+    add_journal(p)
 
     p = add("update", cmd_update, "change fields of an object, or of every filter match",
             "Change some fields; the others are never touched.\n\n"
@@ -223,19 +249,23 @@ def register(add: AddCommand) -> None:
     add_resource(p)
     add_select(p, "bulk_update, one line per object")
     add_writes(p)
+    add_journal(p)
 
     p = add("delete", cmd_delete, "delete an object, or every filter match (asks first)",
-            "Delete one object, or with --filter ... --all every match in one guarded\n"
-            "list DELETE. Asks first unless --yes. A filter that matches every object of\n"
-            "the resource is refused unless --everything.\n\n"
+            "Delete one object, or with --filter ... --all every match: the matches are\n"
+            "read, then exactly those objects deleted (journaled). Asks first unless\n"
+            "--yes. A filter that matches every object of the resource is refused unless\n"
+            "--everything.\n\n"
             "  mailroute-dyn delete wblist 1 --yes\n"
             "  mailroute-dyn delete wblist --filter wb=w --all --yes\n"
             "  mailroute-dyn delete contact_domain --filter email__gte= --all --everything "
             "--yes")
     add_resource(p)
-    add_select(p, "one list-level DELETE")
+    add_select(p, "each object read, deleted and journaled")
+    add_format(p, ("table", "json", "jsonl"), "table")
+    add_journal(p)
     p.add_argument("--everything", action="store_true",
                    help="with --filter … --all: allow a filter that matches every object "
-                        "of the resource (the list DELETE then empties it)")
+                        "of the resource (the delete then empties it)")
     p.add_argument("--yes", "-y", action="store_true",
                    help="do not ask (needed when stdin is not a terminal)")
