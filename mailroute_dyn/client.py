@@ -8,6 +8,7 @@ with `await obj.fetch("domain")`.
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import os
 from collections.abc import Awaitable, Iterable, Iterator, Mapping
@@ -22,11 +23,14 @@ from .operations import NO_BODY, Call, Operation
 from .vocabulary import attribute_name_for
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from .discovery import Discovery
     from .journal import Journal
     from .query import AsyncQuerySet, QuerySet
     from .registry import Registry
     from .resources import AsyncResource, Resource
+    from .undo import UndoStep
 
 # The sessions (with the request and answer code under them), discovery, the schema
 # cache file, the registry and with it the model and query layers load with the first
@@ -254,6 +258,18 @@ class Client(_Common):
         finally:
             self._registry.journal = None
             journal.close()
+
+
+    def undo(self, journal: str | os.PathLike[str], *, dry_run: bool = False,
+             journal_to: str | os.PathLike[str] | None = None
+             ) -> tuple[builtins.list[UndoStep], Path | None]:
+        """Take back the run journaled in `journal`: created objects deleted, updated
+        fields put back, deleted objects created again (see README "Admin runs"). A row
+        changed since the run is left alone and reported. Returns each row's `UndoStep`
+        and the undo's own journal (`journal_to`, default `<journal>.undo.jsonl`; None
+        with `dry_run`, which sends no write)."""
+        from .undo import undo_run
+        return undo_run(self, journal, dry_run=dry_run, journal=journal_to)
 
 
 class AsyncClient(_Common):

@@ -8,8 +8,9 @@ One line per event, flushed as it happens:
   bulk call; `plan` names its rows (input row numbers for creates, object URIs otherwise);
 - `{"event": "start", "job": 1, "row": ..., "method": "PATCH", "uri": ..., "body": {...},
   "before": {...}, "not_restorable": [...]}` just before the row's first write;
-- `{"event": "done", "job": 1, "row": ..., "ok": true, "key": ..., "uri": ...}` (or
-  `"error"`) when it finished, `{"event": "not_started", ...}` when a stop kept it back.
+- `{"event": "done", "job": 1, "row": ..., "ok": true, "key": ..., "uri": ...,
+  "after": {...}}` (or `"error"`) when it finished, `{"event": "not_started", ...}` when
+  a stop kept it back.
 
 The file is created 0600 in a 0700 folder; it holds no credential (the client's key is
 never in a body), and values under secret-looking field names (`redacted_fields`) are
@@ -31,7 +32,7 @@ from .errors import Interrupted, JournalError, MailRouteError, NotFound
 from .query import BulkResult
 
 __all__ = ["Journal", "Job", "default_journal_path", "is_secret_field", "journal_events",
-           "VERBS"]
+           "kept", "VERBS"]
 
 VERBS: Final = ("create", "update", "delete")
 _METHOD: Final = {"create": "POST", "update": "PATCH", "delete": "DELETE"}
@@ -58,7 +59,7 @@ def is_secret_field(name: str) -> bool:
                                                    or words[-2] not in _PUBLIC_KEYS)
 
 
-def _kept(values: dict[str, Any] | None) -> tuple[dict[str, Any] | None, list[str]]:
+def kept(values: dict[str, Any] | None) -> tuple[dict[str, Any] | None, list[str]]:
     """`values` without secret-looking fields, and the names left out."""
     if values is None:
         return None, []
@@ -200,7 +201,10 @@ class Journal:
         def finished(obj: Any, error: MailRouteError | None) -> None:
             row = rows.get(id(obj))
             if row is not None:
-                fields = _where(obj) if error is None else {"error": str(error)}
+                fields: dict[str, Any] = (_where(obj) if error is None
+                                          else {"error": str(error)})
+                if error is None and verb != "delete":
+                    fields["after"] = kept(dict(obj._raw))[0]   # for undo's check
                 job.write("done", row=row, ok=error is None, **fields)
             if on_row is not None:
                 on_row(obj, error)
@@ -231,8 +235,8 @@ def _where(obj: Any) -> dict[str, Any]:
 def _write_start(job: Job, verb: str, cls: Any, obj: Any, row: Any) -> None:
     body = obj._encoded_changes() if verb != "delete" else None
     before = dict(obj._raw) if verb != "create" else None
-    body, hidden_body = _kept(body)
-    before, hidden = _kept(before)
+    body, hidden_body = kept(body)
+    before, hidden = kept(before)
     uri = cls._list_url if verb == "create" else obj.resource_uri
     job.write("start", row=row, method=_METHOD[verb], uri=uri, body=body, before=before,
               not_restorable=sorted(set(hidden) | set(hidden_body)))

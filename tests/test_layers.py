@@ -49,7 +49,8 @@ LAYERS = [
     ["modelhooks"],                # what QuerySets ask of their class; get_or_create
     ["resources"],
     ["registry"],
-    ["journal"],                   # a bulk run's journal: before/after each write, resume
+    ["journal", "undo"],           # a bulk run's journal (before/after each write, resume)
+                                   # and its undo
     ["fake"],                      # the fake Tastypie server: stdlib and httpx only
     ["apidoc"],                    # the OpenAPI document of what the registry knows
     ["client"],

@@ -8,13 +8,13 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .. import __version__
-from . import complete, config, diff, read, shell, tools, write
+from . import complete, config, diff, read, runs, shell, tools, write
 from .options import positive
 
 __all__ = ["build_parser", "preprocess", "COMMAND_GROUPS"]
 
 # the modules that each register their sub-commands, in the order `--help` lists them
-COMMAND_GROUPS = (read, write, shell, tools, config, diff, complete)
+COMMAND_GROUPS = (read, write, runs, shell, tools, config, diff, complete)
 
 _EPILOG = """\
 examples (add --demo to try them on the built-in demo server, no account needed):

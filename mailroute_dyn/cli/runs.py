@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,8 +16,9 @@ from ..errors import JournalError, NotFound
 from ..journal import default_journal_path, journal_events
 from ..resources import Resource
 from .context import Context, UsageError
+from .options import AddCommand, add_format
 
-__all__ = ["add_journal", "journaled", "planned_objects"]
+__all__ = ["add_journal", "journaled", "planned_objects", "register", "cmd_undo"]
 
 
 def add_journal(p: argparse.ArgumentParser) -> None:
@@ -74,3 +77,54 @@ def planned_objects(ctx: Context, verb: str, cls: type[Resource]) -> list[Resour
 def _stand_in(cls: type[Resource], uri: Any) -> Resource:
     stand_in: Resource = cls._from_raw({"resource_uri": uri})
     return stand_in
+
+
+def cmd_undo(ctx: Context) -> int:
+    """Take a journaled run back; `--dry-run` prints the plan and sends no write. Exit 1
+    when a row could not be undone (changed since the run, or an error)."""
+    from ..undo import plan_line
+    if not ctx.args.dry_run and not ctx.args.yes:
+        if not sys.stdin.isatty():
+            raise UsageError("refusing to undo without confirmation: stdin is not a "
+                             "terminal; pass --yes, or --dry-run to see the plan")
+        ctx.err.write(f"Undo the run journaled in {ctx.args.journal_file}? [y/N] ")
+        ctx.err.flush()
+        if sys.stdin.readline().strip().lower() not in ("y", "yes"):
+            ctx.note("not undone")
+            return 1
+    steps, undo_journal = ctx.client.undo(ctx.args.journal_file, dry_run=ctx.args.dry_run,
+                                          journal_to=ctx.args.journal)
+    for step in steps:
+        if ctx.args.format == "jsonl":
+            print(json.dumps({"job": step.job, "row": step.row, "method": step.method,
+                              "uri": step.uri, "result": step.result, "detail": step.detail,
+                              "changes": {k: list(v) for k, v in step.changes.items()}},
+                             ensure_ascii=False, default=str), file=ctx.out)
+        else:
+            tail = f"  ({step.result}{': ' + step.detail if step.detail else ''})"
+            print(plan_line(step) + tail, file=ctx.out)
+    bad = [s for s in steps if s.result in ("skipped", "failed")]
+    done = len(steps) - len(bad)
+    ctx.note(("would undo" if ctx.args.dry_run else "undid") + f" {done} rows"
+             + (f", {len(bad)} not undone (see above)" if bad else ""))
+    if undo_journal is not None:
+        ctx.note(f"journal: {undo_journal}")
+    return 1 if bad else 0
+
+
+def register(add: AddCommand) -> None:
+    """The `undo` sub-command."""
+    p = add("undo", cmd_undo, "take a journaled bulk run back",
+            "Undo a run from its journal: created objects are deleted, updated fields put\n"
+            "back, deleted objects created again (same key where the server allows a PUT).\n"
+            "A row changed since the run is left alone and reported. The undo is journaled\n"
+            "too. Asks first unless --yes.\n\n"
+            "  mailroute-dyn undo run.jsonl --dry-run\n"
+            "  mailroute-dyn undo run.jsonl --yes")
+    p.add_argument("journal_file", metavar="JOURNAL", help="the run's journal file")
+    p.add_argument("--dry-run", action="store_true",
+                   help="print the plan (reads only, no write)")
+    p.add_argument("--journal", metavar="FILE",
+                   help="the undo's own journal (default: JOURNAL with .undo.jsonl)")
+    p.add_argument("--yes", "-y", action="store_true", help="do not ask")
+    add_format(p, ("table", "jsonl"), "table")
