@@ -149,13 +149,15 @@ class Client(_Common):
                  cache_ttl: float | None = None, cache_dir: CacheDir = USER_CACHE_DIR,
                  transport: httpx.BaseTransport | None = None,
                  auth: httpx.Auth | str | None = None,
-                 allow_insecure: bool | None = None, profile: str | None = None):
+                 allow_insecure: bool | None = None, profile: str | None = None,
+                 max_rate: float | None = None):
         api_key = Secret.of(api_key)    # from here on no frame holds the key as text
         settings = resolve_settings(
             profile, base_url=base_url, login=login, api_key=api_key,
             api_path=api_path, timeout=timeout, retries=retries, backoff=backoff,
             retry_budget=retry_budget, page_size=page_size, concurrency=concurrency,
-            cache_ttl=cache_ttl, cache_dir=cache_dir, auth=auth, allow_insecure=allow_insecure)
+            cache_ttl=cache_ttl, cache_dir=cache_dir, auth=auth, allow_insecure=allow_insecure,
+            max_rate=max_rate)
         from .http import SyncSession
 
         self._session = SyncSession(settings, transport)
@@ -283,13 +285,15 @@ class AsyncClient(_Common):
                  cache_ttl: float | None = None, cache_dir: CacheDir = USER_CACHE_DIR,
                  transport: httpx.AsyncBaseTransport | None = None,
                  auth: httpx.Auth | str | None = None,
-                 allow_insecure: bool | None = None, profile: str | None = None):
+                 allow_insecure: bool | None = None, profile: str | None = None,
+                 max_rate: float | None = None):
         api_key = Secret.of(api_key)    # from here on no frame holds the key as text
         settings = resolve_settings(
             profile, base_url=base_url, login=login, api_key=api_key,
             api_path=api_path, timeout=timeout, retries=retries, backoff=backoff,
             retry_budget=retry_budget, page_size=page_size, concurrency=concurrency,
-            cache_ttl=cache_ttl, cache_dir=cache_dir, auth=auth, allow_insecure=allow_insecure)
+            cache_ttl=cache_ttl, cache_dir=cache_dir, auth=auth, allow_insecure=allow_insecure,
+            max_rate=max_rate)
         from .http import AsyncSession
 
         self._session = AsyncSession(settings, transport)

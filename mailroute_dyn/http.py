@@ -22,6 +22,7 @@ from .errors import AmbiguousWriteError, Interrupted, MailRouteError
 from .interrupts import run_parallel, told
 from .limits import (
     MAX_BODY_BYTES,
+    WritePacer,
     check_declared_size,
     deadline_for,
     read_limited,
@@ -64,6 +65,7 @@ class SyncSession:
     def __init__(self, settings: Settings, transport: httpx.BaseTransport | None = None):
         self.settings = settings
         self._sender = SyncSender(settings, transport)
+        self._pacer = WritePacer(settings.max_rate)
         self._pool: Any = None          # a ThreadPoolExecutor, made on first concurrent use
         self._lock = threading.Lock()
         self.sleep = time.sleep
@@ -90,9 +92,15 @@ class SyncSession:
             return exc
 
     def send(self, call: Call) -> Answer:
-        """One call through redirects and retries, waiting between tries."""
+        """One call through redirects and retries, waiting between tries (and before a
+        write, as `max_rate` asks)."""
         tries = Tries(self.settings, call)
+        first = True                  # the first try is paced by `_drive`
         while True:
+            pause = 0.0 if first else self._pacer.delay(tries.call.method)
+            first = False
+            if pause:
+                self.sleep(pause)
             verdict = tries.judge(self._once(tries.call))
             if isinstance(verdict, Answer):
                 return verdict
@@ -177,6 +185,11 @@ class SyncSession:
         try:
             step = next(op)
             while True:
+                pause = self._pacer.delay(step.method) if isinstance(step, Call) else 0.0
+                if pause and stop is not None:
+                    stop.wait(pause)          # Ctrl-C ends the wait: checked just below
+                elif pause:
+                    self.sleep(pause)
                 if stop is not None and _writes_something(step):
                     if stop.is_set():
                         op.close()
@@ -198,6 +211,7 @@ class AsyncSession:
     def __init__(self, settings: Settings, transport: httpx.AsyncBaseTransport | None = None):
         self.settings = settings
         self._sender = AsyncSender(settings, transport)
+        self._pacer = WritePacer(settings.max_rate)
         import asyncio  # only async clients need it: ~20 ms of start-up for the others
         self._asyncio = asyncio
         self.sleep = asyncio.sleep
@@ -225,9 +239,15 @@ class AsyncSession:
             return exc
 
     async def send(self, call: Call) -> Answer:
-        """One call through redirects and retries, awaiting between tries."""
+        """One call through redirects and retries, awaiting between tries (and before a
+        write, as `max_rate` asks)."""
         tries = Tries(self.settings, call)
+        first = True                  # the first try is paced by `_drive`
         while True:
+            pause = 0.0 if first else self._pacer.delay(tries.call.method)
+            first = False
+            if pause:
+                await self.sleep(pause)
             verdict = tries.judge(await self._once(tries.call))
             if isinstance(verdict, Answer):
                 return verdict
@@ -293,6 +313,9 @@ class AsyncSession:
         try:
             step = next(op)
             while True:
+                pause = self._pacer.delay(step.method) if isinstance(step, Call) else 0.0
+                if pause:
+                    await self.sleep(pause)   # `max_rate`: the first try of a write
                 try:
                     reply: Any = await self._step(step, send)
                 except MailRouteError as exc:

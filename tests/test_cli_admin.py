@@ -131,7 +131,7 @@ def test_field_values_may_come_before_or_after_options(capsys):
 def test_update_filter_all_updates_every_match_and_reports_each(capsys):
     server = FakeMailRoute()
     code, out, err = run(capsys, "--demo", "update", "email_account", "--filter",
-                         "domain=acme-002.com", "--all", "priority=3", "--format", "jsonl",
+                         "domain=acme-002.com", "--all", "priority=3", "--yes", "--format", "jsonl",
                          transport=server)
     assert code == 0, err
     rows = [json.loads(line) for line in out.splitlines()]
@@ -294,7 +294,7 @@ def test_bulk_rows_on_a_real_tastypie_server(capsys, real, tmp_path):
     done = sorted((json.loads(line) for line in out.splitlines()), key=lambda r: r["row"])
     assert [r["ok"] for r in done] == [True, True, False]
     code, out, err = run(capsys, *base, "update", "email_account", "--filter",
-                         "localpart__startswith=cli-b", "--all", "priority=6", "--format",
+                         "localpart__startswith=cli-b", "--all", "priority=6", "--yes", "--format",
                          "jsonl", transport=real)
     assert code == 0 and len(out.splitlines()) == 2, err
     code, out, _ = run(capsys, *base, "list", "email_account", "--filter",

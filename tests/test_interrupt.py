@@ -168,7 +168,7 @@ def test_an_interrupted_update_all_on_the_real_tastypie_server(capsys, tastypie_
     wire = InterruptAt(real, 4, hold=0.1)
     try:
         code = main(["--profile", "real", "--no-cache", "update", "email_account", "--filter",
-                     "localpart=info", "--all", "priority=77", "--format", "jsonl"],
+                     "localpart=info", "--all", "priority=77", "--yes", "--format", "jsonl"],
                     transport=wire)
         out, err = capsys.readouterr()
         assert code == 130, err

@@ -174,7 +174,7 @@ def test_every_bulk_write_is_journaled_in_the_state_folder_by_default(capsys, tm
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     server = FakeMailRoute()
     code = _fake_cli(server, "update", "email_account", "--filter", "domain=acme-002.com",
-                     "--all", "priority=4")
+                     "--all", "priority=4", "--yes")
     err = capsys.readouterr().err
     assert code == 0, err
     path = Path(err.splitlines()[-1].removeprefix("journal: "))

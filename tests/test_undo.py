@@ -92,7 +92,7 @@ def test_undo_of_an_update_run_puts_the_fields_back(capsys, real, tmp_path):
     before = _accounts(real, "uu")
     journal = tmp_path / "update.jsonl"
     assert main([*BASE, "update", "email_account", "--filter", "localpart__startswith=uu",
-                 "--all", "priority=9", "--journal", str(journal)], transport=real) == 0
+                 "--all", "priority=9", "--yes", "--journal", str(journal)], transport=real) == 0
     assert {o["priority"] for o in _accounts(real, "uu").values()} == {9}
     other = before["uu4"]
     _raw(real, "PUT", other["resource_uri"], json={**other, "priority": 6})

@@ -63,6 +63,19 @@ def _globals(parser: argparse.ArgumentParser) -> None:
                    help="do not read or write the schema cache on disk")
     o.add_argument("--page-size", type=positive, metavar="N",
                    help="objects per request when paging (default 100)")
+    o.add_argument("--max-rate", type=_rate, metavar="N",
+                   help="at most N writes per second (for production runs; default: no cap)")
+
+
+def _rate(text: str) -> float:
+    """An argparse type for `--max-rate`: a number of writes per second above 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError("must be a number of writes per second above 0")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:

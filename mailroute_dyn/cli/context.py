@@ -74,7 +74,8 @@ class Context:
         a = self.args
         kwargs: dict[str, Any] = {"base_url": a.url, "login": a.login, "api_key": a.api_key,
                                   "auth": getattr(a, "auth", None), "profile": a.profile,
-                                  "page_size": a.page_size, "transport": self.transport}
+                                  "page_size": a.page_size, "transport": self.transport,
+                                  "max_rate": getattr(a, "max_rate", None)}
         if a.no_cache:
             kwargs["cache_dir"] = None
         kwargs.update(overrides)
@@ -90,6 +91,8 @@ class Context:
                 kwargs["transport"] = self.transport
             if self.args.page_size:
                 kwargs["page_size"] = self.args.page_size
+            if getattr(self.args, "max_rate", None):
+                kwargs["max_rate"] = self.args.max_rate
             client = Client.demo(**kwargs)
         else:
             client = Client(**self.client_kwargs(**overrides))

@@ -140,6 +140,9 @@ def cmd_list(ctx: Context) -> int:
     cls = ctx.resource(a.resource)
     columns, named = _columns(ctx, cls)
     qs = build_query(ctx, cls, a.filter or [], a.order)
+    if a.count:                               # the number only: one request, no objects
+        print(qs.count(), file=ctx.out)
+        return 0
     if not a.all:
         qs = qs[: a.limit]
     objects: Iterator[Any] = iter(qs)
@@ -198,6 +201,8 @@ def register(add: AddCommand) -> None:
                         help="at most N objects (default 20)")
     amount.add_argument("--all", action="store_true",
                         help="every object (a progress bar on a terminal)")
+    amount.add_argument("--count", action="store_true",
+                        help="print only how many objects match")
     p.add_argument("--fields", metavar="A,B", help="columns (table, csv) or keys (json)")
     add_format(p, ("table", "json", "jsonl", "csv"), "table")
 

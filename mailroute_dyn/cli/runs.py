@@ -22,7 +22,10 @@ __all__ = ["add_journal", "journaled", "planned_objects", "register", "cmd_undo"
 
 
 def add_journal(p: argparse.ArgumentParser) -> None:
-    """`--journal FILE` and `--resume JOURNAL`, for the bulk forms of a write."""
+    """`--dry-run`, and `--journal FILE` and `--resume JOURNAL` for the bulk forms of a
+    write."""
+    p.add_argument("--dry-run", action="store_true",
+                   help="print what would be sent (reads only, no write) and a summary")
     p.add_argument("--journal", metavar="FILE",
                    help="journal a bulk write into FILE (default: a new file in the user "
                         "state folder; the path is printed at the end)")

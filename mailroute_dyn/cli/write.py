@@ -20,6 +20,7 @@ from ..resources import BulkResult, Resource
 from .context import Context, Failure, UsageError
 from .keys import Related, describe_filters, select_one, selection
 from .options import AddCommand, add_format, add_resource, add_select, add_writes
+from .plan import plan_create, plan_delete, plan_update
 from .read import show
 from .rows import RowPrinter
 from .runs import add_journal, journaled, planned_objects
@@ -116,6 +117,8 @@ def cmd_create(ctx: Context) -> int:
     cls = ctx.resource(ctx.args.resource)
     related = Related(ctx, cls)
     rows, several = _rows(ctx, cls, related)
+    if ctx.args.dry_run:
+        return plan_create(ctx, cls, rows)
     if not several:
         try:
             obj = cls.create(**rows[0])
@@ -131,6 +134,8 @@ def cmd_update(ctx: Context) -> int:
     every object `--filter … --all` matches (`bulk_update`, reported row by row)."""
     cls = ctx.resource(ctx.args.resource)
     related = Related(ctx, cls)
+    if ctx.args.all:
+        _refuse_unasked(ctx, "update every match")
     rows, several = _rows(ctx, cls, related)
     if several:
         raise UsageError("update takes one set of values: --data must hold one JSON object")
@@ -138,6 +143,8 @@ def cmd_update(ctx: Context) -> int:
     key, qs = selection(ctx, cls)
     if qs is None or not ctx.args.all:
         obj = select_one(ctx, cls)
+        if ctx.args.dry_run:
+            return plan_update(ctx, cls, [obj], values)
         for name, value in values.items():
             setattr(obj, name, value)
         try:
@@ -149,12 +156,28 @@ def cmd_update(ctx: Context) -> int:
     objs = planned_objects(ctx, "update", cls)
     if objs is None:
         objs = list(qs)
+    filters = describe_filters(ctx.args.filter)
     if not objs:
-        raise Failure(f"no {cls.resource_name} matches {describe_filters(ctx.args.filter)}")
+        raise Failure(f"no {cls.resource_name} matches {filters}")
+    if ctx.args.dry_run:
+        return plan_update(ctx, cls, objs, values)
+    if not ctx.args.yes and not _confirm(
+            ctx, f"Update {len(objs)} {cls.resource_name} objects matching {filters}?"):
+        ctx.note("not updated")
+        return 1
     for obj in objs:
         for name, value in values.items():
             setattr(obj, name, value)
     return _run_rows(ctx, "updated", cls, objs, cls.bulk_update)
+
+
+def _refuse_unasked(ctx: Context, what: str) -> None:
+    """A question nobody can answer is a refusal: without a terminal, --yes is needed
+    (a dry run asks nothing)."""
+    if not ctx.args.yes and not ctx.args.dry_run and not sys.stdin.isatty():
+        raise UsageError(f"refusing to {what} without confirmation: stdin is not a "
+                         f"terminal; pass --yes to {what} anyway (or --dry-run to see the "
+                         "plan)")
 
 
 def _confirm(ctx: Context, question: str) -> bool:
@@ -167,9 +190,7 @@ def _confirm(ctx: Context, question: str) -> bool:
 def cmd_delete(ctx: Context) -> int:
     """DELETE one object (by key, or the one `--filter` matches), after a y/N question
     unless --yes; with `--filter … --all`, every match read, then those objects deleted."""
-    if not ctx.args.yes and not sys.stdin.isatty():
-        raise UsageError("refusing to delete without confirmation: stdin is not a terminal; "
-                         "pass --yes to delete anyway")
+    _refuse_unasked(ctx, "delete")
     if ctx.args.everything and not ctx.args.all:
         raise UsageError("--everything goes with --filter … --all: it allows a delete "
                          "whose filter matches every object of the resource")
@@ -178,6 +199,8 @@ def cmd_delete(ctx: Context) -> int:
     if qs is not None and ctx.args.all:
         return _delete_matches(ctx, cls, qs)
     obj = select_one(ctx, cls)
+    if ctx.args.dry_run:
+        return plan_delete(ctx, cls, [obj])
     label = obj.resource_uri or f"{cls.resource_name} {key}"
     if not ctx.args.yes and not _confirm(ctx, f"Delete {label} ({obj!r})?"):
         ctx.note("not deleted")
@@ -200,6 +223,8 @@ def _delete_matches(ctx: Context, cls: type[Resource], qs: QuerySet[Resource]) -
         if not objs:
             raise Failure(f"no {cls.resource_name} matches {filters}")
         _refuse_everything(ctx, cls, qs, filters, len(objs))
+    if ctx.args.dry_run:
+        return plan_delete(ctx, cls, objs)
     whole = ctx.args.everything
     what = f"every {cls.resource_name}" + ("" if whole else f" matching {filters}")
     if not ctx.args.yes and not _confirm(ctx, f"Delete {what} ({len(objs)} now)?"):
@@ -245,11 +270,15 @@ def register(add: AddCommand) -> None:
             "  mailroute-dyn update email_account 12 priority=9 create_opt=yes\n"
             "  mailroute-dyn update domain acme-003.com hold_email=yes\n"
             "  mailroute-dyn update email_account --filter domain=acme-002.com --all "
-            "priority=3")
+            "priority=3 --dry-run\n"
+            "  mailroute-dyn update email_account --filter domain=acme-002.com --all "
+            "priority=3 --yes")
     add_resource(p)
-    add_select(p, "bulk_update, one line per object")
+    add_select(p, "bulk_update, one line per object; asks first with the count")
     add_writes(p)
     add_journal(p)
+    p.add_argument("--yes", "-y", action="store_true",
+                   help="with --all: do not ask (needed when stdin is not a terminal)")
 
     p = add("delete", cmd_delete, "delete an object, or every filter match (asks first)",
             "Delete one object, or with --filter ... --all every match: the matches are\n"
