@@ -21,15 +21,18 @@ from .errors import (
 )
 from .operations import NOT_STARTED, Answer, Call, Operation, Parallel, error_message
 from .query import BulkResult, collection_name
+from .rerun import Became, check_key, has_nothing_to_send, keyed_create_op, missing_ok_op
 from .schema import check_method
 from .values import encode_write_value
 
 __all__ = ["bulk_create_op", "bulk_update_op", "bulk_delete_op", "update_objects_op",
-           "patch_list_allowed", "finished", "RowHook", "Announce"]
+           "patch_list_allowed", "finished", "RowHook", "Announce", "Became"]
 
-#: Told of each row as it finishes: the object (or the input refused before sending) and
-#: its error, None when it succeeded. Lets a caller print rows as they come.
-RowHook = Callable[[Any, MailRouteError | None], None]
+#: Told of each row as it finishes: the object (or the input refused before sending), its
+#: error (None when it did not fail) and what became of it (one of `ROW_KINDS`, or
+#: "failed"). Lets a caller print rows as they come.
+RowHook = Callable[[Any, MailRouteError | None, str], None]
+
 #: Told of a row just before its first write is sent (a journal records it then).
 Announce = Callable[[Any], None]
 
@@ -80,9 +83,14 @@ def patch_list_allowed(cls: Any, *, deleting: bool = False) -> bool:
             and detail in cls.allowed_detail_methods)
 
 
-def _tell(on_row: RowHook | None, item: Any, error: MailRouteError | None) -> None:
+def _tell(on_row: RowHook | None, item: Any, error: MailRouteError | None,
+          kind: str = "failed") -> None:
     if on_row is not None:
-        on_row(item, error)
+        on_row(item, error, "failed" if error is not None else kind)
+
+
+def _kind_of(outcome: Any, kind: str) -> str:
+    return outcome.kind if isinstance(outcome, Became) else kind
 
 
 def checked_items(cls: Any, items: Iterable[Any], result: BulkResult,
@@ -112,12 +120,16 @@ def checked_items(cls: Any, items: Iterable[Any], result: BulkResult,
 
 def each_op(items: list[Any], make: Callable[[Any], Operation[Any]],
              result: BulkResult, on_row: RowHook | None = None,
-             announce: Announce | None = None) -> Operation[BulkResult]:
+             announce: Announce | None = None,
+             kind: str = "created") -> Operation[BulkResult]:
     """One operation per item, concurrently; `announce` hears of each just before its
-    first write, `on_row` as it finishes. On Ctrl-C the session sends no new write and
-    throws `Interrupted` in here: it leaves again carrying the partial result."""
+    first write, `on_row` as it finishes (a row that did not fail became `kind`, unless
+    its operation says otherwise with `Became`). On Ctrl-C the session sends no new
+    write and throws `Interrupted` in here: it leaves again carrying the partial
+    result."""
     def done(index: int, outcome: Any) -> None:
-        _tell(on_row, items[index], outcome if isinstance(outcome, MailRouteError) else None)
+        error = outcome if isinstance(outcome, MailRouteError) else None
+        _tell(on_row, items[index], error, _kind_of(outcome, kind))
 
     def op_for(item: Any) -> Operation[Any]:
         if announce is None:
@@ -126,13 +138,13 @@ def each_op(items: list[Any], make: Callable[[Any], Operation[Any]],
     try:
         outcomes = yield Parallel(tuple(op_for(item) for item in items), done)
     except Interrupted as stop:
-        _fill(result, items, stop.outcomes)
+        _fill(result, items, stop.outcomes, kind)
         raise Interrupted(result, stop.outcomes) from None
-    _fill(result, items, outcomes)
+    _fill(result, items, outcomes, kind)
     return result
 
 
-def _fill(result: BulkResult, items: list[Any], outcomes: list[Any]) -> None:
+def _fill(result: BulkResult, items: list[Any], outcomes: list[Any], kind: str) -> None:
     """Sort each item by its outcome, in the input's order."""
     for item, outcome in zip(items, outcomes, strict=True):
         if outcome is NOT_STARTED:
@@ -140,7 +152,7 @@ def _fill(result: BulkResult, items: list[Any], outcomes: list[Any]) -> None:
         elif isinstance(outcome, MailRouteError):
             result.failed.append((item, outcome))
         else:
-            result.succeeded.append(item)
+            result.add(item, _kind_of(outcome, kind))
 
 
 def _sent_awaited(call: Call) -> Operation[Answer]:
@@ -236,8 +248,8 @@ def _patch_list_done(cls: Any, items: list[Any], bodies: list[dict[str, Any]],
                 items) and isinstance(returned[i], dict) else None
             item._adopt(Answer(answer.status, {}, echo, answer.url), bodies[i],
                         tuple(extra or ()))
-        result.succeeded.append(item)
-        _tell(on_row, item, None)
+        result.add(item, "deleted" if deleted else "created")
+        _tell(on_row, item, None, "deleted" if deleted else "created")
 
 
 def update_objects_op(cls: Any, objects: list[Any],
@@ -258,14 +270,17 @@ def update_objects_op(cls: Any, objects: list[Any],
     for obj in objects:
         for name, value in fields.items():
             obj._set(name, value)
-    return (yield from each_op(objects, lambda o: o._save_op({}, False), result))
+    return (yield from each_op(objects, lambda o: o._save_op({}, False), result,
+                               kind="updated"))
 
 
 def bulk_create_op(cls: Any, items: Iterable[Mapping[str, Any] | Any],
                     check_required: bool, dedupe_on: Iterable[str],
                     extra: Mapping[str, Any] | None,
                     on_row: RowHook | None = None,
-                    announce: Announce | None = None) -> Operation[BulkResult]:
+                    announce: Announce | None = None,
+                    key: Iterable[str] = (),
+                    on_conflict: str = "skip") -> Operation[BulkResult]:
     result = BulkResult()
     inputs = dict(extra or {})
     dedupe = tuple(dedupe_on)
@@ -281,9 +296,16 @@ def bulk_create_op(cls: Any, items: Iterable[Mapping[str, Any] | Any],
                 f"{cls.resource_name}: dedupe_on names {missing}, which this object "
                 "does not set", {cls.resource_name: {name: ["Needed by dedupe_on."]
                                                      for name in missing}})
+        if keyed:
+            check_key(cls, keyed, on_conflict, body)
+    keyed = tuple(key)
     objs = checked_items(cls, items, result, check, on_row)
     if not objs:
         return finished(result)
+    if keyed:            # a lookup per row: never one PATCH list
+        return each_op(objs, lambda o: keyed_create_op(cls, o, keyed, on_conflict, inputs,
+                                                       check_required),
+                       result, on_row, announce)
     if patch_list_allowed(cls):
         bodies = [obj._encoded_changes() for obj in objs]
         return patch_list_op(cls, objs, bodies, [], result, inputs, on_row, announce)
@@ -300,14 +322,23 @@ def bulk_update_op(cls: Any, items: Iterable[Any], on_row: RowHook | None = None
             raise GuardError("bulk_update() takes saved objects; use bulk_create().")
         cls._validate(obj._encoded_changes(), creating=False)
     objs = checked_items(cls, items, result, check, on_row)
+    for obj in [o for o in objs if has_nothing_to_send(o)]:    # already so: nothing sent
+        objs.remove(obj)
+        obj._changes.clear()
+        result.add(obj, "unchanged")
+        _tell(on_row, obj, None, "unchanged")
     if not objs:
         return finished(result)
-    return each_op(objs, lambda o: o._save_op({}, False), result, on_row, announce)
+    return each_op(objs, lambda o: o._save_op({}, False), result, on_row, announce,
+                   "updated")
 
 
 def bulk_delete_op(cls: Any, items: Iterable[Any], on_row: RowHook | None = None,
-                   announce: Announce | None = None) -> Operation[BulkResult]:
-    """`bulk_delete()`: objects only (the caller turns keys into objects)."""
+                   announce: Announce | None = None,
+                   missing_ok: bool = False) -> Operation[BulkResult]:
+    """`bulk_delete()`: objects only (the caller turns keys into objects). With
+    `missing_ok` an object already gone is reported `gone` (one DELETE each then: a
+    PATCH list would fail whole)."""
     result = BulkResult()
 
     def check(obj: Any) -> None:
@@ -315,7 +346,10 @@ def bulk_delete_op(cls: Any, items: Iterable[Any], on_row: RowHook | None = None
     objs = checked_items(cls, items, result, check, on_row)
     if not objs:
         return finished(result)
-    if patch_list_allowed(cls, deleting=True):
+    if patch_list_allowed(cls, deleting=True) and not missing_ok:
         uris = [obj._detail() for obj in objs]
         return patch_list_op(cls, objs, [], uris, result, None, on_row, announce)
-    return each_op(objs, lambda o: o._delete_op(), result, on_row, announce)
+    if missing_ok:
+        return each_op(objs, lambda o: missing_ok_op(o._delete_op()), result, on_row,
+                       announce, "deleted")
+    return each_op(objs, lambda o: o._delete_op(), result, on_row, announce, "deleted")

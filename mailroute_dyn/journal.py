@@ -174,7 +174,7 @@ class Journal:
     def bulk(self, cls: Any, verb: str, objects: list[Any],
              send: Callable[[list[Any], Callable[[Any], None], Callable[..., None]],
                             BulkResult],
-             on_row: Callable[[Any, MailRouteError | None], None] | None = None,
+             on_row: Callable[[Any, MailRouteError | None, str], None] | None = None,
              ) -> BulkResult:
         """Run one bulk call journaled: rows the journal shows done are skipped (in
         `result.skipped`), rows it shows started without an outcome are looked up first,
@@ -198,16 +198,16 @@ class Journal:
         def announce(obj: Any) -> None:
             _write_start(job, verb, cls, obj, rows[id(obj)])
 
-        def finished(obj: Any, error: MailRouteError | None) -> None:
+        def finished(obj: Any, error: MailRouteError | None, kind: str) -> None:
             row = rows.get(id(obj))
             if row is not None:
                 fields: dict[str, Any] = (_where(obj) if error is None
                                           else {"error": str(error)})
                 if error is None and verb != "delete":
                     fields["after"] = kept(dict(obj._raw))[0]   # for undo's check
-                job.write("done", row=row, ok=error is None, **fields)
+                job.write("done", row=row, ok=error is None, kind=kind, **fields)
             if on_row is not None:
-                on_row(obj, error)
+                on_row(obj, error, kind)
         try:
             result = send(todo, announce, finished)
         except Interrupted as stop:

@@ -191,7 +191,8 @@ class ResourceMeta(type):
     def bulk_create(meta, items: Iterable[Mapping[str, Any] | Writes], *,
                     check_required: bool = True, dedupe_on: Iterable[str] = (),
                     extra: Mapping[str, Any] | None = None,
-                    on_row: RowHook | None = None) -> BulkResult:
+                    on_row: RowHook | None = None, key: Iterable[str] = (),
+                    on_conflict: str = "skip") -> BulkResult:
         """Create many objects: one atomic PATCH on the list endpoint where the schema
         allows it, otherwise concurrent POSTs (never retried blindly). Returns a
         `BulkResult`; an object is reported created only when the server said so.
@@ -199,20 +200,29 @@ class ResourceMeta(type):
         `check_required`, `dedupe_on` (POSTs only: PATCH list is all or nothing) and
         `extra` (sent with every object, never kept) work as in `create()`.
 
-        `on_row(obj, error)` is called (in the calling thread) as each row finishes,
-        error None on success. On Ctrl-C no new write starts, the writes in flight are
-        awaited, and `Interrupted` (a KeyboardInterrupt) is raised carrying the partial
-        result; the same holds for `bulk_update` and `bulk_delete`.
+        `key=("localpart", "domain")` makes a re-run safe: each row is looked up by
+        those fields first and, when found, reported `exists` (`on_conflict="skip"`) or
+        brought to the row's values (`"update"`: `updated`, or `unchanged` when it
+        already holds them); `dedupe_on` only guards one call against an ambiguous
+        failure.
+
+        `on_row(obj, error, kind)` is called (in the calling thread) as each row
+        finishes: error None unless it failed, `kind` what became of it (`created`,
+        `exists`, ..., or `failed`). On Ctrl-C no new write starts, the writes in
+        flight are awaited, and `Interrupted` (a KeyboardInterrupt) is raised carrying
+        the partial result; the same holds for `bulk_update` and `bulk_delete`.
         """
         def send(todo: list[Any], announce: Any, told: Any) -> BulkResult:
             return _run(meta, bulk_create_op(meta, todo, check_required, dedupe_on, extra,
-                                             told, announce))
+                                             told, announce, key, on_conflict))
         return _journaled(meta, "create", list(items), send, on_row)
 
     def bulk_update(meta, items: Iterable[Writes], *,
                     on_row: RowHook | None = None) -> BulkResult:
         """Save many changed objects concurrently, each as `save()` would (PATCH of its
-        changes, or PUT of the server's current object plus its changes).
+        changes, or PUT of the server's current object plus its changes). An object
+        whose changes equal what it holds from the server is sent nothing and reported
+        `unchanged`.
 
         Not one PATCH list: Tastypie's PATCH list re-creates an object someone deleted
         (under a new id) and reports success; a detail write reports `DoesNotExist`,
@@ -222,11 +232,12 @@ class ResourceMeta(type):
         return _journaled(meta, "update", list(items), send, on_row)
 
     def bulk_delete(meta, items: Iterable[Writes | Any], *,
-                    on_row: RowHook | None = None) -> BulkResult:
+                    on_row: RowHook | None = None, missing_ok: bool = False) -> BulkResult:
         """Delete the given objects (instances or keys): `deleted_objects` in one PATCH
-        list where allowed, else concurrent DELETEs. Only these objects, never a filter."""
+        list where allowed, else concurrent DELETEs. Only these objects, never a filter.
+        With `missing_ok` an object already gone is reported `gone`, not failed."""
         def send(todo: list[Any], announce: Any, told: Any) -> BulkResult:
-            return _run(meta, bulk_delete_op(meta, todo, told, announce))
+            return _run(meta, bulk_delete_op(meta, todo, told, announce, missing_ok))
         return _journaled(meta, "delete", _objects_of(meta, items), send, on_row)
 
     def get_or_create(meta: type[_T], defaults: Mapping[str, Any] | None = None, *,
@@ -322,10 +333,11 @@ class AsyncResourceMeta(ResourceMeta):
                           items: Iterable[Mapping[str, Any] | Writes], *,
                           check_required: bool = True, dedupe_on: Iterable[str] = (),
                           extra: Mapping[str, Any] | None = None,
-                          on_row: RowHook | None = None) -> BulkResult:
+                          on_row: RowHook | None = None, key: Iterable[str] = (),
+                          on_conflict: str = "skip") -> BulkResult:
         """Create many objects (see `ResourceMeta.bulk_create`)."""
         return await _arun(meta, bulk_create_op(meta, items, check_required, dedupe_on,
-                                                 extra, on_row))
+                                                 extra, on_row, None, key, on_conflict))
 
     async def bulk_update(meta, items: Iterable[Writes], *,  # type: ignore[override]
                           on_row: RowHook | None = None) -> BulkResult:
@@ -333,9 +345,11 @@ class AsyncResourceMeta(ResourceMeta):
         return await _arun(meta, bulk_update_op(meta, items, on_row))
 
     async def bulk_delete(meta, items: Iterable[Writes | Any], *,  # type: ignore[override]
-                          on_row: RowHook | None = None) -> BulkResult:
+                          on_row: RowHook | None = None,
+                          missing_ok: bool = False) -> BulkResult:
         """Delete the given objects (see `ResourceMeta.bulk_delete`)."""
-        return await _arun(meta, bulk_delete_op(meta, _objects_of(meta, items), on_row))
+        return await _arun(meta, bulk_delete_op(meta, _objects_of(meta, items), on_row,
+                                                None, missing_ok))
 
     async def get_or_create(                    # type: ignore[override]
             meta: type[_T], defaults: Mapping[str, Any] | None = None, *,

@@ -19,6 +19,8 @@ from .journal import Journal, journal_events, kept
 __all__ = ["UndoStep", "undo_run", "plan_line"]
 
 _INVERSE = {"create": "delete", "update": "update", "delete": "create"}
+#: Rows that were found as wanted: the run wrote nothing for them, undo has nothing to do.
+_NOTHING_WRITTEN = ("exists", "unchanged", "gone")
 
 
 class UndoStep(NamedTuple):
@@ -61,7 +63,8 @@ def _rows(events: list[dict[str, Any]]) -> list[_Row]:
         key = (event.get("job"), _hashable(event.get("row")))
         if event.get("event") == "start":
             starts[key] = event
-        elif event.get("event") == "done" and event.get("ok") and key in starts:
+        elif (event.get("event") == "done" and event.get("ok") and key in starts
+              and event.get("kind") not in _NOTHING_WRITTEN):
             head = jobs.get(event["job"], {})
             rows.append(_Row(event["job"], head.get("verb", ""), head.get("resource", ""),
                              event.get("row"), starts[key], event))
@@ -99,6 +102,10 @@ def undo_run(client: Any, path: str | os.PathLike[str], *, dry_run: bool = False
 def _step(client: Any, row: _Row, job: Any) -> UndoStep:
     cls = client.resource(row.resource)
     try:
+        if row.verb == "create" and row.done.get("kind") == "updated":
+            return UndoStep(row.job, row.row, "PUT", row.done.get("uri") or "", {},
+                            "skipped", "updated by an upsert: its before-values were not "
+                                       "journaled")
         if row.verb == "create":
             return _undo_create(client, cls, row, job)
         if row.verb == "update":

@@ -74,7 +74,8 @@ def test_ctrl_c_during_bulk_create_stops_new_writes_and_reports_every_row(at):
     with _client(wire) as client:
         with pytest.raises(Interrupted) as caught:
             client.email_account.bulk_create(
-                _rows(12), on_row=lambda obj, err: heard.append((obj.localpart, err is None)))
+                _rows(12), on_row=lambda obj, err, kind: heard.append((obj.localpart,
+                                                                       kind == "created")))
         stopped_at = time.monotonic()
         time.sleep(0.3)                   # a worker still writing would show up now
     result = caught.value.result
@@ -198,7 +199,7 @@ def test_the_async_bulk_calls_tell_each_row_as_it_finishes():
                                transport=server, cache_dir=None) as client:
             cls = await client.resource("email_account")
             rows = [*_rows(3), {"domain": "/api/v1/domain/1/"}]      # the last one fails
-            await cls.bulk_create(rows, on_row=lambda o, e: heard.append(
+            await cls.bulk_create(rows, on_row=lambda o, e, kind: heard.append(
                 (getattr(o, "localpart", None) or "?", e is None)))
         return heard
     assert sorted(asyncio.run(go())) == [("?", False), ("intr0", True), ("intr1", True),

@@ -40,6 +40,7 @@ LAYERS = [
     ["queryrun"],                  # its iteration and one-request answers
     ["queryhabits"],               # Django's habits: last, in_bulk, update, delete, values
     ["query"],                     # the public QuerySet classes, put together
+    ["rerun"],                     # keyed creates, nothing-to-send updates, gone deletes
     ["bulk"],
     ["validation"],
     ["writes"],

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import GuardError, MethodNotAllowed, ValidationError
+from ..rerun import key_lookup
 from ..resources import Resource
 from .context import Context
 
@@ -30,10 +31,13 @@ def _refused(ctx: Context, number: int, exc: Exception) -> None:
     print(f"row {number}: {ctx.mask(str(exc))}", file=ctx.out)
 
 
-def plan_create(ctx: Context, cls: type[Resource], rows: list[dict[str, Any]]) -> int:
-    """The POST of each row, field by field; rows the schema refuses are named."""
+def plan_create(ctx: Context, cls: type[Resource], rows: list[dict[str, Any]],
+                key: tuple[str, ...] = (), on_conflict: str | None = None) -> int:
+    """The POST of each row, field by field; rows the schema refuses are named. With a
+    `key`, each row is looked up first: one found is left alone (`skip`) or planned as
+    an update of the fields that differ (`update`)."""
     model: Any = cls
-    made = refused = 0
+    counts = {"create": 0, "update": 0, "unchanged": 0, "refused": 0}
     for number, row in enumerate(rows, 1):
         try:
             obj: Any = cls(**row)
@@ -41,18 +45,30 @@ def plan_create(ctx: Context, cls: type[Resource], rows: list[dict[str, Any]]) -
             model._validate(body, creating=True, explicit_readonly=obj._changes)
         except (ValidationError, GuardError, MethodNotAllowed, AttributeError) as exc:
             _refused(ctx, number, exc)
-            refused += 1
+            counts["refused"] += 1
             continue
-        made += 1
+        found = (cls.filter(**dict(key_lookup(cls, name, body[name]) for name in key
+                                   if name in body)).first() if key else None)
+        if found is not None:
+            rest = {n: v for n, v in row.items() if n not in key}
+            if on_conflict == "skip" or plan_update(ctx, cls, [found], rest, quiet=True):
+                counts["unchanged"] += 1
+            else:
+                counts["update"] += 1
+            continue
+        counts["create"] += 1
         suffix = f"  (row {number})" if len(rows) > 1 else ""
         for name, value in sorted(body.items()):
             print(f"POST {model._list_url} {name}: {value!r}{suffix}", file=ctx.out)
-    return _summary(ctx, create=made, refused=refused)
+    return _summary(ctx, create=counts["create"], update=counts["update"],
+                    unchanged=counts["unchanged"], refused=counts["refused"])
 
 
 def plan_update(ctx: Context, cls: type[Resource], objects: list[Resource],
-                values: dict[str, Any]) -> int:
-    """For each object, the fields whose value would change, from what to what."""
+                values: dict[str, Any], *, quiet: bool = False) -> int:
+    """For each object, the fields whose value would change, from what to what. With
+    `quiet` (one object planned inside a create) no summary: True when it would stay
+    unchanged."""
     model: Any = cls
     method = "PATCH" if "patch" in cls.allowed_detail_methods else "PUT"
     changed = unchanged = refused = 0
@@ -75,6 +91,8 @@ def plan_update(ctx: Context, cls: type[Resource], objects: list[Resource],
         changed += 1
         for name, (old, new) in sorted(diffs.items()):
             print(f"{method} {obj.resource_uri} {name}: {old!r} → {new!r}", file=ctx.out)
+    if quiet:
+        return int(unchanged == len(objects))
     return _summary(ctx, update=changed, unchanged=unchanged, refused=refused)
 
 

@@ -9,6 +9,7 @@ position), `ok`, the object's `key` and `resource_uri`, and the `result` or the
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Any
 
 from ..errors import Interrupted, MailRouteError
@@ -32,9 +33,9 @@ class RowPrinter:
         if self._fmt == "table":
             self._line("row", "result", "detail")
 
-    def __call__(self, obj: Any, error: MailRouteError | None) -> None:
+    def __call__(self, obj: Any, error: MailRouteError | None, kind: str) -> None:
         record: dict[str, Any] = {"row": self._numbers.get(id(obj)), "ok": error is None,
-                                  "result": self.verb if error is None else "failed"}
+                                  "result": kind}
         if error is None:
             record["key"] = getattr(obj, "pk", None)
             record["resource_uri"] = getattr(obj, "resource_uri", None)
@@ -45,7 +46,7 @@ class RowPrinter:
             print(json.dumps(record, ensure_ascii=False, default=str), file=self.ctx.out)
         elif self._fmt != "json":
             detail = record.get("resource_uri") or "" if error is None else record["error"]
-            self._line(str(record["row"]), "FAILED" if error else self.verb, str(detail))
+            self._line(str(record["row"]), "FAILED" if error else kind, str(detail))
         self.ctx.out.flush()
 
     def skipped(self, objects: list[Any]) -> None:
@@ -62,7 +63,7 @@ class RowPrinter:
         self.ctx.out.flush()
 
     def _line(self, row: str, result: str, detail: str) -> None:
-        width = max(len(self.verb), len("FAILED"), len("result"))
+        width = max(len(self.verb), len("unchanged"), len("result"))
         print(f"{row.rjust(max(self._width, 3))}  {result.ljust(width)}  {detail}".rstrip(),
               file=self.ctx.out)
 
@@ -74,10 +75,12 @@ class RowPrinter:
     def finish(self) -> int:
         """The summary of a run that went to its end; exit 1 when any row failed."""
         self._flush_json()
-        failed = sum(r["result"] == "failed" for r in self._records)
-        skipped = sum(r["result"] == "skipped" for r in self._records)
-        done = len(self._records) - failed - skipped
-        self.ctx.note(f"{self.verb} {done} {self.cls.resource_name} objects"
+        counts = Counter(r["result"] for r in self._records)
+        done = counts.pop(self.verb, 0)
+        failed = counts.pop("failed", 0)
+        skipped = counts.pop("skipped", 0)
+        others = "".join(f", {n} {kind}" for kind, n in sorted(counts.items()))
+        self.ctx.note(f"{self.verb} {done} {self.cls.resource_name} objects{others}"
                       + (f", {failed} failed" if failed else "")
                       + (f", {skipped} skipped (done before)" if skipped else ""))
         return 1 if failed else 0

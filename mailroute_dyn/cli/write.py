@@ -14,8 +14,9 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from ..errors import APIError, Interrupted
+from ..errors import APIError, Interrupted, NotFound, suggest
 from ..query import QuerySet
+from ..rerun import has_nothing_to_send
 from ..resources import BulkResult, Resource
 from .context import Context, Failure, UsageError
 from .keys import Related, describe_filters, select_one, selection
@@ -117,8 +118,14 @@ def cmd_create(ctx: Context) -> int:
     cls = ctx.resource(ctx.args.resource)
     related = Related(ctx, cls)
     rows, several = _rows(ctx, cls, related)
+    key, on_conflict = _keyed(ctx, cls)
     if ctx.args.dry_run:
-        return plan_create(ctx, cls, rows)
+        return plan_create(ctx, cls, rows, key, on_conflict)
+    if key:
+        def write(objects: list[Resource], on_row: Any) -> BulkResult:
+            return cls.bulk_create(objects, on_row=on_row, key=key,
+                                   on_conflict=on_conflict or "skip")
+        return _run_rows(ctx, "created", cls, [cls(**row) for row in rows], write)
     if not several:
         try:
             obj = cls.create(**rows[0])
@@ -127,6 +134,24 @@ def cmd_create(ctx: Context) -> int:
         show(ctx, obj)
         return 0
     return _run_rows(ctx, "created", cls, [cls(**row) for row in rows], cls.bulk_create)
+
+
+def _keyed(ctx: Context, cls: type[Resource]) -> tuple[tuple[str, ...], str | None]:
+    """`--key` and what to do with a row it finds: `--skip-existing` or `--upsert`."""
+    a = ctx.args
+    if a.skip_existing and a.upsert:
+        raise UsageError("--skip-existing or --upsert, not both")
+    key = tuple(n.strip() for n in (a.key or "").split(",") if n.strip())
+    if (a.skip_existing or a.upsert) and not key:
+        raise UsageError("--skip-existing and --upsert need --key FIELD[,FIELD]: the fields "
+                         "that find a row's object (e.g. --key localpart,domain)")
+    if key and not (a.skip_existing or a.upsert):
+        raise UsageError("--key goes with --skip-existing or --upsert")
+    unknown = [n for n in key if n not in cls.fields]
+    if unknown:
+        raise UsageError(f"--key: {cls.resource_name} has no field {unknown[0]!r}."
+                         f"{suggest(unknown[0], cls.fields)}")
+    return key, ("update" if a.upsert else "skip") if key else None
 
 
 def cmd_update(ctx: Context) -> int:
@@ -147,6 +172,10 @@ def cmd_update(ctx: Context) -> int:
             return plan_update(ctx, cls, [obj], values)
         for name, value in values.items():
             setattr(obj, name, value)
+        if has_nothing_to_send(obj):
+            show(ctx, obj)
+            ctx.note("unchanged: the object already holds these values; nothing sent")
+            return 0
         try:
             obj.save()
         except APIError as exc:
@@ -196,9 +225,16 @@ def cmd_delete(ctx: Context) -> int:
                          "whose filter matches every object of the resource")
     cls = ctx.resource(ctx.args.resource)
     key, qs = selection(ctx, cls)
-    if qs is not None and ctx.args.all:
-        return _delete_matches(ctx, cls, qs)
-    obj = select_one(ctx, cls)
+    try:
+        if qs is not None and ctx.args.all:
+            return _delete_matches(ctx, cls, qs)
+        obj = select_one(ctx, cls)
+    except (NotFound, Failure) as exc:
+        if not ctx.args.ignore_not_found or isinstance(exc, Failure) and "matches" not in str(
+                exc):
+            raise
+        ctx.note(f"nothing to delete ({exc})")
+        return 0
     if ctx.args.dry_run:
         return plan_delete(ctx, cls, [obj])
     label = obj.resource_uri or f"{cls.resource_name} {key}"
@@ -230,7 +266,10 @@ def _delete_matches(ctx: Context, cls: type[Resource], qs: QuerySet[Resource]) -
     if not ctx.args.yes and not _confirm(ctx, f"Delete {what} ({len(objs)} now)?"):
         ctx.note("not deleted")
         return 1
-    return _run_rows(ctx, "deleted", cls, objs, cls.bulk_delete)
+    def write(objects: list[Resource], on_row: Any) -> BulkResult:
+        return cls.bulk_delete(objects, on_row=on_row,
+                               missing_ok=ctx.args.ignore_not_found)
+    return _run_rows(ctx, "deleted", cls, objs, write)
 
 
 def _refuse_everything(ctx: Context, cls: type[Resource], qs: QuerySet[Resource],
@@ -264,6 +303,13 @@ def register(add: AddCommand) -> None:
     add_resource(p)
     add_writes(p)
     add_journal(p)
+    p.add_argument("--key", metavar="FIELD[,FIELD]",
+                   help="the fields that find a row's object when it exists already")
+    p.add_argument("--skip-existing", action="store_true",
+                   help="with --key: a row whose object exists is left alone (exists)")
+    p.add_argument("--upsert", action="store_true",
+                   help="with --key: a row whose object exists updates it (updated, or "
+                        "unchanged when it already holds the values)")
 
     p = add("update", cmd_update, "change fields of an object, or of every filter match",
             "Change some fields; the others are never touched.\n\n"
@@ -293,6 +339,8 @@ def register(add: AddCommand) -> None:
     add_select(p, "each object read, deleted and journaled")
     add_format(p, ("table", "json", "jsonl"), "table")
     add_journal(p)
+    p.add_argument("--ignore-not-found", action="store_true",
+                   help="an object already gone is not an error (reported gone)")
     p.add_argument("--everything", action="store_true",
                    help="with --filter … --all: allow a filter that matches every object "
                         "of the resource (the delete then empties it)")
