@@ -13,7 +13,7 @@ from ..tools.graph import relation_targets
 from .context import Context, UsageError
 from .keys import build_query, select_one
 from .options import AddCommand, add_format, add_resource, add_select, positive
-from .output import progress, write_objects, write_record, write_table
+from .output import RECORD_FORMATS, progress, write_objects, write_record, write_table
 
 __all__ = ["register", "cmd_resources", "cmd_schema", "cmd_list", "cmd_get", "default_columns",
            "show"]
@@ -28,6 +28,14 @@ def _methods(methods: tuple[str, ...]) -> str:
 def cmd_resources(ctx: Context) -> int:
     """One line per resource: its list and detail methods."""
     names = ctx.client.preload()
+    fmt = getattr(ctx.args, "format", "table")
+    if fmt != "table":
+        records = [{"resource": name,
+                    "list_methods": list(ctx.resource(name).allowed_list_methods),
+                    "detail_methods": list(ctx.resource(name).allowed_detail_methods)}
+                   for name in names]
+        write_objects(ctx.out, records, fmt, ["resource", "list_methods", "detail_methods"])
+        return 0
     rows = []
     for name in names:
         cls = ctx.resource(name)
@@ -175,7 +183,8 @@ def cmd_get(ctx: Context) -> int:
 
 def register(add: AddCommand) -> None:
     """The sub-parsers of resources, schema, list and get."""
-    add("resources", cmd_resources, "list the resources and their allowed methods")
+    p = add("resources", cmd_resources, "list the resources and their allowed methods")
+    add_format(p, RECORD_FORMATS, "table")
 
     p = add("schema", cmd_schema, "show a resource's fields, filtering, ordering and methods")
     add_resource(p)
@@ -204,7 +213,7 @@ def register(add: AddCommand) -> None:
     amount.add_argument("--count", action="store_true",
                         help="print only how many objects match")
     p.add_argument("--fields", metavar="A,B", help="columns (table, csv) or keys (json)")
-    add_format(p, ("table", "json", "jsonl", "csv"), "table")
+    add_format(p, RECORD_FORMATS, "table")
 
     p = add("get", cmd_get, "show one object by key, URI, unique name or filter",
             "Show one object.\n\n"
@@ -214,5 +223,5 @@ def register(add: AddCommand) -> None:
             "--filter domain=acme-002.com")
     add_resource(p)
     add_select(p, None)
-    add_format(p, ("table", "json"), "table")
+    add_format(p, RECORD_FORMATS, "table")
     p.add_argument("--fields", metavar="A,B", help="show only these fields")

@@ -8,6 +8,7 @@ position), `ok`, the object's `key` and `resource_uri`, and the `result` or the
 
 from __future__ import annotations
 
+import csv
 import json
 from collections import Counter
 from typing import Any
@@ -15,10 +16,18 @@ from typing import Any
 from ..errors import Interrupted, MailRouteError
 from ..resources import Resource
 from .context import Context
+from .output import WriteBar, yaml_item
 
 __all__ = ["RowPrinter", "EXIT_INTERRUPTED"]
 
 EXIT_INTERRUPTED = 130
+CSV_COLUMNS = ("row", "ok", "result", "key", "resource_uri", "error")
+
+
+def verb_label(verb: str) -> str:
+    """"created" -> "creating": what the progress bar says is going on."""
+    return {"created": "creating", "updated": "updating", "deleted": "deleting"}.get(
+        verb, verb)
 
 
 class RowPrinter:
@@ -30,8 +39,11 @@ class RowPrinter:
         self._width = len(str(len(objects)))
         self._records: list[dict[str, Any]] = []
         self._fmt = ctx.args.format
+        self._bar = WriteBar(ctx.err, f"{verb_label(verb)} {cls.resource_name}", len(objects))
         if self._fmt == "table":
             self._line("row", "result", "detail")
+        elif self._fmt == "csv":
+            csv.writer(ctx.out, lineterminator="\n").writerow(CSV_COLUMNS)
 
     def __call__(self, obj: Any, error: MailRouteError | None, kind: str) -> None:
         record: dict[str, Any] = {"row": self._numbers.get(id(obj)), "ok": error is None,
@@ -42,12 +54,23 @@ class RowPrinter:
         else:
             record["error"] = self.ctx.mask(str(error))
         self._records.append(record)
-        if self._fmt == "jsonl":
-            print(json.dumps(record, ensure_ascii=False, default=str), file=self.ctx.out)
-        elif self._fmt != "json":
+        if self._fmt == "table":
             detail = record.get("resource_uri") or "" if error is None else record["error"]
             self._line(str(record["row"]), "FAILED" if error else kind, str(detail))
+        else:
+            self._emit(record)
         self.ctx.out.flush()
+        self._bar.advance()
+
+    def _emit(self, record: dict[str, Any]) -> None:
+        """One record in a program's format, as it comes (JSON waits for the end)."""
+        if self._fmt == "jsonl":
+            print(json.dumps(record, ensure_ascii=False, default=str), file=self.ctx.out)
+        elif self._fmt == "yaml":
+            self.ctx.out.write(yaml_item(record))
+        elif self._fmt == "csv":
+            csv.writer(self.ctx.out, lineterminator="\n").writerow(
+                ["" if record.get(c) is None else record.get(c) for c in CSV_COLUMNS])
 
     def skipped(self, objects: list[Any]) -> None:
         """Rows a resumed journal showed done: printed as `skipped`, nothing sent."""
@@ -56,10 +79,10 @@ class RowPrinter:
                       "key": getattr(obj, "pk", None),
                       "resource_uri": getattr(obj, "resource_uri", None)}
             self._records.append(record)
-            if self._fmt == "jsonl":
-                print(json.dumps(record, ensure_ascii=False, default=str), file=self.ctx.out)
-            elif self._fmt != "json":
+            if self._fmt == "table":
                 self._line(str(record["row"]), "skipped", str(record["resource_uri"] or ""))
+            else:
+                self._emit(record)
         self.ctx.out.flush()
 
     def _line(self, row: str, result: str, detail: str) -> None:
@@ -74,6 +97,7 @@ class RowPrinter:
 
     def finish(self) -> int:
         """The summary of a run that went to its end; exit 1 when any row failed."""
+        self._bar.close()
         self._flush_json()
         counts = Counter(r["result"] for r in self._records)
         done = counts.pop(self.verb, 0)
@@ -88,6 +112,7 @@ class RowPrinter:
     def interrupted(self, stop: Interrupted) -> int:
         """The summary of a run stopped by Ctrl-C or SIGTERM: every finished row is
         already printed; say how many were never sent. Exit 130."""
+        self._bar.close()
         self._flush_json()
         failed = sum(r["result"] == "failed" for r in self._records)
         skipped = sum(r["result"] == "skipped" for r in self._records)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +16,7 @@ from ..journal import default_journal_path, journal_events
 from ..resources import Resource
 from .context import Context, UsageError
 from .options import AddCommand, add_format
+from .output import RECORD_FORMATS, write_objects
 
 __all__ = ["add_journal", "journaled", "planned_objects", "register", "cmd_undo"]
 
@@ -97,15 +97,16 @@ def cmd_undo(ctx: Context) -> int:
             return 1
     steps, undo_journal = ctx.client.undo(ctx.args.journal_file, dry_run=ctx.args.dry_run,
                                           journal_to=ctx.args.journal)
-    for step in steps:
-        if ctx.args.format == "jsonl":
-            print(json.dumps({"job": step.job, "row": step.row, "method": step.method,
-                              "uri": step.uri, "result": step.result, "detail": step.detail,
-                              "changes": {k: list(v) for k, v in step.changes.items()}},
-                             ensure_ascii=False, default=str), file=ctx.out)
-        else:
-            tail = f"  ({step.result}{': ' + step.detail if step.detail else ''})"
-            print(plan_line(step) + tail, file=ctx.out)
+    if ctx.args.format != "table":
+        records = [{"job": step.job, "row": step.row, "method": step.method,
+                    "uri": step.uri, "result": step.result, "detail": step.detail,
+                    "changes": {k: list(v) for k, v in step.changes.items()}}
+                   for step in steps]
+        write_objects(ctx.out, records, ctx.args.format, list(records[0]) if records
+                      else ["job", "row", "method", "uri", "result", "detail"])
+    for step in steps if ctx.args.format == "table" else ():
+        tail = f"  ({step.result}{': ' + step.detail if step.detail else ''})"
+        print(plan_line(step) + tail, file=ctx.out)
     bad = [s for s in steps if s.result in ("skipped", "failed")]
     done = len(steps) - len(bad)
     ctx.note(("would undo" if ctx.args.dry_run else "undid") + f" {done} rows"
@@ -130,4 +131,4 @@ def register(add: AddCommand) -> None:
     p.add_argument("--journal", metavar="FILE",
                    help="the undo's own journal (default: JOURNAL with .undo.jsonl)")
     p.add_argument("--yes", "-y", action="store_true", help="do not ask")
-    add_format(p, ("table", "jsonl"), "table")
+    add_format(p, RECORD_FORMATS, "table")

@@ -21,64 +21,14 @@ from ..resources import BulkResult, Resource
 from .context import Context, Failure, UsageError
 from .keys import Related, describe_filters, select_one, selection
 from .options import AddCommand, add_format, add_resource, add_select, add_writes
+from .output import RECORD_FORMATS
 from .plan import plan_create, plan_delete, plan_update
+from .precheck import checked_rows
 from .read import show
 from .rows import RowPrinter
 from .runs import add_journal, journaled, planned_objects
-from .values import convert_value, convert_values, read_rows, split_assignments
 
 __all__ = ["register", "cmd_create", "cmd_update", "cmd_delete"]
-
-
-def _related_json(cls: type[Resource], row: dict[str, Any], related: Related,
-                  where: str) -> dict[str, Any]:
-    """A JSON row as written, except related values given as keys become URIs."""
-    out = dict(row)
-    for name, value in row.items():
-        f = cls.fields.get(name)
-        if f is None or not f.is_related or value is None:
-            continue
-        items = value if isinstance(value, list) else [value]
-        uris = []
-        for item in items:
-            text = str(item)
-            plain = isinstance(item, int | str) and not isinstance(item, bool)
-            if plain and not text.startswith(("/", "http://", "https://")):
-                uris.append(related.uri(f, text, f"{where}{cls.resource_name}.{name}"))
-            else:
-                uris.append(item)
-        out[name] = uris if isinstance(value, list) else uris[0]
-    return out
-
-
-def _rows(ctx: Context, cls: type[Resource], related: Related) -> tuple[list[dict[str, Any]],
-                                                                        bool]:
-    """(rows to write, several): `--data` rows with `field=value` pairs on top of each.
-    Anything that cannot be used is refused here, before the first write."""
-    data = read_rows(ctx.args.data, getattr(ctx.args, "data_format", "auto"))
-    given = split_assignments(ctx.args.values)
-    if not data.rows and not given:
-        raise UsageError(f"nothing to write: give field=value pairs or --data "
-                         f"(fields of {cls.resource_name}: {', '.join(sorted(cls.fields))})")
-    common = convert_values(cls, given, related.uri)
-    if not data.rows:
-        return [common], False
-    rows = []
-    for number, row in enumerate(data.rows, 1):
-        where = f"row {number}: " if data.several else ""
-        unknown = sorted(set(row) - set(cls.fields))
-        if unknown:
-            raise UsageError(f"{where}{cls.resource_name} has no field {unknown[0]!r}. "
-                             f"Fields: {', '.join(sorted(cls.fields))}")
-        if data.text:
-            try:
-                typed = {k: convert_value(cls, k, v, related.uri) for k, v in row.items()}
-            except UsageError as exc:
-                raise UsageError(f"{where}{exc}") from None
-        else:
-            typed = _related_json(cls, row, related, where)
-        rows.append({**typed, **common})
-    return rows, data.several
 
 
 def _explained(exc: APIError, related: Related) -> Failure:
@@ -117,7 +67,7 @@ def cmd_create(ctx: Context) -> int:
     array, JSON Lines or CSV) through `bulk_create`, reported row by row."""
     cls = ctx.resource(ctx.args.resource)
     related = Related(ctx, cls)
-    rows, several = _rows(ctx, cls, related)
+    rows, several = checked_rows(ctx, cls, related, creating=True)
     key, on_conflict = _keyed(ctx, cls)
     if ctx.args.dry_run:
         return plan_create(ctx, cls, rows, key, on_conflict)
@@ -161,7 +111,7 @@ def cmd_update(ctx: Context) -> int:
     related = Related(ctx, cls)
     if ctx.args.all:
         _refuse_unasked(ctx, "update every match")
-    rows, several = _rows(ctx, cls, related)
+    rows, several = checked_rows(ctx, cls, related, creating=False)
     if several:
         raise UsageError("update takes one set of values: --data must hold one JSON object")
     values = rows[0]
@@ -337,7 +287,7 @@ def register(add: AddCommand) -> None:
             "--yes")
     add_resource(p)
     add_select(p, "each object read, deleted and journaled")
-    add_format(p, ("table", "json", "jsonl"), "table")
+    add_format(p, RECORD_FORMATS, "table")
     add_journal(p)
     p.add_argument("--ignore-not-found", action="store_true",
                    help="an object already gone is not an error (reported gone)")
