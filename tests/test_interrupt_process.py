@@ -1,7 +1,8 @@
 """`mailroute-dyn` as a real process, stopped by a real SIGINT or SIGTERM in the middle of a
 bulk write against the project's real Tastypie site over loopback (issue 20): before any
 write, while writes are in flight, and between rows. Every row the server holds was
-printed, every printed row is on the server, and the summary counts the rest."""
+printed, every printed row is on the server, and the summary counts the rest; `--resume`
+then ends where an uninterrupted run would, each row once."""
 
 from __future__ import annotations
 
@@ -52,7 +53,7 @@ def site(tastypie_app: Any) -> Iterator[tuple[str, SlowWrites]]:
         yield url, slow
 
 
-def _child(url: str, data: Path, tmp_path: Path) -> subprocess.Popen[str]:
+def _child(url: str, data: Path, tmp_path: Path, *more: str) -> subprocess.Popen[str]:
     from tests.tastypie_site import DEMO_API_KEY, DEMO_LOGIN
     env = {k: v for k, v in os.environ.items() if not k.startswith("MAILROUTE_")}
     env.update(MAILROUTE_CONFIG=str(tmp_path / "none.toml"), PYTHONPATH=str(ROOT),
@@ -60,18 +61,24 @@ def _child(url: str, data: Path, tmp_path: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "mailroute_dyn", "--url", url, "--login", DEMO_LOGIN,
          "--api-key", DEMO_API_KEY, "--no-cache", "create", "email_account", "--data",
-         f"@{data}", "--format", "jsonl"],
+         f"@{data}", "--format", "jsonl", *more],
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env=env)
 
 
-def _server_rows(url: str, prefix: str) -> dict[str, str]:
-    """localpart -> resource_uri of the rows the run created, by a raw GET."""
+def _server_list(url: str, prefix: str) -> list[dict[str, Any]]:
+    """The rows the run created, by a raw GET (a duplicate shows twice)."""
     from tests.tastypie_site import auth_header
     answer = httpx.get(f"{url}/api/v1/email_account/",
                        params={"localpart__startswith": prefix, "limit": 0},
                        headers=auth_header(), timeout=30)
-    return {o["localpart"]: o["resource_uri"] for o in answer.json()["objects"]}
+    objects: list[dict[str, Any]] = answer.json()["objects"]
+    return objects
+
+
+def _server_rows(url: str, prefix: str) -> dict[str, str]:
+    """localpart -> resource_uri of the rows the run created."""
+    return {o["localpart"]: o["resource_uri"] for o in _server_list(url, prefix)}
 
 
 @pytest.mark.parametrize("point, signum", [
@@ -99,7 +106,8 @@ def test_a_signal_stops_bulk_create_and_every_finished_row_is_printed(site, tmp_
             if point == "first write in flight":
                 ready.set()
     slow.hook = hook
-    child = _child(url, data, tmp_path)
+    journal = tmp_path / "run.jsonl"
+    child = _child(url, data, tmp_path, "--journal", str(journal))
     lines: list[str] = []
     try:
         if point == "after 5 rows":
@@ -128,3 +136,15 @@ def test_a_signal_stops_bulk_create_and_every_finished_row_is_printed(site, tmp_
         or (point == "before any write" and err.strip().endswith("interrupted")
             and not made)
     assert left > 0 and (writes > 0) == (point != "before any write")
+    if not journal.exists():              # stopped before the run began: nothing to resume
+        assert not made
+        return
+    again = _child(url, data, tmp_path, "--resume", str(journal))
+    out, err = again.communicate(timeout=60)
+    assert again.returncode == 0, err
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert sorted(r["row"] for r in rows) == list(range(1, ROWS + 1))
+    assert {r["row"] for r in rows if r["result"] == "skipped"} == \
+        {r["row"] for r in printed if r["ok"]}
+    final = [o["localpart"] for o in _server_list(url, prefix)]
+    assert sorted(final) == sorted(f"{prefix}{i}" for i in range(ROWS))   # each once
