@@ -26,7 +26,8 @@ from .schema import check_method
 from .values import encode_write_value
 
 __all__ = ["bulk_create_op", "bulk_update_op", "bulk_delete_op", "update_objects_op",
-           "patch_list_allowed", "finished", "RowHook", "Announce", "Became"]
+           "patch_list_allowed", "finished", "RowHook", "Announce", "Became", "announced",
+           "journaled_bulk", "as_objects"]
 
 #: Told of each row as it finishes: the object (or the input refused before sending), its
 #: error (None when it did not fail) and what became of it (one of `ROW_KINDS`, or
@@ -37,7 +38,7 @@ RowHook = Callable[[Any, MailRouteError | None, str], None]
 Announce = Callable[[Any], None]
 
 
-def _announced(op: Operation[Any], announce: Callable[[], None]) -> Operation[Any]:
+def announced(op: Operation[Any], announce: Callable[[], None]) -> Operation[Any]:
     """`op`, with `announce()` called once, just before its first write goes out."""
     told_once = False
     try:
@@ -134,7 +135,7 @@ def each_op(items: list[Any], make: Callable[[Any], Operation[Any]],
     def op_for(item: Any) -> Operation[Any]:
         if announce is None:
             return make(item)
-        return _announced(make(item), lambda: announce(item))
+        return announced(make(item), lambda: announce(item))
     try:
         outcomes = yield Parallel(tuple(op_for(item) for item in items), done)
     except Interrupted as stop:
@@ -353,3 +354,31 @@ def bulk_delete_op(cls: Any, items: Iterable[Any], on_row: RowHook | None = None
         return each_op(objs, lambda o: missing_ok_op(o._delete_op()), result, on_row,
                        announce, "deleted")
     return each_op(objs, lambda o: o._delete_op(), result, on_row, announce, "deleted")
+
+
+def journaled_bulk(cls: Any, verb: str, items: list[Any], send: Any,
+                   on_row: RowHook | None) -> BulkResult:
+    """A sync bulk call, through the client's open journal when there is one
+    (`client.journal()`), else sent as it is."""
+    journal = cls._registry.journal
+    if journal is None:
+        result: BulkResult = send(items, None, on_row)
+        return result
+    if verb == "create":
+        items = as_objects(cls, items)
+    journaled: BulkResult = journal.bulk(cls, verb, items, send, on_row)
+    return journaled
+
+
+def as_objects(cls: Any, items: Iterable[Any]) -> list[Any]:
+    """Rows as objects where they can be made (a journal follows each object); a row
+    that cannot be is kept as given and refused, reported, by the bulk call."""
+    out = []
+    for item in items:
+        if isinstance(item, Mapping) and not set(item) - set(cls.fields):
+            try:
+                item = cls(**item)
+            except MailRouteError:
+                pass
+        out.append(item)
+    return out

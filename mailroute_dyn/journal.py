@@ -25,9 +25,11 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 from typing import Any, Final
 
+from .bulk import announced
 from .errors import Interrupted, JournalError, MailRouteError, NotFound
 from .query import BulkResult
 
@@ -186,6 +188,7 @@ class Journal:
             row = rows[id(obj)]
             if row in job.done:
                 skipped.append(obj)
+                _take_done(verb, obj, job.done[row])
                 continue
             found = _happened(cls, verb, obj, job.in_doubt[row]) if row in job.in_doubt \
                 else None
@@ -218,6 +221,37 @@ class Journal:
             raise
         result.skipped = skipped
         return result
+
+
+    def single(self, cls: Any, verb: str, obj: Any, op: Any, run: Callable[[Any], Any]
+               ) -> None:
+        """One `create()`, `save()` or `delete()` journaled as a call of one row: skipped
+        when a resumed journal shows it done (the object then takes the URI it got),
+        else recorded before its write and when it finished; its error is raised."""
+        def send(todo: list[Any], announce: Callable[[Any], None],
+                 told: Callable[..., None]) -> BulkResult:
+            result = BulkResult()
+            for item in todo:
+                try:
+                    run(announced(op, partial(announce, item)))
+                except MailRouteError as exc:
+                    result.failed.append((item, exc))
+                    told(item, exc, "failed")
+                else:
+                    kind = {"create": "created", "update": "updated"}.get(verb, "deleted")
+                    result.add(item, kind)
+                    told(item, None, kind)
+            return result
+        self.bulk(cls, verb, [obj], send).raise_first()
+
+
+def _take_done(verb: str, obj: Any, done: dict[str, Any]) -> None:
+    """A row done in an earlier run: a created object takes what that run got."""
+    if verb == "create" and not getattr(obj, "resource_uri", None) and done.get("uri"):
+        raw = dict(done.get("after") or {})
+        raw["resource_uri"] = done["uri"]
+        object.__setattr__(obj, "_raw", raw)
+        object.__setattr__(obj, "_changes", {})
 
 
 def _row_id(verb: str, number: int, obj: Any) -> Any:

@@ -12,8 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Iterable, Mapping
 from typing import Any, TypeVar, cast
 
-from .bulk import RowHook, bulk_create_op, bulk_delete_op, bulk_update_op
-from .errors import MailRouteError
+from .bulk import RowHook, bulk_create_op, bulk_delete_op, bulk_update_op, journaled_bulk
 from .operations import Operation
 from .query import AsyncQuerySet, BulkResult, QuerySet, ValuesQuerySet, queryset_for
 from .schema import Field, ResourceSchema
@@ -185,7 +184,11 @@ class ResourceMeta(type):
         names belong to the user); such a resource takes the option through
         `cls(**fields).save(extra=...)`.
         """
-        op = _create_op(meta, dedupe_on, extra, check_required, values)
+        obj, op = _create_obj_op(meta, dedupe_on, extra, check_required, values)
+        journal = cast(Any, meta)._registry.journal
+        if journal is not None:                   # inside `with client.journal(...)`
+            journal.single(meta, "create", obj, op, cast(Any, meta)._registry.run)
+            return cast("_T", obj)
         return cast("_T", _run(meta, op))
 
     def bulk_create(meta, items: Iterable[Mapping[str, Any] | Writes], *,
@@ -215,7 +218,7 @@ class ResourceMeta(type):
         def send(todo: list[Any], announce: Any, told: Any) -> BulkResult:
             return _run(meta, bulk_create_op(meta, todo, check_required, dedupe_on, extra,
                                              told, announce, key, on_conflict))
-        return _journaled(meta, "create", list(items), send, on_row)
+        return journaled_bulk(meta, "create", list(items), send, on_row)
 
     def bulk_update(meta, items: Iterable[Writes], *,
                     on_row: RowHook | None = None) -> BulkResult:
@@ -229,7 +232,7 @@ class ResourceMeta(type):
         which lands in `BulkResult.failed`."""
         def send(todo: list[Any], announce: Any, told: Any) -> BulkResult:
             return _run(meta, bulk_update_op(meta, todo, told, announce))
-        return _journaled(meta, "update", list(items), send, on_row)
+        return journaled_bulk(meta, "update", list(items), send, on_row)
 
     def bulk_delete(meta, items: Iterable[Writes | Any], *,
                     on_row: RowHook | None = None, missing_ok: bool = False) -> BulkResult:
@@ -238,7 +241,7 @@ class ResourceMeta(type):
         With `missing_ok` an object already gone is reported `gone`, not failed."""
         def send(todo: list[Any], announce: Any, told: Any) -> BulkResult:
             return _run(meta, bulk_delete_op(meta, todo, told, announce, missing_ok))
-        return _journaled(meta, "delete", _objects_of(meta, items), send, on_row)
+        return journaled_bulk(meta, "delete", _objects_of(meta, items), send, on_row)
 
     def get_or_create(meta: type[_T], defaults: Mapping[str, Any] | None = None, *,
                       check_required: bool = True, extra: Mapping[str, Any] | None = None,
@@ -380,32 +383,6 @@ def _arun(cls: Any, op: Operation[T]) -> Awaitable[T]:
     return cast("Awaitable[T]", cls._registry.run(op))
 
 
-def _journaled(cls: Any, verb: str, items: list[Any], send: Any,
-               on_row: RowHook | None) -> BulkResult:
-    """A sync bulk call, through the client's open journal when there is one
-    (`client.journal()`), else sent as it is."""
-    journal = cls._registry.journal
-    if journal is None:
-        return cast(BulkResult, send(items, None, on_row))
-    if verb == "create":
-        items = _as_objects(cls, items)
-    return cast(BulkResult, journal.bulk(cls, verb, items, send, on_row))
-
-
-def _as_objects(cls: Any, items: Iterable[Any]) -> list[Any]:
-    """Rows as objects where they can be made (a journal follows each object); a row
-    that cannot be is kept as given and refused, reported, by the bulk call."""
-    out = []
-    for item in items:
-        if isinstance(item, Mapping) and not set(item) - set(cls.fields):
-            try:
-                item = cls(**item)
-            except MailRouteError:
-                pass
-        out.append(item)
-    return out
-
-
 def _objects_of(cls: Any, items: Iterable[Any]) -> list[Any]:
     """Objects for `bulk_delete()`: instances as given, keys as objects of `cls`."""
     return [item if isinstance(item, Writes)
@@ -428,6 +405,13 @@ def _create_op(cls: Any, dedupe_on: Iterable[str] | None,
                extra: Mapping[str, Any] | None, check_required: bool | None,
                values: dict[str, Any]) -> Operation[Any]:
     """`create()`'s operation, once everything that can be checked is checked."""
+    return _create_obj_op(cls, dedupe_on, extra, check_required, values)[1]
+
+
+def _create_obj_op(cls: Any, dedupe_on: Iterable[str] | None,
+                   extra: Mapping[str, Any] | None, check_required: bool | None,
+                   values: dict[str, Any]) -> tuple[Any, Operation[Any]]:
+    """The new object and `create()`'s operation for it."""
     for option, given in (("dedupe_on", dedupe_on), ("extra", extra),
                           ("check_required", check_required)):
         if given is not None and option in cls.fields:
@@ -441,7 +425,7 @@ def _create_op(cls: Any, dedupe_on: Iterable[str] | None,
                       explicit_readonly=values, check_required=required)
     obj = cls(**values)
     op: Operation[Any] = obj._create_op(inputs, dedupe, required)
-    return op
+    return obj, op
 
 
 async def _itself(value: Any) -> Any:

@@ -229,3 +229,31 @@ def test_a_resumed_delete_on_the_real_server_deletes_only_what_the_first_run_rea
                for e in deleted)                         # the full object, for undo
     main([*base, "delete", "email_account", "--filter", "localpart__startswith=jdel-late",
           "--all", "--yes"], transport=real)
+
+
+def test_single_create_save_and_delete_are_journaled_resumed_and_undone(tmp_path):
+    server = FakeMailRoute(login="demo", api_key=KEY)
+    path = tmp_path / "run.jsonl"
+    with _client(server) as client:
+        victim = client.wblist.all().first()
+        assert victim is not None
+        with client.journal(path):
+            made = client.email_account.create(localpart="jr-one", domain=1)
+            made.priority = 2
+            made.save()
+            victim.delete()
+        verbs = [e["verb"] for e in journal_events(path) if e["event"] == "job"]
+        assert verbs == ["create", "update", "delete"]
+        with client.journal(path, resume=True):     # the same calls again: all skipped
+            again = client.email_account.create(localpart="jr-one", domain=1)
+            assert again.resource_uri == made.resource_uri
+            again.priority = 2
+            again.save()
+        assert _localparts(server, "jr-one") == ["jr-one"]
+        steps, _ = client.undo(path)
+    assert {s.result for s in steps} == {"undone"}
+    assert _localparts(server, "jr-one") == []
+    back = [o for o in server.objects("wblist") if o["email"] == victim.email]
+    assert len(back) == 1                  # wblist takes no PUT: created again, new key
+    assert [s.detail for s in steps if s.method == "POST"][0].startswith(
+        "created again as a new object")
