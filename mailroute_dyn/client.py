@@ -8,7 +8,10 @@ with `await obj.fetch("domain")`.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Iterable, Mapping
+import builtins
+import contextlib
+import os
+from collections.abc import Awaitable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -23,15 +26,19 @@ from .config import (
     resolve_settings,
     url_problem,
 )
-from .errors import GuardError, MailRouteError, UnknownResource
+from .errors import GuardError, JournalError, MailRouteError, UnknownResource
 from .operations import NO_BODY, Call, Operation
 from .vocabulary import attribute_name_for
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from .discovery import Discovery
+    from .journal import Journal
     from .query import AsyncQuerySet, QuerySet
     from .registry import Registry
     from .resources import AsyncResource, Resource
+    from .undo import UndoStep
 
 # The sessions (with the request and answer code under them), discovery, the schema
 # cache file, the registry and with it the model and query layers load with the first
@@ -168,14 +175,14 @@ class Client(_Common):
                  transport: httpx.BaseTransport | None = None,
                  auth: httpx.Auth | str | None = None,
                  allow_insecure: bool | None = None, profile: str | None = None,
-                 read_only: bool | None = None):
+                 read_only: bool | None = None, max_rate: float | None = None):
         api_key = Secret.of(api_key)    # from here on no frame holds the key as text
         settings = resolve_settings(
             profile, base_url=base_url, login=login, api_key=api_key,
             api_path=api_path, timeout=timeout, retries=retries, backoff=backoff,
             retry_budget=retry_budget, page_size=page_size, concurrency=concurrency,
             cache_ttl=cache_ttl, cache_dir=cache_dir, auth=auth, allow_insecure=allow_insecure,
-            read_only=read_only)
+            read_only=read_only, max_rate=max_rate)
         from .http import SyncSession
 
         self._session = SyncSession(settings, transport)
@@ -261,6 +268,36 @@ class Client(_Common):
         `nested` (`"reseller/{pk}/contacts=contact_reseller"`) add what schemas cannot tell."""
         return self._session.run(self._openapi_op(actions, nested))
 
+    @contextlib.contextmanager
+    def journal(self, path: str | os.PathLike[str], *,
+                resume: bool = False) -> Iterator[Journal]:
+        """Journal the `bulk_create`/`bulk_update`/`bulk_delete` calls made inside the
+        `with` block into the JSON Lines file `path` (0600; see README "Admin runs").
+        With `resume=True` the same calls, made again in the same order, skip the rows the
+        journal shows done and look up rows it shows started without an outcome."""
+        from .journal import Journal
+        if self._registry.journal is not None:
+            raise JournalError("a journal is already open on this client")
+        journal = Journal(path, resume=resume)
+        self._registry.journal = journal
+        try:
+            yield journal
+        finally:
+            self._registry.journal = None
+            journal.close()
+
+
+    def undo(self, journal: str | os.PathLike[str], *, dry_run: bool = False,
+             journal_to: str | os.PathLike[str] | None = None
+             ) -> tuple[builtins.list[UndoStep], Path | None]:
+        """Take back the run journaled in `journal`: created objects deleted, updated
+        fields put back, deleted objects created again (see README "Admin runs"). A row
+        changed since the run is left alone and reported. Returns each row's `UndoStep`
+        and the undo's own journal (`journal_to`, default `<journal>.undo.jsonl`; None
+        with `dry_run`, which sends no write)."""
+        from .undo import undo_run
+        return undo_run(self, journal, dry_run=dry_run, journal=journal_to)
+
 
 class AsyncClient(_Common):
     """The same surface with `await` / `async for` / `async with`."""
@@ -274,14 +311,14 @@ class AsyncClient(_Common):
                  transport: httpx.AsyncBaseTransport | None = None,
                  auth: httpx.Auth | str | None = None,
                  allow_insecure: bool | None = None, profile: str | None = None,
-                 read_only: bool | None = None):
+                 read_only: bool | None = None, max_rate: float | None = None):
         api_key = Secret.of(api_key)    # from here on no frame holds the key as text
         settings = resolve_settings(
             profile, base_url=base_url, login=login, api_key=api_key,
             api_path=api_path, timeout=timeout, retries=retries, backoff=backoff,
             retry_budget=retry_budget, page_size=page_size, concurrency=concurrency,
             cache_ttl=cache_ttl, cache_dir=cache_dir, auth=auth, allow_insecure=allow_insecure,
-            read_only=read_only)
+            read_only=read_only, max_rate=max_rate)
         from .http import AsyncSession
 
         self._session = AsyncSession(settings, transport)

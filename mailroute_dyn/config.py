@@ -102,6 +102,7 @@ class Settings(NamedTuple):
     allow_insecure: bool = False
     auth: httpx.Auth | None = None
     read_only: bool = False
+    max_rate: float | None = None     # writes per second at most (None: no cap)
 
     @property
     def credentials(self) -> httpx.Auth | None:
@@ -441,4 +442,8 @@ def _checked(s: Settings) -> Settings:
     for name in ("page_size", "concurrency"):
         if not isinstance(getattr(s, name), int) or getattr(s, name) < 1:
             raise ConfigurationError(f"{name} must be an integer >= 1")
+    if s.max_rate is not None and (isinstance(s.max_rate, bool) or not isinstance(
+            s.max_rate, int | float) or not s.max_rate > 0 or s.max_rate == float("inf")):
+        raise ConfigurationError(f"max_rate must be a number of writes per second > 0, "
+                                 f"not {s.max_rate!r}")
     return s._replace(base_url=s.base_url.rstrip("/"), api_path=api_path)

@@ -36,6 +36,8 @@ __all__ = [
     "UnreadableWriteAnswer",
     "MultipleObjectsReturned",
     "CassetteError",
+    "Interrupted",
+    "JournalError",
     "suggest",
 ]
 
@@ -217,3 +219,26 @@ class MultipleObjectsReturned(MailRouteError):
 class CassetteError(MailRouteError):
     """A replayed test asked for an exchange its recorded cassette does not hold (or the
     cassette cannot be read): the test does something the recording never saw."""
+
+
+class JournalError(MailRouteError):
+    """A run journal that cannot be used as asked: a new journal over an existing file,
+    a resume of another run's journal, an unreadable file, a row it cannot settle."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """A bulk write stopped by Ctrl-C (or SIGTERM in the command line): no write started
+    after the signal, the writes in flight were awaited (each bounded by the timeout), and
+    `result` is the partial `BulkResult`: `succeeded` and `failed` as far as they went,
+    `not_started` for the rest.
+
+    A `KeyboardInterrupt`, not a `MailRouteError`, on purpose: `except Exception` or
+    `except MailRouteError` must not swallow the user's Ctrl-C. `outcomes` holds each
+    operation's answer, error or `NOT_STARTED` (the session's view, before the bulk call
+    turns it into `result`).
+    """
+
+    def __init__(self, result: Any = None, outcomes: list[Any] | None = None):
+        super().__init__("interrupted")
+        self.result = result
+        self.outcomes: list[Any] = [] if outcomes is None else outcomes

@@ -20,16 +20,18 @@ import httpx
 
 from .cache_files import CacheKeeper
 from .config import Settings
-from .errors import MailRouteError
+from .errors import AmbiguousWriteError, Interrupted, MailRouteError
+from .interrupts import run_parallel, told
 from .limits import (
     MAX_BODY_BYTES,
+    WritePacer,
     check_declared_size,
     deadline_for,
     read_limited,
     read_limited_async,
     time_limit,
 )
-from .operations import NO_BODY, Answer, Batch, Call, Exclusive, Operation, Parallel
+from .operations import NO_BODY, NOT_STARTED, Answer, Batch, Call, Exclusive, Operation, Parallel
 from .sending import AsyncSender, SyncSender
 from .wire import (
     USER_AGENT,
@@ -65,6 +67,7 @@ class SyncSession:
     def __init__(self, settings: Settings, transport: httpx.BaseTransport | None = None):
         self.settings = settings
         self._sender = SyncSender(settings, transport)
+        self._pacer = WritePacer(settings.max_rate)
         self._pool: Any = None          # a ThreadPoolExecutor, made on first concurrent use
         self._lock = threading.Lock()
         self._exclusive = _LocksByKey(threading.Lock)
@@ -99,9 +102,15 @@ class SyncSession:
             return exc
 
     def send(self, call: Call) -> Answer:
-        """One call through redirects and retries, waiting between tries."""
+        """One call through redirects and retries, waiting between tries (and before a
+        write, as `max_rate` asks)."""
         tries = Tries(self.settings, call)
+        first = True                  # the first try is paced by `_drive`
         while True:
+            pause = 0.0 if first else self._pacer.delay(tries.call.method)
+            first = False
+            if pause:
+                self.sleep(pause)
             verdict = tries.judge(self._once(tries.call))
             if isinstance(verdict, Answer):
                 return verdict
@@ -146,12 +155,28 @@ class SyncSession:
         if isinstance(step, Batch):
             return self._concurrently(self.send, step.calls)
         if isinstance(step, Parallel):
-            return self._concurrently(self._drive, step.ops)  # saved by the outer run
+            return self._writes(step)             # the cache is saved by the outer run
         if isinstance(step, Exclusive):
             with self._exclusive.lock_for(step.key) as lock:
                 with lock:                  # (held while the operation runs)
                     return self._drive(step.op)
         return self.send(step)
+
+    def _writes(self, step: Parallel) -> list[Any]:
+        """Run a `Parallel`'s operations in the worker threads, at most `concurrency` at
+        once, telling `on_done` of each as it finishes; Ctrl-C stops it cleanly (see
+        `interrupts`). The main thread only waits, so the signal never lands inside a
+        request."""
+        if _in_worker():           # a worker waiting on its own pool would deadlock
+            return [told(step, i, self._drive_caught(op)) for i, op in enumerate(step.ops)]
+        return run_parallel(step, self._workers(), max(1, self.settings.concurrency),
+                            self.settings.timeout, self._drive)
+
+    def _drive_caught(self, op: Operation[Any]) -> Any:
+        try:
+            return self._drive(op)
+        except MailRouteError as exc:
+            return exc
 
     def save_cache(self) -> None:
         """Write what discovery learned to the schema cache file (between operations)."""
@@ -166,13 +191,27 @@ class SyncSession:
         finally:
             self.save_cache()
 
-    def _drive(self, op: Operation[T]) -> T:
+    def _drive(self, op: Operation[T], stop: threading.Event | None = None) -> T:
+        """Drive `op`; once `stop` is set, it is closed before its next write instead
+        (its result is then `NOT_STARTED`, or an `AmbiguousWriteError` when an earlier
+        write of the same operation was sent)."""
+        wrote = False
         try:
             step = next(op)
             while True:
+                pause = self._pacer.delay(step.method) if isinstance(step, Call) else 0.0
+                if pause and stop is not None:
+                    stop.wait(pause)          # Ctrl-C ends the wait: checked just below
+                elif pause:
+                    self.sleep(pause)
+                if stop is not None and _writes_something(step):
+                    if stop.is_set():
+                        op.close()
+                        return _stopped_before_write(wrote)  # type: ignore[no-any-return]
+                    wrote = True
                 try:
                     reply: Any = self._step(step)
-                except MailRouteError as exc:
+                except (MailRouteError, Interrupted) as exc:
                     step = op.throw(exc)
                 else:
                     step = op.send(reply)
@@ -186,6 +225,7 @@ class AsyncSession:
     def __init__(self, settings: Settings, transport: httpx.AsyncBaseTransport | None = None):
         self.settings = settings
         self._sender = AsyncSender(settings, transport)
+        self._pacer = WritePacer(settings.max_rate)
         import asyncio  # only async clients need it: ~20 ms of start-up for the others
         self._asyncio = asyncio
         self.sleep = asyncio.sleep
@@ -221,9 +261,15 @@ class AsyncSession:
             return exc
 
     async def send(self, call: Call) -> Answer:
-        """One call through redirects and retries, awaiting between tries."""
+        """One call through redirects and retries, awaiting between tries (and before a
+        write, as `max_rate` asks)."""
         tries = Tries(self.settings, call)
+        first = True                  # the first try is paced by `_drive`
         while True:
+            pause = 0.0 if first else self._pacer.delay(tries.call.method)
+            first = False
+            if pause:
+                await self.sleep(pause)
             verdict = tries.judge(await self._once(tries.call))
             if isinstance(verdict, Answer):
                 return verdict
@@ -250,23 +296,25 @@ class AsyncSession:
         finally:
             started.close()
 
-    async def _concurrently(self, work: Any, items: tuple[Any, ...]) -> list[Any]:
+    async def _concurrently(self, work: Any, items: tuple[Any, ...],
+                            parallel: Parallel | None = None) -> list[Any]:
         asyncio = self._asyncio
         limit = asyncio.Semaphore(self.settings.concurrency)
 
-        async def one(item: Any) -> Any:
+        async def one(index: int, item: Any) -> Any:
             async with limit:
                 try:
-                    return await work(item)
+                    outcome = await work(item)
                 except MailRouteError as exc:
-                    return exc
-        return list(await asyncio.gather(*(one(i) for i in items)))
+                    outcome = exc
+            return told(parallel, index, outcome) if parallel is not None else outcome
+        return list(await asyncio.gather(*(one(i, item) for i, item in enumerate(items))))
 
     async def _step(self, step: Call | Batch | Parallel | Exclusive, send: Any = None) -> Any:
         if isinstance(step, Batch):
             return await self._concurrently(self.send, step.calls)
-        if isinstance(step, Parallel):
-            return await self._concurrently(self._drive, step.ops)  # saved by the outer run
+        if isinstance(step, Parallel):      # the cache is saved by the outer run
+            return await self._concurrently(self._drive, step.ops, step)
         if isinstance(step, Exclusive):
             with self._exclusive.lock_for(step.key) as lock:
                 async with lock:            # (held while the operation runs)
@@ -291,6 +339,9 @@ class AsyncSession:
         try:
             step = next(op)
             while True:
+                pause = self._pacer.delay(step.method) if isinstance(step, Call) else 0.0
+                if pause:
+                    await self.sleep(pause)   # `max_rate`: the first try of a write
                 try:
                     reply: Any = await self._step(step, send)
                 except MailRouteError as exc:
@@ -360,6 +411,22 @@ class _InOrder:
         for handle in self._pending:
             handle.cancel()
         self._pending.clear()
+
+
+def _writes_something(step: Call | Batch | Parallel | Exclusive) -> bool:
+    """Whether `step` may write (an operation run in parallel or alone may)."""
+    if isinstance(step, Call):
+        return step.method not in ("GET", "HEAD", "OPTIONS")
+    if isinstance(step, Batch):
+        return any(_writes_something(call) for call in step.calls)
+    return True
+
+
+def _stopped_before_write(wrote: bool) -> Any:
+    if not wrote:
+        return NOT_STARTED
+    return AmbiguousWriteError("interrupted between two writes of one row: the first was "
+                               "sent, the rest not")
 
 
 def _in_worker() -> bool:

@@ -16,7 +16,7 @@ from .wire import redact_url
 
 __all__ = [
     "MAX_BODY_BYTES", "check_declared_size", "read_limited", "read_limited_async",
-    "deadline_for", "time_limit", "clamped",
+    "deadline_for", "time_limit", "clamped", "WritePacer",
 ]
 
 #: The largest body read (decoded): a bigger answer is refused, not buffered.
@@ -125,3 +125,24 @@ def clamped(timeout: float | None, error: type[Exception]) -> float | None:
     if left <= 0:
         raise error("no complete answer within the timeout")
     return left if timeout is None else min(timeout, left)
+
+
+class WritePacer:
+    """`max_rate`: writes spaced at least 1/max_rate seconds apart, across all threads
+    and tasks of one client (each try of a write counts). `delay()` books the next slot
+    and says how long to wait for it."""
+
+    def __init__(self, max_rate: float | None):
+        self._interval = 0.0 if max_rate is None else 1.0 / max_rate
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def delay(self, method: str) -> float:
+        """Seconds to wait before sending a `method` request (0 for reads)."""
+        if not self._interval or method in ("GET", "HEAD", "OPTIONS"):
+            return 0.0
+        with self._lock:
+            now = time.monotonic()
+            slot = max(now, self._next)
+            self._next = slot + self._interval
+        return slot - now

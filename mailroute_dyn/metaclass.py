@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Iterable, Mapping
 from typing import Any, TypeVar, cast
 
-from .bulk import bulk_create_op, bulk_delete_op, bulk_update_op
+from .bulk import RowHook, bulk_create_op, bulk_delete_op, bulk_update_op, journaled_bulk
 from .display import class_html
 from .operations import Operation
 from .query import AsyncQuerySet, BulkResult, QuerySet, ValuesQuerySet, queryset_for
@@ -208,34 +208,64 @@ class ResourceMeta(type):
         names belong to the user); such a resource takes the option through
         `cls(**fields).save(extra=...)`.
         """
-        op = _create_op(meta, dedupe_on, extra, check_required, values)
+        obj, op = _create_obj_op(meta, dedupe_on, extra, check_required, values)
+        journal = cast(Any, meta)._registry.journal
+        if journal is not None:                   # inside `with client.journal(...)`
+            journal.single(meta, "create", obj, op, cast(Any, meta)._registry.run)
+            return cast("_T", obj)
         return cast("_T", _run(meta, op))
 
     def bulk_create(meta, items: Iterable[Mapping[str, Any] | Writes], *,
                     check_required: bool = True, dedupe_on: Iterable[str] = (),
-                    extra: Mapping[str, Any] | None = None) -> BulkResult:
+                    extra: Mapping[str, Any] | None = None,
+                    on_row: RowHook | None = None, key: Iterable[str] = (),
+                    on_conflict: str = "skip") -> BulkResult:
         """Create many objects: one atomic PATCH on the list endpoint where the schema
         allows it, otherwise concurrent POSTs (never retried blindly). Returns a
         `BulkResult`; an object is reported created only when the server said so.
         Created objects get their URI from the answer when the server returns bodies.
         `check_required`, `dedupe_on` (POSTs only: PATCH list is all or nothing) and
         `extra` (sent with every object, never kept) work as in `create()`.
-        """
-        return _run(meta, bulk_create_op(meta, items, check_required, dedupe_on, extra))
 
-    def bulk_update(meta, items: Iterable[Writes]) -> BulkResult:
+        `key=("localpart", "domain")` makes a re-run safe: each row is looked up by
+        those fields first and, when found, reported `exists` (`on_conflict="skip"`) or
+        brought to the row's values (`"update"`: `updated`, or `unchanged` when it
+        already holds them); `dedupe_on` only guards one call against an ambiguous
+        failure.
+
+        `on_row(obj, error, kind)` is called (in the calling thread) as each row
+        finishes: error None unless it failed, `kind` what became of it (`created`,
+        `exists`, ..., or `failed`). On Ctrl-C no new write starts, the writes in
+        flight are awaited, and `Interrupted` (a KeyboardInterrupt) is raised carrying
+        the partial result; the same holds for `bulk_update` and `bulk_delete`.
+        """
+        def send(todo: list[Any], announce: Any, told: Any) -> BulkResult:
+            return _run(meta, bulk_create_op(meta, todo, check_required, dedupe_on, extra,
+                                             told, announce, key, on_conflict))
+        return journaled_bulk(meta, "create", list(items), send, on_row)
+
+    def bulk_update(meta, items: Iterable[Writes], *,
+                    on_row: RowHook | None = None) -> BulkResult:
         """Save many changed objects concurrently, each as `save()` would (PATCH of its
-        changes, or PUT of the server's current object plus its changes).
+        changes, or PUT of the server's current object plus its changes). An object
+        whose changes equal what it holds from the server is sent nothing and reported
+        `unchanged`.
 
         Not one PATCH list: Tastypie's PATCH list re-creates an object someone deleted
         (under a new id) and reports success; a detail write reports `DoesNotExist`,
         which lands in `BulkResult.failed`."""
-        return _run(meta, bulk_update_op(meta, items))
+        def send(todo: list[Any], announce: Any, told: Any) -> BulkResult:
+            return _run(meta, bulk_update_op(meta, todo, told, announce))
+        return journaled_bulk(meta, "update", list(items), send, on_row)
 
-    def bulk_delete(meta, items: Iterable[Writes | Any]) -> BulkResult:
+    def bulk_delete(meta, items: Iterable[Writes | Any], *,
+                    on_row: RowHook | None = None, missing_ok: bool = False) -> BulkResult:
         """Delete the given objects (instances or keys): `deleted_objects` in one PATCH
-        list where allowed, else concurrent DELETEs. Only these objects, never a filter."""
-        return _run(meta, bulk_delete_op(meta, _objects_of(meta, items)))
+        list where allowed, else concurrent DELETEs. Only these objects, never a filter.
+        With `missing_ok` an object already gone is reported `gone`, not failed."""
+        def send(todo: list[Any], announce: Any, told: Any) -> BulkResult:
+            return _run(meta, bulk_delete_op(meta, todo, told, announce, missing_ok))
+        return journaled_bulk(meta, "delete", _objects_of(meta, items), send, on_row)
 
     def get_or_create(meta: type[_T], defaults: Mapping[str, Any] | None = None, *,
                       check_required: bool = True, extra: Mapping[str, Any] | None = None,
@@ -337,18 +367,24 @@ class AsyncResourceMeta(ResourceMeta):
     async def bulk_create(meta,                 # type: ignore[override]
                           items: Iterable[Mapping[str, Any] | Writes], *,
                           check_required: bool = True, dedupe_on: Iterable[str] = (),
-                          extra: Mapping[str, Any] | None = None) -> BulkResult:
+                          extra: Mapping[str, Any] | None = None,
+                          on_row: RowHook | None = None, key: Iterable[str] = (),
+                          on_conflict: str = "skip") -> BulkResult:
         """Create many objects (see `ResourceMeta.bulk_create`)."""
         return await _arun(meta, bulk_create_op(meta, items, check_required, dedupe_on,
-                                                 extra))
+                                                 extra, on_row, None, key, on_conflict))
 
-    async def bulk_update(meta, items: Iterable[Writes]) -> BulkResult:  # type: ignore[override]
+    async def bulk_update(meta, items: Iterable[Writes], *,  # type: ignore[override]
+                          on_row: RowHook | None = None) -> BulkResult:
         """Save many changed objects (see `ResourceMeta.bulk_update`)."""
-        return await _arun(meta, bulk_update_op(meta, items))
+        return await _arun(meta, bulk_update_op(meta, items, on_row))
 
-    async def bulk_delete(meta, items: Iterable[Writes | Any]) -> BulkResult:  # type: ignore[override]
+    async def bulk_delete(meta, items: Iterable[Writes | Any], *,  # type: ignore[override]
+                          on_row: RowHook | None = None,
+                          missing_ok: bool = False) -> BulkResult:
         """Delete the given objects (see `ResourceMeta.bulk_delete`)."""
-        return await _arun(meta, bulk_delete_op(meta, _objects_of(meta, items)))
+        return await _arun(meta, bulk_delete_op(meta, _objects_of(meta, items), on_row,
+                                                None, missing_ok))
 
     async def get_or_create(                    # type: ignore[override]
             meta: type[_T], defaults: Mapping[str, Any] | None = None, *,
@@ -401,6 +437,13 @@ def _create_op(cls: Any, dedupe_on: Iterable[str] | None,
                extra: Mapping[str, Any] | None, check_required: bool | None,
                values: dict[str, Any]) -> Operation[Any]:
     """`create()`'s operation, once everything that can be checked is checked."""
+    return _create_obj_op(cls, dedupe_on, extra, check_required, values)[1]
+
+
+def _create_obj_op(cls: Any, dedupe_on: Iterable[str] | None,
+                   extra: Mapping[str, Any] | None, check_required: bool | None,
+                   values: dict[str, Any]) -> tuple[Any, Operation[Any]]:
+    """The new object and `create()`'s operation for it."""
     for option, given in (("dedupe_on", dedupe_on), ("extra", extra),
                           ("check_required", check_required)):
         if given is not None and option in cls.fields:
@@ -414,7 +457,7 @@ def _create_op(cls: Any, dedupe_on: Iterable[str] | None,
                       explicit_readonly=values, check_required=required)
     obj = cls(**values)
     op: Operation[Any] = obj._create_op(inputs, dedupe, required)
-    return op
+    return obj, op
 
 
 async def _itself(value: Any) -> Any:

@@ -12,11 +12,11 @@ from __future__ import annotations
 import enum
 import json
 import re
-from collections.abc import Generator, Hashable
+from collections.abc import Callable, Generator, Hashable
 from typing import Any, Final, NamedTuple, TypeVar
 
 __all__ = ["Call", "Batch", "Parallel", "Exclusive", "Answer", "Operation", "NO_BODY",
-           "IDEMPOTENT", "error_message"]
+           "NOT_STARTED", "IDEMPOTENT", "error_message"]
 
 T = TypeVar("T")
 
@@ -33,6 +33,17 @@ class _NoBody(enum.Enum):
 
 #: A call without a body (distinct from a JSON `null` body, which is `None`).
 NO_BODY: Final = _NoBody.NO_BODY
+
+
+class _NotStarted(enum.Enum):
+    NOT_STARTED = "NOT_STARTED"
+
+    def __repr__(self) -> str:
+        return self.value
+
+
+#: The outcome of an operation of a `Parallel` that an interruption kept from starting.
+NOT_STARTED: Final = _NotStarted.NOT_STARTED
 
 
 class Call(NamedTuple):
@@ -60,9 +71,13 @@ class Batch(NamedTuple):
 
 class Parallel(NamedTuple):
     """Whole operations that may run concurrently; the caller receives a list of their
-    results, or of the `MailRouteError` each raised."""
+    results, or of the `MailRouteError` each raised. `on_done(index, outcome)` is told
+    of each as it finishes (so a caller can report rows as they come). The sync session
+    stops starting new ones on Ctrl-C, awaits those in flight and throws `Interrupted`
+    (whose `outcomes` mark the others `NOT_STARTED`) into the operation."""
 
     ops: tuple[Generator[Any, Any, Any], ...]
+    on_done: Callable[[int, Any], None] | None = None
 
 
 class Exclusive(NamedTuple):

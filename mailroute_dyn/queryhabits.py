@@ -25,27 +25,76 @@ from .paging import read_page
 from .queryrun import QueryRunner
 from .schema import allowed_terms, check_method
 
-__all__ = ["DjangoHabits", "BulkResult"]
+__all__ = ["DjangoHabits", "BulkResult", "ROW_KINDS"]
 
 R = TypeVar("R")        # what a QuerySet yields: objects of one resource class
 
 LAST_TRIES = 5          # counts and fetches last() makes while rows come and go
 
 
-class BulkResult:
-    """What a bulk write did, object by object."""
+#: What became of a row that did not fail: `created`, `updated`, `unchanged` (nothing to
+#: send), `exists` (a keyed create found it), `deleted`, `gone` (a delete found nothing).
+ROW_KINDS = ("created", "updated", "unchanged", "exists", "deleted", "gone")
 
-    __slots__ = ("succeeded", "failed")
+
+class BulkResult:
+    """What a bulk write did, object by object: `succeeded` (every row that did not
+    fail; `created`, `updated`, `unchanged`, `exists`, `deleted` and `gone` split them
+    by what became of them), `failed` (object, error) pairs, `not_started`: the objects
+    an interruption kept from being sent (see `Interrupted`), and `skipped`: rows a
+    resumed journal showed done already."""
+
+    __slots__ = ("succeeded", "failed", "not_started", "skipped", "_kinds")
 
     def __init__(self, succeeded: list[Any] | None = None,
-                 failed: list[tuple[Any, MailRouteError]] | None = None):
+                 failed: list[tuple[Any, MailRouteError]] | None = None,
+                 not_started: list[Any] | None = None):
         self.succeeded: list[Any] = [] if succeeded is None else succeeded
         self.failed: list[tuple[Any, MailRouteError]] = [] if failed is None else failed
+        self.not_started: list[Any] = [] if not_started is None else not_started
+        self.skipped: list[Any] = []
+        self._kinds: dict[str, list[Any]] = {kind: [] for kind in ROW_KINDS}
+
+    def add(self, item: Any, kind: str) -> None:
+        """Record a row that did not fail, as `kind` (one of `ROW_KINDS`)."""
+        self.succeeded.append(item)
+        self._kinds[kind].append(item)
+
+    @property
+    def created(self) -> list[Any]:
+        """Rows created."""
+        return self._kinds["created"]
+
+    @property
+    def updated(self) -> list[Any]:
+        """Rows whose changed fields were sent."""
+        return self._kinds["updated"]
+
+    @property
+    def unchanged(self) -> list[Any]:
+        """Rows that already held the values: nothing was sent."""
+        return self._kinds["unchanged"]
+
+    @property
+    def exists(self) -> list[Any]:
+        """Rows a keyed create found already there (`on_conflict="skip"`)."""
+        return self._kinds["exists"]
+
+    @property
+    def deleted(self) -> list[Any]:
+        """Rows deleted."""
+        return self._kinds["deleted"]
+
+    @property
+    def gone(self) -> list[Any]:
+        """Rows a delete found already gone (`missing_ok=True`)."""
+        return self._kinds["gone"]
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, BulkResult):
             return NotImplemented
-        return (self.succeeded, self.failed) == (other.succeeded, other.failed)
+        return ((self.succeeded, self.failed, self.not_started)
+                == (other.succeeded, other.failed, other.not_started))
 
     __hash__ = None     # type: ignore[assignment]  # mutable, like the lists it holds
 
@@ -60,7 +109,10 @@ class BulkResult:
             raise self.failed[0][1]
 
     def __repr__(self) -> str:
-        return f"<BulkResult {len(self.succeeded)} succeeded, {len(self.failed)} failed>"
+        stopped = f", {len(self.not_started)} not started" if self.not_started else ""
+        stopped += f", {len(self.skipped)} skipped" if self.skipped else ""
+        return (f"<BulkResult {len(self.succeeded)} succeeded, {len(self.failed)} failed"
+                f"{stopped}>")
 
 
 class _Shape(NamedTuple):

@@ -67,6 +67,7 @@ class Registry:
         # called when a schema has a decimal field: the session then reads numbers a
         # float would change as RawNumbers (see jsondecode)
         self._keep_exact_numbers = keep_exact_numbers
+        self.journal: Any = None       # the sync client's open run journal (client.journal)
         self._classes: dict[str, type[Resource]] = {}
         self._targets: dict[tuple[str, str], str] = {}
         # one class per resource, whatever the threads: building and updating hold this

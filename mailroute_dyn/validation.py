@@ -28,6 +28,7 @@ class ClassRegistry(Protocol):
     is_async: bool
     run: Callable[[Operation[Any]], Any]
     stream: Callable[[Iterable[Operation[Any]], int], Any]
+    journal: Any                 # the sync client's open run journal, or None
 
     def objects_op(self, values: list[Any], target: str | None = None) -> Operation[list[Any]]: ...
     def class_for_uri_op(self, uri: str) -> Operation[Any]: ...

@@ -368,8 +368,14 @@ class Writes(Validation):
         forces a full PUT where a server lists PATCH but does not take it (MailRoute's
         2013 server).
         """
-        return cast(Self, self._registry.run(self._save_op(dict(extra or {}), if_unchanged,
-                                                          method)))
+        op = self._save_op(dict(extra or {}), if_unchanged, method)
+        journal = self._registry.journal
+        if journal is not None:            # inside `with client.journal(...)`
+            creating = self._raw.get("resource_uri") is None and self.pk is None
+            journal.single(type(self), "create" if creating else "update", self, op,
+                           self._registry.run)
+            return self
+        return cast(Self, self._registry.run(op))
 
     def _refresh_op(self) -> Operation[Any]:
         yield from self._current_op(self._detail(), "GET", take=True)
@@ -387,4 +393,9 @@ class Writes(Validation):
 
     def delete(self) -> None:
         """DELETE this object."""
+        journal = self._registry.journal
+        if journal is not None:            # inside `with client.journal(...)`
+            journal.single(type(self), "delete", self, self._delete_op(),
+                           self._registry.run)
+            return
         self._registry.run(self._delete_op())

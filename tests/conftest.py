@@ -21,6 +21,14 @@ LOGIN = "tester"
 API_KEY = "fake-key-0123456789-not-real"
 
 
+@pytest.fixture(autouse=True)
+def _private_state_folder(tmp_path_factory: pytest.TempPathFactory,
+                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run journals written by default (the user state folder) go to a temporary folder,
+    never the developer's own."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
+
+
 def load(relative: str) -> Any:
     return json.loads((FIXTURES / relative).read_text(encoding="utf-8"))
 

@@ -490,7 +490,11 @@ def test_every_help_example_runs_on_the_demo(line, stdin, argv, capsys, tmp_path
     (tmp_path / "accounts.csv").write_text("localpart,domain,priority\n"
                                            "postmaster,acme-001.com,5\nabuse,2,\n")
     monkeypatch.setattr("sys.stdin", io.StringIO(stdin or ""))
-    code, _, err = run(capsys, "--demo", *argv, transport=FakeMailRoute())
+    server = FakeMailRoute()
+    if argv[0] == "undo":                       # its input: the journal of a run
+        assert run(capsys, "--demo", "create", "email_account", "--data", "@accounts.csv",
+                   "--journal", "run.jsonl", transport=server)[0] == 0
+    code, _, err = run(capsys, "--demo", *argv, transport=server)
     assert code == 0, f"{line}: {err}"
 
 

@@ -115,7 +115,7 @@ def test_each_command_group_registers_its_own_commands():
             owners[name] = _group.__name__
             return argparse.ArgumentParser(prog=name)
         group.register(add)
-    assert len(owners) == 16 and len(set(owners.values())) == 7
+    assert len(owners) == 17 and len(set(owners.values())) == 8
     for name in ("resources", "shell", "stubs", "cache", "graph", "openapi", "config", "diff",
                  "completion"):          # the real parser dispatches to the same owner
         assert build_parser().parse_args([name]).run.__module__ == owners[name]

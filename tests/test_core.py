@@ -114,7 +114,8 @@ def test_refresh_removes_the_cache_file(api, tmp_path):
 def test_every_constructor_argument_reaches_the_settings(cls, tmp_path):
     given = {"api_path": "/api/v2/", "timeout": 7.5, "retries": 4, "backoff": 0.25,
              "retry_budget": 12.0, "page_size": 33, "concurrency": 3, "cache_ttl": 60.0,
-             "cache_dir": tmp_path, "allow_insecure": False, "read_only": True}
+             "cache_dir": tmp_path, "allow_insecure": False, "read_only": True,
+             "max_rate": 5.0}
     params = set(inspect.signature(cls.__init__).parameters)
     assert params - {"self", "base_url", "login", "api_key", "auth", "transport",
                      "profile"} == set(given)    # a new argument needs a line here

@@ -111,7 +111,7 @@ def test_help_of_a_class_lists_its_fields_with_types_and_the_whole_api(client):
     assert "Unicode string data" not in text       # Tastypie's generic help says nothing
     assert " |  __" not in text                      # no dunders
     assert "functools.partial" not in text
-    assert len(text.splitlines()) < 240
+    assert len(text.splitlines()) < 262             # the MRO-and-dunders help it replaced
 
 
 def test_dir_of_a_class_offers_its_api_and_nothing_that_always_raises(client):

@@ -31,6 +31,7 @@ LAYERS = [
     ["wire", "limits"],
     ["sockets"],                   # httpcore, loaded when a client is made
     ["sending"],                   # one request through httpx's transport for our origin
+    ["interrupts"],                # a Parallel of writes that Ctrl-C stops cleanly
     ["http"],                      # the sessions: the only code that sends
     ["discovery"],
     ["values"],
@@ -41,6 +42,7 @@ LAYERS = [
     ["queryrun"],                  # its iteration and one-request answers
     ["queryhabits"],               # Django's habits: last, in_bulk, update, delete, values
     ["query"],                     # the public QuerySet classes, put together
+    ["rerun"],                     # keyed creates, nothing-to-send updates, gone deletes
     ["bulk"],
     ["validation"],
     ["detailuri"],                 # which URIs are a resource's detail URIs
@@ -52,6 +54,8 @@ LAYERS = [
     ["modelhooks"],                # what QuerySets ask of their class; get_or_create
     ["resources"],
     ["registry"],
+    ["journal", "undo"],           # a bulk run's journal (before/after each write, resume)
+                                   # and its undo
     ["fake"],                      # the fake Tastypie server: stdlib and httpx only
     ["apidoc"],                    # the OpenAPI document of what the registry knows
     ["client"],

@@ -118,8 +118,8 @@ def test_cli_refuses_a_filter_matching_every_row_unless_everything(capsys, real,
     assert _count_rows() == len(contact_domains)
     code, out, err = run(capsys, *base, "--everything", transport=real)
     assert code == 0, err
-    assert out == f"deleted {len(contact_domains)} contact_domain objects matching " \
-                  "--filter email__gte=\n"
+    assert out.count(" deleted ") == len(contact_domains)
+    assert f"deleted {len(contact_domains)} contact_domain objects" in err
     assert _count_rows() == 0
 
 

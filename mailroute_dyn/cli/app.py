@@ -19,9 +19,11 @@ import contextlib
 import io
 import logging
 import os
+import signal
 import sys
+import threading
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import httpx
@@ -131,6 +133,24 @@ def _parse(parser: argparse.ArgumentParser, words: list[str]) -> argparse.Namesp
     return args
 
 
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM stops a command as Ctrl-C does (a bulk write awaits its writes in flight
+    and prints its summary) instead of killing it mid-write. Main thread only."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
 def main(argv: Sequence[str] | None = None, *,
          transport: httpx.BaseTransport | None = None) -> int:
     """Run one command; returns the exit status. `transport` (tests, embedding) replaces
@@ -151,7 +171,7 @@ def main(argv: Sequence[str] | None = None, *,
     ctx = Context(args, transport, secrets=_keys_in(words))
     undo = _verbose(ctx) if args.verbose else None
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _sigterm_interrupts():
             warnings.simplefilter("default")
             warnings.showwarning = _warning_printer(ctx)
             run: Callable[[Context], int] = args.run
@@ -160,7 +180,7 @@ def main(argv: Sequence[str] | None = None, *,
         ctx.note(f"error: {exc}")
         return EXIT_FAILED
     except (UsageError, MailRouteError) as exc:
-        ctx.note(f"error: {exc}")
+        ctx.notes(f"error: {exc}", getattr(exc, "details", ()))
         return EXIT_USAGE
     except KeyboardInterrupt:
         ctx.note("interrupted")

@@ -8,13 +8,13 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .. import __version__
-from . import complete, config, diff, read, shell, tools, write
+from . import complete, config, diff, read, runs, shell, tools, write
 from .options import positive
 
 __all__ = ["build_parser", "preprocess", "COMMAND_GROUPS"]
 
 # the modules that each register their sub-commands, in the order `--help` lists them
-COMMAND_GROUPS = (read, write, shell, tools, config, diff, complete)
+COMMAND_GROUPS = (read, write, runs, shell, tools, config, diff, complete)
 
 _EPILOG = """\
 examples (add --demo to try them on the built-in demo server, no account needed):
@@ -66,6 +66,19 @@ def _globals(parser: argparse.ArgumentParser) -> None:
     o.add_argument("--read-only", action="store_true",
                    help="refuse every write before sending (also a profile's read_only = "
                         "true): explore with a production key safely")
+    o.add_argument("--max-rate", type=_rate, metavar="N",
+                   help="at most N writes per second (for production runs; default: no cap)")
+
+
+def _rate(text: str) -> float:
+    """An argparse type for `--max-rate`: a number of writes per second above 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError("must be a number of writes per second above 0")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -33,7 +34,13 @@ def mask(text: str, secrets: set[Any]) -> str:
 
 
 class UsageError(Exception):
-    """The command line cannot be used as typed: exit status 2, nothing was sent."""
+    """The command line cannot be used as typed: exit status 2, nothing was sent.
+    `details` are more lines under the message (one per bad row of a file), each printed
+    as a line of its own."""
+
+    def __init__(self, message: str, details: list[str] | tuple[str, ...] = ()):
+        super().__init__(message)
+        self.details = tuple(details)
 
 
 class Failure(Exception):
@@ -68,6 +75,12 @@ class Context:
         line, control characters escaped, since it may quote a server's names."""
         print(terminal_text(self.mask(text)), file=self.err)
 
+    def notes(self, first: str, more: Iterable[str] = ()) -> None:
+        """`first` and each of `more` as a `note` line of its own: a name holding a
+        newline still cannot add a line."""
+        for line in (first, *more):
+            self.note(line)
+
     # -- the client
 
     def client_kwargs(self, **overrides: Any) -> dict[str, Any]:
@@ -76,7 +89,8 @@ class Context:
         a = self.args
         kwargs: dict[str, Any] = {"base_url": a.url, "login": a.login, "api_key": a.api_key,
                                   "auth": getattr(a, "auth", None), "profile": a.profile,
-                                  "page_size": a.page_size, "transport": self.transport}
+                                  "page_size": a.page_size, "transport": self.transport,
+                                  "max_rate": getattr(a, "max_rate", None)}
         if a.no_cache:
             kwargs["cache_dir"] = None
         if getattr(a, "read_only", False):
@@ -96,6 +110,8 @@ class Context:
                 kwargs["page_size"] = self.args.page_size
             if getattr(self.args, "read_only", False):
                 kwargs["read_only"] = True
+            if getattr(self.args, "max_rate", None):
+                kwargs["max_rate"] = self.args.max_rate
             client = Client.demo(**kwargs)
         else:
             client = Client(**self.client_kwargs(**overrides))

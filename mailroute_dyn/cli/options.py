@@ -53,7 +53,7 @@ def add_writes(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data-format", choices=("auto", "json", "jsonl", "csv"),
                    default="auto", help="how --data is written (default: by the file's "
                                         "suffix, else JSON or JSON Lines)")
-    add_format(p, ("table", "json", "jsonl"), "table")
+    add_format(p, ("table", "json", "jsonl", "csv", "yaml"), "table")
     p.add_argument("--fields", metavar="A,B", help="show only these fields")
 
 

@@ -25,7 +25,24 @@ from typing import Any, TextIO
 from ..escaping import json_dumps, terminal_text
 
 __all__ = ["cell", "exact_text", "write_table", "write_objects", "write_record", "Progress",
-           "progress"]
+           "progress", "RECORD_FORMATS", "yaml_item", "WriteBar"]
+
+#: What every command that prints records takes as `--format`.
+RECORD_FORMATS = ("table", "json", "jsonl", "csv", "yaml")
+_NO_YAML = "--format yaml needs PyYAML: pip install 'mailroute_dyn[cli]'"
+
+
+def yaml_item(data: Any) -> str:
+    """One record as an item of a YAML list (`- key: value`), so a stream of them is one
+    YAML document; PyYAML comes with the `cli` extra."""
+    try:
+        import yaml
+    except ImportError:
+        from .context import UsageError
+        raise UsageError(_NO_YAML) from None
+    text: str = yaml.safe_dump([json.loads(json.dumps(data, default=str))],
+                               sort_keys=False, allow_unicode=True, default_flow_style=False)
+    return text
 
 MAX_CELL = 48
 
@@ -119,6 +136,13 @@ def write_objects(out: TextIO, objects: Iterable[dict[str, Any]], fmt: str,
             print(json_dumps(data), file=out)
             count += 1
         return count
+    if fmt == "yaml":
+        for data in objects:
+            out.write(yaml_item(data))
+            count += 1
+        if not count:
+            out.write("[]\n")
+        return count
     # json: an array written as it comes, so --all never holds every object as text
     out.write("[")
     for data in objects:
@@ -130,7 +154,14 @@ def write_objects(out: TextIO, objects: Iterable[dict[str, Any]], fmt: str,
 
 
 def write_record(out: TextIO, data: dict[str, Any], fmt: str, order: Sequence[str]) -> None:
-    """One object: `field  value` lines, pretty JSON, or one JSON line."""
+    """One object: `field  value` lines, pretty JSON, one JSON line, a CSV header and
+    row, or YAML."""
+    if fmt == "yaml":
+        out.write(yaml_item(data)[2:].replace("\n  ", "\n"))     # the mapping itself
+        return
+    if fmt == "csv":
+        write_objects(out, [data], "csv", list(data))
+        return
     if fmt == "json":
         print(json_dumps(data, indent=2), file=out)
         return
@@ -202,3 +233,50 @@ def progress(stream: TextIO, label: str, total: int | None, page: int,
     if _rich_console(stream) is not None:
         return _rich_progress(stream, label, total, items)
     return Progress(stream, label, total, page).track(items)
+
+
+class WriteBar:
+    """A bulk write's progress on `stream` when it is a terminal (else nothing): rich's
+    bar with the count, rate and time left (the `cli` extra), or `Progress`. Rows are
+    pushed in with `advance()` as they finish; `close()` ends the bar."""
+
+    def __init__(self, stream: TextIO, label: str, total: int):
+        self._rich: Any = None
+        self._plain: Progress | None = None
+        console = _rich_console(stream)
+        if console is not None:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                TextColumn,
+                TimeRemainingColumn,
+            )
+            from rich.progress import Progress as RichProgress
+            self._rich = RichProgress(TextColumn("{task.description}"), BarColumn(),
+                                      MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
+                                      TimeRemainingColumn(), console=console,
+                                      redirect_stdout=False, redirect_stderr=False)
+            self._task = self._rich.add_task(label, total=total, rate="")
+            self._rich.start()
+        elif _is_terminal(stream):
+            self._plain = Progress(stream, label, total, 1)
+
+    def advance(self) -> None:
+        """One more row finished."""
+        if self._rich is not None:
+            self._rich.advance(self._task)
+            speed = self._rich.tasks[0].speed
+            self._rich.update(self._task, rate=f"{speed:,.1f}/s" if speed else "")
+        elif self._plain is not None:
+            self._plain.done += 1
+            self._plain.draw()
+
+    def close(self) -> None:
+        """Stop drawing (before the summary is written)."""
+        if self._rich is not None:
+            self._rich.stop()
+            self._rich = None
+        elif self._plain is not None:
+            self._plain.stream.write("\n")
+            self._plain.stream.flush()
+            self._plain = None

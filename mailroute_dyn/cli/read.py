@@ -14,7 +14,7 @@ from ..tools.graph import relation_targets
 from .context import Context, UsageError
 from .keys import build_query, select_one
 from .options import AddCommand, add_format, add_resource, add_select, positive
-from .output import progress, write_objects, write_record, write_table
+from .output import RECORD_FORMATS, progress, write_objects, write_record, write_table
 
 __all__ = ["register", "cmd_resources", "cmd_schema", "cmd_list", "cmd_get", "default_columns",
            "show"]
@@ -29,6 +29,14 @@ def _methods(methods: tuple[str, ...]) -> str:
 def cmd_resources(ctx: Context) -> int:
     """One line per resource: its list and detail methods."""
     names = ctx.client.preload()
+    fmt = getattr(ctx.args, "format", "table")
+    if fmt != "table":
+        records = [{"resource": name,
+                    "list_methods": list(ctx.resource(name).allowed_list_methods),
+                    "detail_methods": list(ctx.resource(name).allowed_detail_methods)}
+                   for name in names]
+        write_objects(ctx.out, records, fmt, ["resource", "list_methods", "detail_methods"])
+        return 0
     rows = []
     for name in names:
         cls = ctx.resource(name)
@@ -141,6 +149,9 @@ def cmd_list(ctx: Context) -> int:
     cls = ctx.resource(a.resource)
     columns, named = _columns(ctx, cls)
     qs = build_query(ctx, cls, a.filter or [], a.order)
+    if a.count:                               # the number only: one request, no objects
+        print(qs.count(), file=ctx.out)
+        return 0
     if not a.all:
         qs = qs[: a.limit]
     objects: Iterator[Any] = iter(qs)
@@ -173,7 +184,8 @@ def cmd_get(ctx: Context) -> int:
 
 def register(add: AddCommand) -> None:
     """The sub-parsers of resources, schema, list and get."""
-    add("resources", cmd_resources, "list the resources and their allowed methods")
+    p = add("resources", cmd_resources, "list the resources and their allowed methods")
+    add_format(p, RECORD_FORMATS, "table")
 
     p = add("schema", cmd_schema, "show a resource's fields, filtering, ordering and methods")
     add_resource(p)
@@ -199,8 +211,10 @@ def register(add: AddCommand) -> None:
                         help="at most N objects (default 20)")
     amount.add_argument("--all", action="store_true",
                         help="every object (a progress bar on a terminal)")
+    amount.add_argument("--count", action="store_true",
+                        help="print only how many objects match")
     p.add_argument("--fields", metavar="A,B", help="columns (table, csv) or keys (json)")
-    add_format(p, ("table", "json", "jsonl", "csv"), "table")
+    add_format(p, RECORD_FORMATS, "table")
 
     p = add("get", cmd_get, "show one object by key, URI, unique name or filter",
             "Show one object.\n\n"
@@ -210,5 +224,5 @@ def register(add: AddCommand) -> None:
             "--filter domain=acme-002.com")
     add_resource(p)
     add_select(p, None)
-    add_format(p, ("table", "json"), "table")
+    add_format(p, RECORD_FORMATS, "table")
     p.add_argument("--fields", metavar="A,B", help="show only these fields")

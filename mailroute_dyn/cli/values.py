@@ -138,9 +138,10 @@ def read_rows(spec: str | None, fmt: str = "auto") -> Rows:
     if not isinstance(loaded, list):
         raise UsageError("--data must hold a JSON object, an array of objects, JSON Lines "
                          "or CSV")
-    for number, row in enumerate(loaded, 1):
-        if not isinstance(row, dict):
-            raise UsageError(f"--data row {number} is not a JSON object: {row!r:.60}")
+    bad = [f"row {number}: --data row {number} is not a JSON object: {row!r:.60}"
+           for number, row in enumerate(loaded, 1) if not isinstance(row, dict)]
+    if bad:                           # every one at once, as the rows' pre-check does
+        raise UsageError("\n".join(bad))
     return Rows(loaded, True)
 
 

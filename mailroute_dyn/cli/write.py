@@ -3,79 +3,33 @@
 Values are typed by the schema and natural keys looked up before anything is sent (see
 the `values` and `keys` modules); the library then validates each write against the resource's
 JSON Schema, as it does for any caller. Many objects go through the library's bulk
-operations (`bulk_create`, `bulk_update`, the guarded list DELETE), and a bulk command
-reports every row and exits 1 when any failed.
+operations (`bulk_create`, `bulk_update`, `bulk_delete`, journaled: see `runs`), and a bulk command
+prints every row as it finishes (see `rows`) and exits 1 when any failed, 130 when
+interrupted.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable
 from typing import Any
 
-from ..errors import APIError
-from ..escaping import json_dumps, terminal_text
+from ..errors import APIError, Interrupted, NotFound, suggest
+from ..escaping import terminal_text
 from ..query import QuerySet
-from ..resources import Resource
+from ..rerun import has_nothing_to_send
+from ..resources import BulkResult, Resource
 from .context import Context, Failure, UsageError
 from .keys import Related, describe_filters, select_one, selection
-from .options import AddCommand, add_resource, add_select, add_writes
-from .output import write_table
+from .options import AddCommand, add_format, add_resource, add_select, add_writes
+from .output import RECORD_FORMATS, write_record
+from .plan import plan_create, plan_delete, plan_update
+from .precheck import checked_rows
 from .read import show
-from .values import convert_value, convert_values, read_rows, split_assignments
+from .rows import RowPrinter
+from .runs import add_journal, journaled, planned_objects
 
 __all__ = ["register", "cmd_create", "cmd_update", "cmd_delete"]
-
-
-def _related_json(cls: type[Resource], row: dict[str, Any], related: Related,
-                  where: str) -> dict[str, Any]:
-    """A JSON row as written, except related values given as keys become URIs."""
-    out = dict(row)
-    for name, value in row.items():
-        f = cls.fields.get(name)
-        if f is None or not f.is_related or value is None:
-            continue
-        items = value if isinstance(value, list) else [value]
-        uris = []
-        for item in items:
-            text = str(item)
-            plain = isinstance(item, int | str) and not isinstance(item, bool)
-            if plain and not text.startswith(("/", "http://", "https://")):
-                uris.append(related.uri(f, text, f"{where}{cls.resource_name}.{name}"))
-            else:
-                uris.append(item)
-        out[name] = uris if isinstance(value, list) else uris[0]
-    return out
-
-
-def _rows(ctx: Context, cls: type[Resource], related: Related) -> tuple[list[dict[str, Any]],
-                                                                        bool]:
-    """(rows to write, several): `--data` rows with `field=value` pairs on top of each.
-    Anything that cannot be used is refused here, before the first write."""
-    data = read_rows(ctx.args.data, getattr(ctx.args, "data_format", "auto"))
-    given = split_assignments(ctx.args.values)
-    if not data.rows and not given:
-        raise UsageError(f"nothing to write: give field=value pairs or --data "
-                         f"(fields of {cls.resource_name}: {', '.join(sorted(cls.fields))})")
-    common = convert_values(cls, given, related.uri)
-    if not data.rows:
-        return [common], False
-    rows = []
-    for number, row in enumerate(data.rows, 1):
-        where = f"row {number}: " if data.several else ""
-        unknown = sorted(set(row) - set(cls.fields))
-        if unknown:
-            raise UsageError(f"{where}{cls.resource_name} has no field {unknown[0]!r}. "
-                             f"Fields: {', '.join(sorted(cls.fields))}")
-        if data.text:
-            try:
-                typed = {k: convert_value(cls, k, v, related.uri) for k, v in row.items()}
-            except UsageError as exc:
-                raise UsageError(f"{where}{exc}") from None
-        else:
-            typed = _related_json(cls, row, related, where)
-        rows.append({**typed, **common})
-    return rows, data.several
 
 
 def _explained(exc: APIError, related: Related) -> Failure:
@@ -88,33 +42,25 @@ def _explained(exc: APIError, related: Related) -> Failure:
     return Failure(f"{exc} (related values given: {listed})")
 
 
-def _report(ctx: Context, verb: str, cls: type[Resource],
-            entries: Iterable[tuple[str, Resource | None, Exception | None]]) -> int:
-    """One line per row of a bulk command, then a summary on stderr; exit 1 when any
-    row failed."""
-    records = []
-    for label, obj, error in entries:
-        record: dict[str, Any] = {"row": label, "ok": error is None}
-        if error is None:
-            record["resource_uri"] = obj.resource_uri if obj is not None else None
-        else:
-            record["error"] = ctx.mask(str(error))
-        records.append(record)
-    fmt = ctx.args.format
-    if fmt == "json":
-        print(json_dumps(records, indent=2), file=ctx.out)
-    elif fmt == "jsonl":
-        for record in records:
-            print(json_dumps(record), file=ctx.out)
-    else:
-        write_table(ctx.out, ["row", "result", "detail"],
-                    [[str(r["row"]), verb if r["ok"] else "FAILED",
-                      str(r.get("resource_uri") or "") if r["ok"] else r["error"]]
-                     for r in records])
-    failed = sum(not r["ok"] for r in records)
-    ctx.note(f"{verb} {len(records) - failed} {cls.resource_name} objects"
-             + (f", {failed} failed" if failed else ""))
-    return 1 if failed else 0
+def _run_rows(ctx: Context, verb: str, cls: type[Resource], objects: list[Resource],
+              write: Callable[..., BulkResult]) -> int:
+    """A bulk write with each row printed as it finishes; on Ctrl-C (or SIGTERM) the
+    writes in flight finish, then the summary says what was done and not started."""
+    printer = RowPrinter(ctx, verb, cls, objects)
+    with journaled(ctx, verb_of(verb), cls):
+        try:
+            result = write(objects, on_row=printer)
+        except Interrupted as stop:
+            if stop.result is not None:
+                printer.skipped(stop.result.skipped)
+            return printer.interrupted(stop)
+        printer.skipped(result.skipped)
+        return printer.finish()
+
+
+def verb_of(done: str) -> str:
+    """"created" -> "create": the journal's name for a run."""
+    return {"created": "create", "updated": "update", "deleted": "delete"}[done]
 
 
 def cmd_create(ctx: Context) -> int:
@@ -122,7 +68,15 @@ def cmd_create(ctx: Context) -> int:
     array, JSON Lines or CSV) through `bulk_create`, reported row by row."""
     cls = ctx.resource(ctx.args.resource)
     related = Related(ctx, cls)
-    rows, several = _rows(ctx, cls, related)
+    rows, several = checked_rows(ctx, cls, related, creating=True)
+    key, on_conflict = _keyed(ctx, cls)
+    if ctx.args.dry_run:
+        return plan_create(ctx, cls, rows, key, on_conflict)
+    if key:
+        def write(objects: list[Resource], on_row: Any) -> BulkResult:
+            return cls.bulk_create(objects, on_row=on_row, key=key,
+                                   on_conflict=on_conflict or "skip")
+        return _run_rows(ctx, "created", cls, [cls(**row) for row in rows], write)
     if not several:
         try:
             obj = cls.create(**rows[0])
@@ -130,11 +84,25 @@ def cmd_create(ctx: Context) -> int:
             raise _explained(exc, related) from None
         show(ctx, obj)
         return 0
-    objs = [cls(**row) for row in rows]
-    result = cls.bulk_create(objs)
-    errors = {id(obj): exc for obj, exc in result.failed}
-    return _report(ctx, "created", cls, ((str(n), obj, errors.get(id(obj)))
-                                         for n, obj in enumerate(objs, 1)))
+    return _run_rows(ctx, "created", cls, [cls(**row) for row in rows], cls.bulk_create)
+
+
+def _keyed(ctx: Context, cls: type[Resource]) -> tuple[tuple[str, ...], str | None]:
+    """`--key` and what to do with a row it finds: `--skip-existing` or `--upsert`."""
+    a = ctx.args
+    if a.skip_existing and a.upsert:
+        raise UsageError("--skip-existing or --upsert, not both")
+    key = tuple(n.strip() for n in (a.key or "").split(",") if n.strip())
+    if (a.skip_existing or a.upsert) and not key:
+        raise UsageError("--skip-existing and --upsert need --key FIELD[,FIELD]: the fields "
+                         "that find a row's object (e.g. --key localpart,domain)")
+    if key and not (a.skip_existing or a.upsert):
+        raise UsageError("--key goes with --skip-existing or --upsert")
+    unknown = [n for n in key if n not in cls.fields]
+    if unknown:
+        raise UsageError(f"--key: {cls.resource_name} has no field {unknown[0]!r}."
+                         f"{suggest(unknown[0], cls.fields)}")
+    return key, ("update" if a.upsert else "skip") if key else None
 
 
 def cmd_update(ctx: Context) -> int:
@@ -142,32 +110,54 @@ def cmd_update(ctx: Context) -> int:
     every object `--filter … --all` matches (`bulk_update`, reported row by row)."""
     cls = ctx.resource(ctx.args.resource)
     related = Related(ctx, cls)
-    rows, several = _rows(ctx, cls, related)
+    if ctx.args.all:
+        _refuse_unasked(ctx, "update every match")
+    rows, several = checked_rows(ctx, cls, related, creating=False)
     if several:
         raise UsageError("update takes one set of values: --data must hold one JSON object")
     values = rows[0]
     key, qs = selection(ctx, cls)
     if qs is None or not ctx.args.all:
         obj = select_one(ctx, cls)
+        if ctx.args.dry_run:
+            return plan_update(ctx, cls, [obj], values)
         for name, value in values.items():
             setattr(obj, name, value)
+        if has_nothing_to_send(obj):
+            show(ctx, obj)
+            ctx.note("unchanged: the object already holds these values; nothing sent")
+            return 0
         try:
             obj.save()
         except APIError as exc:
             raise _explained(exc, related) from None
         show(ctx, obj)
         return 0
-    objs = list(qs)
+    objs = planned_objects(ctx, "update", cls)
+    if objs is None:
+        objs = list(qs)
+    filters = describe_filters(ctx.args.filter)
     if not objs:
-        raise Failure(f"no {cls.resource_name} matches {describe_filters(ctx.args.filter)}")
+        raise Failure(f"no {cls.resource_name} matches {filters}")
+    if ctx.args.dry_run:
+        return plan_update(ctx, cls, objs, values)
+    if not ctx.args.yes and not _confirm(
+            ctx, f"Update {len(objs)} {cls.resource_name} objects matching {filters}?"):
+        ctx.note("not updated")
+        return 1
     for obj in objs:
         for name, value in values.items():
             setattr(obj, name, value)
-    result = cls.bulk_update(objs)
-    errors = {id(obj): exc for obj, exc in result.failed}
-    return _report(ctx, "updated", cls, ((str(obj.pk if obj.pk is not None else n), obj,
-                                          errors.get(id(obj)))
-                                         for n, obj in enumerate(objs, 1)))
+    return _run_rows(ctx, "updated", cls, objs, cls.bulk_update)
+
+
+def _refuse_unasked(ctx: Context, what: str) -> None:
+    """A question nobody can answer is a refusal: without a terminal, --yes is needed
+    (a dry run asks nothing)."""
+    if not ctx.args.yes and not ctx.args.dry_run and not sys.stdin.isatty():
+        raise UsageError(f"refusing to {what} without confirmation: stdin is not a "
+                         f"terminal; pass --yes to {what} anyway (or --dry-run to see the "
+                         "plan)")
 
 
 def _confirm(ctx: Context, question: str) -> bool:
@@ -179,49 +169,79 @@ def _confirm(ctx: Context, question: str) -> bool:
 
 def cmd_delete(ctx: Context) -> int:
     """DELETE one object (by key, or the one `--filter` matches), after a y/N question
-    unless --yes; with `--filter … --all`, every match in one guarded list DELETE."""
-    if not ctx.args.yes and not sys.stdin.isatty():
-        raise UsageError("refusing to delete without confirmation: stdin is not a terminal; "
-                         "pass --yes to delete anyway")
+    unless --yes; with `--filter … --all`, every match read, then those objects deleted."""
+    _refuse_unasked(ctx, "delete")
     if ctx.args.everything and not ctx.args.all:
-        raise UsageError("--everything goes with --filter … --all: it allows a list DELETE "
+        raise UsageError("--everything goes with --filter … --all: it allows a delete "
                          "whose filter matches every object of the resource")
     cls = ctx.resource(ctx.args.resource)
     key, qs = selection(ctx, cls)
-    if qs is not None and ctx.args.all:
-        return _delete_matches(ctx, cls, qs)
-    obj = select_one(ctx, cls)
+    try:
+        if qs is not None and ctx.args.all:
+            return _delete_matches(ctx, cls, qs)
+        obj = select_one(ctx, cls)
+    except (NotFound, Failure) as exc:
+        if not ctx.args.ignore_not_found or isinstance(exc, Failure) and "matches" not in str(
+                exc):
+            raise
+        ctx.note(f"nothing to delete ({exc})")
+        return 0
+    if ctx.args.dry_run:
+        return plan_delete(ctx, cls, [obj])
     label = obj.resource_uri or f"{cls.resource_name} {key}"
     if not ctx.args.yes and not _confirm(ctx, f"Delete {label} ({obj!r})?"):
         ctx.note("not deleted")
         return 1
     obj.delete()
-    print(terminal_text(f"deleted {label}"), file=ctx.out)
+    if ctx.args.format == "table":
+        print(terminal_text(f"deleted {label}"), file=ctx.out)
+    else:                               # the record a bulk delete prints for each row
+        record = {"row": 1, "ok": True, "result": "deleted", "key": obj.pk,
+                  "resource_uri": obj.resource_uri}
+        write_record(ctx.out, record, ctx.args.format, list(record))
     return 0
 
 
 def _delete_matches(ctx: Context, cls: type[Resource], qs: QuerySet[Resource]) -> int:
-    """`delete --filter … --all`: the library's guarded list DELETE. A filter matching
-    every object (by its form, like `name__startswith=`, or by the counts, like
-    `name__gte=`) is refused here before any question unless --everything; the library
-    counts again just before its DELETE."""
+    """`delete --filter … --all`: every match is read, then exactly those objects are
+    deleted (`bulk_delete`, journaled), never rows that appear after the read. A filter
+    matching every object (by its form, like `name__startswith=`, or by the counts, like
+    `name__gte=`) is refused before any question unless --everything. `--resume` deletes
+    what the first run read and has not deleted yet."""
     filters = describe_filters(ctx.args.filter)
-    count = qs.count()
-    if not count:
-        raise Failure(f"no {cls.resource_name} matches {filters}")
-    whole = count >= cls.all().count()
-    if whole and not ctx.args.everything:
+    objs = planned_objects(ctx, "delete", cls)
+    if objs is None:
+        objs = list(qs)
+        if not objs:
+            raise Failure(f"no {cls.resource_name} matches {filters}")
+        _refuse_everything(ctx, cls, qs, filters, len(objs))
+    if ctx.args.dry_run:
+        return plan_delete(ctx, cls, objs)
+    whole = ctx.args.everything
+    what = f"every {cls.resource_name}" + ("" if whole else f" matching {filters}")
+    if not ctx.args.yes and not _confirm(ctx, f"Delete {what} ({len(objs)} now)?"):
+        ctx.note("not deleted")
+        return 1
+    def write(objects: list[Resource], on_row: Any) -> BulkResult:
+        return cls.bulk_delete(objects, on_row=on_row,
+                               missing_ok=ctx.args.ignore_not_found)
+    return _run_rows(ctx, "deleted", cls, objs, write)
+
+
+def _refuse_everything(ctx: Context, cls: type[Resource], qs: QuerySet[Resource],
+                       filters: str, count: int) -> None:
+    """The list DELETE's guards, kept for the delete of what the filter read: a filter
+    that matches every row by construction is refused even with --everything, one that
+    matches every row by the counts unless --everything."""
+    if count >= cls.all().count() and not ctx.args.everything:
         raise UsageError(f"{filters} matches every {cls.resource_name} ({count}): refusing "
                          "a delete that would empty the resource; add --everything if that "
                          "is what you mean")
-    what = f"every {cls.resource_name}" + ("" if whole else f" matching {filters}")
-    if not ctx.args.yes and not _confirm(ctx, f"Delete {what} ({count} now)?"):
-        ctx.note("not deleted")
-        return 1
-    deleted = qs.delete(confirm="all" if ctx.args.everything else True)
-    print(terminal_text(f"deleted {count if deleted is None else deleted} "
-                        f"{cls.resource_name} objects matching {filters}"), file=ctx.out)
-    return 0
+    checked = qs._q.filters                  # the QuerySet's checked filters
+    if checked and all(c.matches_all for c in checked):
+        why = "; ".join(f"{c.param}: {c.matches_all}" for c in checked)
+        raise UsageError(f"refusing a delete whose filters match every row by construction "
+                         f"({why}); nothing was sent")
 
 
 def register(add: AddCommand) -> None:
@@ -238,29 +258,47 @@ def register(add: AddCommand) -> None:
             "# or .jsonl, .json; @- is stdin")
     add_resource(p)
     add_writes(p)
+    add_journal(p)
+    p.add_argument("--key", metavar="FIELD[,FIELD]",
+                   help="the fields that find a row's object when it exists already")
+    p.add_argument("--skip-existing", action="store_true",
+                   help="with --key: a row whose object exists is left alone (exists)")
+    p.add_argument("--upsert", action="store_true",
+                   help="with --key: a row whose object exists updates it (updated, or "
+                        "unchanged when it already holds the values)")
 
     p = add("update", cmd_update, "change fields of an object, or of every filter match",
             "Change some fields; the others are never touched.\n\n"
             "  mailroute-dyn update email_account 12 priority=9 create_opt=yes\n"
             "  mailroute-dyn update domain acme-003.com hold_email=yes\n"
             "  mailroute-dyn update email_account --filter domain=acme-002.com --all "
-            "priority=3")
+            "priority=3 --dry-run\n"
+            "  mailroute-dyn update email_account --filter domain=acme-002.com --all "
+            "priority=3 --yes")
     add_resource(p)
-    add_select(p, "bulk_update, one line per object")
+    add_select(p, "bulk_update, one line per object; asks first with the count")
     add_writes(p)
+    add_journal(p)
+    p.add_argument("--yes", "-y", action="store_true",
+                   help="with --all: do not ask (needed when stdin is not a terminal)")
 
     p = add("delete", cmd_delete, "delete an object, or every filter match (asks first)",
-            "Delete one object, or with --filter ... --all every match in one guarded\n"
-            "list DELETE. Asks first unless --yes. A filter that matches every object of\n"
-            "the resource is refused unless --everything.\n\n"
+            "Delete one object, or with --filter ... --all every match: the matches are\n"
+            "read, then exactly those objects deleted (journaled). Asks first unless\n"
+            "--yes. A filter that matches every object of the resource is refused unless\n"
+            "--everything.\n\n"
             "  mailroute-dyn delete wblist 1 --yes\n"
             "  mailroute-dyn delete wblist --filter wb=w --all --yes\n"
             "  mailroute-dyn delete contact_domain --filter email__gte= --all --everything "
             "--yes")
     add_resource(p)
-    add_select(p, "one list-level DELETE")
+    add_select(p, "each object read, deleted and journaled")
+    add_format(p, RECORD_FORMATS, "table")
+    add_journal(p)
+    p.add_argument("--ignore-not-found", action="store_true",
+                   help="an object already gone is not an error (reported gone)")
     p.add_argument("--everything", action="store_true",
                    help="with --filter … --all: allow a filter that matches every object "
-                        "of the resource (the list DELETE then empties it)")
+                        "of the resource (the delete then empties it)")
     p.add_argument("--yes", "-y", action="store_true",
                    help="do not ask (needed when stdin is not a terminal)")
