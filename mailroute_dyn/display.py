@@ -17,7 +17,7 @@ from typing import Any
 
 from .escaping import terminal_text
 from .schema import Field, ResourceSchema
-from .vocabulary import looks_secret
+from .vocabulary import is_secret_name
 
 __all__ = ["describe", "field_kind", "filter_rule_text", "own_help", "PREVIEW_ROWS",
            "shown_value", "table_html", "object_html", "rows_html", "class_html"]
@@ -112,7 +112,7 @@ def describe(schema: ResourceSchema, list_url: str, class_api: Iterable[str],
 def shown_value(name: str, value: Any) -> str:
     """One raw value as a cell shows it (not yet escaped): secrets masked, JSON for
     lists and dicts, long text cut."""
-    if value is not None and looks_secret(name) and not isinstance(value, bool):
+    if value is not None and is_secret_name(name) and not isinstance(value, bool):
         return "***"
     if isinstance(value, dict | list):
         text = json.dumps(value, default=str, ensure_ascii=False)

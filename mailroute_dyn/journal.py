@@ -32,40 +32,19 @@ from typing import Any, Final
 from .bulk import announced
 from .errors import Interrupted, JournalError, MailRouteError, NotFound
 from .query import BulkResult
+from .vocabulary import is_secret_name
 
-__all__ = ["Journal", "Job", "default_journal_path", "is_secret_field", "journal_events",
+__all__ = ["Journal", "Job", "default_journal_path", "journal_events",
            "kept", "VERBS"]
 
 VERBS: Final = ("create", "update", "delete")
 _METHOD: Final = {"create": "POST", "update": "PATCH", "delete": "DELETE"}
 
-# The capture redaction rule (names only), kept here because the journal sits below the
-# tools layer; the same words as `mailroute_dyn.tools.capture`'s rule.
-_SECRET_PART: Final = re.compile(
-    r"password|passwd|passphrase|secret|token|credential|api_?key|private|session_?id|csrf"
-    r"|cookie", re.I)
-_SECRET_WORDS: Final = frozenset({"pass", "pwd", "pin", "otp", "authorization"})
-_PUBLIC_KEYS: Final = frozenset({"public", "primary", "foreign", "sort"})
-_WORD: Final = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
-
-
-def is_secret_field(name: str) -> bool:
-    """Whether a field's values stay out of a journal: a secret-looking name (capture's
-    rule: `password`, `api_key`, `smtp_pass`, `dkim_key`, ... but not `public_key`)."""
-    if _SECRET_PART.search(name):
-        return True
-    words = [w.lower() for w in _WORD.findall(name)]
-    if _SECRET_WORDS & set(words):
-        return True
-    return bool(words) and words[-1] == "key" and (len(words) < 2
-                                                   or words[-2] not in _PUBLIC_KEYS)
-
-
 def kept(values: dict[str, Any] | None) -> tuple[dict[str, Any] | None, list[str]]:
     """`values` without secret-looking fields, and the names left out."""
     if values is None:
         return None, []
-    dropped = sorted(k for k in values if is_secret_field(str(k)))
+    dropped = sorted(k for k in values if is_secret_name(str(k)))
     return {k: v for k, v in values.items() if k not in dropped}, dropped
 
 

@@ -14,7 +14,7 @@ import enum
 import functools
 import keyword
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 __all__ = [
@@ -25,6 +25,8 @@ __all__ = [
     "NO_DEFAULT_TEXT", "default_of", "flag", "primary_key_of", "flags_keys",
     "STRING_TO_PYTHON", "REWRITTEN_VALUES", "class_name_for", "attribute_name_for",
     "looks_secret",
+    "is_secret_name",
+    "SECRET_PARTS",
 ]
 
 # ---------------------------------------------------------------- filter rules
@@ -215,6 +217,33 @@ def attribute_name_for(resource_name: str) -> str:
 # ---------------------------------------------------------------- secrets by name
 
 _SECRET_NAME = r"(?i)(pass(word|wd|phrase)?|secret|api_?key|token)"   # compiled on first use
+
+
+#: Parts that make a name secret wherever they occur in it (capture's redaction rule).
+SECRET_PARTS: Final = (r"password|passwd|passphrase|secret|token|credential|api_?key|private"
+                       r"|session_?id|csrf|cookie")
+_SECRET_WORDS: Final = frozenset({"pass", "pwd", "pin", "otp", "authorization"})
+_PUBLIC_KEYS: Final = frozenset({"public", "primary", "foreign", "sort"})
+
+
+@functools.lru_cache(maxsize=4096)
+def _secret_by_rule(name: str) -> bool:
+    if re.search(SECRET_PARTS, name, re.I):
+        return True
+    words = [w.lower() for w in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])", name)]
+    if _SECRET_WORDS & set(words):
+        return True
+    return bool(words) and words[-1] == "key" and (len(words) < 2
+                                                   or words[-2] not in _PUBLIC_KEYS)
+
+
+def is_secret_name(name: str, extra: Iterable[str] = ()) -> bool:
+    """Whether values under `name` are kept out of what the client writes down (captured
+    fixtures, cassettes, run journals): a name holding one of `SECRET_PARTS`, or the word
+    pass, pwd, pin, otp or authorization, or ending in the word key but for a public,
+    primary, foreign or sort key (`dkim_key` yes, `domain_key_id` no); and `extra`, the
+    names the caller adds."""
+    return _secret_by_rule(name) or name.lower() in {e.lower() for e in extra}
 
 
 @functools.lru_cache(maxsize=4096)

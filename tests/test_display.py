@@ -193,3 +193,12 @@ def test_plain_reprs_stay_short_and_send_nothing(client, fake):
     shown = repr(qs)
     assert fake.requests == [] and "\n" not in shown and len(shown) < 120
     assert "fake-t" not in shown and "token=***" in shown
+
+
+def test_a_notebook_masks_every_name_capture_would_redact():
+    """One rule says which names are secret, for captures, cassettes, journals and
+    displays: a notebook shows `dkim_private_key` and `smtp_pass` as `***`."""
+    from mailroute_dyn.display import shown_value
+    for name in ("dkim_private_key", "smtp_pass", "pwd", "credentials", "session_id"):
+        assert shown_value(name, "s3cret-not-real") == "***", name
+    assert shown_value("domain_key_id", "k1") == "k1"

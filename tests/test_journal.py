@@ -15,8 +15,9 @@ import pytest
 
 from mailroute_dyn import Client, Interrupted, JournalError
 from mailroute_dyn.cli import main
-from mailroute_dyn.journal import is_secret_field, journal_events
+from mailroute_dyn.journal import journal_events
 from mailroute_dyn.testing import FakeMailRoute
+from mailroute_dyn.vocabulary import is_secret_name
 from tests.test_interrupt import InterruptAt
 
 KEY = "demo-key-for-journal-tests"
@@ -75,8 +76,8 @@ def test_before_images_leave_secret_fields_out_and_say_so(tmp_path):
     assert all(e["not_restorable"] == ["sasl_password"] for e in starts)
     assert all("sasl_password" not in e["before"] and "priority" in e["before"]
                for e in starts)
-    assert is_secret_field("smtp_pass") and is_secret_field("dkim_key")
-    assert not is_secret_field("bypass_spam_checks") and not is_secret_field("public_key")
+    assert is_secret_name("smtp_pass") and is_secret_name("dkim_key")
+    assert not is_secret_name("bypass_spam_checks") and not is_secret_name("public_key")
 
 
 @pytest.mark.parametrize("at", [1, 5, 9])

@@ -33,32 +33,14 @@ from urllib.parse import quote
 import httpx
 
 from ..auth import Secret, secrets_of
-from ..vocabulary import NO_DEFAULT_TEXT
+from ..vocabulary import NO_DEFAULT_TEXT, SECRET_PARTS, is_secret_name
 
 __all__ = ["REDACTED", "SECRET_NAME", "is_secret_name", "Redactor", "auth_secrets"]
 
 REDACTED: Final = "REDACTED"
 #: Parts that make a name secret wherever they occur in it.
-SECRET_NAME: Final = re.compile(
-    r"password|passwd|passphrase|secret|token|credential|api_?key|private|session_?id|csrf"
-    r"|cookie",
-    re.I)
-_SECRET_WORDS: Final = frozenset({"pass", "pwd", "pin", "otp", "authorization"})
-_PUBLIC_KEYS: Final = frozenset({"public", "primary", "foreign", "sort"})
-_WORD: Final = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+SECRET_NAME: Final = re.compile(SECRET_PARTS, re.I)
 _PEM: Final = re.compile(r"-----BEGIN [^\n-]*-----.*?(?:-----END [^\n-]*-----|\Z)", re.S)
-
-
-def is_secret_name(name: str, extra: Iterable[str] = ()) -> bool:
-    """Whether values under `name` are redacted (the rule in this module's docstring);
-    `extra` are names the caller adds."""
-    if SECRET_NAME.search(name) or name.lower() in {e.lower() for e in extra}:
-        return True
-    words = [w.lower() for w in _WORD.findall(name)]
-    if _SECRET_WORDS & set(words):
-        return True
-    return bool(words) and words[-1] == "key" and (len(words) < 2
-                                                   or words[-2] not in _PUBLIC_KEYS)
 
 
 def _tells_something(value: Any) -> bool:
