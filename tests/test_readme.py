@@ -35,3 +35,25 @@ def test_readme_diagram_is_what_graph_draws(capsys):
     assert main(["--demo", "graph", "--format", "mermaid"]) == 0
     drawn = capsys.readouterr().out
     assert drawn.strip() == block.group(1).strip()
+
+
+def test_every_test_the_docs_name_exists():
+    """The Safety table proves each rule by naming tests (`test_x.py::test_y`): a renamed
+    or misspelt test would leave a rule unproven while the docs still claim it."""
+    import ast
+    import re
+    root = Path(__file__).resolve().parent.parent
+    docs = README + (root / "CHANGELOG.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"(?:tests/)?(test_\w+\.py)::(test_\w+)", docs))
+    assert len(named) > 50, "the docs name no tests: has the Safety table moved?"
+    missing = []
+    for module, name in sorted(named):
+        path = root / "tests" / module
+        if not path.is_file():
+            missing.append(f"{module} (no such file)")
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        defined = {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
+        if name not in defined:
+            missing.append(f"{module}::{name}")
+    assert not missing, f"the docs name tests that do not exist: {missing}"
