@@ -265,6 +265,22 @@ def test_a_filter_value_of_another_resource_is_refused_before_sending(tastypie_c
     assert {a.resource_uri for a in accounts.filter(domain__in=[domain])} == mine
 
 
+def test_an_object_of_another_resource_is_refused_for_a_string_typed_relation(tastypie_client):
+    # MailRoute types wblist.domain and wblist.email_account as strings holding URIs: an
+    # object given there still carries its resource, and Tastypie filters by its key alone
+    wblist = tastypie_client.wblist
+    entry = next(e for e in wblist.all() if e["domain"])
+    domain = tastypie_client.get(entry["domain"])
+    account = tastypie_client.email_account.get(domain.pk)   # the key Tastypie would match
+    theirs = {e.resource_uri for e in wblist.filter(domain=domain)}
+    assert theirs                                   # (so a wrong match would show)
+    for bad in ({"domain": account}, {"domain__exact": account}, {"email_account": domain},
+                {"domain": entry}):
+        with pytest.raises(FilterError, match="Nothing was sent"):
+            wblist.filter(**bad).delete(confirm=True)
+    assert {e.resource_uri for e in wblist.filter(domain=domain)} == theirs
+
+
 def test_a_wrong_object_through_a_relation_hop_is_refused_once_the_schema_is_read(api, client):
     # 2012 schemas (no related_schema): domain's schema is read only when the query runs
     reseller = client.reseller.get(1)
