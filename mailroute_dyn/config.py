@@ -173,7 +173,7 @@ def url_problem(url: object) -> str:
         parts = urlsplit(url)
         parts.port      # noqa: B018 - raises for a port out of range or not a number
         if parts.scheme or parts.netloc:
-            httpx.URL(url)
+            httpx.URL(url).host  # noqa: B018 - IDNA-decoded only when read (xn--...)
         urlsplit(urlunsplit(parts))     # what the client rebuilds from it parses too
     except (ValueError, httpx.InvalidURL) as exc:    # (UnicodeError is a ValueError)
         return str(exc).split("\n", 1)[0][:80] or type(exc).__name__

@@ -361,6 +361,30 @@ def test_any_base_url_is_taken_or_a_configuration_error(url):
         assert API_KEY not in str(exc)
 
 
+HOST_PARTS = ["https://", "http://", "xn--", "xn--ls8h", "xn--admin", "a", ".", "\u3002", "-",
+              "\u200b", "api.mailroute.test", "é", ":443", "/", "@", "[::1]"]
+
+
+def _listing(request: httpx.Request) -> httpx.Response:
+    return httpx.Response(200, json={"domain": {"list_endpoint": "/api/v1/domain/",
+                                                "schema": "/api/v1/domain/schema/"}})
+
+
+@settings(max_examples=300, deadline=None)
+@given(url=st.one_of(ODD_URLS, st.lists(st.sampled_from(HOST_PARTS), max_size=6).map("".join),
+                     st.sampled_from(["https://xn--admin.mailroute.net",
+                                      "https://xn--ls8h.la"])))
+def test_a_base_url_the_client_takes_is_one_it_can_send_to(url):
+    # a host IDNA refuses (xn--...) was taken, then failed every request with ResponseError
+    try:
+        client = Client(url, LOGIN, API_KEY, cache_dir=None, retries=0,
+                        transport=httpx.MockTransport(_listing))
+    except ConfigurationError:
+        return
+    with client:
+        assert client.resources == ["domain"]
+
+
 @pytest.mark.parametrize("url", ["http://[::1/api/v1/domain/1/", "/api/v1/domain/\x00/",
                                  "https://api.mailroute.test:99999/api/v1/domain/1/",
                                  "/api/v1/\udcff/", 5])
