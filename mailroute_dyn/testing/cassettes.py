@@ -30,7 +30,8 @@ import httpx
 
 from ..auth import Secret
 from ..errors import CassetteError
-from ..tools.capture import REDACTED, SECRET_KEY, redact
+from ..tools.capture import REDACTED, redact
+from ..tools.redaction import Redactor, is_secret_name
 
 __all__ = ["Recorder", "Player", "cassette_path", "CASSETTE_VERSION"]
 
@@ -50,16 +51,14 @@ class _Redactor:
     one, the same way, so a request matches its recording."""
 
     def __init__(self, secrets: Iterable[Secret]):
-        self._secrets = [s for s in secrets if s.reveal()]
+        self._rule = Redactor((), secrets)      # PEM blocks, URL passwords, these secrets
 
     def text(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret.reveal(), REDACTED)
-        return text
+        return self._rule.text(text)
 
     def url(self, url: httpx.URL) -> str:
         params: list[tuple[str, str | int | float | bool | None]] = [
-            (k, REDACTED if SECRET_KEY.search(k) else v) for k, v in url.params.multi_items()]
+            (k, REDACTED if is_secret_name(k) else v) for k, v in url.params.multi_items()]
         query = str(httpx.QueryParams(params))
         return self.text(url.path + (f"?{query}" if query else ""))
 
