@@ -90,8 +90,9 @@ class Registry:
         for part, why in schema.unread.items():
             log.warning("The schema of %r: %r is %s; it is taken as allowing nothing "
                         "(filters through .unchecked() only).", schema.name, part, why)
-        if any(f.type == "decimal" for f in schema.fields.values()):
-            self._keep_exact_numbers()
+        if self.discovery.saw_decimal or any(f.type == "decimal"
+                                             for f in schema.fields.values()):
+            self._keep_exact_numbers()      # (before any answer this class reads)
         return {
             "_json_schema": schema.json_schema(),
             "_schema": schema,
