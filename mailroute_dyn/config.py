@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import enum
 import ipaddress
+import math
 import os
 import re
 import warnings
@@ -430,8 +431,12 @@ def _checked(s: Settings) -> Settings:
     numbers = {"timeout": s.timeout, "backoff": s.backoff, "cache_ttl": s.cache_ttl,
                "retry_budget": s.retry_budget}
     for name, value in numbers.items():
-        if not isinstance(value, int | float) or value < 0:
+        if (not isinstance(value, int | float) or isinstance(value, bool)
+                or math.isnan(value) or value < 0):
             raise ConfigurationError(f"{name} must be a number >= 0, not {value!r}")
+    for name in ("timeout", "backoff"):         # a wait without end is no bound
+        if math.isinf(numbers[name]):
+            raise ConfigurationError(f"{name} must be a finite number of seconds")
     for name in ("retries",):
         if not isinstance(getattr(s, name), int) or getattr(s, name) < 0:
             raise ConfigurationError(f"{name} must be an integer >= 0")

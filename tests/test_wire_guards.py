@@ -385,6 +385,23 @@ def test_a_base_url_the_client_takes_is_one_it_can_send_to(url):
         assert client.resources == ["domain"]
 
 
+@pytest.mark.parametrize(("name", "value"), [
+    ("backoff", float("nan")), ("backoff", float("inf")), ("timeout", float("nan")),
+    ("timeout", float("inf")), ("retry_budget", float("nan")), ("cache_ttl", float("nan")),
+    ("timeout", True)])
+def test_a_number_setting_that_is_no_real_number_is_a_configuration_error(
+        name, value, tmp_path, monkeypatch):
+    # backoff=nan was taken, then the first retry raised a bare ValueError from sleep()
+    with pytest.raises(ConfigurationError, match=name):
+        Client(BASE, LOGIN, API_KEY, cache_dir=None, **{name: value})
+    if isinstance(value, float):                 # TOML has nan and inf literals too
+        config = tmp_path / "config.toml"
+        config.write_text(f'[profiles.p]\nbase_url = "{BASE}"\n{name} = {value}\n')
+        monkeypatch.setenv("MAILROUTE_CONFIG", str(config))
+        with pytest.raises(ConfigurationError, match=name):
+            Client(profile="p", cache_dir=None)
+
+
 @pytest.mark.parametrize("url", ["http://[::1/api/v1/domain/1/", "/api/v1/domain/\x00/",
                                  "https://api.mailroute.test:99999/api/v1/domain/1/",
                                  "/api/v1/\udcff/", 5])
