@@ -10,7 +10,8 @@ these functions; `tests/test_escaping.py` feeds each of them hostile names.
 "Not printable" means `str.isprintable()` is false: control characters (C0, DEL, C1),
 line and paragraph separators, format characters such as bidi overrides and zero-width
 joiners, and unassigned code points. Of the package, this module imports only `jsondecode`
-(a number kept as the server wrote it is printed with its own digits).
+(a number kept as the server wrote it is printed with its own digits) and `errors` (whose
+messages follow the same terminal rule).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import re
 from typing import Any, Final
 
+from .errors import visible
 from .jsondecode import dumps
 
 __all__ = [
@@ -25,27 +27,13 @@ __all__ = [
     "mermaid_id_ok", "mermaid_text", "dot_string", "dot_comment", "completable",
 ]
 
-_NAMED: Final = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
-def _visible(char: str) -> str:
-    """One non-printable character as the escape Python's `repr` would show."""
-    if char in _NAMED:
-        return _NAMED[char]
-    code = ord(char)
-    if code < 0x100:
-        return f"\\x{code:02x}"
-    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
-
 
 def terminal_text(text: str) -> str:
     """`text` for a terminal, a table cell or a log line: every non-printable character
     becomes its visible escape (`\\x1b`, `\\n`, `\\u202e`), so data can neither move the
     cursor, retitle the window nor start a new row. Printable text (backslashes included)
-    is left as it is."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else _visible(c) for c in text)
+    is left as it is. (The rule is `errors.visible`, which error messages use too.)"""
+    return visible(text)
 
 
 def _json_escape(char: str) -> str:

@@ -359,6 +359,36 @@ def test_an_error_line_naming_a_hostile_name_is_one_escaped_line(capsys, hostile
     assert terminal_text(repr(HOSTILE[1] + "x")) in err
 
 
+def test_an_exception_quoting_a_server_never_drives_the_terminal(hostile):
+    # a script's traceback prints str(exc): a 404 page, a 400 field error or a resource
+    # name holding ESC sequences retitled the window and cleared the screen
+    import traceback
+
+    from mailroute_dyn import MailRouteError
+    sequence = HOSTILE[6]
+
+    def lying(request: httpx.Request) -> httpx.Response:
+        if request.url.path.startswith("/api/v1/notes/9"):
+            return httpx.Response(404, text=f"<h1>{sequence}</h1>",
+                                  headers={"Content-Type": "text/html"})
+        if request.method == "POST":
+            return httpx.Response(400, json={"notes": {"end": [f"bad {sequence}"]}})
+        return _answer(request)
+    with Client(URL, "u", KEY, transport=httpx.MockTransport(lying), cache_dir=None,
+                retries=0) as client:
+        raised = []
+        for act in (lambda: client.notes.get(9), lambda: client.notes.create(end="x"),
+                    lambda: client["nope" + sequence],
+                    lambda: client.request("GET", "/api/v1/notes/9/")):
+            with pytest.raises(MailRouteError) as info:
+                act()
+            raised.append(info.value)
+    for exc in raised:
+        shown = "".join(traceback.format_exception(exc))
+        assert "PWNED" in shown                     # quoted, but inert
+        assert_inert(shown)
+
+
 def test_completable_refuses_what_a_shell_would_split_or_read_as_an_option():
     assert [h for h in HOSTILE if completable(h)] == ["end"]
     assert completable("email_account") and completable("my-notes")
