@@ -232,6 +232,40 @@ def test_a_write_answer_cannot_turn_an_object_into_the_list(tastypie_app):
         assert client.wblist.count() == total
 
 
+@pytest.mark.parametrize("next_url", [
+    "/api/v1/wblist/?limit=1&offset=1",                          # the filter dropped
+    "/api/v1/wblist/?wb=w&limit=1&offset=1",                     # another value
+    "/api/v1/wblist/?wb=b&email__gte=&limit=1&offset=1",          # a filter added
+    "/api/v1/domain/?wb=b&limit=1&offset=1"])                     # another resource
+def test_a_next_link_that_loses_the_query_is_never_followed(next_url):
+    # for e in client.wblist.filter(wb="b"): e.delete() went on with every entry the
+    # unfiltered next link listed, whitelisted ones included
+    listed = objects("wblist")
+    asked: list[httpx.URL] = []
+
+    def lying(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url)
+        path = request.url.path
+        if path == "/api/v1/":
+            return httpx.Response(200, json={"wblist": load("listing.json")["wblist"]})
+        if path.endswith("/schema/"):
+            return httpx.Response(200, json=schema("wblist"))
+        if dict(request.url.params) == {"wb": "b", "limit": "1", "offset": "0"}:
+            return httpx.Response(200, json=list_body(listed[:1], limit=1, total=2,
+                                                      next_url=next_url))
+        return httpx.Response(200, json=list_body(listed[1:3], limit=1, total=len(listed)))
+    with Client(BASE, LOGIN, API_KEY, transport=httpx.MockTransport(lying), cache_dir=None,
+                retries=0) as client:
+        for qs in (client.wblist.filter(wb="b").page_size(1),
+                   client.list("/api/v1/wblist/?wb=b&limit=1")):
+            yielded = []
+            with pytest.raises(ResponseError, match="meta.next"):
+                for entry in qs:
+                    yielded.append(entry.pk)
+            assert yielded == [listed[0]["id"]]
+    assert all(url.params.get("wb") == "b" for url in asked if url.path == LIST)
+
+
 def test_a_refresh_redirected_to_the_list_leaves_the_object_as_it_was(api, client):
     entry = client.wblist.get(1)
     api.override("GET", f"{BASE}{ENTRY_URI}").mock(return_value=httpx.Response(
