@@ -266,6 +266,38 @@ def test_a_next_link_that_loses_the_query_is_never_followed(next_url):
     assert all(url.params.get("wb") == "b" for url in asked if url.path == LIST)
 
 
+def test_the_test_kits_cleanup_deletes_only_detail_uris_whatever_a_create_answer_named():
+    # the pytest plugin deletes what a staging server said it created: a 201 whose
+    # Location named the list (its query dropped) made it DELETE the whole list
+    from mailroute_dyn.testing.cleanup import CreatedObjects, delete_created
+    made = {**ENTRY, "id": 7, "resource_uri": "/api/v1/wblist/7/"}
+    locations = ["/api/v1/wblist/", "/api/v1/wblist/?email__gte=", "/api/v1/wblist/schema/",
+                 "/api/v1/wblist/7/../", "/api/v1/wblist/7/"]
+    deleted: list[str] = []
+
+    def lying(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if request.method == "DELETE":
+            deleted.append(str(request.url.raw_path, "ascii"))
+            return httpx.Response(204)
+        if request.method == "POST":
+            return httpx.Response(201, headers={"Location": locations.pop(0)})
+        if path == "/api/v1/":
+            return httpx.Response(200, json={"wblist": load("listing.json")["wblist"]})
+        if path.endswith("/schema/"):
+            return httpx.Response(200, json=schema("wblist"))
+        if path == made["resource_uri"]:
+            return httpx.Response(200, json=made)
+        return httpx.Response(200, json=list_body(objects("wblist")))
+    created = CreatedObjects(httpx.MockTransport(lying), "/api/v1/")
+    with Client(BASE, LOGIN, API_KEY, transport=created, cache_dir=None, retries=0) as client:
+        for _ in range(len(locations)):
+            client.request("POST", LIST, json={"email": "a@b.example", "wb": "b"})
+        with pytest.warns(pytest.PytestWarning, match="may be left"):
+            delete_created(client, created)
+    assert deleted == ["/api/v1/wblist/7/"]
+
+
 def test_a_refresh_redirected_to_the_list_leaves_the_object_as_it_was(api, client):
     entry = client.wblist.get(1)
     api.override("GET", f"{BASE}{ENTRY_URI}").mock(return_value=httpx.Response(
