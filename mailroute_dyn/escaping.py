@@ -16,6 +16,7 @@ messages follow the same terminal rule).
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any, Final
 
@@ -25,6 +26,7 @@ from .jsondecode import dumps
 __all__ = [
     "terminal_text", "json_dumps", "python_string", "python_docstring", "python_comment",
     "mermaid_id_ok", "mermaid_text", "dot_string", "dot_comment", "completable",
+    "library_log",
 ]
 
 
@@ -34,6 +36,27 @@ def terminal_text(text: str) -> str:
     cursor, retitle the window nor start a new row. Printable text (backslashes included)
     is left as it is. (The rule is `errors.visible`, which error messages use too.)"""
     return visible(text)
+
+
+class _PrintableRecords(logging.Filter):
+    """Keeps the library's log records printable: a resource name or a server's page
+    quoted in a message (ESC sequences, a newline forging a record) is shown escaped by
+    any handler a script sets up (`logging.basicConfig()` prints records as they are)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if not message.isprintable():
+            record.msg, record.args = visible(message), ()
+        return True
+
+
+def library_log() -> logging.Logger:
+    """The `mailroute_dyn` logger every module of the package logs to, its records kept
+    printable (see `_PrintableRecords`)."""
+    log = logging.getLogger("mailroute_dyn")
+    if not any(isinstance(f, _PrintableRecords) for f in log.filters):
+        log.addFilter(_PrintableRecords())
+    return log
 
 
 def _json_escape(char: str) -> str:

@@ -8,7 +8,6 @@ QuerySet (query.py) runs the calls a walk asks for, on either client.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from itertools import repeat
 from typing import Any, NamedTuple
@@ -16,6 +15,7 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from .config import masked_url, url_problem
 from .errors import APIError, ListingChanged, MailRouteError, ResponseError
+from .escaping import library_log
 from .operations import Answer, Call
 from .schema import REWRITTEN_VALUES
 from .values import encode_filter_value
@@ -30,7 +30,7 @@ FRUITLESS_PASSES = 3     # passes in a row that saw changes but found nothing ne
 #: bad ordering, or a 500 such as an authorization handing Tastypie a plain list); a
 #: 502/503/504 is transient and is retried by the session, never taken as such.
 UNORDERABLE = (400, 500)
-log = logging.getLogger("mailroute_dyn")
+log = library_log()
 
 
 class Page(NamedTuple):

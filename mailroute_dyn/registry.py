@@ -5,7 +5,6 @@ values of related fields)."""
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, cast
@@ -25,7 +24,7 @@ from .errors import (
     Unauthorized,
     ValidationError,
 )
-from .escaping import terminal_text
+from .escaping import library_log, terminal_text
 from .operations import Answer, Batch, Call, Operation
 from .query import QuerySet, _Query, queryset_for
 from .resources import (
@@ -46,7 +45,7 @@ from .values import encode_write_value
 __all__ = ["Registry", "describe"]
 
 _UNREACHABLE = (NotFound, Unauthorized, Forbidden, SchemaError, MethodNotAllowed)
-log = logging.getLogger("mailroute_dyn")
+log = library_log()
 
 
 class Registry:

@@ -334,6 +334,21 @@ def test_verbose_log_lines_escape_what_a_server_sent(capsys, hostile):
     assert_inert(err)
 
 
+def test_the_librarys_own_log_records_are_printable(caplog, hostile, tmp_path):
+    # a script with logging.basicConfig() prints records as they are: capture logged
+    # each resource's name raw, ESC sequences included
+    import logging
+
+    from mailroute_dyn.testing import capture
+    caplog.set_level(logging.DEBUG, logger="mailroute_dyn")
+    with Client(URL, "u", KEY, transport=hostile, cache_dir=None, retries=0) as client:
+        capture(client, tmp_path / "out", limit=1)
+        list(client.notes.all())
+    assert any("PWNED" in r.getMessage() for r in caplog.records)
+    for record in caplog.records:
+        assert_inert(record.getMessage())
+
+
 @pytest.mark.parametrize("completer", sorted(set(_COMPLETERS.values())))
 def test_completion_offers_only_names_a_shell_takes_as_themselves(monkeypatch, hostile,
                                                                   completer):
