@@ -380,11 +380,11 @@ def _refuse_foreign(schema: ResourceSchema, f: Field, term: str, value: Any,
 
 
 def _holds_an_object(term: str, value: Any) -> bool:
-    """True when the value (or an `in`/`range` item) is an object: it carries its own
-    resource even for a field the schema types as a string (MailRoute's `wblist.domain`
-    holds URIs), and Tastypie would filter by its key alone."""
+    """True when the value (or an `in`/`range` item) is an object, saved or not: it
+    carries its own resource even for a field the schema types as a string (MailRoute's
+    `wblist.domain` holds URIs), and Tastypie would filter by its key alone."""
     several = term in ("in", "range") and isinstance(value, list | tuple | set | frozenset)
-    return any(getattr(item, "pk", None) is not None and hasattr(item, "resource_uri")
+    return any(hasattr(item, "pk") and hasattr(item, "resource_uri")
                for item in (value if several else [value]))
 
 
