@@ -26,7 +26,7 @@ from .jsondecode import dumps
 __all__ = [
     "terminal_text", "json_dumps", "python_string", "python_docstring", "python_comment",
     "mermaid_id_ok", "mermaid_text", "dot_string", "dot_comment", "completable",
-    "library_log",
+    "library_log", "yaml_dumps",
 ]
 
 
@@ -67,15 +67,39 @@ def _json_escape(char: str) -> str:
     return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
-def json_dumps(value: Any, *, indent: int | None = None) -> str:
+def json_dumps(value: Any, *, indent: int | None = None, sort_keys: bool = False) -> str:
     """JSON for a terminal or a pipe: readable non-ASCII text as it is, every non-printable
     character as a `\\uXXXX` escape (JSON's own rule, so `jq` reads back the exact value;
     `json.dumps` alone leaves C1 controls and U+2028 raw)."""
-    text = dumps(value, indent=indent, ensure_ascii=False, default=str)
+    text = dumps(value, indent=indent, ensure_ascii=False, default=str, sort_keys=sort_keys)
     if text.isprintable():
         return text
     # outside strings json.dumps writes only ASCII: spaces, and newlines when indenting
     return "".join(c if c.isprintable() or c in " \n" else _json_escape(c) for c in text)
+
+
+def yaml_dumps(value: Any) -> str:
+    """YAML for a terminal or a file, keys sorted: readable non-ASCII text as it is, a
+    string holding a non-printable character double-quoted with that character as a
+    `\\uXXXX` escape (YAML reads it back exactly; PyYAML alone writes bidi overrides and
+    other format characters raw)."""
+    import yaml  # the caller has checked it is installed
+
+    def represent(dumper: Any, text: str) -> Any:
+        style = None if text.isprintable() else '"'
+        return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+    dumper: Any = type("PrintableDumper", (yaml.SafeDumper,), {})   # SafeDumper stays as is
+    dumper.add_representer(str, represent)
+    dumped: str = yaml.dump(value, Dumper=dumper, sort_keys=True, allow_unicode=True,
+                            default_flow_style=False, width=100)
+    # what is left non-printable sits inside a double-quoted scalar, where \u escapes hold
+    return "".join(c if c.isprintable() or c == "\n" else _yaml_escape(c) for c in dumped)
+
+
+def _yaml_escape(char: str) -> str:
+    code = ord(char)
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def python_string(text: str) -> str:
