@@ -18,6 +18,8 @@ from typing import Any
 
 import httpx
 
+from .errors import ConfigurationError
+
 __all__ = [
     "Secret", "ApiKeyAuth", "BasicAuth", "DigestAuth", "SessionAuth", "AUTH_KINDS",
     "credential_material", "secrets_of",
@@ -86,6 +88,17 @@ class Secret:
         raise TypeError("a Secret is not pickled: it would leave the process in clear text")
 
 
+def _header_safe(what: str, text: str) -> None:
+    """Refuse a credential that goes into a header as text but holds a control character
+    (a CR from a file with Windows line ends, a second line a key command printed): httpx
+    would refuse the header quoting it whole, key included. The value is never shown."""
+    if any(ord(c) < 32 or c == "\x7f" for c in text):
+        raise ConfigurationError(
+            f"The {what} holds a control character (a line end?), which no HTTP header "
+            "can carry; check where it comes from (a file saved with Windows line ends, a "
+            "command that prints more than the key).")
+
+
 class _Credential(httpx.Auth):
     """An auth kind of this library: it can name its credential for cache keys without
     revealing it, and lists its secrets so the command line can mask them."""
@@ -111,6 +124,8 @@ class ApiKeyAuth(_Credential):
     def __init__(self, login: str, api_key: str | Secret):
         self.login = login
         self._key = Secret(api_key)
+        _header_safe("login", str(login))
+        _header_safe("API key", self._key.reveal())
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers["Authorization"] = f"ApiKey {self.login}:{self._key.reveal()}"
@@ -183,6 +198,8 @@ class SessionAuth(_Credential):
                  csrf_header: str = "X-CSRFToken"):
         self._session = Secret(sessionid)
         self._csrf = Secret.of(csrftoken)
+        _header_safe("session id", self._session.reveal())
+        _header_safe("CSRF token", self._csrf.reveal() if self._csrf is not None else "")
         self.session_cookie = session_cookie
         self.csrf_cookie = csrf_cookie
         self.csrf_header = csrf_header

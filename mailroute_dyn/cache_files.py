@@ -13,7 +13,6 @@ import contextlib
 import hashlib
 import hmac
 import json
-import logging
 import math
 import os
 import stat
@@ -23,13 +22,15 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from .escaping import library_log
+
 if TYPE_CHECKING:
     from .config import Settings
 
 __all__ = ["DiskCache", "CacheState", "CacheKeeper", "CACHE_FORMAT", "CACHE_SUBDIR",
            "fresh_for"]
 
-log = logging.getLogger("mailroute_dyn")
+log = library_log()
 CACHE_FORMAT = 1
 #: The folder inside `cache_dir` that holds the files: the client's own, so `cache_dir`
 #: may be a shared folder (even /tmp) whose mode is none of the client's business.

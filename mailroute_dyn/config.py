@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import enum
 import ipaddress
+import math
 import os
 import re
 import warnings
@@ -175,7 +176,7 @@ def url_problem(url: object) -> str:
         parts = urlsplit(url)
         parts.port      # noqa: B018 - raises for a port out of range or not a number
         if parts.scheme or parts.netloc:
-            httpx.URL(url)
+            httpx.URL(url).host  # noqa: B018 - IDNA-decoded only when read (xn--...)
         urlsplit(urlunsplit(parts))     # what the client rebuilds from it parses too
     except (ValueError, httpx.InvalidURL) as exc:    # (UnicodeError is a ValueError)
         return str(exc).split("\n", 1)[0][:80] or type(exc).__name__
@@ -432,8 +433,12 @@ def _checked(s: Settings) -> Settings:
     numbers = {"timeout": s.timeout, "backoff": s.backoff, "cache_ttl": s.cache_ttl,
                "retry_budget": s.retry_budget}
     for name, value in numbers.items():
-        if not isinstance(value, int | float) or value < 0:
+        if (not isinstance(value, int | float) or isinstance(value, bool)
+                or math.isnan(value) or value < 0):
             raise ConfigurationError(f"{name} must be a number >= 0, not {value!r}")
+    for name in ("timeout", "backoff"):         # a wait without end is no bound
+        if math.isinf(numbers[name]):
+            raise ConfigurationError(f"{name} must be a finite number of seconds")
     for name in ("retries",):
         if not isinstance(getattr(s, name), int) or getattr(s, name) < 0:
             raise ConfigurationError(f"{name} must be an integer >= 0")

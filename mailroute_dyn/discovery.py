@@ -85,6 +85,9 @@ class Discovery:
         self.fresh: set[str] = set()      # names fetched from the server by this client
         self.requests = 0                 # listing + schema requests made, for tests and stats
         self._changed = False             # memory differs from what the disk cache holds
+        # some schema read so far has a decimal field: answers must keep long numbers'
+        # digits, also where another resource's answer nests such an object
+        self.saw_decimal = False
         if stored:
             self._load(stored)
 
@@ -100,6 +103,13 @@ class Discovery:
                 self._memory[_LISTING] = (expires, payload["listing"])
             for name, schema in (payload.get("schemas") or {}).items():
                 self._memory[name] = (expires, schema)
+                self._note_schema(schema)
+
+    def _note_schema(self, schema: Any) -> None:
+        fields = schema.get("fields") if isinstance(schema, dict) else None
+        if isinstance(fields, dict) and any(isinstance(spec, dict) and spec.get("type") ==
+                                            "decimal" for spec in fields.values()):
+            self.saw_decimal = True
 
     def _remember(self, key: str, value: Any) -> None:
         if self.settings.cache_ttl > 0:
@@ -170,6 +180,7 @@ class Discovery:
                    for name, e in entries.items()}
             self._remember(_LISTING, raw)
             for name, schema in inlined.items():
+                self._note_schema(schema)
                 self._remember(name, schema)
                 self.fresh.add(name)
             self.fresh.add(_LISTING)
@@ -200,6 +211,7 @@ class Discovery:
         answer: Answer = yield Call("GET", entry.schema_url)
         if not isinstance(answer.body, dict):
             raise SchemaError(f"The schema of {name!r} at {entry.schema_url} is not an object.")
+        self._note_schema(answer.body)
         self._remember(name, answer.body)
         self.fresh.add(name)
         self._note_change()
@@ -217,6 +229,7 @@ class Discovery:
                     raise reply
                 if not isinstance(reply.body, dict):
                     raise SchemaError(f"The schema of {entry.name!r} is not an object.")
+                self._note_schema(reply.body)
                 self._remember(entry.name, reply.body)
                 self.fresh.add(entry.name)
             self._note_change()

@@ -39,7 +39,32 @@ __all__ = [
     "Interrupted",
     "JournalError",
     "suggest",
+    "visible",
 ]
+
+
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _visible(char: str) -> str:
+    """One non-printable character as the escape Python's `repr` would show."""
+    if char in _NAMED:
+        return _NAMED[char]
+    code = ord(char)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def visible(text: str) -> str:
+    """`text` with every non-printable character (`str.isprintable()`: C0 and C1
+    controls, line separators, bidi and other format characters) as its visible escape
+    (`\\x1b`, `\\n`, `\\u202e`), so it can neither move the cursor, retitle the
+    window nor start a new line. It lives here because every error message quoting a
+    server goes through it; `escaping.terminal_text` is the same rule."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else _visible(c) for c in text)
 
 
 def suggest(name: str, choices: Iterable[str]) -> str:
@@ -55,7 +80,12 @@ def _listing(choices: Iterable[str]) -> str:
 
 
 class MailRouteError(Exception):
-    """Base of every error this package raises."""
+    """Base of every error this package raises. Its text is printable (`visible`): a
+    message quoting a server's page, names or values cannot drive a terminal that shows
+    the traceback; `args` keep the text as it was."""
+
+    def __str__(self) -> str:
+        return visible(super().__str__())
 
 
 class ConfigurationError(MailRouteError):
@@ -74,7 +104,7 @@ class UnknownResource(MailRouteError, AttributeError, KeyError):
         )
 
     def __str__(self) -> str:  # KeyError would otherwise quote the message
-        return str(self.args[0])
+        return visible(str(self.args[0]))
 
 
 class FilterError(MailRouteError, ValueError):

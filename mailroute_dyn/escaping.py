@@ -10,42 +10,53 @@ these functions; `tests/test_escaping.py` feeds each of them hostile names.
 "Not printable" means `str.isprintable()` is false: control characters (C0, DEL, C1),
 line and paragraph separators, format characters such as bidi overrides and zero-width
 joiners, and unassigned code points. Of the package, this module imports only `jsondecode`
-(a number kept as the server wrote it is printed with its own digits).
+(a number kept as the server wrote it is printed with its own digits) and `errors` (whose
+messages follow the same terminal rule).
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any, Final
 
+from .errors import visible
 from .jsondecode import dumps
 
 __all__ = [
     "terminal_text", "json_dumps", "python_string", "python_docstring", "python_comment",
     "mermaid_id_ok", "mermaid_text", "dot_string", "dot_comment", "completable",
+    "library_log", "yaml_dumps",
 ]
-
-_NAMED: Final = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
-def _visible(char: str) -> str:
-    """One non-printable character as the escape Python's `repr` would show."""
-    if char in _NAMED:
-        return _NAMED[char]
-    code = ord(char)
-    if code < 0x100:
-        return f"\\x{code:02x}"
-    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def terminal_text(text: str) -> str:
     """`text` for a terminal, a table cell or a log line: every non-printable character
     becomes its visible escape (`\\x1b`, `\\n`, `\\u202e`), so data can neither move the
     cursor, retitle the window nor start a new row. Printable text (backslashes included)
-    is left as it is."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else _visible(c) for c in text)
+    is left as it is. (The rule is `errors.visible`, which error messages use too.)"""
+    return visible(text)
+
+
+class _PrintableRecords(logging.Filter):
+    """Keeps the library's log records printable: a resource name or a server's page
+    quoted in a message (ESC sequences, a newline forging a record) is shown escaped by
+    any handler a script sets up (`logging.basicConfig()` prints records as they are)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if not message.isprintable():
+            record.msg, record.args = visible(message), ()
+        return True
+
+
+def library_log() -> logging.Logger:
+    """The `mailroute_dyn` logger every module of the package logs to, its records kept
+    printable (see `_PrintableRecords`)."""
+    log = logging.getLogger("mailroute_dyn")
+    if not any(isinstance(f, _PrintableRecords) for f in log.filters):
+        log.addFilter(_PrintableRecords())
+    return log
 
 
 def _json_escape(char: str) -> str:
@@ -56,15 +67,39 @@ def _json_escape(char: str) -> str:
     return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
-def json_dumps(value: Any, *, indent: int | None = None) -> str:
+def json_dumps(value: Any, *, indent: int | None = None, sort_keys: bool = False) -> str:
     """JSON for a terminal or a pipe: readable non-ASCII text as it is, every non-printable
     character as a `\\uXXXX` escape (JSON's own rule, so `jq` reads back the exact value;
     `json.dumps` alone leaves C1 controls and U+2028 raw)."""
-    text = dumps(value, indent=indent, ensure_ascii=False, default=str)
+    text = dumps(value, indent=indent, ensure_ascii=False, default=str, sort_keys=sort_keys)
     if text.isprintable():
         return text
     # outside strings json.dumps writes only ASCII: spaces, and newlines when indenting
     return "".join(c if c.isprintable() or c in " \n" else _json_escape(c) for c in text)
+
+
+def yaml_dumps(value: Any) -> str:
+    """YAML for a terminal or a file, keys sorted: readable non-ASCII text as it is, a
+    string holding a non-printable character double-quoted with that character as a
+    `\\uXXXX` escape (YAML reads it back exactly; PyYAML alone writes bidi overrides and
+    other format characters raw)."""
+    import yaml  # the caller has checked it is installed
+
+    def represent(dumper: Any, text: str) -> Any:
+        style = None if text.isprintable() else '"'
+        return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+    dumper: Any = type("PrintableDumper", (yaml.SafeDumper,), {})   # SafeDumper stays as is
+    dumper.add_representer(str, represent)
+    dumped: str = yaml.dump(value, Dumper=dumper, sort_keys=True, allow_unicode=True,
+                            default_flow_style=False, width=100)
+    # what is left non-printable sits inside a double-quoted scalar, where \u escapes hold
+    return "".join(c if c.isprintable() or c == "\n" else _yaml_escape(c) for c in dumped)
+
+
+def _yaml_escape(char: str) -> str:
+    code = ord(char)
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def python_string(text: str) -> str:

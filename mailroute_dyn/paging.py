@@ -8,14 +8,14 @@ QuerySet (query.py) runs the calls a walk asks for, on either client.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from itertools import repeat
 from typing import Any, NamedTuple
-from urllib.parse import urljoin
+from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from .config import masked_url, url_problem
 from .errors import APIError, ListingChanged, MailRouteError, ResponseError
+from .escaping import library_log
 from .operations import Answer, Call
 from .schema import REWRITTEN_VALUES
 from .values import encode_filter_value
@@ -30,7 +30,7 @@ FRUITLESS_PASSES = 3     # passes in a row that saw changes but found nothing ne
 #: bad ordering, or a 500 such as an authorization handing Tastypie a plain list); a
 #: 502/503/504 is transient and is retried by the session, never taken as such.
 UNORDERABLE = (400, 500)
-log = logging.getLogger("mailroute_dyn")
+log = library_log()
 
 
 class Page(NamedTuple):
@@ -41,6 +41,7 @@ class Page(NamedTuple):
     total_count: int | None
     limit: int | None
     offset: int
+    url: str = ""           # the URL the page was asked for, with its query
 
 
 def collection_name(body: Any) -> str | None:
@@ -75,7 +76,7 @@ def read_page(answer: Answer) -> Page:
         value = meta.get(key)
         return value if isinstance(value, int) and not isinstance(value, bool) else None
     total = number("total_count")
-    return Page(objects, next_url, total, number("limit"), number("offset") or 0)
+    return Page(objects, next_url, total, number("limit"), number("offset") or 0, answer.url)
 
 
 def _next_url(answer: Answer, nxt: Any) -> str | None:
@@ -87,6 +88,21 @@ def _next_url(answer: Answer, nxt: Any) -> str | None:
         raise ResponseError(f"GET {answer.url}: its meta.next {masked_url(nxt)!r} is not a "
                             f"usable URL ({problem})")
     return urljoin(answer.url, nxt)
+
+
+#: What a next link may change: the window, and the order (which cannot widen a match).
+_WINDOW = frozenset({"limit", "offset", "order_by"})
+
+
+def _query_kept(page: Page) -> bool:
+    """Whether the page's `meta.next` is its own list with its own filters (any window):
+    a link that drops, changes or adds a filter, or names another list, would walk
+    objects the caller never asked for (and `for o in qs: o.delete()` would delete them)."""
+    def path_and_query(url: str) -> tuple[str, list[tuple[str, str]]]:
+        parts = urlsplit(url)
+        pairs = parse_qsl(parts.query, keep_blank_values=True)
+        return parts.path, sorted(p for p in pairs if p[0] not in _WINDOW)
+    return not page.url or path_and_query(page.url) == path_and_query(page.next_url or "")
 
 
 def _in_key_order(keys: list[Any], descending: bool) -> bool:
@@ -290,6 +306,11 @@ class _Walk:
         if last.next_url in self.visited:
             raise ResponseError(f"The list at {self.first.url} links back to a page it "
                                 "already gave (meta.next loops); stopping.")
+        if not _query_kept(last):
+            raise ResponseError(
+                f"The list at {self.first.url}: its meta.next {masked_url(last.next_url)!r} "
+                "does not keep the page's own list and query; not followed (it would list "
+                "objects the query does not ask for). Stopping.")
         self.visited.add(last.next_url)
         return [Call("GET", last.next_url)]
 

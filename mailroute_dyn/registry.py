@@ -5,7 +5,6 @@ values of related fields)."""
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, cast
@@ -26,6 +25,7 @@ from .errors import (
     Unauthorized,
     ValidationError,
 )
+from .escaping import library_log
 from .operations import Answer, Batch, Call, Operation
 from .query import QuerySet, _Query, queryset_for
 from .resources import (
@@ -49,7 +49,7 @@ CLASS_API = tuple(name for name in dir(Resource) if name not in INSTANCE_NAMES)
 __all__ = ["Registry", "describe"]
 
 _UNREACHABLE = (NotFound, Unauthorized, Forbidden, SchemaError, MethodNotAllowed)
-log = logging.getLogger("mailroute_dyn")
+log = library_log()
 
 
 class Registry:
@@ -94,8 +94,9 @@ class Registry:
         for part, why in schema.unread.items():
             log.warning("The schema of %r: %r is %s; it is taken as allowing nothing "
                         "(filters through .unchecked() only).", schema.name, part, why)
-        if any(f.type == "decimal" for f in schema.fields.values()):
-            self._keep_exact_numbers()
+        if self.discovery.saw_decimal or any(f.type == "decimal"
+                                             for f in schema.fields.values()):
+            self._keep_exact_numbers()      # (before any answer this class reads)
         return {
             "_json_schema": schema.json_schema(),
             "_schema": schema,

@@ -379,6 +379,15 @@ def _refuse_foreign(schema: ResourceSchema, f: Field, term: str, value: Any,
             raise FilterError(f"Cannot filter {lookup}: {why}.{points} Nothing was sent.")
 
 
+def _holds_an_object(term: str, value: Any) -> bool:
+    """True when the value (or an `in`/`range` item) is an object, saved or not: it
+    carries its own resource even for a field the schema types as a string (MailRoute's
+    `wblist.domain` holds URIs), and Tastypie would filter by its key alone."""
+    several = term in ("in", "range") and isinstance(value, list | tuple | set | frozenset)
+    return any(hasattr(item, "pk") and hasattr(item, "resource_uri")
+               for item in (value if several else [value]))
+
+
 def _check_parts(schema: ResourceSchema, parts: list[str], value: Any,
                  lookups: tuple[SchemaLookup, TargetOf, ForeignCheck | None], lookup: str,
                  via_to_one: bool) -> FilterCheck:
@@ -418,7 +427,7 @@ def _check_parts(schema: ResourceSchema, parts: list[str], value: Any,
                 f"{term!r} is not an allowed filter on the {head!r} field of {schema.name} "
                 f"(in {lookup!r}). Allowed: {', '.join(sorted(allowed)) or '(none)'}."
                 f"{suggest(term, allowed)}{extra}")
-        if f.is_related and foreign is not None:
+        if foreign is not None and (f.is_related or _holds_an_object(term, value)):
             _refuse_foreign(schema, f, term, value, target_of, foreign, lookup)
         encoded = encode_filter_value(term, value)
         param, sent = _unrewritten(lookup, term, value, encoded, f, allowed)

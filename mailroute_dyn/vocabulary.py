@@ -220,9 +220,9 @@ _SECRET_NAME = r"(?i)(pass(word|wd|phrase)?|secret|api_?key|token)"   # compiled
 
 
 #: Parts that make a name secret wherever they occur in it (capture's redaction rule).
-SECRET_PARTS: Final = (r"password|passwd|passphrase|secret|token|credential|api_?key|private"
-                       r"|session_?id|csrf|cookie")
-_SECRET_WORDS: Final = frozenset({"pass", "pwd", "pin", "otp", "authorization"})
+SECRET_PARTS: Final = (r"password|passwd|passphrase|passcode|secret|token|credential|api_?key"
+                       r"|private|privkey|session_?id|csrf|cookie")
+_SECRET_WORDS: Final = frozenset({"pass", "pwd", "pw", "pin", "otp", "authorization"})
 _PUBLIC_KEYS: Final = frozenset({"public", "primary", "foreign", "sort"})
 
 
@@ -240,7 +240,7 @@ def _secret_by_rule(name: str) -> bool:
 def is_secret_name(name: str, extra: Iterable[str] = ()) -> bool:
     """Whether values under `name` are kept out of what the client writes down (captured
     fixtures, cassettes, run journals): a name holding one of `SECRET_PARTS`, or the word
-    pass, pwd, pin, otp or authorization, or ending in the word key but for a public,
+    pass, pwd, pw, pin, otp or authorization, or ending in the word key but for a public,
     primary, foreign or sort key (`dkim_key` yes, `domain_key_id` no); and `extra`, the
     names the caller adds."""
     return _secret_by_rule(name) or name.lower() in {e.lower() for e in extra}

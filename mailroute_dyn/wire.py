@@ -33,6 +33,7 @@ from .errors import (
     Unauthorized,
     UnreadableWriteAnswer,
 )
+from .escaping import library_log
 from .jsondecode import decode, encode
 from .operations import NO_BODY, Answer, Call, error_message
 
@@ -42,7 +43,7 @@ __all__ = [
     "Tries", "USER_AGENT",
 ]
 
-log = logging.getLogger("mailroute_dyn")
+log = library_log()
 MAX_REDIRECTS = 5
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 # statuses that say the request was not carried out (unlike 502/504, where a gateway lost

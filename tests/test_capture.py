@@ -128,7 +128,8 @@ CERT = f"-----BEGIN CERTIFICATE-----\n{PEM_BODY}CERT\n-----END CERTIFICATE-----"
 @pytest.mark.parametrize("name", [
     "password", "sasl_password", "smtp_pass", "pwd", "change_pwd", "dkim_private_key",
     "credentials", "Credential", "api_key", "ApiKey", "x-api-key", "auth_token", "sessionid",
-    "session_id", "csrftoken", "license_key", "dkimKey", "secret_hint", "pin", "cookie"])
+    "session_id", "csrftoken", "license_key", "dkimKey", "secret_hint", "pin", "cookie",
+    "smtp_pw", "pw", "passcode", "privkey", "dkim_privkey", "SmtpPw"])
 def test_secret_looking_names(name):
     assert is_secret_name(name)
 
@@ -145,7 +146,7 @@ def _spec(kind="string", **extra):
             "nullable": True, "readonly": False, "type": kind, "unique": False, **extra}
 
 
-def _secret_server(seen):
+def _secret_server(seen, note=None):
     """A Tastypie API holding secrets by name (a DKIM key, an SMTP password, credentials)
     and by value (the caller's own password, session id and CSRF token, in ordinary text
     fields and in the schema's help texts). It records each request's credentials."""
@@ -161,7 +162,8 @@ def _secret_server(seen):
     obj = {"id": 1, "resource_uri": "/api/v1/mail_domain/1/", "domain_key_id": 7,
            "dkim_private_key": PEM, "smtp_pass": "hunter2", "pwd": "p4ss",
            "credentials": {"user": "u", "secret": "s3"}, "my_field": "mine",
-           "note": f"login u / {PASSWORD}; cookie sessionid={SESSIONID}; csrftoken={CSRF}",
+           "note": note or f"login u / {PASSWORD}; cookie sessionid={SESSIONID}; "
+                           f"csrftoken={CSRF}",
            "certificate": f"chain: {CERT} end", "active": True, "name": "acme.test"}
 
     def answer(request):
@@ -235,3 +237,38 @@ def test_a_resource_name_is_never_a_path(tmp_path, name):
     assert (root / "schemas" / "plain.json").is_file()       # plain names stay readable
     loaded = load_fixture(root)
     assert set(loaded.schemas) == {name, "plain"} and loaded.objects[name] == [{"id": 1}]
+
+
+@pytest.mark.parametrize("text", [
+    "smtp://relay:hunter2-url@mail.example.test:25", "https://u:hunter2-url@x.test/path",
+    "relay = smtp://relay:hunter2-url@[::1]/", "Authorization: Basic {basic}",
+    "header was 'Basic {basic}'"])
+def test_a_password_inside_a_url_or_a_basic_header_value_is_redacted(tmp_path, text):
+    # a smarthost URL with its password, or an echoed Basic header, under an ordinary name
+    import base64
+    basic = base64.b64encode(f"u:{PASSWORD}".encode()).decode()
+    value = text.format(basic=basic)
+    with Client(base_url=URL, auth=BasicAuth("u", PASSWORD), transport=_secret_server(
+            [], note=value), cache_dir=None) as c:
+        root = capture(c, tmp_path / "out")
+    written = _written(root)
+    assert "hunter2-url" not in written and basic not in written and PASSWORD not in written
+    obj = json.loads((root / "objects" / "mail_domain.json").read_text())[0]
+    assert "REDACTED" in obj["note"]
+    if "://" in value:                                  # the rest of the URL stays readable
+        assert obj["note"] == value.replace("hunter2-url", "REDACTED")
+
+
+
+def test_a_schema_anywhere_in_redacted_json_keeps_its_secret_named_field_specs():
+    # a recorded /schema/ answer or a listing's inline schema: the spec under `change_pwd`
+    # was replaced whole, and the replayed schema no longer loaded
+    schema = {"fields": {"change_pwd": _spec(default="old-pw-not-real"), "name": _spec()},
+              "filtering": {}}
+    for answer, found in ((schema, lambda a: a),
+                          ({"email_account": {"list_endpoint": "/api/v1/email_account/",
+                                              "schema": schema}},
+                           lambda a: a["email_account"]["schema"])):
+        spec = found(redact(answer))["fields"]["change_pwd"]
+        assert spec == {**_spec(), "default": "REDACTED"}
+    assert redact({"change_pwd": {"old": "x"}}) == {"change_pwd": "REDACTED"}

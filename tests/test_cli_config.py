@@ -208,6 +208,33 @@ def test_config_add_on_a_broken_file_is_one_error_line_and_no_change(capsys, tmp
         assert path.read_text(encoding="utf-8") == odd
 
 
+@pytest.mark.parametrize("original", [
+    'profiles.old.base_url = "https://old.example.net"\nprofiles.old.login = "x"\n',
+    '[profiles]\nold = { login = "x" }\n',
+    'x = 1\n[profiles.old]\nlogin = "x"\n[profiles.old.sub]\na = 1\n[other]\nb = 2\n'])
+def test_config_add_changes_nothing_but_the_profile_it_adds(capsys, tmp_path, monkeypatch,
+                                                           original):
+    # dotted keys: tomlkit put `profiles.old.login` under [profiles.new], which then held
+    # an unknown setting `profiles`, and profile old lost its login
+    import tomllib
+    path = tmp_path / "config.toml"
+    path.write_text(original, encoding="utf-8")
+    monkeypatch.setenv("MAILROUTE_CONFIG", str(path))
+    monkeypatch.setenv("MAILROUTE_API_KEY", "new-fake-key-42")
+    code, out, err = run(capsys, "--url", "https://new.example.net", "--login", "me",
+                         "config", "add", "new", "--default")
+    after = path.read_text(encoding="utf-8")
+    if code != 0:                       # refused: one error line, the file as it was
+        assert code == 1 and err.count("\n") == 1 and err.startswith("error: ")
+        assert after == original
+        return
+    expected = tomllib.loads(original)
+    expected.setdefault("profiles", {})["new"] = {
+        "base_url": "https://new.example.net", "login": "me", "api_key": "new-fake-key-42"}
+    expected["default_profile"] = "new"
+    assert tomllib.loads(after) == expected
+
+
 def test_config_add_stores_the_key_given_with_api_key(capsys, tmp_path, monkeypatch):
     import tomllib
     path = tmp_path / "config.toml"

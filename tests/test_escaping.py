@@ -335,6 +335,21 @@ def test_verbose_log_lines_escape_what_a_server_sent(capsys, hostile):
     assert_inert(err)
 
 
+def test_the_librarys_own_log_records_are_printable(caplog, hostile, tmp_path):
+    # a script with logging.basicConfig() prints records as they are: capture logged
+    # each resource's name raw, ESC sequences included
+    import logging
+
+    from mailroute_dyn.testing import capture
+    caplog.set_level(logging.DEBUG, logger="mailroute_dyn")
+    with Client(URL, "u", KEY, transport=hostile, cache_dir=None, retries=0) as client:
+        capture(client, tmp_path / "out", limit=1)
+        list(client.notes.all())
+    assert any("PWNED" in r.getMessage() for r in caplog.records)
+    for record in caplog.records:
+        assert_inert(record.getMessage())
+
+
 @pytest.mark.parametrize("completer", sorted(set(_COMPLETERS.values())))
 def test_completion_offers_only_names_a_shell_takes_as_themselves(monkeypatch, hostile,
                                                                   completer):
@@ -360,6 +375,36 @@ def test_an_error_line_naming_a_hostile_name_is_one_escaped_line(capsys, hostile
     assert terminal_text(repr(HOSTILE[1] + "x")) in err
 
 
+def test_an_exception_quoting_a_server_never_drives_the_terminal(hostile):
+    # a script's traceback prints str(exc): a 404 page, a 400 field error or a resource
+    # name holding ESC sequences retitled the window and cleared the screen
+    import traceback
+
+    from mailroute_dyn import MailRouteError
+    sequence = HOSTILE[6]
+
+    def lying(request: httpx.Request) -> httpx.Response:
+        if request.url.path.startswith("/api/v1/notes/9"):
+            return httpx.Response(404, text=f"<h1>{sequence}</h1>",
+                                  headers={"Content-Type": "text/html"})
+        if request.method == "POST":
+            return httpx.Response(400, json={"notes": {"end": [f"bad {sequence}"]}})
+        return _answer(request)
+    with Client(URL, "u", KEY, transport=httpx.MockTransport(lying), cache_dir=None,
+                retries=0) as client:
+        raised = []
+        for act in (lambda: client.notes.get(9), lambda: client.notes.create(end="x"),
+                    lambda: client["nope" + sequence],
+                    lambda: client.request("GET", "/api/v1/notes/9/")):
+            with pytest.raises(MailRouteError) as info:
+                act()
+            raised.append(info.value)
+    for exc in raised:
+        shown = "".join(traceback.format_exception(exc))
+        assert "PWNED" in shown                     # quoted, but inert
+        assert_inert(shown)
+
+
 def test_completable_refuses_what_a_shell_would_split_or_read_as_an_option():
     assert [h for h in HOSTILE if completable(h)] == ["end"]
     assert completable("email_account") and completable("my-notes")
@@ -378,6 +423,7 @@ def test_the_openapi_document_holds_every_name_as_data(capsys, hostile, fmt):
     `x-tastypie-resource`), every `$ref` resolves, and each hostile name reads back exactly
     from the format's own reader: a name never becomes structure."""
     out = cli(capsys, hostile, "openapi", "--format", fmt)
+    assert_inert(out)                   # a bidi override was written raw in both formats
     if fmt == "yaml":
         yaml = pytest.importorskip("yaml")
         document = yaml.safe_load(out)

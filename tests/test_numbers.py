@@ -242,6 +242,44 @@ def test_a_long_decimal_number_reads_exactly_and_a_put_sends_its_digits_back(dec
     assert json.loads(put.content)["name"] == "renamed"
 
 
+class Meters(Gauges):
+    """A `meter` resource beside the gauges, holding its gauge in full (`full=True`);
+    the listing inlines every schema when asked (`?fullschema=true`), as Tastypie does."""
+
+    METER = {**GAUGE_SCHEMA, "fields": {
+        "id": _field("integer", primary_key=True, unique=True, nullable=False),
+        "gauge": _field("related", related_type="to_one"),
+        "resource_uri": _field("string", readonly=True)}}
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if request.method == "GET" and path == "/api/v1/":
+            full = request.url.params.get("fullschema") == "true"
+            return httpx.Response(200, json={name: {
+                "list_endpoint": f"/api/v1/{name}/",
+                "schema": schema if full else f"/api/v1/{name}/schema/"}
+                for name, schema in (("meter", self.METER), ("gauge", self.schema))})
+        if request.method == "GET" and path.startswith("/api/v1/meter/"):
+            body = b'{"id": 1, "gauge": ' + self.detail + b', "resource_uri": "/api/v1/meter/1/"}'
+            return httpx.Response(200, content=body,
+                                  headers={"Content-Type": "application/json"})
+        return super().__call__(request)
+
+
+def test_a_long_decimal_nested_in_another_resources_object_is_exact_and_goes_back(decoder):
+    # the meter's class has no decimal field, so its answer was read with floats, before
+    # the gauge's class (which has one) was ever built: the PUT sent the rounded price
+    server = Meters(PLAIN_GAUGE.replace(b'"price": "1.50"', b'"price": ' + LONG),
+                    methods=("get", "put"))
+    with server.client() as client:
+        gauge = client.meter.get(1).gauge
+        assert gauge.price == Decimal(LONG.decode())
+        gauge.name = "renamed"
+        gauge.save()
+    put = server.writes[-1]
+    assert put.method == "PUT" and b'"price":' + LONG in put.content
+
+
 @pytest.mark.parametrize(("argv", "fmt"), [(["get", "gauge", "1"], "json"),
                                            (["list", "gauge"], "json"),
                                            (["list", "gauge"], "jsonl")])

@@ -152,6 +152,33 @@ def test_every_secret_is_stripped_and_the_stripped_requests_still_replay(tmp_pat
         player.handle_request(_requests()[0])
 
 
+def test_a_cassette_applies_the_whole_capture_rule_to_queries_and_text_bodies(tmp_path):
+    # `smtp_pass`/`pwd` are secret names by the rule's words, not its substrings; a text
+    # body (form data, an HTML error page) may hold a PEM block or a URL's password
+    pem = "-----BEGIN PRIVATE KEY-----\nMIIEfake-pem-not-real\n-----END PRIVATE KEY-----"
+
+    def server(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(500, text=f"<pre>{pem} smtp://r:url-pw-not-real@h</pre>")
+    mock = httpx.MockTransport(server)
+    recorder = Recorder(mock, mock, [Secret("k3y-not-real")])
+    requests = [httpx.Request("GET", "https://staging.test/api/v1/x/?smtp_pass=pass-not-real"
+                                     "&pwd=pwd-not-real&dkim_key=dkim-not-real&name=kept"),
+                httpx.Request("POST", "https://staging.test/api/v1/x/",
+                              content=f"relay=smtp://r:url-pw-not-real@h&k={pem}".encode())]
+    for request in requests:
+        recorder.handle_request(request)
+    cassette = cassette_path(tmp_path / "test_mod.py", "test_y")
+    recorder.write(cassette, "https://staging.test", "/api/v1/")
+    text = cassette.read_text(encoding="utf-8")
+    leaked = [s for s in ("pass-not-real", "pwd-not-real", "dkim-not-real", "fake-pem-not-real",
+                          "url-pw-not-real") if s in text]
+    assert not leaked, text
+    assert "name=kept" in text
+    player = Player(cassette)
+    for request in requests:                # stripped the same way, they still match
+        assert player.handle_request(request).status_code == 500
+
+
 def test_a_broken_cassette_is_a_cassette_error(tmp_path):
     path = tmp_path / "c.json"
     path.write_text('{"version": 1, "base_url": "https://s.test", "api_path": "/api/v1/", '
@@ -170,10 +197,10 @@ def test_a_schema_keeps_the_spec_of_a_field_named_like_a_secret_its_objects_do_n
     spec = {"type": "string", "nullable": True, "default": "No default provided."}
     schema = {"fields": {"change_pwd": spec, "name": dict(spec)}}
     redactor = _Redactor(())
-    kept = redactor.body(json.dumps(schema).encode(), "/api/v1/email_account/schema/")
+    kept = redactor.body(json.dumps(schema).encode())
     assert kept == {"json": schema}
     listing = {"email_account": {"list_endpoint": "/api/v1/email_account/", "schema": schema}}
-    assert redactor.body(json.dumps(listing).encode(), "/api/v1/") == {"json": listing}
+    assert redactor.body(json.dumps(listing).encode()) == {"json": listing}
     obj = {"change_pwd": "hunter2-not-real", "name": "x"}
-    answer = redactor.body(json.dumps(obj).encode(), "/api/v1/email_account/1/")
+    answer = redactor.body(json.dumps(obj).encode())
     assert answer == {"json": {"change_pwd": "REDACTED", "name": "x"}}

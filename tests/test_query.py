@@ -151,7 +151,7 @@ def test_a_next_link_that_loops_is_an_error_not_a_hang(client, api):
     api.override("GET", url__regex=rf"{BASE}/api/v1/reseller/\?.*").mock(
         side_effect=lambda r: httpx.Response(200, json=list_body(
             [objs[int(r.url.params.get("offset", 0)) % 3]], limit=1, total=9,
-            next_url="/api/v1/reseller/?limit=1&offset=1")))
+            next_url="/api/v1/reseller/?name=x&limit=1&offset=1")))
     with pytest.raises(ResponseError, match="loops"):
         list(client.reseller.filter(name="x").page_size(1))
 

@@ -24,6 +24,7 @@ import pytest
 
 from mailroute_dyn import (
     AmbiguousWriteError,
+    ApiKeyAuth,
     AsyncClient,
     BasicAuth,
     Client,
@@ -546,3 +547,24 @@ def test_auth_and_another_kinds_secret_together_are_refused():
 
 if sys.platform == "win32":     # the socket servers above need POSIX-style sockets
     pytestmark = pytest.mark.skip("POSIX only")
+
+
+@pytest.mark.parametrize("key", ["fake-key-LEAKME\r", "fake-key-LEAKME\nlogin: me",
+                                 "fake-\x00key-LEAKME"])
+def test_a_key_no_header_can_carry_is_refused_without_showing_it(key, monkeypatch):
+    # a .env file with Windows line ends, or a key command printing two lines: httpx's
+    # own error quoted the whole Authorization header, key included, in TransportError
+    shown: list[str] = []
+    with serve(_answer_json) as (url, heads):
+        for make in (lambda: Client(url, LOGIN, key, cache_dir=None, retries=0),
+                     lambda: Client(url, auth=SessionAuth(key, "csrf-fake"), cache_dir=None),
+                     lambda: Client(url, auth=ApiKeyAuth(LOGIN, key), cache_dir=None)):
+            with pytest.raises(ConfigurationError) as info:
+                make().resources
+            shown.append("".join(traceback.format_exception(info.value)))
+        if "\x00" not in key:                      # (no environment holds a NUL)
+            monkeypatch.setenv("MAILROUTE_API_KEY", key)
+            assert main(["--url", url, "--login", LOGIN, "--no-cache", "resources"]) == 2
+        assert not heads                            # nothing was sent
+    assert shown and not [text for text in shown if "LEAKME" in text]
+    assert all("control character" in text for text in shown)

@@ -232,6 +232,72 @@ def test_a_write_answer_cannot_turn_an_object_into_the_list(tastypie_app):
         assert client.wblist.count() == total
 
 
+@pytest.mark.parametrize("next_url", [
+    "/api/v1/wblist/?limit=1&offset=1",                          # the filter dropped
+    "/api/v1/wblist/?wb=w&limit=1&offset=1",                     # another value
+    "/api/v1/wblist/?wb=b&email__gte=&limit=1&offset=1",          # a filter added
+    "/api/v1/domain/?wb=b&limit=1&offset=1"])                     # another resource
+def test_a_next_link_that_loses_the_query_is_never_followed(next_url):
+    # for e in client.wblist.filter(wb="b"): e.delete() went on with every entry the
+    # unfiltered next link listed, whitelisted ones included
+    listed = objects("wblist")
+    asked: list[httpx.URL] = []
+
+    def lying(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url)
+        path = request.url.path
+        if path == "/api/v1/":
+            return httpx.Response(200, json={"wblist": load("listing.json")["wblist"]})
+        if path.endswith("/schema/"):
+            return httpx.Response(200, json=schema("wblist"))
+        if dict(request.url.params) == {"wb": "b", "limit": "1", "offset": "0"}:
+            return httpx.Response(200, json=list_body(listed[:1], limit=1, total=2,
+                                                      next_url=next_url))
+        return httpx.Response(200, json=list_body(listed[1:3], limit=1, total=len(listed)))
+    with Client(BASE, LOGIN, API_KEY, transport=httpx.MockTransport(lying), cache_dir=None,
+                retries=0) as client:
+        for qs in (client.wblist.filter(wb="b").page_size(1),
+                   client.list("/api/v1/wblist/?wb=b&limit=1")):
+            yielded = []
+            with pytest.raises(ResponseError, match="meta.next"):
+                for entry in qs:
+                    yielded.append(entry.pk)
+            assert yielded == [listed[0]["id"]]
+    assert all(url.params.get("wb") == "b" for url in asked if url.path == LIST)
+
+
+def test_the_test_kits_cleanup_deletes_only_detail_uris_whatever_a_create_answer_named():
+    # the pytest plugin deletes what a staging server said it created: a 201 whose
+    # Location named the list (its query dropped) made it DELETE the whole list
+    from mailroute_dyn.testing.cleanup import CreatedObjects, delete_created
+    made = {**ENTRY, "id": 7, "resource_uri": "/api/v1/wblist/7/"}
+    locations = ["/api/v1/wblist/", "/api/v1/wblist/?email__gte=", "/api/v1/wblist/schema/",
+                 "/api/v1/wblist/7/../", "/api/v1/wblist/7/"]
+    deleted: list[str] = []
+
+    def lying(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if request.method == "DELETE":
+            deleted.append(str(request.url.raw_path, "ascii"))
+            return httpx.Response(204)
+        if request.method == "POST":
+            return httpx.Response(201, headers={"Location": locations.pop(0)})
+        if path == "/api/v1/":
+            return httpx.Response(200, json={"wblist": load("listing.json")["wblist"]})
+        if path.endswith("/schema/"):
+            return httpx.Response(200, json=schema("wblist"))
+        if path == made["resource_uri"]:
+            return httpx.Response(200, json=made)
+        return httpx.Response(200, json=list_body(objects("wblist")))
+    created = CreatedObjects(httpx.MockTransport(lying), "/api/v1/")
+    with Client(BASE, LOGIN, API_KEY, transport=created, cache_dir=None, retries=0) as client:
+        for _ in range(len(locations)):
+            client.request("POST", LIST, json={"email": "a@b.example", "wb": "b"})
+        with pytest.warns(pytest.PytestWarning, match="may be left"):
+            delete_created(client, created)
+    assert deleted == ["/api/v1/wblist/7/"]
+
+
 def test_a_refresh_redirected_to_the_list_leaves_the_object_as_it_was(api, client):
     entry = client.wblist.get(1)
     api.override("GET", f"{BASE}{ENTRY_URI}").mock(return_value=httpx.Response(
@@ -263,6 +329,22 @@ def test_a_filter_value_of_another_resource_is_refused_before_sending(tastypie_c
             accounts.filter(**bad).delete(confirm=True)
     assert {a.resource_uri for a in accounts.filter(domain=domain)} == mine
     assert {a.resource_uri for a in accounts.filter(domain__in=[domain])} == mine
+
+
+def test_an_object_of_another_resource_is_refused_for_a_string_typed_relation(tastypie_client):
+    # MailRoute types wblist.domain and wblist.email_account as strings holding URIs: an
+    # object given there still carries its resource, and Tastypie filters by its key alone
+    wblist = tastypie_client.wblist
+    entry = next(e for e in wblist.all() if e["domain"])
+    domain = tastypie_client.get(entry["domain"])
+    account = tastypie_client.email_account.get(domain.pk)   # the key Tastypie would match
+    theirs = {e.resource_uri for e in wblist.filter(domain=domain)}
+    assert theirs                                   # (so a wrong match would show)
+    for bad in ({"domain": account}, {"domain__exact": account}, {"email_account": domain},
+                {"domain": entry}, {"domain": tastypie_client.domain()}):
+        with pytest.raises(FilterError, match="Nothing was sent"):
+            wblist.filter(**bad).delete(confirm=True)
+    assert {e.resource_uri for e in wblist.filter(domain=domain)} == theirs
 
 
 def test_a_wrong_object_through_a_relation_hop_is_refused_once_the_schema_is_read(api, client):
@@ -343,6 +425,47 @@ def test_any_base_url_is_taken_or_a_configuration_error(url):
         Client(url, LOGIN, API_KEY, cache_dir=None).close()
     except ConfigurationError as exc:
         assert API_KEY not in str(exc)
+
+
+HOST_PARTS = ["https://", "http://", "xn--", "xn--ls8h", "xn--admin", "a", ".", "\u3002", "-",
+              "\u200b", "api.mailroute.test", "é", ":443", "/", "@", "[::1]"]
+
+
+def _listing(request: httpx.Request) -> httpx.Response:
+    return httpx.Response(200, json={"domain": {"list_endpoint": "/api/v1/domain/",
+                                                "schema": "/api/v1/domain/schema/"}})
+
+
+@settings(max_examples=300, deadline=None)
+@given(url=st.one_of(ODD_URLS, st.lists(st.sampled_from(HOST_PARTS), max_size=6).map("".join),
+                     st.sampled_from(["https://xn--admin.mailroute.net",
+                                      "https://xn--ls8h.la"])))
+def test_a_base_url_the_client_takes_is_one_it_can_send_to(url):
+    # a host IDNA refuses (xn--...) was taken, then failed every request with ResponseError
+    try:
+        client = Client(url, LOGIN, API_KEY, cache_dir=None, retries=0,
+                        transport=httpx.MockTransport(_listing))
+    except ConfigurationError:
+        return
+    with client:
+        assert client.resources == ["domain"]
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("backoff", float("nan")), ("backoff", float("inf")), ("timeout", float("nan")),
+    ("timeout", float("inf")), ("retry_budget", float("nan")), ("cache_ttl", float("nan")),
+    ("timeout", True)])
+def test_a_number_setting_that_is_no_real_number_is_a_configuration_error(
+        name, value, tmp_path, monkeypatch):
+    # backoff=nan was taken, then the first retry raised a bare ValueError from sleep()
+    with pytest.raises(ConfigurationError, match=name):
+        Client(BASE, LOGIN, API_KEY, cache_dir=None, **{name: value})
+    if isinstance(value, float):                 # TOML has nan and inf literals too
+        config = tmp_path / "config.toml"
+        config.write_text(f'[profiles.p]\nbase_url = "{BASE}"\n{name} = {value}\n')
+        monkeypatch.setenv("MAILROUTE_CONFIG", str(config))
+        with pytest.raises(ConfigurationError, match=name):
+            Client(profile="p", cache_dir=None)
 
 
 @pytest.mark.parametrize("url", ["http://[::1/api/v1/domain/1/", "/api/v1/domain/\x00/",

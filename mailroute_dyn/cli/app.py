@@ -37,14 +37,14 @@ from ..errors import (
     SchemaError,
     TransportError,
 )
-from ..escaping import terminal_text
+from ..escaping import library_log, terminal_text
 from .args import build_parser, preprocess
 from .context import Context, Failure, UsageError, mask
 
 __all__ = ["main"]
 
 EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_PIPE = 1, 2, 130, 141
-_LOG = logging.getLogger("mailroute_dyn")
+_LOG = library_log()
 # what only the server or the network can cause; every other MailRouteError is a refusal
 # made before anything was written (usage, exit 2)
 _AFTER_SENDING = (APIError, TransportError, ResponseError, SchemaError,

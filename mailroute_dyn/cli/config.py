@@ -181,8 +181,19 @@ def _with_profile(path: Path, text: str, name: str, values: dict[str, Any],
         edited = document.as_string()
     except (TOMLKitError, ValueError, TypeError) as exc:    # e.g. an inline `profiles`
         raise Failure(f"cannot edit {path} as TOML: {exc}") from None
-    _check_written(path, edited, name, default)
+    _check_written(path, edited, _expected(text, name, values, default))
     return edited
+
+
+def _expected(text: str, name: str, values: dict[str, Any], default: bool) -> dict[str, Any]:
+    """What the edited file must read back as: the file as it was, with the profile
+    `name` set to `values` (and `default_profile` to `name`), nothing else changed."""
+    data = tomllib.loads(text)
+    profiles = data.setdefault("profiles", {})
+    profiles[name] = {k: v.reveal() if isinstance(v, Secret) else v for k, v in values.items()}
+    if default:
+        data["default_profile"] = name
+    return data
 
 
 def _trailing_comments(old: Any) -> list[Any]:
@@ -199,15 +210,20 @@ def _trailing_comments(old: Any) -> list[Any]:
     return [item for _, item in body[start:]]
 
 
-def _check_written(path: Path, text: str, name: str, default: bool) -> None:
-    """Never write a file the profiles cannot be read back from."""
+def _check_written(path: Path, text: str, expected: dict[str, Any]) -> None:
+    """Never write a file that reads back as anything but the old one plus this profile
+    (a TOML editor may move a dotted key into the new table, changing two profiles)."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise Failure(f"not writing {path}: the edit would not be valid TOML ({exc})") from None
-    table = data.get("profiles", {}).get(name)
-    if not isinstance(table, dict) or (default and data.get("default_profile") != name):
-        raise Failure(f"not writing {path}: the edit would not hold profile {name!r}")
+    if data != expected:
+        changed = sorted(k for k in expected.get("profiles", {}) | data.get("profiles", {})
+                         if data.get("profiles", {}).get(k)
+                         != expected.get("profiles", {}).get(k))
+        what = f"profiles {', '.join(map(repr, changed))}" if changed else "other settings"
+        raise Failure(f"not writing {path}: the edit would also change {what}; add the "
+                      "profile by hand")
 
 
 def _write_private(path: Path, text: str) -> None:

@@ -52,7 +52,7 @@ class _Redactor:
     called, so a replayed schema still describes the resource."""
 
     def __init__(self, secrets: Iterable[Secret]):
-        self._rule = Redactor((), [s for s in secrets if s.reveal()])
+        self._rule = Redactor((), secrets)      # PEM blocks, URL passwords, these secrets
 
     def text(self, text: str) -> str:
         return self._rule.text(text)
@@ -63,29 +63,16 @@ class _Redactor:
         query = str(httpx.QueryParams(params))
         return self.text(url.path + (f"?{query}" if query else ""))
 
-    def body(self, content: bytes, path: str = "") -> dict[str, Any] | None:
-        """A JSON body as `{"json": redacted data}`, any other as `{"text": ...}`; `path`
-        is the request's, which tells a schema (or a listing inlining schemas) apart."""
+    def body(self, content: bytes) -> dict[str, Any] | None:
+        """A JSON body as `{"json": redacted data}` (a schema in it keeps its field specs),
+        any other as `{"text": ...}`."""
         if not content:
             return None
         try:
             data = json.loads(content)
         except (ValueError, RecursionError):
             return {"text": self.text(content.decode("utf-8", "replace"))}
-        if path.rstrip("/").endswith("/schema"):
-            return {"json": self._rule.schema(data)}
-        if isinstance(data, dict) and any(
-                isinstance(entry, dict) and isinstance(entry.get("schema"), dict)
-                for entry in data.values()):                 # ?fullschema=true
-            return {"json": {self.text(str(name)): self._listed(entry)
-                             for name, entry in data.items()}}
         return {"json": self._rule.value(data)}
-
-    def _listed(self, entry: Any) -> Any:
-        if not (isinstance(entry, dict) and isinstance(entry.get("schema"), dict)):
-            return self._rule.value(entry)
-        rest = self._rule.value({k: v for k, v in entry.items() if k != "schema"})
-        return {**rest, "schema": self._rule.schema(entry["schema"])}
 
     def key(self, request: httpx.Request) -> str:
         """What identifies a request in a cassette."""
@@ -114,7 +101,7 @@ class Recorder(httpx.BaseTransport, httpx.AsyncBaseTransport):
                                 "body": r.body(request.content)},
                     "response": {"status": response.status_code,
                                  "headers": r.answer_headers(response),
-                                 "body": r.body(response.content, request.url.path)}}
+                                 "body": r.body(response.content)}}
         with self._lock:
             self.exchanges.append(exchange)
 

@@ -10,7 +10,6 @@ secret of the client's credentials, so the folder can be committed.
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -18,13 +17,14 @@ from typing import Any
 from ..auth import Secret
 from ..client import Client
 from ..errors import APIError, ConfigurationError, ResponseError
+from ..escaping import library_log
 from ..fake.fixtures import load_fixture, write_fixture
 from ..query import collection_name
 from .redaction import REDACTED, SECRET_NAME, Redactor, auth_secrets, is_secret_name
 
 __all__ = ["capture", "redact", "is_secret_name", "SECRET_KEY", "REDACTED"]
 
-log = logging.getLogger("mailroute_dyn")
+log = library_log()
 #: The parts that make a name secret wherever they occur (see `is_secret_name` for all).
 SECRET_KEY = SECRET_NAME
 

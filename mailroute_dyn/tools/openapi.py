@@ -19,6 +19,7 @@ from typing import Any
 
 from ..client import Client
 from ..errors import ConfigurationError, SchemaError
+from ..escaping import json_dumps, yaml_dumps
 from ..schema import ResourceSchema, parse_schema
 from .schemadiff import SchemaDiff, compare
 
@@ -41,11 +42,10 @@ def _yaml() -> Any:
 def render_openapi(document: dict[str, Any], fmt: str = "json") -> str:
     """The document as text: keys sorted, so the same API always gives the same bytes."""
     if fmt == "json":
-        return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        return json_dumps(document, indent=2, sort_keys=True) + "\n"
     if fmt == "yaml":
-        text: str = _yaml().safe_dump(document, sort_keys=True, allow_unicode=True,
-                                      default_flow_style=False, width=100)
-        return text
+        _yaml()
+        return yaml_dumps(document)     # (names and help texts stay printable, as in JSON)
     raise ConfigurationError(f"Unknown format {fmt!r}: one of {', '.join(FORMATS)}.")
 
 
