@@ -26,6 +26,7 @@ from .errors import (
     ValidationError,
 )
 from .escaping import terminal_text
+from .fieldread import field_readers
 from .operations import Answer, Batch, Call, Operation
 from .query import QuerySet, _Query, queryset_for
 from .resources import (
@@ -95,6 +96,7 @@ class Registry:
         return {
             "_json_schema": schema.json_schema(),
             "_schema": schema,
+            "_readers": field_readers(schema),
             "_validators": {},
             "_omitted": set(),
             "_untargeted": {f.name for f in schema.fields.values()

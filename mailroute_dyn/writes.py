@@ -100,7 +100,8 @@ class Writes(Validation):
     """The write half of `Resource`: every method that changes the server's data."""
 
     # the object's state (Resource's own slots are empty: the layout is defined here)
-    __slots__ = ("_raw", "_changes", "_related", "_snapshot", "_deleted", "_unread")
+    __slots__ = ("_raw", "_changes", "_related", "_snapshot", "_deleted", "_unread",
+                 "_typed_cache")
     _schema: ClassVar[ResourceSchema]
     _list_url: ClassVar[str]
     _registry: ClassVar[ClassRegistry]
@@ -113,6 +114,7 @@ class Writes(Validation):
     _snapshot: dict[str, Any] | None
     _deleted: bool
     _unread: bool
+    _typed_cache: dict[str, tuple[Any, Any]]
 
     if TYPE_CHECKING:                   # Resource defines them
         @property

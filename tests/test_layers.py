@@ -35,6 +35,7 @@ LAYERS = [
     ["discovery"],
     ["values"],
     ["schema"],
+    ["fieldread"],                 # one reader per field: what reading it costs, no more
     ["paging"],
     ["querybuild"],                # a QuerySet's filters, ordering, slice and requests
     ["queryrun"],                  # its iteration and one-request answers

@@ -1,0 +1,86 @@
+"""Field reads that cost what they do: one reader per field, made once per class.
+
+Reading `obj.name` is the commonest thing a user does with an object, so it must not
+build anything: a plain field (string, integer, boolean, list, ...) is a lookup in the
+raw dict the server sent, and a typed field (datetime, date, time, decimal) is converted
+on its first read and kept with the raw value it came from. Anything unusual (a change
+not yet saved, a write not yet read back, a field the list left out, a related object)
+takes the object's general path, `_typed`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Any, cast
+
+from .schema import Field, ResourceSchema
+from .values import typed_value
+
+__all__ = ["UNCHANGED", "Reader", "field_readers"]
+
+#: The changes of an object nobody changed: one shared, read-only empty mapping, so an
+#: object from a list page carries no dict of its own until its first change.
+UNCHANGED = cast("dict[str, Any]", MappingProxyType({}))
+
+#: A field's reader: the typed view of that field of one object.
+Reader = Callable[[Any], Any]
+
+_TYPED = frozenset({"datetime", "date", "time", "decimal"})
+
+
+def field_readers(schema: ResourceSchema) -> dict[str, Reader]:
+    """The reader of each field that is read as an attribute (not `_private` names)."""
+    return {name: _reader(schema.name, f) for name, f in schema.fields.items()
+            if not name.startswith("_")}
+
+
+def _reader(resource: str, f: Field) -> Reader:
+    if f.is_related:
+        return _general(f)
+    if f.type in _TYPED:
+        return _typed_reader(f, f"{resource}.{f.name}")
+    return _plain_reader(f)
+
+
+def _general(f: Field) -> Reader:
+    """The general path: related objects, fetched once and kept by the object itself."""
+    def read(obj: Any) -> Any:
+        return obj._typed(f)
+    return read
+
+
+def _plain_reader(f: Field) -> Reader:
+    """A value that is its own typed view: what the server sent, from the raw dict."""
+    name = f.name
+
+    def read(obj: Any) -> Any:
+        if not (obj._changes or obj._unread):
+            raw: Mapping[str, Any] = obj._raw
+            if name in raw:
+                return raw[name]
+        return obj._typed(f)
+    return read
+
+
+def _typed_reader(f: Field, where: str) -> Reader:
+    """A value converted on its first read, and kept with the raw value it came from:
+    a later read of the same raw value is a lookup; a new raw value (a refresh, a save)
+    is converted again. Nothing else has to forget it."""
+    name, kind = f.name, f.type
+
+    def read(obj: Any) -> Any:
+        if obj._changes or obj._unread:
+            return obj._typed(f)
+        raw: Mapping[str, Any] = obj._raw
+        if name not in raw:
+            return obj._typed(f)
+        value = raw[name]
+        cache: dict[str, tuple[Any, Any]] = obj._typed_cache
+        kept = cache.get(name)
+        if kept is not None and kept[0] is value:
+            return kept[1]
+        typed = typed_value(kind, value, where=where)
+        cache[name] = (value, typed)
+        return typed
+    return read
