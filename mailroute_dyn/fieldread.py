@@ -6,6 +6,11 @@ raw dict the server sent, and a typed field (datetime, date, time, decimal) is c
 on its first read and kept with the raw value it came from. Anything unusual (a change
 not yet saved, a write not yet read back, a field the list left out, a related object)
 takes the object's general path, `_typed`.
+
+The readers sit on the class as properties (`place_readers`), so a read is one call: a
+name the class or its metaclass already has (`save`, `count`, `fields`, ...) gets none,
+and stays the object's or the class's; such a field is read through `__getattr__`, which
+uses the same reader.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from typing import Any, cast
 from .schema import Field, ResourceSchema
 from .values import typed_value
 
-__all__ = ["UNCHANGED", "Reader", "field_readers"]
+__all__ = ["UNCHANGED", "Reader", "field_readers", "place_readers"]
 
 #: The changes of an object nobody changed: one shared, read-only empty mapping, so an
 #: object from a list page carries no dict of its own until its first change.
@@ -33,6 +38,23 @@ def field_readers(schema: ResourceSchema) -> dict[str, Reader]:
     """The reader of each field that is read as an attribute (not `_private` names)."""
     return {name: _reader(schema.name, f) for name, f in schema.fields.items()
             if not name.startswith("_")}
+
+
+class FieldProperty(property):
+    """A field's reader placed on its class (told apart from the class's own properties)."""
+
+
+def place_readers(cls: type, readers: Mapping[str, Reader]) -> None:
+    """Put each field's reader on `cls` as a property, in place of the readers of its
+    previous schema; never where a base class or the metaclass has the name (those are
+    the object's own names and the class-level API, which fields never shadow)."""
+    for name, value in list(vars(cls).items()):
+        if isinstance(value, FieldProperty):
+            delattr(cls, name)
+    for name, reader in readers.items():
+        taken = hasattr(type(cls), name) or any(name in vars(base) for base in cls.__mro__)
+        if not taken:
+            setattr(cls, name, FieldProperty(reader))
 
 
 def _reader(resource: str, f: Field) -> Reader:

@@ -26,7 +26,7 @@ from .errors import (
     ValidationError,
 )
 from .escaping import terminal_text
-from .fieldread import field_readers
+from .fieldread import field_readers, place_readers
 from .operations import Answer, Batch, Call, Operation
 from .query import QuerySet, _Query, queryset_for
 from .resources import (
@@ -132,6 +132,7 @@ class Registry:
         base: type[Resource] = AsyncResource if self.is_async else Resource
         meta: type[ResourceMeta] = AsyncResourceMeta if self.is_async else ResourceMeta
         cls = cast("type[Resource]", meta(class_name_for(name), (base,), attrs))
+        place_readers(cls, cls._readers)
         self._classes[name] = cls
         return cls
 
@@ -140,6 +141,7 @@ class Registry:
         with self._lock:
             for key, value in self._schema_attrs(schema, cls._list_url).items():
                 setattr(cls, key, value)
+            place_readers(cls, cls._readers)
             self._classes[schema.name] = cls
 
     def reread_schema(self, cls: type[Resource]) -> bool:
