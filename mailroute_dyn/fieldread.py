@@ -24,8 +24,11 @@ from .values import typed_value
 
 __all__ = ["UNCHANGED", "Reader", "field_readers", "place_readers"]
 
-#: The changes of an object nobody changed: one shared, read-only empty mapping, so an
-#: object from a list page carries no dict of its own until its first change.
+#: The changes of an object as the server last gave it: one shared, read-only empty
+#: mapping, so a listed object carries no dict of its own until its first change. It is
+#: also what makes a field read a lookup: an object whose `_changes` is UNCHANGED has
+#: nothing unsaved and nothing unread (a write whose answer was not read back gives the
+#: object a dict of its own, `{}`), so its fields are its raw values.
 UNCHANGED = cast("dict[str, Any]", MappingProxyType({}))
 
 #: A field's reader: the typed view of that field of one object.
@@ -77,7 +80,7 @@ def _plain_reader(f: Field) -> Reader:
     name = f.name
 
     def read(obj: Any) -> Any:
-        if not (obj._changes or obj._unread):
+        if obj._changes is UNCHANGED:
             raw: Mapping[str, Any] = obj._raw
             if name in raw:
                 return raw[name]
@@ -92,10 +95,8 @@ def _typed_reader(f: Field, where: str) -> Reader:
     name, kind = f.name, f.type
 
     def read(obj: Any) -> Any:
-        if obj._changes or obj._unread:
-            return obj._typed(f)
         raw: Mapping[str, Any] = obj._raw
-        if name not in raw:
+        if obj._changes is not UNCHANGED or name not in raw:
             return obj._typed(f)
         value = raw[name]
         cache: dict[str, tuple[Any, Any]] = obj._typed_cache

@@ -20,10 +20,10 @@ from .writes import Writes, _clean_read, _is_secret
 __all__ = ["PageBuilding"]
 
 #: Slots an object from a list page gets only when first used, and how each starts. Its
-#: `_changes` (the shared empty `UNCHANGED`) and `_unread` are set when it is built: every
-#: field read looks at them, and a slot read before it is set costs an exception.
+#: `_changes` (the shared empty `UNCHANGED`) is set when it is built: every field read
+#: looks at it, and a slot read before it is set costs an exception.
 _LAZY_STATE: dict[str, Callable[[], Any]] = {
-    "_related": dict, "_deleted": bool, "_typed_cache": dict}
+    "_related": dict, "_deleted": bool, "_unread": bool, "_typed_cache": dict}
 _FROM_LIST = "\0list"    # in `_related`: read from a list, detail-only fields may be missing
 
 
@@ -109,7 +109,6 @@ class PageBuilding(Writes, metaclass=ResourceMeta):
             obj = new(cls)              # its other state made on first use (_make_slot)
             put(obj, "_raw", data)
             put(obj, "_changes", UNCHANGED)
-            put(obj, "_unread", False)
             out.append(obj)
         return out
 

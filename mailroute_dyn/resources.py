@@ -159,6 +159,8 @@ class Resource(PageBuilding, RelatedReads, QueryHooks, metaclass=ResourceMeta):
         return raw["id"] if "id" in raw else self.pk
 
     def __getitem__(self, key: str) -> Any:
+        if self._changes is UNCHANGED:      # as read (fieldread.py): the server's value
+            return self._raw[key]
         if self._unread:
             self._read_back_now()
         if key in self._changes:

@@ -33,6 +33,7 @@ from .errors import (
     ServerError,
     UnreadableWriteAnswer,
 )
+from .fieldread import UNCHANGED
 from .operations import Answer, Call, Operation
 from .query import queryset_for
 from .schema import ResourceSchema, check_method
@@ -167,7 +168,7 @@ class Writes(Validation):
         data = _clean_read(cls, data)
         self._raw = data
         self._snapshot = data
-        self._changes = {}
+        self._changes = UNCHANGED
         self._related = {}
         self._unread = False
         return answered
@@ -187,6 +188,7 @@ class Writes(Validation):
             self._take(fresh.body)
         else:       # the write happened: never fail it for the read; read on first access
             self._unread = True
+            self._changes = {}      # not UNCHANGED: field reads take the path reading it back
         return self
 
     def _take(self, data: Mapping[str, Any]) -> None:
@@ -265,7 +267,7 @@ class Writes(Validation):
             existing = yield from self._find_by(dedupe_on, body)
             if existing is not None:
                 self._take(existing._raw)
-                self._changes = {}
+                self._changes = UNCHANGED
                 return self
             if done is not None:    # the server said it created it: never post it twice
                 raise done
@@ -374,7 +376,7 @@ class Writes(Validation):
 
     def _refresh_op(self) -> Operation[Any]:
         yield from self._current_op(self._detail(), "GET", take=True)
-        self._changes = {}
+        self._changes = UNCHANGED
         return self
 
     def refresh(self) -> Self:

@@ -17,7 +17,7 @@ from tests.conftest import BASE, list_body, objects, schema
 
 DOMAINS = objects("domain")
 PLAIN = ("name", "active", "deliveryport", "hold_email", "absolute_url")
-LAZY_SLOTS = ("_related", "_snapshot", "_deleted", "_typed_cache")
+LAZY_SLOTS = ("_related", "_snapshot", "_deleted", "_unread", "_typed_cache")
 
 
 def _page(client: Any, api: Any, page: list[dict[str, Any]] | None = None) -> list[Any]:
