@@ -17,22 +17,26 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from . import cases
+from . import cases, docs, reads
 from .cases import Target
 from .server import BenchServer
 
 DEFAULT_JSON = Path(__file__).resolve().parent / "results" / "latest.json"
-CASES = ("detail", "listing", "memory", "startup")
+CASES = ("detail", "listing", "memory", "startup", "reads")
 
 SIZES = {
     "default": {"detail_iterations": 1000, "detail_repeats": 11, "live_iterations": 60,
                 "live_repeats": 20, "list_objects": 10_000, "page_size": 100,
                 "latency": 0.020, "list_repeats": 3, "cpu_repeats": 11, "wall_pairs": 15,
-                "memory_sizes": (10_000, 100_000), "import_runs": 15},
+                "memory_sizes": (10_000, 100_000), "import_runs": 15,
+                "reads_objects": 10_000, "reads_repeats": 9, "reads_instr_objects": 2_000,
+                "reads_held_objects": 100_000},
     "quick": {"detail_iterations": 200, "detail_repeats": 5, "live_iterations": 20,
               "live_repeats": 4, "list_objects": 1_000, "page_size": 100,
               "latency": 0.020, "list_repeats": 1, "cpu_repeats": 2, "wall_pairs": 2,
-              "memory_sizes": (1_000, 10_000), "import_runs": 3},
+              "memory_sizes": (1_000, 10_000), "import_runs": 3,
+              "reads_objects": 1_000, "reads_repeats": 2, "reads_instr_objects": 500,
+              "reads_held_objects": 10_000},
 }
 
 
@@ -172,6 +176,49 @@ def _print_table(res: dict[str, Any], targets: list[Target], quick: bool = False
     print("\n".join(out))
 
 
+#: case 5's limits: per install, (a) and (b) against the bare loop, (c) against the bare
+#: loop doing the same conversions by hand
+READ_LIMITS = {"base": {"key": 1.2, "two": 1.2, "every": 1.3},
+               "speed": {"key": 1.0, "two": 1.0, "every": 1.3}}
+HELD_LIMIT = 1.5
+
+
+def _read_cases(server: BenchServer, size: dict[str, Any], count_instructions: bool,
+                res: dict[str, Any], note: Any) -> list[Target]:
+    """Case 5, listings that read fields (benchmarks/reads.py), and its targets."""
+    targets: list[Target] = []
+    page = size["page_size"]
+    note(f"5. field reads: CPU, {size['reads_objects']:,} objects, base and speed installs")
+    res["reads_cpu"] = reads.cpu(server, size["reads_objects"], page, size["reads_repeats"])
+    if count_instructions:
+        note(f"5. field reads: instructions (valgrind), {size['reads_instr_objects']:,} objects")
+        res["reads_instructions"] = reads.instructions(server, size["reads_instr_objects"],
+                                                       page)
+    note(f"5. field reads: memory held, {size['reads_held_objects']:,} objects")
+    res["reads_memory"] = reads.memory(server, size["reads_held_objects"], page)
+    ins = res.get("reads_instructions", {})
+    for install, limits in READ_LIMITS.items():
+        for pair in reads.READ_PAIRS:
+            for read, limit in limits.items():
+                key = f"{pair}|{read}"
+                what = f"5. {pair} {read} read vs bare loop, {install} install"
+                if install in ins:
+                    targets.append(Target(f"{what}, instructions",
+                                          ins[install]["ratios"][key], limit, "x"))
+                ratio = res["reads_cpu"][install]["ratios"][key]
+                targets.append(Target(f"{what}, CPU", ratio["median_ratio"], limit, "x",
+                                      detail=f"range {ratio['min_ratio']:.2f}-"
+                                             f"{ratio['max_ratio']:.2f}"))
+    for install in reads.INSTALLS:
+        held = res["reads_memory"][install]["ratios"]
+        for read in ("none", "two"):
+            targets.append(Target(f"5. memory per held object vs raw dict, "
+                                  f"{'untouched' if read == 'none' else 'after two reads'}, "
+                                  f"{install} install",
+                                  held[f"mailroute_dyn sync|{read}"], HELD_LIMIT, "x"))
+    return targets
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes, a smoke run")
@@ -182,6 +229,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--instructions", action="store_true",
                         help="also count instructions per listed object with valgrind (a "
                              "figure load does not move; about two minutes)")
+    parser.add_argument("--write-docs", action="store_true",
+                        help="rewrite the figures block of README.md's Performance section "
+                             "from this run")
     parser.add_argument("--profile", action="store_true",
                         help="also print cProfile hot spots of the client (detail GET, listing)")
     args = parser.parse_args(argv)
@@ -190,9 +240,9 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     res: dict[str, Any] = {}
     targets: list[Target] = []
-    need_server = ({"listing", "memory", "startup"} & set(args.only) or args.profile
+    need_server = ({"listing", "memory", "startup", "reads"} & set(args.only) or args.profile
                    or args.instructions)
-    biggest = max(size["list_objects"], *size["memory_sizes"])
+    biggest = max(size["list_objects"], *size["memory_sizes"], size["reads_held_objects"])
     server = BenchServer(objects=biggest) if need_server else None
 
     def note(msg: str) -> None:
@@ -265,6 +315,9 @@ def main(argv: list[str] | None = None) -> int:
             note("2b. instructions per listed object (valgrind)")
             res["instructions"] = cases.instructions(server, size["list_objects"],
                                                      size["page_size"])
+        if "reads" in args.only:
+            assert server is not None
+            targets += _read_cases(server, size, args.instructions, res, note)
         if args.profile:
             assert server is not None
             cases.profile_hot_spots(server, size["list_objects"], size["page_size"])
@@ -274,6 +327,9 @@ def main(argv: list[str] | None = None) -> int:
             note("server stopped")
     elapsed = time.perf_counter() - started
     _print_table(res, targets, args.quick)
+    if "reads_cpu" in res:                      # case 5, as the README shows it
+        print("\n5. " + "\n".join(docs.reads_table(res)))
+        print("\n" + "\n".join(docs.held_table(res)))
     import httpx
     meta = {"when": datetime.now(UTC).isoformat(timespec="seconds"),
             "mode": "quick" if args.quick else "default", "sizes": size,
@@ -290,6 +346,9 @@ def main(argv: list[str] | None = None) -> int:
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(document, indent=2, default=str) + "\n", encoding="utf-8")
     print(f"\nWritten {args.json} in {elapsed:.0f} s.")
+    if args.write_docs:
+        docs.write_readme(document)
+        print(f"Rewritten the figures in {docs.README}.")
     return 0
 
 

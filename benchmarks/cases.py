@@ -223,9 +223,10 @@ def list_md_sync(url: str, n: int, page: int, concurrency: int | None) -> Callab
     return run
 
 
-def list_md_async(url: str, n: int, page: int, walks: int = 1) -> Callable[[], list]:
+def list_md_async(url: str, n: int, page: int, walks: int = 1,
+                  read: Callable[[Any], Any] | None = None) -> Callable[[], list]:
     """The async client's walk, timed inside its event loop; `walks` > 1 walks again on
-    the same client (the last walk is timed)."""
+    the same client (the last walk is timed); `read` is called on every object walked."""
     from mailroute_dyn import AsyncClient
 
     async def body() -> tuple[float, float, list[Any]]:
@@ -236,6 +237,8 @@ def list_md_async(url: str, n: int, page: int, walks: int = 1) -> Callable[[], l
                 gc.collect()
                 w0, c0 = time.perf_counter(), time.process_time()
                 out = [obj async for obj in domain.all().page_size(page)]
+                for obj in out if read else ():
+                    read(obj)
             return time.perf_counter() - w0, time.process_time() - c0, out
 
     def run() -> Any:
@@ -295,10 +298,11 @@ def list_httpx(url: str, n: int, page: int) -> Callable[[], list]:
 
 
 def list_httpx_async(url: str, n: int, page: int, concurrency: int = 8,
-                     walks: int = 1) -> Callable[[], Any]:
+                     walks: int = 1, read: Callable[[Any], Any] | None = None
+                     ) -> Callable[[], Any]:
     """Reference: the async loop a user would write by hand with bare httpx.AsyncClient: the
     first page for the count, then every other offset at once under a semaphore of
-    `concurrency`, pages kept in order. `walks` as for `list_md_async`."""
+    `concurrency`, pages kept in order. `walks` and `read` as for `list_md_async`."""
     async def walk(http: httpx.AsyncClient) -> list[Any]:
         path = f"{API}domain/"
         first = (await http.get(path, params={"limit": page, "offset": 0})).json()
@@ -321,6 +325,8 @@ def list_httpx_async(url: str, n: int, page: int, concurrency: int = 8,
                 gc.collect()
                 w0, c0 = time.perf_counter(), time.process_time()
                 objects = await walk(http)
+                for obj in objects if read else ():
+                    read(obj)
             return _Inner(time.perf_counter() - w0, time.process_time() - c0, objects)
 
     def run() -> _Inner:

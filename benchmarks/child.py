@@ -3,6 +3,12 @@
     python -m benchmarks.child first  --url URL --cache-dir DIR --name NAME
     python -m benchmarks.child memory --url URL --mode rss|tracemalloc
     python -m benchmarks.child listing --url URL --arm NAME --objects N --runs K
+    python -m benchmarks.child reads-cpu --url URL --objects N --repeats K
+    python -m benchmarks.child reads-walk --url URL --objects N --side NAME --walks key=1,...
+    python -m benchmarks.child reads-held --url URL --objects N --side NAME --read READ
+
+With MAILROUTE_BENCH_BLOCK_MSGSPEC=1 in the environment, msgspec cannot be imported: the
+base install, without the `speed` extra.
 
 Each prints one JSON line on stdout. Only 127.0.0.1 URLs are accepted.
 """
@@ -15,7 +21,11 @@ _STARTED = time.perf_counter()          # before anything else is imported
 
 import argparse  # noqa: E402 - the clock above must start first
 import json  # noqa: E402
+import os  # noqa: E402
 import sys  # noqa: E402
+
+if os.environ.get("MAILROUTE_BENCH_BLOCK_MSGSPEC") == "1":
+    sys.modules["msgspec"] = None           # type: ignore[assignment] # the base install
 
 
 def _check_url(url: str) -> str:
@@ -103,13 +113,49 @@ def memory(url: str, mode: str, page_size: int, walk: str = "key") -> dict[str, 
     return out
 
 
+def _skip_explicit_collections() -> None:
+    """Under valgrind, the `gc.collect()` the arms make before timing a walk is skipped:
+    it walks the whole heap, whose size is what each side imported, not what a listing
+    costs (the collections the allocations trigger still run, and are counted)."""
+    import gc
+
+    gc.collect = lambda generation=2: 0
+
+
 def listing(url: str, arm: str, objects: int, page_size: int, runs: int) -> dict[str, object]:
     """Build one listing arm of case 2 and run it `runs` times (for instruction counts:
     two runs of this under valgrind, with different `runs`, give one listing's cost)."""
     from . import cases
 
+    _skip_explicit_collections()
     listed = len(cases.walk_arm(url, objects, page_size, arm, runs))
     return {"arm": arm, "runs": runs, "listed": listed}
+
+
+def _read_tasks(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """The tasks of case 5 (benchmarks/reads.py): listings that read fields."""
+    for task in ("reads-cpu", "reads-walk", "reads-held"):
+        p = sub.add_parser(task)
+        p.add_argument("--url", required=True)
+        p.add_argument("--objects", type=int, required=True)
+        p.add_argument("--page-size", type=int, default=100)
+        p.add_argument("--repeats", type=int, default=9)
+        p.add_argument("--side", default="")
+        p.add_argument("--read", default="none")
+        p.add_argument("--walks", default="")
+
+
+def _run_read_task(url: str, args: argparse.Namespace) -> dict[str, object]:
+    from . import reads
+
+    if args.task == "reads-cpu":
+        return reads.child_cpu(url, args.objects, args.page_size, args.repeats)
+    if args.task == "reads-held":
+        return reads.child_held(url, args.objects, args.page_size, args.side, args.read)
+    _skip_explicit_collections()
+    walks = {read: int(times) for read, _, times in
+             (part.partition("=") for part in args.walks.split(","))}
+    return {"listed": reads.child_walk(url, args.objects, args.page_size, args.side, walks)}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -130,9 +176,12 @@ def main(argv: list[str] | None = None) -> None:
     b.add_argument("--objects", type=int, required=True)
     b.add_argument("--page-size", type=int, default=100)
     b.add_argument("--runs", type=int, required=True)
+    _read_tasks(sub)
     args = parser.parse_args(argv)
     url = _check_url(args.url)
-    if args.task == "first":
+    if args.task.startswith("reads-"):
+        result = _run_read_task(url, args)
+    elif args.task == "first":
         result = first(url, args.cache_dir, args.name)
     elif args.task == "listing":
         result = listing(url, args.arm, args.objects, args.page_size, args.runs)

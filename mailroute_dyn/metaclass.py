@@ -14,6 +14,7 @@ from typing import Any, TypeVar, cast
 
 from .bulk import RowHook, bulk_create_op, bulk_delete_op, bulk_update_op, journaled_bulk
 from .display import class_html
+from .fieldread import FieldProperty
 from .operations import Operation
 from .query import AsyncQuerySet, BulkResult, QuerySet, ValuesQuerySet, queryset_for
 from .schema import Field, ResourceSchema
@@ -51,7 +52,8 @@ class ResourceMeta(type):
         api = {name for meta in type.mro(type(cls)) if meta not in (type, object)
                for name in vars(meta)}
         offered = {name for name in set(super().__dir__()) | api if not name.startswith("_")}
-        return sorted(offered - _NOT_OFFERED)
+        fields = {name for name, value in vars(cls).items() if isinstance(value, FieldProperty)}
+        return sorted(offered - _NOT_OFFERED - fields)      # fields are the objects' to offer
 
     def _repr_html_(cls) -> str:
         """A notebook's view of the class (IPython looks for it here, on the metaclass):

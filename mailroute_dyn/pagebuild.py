@@ -12,15 +12,18 @@ from collections.abc import Callable, Mapping
 from itertools import repeat
 from typing import Any, ClassVar, Self
 
+from .fieldread import UNCHANGED
 from .metaclass import ResourceMeta
 from .operations import Operation
 from .writes import Writes, _clean_read, _is_secret
 
 __all__ = ["PageBuilding"]
 
-#: Slots an object from a list page gets only when first used, and how each starts.
+#: Slots an object from a list page gets only when first used, and how each starts. Its
+#: `_changes` (the shared empty `UNCHANGED`) is set when it is built: every field read
+#: looks at it, and a slot read before it is set costs an exception.
 _LAZY_STATE: dict[str, Callable[[], Any]] = {
-    "_changes": dict, "_related": dict, "_deleted": bool, "_unread": bool}
+    "_related": dict, "_deleted": bool, "_unread": bool, "_typed_cache": dict}
 _FROM_LIST = "\0list"    # in `_related`: read from a list, detail-only fields may be missing
 
 
@@ -36,25 +39,19 @@ class PageBuilding(Writes, metaclass=ResourceMeta):
         raw = _clean_read(cls, data)
         put = object.__setattr__         # slots, set past our own __setattr__; a hot path
         put(obj, "_raw", raw)
-        put(obj, "_changes", {})
+        put(obj, "_changes", UNCHANGED)
         put(obj, "_related", {})
         put(obj, "_snapshot", raw)
         put(obj, "_deleted", False)
         put(obj, "_unread", False)
         return obj
 
-    def _make_state(self) -> None:
-        """The per-object state an object read from a list page is built without (its
-        first change, related object or flag check makes it): listing stays cheap."""
-        for slot, empty in _LAZY_STATE.items():
-            try:
-                object.__getattribute__(self, slot)
-            except AttributeError:
-                object.__setattr__(self, slot, empty())
-        try:            # as read: every later change of `_raw` sets `_snapshot` with it
-            object.__getattribute__(self, "_snapshot")
-        except AttributeError:
-            object.__setattr__(self, "_snapshot", self._raw)
+    def _make_slot(self, slot: str) -> Any:
+        """One piece of the per-object state an object read from a list page is built
+        without, made on its first use (listing and field reads stay cheap)."""
+        value = self._raw if slot == "_snapshot" else _LAZY_STATE[slot]()
+        object.__setattr__(self, slot, value)  # as read: a later `_raw` sets `_snapshot` too
+        return value
 
     @classmethod
     def _wrap_page(cls, objects: list[dict[str, Any]]) -> Operation[list[Any]]:
@@ -109,8 +106,9 @@ class PageBuilding(Writes, metaclass=ResourceMeta):
         new, put = object.__new__, object.__setattr__
         out = []
         for data in objects:            # the one per-object step: the instance itself,
-            obj = new(cls)              # its other state made on first use (_make_state)
+            obj = new(cls)              # its other state made on first use (_make_slot)
             put(obj, "_raw", data)
+            put(obj, "_changes", UNCHANGED)
             out.append(obj)
         return out
 

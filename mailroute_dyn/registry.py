@@ -26,6 +26,7 @@ from .errors import (
     ValidationError,
 )
 from .escaping import library_log
+from .fieldread import field_readers, place_readers
 from .operations import Answer, Batch, Call, Operation
 from .query import QuerySet, _Query, queryset_for
 from .resources import (
@@ -100,6 +101,7 @@ class Registry:
         return {
             "_json_schema": schema.json_schema(),
             "_schema": schema,
+            "_readers": field_readers(schema),
             "_validators": {},
             "_omitted": set(),
             "_untargeted": {f.name for f in schema.fields.values()
@@ -135,6 +137,7 @@ class Registry:
         base: type[Resource] = AsyncResource if self.is_async else Resource
         meta: type[ResourceMeta] = AsyncResourceMeta if self.is_async else ResourceMeta
         cls = cast("type[Resource]", meta(class_name_for(name), (base,), attrs))
+        place_readers(cls, cls._readers)
         self._classes[name] = cls
         return cls
 
@@ -143,6 +146,7 @@ class Registry:
         with self._lock:
             for key, value in self._schema_attrs(schema, cls._list_url).items():
                 setattr(cls, key, value)
+            place_readers(cls, cls._readers)
             self._classes[schema.name] = cls
 
     def reread_schema(self, cls: type[Resource]) -> bool:

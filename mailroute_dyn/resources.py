@@ -28,6 +28,7 @@ from .errors import (
     ValidationError,
     suggest,
 )
+from .fieldread import UNCHANGED, Reader
 from .metaclass import AsyncResourceMeta, ResourceMeta, _arun
 from .modelhooks import QueryHooks
 from .operations import NO_BODY, Answer, Call, Operation, error_message
@@ -104,6 +105,7 @@ class Resource(PageBuilding, RelatedReads, QueryHooks, metaclass=ResourceMeta):
     _uri_key: ClassVar[str] = ""    # the field detail URIs carry when not the key (a slug)
     _omitted: ClassVar[set[str]] = set()   # fields missing from details too: not read again
     _collection: ClassVar[str] = "objects"   # the list key of PATCH lists (collection_name)
+    _readers: ClassVar[dict[str, Reader]] = {}  # each field's reader (fieldread.py)
 
     __slots__ = ()                       # the state's slots are in Writes
     _raw: dict[str, Any]                 # what the server sent (cleaned of secret extras)
@@ -156,9 +158,12 @@ class Resource(PageBuilding, RelatedReads, QueryHooks, metaclass=ResourceMeta):
     @property
     def id(self) -> Any:
         """The `id` field, or the primary key when the object has none."""
-        return self._raw.get("id", self.pk)
+        raw = self._raw
+        return raw["id"] if "id" in raw else self.pk
 
     def __getitem__(self, key: str) -> Any:
+        if self._changes is UNCHANGED:      # as read (fieldread.py): the server's value
+            return self._raw[key]
         if self._unread:
             self._read_back_now()
         if key in self._changes:
@@ -181,15 +186,15 @@ class Resource(PageBuilding, RelatedReads, QueryHooks, metaclass=ResourceMeta):
         return data
 
     def __getattr__(self, name: str) -> Any:
+        reader = type(self)._readers.get(name)
+        if reader is not None:              # a field: what reading it costs, no more
+            return reader(self)
         if name.startswith("_"):
             if name in _LAZY_STATE or name == "_snapshot":  # fresh from a page: made now
-                self._make_state()
-                return object.__getattribute__(self, name)
+                return self._make_slot(name)
             raise AttributeError(name)
         fields = type(self).fields
-        if name in fields:
-            if self._unread:
-                self._read_back_now()
+        if name in fields:                  # a field whose reader is not made (yet)
             return self._typed(fields[name])
         if name in self._raw:
             return self._raw[name]
@@ -227,6 +232,8 @@ class Resource(PageBuilding, RelatedReads, QueryHooks, metaclass=ResourceMeta):
                 f"Fields: {', '.join(sorted(fields))}")
         if cls.typed and fields[name].readonly and self._raw:
             raise _read_only_field(cls, name)
+        if self._changes is UNCHANGED:          # the object's first change
+            self._changes = {}
         self._changes[name] = value
         self._related.pop(name, None)
 
@@ -268,6 +275,9 @@ class Resource(PageBuilding, RelatedReads, QueryHooks, metaclass=ResourceMeta):
         return hash(self.resource_uri) if self.resource_uri else id(self)
 
     def _typed(self, f: Field) -> Any:
+        """The typed view of field `f`, by the general path (see fieldread.py)."""
+        if self._unread:
+            self._read_back_now()
         if (f.name not in self._raw and _FROM_LIST in self._related
                 and f.name not in self._changes and f.name not in self._omitted):
             self._read_missing(f.name)

@@ -31,6 +31,7 @@ from .errors import (
     ServerError,
     UnreadableWriteAnswer,
 )
+from .fieldread import UNCHANGED
 from .naming import resolve_names_op
 from .operations import Answer, Call, Operation
 from .query import queryset_for
@@ -95,7 +96,8 @@ class Writes(Validation):
     """The write half of `Resource`: every method that changes the server's data."""
 
     # the object's state (Resource's own slots are empty: the layout is defined here)
-    __slots__ = ("_raw", "_changes", "_related", "_snapshot", "_deleted", "_unread")
+    __slots__ = ("_raw", "_changes", "_related", "_snapshot", "_deleted", "_unread",
+                 "_typed_cache")
     _schema: ClassVar[ResourceSchema]
     _list_url: ClassVar[str]
     _registry: ClassVar[ClassRegistry]
@@ -108,6 +110,7 @@ class Writes(Validation):
     _snapshot: dict[str, Any] | None
     _deleted: bool
     _unread: bool
+    _typed_cache: dict[str, tuple[Any, Any]]
 
     if TYPE_CHECKING:                   # Resource defines them
         @property
@@ -160,7 +163,7 @@ class Writes(Validation):
         data = _clean_read(cls, data)
         self._raw = data
         self._snapshot = data
-        self._changes = {}
+        self._changes = UNCHANGED
         self._related = {}
         self._unread = False
         return answered
@@ -180,6 +183,7 @@ class Writes(Validation):
             self._take(fresh.body)
         else:       # the write happened: never fail it for the read; read on first access
             self._unread = True
+            self._changes = {}      # not UNCHANGED: field reads take the path reading it back
         return self
 
     def _take(self, data: Mapping[str, Any]) -> None:
@@ -263,7 +267,7 @@ class Writes(Validation):
             existing = yield from self._find_by(dedupe_on, body)
             if existing is not None:
                 self._take(existing._raw)
-                self._changes = {}
+                self._changes = UNCHANGED
                 return self
             if done is not None:    # the server said it created it: never post it twice
                 raise done
@@ -379,7 +383,7 @@ class Writes(Validation):
 
     def _refresh_op(self) -> Operation[Any]:
         yield from self._current_op(self._detail(), "GET", take=True)
-        self._changes = {}
+        self._changes = UNCHANGED
         return self
 
     def refresh(self) -> Self:

@@ -37,6 +37,7 @@ LAYERS = [
     ["values"],
     ["schema"],
     ["display", "follow", "frames"],  # displays; values() across a relation; DataFrames
+    ["fieldread"],                 # one reader per field: what reading it costs, no more
     ["paging"],
     ["querybuild"],                # a QuerySet's filters, ordering, slice and requests
     ["queryrun"],                  # its iteration and one-request answers
