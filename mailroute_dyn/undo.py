@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from .detailuri import checked_detail, keys_in
 from .errors import JournalError, MailRouteError, NotFound
 from .journal import Journal, journal_events, kept
 
@@ -68,7 +69,35 @@ def _rows(events: list[dict[str, Any]]) -> list[_Row]:
             head = jobs.get(event["job"], {})
             rows.append(_Row(event["job"], head.get("verb", ""), head.get("resource", ""),
                              event.get("row"), starts[key], event))
-    return rows[::-1]
+    return _folded(rows)[::-1]
+
+
+def _folded(rows: list[_Row]) -> list[_Row]:
+    """Later rows on an object the run itself created fold into that create: undoing it
+    deletes the object, checked against what the run last left in it; an object the run
+    created and deleted again needs nothing (re-creating it only to delete it would leave
+    a copy where the resource has no PUT)."""
+    kept_rows: list[_Row | None] = []
+    created: dict[str, int] = {}                 # URI -> index of its create row
+    for row in rows:
+        uri = row.start.get("uri")
+        if row.verb != "create" and uri in created:
+            index = created[uri]
+            first = kept_rows[index]
+            assert first is not None
+            if row.verb == "delete":
+                kept_rows[index] = None
+                del created[uri]
+            else:
+                body = {**(first.start.get("body") or {}), **(row.start.get("body") or {})}
+                after = {**(first.done.get("after") or {}), **(row.done.get("after") or {})}
+                kept_rows[index] = first._replace(start={**first.start, "body": body},
+                                                  done={**first.done, "after": after})
+            continue
+        if row.verb == "create" and row.done.get("kind") == "created" and row.done.get("uri"):
+            created[row.done["uri"]] = len(kept_rows)
+        kept_rows.append(row)
+    return [row for row in kept_rows if row is not None]
 
 
 def _hashable(row: Any) -> Any:
@@ -118,7 +147,13 @@ def _step(client: Any, row: _Row, job: Any) -> UndoStep:
         return UndoStep(row.job, row.row, "?", uri, {}, "failed", str(exc))
 
 
-def _current(client: Any, uri: str) -> dict[str, Any] | None:
+def _current(client: Any, cls: Any, uri: str,
+             image: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The object at `uri` as the server has it now, or None when it is gone. `uri` comes
+    from a file (and first from a server's answer): it must be a detail URI of the row's
+    own resource, or `GuardError` and nothing is sent, so no undo step can reach a list
+    (a DELETE there would remove every row) or another resource."""
+    checked_detail(cls, uri, keys_in(cls, image or {}))
     try:
         body = client.request("GET", uri)
     except NotFound:
@@ -128,9 +163,15 @@ def _current(client: Any, uri: str) -> dict[str, Any] | None:
     return body
 
 
-def _changed_since(now: dict[str, Any], wrote: dict[str, Any]) -> list[str]:
-    """The fields the run wrote that no longer hold what it wrote."""
-    return sorted(name for name, value in wrote.items() if name in now and now[name] != value)
+def _changed_since(now: dict[str, Any], row: _Row) -> list[str]:
+    """The fields the run wrote that no longer hold what it wrote: as the server stored
+    it (the row's after-image, where the journal has one), not as it was sent, so a
+    value the server normalised (a date, a related object's URI) is not taken for a
+    change by someone else."""
+    wrote = row.start.get("body") or {}
+    after = row.done.get("after") or {}
+    stored = {name: after.get(name, value) for name, value in wrote.items()}
+    return sorted(name for name, value in stored.items() if name in now and now[name] != value)
 
 
 def _send(client: Any, job: Any, row: _Row, method: str, uri: str, body: Any,
@@ -150,10 +191,10 @@ def _send(client: Any, job: Any, row: _Row, method: str, uri: str, body: Any,
 
 def _undo_create(client: Any, cls: Any, row: _Row, job: Any) -> UndoStep:
     uri = row.done.get("uri") or ""
-    now = _current(client, uri)
+    now = _current(client, cls, uri, row.done.get("after") or row.start.get("body"))
     if now is None:
         return UndoStep(row.job, row.row, "DELETE", uri, {}, "skipped", "already gone")
-    changed = _changed_since(now, row.start.get("body") or {})
+    changed = _changed_since(now, row)
     if changed:
         return UndoStep(row.job, row.row, "DELETE", uri, {}, "skipped",
                         f"changed since the run: {', '.join(changed)}")
@@ -166,10 +207,10 @@ def _undo_update(client: Any, cls: Any, row: _Row, job: Any) -> UndoStep:
     uri = row.start.get("uri") or ""
     wrote = row.start.get("body") or {}
     before = row.start.get("before") or {}
-    now = _current(client, uri)
+    now = _current(client, cls, uri, before)
     if now is None:
         return UndoStep(row.job, row.row, "PATCH", uri, {}, "skipped", "deleted since")
-    changed = _changed_since(now, wrote)
+    changed = _changed_since(now, row)
     back = {name: before[name] for name in wrote if name in before}
     lost = sorted(set(wrote) - set(before))
     changes = {name: (now.get(name), value) for name, value in back.items()}
@@ -187,7 +228,7 @@ def _undo_update(client: Any, cls: Any, row: _Row, job: Any) -> UndoStep:
 def _undo_delete(client: Any, cls: Any, row: _Row, job: Any) -> UndoStep:
     uri = row.start.get("uri") or ""
     before = row.start.get("before") or {}
-    if _current(client, uri) is not None:
+    if _current(client, cls, uri, before) is not None:
         return UndoStep(row.job, row.row, "PUT", uri, {}, "skipped", "exists again")
     body = _writable(cls, before)
     lost = row.start.get("not_restorable") or []

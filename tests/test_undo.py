@@ -148,3 +148,47 @@ def test_undo_from_python_after_a_journaled_bulk_update(tmp_path):
         steps, _ = client.undo(journal)
         assert {s.result for s in steps} == {"undone"}
         assert {o.pk: o.priority for o in client.email_account.filter(domain=2)} == before
+
+
+def test_undo_compares_with_what_the_server_stored_not_with_what_was_sent(tmp_path: Path):
+    """A value the server normalised ("7" sent, 7 stored) is no change made since the run
+    (issue 22 item 9: a test's teardown takes back what the plugin journaled as sent)."""
+    from mailroute_dyn.fake import DEMO_KEY, DEMO_LOGIN
+    client = Client(base_url="https://fake.mailroute.test", login=DEMO_LOGIN,
+                    api_key=DEMO_KEY, transport=FakeMailRoute(), cache_dir=None)
+    domain = client.domain.get(name="acme-001.com")
+    account = client.email_account.create(localpart="normalised", domain=domain)
+    journal = tmp_path / "run.jsonl"
+    events = [
+        {"event": "job", "job": 1, "verb": "create", "resource": "email_account", "plan": [1]},
+        {"event": "start", "job": 1, "row": 1, "method": "POST",
+         "uri": "/api/v1/email_account/", "before": None, "not_restorable": [],
+         "body": {"localpart": "normalised", "priority": "7"}},
+        {"event": "done", "job": 1, "row": 1, "ok": True, "kind": "created",
+         "uri": account.resource_uri, "after": {"localpart": "normalised", "priority": 7}}]
+    journal.write_text("".join(json.dumps(e) + "\n" for e in events))
+    steps, _ = client.undo(journal)
+    assert [s.result for s in steps] == ["undone"]
+    assert not client.email_account.filter(localpart="normalised").exists()
+
+
+def test_writes_to_an_object_the_run_created_fold_into_its_create(tmp_path: Path):
+    """Created then deleted needs nothing (re-creating it by POST, wblist having no PUT,
+    left a copy); created then updated is one DELETE, checked against the update."""
+    from mailroute_dyn.fake import DEMO_KEY, DEMO_LOGIN
+    fake = FakeMailRoute()
+    client = Client(base_url="https://fake.mailroute.test", login=DEMO_LOGIN,
+                    api_key=DEMO_KEY, transport=fake, cache_dir=None)
+    domain = client.domain.get(name="acme-001.com")
+    entries = len(fake.objects("wblist"))
+    with client.journal(tmp_path / "run.jsonl"):
+        client.wblist.create(email="y@example.com", wb="w", rid="1",
+                             domain=domain.resource_uri).delete()
+        account = client.email_account.create(localpart="folded", domain=domain)
+        account.priority = 2
+        account.save()
+    steps, _ = client.undo(tmp_path / "run.jsonl")
+    assert [(s.method, s.uri, s.result) for s in steps] == [
+        ("DELETE", account.resource_uri, "undone")]
+    assert len(fake.objects("wblist")) == entries
+    assert not client.email_account.filter(localpart="folded").exists()

@@ -266,10 +266,11 @@ def test_a_next_link_that_loses_the_query_is_never_followed(next_url):
     assert all(url.params.get("wb") == "b" for url in asked if url.path == LIST)
 
 
-def test_the_test_kits_cleanup_deletes_only_detail_uris_whatever_a_create_answer_named():
-    # the pytest plugin deletes what a staging server said it created: a 201 whose
+def test_the_test_kits_cleanup_deletes_only_detail_uris_whatever_a_create_answer_named(
+        tmp_path):
+    # the pytest plugin takes back what a staging server said it created: a 201 whose
     # Location named the list (its query dropped) made it DELETE the whole list
-    from mailroute_dyn.testing.cleanup import CreatedObjects, delete_created
+    from mailroute_dyn.testing.cleanup import JournaledWrites, put_back
     made = {**ENTRY, "id": 7, "resource_uri": "/api/v1/wblist/7/"}
     locations = ["/api/v1/wblist/", "/api/v1/wblist/?email__gte=", "/api/v1/wblist/schema/",
                  "/api/v1/wblist/7/../", "/api/v1/wblist/7/"]
@@ -289,13 +290,47 @@ def test_the_test_kits_cleanup_deletes_only_detail_uris_whatever_a_create_answer
         if path == made["resource_uri"]:
             return httpx.Response(200, json=made)
         return httpx.Response(200, json=list_body(objects("wblist")))
-    created = CreatedObjects(httpx.MockTransport(lying), "/api/v1/")
-    with Client(BASE, LOGIN, API_KEY, transport=created, cache_dir=None, retries=0) as client:
+    writes = JournaledWrites(httpx.MockTransport(lying), "/api/v1/", tmp_path / "t.jsonl")
+    with Client(BASE, LOGIN, API_KEY, transport=writes, cache_dir=None, retries=0) as client:
         for _ in range(len(locations)):
             client.request("POST", LIST, json={"email": "a@b.example", "wb": "b"})
-        with pytest.warns(pytest.PytestWarning, match="may be left"):
-            delete_created(client, created)
+        with pytest.warns(pytest.PytestWarning, match="not all taken back"):
+            put_back(client, writes)
     assert deleted == ["/api/v1/wblist/7/"]
+
+
+def test_undo_never_writes_to_a_uri_that_is_not_a_detail_uri_of_the_rows_resource(tmp_path):
+    """A journal is a file (and its URIs came from a server's answers): an undo step whose
+    URI is the list, a query, the schema or another resource's object sends nothing."""
+    from mailroute_dyn.journal import Journal
+    sent: list[str] = []
+
+    def server(request: httpx.Request) -> httpx.Response:
+        sent.append(f"{request.method} {request.url.raw_path.decode()}")
+        path = request.url.path
+        if path == "/api/v1/":
+            return httpx.Response(200, json={"wblist": load("listing.json")["wblist"]})
+        if path.endswith("/schema/"):
+            return httpx.Response(200, json=schema("wblist"))
+        return httpx.Response(200, json=list_body(objects("wblist")))
+    bad = ["/api/v1/wblist/", "/api/v1/wblist/?email__gte=", "/api/v1/wblist/schema/",
+           "/api/v1/domain/7/", "/api/v1/wblist/7/../"]
+    path = tmp_path / "run.jsonl"
+    journal = Journal(path)
+    job = journal.job("create", "wblist", list(range(1, len(bad) + 1)))
+    for row, uri in enumerate(bad, 1):
+        job.write("start", row=row, method="POST", uri=LIST, body={"email": "x@y.example"},
+                  before=None, not_restorable=[])
+        job.write("done", row=row, ok=True, kind="created", uri=uri, after=None)
+    journal.close()
+    with Client(BASE, LOGIN, API_KEY, transport=httpx.MockTransport(server),
+                cache_dir=None, retries=0) as client:
+        steps, _ = client.undo(path)
+    assert [s.result for s in steps] == ["failed"] * len(bad)
+    # discovery and the schema only: no GET of those URIs, and no write at all
+    assert not [line for line in sent if not line.startswith(("GET /api/v1/wblist/schema/",
+                                                              "GET /api/v1/?", "GET /api/v1/ "))
+                and line != "GET /api/v1/"], sent
 
 
 def test_a_refresh_redirected_to_the_list_leaves_the_object_as_it_was(api, client):

@@ -2,8 +2,11 @@
 
 * `mailroute`: a `Client` on a fresh fake server by default. The staging switch
   (`--mailroute-url URL` or `--mailroute-profile NAME`, or `mailroute_url` /
-  `mailroute_profile` in the ini file) points it at a real server instead; objects the
-  test creates there are deleted at teardown.
+  `mailroute_profile` in the ini file) points it at a real server instead; what the
+  test writes there (with either client) is journaled and taken back at teardown:
+  created objects deleted, updated fields put back, deleted objects created again. A
+  test whose teardown never ran leaves its journal in
+  `<journal dir>/<run>/<worker>/` for `mailroute-dyn undo FILE`.
 * `mailroute_async`: an `AsyncClient` on the same server as `mailroute` (on a real server,
   over its own async transport). A plain fixture: usable under anyio's pytest plugin and
   under pytest-asyncio alike.
@@ -66,6 +69,7 @@ __all__ = ["mailroute_fake", "mailroute_faults", "mailroute", "mailroute_async",
 FAKE_ONLY = "mailroute_fake_only"
 STAGING_ONLY = "mailroute_staging_only"
 _SWITCH_KEY = pytest.StashKey[Switch]()
+_JOURNALS_KEY = pytest.StashKey[Path]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -96,6 +100,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--mailroute-replay", action="store_true", default=None,
         help="serve each test's `mailroute` from its recorded cassette, offline")
+    group.addoption(
+        "--mailroute-journal-dir", default=None, metavar="DIR",
+        help="where staging tests keep their write journals until teardown takes the "
+             "writes back (default: the user state folder's mailroute_dyn/staging)")
+    parser.addini("mailroute_journal_dir", "where staging tests keep their write "
+                  "journals (relative to the ini file)")
     parser.addini("mailroute_url", "server for the `mailroute` fixture (the staging switch)")
     parser.addini("mailroute_profile", "profile for the `mailroute` fixture (the staging "
                   "switch)")
@@ -135,6 +145,32 @@ def _fixtures_dir(config: pytest.Config) -> Path | None:
     return Path(base, str(from_ini))
 
 
+def _journal_dir(config: pytest.Config) -> Path:
+    """This run's (and this xdist worker's) folder of write journals: `<dir>/<run>/
+    <worker>/`. Workers of one xdist run share the run's folder, each its own below it."""
+    import os
+    import secrets
+    import time
+    given = config.getoption("--mailroute-journal-dir")
+    from_ini = config.getini("mailroute_journal_dir")
+    if given:
+        root = Path(config.invocation_params.dir, str(given))
+    elif from_ini:
+        root = Path(config.inipath.parent if config.inipath else config.rootpath,
+                    str(from_ini))
+    else:
+        import platformdirs
+        root = platformdirs.user_state_path("mailroute_dyn") / "staging"
+    run = (os.environ.get("PYTEST_XDIST_TESTRUNUID")
+           or time.strftime("%Y%m%dT%H%M%SZ-", time.gmtime()) + secrets.token_hex(3))
+    return root / _safe(run) / _safe(os.environ.get("PYTEST_XDIST_WORKER") or "main")
+
+
+def _safe(name: str) -> str:
+    import re
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "_"
+
+
 def _flag(config: pytest.Config, option: str, ini: str) -> bool:
     given = config.getoption(option)
     return bool(config.getini(ini)) if given is None else bool(given)
@@ -168,6 +204,7 @@ def pytest_configure(config: pytest.Config) -> None:
         skip=_flag(config, SKIP_OPTION, "mailroute_skip_without_credentials"),
         backoff=_backoff(config), fixtures_dir=_fixtures_dir(config), record=record,
         replay=replay)
+    config.stash[_JOURNALS_KEY] = _journal_dir(config)
 
 
 def _check_fixtures_dir(switch: Switch) -> SwitchProblem | None:
@@ -286,16 +323,21 @@ def _check_server(request: pytest.FixtureRequest, wiring: Wiring, switch: Switch
 @pytest.fixture
 def _mailroute_wiring(request: pytest.FixtureRequest) -> Wiring:
     """The way to this test's server, shared by every `mailroute` fixture of the test."""
+    import secrets
+
     from ..errors import CassetteError
     from . import wiring
     from .cassettes import cassette_path
     switch = _switch(request)
     cassette = None if switch.on_fake else cassette_path(request.path, request.node.name)
+    journal = request.config.stash[_JOURNALS_KEY] / (
+        f"{_safe(request.node.name)[:80]}-{secrets.token_hex(3)}.jsonl")
     if switch.on_fake:
         built = wiring.on_fake(request.getfixturevalue("mailroute_fake"), switch.backoff)
     elif switch.replay:
         try:
-            built = wiring.on_cassette(cassette, switch.backoff)    # type: ignore[arg-type]
+            built = wiring.on_cassette(cassette, switch.backoff,     # type: ignore[arg-type]
+                                       journal)
         except CassetteError as exc:
             pytest.fail(f"mailroute: {exc}", pytrace=False)
     elif switch.settings is None:
@@ -305,7 +347,7 @@ def _mailroute_wiring(request: pytest.FixtureRequest) -> Wiring:
         built = wiring.on_server(
             switch.settings, request.getfixturevalue("mailroute_transport"),
             request.getfixturevalue("mailroute_async_transport"),
-            cassette if switch.record else None)
+            cassette if switch.record else None, journal)
     request.addfinalizer(built.teardown)
     if not switch.on_fake and not switch.replay:
         _check_server(request, built, switch)

@@ -2,9 +2,9 @@
 (the fake, a real server, or a cassette), the fault controls in front of it, and the
 sync and async clients on it. Loaded by the fixtures, not with the plugin.
 
-Both clients of a test send through the same fault controls and the same record of
-created objects, so `mailroute` and `mailroute_async` see one server, faults injected
-once reach either, and what either creates on a real server is deleted at teardown.
+Both clients of a test send through the same fault controls and the same journal of
+writes, so `mailroute` and `mailroute_async` see one server, faults injected once reach
+either, and what either writes on a real server is taken back at teardown.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from ..fake import DEMO_KEY, DEMO_LOGIN
 from ..fake.faults import FaultyTransport
 from ..fake.server import FakeMailRoute
 from .cassettes import Player, Recorder
-from .cleanup import CreatedObjects, delete_created
+from .cleanup import JournaledWrites, put_back
 from .switch import FAKE_URL
 
 __all__ = ["Wiring", "on_fake", "on_server", "on_cassette", "own_async_transport"]
@@ -34,11 +34,11 @@ class Wiring:
     """One test's transports and clients, built on first use and torn down together."""
 
     def __init__(self, transport: FakeMailRoute | FaultyTransport, client_options: dict[str, Any],
-                 created: CreatedObjects | None = None, recorder: Recorder | None = None,
+                 writes: JournaledWrites | None = None, recorder: Recorder | None = None,
                  cassette: Path | None = None):
         self.faults = transport
         self._options = client_options
-        self._created = created
+        self._writes = writes
         self._recorder = recorder
         self._cassette = cassette
         self._client: Client | None = None
@@ -55,11 +55,11 @@ class Wiring:
         return self._async_client
 
     def teardown(self) -> None:
-        """Delete what the test created, write its cassette, close both clients."""
+        """Take back what the test wrote, write its cassette, close both clients."""
         self.faults.clear_faults()
         try:
-            if self._created is not None:
-                delete_created(self.client(), self._created)
+            if self._writes is not None:
+                put_back(self.client(), self._writes)
             if self._recorder is not None and self._cassette is not None:
                 settings = self.client().settings
                 self._recorder.write(self._cassette, settings.base_url, settings.api_path)
@@ -97,16 +97,17 @@ def own_async_transport() -> httpx.AsyncHTTPTransport:
 
 def on_server(settings: Settings, sync_inner: httpx.BaseTransport | None,
               async_inner: httpx.AsyncBaseTransport | None,
-              cassette: Path | None) -> Wiring:
-    """A real server; with `cassette`, every exchange is recorded there at teardown."""
+              cassette: Path | None, journal: Path) -> Wiring:
+    """A real server, the test's writes journaled to `journal`; with `cassette`, every
+    exchange is recorded there at teardown."""
     sync = sync_inner or httpx.HTTPTransport()
     async_ = async_inner or own_async_transport()
     recorder = None
     if cassette is not None:
         recorder = Recorder(sync, async_, _secrets_of(settings))
         sync, async_ = recorder, recorder
-    created = CreatedObjects(sync, settings.api_path, async_inner=async_)
-    return Wiring(FaultyTransport(created), _server_options(settings), created, recorder,
+    writes = JournaledWrites(sync, settings.api_path, journal, async_inner=async_)
+    return Wiring(FaultyTransport(writes), _server_options(settings), writes, recorder,
                   cassette)
 
 
@@ -117,12 +118,12 @@ def _secrets_of(settings: Settings) -> list[Secret]:
     return found + [value for value in held.values() if isinstance(value, Secret)]
 
 
-def on_cassette(cassette: Path, backoff: float | None) -> Wiring:
-    """The server as a cassette recorded it, offline; the created objects are 'deleted'
+def on_cassette(cassette: Path, backoff: float | None, journal: Path) -> Wiring:
+    """The server as a cassette recorded it, offline; the test's writes are taken back
     from the cassette as the recording did."""
     player = Player(cassette)
-    created = CreatedObjects(player, player.api_path, async_inner=player)
+    writes = JournaledWrites(player, player.api_path, journal, async_inner=player)
     options = {"base_url": player.base_url, "api_path": player.api_path,
                "login": "replay", "api_key": _REPLAY_KEY, "cache_dir": None,
                "allow_insecure": True, "backoff": 0.0 if backoff is None else backoff}
-    return Wiring(FaultyTransport(created), options, created)
+    return Wiring(FaultyTransport(writes), options, writes)
