@@ -191,3 +191,17 @@ def model_rows(model: str) -> int:
     """How many rows the real test server's model `model` holds now."""
     from tests.tastypie_site.mailroute import models
     return int(getattr(models, model).objects.count())
+
+
+@pytest.fixture
+def real(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tastypie_app: Any) -> Any:
+    """A profile `real` for the real django-tastypie server, and the transport that reaches
+    it in-process: a command line test runs `--profile real` with this transport."""
+    from tests.tastypie_site import DEMO_API_KEY, DEMO_LOGIN
+    config = tmp_path / "real.toml"
+    config.write_text('[profiles.real]\nbase_url = "http://tastypie.test"\n'
+                      f'login = "{DEMO_LOGIN}"\napi_key = "{DEMO_API_KEY}"\n'
+                      "allow_insecure = true\nretries = 0\n")
+    config.chmod(0o600)
+    monkeypatch.setenv("MAILROUTE_CONFIG", str(config))
+    return httpx.WSGITransport(app=tastypie_app)

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import io
 import json
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from mailroute_dyn.testing import FakeMailRoute
@@ -269,17 +267,6 @@ def test_a_csv_value_that_does_not_fit_its_field_names_the_row(capsys, tmp_path)
 
 # ------------------------------------------------------------------ the real server
 
-@pytest.fixture
-def real(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tastypie_app: Any) -> Any:
-    """A profile for the real django-tastypie server, reached in-process."""
-    from tests.tastypie_site import DEMO_API_KEY, DEMO_LOGIN
-    config = tmp_path / "real.toml"
-    config.write_text('[profiles.real]\nbase_url = "http://tastypie.test"\n'
-                      f'login = "{DEMO_LOGIN}"\napi_key = "{DEMO_API_KEY}"\n'
-                      "allow_insecure = true\nretries = 0\n")
-    config.chmod(0o600)
-    monkeypatch.setenv("MAILROUTE_CONFIG", str(config))
-    return httpx.WSGITransport(app=tastypie_app)
 
 
 def test_natural_keys_filters_and_bulk_on_a_real_tastypie_server(capsys, real):

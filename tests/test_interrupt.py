@@ -149,17 +149,9 @@ def test_an_interrupted_command_prints_every_finished_row_and_a_summary(capsys, 
     assert left > 0
 
 
-def test_an_interrupted_update_all_on_the_real_tastypie_server(capsys, tastypie_app,
-                                                               tmp_path, monkeypatch):
+def test_an_interrupted_update_all_on_the_real_tastypie_server(capsys, real):
     """The real server: every row printed is changed on the server, no other row is."""
     from tests.tastypie_site import DEMO_API_KEY, DEMO_LOGIN
-    config = tmp_path / "real.toml"
-    config.write_text('[profiles.real]\nbase_url = "http://tastypie.test"\n'
-                      f'login = "{DEMO_LOGIN}"\napi_key = "{DEMO_API_KEY}"\n'
-                      "allow_insecure = true\nretries = 0\n")
-    config.chmod(0o600)
-    monkeypatch.setenv("MAILROUTE_CONFIG", str(config))
-    real = httpx.WSGITransport(app=tastypie_app)
 
     def connect() -> Client:
         return Client("http://tastypie.test", DEMO_LOGIN, DEMO_API_KEY, transport=real,

@@ -184,16 +184,6 @@ def test_every_bulk_write_is_journaled_in_the_state_folder_by_default(capsys, tm
     assert len(starts) == 2 and all(e["before"]["priority"] != 4 for e in starts)
 
 
-@pytest.fixture
-def real(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tastypie_app: Any) -> Any:
-    from tests.tastypie_site import DEMO_API_KEY, DEMO_LOGIN
-    config = tmp_path / "real.toml"
-    config.write_text('[profiles.real]\nbase_url = "http://tastypie.test"\n'
-                      f'login = "{DEMO_LOGIN}"\napi_key = "{DEMO_API_KEY}"\n'
-                      "allow_insecure = true\nretries = 0\n")
-    config.chmod(0o600)
-    monkeypatch.setenv("MAILROUTE_CONFIG", str(config))
-    return httpx.WSGITransport(app=tastypie_app)
 
 
 def _raw(real: Any, path: str, **params: Any) -> Any:

@@ -87,16 +87,9 @@ def test_dry_run_counts_rows_that_would_not_change(capsys):
     assert out == "would create 0, update 0, leave 2 unchanged, delete 0\n"
 
 
-def test_dry_run_of_update_all_on_the_real_server_names_each_change(capsys, tastypie_app,
-                                                                   tmp_path, monkeypatch):
+def test_dry_run_of_update_all_on_the_real_server_names_each_change(capsys, real):
     from tests.tastypie_site import DEMO_API_KEY, DEMO_LOGIN
-    config = tmp_path / "real.toml"
-    config.write_text('[profiles.real]\nbase_url = "http://tastypie.test"\n'
-                      f'login = "{DEMO_LOGIN}"\napi_key = "{DEMO_API_KEY}"\n'
-                      "allow_insecure = true\nretries = 0\n")
-    config.chmod(0o600)
-    monkeypatch.setenv("MAILROUTE_CONFIG", str(config))
-    wire = Recording(httpx.WSGITransport(app=tastypie_app))
+    wire = Recording(real)
     with Client("http://tastypie.test", DEMO_LOGIN, DEMO_API_KEY, transport=wire,
                 cache_dir=None, allow_insecure=True) as client:
         customers = list(client.customer.all().order_by("name")[:3])

@@ -6,7 +6,6 @@ re-running any run writes nothing twice. On the fake and the real Tastypie site.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -103,15 +102,9 @@ def test_bulk_delete_with_missing_ok_reports_gone_objects():
 
 
 @pytest.fixture
-def real(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tastypie_app: Any) -> Any:
-    from tests.tastypie_site import DEMO_API_KEY, DEMO_LOGIN
-    config = tmp_path / "real.toml"
-    config.write_text('[profiles.real]\nbase_url = "http://tastypie.test"\n'
-                      f'login = "{DEMO_LOGIN}"\napi_key = "{DEMO_API_KEY}"\n'
-                      "allow_insecure = true\nretries = 0\n")
-    config.chmod(0o600)
-    monkeypatch.setenv("MAILROUTE_CONFIG", str(config))
-    return Recording(httpx.WSGITransport(app=tastypie_app))
+def real(real: Any) -> Any:
+    """The real server's profile (conftest), its requests recorded."""
+    return Recording(real)
 
 
 def _accounts(real: Any, prefix: str) -> list[dict[str, Any]]:

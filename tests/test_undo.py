@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from mailroute_dyn import Client
 from mailroute_dyn.cli import main
@@ -32,16 +31,6 @@ class Recording(httpx.BaseTransport):
         return self.inner.handle_request(request)
 
 
-@pytest.fixture
-def real(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tastypie_app: Any) -> Any:
-    from tests.tastypie_site import DEMO_API_KEY, DEMO_LOGIN
-    config = tmp_path / "real.toml"
-    config.write_text('[profiles.real]\nbase_url = "http://tastypie.test"\n'
-                      f'login = "{DEMO_LOGIN}"\napi_key = "{DEMO_API_KEY}"\n'
-                      "allow_insecure = true\nretries = 0\n")
-    config.chmod(0o600)
-    monkeypatch.setenv("MAILROUTE_CONFIG", str(config))
-    return httpx.WSGITransport(app=tastypie_app)
 
 
 def _raw(real: Any, method: str, path: str, **kwargs: Any) -> httpx.Response:
