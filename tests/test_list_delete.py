@@ -25,7 +25,6 @@ from mailroute_dyn import AsyncClient, GuardError, ServerError
 from mailroute_dyn.testing import FakeMailRoute
 from tests.conftest import BASE, list_body, objects
 from tests.test_cli import isolated, run  # noqa: F401  (autouse fixture)
-from tests.test_cli_admin import real  # noqa: F401  (fixture)
 
 RESELLERS = re.escape(f"{BASE}/api/v1/reseller/")
 
