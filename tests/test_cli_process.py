@@ -57,14 +57,15 @@ def _list_on_a_terminal(command: list[str], env: dict[str, str]) -> tuple[str, b
     """(what stderr, a terminal, showed; stdout) of listing 30 accounts 10 a page."""
     master, slave = pty.openpty()
     try:
-        child = subprocess.Popen(
-            [*command, "list", "email_account", "--all", "--demo", "--page-size", "10",
-             "--format", "jsonl"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave, env=env)
-        os.close(slave)
-        drawn = _read_all(master).decode()
-        out = child.stdout.read() if child.stdout else b""
-        assert child.wait(timeout=60) == 0
+        with subprocess.Popen(
+                [*command, "list", "email_account", "--all", "--demo", "--page-size", "10",
+                 "--format", "jsonl"],
+                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave,
+                env=env) as child:
+            os.close(slave)
+            drawn = _read_all(master).decode()
+            out = child.stdout.read() if child.stdout else b""
+            assert child.wait(timeout=60) == 0
     finally:
         os.close(master)
     return drawn, out

@@ -241,5 +241,6 @@ def test_a_write_whose_answer_never_came_is_reported(tmp_path: Path) -> None:
         raw.patch("/api/v1/domain/7/", json={"name": "b"})
     assert writes.untracked == ["PATCH /api/v1/domain/7/ (no answer came: it may have been "
                                 "written)"]
+    writes.close_journal()
     [start] = [e for e in journal_events(writes.path) if e["event"] == "start"]
     assert start["before"] == {"resource_uri": "/api/v1/domain/7/", "name": "a"}
