@@ -9,7 +9,6 @@ as text, never as markup. Values under a secret-looking name show as `***`.
 
 from __future__ import annotations
 
-import html
 import json
 import textwrap
 from collections.abc import Iterable, Mapping, Sequence
@@ -122,6 +121,7 @@ def shown_value(name: str, value: Any) -> str:
 
 
 def _esc(text: object) -> str:
+    import html  # loaded with the first notebook display
     return html.escape(str(text), quote=True)
 
 

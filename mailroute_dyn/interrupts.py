@@ -14,8 +14,10 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, wait
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:           # loaded with the first bulk write, not with every client
+    from concurrent.futures import Future
 
 from .errors import AmbiguousWriteError, Interrupted, MailRouteError
 from .operations import NOT_STARTED, Parallel
@@ -65,6 +67,7 @@ def run_parallel(step: Parallel, pool: Any, width: int, timeout: float | None,
     """Run the step's operations in `pool`, at most `width` at once, each started only
     when a place is free; `drive(op, stop)` runs one and stops before its next write
     once `stop` is set. Returns every outcome, or raises `Interrupted` with them."""
+    from concurrent import futures
     stop = threading.Event()
     outcomes: list[Any] = [NOT_STARTED] * len(step.ops)
     running: dict[Future[Any], int] = {}
@@ -76,7 +79,8 @@ def run_parallel(step: Parallel, pool: Any, width: int, timeout: float | None,
                     running[_start(pool, drive, item[1], stop)] = item[0]
                 if not running:
                     return outcomes
-                done, _ = wait(running, timeout=POLL, return_when=FIRST_COMPLETED)
+                done, _ = futures.wait(running, timeout=POLL,
+                                       return_when=futures.FIRST_COMPLETED)
                 for future in done:
                     outcomes[running[future]] = told(step, running[future], future.result())
                     del running[future]
@@ -92,6 +96,7 @@ def _start(pool: Any, drive: Callable[[Any, threading.Event], Any], op: Any,
            stop: threading.Event) -> Future[Any]:
     """A future made here first, so it is known before the worker can run it; one that
     is cancelled before a worker takes it never runs."""
+    from concurrent.futures import Future
     future: Future[Any] = Future()
 
     def work() -> None:
@@ -112,13 +117,14 @@ def _await_in_flight(running: dict[Future[Any], int], outcomes: list[Any], step:
     """After Ctrl-C: the writes already sent are awaited (a row's write and its read-back,
     each bounded by the timeout); a second Ctrl-C stops waiting, and a write still out
     is reported as of unknown outcome."""
+    from concurrent import futures
     for future in running:
         future.cancel()                     # not yet taken by a worker: never sent
     deadline = None if timeout is None else time.monotonic() + 2 * timeout + 1
     first = heard.count
     while (any(not f.done() for f in running) and heard.count <= first
            and (deadline is None or time.monotonic() < deadline)):
-        wait(running, timeout=POLL)
+        futures.wait(running, timeout=POLL)
     for future, index in running.items():
         outcomes[index] = told(step, index, _outcome_of(future))
 

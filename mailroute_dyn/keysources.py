@@ -9,7 +9,6 @@ error ever carries what the command printed (it may be the key itself).
 
 from __future__ import annotations
 
-import shlex
 import subprocess
 from typing import Any, Final
 
@@ -89,8 +88,8 @@ def _from_keyring(profile: str, service: str, login: str | None) -> Secret:
     if not secret:
         raise ConfigurationError(
             f"Profile {profile!r}: no key in the OS keyring for service {service!r} and "
-            f"login {login!r}; store it with: keyring set {shlex.quote(service)} "
-            f"{shlex.quote(login)}")
+            f"login {login!r}; store it with: keyring set {_quote(service)} "
+            f"{_quote(login)}")
     return secret
 
 
@@ -100,6 +99,7 @@ def _from_command(profile: str, command: str) -> Secret:
     never reaches an error message, nor an exception's context."""
     where = f"Profile {profile!r}: api_key_command"
     try:
+        import shlex
         argv = shlex.split(command)
     except ValueError as exc:
         raise ConfigurationError(f"{where} cannot be split into words: {exc}") from None
@@ -135,3 +135,8 @@ def _run_for_key(argv: list[str]) -> Secret | str:
     if not secret:
         return "printed no key"
     return secret
+
+
+def _quote(word: str) -> str:
+    import shlex  # loaded when a key source is asked, not with a client
+    return shlex.quote(word)
