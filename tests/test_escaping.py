@@ -417,7 +417,7 @@ def test_the_completion_script_holds_no_server_data(capsys, hostile):
     assert not any(h in out for h in HOSTILE if h != "end")
 
 
-@pytest.mark.parametrize("fmt", ["json", "yaml"])
+@pytest.mark.parametrize("fmt", ["json", pytest.param("yaml", marks=pytest.mark.slow)])
 def test_the_openapi_document_holds_every_name_as_data(capsys, hostile, fmt):
     """Component names lose what OpenAPI forbids (the resource keeps its own name in
     `x-tastypie-resource`), every `$ref` resolves, and each hostile name reads back exactly
