@@ -53,15 +53,12 @@ WITHOUT_RICH = [sys.executable, "-c", "import sys; sys.modules['rich'] = None; "
                 "from mailroute_dyn.cli import main; raise SystemExit(main())"]
 
 
-def _list_on_a_terminal(command: list[str], env: dict[str, str]) -> tuple[str, bytes]:
-    """(what stderr, a terminal, showed; stdout) of listing 30 accounts 10 a page."""
+def on_a_terminal(argv: list[str], env: dict[str, str]) -> tuple[str, bytes]:
+    """(what stderr, a terminal, showed; stdout) of running `argv` with stderr on a pty."""
     master, slave = pty.openpty()
     try:
-        with subprocess.Popen(
-                [*command, "list", "email_account", "--all", "--demo", "--page-size", "10",
-                 "--format", "jsonl"],
-                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave,
-                env=env) as child:
+        with subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=slave, env=env) as child:
             os.close(slave)
             drawn = _read_all(master).decode()
             out = child.stdout.read() if child.stdout else b""
@@ -69,6 +66,12 @@ def _list_on_a_terminal(command: list[str], env: dict[str, str]) -> tuple[str, b
     finally:
         os.close(master)
     return drawn, out
+
+
+def _list_on_a_terminal(command: list[str], env: dict[str, str]) -> tuple[str, bytes]:
+    """Listing 30 accounts 10 a page, with stderr on a terminal."""
+    return on_a_terminal([*command, "list", "email_account", "--all", "--demo",
+                          "--page-size", "10", "--format", "jsonl"], env)
 
 
 def test_rich_progress_bar_shows_the_count_on_a_terminal(env):

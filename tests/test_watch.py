@@ -8,7 +8,6 @@ import csv
 import io
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import pytest
 
 from mailroute_dyn.cli import main
 from mailroute_dyn.testing import FakeMailRoute
-from tests.test_cli_process import COMMAND, ROOT, WITHOUT_RICH, _read_all
+from tests.test_cli_process import COMMAND, ROOT, WITHOUT_RICH, on_a_terminal
 
 yaml = pytest.importorskip("yaml")
 pty = pytest.importorskip("pty")
@@ -111,19 +110,8 @@ def _bulk_on_a_terminal(command: list[str], tmp_path: Path) -> tuple[str, bytes]
     data = tmp_path / "rows.jsonl"
     data.write_text("".join(json.dumps({"localpart": f"t{i}", "domain": 1}) + "\n"
                             for i in range(20)))
-    master, slave = pty.openpty()
-    try:
-        child = subprocess.Popen(
-            [*command, "--demo", "create", "email_account", "--data", f"@{data}",
-             "--format", "jsonl"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave, env=env)
-        os.close(slave)
-        drawn = _read_all(master).decode()
-        out = child.stdout.read() if child.stdout else b""
-        assert child.wait(timeout=60) == 0
-    finally:
-        os.close(master)
-    return drawn, out
+    return on_a_terminal([*command, "--demo", "create", "email_account", "--data",
+                          f"@{data}", "--format", "jsonl"], env)
 
 
 @pytest.mark.slow
