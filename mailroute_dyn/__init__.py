@@ -38,11 +38,11 @@ from .errors import (
 from .lazy import loaded_on_use
 
 if TYPE_CHECKING:
-    from .auth import ApiKeyAuth, BasicAuth, DigestAuth, Secret, SessionAuth
     from .client import AsyncClient, Client
     from .jsondecode import RawNumber
-    from .query import AsyncQuerySet, QuerySet
-    from .resources import AsyncResource, BulkResult, Resource
+    from .model.resources import AsyncResource, BulkResult, Resource
+    from .query.queryset import AsyncQuerySet, QuerySet
+    from .settings.auth import ApiKeyAuth, BasicAuth, DigestAuth, Secret, SessionAuth
 
 __version__ = "0.1.0"
 
@@ -51,11 +51,14 @@ __version__ = "0.1.0"
 #: the first client; `import mailroute_dyn` alone, the errors, and the pytest plugin of a
 #: run that does not use it, load neither.
 _LOADED_ON_USE = {"Client": ".client", "AsyncClient": ".client",
-                  "ApiKeyAuth": ".auth", "BasicAuth": ".auth", "DigestAuth": ".auth",
-                  "SessionAuth": ".auth", "Secret": ".auth",
-                  "QuerySet": ".query", "AsyncQuerySet": ".query",
-                  "Resource": ".resources", "AsyncResource": ".resources",
-                  "BulkResult": ".resources", "RawNumber": ".jsondecode"}
+                  "ApiKeyAuth": ".settings.auth", "BasicAuth": ".settings.auth",
+                  "DigestAuth": ".settings.auth", "SessionAuth": ".settings.auth",
+                  "Secret": ".settings.auth", "Settings": ".settings.config",
+                  "QuerySet": ".query.queryset", "AsyncQuerySet": ".query.queryset",
+                  "ValuesQuerySet": ".query.queryset",
+                  "Resource": ".model.resources", "AsyncResource": ".model.resources",
+                  "BulkResult": ".query.habits", "Field": ".schema.definition",
+                  "RawNumber": ".jsondecode"}
 
 
 __getattr__, __dir__ = loaded_on_use(__name__, _LOADED_ON_USE)
@@ -67,7 +70,10 @@ __all__ = [
     "AsyncResource",
     "QuerySet",
     "AsyncQuerySet",
+    "ValuesQuerySet",
     "BulkResult",
+    "Field",
+    "Settings",
     "RawNumber",
     "MailRouteError",
     "ConfigurationError",

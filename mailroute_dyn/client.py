@@ -17,7 +17,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
-from .config import (
+from .errors import GuardError, JournalError, MailRouteError, UnknownResource
+from .operations import NO_BODY, Call, Operation
+from .settings.config import (
     USER_CACHE_DIR,
     CacheDir,
     Secret,
@@ -26,19 +28,17 @@ from .config import (
     resolve_settings,
     url_problem,
 )
-from .errors import GuardError, JournalError, MailRouteError, UnknownResource
-from .operations import NO_BODY, Call, Operation
 from .vocabulary import attribute_name_for
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from .discovery import Discovery
-    from .journal import Journal
-    from .query import AsyncQuerySet, QuerySet
-    from .registry import Registry
-    from .resources import AsyncResource, Resource
-    from .undo import UndoStep
+    from .model.registry import Registry
+    from .model.resources import AsyncResource, Resource
+    from .query.queryset import AsyncQuerySet, QuerySet
+    from .runs.journal import Journal
+    from .runs.undo import UndoStep
+    from .schema.discovery import Discovery
 
 # The sessions (with the request and answer code under them), discovery, the schema
 # cache file, the registry and with it the model and query layers load with the first
@@ -57,9 +57,9 @@ class _Common:
     resource: Any       # each client defines it: the class of a resource by name
 
     def _setup(self, session: Any, is_async: bool, settings: Settings) -> None:
-        from .cache_files import CacheKeeper, DiskCache
-        from .discovery import Discovery
-        from .registry import Registry
+        from .model.registry import Registry
+        from .schema.discovery import Discovery
+        from .transport.cache_files import CacheKeeper, DiskCache
 
         self.settings = settings
         disk = DiskCache(settings)
@@ -183,7 +183,7 @@ class Client(_Common):
             retry_budget=retry_budget, page_size=page_size, concurrency=concurrency,
             cache_ttl=cache_ttl, cache_dir=cache_dir, auth=auth, allow_insecure=allow_insecure,
             read_only=read_only, max_rate=max_rate)
-        from .http import SyncSession
+        from .transport.sessions import SyncSession
 
         self._session = SyncSession(settings, transport)
         self._setup(self._session, False, settings)
@@ -275,7 +275,7 @@ class Client(_Common):
         `with` block into the JSON Lines file `path` (0600; see README "Admin runs").
         With `resume=True` the same calls, made again in the same order, skip the rows the
         journal shows done and look up rows it shows started without an outcome."""
-        from .journal import Journal
+        from .runs.journal import Journal
         if self._registry.journal is not None:
             raise JournalError("a journal is already open on this client")
         journal = Journal(path, resume=resume)
@@ -295,7 +295,7 @@ class Client(_Common):
         changed since the run is left alone and reported. Returns each row's `UndoStep`
         and the undo's own journal (`journal_to`, default `<journal>.undo.jsonl`; None
         with `dry_run`, which sends no write)."""
-        from .undo import undo_run
+        from .runs.undo import undo_run
         return undo_run(self, journal, dry_run=dry_run, journal=journal_to)
 
 
@@ -319,7 +319,7 @@ class AsyncClient(_Common):
             retry_budget=retry_budget, page_size=page_size, concurrency=concurrency,
             cache_ttl=cache_ttl, cache_dir=cache_dir, auth=auth, allow_insecure=allow_insecure,
             read_only=read_only, max_rate=max_rate)
-        from .http import AsyncSession
+        from .transport.sessions import AsyncSession
 
         self._session = AsyncSession(settings, transport)
         self._setup(self._session, True, settings)

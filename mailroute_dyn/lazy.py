@@ -1,7 +1,8 @@
 """Package names that load their module on first use (PEP 562): `import mailroute_dyn`
 and the pytest plugin's start stay cheap, and each name still answers
-`from package import X`, `package.X`, `import *` and `dir()`. A package's modules answer
-as attributes too (`mailroute_dyn.config`), as they did when the package loaded them all."""
+`from package import X`, `package.X`, `import *` and `dir()`. A package's modules and
+subpackages answer as attributes too (`mailroute_dyn.settings`), as when the package loaded
+them all."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ def loaded_on_use(package: str, homes: Mapping[str, str]
         if home is not None:
             value = getattr(importlib.import_module(home, package), name)
         elif not name.startswith("_") and _is_submodule(package, name):
-            value = importlib.import_module(f"{package}.{name}")   # `mailroute_dyn.config`
+            value = importlib.import_module(f"{package}.{name}")   # `mailroute_dyn.settings.config`
         else:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
         namespace[name] = value         # later uses find it without this function

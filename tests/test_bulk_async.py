@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from mailroute_dyn import AsyncClient, BulkResult, Client, MailRouteError, ValidationError
-from mailroute_dyn.bulk import patch_list_allowed
+from mailroute_dyn.model.bulk import patch_list_allowed
 from mailroute_dyn.testing import FakeMailRoute
 from tests.conftest import FIXTURES
 

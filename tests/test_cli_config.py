@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from mailroute_dyn.config import InsecureConfigWarning, resolve_settings
 from mailroute_dyn.errors import ConfigurationError
+from mailroute_dyn.settings.config import InsecureConfigWarning, resolve_settings
 from tests.test_cli import KEY, fake, fixtures, isolated, run  # noqa: F401  (fixtures)
 
 OTHER_KEY = "cli-other-fake-key-9876543210"

@@ -25,7 +25,7 @@ from mailroute_dyn import (
     OrderingError,
     Unauthorized,
 )
-from mailroute_dyn.schema import COMMON_TERMS, allowed_terms, parse_schema
+from mailroute_dyn.schema.definition import COMMON_TERMS, allowed_terms, parse_schema
 from tests.conftest import FIXTURES, load
 
 LISTED = sorted(load("listing.json"))

@@ -15,15 +15,16 @@ import pytest
 import respx
 
 from mailroute_dyn import AsyncClient, Client
-from mailroute_dyn.cache_files import CacheKeeper, DiskCache
-from mailroute_dyn.config import resolve_settings
-from mailroute_dyn.discovery import Discovery
-from mailroute_dyn.http import AsyncSession, SyncSession
 from mailroute_dyn.operations import Answer, Call, Parallel
+from mailroute_dyn.schema.discovery import Discovery
+from mailroute_dyn.settings.config import resolve_settings
+from mailroute_dyn.transport.cache_files import CacheKeeper, DiskCache
+from mailroute_dyn.transport.sessions import AsyncSession, SyncSession
 from tests.conftest import API_KEY, BASE, LOGIN, FixtureAPI, load, schema
 
 ROOT = Path(__file__).resolve().parent.parent
-CORE = ("operations", "vocabulary", "values", "schema", "discovery", "cache_files")
+CORE = ("operations", "vocabulary", "schema.conversions", "schema.definition",
+        "schema.discovery", "transport.cache_files")
 
 
 def test_the_core_imports_without_httpx():

@@ -12,7 +12,7 @@ import pytest
 import respx
 
 from mailroute_dyn import Client, UnknownResource
-from mailroute_dyn.cache_files import DiskCache, fresh_for
+from mailroute_dyn.transport.cache_files import DiskCache, fresh_for
 from tests.conftest import API_KEY, BASE, LOGIN, FixtureAPI, schema
 
 

@@ -225,7 +225,7 @@ def test_json_dumps_escapes_what_json_dumps_leaves_raw():
 
 
 def test_a_schema_diff_report_has_one_line_per_change():
-    from mailroute_dyn.schema import parse_schema
+    from mailroute_dyn.schema.definition import parse_schema
     from mailroute_dyn.tools.schemadiff import compare
     old = {"notes": parse_schema("notes", {**_schema(NOTES), "fields": {}}, "/api/v1/")}
     new = {"notes": parse_schema("notes", _schema(NOTES), "/api/v1/")}

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from mailroute_dyn import Client, QuerySet, Resource
-from mailroute_dyn.resources import INSTANCE_NAMES, ResourceMeta
+from mailroute_dyn.model.resources import INSTANCE_NAMES, ResourceMeta
 from mailroute_dyn.testing import FakeMailRoute, write_fixture
 
 CLASH = ("count", "filter", "fields", "get", "all", "order_by", "save")

@@ -11,8 +11,8 @@ from typing import Any
 
 import httpx
 
-from mailroute_dyn.fieldread import FieldProperty
-from mailroute_dyn.schema import parse_schema
+from mailroute_dyn.model.fieldread import FieldProperty
+from mailroute_dyn.schema.definition import parse_schema
 from tests.conftest import BASE, list_body, objects, schema
 
 DOMAINS = objects("domain")

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from mailroute_dyn import Client, MailRouteError
 from mailroute_dyn.errors import ValidationError
-from mailroute_dyn.schema import parse_schema
+from mailroute_dyn.schema.definition import parse_schema
 from tests.conftest import API_KEY, BASE, LOGIN, load
 
 pytestmark = pytest.mark.slow   # thousands of random answers and schemas
@@ -250,12 +250,12 @@ schema_fields = st.dictionaries(
 @settings(max_examples=500, deadline=None, database=None)
 @given(fields=schema_fields, body=st.dictionaries(st.text(max_size=6), json_values, max_size=5))
 def test_random_schemas_build_classes_that_validate_or_refuse(fields, body):
-    from mailroute_dyn.registry import Registry
+    from mailroute_dyn.model.registry import Registry
     raw = {"fields": fields, "allowed_list_http_methods": ["get", "post"],
            "allowed_detail_http_methods": ["get"], "filtering": {k: 1 for k in fields}}
     schema = parse_schema("thing", raw)
-    from mailroute_dyn.config import resolve_settings
-    from mailroute_dyn.discovery import Discovery
+    from mailroute_dyn.schema.discovery import Discovery
+    from mailroute_dyn.settings.config import resolve_settings
     settings = resolve_settings(base_url=BASE, cache_dir=None)
 
     def offline(*_: object) -> object:

@@ -27,8 +27,8 @@ from mailroute_dyn import (
     TransportError,
     Unauthorized,
 )
-from mailroute_dyn.config import resolve_settings
-from mailroute_dyn.http import Answer, Call, OriginError, error_for, retry_delay
+from mailroute_dyn.settings.config import resolve_settings
+from mailroute_dyn.transport.sessions import Answer, Call, OriginError, error_for, retry_delay
 from tests.conftest import API_KEY, BASE, LOGIN, list_body, objects
 
 CANNED = "Sorry, this request could not be processed. Please try again later."
@@ -191,7 +191,7 @@ def test_same_origin_redirects_are_followed_and_loops_stopped(client, api):
 
 
 def test_oversized_bodies_are_refused(client, api, monkeypatch):
-    monkeypatch.setattr("mailroute_dyn.limits.MAX_BODY_BYTES", 1000)
+    monkeypatch.setattr("mailroute_dyn.transport.limits.MAX_BODY_BYTES", 1000)
     api.override("GET", f"{BASE}/api/v1/reseller/1/").mock(return_value=httpx.Response(
         200, content=b"[" + b"1," * 2000 + b"1]", headers={"Content-Type": "application/json"}))
     with pytest.raises(ResponseError, match="larger than"):
@@ -306,6 +306,6 @@ def test_errors_carry_the_answer_headers(client, api):
 def test_answer_headers_read_as_httpx_reads_them(raw):
     """Answers keep headers as httpx's own `items()` gives them (names lower-cased,
     repeats joined), whatever bytes the server sent."""
-    from mailroute_dyn.wire import _header_dict
+    from mailroute_dyn.transport.decisions import _header_dict
     headers = httpx.Headers(raw)
     assert _header_dict(headers) == {k.lower(): v for k, v in headers.items()}

@@ -42,7 +42,7 @@ def test_raw_values_are_kept_and_typed_views_computed(client):
 
 
 def test_both_datetime_forms_are_read():
-    from mailroute_dyn.values import parse_date, parse_datetime, parse_time
+    from mailroute_dyn.schema.conversions import parse_date, parse_datetime, parse_time
     padded = parse_datetime("Thu, 07 Jun 2012 15:24:27 -0700")
     assert parse_datetime("Thu, 7 Jun 2012 15:24:27 -0700") == padded
     assert parse_datetime("2012-06-07T15:24:27-07:00") == padded

@@ -15,7 +15,7 @@ import pytest
 
 from mailroute_dyn import Client, Interrupted, JournalError
 from mailroute_dyn.cli import main
-from mailroute_dyn.journal import journal_events
+from mailroute_dyn.runs.journal import journal_events
 from mailroute_dyn.testing import FakeMailRoute
 from mailroute_dyn.vocabulary import is_secret_name
 from tests.test_interrupt import InterruptAt

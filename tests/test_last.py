@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from mailroute_dyn import AsyncClient, ListingChanged, ResponseError
-from mailroute_dyn.queryhabits import LAST_TRIES
+from mailroute_dyn.query.habits import LAST_TRIES
 from tests.conftest import BASE, list_body, objects
 
 RESELLERS = re.escape(f"{BASE}/api/v1/reseller/") + r"\?"

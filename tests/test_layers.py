@@ -20,65 +20,79 @@ def _fresh_python(code: str) -> str:
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True, cwd=PACKAGE.parent).stdout.strip()
 
-# The data flow, first to last. A module may import its own layer and earlier ones. A
-# module not named here fails the test below: every module has its place in the flow.
+# The data flow, first to last, as the tree shows it: a part of the package (a subpackage
+# such as `transport`) holds consecutive layers, and its modules keep their order inside it.
+# A module may import its own layer and earlier ones. An entry names a module or a package
+# (then every module inside it shares the layer); a module's layer is that of the longest
+# entry naming it or a package holding it. A module not named here fails the test below.
 LAYERS = [
-    ["errors", "vocabulary", "jsondecode", "lazy", "auth", "keysources", "profiles",
-     "escaping"],
-    ["config"],
-    ["operations"],                # the core's steps as data: no httpx, no files
-    ["cache_files"],
-    ["wire", "limits"],
-    ["sockets"],                   # httpcore, loaded when a client is made
-    ["sending"],                   # one request through httpx's transport for our origin
-    ["interrupts"],                # a Parallel of writes that Ctrl-C stops cleanly
-    ["http"],                      # the sessions: the only code that sends
-    ["discovery"],
-    ["values"],
-    ["schema"],
-    ["display", "follow", "frames"],  # displays; values() across a relation; DataFrames
-    ["fieldread"],                 # one reader per field: what reading it costs, no more
-    ["paging"],
-    ["querybuild"],                # a QuerySet's filters, ordering, slice and requests
-    ["queryrun"],                  # its iteration and one-request answers
-    ["queryhabits"],               # Django's habits: last, in_bulk, update, delete, values
-    ["query"],                     # the public QuerySet classes, put together
-    ["rerun"],                     # keyed creates, nothing-to-send updates, gone deletes
-    ["bulk"],
-    ["validation"],
-    ["detailuri"],                 # which URIs are a resource's detail URIs
-    ["naming"],                    # related objects given by name, looked up before a write
-    ["writes"],
-    ["metaclass"],
-    ["pagebuild"],                 # a list page's raw objects as resource objects
-    ["related"],                   # related objects, detail-only fields
-    ["modelhooks"],                # what QuerySets ask of their class; get_or_create
-    ["resources"],
-    ["registry"],
-    ["journal", "undo"],           # a bulk run's journal (before/after each write, resume)
-                                   # and its undo
-    ["fake"],                      # the fake Tastypie server: stdlib and httpx only
-    ["apidoc"],                    # the OpenAPI document of what the registry knows
+    # leaves: the errors, Tastypie's vocabulary, JSON decoding, escaping of server names
+    ["errors", "vocabulary", "jsondecode", "lazy", "escaping"],
+    # settings: auth classes, key sources, profiles, then their resolution
+    ["settings", "settings.auth"],
+    ["settings.keysources"],
+    ["settings.profiles"],
+    ["settings.config"],
+    ["operations"],                          # the core's steps as data: no httpx, no files
+    # transport: a request as data -> bytes on the wire -> an answer as data
+    ["transport", "transport.cache_files"],  # the schema cache on disk, written by sessions
+    ["transport.decisions", "transport.limits"],  # retry/redirect/answer rules; rate limits
+    ["transport.sockets"],                   # httpcore, loaded when a client is made
+    ["transport.sending"],                   # one request through httpx for our origin
+    ["transport.interrupts"],                # a Parallel of writes that Ctrl-C stops cleanly
+    ["transport.sessions"],                  # the sessions: the only code that sends
+    # schema: what the server says its resources are
+    ["schema", "schema.discovery"],
+    ["schema.conversions"],                  # values between JSON and Python
+    ["schema.definition"],                   # one resource's schema as data
+    # query: Django's QuerySet over a list endpoint
+    ["query", "query.display", "query.follow", "query.frames"],
+    ["query.paging"],
+    ["query.build"],                         # filters, ordering, slices and their requests
+    ["query.run"],                           # iteration and one-request answers
+    ["query.habits"],                        # last, in_bulk, update, delete, values rows
+    ["query.queryset"],                      # the public QuerySet classes, put together
+    # model: one class per resource, its objects and its writes
+    ["model", "model.rerun"],                # keyed creates, nothing-to-send updates
+    ["model.bulk"],
+    ["model.validation"],
+    ["model.detailuri"],                     # which URIs are a resource's detail URIs
+    ["model.naming"],                        # related objects given by name
+    ["model.fieldread"],                     # one reader per field
+    ["model.writes"],
+    ["model.metaclass"],
+    ["model.pagebuild"],                     # a list page's raw objects as objects
+    ["model.related"],                       # related objects, detail-only fields
+    ["model.modelhooks"],                    # what QuerySets ask of their class
+    ["model.resources"],
+    ["model.registry"],                      # every class of one client
+    ["runs"],                                # a bulk run's journal and its undo
+    ["fake"],                                # the fake Tastypie server: stdlib and httpx only
+    ["apidoc"],                              # the OpenAPI document of what a registry knows
     ["client"],
-    ["__init__"],                  # the public names
-    ["tools"],                     # graph, stubs, schemadiff, capture: over a Client
+    ["__init__"],                            # the public names
+    ["tools"],                               # graph, stubs, schemadiff, capture
     ["cli"],
-    ["testing"],                   # the testing kit: fake server, plugin, tour
-    ["demo", "__main__"],          # entry points
+    ["testing"],                             # the testing kit: fake server, plugin, tour
+    ["demo", "__main__"],                    # entry points
 ]
 
 
-def _rank(top: str) -> int:
-    for rank, names in enumerate(LAYERS):
-        if top in names:
-            return rank
-    raise AssertionError(f"mailroute_dyn.{top} has no place in LAYERS: name its layer")
+def _rank(name: str) -> int:
+    """The layer of `name`, a module path under the package (`transport.sessions`)."""
+    parts = name.split(".")
+    for length in range(len(parts), 0, -1):
+        prefix = ".".join(parts[:length])
+        for rank, names in enumerate(LAYERS):
+            if prefix in names:
+                return rank
+    raise AssertionError(f"mailroute_dyn.{name} has no place in LAYERS: name its layer")
 
 
 def _top(dotted: str) -> str:
-    """`mailroute_dyn.cli.args` -> `cli`; the package itself -> `__init__`."""
+    """`mailroute_dyn.cli.args` -> `cli.args`; the package itself -> `__init__`."""
     parts = dotted.split(".")
-    return parts[1] if len(parts) > 1 else "__init__"
+    return ".".join(parts[1:]) if len(parts) > 1 else "__init__"
 
 
 def _modules() -> list[tuple[str, Path]]:
@@ -128,7 +142,7 @@ def test_imports_flow_one_way(module, path):
 
 def test_the_client_does_not_import_the_testing_kit_or_the_command_line():
     client = dict(MODULES)["mailroute_dyn.client"]
-    assert not {_top(t) for t in _imports("mailroute_dyn.client", client)} & {
+    assert not {_top(t).split(".")[0] for t in _imports("mailroute_dyn.client", client)} & {
         "testing", "cli", "tools"}
 
 
@@ -171,13 +185,13 @@ def test_importing_the_package_defers_what_only_a_client_or_a_command_needs():
     the schema cache and the model and query layers with the first client, the JSON
     Schema checker with the first write, the decoder with the first answer."""
     deferred = ["httpcore", "cachetools", "jsonschema", "platformdirs", "tomllib", "difflib",
-                "msgspec", "asyncio", "concurrent.futures", "hmac", "mailroute_dyn.wire",
-                "mailroute_dyn.limits", "mailroute_dyn.sockets", "mailroute_dyn.sending",
-                "mailroute_dyn.http", "mailroute_dyn.discovery", "mailroute_dyn.registry",
-                "mailroute_dyn.cache_files", "mailroute_dyn.fake", "mailroute_dyn.schema",
-                "mailroute_dyn.query", "mailroute_dyn.resources", "mailroute_dyn.cli",
-                "mailroute_dyn.tools",
-                "mailroute_dyn.testing"]
+                "msgspec", "asyncio", "concurrent.futures", "hmac",
+                "mailroute_dyn.transport.decisions", "mailroute_dyn.transport.limits",
+                "mailroute_dyn.transport.sockets", "mailroute_dyn.transport.sending",
+                "mailroute_dyn.transport.sessions", "mailroute_dyn.transport.cache_files",
+                "mailroute_dyn.schema", "mailroute_dyn.query", "mailroute_dyn.model",
+                "mailroute_dyn.runs", "mailroute_dyn.fake", "mailroute_dyn.cli",
+                "mailroute_dyn.tools", "mailroute_dyn.testing"]
     code = (f"import sys; from mailroute_dyn import Client; print([m for m in {deferred!r} "
             "if m in sys.modules])")
     assert _fresh_python(code) == "[]"
@@ -193,7 +207,8 @@ def test_every_public_name_is_there_however_it_is_imported():
             "missing = [n for n in m.__all__ if n not in ns or getattr(m, n) is not ns[n]]\n"
             "assert not missing, missing\n"
             "assert set(m.__all__) <= set(dir(m))\n"
-            "assert m.query.QuerySet is m.QuerySet and callable(m.config.resolve_settings)\n"
+            "assert m.query.queryset.QuerySet is m.QuerySet\n"
+            "assert callable(m.settings.config.resolve_settings)\n"
             "c = m.Client.demo()\n"
             "assert isinstance(c.domain.all(), m.QuerySet) and issubclass(c.domain, m.Resource)\n"
             "try:\n    m.NoSuchName\nexcept AttributeError as exc:\n    print(exc)\n")

@@ -21,8 +21,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mailroute_dyn import Client, ValidationError, jsondecode, schema
-from mailroute_dyn.values import encode_write_value, typed_value
+from mailroute_dyn import Client, ValidationError, jsondecode
+from mailroute_dyn.schema import definition as schema
+from mailroute_dyn.schema.conversions import encode_write_value, typed_value
 
 HOST = "http://tastypie.test"
 GAUGES = "https://gauges.test"

@@ -9,8 +9,8 @@ import json
 import httpx
 import pytest
 
-from mailroute_dyn.auth import Secret
 from mailroute_dyn.errors import CassetteError
+from mailroute_dyn.settings.auth import Secret
 from mailroute_dyn.testing.cassettes import Player, Recorder, cassette_path
 
 pytest_plugins = ["pytester"]

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from mailroute_dyn.cli import main
-from mailroute_dyn.journal import journal_events
+from mailroute_dyn.runs.journal import journal_events
 
 pytest_plugins = ["pytester"]
 

@@ -13,8 +13,8 @@ import pytest
 
 from mailroute_dyn import AsyncClient, Client
 from mailroute_dyn.cli import main
-from mailroute_dyn.config import ProfileNotUsedWarning, resolve_settings
 from mailroute_dyn.errors import ConfigurationError
+from mailroute_dyn.settings.config import ProfileNotUsedWarning, resolve_settings
 
 pytest_plugins = ["pytester"]
 
@@ -285,7 +285,7 @@ def test_a_profile_key_from_a_command_without_a_shell(config, tmp_path, monkeypa
     (f"import time; print('{PROD_KEY}', flush=True); time.sleep(30)", "within 0.5 s"),
 ], ids=["exit-status", "empty", "timeout"])
 def test_a_failing_key_command_never_shows_its_output(config, monkeypatch, code, problem):
-    monkeypatch.setattr("mailroute_dyn.keysources.KEY_COMMAND_TIMEOUT", 0.5)
+    monkeypatch.setattr("mailroute_dyn.settings.keysources.KEY_COMMAND_TIMEOUT", 0.5)
     _add_profile(config, "cmd", f"api_key_command = '''{_command(code)}'''")
     with pytest.raises(ConfigurationError, match=problem) as caught:
         resolve_settings("cmd")

@@ -27,7 +27,7 @@ from mailroute_dyn import (
     NotFound,
     ResponseError,
 )
-from mailroute_dyn.schema import check_filter, parse_schema
+from mailroute_dyn.schema.definition import check_filter, parse_schema
 from tests.conftest import BASE, list_body, objects
 
 LIST = re.escape(f"{BASE}/api/v1/domain/") + r"(\?|$)"   # the list, not the schema

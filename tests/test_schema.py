@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mailroute_dyn import FilterError, MethodNotAllowed, OrderingError, SchemaError
-from mailroute_dyn.schema import (
+from mailroute_dyn.schema.definition import (
     COMMON_TERMS,
     NO_DEFAULT,
     TO_ONE_TERMS,

@@ -12,10 +12,10 @@ import httpx
 import pytest
 
 from mailroute_dyn import ApiKeyAuth, BasicAuth, DigestAuth, MailRouteError, SessionAuth
-from mailroute_dyn.config import resolve_settings
 from mailroute_dyn.operations import NO_BODY, Call
-from mailroute_dyn.sending import AsyncSender, SyncSender
-from mailroute_dyn.wire import base_headers, build_request
+from mailroute_dyn.settings.config import resolve_settings
+from mailroute_dyn.transport.decisions import base_headers, build_request
+from mailroute_dyn.transport.sending import AsyncSender, SyncSender
 from tests.conftest import API_KEY, BASE, LOGIN
 
 PASSWORD = "fake-password-not-real"
@@ -112,7 +112,7 @@ def test_a_challenge_is_read_and_closed_before_its_answer_is_sent_sync_and_async
 
 
 def test_a_challenge_body_is_held_to_the_size_limit(monkeypatch):
-    monkeypatch.setattr("mailroute_dyn.limits.MAX_BODY_BYTES", 1000)
+    monkeypatch.setattr("mailroute_dyn.transport.limits.MAX_BODY_BYTES", 1000)
     settings = resolve_settings(base_url=BASE, auth=DigestAuth(LOGIN, PASSWORD),
                                 cache_dir=None)
     marks: list[str] = []
@@ -186,7 +186,7 @@ def test_the_private_httpx_names_the_deadline_needs_are_still_there(monkeypatch)
     quietly lose its deadline."""
     import httpcore
 
-    from mailroute_dyn.sockets import PRIVATE_NAMES, _DeadlineBackend
+    from mailroute_dyn.transport.sockets import PRIVATE_NAMES, _DeadlineBackend
     monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")     # a proxy mount as well
     settings = resolve_settings(None, base_url=BASE, login=LOGIN, api_key=API_KEY)
     sender = SyncSender(settings)
@@ -214,7 +214,7 @@ def test_the_private_httpx_names_the_deadline_needs_are_still_there(monkeypatch)
 
 
 def test_an_httpx_transport_whose_sockets_cannot_be_found_is_refused_not_unbounded():
-    from mailroute_dyn.sockets import bound_sockets
+    from mailroute_dyn.transport.sockets import bound_sockets
     client = httpx.Client()
     try:
         del client._transport._pool._network_backend

@@ -6,7 +6,7 @@ import copy
 import json
 from pathlib import Path
 
-from mailroute_dyn.schema import parse_schema
+from mailroute_dyn.schema.definition import parse_schema
 from mailroute_dyn.tools.schemadiff import compare
 
 API = "/api/v1/"

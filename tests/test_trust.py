@@ -41,7 +41,7 @@ from mailroute_dyn import (
     UnreadableWriteAnswer,
 )
 from mailroute_dyn.cli import main
-from mailroute_dyn.http import OriginError
+from mailroute_dyn.transport.sessions import OriginError
 from tests.conftest import API_KEY, BASE, LOGIN, objects
 
 pytest_plugins = ["pytester"]
@@ -154,7 +154,7 @@ def test_https_origins_still_use_the_environment_proxy(proxy_env, monkeypatch):
 # ---------------------------------------------------------------- 11: decompression bombs
 
 def test_a_gzip_bomb_is_stopped_at_the_decoded_limit(api, monkeypatch):
-    monkeypatch.setattr("mailroute_dyn.limits.MAX_BODY_BYTES", 1_000_000)
+    monkeypatch.setattr("mailroute_dyn.transport.limits.MAX_BODY_BYTES", 1_000_000)
     bomb = gzip.compress(b"[" + b"0," * 10_000_000 + b"0]", compresslevel=9)
     assert len(bomb) < 100_000
     api.override("GET", f"{BASE}/api/v1/reseller/1/").mock(return_value=httpx.Response(

@@ -13,7 +13,7 @@ import httpx
 
 from mailroute_dyn import Client
 from mailroute_dyn.cli import main
-from mailroute_dyn.journal import journal_events
+from mailroute_dyn.runs.journal import journal_events
 from mailroute_dyn.testing import FakeMailRoute
 
 BASE = ("--profile", "real", "--no-cache")

@@ -10,12 +10,13 @@ import importlib
 import pkgutil
 
 import mailroute_dyn
-from mailroute_dyn import schema, vocabulary
+from mailroute_dyn import vocabulary
 from mailroute_dyn.cli import values as cli_values
 from mailroute_dyn.fake import defs as fake_store
 from mailroute_dyn.fake import query as fake_query
 from mailroute_dyn.fake import values as fake_values
-from mailroute_dyn.schema import Field, parse_schema
+from mailroute_dyn.schema import definition as schema
+from mailroute_dyn.schema.definition import Field, parse_schema
 from mailroute_dyn.tools import stubs
 
 TABLES = {name: getattr(vocabulary, name) for name in vocabulary.__all__

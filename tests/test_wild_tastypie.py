@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from mailroute_dyn import Client, FilterError, MailRouteError, ResponseError
-from mailroute_dyn.auth import ApiKeyAuth
+from mailroute_dyn.settings.auth import ApiKeyAuth
 from tests.conftest import RecordingTransport
 
 WILD = "/wild/api/"

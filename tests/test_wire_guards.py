@@ -179,7 +179,7 @@ def test_a_read_redirect_that_keeps_the_query_is_followed(api, client):
     ("/api/v1/wblist/", "http://[::1/api/v1/wblist/7/", set(), False),
 ])
 def test_what_a_detail_uri_of_a_resource_is(list_url, uri, keys, ok):
-    from mailroute_dyn.detailuri import detail_uri_problem
+    from mailroute_dyn.model.detailuri import detail_uri_problem
     assert (detail_uri_problem(list_url, uri, keys) == "") is ok
 
 
@@ -302,7 +302,7 @@ def test_the_test_kits_cleanup_deletes_only_detail_uris_whatever_a_create_answer
 def test_undo_never_writes_to_a_uri_that_is_not_a_detail_uri_of_the_rows_resource(tmp_path):
     """A journal is a file (and its URIs came from a server's answers): an undo step whose
     URI is the list, a query, the schema or another resource's object sends nothing."""
-    from mailroute_dyn.journal import Journal
+    from mailroute_dyn.runs.journal import Journal
     sent: list[str] = []
 
     def server(request: httpx.Request) -> httpx.Response:

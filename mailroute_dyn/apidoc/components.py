@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..schema import Field, ResourceSchema
+from ..schema.definition import Field, ResourceSchema
 from .text import plain_text, ref
 
 __all__ = ["ResourceNames", "read_schema", "write_schema", "list_schema", "key_schema",

@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from ..auth import ApiKeyAuth, BasicAuth, DigestAuth, SessionAuth
-from ..schema import ResourceSchema
+from ..schema.definition import ResourceSchema
+from ..settings.auth import ApiKeyAuth, BasicAuth, DigestAuth, SessionAuth
 from .components import SHARED_SCHEMAS, key_schema, list_schema, read_schema, write_schema
 from .params import PAGING, filter_parameters, order_parameter
 from .paths import (

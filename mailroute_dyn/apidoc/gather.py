@@ -9,11 +9,11 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from ..config import Settings
-from ..discovery import Discovery
 from ..errors import ConfigurationError, UnknownResource
+from ..model.registry import _UNREACHABLE, Registry
 from ..operations import Operation
-from ..registry import _UNREACHABLE, Registry
+from ..schema.discovery import Discovery
+from ..settings.config import Settings
 from .document import ApiFacts, Extra, ResourceFacts, build_document
 
 __all__ = ["describe_op", "parse_extras"]

@@ -28,7 +28,6 @@ from typing import Any
 
 import httpx
 
-from ..config import Secret
 from ..errors import (
     APIError,
     MailRouteError,
@@ -38,6 +37,7 @@ from ..errors import (
     TransportError,
 )
 from ..escaping import library_log, terminal_text
+from ..settings.config import Secret
 from .args import build_parser, preprocess
 from .context import Context, Failure, UsageError, mask
 

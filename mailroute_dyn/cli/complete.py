@@ -32,15 +32,15 @@ def cached_schemas(args: Any) -> dict[str, Any]:
     holds it for the settings the command line names (None for a listed resource whose
     schema is not cached); empty when nothing is cached or the settings are incomplete."""
     from ..errors import MailRouteError
-    from ..schema import parse_schema
+    from ..schema.definition import parse_schema
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             if getattr(args, "demo", False):
                 with Client.demo() as client:       # classes answer like schemas here
                     return {n: client.resource(n) for n in client.preload()}
-            from ..cache_files import DiskCache
-            from ..config import resolve_settings
+            from ..settings.config import resolve_settings
+            from ..transport.cache_files import DiskCache
             settings = resolve_settings(getattr(args, "profile", None),
                                         base_url=getattr(args, "url", None),
                                         login=getattr(args, "login", None),
@@ -99,7 +99,7 @@ def complete_order(prefix: str, parsed_args: Any = None, **_: Any) -> list[str]:
 def filter_lookups(schema: Any) -> list[str]:
     """Every `field=` and `field__term=` the schema allows (relation hops are left to the
     user: they depend on the other resource)."""
-    from ..schema import allowed_terms
+    from ..schema.definition import allowed_terms
     from ..vocabulary import named_filter_terms
     lookups = []
     for name in _names(schema.filtering):

@@ -20,7 +20,8 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from ..config import (
+from ..errors import ConfigurationError
+from ..settings.config import (
     PROFILE_ENV,
     ProfileNotUsedWarning,
     Secret,
@@ -29,7 +30,6 @@ from ..config import (
     config_file,
     resolve_settings,
 )
-from ..errors import ConfigurationError
 from .context import Context, Failure, UsageError
 from .options import AddCommand
 from .output import write_table

@@ -16,10 +16,10 @@ from typing import Any, TextIO
 import httpx
 
 from ..client import Client
-from ..config import Secret
 from ..errors import ConfigurationError
 from ..escaping import terminal_text
-from ..resources import Resource
+from ..model.resources import Resource
+from ..settings.config import Secret
 
 __all__ = ["UsageError", "Failure", "Context", "mask"]
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import time
 
-from ..cache_files import DiskCache
-from ..schema import parse_schema
+from ..schema.definition import parse_schema
 from ..tools.schemadiff import SchemaDiff, compare, live_schemas
+from ..transport.cache_files import DiskCache
 from .context import Context, UsageError
 from .options import AddCommand
 

@@ -15,10 +15,10 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import DoesNotExist
-from ..naming import natural_key_fields
-from ..query import QuerySet
-from ..resources import Resource
-from ..schema import Field
+from ..model.naming import natural_key_fields
+from ..model.resources import Resource
+from ..query.queryset import QuerySet
+from ..schema.definition import Field
 from ..tools.graph import relation_targets
 from .context import Context, Failure, UsageError
 from .values import convert_filter_value

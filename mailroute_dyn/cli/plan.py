@@ -13,8 +13,8 @@ from typing import Any
 
 from ..errors import GuardError, MethodNotAllowed, ValidationError
 from ..escaping import terminal_text
-from ..rerun import key_lookup
-from ..resources import Resource
+from ..model.rerun import key_lookup
+from ..model.resources import Resource
 from .context import Context
 
 __all__ = ["plan_create", "plan_update", "plan_delete"]

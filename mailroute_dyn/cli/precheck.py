@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import MailRouteError, suggest
-from ..resources import Resource
+from ..model.resources import Resource
 from .context import Context, UsageError
 from .keys import Related
 from .values import convert_value, convert_values, read_rows, split_assignments

@@ -8,8 +8,8 @@ from typing import Any
 
 from ..errors import suggest
 from ..escaping import json_dumps, terminal_text
-from ..resources import Resource
-from ..schema import NO_DEFAULT, Field
+from ..model.resources import Resource
+from ..schema.definition import NO_DEFAULT, Field
 from ..tools.graph import relation_targets
 from .context import Context, UsageError
 from .keys import build_query, select_one

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..errors import Interrupted, MailRouteError
 from ..escaping import json_dumps, terminal_text
-from ..resources import Resource
+from ..model.resources import Resource
 from .context import Context
 from .output import WriteBar, yaml_item
 

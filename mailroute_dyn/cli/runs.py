@@ -1,6 +1,6 @@
 """The run journal on the command line: `--journal FILE`, `--resume JOURNAL`, and the
 default file in the user state folder. Every bulk write is journaled; the path is
-printed at the end (see `mailroute_dyn.journal`)."""
+printed at the end (see `mailroute_dyn.runs.journal`)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from typing import Any
 
 from ..errors import JournalError, NotFound
 from ..escaping import terminal_text
-from ..journal import default_journal_path, journal_events
-from ..resources import Resource
+from ..model.resources import Resource
+from ..runs.journal import default_journal_path, journal_events
 from .context import Context, UsageError
 from .options import AddCommand, add_format
 from .output import RECORD_FORMATS, write_objects
@@ -86,7 +86,7 @@ def _stand_in(cls: type[Resource], uri: Any) -> Resource:
 def cmd_undo(ctx: Context) -> int:
     """Take a journaled run back; `--dry-run` prints the plan and sends no write. Exit 1
     when a row could not be undone (changed since the run, or an error)."""
-    from ..undo import plan_line
+    from ..runs.undo import plan_line
     if not ctx.args.dry_run and not ctx.args.yes:
         if not sys.stdin.isatty():
             raise UsageError("refusing to undo without confirmation: stdin is not a "

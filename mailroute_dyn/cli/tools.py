@@ -7,9 +7,9 @@ import datetime as dt
 import time
 from pathlib import Path
 
-from ..cache_files import DiskCache, fresh_for
 from ..escaping import terminal_text
 from ..tools.graph import model_edges, render_dot, render_mermaid
+from ..transport.cache_files import DiskCache, fresh_for
 from .context import Context, Failure, UsageError
 from .options import AddCommand, add_format, positive
 

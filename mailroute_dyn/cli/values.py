@@ -21,8 +21,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..errors import suggest
-from ..resources import Resource
-from ..schema import Field, terms_for
+from ..model.resources import Resource
+from ..schema.definition import Field, terms_for
 from ..vocabulary import INT_TERMS as _INT_TERMS
 from ..vocabulary import TEXT_TERMS as _TEXT_TERMS
 from .context import UsageError

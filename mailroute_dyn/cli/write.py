@@ -16,9 +16,9 @@ from typing import Any
 
 from ..errors import APIError, Interrupted, NotFound, suggest
 from ..escaping import terminal_text
-from ..query import QuerySet
-from ..rerun import has_nothing_to_send
-from ..resources import BulkResult, Resource
+from ..model.rerun import has_nothing_to_send
+from ..model.resources import BulkResult, Resource
+from ..query.queryset import QuerySet
 from .context import Context, Failure, UsageError
 from .keys import Related, describe_filters, select_one, selection
 from .options import AddCommand, add_format, add_resource, add_select, add_writes

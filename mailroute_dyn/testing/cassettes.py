@@ -28,8 +28,8 @@ from typing import Any
 
 import httpx
 
-from ..auth import Secret
 from ..errors import CassetteError
+from ..settings.auth import Secret
 from ..tools.redaction import REDACTED, Redactor, is_secret_name
 
 __all__ = ["Recorder", "Player", "cassette_path", "CASSETTE_VERSION"]

@@ -2,7 +2,7 @@
 at teardown (the staging switch of the pytest plugin): created objects deleted, updated
 fields put back, deleted objects created again. Loaded by the plugin's fixtures only.
 
-The journal is the admin runs' (`mailroute_dyn.journal`), written at the transport, so
+The journal is the admin runs' (`mailroute_dyn.runs.journal`), written at the transport, so
 the sync and the async client, model calls and raw `client.request()` writes alike are
 in it; teardown takes it back with `undo`. A test whose teardown never ran (a killed run)
 leaves its journal for `mailroute-dyn undo FILE`.
@@ -22,7 +22,7 @@ import pytest
 
 from ..client import Client
 from ..errors import MailRouteError
-from ..journal import Journal, kept
+from ..runs.journal import Journal, kept
 
 __all__ = ["JournaledWrites", "put_back"]
 

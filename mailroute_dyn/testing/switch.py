@@ -19,7 +19,7 @@ from ..errors import MailRouteError
 
 if TYPE_CHECKING:
     from ..client import Client
-    from ..config import Settings
+    from ..settings.config import Settings
 
 __all__ = ["SwitchProblem", "Switch", "resolve_switch", "check_server", "SKIP_OPTION",
            "FAKE_URL"]
@@ -92,7 +92,7 @@ def resolve_switch(url: str | None, profile: str | None, *, skip: bool,
 
 def _settings(url: str | None, profile: str | None, label: str, backoff: float | None
               ) -> tuple[Settings | None, SwitchProblem | None]:
-    from ..config import ProfileNotUsedWarning, resolve_settings
+    from ..settings.config import ProfileNotUsedWarning, resolve_settings
     try:
         # the environment and the profile give the credentials, never as text in the
         # plugin's hands; a default_profile bound to another server is left out

@@ -15,12 +15,12 @@ from typing import Any
 
 import httpx
 
-from ..auth import Secret
 from ..client import AsyncClient, Client
-from ..config import Settings
 from ..fake import DEMO_KEY, DEMO_LOGIN
 from ..fake.faults import FaultyTransport
 from ..fake.server import FakeMailRoute
+from ..settings.auth import Secret
+from ..settings.config import Settings
 from .cassettes import Player, Recorder
 from .cleanup import JournaledWrites, put_back
 from .switch import FAKE_URL

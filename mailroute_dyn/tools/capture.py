@@ -14,12 +14,12 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ..auth import Secret
 from ..client import Client
 from ..errors import APIError, ConfigurationError, ResponseError
 from ..escaping import library_log
 from ..fake.fixtures import load_fixture, write_fixture
-from ..query import collection_name
+from ..query.queryset import collection_name
+from ..settings.auth import Secret
 from .redaction import REDACTED, SECRET_NAME, Redactor, auth_secrets, is_secret_name
 
 __all__ = ["capture", "redact", "is_secret_name", "SECRET_KEY", "REDACTED"]

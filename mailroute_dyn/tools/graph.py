@@ -19,8 +19,8 @@ from typing import Any
 from ..client import Client
 from ..errors import MailRouteError
 from ..escaping import dot_comment, dot_string, mermaid_id_ok, mermaid_text
-from ..resources import Resource
-from ..schema import resource_name_of_uri
+from ..model.resources import Resource
+from ..schema.definition import resource_name_of_uri
 
 __all__ = ["Edge", "relation_targets", "model_edges", "render_mermaid", "render_dot"]
 

@@ -20,7 +20,7 @@ from typing import Any
 from ..client import Client
 from ..errors import ConfigurationError, SchemaError
 from ..escaping import json_dumps, yaml_dumps
-from ..schema import ResourceSchema, parse_schema
+from ..schema.definition import ResourceSchema, parse_schema
 from .schemadiff import SchemaDiff, compare
 
 __all__ = ["FORMATS", "generate_openapi", "render_openapi", "load_openapi",

@@ -34,7 +34,7 @@ from urllib.parse import quote
 
 import httpx
 
-from ..auth import BasicAuth, Secret, secrets_of
+from ..settings.auth import BasicAuth, Secret, secrets_of
 from ..vocabulary import NO_DEFAULT_TEXT, SECRET_PARTS, is_secret_name
 
 __all__ = ["REDACTED", "SECRET_NAME", "is_secret_name", "Redactor", "auth_secrets"]

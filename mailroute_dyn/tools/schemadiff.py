@@ -13,7 +13,7 @@ from typing import Any
 from ..client import Client
 from ..errors import APIError
 from ..escaping import terminal_text
-from ..schema import Field, ResourceSchema
+from ..schema.definition import Field, ResourceSchema
 from ..vocabulary import rule_label
 
 __all__ = ["SchemaDiff", "compare", "compare_one", "live_schemas"]

@@ -48,8 +48,8 @@ from pathlib import PurePath
 
 from ..client import Client
 from ..escaping import python_comment, python_docstring, python_string
-from ..resources import Resource, ResourceMeta, attribute_name_for, class_name_for
-from ..schema import Field, allowed_terms, terms_for
+from ..model.resources import Resource, ResourceMeta, attribute_name_for, class_name_for
+from ..schema.definition import Field, allowed_terms, terms_for
 from ..vocabulary import ALL_WITH_RELATIONS, COMMON_TERMS, TO_ONE_TERMS
 from ..vocabulary import INT_TERMS as _INT_TERMS
 from ..vocabulary import SCALAR_TYPE_NAMES as _SCALARS
@@ -104,7 +104,7 @@ from decimal import Decimal
 from typing import Any, Generic, Literal, Self, TypeAlias, TypeVar, overload
 
 import mailroute_dyn as _mrd
-from mailroute_dyn.resources import ResourceMeta as _ResourceMeta
+from mailroute_dyn.model.resources import ResourceMeta as _ResourceMeta
 
 _R = TypeVar("_R", bound=_mrd.Resource)
 

@@ -1,0 +1,466 @@
+"""The class-level API of resource classes, on their metaclass.
+
+`ResourceMeta` gives every resource class `filter`, `all`, `get`, `create`, `count`,
+`first`, `order_by`, `bulk_*`, `fields`, `json_schema`, ... Living on the metaclass, where
+an object's attribute lookup never looks, they never hide a server field of the same name
+(`obj.count` is the field, `Domain.count()` the query). `AsyncResourceMeta` is the same
+API for an `AsyncClient`'s classes, with awaited answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Iterable, Mapping
+from typing import Any, TypeVar, cast
+
+from ..operations import Operation
+from ..query.display import class_html
+from ..query.queryset import AsyncQuerySet, BulkResult, QuerySet, ValuesQuerySet, queryset_for
+from ..schema.definition import Field, ResourceSchema
+from .bulk import RowHook, bulk_create_op, bulk_delete_op, bulk_update_op, journaled_bulk
+from .fieldread import FieldProperty
+from .writes import Writes, detail_url_for
+
+__all__ = ["ResourceMeta", "AsyncResourceMeta"]
+
+#: Class names dir() does not offer: `exclude` exists only to say why it cannot work.
+_NOT_OFFERED = frozenset({"exclude"})
+
+_T = TypeVar("_T")          # a resource class's instances, as the class API returns them
+T = TypeVar("T")
+
+
+class ResourceMeta(type):
+    """The class-level API of resource classes: queries, creation, bulk writes and what
+    the schema says. It lives here, on the metaclass, where an instance's attribute lookup
+    never looks, so a server field named `count`, `filter`, `fields` or `get` is the field
+    on an object (`obj.count`) while `Domain.count()` stays the query."""
+
+    _schema: ResourceSchema
+    _list_url: str
+    _json_schema: dict[str, Any]
+    _has_schema: bool
+    _listed: bool
+
+    def __repr__(cls) -> str:
+        name = cls.resource_name
+        return f"<resource class {cls.__name__} ({name})>" if name else super().__repr__()
+
+    def __dir__(cls) -> list[str]:
+        """What the class offers, for completion and `help()`: the class API (which lives
+        here, where dir() of a class does not look by itself) and the object's own names.
+        Dunders, private names and `exclude` (which always raises) are left out."""
+        api = {name for meta in type.mro(type(cls)) if meta not in (type, object)
+               for name in vars(meta)}
+        offered = {name for name in set(super().__dir__()) | api if not name.startswith("_")}
+        fields = {name for name, value in vars(cls).items() if isinstance(value, FieldProperty)}
+        return sorted(offered - _NOT_OFFERED - fields)      # fields are the objects' to offer
+
+    def _repr_html_(cls) -> str:
+        """A notebook's view of the class (IPython looks for it here, on the metaclass):
+        fields with types, filters, ordering, methods and the class and object API."""
+        names = dir(cls)
+        api = [name for name in names if hasattr(type(cls), name)]
+        own = [name for name in names if name not in api]
+        return class_html(cls._schema, cls._list_url, api, own)
+
+    def __await__(cls) -> Any:
+        """`await client.resource(name)` also works once the class is loaded (the
+        AsyncClient then returns the class itself rather than an awaitable)."""
+        return _itself(cls).__await__()
+
+    # -- what the schema says (read-only; a rediscovered schema updates the class)
+
+    @property
+    def resource_name(cls) -> str:
+        """The resource's name on the server (`email_account`)."""
+        return cls._schema.name
+
+    @property
+    def fields(cls) -> Mapping[str, Field]:
+        """The schema's fields by name."""
+        return cls._schema.fields
+
+    @property
+    def filtering(cls) -> Mapping[str, Any]:
+        """The schema's `filtering`: which lookups each field allows."""
+        return cls._schema.filtering
+
+    @property
+    def ordering(cls) -> tuple[str, ...]:
+        """The fields the server orders by."""
+        return cls._schema.ordering
+
+    @property
+    def allowed_list_methods(cls) -> tuple[str, ...]:
+        """HTTP methods the list endpoint takes (lower case)."""
+        return cls._schema.allowed_list_methods
+
+    @property
+    def allowed_detail_methods(cls) -> tuple[str, ...]:
+        """HTTP methods the detail endpoint takes (lower case)."""
+        return cls._schema.allowed_detail_methods
+
+    @property
+    def default_limit(cls) -> int:
+        """Objects per page when a request names no limit."""
+        return cls._schema.default_limit
+
+    @property
+    def json_schema(cls) -> dict[str, Any]:
+        """A JSON Schema of one object, as written (what validation checks)."""
+        return cls._json_schema
+
+    @property
+    def list_endpoint(cls) -> str:
+        """The list URL, in the server's own form (with or without a trailing slash)."""
+        return cls._list_url
+
+    @property
+    def typed(cls) -> bool:
+        """False for the stand-in class of a resource whose schema is not reachable."""
+        return cls._has_schema
+
+    @property
+    def listed(cls) -> bool:
+        """Whether the API's top-level listing names the resource."""
+        return cls._listed
+
+    # -- queries, reads and writes (what a Client's classes answer at once; an
+    # AsyncClient's classes have AsyncResourceMeta, whose answers are awaited)
+
+    def all(meta: type[_T]) -> QuerySet[_T]:
+        """Every object, lazily, one page at a time."""
+        return queryset_for(meta)
+
+    def filter(meta: type[_T], **lookups: Any) -> QuerySet[_T]:
+        """A QuerySet narrowed by schema-checked filters (see QuerySet.filter)."""
+        return queryset_for(meta).filter(**lookups)
+
+    def order_by(meta: type[_T], *keys: str) -> QuerySet[_T]:
+        """Every object in the given order (fields the schema lists as orderable)."""
+        return queryset_for(meta).order_by(*keys)
+
+    def unchecked(meta: type[_T], **params: Any) -> QuerySet[_T]:
+        """A QuerySet with parameters the schema does not describe, sent as given."""
+        return queryset_for(meta).unchecked(**params)
+
+    def exclude(meta: type[_T], **lookups: Any) -> QuerySet[_T]:
+        """Not available on Tastypie, which has no negated filters: always raises."""
+        return queryset_for(meta).exclude(**lookups)
+
+    def values(meta, *names: str) -> ValuesQuerySet:
+        """Every object as a dict of raw values (see QuerySet.values)."""
+        return queryset_for(meta).values(*names)
+
+    def values_list(meta, *names: str, flat: bool = False) -> ValuesQuerySet:
+        """Every object as a tuple of raw values (see QuerySet.values_list)."""
+        return queryset_for(meta).values_list(*names, flat=flat)
+
+    def to_pandas(meta, *names: str) -> Any:
+        """Every object as a typed DataFrame (see QuerySet.to_pandas; `pandas` extra)."""
+        return queryset_for(meta).to_pandas(*names)
+
+    def to_arrow(meta, *names: str) -> Any:
+        """Every object as an Arrow table (see QuerySet.to_arrow; `arrow` extra)."""
+        return queryset_for(meta).to_arrow(*names)
+
+    def count(meta) -> int:
+        """How many objects there are (from `total_count`)."""
+        return queryset_for(meta).count()
+
+    def first(meta: type[_T]) -> _T | None:
+        """The first object in the server's default order, or None."""
+        return cast("_T | None", queryset_for(meta).first())
+
+    def last(meta: type[_T]) -> _T | None:
+        """The last object in the server's default order, or None (see QuerySet.last)."""
+        return cast("_T | None", queryset_for(meta).last())
+
+    def exists(meta) -> bool:
+        """Whether there is any object at all (one is fetched)."""
+        return queryset_for(meta).exists()
+
+    def in_bulk(meta: type[_T], id_list: Iterable[Any] | None = None, *,
+                field_name: str = "pk") -> dict[Any, _T]:
+        """`{key: object}` for the given keys (see QuerySet.in_bulk)."""
+        return queryset_for(meta).in_bulk(id_list, field_name=field_name)
+
+    def detail_url(meta, key: Any) -> str:
+        """The detail URL for a primary or natural key (a string key goes in as is), in
+        the server's own form: with a trailing slash only where its list URL has one."""
+        return detail_url_for(meta, key)
+
+    def get(meta: type[_T], key: Any = None, /, **lookups: Any) -> _T:
+        """One object by key (`Domain.get(5)`, `EmailAccount.get("a@b.c")`) or by filters."""
+        return cast("_T", _run(meta, _get_op(meta, key, lookups)))
+
+    def create(meta: type[_T], *, dedupe_on: Iterable[str] | None = None,
+               extra: Mapping[str, Any] | None = None, check_required: bool | None = None,
+               **values: Any) -> _T:
+        """POST a new object and return it.
+
+        `dedupe_on=("localpart", "domain")`: if the POST fails ambiguously (timeout after
+        sending, 502/504), look the object up by those fields before trying once more, so a
+        retry never makes a duplicate. `extra` carries write-only inputs the schema does not
+        describe (MailRoute's `password`); they are sent, never kept.
+        `check_required=False` leaves missing fields to the server: MailRoute fills some
+        that its schema marks required (wblist `rid`); types, read-only and unknown fields
+        are still checked.
+        A resource's own field named like one of these options is that field here (field
+        names belong to the user); such a resource takes the option through
+        `cls(**fields).save(extra=...)`.
+        """
+        obj, op = _create_obj_op(meta, dedupe_on, extra, check_required, values)
+        journal = cast(Any, meta)._registry.journal
+        if journal is not None:                   # inside `with client.journal(...)`
+            journal.single(meta, "create", obj, op, cast(Any, meta)._registry.run)
+            return cast("_T", obj)
+        return cast("_T", _run(meta, op))
+
+    def bulk_create(meta, items: Iterable[Mapping[str, Any] | Writes], *,
+                    check_required: bool = True, dedupe_on: Iterable[str] = (),
+                    extra: Mapping[str, Any] | None = None,
+                    on_row: RowHook | None = None, key: Iterable[str] = (),
+                    on_conflict: str = "skip") -> BulkResult:
+        """Create many objects: one atomic PATCH on the list endpoint where the schema
+        allows it, otherwise concurrent POSTs (never retried blindly). Returns a
+        `BulkResult`; an object is reported created only when the server said so.
+        Created objects get their URI from the answer when the server returns bodies.
+        `check_required`, `dedupe_on` (POSTs only: PATCH list is all or nothing) and
+        `extra` (sent with every object, never kept) work as in `create()`.
+
+        `key=("localpart", "domain")` makes a re-run safe: each row is looked up by
+        those fields first and, when found, reported `exists` (`on_conflict="skip"`) or
+        brought to the row's values (`"update"`: `updated`, or `unchanged` when it
+        already holds them); `dedupe_on` only guards one call against an ambiguous
+        failure.
+
+        `on_row(obj, error, kind)` is called (in the calling thread) as each row
+        finishes: error None unless it failed, `kind` what became of it (`created`,
+        `exists`, ..., or `failed`). On Ctrl-C no new write starts, the writes in
+        flight are awaited, and `Interrupted` (a KeyboardInterrupt) is raised carrying
+        the partial result; the same holds for `bulk_update` and `bulk_delete`.
+        """
+        def send(todo: list[Any], announce: Any, told: Any) -> BulkResult:
+            return _run(meta, bulk_create_op(meta, todo, check_required, dedupe_on, extra,
+                                             told, announce, key, on_conflict))
+        return journaled_bulk(meta, "create", list(items), send, on_row)
+
+    def bulk_update(meta, items: Iterable[Writes], *,
+                    on_row: RowHook | None = None) -> BulkResult:
+        """Save many changed objects concurrently, each as `save()` would (PATCH of its
+        changes, or PUT of the server's current object plus its changes). An object
+        whose changes equal what it holds from the server is sent nothing and reported
+        `unchanged`.
+
+        Not one PATCH list: Tastypie's PATCH list re-creates an object someone deleted
+        (under a new id) and reports success; a detail write reports `DoesNotExist`,
+        which lands in `BulkResult.failed`."""
+        def send(todo: list[Any], announce: Any, told: Any) -> BulkResult:
+            return _run(meta, bulk_update_op(meta, todo, told, announce))
+        return journaled_bulk(meta, "update", list(items), send, on_row)
+
+    def bulk_delete(meta, items: Iterable[Writes | Any], *,
+                    on_row: RowHook | None = None, missing_ok: bool = False) -> BulkResult:
+        """Delete the given objects (instances or keys): `deleted_objects` in one PATCH
+        list where allowed, else concurrent DELETEs. Only these objects, never a filter.
+        With `missing_ok` an object already gone is reported `gone`, not failed."""
+        def send(todo: list[Any], announce: Any, told: Any) -> BulkResult:
+            return _run(meta, bulk_delete_op(meta, todo, told, announce, missing_ok))
+        return journaled_bulk(meta, "delete", _objects_of(meta, items), send, on_row)
+
+    def get_or_create(meta: type[_T], defaults: Mapping[str, Any] | None = None, *,
+                      check_required: bool = True, extra: Mapping[str, Any] | None = None,
+                      **lookups: Any) -> tuple[_T, bool]:
+        """`(object, created)`: the one object matching `lookups`, else a new one made of
+        the plain lookups (those without `__`) and `defaults`. A POST that fails
+        ambiguously is followed by a lookup, never by a second POST; a uniqueness error
+        because someone created it meanwhile gives that object. `MultipleObjectsReturned`
+        when the lookups match several."""
+        model = cast(Any, meta)
+        op = model._get_or_create(lookups, defaults, False, extra, check_required)
+        return cast("tuple[_T, bool]", _run(meta, op))
+
+    def update_or_create(meta: type[_T], defaults: Mapping[str, Any] | None = None, *,
+                         check_required: bool = True,
+                         extra: Mapping[str, Any] | None = None,
+                         **lookups: Any) -> tuple[_T, bool]:
+        """`(object, created)` as `get_or_create()`, but a found object gets `defaults`
+        saved on it (only those fields are sent, as `save()` does)."""
+        model = cast(Any, meta)
+        op = model._get_or_create(lookups, defaults, True, extra, check_required)
+        return cast("tuple[_T, bool]", _run(meta, op))
+
+
+class AsyncResourceMeta(ResourceMeta):
+    """The class-level API of an `AsyncClient`'s classes: the same names, answers
+    awaited (`await Domain.count()`, `await Domain.get(5)`), QuerySets for `async for`."""
+
+    def all(meta: type[_T]) -> AsyncQuerySet[_T]:
+        """Every object, lazily (`async for`)."""
+        return AsyncQuerySet(meta)
+
+    def filter(meta: type[_T], **lookups: Any) -> AsyncQuerySet[_T]:
+        """A QuerySet narrowed by schema-checked filters (see QuerySet.filter)."""
+        return AsyncQuerySet[_T](meta).filter(**lookups)
+
+    def order_by(meta: type[_T], *keys: str) -> AsyncQuerySet[_T]:
+        """Every object in the given order (fields the schema lists as orderable)."""
+        return AsyncQuerySet[_T](meta).order_by(*keys)
+
+    def unchecked(meta: type[_T], **params: Any) -> AsyncQuerySet[_T]:
+        """A QuerySet with parameters the schema does not describe, sent as given."""
+        return AsyncQuerySet[_T](meta).unchecked(**params)
+
+    def exclude(meta: type[_T], **lookups: Any) -> AsyncQuerySet[_T]:
+        """Not available on Tastypie, which has no negated filters: always raises."""
+        return AsyncQuerySet[_T](meta).exclude(**lookups)
+
+    def values(meta, *names: str) -> Any:
+        """Every object as a dict of raw values (see QuerySet.values); awaited answers."""
+        return AsyncQuerySet[Any](meta).values(*names)
+
+    def values_list(meta, *names: str, flat: bool = False) -> Any:
+        """Every object as a tuple of raw values (see QuerySet.values_list)."""
+        return AsyncQuerySet[Any](meta).values_list(*names, flat=flat)
+
+    async def to_pandas(meta, *names: str) -> Any:
+        """Every object as a typed DataFrame, awaited (see QuerySet.to_pandas)."""
+        return await AsyncQuerySet[Any](meta).to_pandas(*names)
+
+    async def to_arrow(meta, *names: str) -> Any:
+        """Every object as an Arrow table, awaited (see QuerySet.to_arrow)."""
+        return await AsyncQuerySet[Any](meta).to_arrow(*names)
+
+    async def count(meta) -> int:               # type: ignore[override]
+        """How many objects there are (from `total_count`)."""
+        return await AsyncQuerySet[Any](meta).count()
+
+    async def first(meta: type[_T]) -> _T | None:   # type: ignore[override]
+        """The first object in the server's default order, or None."""
+        return await AsyncQuerySet[_T](meta).first()
+
+    async def last(meta: type[_T]) -> _T | None:    # type: ignore[override]
+        """The last object in the server's default order, or None."""
+        return await AsyncQuerySet[_T](meta).last()
+
+    async def exists(meta) -> bool:             # type: ignore[override]
+        """Whether there is any object at all (one is fetched)."""
+        return await AsyncQuerySet[Any](meta).exists()
+
+    async def in_bulk(meta: type[_T], id_list: Iterable[Any] | None = None, *,  # type: ignore[override]
+                      field_name: str = "pk") -> dict[Any, _T]:
+        """`{key: object}` for the given keys (see QuerySet.in_bulk)."""
+        return await AsyncQuerySet[_T](meta).in_bulk(id_list, field_name=field_name)
+
+    async def get(meta: type[_T], key: Any = None, /,  # type: ignore[override]
+                  **lookups: Any) -> _T:
+        """One object by key or by filters (see `ResourceMeta.get`)."""
+        return cast("_T", await _arun(meta, _get_op(meta, key, lookups)))
+
+    async def create(meta: type[_T], *,         # type: ignore[override]
+                     dedupe_on: Iterable[str] | None = None,
+                     extra: Mapping[str, Any] | None = None,
+                     check_required: bool | None = None, **values: Any) -> _T:
+        """POST a new object and return it (see `ResourceMeta.create`)."""
+        op = _create_op(meta, dedupe_on, extra, check_required, values)
+        return cast("_T", await _arun(meta, op))
+
+    async def bulk_create(meta,                 # type: ignore[override]
+                          items: Iterable[Mapping[str, Any] | Writes], *,
+                          check_required: bool = True, dedupe_on: Iterable[str] = (),
+                          extra: Mapping[str, Any] | None = None,
+                          on_row: RowHook | None = None, key: Iterable[str] = (),
+                          on_conflict: str = "skip") -> BulkResult:
+        """Create many objects (see `ResourceMeta.bulk_create`)."""
+        return await _arun(meta, bulk_create_op(meta, items, check_required, dedupe_on,
+                                                 extra, on_row, None, key, on_conflict))
+
+    async def bulk_update(meta, items: Iterable[Writes], *,  # type: ignore[override]
+                          on_row: RowHook | None = None) -> BulkResult:
+        """Save many changed objects (see `ResourceMeta.bulk_update`)."""
+        return await _arun(meta, bulk_update_op(meta, items, on_row))
+
+    async def bulk_delete(meta, items: Iterable[Writes | Any], *,  # type: ignore[override]
+                          on_row: RowHook | None = None,
+                          missing_ok: bool = False) -> BulkResult:
+        """Delete the given objects (see `ResourceMeta.bulk_delete`)."""
+        return await _arun(meta, bulk_delete_op(meta, _objects_of(meta, items), on_row,
+                                                None, missing_ok))
+
+    async def get_or_create(                    # type: ignore[override]
+            meta: type[_T], defaults: Mapping[str, Any] | None = None, *,
+            check_required: bool = True, extra: Mapping[str, Any] | None = None,
+            **lookups: Any) -> tuple[_T, bool]:
+        """`(object, created)` (see `ResourceMeta.get_or_create`)."""
+        model = cast(Any, meta)
+        op = model._get_or_create(lookups, defaults, False, extra, check_required)
+        return cast("tuple[_T, bool]", await _arun(meta, op))
+
+    async def update_or_create(                 # type: ignore[override]
+            meta: type[_T], defaults: Mapping[str, Any] | None = None, *,
+            check_required: bool = True, extra: Mapping[str, Any] | None = None,
+            **lookups: Any) -> tuple[_T, bool]:
+        """`(object, created)` (see `ResourceMeta.update_or_create`)."""
+        model = cast(Any, meta)
+        op = model._get_or_create(lookups, defaults, True, extra, check_required)
+        return cast("tuple[_T, bool]", await _arun(meta, op))
+
+
+def _run(cls: Any, op: Operation[T]) -> T:
+    """An operation run on a sync client's session: its value."""
+    return cast(T, cls._registry.run(op))
+
+
+def _arun(cls: Any, op: Operation[T]) -> Awaitable[T]:
+    """An operation run on an async client's session: an awaitable."""
+    return cast("Awaitable[T]", cls._registry.run(op))
+
+
+def _objects_of(cls: Any, items: Iterable[Any]) -> list[Any]:
+    """Objects for `bulk_delete()`: instances as given, keys as objects of `cls`."""
+    return [item if isinstance(item, Writes)
+            else cls._from_raw({"resource_uri": cls.detail_url(item)}) for item in items]
+
+
+def _get_op(cls: Any, key: Any, lookups: dict[str, Any]) -> Operation[Any]:
+    """`get()`'s operation, once its arguments are checked."""
+    if key is not None and lookups:
+        raise TypeError("Give a key or lookups, not both.")
+    if key is None:
+        if not lookups:
+            raise TypeError("get() needs a key or at least one lookup.")
+        return queryset_for(cls)._get_op(lookups)
+    op: Operation[Any] = cls._get_op(key)
+    return op
+
+
+def _create_op(cls: Any, dedupe_on: Iterable[str] | None,
+               extra: Mapping[str, Any] | None, check_required: bool | None,
+               values: dict[str, Any]) -> Operation[Any]:
+    """`create()`'s operation, once everything that can be checked is checked."""
+    return _create_obj_op(cls, dedupe_on, extra, check_required, values)[1]
+
+
+def _create_obj_op(cls: Any, dedupe_on: Iterable[str] | None,
+                   extra: Mapping[str, Any] | None, check_required: bool | None,
+                   values: dict[str, Any]) -> tuple[Any, Operation[Any]]:
+    """The new object and `create()`'s operation for it."""
+    for option, given in (("dedupe_on", dedupe_on), ("extra", extra),
+                          ("check_required", check_required)):
+        if given is not None and option in cls.fields:
+            values[option] = given
+    dedupe = () if dedupe_on is None or "dedupe_on" in cls.fields else tuple(dedupe_on)
+    inputs = {} if extra is None or "extra" in cls.fields else dict(extra)
+    required = check_required is not False or "check_required" in cls.fields
+    unknown = set(values) - set(cls.fields)
+    if unknown and cls.typed:                     # raises, naming the unknown fields
+        cls._validate(cls._encoded_values(values), creating=True,
+                      explicit_readonly=values, check_required=required)
+    obj = cls(**values)
+    op: Operation[Any] = obj._create_op(inputs, dedupe, required)
+    return obj, op
+
+
+async def _itself(value: Any) -> Any:
+    return value

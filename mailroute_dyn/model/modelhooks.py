@@ -1,0 +1,212 @@
+"""What a QuerySet asks of the class it yields: the client's session and settings, filter
+and ordering checks (a cached schema read again once for a name it lacks), and the
+operations of Django's `get_or_create()`, `update_or_create()` and `QuerySet.update()`.
+QuerySets call these private class methods on whatever model they are given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, ClassVar, TypeVar
+
+from ..errors import (
+    AmbiguousWriteError,
+    BadRequest,
+    Conflict,
+    DoesNotExist,
+    FilterError,
+    MailRouteError,
+    OrderingError,
+    ServerError,
+)
+from ..operations import Exclusive, Operation
+from ..query.queryset import BulkResult, QuerySet, queryset_for
+from ..schema.definition import FilterCheck, check_filter, check_method, check_ordering
+from ..settings.config import Settings
+from .bulk import update_objects_op
+from .metaclass import ResourceMeta
+from .writes import Writes, detail_url_for
+
+__all__ = ["QueryHooks"]
+
+#: A create that failed so: it may have happened after all (a 5xx, a lost answer), or it
+#: lost a race to another client's create of the same object (a uniqueness 400 or 409,
+#: or the 500 Tastypie answers when the database's unique constraint refuses the INSERT).
+_MAY_EXIST_AFTER = (BadRequest, Conflict, ServerError, AmbiguousWriteError)
+
+_Checked = TypeVar("_Checked")
+
+
+class QueryHooks(Writes, metaclass=ResourceMeta):
+    """The part of `Resource` its QuerySets and its class API call."""
+
+    __slots__ = ()
+    #: Why this resource is not walked by key ("" while it may be): its listing once
+    #: refused the walk's ordering. Kept on the class, so for the client's lifetime.
+    _no_key_walk: ClassVar[str] = ""
+
+    @classmethod
+    def _stop_key_walks(cls, why: str) -> None:
+        """Walk this resource by `meta.next` from now on (see `paging._Walk`)."""
+        cls._no_key_walk = why
+
+    @classmethod
+    def _detail_url(cls, key: Any) -> str:
+        """`detail_url()` for QuerySets, which reach their class through `QueryModel`."""
+        return detail_url_for(cls, key)
+
+    @classmethod
+    def _registry_run(cls, op: Operation[Any]) -> Any:
+        return cls._registry.run(op)
+
+    @classmethod
+    def _is_async(cls) -> bool:
+        return cls._registry.is_async
+
+    @classmethod
+    def _page_size(cls) -> int:
+        return cls._registry.settings.page_size
+
+    @classmethod
+    def _registry_stream(cls, ops: Iterable[Operation[Any]], window: int) -> Any:
+        return cls._registry.stream(ops, window)
+
+    @classmethod
+    def _registry_settings(cls) -> Settings:
+        return cls._registry.settings
+
+    @classmethod
+    def _check_filter(cls, lookup: str, value: Any) -> FilterCheck:
+        return cls._with_one_reread(
+            lookup.split("__", 1)[0], FilterError,
+            lambda: check_filter(cls._schema, lookup, value, cls._registry.loaded_schema,
+                                 cls._registry.target_of, cls._registry.foreign_value))
+
+    @classmethod
+    def _check_order(cls, key: str) -> str:
+        return cls._with_one_reread(key.lstrip("-").split("__", 1)[0], OrderingError,
+                                    lambda: check_ordering(cls._schema, key))
+
+    @classmethod
+    def _with_one_reread(cls, name: str, refusal: type[MailRouteError],
+                         check: Callable[[], _Checked]) -> _Checked:
+        """`check()`; when it refuses `name` and the schema came from a cache, read the
+        schema again and check once more. The second check runs after the handler, not
+        inside it, so a refusal is one exception with no "During handling" chain."""
+        try:
+            return check()
+        except refusal as exc:
+            first = exc
+        if not cls._refreshed_for(name):
+            raise first
+        return check()
+
+    @classmethod
+    def _refreshed_for(cls, name: str) -> bool:
+        """Read a schema that came from a cache again, once, when the caller names a field
+        it does not know or allow: the server may have grown it since."""
+        return cls.typed and cls._registry.reread_schema(cls)
+
+    @classmethod
+    def _finish_filters(cls, checks: tuple[FilterCheck, ...],
+                        raw: tuple[tuple[str, Any], ...]) -> Operation[None]:
+        for check in checks:
+            pending = check.pending
+            while pending is not None:
+                target, _rest, _term = pending
+                if not target:
+                    yield from cls._registry.learn_targets_op(cls)
+                yield from cls._registry.schema_op_for_check(cls, check.param)
+                # checked again with the value as given: an object keeps its resource
+                again = cls._check_filter(check.param, check.value if check.given is None
+                                          else check.given)
+                if again.pending == pending:
+                    break               # the target stays unknown: the server will judge
+                pending = again.pending
+        return None
+
+    # -- Django's get_or_create / update_or_create and QuerySet.update (see ResourceMeta)
+
+    @classmethod
+    def _get_or_create(cls, lookups: dict[str, Any], defaults: Mapping[str, Any] | None,
+                       update: bool, extra: Mapping[str, Any] | None,
+                       check_required: bool,
+                       within: QuerySet[Any] | None = None) -> Operation[tuple[Any, bool]]:
+        """Check everything that can be checked before any request, then the operation.
+        `within`: the QuerySet looked in (its filters narrow the lookup, not the create)."""
+        if not lookups:
+            raise TypeError("get_or_create()/update_or_create() need at least one lookup.")
+        qs = (within if within is not None else queryset_for(cls)).filter(**lookups)
+        defaults = dict(defaults or {})
+        values = {k: v for k, v in lookups.items() if "__" not in k}   # as Django does
+        wanted = {**values, **defaults}
+        if set(wanted) - set(cls.fields):                 # raises, naming the unknown ones
+            cls._validate(cls._encoded_values(wanted), creating=True,
+                          explicit_readonly=wanted, check_required=check_required)
+        if update and defaults:
+            cls._check_update(defaults)
+        # after an ambiguous POST failure the object is looked up by its plain lookups
+        dedupe = tuple(k for k in values if k not in (cls._schema.primary_key, "resource_uri"))
+        op = cls._get_or_create_op(qs, wanted, defaults if update else {},
+                                   dict(extra or {}), dedupe, check_required)
+        return _one_at_a_time(_race_key(qs), op)
+
+    @classmethod
+    def _get_or_create_op(cls, qs: QuerySet[Any], wanted: dict[str, Any],
+                          changes: dict[str, Any], extra: dict[str, Any],
+                          dedupe: tuple[str, ...],
+                          check_required: bool) -> Operation[tuple[Any, bool]]:
+        found = yield from cls._lookup_op(qs)
+        if found is None:
+            obj = cls(**wanted)
+            try:
+                yield from obj._create_op(extra, dedupe, check_required)
+                return obj, True
+            except _MAY_EXIST_AFTER:
+                # made by someone else since the lookup, or by this POST after all: look
+                # again (never POST again); nothing there means the error stands
+                found = yield from cls._lookup_op(qs)
+                if found is None:
+                    raise
+        if changes:
+            for name, value in changes.items():
+                found._set(name, value)
+            yield from found._save_op({}, False)
+        return found, False
+
+    @staticmethod
+    def _lookup_op(qs: QuerySet[Any]) -> Operation[Any]:
+        """The one object `qs` matches, or None (MultipleObjectsReturned when several)."""
+        try:
+            return (yield from qs._get())
+        except DoesNotExist:
+            return None
+
+    @classmethod
+    def _check_update(cls, fields: Mapping[str, Any]) -> None:
+        """Refuse, before anything is read, an update the schema would not take."""
+        detail = cls._schema.allowed_detail_methods
+        check_method(cls._schema, "patch" if "patch" in detail else "put", detail=True)
+        cls._validate(cls._encoded_values(fields), creating=False)
+
+    @classmethod
+    def _update_objects_op(cls, objects: list[Any],
+                           fields: Mapping[str, Any]) -> Operation[BulkResult]:
+        """`QuerySet.update()`'s writes (see bulk.update_objects_op)."""
+        return update_objects_op(cls, objects, fields)
+
+
+def _race_key(qs: QuerySet[Any]) -> tuple[str, ...]:
+    """What identifies one get_or_create's object in a session: its resource's list URL
+    and the lookup's query (without the window)."""
+    call = qs._first_call(limit=1, offset=0)
+    query = sorted(f"{k}={v}" for k, v in call.params if k not in ("limit", "offset"))
+    return ("get_or_create", call.url, *query)
+
+
+def _one_at_a_time(key: tuple[str, ...],
+                   op: Operation[tuple[Any, bool]]) -> Operation[tuple[Any, bool]]:
+    """`op` while no other get_or_create of the same key runs on this client: threads
+    (or tasks) asking for one object at once would each find nothing and each create it."""
+    result: tuple[Any, bool] = yield Exclusive(key, op)
+    return result

@@ -1,0 +1,421 @@
+"""The class factory and the Resource base: one Python class per server resource.
+
+Resource is put together by job: pagebuild.py (objects from a list page), related.py
+(related objects and detail-only fields), modelhooks.py (what QuerySets ask of their
+class), writes.py (every write); this module holds the typed reads and actions.
+
+`Registry` builds a class with `type()` the first time a resource is used and keeps it as
+long as its schema is cached. Instances keep the raw representation the server sent and
+the caller's changes apart, so reads show exactly what came and writes send back untouched
+fields exactly as they came. Every method that talks to the server is written once as an
+operation (see http.py) and run by the client's session, sync or async.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from types import MethodType
+from typing import TYPE_CHECKING, Any, ClassVar, Self, cast
+from urllib.parse import urlsplit
+
+from ..errors import (
+    DoesNotExist,
+    GuardError,
+    NotFound,
+    ResponseError,
+    ValidationError,
+    suggest,
+)
+from ..operations import NO_BODY, Answer, Call, Operation, error_message
+from ..query.build import QueryModel
+from ..query.display import object_html
+from ..query.queryset import BulkResult
+from ..schema.conversions import encode_write_value, typed_value
+from ..schema.definition import (
+    Field,
+    ResourceSchema,
+    check_method,
+)
+from ..vocabulary import attribute_name_for, class_name_for, looks_secret
+from .fieldread import UNCHANGED, Reader
+from .metaclass import AsyncResourceMeta, ResourceMeta, _arun
+from .modelhooks import QueryHooks
+from .pagebuild import _FROM_LIST, _LAZY_STATE, PageBuilding
+from .related import RelatedReads
+from .validation import ClassRegistry
+from .writes import (
+    _key_from_uri,
+)
+
+__all__ = ["Resource", "AsyncResource", "ResourceMeta", "AsyncResourceMeta", "BulkResult",
+           "INSTANCE_NAMES", "class_name_for", "attribute_name_for"]
+
+
+_NOT_KEYS = frozenset({"schema"})
+
+# The names an object answers to itself. A server field of the same name is read as
+# `obj["name"]` and set as `obj["name"] = value`; every other field is an attribute.
+INSTANCE_NAMES = ("save", "delete", "refresh", "fetch", "action", "to_dict", "get_raw",
+                  "related", "pk", "id", "resource_uri")
+_OWN_METHODS = frozenset(INSTANCE_NAMES) - {"pk", "id", "resource_uri"}
+
+
+def _path_of(url: str) -> str | None:
+    """The path of a listing's `list_endpoint` (Tastypie sends paths; some send URLs)."""
+    return urlsplit(url).path or None
+
+
+# ---------------------------------------------------------------- hybrid methods
+
+class _hybrid:
+    """A method that is a classmethod on the class and a method on instances."""
+
+    def __init__(self, on_class: Callable[..., Any], on_instance: Callable[..., Any]):
+        self.on_class, self.on_instance = on_class, on_instance
+        self.__doc__ = on_instance.__doc__
+
+    def __get__(self, obj: Any, owner: type) -> Any:
+        # bound methods (not partials), so help() and IPython show a method with its doc
+        if obj is None:
+            return MethodType(self.on_class, owner)
+        return MethodType(self.on_instance, obj)
+
+
+
+
+# ---------------------------------------------------------------- the base class
+
+class Resource(PageBuilding, RelatedReads, QueryHooks, metaclass=ResourceMeta):
+    """Base of every resource class. Instances are objects of one resource.
+
+    Read a field as an attribute for its typed view (`obj.created_at` is a datetime,
+    `obj.domain` the related object) or as an item for the raw value (`obj["created_at"]`
+    is what the server sent). Assign attributes to change fields, then `save()`.
+    """
+
+    _schema: ClassVar[ResourceSchema] = ResourceSchema(name="", fields={})
+    _json_schema: ClassVar[dict[str, Any]] = {}
+    _has_schema: ClassVar[bool] = True
+    _listed: ClassVar[bool] = True
+    _registry: ClassVar[ClassRegistry]
+    _list_url: ClassVar[str] = ""
+    _validators: ClassVar[dict[bool, Any]]
+    _untargeted: ClassVar[set[str]]
+    _uri_key: ClassVar[str] = ""    # the field detail URIs carry when not the key (a slug)
+    _omitted: ClassVar[set[str]] = set()   # fields missing from details too: not read again
+    _collection: ClassVar[str] = "objects"   # the list key of PATCH lists (collection_name)
+    _readers: ClassVar[dict[str, Reader]] = {}  # each field's reader (fieldread.py)
+
+    __slots__ = ()                       # the state's slots are in Writes
+    _raw: dict[str, Any]                 # what the server sent (cleaned of secret extras)
+    _changes: dict[str, Any]             # what the caller set since, as Python values
+    _related: dict[str, Any]             # related objects fetched or given
+    _snapshot: dict[str, Any] | None     # the representation as last read, for conflicts
+    _deleted: bool                       # deleted through this client, or found deleted
+    _unread: bool                        # written, but the server's answer not yet read
+
+    def __init__(self, **values: Any):
+        object.__setattr__(self, "_raw", {})
+        object.__setattr__(self, "_changes", {})
+        object.__setattr__(self, "_related", {})
+        object.__setattr__(self, "_snapshot", None)
+        object.__setattr__(self, "_deleted", False)
+        object.__setattr__(self, "_unread", False)
+        for name, value in values.items():
+            self._set(name, value)
+
+    # -- reading
+
+    @property
+    def resource_uri(self) -> str | None:
+        """The object's URI as the server gave it (None before it is saved). Where the
+        server sends no URIs (`include_resource_uri = False`), the one it would send."""
+        uri = self._raw.get("resource_uri")
+        if isinstance(uri, str):
+            return uri
+        cls = type(self)
+        if cls.typed and "resource_uri" not in cls.fields:
+            pk_name = cls._schema.primary_key
+            key = self._raw.get(pk_name) if pk_name else None
+            if key is not None and key != "":
+                return cls.detail_url(key)
+        return None
+
+    @property
+    def pk(self) -> Any:
+        """The primary key (from the data, else the last part of the URI when the URI
+        carries the key rather than another field such as a slug)."""
+        cls = type(self)
+        pk_name = cls._schema.primary_key if cls.typed else "id"
+        if pk_name is not None and pk_name in self._raw:
+            return self._raw[pk_name]
+        uri = self._raw.get("resource_uri")
+        if not isinstance(uri, str) or cls._uri_key not in ("", pk_name):
+            return None
+        return _key_from_uri(uri)
+
+    @property
+    def id(self) -> Any:
+        """The `id` field, or the primary key when the object has none."""
+        raw = self._raw
+        return raw["id"] if "id" in raw else self.pk
+
+    def __getitem__(self, key: str) -> Any:
+        if self._changes is UNCHANGED:      # as read (fieldread.py): the server's value
+            return self._raw[key]
+        if self._unread:
+            self._read_back_now()
+        if key in self._changes:
+            return encode_write_value(self._changes[key])
+        return self._raw[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._changes or key in self._raw
+
+    def get_raw(self, key: str, default: Any = None) -> Any:
+        """The raw value of `key`, or `default` when the object does not have it."""
+        return self[key] if key in self else default
+
+    def to_dict(self) -> dict[str, Any]:
+        """The representation as the server sent it, with unsaved changes applied."""
+        if self._unread:
+            self._read_back_now()
+        data = dict(self._raw)
+        data.update({k: encode_write_value(v) for k, v in self._changes.items()})
+        return data
+
+    def __getattr__(self, name: str) -> Any:
+        reader = type(self)._readers.get(name)
+        if reader is not None:              # a field: what reading it costs, no more
+            return reader(self)
+        if name.startswith("_"):
+            if name in _LAZY_STATE or name == "_snapshot":  # fresh from a page: made now
+                return self._make_slot(name)
+            raise AttributeError(name)
+        fields = type(self).fields
+        if name in fields:                  # a field whose reader is not made (yet)
+            return self._typed(fields[name])
+        if name in self._raw:
+            return self._raw[name]
+        on_class = (f" {name!r} is on the class: type(obj).{name}."
+                    if hasattr(ResourceMeta, name) else "")
+        if not type(self).typed:
+            raise AttributeError(
+                f"{type(self).resource_name} object has no key {name!r}.{on_class}")
+        raise AttributeError(f"{type(self).__name__} has no field {name!r}."
+                             f"{on_class or _reverse_hint(self, name) or suggest(name, fields)}")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name.startswith("_"):
+            object.__setattr__(self, name, value)
+            return
+        if name in _OWN_METHODS:
+            raise AttributeError(
+                f"{name!r} is the object's own method; set a field of that name with "
+                f"obj[{name!r}] = value.")
+        self._set(name, value)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        """Change field `key`, as assigning the attribute does: the way to set a field
+        named like one of the object's own names (`obj["save"] = True`)."""
+        self._set(key, value)
+
+    def _set(self, name: str, value: Any) -> None:
+        cls = type(self)
+        fields = cls.fields
+        if cls.typed and name not in fields and cls._refreshed_for(name):
+            fields = cls.fields
+        if cls.typed and name not in fields:
+            raise AttributeError(
+                f"{cls.__name__} has no field {name!r}.{suggest(name, fields)} "
+                f"Fields: {', '.join(sorted(fields))}")
+        if cls.typed and fields[name].readonly and self._raw:
+            raise _read_only_field(cls, name)
+        if self._changes is UNCHANGED:          # the object's first change
+            self._changes = {}
+        self._changes[name] = value
+        self._related.pop(name, None)
+
+    def __dir__(self) -> list[str]:
+        return sorted(set(super().__dir__()) | set(type(self).fields) | set(self._raw))
+
+    def __repr__(self) -> str:
+        label = self.resource_uri or "unsaved"
+        shown = ""
+        for key in ("name", "localpart", "email", "username", "server"):
+            value = self._changes.get(key, self._raw.get(key))
+            if isinstance(value, str):
+                shown = f" {key}={value!r}"
+                break
+        changed = f" changed={sorted(self._changes)}" if self._changes else ""
+        return f"<{type(self).__name__} {label}{shown}{changed}>"
+
+    def _object_html(self) -> str:
+        """A notebook's view of the object: its fields with types and raw values."""
+        return object_html(repr(self), type(self).fields, self.to_dict(), self._changes)
+
+    # the class's own view (ResourceMeta._repr_html_) when read from the class, so
+    # IPython finds a bound method there, as `get_real_method` wants
+    _repr_html_ = _hybrid(ResourceMeta._repr_html_, _object_html)
+
+    def __rich_repr__(self) -> Iterator[Any]:
+        """What rich's pretty printer shows: the URI, then each field's raw value."""
+        yield "resource_uri", self.resource_uri
+        for name, value in self.to_dict().items():
+            if name != "resource_uri":
+                yield name, "***" if value is not None and looks_secret(name) else value
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Resource) or self.resource_uri is None:
+            return NotImplemented
+        return self.resource_uri == other.resource_uri
+
+    def __hash__(self) -> int:
+        return hash(self.resource_uri) if self.resource_uri else id(self)
+
+    def _typed(self, f: Field) -> Any:
+        """The typed view of field `f`, by the general path (see fieldread.py)."""
+        if self._unread:
+            self._read_back_now()
+        if (f.name not in self._raw and _FROM_LIST in self._related
+                and f.name not in self._changes and f.name not in self._omitted):
+            self._read_missing(f.name)
+        if f.is_related:
+            return self._related_value(f)
+        raw = self.get_raw(f.name)
+        return typed_value(f.type, raw, where=f"{type(self).resource_name}.{f.name}")
+
+    @classmethod
+    def _get_op(cls, key: Any) -> Operation[Resource]:
+        check_method(cls._schema, "get", detail=True)
+        if str(key) in _NOT_KEYS:     # Tastypie routes these to the schema, never an object
+            raise DoesNotExist(404, "GET", cls.detail_url(key), None,
+                               f"no {cls.resource_name} with key {key!r}: "
+                               f"{cls._list_url}{key}/ is the resource's schema")
+        return (yield from _read_object_op(cls, cls.detail_url(key),
+                                           f"no {cls.resource_name} with key {key!r}"))
+
+    # -- custom actions (not in any schema: MailRoute's regenerate_api_key, move, ...)
+
+    def _action_on_instance(self, name: str, json: Any = None, *, method: str = "POST",
+                            params: Mapping[str, Any] | None = None) -> Any:
+        """Call a custom action under this object's URL (`{detail}{name}/`)."""
+        return self._registry.run(_action_op(self._detail(), name, json, method, params))
+
+    @classmethod
+    def _action_on_class(cls, name: str, json: Any = None, *, method: str = "POST",
+                         params: Mapping[str, Any] | None = None) -> Any:
+        """Call a custom action under the list URL (`{list_endpoint}{name}/`)."""
+        return cls._registry.run(_action_op(cls._list_url, name, json, method, params))
+
+    action = _hybrid(_action_on_class.__func__, _action_on_instance)  # type: ignore[attr-defined]
+
+
+def _reverse_hint(obj: Resource, name: str) -> str:
+    """For `dom.email_account_set` (Django's name for a reverse relation): the way here."""
+    resource = name.removesuffix("_set")
+    listed = {attribute_name_for(n): n for n in type(obj)._registry.listed_names()}
+    if resource not in listed:
+        return ""
+    return (f" Objects of {listed[resource]!r} that point at this one: "
+            f"obj.related({listed[resource]!r}).")
+
+
+def _read_only_field(cls: type[Resource], name: str) -> ValidationError:
+    """The refusal of a change to a read-only field of an object the server has: no
+    write would ever store it, so it is refused now rather than at `save()`."""
+    return ValidationError(
+        f"{cls.resource_name}.{name} is read-only: the server sets it, and no save of "
+        f"this object would change it. (A new object takes it: {cls.__name__}({name}=...) "
+        f"or create({name}=...), sent as given.)",
+        {cls.resource_name: {name: ["This field is read-only."]}})
+
+
+def _read_object_op(cls: type[Resource], url: str, missing: str) -> Operation[Resource]:
+    """GET one object of `cls` (see `_read_body_op`); another resource's object is a
+    ResponseError (`_check_own`)."""
+    body = yield from _read_body_op(url, missing)
+    _check_own(cls, body, url)
+    return cls._from_raw(body)
+
+
+def _read_body_op(url: str, missing: str) -> Operation[dict[str, Any]]:
+    """GET one object's body; a 404 becomes DoesNotExist, a non-object a ResponseError."""
+    try:
+        answer: Answer = yield Call("GET", url)
+    except NotFound as exc:           # keep what the server said (HTML title, error_message)
+        said = error_message(exc.body)[0]
+        raise DoesNotExist(exc.status_code, exc.method, exc.url, exc.body,
+                           f"{missing}: {said}" if said else missing) from None
+    if not isinstance(answer.body, dict):
+        raise ResponseError(f"GET {url}: expected an object, got {type(answer.body).__name__}")
+    return answer.body
+
+
+def _other_owner(cls: type[Resource], body: Mapping[str, Any]) -> str | None:
+    """The resource `body` says it belongs to, when that is not `cls` (None: it is
+    `cls`'s, or `cls` cannot tell: untyped, or no URIs in its representation)."""
+    if not cls.typed or "resource_uri" not in cls.fields:
+        return None
+    uri = body.get("resource_uri")
+    owner = cls._registry.name_of_uri(uri) if isinstance(uri, str) else None
+    return None if owner == cls.resource_name else owner or ""
+
+
+def _check_own(cls: type[Resource], body: Mapping[str, Any], url: str) -> None:
+    """Refuse to build an answer as `cls` when it is not one of its objects (a schema,
+    or another resource's object reached through a URL the server resolved elsewhere)."""
+    owner = _other_owner(cls, body)
+    if owner is not None:
+        what = f"an object of {owner!r}" if owner else "no object (it has no resource_uri)"
+        raise ResponseError(f"GET {url}: expected a {cls.resource_name} object, got {what}")
+
+
+class AsyncResource(Resource, metaclass=AsyncResourceMeta):
+    """Base of an `AsyncClient`'s resource classes: the same objects, writes awaited
+    (`await obj.save()`, `await obj.refresh()`, `await obj.fetch("domain")`)."""
+
+    __slots__ = ()
+
+    async def save(self, *, if_unchanged: bool = False,  # type: ignore[override]
+                   extra: Mapping[str, Any] | None = None, method: str | None = None) -> Self:
+        """Create the object, or send what changed (see `Resource.save`)."""
+        op = self._save_op(dict(extra or {}), if_unchanged, method)
+        return cast(Self, await _arun(self, op))
+
+    async def refresh(self) -> Self:            # type: ignore[override]
+        """Read the object again; unsaved changes are discarded."""
+        return cast(Self, await _arun(self, self._refresh_op()))
+
+    async def delete(self) -> None:             # type: ignore[override]
+        """DELETE this object."""
+        await _arun(self, self._delete_op())
+
+    async def fetch(self, name: str) -> Any:
+        """The related object(s) behind field `name`, fetched once."""
+        return await _arun(self, self._fetch_related(name))
+
+
+_ACTION_NAME = r"[A-Za-z0-9_\-.~]+"        # compiled by `re` on first use
+
+
+def _action_op(base: str, name: str, json: Any, method: str,
+               params: Mapping[str, Any] | None) -> Operation[Any]:
+    if not isinstance(name, str) or not re.fullmatch(_ACTION_NAME, name) or not name.strip("."):
+        # `.`, `..`, `a/b` or `%2F` would resolve to another URL: `action(".",
+        # method="DELETE")` would be a DELETE of the whole list
+        raise GuardError(f"Not an action name: {name!r}. An action is one plain path "
+                         "segment (letters, digits, '_', '-', '.', not only dots); use "
+                         "client.request() for other URLs. Nothing was sent.")
+    slash = "/" if base.endswith("/") else ""      # the server's own form (slashless APIs)
+    url = f"{base.rstrip('/')}/{name}{slash}"
+    body = NO_BODY if json is None else encode_write_value(json)
+    pairs = tuple((k, str(v)) for k, v in (params or {}).items())
+    answer: Answer = yield Call(method.upper(), url, pairs, body)
+    return answer.body
+
+
+if TYPE_CHECKING:      # the classes are what a QuerySet asks of its model (querybuild.py)
+    _QUERY_MODEL: QueryModel = Resource
+    _ASYNC_QUERY_MODEL: QueryModel = AsyncResource

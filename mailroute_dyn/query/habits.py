@@ -1,0 +1,374 @@
+"""Django's QuerySet habits, where Tastypie allows them: `last()`, `in_bulk()`,
+`update()`, the list-level `delete()` and its count, truth and length, and the row shapes
+of `values()`/`values_list()`; `exclude()` refuses with the reason.
+
+Each is built from the runner's operations, so sync and async QuerySets share it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Literal, NamedTuple, Self, TypeVar
+
+from ..errors import (
+    FilterError,
+    GuardError,
+    ListingChanged,
+    MailRouteError,
+    NotFound,
+    ResponseError,
+    suggest,
+)
+from ..operations import Batch, Call, Operation
+from ..schema.definition import allowed_terms, check_method
+from .follow import check_followed
+from .paging import read_page
+from .run import QueryRunner
+
+__all__ = ["DjangoHabits", "BulkResult", "ROW_KINDS"]
+
+R = TypeVar("R")        # what a QuerySet yields: objects of one resource class
+
+LAST_TRIES = 5          # counts and fetches last() makes while rows come and go
+
+
+#: What became of a row that did not fail: `created`, `updated`, `unchanged` (nothing to
+#: send), `exists` (a keyed create found it), `deleted`, `gone` (a delete found nothing).
+ROW_KINDS = ("created", "updated", "unchanged", "exists", "deleted", "gone")
+
+
+class BulkResult:
+    """What a bulk write did, object by object: `succeeded` (every row that did not
+    fail; `created`, `updated`, `unchanged`, `exists`, `deleted` and `gone` split them
+    by what became of them), `failed` (object, error) pairs, `not_started`: the objects
+    an interruption kept from being sent (see `Interrupted`), and `skipped`: rows a
+    resumed journal showed done already."""
+
+    __slots__ = ("succeeded", "failed", "not_started", "skipped", "_kinds")
+
+    def __init__(self, succeeded: list[Any] | None = None,
+                 failed: list[tuple[Any, MailRouteError]] | None = None,
+                 not_started: list[Any] | None = None):
+        self.succeeded: list[Any] = [] if succeeded is None else succeeded
+        self.failed: list[tuple[Any, MailRouteError]] = [] if failed is None else failed
+        self.not_started: list[Any] = [] if not_started is None else not_started
+        self.skipped: list[Any] = []
+        self._kinds: dict[str, list[Any]] = {kind: [] for kind in ROW_KINDS}
+
+    def add(self, item: Any, kind: str) -> None:
+        """Record a row that did not fail, as `kind` (one of `ROW_KINDS`)."""
+        self.succeeded.append(item)
+        self._kinds[kind].append(item)
+
+    @property
+    def created(self) -> list[Any]:
+        """Rows created."""
+        return self._kinds["created"]
+
+    @property
+    def updated(self) -> list[Any]:
+        """Rows whose changed fields were sent."""
+        return self._kinds["updated"]
+
+    @property
+    def unchanged(self) -> list[Any]:
+        """Rows that already held the values: nothing was sent."""
+        return self._kinds["unchanged"]
+
+    @property
+    def exists(self) -> list[Any]:
+        """Rows a keyed create found already there (`on_conflict="skip"`)."""
+        return self._kinds["exists"]
+
+    @property
+    def deleted(self) -> list[Any]:
+        """Rows deleted."""
+        return self._kinds["deleted"]
+
+    @property
+    def gone(self) -> list[Any]:
+        """Rows a delete found already gone (`missing_ok=True`)."""
+        return self._kinds["gone"]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, BulkResult):
+            return NotImplemented
+        return ((self.succeeded, self.failed, self.not_started)
+                == (other.succeeded, other.failed, other.not_started))
+
+    __hash__ = None     # type: ignore[assignment]  # mutable, like the lists it holds
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing failed."""
+        return not self.failed
+
+    def raise_first(self) -> None:
+        """Raise the first failure's error, if any."""
+        if self.failed:
+            raise self.failed[0][1]
+
+    def __repr__(self) -> str:
+        stopped = f", {len(self.not_started)} not started" if self.not_started else ""
+        stopped += f", {len(self.skipped)} skipped" if self.skipped else ""
+        return (f"<BulkResult {len(self.succeeded)} succeeded, {len(self.failed)} failed"
+                f"{stopped}>")
+
+
+class _Shape(NamedTuple):
+    """What values()/values_list() give for each row."""
+
+    kind: str                       # "dict" or "tuple"
+    names: tuple[str, ...]
+    flat: bool = False
+    every: bool = False             # no names given: the schema's fields each row has
+
+
+class _Row:
+    """A raw list object as walks need it (its URI and raw keys), without an instance."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: dict[str, Any]):
+        self.data = data
+
+    @property
+    def resource_uri(self) -> str | None:
+        uri = self.data.get("resource_uri")
+        return uri if isinstance(uri, str) else None
+
+    def get_raw(self, key: str, default: Any = None) -> Any:
+        return self.data.get(key, default)
+
+
+def shape_of(model: Any, kind: str, names: tuple[str, ...], flat: bool) -> _Shape:
+    """The row shape values()/values_list() give, once every named field is checked
+    against the model's schema (a typo fails here, not as a missing key per row)."""
+    fields = model._schema.fields
+    if not names and not fields:
+        raise FilterError(f"{model.resource_name} has no schema: name the keys "
+                          "values() should give.")
+    if fields:
+        for name in names:
+            if "__" in name and name not in fields:
+                check_followed(model, name)       # `domain__name`: read in bulk per page
+                continue
+            if name not in fields:
+                raise FilterError(
+                    f"{model.resource_name} has no field {name!r}."
+                    f"{suggest(name, fields)} Fields: {', '.join(sorted(fields))}")
+    return _Shape(kind, names or tuple(fields), flat, not names)
+
+
+class DjangoHabits(QueryRunner[R]):
+    """Django's habits on a QuerySet, as operations over its runner."""
+
+    def __bool__(self) -> bool:
+        """Whether anything matches, like `exists()`: one object is asked for (Django
+        would fetch them all). An AsyncClient cannot answer here: `await qs.exists()`."""
+        if self._model._is_async():
+            raise TypeError("bool() cannot wait for an AsyncClient's answer: use "
+                            "'await qs.exists()'.")
+        if self._evaluated is not None:
+            return bool(self._evaluated)
+        return bool(self._model._registry_run(self._exists()))
+
+    def __len__(self) -> int:
+        """How many objects iteration yields. As in Django this fetches every match (rows
+        Tastypie repeats are counted once) and keeps them for the next iteration, so
+        `list(qs)` reads them once; `count()` asks for the number only."""
+        if self._model._is_async():
+            raise TypeError("len() cannot wait for an AsyncClient's answer: use "
+                            "'await qs.count()'.")
+        if self._evaluated is None:
+            found: list[R] = []
+            for taken in self._pages():
+                found.extend(taken)
+            self._evaluated = found
+        return len(self._evaluated)
+
+
+    def _last(self) -> Operation[R | None]:
+        if self._q.order and not self._q.start and self._q.stop is None:
+            flipped = tuple(k[1:] if k.startswith("-") else f"-{k}" for k in self._q.order)
+            return (yield from QueryRunner._first(self._clone(order=flipped)))
+        total = yield from self._total()
+        for _ in range(LAST_TRIES):
+            window = self._window(total)
+            if not window:
+                return None
+            offset = self._q.start + window - 1
+            page, objects = yield from self._fetch(self._first_call(limit=1, offset=offset))
+            if page.total_count is not None and self._window(page.total_count) != window:
+                total = page.total_count        # rows came or went since the count: again
+                continue
+            if objects or page.total_count is None:     # (no total: nothing to check)
+                found: R | None = objects[0] if objects else None
+                return found
+            raise ResponseError(
+                f"GET {self._model._list_url}: the server counts {page.total_count} "
+                f"{self._model._schema.name} rows but lists none at offset {offset}; "
+                "it does not page as it says.")
+        raise ListingChanged(
+            f"last() on {self!r}: the listing changed between each count and fetch "
+            f"({LAST_TRIES} tries); the last object could not be pinned down.")
+
+    def last(self) -> R | None:
+        """The last object, or None when nothing matches. With `order_by()` the ordering
+        is reversed and the first taken (one request); without one (or on a slice) the
+        matches are counted and the one at the last offset fetched (two requests, in the
+        server's default order, so give an ordering when "last" must mean something).
+        When rows come or go between the count and the fetch, the fetch's own
+        `total_count` gives the next try; `ListingChanged` if it changes on every try."""
+        return self._run(self._last())
+
+    def exclude(self, **lookups: Any) -> Self:
+        """Not available: Tastypie has no negated filters, and sending `exclude` terms
+        would be ignored by the server (matching everything). Always raises."""
+        raise FilterError(
+            f"exclude({', '.join(lookups)}) has no Tastypie equivalent: the server has no "
+            "negated filters. Filter for what you want instead (e.g. active=False, "
+            "name__in=[...]), or drop objects in Python: [o for o in qs if ...].")
+
+
+    def in_bulk(self, id_list: Iterable[Any] | None = None, *,
+                field_name: str = "pk") -> dict[Any, R]:
+        """`{key: object}` for the given keys (fetched with `<field>__in`, 100 keys a
+        request; by the detail URLs, concurrently, when the primary key has no `in`
+        filter), or for every match when `id_list` is None. The field must be unique."""
+        return self._run(self._in_bulk_op(id_list, field_name))
+
+    def _in_bulk_op(self, id_list: Iterable[Any] | None,
+                    field_name: str) -> Operation[dict[Any, R]]:
+        schema = self._model._schema
+        # (None for "pk" when the schema names no primary key)
+        name: Any = schema.primary_key if field_name == "pk" else field_name
+        f = schema.fields.get(name)
+        if name != schema.primary_key and (f is None or not f.unique):
+            raise FilterError(f"in_bulk() needs a unique field; {name!r} is not one of "
+                              f"{self._model._schema.name}'s.")
+        if id_list is None:
+            parts = [self]
+        else:
+            keys = list(dict.fromkeys(id_list))
+            if (name == schema.primary_key and self._plain()
+                    and (f is None or "in" not in allowed_terms(schema, f))):
+                # no `pk__in` filter (MailRoute's domain): the detail URLs, concurrently
+                return self._in_bulk_by_detail(keys)
+            parts = [self.filter(**{f"{name}__in": keys[i:i + 100]})
+                     for i in range(0, len(keys), 100)]
+        return self._in_bulk(parts, name)
+
+    def _in_bulk_by_detail(self, keys: list[Any]) -> Operation[dict[Any, R]]:
+        check_method(self._model._schema, "get", detail=True)
+        if not keys:
+            return {}
+        calls = tuple(Call("GET", self._model._detail_url(key)) for key in keys)
+        replies = yield Batch(calls)
+        found: dict[Any, R] = {}
+        for key, reply in zip(keys, replies, strict=True):
+            if isinstance(reply, NotFound):
+                continue                    # absent keys are absent, as in Django
+            if isinstance(reply, MailRouteError):
+                raise reply
+            if not isinstance(reply.body, dict):
+                raise ResponseError(f"GET {reply.url}: expected an object")
+            obj = (yield from self._wrap_page([reply.body]))[0]
+            found[obj.get_raw(self._model._schema.primary_key, key)] = self._emit(obj)
+        return found
+
+    @staticmethod
+    def _in_bulk(parts: list[DjangoHabits[R]], name: str) -> Operation[dict[Any, R]]:
+        found: dict[Any, R] = {}
+        for qs in parts:
+            for obj in (yield from qs._collect()):
+                found[obj.get_raw(name)] = qs._emit(obj)
+        return found
+
+
+    def _delete(self, everything: bool) -> Operation[int | None]:
+        check_method(self._model._schema, "delete", detail=False)
+        yield from self._prepare()
+        # Tastypie's list DELETE answers 204 with no count: count the same filters first
+        if everything:
+            matched = read_page((yield self._first_call(limit=1, offset=0))).total_count
+        else:
+            matched = yield from self._narrower_count()
+        params = self._params(0, 0)[:-2]
+        yield Call("DELETE", self._model._list_url, params)
+        return matched
+
+    def _narrower_count(self) -> Operation[int]:
+        """How many rows the filters match, once the resource's whole count shows that
+        they leave at least one row out; `GuardError` otherwise (nothing is deleted).
+
+        The whole count is asked first: a row added between the two counts can only
+        make a refusal likelier, never let a filter that matches everything through."""
+        name = self._model._schema.name
+        everything = Call("GET", self._model._list_url, (("limit", "1"), ("offset", "0")))
+        whole = read_page((yield everything)).total_count
+        matched = read_page((yield self._first_call(limit=1, offset=0))).total_count
+        if whole is None or matched is None:
+            raise GuardError(
+                f"Refusing a list-level DELETE of {name}: the server gives no total_count, "
+                f"so the client cannot tell whether {self._filters_text()} leave any row "
+                "out. Nothing was deleted; delete(confirm='all') deletes every match anyway.")
+        if matched and matched >= whole:
+            raise GuardError(
+                f"Refusing a list-level DELETE: {self._filters_text()} match all {matched} "
+                f"{name} objects, the whole resource ({whole} counted just now). Nothing "
+                f"was deleted. If every {name} is meant, say so: delete(confirm='all').")
+        return matched
+
+    def _filters_text(self) -> str:
+        return ", ".join(f"{c.param}={c.value!r}" for c in self._q.filters)
+
+    def delete(self, *, confirm: bool | Literal["all"] = False) -> int | None:
+        """Delete every matching object in one list-level DELETE; returns how many matched.
+
+        Tastypie deletes all rows when no filter is given, so at least one checked filter
+        that can narrow the match (not an empty `contains`, a regex matching the empty
+        string, ...) and `confirm=True` are required; otherwise nothing is sent. Before
+        the DELETE the resource's rows are counted, then the matches: when the filters
+        match every row (`email__gte=""`, an `__in` naming every id, ...) the DELETE is
+        refused unless `confirm="all"` says that every row is meant. The number returned
+        is that count of the matches (Tastypie's answer has none), so it is approximate
+        when others write meanwhile; None when the server gives no `total_count`.
+        """
+        return self._run(self._checked_delete(confirm))
+
+    def _checked_delete(self, confirm: bool | Literal["all"]) -> Operation[int | None]:
+        """The list-level DELETE, once every guard has passed (else nothing is sent)."""
+        if not self._q.filters:
+            raise GuardError(
+                "Refusing a list-level DELETE without a filter: Tastypie would delete every "
+                f"{self._model._schema.name}. Add a filter() (unchecked() does not count).")
+        if all(c.matches_all for c in self._q.filters):
+            why = "; ".join(f"{c.param}: {c.matches_all}" for c in self._q.filters)
+            raise GuardError(
+                "Refusing a list-level DELETE whose filters match every row by construction "
+                f"({why}): Tastypie would delete every {self._model._schema.name}. "
+                "Nothing was sent.")
+        if confirm is not True and confirm != "all":
+            given = "" if confirm is False else f" (not confirm={confirm!r})"
+            raise GuardError(f"A list-level DELETE needs confirm=True, or confirm='all' "
+                             f"when every row may go{given}; nothing was sent.")
+        if self._q.start or self._q.stop is not None or self._q.order:
+            raise GuardError("A list-level DELETE ignores slicing and ordering; refusing a "
+                             "sliced or ordered QuerySet so no more is deleted than was meant.")
+        return self._delete(everything=confirm == "all")
+
+
+    def _checked_update(self, fields: dict[str, Any]) -> Operation[BulkResult]:
+        if not fields:
+            raise TypeError("update() needs at least one field=value.")
+        if self._q.url is not None:
+            raise GuardError("update() works on a resource's QuerySet, not client.list().")
+        self._model._check_update(fields)
+        return self._update(fields)
+
+    def _update(self, fields: dict[str, Any]) -> Operation[BulkResult]:
+        objects = yield from self._collect()
+        result: BulkResult = yield from self._model._update_objects_op(objects, fields)
+        return result
+
