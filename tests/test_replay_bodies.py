@@ -26,9 +26,10 @@ from mailroute_dyn import (
     ServerError,
     Unauthorized,
 )
+from mailroute_dyn.operations import Answer
 from mailroute_dyn.query.queryset import read_page
 from mailroute_dyn.schema.definition import resource_name_of_uri
-from mailroute_dyn.transport.sessions import Answer, error_for, parse_body, read_answer
+from mailroute_dyn.transport.decisions import error_for, parse_body, read_answer
 from tests.replay import BASE_URL, RECORDINGS, ReplayTransport, mailroute_replay, replay_client
 
 FILES = sorted(p.relative_to(RECORDINGS).as_posix() for p in RECORDINGS.glob("*/*.json"))

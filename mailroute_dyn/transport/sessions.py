@@ -4,7 +4,7 @@ tries and runs calls concurrently. `SyncSession` and `AsyncSession` drive the sa
 `operations`), differ only in how they wait, and save the schema cache file between
 operations.
 Deciding anything (what to send, how to read the answer, whether to try again) is left
-to the plain functions in `wire`.
+to the plain functions in `decisions`.
 """
 
 from __future__ import annotations
@@ -19,27 +19,15 @@ from typing import Any, TypeVar
 import httpx
 
 from ..errors import AmbiguousWriteError, Interrupted, MailRouteError
-from ..operations import NO_BODY, NOT_STARTED, Answer, Batch, Call, Exclusive, Operation, Parallel
+from ..operations import NOT_STARTED, Answer, Batch, Call, Exclusive, Operation, Parallel
 from ..settings.config import Settings
 from .cache_files import CacheKeeper
 from .decisions import (
-    USER_AGENT,
-    OriginError,
     Tries,
-    base_headers,
-    build_request,
-    error_for,
-    error_message,
-    parse_body,
     read_answer,
-    redact_url,
-    resolve,
-    retry_after_seconds,
-    retry_delay,
 )
 from .interrupts import run_parallel, told
 from .limits import (
-    MAX_BODY_BYTES,
     WritePacer,
     check_declared_size,
     deadline_for,
@@ -49,15 +37,7 @@ from .limits import (
 )
 from .sending import AsyncSender, SyncSender
 
-__all__ = [
-    "SyncSession", "AsyncSession",
-    # the operation types (.operations), request and answer functions (.wire) and limits
-    # (.limits) are named here too for existing importers
-    "Call", "Batch", "Parallel", "Exclusive", "Answer", "Operation", "NO_BODY", "OriginError",
-    "build_request", "read_answer", "error_for", "error_message", "parse_body",
-    "retry_delay", "retry_after_seconds", "resolve", "redact_url", "base_headers",
-    "MAX_BODY_BYTES", "USER_AGENT",
-]
+__all__ = ["SyncSession", "AsyncSession"]
 
 T = TypeVar("T")
 
