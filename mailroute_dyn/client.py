@@ -19,15 +19,9 @@ import httpx
 
 from .errors import GuardError, JournalError, MailRouteError, UnknownResource
 from .operations import NO_BODY, Call, Operation
-from .settings.config import (
-    USER_CACHE_DIR,
-    CacheDir,
-    Secret,
-    Settings,
-    masked_url,
-    resolve_settings,
-    url_problem,
-)
+from .settings.auth import Secret
+from .settings.config import USER_CACHE_DIR, CacheDir, Settings, resolve_settings
+from .settings.urls import masked_url, url_problem
 from .vocabulary import attribute_name_for
 
 if TYPE_CHECKING:

@@ -29,7 +29,7 @@ LAYERS = [
     # leaves: the errors, Tastypie's vocabulary, JSON decoding, escaping of server names
     ["errors", "vocabulary", "jsondecode", "lazy", "escaping"],
     # settings: auth classes, key sources, profiles, then their resolution
-    ["settings", "settings.auth"],
+    ["settings", "settings.urls", "settings.auth"],
     ["settings.keysources"],
     ["settings.profiles"],
     ["settings.config"],

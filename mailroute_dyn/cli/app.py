@@ -37,7 +37,7 @@ from ..errors import (
     TransportError,
 )
 from ..escaping import library_log, terminal_text
-from ..settings.config import Secret
+from ..settings.auth import Secret
 from .args import build_parser, preprocess
 from .context import Context, Failure, UsageError, mask
 

@@ -21,15 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigurationError
-from ..settings.config import (
-    PROFILE_ENV,
-    ProfileNotUsedWarning,
-    Secret,
-    Settings,
-    checked_settings,
-    config_file,
-    resolve_settings,
-)
+from ..settings.auth import Secret
+from ..settings.config import ProfileNotUsedWarning, Settings, checked_settings, resolve_settings
+from ..settings.profiles import PROFILE_ENV, config_file
 from .context import Context, Failure, UsageError
 from .options import AddCommand
 from .output import write_table

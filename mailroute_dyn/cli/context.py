@@ -19,7 +19,7 @@ from ..client import Client
 from ..errors import ConfigurationError
 from ..escaping import terminal_text
 from ..model.resources import Resource
-from ..settings.config import Secret
+from ..settings.auth import Secret
 
 __all__ = ["UsageError", "Failure", "Context", "mask"]
 

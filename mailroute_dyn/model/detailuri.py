@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlsplit
 
 from ..errors import GuardError
 from ..operations import Answer
-from ..settings.config import masked_url, url_problem
+from ..settings.urls import masked_url, url_problem
 
 __all__ = ["detail_uri_problem", "checked_detail", "keys_in", "keep_own_uri",
            "location_path", "has_dot_segments"]

@@ -28,7 +28,8 @@ from ..query.queryset import QuerySet, _Query, queryset_for
 from ..schema.conversions import encode_write_value
 from ..schema.definition import Field, ResourceSchema, parse_schema, resource_name_of_uri
 from ..schema.discovery import Discovery
-from ..settings.config import Settings, masked_url, url_problem
+from ..settings.config import Settings
+from ..settings.urls import masked_url, url_problem
 from .detailuri import detail_uri_problem, has_dot_segments
 from .fieldread import field_readers, place_readers
 from .resources import (

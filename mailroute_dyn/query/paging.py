@@ -18,7 +18,7 @@ from ..escaping import library_log
 from ..operations import Answer, Call
 from ..schema.conversions import encode_filter_value
 from ..schema.definition import REWRITTEN_VALUES
-from ..settings.config import masked_url, url_problem
+from ..settings.urls import masked_url, url_problem
 
 __all__ = ["Page", "read_page", "collection_name", "STALE_PAGES", "MAX_PASSES",
            "FRUITLESS_PASSES"]

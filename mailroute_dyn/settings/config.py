@@ -1,4 +1,4 @@
-"""Settings from arguments, environment variables and named profiles; URL and HTTPS policy.
+"""Settings from arguments, environment variables and named profiles; the HTTPS policy.
 
 Precedence: an explicit argument, then the profile (named by the caller, else by
 `MAILROUTE_PROFILE`), then the `MAILROUTE_*` environment variables, then the config file's
@@ -15,14 +15,12 @@ arguments or the environment name another server (see `resolve_settings`).
 from __future__ import annotations
 
 import enum
-import ipaddress
 import math
 import os
-import re
 import warnings
 from pathlib import Path
 from typing import Any, Final, NamedTuple, TypeAlias
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -43,17 +41,16 @@ from .profiles import (
     APP_NAME,
     PROFILE_ENV,
     SECRETS,
-    InsecureConfigWarning,
     config_file,
     env_profile,
     file_default,
     profile_settings,
     wrapped,
 )
+from .urls import base_url_problem, is_loopback, masked_url, origin_of, url_problem
 
-__all__ = ["Settings", "Secret", "resolve_settings", "origin_of", "same_origin", "config_file",
-           "InsecureConfigWarning", "ProfileNotUsedWarning", "PROFILE_ENV", "checked_settings",
-           "url_problem", "masked_url"]
+__all__ = ["Settings", "resolve_settings", "checked_settings", "ProfileNotUsedWarning",
+           "USER_CACHE_DIR"]
 
 DEFAULT_URL = "https://admin.mailroute.net"
 ENV_VARS = {"base_url": "MAILROUTE_URL", "login": "MAILROUTE_LOGIN", "api_key": "MAILROUTE_API_KEY",
@@ -152,77 +149,6 @@ class Settings(NamedTuple):
 
 #: What a profile may set (besides where its key comes from).
 _PROFILE_SETTINGS = frozenset(Settings._fields) | AUTH_SETTINGS
-
-
-def _is_loopback(host: str) -> bool:
-    if host in ("localhost",) or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-_CONTROL: Final = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def url_problem(url: object) -> str:
-    """Why `url` cannot be sent as it is ('' when it can): what urllib or httpx would
-    refuse (a bracket left open, a port past 65535, a control character, a lone
-    surrogate, a host IDNA rejects), found here so no bare ValueError escapes later."""
-    if not isinstance(url, str):
-        return f"a URL is a string, not {type(url).__name__}"
-    if _CONTROL.search(url):            # (in C: this runs for every page's next link)
-        return "it holds a control character"
-    try:
-        url.encode("utf-8")
-        parts = urlsplit(url)
-        parts.port      # noqa: B018 - raises for a port out of range or not a number
-        if parts.scheme or parts.netloc:
-            httpx.URL(url).host  # noqa: B018 - IDNA-decoded only when read (xn--...)
-        urlsplit(urlunsplit(parts))     # what the client rebuilds from it parses too
-    except (ValueError, httpx.InvalidURL) as exc:    # (UnicodeError is a ValueError)
-        return str(exc).split("\n", 1)[0][:80] or type(exc).__name__
-    if parts.scheme.lower() not in ("", "http", "https"):
-        return f"{parts.scheme[:20]!r} is not http or https"
-    return ""
-
-
-def origin_of(url: str) -> str:
-    """scheme://host[:port], lower-cased, default ports dropped: what 'same server' means."""
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower()
-    port = parts.port
-    if port is None or (scheme, port) in (("http", 80), ("https", 443)):
-        return f"{scheme}://{host}"
-    return f"{scheme}://{host}:{port}"
-
-
-def same_origin(url: str, origin: str) -> bool:
-    """True for a relative URL or one on `origin`: the only places the key may go."""
-    parts = urlsplit(url)
-    if not parts.scheme and not parts.netloc:
-        return True
-    return origin_of(url) == origin
-
-
-def masked_url(url: object) -> str:
-    """A URL that may not even parse, as it may be shown: no userinfo, no secret-looking
-    query values, at most 80 characters."""
-    text = re.sub(r"//[^/?#]*@", "//***@", str(url))
-    return re.sub(r"(?i)((?:api_key|apikey|password|key)=)[^&#]*", r"\1***", text)[:80]
-
-
-def _base_url_problem(url: str) -> str:
-    """What a URL may have but a base URL may not: the API path and every request's
-    own path and query are appended to it."""
-    parts = urlsplit(url)
-    if parts.query or parts.fragment or url.endswith(("?", "#")):
-        return "a base URL has no query or fragment"
-    if any(c.isspace() for c in url):
-        return "it holds white space"
-    return ""
 
 
 def resolve_settings(profile: str | None = None, *, sources: dict[str, str] | None = None,
@@ -414,7 +340,7 @@ def _auth_from(values: dict[str, Any]) -> httpx.Auth | None:
 
 
 def _checked(s: Settings) -> Settings:
-    problem = url_problem(s.base_url) or _base_url_problem(s.base_url)
+    problem = url_problem(s.base_url) or base_url_problem(s.base_url)
     if problem:
         raise ConfigurationError(
             f"base_url {masked_url(s.base_url)!r} is not usable: {problem}")
@@ -425,7 +351,7 @@ def _checked(s: Settings) -> Settings:
         )
     if parts.username or parts.password:
         raise ConfigurationError("base_url must not carry credentials; use login and api_key")
-    if parts.scheme == "http" and not (s.allow_insecure or _is_loopback(parts.hostname)):
+    if parts.scheme == "http" and not (s.allow_insecure or is_loopback(parts.hostname)):
         raise ConfigurationError(
             f"Refusing plain http to {parts.hostname}: the API key would travel unencrypted. "
             "Use https, or allow_insecure=True for a trusted test server."

@@ -35,7 +35,8 @@ from ..errors import (
 from ..escaping import library_log
 from ..jsondecode import decode, encode
 from ..operations import NO_BODY, Answer, Call, error_message
-from ..settings.config import Settings, origin_of, same_origin, url_problem
+from ..settings.config import Settings
+from ..settings.urls import origin_of, same_origin, url_problem
 
 __all__ = [
     "OriginError", "resolve", "base_headers", "build_request", "redact_url", "parse_body",
