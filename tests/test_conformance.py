@@ -25,7 +25,9 @@ from mailroute_dyn import (
     OrderingError,
     Unauthorized,
 )
-from mailroute_dyn.schema.definition import COMMON_TERMS, allowed_terms, parse_schema
+from mailroute_dyn.schema.definition import parse_schema
+from mailroute_dyn.schema.rules import allowed_terms
+from mailroute_dyn.vocabulary import COMMON_TERMS
 from tests.conftest import FIXTURES, load
 
 LISTED = sorted(load("listing.json"))

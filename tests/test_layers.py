@@ -45,6 +45,7 @@ LAYERS = [
     ["schema", "schema.discovery"],
     ["schema.conversions"],                  # values between JSON and Python
     ["schema.definition"],                   # one resource's schema as data
+    ["schema.rules"],                        # the filters, orderings, methods it allows
     # query: Django's QuerySet over a list endpoint
     ["query", "query.display", "query.follow", "query.frames"],
     ["query.paging"],

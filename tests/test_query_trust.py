@@ -27,7 +27,8 @@ from mailroute_dyn import (
     NotFound,
     ResponseError,
 )
-from mailroute_dyn.schema.definition import check_filter, parse_schema
+from mailroute_dyn.schema.definition import parse_schema
+from mailroute_dyn.schema.rules import check_filter
 from tests.conftest import BASE, list_body, objects
 
 LIST = re.escape(f"{BASE}/api/v1/domain/") + r"(\?|$)"   # the list, not the schema

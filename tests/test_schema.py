@@ -12,15 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mailroute_dyn import FilterError, MethodNotAllowed, OrderingError, SchemaError
-from mailroute_dyn.schema.definition import (
-    COMMON_TERMS,
-    NO_DEFAULT,
-    TO_ONE_TERMS,
-    check_filter,
-    check_method,
-    check_ordering,
-    parse_schema,
-)
+from mailroute_dyn.schema.definition import parse_schema
+from mailroute_dyn.schema.rules import check_filter, check_method, check_ordering
+from mailroute_dyn.vocabulary import COMMON_TERMS, NO_DEFAULT, TO_ONE_TERMS
 from tests.conftest import FIXTURES, load, schema
 
 

@@ -16,6 +16,7 @@ from mailroute_dyn.fake import defs as fake_store
 from mailroute_dyn.fake import query as fake_query
 from mailroute_dyn.fake import values as fake_values
 from mailroute_dyn.schema import definition as schema
+from mailroute_dyn.schema import rules
 from mailroute_dyn.schema.definition import Field, parse_schema
 from mailroute_dyn.tools import stubs
 
@@ -47,10 +48,10 @@ def test_no_module_keeps_its_own_copy_of_a_vocabulary_table():
 def test_client_cli_stubs_and_fake_share_one_term_table():
     for ftype in ("datetime", "date", "time", "dict"):
         table = vocabulary.TERMS_BY_TYPE[ftype]
-        assert schema.terms_for(Field("x", ftype)) is table              # the client
+        assert rules.terms_for(Field("x", ftype)) is table              # the client
         assert fake_store.FieldDef("x", ftype).lookups is table          # the fake
-    assert schema.terms_for(Field("x", "string")) is vocabulary.COMMON_TERMS
-    assert schema.terms_for(Field("x", "related", related_type="to_one")) is (
+    assert rules.terms_for(Field("x", "string")) is vocabulary.COMMON_TERMS
+    assert rules.terms_for(Field("x", "related", related_type="to_one")) is (
         vocabulary.TO_ONE_TERMS)
     assert fake_store.FieldDef("x", "related", related_type="to_one").lookups is (
         vocabulary.TO_ONE_TERMS)

@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..schema.definition import Field, ResourceSchema, allowed_terms
+from ..schema.definition import Field, ResourceSchema
+from ..schema.rules import allowed_terms
 from ..vocabulary import ALL_WITH_RELATIONS, INT_TERMS, TEXT_TERMS, TO_ONE_TERMS
 from .components import DECIMAL_PATTERN
 from .text import plain_text

@@ -99,7 +99,7 @@ def complete_order(prefix: str, parsed_args: Any = None, **_: Any) -> list[str]:
 def filter_lookups(schema: Any) -> list[str]:
     """Every `field=` and `field__term=` the schema allows (relation hops are left to the
     user: they depend on the other resource)."""
-    from ..schema.definition import allowed_terms
+    from ..schema.rules import allowed_terms
     from ..vocabulary import named_filter_terms
     lookups = []
     for name in _names(schema.filtering):

@@ -9,8 +9,9 @@ from typing import Any
 from ..errors import suggest
 from ..escaping import json_dumps, terminal_text
 from ..model.resources import Resource
-from ..schema.definition import NO_DEFAULT, Field
+from ..schema.definition import Field
 from ..tools.graph import relation_targets
+from ..vocabulary import NO_DEFAULT
 from .context import Context, UsageError
 from .keys import build_query, select_one
 from .options import AddCommand, add_format, add_resource, add_select, positive

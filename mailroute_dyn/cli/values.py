@@ -22,7 +22,8 @@ from urllib.parse import urlsplit
 
 from ..errors import suggest
 from ..model.resources import Resource
-from ..schema.definition import Field, terms_for
+from ..schema.definition import Field
+from ..schema.rules import terms_for
 from ..vocabulary import INT_TERMS as _INT_TERMS
 from ..vocabulary import TEXT_TERMS as _TEXT_TERMS
 from .context import UsageError

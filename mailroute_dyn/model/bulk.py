@@ -22,7 +22,7 @@ from ..errors import (
 from ..operations import NOT_STARTED, Answer, Call, Operation, Parallel, error_message
 from ..query.queryset import BulkResult, collection_name
 from ..schema.conversions import encode_write_value
-from ..schema.definition import check_method
+from ..schema.rules import check_method
 from .rerun import Became, check_key, has_nothing_to_send, keyed_create_op, missing_ok_op
 
 __all__ = ["bulk_create_op", "bulk_update_op", "bulk_delete_op", "update_objects_op",

@@ -21,7 +21,7 @@ from ..errors import (
 )
 from ..operations import Exclusive, Operation
 from ..query.queryset import BulkResult, QuerySet, queryset_for
-from ..schema.definition import FilterCheck, check_filter, check_method, check_ordering
+from ..schema.rules import FilterCheck, check_filter, check_method, check_ordering
 from ..settings.config import Settings
 from .bulk import update_objects_op
 from .metaclass import ResourceMeta

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 from ..errors import FilterError, MailRouteError
 from ..operations import Answer, Call, Operation
 from ..query.queryset import QuerySet
-from ..schema.definition import NO_DEFAULT, Field
+from ..schema.definition import Field
+from ..vocabulary import NO_DEFAULT
 from .metaclass import ResourceMeta
 from .naming import names_an_object
 from .pagebuild import _FROM_LIST

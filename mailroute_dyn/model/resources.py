@@ -32,11 +32,8 @@ from ..query.build import QueryModel
 from ..query.display import object_html
 from ..query.queryset import BulkResult
 from ..schema.conversions import encode_write_value, typed_value
-from ..schema.definition import (
-    Field,
-    ResourceSchema,
-    check_method,
-)
+from ..schema.definition import Field, ResourceSchema
+from ..schema.rules import check_method
 from ..vocabulary import attribute_name_for, class_name_for, looks_secret
 from .fieldread import UNCHANGED, Reader
 from .metaclass import AsyncResourceMeta, ResourceMeta, _arun

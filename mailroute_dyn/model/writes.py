@@ -26,7 +26,8 @@ from ..errors import (
 from ..operations import Answer, Call, Operation
 from ..query.queryset import queryset_for
 from ..schema.conversions import encode_write_value, looks_like_uri, same_raw
-from ..schema.definition import ResourceSchema, check_method
+from ..schema.definition import ResourceSchema
+from ..schema.rules import check_method
 from ..settings.urls import masked_url
 from ..vocabulary import looks_secret
 from .detailuri import (

@@ -14,7 +14,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 from ..errors import FilterError
 from ..operations import Call, Operation
-from ..schema.definition import FilterCheck, ResourceSchema, allowed_terms
+from ..schema.definition import ResourceSchema
+from ..schema.rules import FilterCheck, allowed_terms
 from ..settings.config import Settings
 from ..vocabulary import looks_secret
 from .paging import _plain_value

@@ -20,7 +20,7 @@ from ..errors import (
     suggest,
 )
 from ..operations import Batch, Call, Operation
-from ..schema.definition import allowed_terms, check_method
+from ..schema.rules import allowed_terms, check_method
 from .follow import check_followed
 from .paging import read_page
 from .run import QueryRunner

@@ -17,8 +17,8 @@ from ..errors import APIError, ListingChanged, MailRouteError, ResponseError
 from ..escaping import library_log
 from ..operations import Answer, Call
 from ..schema.conversions import encode_filter_value
-from ..schema.definition import REWRITTEN_VALUES
 from ..settings.urls import masked_url, url_problem
+from ..vocabulary import REWRITTEN_VALUES
 
 __all__ = ["Page", "read_page", "collection_name", "STALE_PAGES", "MAX_PASSES",
            "FRUITLESS_PASSES"]

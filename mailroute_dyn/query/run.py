@@ -15,7 +15,7 @@ from typing import Any, Self, TypeVar, cast, overload
 
 from ..errors import DoesNotExist, MailRouteError, MultipleObjectsReturned, ResponseError
 from ..operations import Answer, Batch, Call, Operation
-from ..schema.definition import check_method
+from ..schema.rules import check_method
 from .build import QueryBuilder
 from .paging import Page, _Walk, read_page
 

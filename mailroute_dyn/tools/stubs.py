@@ -49,7 +49,8 @@ from pathlib import PurePath
 from ..client import Client
 from ..escaping import python_comment, python_docstring, python_string
 from ..model.resources import Resource, ResourceMeta, attribute_name_for, class_name_for
-from ..schema.definition import Field, allowed_terms, terms_for
+from ..schema.definition import Field
+from ..schema.rules import allowed_terms, terms_for
 from ..vocabulary import ALL_WITH_RELATIONS, COMMON_TERMS, TO_ONE_TERMS
 from ..vocabulary import INT_TERMS as _INT_TERMS
 from ..vocabulary import SCALAR_TYPE_NAMES as _SCALARS
