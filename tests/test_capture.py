@@ -12,7 +12,7 @@ from mailroute_dyn.cli import main
 from mailroute_dyn.fake.fixtures import load_fixture, write_fixture
 from mailroute_dyn.testing import FakeMailRoute, capture
 from mailroute_dyn.tools.capture import redact
-from mailroute_dyn.tools.redaction import is_secret_name
+from mailroute_dyn.vocabulary import is_secret_name
 
 KEY = "capture-test-key-0123456789-not-secret"
 URL = "https://source.mailroute.test"

@@ -23,8 +23,10 @@ from ..tools.graph import relation_targets
 from .context import Context, Failure, UsageError
 from .values import convert_filter_value
 
-__all__ = ["NoMatch", "Related", "natural_key_fields", "find_by_key", "build_query", "select_one",
-           "selection", "describe_filters", "fetch_by_key"]
+__all__ = [
+    "NoMatch", "Related", "find_by_key", "build_query", "select_one", "selection",
+    "describe_filters", "fetch_by_key"
+]
 
 
 class NoMatch(UsageError):

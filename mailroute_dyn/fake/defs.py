@@ -16,8 +16,7 @@ from .fixtures import Fixture
 if TYPE_CHECKING:
     from .store import Store
 
-__all__ = ["NO_DEFAULT", "NON_MODEL_FIELDS", "FieldDef", "ResourceDef", "build_resources",
-           "uri_name"]
+__all__ = ["NON_MODEL_FIELDS", "FieldDef", "ResourceDef", "build_resources", "uri_name"]
 
 # Resource fields that no model field is behind: filtering on them is refused up front.
 NON_MODEL_FIELDS = frozenset({"resource_uri", "absolute_url"})

@@ -25,9 +25,11 @@ from ..schema.conversions import encode_write_value
 from ..schema.rules import check_method
 from .rerun import Became, check_key, has_nothing_to_send, keyed_create_op, missing_ok_op
 
-__all__ = ["bulk_create_op", "bulk_update_op", "bulk_delete_op", "update_objects_op",
-           "patch_list_allowed", "finished", "RowHook", "Announce", "Became", "announced",
-           "journaled_bulk", "as_objects"]
+__all__ = [
+    "bulk_create_op", "bulk_update_op", "bulk_delete_op", "update_objects_op",
+    "patch_list_allowed", "finished", "RowHook", "Announce", "announced", "journaled_bulk",
+    "as_objects"
+]
 
 #: Told of each row as it finishes: the object (or the input refused before sending), its
 #: error (None when it did not fail) and what became of it (one of `ROW_KINDS`, or

@@ -15,9 +15,7 @@ from typing import Any, NamedTuple
 from .. import vocabulary
 from ..errors import SchemaError
 from ..vocabulary import (
-    COMMON_TERMS,
     NO_DEFAULT,
-    REWRITTEN_VALUES,
     default_of,
     filter_rules,
     flag,
@@ -25,9 +23,8 @@ from ..vocabulary import (
 )
 
 __all__ = [
-    "NO_DEFAULT", "Field", "ResourceSchema", "parse_schema", "COMMON_TERMS",
-
-    "resource_name_of_uri", "resource_name_of_schema_url", "REWRITTEN_VALUES",
+    "Field", "ResourceSchema", "parse_schema", "resource_name_of_uri",
+    "resource_name_of_schema_url"
 ]
 
 def _under_api(uri: str, api_path: str) -> str | None:

@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..errors import MailRouteError, NotFound, SchemaError
 from ..operations import Answer, Batch, Call, Operation
-from ..transport.cache_files import CACHE_FORMAT, CacheState, DiskCache, fresh_for
+from ..transport.cache_files import CacheState, fresh_for
 
 if TYPE_CHECKING:
     from ..settings.config import Settings
 
 # DiskCache and CACHE_FORMAT live in .cache_files; named here too for existing importers
-__all__ = ["Discovery", "ListingEntry", "CacheState", "CACHE_FORMAT", "DiskCache"]
+__all__ = ["Discovery", "ListingEntry"]
 
 _LISTING = "\0listing"
 

@@ -30,7 +30,8 @@ import httpx
 
 from ..errors import CassetteError
 from ..settings.auth import Secret
-from ..tools.redaction import REDACTED, Redactor, is_secret_name
+from ..tools.redaction import REDACTED, Redactor
+from ..vocabulary import is_secret_name
 
 __all__ = ["Recorder", "Player", "cassette_path", "CASSETTE_VERSION"]
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..client import Client
-from ..fake import DEMO_KEY, DEMO_LOGIN, DEMO_URL
 
-__all__ = ["demo_client", "DEMO_URL", "DEMO_LOGIN", "DEMO_KEY"]
+__all__ = ["demo_client"]
 
 
 def demo_client(**kwargs: Any) -> Client:

@@ -42,7 +42,6 @@ from typing import TYPE_CHECKING
 import pytest
 
 from .switch import (
-    FAKE_URL,
     SKIP_OPTION,
     Switch,
     SwitchProblem,
@@ -58,9 +57,10 @@ if TYPE_CHECKING:
     from ..fake.server import FakeMailRoute
     from .wiring import Wiring
 
-__all__ = ["mailroute_fake", "mailroute_faults", "mailroute", "mailroute_async",
-           "mailroute_transport", "mailroute_async_transport", "FAKE_URL", "FAKE_ONLY",
-           "STAGING_ONLY"]
+__all__ = [
+    "mailroute_fake", "mailroute_faults", "mailroute", "mailroute_async",
+    "mailroute_transport", "mailroute_async_transport", "FAKE_ONLY", "STAGING_ONLY"
+]
 
 # pytest loads this plugin in every run where mailroute_dyn is installed, and reads every
 # name of the module for hooks: what the fixtures need (the client, httpx, the fake

@@ -20,9 +20,9 @@ from ..escaping import library_log
 from ..fake.fixtures import load_fixture, write_fixture
 from ..query.queryset import collection_name
 from ..settings.auth import Secret
-from .redaction import REDACTED, SECRET_NAME, Redactor, auth_secrets, is_secret_name
+from .redaction import SECRET_NAME, Redactor, auth_secrets
 
-__all__ = ["capture", "redact", "is_secret_name", "SECRET_KEY", "REDACTED"]
+__all__ = ["capture", "redact", "SECRET_KEY"]
 
 log = library_log()
 #: The parts that make a name secret wherever they occur (see `is_secret_name` for all).

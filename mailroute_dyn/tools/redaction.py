@@ -37,7 +37,7 @@ import httpx
 from ..settings.auth import BasicAuth, Secret, secrets_of
 from ..vocabulary import NO_DEFAULT_TEXT, SECRET_PARTS, is_secret_name
 
-__all__ = ["REDACTED", "SECRET_NAME", "is_secret_name", "Redactor", "auth_secrets"]
+__all__ = ["REDACTED", "SECRET_NAME", "Redactor", "auth_secrets"]
 
 REDACTED: Final = "REDACTED"
 #: Parts that make a name secret wherever they occur in it.

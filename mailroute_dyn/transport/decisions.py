@@ -40,8 +40,7 @@ from ..settings.urls import origin_of, same_origin, url_problem
 
 __all__ = [
     "OriginError", "resolve", "base_headers", "build_request", "redact_url", "parse_body",
-    "read_answer", "error_message", "retry_after_seconds", "error_for", "retry_delay",
-    "Tries", "USER_AGENT",
+    "read_answer", "retry_after_seconds", "error_for", "retry_delay", "Tries", "USER_AGENT"
 ]
 
 log = library_log()
