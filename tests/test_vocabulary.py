@@ -96,7 +96,7 @@ def test_rule_labels_read_like_tastypie_source():
 
 def test_string_to_python_words_are_the_rewritten_values():
     assert frozenset(vocabulary.STRING_TO_PYTHON) == vocabulary.REWRITTEN_VALUES
-    assert schema.REWRITTEN_VALUES is vocabulary.REWRITTEN_VALUES
+    assert rules.REWRITTEN_VALUES is vocabulary.REWRITTEN_VALUES
     for word, value in vocabulary.STRING_TO_PYTHON.items():
         assert fake_values.string_to_python(word) is value
     assert fake_values.string_to_python("TRUE") == "TRUE"
