@@ -1,7 +1,7 @@
 """mailroute_dyn: a client for the MailRoute admin API that knows no resource in advance.
 
 It reads `/api/v1/` and each `/schema/` at run time and builds one class per resource, so a
-resource or field the server adds works at once. See README.md for a tour.
+resource or field the server adds works at once. See docs/getting-started.md for a tour.
 """
 
 from typing import TYPE_CHECKING
