@@ -230,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="also count instructions per listed object with valgrind (a "
                              "figure load does not move; about two minutes)")
     parser.add_argument("--write-docs", action="store_true",
-                        help="rewrite the figures block of README.md's Performance section "
+                        help="rewrite the figures of docs/performance.md (its marked block) "
                              "from this run")
     parser.add_argument("--profile", action="store_true",
                         help="also print cProfile hot spots of the client (detail GET, listing)")
@@ -327,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
             note("server stopped")
     elapsed = time.perf_counter() - started
     _print_table(res, targets, args.quick)
-    if "reads_cpu" in res:                      # case 5, as the README shows it
+    if "reads_cpu" in res:                      # case 5, as docs/performance.md shows it
         print("\n5. " + "\n".join(docs.reads_table(res)))
         print("\n" + "\n".join(docs.held_table(res)))
     import httpx
@@ -347,8 +347,8 @@ def main(argv: list[str] | None = None) -> int:
     args.json.write_text(json.dumps(document, indent=2, default=str) + "\n", encoding="utf-8")
     print(f"\nWritten {args.json} in {elapsed:.0f} s.")
     if args.write_docs:
-        docs.write_readme(document)
-        print(f"Rewritten the figures in {docs.README}.")
+        docs.write_page(document)
+        print(f"Rewritten the figures in {docs.PAGE}.")
     return 0
 
 

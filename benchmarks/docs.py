@@ -1,8 +1,8 @@
-"""`--write-docs`: the README's figures, written from a run's results, never by hand.
+"""`--write-docs`: the docs' performance figures, written from a run's results, never by hand.
 
-The block between the two markers in README.md's "Performance" section is replaced by
+The block between the two markers of docs/performance.md ("The last run") is replaced by
 the table of this run's targets and the field-read figures (case 5), with the command
-and the machine that produced them.
+that produced them, when, and on what machine.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from .reads import HELD, INSTALLS, READ_PAIRS, READS
 
 BEGIN = "<!-- benchmarks: begin (written by python -m benchmarks --write-docs) -->"
 END = "<!-- benchmarks: end -->"
-README = Path(__file__).resolve().parents[1] / "README.md"
+PAGE = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
 
 _READ_LABEL = {"key": "(a) the key", "two": "(b) `id`, `name`", "every": "(c) every field"}
 
@@ -87,7 +87,7 @@ def held_table(res: dict[str, Any]) -> list[str]:
 
 
 def render(doc: dict[str, Any]) -> str:
-    """The README block for one run's JSON document."""
+    """The marked block of the performance page for one run's JSON document."""
     meta = doc["meta"]
     command = " ".join(["python -m benchmarks", *meta["argv"]])
     load = ", ".join(f"{x:.1f}" for x in meta["load_average"])
@@ -105,7 +105,7 @@ def render(doc: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def write_readme(doc: dict[str, Any], path: Path = README) -> None:
+def write_page(doc: dict[str, Any], path: Path = PAGE) -> None:
     """Replace the marked block of `path` with `render(doc)`."""
     text = path.read_text(encoding="utf-8")
     start, end = text.find(BEGIN), text.find(END)

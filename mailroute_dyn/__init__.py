@@ -1,7 +1,7 @@
 """mailroute_dyn: a client for the MailRoute admin API that knows no resource in advance.
 
 It reads `/api/v1/` and each `/schema/` at run time and builds one class per resource, so a
-resource or field the server adds works at once. See README.md for a tour.
+resource or field the server adds works at once. See docs/getting-started.md for a tour.
 """
 
 from typing import TYPE_CHECKING
@@ -40,9 +40,12 @@ from .lazy import loaded_on_use
 if TYPE_CHECKING:
     from .client import AsyncClient, Client
     from .jsondecode import RawNumber
-    from .model.resources import AsyncResource, BulkResult, Resource
-    from .query.queryset import AsyncQuerySet, QuerySet
+    from .model.resources import AsyncResource, Resource
+    from .query.habits import BulkResult
+    from .query.queryset import AsyncQuerySet, QuerySet, ValuesQuerySet
+    from .schema.definition import Field
     from .settings.auth import ApiKeyAuth, BasicAuth, DigestAuth, Secret, SessionAuth
+    from .settings.config import Settings
 
 __version__ = "0.1.0"
 

@@ -266,7 +266,7 @@ class Client(_Common):
     def journal(self, path: str | os.PathLike[str], *,
                 resume: bool = False) -> Iterator[Journal]:
         """Journal the `bulk_create`/`bulk_update`/`bulk_delete` calls made inside the
-        `with` block into the JSON Lines file `path` (0600; see README "Admin runs").
+        `with` block into the JSON Lines file `path` (0600; see docs/admin-runs.md).
         With `resume=True` the same calls, made again in the same order, skip the rows the
         journal shows done and look up rows it shows started without an outcome."""
         from .runs.journal import Journal
@@ -285,7 +285,7 @@ class Client(_Common):
              journal_to: str | os.PathLike[str] | None = None
              ) -> tuple[builtins.list[UndoStep], Path | None]:
         """Take back the run journaled in `journal`: created objects deleted, updated
-        fields put back, deleted objects created again (see README "Admin runs"). A row
+        fields put back, deleted objects created again (see docs/admin-runs.md). A row
         changed since the run is left alone and reported. Returns each row's `UndoStep`
         and the undo's own journal (`journal_to`, default `<journal>.undo.jsonl`; None
         with `dry_run`, which sends no write)."""

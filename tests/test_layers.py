@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -159,17 +160,59 @@ def test_every_layer_named_exists():
     assert {name for names in LAYERS for name in names} <= tops
 
 
-def test_the_readme_layout_names_only_modules_that_exist():
-    """The README's tree of mailroute_dyn/ is how a newcomer finds their way: a moved or
-    renamed module must not leave it pointing at nothing."""
-    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
-    block = readme.split("\nmailroute_dyn/\n", 1)[1].split("\n```", 1)[0]
-    listed = [line.split()[0] for line in block.splitlines()
-              if line.startswith("  ") and not line.startswith("   ")]
-    listed = [name for name in listed if not name.startswith(("tests/", "fixtures/"))]
-    assert {"cli/", "tools/", "fake/", "testing/", "client.py"} <= set(listed)
-    for name in listed:
-        assert (PACKAGE / name).exists(), name
+LAYOUT_PAGE = PACKAGE.parent / "docs" / "layout.md"
+_ENTRY = re.compile(r"^((?:  )+)([\w.]+(?:/|\.py))(?:\s|$)")
+
+
+def _layout_paths(page: str) -> list[str]:
+    """The paths the layout page's tree of `mailroute_dyn/` names, relative to the
+    package: an entry is indented two spaces per level and names a module (`x.py`) or a
+    folder (`x/`); the description's continuation lines, indented further, are skipped."""
+    block = page.split("```text\nmailroute_dyn/\n", 1)[1].split("\n```", 1)[0]
+    parents: list[str] = []
+    paths = []
+    for line in block.splitlines():
+        entry = _ENTRY.match(line)
+        if entry is None or len(entry.group(1)) // 2 > len(parents) + 1:
+            continue
+        depth = len(entry.group(1)) // 2 - 1
+        parents = parents[:depth]
+        name = entry.group(2)
+        paths.append("".join(parents) + name)
+        if name.endswith("/"):
+            parents.append(name)
+    return paths
+
+
+def _package_tree() -> set[str]:
+    """Every subpackage (`x/`) and module of mailroute_dyn, as read from disk now."""
+    tree = set()
+    for path in PACKAGE.rglob("*.py"):
+        relative = path.relative_to(PACKAGE)
+        if "__pycache__" in relative.parts:
+            continue
+        if path.name != "__init__.py":
+            tree.add(relative.as_posix())
+        elif relative.parent != Path("."):
+            tree.add(relative.parent.as_posix() + "/")
+    return tree
+
+
+def test_the_layout_page_and_the_tree_match():
+    """docs/layout.md is how a newcomer finds their way: every package and module on disk
+    has its line there, and every path it names exists, whatever the tree looks like."""
+    named = _layout_paths(LAYOUT_PAGE.read_text(encoding="utf-8"))
+    assert len(named) == len(set(named)), sorted(p for p in named if named.count(p) > 1)
+    unnamed = sorted(_package_tree() - set(named))
+    assert not unnamed, f"modules on disk that docs/layout.md does not name: {unnamed}"
+    gone = sorted(p for p in named if not (PACKAGE / p).exists())
+    assert not gone, f"docs/layout.md names paths that do not exist: {gone}"
+
+
+def test_the_layout_reader_sees_nesting_and_skips_descriptions():
+    page = ("```text\nmailroute_dyn/\n  a.py     one\n                 more/ words.py\n"
+            "  sub/     two\n    b.py   three\n  c.py     four\n```\n")
+    assert _layout_paths(page) == ["a.py", "sub/", "sub/b.py", "c.py"]
 
 
 def test_importing_the_client_does_not_load_the_fake_server():

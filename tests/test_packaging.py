@@ -1,5 +1,5 @@
-"""Installing the package as the README says, in a fresh virtual environment: the editable
-install must be one that mypy follows, or the README's stubs + `mypy --strict` recipe fails
+"""Installing the package as the docs say, in a fresh virtual environment: the editable
+install must be one that mypy follows, or the docs' stubs + `mypy --strict` recipe fails
 with "Cannot find implementation or library stub for module named 'mailroute_dyn'"."""
 
 from __future__ import annotations
@@ -25,10 +25,11 @@ _BACKEND_CHECK = (
 
 
 def _readme_typing_recipe() -> str:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    """The stubs + `mypy --strict` recipe of the command line's docs page."""
+    text = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
     match = re.search(r"checks scripts written against your server:\n\n```python\n(.*?)```",
                       text, re.S)
-    assert match, "the README's stubs + mypy recipe moved"
+    assert match, "the docs' stubs + mypy recipe (docs/cli.md, Typing stubs) moved"
     return match.group(1)
 
 

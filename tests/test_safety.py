@@ -1,4 +1,4 @@
-"""The guarantees of the README's Safety section, proven on the fake server's fault
+"""The guarantees of the docs' Safety page, proven on the fake server's fault
 injection: nothing lost or repeated under transient faults, no duplicate creates, and the
 API key in no log, repr, exception text or file written during a full CRUD run."""
 

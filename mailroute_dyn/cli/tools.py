@@ -122,7 +122,7 @@ def cmd_openapi(ctx: Context) -> int:
                             nested=ctx.args.nested or ())
     path = _write_out(ctx, ctx.args.output, text)
     if path is not None:
-        ctx.note(f"wrote {path}: serve it with Swagger UI or ReDoc (see the README)")
+        ctx.note(f"wrote {path}: serve it with Swagger UI or ReDoc (see docs/openapi.md)")
     return 0
 
 

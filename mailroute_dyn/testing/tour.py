@@ -83,7 +83,7 @@ def tour(out: TextIO | None = None) -> int:
         say(f"   deleted; still there? {gone}")
 
         say()
-        say("Next: help(client.domain), client.domain.json_schema, and the README.")
+        say("Next: help(client.domain), client.domain.json_schema, and docs/index.md.")
     return 0
 
 

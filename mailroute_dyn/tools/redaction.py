@@ -1,6 +1,6 @@
 """What `capture()` keeps out of a fixture folder: secrets by name, secrets by value.
 
-The rule, in full (the README's capture section says the same):
+The rule, in full (docs/testing.md's capture section says the same):
 
 - **Names.** A value under a secret-looking name becomes "REDACTED". A name is
   secret-looking when it contains `password`, `passwd`, `passphrase`, `passcode`,
