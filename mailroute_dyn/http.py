@@ -35,7 +35,6 @@ from .operations import NO_BODY, NOT_STARTED, Answer, Batch, Call, Exclusive, Op
 from .sending import AsyncSender, SyncSender
 from .wire import (
     USER_AGENT,
-    OriginError,
     Tries,
     base_headers,
     build_request,
@@ -53,7 +52,7 @@ __all__ = [
     "SyncSession", "AsyncSession",
     # the operation types (.operations), request and answer functions (.wire) and limits
     # (.limits) are named here too for existing importers
-    "Call", "Batch", "Parallel", "Exclusive", "Answer", "Operation", "NO_BODY", "OriginError",
+    "Call", "Batch", "Parallel", "Exclusive", "Answer", "Operation", "NO_BODY",
     "build_request", "read_answer", "error_for", "error_message", "parse_body",
     "retry_delay", "retry_after_seconds", "resolve", "redact_url", "base_headers",
     "MAX_BODY_BYTES", "USER_AGENT",

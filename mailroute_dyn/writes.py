@@ -30,6 +30,7 @@ from .errors import (
     ResponseError,
     ServerError,
     UnreadableWriteAnswer,
+    _UnusableKey,
 )
 from .fieldread import UNCHANGED
 from .naming import resolve_names_op
@@ -65,10 +66,6 @@ def _clean_write_answer(cls: Any, body: Mapping[str, Any],
     extra = set(sent_extra)
     return {k: v for k, v in body.items()
             if k in fields or not (k in _ECHO_KEYS or k in extra or _is_secret(k))}
-
-
-class _UnusableKey(GuardError, ValueError):
-    """A key that would make a detail URL point at the list (or elsewhere)."""
 
 
 def _key_from_uri(uri: str) -> Any:

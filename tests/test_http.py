@@ -28,7 +28,8 @@ from mailroute_dyn import (
     Unauthorized,
 )
 from mailroute_dyn.config import resolve_settings
-from mailroute_dyn.http import Answer, Call, OriginError, error_for, retry_delay
+from mailroute_dyn.errors import OriginError
+from mailroute_dyn.http import Answer, Call, error_for, retry_delay
 from tests.conftest import API_KEY, BASE, LOGIN, list_body, objects
 
 CANNED = "Sorry, this request could not be processed. Please try again later."

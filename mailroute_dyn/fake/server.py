@@ -38,7 +38,8 @@ from urllib.parse import parse_qsl
 
 import httpx
 
-from .answers import HttpError, bad_request
+from ..errors import FakeHttpError, FakeLookupValueError
+from .answers import bad_request
 from .defs import ResourceDef
 from .exchange import (
     HTML,
@@ -55,7 +56,7 @@ from .faults import Fault, FaultControls, FaultPlan, fault_answer
 from .fixtures import load_fixture
 from .query import QueryDict
 from .store import Store
-from .values import Clock, LookupValueError, string_to_python
+from .values import Clock, string_to_python
 from .views import Views
 
 __all__ = ["FakeMailRoute", "SeenRequest", "DEMO_DATA"]
@@ -292,9 +293,9 @@ class FakeMailRoute(FaultControls, httpx.BaseTransport, httpx.AsyncBaseTransport
             if action is not None:
                 return self._action(rdef, req, *action)
             return self._dispatch(rdef, req, tail[:-1])
-        except HttpError as exc:
+        except FakeHttpError as exc:
             return error_reply(exc)
-        except LookupValueError as exc:
+        except FakeLookupValueError as exc:
             return error_reply(bad_request(exc.message))
 
     # ------------------------------------------------------------ formats and auth
@@ -317,7 +318,7 @@ class FakeMailRoute(FaultControls, httpx.BaseTransport, httpx.AsyncBaseTransport
 
     def _require_auth(self, req: Request) -> None:
         if not self._authenticated(req):
-            raise HttpError(401)
+            raise FakeHttpError(401)
 
     def _top_level(self, req: Request) -> Reply:
         accept = req.headers.get("accept", "*/*")
@@ -356,7 +357,7 @@ class FakeMailRoute(FaultControls, httpx.BaseTransport, httpx.AsyncBaseTransport
         override = req.headers.get("x-http-method-override")
         method = method_check(req, allowed, override)
         if method not in ("get", "post", "put", "patch", "delete"):
-            raise HttpError(501)
+            raise FakeHttpError(501)
         self._require_auth(req)
         if detail:
             assert key_text is not None

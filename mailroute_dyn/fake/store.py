@@ -13,7 +13,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .answers import HttpError, canned
+from ..errors import FakeHttpError
+from .answers import canned
 from .defs import Option, ResourceDef, build_resources, uri_name
 from .fixtures import Fixture
 from .forms import UNREADABLE_KEY, validate_form
@@ -216,7 +217,7 @@ class Store:
             return key
         try:
             return self._key_value(rdef, data[rdef.pk])
-        except HttpError:
+        except FakeHttpError:
             return UNREADABLE_KEY
 
     def _validate(self, rdef: ResourceDef, obj: dict[str, Any], data: Mapping[str, Any],
@@ -309,7 +310,7 @@ class Store:
 
     def key_via_uri(self, rdef: ResourceDef, uri: str) -> Any:
         """The key a URI names for `rdef`, as `get_via_uri` finds it (short URIs such as
-        `/domain/1/` work); `HttpError(404)` with the canned body when it names none."""
+        `/domain/1/` work); `FakeHttpError(404)` with the canned body when it names none."""
         stripped = uri.rstrip("/")
         end = stripped.rfind("/")
         if end == -1 or not stripped.rsplit("/", 1)[0].endswith("/" + rdef.name):
