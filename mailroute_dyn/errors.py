@@ -58,7 +58,7 @@ written; a caller of the package never sees one. `Interrupted` is the user's Ctr
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Self
 
 __all__ = [
     "MailRouteError",
@@ -225,19 +225,30 @@ class APIError(MailRouteError):
     """The server answered with an error status.
 
     `headers` holds the answer's headers (lower-cased names), e.g. MailRoute's
-    `x-sentry-id` on a 500, to quote when reporting the error.
+    `x-sentry-id` on a 500, to quote when reporting the error. `status_code` is None for
+    a refusal the client made in this class's terms without a server answer
+    (`refused_by_client`).
     """
 
     headers: dict[str, str]
 
-    def __init__(self, status_code: int, method: str, url: str, body: Any, message: str = ""):
+    def __init__(self, status_code: int | None, method: str, url: str, body: Any,
+                 message: str = ""):
         self.status_code = status_code
         self.method = method
         self.url = url
         self.body = body
         self.headers = {}
         detail = f": {message}" if message else ""
-        super().__init__(f"{method} {url} -> {status_code}{detail}")
+        answered = "" if status_code is None else f" -> {status_code}"
+        super().__init__(f"{method} {url}{answered}{detail}")
+
+    @classmethod
+    def refused_by_client(cls, method: str, url: str, message: str) -> Self:
+        """The client's own refusal, raised as this class so that `except NotFound` or
+        `except Conflict` catches it too: `status_code` is None and the text quotes no
+        status, since no server sent one."""
+        return cls(None, method, url, None, message)
 
 
 class BadRequest(APIError):
@@ -262,19 +273,22 @@ class NotFound(APIError):
 
 
 class DoesNotExist(NotFound):
-    """No object matched a `get()`; also raised for a 404 on a detail URL."""
+    """No object matched a `get()`; also raised for a 404 on a detail URL. When no
+    server answered 404 (an empty list answer, an object this client saw deleted, a PUT
+    that re-created a deleted object), `status_code` is None."""
 
     @classmethod
     def nothing_matched(cls, url: str, message: str) -> DoesNotExist:
         """A lookup whose list answer (a 200) held no rows: the message says what was
-        looked for, and quotes no 404 that never happened."""
-        exc = cls(200, "GET", url, None, message)
+        looked for; `status_code` is None, as no server answered 404."""
+        exc = cls.refused_by_client("GET", url, message)
         exc.args = (message,)
         return exc
 
 
 class Conflict(APIError):
-    """409, or `save(if_unchanged=True)` finding the object changed since it was read."""
+    """409, or `save(if_unchanged=True)` finding the object changed since it was read
+    (then `status_code` is None: the client refused, nothing was sent)."""
 
 
 class RateLimited(APIError):

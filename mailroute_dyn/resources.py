@@ -290,9 +290,9 @@ class Resource(PageBuilding, RelatedReads, QueryHooks, metaclass=ResourceMeta):
     def _get_op(cls, key: Any) -> Operation[Resource]:
         check_method(cls._schema, "get", detail=True)
         if str(key) in _NOT_KEYS:     # Tastypie routes these to the schema, never an object
-            raise DoesNotExist(404, "GET", cls.detail_url(key), None,
-                               f"no {cls.resource_name} with key {key!r}: "
-                               f"{cls._list_url}{key}/ is the resource's schema")
+            raise DoesNotExist.refused_by_client(
+                "GET", cls.detail_url(key), f"no {cls.resource_name} with key {key!r}: "
+                f"{cls._list_url}{key}/ is the resource's schema")
         return (yield from _read_object_op(cls, cls.detail_url(key),
                                            f"no {cls.resource_name} with key {key!r}"))
 

@@ -200,10 +200,15 @@ class Writes(Validation):
                 "'await obj.refresh()' before reading its fields.")
         self._registry.run(self._current_op(self._detail(), "GET", take=True))
 
-    def _gone(self, method: str, url: str, why: str) -> DoesNotExist:
+    def _gone(self, method: str, url: str, why: str, status_code: int | None = None
+              ) -> DoesNotExist:
+        """The object is deleted: `status_code` is the server's 404 when one said so,
+        None when the client knows it on its own (nothing sent, or a PUT's 201)."""
         self._deleted = True
-        return DoesNotExist(404, method, url, None,
-                            f"{type(self)._schema.name} {url} {why}; a save never re-creates it")
+        message = f"{type(self)._schema.name} {url} {why}; a save never re-creates it"
+        if status_code is None:
+            return DoesNotExist.refused_by_client(method, url, message)
+        return DoesNotExist(status_code, method, url, None, message)
 
     def _not_own(self, body: Mapping[str, Any]) -> str:
         """Why a detail answer is not an object of this resource ('' when it may be): its
@@ -222,8 +227,8 @@ class Writes(Validation):
         """The object as the server has it now (a 404: it was deleted)."""
         try:
             answer: Answer = yield Call("GET", url)
-        except NotFound:
-            raise self._gone(method, url, "was deleted") from None
+        except NotFound as exc:
+            raise self._gone(method, url, "was deleted", exc.status_code) from None
         if not isinstance(answer.body, dict):
             raise ResponseError(f"GET {url}: expected an object, got "
                                 f"{type(answer.body).__name__}")
@@ -326,16 +331,16 @@ class Writes(Validation):
             differ = sorted(k for k in snapshot if if_unchanged and k in cls._schema.fields
                             and not same_raw(snapshot.get(k), fresh.get(k)))
             if differ:
-                raise Conflict(409, "GET", url, None,
-                               f"{type(self)._schema.name} changed since it was read "
-                               f"(fields: {', '.join(differ)}); nothing was sent")
+                raise Conflict.refused_by_client(
+                    verb, url, f"{type(self)._schema.name} changed since it was read "
+                    f"(fields: {', '.join(differ)}); nothing was sent")
         extra_body = encode_write_value(dict(extra))
         if method == "patch":
             body = {**changes, **extra_body}
             try:
                 answer: Answer = yield Call("PATCH", url, json=body, idempotent=True)
-            except NotFound:
-                raise self._gone(verb, url, "was deleted") from None
+            except NotFound as exc:
+                raise self._gone(verb, url, "was deleted", exc.status_code) from None
             return (yield from self._adopt_op(answer, changes, extra))
         # PUT replaces the whole object: send what the server has now plus this object's
         # changes, so a field someone else changed since our read is never put back
