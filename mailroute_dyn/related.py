@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
+from .adopt import clean_read
 from .errors import FilterError, MailRouteError
 from .metaclass import ResourceMeta
 from .naming import names_an_object
@@ -13,7 +14,7 @@ from .operations import Answer, Call, Operation
 from .pagebuild import _FROM_LIST
 from .query import QuerySet
 from .schema import NO_DEFAULT, Field
-from .writes import Writes, _clean_read
+from .writes import Writes
 
 __all__ = ["RelatedReads"]
 
@@ -66,7 +67,7 @@ class RelatedReads(Writes, metaclass=ResourceMeta):
         """Add what the detail representation has and the list one lacked."""
         answer: Answer = yield Call("GET", self._detail())
         if isinstance(answer.body, dict):
-            found = {k: v for k, v in _clean_read(type(self), answer.body).items()
+            found = {k: v for k, v in clean_read(type(self), answer.body).items()
                      if k not in self._raw}
             self._raw = {**self._raw, **found}
             self._snapshot = {**(self._snapshot or {}), **found}

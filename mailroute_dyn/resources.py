@@ -19,6 +19,7 @@ from types import MethodType
 from typing import TYPE_CHECKING, Any, ClassVar, Self, cast
 from urllib.parse import urlsplit
 
+from .adopt import key_from_uri
 from .display import object_html
 from .errors import (
     DoesNotExist,
@@ -44,9 +45,6 @@ from .schema import (
 from .validation import ClassRegistry
 from .values import encode_write_value, typed_value
 from .vocabulary import attribute_name_for, class_name_for, looks_secret
-from .writes import (
-    _key_from_uri,
-)
 
 __all__ = ["Resource", "AsyncResource", "ResourceMeta", "AsyncResourceMeta", "BulkResult",
            "INSTANCE_NAMES", "class_name_for", "attribute_name_for"]
@@ -153,7 +151,7 @@ class Resource(PageBuilding, RelatedReads, QueryHooks, metaclass=ResourceMeta):
         uri = self._raw.get("resource_uri")
         if not isinstance(uri, str) or cls._uri_key not in ("", pk_name):
             return None
-        return _key_from_uri(uri)
+        return key_from_uri(uri)
 
     @property
     def id(self) -> Any:

@@ -47,6 +47,7 @@ LAYERS = [
     ["bulk"],
     ["validation"],
     ["detailuri"],                 # which URIs are a resource's detail URIs
+    ["adopt"],                     # what an object keeps of a read or a write's answer
     ["naming"],                    # related objects given by name, looked up before a write
     ["writes"],
     ["metaclass"],
