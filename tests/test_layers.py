@@ -55,7 +55,8 @@ LAYERS = [
     ["related"],                   # related objects, detail-only fields
     ["modelhooks"],                # what QuerySets ask of their class; get_or_create
     ["resources"],
-    ["registry"],
+    ["resourceclasses"],           # one client's classes, and which class a URI belongs to
+    ["registry"],                  # ... and what relations need from them
     ["journal", "undo"],           # a bulk run's journal (before/after each write, resume)
                                    # and its undo
     ["fake"],                      # the fake Tastypie server: stdlib and httpx only

@@ -13,7 +13,8 @@ from ..config import Settings
 from ..discovery import Discovery
 from ..errors import ConfigurationError, UnknownResource
 from ..operations import Operation
-from ..registry import _UNREACHABLE, Registry
+from ..registry import Registry
+from ..resourceclasses import UNREACHABLE
 from .document import ApiFacts, Extra, ResourceFacts, build_document
 
 __all__ = ["describe_op", "parse_extras"]
@@ -57,7 +58,7 @@ def parse_extras(actions: Iterable[str] = (), nested: Iterable[str] = ()) -> tup
 def _facts_op(registry: Registry, name: str) -> Operation[ResourceFacts | None]:
     try:
         cls = yield from registry.resource_op(name, listed_only=False)
-    except _UNREACHABLE:
+    except UNREACHABLE:
         return None
     if not cls.typed:
         return None
