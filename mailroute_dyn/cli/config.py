@@ -126,7 +126,7 @@ def _key(ctx: Context) -> Secret:
         return key
     if not sys.stdin.isatty():
         raise CommandUsageError("no API key: set MAILROUTE_API_KEY (or run on a terminal to be "
-                         "asked for it)")
+                                "asked for it)")
     key = Secret(getpass.getpass("API key (not shown): ").strip())
     if not key:
         raise CommandUsageError("no API key given")
@@ -146,7 +146,7 @@ def _add(ctx: Context) -> int:
     login = ctx.args.login or os.environ.get("MAILROUTE_LOGIN")
     if not url or not login:
         raise CommandUsageError("config add needs --url and --login (or MAILROUTE_URL and "
-                         "MAILROUTE_LOGIN)")
+                                "MAILROUTE_LOGIN)")
     values: dict[str, Any] = {"base_url": url, "login": login, "api_key": _key(ctx)}
     if ctx.args.page_size:
         values["page_size"] = ctx.args.page_size
@@ -224,7 +224,7 @@ def _check_written(path: Path, text: str, expected: dict[str, Any]) -> None:
                          != expected.get("profiles", {}).get(k))
         what = f"profiles {', '.join(map(repr, changed))}" if changed else "other settings"
         raise CommandFailed(f"not writing {path}: the edit would also change {what}; add the "
-                      "profile by hand")
+                            "profile by hand")
 
 
 def _write_private(path: Path, text: str) -> None:

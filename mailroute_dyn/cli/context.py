@@ -1,8 +1,9 @@
 """What every CLI command shares: the parsed arguments, one lazily built client, output
 streams looked up at call time (so tests can capture them), and the masking of the key.
 
-Commands raise `CommandUsageError` for a command line that cannot be used as typed (exit 2) and
-let `MailRouteError` through for what the client or the server refused (exit 1).
+Commands raise `CommandUsageError` (errors.py) for a command line that cannot be used as
+typed (exit 2) and let `MailRouteError` through for what the client or the server refused
+(exit 1).
 """
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ def find_by_key(cls: type[Resource], text: str, where: str) -> Resource:
             return found[0]
         if found:
             raise CommandUsageError(f"{where}: several {cls.resource_name} objects have "
-                             f"{name}={text!r}")
+                                    f"{name}={text!r}")
     try:
         return cls.get(text)
     except DoesNotExist:
@@ -75,7 +75,7 @@ class Related:
         if target is None:
             api_path = self.ctx.client.settings.api_path
             raise CommandUsageError(f"{where}: the resource this field points at is not known, so "
-                             f"give a URI (e.g. {api_path}<resource>/{text}/), not a key")
+                                    f"give a URI (e.g. {api_path}<resource>/{text}/), not a key")
         return target
 
     def uri(self, f: Field, text: str, where: str) -> str:
@@ -129,7 +129,7 @@ def selection(ctx: Context, cls: type[Resource]) -> tuple[str | None, QuerySet[R
         raise CommandUsageError("--all acts on every match of --filter: give --filter")
     if key is None and not filters:
         raise CommandUsageError(f"which {cls.resource_name}? give its key (an id, a URI or a "
-                         f"unique name) or --filter FIELD=VALUE")
+                                f"unique name) or --filter FIELD=VALUE")
     if key is not None:
         if "=" in key and not key.startswith(("/", "http://", "https://")):
             raise CommandUsageError(f"{key!r} is not a key: did you mean --filter {key}?")
@@ -164,5 +164,5 @@ def select_one(ctx: Context, cls: type[Resource]) -> Resource:
         more = "; add --all to act on every one" if hasattr(ctx.args, "all") else (
             "; use `list` to see them")
         raise CommandUsageError(f"{filters} matches {qs.count()} {cls.resource_name} objects, "
-                         f"not one{more}")
+                                f"not one{more}")
     return found[0]     # type: ignore[no-any-return]

@@ -45,7 +45,7 @@ def checked_rows(ctx: Context, cls: type[Resource], related: Related, *,
     given = split_assignments(ctx.args.values)
     if not data.rows and not given:
         raise CommandUsageError(f"nothing to write: give field=value pairs or --data "
-                         f"(fields of {cls.resource_name}: {', '.join(sorted(cls.fields))})")
+                                f"(fields of {cls.resource_name}: {', '.join(sorted(cls.fields))})")
     common = convert_values(cls, given, related.uri)
     if not data.rows:
         return [common], False
@@ -65,7 +65,7 @@ def checked_rows(ctx: Context, cls: type[Resource], related: Related, *,
         raise CommandUsageError(problems[0])
     if problems:
         raise CommandUsageError(f"{len(problems)} rows cannot be used; nothing was sent:",
-                         problems)
+                                problems)
     return rows, data.several
 
 

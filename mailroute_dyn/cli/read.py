@@ -138,8 +138,8 @@ def _columns(ctx: Context, cls: type[Resource]) -> tuple[list[str], bool]:
     for name in names:
         if name not in cls.fields and name not in ("resource_uri", "id"):
             raise CommandUsageError(f"--fields: {cls.resource_name} has no field {name!r}."
-                             f"{suggest(name, cls.fields)} "
-                             f"Fields: {', '.join(sorted(cls.fields))}")
+                                    f"{suggest(name, cls.fields)} "
+                                    f"Fields: {', '.join(sorted(cls.fields))}")
     return names, True
 
 

@@ -43,7 +43,7 @@ def journaled(ctx: Context, verb: str, cls: type[Resource]) -> Iterator[Path]:
     chosen = getattr(ctx.args, "journal", None)
     if resume and chosen:
         raise CommandUsageError("give --journal or --resume, not both: --resume appends to its "
-                         "journal")
+                                "journal")
     path = Path(resume or chosen or default_journal_path(verb, cls.resource_name))
     with ctx.client.journal(path, resume=bool(resume)):
         try:
@@ -90,7 +90,7 @@ def cmd_undo(ctx: Context) -> int:
     if not ctx.args.dry_run and not ctx.args.yes:
         if not sys.stdin.isatty():
             raise CommandUsageError("refusing to undo without confirmation: stdin is not a "
-                             "terminal; pass --yes, or --dry-run to see the plan")
+                                    "terminal; pass --yes, or --dry-run to see the plan")
         ctx.err.write(f"Undo the run journaled in {ctx.args.journal_file}? [y/N] ")
         ctx.err.flush()
         if sys.stdin.readline().strip().lower() not in ("y", "yes"):

@@ -120,7 +120,7 @@ def read_rows(spec: str | None, fmt: str = "auto") -> Rows:
         for row in reader:
             if None in row or any(v is None for v in row.values()):
                 raise CommandUsageError(f"--data line {reader.line_num}: the row does not have as "
-                                 f"many cells as the header")
+                                        f"many cells as the header")
             rows.append({k.strip(): v for k, v in row.items() if v != ""})
         return Rows(rows, True, True)
     if fmt == "jsonl":
@@ -136,7 +136,7 @@ def read_rows(spec: str | None, fmt: str = "auto") -> Rows:
         return Rows([loaded])
     if not isinstance(loaded, list):
         raise CommandUsageError("--data must hold a JSON object, an array of objects, JSON Lines "
-                         "or CSV")
+                                "or CSV")
     bad = [f"row {number}: --data row {number} is not a JSON object: {row!r:.60}"
            for number, row in enumerate(loaded, 1) if not isinstance(row, dict)]
     if bad:                           # every one at once, as the rows' pre-check does
@@ -189,7 +189,7 @@ def _scalar(f: Field, text: str, where: str) -> Any:
     except (ValueError, InvalidOperation):
         article = "an" if kind[0] in "aeiou" else "a"
         raise CommandUsageError(f"{where} is {article} {kind} field: {text!r} is not "
-                         f"{article} {kind}{_example(kind)}") from None
+                                f"{article} {kind}{_example(kind)}") from None
     return text
 
 
@@ -205,8 +205,9 @@ def convert_value(cls: type[Resource], name: str, text: str, related: RelatedTex
     where = f"{cls.resource_name}.{name}"
     f = cls.fields.get(name)
     if f is None:
-        raise CommandUsageError(f"{cls.resource_name} has no field {name!r}."
-                         f"{suggest(name, cls.fields)} Fields: {', '.join(sorted(cls.fields))}")
+        raise CommandUsageError(
+            f"{cls.resource_name} has no field {name!r}.{suggest(name, cls.fields)} "
+            f"Fields: {', '.join(sorted(cls.fields))}")
     if text.strip().lower() in NULL and (f.nullable or f.type != "string"):
         if not f.nullable:
             raise CommandUsageError(f"{where} is not nullable")

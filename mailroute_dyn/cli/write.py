@@ -95,13 +95,13 @@ def _keyed(ctx: Context, cls: type[Resource]) -> tuple[tuple[str, ...], str | No
     key = tuple(n.strip() for n in (a.key or "").split(",") if n.strip())
     if (a.skip_existing or a.upsert) and not key:
         raise CommandUsageError("--skip-existing and --upsert need --key FIELD[,FIELD]: the fields "
-                         "that find a row's object (e.g. --key localpart,domain)")
+                                "that find a row's object (e.g. --key localpart,domain)")
     if key and not (a.skip_existing or a.upsert):
         raise CommandUsageError("--key goes with --skip-existing or --upsert")
     unknown = [n for n in key if n not in cls.fields]
     if unknown:
         raise CommandUsageError(f"--key: {cls.resource_name} has no field {unknown[0]!r}."
-                         f"{suggest(unknown[0], cls.fields)}")
+                                f"{suggest(unknown[0], cls.fields)}")
     return key, ("update" if a.upsert else "skip") if key else None
 
 
@@ -156,8 +156,8 @@ def _refuse_unasked(ctx: Context, what: str) -> None:
     (a dry run asks nothing)."""
     if not ctx.args.yes and not ctx.args.dry_run and not sys.stdin.isatty():
         raise CommandUsageError(f"refusing to {what} without confirmation: stdin is not a "
-                         f"terminal; pass --yes to {what} anyway (or --dry-run to see the "
-                         "plan)")
+                                f"terminal; pass --yes to {what} anyway (or --dry-run to see the "
+                                "plan)")
 
 
 def _confirm(ctx: Context, question: str) -> bool:
@@ -173,7 +173,7 @@ def cmd_delete(ctx: Context) -> int:
     _refuse_unasked(ctx, "delete")
     if ctx.args.everything and not ctx.args.all:
         raise CommandUsageError("--everything goes with --filter … --all: it allows a delete "
-                         "whose filter matches every object of the resource")
+                                "whose filter matches every object of the resource")
     cls = ctx.resource(ctx.args.resource)
     key, qs = selection(ctx, cls)
     try:
@@ -235,13 +235,13 @@ def _refuse_everything(ctx: Context, cls: type[Resource], qs: QuerySet[Resource]
     matches every row by the counts unless --everything."""
     if count >= cls.all().count() and not ctx.args.everything:
         raise CommandUsageError(f"{filters} matches every {cls.resource_name} ({count}): refusing "
-                         "a delete that would empty the resource; add --everything if that "
-                         "is what you mean")
+                                "a delete that would empty the resource; add --everything if that "
+                                "is what you mean")
     checked = qs._q.filters                  # the QuerySet's checked filters
     if checked and all(c.matches_all for c in checked):
         why = "; ".join(f"{c.param}: {c.matches_all}" for c in checked)
         raise CommandUsageError(f"refusing a delete whose filters match every row by construction "
-                         f"({why}); nothing was sent")
+                                f"({why}); nothing was sent")
 
 
 def register(add: AddCommand) -> None:
