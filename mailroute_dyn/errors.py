@@ -2,13 +2,63 @@
 
 Client-side errors are raised before any request is sent; server-side errors carry the
 status, method, URL and body of the answer. No message ever contains a credential: URLs
-in messages are stripped of their query string's `api_key` and of any userinfo.
+in messages are stripped of their query string's `api_key` and of any userinfo. A refusal
+the client makes without a server answer keeps its class (`DoesNotExist` is a `NotFound`,
+an `if_unchanged` conflict a `Conflict`) and carries `status_code=None`.
+
+Every exception class of the package lives here (warnings aside), the command line's and
+the fake server's included. The tree (`+` names a further base; tests/test_errors.py
+checks this drawing against the classes):
+
+    MailRouteError
+        ConfigurationError
+        UnknownResource + AttributeError, KeyError
+        FilterError + ValueError
+        OrderingError + ValueError
+        MethodNotAllowed
+        ValidationError + ValueError
+        SchemaError
+        GuardError
+            _UnusableKey + ValueError
+        ResponseError
+            ListingChanged
+            OriginError
+        APIError
+            BadRequest
+            Unauthorized
+            Forbidden
+            NotFound
+                DoesNotExist
+            Conflict
+            RateLimited
+            ServerError
+            _MethodNotAllowedAPIError + MethodNotAllowed
+        TransportError
+            AmbiguousWriteError
+                UnreadableWriteAnswer + ResponseError
+        MultipleObjectsReturned
+        CassetteError
+        JournalError
+        CommandLineError
+            CommandUsageError
+                NoMatchingObject
+            CommandFailed
+    FakeServerException
+        FakeHttpError
+        FakeLookupValueError
+        FakeFieldValueError
+        _FakeFormFieldError
+    Interrupted (a KeyboardInterrupt)
+
+`FakeServerException` is no `MailRouteError`: its classes are raised and caught inside
+the fake server, each ending a request with an answer whose text goes into the body as
+written; a caller of the package never sees one. `Interrupted` is the user's Ctrl-C.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, Self
 
 __all__ = [
     "MailRouteError",
@@ -38,6 +88,15 @@ __all__ = [
     "CassetteError",
     "Interrupted",
     "JournalError",
+    "OriginError",
+    "CommandLineError",
+    "CommandUsageError",
+    "NoMatchingObject",
+    "CommandFailed",
+    "FakeServerException",
+    "FakeHttpError",
+    "FakeLookupValueError",
+    "FakeFieldValueError",
     "suggest",
     "visible",
 ]
@@ -144,6 +203,10 @@ class GuardError(MailRouteError):
     may have read the counts it is refused on)."""
 
 
+class _UnusableKey(GuardError, ValueError):
+    """A key that would make a detail URL point at the list (or elsewhere)."""
+
+
 class ResponseError(MailRouteError):
     """A success status with a body the client cannot read (bad JSON, missing keys)."""
 
@@ -154,23 +217,38 @@ class ListingChanged(ResponseError):
     Also `last()`, when every fetch found a total other than its count's."""
 
 
+class OriginError(ResponseError):
+    """A URL on another host: the key is never sent there, so the request is not made."""
+
+
 class APIError(MailRouteError):
     """The server answered with an error status.
 
     `headers` holds the answer's headers (lower-cased names), e.g. MailRoute's
-    `x-sentry-id` on a 500, to quote when reporting the error.
+    `x-sentry-id` on a 500, to quote when reporting the error. `status_code` is None for
+    a refusal the client made in this class's terms without a server answer
+    (`refused_by_client`).
     """
 
     headers: dict[str, str]
 
-    def __init__(self, status_code: int, method: str, url: str, body: Any, message: str = ""):
+    def __init__(self, status_code: int | None, method: str, url: str, body: Any,
+                 message: str = ""):
         self.status_code = status_code
         self.method = method
         self.url = url
         self.body = body
         self.headers = {}
         detail = f": {message}" if message else ""
-        super().__init__(f"{method} {url} -> {status_code}{detail}")
+        answered = "" if status_code is None else f" -> {status_code}"
+        super().__init__(f"{method} {url}{answered}{detail}")
+
+    @classmethod
+    def refused_by_client(cls, method: str, url: str, message: str) -> Self:
+        """The client's own refusal, raised as this class so that `except NotFound` or
+        `except Conflict` catches it too: `status_code` is None and the text quotes no
+        status, since no server sent one."""
+        return cls(None, method, url, None, message)
 
 
 class BadRequest(APIError):
@@ -195,19 +273,22 @@ class NotFound(APIError):
 
 
 class DoesNotExist(NotFound):
-    """No object matched a `get()`; also raised for a 404 on a detail URL."""
+    """No object matched a `get()`; also raised for a 404 on a detail URL. When no
+    server answered 404 (an empty list answer, an object this client saw deleted, a PUT
+    that re-created a deleted object), `status_code` is None."""
 
     @classmethod
     def nothing_matched(cls, url: str, message: str) -> DoesNotExist:
         """A lookup whose list answer (a 200) held no rows: the message says what was
-        looked for, and quotes no 404 that never happened."""
-        exc = cls(200, "GET", url, None, message)
+        looked for; `status_code` is None, as no server answered 404."""
+        exc = cls.refused_by_client("GET", url, message)
         exc.args = (message,)
         return exc
 
 
 class Conflict(APIError):
-    """409, or `save(if_unchanged=True)` finding the object changed since it was read."""
+    """409, or `save(if_unchanged=True)` finding the object changed since it was read
+    (then `status_code` is None: the client refused, nothing was sent)."""
 
 
 class RateLimited(APIError):
@@ -220,6 +301,15 @@ class RateLimited(APIError):
 
 class ServerError(APIError):
     """5xx."""
+
+
+class _MethodNotAllowedAPIError(APIError, MethodNotAllowed):
+    """A server 405: both an APIError (status, body) and a MethodNotAllowed."""
+
+    def __init__(self, *args: Any):
+        APIError.__init__(self, *args)
+        self.method = args[1]
+        self.allowed: list[str] = []
 
 
 class TransportError(MailRouteError):
@@ -254,6 +344,64 @@ class CassetteError(MailRouteError):
 class JournalError(MailRouteError):
     """A run journal that cannot be used as asked: a new journal over an existing file,
     a resume of another run's journal, an unreadable file, a row it cannot settle."""
+
+
+class CommandLineError(MailRouteError):
+    """What the command line (`mailroute-dyn`) refuses or fails at outside the API."""
+
+
+class CommandUsageError(CommandLineError):
+    """The command line cannot be used as typed: exit status 2, nothing was sent.
+    `details` are more lines under the message (one per bad row of a file), each printed
+    as a line of its own."""
+
+    def __init__(self, message: str, details: list[str] | tuple[str, ...] = ()):
+        super().__init__(message)
+        self.details = tuple(details)
+
+
+class NoMatchingObject(CommandUsageError):
+    """A value that names no object: refused before a write (exit 2)."""
+
+
+class CommandFailed(CommandLineError):
+    """The command could not do its job for a reason outside the API (a file that cannot
+    be written): exit status 1."""
+
+
+class FakeServerException(Exception):
+    """Raised and caught inside the fake server only: each ends a request with an answer
+    in Tastypie's shape. Not a `MailRouteError`, whose text is made printable: the fake
+    puts this text into answer bodies exactly as the real server would."""
+
+
+class FakeHttpError(FakeServerException):
+    """An answer that ends the fake's request early (Tastypie's raised responses)."""
+
+    def __init__(self, status: int, body: Any = None, *,
+                 headers: Mapping[str, str] | None = None, text: str | None = None):
+        super().__init__(status)
+        self.status = status
+        self.body = body            # JSON-able, or None for an empty body
+        self.text = text            # a plain-text body instead (405's method list)
+        self.headers = dict(headers or {})
+
+
+class FakeLookupValueError(FakeServerException):
+    """A filter value Django refuses: `message` is the 400 `error` text (before escaping)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class FakeFieldValueError(FakeServerException):
+    """A write value the fake's form would refuse: the message goes under the field's
+    name."""
+
+
+class _FakeFormFieldError(FakeServerException):
+    """One field's error message in the fake's form cleaning."""
 
 
 class Interrupted(KeyboardInterrupt):

@@ -12,7 +12,8 @@ import httpx
 import pytest
 
 from mailroute_dyn.fake.fixtures import write_fixture
-from mailroute_dyn.fake.server import DEMO_DATA, NOT_FOUND_PAGE
+from mailroute_dyn.fake.routes import NOT_FOUND_PAGE
+from mailroute_dyn.fake.server import DEMO_DATA
 from mailroute_dyn.testing import FakeMailRoute
 
 KEY = "demo-key"

@@ -27,9 +27,10 @@ from mailroute_dyn import (
     TransportError,
     Unauthorized,
 )
+from mailroute_dyn.errors import OriginError
 from mailroute_dyn.operations import Answer, Call
 from mailroute_dyn.settings.config import resolve_settings
-from mailroute_dyn.transport.decisions import OriginError, error_for, retry_delay
+from mailroute_dyn.transport.decisions import error_for, retry_delay
 from tests.conftest import API_KEY, BASE, LOGIN, list_body, objects
 
 CANNED = "Sorry, this request could not be processed. Please try again later."

@@ -59,6 +59,7 @@ LAYERS = [
     ["model.bulk"],
     ["model.validation"],
     ["model.detailuri"],                     # which URIs are a resource's detail URIs
+    ["model.adopt"],                         # what an object keeps of an answer
     ["model.naming"],                        # related objects given by name
     ["model.fieldread"],                     # one reader per field
     ["model.writes"],
@@ -67,7 +68,8 @@ LAYERS = [
     ["model.related"],                       # related objects, detail-only fields
     ["model.modelhooks"],                    # what QuerySets ask of their class
     ["model.resources"],
-    ["model.registry"],                      # every class of one client
+    ["model.resourceclasses"],               # one client's classes; a URI's class
+    ["model.registry"],                      # ... and what relations need from them
     ["runs"],                                # a bulk run's journal and its undo
     ["fake"],                                # the fake Tastypie server: stdlib and httpx only
     ["apidoc"],                              # the OpenAPI document of what a registry knows

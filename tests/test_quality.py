@@ -46,3 +46,42 @@ def test_public_methods_are_documented():
             if not doc or doc == inspect.getdoc(object):
                 missing.append(f"{cls.__name__}.{name}")
     assert not missing, f"undocumented: {missing}"
+
+
+# "Each readable in one sitting" (DESIGN, issue 19): no class over 250 lines, no module
+# over 450, the fake server and the testing kit included. Named here are the ones still
+# over it while they are restructured (issue 19); a name can only leave this list.
+MAX_CLASS_LINES = 250
+MAX_MODULE_LINES = 450
+STILL_OVER = {"model/metaclass.py", "model/metaclass.py:ResourceMeta",
+              "query/run.py:QueryRunner"}
+
+
+def _sizes(path: Path) -> dict[str, int]:
+    """Lines of the module `path` and of each class in it (nested classes too)."""
+    import ast
+    text = path.read_text(encoding="utf-8")
+    where = path.relative_to(ROOT / "mailroute_dyn").as_posix()
+    sizes = {where: text.count("\n")}
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.ClassDef):
+            sizes[f"{where}:{node.name}"] = node.end_lineno - node.lineno + 1
+    return sizes
+
+
+def _too_long(sizes: dict[str, int]) -> list[str]:
+    return sorted(f"{name} ({lines} lines)" for name, lines in sizes.items()
+                  if name not in STILL_OVER
+                  and lines > (MAX_CLASS_LINES if ":" in name else MAX_MODULE_LINES))
+
+
+def test_no_class_or_module_is_too_long_to_read_in_one_sitting():
+    sizes: dict[str, int] = {}
+    for path in sorted((ROOT / "mailroute_dyn").rglob("*.py")):
+        sizes |= _sizes(path)
+    assert _too_long(sizes) == []
+
+
+def test_the_size_check_finds_a_long_class_and_a_long_module():
+    assert _too_long({"x.py": 451, "x.py:Big": 251, "y.py": 450, "y.py:Fine": 250}) == [
+        "x.py (451 lines)", "x.py:Big (251 lines)"]

@@ -41,7 +41,7 @@ from mailroute_dyn import (
     UnreadableWriteAnswer,
 )
 from mailroute_dyn.cli import main
-from mailroute_dyn.transport.decisions import OriginError
+from mailroute_dyn.errors import OriginError
 from tests.conftest import API_KEY, BASE, LOGIN, objects
 
 pytest_plugins = ["pytester"]

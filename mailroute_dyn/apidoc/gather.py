@@ -10,7 +10,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..errors import ConfigurationError, UnknownResource
-from ..model.registry import _UNREACHABLE, Registry
+from ..model.registry import Registry
+from ..model.resourceclasses import UNREACHABLE
 from ..operations import Operation
 from ..schema.discovery import Discovery
 from ..settings.config import Settings
@@ -57,7 +58,7 @@ def parse_extras(actions: Iterable[str] = (), nested: Iterable[str] = ()) -> tup
 def _facts_op(registry: Registry, name: str) -> Operation[ResourceFacts | None]:
     try:
         cls = yield from registry.resource_op(name, listed_only=False)
-    except _UNREACHABLE:
+    except UNREACHABLE:
         return None
     if not cls.typed:
         return None

@@ -30,6 +30,7 @@ import httpx
 
 from ..errors import (
     APIError,
+    CommandFailed,
     MailRouteError,
     MultipleObjectsReturned,
     ResponseError,
@@ -39,7 +40,7 @@ from ..errors import (
 from ..escaping import library_log, terminal_text
 from ..settings.auth import Secret
 from .args import build_parser, preprocess
-from .context import Context, Failure, UsageError, mask
+from .context import Context, mask
 
 __all__ = ["main"]
 
@@ -176,10 +177,10 @@ def main(argv: Sequence[str] | None = None, *,
             warnings.showwarning = _warning_printer(ctx)
             run: Callable[[Context], int] = args.run
             return run(ctx)
-    except (Failure, *_AFTER_SENDING) as exc:
+    except (CommandFailed, *_AFTER_SENDING) as exc:
         ctx.note(f"error: {exc}")
         return EXIT_FAILED
-    except (UsageError, MailRouteError) as exc:
+    except MailRouteError as exc:       # a CommandUsageError among them
         ctx.notes(f"error: {exc}", getattr(exc, "details", ()))
         return EXIT_USAGE
     except KeyboardInterrupt:

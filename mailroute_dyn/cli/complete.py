@@ -18,8 +18,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..client import Client
+from ..errors import CommandFailed
 from ..escaping import completable
-from .context import Context, Failure
+from .context import Context
 from .options import AddCommand
 
 __all__ = ["register", "cmd_completion", "cached_schemas", "complete_resource", "complete_fields",
@@ -153,7 +154,7 @@ def cmd_completion(ctx: Context) -> int:
     """The shell code that enables TAB completion (argcomplete, from the `cli` extra)."""
     code = shell_code(ctx.args.shell)
     if code is None:
-        raise Failure("shell completion needs argcomplete: pip install 'mailroute_dyn[cli]'")
+        raise CommandFailed("shell completion needs argcomplete: pip install 'mailroute_dyn[cli]'")
     ctx.out.write(code)
     return 0
 

@@ -20,11 +20,11 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigurationError
+from ..errors import CommandFailed, CommandUsageError, ConfigurationError
 from ..settings.auth import Secret
 from ..settings.config import ProfileNotUsedWarning, Settings, checked_settings, resolve_settings
 from ..settings.profiles import PROFILE_ENV, config_file
-from .context import Context, Failure, UsageError
+from .context import Context
 from .options import AddCommand
 from .output import write_table
 
@@ -38,10 +38,10 @@ def _profiles(path: Path) -> tuple[dict[str, Any], str | None]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise Failure(f"cannot read {path}: {exc}") from None
+        raise CommandFailed(f"cannot read {path}: {exc}") from None
     profiles = data.get("profiles", {})
     if not isinstance(profiles, dict):
-        raise Failure(f"{path}: `profiles` must be a table of [profiles.NAME] tables")
+        raise CommandFailed(f"{path}: `profiles` must be a table of [profiles.NAME] tables")
     default = data.get("default_profile")
     return ({k: v for k, v in profiles.items() if isinstance(v, dict)},
             default if isinstance(default, str) else None)
@@ -119,11 +119,11 @@ def _key(ctx: Context) -> Secret:
     if key:
         return key
     if not sys.stdin.isatty():
-        raise UsageError("no API key: set MAILROUTE_API_KEY (or run on a terminal to be "
-                         "asked for it)")
+        raise CommandUsageError("no API key: set MAILROUTE_API_KEY (or run on a terminal to be "
+                                "asked for it)")
     key = Secret(getpass.getpass("API key (not shown): ").strip())
     if not key:
-        raise UsageError("no API key given")
+        raise CommandUsageError("no API key given")
     ctx.secrets.add(key.reveal())
     return key
 
@@ -131,16 +131,16 @@ def _key(ctx: Context) -> Secret:
 def _add(ctx: Context) -> int:
     name = ctx.args.name
     if not name or not _NAME.fullmatch(name):
-        raise UsageError("config add needs a profile NAME of letters, digits, - and _")
+        raise CommandUsageError("config add needs a profile NAME of letters, digits, - and _")
     path = config_file()
     profiles, _ = _profiles(path)
     if name in profiles and not ctx.args.replace:
-        raise UsageError(f"profile {name!r} exists in {path}; --replace to overwrite it")
+        raise CommandUsageError(f"profile {name!r} exists in {path}; --replace to overwrite it")
     url = ctx.args.url or os.environ.get("MAILROUTE_URL")
     login = ctx.args.login or os.environ.get("MAILROUTE_LOGIN")
     if not url or not login:
-        raise UsageError("config add needs --url and --login (or MAILROUTE_URL and "
-                         "MAILROUTE_LOGIN)")
+        raise CommandUsageError("config add needs --url and --login (or MAILROUTE_URL and "
+                                "MAILROUTE_LOGIN)")
     values: dict[str, Any] = {"base_url": url, "login": login, "api_key": _key(ctx)}
     if ctx.args.page_size:
         values["page_size"] = ctx.args.page_size
@@ -174,7 +174,7 @@ def _with_profile(path: Path, text: str, name: str, values: dict[str, Any],
             document["default_profile"] = name
         edited = document.as_string()
     except (TOMLKitError, ValueError, TypeError) as exc:    # e.g. an inline `profiles`
-        raise Failure(f"cannot edit {path} as TOML: {exc}") from None
+        raise CommandFailed(f"cannot edit {path} as TOML: {exc}") from None
     _check_written(path, edited, _expected(text, name, values, default))
     return edited
 
@@ -210,14 +210,15 @@ def _check_written(path: Path, text: str, expected: dict[str, Any]) -> None:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise Failure(f"not writing {path}: the edit would not be valid TOML ({exc})") from None
+        raise CommandFailed(
+            f"not writing {path}: the edit would not be valid TOML ({exc})") from None
     if data != expected:
         changed = sorted(k for k in expected.get("profiles", {}) | data.get("profiles", {})
                          if data.get("profiles", {}).get(k)
                          != expected.get("profiles", {}).get(k))
         what = f"profiles {', '.join(map(repr, changed))}" if changed else "other settings"
-        raise Failure(f"not writing {path}: the edit would also change {what}; add the "
-                      "profile by hand")
+        raise CommandFailed(f"not writing {path}: the edit would also change {what}; add the "
+                            "profile by hand")
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -231,7 +232,7 @@ def _write_private(path: Path, text: str) -> None:
         os.chmod(tmp, 0o600)
         os.replace(tmp, path)
     except OSError as exc:
-        raise Failure(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise CommandFailed(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def cmd_config(ctx: Context) -> int:
@@ -239,7 +240,7 @@ def cmd_config(ctx: Context) -> int:
     if ctx.args.action == "add":
         return _add(ctx)
     if ctx.args.name:
-        raise UsageError("config show takes no NAME (did you mean `config add NAME`?)")
+        raise CommandUsageError("config show takes no NAME (did you mean `config add NAME`?)")
     return _show(ctx)
 
 

@@ -1,8 +1,9 @@
 """What every CLI command shares: the parsed arguments, one lazily built client, output
 streams looked up at call time (so tests can capture them), and the masking of the key.
 
-Commands raise `UsageError` for a command line that cannot be used as typed (exit 2) and
-let `MailRouteError` through for what the client or the server refused (exit 1).
+Commands raise `CommandUsageError` (errors.py) for a command line that cannot be used as
+typed (exit 2) and let `MailRouteError` through for what the client or the server refused
+(exit 1).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from ..escaping import terminal_text
 from ..model.resources import Resource
 from ..settings.auth import Secret
 
-__all__ = ["UsageError", "Failure", "Context", "mask"]
+__all__ = ["Context", "mask"]
 
 
 def mask(text: str, secrets: set[Any]) -> str:
@@ -31,21 +32,6 @@ def mask(text: str, secrets: set[Any]) -> str:
             text = text.replace(secret.reveal() if isinstance(secret, Secret) else secret,
                                 "***")
     return text
-
-
-class UsageError(Exception):
-    """The command line cannot be used as typed: exit status 2, nothing was sent.
-    `details` are more lines under the message (one per bad row of a file), each printed
-    as a line of its own."""
-
-    def __init__(self, message: str, details: list[str] | tuple[str, ...] = ()):
-        super().__init__(message)
-        self.details = tuple(details)
-
-
-class Failure(Exception):
-    """The command could not do its job for a reason outside the API (a file that cannot
-    be written): exit status 1."""
 
 
 @dataclass

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import time
 
+from ..errors import CommandUsageError
 from ..schema.definition import parse_schema
 from ..tools.schemadiff import SchemaDiff, compare, live_schemas
 from ..transport.cache_files import DiskCache
-from .context import Context, UsageError
+from .context import Context
 from .options import AddCommand
 
 __all__ = ["register", "cmd_diff"]
@@ -52,7 +53,7 @@ def cmd_diff(ctx: Context) -> int:
     files = ctx.args.files or []
     if files:
         if len(files) != 2:
-            raise UsageError("diff takes two OpenAPI files (OLD NEW), or none")
+            raise CommandUsageError("diff takes two OpenAPI files (OLD NEW), or none")
         return _diff_files(ctx, files[0], files[1])
     if ctx.demo or ctx.args.no_cache:
         why = "the demo server keeps none" if ctx.demo else "--no-cache"

@@ -14,41 +14,35 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import DoesNotExist
+from ..errors import CommandFailed, CommandUsageError, DoesNotExist, NoMatchingObject
 from ..model.naming import natural_key_fields
 from ..model.resources import Resource
 from ..query.queryset import QuerySet
 from ..schema.definition import Field
 from ..tools.graph import relation_targets
-from .context import Context, Failure, UsageError
+from .context import Context
 from .values import convert_filter_value
 
-__all__ = [
-    "NoMatch", "Related", "find_by_key", "build_query", "select_one", "selection",
-    "describe_filters", "fetch_by_key"
-]
-
-
-class NoMatch(UsageError):
-    """A value that names no object: refused before a write (exit 2)."""
+__all__ = ["Related", "find_by_key", "build_query", "select_one", "selection",
+           "describe_filters", "fetch_by_key"]
 
 
 def find_by_key(cls: type[Resource], text: str, where: str) -> Resource:
     """The object of `cls` that `text` names: by a natural key field, else by the text as
-    its detail key. Nothing found, or several, is a `UsageError` naming the value."""
+    its detail key. Nothing found, or several, is a `CommandUsageError` naming the value."""
     candidates = natural_key_fields(cls)
     for name in candidates:
         found = list(cls.all().filter(**{name: text})[:2])
         if len(found) == 1:
             return found[0]
         if found:
-            raise UsageError(f"{where}: several {cls.resource_name} objects have "
-                             f"{name}={text!r}")
+            raise CommandUsageError(f"{where}: several {cls.resource_name} objects have "
+                                    f"{name}={text!r}")
     try:
         return cls.get(text)
     except DoesNotExist:
         by = " or ".join(candidates + ["key"])
-        raise NoMatch(f"{where}: no {cls.resource_name} has {by} {text!r}") from None
+        raise NoMatchingObject(f"{where}: no {cls.resource_name} has {by} {text!r}") from None
 
 
 class Related:
@@ -80,8 +74,8 @@ class Related:
         target = self.target(f)
         if target is None:
             api_path = self.ctx.client.settings.api_path
-            raise UsageError(f"{where}: the resource this field points at is not known, so "
-                             f"give a URI (e.g. {api_path}<resource>/{text}/), not a key")
+            raise CommandUsageError(f"{where}: the resource this field points at is not known, so "
+                                    f"give a URI (e.g. {api_path}<resource>/{text}/), not a key")
         return target
 
     def uri(self, f: Field, text: str, where: str) -> str:
@@ -93,7 +87,7 @@ class Related:
             return uri
         found = self._lookup(f, text, where).resource_uri
         if not found:
-            raise UsageError(f"{where}={text}: the object found has no resource_uri")
+            raise CommandUsageError(f"{where}={text}: the object found has no resource_uri")
         return found
 
     def key(self, f: Field, text: str, where: str) -> str:
@@ -117,7 +111,7 @@ def build_query(ctx: Context, cls: type[Resource], filters: list[str],
     for item in filters:
         lookup, sep, text = item.partition("=")
         if not sep or not lookup:
-            raise UsageError(f"--filter expects FIELD__TERM=VALUE, got {item!r}")
+            raise CommandUsageError(f"--filter expects FIELD__TERM=VALUE, got {item!r}")
         qs.filter(**{lookup: text})         # field and term checked first (FilterError)
         qs = qs.filter(**{lookup: convert_filter_value(cls, lookup, text, related.key)})
     keys = [k.strip() for spec in order or [] for k in spec.split(",") if k.strip()]
@@ -130,15 +124,15 @@ def selection(ctx: Context, cls: type[Resource]) -> tuple[str | None, QuerySet[R
     """(key, None) or (None, filtered QuerySet): what `get`/`update`/`delete` act on."""
     key, filters = ctx.args.key, ctx.args.filter or []
     if key is not None and filters:
-        raise UsageError("give a key or --filter, not both")
+        raise CommandUsageError("give a key or --filter, not both")
     if getattr(ctx.args, "all", False) and not filters:
-        raise UsageError("--all acts on every match of --filter: give --filter")
+        raise CommandUsageError("--all acts on every match of --filter: give --filter")
     if key is None and not filters:
-        raise UsageError(f"which {cls.resource_name}? give its key (an id, a URI or a "
-                         f"unique name) or --filter FIELD=VALUE")
+        raise CommandUsageError(f"which {cls.resource_name}? give its key (an id, a URI or a "
+                                f"unique name) or --filter FIELD=VALUE")
     if key is not None:
         if "=" in key and not key.startswith(("/", "http://", "https://")):
-            raise UsageError(f"{key!r} is not a key: did you mean --filter {key}?")
+            raise CommandUsageError(f"{key!r} is not a key: did you mean --filter {key}?")
         return key, None
     return None, build_query(ctx, cls, filters)
 
@@ -151,8 +145,8 @@ def fetch_by_key(ctx: Context, cls: type[Resource], key: str) -> Resource:
         return cls.get(int(key))
     try:
         return find_by_key(cls, key, f"{cls.resource_name} {key}")
-    except NoMatch as exc:
-        raise Failure(str(exc)) from None
+    except NoMatchingObject as exc:
+        raise CommandFailed(str(exc)) from None
 
 
 def select_one(ctx: Context, cls: type[Resource]) -> Resource:
@@ -165,10 +159,10 @@ def select_one(ctx: Context, cls: type[Resource]) -> Resource:
     found: list[Any] = list(qs[:2])
     filters = describe_filters(ctx.args.filter)
     if not found:
-        raise Failure(f"no {cls.resource_name} matches {filters}")
+        raise CommandFailed(f"no {cls.resource_name} matches {filters}")
     if len(found) > 1:
         more = "; add --all to act on every one" if hasattr(ctx.args, "all") else (
             "; use `list` to see them")
-        raise UsageError(f"{filters} matches {qs.count()} {cls.resource_name} objects, "
-                         f"not one{more}")
+        raise CommandUsageError(f"{filters} matches {qs.count()} {cls.resource_name} objects, "
+                                f"not one{more}")
     return found[0]     # type: ignore[no-any-return]

@@ -22,6 +22,7 @@ import shutil
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TextIO
 
+from ..errors import CommandUsageError
 from ..escaping import json_dumps, terminal_text
 
 __all__ = ["cell", "exact_text", "write_table", "write_objects", "write_record", "Progress",
@@ -38,8 +39,7 @@ def yaml_item(data: Any) -> str:
     try:
         import yaml
     except ImportError:
-        from .context import UsageError
-        raise UsageError(_NO_YAML) from None
+        raise CommandUsageError(_NO_YAML) from None
     text: str = yaml.safe_dump([json.loads(json.dumps(data, default=str))],
                                sort_keys=False, allow_unicode=True, default_flow_style=False)
     return text

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import MailRouteError, suggest
+from ..errors import CommandUsageError, MailRouteError, suggest
 from ..model.resources import Resource
-from .context import Context, UsageError
+from .context import Context
 from .keys import Related
 from .values import convert_value, convert_values, read_rows, split_assignments
 
@@ -44,8 +44,8 @@ def checked_rows(ctx: Context, cls: type[Resource], related: Related, *,
     data = read_rows(ctx.args.data, getattr(ctx.args, "data_format", "auto"))
     given = split_assignments(ctx.args.values)
     if not data.rows and not given:
-        raise UsageError(f"nothing to write: give field=value pairs or --data "
-                         f"(fields of {cls.resource_name}: {', '.join(sorted(cls.fields))})")
+        raise CommandUsageError(f"nothing to write: give field=value pairs or --data "
+                                f"(fields of {cls.resource_name}: {', '.join(sorted(cls.fields))})")
     common = convert_values(cls, given, related.uri)
     if not data.rows:
         return [common], False
@@ -56,16 +56,16 @@ def checked_rows(ctx: Context, cls: type[Resource], related: Related, *,
             full = {**_typed(cls, row, data.text, related, where), **common}
             if creating and data.several:
                 _validate(cls, full)
-        except (UsageError, MailRouteError) as exc:
+        except MailRouteError as exc:       # a CommandUsageError among them
             text = str(exc)
             problems.append(text if text.startswith(where) else f"{where}{text}")
             continue
         rows.append(full)
     if len(problems) == 1:
-        raise UsageError(problems[0])
+        raise CommandUsageError(problems[0])
     if problems:
-        raise UsageError(f"{len(problems)} rows cannot be used; nothing was sent:",
-                         problems)
+        raise CommandUsageError(f"{len(problems)} rows cannot be used; nothing was sent:",
+                                problems)
     return rows, data.several
 
 
@@ -74,7 +74,7 @@ def _typed(cls: type[Resource], row: dict[str, Any], text: bool, related: Relate
     """One row's values typed by the schema; unknown fields named with a suggestion."""
     unknown = sorted(set(row) - set(cls.fields))
     if unknown:
-        raise UsageError("; ".join(f"{cls.resource_name} has no field {name!r}."
+        raise CommandUsageError("; ".join(f"{cls.resource_name} has no field {name!r}."
                                    f"{suggest(name, cls.fields)}" for name in unknown)
                          + f" Fields: {', '.join(sorted(cls.fields))}")
     if not text:

@@ -6,13 +6,13 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from ..errors import suggest
+from ..errors import CommandUsageError, suggest
 from ..escaping import json_dumps, terminal_text
 from ..model.resources import Resource
 from ..schema.definition import Field
 from ..tools.graph import relation_targets
 from ..vocabulary import NO_DEFAULT
-from .context import Context, UsageError
+from .context import Context
 from .keys import build_query, select_one
 from .options import AddCommand, add_format, add_resource, add_select, positive
 from .output import RECORD_FORMATS, progress, write_objects, write_record, write_table
@@ -138,9 +138,9 @@ def _columns(ctx: Context, cls: type[Resource]) -> tuple[list[str], bool]:
     names = [n.strip() for n in spec.split(",") if n.strip()]
     for name in names:
         if name not in cls.fields and name not in ("resource_uri", "id"):
-            raise UsageError(f"--fields: {cls.resource_name} has no field {name!r}."
-                             f"{suggest(name, cls.fields)} "
-                             f"Fields: {', '.join(sorted(cls.fields))}")
+            raise CommandUsageError(f"--fields: {cls.resource_name} has no field {name!r}."
+                                    f"{suggest(name, cls.fields)} "
+                                    f"Fields: {', '.join(sorted(cls.fields))}")
     return names, True
 
 

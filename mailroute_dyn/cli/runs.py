@@ -11,11 +11,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ..errors import JournalError, NotFound
+from ..errors import CommandUsageError, JournalError, NotFound
 from ..escaping import terminal_text
 from ..model.resources import Resource
 from ..runs.journal import default_journal_path, journal_events
-from .context import Context, UsageError
+from .context import Context
 from .options import AddCommand, add_format
 from .output import RECORD_FORMATS, write_objects
 
@@ -42,8 +42,8 @@ def journaled(ctx: Context, verb: str, cls: type[Resource]) -> Iterator[Path]:
     resume = getattr(ctx.args, "resume", None)
     chosen = getattr(ctx.args, "journal", None)
     if resume and chosen:
-        raise UsageError("give --journal or --resume, not both: --resume appends to its "
-                         "journal")
+        raise CommandUsageError("give --journal or --resume, not both: --resume appends to its "
+                                "journal")
     path = Path(resume or chosen or default_journal_path(verb, cls.resource_name))
     with ctx.client.journal(path, resume=bool(resume)):
         try:
@@ -89,8 +89,8 @@ def cmd_undo(ctx: Context) -> int:
     from ..runs.undo import plan_line
     if not ctx.args.dry_run and not ctx.args.yes:
         if not sys.stdin.isatty():
-            raise UsageError("refusing to undo without confirmation: stdin is not a "
-                             "terminal; pass --yes, or --dry-run to see the plan")
+            raise CommandUsageError("refusing to undo without confirmation: stdin is not a "
+                                    "terminal; pass --yes, or --dry-run to see the plan")
         ctx.err.write(f"Undo the run journaled in {ctx.args.journal_file}? [y/N] ")
         ctx.err.flush()
         if sys.stdin.readline().strip().lower() not in ("y", "yes"):

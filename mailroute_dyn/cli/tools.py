@@ -7,10 +7,11 @@ import datetime as dt
 import time
 from pathlib import Path
 
+from ..errors import CommandFailed, CommandUsageError
 from ..escaping import terminal_text
 from ..tools.graph import model_edges, render_dot, render_mermaid
 from ..transport.cache_files import DiskCache, fresh_for
-from .context import Context, Failure, UsageError
+from .context import Context
 from .options import AddCommand, add_format, positive
 
 __all__ = ["register", "cmd_cache", "cmd_capture", "cmd_graph", "cmd_openapi", "cmd_stubs"]
@@ -68,15 +69,15 @@ def cmd_capture(ctx: Context) -> int:
     """The testing kit's capture: listing, schemas and some objects into a fixture folder."""
     from ..tools.capture import capture
     if ctx.args.limit < 1:
-        raise UsageError("--limit must be at least 1")
+        raise CommandUsageError("--limit must be at least 1")
     rules = ctx.args.rules
     if rules is not None and not Path(rules).is_file():
-        raise UsageError(f"--rules {rules}: no such file")
+        raise CommandUsageError(f"--rules {rules}: no such file")
     try:
         root = capture(ctx.client, ctx.args.directory, limit=ctx.args.limit, rules=rules,
                        redact=ctx.args.redact or ())
     except ValueError as exc:           # a rules file that does not fit the schemas
-        raise UsageError(f"--rules {rules}: {exc}") from None
+        raise CommandUsageError(f"--rules {rules}: {exc}") from None
     count = len(list((Path(root) / "schemas").glob("*.json")))
     print(f"captured {count} resources into {root}", file=ctx.out)
     return 0
@@ -111,7 +112,7 @@ def _write_out(ctx: Context, output: str | None, text: str) -> Path | None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise Failure(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise CommandFailed(f"cannot write {path}: {exc.strerror or exc}") from None
     return path
 
 

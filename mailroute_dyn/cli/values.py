@@ -1,7 +1,7 @@
 """Command-line text to typed values, by the schema: `priority=8` is an int because the
 field is an integer, `active=yes` a bool, `domain=5` the URI of domain 5.
 
-A value that does not fit its field is a `UsageError` (exit 2), found before anything is
+A value that does not fit its field is a `CommandUsageError` (exit 2), found before anything is
 sent. Filters keep what the library checks (field, term) to the library, and convert only
 the value.
 """
@@ -20,13 +20,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..errors import suggest
+from ..errors import CommandUsageError, suggest
 from ..model.resources import Resource
 from ..schema.definition import Field
 from ..schema.rules import terms_for
 from ..vocabulary import INT_TERMS as _INT_TERMS
 from ..vocabulary import TEXT_TERMS as _TEXT_TERMS
-from .context import UsageError
 
 __all__ = ["split_assignments", "read_data", "read_rows", "Rows", "convert_value",
            "convert_filter_value", "convert_values", "parse_bool", "RelatedText"]
@@ -46,7 +45,7 @@ def split_assignments(items: list[str]) -> dict[str, str]:
     for item in items:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
-            raise UsageError(f"expected field=value, got {item!r}")
+            raise CommandUsageError(f"expected field=value, got {item!r}")
         out[name.strip()] = value
     return out
 
@@ -64,7 +63,7 @@ def _read_text(spec: str) -> tuple[str, str | None]:
             with Path(source).open(encoding="utf-8", newline="") as file:
                 text = file.read()
     except OSError as exc:
-        raise UsageError(f"cannot read --data {source}: {exc.strerror or exc}") from None
+        raise CommandUsageError(f"cannot read --data {source}: {exc.strerror or exc}") from None
     return text, None if source == "-" else source
 
 
@@ -76,9 +75,9 @@ def read_data(spec: str | None) -> dict[str, Any]:
     try:
         data = json.loads(text)
     except ValueError as exc:
-        raise UsageError(f"--data is not valid JSON: {exc}") from None
+        raise CommandUsageError(f"--data is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
-        raise UsageError("--data must hold a JSON object")
+        raise CommandUsageError("--data must hold a JSON object")
     return data
 
 
@@ -103,7 +102,7 @@ def _json_lines(text: str) -> list[Any]:
             try:
                 rows.append(json.loads(line))
             except ValueError as exc:
-                raise UsageError(f"--data line {number} is not valid JSON: {exc}") from None
+                raise CommandUsageError(f"--data line {number} is not valid JSON: {exc}") from None
     return rows
 
 
@@ -121,8 +120,8 @@ def read_rows(spec: str | None, fmt: str = "auto") -> Rows:
         rows: list[Any] = []
         for row in reader:
             if None in row or any(v is None for v in row.values()):
-                raise UsageError(f"--data line {reader.line_num}: the row does not have as "
-                                 f"many cells as the header")
+                raise CommandUsageError(f"--data line {reader.line_num}: the row does not have as "
+                                        f"many cells as the header")
             rows.append({k.strip(): v for k, v in row.items() if v != ""})
         return Rows(rows, True, True)
     if fmt == "jsonl":
@@ -132,17 +131,17 @@ def read_rows(spec: str | None, fmt: str = "auto") -> Rows:
             loaded = json.loads(text)
         except ValueError as exc:
             if fmt == "json" and name is not None or len(text.strip().splitlines()) < 2:
-                raise UsageError(f"--data is not valid JSON: {exc}") from None
+                raise CommandUsageError(f"--data is not valid JSON: {exc}") from None
             loaded = _json_lines(text)      # stdin or inline: JSON Lines
     if isinstance(loaded, dict):
         return Rows([loaded])
     if not isinstance(loaded, list):
-        raise UsageError("--data must hold a JSON object, an array of objects, JSON Lines "
-                         "or CSV")
+        raise CommandUsageError("--data must hold a JSON object, an array of objects, JSON Lines "
+                                "or CSV")
     bad = [f"row {number}: --data row {number} is not a JSON object: {row!r:.60}"
            for number, row in enumerate(loaded, 1) if not isinstance(row, dict)]
     if bad:                           # every one at once, as the rows' pre-check does
-        raise UsageError("\n".join(bad))
+        raise CommandUsageError("\n".join(bad))
     return Rows(loaded, True)
 
 
@@ -152,7 +151,7 @@ def parse_bool(text: str, where: str) -> bool:
         return True
     if low in FALSE:
         return False
-    raise UsageError(f"{where}: {text!r} is not a boolean (use true/false, yes/no or 1/0)")
+    raise CommandUsageError(f"{where}: {text!r} is not a boolean (use true/false, yes/no or 1/0)")
 
 
 def _uri_for(f: Field, text: str, related: RelatedText, where: str) -> str:
@@ -190,8 +189,8 @@ def _scalar(f: Field, text: str, where: str) -> Any:
             return value
     except (ValueError, InvalidOperation):
         article = "an" if kind[0] in "aeiou" else "a"
-        raise UsageError(f"{where} is {article} {kind} field: {text!r} is not "
-                         f"{article} {kind}{_example(kind)}") from None
+        raise CommandUsageError(f"{where} is {article} {kind} field: {text!r} is not "
+                                f"{article} {kind}{_example(kind)}") from None
     return text
 
 
@@ -207,11 +206,12 @@ def convert_value(cls: type[Resource], name: str, text: str, related: RelatedTex
     where = f"{cls.resource_name}.{name}"
     f = cls.fields.get(name)
     if f is None:
-        raise UsageError(f"{cls.resource_name} has no field {name!r}."
-                         f"{suggest(name, cls.fields)} Fields: {', '.join(sorted(cls.fields))}")
+        raise CommandUsageError(
+            f"{cls.resource_name} has no field {name!r}.{suggest(name, cls.fields)} "
+            f"Fields: {', '.join(sorted(cls.fields))}")
     if text.strip().lower() in NULL and (f.nullable or f.type != "string"):
         if not f.nullable:
-            raise UsageError(f"{where} is not nullable")
+            raise CommandUsageError(f"{where} is not nullable")
         return None
     if f.is_related:
         if f.related_type == "to_many":
@@ -239,7 +239,7 @@ def _filter_scalar(f: Field, term: str, text: str, where: str,
         try:
             return int(text)
         except ValueError:
-            raise UsageError(f"{where}: {term} takes an integer, not {text!r}") from None
+            raise CommandUsageError(f"{where}: {term} takes an integer, not {text!r}") from None
     if term == "date":
         return _scalar(Field(f.name, "date"), text, where)
     if term == "time":

@@ -14,12 +14,12 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from ..errors import APIError, Interrupted, NotFound, suggest
+from ..errors import APIError, CommandFailed, CommandUsageError, Interrupted, NotFound, suggest
 from ..escaping import terminal_text
 from ..model.rerun import has_nothing_to_send
 from ..model.resources import BulkResult, Resource
 from ..query.queryset import QuerySet
-from .context import Context, Failure, UsageError
+from .context import Context
 from .keys import Related, describe_filters, select_one, selection
 from .options import AddCommand, add_format, add_resource, add_select, add_writes
 from .output import RECORD_FORMATS, write_record
@@ -32,14 +32,14 @@ from .runs import add_journal, journaled, planned_objects
 __all__ = ["register", "cmd_create", "cmd_update", "cmd_delete"]
 
 
-def _explained(exc: APIError, related: Related) -> Failure:
+def _explained(exc: APIError, related: Related) -> CommandFailed:
     """A write the server refused while related values were given by key: say which
     values, so a 404 names the input that caused it."""
     given = related.given
     if not given or exc.status_code not in (400, 404):
         raise exc
     listed = ", ".join(f"{where}={text} ({uri})" for where, text, uri in given)
-    return Failure(f"{exc} (related values given: {listed})")
+    return CommandFailed(f"{exc} (related values given: {listed})")
 
 
 def _run_rows(ctx: Context, verb: str, cls: type[Resource], objects: list[Resource],
@@ -91,17 +91,17 @@ def _keyed(ctx: Context, cls: type[Resource]) -> tuple[tuple[str, ...], str | No
     """`--key` and what to do with a row it finds: `--skip-existing` or `--upsert`."""
     a = ctx.args
     if a.skip_existing and a.upsert:
-        raise UsageError("--skip-existing or --upsert, not both")
+        raise CommandUsageError("--skip-existing or --upsert, not both")
     key = tuple(n.strip() for n in (a.key or "").split(",") if n.strip())
     if (a.skip_existing or a.upsert) and not key:
-        raise UsageError("--skip-existing and --upsert need --key FIELD[,FIELD]: the fields "
-                         "that find a row's object (e.g. --key localpart,domain)")
+        raise CommandUsageError("--skip-existing and --upsert need --key FIELD[,FIELD]: the fields "
+                                "that find a row's object (e.g. --key localpart,domain)")
     if key and not (a.skip_existing or a.upsert):
-        raise UsageError("--key goes with --skip-existing or --upsert")
+        raise CommandUsageError("--key goes with --skip-existing or --upsert")
     unknown = [n for n in key if n not in cls.fields]
     if unknown:
-        raise UsageError(f"--key: {cls.resource_name} has no field {unknown[0]!r}."
-                         f"{suggest(unknown[0], cls.fields)}")
+        raise CommandUsageError(f"--key: {cls.resource_name} has no field {unknown[0]!r}."
+                                f"{suggest(unknown[0], cls.fields)}")
     return key, ("update" if a.upsert else "skip") if key else None
 
 
@@ -114,7 +114,7 @@ def cmd_update(ctx: Context) -> int:
         _refuse_unasked(ctx, "update every match")
     rows, several = checked_rows(ctx, cls, related, creating=False)
     if several:
-        raise UsageError("update takes one set of values: --data must hold one JSON object")
+        raise CommandUsageError("update takes one set of values: --data must hold one JSON object")
     values = rows[0]
     key, qs = selection(ctx, cls)
     if qs is None or not ctx.args.all:
@@ -138,7 +138,7 @@ def cmd_update(ctx: Context) -> int:
         objs = list(qs)
     filters = describe_filters(ctx.args.filter)
     if not objs:
-        raise Failure(f"no {cls.resource_name} matches {filters}")
+        raise CommandFailed(f"no {cls.resource_name} matches {filters}")
     if ctx.args.dry_run:
         return plan_update(ctx, cls, objs, values)
     if not ctx.args.yes and not _confirm(
@@ -155,9 +155,9 @@ def _refuse_unasked(ctx: Context, what: str) -> None:
     """A question nobody can answer is a refusal: without a terminal, --yes is needed
     (a dry run asks nothing)."""
     if not ctx.args.yes and not ctx.args.dry_run and not sys.stdin.isatty():
-        raise UsageError(f"refusing to {what} without confirmation: stdin is not a "
-                         f"terminal; pass --yes to {what} anyway (or --dry-run to see the "
-                         "plan)")
+        raise CommandUsageError(f"refusing to {what} without confirmation: stdin is not a "
+                                f"terminal; pass --yes to {what} anyway (or --dry-run to see the "
+                                "plan)")
 
 
 def _confirm(ctx: Context, question: str) -> bool:
@@ -172,16 +172,16 @@ def cmd_delete(ctx: Context) -> int:
     unless --yes; with `--filter … --all`, every match read, then those objects deleted."""
     _refuse_unasked(ctx, "delete")
     if ctx.args.everything and not ctx.args.all:
-        raise UsageError("--everything goes with --filter … --all: it allows a delete "
-                         "whose filter matches every object of the resource")
+        raise CommandUsageError("--everything goes with --filter … --all: it allows a delete "
+                                "whose filter matches every object of the resource")
     cls = ctx.resource(ctx.args.resource)
     key, qs = selection(ctx, cls)
     try:
         if qs is not None and ctx.args.all:
             return _delete_matches(ctx, cls, qs)
         obj = select_one(ctx, cls)
-    except (NotFound, Failure) as exc:
-        if not ctx.args.ignore_not_found or isinstance(exc, Failure) and "matches" not in str(
+    except (NotFound, CommandFailed) as exc:
+        if not ctx.args.ignore_not_found or isinstance(exc, CommandFailed) and "matches" not in str(
                 exc):
             raise
         ctx.note(f"nothing to delete ({exc})")
@@ -213,7 +213,7 @@ def _delete_matches(ctx: Context, cls: type[Resource], qs: QuerySet[Resource]) -
     if objs is None:
         objs = list(qs)
         if not objs:
-            raise Failure(f"no {cls.resource_name} matches {filters}")
+            raise CommandFailed(f"no {cls.resource_name} matches {filters}")
         _refuse_everything(ctx, cls, qs, filters, len(objs))
     if ctx.args.dry_run:
         return plan_delete(ctx, cls, objs)
@@ -234,14 +234,14 @@ def _refuse_everything(ctx: Context, cls: type[Resource], qs: QuerySet[Resource]
     that matches every row by construction is refused even with --everything, one that
     matches every row by the counts unless --everything."""
     if count >= cls.all().count() and not ctx.args.everything:
-        raise UsageError(f"{filters} matches every {cls.resource_name} ({count}): refusing "
-                         "a delete that would empty the resource; add --everything if that "
-                         "is what you mean")
+        raise CommandUsageError(f"{filters} matches every {cls.resource_name} ({count}): refusing "
+                                "a delete that would empty the resource; add --everything if that "
+                                "is what you mean")
     checked = qs._q.filters                  # the QuerySet's checked filters
     if checked and all(c.matches_all for c in checked):
         why = "; ".join(f"{c.param}: {c.matches_all}" for c in checked)
-        raise UsageError(f"refusing a delete whose filters match every row by construction "
-                         f"({why}); nothing was sent")
+        raise CommandUsageError(f"refusing a delete whose filters match every row by construction "
+                                f"({why}); nothing was sent")
 
 
 def register(add: AddCommand) -> None:

@@ -10,7 +10,8 @@ from typing import Any
 
 import httpx
 
-from .answers import HttpError, bad_request, canned
+from ..errors import FakeHttpError
+from .answers import bad_request, canned
 from .query import QueryDict
 
 __all__ = ["HTML", "JSON", "Reply", "Request", "to_json", "error_reply", "negotiate", "ok",
@@ -46,7 +47,7 @@ def to_json(data: Any) -> bytes:
     return json.dumps(data, sort_keys=True, ensure_ascii=False).encode("utf-8")
 
 
-def error_reply(exc: HttpError) -> Reply:
+def error_reply(exc: FakeHttpError) -> Reply:
     if exc.text is not None:
         return Reply(exc.status, HTML, exc.text.encode(), exc.headers, returned=False)
     if exc.body is None:
@@ -76,9 +77,9 @@ def method_check(req: Request, allowed: list[str], method: str | None = None) ->
     method = (method or req.method).lower()
     allows = ",".join(m.upper() for m in allowed)
     if method == "options":
-        raise HttpError(200, text=allows, headers={"Allow": allows})
+        raise FakeHttpError(200, text=allows, headers={"Allow": allows})
     if method not in allowed:
-        raise HttpError(405, text=allows, headers={"Allow": allows})
+        raise FakeHttpError(405, text=allows, headers={"Allow": allows})
     return method
 
 

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
+from ..errors import _FakeFormFieldError
 from .answers import canned, form_errors
 from .defs import FieldDef, ResourceDef
 
@@ -30,10 +31,6 @@ _EMPTY: tuple[Any, ...] = (None, "", [], (), {})
 _REQUIRED = "This field is required."
 
 
-class _Invalid(Exception):
-    """One form field's error message."""
-
-
 def validate_form(store: Store, rdef: ResourceDef, obj: dict[str, Any],
                   data: Mapping[str, Any], key: Any) -> None:
     """Clean `obj` as the ModelForm would, or raise the form's 400."""
@@ -46,8 +43,8 @@ def validate_form(store: Store, rdef: ResourceDef, obj: dict[str, Any],
             cleaned = _clean(f, raw)
             problem = rule_problem(rdef.field_rules.get(name, {}), cleaned)
             if problem:
-                raise _Invalid(problem)
-        except _Invalid as exc:
+                raise _FakeFormFieldError(problem)
+        except _FakeFormFieldError as exc:
             errors[name] = [str(exc)]
             continue
         obj[name] = cleaned
@@ -64,22 +61,22 @@ def _clean(f: FieldDef, value: Any) -> Any:
     if f.type == "boolean":
         checked = _checkbox(value)
         if not checked and not f.blank:
-            raise _Invalid(_REQUIRED)
+            raise _FakeFormFieldError(_REQUIRED)
         return checked
     if f.is_related or f.uri_target:
         if value in _EMPTY and not f.blank:
-            raise _Invalid(_REQUIRED)
+            raise _FakeFormFieldError(_REQUIRED)
         return value
     if f.type == "string":
         text = "" if value in _EMPTY else str(value).strip()
         if text == "":
             if not f.blank:
-                raise _Invalid(_REQUIRED)
+                raise _FakeFormFieldError(_REQUIRED)
             return None if f.nullable else ""
         return text
     if value in _EMPTY:
         if not f.blank:
-            raise _Invalid(_REQUIRED)
+            raise _FakeFormFieldError(_REQUIRED)
         return None
     return _number(f.type, value)
 
@@ -96,22 +93,22 @@ def _number(ftype: str, value: Any) -> Any:
         try:
             return int(re.sub(r"\.0*\s*$", "", str(value)))
         except ValueError:
-            raise _Invalid("Enter a whole number.") from None
+            raise _FakeFormFieldError("Enter a whole number.") from None
     if ftype == "float":
         try:
             number = float(value if isinstance(value, int | float) else str(value))
         except ValueError:
-            raise _Invalid("Enter a number.") from None
+            raise _FakeFormFieldError("Enter a number.") from None
         if not math.isfinite(number):
-            raise _Invalid("Enter a number.")
+            raise _FakeFormFieldError("Enter a number.")
         return number
     if ftype == "decimal":
         try:
             exact = Decimal(str(value).strip())
         except InvalidOperation:
-            raise _Invalid("Enter a number.") from None
+            raise _FakeFormFieldError("Enter a number.") from None
         if not exact.is_finite():
-            raise _Invalid("Enter a number.")
+            raise _FakeFormFieldError("Enter a number.")
         return str(exact)
     return value
 

@@ -18,9 +18,10 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from .answers import HttpError, bad_request, canned
+from ..errors import FakeFieldValueError, FakeHttpError
+from .answers import bad_request, canned
 from .defs import FieldDef, ResourceDef
-from .values import FieldValueError, write_value
+from .values import write_value
 
 if TYPE_CHECKING:
     from .store import Store
@@ -106,7 +107,7 @@ def _temporal(store: Store, f: FieldDef, value: Any) -> Any:
                           f"string: {value}")
     try:
         return write_value(f.type, value, store.clock)
-    except FieldValueError:
+    except FakeFieldValueError:
         raise bad_request(f"{_TEMPORAL_NAMES[f.type]} provided to '{f.name}' field doesn't "
                           f"appear to be a valid {_TEMPORAL_NAMES[f.type].lower()} string: "
                           f"'{value}'") from None
@@ -168,7 +169,7 @@ def _uri_string(store: Store, f: FieldDef, value: Any) -> Any:
     return store.uri(rdef.name, key)
 
 
-def _not_found(target: str, value: str) -> HttpError:
+def _not_found(target: str, value: str) -> FakeHttpError:
     return bad_request(f"Could not find the provided {target} object via resource URI "
                        f"'{value}'.")
 

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote_plus
 
+from ..errors import FakeLookupValueError
 from ..vocabulary import ALL, ALL_WITH_RELATIONS, DATE_PARTS, TEXT_TERMS, TIME_PARTS
 from .answers import bad_request, canned
 from .defs import NON_MODEL_FIELDS, FieldDef, ResourceDef
 from .store import Store
 from .values import (
     MISMATCHED,
-    LookupValueError,
     parse_stored,
     prep_filter_value,
     string_to_python,
@@ -155,7 +155,7 @@ def _prepare(store: Store, c: Condition) -> None:
     final, term, raw = c.final, c.term, c.raw
     if term == "isnull":
         if raw is None:
-            raise LookupValueError(MISMATCHED)
+            raise FakeLookupValueError(MISMATCHED)
         if not isinstance(raw, bool):
             c.value = _BROKEN          # Django refuses it when the query is built
             return
@@ -169,7 +169,7 @@ def _prepare(store: Store, c: Condition) -> None:
         return
     if term in TEXT_TERMS:
         if raw is None and term != "iexact":
-            raise LookupValueError(MISMATCHED)
+            raise FakeLookupValueError(MISMATCHED)
         if term in ("regex", "iregex") and isinstance(raw, bool):
             c.value = _BROKEN          # SQLite's REGEXP is handed a bool pattern
             return
@@ -181,7 +181,7 @@ def _prepare(store: Store, c: Condition) -> None:
                 c.value = _BROKEN      # the database fails when it runs the query
         return
     if raw is None and term != "exact":
-        raise LookupValueError(MISMATCHED)
+        raise FakeLookupValueError(MISMATCHED)
     if isinstance(raw, bool) and final.type in ("datetime", "date", "time"):
         raise canned(500)          # Django's date parser is handed a bool: a TypeError
     c.value = _prep_one(store, final, term, raw)

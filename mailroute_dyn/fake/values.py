@@ -17,10 +17,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
+from ..errors import FakeFieldValueError, FakeLookupValueError
 from ..vocabulary import DATE_PARTS, STRING_TO_PYTHON, TIME_PARTS
 
 __all__ = [
-    "MISMATCHED", "FieldValueError", "LookupValueError", "Clock", "string_to_python",
+    "MISMATCHED", "Clock", "string_to_python",
     "parse_stored", "prep_filter_value", "write_value",
 ]
 
@@ -53,18 +54,6 @@ _DECIMAL_INVALID = "“%s” value must be a decimal number."
 _BOOL_INVALID = "“%s” value must be either True or False."
 _BOOL_NULL_INVALID = "“%s” value must be either True, False, or None."
 
-
-
-class LookupValueError(Exception):
-    """A filter value Django refuses: `message` is the 400 `error` text (before escaping)."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
-class FieldValueError(Exception):
-    """A write value the form would refuse: the message goes under the field's name."""
 
 
 def string_to_python(value: Any) -> Any:
@@ -195,16 +184,16 @@ def _django_datetime(text: str, clock: Clock) -> dt.datetime:
     try:
         parsed = _parse_iso_datetime(text)
     except ValueError:
-        raise LookupValueError(str([_DATETIME_BAD % text])) from None
+        raise FakeLookupValueError(str([_DATETIME_BAD % text])) from None
     if parsed is not None:
         return clock.aware(parsed)
     try:
         day = _parse_iso_date(text)
     except ValueError:
-        raise LookupValueError(str([_DATETIME_BAD_DATE % text])) from None
+        raise FakeLookupValueError(str([_DATETIME_BAD_DATE % text])) from None
     if day is not None:
         return clock.aware(dt.datetime(day.year, day.month, day.day))
-    raise LookupValueError(str([_DATETIME_INVALID % text]))
+    raise FakeLookupValueError(str([_DATETIME_INVALID % text]))
 
 
 def _parse_iso_datetime(text: str) -> dt.datetime | None:
@@ -255,9 +244,9 @@ def _django_date(text: str) -> dt.date:
     try:
         parsed = _parse_iso_date(text)
     except ValueError:
-        raise LookupValueError(str([_DATETIME_BAD_DATE % text])) from None
+        raise FakeLookupValueError(str([_DATETIME_BAD_DATE % text])) from None
     if parsed is None:
-        raise LookupValueError(str([_DATE_INVALID % text]))
+        raise FakeLookupValueError(str([_DATE_INVALID % text]))
     return parsed
 
 
@@ -265,9 +254,9 @@ def _django_time(text: str) -> dt.time:
     try:
         parsed = _parse_iso_time(text)
     except ValueError:
-        raise LookupValueError(str([_TIME_BAD % text])) from None
+        raise FakeLookupValueError(str([_TIME_BAD % text])) from None
     if parsed is None:
-        raise LookupValueError(str([_TIME_INVALID % text]))
+        raise FakeLookupValueError(str([_TIME_INVALID % text]))
     return parsed
 
 
@@ -295,14 +284,14 @@ def prep_filter_value(ftype: str, value: Any, clock: Clock, *, nullable: bool = 
         try:
             return float(value)
         except (TypeError, ValueError):
-            raise LookupValueError(MISMATCHED) from None
+            raise FakeLookupValueError(MISMATCHED) from None
     if ftype == "decimal":
         try:
             number = Decimal(str(value))
         except InvalidOperation:
             number = None
         if number is None or not number.is_finite():
-            raise LookupValueError(str([_DECIMAL_INVALID % value]))
+            raise FakeLookupValueError(str([_DECIMAL_INVALID % value]))
         return number
     if ftype == "boolean":
         if value in (True, False):
@@ -314,7 +303,7 @@ def prep_filter_value(ftype: str, value: Any, clock: Clock, *, nullable: bool = 
         if nullable and value == "":
             return None
         message = _BOOL_NULL_INVALID if nullable else _BOOL_INVALID
-        raise LookupValueError(str([message % value]))
+        raise FakeLookupValueError(str([message % value]))
     if ftype == "datetime":
         return _django_datetime(str(value), clock)
     if ftype == "date":
@@ -328,63 +317,63 @@ def _to_int(value: Any) -> int:
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise LookupValueError(MISMATCHED) from None
+        raise FakeLookupValueError(MISMATCHED) from None
 
 
 # ---------------------------------------------------------------- write values
 
 def write_value(ftype: str, value: Any, clock: Clock) -> Any:
-    """A JSON value sent for a field, as stored; `FieldValueError` with the form's message
+    """A JSON value sent for a field, as stored; `FakeFieldValueError` with the form's message
     when its JSON type is wrong for the schema type (the fake is strict here)."""
     if ftype == "string":
         if not isinstance(value, str):
-            raise FieldValueError("Enter a valid value.")
+            raise FakeFieldValueError("Enter a valid value.")
         return value
     if ftype == "integer":
         if isinstance(value, bool) or not isinstance(value, int | float) or (
                 isinstance(value, float) and not value.is_integer()):
-            raise FieldValueError("Enter a whole number.")
+            raise FakeFieldValueError("Enter a whole number.")
         return int(value)
     if ftype == "float":
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise FieldValueError("Enter a number.")
+            raise FakeFieldValueError("Enter a number.")
         return float(value)
     if ftype == "decimal":
         if isinstance(value, bool) or not isinstance(value, int | float | str):
-            raise FieldValueError("Enter a number.")
+            raise FakeFieldValueError("Enter a number.")
         try:
             number = Decimal(str(value))
         except InvalidOperation:
-            raise FieldValueError("Enter a number.") from None
+            raise FakeFieldValueError("Enter a number.") from None
         if not number.is_finite():
-            raise FieldValueError("Enter a number.")
+            raise FakeFieldValueError("Enter a number.")
         return str(number)
     if ftype == "boolean":
         if not isinstance(value, bool):
-            raise FieldValueError(_BOOL_INVALID % value)
+            raise FakeFieldValueError(_BOOL_INVALID % value)
         return value
     if ftype == "datetime":
         parsed = _write_datetime(value)
         if parsed is None:
-            raise FieldValueError("Enter a valid date/time.")
+            raise FakeFieldValueError("Enter a valid date/time.")
         return clock.store_datetime(parsed)
     if ftype == "date":
         day = _write_date(value)
         if day is None:
-            raise FieldValueError("Enter a valid date.")
+            raise FakeFieldValueError("Enter a valid date.")
         return clock.store_date(day)
     if ftype == "time":
         clock_time = _write_time(value)
         if clock_time is None:
-            raise FieldValueError("Enter a valid time.")
+            raise FakeFieldValueError("Enter a valid time.")
         return clock.store_time(clock_time)
     if ftype == "list":
         if not isinstance(value, list):
-            raise FieldValueError("Enter a list of values.")
+            raise FakeFieldValueError("Enter a list of values.")
         return value
     if ftype == "dict":
         if not isinstance(value, dict):
-            raise FieldValueError("Enter a valid JSON.")
+            raise FakeFieldValueError("Enter a valid JSON.")
         return value
     return value
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from .answers import HttpError, bad_request, canned
+from ..errors import FakeHttpError, FakeLookupValueError
+from .answers import bad_request, canned
 from .defs import ResourceDef
 from .exchange import HTML, JSON, Reply, Request, ok, read_body, to_json
 from .ordering import apply_ordering, parse_ordering, scan_order
 from .query import page_bounds, page_meta, parse_filters, select
 from .store import Store
-from .values import LookupValueError
 
 __all__ = ["Views"]
 
@@ -108,7 +108,7 @@ class Views:
         for item in body["objects"]:
             try:
                 created.append(self.store.create(rdef, item))
-            except HttpError as exc:
+            except FakeHttpError as exc:
                 if exc.status == 400 and isinstance(exc.body, dict) and rdef.name in exc.body:
                     # Tastypie's rollback deletes the rows this request created
                     self.store.delete(rdef, *(obj[rdef.pk] for obj in created))
@@ -125,7 +125,7 @@ class Views:
         if not isinstance(items, list):
             raise canned(500)
         if items and "put" not in rdef.detail_methods:
-            raise HttpError(405)
+            raise FakeHttpError(405)
         state = self.store.snapshot()
         try:
             seen = []
@@ -146,7 +146,7 @@ class Views:
             deleted = body.get("deleted_objects") or []
             if deleted:
                 if "delete" not in rdef.detail_methods:
-                    raise HttpError(405)
+                    raise FakeHttpError(405)
                 for uri in deleted:
                     key = self.store.key_via_uri(rdef, uri) if isinstance(uri, str) else None
                     if key is None:
@@ -154,7 +154,7 @@ class Views:
                     if self.store.get(rdef.name, key) is None:
                         raise canned(404)
                     self.store.delete(rdef, key)
-        except (HttpError, LookupValueError):
+        except (FakeHttpError, FakeLookupValueError):
             self.store.restore(state)
             raise
         if rdef.always_return_data:

@@ -13,9 +13,11 @@ from itertools import repeat
 from typing import Any, ClassVar, Self
 
 from ..operations import Operation
+from ..vocabulary import looks_secret
+from .adopt import clean_read
 from .fieldread import UNCHANGED
 from .metaclass import ResourceMeta
-from .writes import Writes, _clean_read, _is_secret
+from .writes import Writes
 
 __all__ = ["PageBuilding"]
 
@@ -36,7 +38,7 @@ class PageBuilding(Writes, metaclass=ResourceMeta):
     @classmethod
     def _from_raw(cls, data: Mapping[str, Any]) -> Self:
         obj = object.__new__(cls)
-        raw = _clean_read(cls, data)
+        raw = clean_read(cls, data)
         put = object.__setattr__         # slots, set past our own __setattr__; a hot path
         put(obj, "_raw", raw)
         put(obj, "_changes", UNCHANGED)
@@ -91,7 +93,7 @@ class PageBuilding(Writes, metaclass=ResourceMeta):
         fields = cls._schema.fields.keys()
         if not fields <= keys or set(map(len, objects)) != {len(keys)}:
             return None                 # some object lacks a field (use_in) or has extras
-        if any(_is_secret(k) for k in keys - fields):
+        if any(looks_secret(k) for k in keys - fields):
             return None                 # a secret-looking extra to drop object by object
         own = cls._list_url.rstrip("/") + "/"
         if "resource_uri" in keys:

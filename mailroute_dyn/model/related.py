@@ -11,10 +11,11 @@ from ..operations import Answer, Call, Operation
 from ..query.queryset import QuerySet
 from ..schema.definition import Field
 from ..vocabulary import NO_DEFAULT
+from .adopt import clean_read
 from .metaclass import ResourceMeta
 from .naming import names_an_object
 from .pagebuild import _FROM_LIST
-from .writes import Writes, _clean_read
+from .writes import Writes
 
 __all__ = ["RelatedReads"]
 
@@ -67,7 +68,7 @@ class RelatedReads(Writes, metaclass=ResourceMeta):
         """Add what the detail representation has and the list one lacked."""
         answer: Answer = yield Call("GET", self._detail())
         if isinstance(answer.body, dict):
-            found = {k: v for k, v in _clean_read(type(self), answer.body).items()
+            found = {k: v for k, v in clean_read(type(self), answer.body).items()
                      if k not in self._raw}
             self._raw = {**self._raw, **found}
             self._snapshot = {**(self._snapshot or {}), **found}

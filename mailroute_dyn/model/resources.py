@@ -35,15 +35,13 @@ from ..schema.conversions import encode_write_value, typed_value
 from ..schema.definition import Field, ResourceSchema
 from ..schema.rules import check_method
 from ..vocabulary import attribute_name_for, class_name_for, looks_secret
+from .adopt import key_from_uri
 from .fieldread import UNCHANGED, Reader
 from .metaclass import AsyncResourceMeta, ResourceMeta, _arun
 from .modelhooks import QueryHooks
 from .pagebuild import _FROM_LIST, _LAZY_STATE, PageBuilding
 from .related import RelatedReads
 from .validation import ClassRegistry
-from .writes import (
-    _key_from_uri,
-)
 
 __all__ = ["Resource", "AsyncResource", "ResourceMeta", "AsyncResourceMeta", "BulkResult",
            "INSTANCE_NAMES", "class_name_for", "attribute_name_for"]
@@ -150,7 +148,7 @@ class Resource(PageBuilding, RelatedReads, QueryHooks, metaclass=ResourceMeta):
         uri = self._raw.get("resource_uri")
         if not isinstance(uri, str) or cls._uri_key not in ("", pk_name):
             return None
-        return _key_from_uri(uri)
+        return key_from_uri(uri)
 
     @property
     def id(self) -> Any:
@@ -287,9 +285,9 @@ class Resource(PageBuilding, RelatedReads, QueryHooks, metaclass=ResourceMeta):
     def _get_op(cls, key: Any) -> Operation[Resource]:
         check_method(cls._schema, "get", detail=True)
         if str(key) in _NOT_KEYS:     # Tastypie routes these to the schema, never an object
-            raise DoesNotExist(404, "GET", cls.detail_url(key), None,
-                               f"no {cls.resource_name} with key {key!r}: "
-                               f"{cls._list_url}{key}/ is the resource's schema")
+            raise DoesNotExist.refused_by_client(
+                "GET", cls.detail_url(key), f"no {cls.resource_name} with key {key!r}: "
+                f"{cls._list_url}{key}/ is the resource's schema")
         return (yield from _read_object_op(cls, cls.detail_url(key),
                                            f"no {cls.resource_name} with key {key!r}"))
 

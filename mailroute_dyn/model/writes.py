@@ -1,5 +1,5 @@
-"""Writes: validate, encode, create, save, refresh and delete one object, and adopt
-what the server answered as the object's new state.
+"""Writes: validate, encode, create, save, refresh and delete one object, taking what
+the server answered as the object's new state (the data itself comes from adopt.py).
 
 `Writes` is a base of `Resource` (resources.py) holding these methods, written once as
 operations (see http.py) that both clients run. It relies only on what every resource
@@ -22,59 +22,23 @@ from ..errors import (
     ResponseError,
     ServerError,
     UnreadableWriteAnswer,
+    _UnusableKey,
 )
 from ..operations import Answer, Call, Operation
 from ..query.queryset import queryset_for
 from ..schema.conversions import encode_write_value, looks_like_uri, same_raw
 from ..schema.definition import ResourceSchema
 from ..schema.rules import check_method
-from ..settings.urls import masked_url
-from ..vocabulary import looks_secret
+from .adopt import adopted, clean_read, key_from_uri, not_own, uri_key_in
 from .detailuri import (
     checked_detail,
-    detail_uri_problem,
-    keep_own_uri,
     keys_in,
-    location_path,
 )
 from .fieldread import UNCHANGED
 from .naming import resolve_names_op
 from .validation import ClassRegistry, Validation
 
 __all__ = ["Writes", "detail_url_for"]
-
-_ECHO_KEYS = frozenset({"pk"})
-_is_secret = looks_secret
-
-
-def _clean_read(cls: Any, data: Mapping[str, Any]) -> dict[str, Any]:
-    """Raw data to keep: everything but secret-looking keys the schema does not describe,
-    unless the value is a flag or null (`ssl_cert_passphrase_set: false` is data)."""
-    fields = cls._schema.fields
-    if type(data) is dict and data.keys() <= fields.keys():
-        # only schema fields: nothing to drop, and no copy either (a hot path): what an
-        # object keeps is replaced, never changed in place, so sharing `data` is safe
-        return cast("dict[str, Any]", data)
-    return {k: v for k, v in data.items()
-            if k in fields or not _is_secret(k) or v is None or isinstance(v, bool)}
-
-
-def _clean_write_answer(cls: Any, body: Mapping[str, Any],
-                        sent_extra: Iterable[str]) -> dict[str, Any]:
-    """A write answer minus what it merely echoed (`pk`, write-only inputs, secrets)."""
-    fields = cls._schema.fields
-    extra = set(sent_extra)
-    return {k: v for k, v in body.items()
-            if k in fields or not (k in _ECHO_KEYS or k in extra or _is_secret(k))}
-
-
-class _UnusableKey(GuardError, ValueError):
-    """A key that would make a detail URL point at the list (or elsewhere)."""
-
-
-def _key_from_uri(uri: str) -> Any:
-    last = uri.rstrip("/").rsplit("/", 1)[-1]
-    return int(last) if last.isdigit() else last
 
 
 def detail_url_for(cls: Any, key: Any) -> str:
@@ -123,19 +87,8 @@ class Writes(Validation):
     def _learn_uri_key(cls, data: Mapping[str, Any], uri: str | None = None) -> None:
         """Note which field a detail URI carries, when it is not the primary key
         (`detail_uri_name = "slug"`): then the URI's last part is no primary key."""
-        uri = uri if uri is not None else data.get("resource_uri")
-        if cls._uri_key or not cls._has_schema or not isinstance(uri, str):
-            return
-        last = uri.rstrip("/").rsplit("/", 1)[-1]
-        pk_name = cls._schema.primary_key
-        if pk_name is None or (pk_name in data and str(data[pk_name]) == last):
-            return
-        for name, value in data.items():
-            f = cls._schema.fields.get(name)
-            if (f is not None and f.unique and not isinstance(value, dict | list)
-                    and str(value) == last):
-                cls._uri_key = name       # a detail URI names one object: a unique field
-                return
+        if not cls._uri_key:
+            cls._uri_key = uri_key_in(cls, data, uri)
 
     def _adopt(self, answer: Answer, sent: Mapping[str, Any], extra: Iterable[str],
                base: Mapping[str, Any] | None = None) -> bool:
@@ -144,30 +97,14 @@ class Writes(Validation):
         True when the answer carried the object; False when it was empty (Tastypie's
         default), and what the instance now holds is only `base` plus what was sent."""
         cls = type(self)
-        data = dict(self._raw if base is None else base)
-        data.update(sent)
-        answered = isinstance(answer.body, dict) and bool(answer.body)
-        if answered:
-            data.update(_clean_write_answer(cls, answer.body, extra))
-            keep_own_uri(cls, data, (self._raw if base is None else base))
-        path = location_path(answer)
-        if path and detail_uri_problem(cls._list_url, path, keys_in(cls, data)):
-            path = None             # a Location naming the list or another resource
-        if path and "resource_uri" not in data and (
-                not cls._has_schema or "resource_uri" in cls._schema.fields):
-            data["resource_uri"] = path
-        pk_name = cls._schema.primary_key
-        if path:
-            cls._learn_uri_key(data, path)
-        if path and pk_name and pk_name not in data and cls._uri_key in ("", pk_name):
-            data[pk_name] = _key_from_uri(path)
-        data = _clean_read(cls, data)
-        self._raw = data
-        self._snapshot = data
+        new = adopted(cls, self._raw if base is None else base, answer, sent, extra)
+        cls._uri_key = new.uri_key
+        self._raw = new.data
+        self._snapshot = new.data
         self._changes = UNCHANGED
         self._related = {}
         self._unread = False
-        return answered
+        return new.answered
 
     def _adopt_op(self, answer: Answer, sent: Mapping[str, Any], extra: Iterable[str],
                   base: Mapping[str, Any] | None = None) -> Operation[Any]:
@@ -180,7 +117,7 @@ class Writes(Validation):
             fresh: Answer = yield Call("GET", self._detail())
         except MailRouteError:
             fresh = Answer(0, {}, None, "")
-        if isinstance(fresh.body, dict) and fresh.body and not self._not_own(fresh.body):
+        if isinstance(fresh.body, dict) and fresh.body and not not_own(type(self), fresh.body):
             self._take(fresh.body)
         else:       # the write happened: never fail it for the read; read on first access
             self._unread = True
@@ -189,7 +126,7 @@ class Writes(Validation):
 
     def _take(self, data: Mapping[str, Any]) -> None:
         """The server's representation as the last read one; unsaved changes stay."""
-        raw = _clean_read(type(self), data)
+        raw = clean_read(type(self), data)
         self._raw = raw
         self._snapshot = raw
         self._related = {}
@@ -204,34 +141,26 @@ class Writes(Validation):
                 "'await obj.refresh()' before reading its fields.")
         self._registry.run(self._current_op(self._detail(), "GET", take=True))
 
-    def _gone(self, method: str, url: str, why: str) -> DoesNotExist:
+    def _gone(self, method: str, url: str, why: str, status_code: int | None = None
+              ) -> DoesNotExist:
+        """The object is deleted: `status_code` is the server's 404 when one said so,
+        None when the client knows it on its own (nothing sent, or a PUT's 201)."""
         self._deleted = True
-        return DoesNotExist(404, method, url, None,
-                            f"{type(self)._schema.name} {url} {why}; a save never re-creates it")
-
-    def _not_own(self, body: Mapping[str, Any]) -> str:
-        """Why a detail answer is not an object of this resource ('' when it may be): its
-        URI names another resource or a list, or it has none where the schema has one
-        (a list page, or a redirect's target)."""
-        cls = type(self)
-        uri = body.get("resource_uri")
-        if isinstance(uri, str):
-            problem = detail_uri_problem(cls._list_url, uri, keys_in(cls, body))
-            return f"its resource_uri {masked_url(uri)!r}: {problem}" if problem else ""
-        if cls._has_schema and "resource_uri" in cls._schema.fields:
-            return "it has no resource_uri"
-        return ""
+        message = f"{type(self)._schema.name} {url} {why}; a save never re-creates it"
+        if status_code is None:
+            return DoesNotExist.refused_by_client(method, url, message)
+        return DoesNotExist(status_code, method, url, None, message)
 
     def _current_op(self, url: str, method: str, take: bool = False) -> Operation[Any]:
         """The object as the server has it now (a 404: it was deleted)."""
         try:
             answer: Answer = yield Call("GET", url)
-        except NotFound:
-            raise self._gone(method, url, "was deleted") from None
+        except NotFound as exc:
+            raise self._gone(method, url, "was deleted", exc.status_code) from None
         if not isinstance(answer.body, dict):
             raise ResponseError(f"GET {url}: expected an object, got "
                                 f"{type(answer.body).__name__}")
-        problem = self._not_own(answer.body)
+        problem = not_own(type(self), answer.body)
         if problem:
             raise ResponseError(f"GET {url}: the answer is not this {type(self)._schema.name} "
                                 f"({problem}); the object was left as it was.")
@@ -253,42 +182,13 @@ class Writes(Validation):
         cls._validate(body, creating=True, explicit_readonly=self._changes,
                       check_required=check_required)
         payload = {**body, **encode_write_value(dict(extra))}
-        call = Call("POST", cls._list_url, json=payload)
-        lookups = 0
-        while True:
-            try:
-                answer: Answer = yield call
-                break
-            except (AmbiguousWriteError, ServerError) as exc:
-                ambiguous = not isinstance(exc, ServerError) or exc.status_code in (502, 504)
-                if not (ambiguous and dedupe_on) or lookups > cls._registry.settings.retries:
-                    raise
-                done = exc if isinstance(exc, UnreadableWriteAnswer) else None
-            lookups += 1    # the POST may have worked: look before trying again
-            existing = yield from self._find_by(dedupe_on, body)
-            if existing is not None:
-                self._take(existing._raw)
-                self._changes = UNCHANGED
-                return self
-            if done is not None:    # the server said it created it: never post it twice
-                raise done
-        return (yield from self._adopt_op(answer, body, extra))
-
-    def _find_by(self, names: tuple[str, ...], body: Mapping[str, Any]) -> Operation[Any]:
-        cls = type(self)
-        lookups = {}
-        for name in names:
-            if name not in body:
-                raise ValueError(f"dedupe_on names {name!r}, which the create does not set.")
-            value = body[name]
-            f = cls._schema.fields.get(name)
-            uri = looks_like_uri(value) or (f is not None and f.is_related
-                                            and isinstance(value, str) and value[:1] == "/")
-            lookups[name] = _key_from_uri(value) if uri else value  # slashless URIs too
-        qs = queryset_for(cls).filter(**lookups)
-        found = yield from qs._fetch(qs._first_call(limit=2))
-        objects = found[1]
-        return objects[0] if len(objects) == 1 else None
+        outcome = yield from _post_or_find_op(cls, Call("POST", cls._list_url, json=payload),
+                                              dedupe_on, body)
+        if isinstance(outcome, Answer):
+            return (yield from self._adopt_op(outcome, body, extra))
+        self._take(outcome._raw)        # the object an ambiguous POST had made
+        self._changes = UNCHANGED
+        return self
 
     def _detail(self) -> str:
         """The one URL every detail operation of this object goes to: its URI, refused
@@ -330,34 +230,25 @@ class Writes(Validation):
             differ = sorted(k for k in snapshot if if_unchanged and k in cls._schema.fields
                             and not same_raw(snapshot.get(k), fresh.get(k)))
             if differ:
-                raise Conflict(409, "GET", url, None,
-                               f"{type(self)._schema.name} changed since it was read "
-                               f"(fields: {', '.join(differ)}); nothing was sent")
+                raise Conflict.refused_by_client(
+                    verb, url, f"{type(self)._schema.name} changed since it was read "
+                    f"(fields: {', '.join(differ)}); nothing was sent")
         extra_body = encode_write_value(dict(extra))
         if method == "patch":
             body = {**changes, **extra_body}
             try:
                 answer: Answer = yield Call("PATCH", url, json=body, idempotent=True)
-            except NotFound:
-                raise self._gone(verb, url, "was deleted") from None
+            except NotFound as exc:
+                raise self._gone(verb, url, "was deleted", exc.status_code) from None
             return (yield from self._adopt_op(answer, changes, extra))
         # PUT replaces the whole object: send what the server has now plus this object's
         # changes, so a field someone else changed since our read is never put back
         current = {f.name: fresh[f.name] for f in cls._schema.writable() if f.name in fresh}
         body = {**current, **changes, **extra_body}
         answer = yield Call("PUT", url, json=body)
-        if answer.status == 201:
-            # Tastypie's PUT to a missing id creates it: the object was deleted between
-            # our read and the PUT. Undo the copy, never report it saved.
-            try:
-                yield Call("DELETE", url)
-            except NotFound:
-                pass
-            except MailRouteError as exc:
-                raise self._gone(verb, url, f"was deleted meanwhile, the PUT re-created it "
-                                            f"and removing that copy failed ({exc})") from None
-            raise self._gone(verb, url, "was deleted meanwhile (the copy the PUT made was "
-                                        "deleted again)")
+        if answer.status == 201:        # a re-created copy: never report it saved
+            why = yield from _remove_recreated_op(url)
+            raise self._gone(verb, url, why)
         return (yield from self._adopt_op(answer, changes, extra, base=fresh))
 
     def save(self, *, if_unchanged: bool = False, extra: Mapping[str, Any] | None = None,
@@ -404,3 +295,58 @@ class Writes(Validation):
                            self._registry.run)
             return
         self._registry.run(self._delete_op())
+
+
+def _find_created_op(cls: Any, names: tuple[str, ...], body: Mapping[str, Any]
+                     ) -> Operation[Any]:
+    """The one object whose `names` fields have the values a create sent (`dedupe_on`,
+    after a POST that may have worked), or None when there is none or several."""
+    lookups = {}
+    for name in names:
+        if name not in body:
+            raise ValueError(f"dedupe_on names {name!r}, which the create does not set.")
+        value = body[name]
+        f = cls._schema.fields.get(name)
+        uri = looks_like_uri(value) or (f is not None and f.is_related
+                                        and isinstance(value, str) and value[:1] == "/")
+        lookups[name] = key_from_uri(value) if uri else value  # slashless URIs too
+    qs = queryset_for(cls).filter(**lookups)
+    found = yield from qs._fetch(qs._first_call(limit=2))
+    objects = found[1]
+    return objects[0] if len(objects) == 1 else None
+
+
+def _post_or_find_op(cls: Any, call: Call, dedupe_on: tuple[str, ...],
+                     body: Mapping[str, Any]) -> Operation[Any]:
+    """The POST's answer; or, with `dedupe_on`, after a failure that leaves it unknown
+    whether the POST worked (a lost answer, 502/504), the object it made, looked up
+    before posting again (at most `retries` lookups)."""
+    lookups = 0
+    while True:
+        try:
+            answer: Answer = yield call
+            return answer
+        except (AmbiguousWriteError, ServerError) as exc:
+            ambiguous = not isinstance(exc, ServerError) or exc.status_code in (502, 504)
+            if not (ambiguous and dedupe_on) or lookups > cls._registry.settings.retries:
+                raise
+            done = exc if isinstance(exc, UnreadableWriteAnswer) else None
+        lookups += 1    # the POST may have worked: look before trying again
+        existing = yield from _find_created_op(cls, dedupe_on, body)
+        if existing is not None:
+            return existing
+        if done is not None:    # the server said it created it: never post it twice
+            raise done
+
+
+def _remove_recreated_op(url: str) -> Operation[str]:
+    """Tastypie's PUT to a missing id creates it: the object was deleted between the
+    save's read and its PUT. Delete that copy; the text says how it went."""
+    try:
+        yield Call("DELETE", url)
+    except NotFound:
+        pass
+    except MailRouteError as exc:
+        return (f"was deleted meanwhile, the PUT re-created it and removing that copy "
+                f"failed ({exc})")
+    return "was deleted meanwhile (the copy the PUT made was deleted again)"

@@ -204,8 +204,9 @@ class Discovery:
         entry = yield from self.entry(name)
         if entry is None:
             if listed_only:
-                raise NotFound(404, "GET", f"{self.settings.api_path}{name}/", None,
-                               f"{name!r} is not in the API listing")
+                raise NotFound.refused_by_client(
+                    "GET", f"{self.settings.api_path}{name}/",
+                    f"{name!r} is not in the API listing")
             entry = _entry_for_unlisted(self.settings, name)
         self.requests += 1
         answer: Answer = yield Call("GET", entry.schema_url)

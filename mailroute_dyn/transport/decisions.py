@@ -23,14 +23,15 @@ from ..errors import (
     Conflict,
     Forbidden,
     MailRouteError,
-    MethodNotAllowed,
     NotFound,
+    OriginError,
     RateLimited,
     ResponseError,
     ServerError,
     TransportError,
     Unauthorized,
     UnreadableWriteAnswer,
+    _MethodNotAllowedAPIError,
 )
 from ..escaping import library_log
 from ..jsondecode import decode, encode
@@ -39,8 +40,8 @@ from ..settings.config import Settings
 from ..settings.urls import origin_of, same_origin, url_problem
 
 __all__ = [
-    "OriginError", "resolve", "base_headers", "build_request", "redact_url", "parse_body",
-    "read_answer", "retry_after_seconds", "error_for", "retry_delay", "Tries", "USER_AGENT"
+    "resolve", "base_headers", "build_request", "redact_url", "parse_body",
+    "read_answer", "retry_after_seconds", "error_for", "retry_delay", "Tries", "USER_AGENT",
 ]
 
 log = library_log()
@@ -51,10 +52,6 @@ RETRY_STATUSES = frozenset({429, 502, 503, 504})
 REFUSED_UNDONE = frozenset({429, 503})
 USER_AGENT = "mailroute_dyn/0.1 (+httpx)"
 _JITTER = random.Random()   # the retry jitter's own generator, not `random`'s private one
-
-
-class OriginError(ResponseError):
-    """A URL on another host: the key is never sent there, so the request is not made."""
 
 
 # ---------------------------------------------------------------- request building
@@ -241,15 +238,6 @@ def _error_for(answer: Answer, ambiguous: bool) -> APIError:
     if status >= 500:
         return ServerError(*args)
     return APIError(*args)
-
-
-class _MethodNotAllowedAPIError(APIError, MethodNotAllowed):
-    """A server 405: both an APIError (status, body) and a MethodNotAllowed."""
-
-    def __init__(self, *args: Any):
-        APIError.__init__(self, *args)
-        self.method = args[1]
-        self.allowed: list[str] = []
 
 
 # ---------------------------------------------------------------- retries

@@ -1,0 +1,236 @@
+"""One client's resource classes: built from the schemas discovery provides, one class
+per resource whatever the threads, updated in place when a schema is read again; and
+which resource, and so which class, an object URI belongs to.
+
+`ResourceClasses` is the base of the `Registry` (registry.py), which adds what relations
+need. Each class it builds holds the registry as its `_registry`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, cast
+
+from ..errors import (
+    Forbidden,
+    MailRouteError,
+    MethodNotAllowed,
+    NotFound,
+    ResponseError,
+    SchemaError,
+    Unauthorized,
+)
+from ..escaping import library_log
+from ..operations import Operation
+from ..query.display import describe
+from ..schema.definition import ResourceSchema, parse_schema, resource_name_of_uri
+from ..schema.discovery import Discovery
+from ..settings.config import Settings
+from ..settings.urls import masked_url, url_problem
+from .fieldread import field_readers, place_readers
+from .resources import (
+    INSTANCE_NAMES,
+    AsyncResource,
+    AsyncResourceMeta,
+    Resource,
+    ResourceMeta,
+    _path_of,
+    class_name_for,
+)
+
+#: What help() of a resource class lists as its class API (dir() of the class shows it).
+CLASS_API = tuple(name for name in dir(Resource) if name not in INSTANCE_NAMES)
+
+__all__ = ["ResourceClasses", "CLASS_API", "UNREACHABLE"]
+
+#: The errors that say a schema cannot be had: its objects are read untyped instead.
+UNREACHABLE = (NotFound, Unauthorized, Forbidden, SchemaError, MethodNotAllowed)
+log = library_log()
+
+
+class ResourceClasses:
+    """The classes of one client, built from schemas that discovery provides."""
+
+    def __init__(self, settings: Settings, discovery: Discovery,
+                 run: Callable[[Operation[Any]], Any], is_async: bool,
+                 keep_exact_numbers: Callable[[], None] = lambda: None):
+        self.settings = settings
+        self.discovery = discovery
+        self.run = run
+        self.is_async = is_async
+        # called when a schema has a decimal field: the session then reads numbers a
+        # float would change as RawNumbers (see jsondecode)
+        self._keep_exact_numbers = keep_exact_numbers
+        self._classes: dict[str, type[Resource]] = {}
+        # one class per resource, whatever the threads: building and updating hold this
+        self._lock = threading.RLock()
+
+    def forget(self) -> None:
+        """Drop the stand-in classes of unreachable schemas. Typed classes stay, so
+        objects read before a refresh keep their class; rediscovery updates it in place."""
+        with self._lock:
+            for name, cls in list(self._classes.items()):
+                if not cls.typed:
+                    del self._classes[name]
+
+    def built(self, name: str) -> type[Resource] | None:
+        """The class for `name` if it is built and its schema still cached."""
+        cls = self._classes.get(name)
+        if cls is not None and cls.typed and self.discovery.cached_schema(name) is None:
+            return None
+        return cls
+
+    def _schema_attrs(self, schema: ResourceSchema, list_url: str) -> dict[str, Any]:
+        """The class attributes that come from a schema (said in the log when the client
+        could not read a part of it: that part allows nothing, the rest works)."""
+        for part, why in schema.unread.items():
+            log.warning("The schema of %r: %r is %s; it is taken as allowing nothing "
+                        "(filters through .unchecked() only).", schema.name, part, why)
+        if self.discovery.saw_decimal or any(f.type == "decimal"
+                                             for f in schema.fields.values()):
+            self._keep_exact_numbers()      # (before any answer this class reads)
+        return {
+            "_json_schema": schema.json_schema(),
+            "_schema": schema,
+            "_readers": field_readers(schema),
+            "_validators": {},
+            "_omitted": set(),
+            "_untargeted": {f.name for f in schema.fields.values()
+                            if f.is_related and not f.related_resource},
+            "__doc__": describe(schema, list_url, CLASS_API, INSTANCE_NAMES),
+        }
+
+    def build(self, schema: ResourceSchema, listed: bool = True,
+              list_url: str | None = None) -> type[Resource]:
+        """The class of `schema.name`: made once per client, later schemas update it in
+        place (threads that race here all get the same class). `list_url` is the
+        listing's `list_endpoint`, kept in the server's own form (slashless or not)."""
+        with self._lock:
+            existing = self._classes.get(schema.name)
+            if existing is not None and existing.typed:
+                self.update(existing, schema)
+                existing._listed = listed
+                return existing
+            return self._make(schema, listed, list_url)
+
+    def _make(self, schema: ResourceSchema, listed: bool,
+              list_url: str | None = None) -> type[Resource]:
+        name = schema.name
+        list_url = list_url or f"{self.settings.api_path}{name}/"
+        attrs: dict[str, Any] = {
+            "_listed": listed,
+            "_registry": self,
+            "_list_url": list_url,
+            "__module__": "mailroute_dyn.model.resources",
+            "__slots__": (),
+            **self._schema_attrs(schema, list_url),
+        }
+        base: type[Resource] = AsyncResource if self.is_async else Resource
+        meta: type[ResourceMeta] = AsyncResourceMeta if self.is_async else ResourceMeta
+        cls = cast("type[Resource]", meta(class_name_for(name), (base,), attrs))
+        place_readers(cls, cls._readers)
+        self._classes[name] = cls
+        return cls
+
+    def update(self, cls: type[Resource], schema: ResourceSchema) -> None:
+        """Give an existing class a newer schema, so references users hold stay valid."""
+        with self._lock:
+            for key, value in self._schema_attrs(schema, cls._list_url).items():
+                setattr(cls, key, value)
+            place_readers(cls, cls._readers)
+            self._classes[schema.name] = cls
+
+    def reread_schema(self, cls: type[Resource]) -> bool:
+        """Read `cls`'s schema again, once, when it came from a cache (the server may have
+        grown a field since); True when it was read. Blocking clients only."""
+        if self.is_async or cls.resource_name in self.discovery.fresh:
+            return False
+        raw = self.run(self.discovery.schema(cls.resource_name, force=True,
+                                             listed_only=False))
+        self.update(cls, parse_schema(cls.resource_name, raw, self.settings.api_path))
+        return True
+
+    def untyped(self, name: str) -> type[Resource]:
+        """A class for objects whose schema cannot be had: readable, keys as given."""
+        empty = ResourceSchema(name=name, fields={})
+        with self._lock:
+            existing = self._classes.get(name)
+            if existing is not None:
+                return existing         # a typed class is never replaced by a stand-in
+            cls = self._make(empty, listed=False)
+            cls._has_schema = False
+        cls.__doc__ = f"Objects of {name!r}, whose schema is not reachable: keys as sent."
+        return cls
+
+    def resource_op(self, name: str, *, listed_only: bool = True,
+                    force: bool = False) -> Operation[type[Resource]]:
+        cls = None if force else self.built(name)
+        if cls is not None:
+            return cls
+        raw = yield from self.discovery.schema(name, listed_only=listed_only, force=force)
+        entries = self.discovery.cached_listing() or {}
+        entry = entries.get(name)
+        endpoint = entry.get("list_endpoint") if isinstance(entry, dict) else None
+        return self.build(parse_schema(name, raw, self.settings.api_path), name in entries,
+                          _path_of(endpoint) if isinstance(endpoint, str) else None)
+
+    def class_named(self, name: str) -> type[Resource]:
+        """The class of resource `name`, built on first use (an AsyncClient, which cannot
+        wait here, needs it loaded: `await client.resource(name)` or `preload()`)."""
+        built = self.built(name)
+        if built is not None:
+            return built
+        if self.is_async:
+            raise MailRouteError(f"The class of {name!r} is not loaded yet; on an "
+                                 f"AsyncClient use 'await client.resource({name!r})' first.")
+        return cast("type[Resource]", self.run(self.resource_op(name, listed_only=False)))
+
+    def listed_names(self) -> list[str]:
+        """The resource names of the cached top-level listing (none before it is read)."""
+        return sorted(self.discovery.cached_listing() or {})
+
+    def loaded_schema(self, name: str) -> ResourceSchema | None:
+        cls = self._classes.get(name)
+        if cls is not None and cls.typed:
+            return cls._schema
+        raw = self.discovery.cached_schema(name)
+        return parse_schema(name, raw, self.settings.api_path) if raw is not None else None
+
+    def _endpoints(self) -> dict[str, str]:
+        """Each known resource's list endpoint path, ending in a slash."""
+        found = {name: cls._list_url for name, cls in list(self._classes.items())}
+        for name, entry in (self.discovery.cached_listing() or {}).items():
+            endpoint = entry.get("list_endpoint") if isinstance(entry, dict) else None
+            if isinstance(endpoint, str):
+                found[name] = _path_of(endpoint) or ""
+        return {name: path.rstrip("/") + "/" for name, path in found.items() if path}
+
+    def name_of_uri(self, uri: str) -> str | None:
+        """The resource an object URI belongs to: the one whose list endpoint is the
+        longest prefix of its path (`thesaurus/keywords/1/` is not `thesaurus`'s), else
+        the first part after the API path (a resource the listing does not name); None
+        for a URI that cannot be read (a server's malformed `resource_uri`)."""
+        if url_problem(uri):
+            return None
+        path = _path_of(uri) or ""
+        owners = [(len(base), name) for name, base in self._endpoints().items()
+                  if path.startswith(base)]
+        return max(owners)[1] if owners else resource_name_of_uri(uri, self.settings.api_path)
+
+    def endpoints_within(self, base: str) -> tuple[str, ...]:
+        """The list endpoints that extend `base` (`thesaurus/keywords/` for
+        `thesaurus/`): URIs under them are not objects of `base`'s resource."""
+        return tuple(e for e in self._endpoints().values() if e != base and e.startswith(base))
+
+    def class_for_uri_op(self, uri: str) -> Operation[type[Resource]]:
+        name = self.name_of_uri(uri)
+        if name is None:
+            raise ResponseError(f"{masked_url(uri)!r} is not a URI under {self.settings.api_path}")
+        cls = self.built(name)
+        if cls is not None:
+            return cls
+        try:
+            return (yield from self.resource_op(name, listed_only=False))
+        except UNREACHABLE:
+            return self.untyped(name)
