@@ -207,7 +207,7 @@ def test_the_private_httpx_names_the_deadline_needs_are_still_there(monkeypatch)
         assert set(found) == set(PRIVATE_NAMES)
         moved = [name for name, ok in found.items() if not ok]
         assert not moved, (f"httpx {httpx.__version__} moved {moved}: the per-request "
-                           "deadline no longer reaches the sockets (see sockets.py)")
+                           "deadline no longer reaches the sockets (see transport/sockets.py)")
         assert len(client._mounts) >= 1       # the proxy's transport was bounded too
     finally:
         sender.close()

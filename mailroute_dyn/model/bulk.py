@@ -2,7 +2,7 @@
 request each, concurrently; what each object came to is reported in a `BulkResult`.
 
 The functions take the resource class (`cls`) and its objects; they build operations
-(see http.py) and send nothing themselves, so both clients run them.
+(see transport/sessions.py) and send nothing themselves, so both clients run them.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Writes: validate, encode, create, save, refresh and delete one object, taking what
 the server answered as the object's new state (the data itself comes from adopt.py).
 
-`Writes` is a base of `Resource` (resources.py) holding these methods, written once as
-operations (see http.py) that both clients run. It relies only on what every resource
+`Writes` is a base of `Resource` (model/resources.py) holding these methods, written once as
+operations (see transport/sessions.py) that both clients run. It relies only on what every resource
 class has: its schema (`_schema`), its registry (`_registry`) and the object's slots.
 """
 

@@ -3,7 +3,7 @@
 A walk goes by key (`field__gt=<last>`), by offsets fetched concurrently once the first
 page gives the total, or by following `meta.next`; it checks what it saw and passes over
 a listing again when it changed under it (see `_Walk`). Nothing here sends a request: the
-QuerySet (query.py) runs the calls a walk asks for, on either client.
+QuerySet (queryset.py) runs the calls a walk asks for, on either client.
 """
 
 from __future__ import annotations
@@ -139,7 +139,7 @@ class _Walk:
     still listing. So an object present for the whole walk is yielded, and none twice.
     """
 
-    def __init__(self, qs: Any, concurrency: int):       # a QuerySet (query.py)
+    def __init__(self, qs: Any, concurrency: int):       # a QuerySet (queryset.py)
         self.qs = qs
         self.concurrency = concurrency
         self.left = None if qs._q.stop is None else qs._q.stop - qs._q.start

@@ -1,7 +1,7 @@
 """Requests built and answers read as plain functions over data, shared by both sessions:
 the URL and origin check, the httpx request, the parsed `Answer`, the error for an error
 answer, and the decisions about redirects and retries (`Tries`). Nothing here waits,
-sleeps or sends: the sessions in `http` do that.
+sleeps or sends: the sessions in `sessions` do that.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Limits on one request: the size of its body and the deadline of the whole exchange,
-down to each socket wait of httpx's own transports. Used by the sessions in `http`.
+down to each socket wait of httpx's own transports. Used by the sessions in `sessions`.
 """
 
 from __future__ import annotations
