@@ -58,7 +58,7 @@ HEADERS = ("content-type", "location", "allow")
 
 # Disagreements tolerated only until they are fixed: each case id of issue 21 that the fake
 # still answers differently from the test site on that database. It shrinks to nothing.
-KNOWN: dict[str, set[str]] = {"sqlite": set(), "postgresql": {"a2", "c10"}}
+KNOWN: dict[str, set[str]] = {"sqlite": set(), "postgresql": {"c10"}}
 
 
 # ---------------------------------------------------------------- the two servers
@@ -301,6 +301,39 @@ def test_case_agrees(pair, case, request):
     if case in KNOWN[pair.database]:
         request.applymarker(pytest.mark.xfail(strict=True, reason=f"issue 21 {case}: not yet"))
     assert run(pair, CASES[case]) is None
+
+
+def _site_text_columns():
+    """(resource, field) → the length of the model's CharField behind each writable field
+    of the site's resources (none for database views)."""
+    from django.db import models
+
+    from tests.tastypie_site.mailroute.api import api, hidden_api
+    found = {}
+    for registry in (api, hidden_api):
+        for name, resource in registry._registry.items():
+            model = resource._meta.object_class
+            for field_name, field in resource.fields.items():
+                column = {f.name: f for f in model._meta.get_fields()}.get(field.attribute)
+                if isinstance(column, models.CharField) and not field.readonly:
+                    found[(name, field_name)] = column.max_length
+    return found
+
+
+def test_the_rules_declare_every_text_column_length_of_the_site(sqlite_pair):
+    """What a schema cannot say about lengths, rules.json does: a form's check
+    (`max_length`) on the resources with forms, the column's (`column_length`, which only
+    PostgreSQL checks) on the others (issue 21 a2)."""
+    rules = json.loads((FIXTURES / "rules.json").read_text(encoding="utf-8"))
+    declared, expected = {}, {}
+    for (name, field), length in _site_text_columns().items():
+        spec = rules.get(name, {})
+        if spec.get("view_of"):
+            continue
+        kind = "max_length" if spec.get("form_validation") else "column_length"
+        declared[(name, field)] = (kind, spec.get("fields", {}).get(field, {}).get(kind))
+        expected[(name, field)] = (kind, length)
+    assert declared == expected
 
 
 # ---------------------------------------------------------------- generated requests

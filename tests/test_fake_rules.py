@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -180,6 +181,21 @@ def test_the_database_decides_like_case_and_the_order_of_tied_rows():
         FakeMailRoute(database="mysql")
 
 
+def test_a_text_longer_than_its_column_fails_on_postgresql_only():
+    """`column_length`: a length no form checks is the database's: PostgreSQL refuses a
+    longer text (500, nothing written), SQLite stores it (issue 21 a2)."""
+    project = Path(__file__).resolve().parents[1] / "fixtures"
+    long, fits = {"server": "s" * 256}, {"server": "s" * 255}
+    for database, status in (("postgresql", 500), ("sqlite", 202)):
+        with _http(FakeMailRoute(project, database=database)) as http:
+            made = http.post("/api/v1/mail_server/", json={**long, "domain": "/api/v1/domain/1/"})
+            assert made.status_code == (201 if status == 202 else 500), database
+            assert http.patch("/api/v1/mail_server/1/", json=long).status_code == status
+            assert http.patch("/api/v1/mail_server/2/", json=fits).status_code == 202
+            assert len(http.get("/api/v1/mail_server/?limit=0").json()["objects"]) == (
+                20 if status == 500 else 21)
+
+
 def test_the_folder_carries_the_write_options_and_the_constructor_overrides_them(tmp_path):
     """always_return_data / form_validation in rules.json (issue 21 c17, b7)."""
     fake = FakeMailRoute()
@@ -235,6 +251,7 @@ def test_a_string_link_is_looked_up_and_a_write_only_value_never_shown():
     ({"email_account": {"companions": {"policy_user": "nosuch"}}}, "companions maps"),
     ({"admins": {"fields": {"customer": {"uri_of": "nosuch"}}}}, "uri_of must name"),
     ({"domain": {"fields": {"name": {"max_length": 0}}}}, "max_length must be"),
+    ({"domain": {"fields": {"name": {"column_length": "255"}}}}, "column_length must be"),
     ({"domain": {"on_delete": {"customer": "explode"}}}, "on_delete maps"),
     ({"domain": {"fields": {"policy": {"reverse_of": "policy_domain.nosuch"}}}},
      "reverse_of must name"),
