@@ -820,6 +820,11 @@ def test_a_resource_without_a_form_stores_what_the_database_converts(gadgets):
     assert gadgets.post(url, json={"name": "c", "weight": "heavy"}).status_code == 500
     assert error(gadgets.post(url, json={"name": "d", "seen_at": 3})) == (
         "Datetime provided to 'seen_at' field must be a string: 3")
+    # Tastypie's hydrate checks truthy values only: a falsy one reaches Django's date
+    # parser, which fails (a 500), and nothing is written
+    for n, falsy in enumerate(({}, [], 0, False)):
+        assert gadgets.post(url, json={"name": f"e{n}", "born": falsy}).status_code == 500
+    assert ids(gadgets.get(f"{url}?name__startswith=e")) == []
 
 
 def test_defaults_and_to_many_on_create(gadgets):

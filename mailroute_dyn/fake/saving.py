@@ -45,6 +45,8 @@ def _stored(f: FieldDef, value: Any) -> Any:
             return _boolean(f, value)
         if f.type in TEMPORAL_INVALID and value == "":
             raise database_error(TEMPORAL_INVALID[f.type] % value)
+        if f.type in TEMPORAL_INVALID and not isinstance(value, str):
+            raise TypeError(value)      # Django's date parser is handed no text
     except (TypeError, ValueError):
         raise canned(500) from None
     return value
