@@ -181,6 +181,24 @@ def test_the_database_decides_like_case_and_the_order_of_tied_rows():
         FakeMailRoute(database="mysql")
 
 
+def test_the_database_decides_the_scan_order_and_where_null_sorts():
+    """A list without `order_by` comes in a table scan's order: key order on SQLite; on
+    PostgreSQL an updated row moves to the end of its table. NULL sorts first on SQLite,
+    above every value on PostgreSQL (issue 21 d1, checked against both)."""
+    project = Path(__file__).resolve().parents[1] / "fixtures"
+    seen = {}
+    for database in ("sqlite", "postgresql"):
+        with _http(FakeMailRoute(project, database=database)) as http:
+            http.patch("/api/v1/mail_server/2/", json={"priority": 30})
+            http.patch("/api/v1/policy_domain/3/", json={"spam_kill_level": None})
+            scan = http.get("/api/v1/mail_server/?limit=3").json()["objects"]
+            top = http.get("/api/v1/policy_domain/?order_by=-spam_kill_level&limit=1").json()
+            low = http.get("/api/v1/policy_domain/?order_by=spam_kill_level&limit=1").json()
+            seen[database] = ([o["id"] for o in scan], top["objects"][0]["spam_kill_level"],
+                              low["objects"][0]["spam_kill_level"])
+    assert seen == {"sqlite": ([1, 2, 3], 12.0, None), "postgresql": ([1, 3, 4], None, 5.5)}
+
+
 def test_a_text_longer_than_its_column_fails_on_postgresql_only():
     """`column_length`: a length no form checks is the database's: PostgreSQL refuses a
     longer text (500, nothing written), SQLite stores it (issue 21 a2)."""
