@@ -109,8 +109,8 @@ def gadget(n, **values):
     return {**base, **values}
 
 
-@pytest.fixture
-def gadgets(tmp_path):
+def gadget_folder(tmp_path):
+    """A folder of gadgets and parts (to_many `parts`, nullable fields of every type)."""
     parts = [{"id": i, "label": label, "resource_uri": f"/api/v1/part/{i}/"}
              for i, label in enumerate(["bolt", "nut", "bolt-x", "gear"], 1)]
     objects = [
@@ -120,9 +120,13 @@ def gadgets(tmp_path):
         gadget(3, parts=["/api/v1/part/1/"]),
         gadget(4), gadget(5), gadget(6),
     ]
-    root = write_fixture(tmp_path / "fx", {"gadget": GADGET, "part": PART},
+    return write_fixture(tmp_path / "fx", {"gadget": GADGET, "part": PART},
                          {"gadget": objects, "part": parts})
-    fake = FakeMailRoute(root)
+
+
+@pytest.fixture
+def gadgets(tmp_path):
+    fake = FakeMailRoute(gadget_folder(tmp_path))
     with httpx.Client(transport=fake, base_url="https://fake.test", headers=AUTH) as client:
         yield client
 
@@ -525,9 +529,15 @@ def test_ordering_by_a_bad_sub_path_is_a_500(http):
     assert (response.status_code, response.json()) == (500, CANNED)
 
 
-def test_nulls_sort_first_ascending(gadgets):
-    assert ids(gadgets.get("/api/v1/gadget/?order_by=weight&limit=0"))[:2] == [2, 1]
-    assert ids(gadgets.get("/api/v1/gadget/?order_by=-weight&limit=0"))[-1] == 2
+@pytest.mark.parametrize("database, first, last", [("sqlite", [2, 1], 2),
+                                                    ("postgresql", [1, 3], 1)])
+def test_nulls_sort_first_ascending_on_sqlite_last_on_postgresql(tmp_path, database, first,
+                                                                 last):
+    """SQLite takes NULL as smaller than any value, PostgreSQL as larger (issue 21 d1)."""
+    with httpx.Client(transport=FakeMailRoute(gadget_folder(tmp_path), database=database),
+                      base_url="https://fake.test", headers=AUTH) as client:
+        assert ids(client.get("/api/v1/gadget/?order_by=weight&limit=0"))[:2] == first
+        assert ids(client.get("/api/v1/gadget/?order_by=-weight&limit=0"))[-1] == last
 
 
 # ---------------------------------------------------------------- 6. error bodies
