@@ -3,7 +3,9 @@ django-tastypie server reached in-process."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -165,6 +167,44 @@ class RecordingTransport(httpx.WSGITransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
         return super().handle_request(request)
+
+
+# ---------------------------------------------------------------- the site on PostgreSQL
+
+def _require_postgresql() -> Path:
+    """PostgreSQL's programs and psycopg, or a skip saying what is missing; on CI
+    (`CI=true`) a missing piece fails the test instead, so the pass is never lost."""
+    from tests.tastypie_site.postgresql import find_bin_dir
+    bin_dir = find_bin_dir()
+    missing = [] if bin_dir else ["the PostgreSQL server programs (initdb, postgres; "
+                                  "Debian: apt-get install postgresql)"]
+    if importlib.util.find_spec("psycopg") is None:
+        missing.append("psycopg (the [test] extra)")
+    if missing:
+        reason = "PostgreSQL pass needs " + " and ".join(missing)
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason}: required on CI", pytrace=False)
+        pytest.skip(reason)
+    assert bin_dir is not None
+    return bin_dir
+
+
+@pytest.fixture(scope="session")
+def postgresql_cluster() -> Iterator[Any]:
+    """A throwaway PostgreSQL cluster on 127.0.0.1, one per session, removed at the end."""
+    from tests.tastypie_site.postgresql import Cluster
+    with Cluster(_require_postgresql()) as cluster:
+        yield cluster
+
+
+@pytest.fixture(scope="session")
+def postgresql_site(postgresql_cluster: Any) -> Iterator[Any]:
+    """The real Tastypie test site served by a process of its own on that cluster
+    (`SiteProcess`: `url`, and `reset()` to seed it as the fixtures were exported)."""
+    from tests.tastypie_site.serve import SiteProcess
+    postgresql_cluster.create_database("site")
+    with SiteProcess(postgresql_cluster.url("site")) as site:
+        yield site
 
 
 # ---------------------------------------------------------------- the pytest plugin's tests

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -181,6 +182,39 @@ def test_the_database_decides_like_case_and_the_order_of_tied_rows():
         FakeMailRoute(database="mysql")
 
 
+def test_the_database_decides_the_scan_order_and_where_null_sorts():
+    """A list without `order_by` comes in a table scan's order: key order on SQLite; on
+    PostgreSQL an updated row moves to the end of its table. NULL sorts first on SQLite,
+    above every value on PostgreSQL (issue 21 d1, checked against both)."""
+    project = Path(__file__).resolve().parents[1] / "fixtures"
+    seen = {}
+    for database in ("sqlite", "postgresql"):
+        with _http(FakeMailRoute(project, database=database)) as http:
+            http.patch("/api/v1/mail_server/2/", json={"priority": 30})
+            http.patch("/api/v1/policy_domain/3/", json={"spam_kill_level": None})
+            scan = http.get("/api/v1/mail_server/?limit=3").json()["objects"]
+            top = http.get("/api/v1/policy_domain/?order_by=-spam_kill_level&limit=1").json()
+            low = http.get("/api/v1/policy_domain/?order_by=spam_kill_level&limit=1").json()
+            seen[database] = ([o["id"] for o in scan], top["objects"][0]["spam_kill_level"],
+                              low["objects"][0]["spam_kill_level"])
+    assert seen == {"sqlite": ([1, 2, 3], 12.0, None), "postgresql": ([1, 3, 4], None, 5.5)}
+
+
+def test_a_text_longer_than_its_column_fails_on_postgresql_only():
+    """`column_length`: a length no form checks is the database's: PostgreSQL refuses a
+    longer text (500, nothing written), SQLite stores it (issue 21 a2)."""
+    project = Path(__file__).resolve().parents[1] / "fixtures"
+    long, fits = {"server": "s" * 256}, {"server": "s" * 255}
+    for database, status in (("postgresql", 500), ("sqlite", 202)):
+        with _http(FakeMailRoute(project, database=database)) as http:
+            made = http.post("/api/v1/mail_server/", json={**long, "domain": "/api/v1/domain/1/"})
+            assert made.status_code == (201 if status == 202 else 500), database
+            assert http.patch("/api/v1/mail_server/1/", json=long).status_code == status
+            assert http.patch("/api/v1/mail_server/2/", json=fits).status_code == 202
+            assert len(http.get("/api/v1/mail_server/?limit=0").json()["objects"]) == (
+                20 if status == 500 else 21)
+
+
 def test_the_folder_carries_the_write_options_and_the_constructor_overrides_them(tmp_path):
     """always_return_data / form_validation in rules.json (issue 21 c17, b7)."""
     fake = FakeMailRoute()
@@ -236,6 +270,7 @@ def test_a_string_link_is_looked_up_and_a_write_only_value_never_shown():
     ({"email_account": {"companions": {"policy_user": "nosuch"}}}, "companions maps"),
     ({"admins": {"fields": {"customer": {"uri_of": "nosuch"}}}}, "uri_of must name"),
     ({"domain": {"fields": {"name": {"max_length": 0}}}}, "max_length must be"),
+    ({"domain": {"fields": {"name": {"column_length": "255"}}}}, "column_length must be"),
     ({"domain": {"on_delete": {"customer": "explode"}}}, "on_delete maps"),
     ({"domain": {"fields": {"policy": {"reverse_of": "policy_domain.nosuch"}}}},
      "reverse_of must name"),

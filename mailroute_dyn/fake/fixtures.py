@@ -17,7 +17,9 @@ with `/` or `..` stays one file inside the folder.
                            "rid": {"server_default": "1110000000"}}}}
 
 `fields` rules: `min`, `max` (numbers), `choices` (a list of allowed values),
-`max_length` (a form's length check), `server_default` (the value the server fills in
+`max_length` (a form's length check), `column_length` (the column's length, which only
+the database checks: PostgreSQL refuses a longer text with a 500, SQLite stores it; see
+`database=`), `server_default` (the value the server fills in
 when a create leaves the field out, although the schema calls it required),
 `auto_now_add` / `auto_now` (`true`: the server fills a timestamp on create / on every
 save), `reverse_of` (`"resource.field"`: computed from the rows of another resource whose
@@ -55,6 +57,7 @@ from urllib.parse import quote, unquote
 __all__ = ["Fixture", "load_fixture", "write_fixture", "check_rules"]
 
 _FIELD_RULES = frozenset({"min", "max", "choices", "server_default", "max_length",
+                          "column_length",
                           "auto_now_add", "auto_now", "reverse_of", "value", "uri_of",
                           "write_only", "not_stored"})
 _RESOURCE_RULES = frozenset({"unique_together", "fields", "actions", "one_to_one", "on_delete",
@@ -172,9 +175,10 @@ def _check_field_rule(where: str, frule: Any, schemas: Mapping[str, Mapping[str,
             raise ValueError(f"{where}: {bound} must be a number")
     if "choices" in frule and not isinstance(frule["choices"], list):
         raise ValueError(f"{where}: choices must be a list")
-    length = frule.get("max_length", 1)
-    if isinstance(length, bool) or not isinstance(length, int) or length < 1:
-        raise ValueError(f"{where}: max_length must be a positive integer")
+    for name in ("max_length", "column_length"):
+        length = frule.get(name, 1)
+        if isinstance(length, bool) or not isinstance(length, int) or length < 1:
+            raise ValueError(f"{where}: {name} must be a positive integer")
     for switch in ("auto_now_add", "auto_now", "write_only", "not_stored"):
         if frule.get(switch, True) is not True:
             raise ValueError(f"{where}: {switch} can only be true")

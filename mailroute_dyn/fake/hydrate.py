@@ -94,7 +94,9 @@ def _sent(store: Store, f: FieldDef, value: Any) -> Any:
         return _related(store, f, value)
     if f.uri_target:
         return _uri_string(store, f, value)
-    if f.type in _TEMPORAL and value != "":
+    if f.type in _TEMPORAL and value:
+        # Tastypie's hydrate reads truthy values only: a falsy one ({}, 0, false) reaches
+        # the model as sent, and the database's conversion fails (`saving`)
         return _temporal(store, f, value)
     if f.type == "decimal" and value:
         return _decimal(f, value)

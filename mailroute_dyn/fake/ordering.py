@@ -64,10 +64,12 @@ def parse_ordering(store: Store, rdef: ResourceDef, query: QueryDict) -> Orderin
 
 def apply_ordering(store: Store, rows: list[dict[str, Any]], keys: Ordering
                    ) -> list[dict[str, Any]]:
-    """Rows sorted by `keys`, NULLs first when ascending. Tied rows keep key order, except
-    where SQLite walks a foreign key's index backwards (`order_by=-domain` alone): there
-    they come in descending key order."""
+    """Rows sorted by `keys`, NULLs first when ascending on SQLite, last on PostgreSQL
+    (there NULL is larger than any value). Tied rows keep scan order, except where SQLite
+    walks a foreign key's index backwards (`order_by=-domain` alone): there they come in
+    descending key order."""
     ordered = list(rows)
+    null_rank = 2 if store.database == "postgresql" else 0
     if store.database == "sqlite" and len(keys) == 1 and keys[0][1] and len(keys[0][0]) == 1:
         column = keys[0][0][0]
         if column.is_related and not column.to_many and not column.readonly:
@@ -76,7 +78,7 @@ def apply_ordering(store: Store, rows: list[dict[str, Any]], keys: Ordering
         def key(obj: dict[str, Any], hops: list[FieldDef] = hops) -> tuple[int, Any]:
             finals = field_values(store, obj, hops)
             value = typed_value(store, hops[-1], finals[0] if finals else None)
-            return (0, 0) if value is None else (1, value)
+            return (null_rank, 0) if value is None else (1, value)
         try:
             ordered.sort(key=key, reverse=descending)
         except TypeError:

@@ -15,7 +15,14 @@ from typing import Any
 from urllib.parse import quote_plus
 
 from ..errors import FakeLookupValueError
-from ..vocabulary import ALL, ALL_WITH_RELATIONS, DATE_PARTS, TEXT_TERMS, TIME_PARTS
+from ..vocabulary import (
+    ALL,
+    ALL_WITH_RELATIONS,
+    DATE_PARTS,
+    TEXT_TERMS,
+    TIME_PARTS,
+    TO_ONE_TERMS,
+)
 from .answers import bad_request, canned
 from .defs import NON_MODEL_FIELDS, FieldDef, ResourceDef
 from .store import Store
@@ -78,11 +85,17 @@ class Condition:
     term: str
     raw: Any                    # the value after string_to_python (a list for in/range)
     value: Any = None           # prepared by `prepare`
-    joins_many: bool = False
 
     @property
     def final(self) -> FieldDef:
         return self.hops[-1]
+
+    @property
+    def join(self) -> tuple[str, ...]:
+        """The to_many relation this filter joins (the hops up to its last to_many one),
+        or () when it joins none: filters naming the same one share its joined rows."""
+        last = max((i for i, h in enumerate(self.hops) if h.to_many), default=-1)
+        return tuple(h.name for h in self.hops[:last + 1])
 
 
 def parse_filters(store: Store, rdef: ResourceDef, query: QueryDict) -> list[Condition]:
@@ -110,8 +123,7 @@ def parse_filters(store: Store, rdef: ResourceDef, query: QueryDict) -> list[Con
                 value = [part for item in query.getlist(key) for part in item.split(",")]
         lookup = (*(h.name for h in hops), term)
         by_lookup.pop(lookup, None)       # Tastypie's dict: the later parameter wins
-        by_lookup[lookup] = Condition(key, hops, term, value,
-                                      joins_many=any(h.to_many for h in hops))
+        by_lookup[lookup] = Condition(key, hops, term, value)
     conditions = list(by_lookup.values())
     # Django's filter(**kwargs) takes the lookups in sorted order: the first bad value
     # in that order is the one reported
@@ -153,6 +165,11 @@ def _kind(f: FieldDef) -> str:
 
 def _prepare(store: Store, c: Condition) -> None:
     final, term, raw = c.final, c.term, c.raw
+    if final.to_many and term not in TO_ONE_TERMS:
+        # Tastypie lets every lookup of the many-to-many field through, but Django joins
+        # to the related key, which takes only a foreign key's lookups: the query cannot
+        # be built (FieldError, a 500 on every database), before any value is read
+        raise canned(500)
     if term == "isnull":
         if raw is None:
             raise FakeLookupValueError(MISMATCHED)
@@ -326,21 +343,49 @@ _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrst
 
 def select(store: Store, rdef: ResourceDef, conditions: list[Condition]
            ) -> Iterator[dict[str, Any]]:
-    """The matching objects in table order; an object matched through a to_many join comes
-    once per matching related row, as the real server's unDISTINCTed join returns it."""
+    """The matching objects in table order. Tastypie filters in one `filter()` call, so
+    Django joins each to_many relation once: the filters through it must hold on the same
+    related row, and an object comes once per combination of matching joined rows, as the
+    real server's unDISTINCTed joins return it."""
     if any(c.value is _BROKEN for c in conditions):
         raise canned(500)
+    joins: dict[tuple[str, ...], list[Condition]] = {}
+    for c in conditions:
+        joins.setdefault(c.join, []).append(c)
     for obj in store.objects(rdef.name):
         times = 1
-        for c in conditions:
-            hits = sum(1 for raw in field_values(store, obj, c.hops) if _test(store, c, raw))
-            if not hits:
-                times = 0
+        for join, group in joins.items():
+            times *= _matching_rows(store, obj, join, group)
+            if not times:
                 break
-            if c.joins_many:
-                times = max(times, hits)    # exact for one to_many filter, a guess for more
         for _ in range(times):
             yield obj
+
+
+def _matching_rows(store: Store, obj: dict[str, Any], join: tuple[str, ...],
+                   group: list[Condition]) -> int:
+    """How many of the rows `join` gives `obj` satisfy every filter of `group` (1 or 0
+    for filters that join nothing)."""
+    if not join:
+        return int(all(_holds(store, c, field_values(store, obj, c.hops)) for c in group))
+    size = len(join)
+    linked = field_values(store, obj, group[0].hops[:size])
+    return sum(1 for uri in linked
+               if all(_holds(store, c, _values_past(store, uri, c.hops[size:]))
+                      for c in group))
+
+
+def _values_past(store: Store, uri: Any, rest: list[FieldDef]) -> list[Any]:
+    """The values of `rest` read from the joined row at `uri` (the row's own key when
+    the filter ends on the to_many field)."""
+    if not rest:
+        return [uri]
+    row = store.object_at(uri) if uri is not None else None
+    return field_values(store, row, rest) if row is not None else [None]
+
+
+def _holds(store: Store, c: Condition, values: list[Any]) -> bool:
+    return any(_test(store, c, raw) for raw in values)
 
 
 # ---------------------------------------------------------------- pagination

@@ -67,7 +67,9 @@ def _followers(store: Store, gone: set[str]) -> set[tuple[str, Any]]:
                 cleared[f.name] = None
             else:
                 if cleared:
-                    store.put_row(other, okey, {**obj, **cleared})
+                    # nulling a link updates the row; a to_many list loses a link row only
+                    links_only = all(isinstance(obj.get(name), list) for name in cleared)
+                    store.put_row(other, okey, {**obj, **cleared}, in_place=links_only)
     return wave
 
 
@@ -97,7 +99,7 @@ def _refresh_field(store: Store, rdef: ResourceDef, f: FieldDef, rule: dict[str,
         found = pointing.get(store.uri(rdef.name, key), [])
         value: Any = found if f.to_many or f.type == "list" else (found[0] if found else None)
         if obj.get(f.name) != value:
-            store.put_row(rdef, key, {**obj, f.name: value})
+            store.put_row(rdef, key, {**obj, f.name: value}, in_place=True)
 
 
 def refresh_views(store: Store) -> None:

@@ -2,8 +2,8 @@
 model field (Django's `get_prep_value`), in the schema's field order, and the table's
 constraints. A value a field cannot take fails the request: a `ValidationError` (a
 boolean given `"abc"`) answers 400 `{"error": "['…']"}` with that first error only; any
-other failure (`int("x")`, a null in a NOT NULL column, a unique or one-to-one key taken)
-is a database error, the canned 500.
+other failure (`int("x")`, a null in a NOT NULL column, a unique or one-to-one key taken,
+on PostgreSQL a text longer than its column) is a database error, the canned 500.
 """
 
 from __future__ import annotations
@@ -45,6 +45,8 @@ def _stored(f: FieldDef, value: Any) -> Any:
             return _boolean(f, value)
         if f.type in TEMPORAL_INVALID and value == "":
             raise database_error(TEMPORAL_INVALID[f.type] % value)
+        if f.type in TEMPORAL_INVALID and not isinstance(value, str):
+            raise TypeError(value)      # Django's date parser is handed no text
     except (TypeError, ValueError):
         raise canned(500) from None
     return value
@@ -75,6 +77,11 @@ def check_rules(rdef: ResourceDef, obj: dict[str, Any], data: Mapping[str, Any])
         raise form_errors(rdef.name, errors)
 
 
+def _too_long(rdef: ResourceDef, name: str, value: Any) -> bool:
+    length = rdef.field_rules.get(name, {}).get("column_length")
+    return isinstance(value, str) and length is not None and len(value) > length
+
+
 def _link_column(store: Store, rdef: ResourceDef, f: FieldDef) -> bool:
     """A read-only to-one link is a column of the table (policy_domain.domain) rather
     than a reverse relation when the folder declares its reverse relations
@@ -84,12 +91,15 @@ def _link_column(store: Store, rdef: ResourceDef, f: FieldDef) -> bool:
 
 
 def check_constraints(store: Store, rdef: ResourceDef, obj: dict[str, Any], key: Any) -> None:
-    """NOT NULL, unique, one-to-one and unique-together: the canned 500."""
+    """NOT NULL, unique, one-to-one, unique-together and (PostgreSQL) column lengths:
+    the canned 500."""
     for name, f in rdef.fields.items():
         if name == rdef.pk or (f.readonly and not _link_column(store, rdef, f)):
             continue
         value = obj.get(name)
         if value is None and not f.nullable and not f.to_many:
             raise canned(500)
+        if store.database == "postgresql" and _too_long(rdef, name, value):
+            raise canned(500)       # varchar(n): "value too long"; SQLite stores it
     if unique_problems(store, rdef, obj, key):
         raise canned(500)

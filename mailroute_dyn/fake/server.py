@@ -16,8 +16,8 @@ fills. Beyond that, the fake does not reproduce:
 * JSON only: `?format=xml`, `Accept: application/xml` and JSONP answer JSON; XML bodies get 415.
 * Rows the real server creates by itself (a new domain's policy, a reseller's branding
   info) do not appear.
-* Without `order_by`, rows come in primary-key order (a database may walk an index).
-  `contains`/`startswith` are case-sensitive, as Django documents (SQLite's LIKE is not).
+* Without `order_by`, rows come in a table scan's order (`database=`; a database may
+  walk an index instead). `contains`/`startswith` follow `database=`.
 * No throttling, DEBUG tracebacks, nested object creation, MailRoute's nested lists and
   natural-key detail URLs, or query-parameter auth in form bodies. Custom actions are
   served only as `rules.json` declares them (the demo: MailRoute's `regenerate_api_key`,
@@ -90,7 +90,11 @@ class FakeMailRoute(FaultControls, httpx.BaseTransport, httpx.AsyncBaseTransport
     and, when given, decide for every resource. `time_zone` is the server's TIME_ZONE.
     `database` ("postgresql" or "sqlite") is what the server's database decides: whether
     `contains`/`startswith`/`iexact`... ignore the case of ASCII letters (SQLite's LIKE)
-    or compare as PostgreSQL does, and the order of tied rows.
+    or compare as PostgreSQL does, the order of tied rows, a table scan's order (key
+    order on SQLite; on PostgreSQL an updated row moves to the end), where NULL sorts
+    (first on SQLite, last ascending on PostgreSQL) and whether a text longer than its
+    `column_length` rule fails (PostgreSQL) or is stored (SQLite). PostgreSQL's order of
+    tied rows depends on the sort it picks: order by a unique field last.
     """
 
     def __init__(self, fixtures_dir: str | Path | None = None, *, login: str = "demo",

@@ -61,10 +61,12 @@ class Tables:
         return sorted(name for name, rdef in self.defs.items() if rdef.listed)
 
     def objects(self, name: str) -> list[dict[str, Any]]:
-        """Every object of a resource in primary-key order (a table scan's order), or a
-        view's rows in the view's order."""
+        """Every object of a resource in a table scan's order: primary-key order on SQLite
+        (the key is the rowid), the order rows were written in on PostgreSQL (its heap:
+        an updated row moves to the end, see `put_row`); a view's rows in the view's
+        order."""
         cached = self._sorted.get(name)
-        if cached is None and self.defs[name].view_of:
+        if cached is None and (self.defs[name].view_of or self.database == "postgresql"):
             cached = list(self.rows[name].values())
         if cached is None:
             cached = [obj for _, obj in sorted(self.rows[name].items(), key=_pk_sort_key)]
@@ -113,7 +115,13 @@ class Tables:
         """Forget the cached order of a resource whose rows changed."""
         self._sorted[name] = None
 
-    def put_row(self, rdef: ResourceDef, key: Any, obj: dict[str, Any]) -> None:
+    def put_row(self, rdef: ResourceDef, key: Any, obj: dict[str, Any], *,
+                in_place: bool = False) -> None:
+        """Store a row. PostgreSQL writes a new version of an updated row at the end of
+        its table, so a scan meets it last; an `in_place` change writes no row of this
+        table (a computed reverse relation, a many-to-many link) and moves nothing."""
+        if self.database == "postgresql" and not in_place:
+            self.rows[rdef.name].pop(key, None)
         self.rows[rdef.name][key] = obj
         self._sorted[rdef.name] = None
         if isinstance(key, int) and key >= self.next_id[rdef.name]:

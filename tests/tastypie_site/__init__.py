@@ -1,7 +1,7 @@
 """Test-only django-tastypie 0.15.1 server copying the MailRoute admin API.
 
 Helpers: ``setup_django()``, ``wsgi_app()``, ``create_user()``, ``reset_data()``,
-``seed_data()``, ``live_server()`` (see ``server.py``). Typical use::
+``seed_data()``, ``seed_groups()``, ``live_server()`` (see ``server.py``). Typical use::
 
     from tests.tastypie_site import create_user, reset_data, seed_data, wsgi_app, auth_header
     create_user(); reset_data(); seed_data()
@@ -20,6 +20,7 @@ from .server import (
     reset_data,
     resource_names,
     seed_data,
+    seed_groups,
     setup_django,
     strip_new_schema_keys,
     wsgi_app,
@@ -36,6 +37,7 @@ __all__ = [
     "reset_data",
     "resource_names",
     "seed_data",
+    "seed_groups",
     "setup_django",
     "strip_new_schema_keys",
     "wsgi_app",

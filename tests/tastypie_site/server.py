@@ -1,17 +1,21 @@
 """A real django-tastypie 0.15.1 server copying the MailRoute admin API, for tests only.
 
 Django is configured in-process (no DJANGO_SETTINGS_MODULE), on a sqlite file in a temporary
-directory, so the in-process WSGI app and a threaded live server share the same data.
+directory, so the in-process WSGI app and a threaded live server share the same data. With
+``TASTYPIE_SITE_POSTGRESQL`` set (``postgresql://user@host:port/name``) the process's site
+runs on that PostgreSQL database instead (``serve.py`` runs one such process).
 """
 
 import atexit
 import contextlib
+import os
 import shutil
 import socketserver
 import tempfile
 import threading
 from datetime import datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from zoneinfo import ZoneInfo
 
@@ -24,6 +28,25 @@ NEW_SCHEMA_KEYS = ("primary_key", "verbose_name", "related_schema")
 _APP = f"{__package__}.mailroute"
 _ANYAPI = f"{__package__}.anyapi"  # other APIs' shapes (see anyapi/api.py)
 _state = {}
+#: The environment variable naming a PostgreSQL database for the site (see the docstring).
+POSTGRESQL_ENV = "TASTYPIE_SITE_POSTGRESQL"
+
+
+def _database_settings():
+    """Django's default database: the PostgreSQL one named in the environment, or a fresh
+    SQLite file in a temporary directory removed at exit."""
+    url = os.environ.get(POSTGRESQL_ENV)
+    if url:
+        parts = urlsplit(url)
+        return {"ENGINE": "django.db.backends.postgresql", "NAME": parts.path.lstrip("/"),
+                "USER": parts.username or "", "HOST": parts.hostname or "",
+                "PORT": str(parts.port or "")}
+    tmp = tempfile.mkdtemp(prefix="tastypie_site_")
+    atexit.register(shutil.rmtree, tmp, ignore_errors=True)
+    # IMMEDIATE transactions make concurrent writers (the client's concurrent bulk
+    # requests, the threaded live server) wait for the lock instead of failing at once
+    return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(Path(tmp, "db.sqlite3")),
+            "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 30}}
 
 
 def setup_django():
@@ -33,9 +56,6 @@ def setup_django():
     import django
     from django.conf import settings
 
-    tmp = tempfile.mkdtemp(prefix="tastypie_site_")
-    database = str(Path(tmp, "db.sqlite3"))
-    atexit.register(shutil.rmtree, tmp, ignore_errors=True)
     settings.configure(
         DEBUG=False,
         SECRET_KEY="tastypie-site-test-only-not-a-secret",
@@ -58,10 +78,7 @@ def setup_django():
         # hash keeps those tests quick (test-only site)
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
         ROOT_URLCONF=f"{_APP}.urls",
-        # IMMEDIATE transactions make concurrent writers (the client's concurrent bulk
-        # requests, the threaded live server) wait for the lock instead of failing at once
-        DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": database,
-                               "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 30}}},
+        DATABASES={"default": _database_settings()},
         DEFAULT_AUTO_FIELD="django.db.models.AutoField",
         USE_TZ=True,
         TIME_ZONE="America/Los_Angeles",
@@ -77,7 +94,7 @@ def setup_django():
     from .mailroute.models import DomainWithAlias
 
     with connection.cursor() as cursor:
-        cursor.execute(DomainWithAlias.VIEW_SQL)
+        cursor.execute(DomainWithAlias.view_sql(connection.vendor))
     _state["ready"] = True
 
 
@@ -134,10 +151,28 @@ def reset_data():
         other.Comment, other.Note, other.Product, other.SlugBasedNote, other.ThesaurusKeyword,
         other.Thesaurus, other.Tag, other.GroupProfile, other.GroupCategory, other.Profile)]
     with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            names = ", ".join(f'"{table}"' for table in tables)
+            cursor.execute(f"TRUNCATE {names} RESTART IDENTITY")
+            return
         for table in tables:
             cursor.execute(f'DELETE FROM "{table}"')
         marks = ", ".join("%s" for _ in tables)
         cursor.execute(f"DELETE FROM sqlite_sequence WHERE name IN ({marks})", tables)
+
+
+def _reset_sequences(models):
+    """After rows were stored with explicit ids, PostgreSQL's id sequences still start at 1:
+    move them past the highest id, as SQLite does by itself (Django's own statements,
+    as `loaddata` runs them; none on SQLite)."""
+    from django.core.management.color import no_style
+    from django.db import connection
+
+    statements = connection.ops.sequence_reset_sql(no_style(), models)
+    if statements:
+        with connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -303,6 +338,7 @@ def seed_data(domains=250, accounts_per_domain=5, examples=True):
     with transaction.atomic():
         for model in reversed(_models()):
             model.objects.bulk_create(created[model], batch_size=500)
+    _reset_sequences(_models())
 
     from .mailroute.api import api, hidden_api
 
@@ -318,6 +354,28 @@ def seed_data(domains=250, accounts_per_domain=5, examples=True):
         "example_domains": [d[0] for d in EXAMPLE_DOMAINS] if examples else [],
     }
     return counts
+
+
+#: The `/wild/api/` members of ``seed_groups``: usernames, and each group's members (1-based).
+GROUP_MEMBERS = {"alpha": [1, 2], "beta": [2, 3, 4], "gamma": [], "delta": [5, 1]}
+PROFILES = ["alice", "bob", "Carol", "dave", "10-eve"]
+
+
+def seed_groups():
+    """A few `/wild/api/` profiles and groups with members (a many-to-many relation), ids
+    from 1 in the order of ``PROFILES`` and ``GROUP_MEMBERS``. Expects empty tables."""
+    setup_django()
+    from django.db import transaction
+
+    from .anyapi import models as other
+
+    with transaction.atomic():
+        profiles = [other.Profile.objects.create(id=n, username=name)
+                    for n, name in enumerate(PROFILES, 1)]
+        for n, (title, members) in enumerate(GROUP_MEMBERS.items(), 1):
+            group = other.GroupProfile.objects.create(id=n, title=title)
+            group.users.set([profiles[i - 1] for i in members])
+    _reset_sequences([other.Profile, other.GroupProfile])
 
 
 def strip_new_schema_keys(schema):

@@ -111,7 +111,7 @@ class DomainAlias(Stamped):
 
 
 class DomainWithAlias(models.Model):
-    """Read-only SQL view: every domain and every domain alias (see ``VIEW_SQL``)."""
+    """Read-only SQL view: every domain and every domain alias (see ``view_sql``)."""
 
     name = _char()
     type = models.CharField(max_length=16)
@@ -122,12 +122,19 @@ class DomainWithAlias(models.Model):
         db_table = "mailroute_domainwithalias"
 
     # ids: 2*domain.id for a domain, 2*alias.id+1 for an alias, so both stay unique and stable.
-    VIEW_SQL = (
-        "CREATE VIEW IF NOT EXISTS mailroute_domainwithalias AS "
+    VIEW_SELECT = (
         "SELECT 2 * id AS id, name, 'domain' AS type, id AS domain_id FROM mailroute_domain "
         "UNION ALL "
         "SELECT 2 * id + 1, name, 'alias', domain_id FROM mailroute_domainalias"
     )
+
+    @classmethod
+    def view_sql(cls, vendor):
+        """The statement creating the view once (PostgreSQL has no CREATE VIEW IF NOT
+        EXISTS; SQLite has no CREATE OR REPLACE VIEW)."""
+        create = ("CREATE OR REPLACE VIEW" if vendor == "postgresql"
+                  else "CREATE VIEW IF NOT EXISTS")
+        return f"{create} {cls._meta.db_table} AS {cls.VIEW_SELECT}"
 
 
 class EmailAccount(Stamped):
