@@ -21,7 +21,7 @@ from .errors import (
     OrderingError,
     ServerError,
 )
-from .metaclass import ResourceMeta
+from .metaclass import BaseResourceMeta
 from .operations import Exclusive, Operation
 from .query import BulkResult, QuerySet, queryset_for
 from .schema import FilterCheck, check_filter, check_method, check_ordering
@@ -37,7 +37,7 @@ _MAY_EXIST_AFTER = (BadRequest, Conflict, ServerError, AmbiguousWriteError)
 _Checked = TypeVar("_Checked")
 
 
-class QueryHooks(Writes, metaclass=ResourceMeta):
+class QueryHooks(Writes, metaclass=BaseResourceMeta):
     """The part of `Resource` its QuerySets and its class API call."""
 
     __slots__ = ()

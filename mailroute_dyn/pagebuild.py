@@ -13,7 +13,7 @@ from itertools import repeat
 from typing import Any, ClassVar, Self
 
 from .fieldread import UNCHANGED
-from .metaclass import ResourceMeta
+from .metaclass import BaseResourceMeta
 from .operations import Operation
 from .writes import Writes, _clean_read, _is_secret
 
@@ -27,7 +27,7 @@ _LAZY_STATE: dict[str, Callable[[], Any]] = {
 _FROM_LIST = "\0list"    # in `_related`: read from a list, detail-only fields may be missing
 
 
-class PageBuilding(Writes, metaclass=ResourceMeta):
+class PageBuilding(Writes, metaclass=BaseResourceMeta):
     """The part of `Resource` that builds objects from what the server sent."""
 
     __slots__ = ()

@@ -16,6 +16,7 @@ from .config import Settings
 from .errors import FilterError
 from .operations import Call, Operation
 from .paging import _plain_value
+from .queryrows import OBJECT_ROWS, Rows
 from .schema import FilterCheck, ResourceSchema, allowed_terms
 from .vocabulary import looks_secret
 
@@ -79,14 +80,15 @@ class QueryBuilder(Generic[R]):
     """The building half of a QuerySet: every method returns a new one (nothing is sent),
     and `_first_call()` says what the first list request is."""
 
-    def __init__(self, model: Any, query: _Query | None = None):
+    def __init__(self, model: Any, query: _Query | None = None, rows: Rows = OBJECT_ROWS):
         # `model` is a resource class (resources.Resource or a subclass)
         self._model: QueryModel = model
         self._q = query or _Query()
+        self._rows = rows                           # what each walked object becomes
         self._evaluated: list[Any] | None = None    # what len() fetched, for the next walk
 
     def _clone(self, **changes: Any) -> Self:
-        return type(self)(self._model, self._q._replace(**changes))
+        return type(self)(self._model, self._q._replace(**changes), self._rows)
 
     def __repr__(self) -> str:
         parts = [f"{c.param}={c.value!r}" for c in self._q.filters]
@@ -96,7 +98,8 @@ class QueryBuilder(Generic[R]):
             parts.append(f"order_by={list(self._q.order)}")
         if self._q.start or self._q.stop is not None:
             parts.append(f"[{self._q.start}:{'' if self._q.stop is None else self._q.stop}]")
-        return f"<QuerySet {self._model._schema.name} {' '.join(parts)}>".replace(" >", ">")
+        text = f"<QuerySet {self._model._schema.name} {' '.join(parts)}>".replace(" >", ">")
+        return f"{text[:-1]}{self._rows.describe()}>"
 
     # -- building
 

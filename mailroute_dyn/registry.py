@@ -33,6 +33,8 @@ from .resources import (
     INSTANCE_NAMES,
     AsyncResource,
     AsyncResourceMeta,
+    BaseResource,
+    BaseResourceMeta,
     Resource,
     ResourceMeta,
     _check_own,
@@ -134,8 +136,8 @@ class Registry:
             "__slots__": (),
             **self._schema_attrs(schema, list_url),
         }
-        base: type[Resource] = AsyncResource if self.is_async else Resource
-        meta: type[ResourceMeta] = AsyncResourceMeta if self.is_async else ResourceMeta
+        base: type[BaseResource] = AsyncResource if self.is_async else Resource
+        meta: type[BaseResourceMeta] = AsyncResourceMeta if self.is_async else ResourceMeta
         cls = cast("type[Resource]", meta(class_name_for(name), (base,), attrs))
         place_readers(cls, cls._readers)
         self._classes[name] = cls
@@ -309,7 +311,7 @@ class Registry:
         its own resource, a URI must be a detail URI under the target's list endpoint.
         Tastypie filters a relation by the key alone, so another resource's object would
         match the target's object that has the same key."""
-        if isinstance(value, Resource):
+        if isinstance(value, BaseResource):
             if value.pk is None:
                 return f"{value!r} is not saved: it has no key to filter by"
             own = type(value)._schema.name
@@ -395,7 +397,7 @@ class Registry:
         return self._one_related(f, value, owner)
 
     def _one_related(self, f: Field, value: Any, owner: type[Resource]) -> Any:
-        if isinstance(value, Resource):
+        if isinstance(value, BaseResource):
             if value.resource_uri is None:
                 raise ValidationError(
                     f"{owner.resource_name}.{f.name}: the related object is not saved yet",

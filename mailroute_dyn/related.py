@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from .errors import FilterError, MailRouteError
-from .metaclass import ResourceMeta
+from .metaclass import BaseResourceMeta
 from .naming import names_an_object
 from .operations import Answer, Call, Operation
 from .pagebuild import _FROM_LIST
@@ -18,7 +18,7 @@ from .writes import Writes, _clean_read
 __all__ = ["RelatedReads"]
 
 
-class RelatedReads(Writes, metaclass=ResourceMeta):
+class RelatedReads(Writes, metaclass=BaseResourceMeta):
     """The part of `Resource` that reads beyond the representation it holds."""
 
     __slots__ = ()
@@ -89,10 +89,6 @@ class RelatedReads(Writes, metaclass=ResourceMeta):
             value = (yield from self._registry.objects_op([raw], target))[0]
         self._related[name] = value
         return value
-
-    def fetch(self, name: str) -> Any:
-        """The related object(s) behind field `name`, fetched once (await it when async)."""
-        return self._registry.run(self._fetch_related(name))
 
     def related(self, resource: str, via: str | None = None) -> QuerySet[Any]:
         """The objects of `resource` whose related field points at this object, as a

@@ -29,7 +29,7 @@ from .errors import (
     suggest,
 )
 from .fieldread import UNCHANGED, Reader
-from .metaclass import AsyncResourceMeta, ResourceMeta, _arun
+from .metaclass import AsyncResourceMeta, BaseResourceMeta, ResourceMeta, _arun
 from .modelhooks import QueryHooks
 from .operations import NO_BODY, Answer, Call, Operation, error_message
 from .pagebuild import _FROM_LIST, _LAZY_STATE, PageBuilding
@@ -48,8 +48,9 @@ from .writes import (
     _key_from_uri,
 )
 
-__all__ = ["Resource", "AsyncResource", "ResourceMeta", "AsyncResourceMeta", "BulkResult",
-           "INSTANCE_NAMES", "class_name_for", "attribute_name_for"]
+__all__ = ["BaseResource", "Resource", "AsyncResource", "BaseResourceMeta", "ResourceMeta",
+           "AsyncResourceMeta", "BulkResult", "INSTANCE_NAMES", "class_name_for",
+           "attribute_name_for"]
 
 
 _NOT_KEYS = frozenset({"schema"})
@@ -86,8 +87,10 @@ class _hybrid:
 
 # ---------------------------------------------------------------- the base class
 
-class Resource(PageBuilding, RelatedReads, QueryHooks, metaclass=ResourceMeta):
-    """Base of every resource class. Instances are objects of one resource.
+class BaseResource(PageBuilding, RelatedReads, QueryHooks, metaclass=BaseResourceMeta):
+    """Base of every resource class, sync or async: everything an object is and reads
+    without sending anything. Its two siblings, `Resource` (a `Client`'s) and
+    `AsyncResource` (an `AsyncClient`'s), add the verbs that send (verbs.py lists them).
 
     Read a field as an attribute for its typed view (`obj.created_at` is a datetime,
     `obj.domain` the related object) or as an item for the raw value (`obj["created_at"]`
@@ -257,7 +260,7 @@ class Resource(PageBuilding, RelatedReads, QueryHooks, metaclass=ResourceMeta):
 
     # the class's own view (ResourceMeta._repr_html_) when read from the class, so
     # IPython finds a bound method there, as `get_real_method` wants
-    _repr_html_ = _hybrid(ResourceMeta._repr_html_, _object_html)
+    _repr_html_ = _hybrid(BaseResourceMeta._repr_html_, _object_html)
 
     def __rich_repr__(self) -> Iterator[Any]:
         """What rich's pretty printer shows: the URI, then each field's raw value."""
@@ -267,7 +270,7 @@ class Resource(PageBuilding, RelatedReads, QueryHooks, metaclass=ResourceMeta):
                 yield name, "***" if value is not None and looks_secret(name) else value
 
     def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Resource) or self.resource_uri is None:
+        if not isinstance(other, BaseResource) or self.resource_uri is None:
             return NotImplemented
         return self.resource_uri == other.resource_uri
 
@@ -287,7 +290,7 @@ class Resource(PageBuilding, RelatedReads, QueryHooks, metaclass=ResourceMeta):
         return typed_value(f.type, raw, where=f"{type(self).resource_name}.{f.name}")
 
     @classmethod
-    def _get_op(cls, key: Any) -> Operation[Resource]:
+    def _get_op(cls, key: Any) -> Operation[BaseResource]:
         check_method(cls._schema, "get", detail=True)
         if str(key) in _NOT_KEYS:     # Tastypie routes these to the schema, never an object
             raise DoesNotExist(404, "GET", cls.detail_url(key), None,
@@ -312,7 +315,7 @@ class Resource(PageBuilding, RelatedReads, QueryHooks, metaclass=ResourceMeta):
     action = _hybrid(_action_on_class.__func__, _action_on_instance)  # type: ignore[attr-defined]
 
 
-def _reverse_hint(obj: Resource, name: str) -> str:
+def _reverse_hint(obj: BaseResource, name: str) -> str:
     """For `dom.email_account_set` (Django's name for a reverse relation): the way here."""
     resource = name.removesuffix("_set")
     listed = {attribute_name_for(n): n for n in type(obj)._registry.listed_names()}
@@ -322,7 +325,7 @@ def _reverse_hint(obj: Resource, name: str) -> str:
             f"obj.related({listed[resource]!r}).")
 
 
-def _read_only_field(cls: type[Resource], name: str) -> ValidationError:
+def _read_only_field(cls: type[BaseResource], name: str) -> ValidationError:
     """The refusal of a change to a read-only field of an object the server has: no
     write would ever store it, so it is refused now rather than at `save()`."""
     return ValidationError(
@@ -332,7 +335,7 @@ def _read_only_field(cls: type[Resource], name: str) -> ValidationError:
         {cls.resource_name: {name: ["This field is read-only."]}})
 
 
-def _read_object_op(cls: type[Resource], url: str, missing: str) -> Operation[Resource]:
+def _read_object_op(cls: type[BaseResource], url: str, missing: str) -> Operation[BaseResource]:
     """GET one object of `cls` (see `_read_body_op`); another resource's object is a
     ResponseError (`_check_own`)."""
     body = yield from _read_body_op(url, missing)
@@ -353,7 +356,7 @@ def _read_body_op(url: str, missing: str) -> Operation[dict[str, Any]]:
     return answer.body
 
 
-def _other_owner(cls: type[Resource], body: Mapping[str, Any]) -> str | None:
+def _other_owner(cls: type[BaseResource], body: Mapping[str, Any]) -> str | None:
     """The resource `body` says it belongs to, when that is not `cls` (None: it is
     `cls`'s, or `cls` cannot tell: untyped, or no URIs in its representation)."""
     if not cls.typed or "resource_uri" not in cls.fields:
@@ -363,7 +366,7 @@ def _other_owner(cls: type[Resource], body: Mapping[str, Any]) -> str | None:
     return None if owner == cls.resource_name else owner or ""
 
 
-def _check_own(cls: type[Resource], body: Mapping[str, Any], url: str) -> None:
+def _check_own(cls: type[BaseResource], body: Mapping[str, Any], url: str) -> None:
     """Refuse to build an answer as `cls` when it is not one of its objects (a schema,
     or another resource's object reached through a URL the server resolved elsewhere)."""
     owner = _other_owner(cls, body)
@@ -372,23 +375,73 @@ def _check_own(cls: type[Resource], body: Mapping[str, Any], url: str) -> None:
         raise ResponseError(f"GET {url}: expected a {cls.resource_name} object, got {what}")
 
 
-class AsyncResource(Resource, metaclass=AsyncResourceMeta):
+class Resource(BaseResource, metaclass=ResourceMeta):
+    """Base of a `Client`'s resource classes. Instances are objects of one resource.
+
+    Read a field as an attribute for its typed view (`obj.created_at` is a datetime,
+    `obj.domain` the related object) or as an item for the raw value (`obj["created_at"]`
+    is what the server sent). Assign attributes to change fields, then `save()`.
+    """
+
+    __slots__ = ()
+
+    def save(self, *, if_unchanged: bool = False, extra: Mapping[str, Any] | None = None,
+             method: str | None = None) -> Self:
+        """Create the object, or send what changed: PATCH, or where the resource has no
+        PATCH, a PUT of the object as the server has it now plus this object's changes
+        (read just before), so no field is wiped and none someone else changed since
+        this object was read is put back.
+
+        A save never re-creates a deleted object: it raises `DoesNotExist`.
+        `if_unchanged=True` reads the object first and raises `Conflict`, sending
+        nothing, if anything changed on the server since it was read. `method="put"`
+        forces a full PUT where a server lists PATCH but does not take it (MailRoute's
+        2013 server).
+        """
+        op = self._save_op(dict(extra or {}), if_unchanged, method)
+        journal = self._registry.journal
+        if journal is not None:            # inside `with client.journal(...)`
+            creating = self._raw.get("resource_uri") is None and self.pk is None
+            journal.single(type(self), "create" if creating else "update", self, op,
+                           self._registry.run)
+            return self
+        return cast(Self, self._registry.run(op))
+
+    def refresh(self) -> Self:
+        """Read the object again; unsaved changes are discarded."""
+        return cast(Self, self._registry.run(self._refresh_op()))
+
+    def delete(self) -> None:
+        """DELETE this object."""
+        journal = self._registry.journal
+        if journal is not None:            # inside `with client.journal(...)`
+            journal.single(type(self), "delete", self, self._delete_op(),
+                           self._registry.run)
+            return
+        self._registry.run(self._delete_op())
+
+    def fetch(self, name: str) -> Any:
+        """The related object(s) behind field `name`, fetched once."""
+        return self._registry.run(self._fetch_related(name))
+
+
+class AsyncResource(BaseResource, metaclass=AsyncResourceMeta):
     """Base of an `AsyncClient`'s resource classes: the same objects, writes awaited
     (`await obj.save()`, `await obj.refresh()`, `await obj.fetch("domain")`)."""
 
     __slots__ = ()
 
-    async def save(self, *, if_unchanged: bool = False,  # type: ignore[override]
+    async def save(self, *, if_unchanged: bool = False,
                    extra: Mapping[str, Any] | None = None, method: str | None = None) -> Self:
         """Create the object, or send what changed (see `Resource.save`)."""
         op = self._save_op(dict(extra or {}), if_unchanged, method)
         return cast(Self, await _arun(self, op))
 
-    async def refresh(self) -> Self:            # type: ignore[override]
+    async def refresh(self) -> Self:
         """Read the object again; unsaved changes are discarded."""
         return cast(Self, await _arun(self, self._refresh_op()))
 
-    async def delete(self) -> None:             # type: ignore[override]
+    async def delete(self) -> None:
         """DELETE this object."""
         await _arun(self, self._delete_op())
 

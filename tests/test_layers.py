@@ -39,6 +39,7 @@ LAYERS = [
     ["display", "follow", "frames"],  # displays; values() across a relation; DataFrames
     ["fieldread"],                 # one reader per field: what reading it costs, no more
     ["paging"],
+    ["queryrows"],                 # what a QuerySet row becomes: an instance or raw values
     ["querybuild"],                # a QuerySet's filters, ordering, slice and requests
     ["queryrun"],                  # its iteration and one-request answers
     ["queryhabits"],               # Django's habits: last, in_bulk, update, delete, values
