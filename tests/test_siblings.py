@@ -5,12 +5,22 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+from collections.abc import Iterable
 
 import pytest
 
 from mailroute_dyn import AsyncClient, Client
-from mailroute_dyn.query import AsyncQuerySet, AsyncValuesQuerySet, QuerySet, ValuesQuerySet
-from mailroute_dyn.testing import FakeMailRoute
+from mailroute_dyn.metaclass import AsyncResourceMeta, BaseResourceMeta, ResourceMeta
+from mailroute_dyn.query import (
+    AsyncQuerySet,
+    AsyncValuesQuerySet,
+    BaseQuerySet,
+    QuerySet,
+    ValuesQuerySet,
+)
+from mailroute_dyn.resources import INSTANCE_NAMES, AsyncResource, BaseResource, Resource
+from mailroute_dyn.testing import FakeMailRoute, write_fixture
+from mailroute_dyn.verbs import CLASS, INSTANCE, QUERYSET, SURFACES, VERBS, verbs_on
 from tests.conftest import FIXTURES
 
 KEY = "demo-key-not-secret"
@@ -117,3 +127,84 @@ def test_the_values_row_strategy_keeps_the_signatures_of_both_siblings():
     for name in ("values", "values_list"):
         assert (inspect.signature(getattr(QuerySet, name)).parameters
                 == inspect.signature(getattr(AsyncQuerySet, name)).parameters)
+
+
+# ---------------------------------------------------------------- the table of verbs
+
+SIBLINGS = {           # surface: (base, sync sibling, async sibling)
+    QUERYSET: (BaseQuerySet, QuerySet, AsyncQuerySet),
+    CLASS: (BaseResourceMeta, ResourceMeta, AsyncResourceMeta),
+    INSTANCE: (BaseResource, Resource, AsyncResource),
+}
+
+
+def _public(names: Iterable[str]) -> set[str]:
+    return {name for name in names if not name.startswith("_")}
+
+
+def _members(cls: type) -> set[str]:
+    """The public names `cls` and its bases define (what its objects answer to)."""
+    return _public(name for k in cls.__mro__ if k not in (type, object) for name in vars(k))
+
+
+def _spec(kind: str, **flags: object) -> dict[str, object]:
+    return {"type": kind, "nullable": False, "blank": False, "readonly": False,
+            "unique": False, "help_text": "", "default": "No default provided.", **flags}
+
+
+@pytest.mark.parametrize("surface", SURFACES)
+def test_every_verb_of_the_table_is_on_both_siblings_with_its_kind(surface):
+    base, sync, async_ = SIBLINGS[surface]
+    for verb in verbs_on(surface).values():
+        on_sync, on_async = getattr(sync, verb.name), getattr(async_, verb.name)
+        assert not inspect.iscoroutinefunction(on_sync), verb
+        assert inspect.iscoroutinefunction(on_async) is verb.sends, verb
+        if verb.sends:                  # sent: each sibling drives it its own way
+            assert verb.name in vars(sync) and verb.name in vars(async_), verb
+            assert not hasattr(base, verb.name), verb
+        assert (inspect.signature(on_sync).parameters
+                == inspect.signature(on_async).parameters), verb
+        assert on_sync.__doc__ and on_async.__doc__, verb
+
+
+@pytest.mark.parametrize("surface", SURFACES)
+def test_nothing_public_on_a_sibling_is_missing_from_the_table_or_the_base(surface):
+    base, sync, async_ = SIBLINGS[surface]
+    table = set(verbs_on(surface))
+    for sibling in (sync, async_):
+        assert _public(vars(sibling)) <= table, sibling
+        assert _members(sibling) == _members(base) | table, sibling
+    # the base sends nothing: no verb of the table that sends lives there
+    sending = {verb.name for verb in verbs_on(surface).values() if verb.sends}
+    assert not sending & _members(base)
+
+
+def test_the_instance_names_are_the_tables_and_the_bases():
+    assert set(INSTANCE_NAMES) == _members(BaseResource) | set(verbs_on(INSTANCE))
+
+
+def test_a_schema_field_named_like_a_verb_stays_the_users_on_an_async_client(tmp_path):
+    every_verb = sorted({verb.name for verb in VERBS})
+    fields = {"id": _spec("integer", unique=True, readonly=True, primary_key=True),
+              "resource_uri": _spec("string", readonly=True)}
+    fields |= {name: _spec("string", blank=True, default="") for name in every_verb}
+    schema = {"fields": fields, "filtering": {"id": 1}, "ordering": ["id"],
+              "default_limit": 20, "allowed_list_http_methods": ["get", "post"],
+              "allowed_detail_http_methods": ["get", "patch", "put", "delete"]}
+    write_fixture(tmp_path, {"gadget": schema}, {"gadget": []})
+
+    async def main() -> None:
+        fake = FakeMailRoute(tmp_path, login="a", api_key="fake-key")
+        async with AsyncClient("https://fake.test", "a", "fake-key", transport=fake,
+                               cache_dir=None, retries=0) as client:
+            Gadget = await client.resource("gadget")
+            values = {name: f"{name}!" for name in every_verb}
+            await Gadget.create(**values)
+            obj = await Gadget.first()
+            for name in every_verb:     # each one the field's, read by item at least
+                assert obj[name] == f"{name}!"
+                own = name in verbs_on(INSTANCE) or name in _members(BaseResource)
+                assert callable(getattr(obj, name)) if own else getattr(obj, name) == obj[name]
+            assert await Gadget.count() == 1 and await Gadget.all().count() == 1
+            assert [row async for row in Gadget.values("count")] == [{"count": "count!"}]
+    asyncio.run(main())
