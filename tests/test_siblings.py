@@ -208,3 +208,123 @@ def test_a_schema_field_named_like_a_verb_stays_the_users_on_an_async_client(tmp
             assert await Gadget.count() == 1 and await Gadget.all().count() == 1
             assert [row async for row in Gadget.values("count")] == [{"count": "count!"}]
     asyncio.run(main())
+
+
+# ---------------------------------------------------------------- the stubs, from the table
+
+@pytest.fixture(scope="module")
+def demo_stub() -> str:
+    from mailroute_dyn.tools.stubs import generate_stub
+    with Client.demo() as client:
+        return generate_stub(client)
+
+
+def _class_body(stub: str, name: str) -> str:
+    start = stub.index(f"\nclass {name}(")
+    return stub[start:stub.index("\nclass ", start + 1)]
+
+
+def test_a_stub_overrides_nothing_and_holds_every_verb_of_both_clients(demo_stub):
+    assert "ignore[override" not in demo_stub
+    sides = {"": "def", "Async": "async def"}
+    for prefix, sends in sides.items():
+        generic = {QUERYSET: _class_body(demo_stub, f"{prefix}TypedQuerySet"),
+                   CLASS: _class_body(demo_stub, f"_{prefix}TypedMeta")
+                   + _class_body(demo_stub, f"_{prefix}DomainMeta"),
+                   INSTANCE: _class_body(demo_stub, f"{prefix}TypedResource")}
+        generic[QUERYSET] += _class_body(demo_stub, f"{prefix}DomainQuerySet")
+        for surface, body in generic.items():
+            for verb in verbs_on(surface).values():
+                keyword = sends if verb.sends else "def"
+                assert f"    {keyword} {verb.name}(" in body, (prefix, surface, verb)
+                if verb.sends and prefix == "":
+                    assert f"async def {verb.name}(" not in body, (surface, verb)
+
+
+VALUES_SCRIPT = '''\
+from __future__ import annotations
+
+from typing import Any, assert_type
+
+from mailroute_dyn import AsyncClient, Client
+from mailroute_dyn.query import AsyncValuesQuerySet, ValuesQuerySet
+
+
+def sync_use(client: Client) -> None:
+    rows = client.resource("domain").all().values("id")
+    assert_type(rows, ValuesQuerySet)
+    assert_type(rows.count(), int)
+    for row in rows:
+        assert_type(row, Any)
+
+
+async def async_use(client: AsyncClient) -> None:
+    rows = (await client.resource("domain")).all().values("id")
+    assert_type(rows, AsyncValuesQuerySet)
+    assert_type(await rows.count(), int)
+    assert_type(await (await client.resource("domain")).all().values("id").count(), int)
+    async for row in rows:
+        assert_type(row, Any)
+    total: int = rows.count()
+'''
+
+STUB_SCRIPT = '''\
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, assert_type, cast
+
+from mailroute_dyn import AsyncClient
+
+if TYPE_CHECKING:
+    from mailroute_api import AsyncDomain, AsyncEmailAccount, AsyncMailRouteClient
+
+
+async def main() -> None:
+    async with cast("AsyncMailRouteClient", AsyncClient("https://x.test", "a", "b")) as client:
+        Domain = await client.resource("domain")
+        assert_type(Domain, type[AsyncDomain])
+        assert_type(await Domain.count(), int)
+        qs = Domain.filter(name__startswith="acme").order_by("-name")
+        assert_type(await qs.values("id").count(), int)
+        async for row in qs.values("id"):
+            assert_type(row, Any)
+        async for dom in qs:
+            assert_type(await dom.save(), AsyncDomain)
+        assert_type(await qs[0], AsyncDomain)
+        account = await client.email_account.create(localpart="x", domain=await qs[0])
+        assert_type(account, AsyncEmailAccount)
+        assert_type(await Domain.first(), AsyncDomain | None)
+        Domain.filter(nmae="x")
+        total: int = Domain.count()
+'''
+
+
+@pytest.mark.slow
+def test_mypy_types_values_rows_and_a_generated_stub_for_both_clients(tmp_path, demo_stub):
+    import subprocess
+    import sys
+    import textwrap
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    (tmp_path / "typings").mkdir()
+    (tmp_path / "typings" / "mailroute_api.pyi").write_text(demo_stub)
+    (tmp_path / "values.py").write_text(VALUES_SCRIPT)
+    (tmp_path / "stubbed.py").write_text(STUB_SCRIPT)
+    (tmp_path / "mypy.ini").write_text(textwrap.dedent(f"""\
+        [mypy]
+        mypy_path = {tmp_path / "typings"}:{root}
+        [mypy-mailroute_dyn.*]
+        follow_imports = silent
+        [mypy-jsonschema.*]
+        ignore_missing_imports = True
+        """))
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--config-file", "mypy.ini",
+         "--cache-dir", str(tmp_path / ".mypy_cache"), "values.py", "stubbed.py"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    errors = [line.split(": error:")[0] for line in done.stdout.splitlines()
+              if ": error:" in line]
+    # only the three mistakes: an async count() not awaited (twice), a misspelt lookup;
+    # nothing in the stub itself
+    assert errors == ["values.py:24", "stubbed.py:26", "stubbed.py:27"], done.stdout
