@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Iterable, Mapping
 from typing import Any, TypeVar, cast
 
 from .bulk import RowHook, bulk_create_op, bulk_delete_op, bulk_update_op, journaled_bulk
+from .classops import create_obj_op, create_op, get_op, objects_of
 from .display import class_html
 from .fieldread import FieldProperty
 from .operations import Operation
@@ -25,7 +26,6 @@ from .query import (
     BulkResult,
     QuerySet,
     ValuesQuerySet,
-    queryset_for,
 )
 from .schema import Field, ResourceSchema
 from .writes import Writes, detail_url_for
@@ -204,7 +204,7 @@ class ResourceMeta(BaseResourceMeta):
 
     def get(meta: type[_T], key: Any = None, /, **lookups: Any) -> _T:
         """One object by key (`Domain.get(5)`, `EmailAccount.get("a@b.c")`) or by filters."""
-        return cast("_T", _run(meta, _get_op(meta, key, lookups)))
+        return cast("_T", _run(meta, get_op(meta, key, lookups)))
 
     def create(meta: type[_T], *, dedupe_on: Iterable[str] | None = None,
                extra: Mapping[str, Any] | None = None, check_required: bool | None = None,
@@ -222,7 +222,7 @@ class ResourceMeta(BaseResourceMeta):
         names belong to the user); such a resource takes the option through
         `cls(**fields).save(extra=...)`.
         """
-        obj, op = _create_obj_op(meta, dedupe_on, extra, check_required, values)
+        obj, op = create_obj_op(meta, dedupe_on, extra, check_required, values)
         journal = cast(Any, meta)._registry.journal
         if journal is not None:                   # inside `with client.journal(...)`
             journal.single(meta, "create", obj, op, cast(Any, meta)._registry.run)
@@ -279,7 +279,7 @@ class ResourceMeta(BaseResourceMeta):
         With `missing_ok` an object already gone is reported `gone`, not failed."""
         def send(todo: list[Any], announce: Any, told: Any) -> BulkResult:
             return _run(meta, bulk_delete_op(meta, todo, told, announce, missing_ok))
-        return journaled_bulk(meta, "delete", _objects_of(meta, items), send, on_row)
+        return journaled_bulk(meta, "delete", objects_of(meta, items), send, on_row)
 
     def get_or_create(meta: type[_T], defaults: Mapping[str, Any] | None = None, *,
                       check_required: bool = True, extra: Mapping[str, Any] | None = None,
@@ -368,14 +368,14 @@ class AsyncResourceMeta(BaseResourceMeta):
     async def get(meta: type[_T], key: Any = None, /,
                   **lookups: Any) -> _T:
         """One object by key or by filters (see `ResourceMeta.get`)."""
-        return cast("_T", await _arun(meta, _get_op(meta, key, lookups)))
+        return cast("_T", await _arun(meta, get_op(meta, key, lookups)))
 
     async def create(meta: type[_T], *,
                      dedupe_on: Iterable[str] | None = None,
                      extra: Mapping[str, Any] | None = None,
                      check_required: bool | None = None, **values: Any) -> _T:
         """POST a new object and return it (see `ResourceMeta.create`)."""
-        op = _create_op(meta, dedupe_on, extra, check_required, values)
+        op = create_op(meta, dedupe_on, extra, check_required, values)
         return cast("_T", await _arun(meta, op))
 
     async def bulk_create(meta,
@@ -397,7 +397,7 @@ class AsyncResourceMeta(BaseResourceMeta):
                           on_row: RowHook | None = None,
                           missing_ok: bool = False) -> BulkResult:
         """Delete the given objects (see `ResourceMeta.bulk_delete`)."""
-        return await _arun(meta, bulk_delete_op(meta, _objects_of(meta, items), on_row,
+        return await _arun(meta, bulk_delete_op(meta, objects_of(meta, items), on_row,
                                                 None, missing_ok))
 
     async def get_or_create(
@@ -437,51 +437,6 @@ def _run(cls: Any, op: Operation[T]) -> T:
 def _arun(cls: Any, op: Operation[T]) -> Awaitable[T]:
     """An operation run on an async client's session: an awaitable."""
     return cast("Awaitable[T]", cls._registry.run(op))
-
-
-def _objects_of(cls: Any, items: Iterable[Any]) -> list[Any]:
-    """Objects for `bulk_delete()`: instances as given, keys as objects of `cls`."""
-    return [item if isinstance(item, Writes)
-            else cls._from_raw({"resource_uri": cls.detail_url(item)}) for item in items]
-
-
-def _get_op(cls: Any, key: Any, lookups: dict[str, Any]) -> Operation[Any]:
-    """`get()`'s operation, once its arguments are checked."""
-    if key is not None and lookups:
-        raise TypeError("Give a key or lookups, not both.")
-    if key is None:
-        if not lookups:
-            raise TypeError("get() needs a key or at least one lookup.")
-        return queryset_for(cls)._get_op(lookups)
-    op: Operation[Any] = cls._get_op(key)
-    return op
-
-
-def _create_op(cls: Any, dedupe_on: Iterable[str] | None,
-               extra: Mapping[str, Any] | None, check_required: bool | None,
-               values: dict[str, Any]) -> Operation[Any]:
-    """`create()`'s operation, once everything that can be checked is checked."""
-    return _create_obj_op(cls, dedupe_on, extra, check_required, values)[1]
-
-
-def _create_obj_op(cls: Any, dedupe_on: Iterable[str] | None,
-                   extra: Mapping[str, Any] | None, check_required: bool | None,
-                   values: dict[str, Any]) -> tuple[Any, Operation[Any]]:
-    """The new object and `create()`'s operation for it."""
-    for option, given in (("dedupe_on", dedupe_on), ("extra", extra),
-                          ("check_required", check_required)):
-        if given is not None and option in cls.fields:
-            values[option] = given
-    dedupe = () if dedupe_on is None or "dedupe_on" in cls.fields else tuple(dedupe_on)
-    inputs = {} if extra is None or "extra" in cls.fields else dict(extra)
-    required = check_required is not False or "check_required" in cls.fields
-    unknown = set(values) - set(cls.fields)
-    if unknown and cls.typed:                     # raises, naming the unknown fields
-        cls._validate(cls._encoded_values(values), creating=True,
-                      explicit_readonly=values, check_required=required)
-    obj = cls(**values)
-    op: Operation[Any] = obj._create_op(inputs, dedupe, required)
-    return obj, op
 
 
 async def _itself(value: Any) -> Any:

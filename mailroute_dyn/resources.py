@@ -1,8 +1,11 @@
-"""The class factory and the Resource base: one Python class per server resource.
+"""The resource bases: one Python class per server resource derives from `Resource` (a
+`Client`'s) or `AsyncResource` (an `AsyncClient`'s), siblings of `BaseResource`.
 
-Resource is put together by job: pagebuild.py (objects from a list page), related.py
+BaseResource is put together by job: pagebuild.py (objects from a list page), related.py
 (related objects and detail-only fields), modelhooks.py (what QuerySets ask of their
-class), writes.py (every write); this module holds the typed reads and actions.
+class), writes.py (the operations of every write); this module holds the typed reads,
+and the two siblings the verbs that send (`save()`, `refresh()`, `delete()`, `fetch()`:
+listed in verbs.py), the sync one answering at once, the async one awaited.
 
 `Registry` builds a class with `type()` the first time a resource is used and keeps it as
 long as its schema is cached. Instances keep the raw representation the server sent and
@@ -13,16 +16,15 @@ operation (see http.py) and run by the client's session, sync or async.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator, Mapping
 from types import MethodType
 from typing import TYPE_CHECKING, Any, ClassVar, Self, cast
 from urllib.parse import urlsplit
 
+from .classops import action_op
 from .display import object_html
 from .errors import (
     DoesNotExist,
-    GuardError,
     NotFound,
     ResponseError,
     ValidationError,
@@ -31,7 +33,7 @@ from .errors import (
 from .fieldread import UNCHANGED, Reader
 from .metaclass import AsyncResourceMeta, BaseResourceMeta, ResourceMeta, _arun
 from .modelhooks import QueryHooks
-from .operations import NO_BODY, Answer, Call, Operation, error_message
+from .operations import Answer, Call, Operation, error_message
 from .pagebuild import _FROM_LIST, _LAZY_STATE, PageBuilding
 from .query import BulkResult
 from .querybuild import QueryModel
@@ -304,13 +306,13 @@ class BaseResource(PageBuilding, RelatedReads, QueryHooks, metaclass=BaseResourc
     def _action_on_instance(self, name: str, json: Any = None, *, method: str = "POST",
                             params: Mapping[str, Any] | None = None) -> Any:
         """Call a custom action under this object's URL (`{detail}{name}/`)."""
-        return self._registry.run(_action_op(self._detail(), name, json, method, params))
+        return self._registry.run(action_op(self._detail(), name, json, method, params))
 
     @classmethod
     def _action_on_class(cls, name: str, json: Any = None, *, method: str = "POST",
                          params: Mapping[str, Any] | None = None) -> Any:
         """Call a custom action under the list URL (`{list_endpoint}{name}/`)."""
-        return cls._registry.run(_action_op(cls._list_url, name, json, method, params))
+        return cls._registry.run(action_op(cls._list_url, name, json, method, params))
 
     action = _hybrid(_action_on_class.__func__, _action_on_instance)  # type: ignore[attr-defined]
 
@@ -448,25 +450,6 @@ class AsyncResource(BaseResource, metaclass=AsyncResourceMeta):
     async def fetch(self, name: str) -> Any:
         """The related object(s) behind field `name`, fetched once."""
         return await _arun(self, self._fetch_related(name))
-
-
-_ACTION_NAME = r"[A-Za-z0-9_\-.~]+"        # compiled by `re` on first use
-
-
-def _action_op(base: str, name: str, json: Any, method: str,
-               params: Mapping[str, Any] | None) -> Operation[Any]:
-    if not isinstance(name, str) or not re.fullmatch(_ACTION_NAME, name) or not name.strip("."):
-        # `.`, `..`, `a/b` or `%2F` would resolve to another URL: `action(".",
-        # method="DELETE")` would be a DELETE of the whole list
-        raise GuardError(f"Not an action name: {name!r}. An action is one plain path "
-                         "segment (letters, digits, '_', '-', '.', not only dots); use "
-                         "client.request() for other URLs. Nothing was sent.")
-    slash = "/" if base.endswith("/") else ""      # the server's own form (slashless APIs)
-    url = f"{base.rstrip('/')}/{name}{slash}"
-    body = NO_BODY if json is None else encode_write_value(json)
-    pairs = tuple((k, str(v)) for k, v in (params or {}).items())
-    answer: Answer = yield Call(method.upper(), url, pairs, body)
-    return answer.body
 
 
 if TYPE_CHECKING:      # the classes are what a QuerySet asks of its model (querybuild.py)

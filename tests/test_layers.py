@@ -50,6 +50,7 @@ LAYERS = [
     ["detailuri"],                 # which URIs are a resource's detail URIs
     ["naming"],                    # related objects given by name, looked up before a write
     ["writes"],
+    ["classops"],                  # get() by key, create(), actions: checked and built
     ["metaclass"],
     ["pagebuild"],                 # a list page's raw objects as resource objects
     ["related"],                   # related objects, detail-only fields
