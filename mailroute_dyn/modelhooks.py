@@ -23,7 +23,7 @@ from .errors import (
 )
 from .metaclass import BaseResourceMeta
 from .operations import Exclusive, Operation
-from .query import BulkResult, QuerySet, queryset_for
+from .query import BaseQuerySet, BulkResult, queryset_for
 from .schema import FilterCheck, check_filter, check_method, check_ordering
 from .writes import Writes, detail_url_for
 
@@ -131,7 +131,7 @@ class QueryHooks(Writes, metaclass=BaseResourceMeta):
     def _get_or_create(cls, lookups: dict[str, Any], defaults: Mapping[str, Any] | None,
                        update: bool, extra: Mapping[str, Any] | None,
                        check_required: bool,
-                       within: QuerySet[Any] | None = None) -> Operation[tuple[Any, bool]]:
+                       within: BaseQuerySet[Any] | None = None) -> Operation[tuple[Any, bool]]:
         """Check everything that can be checked before any request, then the operation.
         `within`: the QuerySet looked in (its filters narrow the lookup, not the create)."""
         if not lookups:
@@ -152,7 +152,7 @@ class QueryHooks(Writes, metaclass=BaseResourceMeta):
         return _one_at_a_time(_race_key(qs), op)
 
     @classmethod
-    def _get_or_create_op(cls, qs: QuerySet[Any], wanted: dict[str, Any],
+    def _get_or_create_op(cls, qs: BaseQuerySet[Any], wanted: dict[str, Any],
                           changes: dict[str, Any], extra: dict[str, Any],
                           dedupe: tuple[str, ...],
                           check_required: bool) -> Operation[tuple[Any, bool]]:
@@ -175,7 +175,7 @@ class QueryHooks(Writes, metaclass=BaseResourceMeta):
         return found, False
 
     @staticmethod
-    def _lookup_op(qs: QuerySet[Any]) -> Operation[Any]:
+    def _lookup_op(qs: BaseQuerySet[Any]) -> Operation[Any]:
         """The one object `qs` matches, or None (MultipleObjectsReturned when several)."""
         try:
             return (yield from qs._get())
@@ -196,7 +196,7 @@ class QueryHooks(Writes, metaclass=BaseResourceMeta):
         return update_objects_op(cls, objects, fields)
 
 
-def _race_key(qs: QuerySet[Any]) -> tuple[str, ...]:
+def _race_key(qs: BaseQuerySet[Any]) -> tuple[str, ...]:
     """What identifies one get_or_create's object in a session: its resource's list URL
     and the lookup's query (without the window)."""
     call = qs._first_call(limit=1, offset=0)

@@ -451,6 +451,7 @@ def _no_waiting_html(qs: BaseQuerySet[Any]) -> str:
 
 def queryset_for(model: Any, query: _Query | None = None) -> QuerySet[Any]:
     """A QuerySet over `model` of its client's kind: an `AsyncQuerySet` for an
-    `AsyncClient`'s classes, a `QuerySet` for a `Client`'s."""
+    `AsyncClient`'s classes, a `QuerySet` for a `Client`'s. (Typed as the sync one for
+    the callers that only build on it or run its operations, either kind alike.)"""
     kind = AsyncQuerySet if model._is_async() else QuerySet
     return cast("QuerySet[Any]", kind(model, query))
