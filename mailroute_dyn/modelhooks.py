@@ -1,16 +1,16 @@
-"""What a QuerySet asks of the class it yields: the client's session and settings, filter
-and ordering checks (a cached schema read again once for a name it lacks), and the
-operations of Django's `get_or_create()`, `update_or_create()` and `QuerySet.update()`.
-QuerySets call these private class methods on whatever model they are given.
+"""What a QuerySet asks of the class it yields: filter and ordering checks (a cached
+schema read again once for a name it lacks), and the operations of Django's
+`get_or_create()`, `update_or_create()` and `QuerySet.update()`. QuerySets call these
+private class methods on whatever model they are given; the client's session and
+settings they get from the class's registry once, when they are built.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, TypeVar
 
 from .bulk import update_objects_op
-from .config import Settings
 from .errors import (
     AmbiguousWriteError,
     BadRequest,
@@ -54,26 +54,6 @@ class QueryHooks(Writes, metaclass=BaseResourceMeta):
     def _detail_url(cls, key: Any) -> str:
         """`detail_url()` for QuerySets, which reach their class through `QueryModel`."""
         return detail_url_for(cls, key)
-
-    @classmethod
-    def _registry_run(cls, op: Operation[Any]) -> Any:
-        return cls._registry.run(op)
-
-    @classmethod
-    def _is_async(cls) -> bool:
-        return cls._registry.is_async
-
-    @classmethod
-    def _page_size(cls) -> int:
-        return cls._registry.settings.page_size
-
-    @classmethod
-    def _registry_stream(cls, ops: Iterable[Operation[Any]], window: int) -> Any:
-        return cls._registry.stream(ops, window)
-
-    @classmethod
-    def _registry_settings(cls) -> Settings:
-        return cls._registry.settings
 
     @classmethod
     def _check_filter(cls, lookup: str, value: Any) -> FilterCheck:

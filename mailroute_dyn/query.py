@@ -126,7 +126,7 @@ class QuerySet(BaseQuerySet[R]):
 
     def _run(self, op: Operation[T]) -> T:
         """Run an operation on the client's session: its value."""
-        return cast(T, self._model._registry_run(op))
+        return cast(T, self._session.run(op))
 
     @overload
     def __getitem__(self, key: int) -> R: ...
@@ -155,9 +155,9 @@ class QuerySet(BaseQuerySet[R]):
     def _pages(self) -> Iterator[list[R]]:
         """What each page gives to yield, page by page (a whole list is built a page at
         a time, not an object at a time)."""
-        if self._model._is_async():
+        if self._session.is_async:
             raise TypeError("This QuerySet belongs to an AsyncClient: use 'async for'.")
-        run = self._model._registry_run
+        run = self._session.run
         run(self._prepare())
         walk = self._walk()
         while True:
@@ -168,7 +168,7 @@ class QuerySet(BaseQuerySet[R]):
                     yield self._shaped(walk.take(page, objects))
                 calls = walk.next_calls(pages)
             if walk.streaming:
-                stream = self._model._registry_stream(
+                stream = self._session.stream(
                     (self._fetch(c) for c in walk.planned()), walk.concurrency)
                 try:
                     for page, objects in stream:
@@ -293,7 +293,7 @@ class QuerySet(BaseQuerySet[R]):
     def _repr_html_(self) -> str:
         """The first rows as a table and the total. Showing it sends one request (of
         PREVIEW_ROWS objects), as Django's repr evaluates a slice; the note says so."""
-        if self._model._is_async():
+        if self._session.is_async:
             return _no_waiting_html(self)
         limit = self._preview_limit()
         try:
@@ -309,7 +309,7 @@ class AsyncQuerySet(BaseQuerySet[R]):
 
     def _arun(self, op: Operation[T]) -> Awaitable[T]:
         """Run an operation on the client's session: an awaitable."""
-        return cast("Awaitable[T]", self._model._registry_run(op))
+        return cast("Awaitable[T]", self._session.run(op))
 
     @overload
     def __getitem__(self, key: int) -> Awaitable[R]: ...
@@ -322,9 +322,9 @@ class AsyncQuerySet(BaseQuerySet[R]):
         return self._arun(self._index_op(key))
 
     async def __aiter__(self) -> AsyncIterator[R]:
-        if not self._model._is_async():
+        if not self._session.is_async:
             raise TypeError("This QuerySet belongs to a Client: use a plain 'for'.")
-        run = self._model._registry_run
+        run = self._session.run
         await run(self._prepare())
         walk = self._walk()
         while True:
@@ -336,7 +336,7 @@ class AsyncQuerySet(BaseQuerySet[R]):
                         yield obj
                 calls = walk.next_calls(pages)
             if walk.streaming:
-                stream = self._model._registry_stream(
+                stream = self._session.stream(
                     (self._fetch(c) for c in walk.planned()), walk.concurrency)
                 try:
                     async for page, objects in stream:
@@ -453,5 +453,5 @@ def queryset_for(model: Any, query: _Query | None = None) -> QuerySet[Any]:
     """A QuerySet over `model` of its client's kind: an `AsyncQuerySet` for an
     `AsyncClient`'s classes, a `QuerySet` for a `Client`'s. (Typed as the sync one for
     the callers that only build on it or run its operations, either kind alike.)"""
-    kind = AsyncQuerySet if model._is_async() else QuerySet
+    kind = AsyncQuerySet if model._registry.is_async else QuerySet
     return cast("QuerySet[Any]", kind(model, query))

@@ -88,7 +88,7 @@ class QueryRunner(QueryBuilder[R]):
         return (yield from self._fetch_all(instead))
 
     def _walk(self) -> _Walk:
-        default = self._model._registry_settings().concurrency if self._model._is_async() else 1
+        default = self._session.settings.concurrency if self._session.is_async else 1
         return _Walk(self, self._q.concurrency or default)
 
     def _shaped(self, taken: list[Any]) -> list[Any]:
@@ -133,7 +133,7 @@ class QueryRunner(QueryBuilder[R]):
         page, objects = yield from self._fetch(self._first_call(limit=2))
         unique = _dedupe(objects)
         rows = len(page.objects)
-        size = self._q.page_size or self._model._page_size()
+        size = self._q.page_size or self._session.settings.page_size
         stale = 0
         # Tastypie repeats an object once per row of a to-many join ([3, 3, 3, 4]): one
         # distinct object in the first rows proves nothing while more rows follow
