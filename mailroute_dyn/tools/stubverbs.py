@@ -4,7 +4,7 @@ signatures of the library's own methods, for both clients: a verb that sends is 
 
 A stub narrows some verbs per resource (`filter()` takes exactly the schema's lookups);
 those are written by stubs.py for each class and left out of the generic classes here, so
-no stub method overrides another (and no stub needs `type: ignore[override]`).
+no stub method overrides another and a stub needs no ignore comment for it.
 """
 
 from __future__ import annotations
