@@ -45,6 +45,7 @@ from .schema import (
 )
 from .validation import ClassRegistry
 from .values import encode_write_value, typed_value
+from .verbs import INSTANCE, verbs_on
 from .vocabulary import attribute_name_for, class_name_for, looks_secret
 from .writes import (
     _key_from_uri,
@@ -57,10 +58,11 @@ __all__ = ["BaseResource", "Resource", "AsyncResource", "BaseResourceMeta", "Res
 
 _NOT_KEYS = frozenset({"schema"})
 
-# The names an object answers to itself. A server field of the same name is read as
+# The names an object answers to itself: the verbs of the table (verbs.py) and what
+# BaseResource reads without sending. A server field of the same name is read as
 # `obj["name"]` and set as `obj["name"] = value`; every other field is an attribute.
-INSTANCE_NAMES = ("save", "delete", "refresh", "fetch", "action", "to_dict", "get_raw",
-                  "related", "pk", "id", "resource_uri")
+INSTANCE_NAMES = (*verbs_on(INSTANCE), "action", "to_dict", "get_raw", "related", "pk",
+                  "id", "resource_uri")
 _OWN_METHODS = frozenset(INSTANCE_NAMES) - {"pk", "id", "resource_uri"}
 
 

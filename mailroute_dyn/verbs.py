@@ -67,8 +67,8 @@ VERBS: tuple[Verb, ...] = (
     Verb("bulk_delete", "BulkResult", True, _C),
     # an object's own
     Verb("save", "Self", True, _I),
-    Verb("refresh", "Self", True, _I),
     Verb("delete", "None", True, _I),
+    Verb("refresh", "Self", True, _I),
     Verb("fetch", "Any", True, _I),
 )
 
