@@ -2,14 +2,15 @@
 
 A QuerySet holds checked filters, orderings and a slice; nothing is sent until it is
 iterated, counted or asked for an object. Its jobs live in the modules before this one,
-in the order data flows: querybuild.py (filters, ordering, slices, the requests they
-make), queryrun.py (the operations of iteration and the one-request answers),
-queryhabits.py (Django's habits: last, in_bulk, update, delete), queryrows.py (what each
-row becomes: an instance, or raw values). This module puts them together as httpx puts
-its clients: `BaseQuerySet` builds requests and reads answers without any I/O, and two
-siblings drive it, `QuerySet` for a `Client` (answers at once) and `AsyncQuerySet` for
-an `AsyncClient` (answers awaited). Their verbs are listed once in verbs.py. The class a
-QuerySet yields (the *model*) comes from `resources.py`, which this module does not import.
+in the order data flows: queryrows.py (what each row becomes: an instance, or raw
+values), querybuild.py (filters, ordering, slices, the requests they make), queryrun.py
+(the operations of iteration and the one-request answers), queryhabits.py (Django's
+habits: last, in_bulk, update, delete), queryviews.py (notebook, rich, pandas). This
+module puts them together as httpx puts its clients: `BaseQuerySet` builds requests and
+reads answers without any I/O, and two siblings drive it, `QuerySet` for a `Client`
+(answers at once) and `AsyncQuerySet` for an `AsyncClient` (answers awaited). Their
+verbs are listed once in verbs.py. The class a QuerySet yields (the *model*) comes from
+`resources.py`, which this module does not import.
 """
 
 from __future__ import annotations
@@ -18,18 +19,17 @@ from collections.abc import AsyncIterator, Awaitable, Iterable, Iterator
 from itertools import chain
 from typing import Any, Literal, NoReturn, Self, TypeVar, cast, overload
 
-from .display import PREVIEW_ROWS, rows_html
+from .display import rows_html
 from .errors import GuardError, MailRouteError
-from .follow import followed_field, split_followed
-from .frames import arrow_table, frame, require
+from .frames import arrow_table, require
 from .operations import Operation
 from .paging import Page, collection_name, read_page
 from .querybuild import RESERVED_PARAMS
 from .querybuild import _Query as _Query  # client.list() builds one
-from .queryhabits import BulkResult, DjangoHabits
-from .queryrows import ValueRows, shape_of
+from .queryhabits import BulkResult
+from .queryrows import Rows, ValueRows, _Shape
 from .queryrun import GET_SCAN_PAGES
-from .vocabulary import looks_secret
+from .queryviews import QueryViews, no_waiting_html
 
 __all__ = ["BaseQuerySet", "QuerySet", "AsyncQuerySet", "ValuesQuerySet",
            "AsyncValuesQuerySet", "BulkResult", "queryset_for",
@@ -40,17 +40,10 @@ R = TypeVar("R")        # what a QuerySet yields: objects of one resource class
 T = TypeVar("T")
 
 
-class BaseQuerySet(DjangoHabits[R]):
+class BaseQuerySet(QueryViews[R]):
     """What both QuerySets share: building (`filter()`, `order_by()`, slices), the
-    operations their answers run, and how they show; nothing here sends a request."""
-
-    def _values_rows(self, names: tuple[str, ...]) -> ValueRows:
-        return ValueRows(shape_of(self._model, "dict", names, False))
-
-    def _values_list_rows(self, names: tuple[str, ...], flat: bool) -> ValueRows:
-        if flat and len(names) != 1:
-            raise TypeError("values_list(flat=True) takes exactly one field name.")
-        return ValueRows(shape_of(self._model, "tuple", names, flat))
+    operations their answers run, and how they show (queryviews.py); nothing here
+    sends a request."""
 
     def _get_or_create_op(self, lookups: dict[str, Any], defaults: dict[str, Any] | None,
                           update: bool, extra: dict[str, Any] | None,
@@ -65,58 +58,6 @@ class BaseQuerySet(DjangoHabits[R]):
             raise GuardError("get_or_create() looks in a resource's QuerySet: not in a "
                              "slice or a client.list().")
         return queryset_for(self._model, self._q)
-
-    # -- how it shows in a notebook (Jupyter, IPython) and in rich
-
-    def _preview_limit(self) -> int:
-        if self._q.stop is None:
-            return PREVIEW_ROWS
-        return max(0, min(PREVIEW_ROWS, self._q.stop - self._q.start))
-
-    def _preview_html(self, limit: int, page: Page, items: list[Any]) -> str:
-        rows = [self._rows.display(item) for item in items]
-        total = "?" if page.total_count is None else page.total_count
-        note = (f"{len(rows)} shown of {total} matching. Showing this sent one request "
-                f"(limit={limit}), as Django's repr evaluates a slice; iterate, or use "
-                "values() or to_pandas(), for every row.")
-        return rows_html(repr(self), self._display_columns(rows), rows, note)
-
-    def _display_columns(self, rows: list[dict[str, Any]]) -> list[str]:
-        shape = self._rows.shape
-        if shape is not None and not shape.every:
-            return list(shape.names)
-        fields = list(self._model._schema.fields)
-        extra = [k for row in rows for k in row if k not in fields]
-        return fields + list(dict.fromkeys(extra)) if fields else list(dict.fromkeys(extra))
-
-    def __rich_repr__(self) -> Iterator[Any]:
-        """What rich's pretty printer shows: the resource and the query (no request)."""
-        yield self._model._schema.name
-        for check in self._q.filters:
-            yield check.param, check.value
-        for key, value in self._q.raw_params:
-            yield key, "***" if looks_secret(key) else value
-        if self._q.order:
-            yield "order_by", list(self._q.order)
-
-    # -- into pandas and Arrow (the `pandas` and `arrow` extras)
-
-    def _frame_source(self, names: tuple[str, ...]) -> BaseQuerySet[Any]:
-        """The values rows a DataFrame is read from: `names`, else this QuerySet's own."""
-        require("pandas", "pandas", "to_pandas()")      # before any request
-        shape = self._rows.shape
-        if not names and shape is not None and not shape.every:
-            names = shape.names
-        rows = self._values_rows(names)
-        return type(self)(self._model, self._q, rows)
-
-    def _frame(self, source: BaseQuerySet[Any], rows: list[dict[str, Any]]) -> Any:
-        model = self._model
-        names = cast(ValueRows, source._rows).shape.names
-        fields = {name: model._schema.fields.get(name) or (
-            followed_field(model, name) if split_followed(name) else None)
-            for name in names}
-        return frame(model._schema.name, names, rows, fields)
 
 
 class QuerySet(BaseQuerySet[R]):
@@ -294,7 +235,7 @@ class QuerySet(BaseQuerySet[R]):
         """The first rows as a table and the total. Showing it sends one request (of
         PREVIEW_ROWS objects), as Django's repr evaluates a slice; the note says so."""
         if self._session.is_async:
-            return _no_waiting_html(self)
+            return no_waiting_html(self)
         limit = self._preview_limit()
         try:
             page, items = self._run(self._fetch(self._first_call(limit=limit)))
@@ -429,7 +370,7 @@ class AsyncQuerySet(BaseQuerySet[R]):
 
     def _repr_html_(self) -> str:
         """A note, not rows: a display cannot wait for an AsyncClient's answer."""
-        return _no_waiting_html(self)
+        return no_waiting_html(self)
 
 
 class ValuesQuerySet(QuerySet[Any]):
@@ -438,15 +379,21 @@ class ValuesQuerySet(QuerySet[Any]):
     slicing, `first()`, `last()`, `get()` and `count()` work as on any QuerySet; its
     rows (queryrows.ValueRows) hold the shape."""
 
+    def __init__(self, model: Any, query: _Query | None = None, rows: Rows | None = None):
+        super().__init__(model, query, rows or _every_field(model))
+
 
 class AsyncValuesQuerySet(AsyncQuerySet[Any]):
     """`ValuesQuerySet` for an `AsyncClient`: `async for row in qs.values("id")`,
     `await qs.values("id").count()`."""
 
+    def __init__(self, model: Any, query: _Query | None = None, rows: Rows | None = None):
+        super().__init__(model, query, rows or _every_field(model))
 
-def _no_waiting_html(qs: BaseQuerySet[Any]) -> str:
-    return rows_html(repr(qs), [], [], "An AsyncClient cannot wait inside a display: "
-                     "await qs[:10] (or async for) to see the rows.")
+
+def _every_field(model: Any) -> ValueRows:
+    """The rows of a values QuerySet made without a shape: dicts of every field."""
+    return ValueRows(_Shape("dict", tuple(model._schema.fields), every=True))
 
 
 def queryset_for(model: Any, query: _Query | None = None) -> QuerySet[Any]:

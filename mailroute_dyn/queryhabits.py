@@ -1,6 +1,6 @@
 """Django's QuerySet habits, where Tastypie allows them: `last()`, `in_bulk()`,
-`update()` and the list-level `delete()`, as operations; `exclude()` refuses with the
-reason.
+`update()` and the list-level `delete()`, as operations, and the row shapes of
+`values()`/`values_list()`; `exclude()` refuses with the reason.
 
 Each is built from the runner's operations, so sync and async QuerySets share it.
 """
@@ -20,6 +20,7 @@ from .errors import (
 )
 from .operations import Batch, Call, Operation
 from .paging import read_page
+from .queryrows import OBJECT_ROWS, ValueRows, shape_of
 from .queryrun import QueryRunner
 from .schema import allowed_terms, check_method
 
@@ -115,6 +116,14 @@ class BulkResult:
 
 class DjangoHabits(QueryRunner[R]):
     """Django's habits on a QuerySet, as operations over its runner."""
+
+    def _values_rows(self, names: tuple[str, ...]) -> ValueRows:
+        return ValueRows(shape_of(self._model, "dict", names, False))
+
+    def _values_list_rows(self, names: tuple[str, ...], flat: bool) -> ValueRows:
+        if flat and len(names) != 1:
+            raise TypeError("values_list(flat=True) takes exactly one field name.")
+        return ValueRows(shape_of(self._model, "tuple", names, flat))
 
     def _last(self) -> Operation[R | None]:
         if self._q.order and not self._q.start and self._q.stop is None:
@@ -268,7 +277,7 @@ class DjangoHabits(QueryRunner[R]):
             raise GuardError("update() works on a resource's QuerySet, not client.list().")
         self._model._check_update(fields)
         # the matches are read and saved as instances, whatever rows this QuerySet gives
-        return type(self)(self._model, self._q)._update(fields)
+        return type(self)(self._model, self._q, OBJECT_ROWS)._update(fields)
 
     def _update(self, fields: dict[str, Any]) -> Operation[BulkResult]:
         objects = yield from self._collect()

@@ -43,6 +43,7 @@ LAYERS = [
     ["querybuild"],                # a QuerySet's filters, ordering, slice and requests
     ["queryrun"],                  # its iteration and one-request answers
     ["queryhabits"],               # Django's habits: last, in_bulk, update, delete, values
+    ["queryviews"],                # how it shows: notebook, rich, pandas
     ["query"],                     # the public QuerySet classes, put together
     ["rerun"],                     # keyed creates, nothing-to-send updates, gone deletes
     ["bulk"],

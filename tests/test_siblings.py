@@ -123,6 +123,17 @@ def test_an_update_through_values_rows_saves_instances():
     asyncio.run(main())
 
 
+def test_a_values_queryset_made_without_a_shape_gives_dicts_of_every_field():
+    async def first_async() -> object:
+        async with _async_client() as client:
+            return await AsyncValuesQuerySet(await client.resource("domain")).first()
+    with _sync_client() as client:
+        Domain = client.resource("domain")
+        row = ValuesQuerySet(Domain).first()
+        assert isinstance(row, dict) and set(row) <= set(Domain.fields) and "name" in row
+    assert asyncio.run(first_async()) == row
+
+
 def test_the_values_row_strategy_keeps_the_signatures_of_both_siblings():
     for name in ("values", "values_list"):
         assert (inspect.signature(getattr(QuerySet, name)).parameters
