@@ -40,9 +40,9 @@ from .lazy import loaded_on_use
 if TYPE_CHECKING:
     from .client import AsyncClient, Client
     from .jsondecode import RawNumber
-    from .model.resources import AsyncResource, Resource
+    from .model.resources import AsyncResource, BaseResource, Resource
     from .query.habits import BulkResult
-    from .query.queryset import AsyncQuerySet, QuerySet, ValuesQuerySet
+    from .query.queryset import AsyncQuerySet, AsyncValuesQuerySet, QuerySet, ValuesQuerySet
     from .schema.definition import Field
     from .settings.auth import ApiKeyAuth, BasicAuth, DigestAuth, Secret, SessionAuth
     from .settings.config import Settings
@@ -59,6 +59,8 @@ _LOADED_ON_USE = {"Client": ".client", "AsyncClient": ".client",
                   "Secret": ".settings.auth", "Settings": ".settings.config",
                   "QuerySet": ".query.queryset", "AsyncQuerySet": ".query.queryset",
                   "ValuesQuerySet": ".query.queryset",
+                  "AsyncValuesQuerySet": ".query.queryset",
+                  "BaseResource": ".model.resources",
                   "Resource": ".model.resources", "AsyncResource": ".model.resources",
                   "BulkResult": ".query.habits", "Field": ".schema.definition",
                   "RawNumber": ".jsondecode"}
@@ -71,9 +73,11 @@ __all__ = [
     "AsyncClient",
     "Resource",
     "AsyncResource",
+    "BaseResource",
     "QuerySet",
     "AsyncQuerySet",
     "ValuesQuerySet",
+    "AsyncValuesQuerySet",
     "BulkResult",
     "Field",
     "Settings",

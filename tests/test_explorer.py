@@ -95,7 +95,8 @@ def test_a_mistake_after_a_schema_reread_is_one_exception_without_a_chain(
 # ---------------------------------------------------------------- item 5: help() and dir()
 
 def _class_api() -> set[str]:
-    return {n for n in vars(ResourceMeta) if not n.startswith("_")} - {"exclude"}
+    metas = [meta for meta in ResourceMeta.__mro__ if meta not in (type, object)]
+    return {n for meta in metas for n in vars(meta) if not n.startswith("_")} - {"exclude"}
 
 
 def test_help_of_a_class_lists_its_fields_with_types_and_the_whole_api(client):

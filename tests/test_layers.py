@@ -28,7 +28,7 @@ def _fresh_python(code: str) -> str:
 # entry naming it or a package holding it. A module not named here fails the test below.
 LAYERS = [
     # leaves: the errors, Tastypie's vocabulary, JSON decoding, escaping of server names
-    ["errors", "vocabulary", "jsondecode", "lazy", "escaping"],
+    ["errors", "vocabulary", "jsondecode", "lazy", "escaping", "verbs"],
     # settings: auth classes, key sources, profiles, then their resolution
     ["settings", "settings.urls", "settings.auth"],
     ["settings.keysources"],
@@ -50,9 +50,11 @@ LAYERS = [
     # query: Django's QuerySet over a list endpoint
     ["query", "query.display", "query.follow", "query.frames"],
     ["query.paging"],
+    ["query.rows"],                          # what a row becomes: an instance or raw values
     ["query.build"],                         # filters, ordering, slices and their requests
     ["query.run"],                           # iteration and one-request answers
     ["query.habits"],                        # last, in_bulk, update, delete, values rows
+    ["query.views"],                         # how a QuerySet shows: notebook, rich, pandas
     ["query.queryset"],                      # the public QuerySet classes, put together
     # model: one class per resource, its objects and its writes
     ["model", "model.rerun"],                # keyed creates, nothing-to-send updates
@@ -63,6 +65,7 @@ LAYERS = [
     ["model.naming"],                        # related objects given by name
     ["model.fieldread"],                     # one reader per field
     ["model.writes"],
+    ["model.classops"],                      # get() by key, create(), actions: built
     ["model.metaclass"],
     ["model.pagebuild"],                     # a list page's raw objects as objects
     ["model.related"],                       # related objects, detail-only fields

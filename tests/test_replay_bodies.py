@@ -27,7 +27,7 @@ from mailroute_dyn import (
     Unauthorized,
 )
 from mailroute_dyn.operations import Answer
-from mailroute_dyn.query.queryset import read_page
+from mailroute_dyn.query.paging import read_page
 from mailroute_dyn.schema.definition import resource_name_of_uri
 from mailroute_dyn.transport.decisions import error_for, parse_body, read_answer
 from tests.replay import BASE_URL, RECORDINGS, ReplayTransport, mailroute_replay, replay_client

@@ -17,7 +17,7 @@ import sys
 from typing import Any
 
 from ..client import Client
-from ..model.resources import attribute_name_for
+from ..vocabulary import attribute_name_for
 from .context import Context
 from .options import AddCommand
 

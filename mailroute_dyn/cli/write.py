@@ -17,7 +17,8 @@ from typing import Any
 from ..errors import APIError, CommandFailed, CommandUsageError, Interrupted, NotFound, suggest
 from ..escaping import terminal_text
 from ..model.rerun import has_nothing_to_send
-from ..model.resources import BulkResult, Resource
+from ..model.resources import Resource
+from ..query.habits import BulkResult
 from ..query.queryset import QuerySet
 from .context import Context
 from .keys import Related, describe_filters, select_one, selection

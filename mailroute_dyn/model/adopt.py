@@ -4,6 +4,8 @@ gives (its body, else what was sent plus the URI its `Location` names).
 
 Plain functions over a resource class's data (`_schema`, `_list_url`, `_has_schema`,
 `_uri_key`) and the answer: they return the data, and the object takes it (writes.py).
+A read of one object's body, and the check that a body is an object of the class asked
+for, live here too: every read of an object goes through them.
 """
 
 from __future__ import annotations
@@ -11,13 +13,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple, cast
 
-from ..operations import Answer
+from ..errors import DoesNotExist, NotFound, ResponseError
+from ..operations import Answer, Call, Operation, error_message
 from ..settings.urls import masked_url
 from ..vocabulary import looks_secret
 from .detailuri import detail_uri_problem, keep_own_uri, keys_in, location_path
 
 __all__ = ["Adopted", "adopted", "clean_read", "clean_write_answer", "key_from_uri",
-           "not_own", "uri_key_in"]
+           "not_own", "uri_key_in", "read_body_op", "other_owner", "check_own"]
 
 _ECHO_KEYS = frozenset({"pk"})
 
@@ -112,3 +115,35 @@ def adopted(cls: Any, before: Mapping[str, Any], answer: Answer, sent: Mapping[s
     if path and pk_name and pk_name not in data and uri_key in ("", pk_name):
         data[pk_name] = key_from_uri(path)
     return Adopted(clean_read(cls, data), answered, uri_key)
+
+
+def read_body_op(url: str, missing: str) -> Operation[dict[str, Any]]:
+    """GET one object's body; a 404 becomes DoesNotExist, a non-object a ResponseError."""
+    try:
+        answer: Answer = yield Call("GET", url)
+    except NotFound as exc:           # keep what the server said (HTML title, error_message)
+        said = error_message(exc.body)[0]
+        raise DoesNotExist(exc.status_code, exc.method, exc.url, exc.body,
+                           f"{missing}: {said}" if said else missing) from None
+    if not isinstance(answer.body, dict):
+        raise ResponseError(f"GET {url}: expected an object, got {type(answer.body).__name__}")
+    return answer.body
+
+
+def other_owner(cls: Any, body: Mapping[str, Any]) -> str | None:
+    """The resource `body` says it belongs to, when that is not `cls` (None: it is
+    `cls`'s, or `cls` cannot tell: untyped, or no URIs in its representation)."""
+    if not cls.typed or "resource_uri" not in cls.fields:
+        return None
+    uri = body.get("resource_uri")
+    owner = cls._registry.name_of_uri(uri) if isinstance(uri, str) else None
+    return None if owner == cls.resource_name else owner or ""
+
+
+def check_own(cls: Any, body: Mapping[str, Any], url: str) -> None:
+    """Refuse to build an answer as `cls` when it is not one of its objects (a schema,
+    or another resource's object reached through a URL the server resolved elsewhere)."""
+    owner = other_owner(cls, body)
+    if owner is not None:
+        what = f"an object of {owner!r}" if owner else "no object (it has no resource_uri)"
+        raise ResponseError(f"GET {url}: expected a {cls.resource_name} object, got {what}")

@@ -20,7 +20,8 @@ from ..errors import (
     ValidationError,
 )
 from ..operations import NOT_STARTED, Answer, Call, Operation, Parallel, error_message
-from ..query.queryset import BulkResult, collection_name
+from ..query.habits import BulkResult
+from ..query.paging import collection_name
 from ..schema.conversions import encode_write_value
 from ..schema.rules import check_method
 from .rerun import Became, check_key, has_nothing_to_send, keyed_create_op, missing_ok_op

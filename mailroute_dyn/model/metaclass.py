@@ -1,10 +1,13 @@
 """The class-level API of resource classes, on their metaclass.
 
-`ResourceMeta` gives every resource class `filter`, `all`, `get`, `create`, `count`,
-`first`, `order_by`, `bulk_*`, `fields`, `json_schema`, ... Living on the metaclass, where
-an object's attribute lookup never looks, they never hide a server field of the same name
-(`obj.count` is the field, `Domain.count()` the query). `AsyncResourceMeta` is the same
-API for an `AsyncClient`'s classes, with awaited answers.
+Every resource class has `filter`, `all`, `get`, `create`, `count`, `first`, `order_by`,
+`bulk_*`, `fields`, `json_schema`, ... Living on the metaclass, where an object's
+attribute lookup never looks, they never hide a server field of the same name
+(`obj.count` is the field, `Domain.count()` the query). As httpx's clients:
+`BaseResourceMeta` holds what the schema says (no I/O), and two siblings hold the
+shortcuts to a QuerySet and the writes (Django's `Manager.from_queryset` idea):
+`ResourceMeta` for a `Client`'s classes (answers at once) and `AsyncResourceMeta` for an
+`AsyncClient`'s (answers awaited). verbs.py lists their verbs once.
 """
 
 from __future__ import annotations
@@ -14,13 +17,15 @@ from typing import Any, TypeVar, cast
 
 from ..operations import Operation
 from ..query.display import class_html
-from ..query.queryset import AsyncQuerySet, BulkResult, QuerySet, ValuesQuerySet, queryset_for
+from ..query.habits import BulkResult
+from ..query.queryset import AsyncQuerySet, AsyncValuesQuerySet, QuerySet, ValuesQuerySet
 from ..schema.definition import Field, ResourceSchema
 from .bulk import RowHook, bulk_create_op, bulk_delete_op, bulk_update_op, journaled_bulk
+from .classops import create_obj_op, create_op, get_op, objects_of
 from .fieldread import FieldProperty
 from .writes import Writes, detail_url_for
 
-__all__ = ["ResourceMeta", "AsyncResourceMeta"]
+__all__ = ["BaseResourceMeta", "ResourceMeta", "AsyncResourceMeta"]
 
 #: Class names dir() does not offer: `exclude` exists only to say why it cannot work.
 _NOT_OFFERED = frozenset({"exclude"})
@@ -29,11 +34,11 @@ _T = TypeVar("_T")          # a resource class's instances, as the class API ret
 T = TypeVar("T")
 
 
-class ResourceMeta(type):
-    """The class-level API of resource classes: queries, creation, bulk writes and what
-    the schema says. It lives here, on the metaclass, where an instance's attribute lookup
-    never looks, so a server field named `count`, `filter`, `fields` or `get` is the field
-    on an object (`obj.count`) while `Domain.count()` stays the query."""
+class BaseResourceMeta(type):
+    """What every resource class says of itself, sync or async: what the schema says,
+    its detail URLs, how it shows. It lives here, on the metaclass, where an instance's
+    attribute lookup never looks, so a server field named `count`, `filter`, `fields` or
+    `get` is the field on an object (`obj.count`) while `Domain.count()` stays the query."""
 
     _schema: ResourceSchema
     _list_url: str
@@ -125,74 +130,76 @@ class ResourceMeta(type):
         """Whether the API's top-level listing names the resource."""
         return cls._listed
 
-    # -- queries, reads and writes (what a Client's classes answer at once; an
-    # AsyncClient's classes have AsyncResourceMeta, whose answers are awaited)
-
-    def all(meta: type[_T]) -> QuerySet[_T]:
-        """Every object, lazily, one page at a time."""
-        return queryset_for(meta)
-
-    def filter(meta: type[_T], **lookups: Any) -> QuerySet[_T]:
-        """A QuerySet narrowed by schema-checked filters (see QuerySet.filter)."""
-        return queryset_for(meta).filter(**lookups)
-
-    def order_by(meta: type[_T], *keys: str) -> QuerySet[_T]:
-        """Every object in the given order (fields the schema lists as orderable)."""
-        return queryset_for(meta).order_by(*keys)
-
-    def unchecked(meta: type[_T], **params: Any) -> QuerySet[_T]:
-        """A QuerySet with parameters the schema does not describe, sent as given."""
-        return queryset_for(meta).unchecked(**params)
-
-    def exclude(meta: type[_T], **lookups: Any) -> QuerySet[_T]:
-        """Not available on Tastypie, which has no negated filters: always raises."""
-        return queryset_for(meta).exclude(**lookups)
-
-    def values(meta, *names: str) -> ValuesQuerySet:
-        """Every object as a dict of raw values (see QuerySet.values)."""
-        return queryset_for(meta).values(*names)
-
-    def values_list(meta, *names: str, flat: bool = False) -> ValuesQuerySet:
-        """Every object as a tuple of raw values (see QuerySet.values_list)."""
-        return queryset_for(meta).values_list(*names, flat=flat)
-
-    def to_pandas(meta, *names: str) -> Any:
-        """Every object as a typed DataFrame (see QuerySet.to_pandas; `pandas` extra)."""
-        return queryset_for(meta).to_pandas(*names)
-
-    def to_arrow(meta, *names: str) -> Any:
-        """Every object as an Arrow table (see QuerySet.to_arrow; `arrow` extra)."""
-        return queryset_for(meta).to_arrow(*names)
-
-    def count(meta) -> int:
-        """How many objects there are (from `total_count`)."""
-        return queryset_for(meta).count()
-
-    def first(meta: type[_T]) -> _T | None:
-        """The first object in the server's default order, or None."""
-        return cast("_T | None", queryset_for(meta).first())
-
-    def last(meta: type[_T]) -> _T | None:
-        """The last object in the server's default order, or None (see QuerySet.last)."""
-        return cast("_T | None", queryset_for(meta).last())
-
-    def exists(meta) -> bool:
-        """Whether there is any object at all (one is fetched)."""
-        return queryset_for(meta).exists()
-
-    def in_bulk(meta: type[_T], id_list: Iterable[Any] | None = None, *,
-                field_name: str = "pk") -> dict[Any, _T]:
-        """`{key: object}` for the given keys (see QuerySet.in_bulk)."""
-        return queryset_for(meta).in_bulk(id_list, field_name=field_name)
-
     def detail_url(meta, key: Any) -> str:
         """The detail URL for a primary or natural key (a string key goes in as is), in
         the server's own form: with a trailing slash only where its list URL has one."""
         return detail_url_for(meta, key)
 
+
+class ResourceMeta(BaseResourceMeta):
+    """The class-level API of a `Client`'s resource classes: queries, creation and bulk
+    writes, answered at once (`Domain.count()`, `Domain.get(5)`)."""
+
+    def all(meta: type[_T]) -> QuerySet[_T]:
+        """Every object, lazily, one page at a time."""
+        return _sync(meta)
+
+    def filter(meta: type[_T], **lookups: Any) -> QuerySet[_T]:
+        """A QuerySet narrowed by schema-checked filters (see QuerySet.filter)."""
+        return _sync(meta).filter(**lookups)
+
+    def order_by(meta: type[_T], *keys: str) -> QuerySet[_T]:
+        """Every object in the given order (fields the schema lists as orderable)."""
+        return _sync(meta).order_by(*keys)
+
+    def unchecked(meta: type[_T], **params: Any) -> QuerySet[_T]:
+        """A QuerySet with parameters the schema does not describe, sent as given."""
+        return _sync(meta).unchecked(**params)
+
+    def exclude(meta: type[_T], **lookups: Any) -> QuerySet[_T]:
+        """Not available on Tastypie, which has no negated filters: always raises."""
+        return _sync(meta).exclude(**lookups)
+
+    def values(meta, *names: str) -> ValuesQuerySet:
+        """Every object as a dict of raw values (see QuerySet.values)."""
+        return _sync(meta).values(*names)
+
+    def values_list(meta, *names: str, flat: bool = False) -> ValuesQuerySet:
+        """Every object as a tuple of raw values (see QuerySet.values_list)."""
+        return _sync(meta).values_list(*names, flat=flat)
+
+    def to_pandas(meta, *names: str) -> Any:
+        """Every object as a typed DataFrame (see QuerySet.to_pandas; `pandas` extra)."""
+        return _sync(meta).to_pandas(*names)
+
+    def to_arrow(meta, *names: str) -> Any:
+        """Every object as an Arrow table (see QuerySet.to_arrow; `arrow` extra)."""
+        return _sync(meta).to_arrow(*names)
+
+    def count(meta) -> int:
+        """How many objects there are (from `total_count`)."""
+        return _sync(meta).count()
+
+    def first(meta: type[_T]) -> _T | None:
+        """The first object in the server's default order, or None."""
+        return cast("_T | None", _sync(meta).first())
+
+    def last(meta: type[_T]) -> _T | None:
+        """The last object in the server's default order, or None (see QuerySet.last)."""
+        return cast("_T | None", _sync(meta).last())
+
+    def exists(meta) -> bool:
+        """Whether there is any object at all (one is fetched)."""
+        return _sync(meta).exists()
+
+    def in_bulk(meta: type[_T], id_list: Iterable[Any] | None = None, *,
+                field_name: str = "pk") -> dict[Any, _T]:
+        """`{key: object}` for the given keys (see QuerySet.in_bulk)."""
+        return _sync(meta).in_bulk(id_list, field_name=field_name)
+
     def get(meta: type[_T], key: Any = None, /, **lookups: Any) -> _T:
         """One object by key (`Domain.get(5)`, `EmailAccount.get("a@b.c")`) or by filters."""
-        return cast("_T", _run(meta, _get_op(meta, key, lookups)))
+        return cast("_T", _run(meta, get_op(meta, key, lookups)))
 
     def create(meta: type[_T], *, dedupe_on: Iterable[str] | None = None,
                extra: Mapping[str, Any] | None = None, check_required: bool | None = None,
@@ -210,7 +217,7 @@ class ResourceMeta(type):
         names belong to the user); such a resource takes the option through
         `cls(**fields).save(extra=...)`.
         """
-        obj, op = _create_obj_op(meta, dedupe_on, extra, check_required, values)
+        obj, op = create_obj_op(meta, dedupe_on, extra, check_required, values)
         journal = cast(Any, meta)._registry.journal
         if journal is not None:                   # inside `with client.journal(...)`
             journal.single(meta, "create", obj, op, cast(Any, meta)._registry.run)
@@ -267,7 +274,7 @@ class ResourceMeta(type):
         With `missing_ok` an object already gone is reported `gone`, not failed."""
         def send(todo: list[Any], announce: Any, told: Any) -> BulkResult:
             return _run(meta, bulk_delete_op(meta, todo, told, announce, missing_ok))
-        return journaled_bulk(meta, "delete", _objects_of(meta, items), send, on_row)
+        return journaled_bulk(meta, "delete", objects_of(meta, items), send, on_row)
 
     def get_or_create(meta: type[_T], defaults: Mapping[str, Any] | None = None, *,
                       check_required: bool = True, extra: Mapping[str, Any] | None = None,
@@ -292,81 +299,81 @@ class ResourceMeta(type):
         return cast("tuple[_T, bool]", _run(meta, op))
 
 
-class AsyncResourceMeta(ResourceMeta):
+class AsyncResourceMeta(BaseResourceMeta):
     """The class-level API of an `AsyncClient`'s classes: the same names, answers
     awaited (`await Domain.count()`, `await Domain.get(5)`), QuerySets for `async for`."""
 
     def all(meta: type[_T]) -> AsyncQuerySet[_T]:
         """Every object, lazily (`async for`)."""
-        return AsyncQuerySet(meta)
+        return _async(meta)
 
     def filter(meta: type[_T], **lookups: Any) -> AsyncQuerySet[_T]:
         """A QuerySet narrowed by schema-checked filters (see QuerySet.filter)."""
-        return AsyncQuerySet[_T](meta).filter(**lookups)
+        return _async(meta).filter(**lookups)
 
     def order_by(meta: type[_T], *keys: str) -> AsyncQuerySet[_T]:
         """Every object in the given order (fields the schema lists as orderable)."""
-        return AsyncQuerySet[_T](meta).order_by(*keys)
+        return _async(meta).order_by(*keys)
 
     def unchecked(meta: type[_T], **params: Any) -> AsyncQuerySet[_T]:
         """A QuerySet with parameters the schema does not describe, sent as given."""
-        return AsyncQuerySet[_T](meta).unchecked(**params)
+        return _async(meta).unchecked(**params)
 
     def exclude(meta: type[_T], **lookups: Any) -> AsyncQuerySet[_T]:
         """Not available on Tastypie, which has no negated filters: always raises."""
-        return AsyncQuerySet[_T](meta).exclude(**lookups)
+        return _async(meta).exclude(**lookups)
 
-    def values(meta, *names: str) -> Any:
+    def values(meta, *names: str) -> AsyncValuesQuerySet:
         """Every object as a dict of raw values (see QuerySet.values); awaited answers."""
-        return AsyncQuerySet[Any](meta).values(*names)
+        return _async(meta).values(*names)
 
-    def values_list(meta, *names: str, flat: bool = False) -> Any:
+    def values_list(meta, *names: str, flat: bool = False) -> AsyncValuesQuerySet:
         """Every object as a tuple of raw values (see QuerySet.values_list)."""
-        return AsyncQuerySet[Any](meta).values_list(*names, flat=flat)
+        return _async(meta).values_list(*names, flat=flat)
 
     async def to_pandas(meta, *names: str) -> Any:
         """Every object as a typed DataFrame, awaited (see QuerySet.to_pandas)."""
-        return await AsyncQuerySet[Any](meta).to_pandas(*names)
+        return await _async(meta).to_pandas(*names)
 
     async def to_arrow(meta, *names: str) -> Any:
         """Every object as an Arrow table, awaited (see QuerySet.to_arrow)."""
-        return await AsyncQuerySet[Any](meta).to_arrow(*names)
+        return await _async(meta).to_arrow(*names)
 
-    async def count(meta) -> int:               # type: ignore[override]
+    async def count(meta) -> int:
         """How many objects there are (from `total_count`)."""
-        return await AsyncQuerySet[Any](meta).count()
+        return await _async(meta).count()
 
-    async def first(meta: type[_T]) -> _T | None:   # type: ignore[override]
+    async def first(meta: type[_T]) -> _T | None:
         """The first object in the server's default order, or None."""
-        return await AsyncQuerySet[_T](meta).first()
+        return await _async(meta).first()
 
-    async def last(meta: type[_T]) -> _T | None:    # type: ignore[override]
+    async def last(meta: type[_T]) -> _T | None:
         """The last object in the server's default order, or None."""
-        return await AsyncQuerySet[_T](meta).last()
+        return await _async(meta).last()
 
-    async def exists(meta) -> bool:             # type: ignore[override]
+    async def exists(meta) -> bool:
         """Whether there is any object at all (one is fetched)."""
-        return await AsyncQuerySet[Any](meta).exists()
+        return await _async(meta).exists()
 
-    async def in_bulk(meta: type[_T], id_list: Iterable[Any] | None = None, *,  # type: ignore[override]
+    async def in_bulk(meta: type[_T], id_list: Iterable[Any] | None = None, *,
                       field_name: str = "pk") -> dict[Any, _T]:
         """`{key: object}` for the given keys (see QuerySet.in_bulk)."""
-        return await AsyncQuerySet[_T](meta).in_bulk(id_list, field_name=field_name)
+        return await _async(meta).in_bulk(id_list, field_name=field_name)
 
-    async def get(meta: type[_T], key: Any = None, /,  # type: ignore[override]
+    async def get(meta: type[_T], key: Any = None, /,
                   **lookups: Any) -> _T:
         """One object by key or by filters (see `ResourceMeta.get`)."""
-        return cast("_T", await _arun(meta, _get_op(meta, key, lookups)))
+        return cast("_T", await _arun(meta, get_op(meta, key, lookups)))
 
-    async def create(meta: type[_T], *,         # type: ignore[override]
+    async def create(meta: type[_T], *,
                      dedupe_on: Iterable[str] | None = None,
                      extra: Mapping[str, Any] | None = None,
                      check_required: bool | None = None, **values: Any) -> _T:
         """POST a new object and return it (see `ResourceMeta.create`)."""
-        op = _create_op(meta, dedupe_on, extra, check_required, values)
+        op = create_op(meta, dedupe_on, extra, check_required, values)
         return cast("_T", await _arun(meta, op))
 
-    async def bulk_create(meta,                 # type: ignore[override]
+    async def bulk_create(meta,
                           items: Iterable[Mapping[str, Any] | Writes], *,
                           check_required: bool = True, dedupe_on: Iterable[str] = (),
                           extra: Mapping[str, Any] | None = None,
@@ -376,19 +383,19 @@ class AsyncResourceMeta(ResourceMeta):
         return await _arun(meta, bulk_create_op(meta, items, check_required, dedupe_on,
                                                  extra, on_row, None, key, on_conflict))
 
-    async def bulk_update(meta, items: Iterable[Writes], *,  # type: ignore[override]
+    async def bulk_update(meta, items: Iterable[Writes], *,
                           on_row: RowHook | None = None) -> BulkResult:
         """Save many changed objects (see `ResourceMeta.bulk_update`)."""
         return await _arun(meta, bulk_update_op(meta, items, on_row))
 
-    async def bulk_delete(meta, items: Iterable[Writes | Any], *,  # type: ignore[override]
+    async def bulk_delete(meta, items: Iterable[Writes | Any], *,
                           on_row: RowHook | None = None,
                           missing_ok: bool = False) -> BulkResult:
         """Delete the given objects (see `ResourceMeta.bulk_delete`)."""
-        return await _arun(meta, bulk_delete_op(meta, _objects_of(meta, items), on_row,
+        return await _arun(meta, bulk_delete_op(meta, objects_of(meta, items), on_row,
                                                 None, missing_ok))
 
-    async def get_or_create(                    # type: ignore[override]
+    async def get_or_create(
             meta: type[_T], defaults: Mapping[str, Any] | None = None, *,
             check_required: bool = True, extra: Mapping[str, Any] | None = None,
             **lookups: Any) -> tuple[_T, bool]:
@@ -397,7 +404,7 @@ class AsyncResourceMeta(ResourceMeta):
         op = model._get_or_create(lookups, defaults, False, extra, check_required)
         return cast("tuple[_T, bool]", await _arun(meta, op))
 
-    async def update_or_create(                 # type: ignore[override]
+    async def update_or_create(
             meta: type[_T], defaults: Mapping[str, Any] | None = None, *,
             check_required: bool = True, extra: Mapping[str, Any] | None = None,
             **lookups: Any) -> tuple[_T, bool]:
@@ -405,6 +412,16 @@ class AsyncResourceMeta(ResourceMeta):
         model = cast(Any, meta)
         op = model._get_or_create(lookups, defaults, True, extra, check_required)
         return cast("tuple[_T, bool]", await _arun(meta, op))
+
+
+def _sync(cls: Any) -> QuerySet[Any]:
+    """A `Client`'s QuerySet over every object of `cls`."""
+    return QuerySet(cls)
+
+
+def _async(cls: Any) -> AsyncQuerySet[Any]:
+    """An `AsyncClient`'s QuerySet over every object of `cls`."""
+    return AsyncQuerySet(cls)
 
 
 def _run(cls: Any, op: Operation[T]) -> T:
@@ -415,51 +432,6 @@ def _run(cls: Any, op: Operation[T]) -> T:
 def _arun(cls: Any, op: Operation[T]) -> Awaitable[T]:
     """An operation run on an async client's session: an awaitable."""
     return cast("Awaitable[T]", cls._registry.run(op))
-
-
-def _objects_of(cls: Any, items: Iterable[Any]) -> list[Any]:
-    """Objects for `bulk_delete()`: instances as given, keys as objects of `cls`."""
-    return [item if isinstance(item, Writes)
-            else cls._from_raw({"resource_uri": cls.detail_url(item)}) for item in items]
-
-
-def _get_op(cls: Any, key: Any, lookups: dict[str, Any]) -> Operation[Any]:
-    """`get()`'s operation, once its arguments are checked."""
-    if key is not None and lookups:
-        raise TypeError("Give a key or lookups, not both.")
-    if key is None:
-        if not lookups:
-            raise TypeError("get() needs a key or at least one lookup.")
-        return queryset_for(cls)._get_op(lookups)
-    op: Operation[Any] = cls._get_op(key)
-    return op
-
-
-def _create_op(cls: Any, dedupe_on: Iterable[str] | None,
-               extra: Mapping[str, Any] | None, check_required: bool | None,
-               values: dict[str, Any]) -> Operation[Any]:
-    """`create()`'s operation, once everything that can be checked is checked."""
-    return _create_obj_op(cls, dedupe_on, extra, check_required, values)[1]
-
-
-def _create_obj_op(cls: Any, dedupe_on: Iterable[str] | None,
-                   extra: Mapping[str, Any] | None, check_required: bool | None,
-                   values: dict[str, Any]) -> tuple[Any, Operation[Any]]:
-    """The new object and `create()`'s operation for it."""
-    for option, given in (("dedupe_on", dedupe_on), ("extra", extra),
-                          ("check_required", check_required)):
-        if given is not None and option in cls.fields:
-            values[option] = given
-    dedupe = () if dedupe_on is None or "dedupe_on" in cls.fields else tuple(dedupe_on)
-    inputs = {} if extra is None or "extra" in cls.fields else dict(extra)
-    required = check_required is not False or "check_required" in cls.fields
-    unknown = set(values) - set(cls.fields)
-    if unknown and cls.typed:                     # raises, naming the unknown fields
-        cls._validate(cls._encoded_values(values), creating=True,
-                      explicit_readonly=values, check_required=required)
-    obj = cls(**values)
-    op: Operation[Any] = obj._create_op(inputs, dedupe, required)
-    return obj, op
 
 
 async def _itself(value: Any) -> Any:

@@ -1,12 +1,13 @@
-"""What a QuerySet asks of the class it yields: the client's session and settings, filter
-and ordering checks (a cached schema read again once for a name it lacks), and the
-operations of Django's `get_or_create()`, `update_or_create()` and `QuerySet.update()`.
-QuerySets call these private class methods on whatever model they are given.
+"""What a QuerySet asks of the class it yields: filter and ordering checks (a cached
+schema read again once for a name it lacks), and the operations of Django's
+`get_or_create()`, `update_or_create()` and `QuerySet.update()`. QuerySets call these
+private class methods on whatever model they are given; the client's session and
+settings they get from the class's registry once, when they are built.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, TypeVar
 
 from ..errors import (
@@ -20,11 +21,11 @@ from ..errors import (
     ServerError,
 )
 from ..operations import Exclusive, Operation
-from ..query.queryset import BulkResult, QuerySet, queryset_for
+from ..query.habits import BulkResult
+from ..query.queryset import BaseQuerySet, queryset_for
 from ..schema.rules import FilterCheck, check_filter, check_method, check_ordering
-from ..settings.config import Settings
 from .bulk import update_objects_op
-from .metaclass import ResourceMeta
+from .metaclass import BaseResourceMeta
 from .writes import Writes, detail_url_for
 
 __all__ = ["QueryHooks"]
@@ -37,7 +38,7 @@ _MAY_EXIST_AFTER = (BadRequest, Conflict, ServerError, AmbiguousWriteError)
 _Checked = TypeVar("_Checked")
 
 
-class QueryHooks(Writes, metaclass=ResourceMeta):
+class QueryHooks(Writes, metaclass=BaseResourceMeta):
     """The part of `Resource` its QuerySets and its class API call."""
 
     __slots__ = ()
@@ -54,26 +55,6 @@ class QueryHooks(Writes, metaclass=ResourceMeta):
     def _detail_url(cls, key: Any) -> str:
         """`detail_url()` for QuerySets, which reach their class through `QueryModel`."""
         return detail_url_for(cls, key)
-
-    @classmethod
-    def _registry_run(cls, op: Operation[Any]) -> Any:
-        return cls._registry.run(op)
-
-    @classmethod
-    def _is_async(cls) -> bool:
-        return cls._registry.is_async
-
-    @classmethod
-    def _page_size(cls) -> int:
-        return cls._registry.settings.page_size
-
-    @classmethod
-    def _registry_stream(cls, ops: Iterable[Operation[Any]], window: int) -> Any:
-        return cls._registry.stream(ops, window)
-
-    @classmethod
-    def _registry_settings(cls) -> Settings:
-        return cls._registry.settings
 
     @classmethod
     def _check_filter(cls, lookup: str, value: Any) -> FilterCheck:
@@ -131,7 +112,7 @@ class QueryHooks(Writes, metaclass=ResourceMeta):
     def _get_or_create(cls, lookups: dict[str, Any], defaults: Mapping[str, Any] | None,
                        update: bool, extra: Mapping[str, Any] | None,
                        check_required: bool,
-                       within: QuerySet[Any] | None = None) -> Operation[tuple[Any, bool]]:
+                       within: BaseQuerySet[Any] | None = None) -> Operation[tuple[Any, bool]]:
         """Check everything that can be checked before any request, then the operation.
         `within`: the QuerySet looked in (its filters narrow the lookup, not the create)."""
         if not lookups:
@@ -152,7 +133,7 @@ class QueryHooks(Writes, metaclass=ResourceMeta):
         return _one_at_a_time(_race_key(qs), op)
 
     @classmethod
-    def _get_or_create_op(cls, qs: QuerySet[Any], wanted: dict[str, Any],
+    def _get_or_create_op(cls, qs: BaseQuerySet[Any], wanted: dict[str, Any],
                           changes: dict[str, Any], extra: dict[str, Any],
                           dedupe: tuple[str, ...],
                           check_required: bool) -> Operation[tuple[Any, bool]]:
@@ -175,7 +156,7 @@ class QueryHooks(Writes, metaclass=ResourceMeta):
         return found, False
 
     @staticmethod
-    def _lookup_op(qs: QuerySet[Any]) -> Operation[Any]:
+    def _lookup_op(qs: BaseQuerySet[Any]) -> Operation[Any]:
         """The one object `qs` matches, or None (MultipleObjectsReturned when several)."""
         try:
             return (yield from qs._get())
@@ -196,7 +177,7 @@ class QueryHooks(Writes, metaclass=ResourceMeta):
         return update_objects_op(cls, objects, fields)
 
 
-def _race_key(qs: QuerySet[Any]) -> tuple[str, ...]:
+def _race_key(qs: BaseQuerySet[Any]) -> tuple[str, ...]:
     """What identifies one get_or_create's object in a session: its resource's list URL
     and the lookup's query (without the window)."""
     call = qs._first_call(limit=1, offset=0)

@@ -16,7 +16,7 @@ from ..operations import Operation
 from ..vocabulary import looks_secret
 from .adopt import clean_read
 from .fieldread import UNCHANGED
-from .metaclass import ResourceMeta
+from .metaclass import BaseResourceMeta
 from .writes import Writes
 
 __all__ = ["PageBuilding"]
@@ -29,7 +29,7 @@ _LAZY_STATE: dict[str, Callable[[], Any]] = {
 _FROM_LIST = "\0list"    # in `_related`: read from a list, detail-only fields may be missing
 
 
-class PageBuilding(Writes, metaclass=ResourceMeta):
+class PageBuilding(Writes, metaclass=BaseResourceMeta):
     """The part of `Resource` that builds objects from what the server sent."""
 
     __slots__ = ()

@@ -15,20 +15,17 @@ from ..errors import (
     ValidationError,
 )
 from ..operations import Answer, Batch, Call, Operation
-from ..query.queryset import QuerySet, _Query, queryset_for
+from ..query.build import _Query
+from ..query.queryset import QuerySet, queryset_for
 from ..schema.conversions import encode_write_value
 from ..schema.definition import Field, ResourceSchema
 from ..schema.discovery import Discovery
 from ..settings.config import Settings
 from ..settings.urls import masked_url
+from .adopt import check_own, other_owner, read_body_op
 from .detailuri import detail_uri_problem, has_dot_segments
 from .resourceclasses import UNREACHABLE, ResourceClasses
-from .resources import (
-    Resource,
-    _check_own,
-    _other_owner,
-    _read_body_op,
-)
+from .resources import BaseResource, Resource
 
 __all__ = ["Registry"]
 
@@ -103,10 +100,10 @@ class Registry(ResourceClasses):
             raise GuardError(f"Refusing {uri!r}: a URI with '.' or '..' segments may name "
                              "another resource than it seems to; give the object's own URI.")
         cls = yield from self.class_for_uri_op(uri)
-        body = yield from _read_body_op(uri, f"nothing at {uri}")
-        if _other_owner(cls, body):     # e.g. redirected: build it as what it says it is
+        body = yield from read_body_op(uri, f"nothing at {uri}")
+        if other_owner(cls, body):     # e.g. redirected: build it as what it says it is
             cls = yield from self.class_for_uri_op(body["resource_uri"])
-        _check_own(cls, body, uri)
+        check_own(cls, body, uri)
         return cls._from_raw(body)
 
     def target_of(self, schema: ResourceSchema, f: Field) -> str | None:
@@ -124,7 +121,7 @@ class Registry(ResourceClasses):
         its own resource, a URI must be a detail URI under the target's list endpoint.
         Tastypie filters a relation by the key alone, so another resource's object would
         match the target's object that has the same key."""
-        if isinstance(value, Resource):
+        if isinstance(value, BaseResource):
             if value.pk is None:
                 return f"{value!r} is not saved: it has no key to filter by"
             own = type(value)._schema.name
@@ -195,7 +192,7 @@ class Registry(ResourceClasses):
         return self._one_related(f, value, owner)
 
     def _one_related(self, f: Field, value: Any, owner: type[Resource]) -> Any:
-        if isinstance(value, Resource):
+        if isinstance(value, BaseResource):
             if value.resource_uri is None:
                 raise ValidationError(
                     f"{owner.resource_name}.{f.name}: the related object is not saved yet",

@@ -12,7 +12,7 @@ from ..query.queryset import QuerySet
 from ..schema.definition import Field
 from ..vocabulary import NO_DEFAULT
 from .adopt import clean_read
-from .metaclass import ResourceMeta
+from .metaclass import BaseResourceMeta
 from .naming import names_an_object
 from .pagebuild import _FROM_LIST
 from .writes import Writes
@@ -20,7 +20,7 @@ from .writes import Writes
 __all__ = ["RelatedReads"]
 
 
-class RelatedReads(Writes, metaclass=ResourceMeta):
+class RelatedReads(Writes, metaclass=BaseResourceMeta):
     """The part of `Resource` that reads beyond the representation it holds."""
 
     __slots__ = ()
@@ -91,10 +91,6 @@ class RelatedReads(Writes, metaclass=ResourceMeta):
             value = (yield from self._registry.objects_op([raw], target))[0]
         self._related[name] = value
         return value
-
-    def fetch(self, name: str) -> Any:
-        """The related object(s) behind field `name`, fetched once (await it when async)."""
-        return self._registry.run(self._fetch_related(name))
 
     def related(self, resource: str, via: str | None = None) -> QuerySet[Any]:
         """The objects of `resource` whose related field points at this object, as a

@@ -28,16 +28,10 @@ from ..schema.definition import ResourceSchema, parse_schema, resource_name_of_u
 from ..schema.discovery import Discovery
 from ..settings.config import Settings
 from ..settings.urls import masked_url, url_problem
+from ..vocabulary import class_name_for
 from .fieldread import field_readers, place_readers
-from .resources import (
-    INSTANCE_NAMES,
-    AsyncResource,
-    AsyncResourceMeta,
-    Resource,
-    ResourceMeta,
-    _path_of,
-    class_name_for,
-)
+from .metaclass import AsyncResourceMeta, BaseResourceMeta, ResourceMeta
+from .resources import INSTANCE_NAMES, AsyncResource, BaseResource, Resource, _path_of
 
 #: What help() of a resource class lists as its class API (dir() of the class shows it).
 CLASS_API = tuple(name for name in dir(Resource) if name not in INSTANCE_NAMES)
@@ -126,8 +120,8 @@ class ResourceClasses:
             "__slots__": (),
             **self._schema_attrs(schema, list_url),
         }
-        base: type[Resource] = AsyncResource if self.is_async else Resource
-        meta: type[ResourceMeta] = AsyncResourceMeta if self.is_async else ResourceMeta
+        base: type[BaseResource] = AsyncResource if self.is_async else Resource
+        meta: type[BaseResourceMeta] = AsyncResourceMeta if self.is_async else ResourceMeta
         cls = cast("type[Resource]", meta(class_name_for(name), (base,), attrs))
         place_readers(cls, cls._readers)
         self._classes[name] = cls

@@ -1,8 +1,11 @@
-"""The class factory and the Resource base: one Python class per server resource.
+"""The resource bases: one Python class per server resource derives from `Resource` (a
+`Client`'s) or `AsyncResource` (an `AsyncClient`'s), siblings of `BaseResource`.
 
-Resource is put together by job: pagebuild.py (objects from a list page), related.py
+BaseResource is put together by job: pagebuild.py (objects from a list page), related.py
 (related objects and detail-only fields), modelhooks.py (what QuerySets ask of their
-class), writes.py (every write); this module holds the typed reads and actions.
+class), writes.py (the operations of every write); this module holds the typed reads,
+and the two siblings the verbs that send (`save()`, `refresh()`, `delete()`, `fetch()`:
+listed in verbs.py), the sync one answering at once, the async one awaited.
 
 `Registry` builds a class with `type()` the first time a resource is used and keeps it as
 long as its schema is cached. Instances keep the raw representation the server sent and
@@ -13,7 +16,6 @@ operation (see http.py) and run by the client's session, sync or async.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator, Mapping
 from types import MethodType
 from typing import TYPE_CHECKING, Any, ClassVar, Self, cast
@@ -21,38 +23,36 @@ from urllib.parse import urlsplit
 
 from ..errors import (
     DoesNotExist,
-    GuardError,
-    NotFound,
-    ResponseError,
     ValidationError,
     suggest,
 )
-from ..operations import NO_BODY, Answer, Call, Operation, error_message
+from ..operations import Operation
 from ..query.build import QueryModel
 from ..query.display import object_html
-from ..query.queryset import BulkResult
 from ..schema.conversions import encode_write_value, typed_value
 from ..schema.definition import Field, ResourceSchema
 from ..schema.rules import check_method
-from ..vocabulary import attribute_name_for, class_name_for, looks_secret
-from .adopt import key_from_uri
+from ..verbs import INSTANCE, verbs_on
+from ..vocabulary import attribute_name_for, looks_secret
+from .adopt import check_own, key_from_uri, read_body_op
+from .classops import action_op
 from .fieldread import UNCHANGED, Reader
-from .metaclass import AsyncResourceMeta, ResourceMeta, _arun
+from .metaclass import AsyncResourceMeta, BaseResourceMeta, ResourceMeta, _arun
 from .modelhooks import QueryHooks
 from .pagebuild import _FROM_LIST, _LAZY_STATE, PageBuilding
 from .related import RelatedReads
 from .validation import ClassRegistry
 
-__all__ = ["Resource", "AsyncResource", "ResourceMeta", "AsyncResourceMeta", "BulkResult",
-           "INSTANCE_NAMES", "class_name_for", "attribute_name_for"]
+__all__ = ["BaseResource", "Resource", "AsyncResource", "INSTANCE_NAMES"]
 
 
 _NOT_KEYS = frozenset({"schema"})
 
-# The names an object answers to itself. A server field of the same name is read as
+# The names an object answers to itself: the verbs of the table (verbs.py) and what
+# BaseResource reads without sending. A server field of the same name is read as
 # `obj["name"]` and set as `obj["name"] = value`; every other field is an attribute.
-INSTANCE_NAMES = ("save", "delete", "refresh", "fetch", "action", "to_dict", "get_raw",
-                  "related", "pk", "id", "resource_uri")
+INSTANCE_NAMES = (*verbs_on(INSTANCE), "action", "to_dict", "get_raw", "related", "pk",
+                  "id", "resource_uri")
 _OWN_METHODS = frozenset(INSTANCE_NAMES) - {"pk", "id", "resource_uri"}
 
 
@@ -81,8 +81,10 @@ class _hybrid:
 
 # ---------------------------------------------------------------- the base class
 
-class Resource(PageBuilding, RelatedReads, QueryHooks, metaclass=ResourceMeta):
-    """Base of every resource class. Instances are objects of one resource.
+class BaseResource(PageBuilding, RelatedReads, QueryHooks, metaclass=BaseResourceMeta):
+    """Base of every resource class, sync or async: everything an object is and reads
+    without sending anything. Its two siblings, `Resource` (a `Client`'s) and
+    `AsyncResource` (an `AsyncClient`'s), add the verbs that send (verbs.py lists them).
 
     Read a field as an attribute for its typed view (`obj.created_at` is a datetime,
     `obj.domain` the related object) or as an item for the raw value (`obj["created_at"]`
@@ -252,7 +254,7 @@ class Resource(PageBuilding, RelatedReads, QueryHooks, metaclass=ResourceMeta):
 
     # the class's own view (ResourceMeta._repr_html_) when read from the class, so
     # IPython finds a bound method there, as `get_real_method` wants
-    _repr_html_ = _hybrid(ResourceMeta._repr_html_, _object_html)
+    _repr_html_ = _hybrid(BaseResourceMeta._repr_html_, _object_html)
 
     def __rich_repr__(self) -> Iterator[Any]:
         """What rich's pretty printer shows: the URI, then each field's raw value."""
@@ -262,7 +264,7 @@ class Resource(PageBuilding, RelatedReads, QueryHooks, metaclass=ResourceMeta):
                 yield name, "***" if value is not None and looks_secret(name) else value
 
     def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Resource) or self.resource_uri is None:
+        if not isinstance(other, BaseResource) or self.resource_uri is None:
             return NotImplemented
         return self.resource_uri == other.resource_uri
 
@@ -282,7 +284,7 @@ class Resource(PageBuilding, RelatedReads, QueryHooks, metaclass=ResourceMeta):
         return typed_value(f.type, raw, where=f"{type(self).resource_name}.{f.name}")
 
     @classmethod
-    def _get_op(cls, key: Any) -> Operation[Resource]:
+    def _get_op(cls, key: Any) -> Operation[BaseResource]:
         check_method(cls._schema, "get", detail=True)
         if str(key) in _NOT_KEYS:     # Tastypie routes these to the schema, never an object
             raise DoesNotExist.refused_by_client(
@@ -296,18 +298,18 @@ class Resource(PageBuilding, RelatedReads, QueryHooks, metaclass=ResourceMeta):
     def _action_on_instance(self, name: str, json: Any = None, *, method: str = "POST",
                             params: Mapping[str, Any] | None = None) -> Any:
         """Call a custom action under this object's URL (`{detail}{name}/`)."""
-        return self._registry.run(_action_op(self._detail(), name, json, method, params))
+        return self._registry.run(action_op(self._detail(), name, json, method, params))
 
     @classmethod
     def _action_on_class(cls, name: str, json: Any = None, *, method: str = "POST",
                          params: Mapping[str, Any] | None = None) -> Any:
         """Call a custom action under the list URL (`{list_endpoint}{name}/`)."""
-        return cls._registry.run(_action_op(cls._list_url, name, json, method, params))
+        return cls._registry.run(action_op(cls._list_url, name, json, method, params))
 
     action = _hybrid(_action_on_class.__func__, _action_on_instance)  # type: ignore[attr-defined]
 
 
-def _reverse_hint(obj: Resource, name: str) -> str:
+def _reverse_hint(obj: BaseResource, name: str) -> str:
     """For `dom.email_account_set` (Django's name for a reverse relation): the way here."""
     resource = name.removesuffix("_set")
     listed = {attribute_name_for(n): n for n in type(obj)._registry.listed_names()}
@@ -317,7 +319,7 @@ def _reverse_hint(obj: Resource, name: str) -> str:
             f"obj.related({listed[resource]!r}).")
 
 
-def _read_only_field(cls: type[Resource], name: str) -> ValidationError:
+def _read_only_field(cls: type[BaseResource], name: str) -> ValidationError:
     """The refusal of a change to a read-only field of an object the server has: no
     write would ever store it, so it is refused now rather than at `save()`."""
     return ValidationError(
@@ -327,88 +329,87 @@ def _read_only_field(cls: type[Resource], name: str) -> ValidationError:
         {cls.resource_name: {name: ["This field is read-only."]}})
 
 
-def _read_object_op(cls: type[Resource], url: str, missing: str) -> Operation[Resource]:
-    """GET one object of `cls` (see `_read_body_op`); another resource's object is a
-    ResponseError (`_check_own`)."""
-    body = yield from _read_body_op(url, missing)
-    _check_own(cls, body, url)
+def _read_object_op(cls: type[BaseResource], url: str, missing: str) -> Operation[BaseResource]:
+    """GET one object of `cls` (see `read_body_op`); another resource's object is a
+    ResponseError (`check_own`)."""
+    body = yield from read_body_op(url, missing)
+    check_own(cls, body, url)
     return cls._from_raw(body)
 
 
-def _read_body_op(url: str, missing: str) -> Operation[dict[str, Any]]:
-    """GET one object's body; a 404 becomes DoesNotExist, a non-object a ResponseError."""
-    try:
-        answer: Answer = yield Call("GET", url)
-    except NotFound as exc:           # keep what the server said (HTML title, error_message)
-        said = error_message(exc.body)[0]
-        raise DoesNotExist(exc.status_code, exc.method, exc.url, exc.body,
-                           f"{missing}: {said}" if said else missing) from None
-    if not isinstance(answer.body, dict):
-        raise ResponseError(f"GET {url}: expected an object, got {type(answer.body).__name__}")
-    return answer.body
+class Resource(BaseResource, metaclass=ResourceMeta):
+    """Base of a `Client`'s resource classes. Instances are objects of one resource.
+
+    Read a field as an attribute for its typed view (`obj.created_at` is a datetime,
+    `obj.domain` the related object) or as an item for the raw value (`obj["created_at"]`
+    is what the server sent). Assign attributes to change fields, then `save()`.
+    """
+
+    __slots__ = ()
+
+    def save(self, *, if_unchanged: bool = False, extra: Mapping[str, Any] | None = None,
+             method: str | None = None) -> Self:
+        """Create the object, or send what changed: PATCH, or where the resource has no
+        PATCH, a PUT of the object as the server has it now plus this object's changes
+        (read just before), so no field is wiped and none someone else changed since
+        this object was read is put back.
+
+        A save never re-creates a deleted object: it raises `DoesNotExist`.
+        `if_unchanged=True` reads the object first and raises `Conflict`, sending
+        nothing, if anything changed on the server since it was read. `method="put"`
+        forces a full PUT where a server lists PATCH but does not take it (MailRoute's
+        2013 server).
+        """
+        op = self._save_op(dict(extra or {}), if_unchanged, method)
+        journal = self._registry.journal
+        if journal is not None:            # inside `with client.journal(...)`
+            creating = self._raw.get("resource_uri") is None and self.pk is None
+            journal.single(type(self), "create" if creating else "update", self, op,
+                           self._registry.run)
+            return self
+        return cast(Self, self._registry.run(op))
+
+    def refresh(self) -> Self:
+        """Read the object again; unsaved changes are discarded."""
+        return cast(Self, self._registry.run(self._refresh_op()))
+
+    def delete(self) -> None:
+        """DELETE this object."""
+        journal = self._registry.journal
+        if journal is not None:            # inside `with client.journal(...)`
+            journal.single(type(self), "delete", self, self._delete_op(),
+                           self._registry.run)
+            return
+        self._registry.run(self._delete_op())
+
+    def fetch(self, name: str) -> Any:
+        """The related object(s) behind field `name`, fetched once."""
+        return self._registry.run(self._fetch_related(name))
 
 
-def _other_owner(cls: type[Resource], body: Mapping[str, Any]) -> str | None:
-    """The resource `body` says it belongs to, when that is not `cls` (None: it is
-    `cls`'s, or `cls` cannot tell: untyped, or no URIs in its representation)."""
-    if not cls.typed or "resource_uri" not in cls.fields:
-        return None
-    uri = body.get("resource_uri")
-    owner = cls._registry.name_of_uri(uri) if isinstance(uri, str) else None
-    return None if owner == cls.resource_name else owner or ""
-
-
-def _check_own(cls: type[Resource], body: Mapping[str, Any], url: str) -> None:
-    """Refuse to build an answer as `cls` when it is not one of its objects (a schema,
-    or another resource's object reached through a URL the server resolved elsewhere)."""
-    owner = _other_owner(cls, body)
-    if owner is not None:
-        what = f"an object of {owner!r}" if owner else "no object (it has no resource_uri)"
-        raise ResponseError(f"GET {url}: expected a {cls.resource_name} object, got {what}")
-
-
-class AsyncResource(Resource, metaclass=AsyncResourceMeta):
+class AsyncResource(BaseResource, metaclass=AsyncResourceMeta):
     """Base of an `AsyncClient`'s resource classes: the same objects, writes awaited
     (`await obj.save()`, `await obj.refresh()`, `await obj.fetch("domain")`)."""
 
     __slots__ = ()
 
-    async def save(self, *, if_unchanged: bool = False,  # type: ignore[override]
+    async def save(self, *, if_unchanged: bool = False,
                    extra: Mapping[str, Any] | None = None, method: str | None = None) -> Self:
         """Create the object, or send what changed (see `Resource.save`)."""
         op = self._save_op(dict(extra or {}), if_unchanged, method)
         return cast(Self, await _arun(self, op))
 
-    async def refresh(self) -> Self:            # type: ignore[override]
+    async def refresh(self) -> Self:
         """Read the object again; unsaved changes are discarded."""
         return cast(Self, await _arun(self, self._refresh_op()))
 
-    async def delete(self) -> None:             # type: ignore[override]
+    async def delete(self) -> None:
         """DELETE this object."""
         await _arun(self, self._delete_op())
 
     async def fetch(self, name: str) -> Any:
         """The related object(s) behind field `name`, fetched once."""
         return await _arun(self, self._fetch_related(name))
-
-
-_ACTION_NAME = r"[A-Za-z0-9_\-.~]+"        # compiled by `re` on first use
-
-
-def _action_op(base: str, name: str, json: Any, method: str,
-               params: Mapping[str, Any] | None) -> Operation[Any]:
-    if not isinstance(name, str) or not re.fullmatch(_ACTION_NAME, name) or not name.strip("."):
-        # `.`, `..`, `a/b` or `%2F` would resolve to another URL: `action(".",
-        # method="DELETE")` would be a DELETE of the whole list
-        raise GuardError(f"Not an action name: {name!r}. An action is one plain path "
-                         "segment (letters, digits, '_', '-', '.', not only dots); use "
-                         "client.request() for other URLs. Nothing was sent.")
-    slash = "/" if base.endswith("/") else ""      # the server's own form (slashless APIs)
-    url = f"{base.rstrip('/')}/{name}{slash}"
-    body = NO_BODY if json is None else encode_write_value(json)
-    pairs = tuple((k, str(v)) for k, v in (params or {}).items())
-    answer: Answer = yield Call(method.upper(), url, pairs, body)
-    return answer.body
 
 
 if TYPE_CHECKING:      # the classes are what a QuerySet asks of its model (querybuild.py)

@@ -9,7 +9,7 @@ class has: its schema (`_schema`), its registry (`_registry`) and the object's s
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, Self, cast
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
 from ..errors import (
@@ -251,51 +251,15 @@ class Writes(Validation):
             raise self._gone(verb, url, why)
         return (yield from self._adopt_op(answer, changes, extra, base=fresh))
 
-    def save(self, *, if_unchanged: bool = False, extra: Mapping[str, Any] | None = None,
-             method: str | None = None) -> Self:
-        """Create the object, or send what changed: PATCH, or where the resource has no
-        PATCH, a PUT of the object as the server has it now plus this object's changes
-        (read just before), so no field is wiped and none someone else changed since
-        this object was read is put back.
-
-        A save never re-creates a deleted object: it raises `DoesNotExist`.
-        `if_unchanged=True` reads the object first and raises `Conflict`, sending
-        nothing, if anything changed on the server since it was read. `method="put"`
-        forces a full PUT where a server lists PATCH but does not take it (MailRoute's
-        2013 server).
-        """
-        op = self._save_op(dict(extra or {}), if_unchanged, method)
-        journal = self._registry.journal
-        if journal is not None:            # inside `with client.journal(...)`
-            creating = self._raw.get("resource_uri") is None and self.pk is None
-            journal.single(type(self), "create" if creating else "update", self, op,
-                           self._registry.run)
-            return self
-        return cast(Self, self._registry.run(op))
-
     def _refresh_op(self) -> Operation[Any]:
         yield from self._current_op(self._detail(), "GET", take=True)
         self._changes = UNCHANGED
         return self
 
-    def refresh(self) -> Self:
-        """Read the object again; unsaved changes are discarded."""
-        return cast(Self, self._registry.run(self._refresh_op()))
-
     def _delete_op(self) -> Operation[None]:
         check_method(self._schema, "delete", detail=True)
         yield Call("DELETE", self._detail())
         self._deleted = True
-
-    def delete(self) -> None:
-        """DELETE this object."""
-        journal = self._registry.journal
-        if journal is not None:            # inside `with client.journal(...)`
-            journal.single(type(self), "delete", self, self._delete_op(),
-                           self._registry.run)
-            return
-        self._registry.run(self._delete_op())
-
 
 def _find_created_op(cls: Any, names: tuple[str, ...], body: Mapping[str, Any]
                      ) -> Operation[Any]:

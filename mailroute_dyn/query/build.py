@@ -8,7 +8,7 @@ resource classes satisfy (mypy checks it where they are defined).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Generic, NamedTuple, Protocol, Self, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
@@ -19,8 +19,9 @@ from ..schema.rules import FilterCheck, allowed_terms
 from ..settings.config import Settings
 from ..vocabulary import looks_secret
 from .paging import _plain_value
+from .rows import OBJECT_ROWS, Rows
 
-__all__ = ["QueryBuilder", "QueryModel", "RESERVED_PARAMS"]
+__all__ = ["QueryBuilder", "QueryModel", "QuerySession", "RESERVED_PARAMS"]
 
 #: The parameters a list request sets itself (the page window, and `order_by` where the
 #: query is ordered or walked by key): `unchecked()` refuses only these. Credentials never
@@ -29,6 +30,16 @@ __all__ = ["QueryBuilder", "QueryModel", "RESERVED_PARAMS"]
 RESERVED_PARAMS = frozenset({"limit", "offset", "order_by"})
 
 R = TypeVar("R")        # what a QuerySet yields: objects of one resource class
+
+
+class QuerySession(Protocol):
+    """What a QuerySet runs on: its client's session and settings. It is handed to the
+    QuerySet when the QuerySet is built (a resource class's registry satisfies it)."""
+
+    settings: Settings
+    is_async: bool
+    run: Callable[[Operation[Any]], Any]
+    stream: Callable[[Iterable[Operation[Any]], int], Any]
 
 
 class QueryModel(Protocol):
@@ -41,13 +52,9 @@ class QueryModel(Protocol):
     _list_url: str
     _no_key_walk: str               # why this resource is not walked by key ("": it may be)
 
+    @property
+    def _registry(self) -> QuerySession: ...    # given to each QuerySet built on the class
     def _detail_url(self, key: Any) -> str: ...
-    # running: the client's session and settings
-    def _registry_run(self, op: Operation[Any]) -> Any: ...
-    def _registry_stream(self, ops: Iterable[Operation[Any]], window: int) -> Any: ...
-    def _registry_settings(self) -> Settings: ...
-    def _is_async(self) -> bool: ...
-    def _page_size(self) -> int: ...
     def _stop_key_walks(self, why: str) -> None: ...
     # checks, made when the QuerySet is built; filters finished before it runs
     def _check_filter(self, lookup: str, value: Any) -> FilterCheck: ...
@@ -80,14 +87,16 @@ class QueryBuilder(Generic[R]):
     """The building half of a QuerySet: every method returns a new one (nothing is sent),
     and `_first_call()` says what the first list request is."""
 
-    def __init__(self, model: Any, query: _Query | None = None):
+    def __init__(self, model: Any, query: _Query | None = None, rows: Rows = OBJECT_ROWS):
         # `model` is a resource class (resources.Resource or a subclass)
         self._model: QueryModel = model
+        self._session: QuerySession = model._registry     # where its operations run
         self._q = query or _Query()
+        self._rows = rows                           # what each walked object becomes
         self._evaluated: list[Any] | None = None    # what len() fetched, for the next walk
 
     def _clone(self, **changes: Any) -> Self:
-        return type(self)(self._model, self._q._replace(**changes))
+        return type(self)(self._model, self._q._replace(**changes), self._rows)
 
     def __repr__(self) -> str:
         parts = [f"{c.param}={c.value!r}" for c in self._q.filters]
@@ -97,7 +106,8 @@ class QueryBuilder(Generic[R]):
             parts.append(f"order_by={list(self._q.order)}")
         if self._q.start or self._q.stop is not None:
             parts.append(f"[{self._q.start}:{'' if self._q.stop is None else self._q.stop}]")
-        return f"<QuerySet {self._model._schema.name} {' '.join(parts)}>".replace(" >", ">")
+        text = f"<QuerySet {self._model._schema.name} {' '.join(parts)}>".replace(" >", ">")
+        return f"{text[:-1]}{self._rows.describe()}>"
 
     # -- building
 
@@ -144,7 +154,7 @@ class QueryBuilder(Generic[R]):
         """Fetch pages `pages` at a time (default: the client's `concurrency`) once the
         first page tells the total. Objects still come in order, each once. Async clients
         do this by default; `concurrently(1)` walks one page at a time."""
-        pages = pages or self._model._registry_settings().concurrency
+        pages = pages or self._session.settings.concurrency
         if not isinstance(pages, int) or pages < 1:
             raise ValueError("concurrently() takes a positive number of pages")
         return self._clone(concurrency=pages)
@@ -204,7 +214,7 @@ class QueryBuilder(Generic[R]):
         return tuple(params)
 
     def _first_call(self, limit: int | None = None, offset: int | None = None) -> Call:
-        size = self._q.page_size or self._model._page_size()
+        size = self._q.page_size or self._session.settings.page_size
         if self._q.stop is not None:
             size = max(1, min(size, self._q.stop - self._q.start))
         size = limit if limit is not None else size

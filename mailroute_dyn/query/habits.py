@@ -1,6 +1,6 @@
 """Django's QuerySet habits, where Tastypie allows them: `last()`, `in_bulk()`,
-`update()`, the list-level `delete()` and its count, truth and length, and the row shapes
-of `values()`/`values_list()`; `exclude()` refuses with the reason.
+`update()` and the list-level `delete()`, as operations, and the row shapes of
+`values()`/`values_list()`; `exclude()` refuses with the reason.
 
 Each is built from the runner's operations, so sync and async QuerySets share it.
 """
@@ -8,7 +8,7 @@ Each is built from the runner's operations, so sync and async QuerySets share it
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Literal, NamedTuple, Self, TypeVar
+from typing import Any, Literal, Self, TypeVar
 
 from ..errors import (
     FilterError,
@@ -17,12 +17,11 @@ from ..errors import (
     MailRouteError,
     NotFound,
     ResponseError,
-    suggest,
 )
 from ..operations import Batch, Call, Operation
 from ..schema.rules import allowed_terms, check_method
-from .follow import check_followed
 from .paging import read_page
+from .rows import OBJECT_ROWS, ValueRows, shape_of
 from .run import QueryRunner
 
 __all__ = ["DjangoHabits", "BulkResult", "ROW_KINDS"]
@@ -115,83 +114,21 @@ class BulkResult:
                 f"{stopped}>")
 
 
-class _Shape(NamedTuple):
-    """What values()/values_list() give for each row."""
-
-    kind: str                       # "dict" or "tuple"
-    names: tuple[str, ...]
-    flat: bool = False
-    every: bool = False             # no names given: the schema's fields each row has
-
-
-class _Row:
-    """A raw list object as walks need it (its URI and raw keys), without an instance."""
-
-    __slots__ = ("data",)
-
-    def __init__(self, data: dict[str, Any]):
-        self.data = data
-
-    @property
-    def resource_uri(self) -> str | None:
-        uri = self.data.get("resource_uri")
-        return uri if isinstance(uri, str) else None
-
-    def get_raw(self, key: str, default: Any = None) -> Any:
-        return self.data.get(key, default)
-
-
-def shape_of(model: Any, kind: str, names: tuple[str, ...], flat: bool) -> _Shape:
-    """The row shape values()/values_list() give, once every named field is checked
-    against the model's schema (a typo fails here, not as a missing key per row)."""
-    fields = model._schema.fields
-    if not names and not fields:
-        raise FilterError(f"{model.resource_name} has no schema: name the keys "
-                          "values() should give.")
-    if fields:
-        for name in names:
-            if "__" in name and name not in fields:
-                check_followed(model, name)       # `domain__name`: read in bulk per page
-                continue
-            if name not in fields:
-                raise FilterError(
-                    f"{model.resource_name} has no field {name!r}."
-                    f"{suggest(name, fields)} Fields: {', '.join(sorted(fields))}")
-    return _Shape(kind, names or tuple(fields), flat, not names)
-
-
 class DjangoHabits(QueryRunner[R]):
     """Django's habits on a QuerySet, as operations over its runner."""
 
-    def __bool__(self) -> bool:
-        """Whether anything matches, like `exists()`: one object is asked for (Django
-        would fetch them all). An AsyncClient cannot answer here: `await qs.exists()`."""
-        if self._model._is_async():
-            raise TypeError("bool() cannot wait for an AsyncClient's answer: use "
-                            "'await qs.exists()'.")
-        if self._evaluated is not None:
-            return bool(self._evaluated)
-        return bool(self._model._registry_run(self._exists()))
+    def _values_rows(self, names: tuple[str, ...]) -> ValueRows:
+        return ValueRows(shape_of(self._model, "dict", names, False))
 
-    def __len__(self) -> int:
-        """How many objects iteration yields. As in Django this fetches every match (rows
-        Tastypie repeats are counted once) and keeps them for the next iteration, so
-        `list(qs)` reads them once; `count()` asks for the number only."""
-        if self._model._is_async():
-            raise TypeError("len() cannot wait for an AsyncClient's answer: use "
-                            "'await qs.count()'.")
-        if self._evaluated is None:
-            found: list[R] = []
-            for taken in self._pages():
-                found.extend(taken)
-            self._evaluated = found
-        return len(self._evaluated)
-
+    def _values_list_rows(self, names: tuple[str, ...], flat: bool) -> ValueRows:
+        if flat and len(names) != 1:
+            raise TypeError("values_list(flat=True) takes exactly one field name.")
+        return ValueRows(shape_of(self._model, "tuple", names, flat))
 
     def _last(self) -> Operation[R | None]:
         if self._q.order and not self._q.start and self._q.stop is None:
             flipped = tuple(k[1:] if k.startswith("-") else f"-{k}" for k in self._q.order)
-            return (yield from QueryRunner._first(self._clone(order=flipped)))
+            return (yield from self._clone(order=flipped)._first())
         total = yield from self._total()
         for _ in range(LAST_TRIES):
             window = self._window(total)
@@ -213,14 +150,9 @@ class DjangoHabits(QueryRunner[R]):
             f"last() on {self!r}: the listing changed between each count and fetch "
             f"({LAST_TRIES} tries); the last object could not be pinned down.")
 
-    def last(self) -> R | None:
-        """The last object, or None when nothing matches. With `order_by()` the ordering
-        is reversed and the first taken (one request); without one (or on a slice) the
-        matches are counted and the one at the last offset fetched (two requests, in the
-        server's default order, so give an ordering when "last" must mean something).
-        When rows come or go between the count and the fetch, the fetch's own
-        `total_count` gives the next try; `ListingChanged` if it changes on every try."""
-        return self._run(self._last())
+    def _last_op(self) -> Operation[R | None]:
+        row = yield from self._last()
+        return None if row is None else self._emit(row)
 
     def exclude(self, **lookups: Any) -> Self:
         """Not available: Tastypie has no negated filters, and sending `exclude` terms
@@ -230,13 +162,6 @@ class DjangoHabits(QueryRunner[R]):
             "negated filters. Filter for what you want instead (e.g. active=False, "
             "name__in=[...]), or drop objects in Python: [o for o in qs if ...].")
 
-
-    def in_bulk(self, id_list: Iterable[Any] | None = None, *,
-                field_name: str = "pk") -> dict[Any, R]:
-        """`{key: object}` for the given keys (fetched with `<field>__in`, 100 keys a
-        request; by the detail URLs, concurrently, when the primary key has no `in`
-        filter), or for every match when `id_list` is None. The field must be unique."""
-        return self._run(self._in_bulk_op(id_list, field_name))
 
     def _in_bulk_op(self, id_list: Iterable[Any] | None,
                     field_name: str) -> Operation[dict[Any, R]]:
@@ -323,20 +248,6 @@ class DjangoHabits(QueryRunner[R]):
     def _filters_text(self) -> str:
         return ", ".join(f"{c.param}={c.value!r}" for c in self._q.filters)
 
-    def delete(self, *, confirm: bool | Literal["all"] = False) -> int | None:
-        """Delete every matching object in one list-level DELETE; returns how many matched.
-
-        Tastypie deletes all rows when no filter is given, so at least one checked filter
-        that can narrow the match (not an empty `contains`, a regex matching the empty
-        string, ...) and `confirm=True` are required; otherwise nothing is sent. Before
-        the DELETE the resource's rows are counted, then the matches: when the filters
-        match every row (`email__gte=""`, an `__in` naming every id, ...) the DELETE is
-        refused unless `confirm="all"` says that every row is meant. The number returned
-        is that count of the matches (Tastypie's answer has none), so it is approximate
-        when others write meanwhile; None when the server gives no `total_count`.
-        """
-        return self._run(self._checked_delete(confirm))
-
     def _checked_delete(self, confirm: bool | Literal["all"]) -> Operation[int | None]:
         """The list-level DELETE, once every guard has passed (else nothing is sent)."""
         if not self._q.filters:
@@ -365,7 +276,8 @@ class DjangoHabits(QueryRunner[R]):
         if self._q.url is not None:
             raise GuardError("update() works on a resource's QuerySet, not client.list().")
         self._model._check_update(fields)
-        return self._update(fields)
+        # the matches are read and saved as instances, whatever rows this QuerySet gives
+        return type(self)(self._model, self._q, OBJECT_ROWS)._update(fields)
 
     def _update(self, fields: dict[str, Any]) -> Operation[BulkResult]:
         objects = yield from self._collect()

@@ -1,6 +1,6 @@
-"""How a QuerySet runs: its requests as operations (see operations.py), the walk over
-every page (sync and async iteration) and the answers of one request or a few: `count()`,
-`first()`, `exists()`, `get()` and indexing.
+"""How a QuerySet runs: its requests as operations (see operations.py), the pages of a
+walk and the answers of one request or a few: `count()`, `first()`, `exists()`, `get()`
+and indexing. The sync and the async QuerySet (query.py) drive these operations.
 
 Pages are followed through `meta.next` (resolved against the request URL, whatever the
 parameter order), one page in memory at a time, and objects are deduplicated by
@@ -9,9 +9,7 @@ parameter order), one page in memory at a time, and objects are deduplicated by
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Iterator
-from itertools import chain
-from typing import Any, Self, TypeVar, cast, overload
+from typing import Any, TypeVar
 
 from ..errors import DoesNotExist, MailRouteError, MultipleObjectsReturned, ResponseError
 from ..operations import Answer, Batch, Call, Operation
@@ -24,34 +22,20 @@ __all__ = ["QueryRunner", "GET_SCAN_PAGES"]
 GET_SCAN_PAGES = 10      # pages get() reads past rows a join repeats
 
 R = TypeVar("R")        # what a QuerySet yields: objects of one resource class
-T = TypeVar("T")
 
 
 class QueryRunner(QueryBuilder[R]):
-    """The running half of a QuerySet: what is sent for it, and what the answers give."""
-
-    def _run(self, op: Operation[T]) -> T:
-        """Run an operation on the client's session: its value (a sync client's)."""
-        return cast(T, self._model._registry_run(op))
-
-    def _arun(self, op: Operation[T]) -> Awaitable[T]:
-        """Run an operation on the client's session: an awaitable (an async client's)."""
-        return cast("Awaitable[T]", self._model._registry_run(op))
-
-    @overload
-    def __getitem__(self, key: int) -> R: ...
-    @overload
-    def __getitem__(self, key: slice) -> Self: ...
-
-    def __getitem__(self, key: int | slice) -> R | Self:
-        if isinstance(key, slice):
-            return self._sliced(key)
-        return self._run(self._index_op(key))
+    """The running half of a QuerySet: what is sent for it, and what the answers give,
+    as operations. The sync and the async QuerySet (query.py) only drive them."""
 
     def _index_op(self, key: Any) -> Operation[R]:
         if not isinstance(key, int) or key < 0:
             raise TypeError("QuerySet indices must be non-negative integers or slices")
-        return self._one_at(key)
+        return self._emitted(self._one_at(key))
+
+    def _emitted(self, op: Operation[Any]) -> Operation[Any]:
+        """`op`, its row turned into what the caller gets (values() gives raw values)."""
+        return self._emit((yield from op))
 
     # -- what is run
 
@@ -67,9 +51,9 @@ class QueryRunner(QueryBuilder[R]):
         return page, objects
 
     def _wrap_page(self, objects: list[dict[str, Any]]) -> Operation[list[Any]]:
-        """What a page's raw objects become: instances of the model (values() keeps rows)."""
-        objects_: list[Any] = yield from self._model._wrap_page(objects)
-        return objects_
+        """What a page's raw objects become: the rows of this QuerySet (queryrows.py)."""
+        rows: list[Any] = yield from self._rows.wrap(self._model, objects)
+        return rows
 
     def _one_at(self, index: int) -> Operation[Any]:
         yield from self._prepare()
@@ -104,78 +88,15 @@ class QueryRunner(QueryBuilder[R]):
         return (yield from self._fetch_all(instead))
 
     def _walk(self) -> _Walk:
-        default = self._model._registry_settings().concurrency if self._model._is_async() else 1
+        default = self._session.settings.concurrency if self._session.is_async else 1
         return _Walk(self, self._q.concurrency or default)
 
-    def __iter__(self) -> Iterator[R]:
-        """The objects, a page at a time: chained in C, so an object costs no Python step
-        of its own between the page that brought it and the caller."""
-        return chain.from_iterable(self._chunks())
-
-    def _chunks(self) -> Iterator[list[R]]:
-        # what len() fetched is taken when iteration starts: list(qs) asks for the
-        # iterator first and len() second, and must still walk only once
-        cached, self._evaluated = self._evaluated, None
-        if cached is not None:
-            yield cached
-        else:
-            yield from self._pages()
-
-    def _pages(self) -> Iterator[list[R]]:
-        """What each page gives to yield, page by page (a whole list is built a page at
-        a time, not an object at a time)."""
-        if self._model._is_async():
-            raise TypeError("This QuerySet belongs to an AsyncClient: use 'async for'.")
-        run = self._model._registry_run
-        run(self._prepare())
-        walk = self._walk()
-        while True:
-            calls = walk.first_calls()
-            while calls:
-                pages = run(self._fetch_walk(walk, calls))
-                for page, objects in pages:
-                    yield walk.take(page, objects)
-                calls = walk.next_calls(pages)
-            if walk.streaming:
-                stream = self._model._registry_stream(
-                    (self._fetch(c) for c in walk.planned()), walk.concurrency)
-                try:
-                    for page, objects in stream:
-                        yield walk.take(page, objects)
-                        if walk.done or walk.exhausted:
-                            break
-                finally:
-                    stream.close()
-            if not walk.again():
-                return
-
-    async def __aiter__(self) -> AsyncIterator[R]:
-        if not self._model._is_async():
-            raise TypeError("This QuerySet belongs to a Client: use a plain 'for'.")
-        run = self._model._registry_run
-        await run(self._prepare())
-        walk = self._walk()
-        while True:
-            calls = walk.first_calls()
-            while calls:
-                pages = await run(self._fetch_walk(walk, calls))
-                for page, objects in pages:
-                    for obj in walk.take(page, objects):
-                        yield obj
-                calls = walk.next_calls(pages)
-            if walk.streaming:
-                stream = self._model._registry_stream(
-                    (self._fetch(c) for c in walk.planned()), walk.concurrency)
-                try:
-                    async for page, objects in stream:
-                        for obj in walk.take(page, objects):
-                            yield obj
-                        if walk.done or walk.exhausted:
-                            break
-                finally:
-                    await stream.aclose()
-            if not walk.again():
-                return
+    def _shaped(self, taken: list[Any]) -> list[Any]:
+        """What the caller gets for one page's walked rows (values() gives raw values)."""
+        if not self._rows.emits:
+            return taken
+        emit = self._rows.emit
+        return [emit(row) for row in taken]
 
     # -- answers
 
@@ -195,32 +116,24 @@ class QueryRunner(QueryBuilder[R]):
         rows = max(0, total - self._q.start)
         return rows if self._q.stop is None else min(rows, self._q.stop - self._q.start)
 
-    def count(self) -> int:
-        """How many objects match, from `meta.total_count`, without fetching them."""
-        return self._run(self._count())
-
     def _first(self) -> Operation[R | None]:
         yield from self._prepare()
         page, objects = yield from self._fetch(self._first_call(limit=1))
         return objects[0] if objects else None
 
-    def first(self) -> R | None:
-        """The first object, or None."""
-        return self._run(self._first())
+    def _first_op(self) -> Operation[R | None]:
+        row = yield from self._first()
+        return None if row is None else self._emit(row)
 
     def _exists(self) -> Operation[bool]:
-        return (yield from QueryRunner._first(self)) is not None
-
-    def exists(self) -> bool:
-        """Whether anything matches (one object is fetched)."""
-        return self._run(self._exists())
+        return (yield from self._first()) is not None
 
     def _get(self) -> Operation[Any]:
         yield from self._prepare()
         page, objects = yield from self._fetch(self._first_call(limit=2))
         unique = _dedupe(objects)
         rows = len(page.objects)
-        size = self._q.page_size or self._model._page_size()
+        size = self._q.page_size or self._session.settings.page_size
         stale = 0
         # Tastypie repeats an object once per row of a to-many join ([3, 3, 3, 4]): one
         # distinct object in the first rows proves nothing while more rows follow
@@ -252,13 +165,9 @@ class QueryRunner(QueryBuilder[R]):
                 f"object, for {self!r}")
         return unique[0]
 
-    def get(self, **lookups: Any) -> R:
-        """The one object matching; `DoesNotExist` or `MultipleObjectsReturned` otherwise."""
-        return self._run(self._get_op(lookups))
-
     def _get_op(self, lookups: dict[str, Any]) -> Operation[R]:
-        qs = self.filter(**lookups) if lookups else self
-        return qs._get()
+        qs = self.filter(**lookups) if lookups else self     # (checked now, not when run)
+        return qs._emitted(qs._get())
 
     def _collect(self) -> Operation[list[Any]]:
         """Every match, walked one page at a time inside one operation (both clients)."""
@@ -275,11 +184,9 @@ class QueryRunner(QueryBuilder[R]):
             if not walk.again():
                 return found
 
-
-    def _emit(self, obj: Any) -> Any:
-        """What the caller gets for one walked object (values() gives raw values)."""
-        return obj
-
+    def _emit(self, row: Any) -> Any:
+        """What the caller gets for one walked row (values() gives raw values)."""
+        return self._rows.emit(row)
 
 
 def _dedupe(objects: list[Any]) -> list[Any]:

@@ -31,7 +31,7 @@ from typing import Any, Final
 
 from ..errors import Interrupted, JournalError, MailRouteError, NotFound
 from ..model.bulk import announced
-from ..query.queryset import BulkResult
+from ..query.habits import BulkResult
 from ..vocabulary import is_secret_name
 
 __all__ = ["Journal", "Job", "default_journal_path", "journal_events",

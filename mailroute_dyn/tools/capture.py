@@ -18,7 +18,7 @@ from ..client import Client
 from ..errors import APIError, ConfigurationError, ResponseError
 from ..escaping import library_log
 from ..fake.fixtures import load_fixture, write_fixture
-from ..query.queryset import collection_name
+from ..query.paging import collection_name
 from ..settings.auth import Secret
 from .redaction import SECRET_NAME, Redactor, auth_secrets
 

@@ -23,14 +23,18 @@ Point the checker at the folder: `MYPYPATH=typings mypy --strict script.py`, or
 default. The module is named after the file (`-o x/foo.pyi` -> `foo`, `x/foo/__init__.pyi`
 -> `foo`) or `--module`.
 
-What the stub declares: one `Resource` subclass per resource (typed fields; read-only
-fields as read-only properties; related fields read as the target class and accept an
-object, a key or a URI), a `<Class>QuerySet` per resource whose `filter()` / `get()` take
-exactly the lookups the schema allows as keyword-only arguments typed by the field, an
+What the stub declares: one class per resource (typed fields; read-only fields as
+read-only properties; related fields read as the target class and accept an object, a
+key or a URI), a `<Class>QuerySet` per resource whose `filter()` / `get()` take exactly
+the lookups the schema allows as keyword-only arguments typed by the field, an
 `order_by()` restricted to the orderable fields, a `create()` whose required fields are
 required arguments, and `MailRouteClient`, whose attributes are the resource classes.
-Unknown attributes are errors (the stub hides `__getattr__`): read keys outside the schema
-with `obj["key"]`.
+The same again for an `AsyncClient` (`AsyncMailRouteClient`, `AsyncDomain`, ...), whose
+verbs that send are awaited. The other verbs come from the table in verbs.py
+(stubverbs.py), on generic classes the per-resource ones extend without overriding
+anything; those classes derive from `BaseResource`, not from `Resource` or
+`AsyncResource`. Unknown attributes are errors (the stub hides `__getattr__`): read keys
+outside the schema with `obj["key"]`.
 
 Names and texts come from the server, so they enter the stub only as data
 (`mailroute_dyn.escaping`): as identifiers when they are plain ones, else as string
@@ -40,22 +44,29 @@ never holds code a name wrote.
 
 from __future__ import annotations
 
-import inspect
 import keyword
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import PurePath
 
-from ..client import Client
+from ..client import AsyncClient, Client
 from ..escaping import python_comment, python_docstring, python_string
-from ..model.resources import Resource, ResourceMeta, attribute_name_for, class_name_for
+from ..model.metaclass import ResourceMeta
+from ..model.resources import Resource
 from ..schema.definition import Field
 from ..schema.rules import allowed_terms, terms_for
-from ..vocabulary import ALL_WITH_RELATIONS, COMMON_TERMS, TO_ONE_TERMS
+from ..vocabulary import (
+    ALL_WITH_RELATIONS,
+    COMMON_TERMS,
+    TO_ONE_TERMS,
+    attribute_name_for,
+    class_name_for,
+)
 from ..vocabulary import INT_TERMS as _INT_TERMS
 from ..vocabulary import SCALAR_TYPE_NAMES as _SCALARS
 from ..vocabulary import TEXT_TERMS as _TEXT_TERMS
 from .graph import relation_targets
+from .stubverbs import SIDES, Side, generic_classes, keyword_options
 
 __all__ = ["generate_stub", "render_stub", "module_name_for", "DEFAULT_MODULE"]
 
@@ -69,11 +80,13 @@ _QUALIFIED = {"str": "_builtins.str", "int": "_builtins.int", "float": "_builtin
               "Any": "_typing.Any", "Literal": "_typing.Literal", "Self": "_typing.Self",
               "Collection": "_abc.Collection", "Sequence": "_abc.Sequence",
               "Iterable": "_abc.Iterable", "Mapping": "_abc.Mapping"}
-_MODULE_NAMES = {"Any", "Collection", "Generic", "Iterable", "Iterator", "Literal", "Mapping",
-                 "Self", "Sequence", "TypeAlias", "TypeVar", "overload", "Decimal", "date",
-                 "datetime", "time", "MailRouteClient", "TypedQuerySet"}
+_MODULE_NAMES = {"Any", "AsyncIterator", "Awaitable", "Collection", "Generic", "Iterable",
+                 "Iterator", "Literal", "Mapping", "Self", "Sequence", "TypeAlias", "TypeVar",
+                 "overload", "Decimal", "date", "datetime", "time", "MailRouteClient",
+                 "AsyncMailRouteClient", "TypedQuerySet", "AsyncTypedQuerySet",
+                 "TypedResource", "AsyncTypedResource"}
 _RESOURCE_MEMBERS = frozenset(dir(Resource)) - {"id"}
-_CLIENT_MEMBERS = frozenset(dir(Client))
+_CLIENT_MEMBERS = frozenset(dir(Client)) | frozenset(dir(AsyncClient))
 
 _DOC = """Types for the MailRoute API at {source}: {count} resources.
 
@@ -99,20 +112,21 @@ import collections.abc as _abc
 import datetime as _dt
 import decimal as _decimal
 import typing as _typing
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import (AsyncIterator, Awaitable, Collection, Iterable, Iterator, Mapping,
+                             Sequence)
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any, Generic, Literal, Self, TypeAlias, TypeVar, overload
 
 import mailroute_dyn as _mrd
-from mailroute_dyn.model.resources import ResourceMeta as _ResourceMeta
+from mailroute_dyn.model.bulk import RowHook as _RowHook
+from mailroute_dyn.model.metaclass import BaseResourceMeta as _BaseResourceMeta
+from mailroute_dyn.query.queryset import AsyncValuesQuerySet as _AsyncValuesQuerySet
+from mailroute_dyn.query.queryset import ValuesQuerySet as _ValuesQuerySet
+from mailroute_dyn.model.resources import BaseResource as _BaseResource
+from mailroute_dyn.model.writes import Writes as _Writes
 
-_R = TypeVar("_R", bound=_mrd.Resource)
-
-
-class TypedQuerySet(_mrd.QuerySet[_R]):
-    """A QuerySet whose objects are of one resource class (its methods' types come from
-    mailroute_dyn.QuerySet itself; `filter()` and `get()` are narrowed per resource)."""
+_R = TypeVar("_R")
 '''
 
 
@@ -124,6 +138,12 @@ class _Names:
 
     def __call__(self, name: str) -> str:
         return _QUALIFIED[name] if name in self.shadowed else name
+
+
+def _class_names(name: str) -> set[str]:
+    """Every name the stub declares for a resource class called `name`, on both sides."""
+    kinds = (name, f"{name}QuerySet", f"_{name}Meta")
+    return {side.name(kind) for side in SIDES for kind in kinds} | {f"_{name}Order"}
 
 
 def _usable(name: str) -> bool:
@@ -142,20 +162,20 @@ class _Model:
             base = class_name_for(name)
             candidate = base if base not in used else f"{base}Resource"
             n = 2
-            while candidate in used or f"{candidate}QuerySet" in used:
+            while _class_names(candidate) & used:
                 candidate, n = f"{base}{n}", n + 1
-            used |= {candidate, f"{candidate}QuerySet", f"_{candidate}Order",
-                     f"_{candidate}Meta"}
+            used |= _class_names(candidate)
             self.names[name] = candidate
 
-    def target_class(self, resource: str, f: Field) -> str:
+    def target_class(self, resource: str, f: Field, side: Side = SIDES[0]) -> str:
         target = self.targets.get(resource, {}).get(f.name)
-        return self.names.get(target or "", "_mrd.Resource")
+        name = self.names.get(target or "")
+        return side.name(name) if name else f"_mrd.{side.name('Resource')}"
 
-    def read_type(self, resource: str, f: Field, n: _Names) -> str:
+    def read_type(self, resource: str, f: Field, n: _Names, side: Side = SIDES[0]) -> str:
         """What `obj.field` gives."""
         if f.is_related:
-            one = self.target_class(resource, f)
+            one = self.target_class(resource, f, side)
             text = f"{n('list')}[{one}]" if f.related_type == "to_many" else one
         elif f.type == "list":
             text = f"{n('list')}[{n('Any')}]"
@@ -165,23 +185,24 @@ class _Model:
             text = n(_SCALARS.get(f.type, "Any"))
         return f"{text} | None" if f.nullable and text != n("Any") else text
 
-    def write_type(self, resource: str, f: Field, n: _Names) -> str:
+    def write_type(self, resource: str, f: Field, n: _Names, side: Side = SIDES[0]) -> str:
         """What a write accepts: related fields take an object, a key or a URI."""
         if not f.is_related:
-            return self.read_type(resource, f, n)
-        one = f"{self.target_class(resource, f)} | {n('int')} | {n('str')}"
+            return self.read_type(resource, f, n, side)
+        one = f"{self.target_class(resource, f, side)} | {n('int')} | {n('str')}"
         text = f"{n('Sequence')}[{one}]" if f.related_type == "to_many" else one
         return f"{text} | None" if f.nullable else text
 
-    def lookups(self, resource: str, n: _Names) -> list[tuple[str, str]]:
+    def lookups(self, resource: str, n: _Names,
+                side: Side = SIDES[0]) -> list[tuple[str, str]]:
         """(keyword, type) for every lookup `filter()` accepts, one relation hop deep."""
         cls = self.classes[resource]
         out: dict[str, str] = {}
         for f in cls.fields.values():
             terms = _terms(cls, f)
-            value = self.write_type(resource, f, n).removesuffix(" | None")
+            value = self.write_type(resource, f, n, side).removesuffix(" | None")
             if f.is_related and f.related_type == "to_many":
-                value = f"{self.target_class(resource, f)} | {n('int')} | {n('str')}"
+                value = f"{self.target_class(resource, f, side)} | {n('int')} | {n('str')}"
             _add_terms(out, f.name, f, terms, value, n)
             target = self.targets.get(resource, {}).get(f.name)
             if (cls.filtering.get(f.name) == ALL_WITH_RELATIONS and f.is_related
@@ -191,7 +212,7 @@ class _Model:
                     inner_terms = _terms(inner, g)
                     if f.related_type == "to_one":
                         inner_terms &= TO_ONE_TERMS
-                    gval = self.write_type(target or "", g, n).removesuffix(" | None")
+                    gval = self.write_type(target or "", g, n, side).removesuffix(" | None")
                     _add_terms(out, f"{f.name}__{g.name}", g, inner_terms, gval, n)
         return [(k, v) for k, v in out.items() if _usable(k) and k not in ("self", "cls")]
 
@@ -231,25 +252,16 @@ def _add_terms(out: dict[str, str], name: str, f: Field, terms: frozenset[str], 
             out[f"{name}__{term}"] = _term_type(term, value, n)
 
 
-def _options(function: Callable[..., object]) -> list[tuple[str, str, bool]]:
-    """The keyword-only options of one of the library's own methods, as its code declares
-    them (names, annotations, whether required), so the stub follows the code."""
-    return [(p.name, str(p.annotation), p.default is p.empty)
-            for p in inspect.signature(function).parameters.values()
-            if p.kind is p.KEYWORD_ONLY]
-
-
 def _method(head: str, lead: list[str], params: list[tuple[str, str, bool]], returns: str,
-            *, ignore: bool = False) -> str:
+            keyword: str = "def") -> str:
     """`def head(lead..., *, params...) -> returns: ...`, one parameter a line when there
     are keyword-only ones; params are (name, type, required)."""
-    tail = "  # type: ignore[override, unused-ignore]" if ignore else ""
     kept = [p for p in params if p[0] not in ("self", "cls", "_key")]
     if not kept:
-        return f"    def {head}({', '.join(lead)}) -> {returns}: ...{tail}"
+        return f"    {keyword} {head}({', '.join(lead)}) -> {returns}: ..."
     parts = [*lead, "*"] + [f"{k}: {t}{'' if required else ' = ...'}" for k, t, required in kept]
     body = "\n".join(f"        {part}," for part in parts)
-    return f"    def {head}({tail}\n{body}\n    ) -> {returns}: ..."
+    return f"    {keyword} {head}(\n{body}\n    ) -> {returns}: ..."
 
 
 class _Writer:
@@ -273,30 +285,29 @@ class _Writer:
         self.emit()
         return alias
 
-    def queryset(self, resource: str, order: str | None) -> None:
-        name = self.m.names[resource]
-        params = [(k, v, False) for k, v in self.m.lookups(resource, _Names())]
-        self.emit(f'class {name}QuerySet(TypedQuerySet["{name}"]):')
+    def queryset(self, resource: str, order: str | None, side: Side) -> None:
+        name = side.name(self.m.names[resource])
+        params = [(k, v, False) for k, v in self.m.lookups(resource, _Names(), side)]
+        self.emit(f'class {name}QuerySet({side.name("TypedQuerySet")}["{name}"]):')
         self.emit(f'    """{name} objects matching a query."""')
         self.emit()
-        self.emit(_method("filter", ["self"], params, f"{name}QuerySet", ignore=True))
-        self.emit(_method("get", ["self"], params, name, ignore=True))
-        if order:
-            self.emit(f"    def order_by(self, *keys: {order}) -> Self: ...  "
-                      "# type: ignore[override]")
+        self.emit(_method("filter", ["self"], params, f"{name}QuerySet"))
+        self.emit(_method("get", ["self"], params, name, side.sends))
+        self.emit(f"    def order_by(self, *keys: {order or 'str'}) -> Self: ...")
         self.emit()
         self.emit()
 
-    def resource(self, resource: str, order: str | None) -> None:
-        cls, name = self.m.classes[resource], self.m.names[resource]
+    def resource(self, resource: str, order: str | None, side: Side) -> None:
+        cls, name = self.m.classes[resource], side.name(self.m.names[resource])
         fields = [f for f in cls.fields.values()
                   if _usable(f.name) and f.name not in _RESOURCE_MEMBERS]
         skipped = [f.name for f in cls.fields.values()
                    if f not in fields and f.name != "resource_uri"]  # that one is a property
         n = _Names([f.name for f in fields])
         usable = [f for f in cls.fields.values() if _usable(f.name)]
-        self.metaclass(resource, order, usable)
-        self.emit(f"class {name}(_mrd.Resource, metaclass=_{name}Meta):")
+        self.metaclass(resource, order, usable, side)
+        base, meta = side.name("TypedResource"), side.name(f"_{self.m.names[resource]}Meta")
+        self.emit(f"class {name}({base}, metaclass={meta}):")
         self.emit(python_docstring(cls.__doc__ or f"Resource {resource!r}.", "    "))
         self.emit()
         self.emit("    __getattr__: None  # type: ignore[assignment, misc]")
@@ -305,7 +316,8 @@ class _Writer:
             self.emit(f"    # field {key} is not an attribute (a name of the object's or "
                       f"the class's own, or no identifier): obj[{key}], obj[{key}] = value")
         for f in fields:
-            read, write = self.m.read_type(resource, f, n), self.m.write_type(resource, f, n)
+            read = self.m.read_type(resource, f, n, side)
+            write = self.m.write_type(resource, f, n, side)
             if f.readonly or read != write:
                 self.emit("    @property")
                 self.emit(f"    def {f.name}(self) -> {read}: ...")
@@ -315,47 +327,44 @@ class _Writer:
             else:
                 self.emit(f"    {f.name}: {read}")
         self.emit()
-        init = [(f.name, self.m.write_type(resource, f, n), False) for f in usable]
+        init = [(f.name, self.m.write_type(resource, f, n, side), False) for f in usable]
         self.emit(_method("__init__", ["self"], init, "None"))
         self.emit()
         self.emit()
 
-    def metaclass(self, resource: str, order: str | None, fields: list[Field]) -> None:
+    def metaclass(self, resource: str, order: str | None, fields: list[Field],
+                  side: Side) -> None:
         """The class-level API (`Name.filter()`, `Name.create()`): on a metaclass, as at
-        run time, so it never shadows a field on instances."""
-        cls, name = self.m.classes[resource], self.m.names[resource]
+        run time, so it never shadows a field on instances. Only the verbs typed by this
+        resource's schema are here; the others come from the table (stubverbs.py)."""
+        cls, name = self.m.classes[resource], side.name(self.m.names[resource])
         qs = f"{name}QuerySet"
         n = _Names()                    # a metaclass body defines no field names
-        self.emit(f"class _{name}Meta(_ResourceMeta):")
+        self.emit(f"class {side.name(f'_{self.m.names[resource]}Meta')}"
+                  f"({side.name('_TypedMeta')}):")
         self.emit(f'    """The class-level API of {name}."""')
         self.emit()
-        lookups = [(k, v, False) for k, v in self.m.lookups(resource, n)]
-        # the run-time metaclass types these for any class (`type[_T]`): a narrower
-        # signature here is an override mypy may or may not accept, hence the ignores
-        ignore = "  # type: ignore[override, unused-ignore]"
-        self.emit(f"    def all(cls) -> {qs}: ...{ignore}")
-        self.emit(_method("filter", ["cls"], lookups, qs, ignore=True))
+        lookups = [(k, v, False) for k, v in self.m.lookups(resource, n, side)]
+        self.emit(f"    def all(cls) -> {qs}: ...")
+        self.emit(_method("filter", ["cls"], lookups, qs))
         key = f"_key: {n('int')} | {n('str')} | None = None"
-        self.emit(_method("get", ["cls", key, "/"], lookups, name, ignore=True))
-        if order:
-            self.emit(f"    def order_by(cls, *keys: {order}) -> {qs}: ...{ignore}")
-        self.emit(f"    def unchecked(cls, **params: {n('Any')}) -> {qs}: ...{ignore}")
-        self.emit(f"    def first(cls) -> {name} | None: ...{ignore}")
-        self.emit(f"    def count(cls) -> {n('int')}: ...")
+        self.emit(_method("get", ["cls", key, "/"], lookups, name, side.sends))
+        self.emit(f"    def order_by(cls, *keys: {order or n('str')}) -> {qs}: ...")
+        self.emit(f"    def unchecked(cls, **params: {n('Any')}) -> {qs}: ...")
         required = set(cls.json_schema.get("required", []))
         assigned = cls._schema.assigned_key     # a key the caller sets is a create argument
-        create = [(f.name, self.m.write_type(resource, f, n), f.name in required)
+        create = [(f.name, self.m.write_type(resource, f, n, side), f.name in required)
                   for f in fields
                   if f.name not in (assigned, "resource_uri", "dedupe_on", "extra",
                                     "check_required")]
         create = ([(k, t, r) for k, t, r in create if r]
                   + [(k, t, r) for k, t, r in create if not r])
-        create += _options(ResourceMeta.create)
-        self.emit(_method("create", ["cls"], create, name, ignore=True))
+        create += keyword_options(ResourceMeta.create)
+        self.emit(_method("create", ["cls"], create, name, side.sends))
         self.emit()
         self.emit()
 
-    def client(self, source: str) -> None:
+    def client(self, source: str, side: Side) -> None:
         # each resource under its attribute form (`my-notes` is `client.my_notes`)
         forms = {r: attribute_name_for(r) for r in sorted(self.m.classes)}
         taken = list(forms.values())
@@ -363,25 +372,35 @@ class _Writer:
                  if _usable(a) and a not in _CLIENT_MEMBERS and taken.count(a) == 1
                  and (a == r or a not in self.m.classes)}
         n = _Names(attrs.values())
-        self.emit("class MailRouteClient(_mrd.Client):")
-        self.emit(python_docstring(f"A `Client` on {source}, typed: each resource is an "
-                                   "attribute.", "    "))
+        kind = side.name("Client")
+        self.emit(f"class {side.name('MailRouteClient')}(_mrd.{kind}):")
+        self.emit(python_docstring(f"{'An' if side.prefix else 'A'} `{kind}` on {source}, "
+                                   "typed: each resource is an attribute.", "    "))
         self.emit()
         self.emit("    __getattr__: None  # type: ignore[assignment, misc]")
         for r in sorted(set(self.m.classes) - set(attrs)):
             key = python_comment(python_string(r))
             self.emit(f"    # resource {key} is not an attribute here: client.resource({key})")
         for r, a in attrs.items():
-            self.emit(f"    {a}: {n('type')}[{self.m.names[r]}]")
-        self.emit(f"    def __enter__(self) -> {n('Self')}: ...")
+            self.emit(f"    {a}: {n('type')}[{side.name(self.m.names[r])}]")
+        if side.prefix:
+            self.emit(f"    async def __aenter__(self) -> {n('Self')}: ...")
+        else:
+            self.emit(f"    def __enter__(self) -> {n('Self')}: ...")
+        answer = "Awaitable[{}]" if side.prefix else "{}"
         if self.m.classes:
             for r in sorted(self.m.classes):
+                cls = f"{n('type')}[{side.name(self.m.names[r])}]"
                 self.emit("    @overload")
                 self.emit(f"    def resource(self, name: {n('Literal')}[{python_string(r)}]) "
-                          f"-> {n('type')}[{self.m.names[r]}]: ...")
+                          f"-> {answer.format(cls)}: ...")
+            # a name the stub does not know: the library's class (`| Any`: the stub's
+            # classes above are not its subclasses, and a later overload must not
+            # contradict an earlier one)
             self.emit("    @overload")
+            fallback = f"{n('type')}[_mrd.{side.name('Resource')}]"
             self.emit(f"    def resource(self, name: {n('str')}) "
-                      f"-> {n('type')}[_mrd.Resource]: ...")
+                      f"-> {answer.format(fallback)} | {n('Any')}: ...")
 
 
 def render_stub(classes: Mapping[str, type[Resource]], targets: Targets, *,
@@ -393,11 +412,15 @@ def render_stub(classes: Mapping[str, type[Resource]], targets: Targets, *,
     doc = _DOC.format(source=source, count=len(classes), module=module)
     writer.emit(_HEADER.format(docstring=python_docstring(doc, "")))
     writer.emit()
-    for resource in sorted(classes):
-        order = writer.order_alias(resource)
-        writer.queryset(resource, order)
-        writer.resource(resource, order)
-    writer.client(source)
+    orders = {resource: writer.order_alias(resource) for resource in sorted(classes)}
+    for side in SIDES:
+        writer.lines.extend(generic_classes(side))
+        for resource in sorted(classes):
+            writer.queryset(resource, orders[resource], side)
+            writer.resource(resource, orders[resource], side)
+        writer.client(source, side)
+        writer.emit()
+        writer.emit()
     return "\n".join(writer.lines).rstrip() + "\n"
 
 
