@@ -12,7 +12,7 @@ import builtins
 import contextlib
 import os
 from collections.abc import Awaitable, Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Self, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
@@ -49,6 +49,23 @@ class _Common:
     _registry: Registry
     _discovery: Discovery
     resource: Any       # each client defines it: the class of a resource by name
+
+    @classmethod
+    def demo(cls, **kwargs: Any) -> Self:
+        """A client on the built-in demo server: a fake Tastypie server holding demo data
+        that ships with the package. No credentials, no network, nothing written to disk.
+
+        Keyword arguments go to the client and win over the demo's own (e.g. `page_size=5`,
+        or `transport=FakeMailRoute(...)` for a fake you keep a handle on).
+        """
+        from . import fake  # the demo server loads when a demo is asked for
+
+        settings: dict[str, Any] = {"base_url": fake.DEMO_URL, "login": fake.DEMO_LOGIN,
+                                    "api_key": fake.DEMO_KEY, "cache_dir": None, **kwargs}
+        if "transport" not in settings:
+            settings["transport"] = fake.FakeMailRoute(login=settings["login"],
+                                                       api_key=settings["api_key"])
+        return cls(**settings)
 
     def _setup(self, session: Any, is_async: bool, settings: Settings) -> None:
         from .model.registry import Registry
@@ -181,23 +198,6 @@ class Client(_Common):
 
         self._session = SyncSession(settings, transport)
         self._setup(self._session, False, settings)
-
-    @classmethod
-    def demo(cls, **kwargs: Any) -> Client:
-        """A client on the built-in demo server: a fake Tastypie server holding demo data
-        that ships with the package. No credentials, no network, nothing written to disk.
-
-        Keyword arguments go to `Client` and win over the demo's own (e.g. `page_size=5`,
-        or `transport=FakeMailRoute(...)` for a fake you keep a handle on).
-        """
-        from . import fake  # the demo server loads when a demo is asked for
-
-        settings: dict[str, Any] = {"base_url": fake.DEMO_URL, "login": fake.DEMO_LOGIN,
-                                    "api_key": fake.DEMO_KEY, "cache_dir": None, **kwargs}
-        if "transport" not in settings:
-            settings["transport"] = fake.FakeMailRoute(login=settings["login"],
-                                                       api_key=settings["api_key"])
-        return cls(**settings)
 
     def __enter__(self) -> Client:
         return self

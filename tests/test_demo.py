@@ -1,12 +1,13 @@
 """The demo client, the guided tour, and the pytest plugin (run through pytester)."""
 
+import asyncio
 import io
 import json
 from pathlib import Path
 
 import pytest
 
-from mailroute_dyn import Client
+from mailroute_dyn import AsyncClient, Client
 from mailroute_dyn.testing import DEMO_DATA, FakeMailRoute, demo_client
 from mailroute_dyn.testing.tour import tour
 
@@ -19,6 +20,17 @@ def test_demo_client_runs_on_the_packaged_data():
         assert client.settings.base_url == "https://demo.mailroute.test"
         assert client.settings.cache_dir is None
         assert client.domain.get(912345).name == "testdomain.com"
+
+
+def test_the_async_client_has_the_same_demo():
+    """`AsyncClient.demo()` is the sibling of `Client.demo()`: the same server and data."""
+    async def read() -> tuple[object, str, int]:
+        async with AsyncClient.demo(page_size=5) as client:
+            domain = await client.resource("domain")
+            return client, (await domain.get(912345)).name, await domain.all().count()
+
+    client, name, count = asyncio.run(read())
+    assert isinstance(client, AsyncClient) and name == "testdomain.com" and count == 15
 
 
 def test_demo_data_is_a_copy_of_the_fixtures():
