@@ -44,7 +44,9 @@ if TYPE_CHECKING:
     from .query import AsyncQuerySet, QuerySet
     from .resources import AsyncResource, BulkResult, Resource
 
-__version__ = "0.1.0"
+if TYPE_CHECKING:
+    #: the installed distribution's version (pyproject.toml's, read from its metadata)
+    __version__: str
 
 #: Where each name lives. Its module loads on the name's first use: `from mailroute_dyn
 #: import Client` loads the client (and httpx), and the model and query layers come with
@@ -55,7 +57,8 @@ _LOADED_ON_USE = {"Client": ".client", "AsyncClient": ".client",
                   "SessionAuth": ".auth", "Secret": ".auth",
                   "QuerySet": ".query", "AsyncQuerySet": ".query",
                   "Resource": ".resources", "AsyncResource": ".resources",
-                  "BulkResult": ".resources", "RawNumber": ".jsondecode"}
+                  "BulkResult": ".resources", "RawNumber": ".jsondecode",
+                  "__version__": ".version"}
 
 
 __getattr__, __dir__ = loaded_on_use(__name__, _LOADED_ON_USE)

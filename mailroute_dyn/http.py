@@ -34,7 +34,6 @@ from .limits import (
 from .operations import NO_BODY, NOT_STARTED, Answer, Batch, Call, Exclusive, Operation, Parallel
 from .sending import AsyncSender, SyncSender
 from .wire import (
-    USER_AGENT,
     OriginError,
     Tries,
     base_headers,
@@ -56,7 +55,7 @@ __all__ = [
     "Call", "Batch", "Parallel", "Exclusive", "Answer", "Operation", "NO_BODY", "OriginError",
     "build_request", "read_answer", "error_for", "error_message", "parse_body",
     "retry_delay", "retry_after_seconds", "resolve", "redact_url", "base_headers",
-    "MAX_BODY_BYTES", "USER_AGENT",
+    "MAX_BODY_BYTES",
 ]
 
 T = TypeVar("T")

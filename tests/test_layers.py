@@ -24,7 +24,7 @@ def _fresh_python(code: str) -> str:
 # module not named here fails the test below: every module has its place in the flow.
 LAYERS = [
     ["errors", "vocabulary", "jsondecode", "lazy", "auth", "keysources", "profiles",
-     "escaping"],
+     "escaping", "version"],
     ["config"],
     ["operations"],                # the core's steps as data: no httpx, no files
     ["cache_files"],
