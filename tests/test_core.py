@@ -21,6 +21,7 @@ from mailroute_dyn.discovery import Discovery
 from mailroute_dyn.http import AsyncSession, SyncSession
 from mailroute_dyn.operations import Answer, Call, Parallel
 from tests.conftest import API_KEY, BASE, LOGIN, FixtureAPI, load, schema
+from tests.helpers import PACKAGE
 
 ROOT = Path(__file__).resolve().parent.parent
 CORE = ("operations", "vocabulary", "values", "schema", "discovery", "cache_files")
@@ -34,7 +35,7 @@ import sys, types
 sys.modules["httpx"] = None
 sys.modules["httpcore"] = None
 shell = types.ModuleType("mailroute_dyn")
-shell.__path__ = [{str(ROOT / "mailroute_dyn")!r}]
+shell.__path__ = [{str(PACKAGE)!r}]
 sys.modules["mailroute_dyn"] = shell
 import importlib
 for name in {CORE!r}:

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[1] / "mailroute_dyn"
+from tests.helpers import PACKAGE
+
+PROJECT = Path(__file__).resolve().parents[1]
 
 
 def _fresh_python(code: str) -> str:
@@ -147,7 +149,7 @@ def test_every_layer_named_exists():
 def test_the_readme_layout_names_only_modules_that_exist():
     """The README's tree of mailroute_dyn/ is how a newcomer finds their way: a moved or
     renamed module must not leave it pointing at nothing."""
-    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    readme = (PROJECT / "README.md").read_text(encoding="utf-8")
     block = readme.split("\nmailroute_dyn/\n", 1)[1].split("\n```", 1)[0]
     listed = [line.split()[0] for line in block.splitlines()
               if line.startswith("  ") and not line.startswith("   ")]

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import PACKAGE
+
 ROOT = Path(__file__).resolve().parent.parent
 _BACKEND_CHECK = (
     "import importlib.util, setuptools\n"
@@ -65,7 +67,7 @@ def test_the_readme_typing_recipe_passes_mypy_strict_after_an_editable_install(t
     checkout.mkdir()
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, checkout / name)
-    shutil.copytree(ROOT / "mailroute_dyn", checkout / "mailroute_dyn",
+    shutil.copytree(PACKAGE, checkout / "mailroute_dyn",
                     ignore=shutil.ignore_patterns("__pycache__"))
     install = _run([str(python), "-m", "pip", "install", "--no-build-isolation", "--no-index",
                     "--no-deps", "-e", str(checkout)], tmp_path, env)
