@@ -45,7 +45,7 @@ def test_no_module_writes_a_version_of_its_own():
     User-Agent after 0.1.0 moved on)."""
     declared = re.escape(_declared_version())
     short = re.escape(_declared_version().rsplit(".", 1)[0])
-    pattern = re.compile(rf"__version__\s*=|[\"'/]({declared}|{short})[\"' ]")
+    pattern = re.compile(rf"__version__\s*=|[\"'/]{declared}[\"' ]|/{short}[ \"']")
     copies = [f"{path.relative_to(PACKAGE)}:{n}"
               for path in sorted(PACKAGE.rglob("*.py"))
               for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
