@@ -11,6 +11,7 @@ import socket
 import socketserver
 import subprocess
 import sys
+import sysconfig
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -145,6 +146,9 @@ def serve(handle: Callable[[socket.socket, bytes], None]) -> Iterator[tuple[str,
 PACKAGE = Path(mailroute_dyn.__file__).resolve().parent
 #: the folder that holds it (a child's PYTHONPATH)
 ROOT = PACKAGE.parent
+#: whether that folder is site-packages: tools then find the package without being told
+#: (and mypy refuses site-packages in its search path)
+INSTALLED = ROOT == Path(sysconfig.get_paths()["purelib"]).resolve()
 COMMAND = [sys.executable, "-m", "mailroute_dyn"]
 # the command as it runs without the `cli` extra: rich cannot be imported
 WITHOUT_RICH = [sys.executable, "-c", "import sys; sys.modules['rich'] = None; "

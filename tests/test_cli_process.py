@@ -13,7 +13,7 @@ import pytest
 
 from mailroute_dyn.cli import main
 from mailroute_dyn.testing import FakeMailRoute, write_fixture
-from tests.helpers import COMMAND, ROOT, WITHOUT_RICH, on_a_terminal
+from tests.helpers import COMMAND, INSTALLED, ROOT, WITHOUT_RICH, on_a_terminal
 
 pty = pytest.importorskip("pty")
 
@@ -175,7 +175,7 @@ def test_generated_stub_type_checks_scripts_with_mypy_strict(tmp_path, capsys):
     (tmp_path / "edge.py").write_text(EDGE)
     (tmp_path / "mypy.ini").write_text(textwrap.dedent(f"""\
         [mypy]
-        mypy_path = {tmp_path / "typings"}:{ROOT}
+        mypy_path = {tmp_path / "typings"}{"" if INSTALLED else f":{ROOT}"}
         [mypy-mailroute_dyn.*]
         follow_imports = silent
         """))

@@ -92,18 +92,30 @@ def test_the_package_under_test_is_the_installed_one():
             str(dist.locate_file("mailroute_dyn/__init__.py"))).resolve()
 
 
-def _source_files() -> list[str]:
-    """The project's files as a release is built from them: git's list in a clone, every
-    file of the tree in an unpacked sdist (less what building it adds)."""
+def _project_files() -> list[str]:
+    """The project's files beside the package: git's list in a clone; in an unpacked sdist
+    (CI) every file of the tree, less what building and running tools added."""
     if (ROOT / ".git").exists() and shutil.which("git"):
         listed = subprocess.run(["git", "ls-files", "--cached", "--others",
                                  "--exclude-standard"], cwd=ROOT, capture_output=True,
                                 text=True, check=True).stdout.splitlines()
-        return [name for name in listed if (ROOT / name).is_file()]
-    made_by_builds = ("PKG-INFO", "setup.cfg", "mailroute_dyn.egg-info/", "build/", "dist/")
-    return [path.relative_to(ROOT).as_posix() for path in ROOT.rglob("*")
-            if path.is_file() and "__pycache__" not in path.parts
-            and not path.relative_to(ROOT).as_posix().startswith(made_by_builds)]
+        files = [name for name in listed if (ROOT / name).is_file()]
+    else:
+        made = ("PKG-INFO", "setup.cfg", "mailroute_dyn.egg-info/", "build/", "dist/")
+        files = [path.relative_to(ROOT).as_posix() for path in ROOT.rglob("*")
+                 if path.is_file() and "__pycache__" not in path.parts
+                 and not path.relative_to(ROOT).as_posix().startswith(made)
+                 and not (path.relative_to(ROOT).parts[0].startswith(".")      # tool caches
+                          and path.relative_to(ROOT).parts[0] != ".ci")]
+    return [name for name in files if not name.startswith("mailroute_dyn/")]
+
+
+def _package_files() -> list[str]:
+    """The package under test's files, as the release holds them (CI: the installed wheel,
+    built from the same sources; the unpacked sdist has no copy of its own)."""
+    return [f"mailroute_dyn/{path.relative_to(PACKAGE).as_posix()}"
+            for path in PACKAGE.rglob("*")
+            if path.is_file() and "__pycache__" not in path.parts]
 
 
 #: in a clone, only files no user or CI run needs stay out of the sdist
@@ -121,9 +133,11 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[zipfile.ZipFile, li
     isolation: the backend of this environment builds (pyproject.toml's requires)."""
     pytest.importorskip("build")
     source = tmp_path_factory.mktemp("source")
-    for name in _source_files():
+    for name in _project_files():
         (source / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / name, source / name)
+    shutil.copytree(PACKAGE, source / "mailroute_dyn",
+                    ignore=shutil.ignore_patterns("__pycache__"))
     dist = tmp_path_factory.mktemp("dist")
     done = subprocess.run([sys.executable, "-m", "build", "--no-isolation", "--outdir",
                            str(dist), str(source)], capture_output=True, text=True,
@@ -140,11 +154,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[zipfile.ZipFile, li
 def test_the_wheel_holds_the_package_its_data_and_its_entry_points(built):
     wheel, _ = built
     names = set(wheel.namelist())
-    package = [f"mailroute_dyn/{p.relative_to(PACKAGE).as_posix()}"
-               for p in PACKAGE.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
     assert "mailroute_dyn/py.typed" in names
     assert any(n.startswith("mailroute_dyn/fake/demo_data/schemas/") for n in names)
-    assert sorted(set(package) - names) == []            # every module and data file
+    assert sorted(set(_package_files()) - names) == []        # every module and data file
     assert not [n for n in names if n.startswith(("tests/", "fixtures/", "benchmarks/"))]
     [info] = {n.split("/")[0] for n in names if n.endswith(".dist-info/METADATA")}
     metadata = wheel.read(f"{info}/METADATA").decode()
@@ -158,5 +170,5 @@ def test_the_wheel_holds_the_package_its_data_and_its_entry_points(built):
 def test_the_sdist_holds_what_its_install_needs_to_pass_the_suite(built):
     _, names = built
     assert sorted(set(SUITE_NEEDS) - set(names)) == []
-    expected = set(_source_files()) - NOT_IN_THE_SDIST
+    expected = set(_project_files() + _package_files()) - NOT_IN_THE_SDIST
     assert sorted(expected - set(names)) == []
