@@ -23,9 +23,10 @@ UNKNOWN_VERSION = "0+unknown"
 def package_version() -> str:
     """The installed distribution's version."""
     from importlib.metadata import PackageNotFoundError, version
+
     try:
         return version(DISTRIBUTION)
-    except PackageNotFoundError:        # imported from a source tree nobody installed
+    except PackageNotFoundError:  # imported from a source tree nobody installed
         return UNKNOWN_VERSION
 
 

@@ -34,8 +34,9 @@ WRITES = ("POST", "PUT", "PATCH", "DELETE")
 KEY = "cli-secret-key-0123456789"
 
 
-def run(capsys: pytest.CaptureFixture[str], *argv: str,
-        transport: Any = None) -> tuple[int, str, str]:
+def run(
+    capsys: pytest.CaptureFixture[str], *argv: str, transport: Any = None
+) -> tuple[int, str, str]:
     """(exit code, stdout, stderr) of `mailroute-dyn argv` run in-process."""
     code = main(list(argv), transport=transport)
     out, err = capsys.readouterr()
@@ -56,6 +57,7 @@ class Terminal(io.StringIO):
 
 
 # ---------------------------------------------------------------- transports that watch writes
+
 
 class Recording(httpx.BaseTransport):
     """Forwards to `inner`, keeping each request's method and path and when it went."""
@@ -78,8 +80,9 @@ class InterruptAt(httpx.BaseTransport):
     flight for `hold` seconds before sending it. Counts the writes that went through and
     when each was sent."""
 
-    def __init__(self, inner: httpx.BaseTransport, at: int, *, hold: float = 0.2,
-                 raising: bool = False):
+    def __init__(
+        self, inner: httpx.BaseTransport, at: int, *, hold: float = 0.2, raising: bool = False
+    ):
         self.inner, self.at, self.hold, self.raising = inner, at, hold, raising
         self.started = 0
         self.sent: list[float] = []
@@ -94,7 +97,7 @@ class InterruptAt(httpx.BaseTransport):
                 if self.raising:
                     raise KeyboardInterrupt
                 _thread.interrupt_main()
-                time.sleep(self.hold)             # this write is in flight meanwhile
+                time.sleep(self.hold)  # this write is in flight meanwhile
             response = self.inner.handle_request(request)
             with self._lock:
                 self.sent.append(time.monotonic())
@@ -103,6 +106,7 @@ class InterruptAt(httpx.BaseTransport):
 
 
 # ---------------------------------------------------------------- a raw loopback server
+
 
 class _Server(socketserver.ThreadingTCPServer):
     daemon_threads = True
@@ -127,7 +131,7 @@ def serve(handle: Callable[[socket.socket, bytes], None]) -> Iterator[tuple[str,
             try:
                 handle(self.request, head)
             except OSError:
-                pass            # the client hung up: what a deadline does
+                pass  # the client hung up: what a deadline does
 
     server = _Server(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
@@ -151,8 +155,12 @@ ROOT = PACKAGE.parent
 INSTALLED = ROOT == Path(sysconfig.get_paths()["purelib"]).resolve()
 COMMAND = [sys.executable, "-m", "mailroute_dyn"]
 # the command as it runs without the `cli` extra: rich cannot be imported
-WITHOUT_RICH = [sys.executable, "-c", "import sys; sys.modules['rich'] = None; "
-                "from mailroute_dyn.cli import main; raise SystemExit(main())"]
+WITHOUT_RICH = [
+    sys.executable,
+    "-c",
+    "import sys; sys.modules['rich'] = None; "
+    "from mailroute_dyn.cli import main; raise SystemExit(main())",
+]
 
 
 def _read_all(fd: int) -> bytes:
@@ -160,7 +168,7 @@ def _read_all(fd: int) -> bytes:
     while True:
         try:
             data = os.read(fd, 4096)
-        except OSError:                  # EIO: the child closed its end
+        except OSError:  # EIO: the child closed its end
             break
         if not data:
             break
@@ -172,10 +180,12 @@ def on_a_terminal(argv: list[str], env: dict[str, str]) -> tuple[str, bytes]:
     """(what stderr, a terminal, showed; stdout) of running `argv` with stderr on a pty
     (POSIX only: the calling module skips itself where `pty` is missing)."""
     import pty
+
     master, slave = pty.openpty()
     try:
-        with subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=slave, env=env) as child:
+        with subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave, env=env
+        ) as child:
             os.close(slave)
             drawn = _read_all(master).decode()
             out = child.stdout.read() if child.stdout else b""

@@ -15,8 +15,9 @@ from tests.helpers import PACKAGE
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "check"
 
-pytestmark = pytest.mark.skipif(os.name == "nt" or not shutil.which("bash"),
-                                reason="scripts/check is a bash script")
+pytestmark = pytest.mark.skipif(
+    os.name == "nt" or not shutil.which("bash"), reason="scripts/check is a bash script"
+)
 
 
 @pytest.fixture
@@ -34,18 +35,24 @@ def project(tmp_path: Path) -> Path:
 
 
 def _check(project: Path, *steps: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["bash", str(project / "scripts" / "check"), *steps],
-                          capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "PYTHON": sys.executable})
+    return subprocess.run(
+        ["bash", str(project / "scripts" / "check"), *steps],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHON": sys.executable},
+    )
 
 
 @pytest.mark.slow
 def test_the_lint_and_layer_steps_pass_on_the_code_and_fail_on_a_break(project):
     assert _check(project, "lint", "layers").returncode == 0
     errors = project / "mailroute_dyn" / "errors.py"
-    errors.write_text(errors.read_text(encoding="utf-8")          # an import going back up
-                      + "\n\ndef _up() -> None:\n    from .client import Client  # noqa: F401\n",
-                      encoding="utf-8")
+    errors.write_text(
+        errors.read_text(encoding="utf-8")  # an import going back up
+        + "\n\ndef _up() -> None:\n    from .client import Client  # noqa: F401\n",
+        encoding="utf-8",
+    )
     broken = _check(project, "lint", "layers")
     assert broken.returncode == 1
     assert "FAILED: layers" in broken.stderr
@@ -55,6 +62,11 @@ def test_the_lint_and_layer_steps_pass_on_the_code_and_fail_on_a_break(project):
 
 
 def test_an_unknown_step_is_refused():
-    done = subprocess.run(["bash", str(SCRIPT), "speling"], capture_output=True, text=True,
-                          timeout=60, env={**os.environ, "PYTHON": sys.executable})
+    done = subprocess.run(
+        ["bash", str(SCRIPT), "speling"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHON": sys.executable},
+    )
     assert done.returncode == 2 and "unknown step 'speling'" in done.stderr

@@ -27,15 +27,18 @@ def _imported_modules(tree: ast.Module) -> set[str]:
         elif isinstance(node, ast.ImportFrom):
             base = "." * node.level + (node.module or "")
             found.add(base)
-            found |= {f"{base.rstrip('.')}.{alias.name}" if node.module else base + alias.name
-                      for alias in node.names}
+            found |= {
+                f"{base.rstrip('.')}.{alias.name}" if node.module else base + alias.name
+                for alias in node.names
+            }
     return found
 
 
 def _is_fixture(decorator: ast.expr) -> bool:
     target = decorator.func if isinstance(decorator, ast.Call) else decorator
     return isinstance(target, ast.Attribute | ast.Name) and (
-        getattr(target, "attr", None) == "fixture" or getattr(target, "id", None) == "fixture")
+        getattr(target, "attr", None) == "fixture" or getattr(target, "id", None) == "fixture"
+    )
 
 
 def fixture_names(tree: ast.Module) -> set[str]:
@@ -46,15 +49,17 @@ def fixture_names(tree: ast.Module) -> set[str]:
             continue
         for decorator in filter(_is_fixture, node.decorator_list):
             given = [k.value for k in getattr(decorator, "keywords", []) if k.arg == "name"]
-            names.add(given[0].value if given and isinstance(given[0], ast.Constant)
-                      else node.name)
+            names.add(given[0].value if given and isinstance(given[0], ast.Constant) else node.name)
     return names
 
 
 def imported_test_modules(path: Path) -> list[str]:
     """The test modules `path` imports."""
-    return sorted(name for name in _imported_modules(_tree(path))
-                  if name.rsplit(".", 1)[-1].startswith("test_"))
+    return sorted(
+        name
+        for name in _imported_modules(_tree(path))
+        if name.rsplit(".", 1)[-1].startswith("test_")
+    )
 
 
 @pytest.mark.parametrize("path", TEST_MODULES, ids=[p.name for p in TEST_MODULES])
@@ -64,9 +69,14 @@ def test_no_test_module_imports_another(path):
 
 def test_the_import_check_sees_every_form_of_import(tmp_path):
     """The check above must not pass because it cannot see an import."""
-    forms = ["from tests.test_cli import run", "from .test_cli import run",
-             "import tests.test_cli", "from tests import test_cli", "import test_cli",
-             "def f():\n    from test_plan import WRITES"]
+    forms = [
+        "from tests.test_cli import run",
+        "from .test_cli import run",
+        "import tests.test_cli",
+        "from tests import test_cli",
+        "import test_cli",
+        "def f():\n    from test_plan import WRITES",
+    ]
     for number, form in enumerate(forms):
         module = tmp_path / f"test_form_{number}.py"
         module.write_text(form + "\n", encoding="utf-8")
