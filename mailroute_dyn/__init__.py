@@ -47,7 +47,9 @@ if TYPE_CHECKING:
     from .settings.auth import ApiKeyAuth, BasicAuth, DigestAuth, Secret, SessionAuth
     from .settings.config import Settings
 
-__version__ = "0.1.0"
+if TYPE_CHECKING:
+    #: the installed distribution's version (pyproject.toml's, read from its metadata)
+    __version__: str
 
 #: Where each name lives. Its module loads on the name's first use: `from mailroute_dyn
 #: import Client` loads the client (and httpx), and the model and query layers come with
@@ -63,7 +65,7 @@ _LOADED_ON_USE = {"Client": ".client", "AsyncClient": ".client",
                   "BaseResource": ".model.resources",
                   "Resource": ".model.resources", "AsyncResource": ".model.resources",
                   "BulkResult": ".query.habits", "Field": ".schema.definition",
-                  "RawNumber": ".jsondecode"}
+                  "RawNumber": ".jsondecode", "__version__": ".version"}
 
 
 __getattr__, __dir__ = loaded_on_use(__name__, _LOADED_ON_USE)

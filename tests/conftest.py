@@ -7,15 +7,20 @@ import importlib.util
 import json
 import os
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 import respx
 
 from mailroute_dyn import Client
+from tests.helpers import KEY
+
+if TYPE_CHECKING:
+    from mailroute_dyn.fake import FakeMailRoute
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 BASE = "https://api.mailroute.test"
@@ -131,7 +136,24 @@ def api() -> Iterator[FixtureAPI]:
 
 @pytest.fixture
 def client(api: FixtureAPI) -> Iterator[Client]:
+    """The test suite's client: the fixtures/ data answered by respx (`api`)."""
     with Client(BASE, LOGIN, API_KEY, cache_dir=None, retries=0) as c:
+        yield c
+
+
+# ---------------------------------------------------------------- the demo server (the fake)
+
+@pytest.fixture
+def demo_fake() -> FakeMailRoute:
+    """A fresh fake Tastypie server holding the packaged demo data: a test may write."""
+    from mailroute_dyn.fake import DEMO_KEY, DEMO_LOGIN, FakeMailRoute
+    return FakeMailRoute(login=DEMO_LOGIN, api_key=DEMO_KEY)
+
+
+@pytest.fixture
+def demo_client(demo_fake: FakeMailRoute) -> Iterator[Client]:
+    """`Client.demo()` on `demo_fake`, which the test can look into (`demo_fake.requests`)."""
+    with Client.demo(transport=demo_fake) as c:
         yield c
 
 
@@ -155,6 +177,17 @@ def tastypie_client(tastypie_app: Any) -> Iterator[Client]:
     with Client("http://tastypie.test", DEMO_LOGIN, DEMO_API_KEY, transport=transport,
                 cache_dir=None, retries=0, allow_insecure=True) as c:
         yield c
+
+
+@pytest.fixture
+def tastypie_http() -> Iterator[httpx.Client]:
+    """A plain httpx client on the real Tastypie test site with the demo user's key: for
+    tests of the site itself, below mailroute_dyn."""
+    from tests.tastypie_site import HOST, auth_header, wsgi_app
+    transport = httpx.WSGITransport(app=wsgi_app())
+    with httpx.Client(transport=transport, base_url=f"http://{HOST}",
+                      headers=auth_header()) as http:
+        yield http
 
 
 class RecordingTransport(httpx.WSGITransport):
@@ -205,6 +238,42 @@ def postgresql_site(postgresql_cluster: Any) -> Iterator[Any]:
     postgresql_cluster.create_database("site")
     with SiteProcess(postgresql_cluster.url("site")) as site:
         yield site
+
+
+# ---------------------------------------------------------------- the command line
+
+@pytest.fixture
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No MAILROUTE_* from the developer's shell, no real config or cache dir (command line
+    test modules use it for every test: `pytestmark = pytest.mark.usefixtures("isolated")`)."""
+    for name in ("MAILROUTE_URL", "MAILROUTE_LOGIN", "MAILROUTE_API_KEY", "MAILROUTE_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MAILROUTE_CONFIG", str(tmp_path / "no-config.toml"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+
+
+@pytest.fixture
+def fixtures(tmp_path: Path) -> Path:
+    """A copy of the demo data that a test may change."""
+    from mailroute_dyn.fake import DEMO_DATA
+    return Path(shutil.copytree(DEMO_DATA, tmp_path / "fixtures"))
+
+
+@pytest.fixture
+def profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A `fake` profile (key `tests.helpers.KEY`, for `tests.helpers.fake()`) in a
+    config.toml that MAILROUTE_CONFIG points at; returns the cache folder it names."""
+    cache = tmp_path / "cache"
+    config = tmp_path / "config.toml"
+    config.write_text(
+        "[profiles.fake]\n"
+        'base_url = "https://fake.mailroute.test"\n'
+        'login = "tester"\n'
+        f'api_key = "{KEY}"\n'
+        f'cache_dir = "{cache.as_posix()}"\n', encoding="utf-8")
+    config.chmod(0o600)
+    monkeypatch.setenv("MAILROUTE_CONFIG", str(config))
+    return cache
 
 
 # ---------------------------------------------------------------- the pytest plugin's tests

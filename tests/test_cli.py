@@ -7,60 +7,16 @@ import csv
 import io
 import json
 import rlcompleter
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from mailroute_dyn.cli import main
 from mailroute_dyn.cli.shell import shell_namespace
 from mailroute_dyn.testing import DEMO_DATA, FakeMailRoute, demo_client
+from tests.helpers import KEY, Terminal, fake, run
 
-KEY = "cli-secret-key-0123456789"
-
-
-@pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No MAILROUTE_* from the developer's shell, no real config or cache dir."""
-    for name in ("MAILROUTE_URL", "MAILROUTE_LOGIN", "MAILROUTE_API_KEY", "MAILROUTE_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("MAILROUTE_CONFIG", str(tmp_path / "no-config.toml"))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str,
-        transport: Any = None) -> tuple[int, str, str]:
-    code = main(list(argv), transport=transport)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-@pytest.fixture
-def fixtures(tmp_path: Path) -> Path:
-    """A copy of the demo data that a test may change."""
-    return Path(shutil.copytree(DEMO_DATA, tmp_path / "fixtures"))
-
-
-@pytest.fixture
-def profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A `fake` profile in a config.toml that MAILROUTE_CONFIG points at; returns the
-    cache folder it names."""
-    cache = tmp_path / "cache"
-    config = tmp_path / "config.toml"
-    config.write_text(
-        "[profiles.fake]\n"
-        'base_url = "https://fake.mailroute.test"\n'
-        'login = "tester"\n'
-        f'api_key = "{KEY}"\n'
-        f'cache_dir = "{cache.as_posix()}"\n', encoding="utf-8")
-    config.chmod(0o600)
-    monkeypatch.setenv("MAILROUTE_CONFIG", str(config))
-    return cache
-
-
-def fake(folder: Path | None = None) -> FakeMailRoute:
-    return FakeMailRoute(folder, login="tester", api_key=KEY)
+pytestmark = pytest.mark.usefixtures("isolated")
 
 
 # ------------------------------------------------------------------ reading
@@ -265,21 +221,16 @@ def test_update_booleans_nulls_and_related_keys(capsys):
     assert code == 0 and acct["change_pwd"] is None and acct["create_opt"] == "yes"
 
 
-class _Terminal(io.StringIO):
-    def isatty(self) -> bool:
-        return True
-
-
 def test_delete_asks_refuses_without_a_terminal_and_obeys_yes(capsys, monkeypatch):
     server = FakeMailRoute()
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
     code, _, err = run(capsys, "--demo", "delete", "wblist", "1", transport=server)
     assert code == 2 and "--yes" in err
-    monkeypatch.setattr("sys.stdin", _Terminal("n\n"))
+    monkeypatch.setattr("sys.stdin", Terminal("n\n"))
     code, _, err = run(capsys, "--demo", "delete", "wblist", "1", transport=server)
     assert code == 1 and "Delete /api/v1/wblist/1/" in err and "[y/N]" in err
     assert any(o["id"] == 1 for o in server.objects("wblist"))
-    monkeypatch.setattr("sys.stdin", _Terminal("y\n"))
+    monkeypatch.setattr("sys.stdin", Terminal("y\n"))
     code, out, _ = run(capsys, "--demo", "delete", "wblist", "1", transport=server)
     assert code == 0 and out == "deleted /api/v1/wblist/1/\n"
     assert not any(o["id"] == 1 for o in server.objects("wblist"))
@@ -510,7 +461,7 @@ def test_shell_uses_ipython_when_installed_and_the_plain_console_otherwise(capsy
     plain: list[dict[str, Any]] = []
     monkeypatch.setattr(code.InteractiveConsole, "interact",     # the standard console
                         lambda self, **kw: plain.append(self.locals))
-    monkeypatch.setattr("sys.stdin", _Terminal(""))
+    monkeypatch.setattr("sys.stdin", Terminal(""))
     monkeypatch.setitem(sys.modules, "IPython", fake_ipython)
     code, out, _ = run(capsys, "--demo", "shell")
     assert code == 0 and len(started) == 1 and not plain

@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 
 from mailroute_dyn.testing import FakeMailRoute
-from tests.test_cli import KEY, fixtures, isolated, profile, run  # noqa: F401  (fixtures)
+from tests.helpers import run
+
+pytestmark = pytest.mark.usefixtures("isolated")
 
 
 def count(server: FakeMailRoute, resource: str) -> int:

@@ -13,7 +13,9 @@ import pytest
 from mailroute_dyn.errors import ConfigurationError
 from mailroute_dyn.settings.config import resolve_settings
 from mailroute_dyn.settings.profiles import InsecureConfigWarning
-from tests.test_cli import KEY, fake, fixtures, isolated, run  # noqa: F401  (fixtures)
+from tests.helpers import KEY, fake, run
+
+pytestmark = pytest.mark.usefixtures("isolated")
 
 OTHER_KEY = "cli-other-fake-key-9876543210"
 

@@ -15,7 +15,9 @@ import pytest
 from mailroute_dyn.cli import complete as cli_complete
 from mailroute_dyn.cli.args import build_parser
 from mailroute_dyn.cli.output import progress, write_table
-from tests.test_cli import _Terminal, fake, fixtures, isolated, profile, run  # noqa: F401
+from tests.helpers import Terminal, fake, run
+
+pytestmark = pytest.mark.usefixtures("isolated")
 
 
 def demo_args(**more: object) -> argparse.Namespace:
@@ -76,7 +78,7 @@ def test_completion_command_with_and_without_argcomplete(capsys, monkeypatch):
 
 def test_rich_draws_tables_on_a_terminal_and_never_reads_markup():
     pytest.importorskip("rich")
-    screen = _Terminal()
+    screen = Terminal()
     write_table(screen, ["id", "name"], [["1", "[bold]acme[/bold]"], ["2", "b.example"]])
     drawn = screen.getvalue()
     assert "[bold]acme[/bold]" in drawn and "b.example" in drawn and "─" in drawn
@@ -88,18 +90,18 @@ def test_plain_tables_without_rich_or_without_a_terminal(monkeypatch):
     write_table(piped, ["id", "name"], [["1", "acme"]])
     assert piped.getvalue() == expected
     monkeypatch.setitem(sys.modules, "rich", None)
-    screen = _Terminal()
+    screen = Terminal()
     write_table(screen, ["id", "name"], [["1", "acme"]])
     assert screen.getvalue() == expected
 
 
 def test_progress_with_rich_and_the_plain_bar_without(monkeypatch):
     pytest.importorskip("rich")
-    screen = _Terminal()
+    screen = Terminal()
     assert list(progress(screen, "domain", 30, 10, range(30))) == list(range(30))
     assert "30/30" in screen.getvalue()
     monkeypatch.setitem(sys.modules, "rich", None)
-    screen = _Terminal()
+    screen = Terminal()
     assert list(progress(screen, "domain", 30, 10, range(30))) == list(range(30))
     assert "domain [" in screen.getvalue() and "30/30" in screen.getvalue()
 

@@ -11,13 +11,11 @@ from pathlib import Path
 
 import pytest
 
-import mailroute_dyn
 from mailroute_dyn.cli import main
 from mailroute_dyn.testing import FakeMailRoute, write_fixture
+from tests.helpers import COMMAND, INSTALLED, ROOT, WITHOUT_RICH, on_a_terminal
 
 pty = pytest.importorskip("pty")
-ROOT = Path(mailroute_dyn.__file__).resolve().parent.parent
-COMMAND = [sys.executable, "-m", "mailroute_dyn"]
 
 
 @pytest.fixture
@@ -33,39 +31,6 @@ def test_python_dash_m_runs_the_cli(env):
                           env=env, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "email_account" in done.stdout and done.stderr == ""
-
-
-def _read_all(fd: int) -> bytes:
-    chunks = []
-    while True:
-        try:
-            data = os.read(fd, 4096)
-        except OSError:                  # EIO: the child closed its end
-            break
-        if not data:
-            break
-        chunks.append(data)
-    return b"".join(chunks)
-
-
-# the command as it runs without the `cli` extra: rich cannot be imported
-WITHOUT_RICH = [sys.executable, "-c", "import sys; sys.modules['rich'] = None; "
-                "from mailroute_dyn.cli import main; raise SystemExit(main())"]
-
-
-def on_a_terminal(argv: list[str], env: dict[str, str]) -> tuple[str, bytes]:
-    """(what stderr, a terminal, showed; stdout) of running `argv` with stderr on a pty."""
-    master, slave = pty.openpty()
-    try:
-        with subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=slave, env=env) as child:
-            os.close(slave)
-            drawn = _read_all(master).decode()
-            out = child.stdout.read() if child.stdout else b""
-            assert child.wait(timeout=60) == 0
-    finally:
-        os.close(master)
-    return drawn, out
 
 
 def _list_on_a_terminal(command: list[str], env: dict[str, str]) -> tuple[str, bytes]:
@@ -210,7 +175,7 @@ def test_generated_stub_type_checks_scripts_with_mypy_strict(tmp_path, capsys):
     (tmp_path / "edge.py").write_text(EDGE)
     (tmp_path / "mypy.ini").write_text(textwrap.dedent(f"""\
         [mypy]
-        mypy_path = {tmp_path / "typings"}:{ROOT}
+        mypy_path = {tmp_path / "typings"}{"" if INSTALLED else f":{ROOT}"}
         [mypy-mailroute_dyn.*]
         follow_imports = silent
         """))

@@ -21,6 +21,7 @@ from mailroute_dyn.settings.config import resolve_settings
 from mailroute_dyn.transport.cache_files import CacheKeeper, DiskCache
 from mailroute_dyn.transport.sessions import AsyncSession, SyncSession
 from tests.conftest import API_KEY, BASE, LOGIN, FixtureAPI, load, schema
+from tests.helpers import PACKAGE
 
 ROOT = Path(__file__).resolve().parent.parent
 CORE = ("operations", "vocabulary", "schema.conversions", "schema.definition",
@@ -35,7 +36,7 @@ import sys, types
 sys.modules["httpx"] = None
 sys.modules["httpcore"] = None
 shell = types.ModuleType("mailroute_dyn")
-shell.__path__ = [{str(ROOT / "mailroute_dyn")!r}]
+shell.__path__ = [{str(PACKAGE)!r}]
 sys.modules["mailroute_dyn"] = shell
 import importlib
 for name in {CORE!r}:

@@ -52,53 +52,44 @@ def assert_only_our_markup(fragment: str) -> str:
     return "".join(seen.text)
 
 
-@pytest.fixture()
-def fake() -> FakeMailRoute:
-    return FakeMailRoute(login=DEMO_LOGIN, api_key=DEMO_KEY)
-
-
-@pytest.fixture()
-def client(fake: FakeMailRoute) -> Client:
-    return Client.demo(transport=fake)
-
-
 # ---------------------------------------------------------------- what each shows
 
-def test_a_queryset_shows_its_first_rows_and_the_total_with_one_request(client, fake):
-    qs = client.email_account.filter(domain__name="acme-001.com")
+def test_a_queryset_shows_its_first_rows_and_the_total_with_one_request(demo_client, demo_fake):
+    qs = demo_client.email_account.filter(domain__name="acme-001.com")
     total = qs.count()
-    fake.requests.clear()
+    demo_fake.requests.clear()
     shown = qs._repr_html_()
-    assert len(fake.requests) == 1 and fake.requests[0].params["limit"] == str(PREVIEW_ROWS)
+    assert len(demo_fake.requests) == 1
+    assert demo_fake.requests[0].params["limit"] == str(PREVIEW_ROWS)
     text = assert_only_our_markup(shown)
     assert f"shown of {total} matching" in text and "one request" in text
     assert all(a.localpart in text for a in qs[:PREVIEW_ROWS])
     assert "<th>localpart</th>" in shown
 
 
-def test_a_long_listing_shows_only_the_preview_rows(client):
-    total = client.email_account.count()
+def test_a_long_listing_shows_only_the_preview_rows(demo_client):
+    total = demo_client.email_account.count()
     assert total > PREVIEW_ROWS
-    shown = client.email_account.all()._repr_html_()
+    shown = demo_client.email_account.all()._repr_html_()
     assert shown.count("<tr>") - 1 == PREVIEW_ROWS
     assert f"{PREVIEW_ROWS} shown of {total} matching" in shown
 
 
-def test_a_slice_shows_the_rows_of_the_slice(client, fake):
-    names = [d.name for d in client.domain.order_by("name")[2:4]]
-    fake.requests.clear()
-    shown = client.domain.order_by("name")[2:4]._repr_html_()
-    assert fake.requests[0].params["limit"] == "2"
+def test_a_slice_shows_the_rows_of_the_slice(demo_client, demo_fake):
+    names = [d.name for d in demo_client.domain.order_by("name")[2:4]]
+    demo_fake.requests.clear()
+    shown = demo_client.domain.order_by("name")[2:4]._repr_html_()
+    assert demo_fake.requests[0].params["limit"] == "2"
     assert all(name in shown for name in names) and shown.count("<tr>") - 1 == 2
 
 
-def test_values_show_the_columns_asked_for(client):
-    shown = client.domain.values("name", "active")._repr_html_()
+def test_values_show_the_columns_asked_for(demo_client):
+    shown = demo_client.domain.values("name", "active")._repr_html_()
     assert "<th>name</th><th>active</th></tr>" in shown and "<th>id</th>" not in shown
 
 
-def test_an_object_shows_its_fields_with_types_and_raw_values(client):
-    dom = client.domain.first()
+def test_an_object_shows_its_fields_with_types_and_raw_values(demo_client):
+    dom = demo_client.domain.first()
     shown = dom._repr_html_()
     assert_only_our_markup(shown)
     assert "<td>created_at</td><td>datetime</td>" in shown
@@ -107,8 +98,8 @@ def test_an_object_shows_its_fields_with_types_and_raw_values(client):
     assert "hold_email (changed)" in dom._repr_html_()
 
 
-def test_a_class_shows_its_schema(client):
-    shown = client.domain._repr_html_()
+def test_a_class_shows_its_schema(demo_client):
+    shown = demo_client.domain._repr_html_()
     text = assert_only_our_markup(shown)
     assert "<td>name</td><td>string</td><td>unique</td>" in shown
     assert "<td>customer</td><td>all terms and relations</td>" in shown
@@ -116,9 +107,9 @@ def test_a_class_shows_its_schema(client):
     assert "filter" in text and "bulk_create" in text and "related" in text
 
 
-def test_ipython_finds_each_display_where_it_looks(client):
+def test_ipython_finds_each_display_where_it_looks(demo_client):
     dir2 = pytest.importorskip("IPython.utils.dir2")
-    Domain = client.domain
+    Domain = demo_client.domain
     for thing in (Domain, Domain.first(), Domain.all()):
         method = dir2.get_real_method(thing, "_repr_html_")
         assert method is not None, thing
@@ -127,24 +118,24 @@ def test_ipython_finds_each_display_where_it_looks(client):
     assert "<th>field</th><th>type</th><th>flags</th>" in Domain._repr_html_()
 
 
-def test_rich_pretty_prints_objects_and_querysets_from_their_rich_repr(client):
+def test_rich_pretty_prints_objects_and_querysets_from_their_rich_repr(demo_client):
     pretty = pytest.importorskip("rich.pretty")
-    dom = client.domain.first()
+    dom = demo_client.domain.first()
     assert f"name='{dom.name}'" in pretty.pretty_repr(dom)
-    qs = client.domain.filter(name="a.example").unchecked(api_key="fake-secret-1")
+    qs = demo_client.domain.filter(name="a.example").unchecked(api_key="fake-secret-1")
     text = pretty.pretty_repr(qs)
     assert "name='a.example'" in text and "fake-secret-1" not in text
 
 
-def test_an_async_queryset_display_sends_nothing_and_says_how(fake):
+def test_an_async_queryset_display_sends_nothing_and_says_how(demo_fake):
     async def run() -> str:
-        async with AsyncClient(DEMO_URL, DEMO_LOGIN, DEMO_KEY, transport=fake,
+        async with AsyncClient(DEMO_URL, DEMO_LOGIN, DEMO_KEY, transport=demo_fake,
                                cache_dir=None) as client:
             Domain = await client.resource("domain")
-            fake.requests.clear()
+            demo_fake.requests.clear()
             return Domain.all()._repr_html_()
     shown = asyncio.run(run())
-    assert fake.requests == [] and "await qs[:10]" in shown
+    assert demo_fake.requests == [] and "await qs[:10]" in shown
 
 
 # ---------------------------------------------------------------- escaped, no secrets
@@ -187,11 +178,11 @@ def test_every_name_and_value_a_server_sends_is_text_never_markup(hostile):
     assert "***" in obj._repr_html_() and "fake-secret-2" not in repr(obj)
 
 
-def test_plain_reprs_stay_short_and_send_nothing(client, fake):
-    qs = client.email_account.filter(domain__name="acme-001.com").unchecked(token="fake-t")
-    fake.requests.clear()
+def test_plain_reprs_stay_short_and_send_nothing(demo_client, demo_fake):
+    qs = demo_client.email_account.filter(domain__name="acme-001.com").unchecked(token="fake-t")
+    demo_fake.requests.clear()
     shown = repr(qs)
-    assert fake.requests == [] and "\n" not in shown and len(shown) < 120
+    assert demo_fake.requests == [] and "\n" not in shown and len(shown) < 120
     assert "fake-t" not in shown and "token=***" in shown
 
 

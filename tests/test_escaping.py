@@ -98,17 +98,12 @@ def _answer(request: httpx.Request) -> httpx.Response:
     return httpx.Response(200, json={"meta": meta, "objects": [_object(i)]})
 
 
+pytestmark = pytest.mark.usefixtures("isolated")
+
+
 @pytest.fixture
 def hostile() -> httpx.MockTransport:
     return httpx.MockTransport(_answer)
-
-
-@pytest.fixture(autouse=True)
-def isolated(tmp_path, monkeypatch):
-    for name in ("MAILROUTE_URL", "MAILROUTE_LOGIN", "MAILROUTE_API_KEY", "MAILROUTE_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("MAILROUTE_CONFIG", str(tmp_path / "no-config.toml"))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
 
 
 def cli(capsys, transport, *argv: str) -> str:

@@ -22,62 +22,50 @@ from mailroute_dyn.testing import DEMO_DATA, FakeMailRoute
 URL = "https://fake.mailroute.test"
 
 
-@pytest.fixture
-def fake():
-    return FakeMailRoute()
-
-
-@pytest.fixture
-def client(fake):
-    with Client(base_url=URL, login="demo", api_key="demo-key", transport=fake,
-                cache_dir=None) as client:
-        yield client
-
-
-def test_discovery_reads_the_listing_once_with_inlined_schemas(fake, client):
+def test_discovery_reads_the_listing_once_with_inlined_schemas(demo_fake, demo_client):
     listing = json.loads((DEMO_DATA / "listing.json").read_text(encoding="utf-8"))
-    assert client.resources == sorted(listing) and "domain" in client
-    assert "brandinginfo" not in client.resources
-    domain = client.domain
+    assert demo_client.resources == sorted(listing) and "domain" in demo_client
+    assert "brandinginfo" not in demo_client.resources
+    domain = demo_client.domain
     assert dict(domain.filtering) == {"customer": 2, "name": 1}
     assert domain.ordering == ("name", "created_at", "active", "hold_email")
     assert domain.allowed_detail_methods == ("get", "post", "put", "delete")
-    assert [(r.method, r.path, r.params) for r in fake.requests] == [
+    assert [(r.method, r.path, r.params) for r in demo_fake.requests] == [
         ("GET", "/api/v1/", {"fullschema": "true"})]
-    branding = client.get("/api/v1/brandinginfo/1/")     # unlisted: schema fetched on demand
+    branding = demo_client.get("/api/v1/brandinginfo/1/")     # unlisted: schema fetched on demand
     assert branding.resource_uri == "/api/v1/brandinginfo/1/"
-    assert fake.count(path="/api/v1/brandinginfo/schema/") == 1
+    assert demo_fake.count(path="/api/v1/brandinginfo/schema/") == 1
 
 
-def test_filters_are_sent_as_the_server_reads_them(fake, client):
-    acme = client.domain.filter(name__startswith="acme")
+def test_filters_are_sent_as_the_server_reads_them(demo_fake, demo_client):
+    acme = demo_client.domain.filter(name__startswith="acme")
     assert acme.count() == 12
-    dom = client.domain.get(name="acme-001.com")
-    accounts = client.email_account.filter(domain=dom)
+    dom = demo_client.domain.get(name="acme-001.com")
+    accounts = demo_client.email_account.filter(domain=dom)
     assert sorted(a.localpart for a in accounts) == ["info", "sales"]
-    assert fake.requests[-1].params["domain"] == "1"
-    far = client.email_account.filter(domain__customer__reseller=3, localpart="info")
+    assert demo_fake.requests[-1].params["domain"] == "1"
+    far = demo_client.email_account.filter(domain__customer__reseller=3, localpart="info")
     assert [a.id for a in far] == [5, 11, 17, 23]
-    ordered = client.domain.order_by("-name")[:2]
+    ordered = demo_client.domain.order_by("-name")[:2]
     assert [d.name for d in ordered] == ["testdomain3.com", "testdomain2.com"]
 
 
-def test_a_bad_filter_is_refused_before_sending(fake, client):
-    client.resource("domain")                              # schema loaded
-    seen = len(fake.requests)
+def test_a_bad_filter_is_refused_before_sending(demo_fake, demo_client):
+    demo_client.resource("domain")                              # schema loaded
+    seen = len(demo_fake.requests)
     with pytest.raises(FilterError):
-        client.domain.filter(nmae="x")
+        demo_client.domain.filter(nmae="x")
     with pytest.raises(FilterError):
-        client.email_account.filter(domain__name__startswith="acme")
-    assert len(fake.requests) == seen
+        demo_client.email_account.filter(domain__name__startswith="acme")
+    assert len(demo_fake.requests) == seen
 
 
-def test_paging_follows_next_across_many_pages(fake):
-    with Client(base_url=URL, login="demo", api_key="demo-key", transport=fake,
+def test_paging_follows_next_across_many_pages(demo_fake):
+    with Client(base_url=URL, login="demo", api_key="demo-key", transport=demo_fake,
                 cache_dir=None, page_size=4) as client:
         accounts = list(client.email_account.all())
     assert [a.id for a in accounts] == list(range(1, 31))
-    pages = [r for r in fake.requests if r.path == "/api/v1/email_account/"]
+    pages = [r for r in demo_fake.requests if r.path == "/api/v1/email_account/"]
     assert len(pages) == 8
     assert [r.params["offset"] for r in pages] == [str(n) for n in range(0, 30, 4)]
 
@@ -103,64 +91,64 @@ def test_paging_past_max_limit(tmp_path):
         assert [r.id for r in client.row.filter(n__in=[0])[330:]] == sevens[330:]
 
 
-def test_create_update_read_delete_without_patch(fake, client):
-    dom = client.domain.get(1)
-    acct = client.email_account.create(localpart="tester", domain=dom, priority=8)
+def test_create_update_read_delete_without_patch(demo_fake, demo_client):
+    dom = demo_client.domain.get(1)
+    acct = demo_client.email_account.create(localpart="tester", domain=dom, priority=8)
     assert acct.resource_uri == "/api/v1/email_account/31/"
     acct.priority = 3
     acct.save()
-    writes = [r.method for r in fake.requests if r.method != "GET"]
+    writes = [r.method for r in demo_fake.requests if r.method != "GET"]
     assert writes[-1] == "PUT"                              # email_account has no PATCH
-    again = client.email_account.get(acct.id)
+    again = demo_client.email_account.get(acct.id)
     assert (again.localpart, again.priority, again.domain.name) == ("tester", 3, "acme-001.com")
     assert again["created_at"].endswith(("-0700", "-0800"))
     again.delete()
     with pytest.raises(DoesNotExist):
-        client.email_account.get(acct.id)
+        demo_client.email_account.get(acct.id)
 
 
-def test_save_uses_patch_where_allowed_and_keeps_the_rest(fake, client):
-    contact = client.contact_domain.get(1)
+def test_save_uses_patch_where_allowed_and_keeps_the_rest(demo_fake, demo_client):
+    contact = demo_client.contact_domain.get(1)
     contact.first_name = "Kim"
     contact.save()
-    sent = [r for r in fake.requests if r.method != "GET"][-1]
+    sent = [r for r in demo_fake.requests if r.method != "GET"][-1]
     assert (sent.method, sent.json) == ("PATCH", {"first_name": "Kim"})
-    fresh = client.contact_domain.get(1)
+    fresh = demo_client.contact_domain.get(1)
     assert fresh.first_name == "Kim" and fresh["updated_at"] == contact["updated_at"]
 
 
-def test_list_delete_through_the_client(fake, client):
-    client.wblist.filter(wb="b").delete(confirm=True)
-    assert {o["wb"] for o in fake.objects("wblist")} == {"w"}
+def test_list_delete_through_the_client(demo_fake, demo_client):
+    demo_client.wblist.filter(wb="b").delete(confirm=True)
+    assert {o["wb"] for o in demo_fake.objects("wblist")} == {"w"}
 
 
-def test_server_errors_map_to_exceptions(fake, client):
+def test_server_errors_map_to_exceptions(demo_fake, demo_client):
     with pytest.raises(BadRequest) as bad:
-        client.domain.create(name="acme-001.com", customer=client.customer.get(1))
+        demo_client.domain.create(name="acme-001.com", customer=demo_client.customer.get(1))
     assert bad.value.errors == {"domain": {"name": ["Domain with this Name already exists."]}}
     with pytest.raises(NotFound):
-        client.request("GET", "/api/v1/nosuch/")
+        demo_client.request("GET", "/api/v1/nosuch/")
     with pytest.raises(MethodNotAllowed) as refused:
-        client.request("PATCH", "/api/v1/email_account/1/", json={"priority": 1})
+        demo_client.request("PATCH", "/api/v1/email_account/1/", json={"priority": 1})
     assert refused.value.allowed == ["GET", "POST", "PUT", "DELETE"]
     with pytest.raises(BadRequest, match="mismatched type"):
-        client.list("/api/v1/domain/?customer=x").first()
-    with Client(base_url=URL, login="demo", api_key="wrong-key", transport=fake,
+        demo_client.list("/api/v1/domain/?customer=x").first()
+    with Client(base_url=URL, login="demo", api_key="wrong-key", transport=demo_fake,
                 cache_dir=None) as wrong:
         assert wrong.resources                              # the listing needs no key
         with pytest.raises(Unauthorized):
             wrong.domain.get(1)
 
 
-def test_set_endpoint_through_request(client):
-    body = client.request("GET", "/api/v1/domain/set/2;1;99999/")
+def test_set_endpoint_through_request(demo_client):
+    body = demo_client.request("GET", "/api/v1/domain/set/2;1;99999/")
     assert [o["id"] for o in body["objects"]] == [2, 1] and body["not_found"] == ["99999"]
 
 
-def test_async_client_on_the_same_fake(fake):
+def test_async_client_on_the_same_fake(demo_fake):
     async def run():
         async with AsyncClient(base_url=URL, login="demo", api_key="demo-key",
-                               transport=fake, cache_dir=None, page_size=7) as client:
+                               transport=demo_fake, cache_dir=None, page_size=7) as client:
             await client.preload()
             names = [d.name async for d in client.domain.filter(name__startswith="test")]
             acct = client.email_account                 # loaded by preload()

@@ -8,16 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.tastypie_site import (
-    HOST,
-    auth_header,
     create_user,
     resource_names,
     strip_new_schema_keys,
-    wsgi_app,
 )
 
 pytestmark = pytest.mark.slow   # exports the real Tastypie server again
@@ -28,13 +24,10 @@ SCHEMA_FILES = sorted(p.stem for p in SCHEMAS.glob("*.json"))
 REGENERATE = "regenerate with: python -m tests.tastypie_site.export_fixtures"
 
 
-@pytest.fixture(scope="module")
-def client():
+@pytest.fixture(scope="module", autouse=True)
+def _demo_user():
+    """The site's user, whose key `tastypie_http` sends."""
     create_user()
-    transport = httpx.WSGITransport(app=wsgi_app())
-    with httpx.Client(transport=transport, base_url=f"http://{HOST}",
-                      headers=auth_header()) as client:
-        yield client
 
 
 def _differences(fixture, server):
@@ -55,8 +48,8 @@ def _differences(fixture, server):
     return out
 
 
-def test_schema_files_cover_exactly_the_servers_resources(client):
-    listing = client.get("/api/v1/").json()
+def test_schema_files_cover_exactly_the_servers_resources(tastypie_http):
+    listing = tastypie_http.get("/api/v1/").json()
     listing_file = json.loads((ROOT / "fixtures" / "listing.json").read_text(encoding="utf-8"))
     assert listing == listing_file
     expected = set(listing) | set(resource_names(listed=False))
@@ -66,8 +59,8 @@ def test_schema_files_cover_exactly_the_servers_resources(client):
 
 
 @pytest.mark.parametrize("name", SCHEMA_FILES)
-def test_schema_fixture_matches_server(client, name):
-    response = client.get(f"/api/v1/{name}/schema/")
+def test_schema_fixture_matches_server(tastypie_http, name):
+    response = tastypie_http.get(f"/api/v1/{name}/schema/")
     assert response.status_code == 200, f"{name}: GET schema gave {response.status_code}"
     server = strip_new_schema_keys(response.json())
     fixture = json.loads((SCHEMAS / f"{name}.json").read_text(encoding="utf-8"))

@@ -6,9 +6,7 @@ a real SIGINT/SIGTERM in test_interrupt_process.py."""
 
 from __future__ import annotations
 
-import _thread
 import json
-import threading
 import time
 from typing import Any
 
@@ -18,38 +16,7 @@ import pytest
 from mailroute_dyn import AmbiguousWriteError, Client, Interrupted
 from mailroute_dyn.cli import main
 from mailroute_dyn.testing import FakeMailRoute
-
-WRITES = ("POST", "PUT", "PATCH", "DELETE")
-
-
-class InterruptAt(httpx.BaseTransport):
-    """Forwards to `inner`; at write number `at` it signals the main thread as Ctrl-C
-    would (or raises KeyboardInterrupt itself, `raising=True`), and keeps that write in
-    flight for `hold` seconds before sending it. Counts the writes that went through and
-    when each was sent."""
-
-    def __init__(self, inner: httpx.BaseTransport, at: int, *, hold: float = 0.2,
-                 raising: bool = False):
-        self.inner, self.at, self.hold, self.raising = inner, at, hold, raising
-        self.started = 0
-        self.sent: list[float] = []
-        self._lock = threading.Lock()
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        if request.method in WRITES:
-            with self._lock:
-                self.started += 1
-                number = self.started
-            if number == self.at:
-                if self.raising:
-                    raise KeyboardInterrupt
-                _thread.interrupt_main()
-                time.sleep(self.hold)             # this write is in flight meanwhile
-            response = self.inner.handle_request(request)
-            with self._lock:
-                self.sent.append(time.monotonic())
-            return response
-        return self.inner.handle_request(request)
+from tests.helpers import InterruptAt
 
 
 def _client(transport: httpx.BaseTransport, concurrency: int = 3) -> Client:

@@ -18,7 +18,7 @@ from mailroute_dyn.cli import main
 from mailroute_dyn.runs.journal import journal_events
 from mailroute_dyn.testing import FakeMailRoute
 from mailroute_dyn.vocabulary import is_secret_name
-from tests.test_interrupt import InterruptAt
+from tests.helpers import InterruptAt
 
 KEY = "demo-key-for-journal-tests"
 

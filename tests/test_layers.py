@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[1] / "mailroute_dyn"
+from tests.helpers import PACKAGE
+
+PROJECT = Path(__file__).resolve().parents[1]
 
 
 def _fresh_python(code: str) -> str:
@@ -28,7 +30,7 @@ def _fresh_python(code: str) -> str:
 # entry naming it or a package holding it. A module not named here fails the test below.
 LAYERS = [
     # leaves: the errors, Tastypie's vocabulary, JSON decoding, escaping of server names
-    ["errors", "vocabulary", "jsondecode", "lazy", "escaping", "verbs"],
+    ["errors", "vocabulary", "jsondecode", "lazy", "escaping", "verbs", "version"],
     # settings: auth classes, key sources, profiles, then their resolution
     ["settings", "settings.urls", "settings.auth"],
     ["settings.keysources"],
@@ -165,7 +167,7 @@ def test_every_layer_named_exists():
     assert {name for names in LAYERS for name in names} <= tops
 
 
-LAYOUT_PAGE = PACKAGE.parent / "docs" / "layout.md"
+LAYOUT_PAGE = PROJECT / "docs" / "layout.md"
 _ENTRY = re.compile(r"^((?:  )+)([\w.]+(?:/|\.py))(?:\s|$)")
 
 

@@ -24,7 +24,9 @@ import pytest
 from mailroute_dyn import AsyncClient, GuardError, ServerError
 from mailroute_dyn.testing import FakeMailRoute
 from tests.conftest import BASE, list_body, objects
-from tests.test_cli import isolated, run  # noqa: F401  (autouse fixture)
+from tests.helpers import run
+
+pytestmark = pytest.mark.usefixtures("isolated")
 
 RESELLERS = re.escape(f"{BASE}/api/v1/reseller/")
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-import time
 
 import httpx
 import pytest
@@ -14,23 +13,7 @@ import pytest
 from mailroute_dyn import Client, ConfigurationError
 from mailroute_dyn.cli import main
 from mailroute_dyn.testing import FakeMailRoute
-
-WRITES = ("POST", "PUT", "PATCH", "DELETE")
-
-
-class Recording(httpx.BaseTransport):
-    """Forwards to `inner`, keeping each request's method and path and when it went."""
-
-    def __init__(self, inner: httpx.BaseTransport):
-        self.inner = inner
-        self.seen: list[tuple[str, str, float]] = []
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        self.seen.append((request.method, request.url.path, time.monotonic()))
-        return self.inner.handle_request(request)
-
-    def writes(self) -> list[tuple[str, str, float]]:
-        return [s for s in self.seen if s[0] in WRITES]
+from tests.helpers import WRITES, Recording, Terminal
 
 
 def _run(capsys: pytest.CaptureFixture[str], wire: httpx.BaseTransport,
@@ -108,11 +91,6 @@ def test_dry_run_of_update_all_on_the_real_server_names_each_change(capsys, real
                                     f"{3 - len(expected)} unchanged, delete 0")
 
 
-class _Terminal(io.StringIO):
-    def isatty(self) -> bool:
-        return True
-
-
 def test_update_all_asks_with_the_count_and_refuses_without_a_terminal(capsys,
                                                                        monkeypatch):
     server = FakeMailRoute()
@@ -122,12 +100,12 @@ def test_update_all_asks_with_the_count_and_refuses_without_a_terminal(capsys,
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
     code, _, err = _run(capsys, server, *argv)
     assert code == 2 and "--yes" in err
-    monkeypatch.setattr("sys.stdin", _Terminal("n\n"))
+    monkeypatch.setattr("sys.stdin", Terminal("n\n"))
     code, _, err = _run(capsys, server, *argv)
     assert code == 1 and "Update 2 email_account objects matching --filter " \
         "domain=acme-002.com? [y/N]" in err and "not updated" in err
     assert json.dumps(server.objects("email_account"), sort_keys=True) == before
-    monkeypatch.setattr("sys.stdin", _Terminal("y\n"))
+    monkeypatch.setattr("sys.stdin", Terminal("y\n"))
     code, _, err = _run(capsys, server, *argv)
     assert code == 0 and "updated 2 email_account objects" in err
 

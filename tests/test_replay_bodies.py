@@ -40,7 +40,7 @@ ERROR_CLASSES = {400: BadRequest, 401: Unauthorized, 404: NotFound, 405: MethodN
 
 
 @pytest.fixture(scope="module")
-def client():
+def recordings_client():
     """A client whose discovery is the KB listing + schemas; every other schema the
     recordings' names need answers the synthetic 404 (so those objects are untyped)."""
     with replay_client(mailroute_replay(FILES)) as made:
@@ -105,9 +105,9 @@ def _feed(client, item) -> Any:
 
 @pytest.mark.parametrize("source, item", CASES,
                          ids=[f"{src.split('/')[-1]}-{item.index}" for src, item in CASES])
-def test_every_recorded_body_is_read(client, source, item):
+def test_every_recorded_body_is_read(recordings_client, source, item):
     try:
-        outcome = _feed(client, item)
+        outcome = _feed(recordings_client, item)
     except MailRouteError as exc:                       # documented: the client refuses it
         outcome = exc
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:

@@ -14,7 +14,7 @@ import pytest
 from mailroute_dyn import Client
 from mailroute_dyn.cli import main
 from mailroute_dyn.testing import FakeMailRoute
-from tests.test_plan import WRITES, Recording
+from tests.helpers import WRITES, Recording
 
 KEY = ("localpart", "domain")
 
@@ -102,8 +102,8 @@ def test_bulk_delete_with_missing_ok_reports_gone_objects():
 
 
 @pytest.fixture
-def real(real: Any) -> Any:
-    """The real server's profile (conftest), its requests recorded."""
+def recorded_real(real: Any) -> Recording:
+    """The real server's profile (conftest's `real`), its requests recorded."""
     return Recording(real)
 
 
@@ -114,56 +114,56 @@ def _accounts(real: Any, prefix: str) -> list[dict[str, Any]]:
                        params={"localpart__startswith": prefix, "limit": 0}).json()["objects"]
 
 
-def test_every_kind_of_run_is_idempotent_on_the_real_server(capsys, real, tmp_path):
+def test_every_kind_of_run_is_idempotent_on_the_real_server(capsys, recorded_real, tmp_path):
     base = ("--profile", "real", "--no-cache")
     rows = tmp_path / "rows.csv"
     rows.write_text("localpart,domain,priority\n"
                     + "".join(f"rr{i},acme-006.com,{i}\n" for i in range(5)))
     create = [*base, "create", "email_account", "--data", f"@{rows}", "--key",
               "localpart,domain", "--skip-existing", "--format", "jsonl"]
-    assert main(create, transport=real) == 0
+    assert main(create, transport=recorded_real) == 0
     capsys.readouterr()
-    real.seen.clear()
-    assert main(create, transport=real) == 0                       # the same import again
+    recorded_real.seen.clear()
+    assert main(create, transport=recorded_real) == 0            # the same import again
     out, err = capsys.readouterr()
     assert {json.loads(line)["result"] for line in out.splitlines()} == {"exists"}
     assert "created 0 email_account objects, 5 exists" in err
-    assert not real.writes() and len(_accounts(real, "rr")) == 5
+    assert not recorded_real.writes() and len(_accounts(recorded_real, "rr")) == 5
 
     rows.write_text("localpart,domain,priority\nrr0,acme-006.com,7\nrr1,acme-006.com,1\n"
                     "rr9,acme-006.com,2\n")
     upsert = [*base, "create", "email_account", "--data", f"@{rows}", "--key",
               "localpart,domain", "--upsert", "--format", "jsonl"]
-    assert main(upsert, transport=real) == 0
+    assert main(upsert, transport=recorded_real) == 0
     out, _ = capsys.readouterr()
     assert sorted(json.loads(line)["result"] for line in out.splitlines()) == [
         "created", "unchanged", "updated"]
-    real.seen.clear()
-    assert main(upsert, transport=real) == 0
+    recorded_real.seen.clear()
+    assert main(upsert, transport=recorded_real) == 0
     out, _ = capsys.readouterr()
     assert {json.loads(line)["result"] for line in out.splitlines()} == {"unchanged"}
-    assert not real.writes()
+    assert not recorded_real.writes()
 
     update = [*base, "update", "email_account", "--filter", "localpart__startswith=rr",
               "--all", "priority=3", "--yes", "--format", "jsonl"]
-    assert main(update, transport=real) == 0
+    assert main(update, transport=recorded_real) == 0
     capsys.readouterr()
-    real.seen.clear()
-    assert main(update, transport=real) == 0
+    recorded_real.seen.clear()
+    assert main(update, transport=recorded_real) == 0
     out, _ = capsys.readouterr()
     assert {json.loads(line)["result"] for line in out.splitlines()} == {"unchanged"}
-    assert not real.writes()
+    assert not recorded_real.writes()
 
-    one = _accounts(real, "rr0")[0]["resource_uri"]
+    one = _accounts(recorded_real, "rr0")[0]["resource_uri"]
     delete_one = [*base, "delete", "email_account", one, "--yes", "--ignore-not-found"]
-    assert main(delete_one, transport=real) == 0
-    assert main(delete_one, transport=real) == 0                    # gone: not an error
-    assert main([*base, "delete", "email_account", one, "--yes"], transport=real) == 1
+    assert main(delete_one, transport=recorded_real) == 0
+    assert main(delete_one, transport=recorded_real) == 0         # gone: not an error
+    assert main([*base, "delete", "email_account", one, "--yes"], transport=recorded_real) == 1
     delete = [*base, "delete", "email_account", "--filter", "localpart__startswith=rr",
               "--all", "--yes", "--ignore-not-found"]
-    assert main(delete, transport=real) == 0
-    assert main(delete, transport=real) == 0
-    assert _accounts(real, "rr") == []
+    assert main(delete, transport=recorded_real) == 0
+    assert main(delete, transport=recorded_real) == 0
+    assert _accounts(recorded_real, "rr") == []
 
 
 def test_skip_existing_and_upsert_need_a_key(capsys):

@@ -9,14 +9,11 @@ import gzip
 import os
 import pickle
 import socket
-import socketserver
 import stat
 import sys
-import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -43,46 +40,12 @@ from mailroute_dyn import (
 from mailroute_dyn.cli import main
 from mailroute_dyn.errors import OriginError
 from tests.conftest import API_KEY, BASE, LOGIN, objects
+from tests.helpers import serve
 
 pytest_plugins = ["pytester"]
 
 
 # ---------------------------------------------------------------- little socket servers
-
-class _Server(socketserver.ThreadingTCPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
-@contextmanager
-def serve(handle: Callable[[socket.socket, bytes], None]) -> Iterator[tuple[str, list[bytes]]]:
-    """A loopback TCP server: `handle(sock, request_head)` answers each connection.
-    Yields its base URL and the request heads it received."""
-    heads: list[bytes] = []
-
-    class Handler(socketserver.BaseRequestHandler):
-        def handle(self) -> None:
-            head = b""
-            while b"\r\n\r\n" not in head:
-                data = self.request.recv(65536)
-                if not data:
-                    return
-                head += data
-            heads.append(head)
-            try:
-                handle(self.request, head)
-            except OSError:
-                pass            # the client hung up: what a deadline does
-
-    server = _Server(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", heads
-    finally:
-        server.shutdown()
-        server.server_close()
-
 
 def _answer_json(sock: socket.socket, head: bytes) -> None:
     sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"

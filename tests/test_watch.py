@@ -16,7 +16,7 @@ import pytest
 
 from mailroute_dyn.cli import main
 from mailroute_dyn.testing import FakeMailRoute
-from tests.test_cli_process import COMMAND, ROOT, WITHOUT_RICH, on_a_terminal
+from tests.helpers import COMMAND, ROOT, WITHOUT_RICH, on_a_terminal
 
 yaml = pytest.importorskip("yaml")
 pty = pytest.importorskip("pty")

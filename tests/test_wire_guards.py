@@ -28,7 +28,7 @@ from mailroute_dyn import (
     UnreadableWriteAnswer,
 )
 from tests.conftest import API_KEY, BASE, LOGIN, list_body, load, objects, schema
-from tests.test_trust import serve
+from tests.helpers import serve
 
 ENTRY = objects("wblist")[0]                   # /api/v1/wblist/1/
 ENTRY_URI = ENTRY["resource_uri"]

@@ -7,7 +7,7 @@ import argparse
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .. import __version__
+from ..version import package_version
 from . import complete, config, diff, read, runs, shell, tools, write
 from .options import positive
 
@@ -81,13 +81,27 @@ def _rate(text: str) -> float:
     return value
 
 
+class _ShowVersion(argparse.Action):
+    """`--version`: the installed package's version, looked up only when asked for (reading
+    the package metadata is not free, and every other command would pay for it)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
+                         help="show the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        print(f"{parser.prog} {package_version()}")     # on stdout, as argparse's own
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mailroute-dyn", description="The MailRoute admin API from the command line: "
         "resources, fields and filters come from the live schema.",
         epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     _globals(parser)
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action=_ShowVersion)
     # the global options work after the command too; there they default to "not given",
     # so they never undo what was given before the command
     common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)

@@ -38,10 +38,11 @@ from ..jsondecode import decode, encode
 from ..operations import NO_BODY, Answer, Call, error_message
 from ..settings.config import Settings
 from ..settings.urls import origin_of, same_origin, url_problem
+from ..version import user_agent
 
 __all__ = [
     "resolve", "base_headers", "build_request", "redact_url", "parse_body",
-    "read_answer", "retry_after_seconds", "error_for", "retry_delay", "Tries", "USER_AGENT",
+    "read_answer", "retry_after_seconds", "error_for", "retry_delay", "Tries",
 ]
 
 log = library_log()
@@ -50,7 +51,6 @@ RETRY_STATUSES = frozenset({429, 502, 503, 504})
 # statuses that say the request was not carried out (unlike 502/504, where a gateway lost
 # the answer of a server that may have acted): any method may be tried again
 REFUSED_UNDONE = frozenset({429, 503})
-USER_AGENT = "mailroute_dyn/0.1 (+httpx)"
 _JITTER = random.Random()   # the retry jitter's own generator, not `random`'s private one
 
 
@@ -83,7 +83,7 @@ def base_headers(settings: Settings) -> dict[str, str]:
     A server that compresses (Django's GZipMiddleware) may send a page gzipped, as to any
     HTTP client; the body limit counts the bytes it inflates to."""
     return {"Accept": "application/json", "Accept-Encoding": "gzip, deflate",
-            "User-Agent": USER_AGENT}
+            "User-Agent": user_agent()}
 
 
 def build_request(settings: Settings, call: Call,
