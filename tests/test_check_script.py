@@ -27,7 +27,7 @@ def project(tmp_path: Path) -> Path:
     copy = tmp_path / "project"
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     shutil.copytree(PACKAGE, copy / "mailroute_dyn", ignore=ignore)
-    for folder in ("tests", "benchmarks", "scripts"):
+    for folder in ("tests", "benchmarks", "scripts", "docs"):
         shutil.copytree(ROOT / folder, copy / folder, ignore=ignore)
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, copy / name)
