@@ -28,7 +28,7 @@ from .errors import (
     ValidationError,
     suggest,
 )
-from .fieldread import UNCHANGED, Reader
+from .fieldread import UNCHANGED, RawFirst, Reader, sync_view
 from .metaclass import AsyncResourceMeta, ResourceMeta, _arun
 from .modelhooks import QueryHooks
 from .operations import NO_BODY, Answer, Call, Operation, error_message
@@ -45,6 +45,7 @@ from .validation import ClassRegistry
 from .values import encode_write_value, typed_value
 from .vocabulary import attribute_name_for, class_name_for, looks_secret
 from .writes import (
+    Writes,
     _key_from_uri,
 )
 
@@ -59,6 +60,8 @@ _NOT_KEYS = frozenset({"schema"})
 INSTANCE_NAMES = ("save", "delete", "refresh", "fetch", "action", "to_dict", "get_raw",
                   "related", "pk", "id", "resource_uri")
 _OWN_METHODS = frozenset(INSTANCE_NAMES) - {"pk", "id", "resource_uri"}
+_STATE = frozenset(Writes.__slots__)                # an object's state: its only `_` names
+_VIEW_STATE = frozenset({"_raw", "_changes", "_unread"})    # what the view follows
 
 
 def _path_of(url: str) -> str | None:
@@ -131,6 +134,9 @@ class Resource(PageBuilding, RelatedReads, QueryHooks, metaclass=ResourceMeta):
     def resource_uri(self) -> str | None:
         """The object's URI as the server gave it (None before it is saved). Where the
         server sends no URIs (`include_resource_uri = False`), the one it would send."""
+        uri = self.__dict__.get("resource_uri")    # the attribute view, when it has one
+        if isinstance(uri, str):
+            return uri
         uri = self._raw.get("resource_uri")
         if isinstance(uri, str):
             return uri
@@ -155,14 +161,18 @@ class Resource(PageBuilding, RelatedReads, QueryHooks, metaclass=ResourceMeta):
             return None
         return _key_from_uri(uri)
 
-    @property
-    def id(self) -> Any:
+    def _id(self) -> Any:
         """The `id` field, or the primary key when the object has none."""
         raw = self._raw
         return raw["id"] if "id" in raw else self.pk
 
+    id = RawFirst(_id)                  # the attribute view's `id` when it has one
+
     def __getitem__(self, key: str) -> Any:
-        if self._changes is UNCHANGED:      # as read (fieldread.py): the server's value
+        view = self.__dict__                # as read (fieldread.py): the server's value
+        if key in view:
+            return view[key]
+        if self._changes is UNCHANGED:
             return self._raw[key]
         if self._unread:
             self._read_back_now()
@@ -208,7 +218,12 @@ class Resource(PageBuilding, RelatedReads, QueryHooks, metaclass=ResourceMeta):
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name.startswith("_"):
+            if name not in _STATE:      # would land in the attribute view, the raw dict
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute "
+                                     f"{name!r}")
             object.__setattr__(self, name, value)
+            if name in _VIEW_STATE:
+                sync_view(self)
             return
         if name in _OWN_METHODS:
             raise AttributeError(
