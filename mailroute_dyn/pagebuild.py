@@ -99,31 +99,18 @@ class PageBuilding(Writes, metaclass=ResourceMeta):
 
     @classmethod
     def _page_of_own(cls, objects: list[dict[str, Any]]) -> list[Any] | None:
-        """The usual page, built with checks made once per page, or in C once per object,
-        instead of Python code per object: every object a dict of this resource's, with
-        keys out of the schema's fields and the first object's extras, none a secret to
-        drop. None when any of that does not hold (the careful path decides)."""
+        """The usual page, built with checks made in C over the whole page instead of
+        Python code per object: every object a dict of this resource's, no key of any
+        of them a secret to drop. None when any of that does not hold (the careful path
+        decides). Objects may lack fields (`use_in`): `_related` notes it when made."""
         if not objects or set(map(type, objects)) != {dict}:
             return None
-        names = cls._page_names(objects[0])
-        if names is None or not all(map(names.issuperset, objects)):
-            return None
+        keys: set[str] = set().union(*objects)      # every key of the page, once
+        if any(_is_secret(k) for k in keys - cls._schema.fields.keys()):
+            return None                 # a secret-looking extra to drop object by object
         if not cls._all_own(objects):
             return None
-        return cls._build_page(objects, view_allowed(cls, names))
-
-    @classmethod
-    def _page_names(cls, first: dict[str, Any]) -> set[str] | None:
-        """The keys an object of the page may have: the first object's own key strings
-        (the decoder shares them between the page's objects, so each check is an
-        identity), the schema's fields and its extras (`absolute_url`), unless one of
-        those extras looks secret (None)."""
-        names = set(first)
-        fields = cls._schema.fields.keys()
-        if any(_is_secret(k) for k in names - fields):
-            return None
-        names.update(fields)
-        return names
+        return cls._build_page(objects, view_allowed(cls, keys))
 
     @classmethod
     def _all_own(cls, objects: list[dict[str, Any]]) -> bool:
