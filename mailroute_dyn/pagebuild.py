@@ -1,9 +1,10 @@
 """How a list page's raw objects become resource objects: the hot path of listing.
 
-The usual page (every object this resource's, with the same keys) is checked as a whole
-and its objects built without a copy; their other per-object state is made on first use.
-Any other page takes the careful path, object by object (another resource's objects,
-fields a list leaves out, secret-looking extras to drop).
+The usual page (every object a dict of this resource's, no secret-looking extra among
+its keys) is checked as a whole, in C, and each object is built as the instance alone,
+with the raw dict, uncopied, as its attribute view (fieldread.py); the rest of its state
+is made on first use. Any other page takes the careful path, object by object (another
+resource's objects, secret-looking extras to drop).
 """
 
 from __future__ import annotations
