@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
 
 from mailroute_dyn.model.fieldread import FieldProperty
 from mailroute_dyn.schema.definition import parse_schema
@@ -133,3 +134,78 @@ def test_a_new_schema_replaces_the_readers_and_fields_never_shadow_the_class(cli
     obj = cls._from_raw({**DOMAINS[0], "nickname": "n.example"})
     assert obj.nickname == "n.example" and obj.name == DOMAINS[0]["name"]  # a key as sent
     assert callable(cls.count) and callable(cls.filter)       # the class API untouched
+
+
+def test_a_plain_field_of_a_listed_object_is_read_without_python(client, api):
+    """The attribute view: an object as read has its raw dict as its `__dict__`, so
+    Python's own lookup answers a plain field (no reader runs, not even on a first read)."""
+    obj = _page(client, api)[1]
+    for name in PLAIN:
+        assert _python_calls(lambda name=name: getattr(obj, name)) == 0, name
+    assert _python_calls(lambda: obj.id) == 0
+    assert (obj.name, obj.id) == (DOMAINS[1]["name"], DOMAINS[1]["id"])
+    assert _made(obj) == []
+
+
+def _general(obj: Any, name: str) -> Any:
+    """A field's value by the general path, past the attribute view and the readers."""
+    return obj._typed(type(obj).fields[name])
+
+
+def _reads_agree(obj: Any) -> bool:
+    return all(getattr(obj, name) == _general(obj, name) for name in (*PLAIN, "created_at"))
+
+
+def test_the_attribute_view_follows_every_change_of_an_objects_state(client, api):
+    obj = _page(client, api)[0]
+    assert _reads_agree(obj)
+    obj.name = "changed.example"                 # a change: the view steps aside
+    assert obj.name == "changed.example" and obj["name"] == "changed.example"
+    assert _reads_agree(obj) and DOMAINS[0]["name"] != "changed.example"
+    fresh = {**DOMAINS[0], "name": "renamed.example", "deliveryport": 2525}
+    api.override("GET", f"{BASE}{obj.resource_uri}").mock(
+        return_value=httpx.Response(200, json=fresh))
+    obj.refresh()                                # as read again: the new raw dict
+    assert (obj.name, obj.deliveryport, obj["name"]) == (
+        "renamed.example", 2525, "renamed.example")
+    assert _reads_agree(obj)
+    obj.deliveryport = 26                        # saved with no answer body: read back
+    api.override("PUT", f"{BASE}{obj.resource_uri}").mock(    # (no PATCH allowed)
+        return_value=httpx.Response(204))
+    api.override("GET", f"{BASE}{obj.resource_uri}").mock(
+        return_value=httpx.Response(200, json={**fresh, "deliveryport": 27}))
+    obj.save()
+    assert obj.deliveryport == 27 and _reads_agree(obj)   # what the server stored
+
+
+def test_keys_that_would_hide_the_objects_own_names_are_read_as_before(client, api):
+    """A raw dict holding `save`, `to_dict` or a `_private` key never becomes the view:
+    the object's own names stay its own; the values are read as items."""
+    page = [{**d, "save": "yes", "to_dict": 1, "_hidden": 2} for d in DOMAINS[:2]]
+    first = _page(client, api, page)[0]
+    assert callable(first.save) and callable(first.to_dict)
+    assert (first["save"], first["to_dict"], first["_hidden"]) == ("yes", 1, 2)
+    assert first.name == DOMAINS[0]["name"] and first.to_dict()["save"] == "yes"
+    with pytest.raises(AttributeError):
+        first._hidden                            # noqa: B018 - private names never fields
+
+
+def test_a_typed_field_named_like_the_class_api_is_still_converted(client, api):
+    """`count` is the class's (no reader on the class): its raw value in the view would
+    come before `__getattr__`, so such a key keeps the object off the view."""
+    cls = client.domain
+    fields = {**schema("domain")["fields"],
+              "count": dict(schema("domain")["fields"]["created_at"])}
+    client._registry.update(cls, parse_schema("domain", {**schema("domain"),
+                                                         "fields": fields}, "/api/v1/"))
+    page = [{**d, "count": d["created_at"]} for d in DOMAINS[:2]]
+    first = _page(client, api, page)[0]
+    assert first.count == first.created_at and not isinstance(first.count, str)
+    assert first.name == DOMAINS[0]["name"] and callable(cls.count)
+
+
+def test_a_private_name_set_on_an_object_is_refused_and_its_raw_dict_untouched(client, api):
+    obj = _page(client, api)[0]
+    with pytest.raises(AttributeError):
+        obj._nickname = "x"
+    assert "_nickname" not in obj.to_dict() and obj.to_dict() == DOMAINS[0]

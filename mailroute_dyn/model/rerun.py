@@ -64,8 +64,8 @@ def keyed_create_op(cls: Any, obj: Any, key: tuple[str, ...], on_conflict: str,
         else:
             yield from found._save_op({}, False)
             kind = "updated"
-    for name in _STATE:
-        object.__setattr__(obj, name, getattr(found, name))
+    for name in _STATE:                 # through its __setattr__: its attribute view follows
+        setattr(obj, name, getattr(found, name))
     return Became(kind)
 
 

@@ -36,12 +36,15 @@ from ..verbs import INSTANCE, verbs_on
 from ..vocabulary import attribute_name_for, looks_secret
 from .adopt import check_own, key_from_uri, read_body_op
 from .classops import action_op
-from .fieldread import UNCHANGED, Reader
+from .fieldread import UNCHANGED, RawFirst, Reader, sync_view
 from .metaclass import AsyncResourceMeta, BaseResourceMeta, ResourceMeta, _arun
 from .modelhooks import QueryHooks
 from .pagebuild import _FROM_LIST, _LAZY_STATE, PageBuilding
 from .related import RelatedReads
 from .validation import ClassRegistry
+from .writes import (
+    Writes,
+)
 
 __all__ = ["BaseResource", "Resource", "AsyncResource", "INSTANCE_NAMES"]
 
@@ -54,6 +57,8 @@ _NOT_KEYS = frozenset({"schema"})
 INSTANCE_NAMES = (*verbs_on(INSTANCE), "action", "to_dict", "get_raw", "related", "pk",
                   "id", "resource_uri")
 _OWN_METHODS = frozenset(INSTANCE_NAMES) - {"pk", "id", "resource_uri"}
+_STATE = frozenset(Writes.__slots__)                # an object's state: its only `_` names
+_VIEW_STATE = frozenset({"_raw", "_changes", "_unread"})    # what the view follows
 
 
 def _path_of(url: str) -> str | None:
@@ -128,6 +133,9 @@ class BaseResource(PageBuilding, RelatedReads, QueryHooks, metaclass=BaseResourc
     def resource_uri(self) -> str | None:
         """The object's URI as the server gave it (None before it is saved). Where the
         server sends no URIs (`include_resource_uri = False`), the one it would send."""
+        uri = self.__dict__.get("resource_uri")    # the attribute view, when it has one
+        if isinstance(uri, str):
+            return uri
         uri = self._raw.get("resource_uri")
         if isinstance(uri, str):
             return uri
@@ -152,14 +160,18 @@ class BaseResource(PageBuilding, RelatedReads, QueryHooks, metaclass=BaseResourc
             return None
         return key_from_uri(uri)
 
-    @property
-    def id(self) -> Any:
+    def _id(self) -> Any:
         """The `id` field, or the primary key when the object has none."""
         raw = self._raw
         return raw["id"] if "id" in raw else self.pk
 
+    id = RawFirst(_id)                  # the attribute view's `id` when it has one
+
     def __getitem__(self, key: str) -> Any:
-        if self._changes is UNCHANGED:      # as read (fieldread.py): the server's value
+        view = self.__dict__                # as read (fieldread.py): the server's value
+        if key in view:
+            return view[key]
+        if self._changes is UNCHANGED:
             return self._raw[key]
         if self._unread:
             self._read_back_now()
@@ -205,7 +217,12 @@ class BaseResource(PageBuilding, RelatedReads, QueryHooks, metaclass=BaseResourc
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name.startswith("_"):
+            if name not in _STATE:      # would land in the attribute view, the raw dict
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute "
+                                     f"{name!r}")
             object.__setattr__(self, name, value)
+            if name in _VIEW_STATE:
+                sync_view(self)
             return
         if name in _OWN_METHODS:
             raise AttributeError(

@@ -229,8 +229,8 @@ def _take_done(verb: str, obj: Any, done: dict[str, Any]) -> None:
     if verb == "create" and not getattr(obj, "resource_uri", None) and done.get("uri"):
         raw = dict(done.get("after") or {})
         raw["resource_uri"] = done["uri"]
-        object.__setattr__(obj, "_raw", raw)
-        object.__setattr__(obj, "_changes", {})
+        obj._raw = raw                  # through its __setattr__: its attribute view follows
+        obj._changes = {}
 
 
 def _row_id(verb: str, number: int, obj: Any) -> Any:
