@@ -25,7 +25,7 @@ from . import API_KEY, AUTH_HEADER, LOGIN
 from .server import ROOT, SCHEMA_FILE, BenchServer, domain_name, make_domain
 
 API = "/api/v1/"
-NOWHERE = "http://127.0.0.1:9"          # base URL for in-process transports (never dialled)
+NOWHERE = "http://127.0.0.1:9"  # base URL for in-process transports (never dialled)
 
 
 @dataclass
@@ -50,9 +50,16 @@ class Target:
         return f"{rel:+.0f}% vs limit"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "measured": self.measured, "limit": self.limit,
-                "unit": self.unit, "higher_is_better": self.higher_is_better,
-                "passed": self.passed, "margin": self.margin, "detail": self.detail}
+        return {
+            "name": self.name,
+            "measured": self.measured,
+            "limit": self.limit,
+            "unit": self.unit,
+            "higher_is_better": self.higher_is_better,
+            "passed": self.passed,
+            "margin": self.margin,
+            "detail": self.detail,
+        }
 
 
 def _loopback(url: str) -> str:
@@ -71,6 +78,7 @@ def _timed(fn: Callable[[], Any]) -> tuple[float, float, Any]:
 
 # ============================================================== 1. detail GET overhead
 
+
 class CannedTransport(httpx.BaseTransport):
     """Answers from canned Tastypie responses, in process: the client's own cost is what a
     benchmark over it measures. Each answer is a fresh `httpx.Response` over prebuilt
@@ -88,9 +96,13 @@ class CannedTransport(httpx.BaseTransport):
 
 
 def _canned(body: bytes) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-    headers = [(b"Content-Type", b"application/json"), (b"Vary", b"Accept"),
-               (b"X-Frame-Options", b"DENY"), (b"Cache-Control", b"no-cache"),
-               (b"Content-Length", str(len(body)).encode())]
+    headers = [
+        (b"Content-Type", b"application/json"),
+        (b"Vary", b"Accept"),
+        (b"X-Frame-Options", b"DENY"),
+        (b"Cache-Control", b"no-cache"),
+        (b"Content-Length", str(len(body)).encode()),
+    ]
     return 200, headers, body
 
 
@@ -110,18 +122,24 @@ def _ratios(mine: list[float], ref: list[float]) -> dict[str, Any]:
     """The ratio of each back-to-back pair (the two runs of a pair share the machine's load
     of the moment, so these are steadier than a ratio of medians): median and range."""
     ratios = [m / r for m, r in zip(mine, ref, strict=True)]
-    return {"median_ratio": statistics.median(ratios), "min_ratio": min(ratios),
-            "max_ratio": max(ratios), "ratios": [round(x, 4) for x in ratios]}
+    return {
+        "median_ratio": statistics.median(ratios),
+        "min_ratio": min(ratios),
+        "max_ratio": max(ratios),
+        "ratios": [round(x, 4) for x in ratios],
+    }
 
 
 def _paired_ratio(res: dict[str, dict[str, Any]]) -> float:
     """mailroute_dyn over httpx, from the repeats (their two arms run back to back)."""
-    return float(_ratios(res["mailroute_dyn"]["samples_us"],
-                         res["httpx"]["samples_us"])["median_ratio"])
+    return float(
+        _ratios(res["mailroute_dyn"]["samples_us"], res["httpx"]["samples_us"])["median_ratio"]
+    )
 
 
-def _median_per_call(arms: dict[str, Callable[[], Any]], iterations: int,
-                     repeats: int) -> dict[str, dict[str, Any]]:
+def _median_per_call(
+    arms: dict[str, Callable[[], Any]], iterations: int, repeats: int
+) -> dict[str, dict[str, Any]]:
     """Run each arm `iterations` times per repeat, arms interleaved (which one goes first
     alternates); µs per call."""
     samples: dict[str, list[float]] = {name: [] for name in arms}
@@ -133,34 +151,51 @@ def _median_per_call(arms: dict[str, Callable[[], Any]], iterations: int,
             for _ in range(iterations):
                 fn()
             samples[name].append((time.perf_counter() - t0) / iterations * 1e6)
-    return {name: {"median_us": statistics.median(s), "min_us": min(s),
-                   "samples_us": [round(x, 2) for x in s]} for name, s in samples.items()}
+    return {
+        name: {
+            "median_us": statistics.median(s),
+            "min_us": min(s),
+            "samples_us": [round(x, 2) for x in s],
+        }
+        for name, s in samples.items()
+    }
 
 
 def detail_inprocess(iterations: int, repeats: int) -> dict[str, Any]:
     from mailroute_dyn import Client
 
     transport, path = canned_transport()
-    client = Client(base_url=NOWHERE, login=LOGIN, api_key=API_KEY, cache_dir=None,
-                    transport=transport)
-    domain = client.domain                       # the schema is loaded before measuring
-    bare = httpx.Client(transport=transport, base_url=NOWHERE,
-                        headers={"Authorization": AUTH_HEADER, "Accept": "application/json"})
+    client = Client(
+        base_url=NOWHERE, login=LOGIN, api_key=API_KEY, cache_dir=None, transport=transport
+    )
+    domain = client.domain  # the schema is loaded before measuring
+    bare = httpx.Client(
+        transport=transport,
+        base_url=NOWHERE,
+        headers={"Authorization": AUTH_HEADER, "Accept": "application/json"},
+    )
     url = NOWHERE + path
     assert domain.get(42)["name"] == bare.get(url).json()["name"] == domain_name(42)
-    for _ in range(200):                         # warm up both
+    for _ in range(200):  # warm up both
         domain.get(42)
         bare.get(url).json()
     before = transport.requests
-    res = _median_per_call({"mailroute_dyn": lambda: domain.get(42),
-                            "httpx": lambda: bare.get(url).json()}, iterations, repeats)
+    res = _median_per_call(
+        {"mailroute_dyn": lambda: domain.get(42), "httpx": lambda: bare.get(url).json()},
+        iterations,
+        repeats,
+    )
     sent = transport.requests - before
     client.close()
     bare.close()
     assert sent == 2 * iterations * repeats, "each get() must be exactly one request"
-    return {"iterations": iterations, "repeats": repeats, **res,
-            "ratio": _paired_ratio(res),
-            "overhead_us": res["mailroute_dyn"]["median_us"] - res["httpx"]["median_us"]}
+    return {
+        "iterations": iterations,
+        "repeats": repeats,
+        **res,
+        "ratio": _paired_ratio(res),
+        "overhead_us": res["mailroute_dyn"]["median_us"] - res["httpx"]["median_us"],
+    }
 
 
 def detail_live_tastypie(iterations: int, repeats: int) -> dict[str, Any]:
@@ -183,26 +218,42 @@ def detail_live_tastypie(iterations: int, repeats: int) -> dict[str, Any]:
     seed_data(domains=20, accounts_per_domain=1, examples=False)
     with live_server() as base_url:
         _loopback(base_url)
-        client = Client(base_url=base_url, login=DEMO_LOGIN, api_key=DEMO_API_KEY,
-                        cache_dir=None, transport=httpx.HTTPTransport())
+        client = Client(
+            base_url=base_url,
+            login=DEMO_LOGIN,
+            api_key=DEMO_API_KEY,
+            cache_dir=None,
+            transport=httpx.HTTPTransport(),
+        )
         domain = client.domain
-        bare = httpx.Client(base_url=base_url, trust_env=False,
-                            headers={**auth_header(), "Accept": "application/json"})
+        bare = httpx.Client(
+            base_url=base_url,
+            trust_env=False,
+            headers={**auth_header(), "Accept": "application/json"},
+        )
         url = f"{base_url}{API}domain/1/"
         assert domain.get(1)["name"] == bare.get(url).json()["name"]
         for _ in range(20):
             domain.get(1)
             bare.get(url).json()
-        res = _median_per_call({"mailroute_dyn": lambda: domain.get(1),
-                                "httpx": lambda: bare.get(url).json()}, iterations, repeats)
+        res = _median_per_call(
+            {"mailroute_dyn": lambda: domain.get(1), "httpx": lambda: bare.get(url).json()},
+            iterations,
+            repeats,
+        )
         client.close()
         bare.close()
-    return {"iterations": iterations, "repeats": repeats, **res,
-            "ratio": _paired_ratio(res),
-            "overhead_us": res["mailroute_dyn"]["median_us"] - res["httpx"]["median_us"]}
+    return {
+        "iterations": iterations,
+        "repeats": repeats,
+        **res,
+        "ratio": _paired_ratio(res),
+        "overhead_us": res["mailroute_dyn"]["median_us"] - res["httpx"]["median_us"],
+    }
 
 
 # ============================================================== 2. listing
+
 
 def _max_pages(n: int, page: int) -> int:
     return n // page + 5
@@ -212,26 +263,29 @@ def list_md_sync(url: str, n: int, page: int, concurrency: int | None) -> Callab
     from mailroute_dyn import Client
 
     client = Client(base_url=url, login=LOGIN, api_key=API_KEY, cache_dir=None)
-    domain = client.domain                        # discovery done before the clock starts
+    domain = client.domain  # discovery done before the clock starts
 
     def run() -> list[Any]:
         qs = domain.all().page_size(page)
         if concurrency:
             qs = qs.concurrently(concurrency)
         return list(qs)
-    run.close = client.close                      # type: ignore[attr-defined]
+
+    run.close = client.close  # type: ignore[attr-defined]
     return run
 
 
-def list_md_async(url: str, n: int, page: int, walks: int = 1,
-                  read: Callable[[Any], Any] | None = None) -> Callable[[], list]:
+def list_md_async(
+    url: str, n: int, page: int, walks: int = 1, read: Callable[[Any], Any] | None = None
+) -> Callable[[], list]:
     """The async client's walk, timed inside its event loop; `walks` > 1 walks again on
     the same client (the last walk is timed); `read` is called on every object walked."""
     from mailroute_dyn import AsyncClient
 
     async def body() -> tuple[float, float, list[Any]]:
-        async with AsyncClient(base_url=url, login=LOGIN, api_key=API_KEY,
-                               cache_dir=None) as client:
+        async with AsyncClient(
+            base_url=url, login=LOGIN, api_key=API_KEY, cache_dir=None
+        ) as client:
             domain = await client.resource("domain")
             for _ in range(walks):
                 gc.collect()
@@ -243,6 +297,7 @@ def list_md_async(url: str, n: int, page: int, walks: int = 1,
 
     def run() -> Any:
         return _Inner(*asyncio.run(body()))
+
     return run
 
 
@@ -260,7 +315,7 @@ def list_slumber(url: str, n: int, page: int) -> Callable[[], list]:
     import slumber
 
     session = requests.Session()
-    session.trust_env = False                     # no proxies, no .netrc: loopback only
+    session.trust_env = False  # no proxies, no .netrc: loopback only
     session.headers["Authorization"] = AUTH_HEADER
     api = slumber.API(f"{url}{API}", session=session)
 
@@ -273,15 +328,19 @@ def list_slumber(url: str, n: int, page: int) -> Callable[[], list]:
             nxt = body["meta"]["next"]
             if not nxt:
                 break
-            params = dict(parse_qsl(urlsplit(nxt).query))   # follow meta.next
+            params = dict(parse_qsl(urlsplit(nxt).query))  # follow meta.next
         return objects
-    run.close = session.close                     # type: ignore[attr-defined]
+
+    run.close = session.close  # type: ignore[attr-defined]
     return run
 
 
 def list_httpx(url: str, n: int, page: int) -> Callable[[], list]:
-    http = httpx.Client(base_url=url, trust_env=False,
-                        headers={"Authorization": AUTH_HEADER, "Accept": "application/json"})
+    http = httpx.Client(
+        base_url=url,
+        trust_env=False,
+        headers={"Authorization": AUTH_HEADER, "Accept": "application/json"},
+    )
 
     def run() -> list[Any]:
         objects: list[Any] = []
@@ -293,16 +352,23 @@ def list_httpx(url: str, n: int, page: int) -> Callable[[], list]:
             objects.extend(body["objects"])
             nxt = body["meta"]["next"]
         return objects
-    run.close = http.close                        # type: ignore[attr-defined]
+
+    run.close = http.close  # type: ignore[attr-defined]
     return run
 
 
-def list_httpx_async(url: str, n: int, page: int, concurrency: int = 8,
-                     walks: int = 1, read: Callable[[Any], Any] | None = None
-                     ) -> Callable[[], Any]:
+def list_httpx_async(
+    url: str,
+    n: int,
+    page: int,
+    concurrency: int = 8,
+    walks: int = 1,
+    read: Callable[[Any], Any] | None = None,
+) -> Callable[[], Any]:
     """Reference: the async loop a user would write by hand with bare httpx.AsyncClient: the
     first page for the count, then every other offset at once under a semaphore of
     `concurrency`, pages kept in order. `walks` and `read` as for `list_md_async`."""
+
     async def walk(http: httpx.AsyncClient) -> list[Any]:
         path = f"{API}domain/"
         first = (await http.get(path, params={"limit": page, "offset": 0})).json()
@@ -314,13 +380,17 @@ def list_httpx_async(url: str, n: int, page: int, concurrency: int = 8,
             async with gate:
                 reply = await http.get(path, params={"limit": page, "offset": offset})
             return reply.json()["objects"]
+
         for chunk in await asyncio.gather(*(one(o) for o in offsets)):
             objects.extend(chunk)
         return objects
 
     async def body() -> _Inner:
-        async with httpx.AsyncClient(base_url=url, trust_env=False, headers={
-                "Authorization": AUTH_HEADER, "Accept": "application/json"}) as http:
+        async with httpx.AsyncClient(
+            base_url=url,
+            trust_env=False,
+            headers={"Authorization": AUTH_HEADER, "Accept": "application/json"},
+        ) as http:
             for _ in range(walks):
                 gc.collect()
                 w0, c0 = time.perf_counter(), time.process_time()
@@ -331,6 +401,7 @@ def list_httpx_async(url: str, n: int, page: int, concurrency: int = 8,
 
     def run() -> _Inner:
         return asyncio.run(body())
+
     return run
 
 
@@ -356,7 +427,7 @@ def _make_arms(url: str, n: int, page: int) -> dict[str, Callable[[], Any]]:
 def walk_arm(url: str, n: int, page: int, name: str, walks: int) -> list[Any]:
     """Set up one arm of `_make_arms` alone and walk the listing `walks` times with it
     (for a child process counting instructions): the last walk's objects."""
-    if name in (ASYNC_ARM, REFERENCE_ARM):          # one client, one event loop
+    if name in (ASYNC_ARM, REFERENCE_ARM):  # one client, one event loop
         build = list_md_async if name == ASYNC_ARM else list_httpx_async
         out: _Inner = build(url, n, page, walks=walks)()
         return out.objects
@@ -387,12 +458,32 @@ def instructions(server: BenchServer, n: int, page: int) -> dict[str, Any]:
             for runs in (1, 3):
                 out = Path(tmp) / f"cg.{len(per_object)}.{runs}"
                 proc = subprocess.run(
-                    [valgrind, "--tool=callgrind", f"--callgrind-out-file={out}",
-                     sys.executable, "-m", "benchmarks.child", "listing", "--url", url,
-                     "--arm", arm, "--objects", str(n), "--page-size", str(page),
-                     "--runs", str(runs)],
-                    cwd=ROOT, capture_output=True, text=True, timeout=600, check=True,
-                    env={**os.environ, "PYTHONPATH": str(ROOT)})
+                    [
+                        valgrind,
+                        "--tool=callgrind",
+                        f"--callgrind-out-file={out}",
+                        sys.executable,
+                        "-m",
+                        "benchmarks.child",
+                        "listing",
+                        "--url",
+                        url,
+                        "--arm",
+                        arm,
+                        "--objects",
+                        str(n),
+                        "--page-size",
+                        str(page),
+                        "--runs",
+                        str(runs),
+                    ],
+                    cwd=ROOT,
+                    capture_output=True,
+                    text=True,
+                    timeout=600,
+                    check=True,
+                    env={**os.environ, "PYTHONPATH": str(ROOT)},
+                )
                 listed = json.loads(proc.stdout.strip().splitlines()[-1])["listed"]
                 if listed != n:
                     raise AssertionError(f"{arm}: listed {listed} under valgrind, expected {n}")
@@ -429,16 +520,30 @@ def _timed_listing(name: str, fn: Callable[[], Any], n: int) -> tuple[float, flo
 def _check_listing(name: str, objects: list[Any], n: int) -> None:
     ids = [o["id"] for o in objects]
     if len(ids) != n or len(set(ids)) != n:
-        raise AssertionError(f"{name}: listed {len(ids)} objects ({len(set(ids))} distinct), "
-                             f"expected {n}")
+        raise AssertionError(
+            f"{name}: listed {len(ids)} objects ({len(set(ids))} distinct), expected {n}"
+        )
 
 
-def listing(server: BenchServer, n: int, page: int, latency: float, repeats: int,
-            cpu_repeats: int, wall_pairs: int) -> dict[str, Any]:
+def listing(
+    server: BenchServer,
+    n: int,
+    page: int,
+    latency: float,
+    repeats: int,
+    cpu_repeats: int,
+    wall_pairs: int,
+) -> dict[str, Any]:
     url = _loopback(server.url)
     server.configure(objects=n, latency=latency)
-    results: dict[str, Any] = {"objects": n, "page_size": page, "latency_ms": latency * 1000,
-                               "repeats": repeats, "cpu_repeats": cpu_repeats, "arms": {}}
+    results: dict[str, Any] = {
+        "objects": n,
+        "page_size": page,
+        "latency_ms": latency * 1000,
+        "repeats": repeats,
+        "cpu_repeats": cpu_repeats,
+        "arms": {},
+    }
     arms = _make_arms(url, n, page)
     walls: dict[str, list[float]] = {a: [] for a in arms}
     cpus: dict[str, list[float]] = {a: [] for a in arms}
@@ -461,8 +566,11 @@ def listing(server: BenchServer, n: int, page: int, latency: float, repeats: int
         mine_walls.append(walls_now[mine])
         ref_walls.append(walls_now[ref])
     results["async_wall_pairs"] = {
-        "pairs": wall_pairs, "mailroute_dyn_s": statistics.median(mine_walls),
-        "reference_s": statistics.median(ref_walls), **_ratios(mine_walls, ref_walls)}
+        "pairs": wall_pairs,
+        "mailroute_dyn_s": statistics.median(mine_walls),
+        "reference_s": statistics.median(ref_walls),
+        **_ratios(mine_walls, ref_walls),
+    }
     # CPU per object without latency: the CPU is then busy, not waiting
     server.configure(latency=0.0)
     cpu0: dict[str, list[float]] = {a: [] for a in arms}
@@ -492,17 +600,24 @@ def listing(server: BenchServer, n: int, page: int, latency: float, repeats: int
 
 # ============================================================== 3. memory
 
+
 def _child(args: list[str], timeout: float, env: dict[str, str] | None = None) -> dict[str, Any]:
-    proc = subprocess.run([sys.executable, "-m", "benchmarks.child", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=timeout,
-                          env=env or {**os.environ, "PYTHONPATH": str(ROOT)})
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.child", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env or {**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"child {args[0]} failed:\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def memory(server: BenchServer, sizes: tuple[int, int], page: int,
-           walk: str = "key") -> dict[str, Any]:
+def memory(
+    server: BenchServer, sizes: tuple[int, int], page: int, walk: str = "key"
+) -> dict[str, Any]:
     url = _loopback(server.url)
     server.configure(latency=0.0)
     out: dict[str, Any] = {"sizes": list(sizes), "page_size": page, "walk": walk, "runs": {}}
@@ -524,14 +639,17 @@ def memory(server: BenchServer, sizes: tuple[int, int], page: int,
             "elapsed_s": rss["elapsed_s"],
         }
     small, big = (out["runs"][str(s)] for s in sizes)
-    out["peak_rss_delta_mib"] = (big["peak_rss_while_iterating_kib"]
-                                 - small["peak_rss_while_iterating_kib"]) / 1024
-    out["tracemalloc_delta_mib"] = (big["tracemalloc_peak_bytes"]
-                                    - small["tracemalloc_peak_bytes"]) / 2**20
+    out["peak_rss_delta_mib"] = (
+        big["peak_rss_while_iterating_kib"] - small["peak_rss_while_iterating_kib"]
+    ) / 1024
+    out["tracemalloc_delta_mib"] = (
+        big["tracemalloc_peak_bytes"] - small["tracemalloc_peak_bytes"]
+    ) / 2**20
     return out
 
 
 # ============================================================== 4. start-up
+
 
 def _python_env(pycache: str | None) -> dict[str, str]:
     """The child's environment. With `pycache`, bytecode is cached under that folder (as an
@@ -572,25 +690,28 @@ def _run_python(code: str, env: dict[str, str], limit: float = 60.0) -> tuple[fl
 #: `from mailroute_dyn import Client` is what a program starts with (`import mailroute_dyn`
 #: alone loads less: the model and query layers come with the first client). The last two
 #: add making a client, which loads them, so no cost hides behind a later first use.
-IMPORTS = {"bare interpreter": "pass", "httpx": "import httpx",
-           "mailroute_dyn": "from mailroute_dyn import Client",
-           "httpx + client": "import httpx\nhttpx.Client(base_url='http://127.0.0.1:9')",
-           "mailroute_dyn + client": (
-               "from mailroute_dyn import Client\nClient(base_url='http://127.0.0.1:9', "
-               "login='bench', api_key='bench-key-not-secret', cache_dir=None)")}
+IMPORTS = {
+    "bare interpreter": "pass",
+    "httpx": "import httpx",
+    "mailroute_dyn": "from mailroute_dyn import Client",
+    "httpx + client": "import httpx\nhttpx.Client(base_url='http://127.0.0.1:9')",
+    "mailroute_dyn + client": (
+        "from mailroute_dyn import Client\nClient(base_url='http://127.0.0.1:9', "
+        "login='bench', api_key='bench-key-not-secret', cache_dir=None)"
+    ),
+}
 #: httpx imports its optional command line (click, rich, pygments) when they are installed;
 #: a client-only install has none of them. Marking them missing measures that case.
-HTTPX_CLI_ABSENT = ("import sys\nfor _m in ('click', 'rich', 'pygments'): "
-                    "sys.modules[_m] = None\n")
+HTTPX_CLI_ABSENT = "import sys\nfor _m in ('click', 'rich', 'pygments'): sys.modules[_m] = None\n"
 
 
 def _import_set(runs: int, env: dict[str, str], prefix: str = "") -> dict[str, Any]:
     imports = {name: prefix + code for name, code in IMPORTS.items()}
-    for code in imports.values():                 # warm the bytecode and the OS file cache
+    for code in imports.values():  # warm the bytecode and the OS file cache
         _run_python(code, env)
     walls: dict[str, list[float]] = {k: [] for k in imports}
     cpus: dict[str, list[float]] = {k: [] for k in imports}
-    for _ in range(runs):                         # interleaved, so load changes hit all
+    for _ in range(runs):  # interleaved, so load changes hit all
         for name, code in imports.items():
             wall, cpu = _run_python(code, env)
             walls[name].append(wall)
@@ -598,25 +719,32 @@ def _import_set(runs: int, env: dict[str, str], prefix: str = "") -> dict[str, A
     med = {k: statistics.median(v) for k, v in walls.items()}
     cmed = {k: statistics.median(v) for k, v in cpus.items()}
     base, cbase = med["bare interpreter"], cmed["bare interpreter"]
-    out: dict[str, Any] = {"median_s": med, "cpu_median_s": cmed,
-                           "samples_s": {k: [round(x, 4) for x in v] for k, v in walls.items()},
-                           "cpu_samples_s": {k: [round(x, 4) for x in v]
-                                             for k, v in cpus.items()},
-                           "httpx_import_s": med["httpx"] - base,
-                           "mailroute_dyn_import_s": med["mailroute_dyn"] - base,
-                           "httpx_import_cpu_s": cmed["httpx"] - cbase,
-                           "mailroute_dyn_import_cpu_s": cmed["mailroute_dyn"] - cbase}
+    out: dict[str, Any] = {
+        "median_s": med,
+        "cpu_median_s": cmed,
+        "samples_s": {k: [round(x, 4) for x in v] for k, v in walls.items()},
+        "cpu_samples_s": {k: [round(x, 4) for x in v] for k, v in cpus.items()},
+        "httpx_import_s": med["httpx"] - base,
+        "mailroute_dyn_import_s": med["mailroute_dyn"] - base,
+        "httpx_import_cpu_s": cmed["httpx"] - cbase,
+        "mailroute_dyn_import_cpu_s": cmed["mailroute_dyn"] - cbase,
+    }
+
     def round_ratio(mine: str, ref: str) -> float:
         """`mine` over `ref` minus the bare start, from each round's runs."""
         bare = walls["bare interpreter"]
-        kept = [(m - b, r - b) for b, m, r in zip(bare, walls[mine], walls[ref], strict=True)
-                if r > b]
+        kept = [
+            (m - b, r - b) for b, m, r in zip(bare, walls[mine], walls[ref], strict=True) if r > b
+        ]
         return float(_ratios([m for m, _ in kept], [r for _, r in kept])["median_ratio"])
+
     out["ratio_of_medians"] = out["mailroute_dyn_import_s"] / out["httpx_import_s"]
     out["ratio"] = round_ratio("mailroute_dyn", "httpx")
     out["cpu_ratio"] = out["mailroute_dyn_import_cpu_s"] / out["httpx_import_cpu_s"]
-    out["with_client_s"] = {"httpx": med["httpx + client"] - base,
-                            "mailroute_dyn": med["mailroute_dyn + client"] - base}
+    out["with_client_s"] = {
+        "httpx": med["httpx + client"] - base,
+        "mailroute_dyn": med["mailroute_dyn + client"] - base,
+    }
     out["with_client_ratio"] = round_ratio("mailroute_dyn + client", "httpx + client")
     return out
 
@@ -632,39 +760,58 @@ def import_times(runs: int) -> dict[str, Any]:
         client_only = _import_set(runs, _python_env(pyc), HTTPX_CLI_ABSENT)
         breakdown = _importtime_breakdown(IMPORTS["mailroute_dyn"], _python_env(pyc))
     as_is = _import_set(max(3, runs // 2), _python_env(None))
-    return {"runs": runs, **cached, "httpx_cli_absent": client_only,
-            "as_is_environment": as_is,
-            "dont_write_bytecode_set": bool(os.environ.get("PYTHONDONTWRITEBYTECODE")),
-            **breakdown}
+    return {
+        "runs": runs,
+        **cached,
+        "httpx_cli_absent": client_only,
+        "as_is_environment": as_is,
+        "dont_write_bytecode_set": bool(os.environ.get("PYTHONDONTWRITEBYTECODE")),
+        **breakdown,
+    }
 
 
 def _importtime_breakdown(code: str, env: dict[str, str]) -> dict[str, Any]:
     """What `code` imports, from `python -X importtime` (not what the interpreter imports
     at start-up, which ends with `site`): self time summed by top-level package, and the
     biggest single imports by cumulative time."""
-    proc = subprocess.run([sys.executable, "-X", "importtime", "-c", code],
-                          cwd=ROOT, capture_output=True, text=True, timeout=60, check=True,
-                          env=env)
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        env=env,
+    )
     rows: list[dict[str, Any]] = []
     for line in proc.stderr.splitlines():
         if not line.startswith("import time:") or "self [us]" in line:
             continue
         self_us, cum_us, name = line.split(":", 1)[1].split("|")
         depth = (len(name) - len(name.lstrip()) - 1) // 2
-        rows.append({"module": name.strip(), "self_ms": int(self_us) / 1000,
-                     "cumulative_ms": int(cum_us) / 1000, "depth": depth})
+        rows.append(
+            {
+                "module": name.strip(),
+                "self_ms": int(self_us) / 1000,
+                "cumulative_ms": int(cum_us) / 1000,
+                "depth": depth,
+            }
+        )
         if depth == 0 and rows[-1]["module"] == "site":
-            rows = []                             # start-up ends here
+            rows = []  # start-up ends here
     by_package: dict[str, float] = {}
     for r in rows:
         top = r["module"].split(".")[0]
         by_package[top] = by_package.get(top, 0.0) + r["self_ms"]
     packages = sorted(by_package.items(), key=lambda kv: -kv[1])
     biggest = sorted((r for r in rows if r["depth"] <= 2), key=lambda r: -r["cumulative_ms"])
-    return {"importtime_total_ms": sum(r["cumulative_ms"] for r in rows if r["depth"] == 0),
-            "importtime_by_package_ms": [{"package": k, "self_ms": round(v, 1)}
-                                         for k, v in packages[:15]],
-            "importtime_top": biggest[:12]}
+    return {
+        "importtime_total_ms": sum(r["cumulative_ms"] for r in rows if r["depth"] == 0),
+        "importtime_by_package_ms": [
+            {"package": k, "self_ms": round(v, 1)} for k, v in packages[:15]
+        ],
+        "importtime_top": biggest[:12],
+    }
 
 
 def first_result(server: BenchServer, latency: float) -> dict[str, Any]:
@@ -673,29 +820,33 @@ def first_result(server: BenchServer, latency: float) -> dict[str, Any]:
     server.configure(latency=latency)
     name = domain_name(42)
     out: dict[str, Any] = {"latency_ms": latency * 1000, "query": f"filter(name={name!r})"}
-    with tempfile.TemporaryDirectory(prefix="mailroute_bench_cache_") as cache, \
-            tempfile.TemporaryDirectory(prefix="mailroute_bench_pyc_") as pyc:
+    with (
+        tempfile.TemporaryDirectory(prefix="mailroute_bench_cache_") as cache,
+        tempfile.TemporaryDirectory(prefix="mailroute_bench_pyc_") as pyc,
+    ):
         env = _python_env(pyc)
-        _run_python("import mailroute_dyn", env)     # bytecode compiled once, as installed
+        _run_python("import mailroute_dyn", env)  # bytecode compiled once, as installed
         for label in ("cold", "warm"):
             server.reset_counts()
             t0 = time.perf_counter()
-            child = _child(["first", "--url", url, "--cache-dir", cache, "--name", name], 120,
-                           env)
+            child = _child(["first", "--url", url, "--cache-dir", cache, "--name", name], 120, env)
             process_s = time.perf_counter() - t0
             counts = server.counts()
             if not child["found"]:
                 raise AssertionError(f"{label} start: the first result was not {name}")
-            out[label] = {**child, "process_wall_s": process_s,
-                          "requests": counts.get("total", 0),
-                          "schema_or_listing_requests": counts.get("schema", 0)
-                          + counts.get("listing", 0),
-                          "by_kind": {k: v for k, v in counts.items() if k != "total"}}
+            out[label] = {
+                **child,
+                "process_wall_s": process_s,
+                "requests": counts.get("total", 0),
+                "schema_or_listing_requests": counts.get("schema", 0) + counts.get("listing", 0),
+                "by_kind": {k: v for k, v in counts.items() if k != "total"},
+            }
         out["cache_files"] = sorted(p.name for p in Path(cache).iterdir())
     return out
 
 
 # ============================================================== profiling (--profile)
+
 
 @contextmanager
 def _profiled(title: str, top: int) -> Iterator[None]:
@@ -719,8 +870,9 @@ def profile_hot_spots(server: BenchServer, n: int, page: int, top: int = 25) -> 
     from mailroute_dyn import Client
 
     transport, path = canned_transport()
-    client = Client(base_url=NOWHERE, login=LOGIN, api_key=API_KEY, cache_dir=None,
-                    transport=transport)
+    client = Client(
+        base_url=NOWHERE, login=LOGIN, api_key=API_KEY, cache_dir=None, transport=transport
+    )
     domain = client.domain
     with _profiled("5000 x client.domain.get(42), in-process transport", top):
         for _ in range(5000):
@@ -728,7 +880,6 @@ def profile_hot_spots(server: BenchServer, n: int, page: int, top: int = 25) -> 
     client.close()
     server.configure(objects=n, latency=0.0)
     run = list_md_sync(_loopback(server.url), n, page, None)
-    with _profiled(f"list(client.domain.all().page_size({page})), {n} objects, latency 0",
-                   top):
+    with _profiled(f"list(client.domain.all().page_size({page})), {n} objects, latency 0", top):
         run()
-    run.close()                                   # type: ignore[attr-defined]
+    run.close()  # type: ignore[attr-defined]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 
-_STARTED = time.perf_counter()          # before anything else is imported
+_STARTED = time.perf_counter()  # before anything else is imported
 
 import argparse  # noqa: E402 - the clock above must start first
 import json  # noqa: E402
@@ -25,7 +25,7 @@ import os  # noqa: E402
 import sys  # noqa: E402
 
 if os.environ.get("MAILROUTE_BENCH_BLOCK_MSGSPEC") == "1":
-    sys.modules["msgspec"] = None           # type: ignore[assignment] # the base install
+    sys.modules["msgspec"] = None  # type: ignore[assignment] # the base install
 
 
 def _check_url(url: str) -> str:
@@ -40,14 +40,19 @@ def first(url: str, cache_dir: str, name: str) -> dict[str, object]:
     from mailroute_dyn import Client
 
     from . import API_KEY, LOGIN
+
     t1 = time.perf_counter()
     with Client(base_url=url, login=LOGIN, api_key=API_KEY, cache_dir=cache_dir) as client:
         obj = client.domain.filter(name=name).first()
         t2 = time.perf_counter()
         discovery_requests = client._discovery.requests
-    return {"import_s": t1 - t0, "first_result_s": t2 - t1, "since_start_s": t2 - _STARTED,
-            "found": obj is not None and obj["name"] == name,
-            "client_discovery_requests": discovery_requests}
+    return {
+        "import_s": t1 - t0,
+        "first_result_s": t2 - t1,
+        "since_start_s": t2 - _STARTED,
+        "found": obj is not None and obj["name"] == name,
+        "client_discovery_requests": discovery_requests,
+    }
 
 
 def _status_kib(key: str) -> int:
@@ -86,8 +91,9 @@ def memory(url: str, mode: str, page_size: int, walk: str = "key") -> dict[str, 
     from mailroute_dyn import Client
 
     from . import API_KEY, LOGIN
+
     with Client(base_url=url, login=LOGIN, api_key=API_KEY, cache_dir=None) as client:
-        domain = client.domain                          # schema loaded before measuring
+        domain = client.domain  # schema loaded before measuring
         qs = domain.all().page_size(page_size)
         if walk == "offset":
             qs = qs.order_by("created_at")
@@ -100,7 +106,7 @@ def memory(url: str, mode: str, page_size: int, walk: str = "key") -> dict[str, 
         started = time.perf_counter()
         count = 0
         last_id = 0
-        for obj in qs:                                  # bounded by the server's total
+        for obj in qs:  # bounded by the server's total
             count += 1
             last_id = obj["id"]
         out.update(count=count, last_id=last_id, elapsed_s=time.perf_counter() - started)
@@ -108,8 +114,12 @@ def memory(url: str, mode: str, page_size: int, walk: str = "key") -> dict[str, 
             _current, peak = tracemalloc.get_traced_memory()
             tracemalloc.stop()
             out["tracemalloc_peak_bytes"] = peak
-        out.update(peak_rss_reset=reset, rss_at_start_kib=rss_start,
-                   peak_rss_kib=_status_kib("VmHWM"), rss_at_end_kib=_status_kib("VmRSS"))
+        out.update(
+            peak_rss_reset=reset,
+            rss_at_start_kib=rss_start,
+            peak_rss_kib=_status_kib("VmHWM"),
+            rss_at_end_kib=_status_kib("VmRSS"),
+        )
     return out
 
 
@@ -153,8 +163,10 @@ def _run_read_task(url: str, args: argparse.Namespace) -> dict[str, object]:
     if args.task == "reads-held":
         return reads.child_held(url, args.objects, args.page_size, args.side, args.read)
     _skip_explicit_collections()
-    walks = {read: int(times) for read, _, times in
-             (part.partition("=") for part in args.walks.split(","))}
+    walks = {
+        read: int(times)
+        for read, _, times in (part.partition("=") for part in args.walks.split(","))
+    }
     return {"listed": reads.child_walk(url, args.objects, args.page_size, args.side, walks)}
 
 

@@ -33,21 +33,31 @@ def _targets(doc: dict[str, Any]) -> list[str]:
         unit = f" {t['unit']}" if t["unit"] else ""
         op = "≥" if t["higher_is_better"] else "≤"
         detail = f" ({t['detail']})" if t.get("detail") else ""
-        out.append(f"| {t['name']}{detail} | {t['measured']:.2f}{unit} | {op} "
-                   f"{t['limit']:g}{unit} | {_verdict(t)} |")
+        out.append(
+            f"| {t['name']}{detail} | {t['measured']:.2f}{unit} | {op} "
+            f"{t['limit']:g}{unit} | {_verdict(t)} |"
+        )
     return out
 
 
 def reads_table(res: dict[str, Any]) -> list[str]:
     """Case 5 per pair and read: instructions and CPU per object, both installs."""
     ins, cpu = res.get("reads_instructions", {}), res["reads_cpu"]
-    out = [f"Field reads, per listed object ({cpu['objects']:,} objects for CPU, median of "
-           f"{cpu['repeats']} back-to-back repeats, range of the repeats' ratios in "
-           "brackets; "
-           + (f"{ins['objects']:,} objects for instructions" if "base" in ins
-              else "instructions not counted in this run") + "):", "",
-           "| listing | read | install | client instructions | bare | ratio | client CPU µs "
-           "| bare | ratio |", "|---|---|---|---|---|---|---|---|---|"]
+    out = [
+        f"Field reads, per listed object ({cpu['objects']:,} objects for CPU, median of "
+        f"{cpu['repeats']} back-to-back repeats, range of the repeats' ratios in "
+        "brackets; "
+        + (
+            f"{ins['objects']:,} objects for instructions"
+            if "base" in ins
+            else "instructions not counted in this run"
+        )
+        + "):",
+        "",
+        "| listing | read | install | client instructions | bare | ratio | client CPU µs "
+        "| bare | ratio |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for pair, (mine, ref) in READ_PAIRS.items():
         for read in READS:
             for install in INSTALLS:
@@ -57,32 +67,45 @@ def reads_table(res: dict[str, Any]) -> list[str]:
                 row = [pair, _READ_LABEL[read], install]
                 if install in ins:
                     per = ins[install]["per_object"]
-                    row += [f"{per[f'{mine}|{read}']:,.0f}", f"{per[f'{ref}|{read}']:,.0f}",
-                            f"{ins[install]['ratios'][key]:.2f}x"]
+                    row += [
+                        f"{per[f'{mine}|{read}']:,.0f}",
+                        f"{per[f'{ref}|{read}']:,.0f}",
+                        f"{ins[install]['ratios'][key]:.2f}x",
+                    ]
                 else:
                     row += ["", "", ""]
-                row += [f"{c['us_per_object'][f'{mine}|{read}']:.1f}",
-                        f"{c['us_per_object'][f'{ref}|{read}']:.1f}",
-                        f"{r['median_ratio']:.2f}x ({r['min_ratio']:.2f}–{r['max_ratio']:.2f})"]
+                row += [
+                    f"{c['us_per_object'][f'{mine}|{read}']:.1f}",
+                    f"{c['us_per_object'][f'{ref}|{read}']:.1f}",
+                    f"{r['median_ratio']:.2f}x ({r['min_ratio']:.2f}–{r['max_ratio']:.2f})",
+                ]
                 out.append("| " + " | ".join(row) + " |")
     return out
 
 
 def held_table(res: dict[str, Any]) -> list[str]:
     mem = res["reads_memory"]
-    out = [f"Memory held per object in a list of {mem['objects']:,} (`list(qs)`, "
-           "tracemalloc):", "", "| held | install | bytes per object | vs the raw dict |",
-           "|---|---|---|---|"]
+    out = [
+        f"Memory held per object in a list of {mem['objects']:,} (`list(qs)`, tracemalloc):",
+        "",
+        "| held | install | bytes per object | vs the raw dict |",
+        "|---|---|---|---|",
+    ]
     for side, read in HELD:
         for install in INSTALLS:
             m = mem[install]
             key = f"{side}|{read}"
             ratio = m["ratios"].get(key)
-            label = ("raw dicts (bare httpx loop)" if side == "httpx loop" else
-                     f"client objects, {'untouched' if read == 'none' else _READ_LABEL[read]}"
-                     f"{' read' if read != 'none' else ''}")
-            out.append(f"| {label} | {install} | {m['per_object_bytes'][key]:,.0f} | "
-                       f"{'' if ratio is None else f'{ratio:.2f}x'} |")
+            label = (
+                "raw dicts (bare httpx loop)"
+                if side == "httpx loop"
+                else f"client objects, {'untouched' if read == 'none' else _READ_LABEL[read]}"
+                f"{' read' if read != 'none' else ''}"
+            )
+            out.append(
+                f"| {label} | {install} | {m['per_object_bytes'][key]:,.0f} | "
+                f"{'' if ratio is None else f'{ratio:.2f}x'} |"
+            )
     return out
 
 
@@ -91,10 +114,18 @@ def render(doc: dict[str, Any]) -> str:
     meta = doc["meta"]
     command = " ".join(["python -m benchmarks", *meta["argv"]])
     load = ", ".join(f"{x:.1f}" for x in meta["load_average"])
-    lines = [BEGIN, "",
-             f"Run of {meta['when']} ({meta['mode']} sizes, {meta['elapsed_s'] / 60:.0f} min) "
-             f"on {meta['cpus']} CPUs, load average {load} at the end, Python "
-             f"{meta['python']}, httpx {meta['httpx']}:", "", "```sh", command, "```", ""]
+    lines = [
+        BEGIN,
+        "",
+        f"Run of {meta['when']} ({meta['mode']} sizes, {meta['elapsed_s'] / 60:.0f} min) "
+        f"on {meta['cpus']} CPUs, load average {load} at the end, Python "
+        f"{meta['python']}, httpx {meta['httpx']}:",
+        "",
+        "```sh",
+        command,
+        "```",
+        "",
+    ]
     lines += _targets(doc)
     res = doc["results"]
     if "reads_cpu" in res:
@@ -111,4 +142,4 @@ def write_page(doc: dict[str, Any], path: Path = PAGE) -> None:
     start, end = text.find(BEGIN), text.find(END)
     if start < 0 or end < start:
         raise SystemExit(f"{path}: no block marked {BEGIN!r} ... {END!r}")
-    path.write_text(text[:start] + render(doc) + text[end + len(END):], encoding="utf-8")
+    path.write_text(text[:start] + render(doc) + text[end + len(END) :], encoding="utf-8")

@@ -51,9 +51,13 @@ API = "/api/v1/"
 PACIFIC = timezone(timedelta(hours=-7))
 EPOCH = datetime(2012, 6, 8, 16, 1, 40, tzinfo=PACIFIC)
 # Headers a Tastypie 0.15.1 answer carries (Django adds the rest).
-_COMMON = [("Content-Type", "application/json"), ("Vary", "Accept"),
-           ("X-Frame-Options", "DENY"), ("X-Content-Type-Options", "nosniff"),
-           ("Cache-Control", "no-cache")]
+_COMMON = [
+    ("Content-Type", "application/json"),
+    ("Vary", "Accept"),
+    ("X-Frame-Options", "DENY"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Cache-Control", "no-cache"),
+]
 
 
 def domain_name(i: int) -> str:
@@ -87,9 +91,8 @@ class Dataset:
     def __init__(self, size: int):
         self.size = size
         self.ids = list(range(1, size + 1))
-        self.names = [domain_name(i) for i in self.ids]        # sorted, as ids are
-        self.json = [json.dumps(make_domain(i), separators=(", ", ": ")).encode()
-                     for i in self.ids]
+        self.names = [domain_name(i) for i in self.ids]  # sorted, as ids are
+        self.json = [json.dumps(make_domain(i), separators=(", ", ": ")).encode() for i in self.ids]
         self.by_name = {n: k for k, n in enumerate(self.names)}
 
 
@@ -126,10 +129,11 @@ def _select(state: _State, params: list[tuple[str, str]]) -> tuple[list[int], di
             elif term in ("gt", "gte", "lt", "lte"):
                 side = "right" if term in ("gt", "lte") else "left"
                 k = (bisect.bisect_right if side == "right" else bisect.bisect_left)(
-                    names, value, 0, n)
+                    names, value, 0, n
+                )
                 lo, hi = (max(lo, k), hi) if term in ("gt", "gte") else (lo, min(hi, k))
         elif field == "id" and value.lstrip("-").isdigit():
-            v = int(value)                              # id i sits at position i - 1
+            v = int(value)  # id i sits at position i - 1
             if term == "exact":
                 lo, hi = (v - 1, v) if 1 <= v <= n else (0, 0)
             elif term == "gt":
@@ -150,14 +154,19 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib's name
         pass
 
-    def _send(self, status: int, body: bytes, headers: list[tuple[str, str]] | None = None,
-              reason: str = "OK") -> None:
+    def _send(
+        self,
+        status: int,
+        body: bytes,
+        headers: list[tuple[str, str]] | None = None,
+        reason: str = "OK",
+    ) -> None:
         lines = [f"HTTP/1.1 {status} {reason}"]
         for k, v in headers if headers is not None else _COMMON:
             lines.append(f"{k}: {v}")
         lines.append(f"Content-Length: {len(body)}")
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-        self.wfile.write(head + body)            # one write: no Nagle / delayed-ACK stall
+        self.wfile.write(head + body)  # one write: no Nagle / delayed-ACK stall
 
     def _json(self, obj: Any, status: int = 200) -> None:
         self._send(status, json.dumps(obj).encode(), reason="OK" if status < 400 else "Error")
@@ -192,16 +201,19 @@ class Handler(BaseHTTPRequestHandler):
                 return self._json(dict(state.counts))
         if self.headers.get("Authorization") != AUTH_HEADER:
             state.count("unauthorized")
-            return self._send(401, b"", [("Content-Type", "text/html; charset=utf-8")],
-                              "Unauthorized")
+            return self._send(
+                401, b"", [("Content-Type", "text/html; charset=utf-8")], "Unauthorized"
+            )
         params = parse_qsl(parts.query, keep_blank_values=True)
         if state.latency:
             time.sleep(state.latency)
         if path == API:
             state.count("listing")
             q = dict(params)
-            entry: dict[str, Any] = {"list_endpoint": f"{API}domain/",
-                                     "schema": f"{API}domain/schema/"}
+            entry: dict[str, Any] = {
+                "list_endpoint": f"{API}domain/",
+                "schema": f"{API}domain/schema/",
+            }
             if state.inline and q.get("fullschema") in ("true", "True", "1"):
                 entry["schema"] = state.schema
             return self._json({"domain": entry})
@@ -213,11 +225,10 @@ class Handler(BaseHTTPRequestHandler):
             return self._list(state, params)
         if path.startswith(f"{API}domain/"):
             state.count("detail")
-            key = path[len(f"{API}domain/"):].strip("/")
+            key = path[len(f"{API}domain/") :].strip("/")
             if key.isdigit() and 1 <= int(key) <= state.active:
                 return self._send(200, state.dataset.json[int(key) - 1])
-            return self._send(404, b"", [("Content-Type", "text/html; charset=utf-8")],
-                              "Not Found")
+            return self._send(404, b"", [("Content-Type", "text/html; charset=utf-8")], "Not Found")
         state.count("not_found")
         return self._send(404, b"", [("Content-Type", "text/html; charset=utf-8")], "Not Found")
 
@@ -228,24 +239,26 @@ class Handler(BaseHTTPRequestHandler):
             offset = int(q.get("offset", 0))
         except ValueError:
             return self._json({"error": "Invalid limit or offset."}, 400)
-        limit = min(limit, 1000) if limit > 0 else 1000        # Tastypie's max_limit
-        page = positions[offset:offset + limit]
+        limit = min(limit, 1000) if limit > 0 else 1000  # Tastypie's max_limit
+        page = positions[offset : offset + limit]
         total = len(positions)
         nxt = None
         if offset + limit < total:
             rest = [(k, v) for k, v in params if k not in ("limit", "offset")]
-            nxt = f"{API}domain/?" + urlencode(rest + [("limit", limit),
-                                                       ("offset", offset + limit)])
+            nxt = f"{API}domain/?" + urlencode(
+                rest + [("limit", limit), ("offset", offset + limit)]
+            )
         prev = None
         if offset > 0:
             rest = [(k, v) for k, v in params if k not in ("limit", "offset")]
-            prev = f"{API}domain/?" + urlencode(rest + [("limit", limit),
-                                                        ("offset", max(0, offset - limit))])
-        meta = json.dumps({"limit": limit, "next": nxt, "offset": offset, "previous": prev,
-                           "total_count": total}).encode()
+            prev = f"{API}domain/?" + urlencode(
+                rest + [("limit", limit), ("offset", max(0, offset - limit))]
+            )
+        meta = json.dumps(
+            {"limit": limit, "next": nxt, "offset": offset, "previous": prev, "total_count": total}
+        ).encode()
         rows = state.dataset.json
-        body = b'{"meta": ' + meta + b', "objects": [' + b", ".join(
-            rows[p] for p in page) + b"]}"
+        body = b'{"meta": ' + meta + b', "objects": [' + b", ".join(rows[p] for p in page) + b"]}"
         self._send(200, body)
 
 
@@ -265,16 +278,28 @@ class BenchServer:
         self._control: httpx.Client | None = None
 
     def start(self, timeout: float = 120.0) -> BenchServer:
-        cmd = [sys.executable, "-m", "benchmarks.server", "--objects", str(self.objects),
-               "--latency-ms", str(self.latency * 1000)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "benchmarks.server",
+            "--objects",
+            str(self.objects),
+            "--latency-ms",
+            str(self.latency * 1000),
+        ]
         if self.inline:
             cmd.append("--inline")
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True,
-                                     env={**os.environ, "PYTHONPATH": str(ROOT)})
+        self.proc = subprocess.Popen(
+            cmd,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
         deadline = time.monotonic() + timeout
         assert self.proc.stdout is not None
         line = ""
-        while time.monotonic() < deadline:            # bounded: one line is expected
+        while time.monotonic() < deadline:  # bounded: one line is expected
             line = self.proc.stdout.readline()
             if line.startswith("PORT ") or not line:
                 break
@@ -306,8 +331,13 @@ class BenchServer:
                 self.proc.stdout.close()
             self.proc = None
 
-    def configure(self, *, latency: float | None = None, objects: int | None = None,
-                  inline: bool | None = None) -> None:
+    def configure(
+        self,
+        *,
+        latency: float | None = None,
+        objects: int | None = None,
+        inline: bool | None = None,
+    ) -> None:
         assert self._control is not None
         params: dict[str, Any] = {}
         if latency is not None:
@@ -344,8 +374,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--objects", type=int, default=10_000)
     parser.add_argument("--latency-ms", type=float, default=0.0)
-    parser.add_argument("--inline", action="store_true",
-                        help="inline the schema in /api/v1/?fullschema=true (Tastypie >= 0.10)")
+    parser.add_argument(
+        "--inline",
+        action="store_true",
+        help="inline the schema in /api/v1/?fullschema=true (Tastypie >= 0.10)",
+    )
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args(argv)
     serve(args.objects, args.latency_ms / 1000, args.inline, args.port)

@@ -55,17 +55,27 @@ if TYPE_CHECKING:
 #: import Client` loads the client (and httpx), and the model and query layers come with
 #: the first client; `import mailroute_dyn` alone, the errors, and the pytest plugin of a
 #: run that does not use it, load neither.
-_LOADED_ON_USE = {"Client": ".client", "AsyncClient": ".client",
-                  "ApiKeyAuth": ".settings.auth", "BasicAuth": ".settings.auth",
-                  "DigestAuth": ".settings.auth", "SessionAuth": ".settings.auth",
-                  "Secret": ".settings.auth", "Settings": ".settings.config",
-                  "QuerySet": ".query.queryset", "AsyncQuerySet": ".query.queryset",
-                  "ValuesQuerySet": ".query.queryset",
-                  "AsyncValuesQuerySet": ".query.queryset",
-                  "BaseResource": ".model.resources",
-                  "Resource": ".model.resources", "AsyncResource": ".model.resources",
-                  "BulkResult": ".query.habits", "Field": ".schema.definition",
-                  "RawNumber": ".jsondecode", "__version__": ".version"}
+_LOADED_ON_USE = {
+    "Client": ".client",
+    "AsyncClient": ".client",
+    "ApiKeyAuth": ".settings.auth",
+    "BasicAuth": ".settings.auth",
+    "DigestAuth": ".settings.auth",
+    "SessionAuth": ".settings.auth",
+    "Secret": ".settings.auth",
+    "Settings": ".settings.config",
+    "QuerySet": ".query.queryset",
+    "AsyncQuerySet": ".query.queryset",
+    "ValuesQuerySet": ".query.queryset",
+    "AsyncValuesQuerySet": ".query.queryset",
+    "BaseResource": ".model.resources",
+    "Resource": ".model.resources",
+    "AsyncResource": ".model.resources",
+    "BulkResult": ".query.habits",
+    "Field": ".schema.definition",
+    "RawNumber": ".jsondecode",
+    "__version__": ".version",
+}
 
 
 __getattr__, __dir__ = loaded_on_use(__name__, _LOADED_ON_USE)

@@ -48,7 +48,7 @@ class _Common:
     settings: Settings
     _registry: Registry
     _discovery: Discovery
-    resource: Any       # each client defines it: the class of a resource by name
+    resource: Any  # each client defines it: the class of a resource by name
 
     @classmethod
     def demo(cls, **kwargs: Any) -> Self:
@@ -60,11 +60,17 @@ class _Common:
         """
         from . import fake  # the demo server loads when a demo is asked for
 
-        settings: dict[str, Any] = {"base_url": fake.DEMO_URL, "login": fake.DEMO_LOGIN,
-                                    "api_key": fake.DEMO_KEY, "cache_dir": None, **kwargs}
+        settings: dict[str, Any] = {
+            "base_url": fake.DEMO_URL,
+            "login": fake.DEMO_LOGIN,
+            "api_key": fake.DEMO_KEY,
+            "cache_dir": None,
+            **kwargs,
+        }
         if "transport" not in settings:
-            settings["transport"] = fake.FakeMailRoute(login=settings["login"],
-                                                       api_key=settings["api_key"])
+            settings["transport"] = fake.FakeMailRoute(
+                login=settings["login"], api_key=settings["api_key"]
+            )
         return cls(**settings)
 
     def _setup(self, session: Any, is_async: bool, settings: Settings) -> None:
@@ -76,12 +82,18 @@ class _Common:
         disk = DiskCache(settings)
         self._discovery = Discovery(settings, disk.load_fresh())
         session.cache = CacheKeeper(disk, self._discovery.unsaved)
-        self._registry = Registry(settings, self._discovery, session.run, is_async,
-                                  session.stream, session.keep_exact_numbers)
+        self._registry = Registry(
+            settings,
+            self._discovery,
+            session.run,
+            is_async,
+            session.stream,
+            session.keep_exact_numbers,
+        )
 
     def __repr__(self) -> str:
         settings = self.__dict__.get("settings")
-        if settings is None:            # a constructor that raised: nothing to show
+        if settings is None:  # a constructor that raised: nothing to show
             return f"<{type(self).__name__} (not set up)>"
         who = f" login={settings.login!r}" if settings.login else ""
         return f"<{type(self).__name__} {settings.api_url}{who}>"
@@ -123,14 +135,23 @@ class _Common:
         parts = urlsplit(uri)
         query = parse_qsl(parts.query, keep_blank_values=True)
         paging = {k: v for k, v in query if k in ("limit", "offset")}
-        url = urlunsplit(parts._replace(query=urlencode(
-            [(k, v) for k, v in query if k not in ("limit", "offset")])))
+        url = urlunsplit(
+            parts._replace(
+                query=urlencode([(k, v) for k, v in query if k not in ("limit", "offset")])
+            )
+        )
         start = int(paging["offset"]) if paging.get("offset", "").isdigit() else 0
         limit = int(paging["limit"]) if paging.get("limit", "").isdigit() else 0
         return self._registry.any_list(url, start, limit or None)
 
-    def _request_op(self, method: str, url: str, json: Any, params: Mapping[str, Any] | None,
-                    idempotent: bool | None) -> Operation[Any]:
+    def _request_op(
+        self,
+        method: str,
+        url: str,
+        json: Any,
+        params: Mapping[str, Any] | None,
+        idempotent: bool | None,
+    ) -> Operation[Any]:
         _check_given_url(url, "request")
         pairs: list[tuple[str, str]] = []
         for key, value in (params or {}).items():
@@ -140,8 +161,9 @@ class _Common:
         answer = yield Call(method.upper(), url, tuple(pairs), body, idempotent)
         return answer.body
 
-    def _openapi_op(self, actions: Iterable[str],
-                    nested: Iterable[str]) -> Operation[dict[str, Any]]:
+    def _openapi_op(
+        self, actions: Iterable[str], nested: Iterable[str]
+    ) -> Operation[dict[str, Any]]:
         from .apidoc import describe_op, parse_extras
 
         extras = parse_extras(actions, nested)
@@ -154,8 +176,9 @@ def _check_given_url(url: Any, where: str) -> None:
     problem = url_problem(url)
     if problem:
         shown = repr(masked_url(url)) if isinstance(url, str) else type(url).__name__
-        raise GuardError(f"client.{where}(): {shown} is not a usable URL ({problem}); "
-                         "nothing was sent.")
+        raise GuardError(
+            f"client.{where}(): {shown} is not a usable URL ({problem}); nothing was sent."
+        )
 
 
 def _listed_as(name: str, listed: Any) -> str | None:
@@ -177,23 +200,48 @@ class Client(_Common):
     >>> client.domain.filter(name__startswith="test").count()
     """
 
-    def __init__(self, base_url: str | None = None, login: str | None = None,
-                 api_key: str | Secret | None = None, *, api_path: str | None = None,
-                 timeout: float | None = None, retries: int | None = None,
-                 backoff: float | None = None, retry_budget: float | None = None,
-                 page_size: int | None = None, concurrency: int | None = None,
-                 cache_ttl: float | None = None, cache_dir: CacheDir = USER_CACHE_DIR,
-                 transport: httpx.BaseTransport | None = None,
-                 auth: httpx.Auth | str | None = None,
-                 allow_insecure: bool | None = None, profile: str | None = None,
-                 read_only: bool | None = None, max_rate: float | None = None):
-        api_key = Secret.of(api_key)    # from here on no frame holds the key as text
+    def __init__(
+        self,
+        base_url: str | None = None,
+        login: str | None = None,
+        api_key: str | Secret | None = None,
+        *,
+        api_path: str | None = None,
+        timeout: float | None = None,
+        retries: int | None = None,
+        backoff: float | None = None,
+        retry_budget: float | None = None,
+        page_size: int | None = None,
+        concurrency: int | None = None,
+        cache_ttl: float | None = None,
+        cache_dir: CacheDir = USER_CACHE_DIR,
+        transport: httpx.BaseTransport | None = None,
+        auth: httpx.Auth | str | None = None,
+        allow_insecure: bool | None = None,
+        profile: str | None = None,
+        read_only: bool | None = None,
+        max_rate: float | None = None,
+    ):
+        api_key = Secret.of(api_key)  # from here on no frame holds the key as text
         settings = resolve_settings(
-            profile, base_url=base_url, login=login, api_key=api_key,
-            api_path=api_path, timeout=timeout, retries=retries, backoff=backoff,
-            retry_budget=retry_budget, page_size=page_size, concurrency=concurrency,
-            cache_ttl=cache_ttl, cache_dir=cache_dir, auth=auth, allow_insecure=allow_insecure,
-            read_only=read_only, max_rate=max_rate)
+            profile,
+            base_url=base_url,
+            login=login,
+            api_key=api_key,
+            api_path=api_path,
+            timeout=timeout,
+            retries=retries,
+            backoff=backoff,
+            retry_budget=retry_budget,
+            page_size=page_size,
+            concurrency=concurrency,
+            cache_ttl=cache_ttl,
+            cache_dir=cache_dir,
+            auth=auth,
+            allow_insecure=allow_insecure,
+            read_only=read_only,
+            max_rate=max_rate,
+        )
         from .transport.sessions import SyncSession
 
         self._session = SyncSession(settings, transport)
@@ -249,27 +297,33 @@ class Client(_Common):
         """Any list URI (nested lists too), iterated lazily; its own query is kept."""
         return self._list_op(uri)
 
-    def request(self, method: str, url: str, *, json: Any = None,
-                params: Mapping[str, Any] | None = None, idempotent: bool | None = None) -> Any:
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        idempotent: bool | None = None,
+    ) -> Any:
         """Any request, with auth, retries, error mapping and the origin check; the parsed
         body comes back (None when empty). POST is retried only when nothing was sent."""
         return self._session.run(self._request_op(method, url, json, params, idempotent))
 
-    def openapi(self, *, actions: Iterable[str] = (),
-                nested: Iterable[str] = ()) -> dict[str, Any]:
+    def openapi(self, *, actions: Iterable[str] = (), nested: Iterable[str] = ()) -> dict[str, Any]:
         """An OpenAPI 3.1 document of the live API (the one `mailroute-dyn openapi` writes).
         `actions` (`"email_account/{pk}/regenerate_api_key"`, `"wblist/mass_add"`) and
         `nested` (`"reseller/{pk}/contacts=contact_reseller"`) add what schemas cannot tell."""
         return self._session.run(self._openapi_op(actions, nested))
 
     @contextlib.contextmanager
-    def journal(self, path: str | os.PathLike[str], *,
-                resume: bool = False) -> Iterator[Journal]:
+    def journal(self, path: str | os.PathLike[str], *, resume: bool = False) -> Iterator[Journal]:
         """Journal the `bulk_create`/`bulk_update`/`bulk_delete` calls made inside the
         `with` block into the JSON Lines file `path` (0600; see docs/admin-runs.md).
         With `resume=True` the same calls, made again in the same order, skip the rows the
         journal shows done and look up rows it shows started without an outcome."""
         from .runs.journal import Journal
+
         if self._registry.journal is not None:
             raise JournalError("a journal is already open on this client")
         journal = Journal(path, resume=resume)
@@ -280,39 +334,68 @@ class Client(_Common):
             self._registry.journal = None
             journal.close()
 
-
-    def undo(self, journal: str | os.PathLike[str], *, dry_run: bool = False,
-             journal_to: str | os.PathLike[str] | None = None
-             ) -> tuple[builtins.list[UndoStep], Path | None]:
+    def undo(
+        self,
+        journal: str | os.PathLike[str],
+        *,
+        dry_run: bool = False,
+        journal_to: str | os.PathLike[str] | None = None,
+    ) -> tuple[builtins.list[UndoStep], Path | None]:
         """Take back the run journaled in `journal`: created objects deleted, updated
         fields put back, deleted objects created again (see docs/admin-runs.md). A row
         changed since the run is left alone and reported. Returns each row's `UndoStep`
         and the undo's own journal (`journal_to`, default `<journal>.undo.jsonl`; None
         with `dry_run`, which sends no write)."""
         from .runs.undo import undo_run
+
         return undo_run(self, journal, dry_run=dry_run, journal=journal_to)
 
 
 class AsyncClient(_Common):
     """The same surface with `await` / `async for` / `async with`."""
 
-    def __init__(self, base_url: str | None = None, login: str | None = None,
-                 api_key: str | Secret | None = None, *, api_path: str | None = None,
-                 timeout: float | None = None, retries: int | None = None,
-                 backoff: float | None = None, retry_budget: float | None = None,
-                 page_size: int | None = None, concurrency: int | None = None,
-                 cache_ttl: float | None = None, cache_dir: CacheDir = USER_CACHE_DIR,
-                 transport: httpx.AsyncBaseTransport | None = None,
-                 auth: httpx.Auth | str | None = None,
-                 allow_insecure: bool | None = None, profile: str | None = None,
-                 read_only: bool | None = None, max_rate: float | None = None):
-        api_key = Secret.of(api_key)    # from here on no frame holds the key as text
+    def __init__(
+        self,
+        base_url: str | None = None,
+        login: str | None = None,
+        api_key: str | Secret | None = None,
+        *,
+        api_path: str | None = None,
+        timeout: float | None = None,
+        retries: int | None = None,
+        backoff: float | None = None,
+        retry_budget: float | None = None,
+        page_size: int | None = None,
+        concurrency: int | None = None,
+        cache_ttl: float | None = None,
+        cache_dir: CacheDir = USER_CACHE_DIR,
+        transport: httpx.AsyncBaseTransport | None = None,
+        auth: httpx.Auth | str | None = None,
+        allow_insecure: bool | None = None,
+        profile: str | None = None,
+        read_only: bool | None = None,
+        max_rate: float | None = None,
+    ):
+        api_key = Secret.of(api_key)  # from here on no frame holds the key as text
         settings = resolve_settings(
-            profile, base_url=base_url, login=login, api_key=api_key,
-            api_path=api_path, timeout=timeout, retries=retries, backoff=backoff,
-            retry_budget=retry_budget, page_size=page_size, concurrency=concurrency,
-            cache_ttl=cache_ttl, cache_dir=cache_dir, auth=auth, allow_insecure=allow_insecure,
-            read_only=read_only, max_rate=max_rate)
+            profile,
+            base_url=base_url,
+            login=login,
+            api_key=api_key,
+            api_path=api_path,
+            timeout=timeout,
+            retries=retries,
+            backoff=backoff,
+            retry_budget=retry_budget,
+            page_size=page_size,
+            concurrency=concurrency,
+            cache_ttl=cache_ttl,
+            cache_dir=cache_dir,
+            auth=auth,
+            allow_insecure=allow_insecure,
+            read_only=read_only,
+            max_rate=max_rate,
+        )
         from .transport.sessions import AsyncSession
 
         self._session = AsyncSession(settings, transport)
@@ -335,8 +418,7 @@ class AsyncClient(_Common):
         cls = self._registry.built(name)
         if cls is not None:
             return cast("Awaitable[type[AsyncResource]]", cls)
-        return cast("Awaitable[type[AsyncResource]]",
-                    self._session.run(self._resource_op(name)))
+        return cast("Awaitable[type[AsyncResource]]", self._session.run(self._resource_op(name)))
 
     def __getitem__(self, name: str) -> Awaitable[type[AsyncResource]]:
         return self.resource(name)
@@ -355,7 +437,8 @@ class AsyncClient(_Common):
             raise UnknownResource(name, listing)
         raise MailRouteError(
             f"The schema of {name!r} is not loaded yet: use 'await client.preload()' once, "
-            f"or 'await client.resource({name!r})'.")
+            f"or 'await client.resource({name!r})'."
+        )
 
     async def _names(self) -> dict[str, Any]:
         return await self._session.run(self._discovery.listing())
@@ -399,13 +482,20 @@ class AsyncClient(_Common):
         """Any list URI, iterated with `async for`; its own query is kept."""
         return cast("AsyncQuerySet[AsyncResource]", self._list_op(uri))
 
-    async def request(self, method: str, url: str, *, json: Any = None,
-                      params: Mapping[str, Any] | None = None,
-                      idempotent: bool | None = None) -> Any:
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        idempotent: bool | None = None,
+    ) -> Any:
         """Any request with auth, retries, error mapping and the origin check."""
         return await self._session.run(self._request_op(method, url, json, params, idempotent))
 
-    async def openapi(self, *, actions: Iterable[str] = (),
-                      nested: Iterable[str] = ()) -> dict[str, Any]:
+    async def openapi(
+        self, *, actions: Iterable[str] = (), nested: Iterable[str] = ()
+    ) -> dict[str, Any]:
         """The OpenAPI 3.1 document of the live API, as `Client.openapi()`."""
         return cast("dict[str, Any]", await self._session.run(self._openapi_op(actions, nested)))

@@ -129,6 +129,7 @@ def visible(text: str) -> str:
 def suggest(name: str, choices: Iterable[str]) -> str:
     """A ' Did you mean …?' tail naming the closest choice, or '' when nothing is close."""
     import difflib  # only when a name is wrong: not on every import
+
     close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
     return f" Did you mean {close[0]!r}?" if close else ""
 
@@ -232,8 +233,9 @@ class APIError(MailRouteError):
 
     headers: dict[str, str]
 
-    def __init__(self, status_code: int | None, method: str, url: str, body: Any,
-                 message: str = ""):
+    def __init__(
+        self, status_code: int | None, method: str, url: str, body: Any, message: str = ""
+    ):
         self.status_code = status_code
         self.method = method
         self.url = url
@@ -254,8 +256,15 @@ class APIError(MailRouteError):
 class BadRequest(APIError):
     """400. `errors` holds field errors in the server's shape when it sent them."""
 
-    def __init__(self, status_code: int, method: str, url: str, body: Any, message: str = "",
-                 errors: dict[str, dict[str, list[str]]] | None = None):
+    def __init__(
+        self,
+        status_code: int,
+        method: str,
+        url: str,
+        body: Any,
+        message: str = "",
+        errors: dict[str, dict[str, list[str]]] | None = None,
+    ):
         self.errors = errors or {}
         super().__init__(status_code, method, url, body, message)
 
@@ -378,12 +387,18 @@ class FakeServerException(Exception):
 class FakeHttpError(FakeServerException):
     """An answer that ends the fake's request early (Tastypie's raised responses)."""
 
-    def __init__(self, status: int, body: Any = None, *,
-                 headers: Mapping[str, str] | None = None, text: str | None = None):
+    def __init__(
+        self,
+        status: int,
+        body: Any = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+        text: str | None = None,
+    ):
         super().__init__(status)
         self.status = status
-        self.body = body            # JSON-able, or None for an empty body
-        self.text = text            # a plain-text body instead (405's method list)
+        self.body = body  # JSON-able, or None for an empty body
+        self.text = text  # a plain-text body instead (405's method list)
         self.headers = dict(headers or {})
 
 

@@ -24,9 +24,18 @@ from .errors import visible
 from .jsondecode import dumps
 
 __all__ = [
-    "terminal_text", "json_dumps", "python_string", "python_docstring", "python_comment",
-    "mermaid_id_ok", "mermaid_text", "dot_string", "dot_comment", "completable",
-    "library_log", "yaml_dumps",
+    "terminal_text",
+    "json_dumps",
+    "python_string",
+    "python_docstring",
+    "python_comment",
+    "mermaid_id_ok",
+    "mermaid_text",
+    "dot_string",
+    "dot_comment",
+    "completable",
+    "library_log",
+    "yaml_dumps",
 ]
 
 
@@ -63,7 +72,7 @@ def _json_escape(char: str) -> str:
     code = ord(char)
     if code < 0x10000:
         return f"\\u{code:04x}"
-    code -= 0x10000                     # JSON writes astral characters as surrogate pairs
+    code -= 0x10000  # JSON writes astral characters as surrogate pairs
     return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
@@ -89,10 +98,16 @@ def yaml_dumps(value: Any) -> str:
         style = None if text.isprintable() else '"'
         return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
 
-    dumper: Any = type("PrintableDumper", (yaml.SafeDumper,), {})   # SafeDumper stays as is
+    dumper: Any = type("PrintableDumper", (yaml.SafeDumper,), {})  # SafeDumper stays as is
     dumper.add_representer(str, represent)
-    dumped: str = yaml.dump(value, Dumper=dumper, sort_keys=True, allow_unicode=True,
-                            default_flow_style=False, width=100)
+    dumped: str = yaml.dump(
+        value,
+        Dumper=dumper,
+        sort_keys=True,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=100,
+    )
     # what is left non-printable sits inside a double-quoted scalar, where \u escapes hold
     return "".join(c if c.isprintable() or c == "\n" else _yaml_escape(c) for c in dumped)
 
@@ -128,9 +143,26 @@ def python_comment(text: str) -> str:
 
 
 #: Names Mermaid reads as statements or block ends when they start a line or stand alone.
-_MERMAID_WORDS: Final = frozenset({
-    "end", "graph", "flowchart", "subgraph", "click", "call", "href", "callback", "style",
-    "classdef", "class", "linkstyle", "direction", "default", "acctitle", "accdescr"})
+_MERMAID_WORDS: Final = frozenset(
+    {
+        "end",
+        "graph",
+        "flowchart",
+        "subgraph",
+        "click",
+        "call",
+        "href",
+        "callback",
+        "style",
+        "classdef",
+        "class",
+        "linkstyle",
+        "direction",
+        "default",
+        "acctitle",
+        "accdescr",
+    }
+)
 _MERMAID_ID: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _MERMAID_KEEP: Final = re.compile(r"[A-Za-z0-9_ .,:/@+-]")
 

@@ -65,6 +65,7 @@ def _number(text: str) -> float:
         return float(text)
     value = float(text)
     from decimal import Decimal  # only for long numbers and exponents
+
     return value if Decimal(repr(value)) == Decimal(text) else RawNumber(text)
 
 
@@ -93,9 +94,10 @@ def decode(content: bytes | str, exact_numbers: bool = False) -> Any:
         try:
             return fast(content)
         except _fast_errors:
-            pass                        # let the standard library decide, as without msgspec
-    return json.loads(content, parse_float=_number if exact_numbers else None,
-                      parse_constant=RawNumber)
+            pass  # let the standard library decide, as without msgspec
+    return json.loads(
+        content, parse_float=_number if exact_numbers else None, parse_constant=RawNumber
+    )
 
 
 def decoder_name() -> str:
@@ -115,10 +117,13 @@ def encode(value: Any) -> bytes:
     except ValueError as exc:
         where = non_finite_at(value)
         if where is None:
-            raise                       # (a body that refers to itself)
-        raise ValidationError(f"A request body cannot hold NaN or Infinity (at "
-                              f"{where or 'the top'}): JSON has neither, and Tastypie would "
-                              "store NULL or fail. Nothing was sent.", {}) from exc
+            raise  # (a body that refers to itself)
+        raise ValidationError(
+            f"A request body cannot hold NaN or Infinity (at "
+            f"{where or 'the top'}): JSON has neither, and Tastypie would "
+            "store NULL or fail. Nothing was sent.",
+            {},
+        ) from exc
     return text.encode()
 
 

@@ -14,8 +14,9 @@ from typing import Any
 __all__ = ["loaded_on_use"]
 
 
-def loaded_on_use(package: str, homes: Mapping[str, str]
-                  ) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+def loaded_on_use(
+    package: str, homes: Mapping[str, str]
+) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
     """The `__getattr__` and `__dir__` of `package`, whose `homes` map each name to the
     module that defines it, relative to the package."""
     namespace = vars(sys.modules[package])
@@ -25,10 +26,10 @@ def loaded_on_use(package: str, homes: Mapping[str, str]
         if home is not None:
             value = getattr(importlib.import_module(home, package), name)
         elif not name.startswith("_") and _is_submodule(package, name):
-            value = importlib.import_module(f"{package}.{name}")   # `mailroute_dyn.settings.config`
+            value = importlib.import_module(f"{package}.{name}")  # `mailroute_dyn.settings.config`
         else:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
-        namespace[name] = value         # later uses find it without this function
+        namespace[name] = value  # later uses find it without this function
         return value
 
     def __dir__() -> list[str]:  # noqa: N807
@@ -40,6 +41,7 @@ def loaded_on_use(package: str, homes: Mapping[str, str]
 def _is_submodule(package: str, name: str) -> bool:
     """Whether `package.name` is a module of the package (it may not be loaded yet)."""
     import importlib.util
+
     try:
         return importlib.util.find_spec(f"{package}.{name}") is not None
     except (ImportError, ValueError):

@@ -15,8 +15,18 @@ import re
 from collections.abc import Callable, Generator, Hashable
 from typing import Any, Final, NamedTuple, TypeVar
 
-__all__ = ["Call", "Batch", "Parallel", "Exclusive", "Answer", "Operation", "NO_BODY",
-           "NOT_STARTED", "IDEMPOTENT", "error_message"]
+__all__ = [
+    "Call",
+    "Batch",
+    "Parallel",
+    "Exclusive",
+    "Answer",
+    "Operation",
+    "NO_BODY",
+    "NOT_STARTED",
+    "IDEMPOTENT",
+    "error_message",
+]
 
 T = TypeVar("T")
 
@@ -53,7 +63,7 @@ class Call(NamedTuple):
     url: str
     params: tuple[tuple[str, str], ...] = ()
     json: Any = NO_BODY
-    idempotent: bool | None = None   # None: by method (PATCH counts only when the caller says)
+    idempotent: bool | None = None  # None: by method (PATCH counts only when the caller says)
 
     @property
     def retry_safe(self) -> bool:
@@ -95,7 +105,7 @@ class Answer(NamedTuple):
 
     status: int
     headers: dict[str, str]
-    body: Any            # parsed JSON, a str for non-JSON text, None when empty
+    body: Any  # parsed JSON, a str for non-JSON text, None when empty
     url: str
     method: str = "GET"
 
@@ -106,8 +116,10 @@ Operation = Generator["Call | Batch | Parallel | Exclusive", Any, T]
 
 # ---------------------------------------------------------------- error bodies
 
+
 def _strip_html(text: str) -> str:
     import html  # error pages only
+
     title = re.search(r"<title>(.*?)</title>", text, re.I | re.S)
     if title:
         return html.unescape(title.group(1)).strip()
@@ -125,6 +137,7 @@ def error_message(body: Any) -> tuple[str, dict[str, dict[str, list[str]]]]:
         for key in ("error", "error_message"):
             if isinstance(body.get(key), str):
                 import html
+
                 return html.unescape(body[key])[:500], {}
         fields: dict[str, dict[str, list[str]]] = {}
         for resource, errs in body.items():
@@ -134,7 +147,10 @@ def error_message(body: Any) -> tuple[str, dict[str, dict[str, list[str]]]]:
                     for k, v in errs.items()
                 }
         if fields:
-            parts = [f"{name}: {'; '.join(msgs)}" for errs in fields.values()
-                     for name, msgs in errs.items()]
+            parts = [
+                f"{name}: {'; '.join(msgs)}"
+                for errs in fields.values()
+                for name, msgs in errs.items()
+            ]
             return "; ".join(parts)[:500], fields
     return json.dumps(body)[:200], {}

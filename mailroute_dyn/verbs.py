@@ -15,9 +15,9 @@ from typing import NamedTuple
 
 __all__ = ["Verb", "VERBS", "QUERYSET", "CLASS", "INSTANCE", "verbs_on", "SURFACES"]
 
-QUERYSET = "queryset"       # QuerySet / AsyncQuerySet
-CLASS = "class"             # ResourceMeta / AsyncResourceMeta: `Domain.count()`
-INSTANCE = "instance"       # Resource / AsyncResource: `obj.save()`
+QUERYSET = "queryset"  # QuerySet / AsyncQuerySet
+CLASS = "class"  # ResourceMeta / AsyncResourceMeta: `Domain.count()`
+INSTANCE = "instance"  # Resource / AsyncResource: `obj.save()`
 SURFACES = (QUERYSET, CLASS, INSTANCE)
 
 
@@ -40,7 +40,7 @@ VERBS: tuple[Verb, ...] = (
     # building a QuerySet: nothing is sent
     Verb("all", "QS", False, _QC),
     Verb("filter", "QS", False, _QC),
-    Verb("exclude", "QS", False, _QC),            # always raises, saying why
+    Verb("exclude", "QS", False, _QC),  # always raises, saying why
     Verb("order_by", "QS", False, _QC),
     Verb("unchecked", "QS", False, _QC),
     Verb("page_size", "QS", False, _Q),
@@ -60,7 +60,7 @@ VERBS: tuple[Verb, ...] = (
     Verb("get_or_create", "tuple[R, bool]", True, _QC),
     Verb("update_or_create", "tuple[R, bool]", True, _QC),
     Verb("update", "BulkResult", True, _Q),
-    Verb("delete", "int | None", True, _Q),       # the list-level DELETE, guarded
+    Verb("delete", "int | None", True, _Q),  # the list-level DELETE, guarded
     Verb("create", "R", True, _C),
     Verb("bulk_create", "BulkResult", True, _C),
     Verb("bulk_update", "BulkResult", True, _C),

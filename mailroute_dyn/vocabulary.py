@@ -18,12 +18,33 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 __all__ = [
-    "ALL", "ALL_WITH_RELATIONS", "rule_label", "filter_rules", "terms_allowed_by",
-    "named_filter_terms", "COMMON_TERMS", "DATE_PARTS", "TIME_PARTS",
-    "INT_TERMS", "TEXT_TERMS", "AFFIX_TERMS", "TO_ONE_TERMS", "TERMS_BY_TYPE",
-    "terms_for_type", "SCALAR_TYPE_NAMES", "PYTHON_TYPE_NAMES", "NO_DEFAULT",
-    "NO_DEFAULT_TEXT", "default_of", "flag", "primary_key_of", "flags_keys",
-    "STRING_TO_PYTHON", "REWRITTEN_VALUES", "class_name_for", "attribute_name_for",
+    "ALL",
+    "ALL_WITH_RELATIONS",
+    "rule_label",
+    "filter_rules",
+    "terms_allowed_by",
+    "named_filter_terms",
+    "COMMON_TERMS",
+    "DATE_PARTS",
+    "TIME_PARTS",
+    "INT_TERMS",
+    "TEXT_TERMS",
+    "AFFIX_TERMS",
+    "TO_ONE_TERMS",
+    "TERMS_BY_TYPE",
+    "terms_for_type",
+    "SCALAR_TYPE_NAMES",
+    "PYTHON_TYPE_NAMES",
+    "NO_DEFAULT",
+    "NO_DEFAULT_TEXT",
+    "default_of",
+    "flag",
+    "primary_key_of",
+    "flags_keys",
+    "STRING_TO_PYTHON",
+    "REWRITTEN_VALUES",
+    "class_name_for",
+    "attribute_name_for",
     "looks_secret",
     "is_secret_name",
     "SECRET_PARTS",
@@ -50,21 +71,29 @@ def rule_label(rule: Any) -> str:
 def _readable_rule(rule: Any) -> bool:
     """Whether a `filtering` rule is one Tastypie can apply: ALL, ALL_WITH_RELATIONS, a
     list of terms or a string (anything else makes the server fail on that filter)."""
-    return (rule in (ALL, ALL_WITH_RELATIONS) or isinstance(rule, str)
-            or (isinstance(rule, list) and all(isinstance(t, str) for t in rule)))
+    return (
+        rule in (ALL, ALL_WITH_RELATIONS)
+        or isinstance(rule, str)
+        or (isinstance(rule, list) and all(isinstance(t, str) for t in rule))
+    )
 
 
 def filter_rules(value: Any) -> tuple[dict[str, Any], dict[str, str]]:
     """A schema's `filtering` as (the rules the client can read, what it could not read
     and why). Tastypie writes a `filtering` that is no dict (a Python set) into the schema
     as its text and still serves the resource: such a part allows nothing, the rest works."""
+
     def shown(v: Any) -> str:
         return f"{type(v).__name__} {v!r:.60}"
+
     if not isinstance(value, dict):
         return {}, {"filtering": f"not an object but {shown(value)}"}
     rules = {str(k): rule for k, rule in value.items() if _readable_rule(rule)}
-    unread = {f"filtering.{k}": f"a rule that is {shown(rule)}"
-              for k, rule in value.items() if not _readable_rule(rule)}
+    unread = {
+        f"filtering.{k}": f"a rule that is {shown(rule)}"
+        for k, rule in value.items()
+        if not _readable_rule(rule)
+    }
     return rules, unread
 
 
@@ -85,23 +114,53 @@ def terms_allowed_by(rule: Any, terms: frozenset[str]) -> frozenset[str]:
 # ---------------------------------------------------------------- query terms
 
 #: Django's lookups that every model field has (Tastypie's QUERY_TERMS).
-COMMON_TERMS: Final = frozenset({
-    "exact", "iexact", "contains", "icontains", "in", "gt", "gte", "lt", "lte", "startswith",
-    "istartswith", "endswith", "iendswith", "range", "isnull", "regex", "iregex",
-})
+COMMON_TERMS: Final = frozenset(
+    {
+        "exact",
+        "iexact",
+        "contains",
+        "icontains",
+        "in",
+        "gt",
+        "gte",
+        "lt",
+        "lte",
+        "startswith",
+        "istartswith",
+        "endswith",
+        "iendswith",
+        "range",
+        "isnull",
+        "regex",
+        "iregex",
+    }
+)
 #: Transforms of date and datetime fields (each compares an integer).
-DATE_PARTS: Final = frozenset({"year", "month", "day", "week", "week_day", "iso_week_day",
-                               "iso_year", "quarter"})
+DATE_PARTS: Final = frozenset(
+    {"year", "month", "day", "week", "week_day", "iso_week_day", "iso_year", "quarter"}
+)
 #: Transforms of time and datetime fields (each compares an integer).
 TIME_PARTS: Final = frozenset({"hour", "minute", "second"})
 #: Terms whose value is an integer whatever the field's type.
 INT_TERMS: Final = DATE_PARTS | TIME_PARTS
 #: Terms whose value is text whatever the field's type.
-TEXT_TERMS: Final = frozenset({"iexact", "contains", "icontains", "startswith", "istartswith",
-                               "endswith", "iendswith", "regex", "iregex"})
+TEXT_TERMS: Final = frozenset(
+    {
+        "iexact",
+        "contains",
+        "icontains",
+        "startswith",
+        "istartswith",
+        "endswith",
+        "iendswith",
+        "regex",
+        "iregex",
+    }
+)
 #: Text terms that match a part of the value: with an empty string they match every row.
-AFFIX_TERMS: Final = frozenset({"contains", "icontains", "startswith", "istartswith",
-                                "endswith", "iendswith"})
+AFFIX_TERMS: Final = frozenset(
+    {"contains", "icontains", "startswith", "istartswith", "endswith", "iendswith"}
+)
 #: What a foreign key accepts, and all that is allowed across a to_one relation.
 TO_ONE_TERMS: Final = frozenset({"exact", "gt", "gte", "in", "isnull", "lt", "lte"})
 #: The terms of field types that have more than `COMMON_TERMS`.
@@ -135,8 +194,14 @@ def named_filter_terms(rule: Any) -> frozenset[str]:
 #: Whole query-string values Tastypie's `string_to_python` turns into True, False or None
 #: before filtering, whatever the field (tastypie/utils/__init__.py, 0.15.1).
 STRING_TO_PYTHON: Final[Mapping[str, bool | None]] = {
-    "true": True, "True": True, "false": False, "False": False,
-    "none": None, "None": None, "nil": None}
+    "true": True,
+    "True": True,
+    "false": False,
+    "False": False,
+    "none": None,
+    "None": None,
+    "nil": None,
+}
 #: The words of `STRING_TO_PYTHON`: a filter value that is one of them is not sent as text.
 REWRITTEN_VALUES: Final = frozenset(STRING_TO_PYTHON)
 
@@ -144,11 +209,17 @@ REWRITTEN_VALUES: Final = frozenset(STRING_TO_PYTHON)
 
 #: Schema type -> the Python type a scalar value of it reads as.
 SCALAR_TYPE_NAMES: Final[Mapping[str, str]] = {
-    "string": "str", "integer": "int", "float": "float", "decimal": "Decimal",
-    "boolean": "bool", "datetime": "datetime", "date": "date", "time": "time"}
+    "string": "str",
+    "integer": "int",
+    "float": "float",
+    "decimal": "Decimal",
+    "boolean": "bool",
+    "datetime": "datetime",
+    "date": "date",
+    "time": "time",
+}
 #: Schema type -> the type name a user sees (help(), the CLI); unknown types are "Any".
-PYTHON_TYPE_NAMES: Final[Mapping[str, str]] = {**SCALAR_TYPE_NAMES, "list": "list",
-                                               "dict": "dict"}
+PYTHON_TYPE_NAMES: Final[Mapping[str, str]] = {**SCALAR_TYPE_NAMES, "list": "list", "dict": "dict"}
 
 
 class _NoDefault(enum.Enum):
@@ -178,7 +249,8 @@ def flag(value: Any) -> bool:
 def flags_keys(specs: Any) -> bool:
     """Whether a schema says which field is the key (any field spec has `primary_key`)."""
     return isinstance(specs, Mapping) and any(
-        isinstance(spec, Mapping) and "primary_key" in spec for spec in specs.values())
+        isinstance(spec, Mapping) and "primary_key" in spec for spec in specs.values()
+    )
 
 
 def primary_key_of(specs: Any) -> str | None:
@@ -200,6 +272,7 @@ def primary_key_of(specs: Any) -> str | None:
 
 # ---------------------------------------------------------------- resource names in Python
 
+
 def class_name_for(resource_name: str) -> str:
     """`email_account` -> `EmailAccount`."""
     name = "".join(part.capitalize() for part in re.split(r"[^0-9a-zA-Z]+", resource_name) if part)
@@ -216,12 +289,14 @@ def attribute_name_for(resource_name: str) -> str:
 
 # ---------------------------------------------------------------- secrets by name
 
-_SECRET_NAME = r"(?i)(pass(word|wd|phrase)?|secret|api_?key|token)"   # compiled on first use
+_SECRET_NAME = r"(?i)(pass(word|wd|phrase)?|secret|api_?key|token)"  # compiled on first use
 
 
 #: Parts that make a name secret wherever they occur in it (capture's redaction rule).
-SECRET_PARTS: Final = (r"password|passwd|passphrase|passcode|secret|token|credential|api_?key"
-                       r"|private|privkey|session_?id|csrf|cookie")
+SECRET_PARTS: Final = (
+    r"password|passwd|passphrase|passcode|secret|token|credential|api_?key"
+    r"|private|privkey|session_?id|csrf|cookie"
+)
 _SECRET_WORDS: Final = frozenset({"pass", "pwd", "pw", "pin", "otp", "authorization"})
 _PUBLIC_KEYS: Final = frozenset({"public", "primary", "foreign", "sort"})
 
@@ -233,8 +308,7 @@ def _secret_by_rule(name: str) -> bool:
     words = [w.lower() for w in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])", name)]
     if _SECRET_WORDS & set(words):
         return True
-    return bool(words) and words[-1] == "key" and (len(words) < 2
-                                                   or words[-2] not in _PUBLIC_KEYS)
+    return bool(words) and words[-1] == "key" and (len(words) < 2 or words[-2] not in _PUBLIC_KEYS)
 
 
 def is_secret_name(name: str, extra: Iterable[str] = ()) -> bool:

@@ -29,8 +29,9 @@ API_KEY = "fake-key-0123456789-not-real"
 
 
 @pytest.fixture(autouse=True)
-def _private_state_folder(tmp_path_factory: pytest.TempPathFactory,
-                          monkeypatch: pytest.MonkeyPatch) -> None:
+def _private_state_folder(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Run journals written by default (the user state folder) go to a temporary folder,
     never the developer's own."""
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
@@ -48,11 +49,24 @@ def objects(name: str) -> list[dict[str, Any]]:
     return load(f"objects/{name}.json")
 
 
-def list_body(objs: list[dict[str, Any]], *, limit: int = 20, offset: int = 0,
-              total: int | None = None, next_url: str | None = None) -> dict[str, Any]:
-    return {"meta": {"limit": limit, "offset": offset, "next": next_url, "previous": None,
-                     "total_count": len(objs) if total is None else total},
-            "objects": objs}
+def list_body(
+    objs: list[dict[str, Any]],
+    *,
+    limit: int = 20,
+    offset: int = 0,
+    total: int | None = None,
+    next_url: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "meta": {
+            "limit": limit,
+            "offset": offset,
+            "next": next_url,
+            "previous": None,
+            "total_count": len(objs) if total is None else total,
+        },
+        "objects": objs,
+    }
 
 
 FIXTURE_ROUTES = ("fixture-listing", "fixture-schema", "fixture-list", "fixture-detail")
@@ -69,24 +83,31 @@ class FixtureAPI:
         self.router = router
         self.listing = load("listing.json")
         self.inline = inline
-        self.data = {p.stem: json.loads(p.read_text())
-                     for p in (FIXTURES / "objects").glob("*.json")}
-        self.schemas = {p.stem: json.loads(p.read_text())
-                        for p in (FIXTURES / "schemas").glob("*.json")}
+        self.data = {
+            p.stem: json.loads(p.read_text()) for p in (FIXTURES / "objects").glob("*.json")
+        }
+        self.schemas = {
+            p.stem: json.loads(p.read_text()) for p in (FIXTURES / "schemas").glob("*.json")
+        }
         api = re.escape(f"{BASE}/api/v1/")
         router.get(f"{BASE}/api/v1/", name="fixture-listing").mock(side_effect=self._listing)
         router.get(url__regex=rf"^{api}(?P<name>\w+)/schema/$", name="fixture-schema").mock(
-            side_effect=self._schema)
+            side_effect=self._schema
+        )
         router.get(url__regex=rf"^{api}(?P<name>\w+)/(\?.*)?$", name="fixture-list").mock(
-            side_effect=self._list)
-        router.get(url__regex=rf"^{api}(?P<name>\w+)/(?P<key>[^/]+)/$",
-                   name="fixture-detail").mock(side_effect=self._detail)
+            side_effect=self._list
+        )
+        router.get(url__regex=rf"^{api}(?P<name>\w+)/(?P<key>[^/]+)/$", name="fixture-detail").mock(
+            side_effect=self._detail
+        )
 
     def _listing(self, request: httpx.Request) -> httpx.Response:
         body = self.listing
         if self.inline and request.url.params.get("fullschema") not in (None, "false", "False"):
-            body = {n: {"list_endpoint": v["list_endpoint"], "schema": self.schemas[n]}
-                    for n, v in self.listing.items()}
+            body = {
+                n: {"list_endpoint": v["list_endpoint"], "schema": self.schemas[n]}
+                for n, v in self.listing.items()
+            }
         return httpx.Response(200, json=body)
 
     def _schema(self, request: httpx.Request, name: str) -> httpx.Response:
@@ -96,16 +117,29 @@ class FixtureAPI:
 
     def _list(self, request: httpx.Request, name: str) -> httpx.Response:
         if name not in self.data:
-            return httpx.Response(404, text="<html><title>Page not found</title></html>",
-                                  headers={"Content-Type": "text/html"})
+            return httpx.Response(
+                404,
+                text="<html><title>Page not found</title></html>",
+                headers={"Content-Type": "text/html"},
+            )
         limit = int(request.url.params.get("limit", 20))
         offset = int(request.url.params.get("offset", 0))
         objs = self.data[name]
-        nxt = (f"/api/v1/{name}/?limit={limit}&offset={offset + limit}"
-               if offset + limit < len(objs) else None)
-        return httpx.Response(200, json=list_body(objs[offset:offset + limit], limit=limit,
-                                                  offset=offset, total=len(objs),
-                                                  next_url=nxt))
+        nxt = (
+            f"/api/v1/{name}/?limit={limit}&offset={offset + limit}"
+            if offset + limit < len(objs)
+            else None
+        )
+        return httpx.Response(
+            200,
+            json=list_body(
+                objs[offset : offset + limit],
+                limit=limit,
+                offset=offset,
+                total=len(objs),
+                next_url=nxt,
+            ),
+        )
 
     def _detail(self, request: httpx.Request, name: str, key: str) -> httpx.Response:
         for obj in self.data.get(name, []):
@@ -143,10 +177,12 @@ def client(api: FixtureAPI) -> Iterator[Client]:
 
 # ---------------------------------------------------------------- the demo server (the fake)
 
+
 @pytest.fixture
 def demo_fake() -> FakeMailRoute:
     """A fresh fake Tastypie server holding the packaged demo data: a test may write."""
     from mailroute_dyn.fake import DEMO_KEY, DEMO_LOGIN, FakeMailRoute
+
     return FakeMailRoute(login=DEMO_LOGIN, api_key=DEMO_KEY)
 
 
@@ -159,10 +195,12 @@ def demo_client(demo_fake: FakeMailRoute) -> Iterator[Client]:
 
 # ---------------------------------------------------------------- the real Tastypie server
 
+
 @pytest.fixture(scope="session")
 def tastypie_app() -> Any:
     """The real django-tastypie server (in-process WSGI), seeded once per session."""
     from tests.tastypie_site import create_user, reset_data, seed_data, wsgi_app
+
     app = wsgi_app()
     create_user()
     reset_data()
@@ -173,9 +211,17 @@ def tastypie_app() -> Any:
 @pytest.fixture
 def tastypie_client(tastypie_app: Any) -> Iterator[Client]:
     from tests.tastypie_site import DEMO_API_KEY, DEMO_LOGIN
+
     transport = httpx.WSGITransport(app=tastypie_app)
-    with Client("http://tastypie.test", DEMO_LOGIN, DEMO_API_KEY, transport=transport,
-                cache_dir=None, retries=0, allow_insecure=True) as c:
+    with Client(
+        "http://tastypie.test",
+        DEMO_LOGIN,
+        DEMO_API_KEY,
+        transport=transport,
+        cache_dir=None,
+        retries=0,
+        allow_insecure=True,
+    ) as c:
         yield c
 
 
@@ -184,9 +230,11 @@ def tastypie_http() -> Iterator[httpx.Client]:
     """A plain httpx client on the real Tastypie test site with the demo user's key: for
     tests of the site itself, below mailroute_dyn."""
     from tests.tastypie_site import HOST, auth_header, wsgi_app
+
     transport = httpx.WSGITransport(app=wsgi_app())
-    with httpx.Client(transport=transport, base_url=f"http://{HOST}",
-                      headers=auth_header()) as http:
+    with httpx.Client(
+        transport=transport, base_url=f"http://{HOST}", headers=auth_header()
+    ) as http:
         yield http
 
 
@@ -204,13 +252,20 @@ class RecordingTransport(httpx.WSGITransport):
 
 # ---------------------------------------------------------------- the site on PostgreSQL
 
+
 def _require_postgresql() -> Path:
     """PostgreSQL's programs and psycopg, or a skip saying what is missing; on CI
     (`CI=true`) a missing piece fails the test instead, so the pass is never lost."""
     from tests.tastypie_site.postgresql import find_bin_dir
+
     bin_dir = find_bin_dir()
-    missing = [] if bin_dir else ["the PostgreSQL server programs (initdb, postgres; "
-                                  "Debian: apt-get install postgresql)"]
+    missing = (
+        []
+        if bin_dir
+        else [
+            "the PostgreSQL server programs (initdb, postgres; Debian: apt-get install postgresql)"
+        ]
+    )
     if importlib.util.find_spec("psycopg") is None:
         missing.append("psycopg (the [test] extra)")
     if missing:
@@ -226,6 +281,7 @@ def _require_postgresql() -> Path:
 def postgresql_cluster() -> Iterator[Any]:
     """A throwaway PostgreSQL cluster on 127.0.0.1, one per session, removed at the end."""
     from tests.tastypie_site.postgresql import Cluster
+
     with Cluster(_require_postgresql()) as cluster:
         yield cluster
 
@@ -235,12 +291,14 @@ def postgresql_site(postgresql_cluster: Any) -> Iterator[Any]:
     """The real Tastypie test site served by a process of its own on that cluster
     (`SiteProcess`: `url`, and `reset()` to seed it as the fixtures were exported)."""
     from tests.tastypie_site.serve import SiteProcess
+
     postgresql_cluster.create_database("site")
     with SiteProcess(postgresql_cluster.url("site")) as site:
         yield site
 
 
 # ---------------------------------------------------------------- the command line
+
 
 @pytest.fixture
 def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -256,6 +314,7 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def fixtures(tmp_path: Path) -> Path:
     """A copy of the demo data that a test may change."""
     from mailroute_dyn.fake import DEMO_DATA
+
     return Path(shutil.copytree(DEMO_DATA, tmp_path / "fixtures"))
 
 
@@ -270,13 +329,16 @@ def profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         'base_url = "https://fake.mailroute.test"\n'
         'login = "tester"\n'
         f'api_key = "{KEY}"\n'
-        f'cache_dir = "{cache.as_posix()}"\n', encoding="utf-8")
+        f'cache_dir = "{cache.as_posix()}"\n',
+        encoding="utf-8",
+    )
     config.chmod(0o600)
     monkeypatch.setenv("MAILROUTE_CONFIG", str(config))
     return cache
 
 
 # ---------------------------------------------------------------- the pytest plugin's tests
+
 
 @pytest.fixture
 def plugin_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -290,6 +352,7 @@ def plugin_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 def staging(tastypie_app: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """The real Tastypie server on 127.0.0.1, with its credentials in the environment."""
     from tests.tastypie_site import DEMO_API_KEY, DEMO_LOGIN, live_server
+
     monkeypatch.setenv("MAILROUTE_LOGIN", DEMO_LOGIN)
     monkeypatch.setenv("MAILROUTE_API_KEY", DEMO_API_KEY)
     with live_server(tastypie_app) as url:
@@ -299,6 +362,7 @@ def staging(tastypie_app: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]
 def model_rows(model: str) -> int:
     """How many rows the real test server's model `model` holds now."""
     from tests.tastypie_site.mailroute import models
+
     return int(getattr(models, model).objects.count())
 
 
@@ -307,10 +371,13 @@ def real(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tastypie_app: Any) -> 
     """A profile `real` for the real django-tastypie server, and the transport that reaches
     it in-process: a command line test runs `--profile real` with this transport."""
     from tests.tastypie_site import DEMO_API_KEY, DEMO_LOGIN
+
     config = tmp_path / "real.toml"
-    config.write_text('[profiles.real]\nbase_url = "http://tastypie.test"\n'
-                      f'login = "{DEMO_LOGIN}"\napi_key = "{DEMO_API_KEY}"\n'
-                      "allow_insecure = true\nretries = 0\n")
+    config.write_text(
+        '[profiles.real]\nbase_url = "http://tastypie.test"\n'
+        f'login = "{DEMO_LOGIN}"\napi_key = "{DEMO_API_KEY}"\n'
+        "allow_insecure = true\nretries = 0\n"
+    )
     config.chmod(0o600)
     monkeypatch.setenv("MAILROUTE_CONFIG", str(config))
     return httpx.WSGITransport(app=tastypie_app)

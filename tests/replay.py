@@ -82,17 +82,29 @@ import httpx
 from mailroute_dyn import Client
 
 __all__ = [
-    "RECORDINGS", "BASE_URL", "LOGIN", "API_KEY", "Interaction", "Served", "ReplayTransport",
-    "derive_tolerance", "load_recording", "recorded_schemas", "recorded_listing",
-    "mailroute_replay", "replay_client", "synthetic_schemas", "SCHEMA_404",
+    "RECORDINGS",
+    "BASE_URL",
+    "LOGIN",
+    "API_KEY",
+    "Interaction",
+    "Served",
+    "ReplayTransport",
+    "derive_tolerance",
+    "load_recording",
+    "recorded_schemas",
+    "recorded_listing",
+    "mailroute_replay",
+    "replay_client",
+    "synthetic_schemas",
+    "SCHEMA_404",
 ]
 
 RECORDINGS = Path(__file__).resolve().parents[1] / "fixtures" / "recordings"
 BASE_URL = "https://admin-dev.mailroute.net"
 LOGIN = "replay"
-API_KEY = "replay-key-not-real"          # obviously fake; the recordings hold no key either
+API_KEY = "replay-key-not-real"  # obviously fake; the recordings hold no key either
 JSON_TYPE = "application/json; charset=utf-8"
-ANY: None = None                           # a tolerated parameter whose value may be anything
+ANY: None = None  # a tolerated parameter whose value may be anything
 
 KB = "kb-docs"
 KB_LISTING = (f"{KB}/api-part-1-introduction-authentication-schema-and-resources.json", 0)
@@ -122,12 +134,17 @@ KB_EMAIL_ACCOUNT_PART_1 = (KB_LISTING[0], 1)
 # unlisted brandinginfo, mailaddr, ...). It copies the recorded 404 for a missing object
 # (empty body, text/html, e.g. kb-docs Part 1 #8): the client must still read such objects,
 # untyped. The real server had these routes; what they answered is unknown.
-SCHEMA_404 = {"status": 404, "headers": {"Content-Type": "text/html; charset=utf-8"},
-              "body": ""}
+SCHEMA_404 = {"status": 404, "headers": {"Content-Type": "text/html; charset=utf-8"}, "body": ""}
 
 # Names under /api/v1/ that recordings use but the listing does not name (MAILROUTE.md §2.2).
-UNLISTED = ("brandinginfo", "mailaddr", "branding_info", "notification_task", "quarantine",
-            "quarantine_message")
+UNLISTED = (
+    "brandinginfo",
+    "mailaddr",
+    "branding_info",
+    "notification_task",
+    "quarantine",
+    "quarantine_message",
+)
 
 # The default ordering of these lists (every recorded list of them is name-ordered).
 DEFAULT_ORDERING = {"reseller": "name", "customer": "name", "domain": "name"}
@@ -141,10 +158,14 @@ def _policy_domain_schema(policy_user: Mapping[str, Any]) -> dict[str, Any]:
     fields = schema["fields"]
     fields.pop("email_account", None)
     fields["domain"] = {
-        "blank": False, "default": "No default provided.",
+        "blank": False,
+        "default": "No default provided.",
         "help_text": "A single related resource. Can be either a URI or set of nested "
-                     "resource data.",
-        "nullable": False, "readonly": False, "related_type": "to_one", "type": "related",
+        "resource data.",
+        "nullable": False,
+        "readonly": False,
+        "related_type": "to_one",
+        "type": "related",
         "unique": False,
     }
     schema["allowed_list_http_methods"] = ["get", "put"]
@@ -188,6 +209,7 @@ def synthetic_schemas() -> dict[str, dict[str, Any]]:
 
 # ---------------------------------------------------------------- interactions
 
+
 def _pairs(query: str) -> Counter[tuple[str, str]]:
     return Counter(parse_qsl(query, keep_blank_values=True))
 
@@ -200,8 +222,8 @@ def _norm_path(path: str) -> str:
 class Interaction:
     """One recorded (or synthetic) request/answer pair."""
 
-    source: str                  # "ruby-vcr/<stem>" or "synthetic"
-    index: int                   # position in its file (-1 for synthetic)
+    source: str  # "ruby-vcr/<stem>" or "synthetic"
+    index: int  # position in its file (-1 for synthetic)
     method: str
     path: str
     query: str
@@ -210,10 +232,10 @@ class Interaction:
     body: Any
     request_body: Any = None
     tolerated: dict[str, frozenset[str] | None] = field(default_factory=dict)
-    repeatable: bool = False     # synthetic: never consumed, not on a timeline
+    repeatable: bool = False  # synthetic: never consumed, not on a timeline
     note: str = ""
     served: int = 0
-    skipped: bool = False        # a recorded write the test does not replay, on purpose
+    skipped: bool = False  # a recorded write the test does not replay, on purpose
 
     @property
     def pairs(self) -> Counter[tuple[str, str]]:
@@ -241,7 +263,7 @@ class Interaction:
         if method != self.method or path != _norm_path(self.path):
             return False
         recorded = self.pairs
-        if recorded - pairs:             # something recorded was not sent
+        if recorded - pairs:  # something recorded was not sent
             return False
         return self.extra_ok(pairs - recorded)
 
@@ -256,8 +278,9 @@ class Interaction:
         return json.dumps(body).encode("utf-8"), headers
 
 
-def derive_tolerance(request: Mapping[str, Any],
-                     response: Mapping[str, Any]) -> dict[str, frozenset[str] | None]:
+def derive_tolerance(
+    request: Mapping[str, Any], response: Mapping[str, Any]
+) -> dict[str, frozenset[str] | None]:
     """The extra query parameters this recorded request tolerates (module docstring)."""
     method = request["method"].upper()
     path = _norm_path(request["path"])
@@ -274,8 +297,11 @@ def derive_tolerance(request: Mapping[str, Any],
             if key not in recorded:
                 out[key] = ANY
         return out
-    if not (isinstance(body, dict) and isinstance(body.get("meta"), dict)
-            and isinstance(body.get("objects"), list)):
+    if not (
+        isinstance(body, dict)
+        and isinstance(body.get("meta"), dict)
+        and isinstance(body.get("objects"), list)
+    ):
         return out
     meta = body["meta"]
     for key in ("limit", "offset"):
@@ -284,8 +310,11 @@ def derive_tolerance(request: Mapping[str, Any],
     resource = path.removeprefix("/api/v1/").strip("/")
     order = DEFAULT_ORDERING.get(resource)
     objects = body["objects"]
-    if (order and "order_by" not in recorded
-            and all(isinstance(o, dict) and isinstance(o.get(order), str) for o in objects)):
+    if (
+        order
+        and "order_by" not in recorded
+        and all(isinstance(o, dict) and isinstance(o.get(order), str) for o in objects)
+    ):
         names = [o[order] for o in objects]
         if names == sorted(names, key=str.casefold):
             out["order_by"] = frozenset({order})
@@ -312,17 +341,18 @@ class _Timeline:
     def __init__(self, name: str, interactions: list[Interaction], *, ordered: bool = True):
         self.name = name
         self.items = interactions
-        self.ordered = ordered   # False: independent examples, no order and no barriers
-        self.now = -1            # index of the latest interaction served (forward)
+        self.ordered = ordered  # False: independent examples, no order and no barriers
+        self.now = -1  # index of the latest interaction served (forward)
 
     def _write_between(self, lo: int, hi: int, *, served: bool) -> Interaction | None:
-        for item in self.items[lo + 1:hi]:
+        for item in self.items[lo + 1 : hi]:
             if item.is_write and not item.skipped and (item.served > 0) == served:
                 return item
         return None
 
-    def forward(self, method: str, path: str, pairs: Counter[tuple[str, str]]
-                ) -> tuple[Interaction | None, Interaction | None]:
+    def forward(
+        self, method: str, path: str, pairs: Counter[tuple[str, str]]
+    ) -> tuple[Interaction | None, Interaction | None]:
         """(match, blocker): the next unused match, or the unreplayed write before it."""
         if not self.ordered:
             for item in self.items:
@@ -330,7 +360,7 @@ class _Timeline:
                     return item, None
             return None, None
         blocker = None
-        for item in self.items[self.now + 1:]:
+        for item in self.items[self.now + 1 :]:
             if item.served or item.skipped or not item.matches(method, path, pairs):
                 continue
             wall = self._write_between(self.now, item.index, served=False)
@@ -339,16 +369,20 @@ class _Timeline:
             blocker = blocker or wall
         return None, blocker
 
-    def backward(self, method: str, path: str,
-                 pairs: Counter[tuple[str, str]]) -> Interaction | None:
+    def backward(
+        self, method: str, path: str, pairs: Counter[tuple[str, str]]
+    ) -> Interaction | None:
         """The latest read at or before `now` whose state no replayed write has changed."""
         if method not in ("GET", "HEAD"):
             return None
         if not self.ordered:
-            served = [i for i in self.items
-                      if i.served and not i.skipped and i.matches(method, path, pairs)]
+            served = [
+                i
+                for i in self.items
+                if i.served and not i.skipped and i.matches(method, path, pairs)
+            ]
             return served[-1] if served else None
-        for item in reversed(self.items[:self.now + 1]):
+        for item in reversed(self.items[: self.now + 1]):
             if not item.skipped and item.matches(method, path, pairs):
                 if self._write_between(item.index, self.now + 1, served=True) is None:
                     return item
@@ -364,8 +398,13 @@ class ReplayTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     otherwise).
     """
 
-    def __init__(self, files: Iterable[str | Path] = (), *, origin: str | None = BASE_URL,
-                 authorization: str | None = f"ApiKey {LOGIN}:{API_KEY}"):
+    def __init__(
+        self,
+        files: Iterable[str | Path] = (),
+        *,
+        origin: str | None = BASE_URL,
+        authorization: str | None = f"ApiKey {LOGIN}:{API_KEY}",
+    ):
         self.origin = origin
         self.authorization = authorization
         self.timelines: list[_Timeline] = []
@@ -386,41 +425,71 @@ class ReplayTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         items = []
         for i, raw in enumerate(data["interactions"]):
             req, resp = raw["request"], raw["response"]
-            items.append(Interaction(
-                source=source, index=i, method=req["method"].upper(), path=req["path"],
-                query=req.get("query") or "", status=resp.get("status"),
-                headers=dict(resp.get("headers") or {}), body=resp.get("body"),
-                request_body=req.get("body"), tolerated=derive_tolerance(req, resp),
-                note=raw.get("note", "")))
+            items.append(
+                Interaction(
+                    source=source,
+                    index=i,
+                    method=req["method"].upper(),
+                    path=req["path"],
+                    query=req.get("query") or "",
+                    status=resp.get("status"),
+                    headers=dict(resp.get("headers") or {}),
+                    body=resp.get("body"),
+                    request_body=req.get("body"),
+                    tolerated=derive_tolerance(req, resp),
+                    note=raw.get("note", ""),
+                )
+            )
         if ordered is None:
             ordered = path.parent.name != "doc-examples"
         self.timelines.append(_Timeline(source, items, ordered=ordered))
         return items
 
-    def add(self, method: str, path: str, query: str = "", *, status: int = 200,
-            body: Any = "", headers: Mapping[str, str] | None = None,
-            tolerate: Mapping[str, Iterable[str] | None] | None = None,
-            note: str = "synthetic") -> Interaction:
+    def add(
+        self,
+        method: str,
+        path: str,
+        query: str = "",
+        *,
+        status: int = 200,
+        body: Any = "",
+        headers: Mapping[str, str] | None = None,
+        tolerate: Mapping[str, Iterable[str] | None] | None = None,
+        note: str = "synthetic",
+    ) -> Interaction:
         """A synthetic answer, served whenever it matches (recorded ones are tried first)."""
         item = Interaction(
-            source=f"synthetic: {note}", index=-1, method=method.upper(), path=path,
-            query=query, status=status, headers=dict(headers or {}), body=body,
-            tolerated={k: (None if v is None else frozenset(v))
-                       for k, v in (tolerate or {}).items()},
-            repeatable=True, note=note)
+            source=f"synthetic: {note}",
+            index=-1,
+            method=method.upper(),
+            path=path,
+            query=query,
+            status=status,
+            headers=dict(headers or {}),
+            body=body,
+            tolerated={
+                k: (None if v is None else frozenset(v)) for k, v in (tolerate or {}).items()
+            },
+            repeatable=True,
+            note=note,
+        )
         self.synthetic.append(item)
         return item
 
-    def tolerate(self, method: str, path: str, query: str = "", *,
-                 why: str, **params: Iterable[str] | None) -> list[Interaction]:
+    def tolerate(
+        self, method: str, path: str, query: str = "", *, why: str, **params: Iterable[str] | None
+    ) -> list[Interaction]:
         """Let the recorded `method path?query` also accept `params` (value sets, or None for
         any value). `why` must say why the recorded answer stays right; it is kept as a note.
         """
         if not why:
             raise ValueError("say why the recorded answer is still the right one")
-        hits = [item for t in self.timelines for item in t.items
-                if item.method == method.upper() and item.path == path
-                and item.pairs == _pairs(query)]
+        hits = [
+            item
+            for t in self.timelines
+            for item in t.items
+            if item.method == method.upper() and item.path == path and item.pairs == _pairs(query)
+        ]
         if not hits:
             raise AssertionError(f"No recorded {method} {path}?{query} to tolerate extras on.")
         for item in hits:
@@ -435,9 +504,15 @@ class ReplayTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         effect, so a test that skips a write must not rely on such reads."""
         if not why:
             raise ValueError("say why the write is not replayed")
-        hits = [item for t in self.timelines for item in t.items
-                if item.method == method.upper() and item.path == path
-                and item.pairs == _pairs(query) and item.is_write]
+        hits = [
+            item
+            for t in self.timelines
+            for item in t.items
+            if item.method == method.upper()
+            and item.path == path
+            and item.pairs == _pairs(query)
+            and item.is_write
+        ]
         if not hits:
             raise AssertionError(f"No recorded write {method} {path}?{query} to skip.")
         for item in hits:
@@ -445,13 +520,17 @@ class ReplayTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
             item.note = (item.note + " | " if item.note else "") + f"skipped: {why}"
         return hits
 
-    def override_headers(self, method: str, path: str, query: str = "", *, why: str,
-                         **headers: str) -> list[Interaction]:
+    def override_headers(
+        self, method: str, path: str, query: str = "", *, why: str, **headers: str
+    ) -> list[Interaction]:
         """SYNTHETIC header additions on recorded answers (the recordings keep only
         Content-Type and Location); `why` documents the source of the header."""
-        hits = [item for t in self.timelines for item in t.items
-                if item.method == method.upper() and item.path == path
-                and item.pairs == _pairs(query)]
+        hits = [
+            item
+            for t in self.timelines
+            for item in t.items
+            if item.method == method.upper() and item.path == path and item.pairs == _pairs(query)
+        ]
         if not hits:
             raise AssertionError(f"No recorded {method} {path}?{query} to add headers to.")
         for item in hits:
@@ -471,16 +550,20 @@ class ReplayTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     def sent(self, method: str | None = None, path: str | None = None) -> list[Served]:
         """Logged requests, optionally of one method and/or path."""
-        return [s for s in self.log if (method is None or s.method == method.upper())
-                and (path is None or s.path == path)]
+        return [
+            s
+            for s in self.log
+            if (method is None or s.method == method.upper()) and (path is None or s.path == path)
+        ]
 
     def requests_summary(self) -> list[str]:
         return [f"{s.method} {s.path}{'?' + s.query if s.query else ''}" for s in self.log]
 
     # -- serving
 
-    def _find(self, method: str, path: str, pairs: Counter[tuple[str, str]]
-              ) -> tuple[Interaction | None, bool, list[Interaction]]:
+    def _find(
+        self, method: str, path: str, pairs: Counter[tuple[str, str]]
+    ) -> tuple[Interaction | None, bool, list[Interaction]]:
         blockers: list[Interaction] = []
         for timeline in self.timelines:
             item, blocker = timeline.forward(method, path, pairs)
@@ -508,7 +591,8 @@ class ReplayTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
             got = request.headers.get("authorization")
             assert got == self.authorization, (
                 f"{request.method} {url.path}: Authorization header "
-                f"{'missing' if got is None else 'differs'}")
+                f"{'missing' if got is None else 'differs'}"
+            )
         method = request.method.upper()
         path = _norm_path(url.path)
         query = url.query.decode("ascii") if isinstance(url.query, bytes) else str(url.query)
@@ -520,22 +604,33 @@ class ReplayTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
             sent_json = content.decode("utf-8", errors="replace")
         with self._lock:
             item, repeated, blockers = self._find(method, path, pairs)
-            self.log.append(Served(method, path, query, pairs, sent_json,
-                                   dict(request.headers), item, repeated))
+            self.log.append(
+                Served(method, path, query, pairs, sent_json, dict(request.headers), item, repeated)
+            )
             if item is None:
                 raise AssertionError(self._not_recorded(method, path, query, pairs, blockers))
             item.served += 1
         body, headers = item.content()
-        return httpx.Response(item.status if item.status is not None else 200,
-                              headers=headers, content=body, request=request)
+        return httpx.Response(
+            item.status if item.status is not None else 200,
+            headers=headers,
+            content=body,
+            request=request,
+        )
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """The same answers for an `AsyncClient` (the body is read before matching)."""
         await request.aread()
         return self.handle_request(request)
 
-    def _not_recorded(self, method: str, path: str, query: str,
-                      pairs: Counter[tuple[str, str]], blockers: list[Interaction]) -> str:
+    def _not_recorded(
+        self,
+        method: str,
+        path: str,
+        query: str,
+        pairs: Counter[tuple[str, str]],
+        blockers: list[Interaction],
+    ) -> str:
         wanted = f"{method} {path}{'?' + query if query else ''}"
         pool = self.recorded + self.synthetic
 
@@ -560,13 +655,18 @@ class ReplayTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
                 why.append("other method or path")
             else:
                 missing = item.pairs - pairs
-                refused = [f"{k}={v}" for (k, v) in (pairs - item.pairs)
-                           if not item.extra_ok(Counter({(k, v): 1}))]
+                refused = [
+                    f"{k}={v}"
+                    for (k, v) in (pairs - item.pairs)
+                    if not item.extra_ok(Counter({(k, v): 1}))
+                ]
                 if missing:
                     why.append(f"not sent: {'&'.join(f'{k}={v}' for k, v in missing)}")
                 if refused:
-                    why.append(f"extra not tolerated: {'&'.join(refused)} "
-                               f"(tolerated: {', '.join(sorted(item.tolerated)) or 'none'})")
+                    why.append(
+                        f"extra not tolerated: {'&'.join(refused)} "
+                        f"(tolerated: {', '.join(sorted(item.tolerated)) or 'none'})"
+                    )
             lines.append(f"  {item.label()} [{state}]{' ' + '; '.join(why) if why else ''}")
         for wall in blockers:
             lines.append(f"  (a match exists after the unreplayed write {wall.label()})")
@@ -575,10 +675,14 @@ class ReplayTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
 # ---------------------------------------------------------------- the MailRoute setup
 
-def mailroute_replay(files: Iterable[str | Path] = (), *, with_schemas: bool = True,
-                     email_account_schema: str = "part-5",
-                     extra_schemas: Mapping[str, Mapping[str, Any]] | None = None
-                     ) -> ReplayTransport:
+
+def mailroute_replay(
+    files: Iterable[str | Path] = (),
+    *,
+    with_schemas: bool = True,
+    email_account_schema: str = "part-5",
+    extra_schemas: Mapping[str, Mapping[str, Any]] | None = None,
+) -> ReplayTransport:
     """A transport with `files` plus what discovery needs.
 
     With `with_schemas`: recorded listing and schema answers in `files` are set aside, and
@@ -591,25 +695,44 @@ def mailroute_replay(files: Iterable[str | Path] = (), *, with_schemas: bool = T
     transport = ReplayTransport(files)
     if not with_schemas:
         return transport
-    for item in transport.recorded:     # discovery answers come from the setup below only
+    for item in transport.recorded:  # discovery answers come from the setup below only
         if item.method == "GET" and (item.path == "/api/v1/" or item.path.endswith("/schema/")):
             item.skipped = True
-            item.note = (item.note + " | " if item.note else "") + "skipped: discovery is " \
-                "served by mailroute_replay's listing and schemas"
+            item.note = (
+                item.note + " | " if item.note else ""
+            ) + "skipped: discovery is served by mailroute_replay's listing and schemas"
     listing = recorded_listing()
-    transport.add("GET", "/api/v1/", body=listing, headers={}, tolerate={"fullschema": None},
-                  note="KB Part 1 listing (doc dump, 2012)")
+    transport.add(
+        "GET",
+        "/api/v1/",
+        body=listing,
+        headers={},
+        tolerate={"fullschema": None},
+        note="KB Part 1 listing (doc dump, 2012)",
+    )
     schemas = recorded_schemas(email_account=email_account_schema)
     schemas.update({k: dict(v) for k, v in (extra_schemas or {}).items()})
     for name, schema in sorted(schemas.items()):
-        transport.add("GET", f"/api/v1/{name}/schema/", body=schema,
-                      headers={"Content-Type": JSON_TYPE},
-                      note=("SYNTHETIC schema" if "_synthetic" in schema
-                            else f"KB schema of {name} (doc dump, 2013-02-18)"))
+        transport.add(
+            "GET",
+            f"/api/v1/{name}/schema/",
+            body=schema,
+            headers={"Content-Type": JSON_TYPE},
+            note=(
+                "SYNTHETIC schema"
+                if "_synthetic" in schema
+                else f"KB schema of {name} (doc dump, 2013-02-18)"
+            ),
+        )
     for name in sorted((set(listing) | set(UNLISTED) | _resource_names(transport)) - set(schemas)):
-        transport.add("GET", f"/api/v1/{name}/schema/", status=SCHEMA_404["status"],
-                      body=SCHEMA_404["body"], headers=SCHEMA_404["headers"],
-                      note=f"SYNTHETIC 404: no source shows the schema of {name}")
+        transport.add(
+            "GET",
+            f"/api/v1/{name}/schema/",
+            status=SCHEMA_404["status"],
+            body=SCHEMA_404["body"],
+            headers=SCHEMA_404["headers"],
+            note=f"SYNTHETIC 404: no source shows the schema of {name}",
+        )
     return transport
 
 
@@ -631,8 +754,14 @@ def replay_client(transport: httpx.BaseTransport, **overrides: Any) -> Client:
     ``page_size=20`` is the ``default_limit`` of every recorded schema, so the pages the
     client asks for are the pages the server gave the recording client, which sent no limit.
     """
-    options: dict[str, Any] = dict(base_url=BASE_URL, login=LOGIN, api_key=API_KEY,
-                                   transport=transport, cache_dir=None, retries=0,
-                                   page_size=20)
+    options: dict[str, Any] = dict(
+        base_url=BASE_URL,
+        login=LOGIN,
+        api_key=API_KEY,
+        transport=transport,
+        cache_dir=None,
+        retries=0,
+        page_size=20,
+    )
     options.update(overrides)
     return Client(**options)

@@ -15,11 +15,12 @@ from tests.conftest import FIXTURES
 
 
 def test_bulk_create_update_delete_with_patch_list(tastypie_client):
-    Reseller = tastypie_client.reseller             # patch on list, put/delete on detail
+    Reseller = tastypie_client.reseller  # patch on list, put/delete on detail
     assert patch_list_allowed(Reseller)
     tag = uuid.uuid4().hex[:6]
-    result = Reseller.bulk_create([{"name": f"Bulk {tag} {i}"} for i in range(5)]
-                                  + [{"nmae": "typo"}])
+    result = Reseller.bulk_create(
+        [{"name": f"Bulk {tag} {i}"} for i in range(5)] + [{"nmae": "typo"}]
+    )
     assert isinstance(result, BulkResult)
     assert len(result.succeeded) == 5 and len(result.failed) == 1
     assert isinstance(result.failed[0][1], ValidationError)
@@ -39,14 +40,14 @@ def test_patch_list_is_atomic_and_reports_every_object_failed(tastypie_client):
     existing = Reseller.create(name=f"Taken {tag}")
     result = Reseller.bulk_create([{"name": f"Fine {tag}"}, {"name": f"Taken {tag}"}])
     assert not result.ok and len(result.failed) == 2 and not result.succeeded
-    assert Reseller.filter(name=f"Fine {tag}").count() == 0      # rolled back
+    assert Reseller.filter(name=f"Fine {tag}").count() == 0  # rolled back
     with pytest.raises(MailRouteError):
         result.raise_first()
     existing.delete()
 
 
 def test_bulk_without_patch_list_uses_concurrent_requests(tastypie_client):
-    Domain = tastypie_client.domain                 # no patch: POST / PUT / DELETE each
+    Domain = tastypie_client.domain  # no patch: POST / PUT / DELETE each
     assert not patch_list_allowed(Domain)
     customer = tastypie_client.customer.first()
     tag = uuid.uuid4().hex[:6]
@@ -54,8 +55,10 @@ def test_bulk_without_patch_list_uses_concurrent_requests(tastypie_client):
     # the duplicate exists beforehand: two concurrent POSTs of one new name race past
     # Django's uniqueness check and the loser gets a 500 from the database instead
     taken = Domain.create(name=f"taken-{tag}.test", customer=customer)
-    result = Domain.bulk_create([{"name": n, "customer": customer} for n in names]
-                                + [{"name": taken.name, "customer": customer}])
+    result = Domain.bulk_create(
+        [{"name": n, "customer": customer} for n in names]
+        + [{"name": taken.name, "customer": customer}]
+    )
     assert len(result.succeeded) == 6 and len(result.failed) == 1
     assert "already exists" in str(result.failed[0][1])
     assert all(d.resource_uri for d in result.succeeded)
@@ -74,8 +77,15 @@ def run(coro):
 
 def fake_async(**kw) -> AsyncClient:
     fake = FakeMailRoute(FIXTURES, login="demo", api_key="demo-key-not-secret")
-    return AsyncClient("https://fake.mailroute.test", "demo", "demo-key-not-secret",
-                       transport=fake, cache_dir=None, retries=0, **kw)
+    return AsyncClient(
+        "https://fake.mailroute.test",
+        "demo",
+        "demo-key-not-secret",
+        transport=fake,
+        cache_dir=None,
+        retries=0,
+        **kw,
+    )
 
 
 def test_async_client_has_the_same_surface():
@@ -100,6 +110,7 @@ def test_async_client_has_the_same_surface():
             await acct.delete()
             with pytest.raises(TypeError, match="async for"):
                 list(EA.all())
+
     run(main())
 
 
@@ -111,19 +122,21 @@ def test_async_paging_is_concurrent_in_order():
             walked = [a.id async for a in EA.all().order_by("localpart")]
             one_by_one = [a.id async for a in EA.all().order_by("localpart").concurrently(1)]
             assert walked == one_by_one and len(walked) == len(set(walked))
+
     run(main())
 
 
 def test_sync_client_refuses_async_iteration():
     fake = FakeMailRoute(FIXTURES, login="demo", api_key="demo-key-not-secret")
-    with Client("https://fake.mailroute.test", "demo", "demo-key-not-secret", transport=fake,
-                cache_dir=None) as client:
+    with Client(
+        "https://fake.mailroute.test", "demo", "demo-key-not-secret", transport=fake, cache_dir=None
+    ) as client:
+
         async def main():
             return [x async for x in client.domain.all()]
+
         with pytest.raises(TypeError, match="plain 'for'"):
             run(main())
-
-
 
 
 def test_async_bulk_writes_are_awaited():
@@ -139,4 +152,5 @@ def test_async_bulk_writes_are_awaited():
             assert len(found) == 3
             assert (await Reseller.bulk_delete(found)).ok
             assert await Reseller.filter(name__startswith=f"Async {tag}").count() == 0
+
     run(main())

@@ -21,13 +21,14 @@ pytestmark = pytest.mark.usefixtures("isolated")
 
 # ------------------------------------------------------------------ reading
 
+
 def test_resources_lists_every_resource_with_its_methods(capsys):
     code, out, err = run(capsys, "--demo", "resources")
     assert code == 0 and err == ""
     lines = {line.split()[0]: line for line in out.splitlines()[1:]}
     listing = json.loads((DEMO_DATA / "listing.json").read_text(encoding="utf-8"))
     assert sorted(lines) == sorted(listing)
-    assert "GET PUT PATCH" in lines["policy_domain"]      # detail methods
+    assert "GET PUT PATCH" in lines["policy_domain"]  # detail methods
     assert lines["domain_with_alias"].split()[1:] == ["GET", "GET"]
 
 
@@ -58,20 +59,42 @@ def test_list_default_table_limit_and_order(capsys):
     assert rows[0].split() == ["id", "name", "created_at", "active", "hold_email"]
     assert len(rows) == 1 + 15 and "testdomain3.com" in rows[1]
     code, out, _ = run(capsys, "--demo", "list", "email_account")
-    assert len(out.splitlines()) == 1 + 20                     # default limit 20
+    assert len(out.splitlines()) == 1 + 20  # default limit 20
 
 
 def test_list_filters_are_typed_by_the_schema(capsys):
-    code, out, _ = run(capsys, "--demo", "list", "email_account", "--filter", "id__in=1,2,3",
-                       "--format", "jsonl")
+    code, out, _ = run(
+        capsys, "--demo", "list", "email_account", "--filter", "id__in=1,2,3", "--format", "jsonl"
+    )
     assert code == 0 and [json.loads(x)["id"] for x in out.splitlines()] == [1, 2, 3]
-    code, out, _ = run(capsys, "--demo", "list", "email_account", "--filter",
-                       "domain__name=acme-002.com", "--format", "jsonl")
+    code, out, _ = run(
+        capsys,
+        "--demo",
+        "list",
+        "email_account",
+        "--filter",
+        "domain__name=acme-002.com",
+        "--format",
+        "jsonl",
+    )
     assert code == 0 and {json.loads(x)["domain"] for x in out.splitlines()} == {
-        "/api/v1/domain/2/"}
-    code, out, _ = run(capsys, "--demo", "list", "policy_domain", "--filter",
-                       "spam_kill_level__isnull=false", "--filter", "priority__gte=1",
-                       "--format", "json", "--fields", "id,spam_kill_level", "--all")
+        "/api/v1/domain/2/"
+    }
+    code, out, _ = run(
+        capsys,
+        "--demo",
+        "list",
+        "policy_domain",
+        "--filter",
+        "spam_kill_level__isnull=false",
+        "--filter",
+        "priority__gte=1",
+        "--format",
+        "json",
+        "--fields",
+        "id,spam_kill_level",
+        "--all",
+    )
     objs = json.loads(out)
     assert code == 0 and objs and all(o["spam_kill_level"] is not None for o in objs)
     assert set(objs[0]) == {"id", "spam_kill_level"}
@@ -79,23 +102,36 @@ def test_list_filters_are_typed_by_the_schema(capsys):
 
 def test_list_formats_json_jsonl_csv(capsys):
     _, out, _ = run(capsys, "--demo", "list", "domain", "--limit", "3", "--format", "json")
-    assert [d["name"] for d in json.loads(out)] == ["acme-001.com", "acme-002.com",
-                                                   "acme-003.com"]
+    assert [d["name"] for d in json.loads(out)] == ["acme-001.com", "acme-002.com", "acme-003.com"]
     _, out, _ = run(capsys, "--demo", "list", "domain", "--limit", "3", "--format", "jsonl")
     assert all(json.loads(line)["resource_uri"] for line in out.splitlines())
-    _, out, _ = run(capsys, "--demo", "list", "domain", "--limit", "2", "--format", "csv",
-                    "--fields", "name,active")
-    assert list(csv.reader(io.StringIO(out))) == [["name", "active"],
-                                                  ["acme-001.com", "true"],
-                                                  ["acme-002.com", "true"]]
-    _, out, _ = run(capsys, "--demo", "list", "domain", "--filter", "name=none.example",
-                    "--format", "json")
+    _, out, _ = run(
+        capsys,
+        "--demo",
+        "list",
+        "domain",
+        "--limit",
+        "2",
+        "--format",
+        "csv",
+        "--fields",
+        "name,active",
+    )
+    assert list(csv.reader(io.StringIO(out))) == [
+        ["name", "active"],
+        ["acme-001.com", "true"],
+        ["acme-002.com", "true"],
+    ]
+    _, out, _ = run(
+        capsys, "--demo", "list", "domain", "--filter", "name=none.example", "--format", "json"
+    )
     assert json.loads(out) == []
 
 
 def test_all_without_a_terminal_draws_no_progress_bar(capsys):
-    code, out, err = run(capsys, "--demo", "--page-size", "10", "list", "email_account",
-                         "--all", "--format", "jsonl")
+    code, out, err = run(
+        capsys, "--demo", "--page-size", "10", "list", "email_account", "--all", "--format", "jsonl"
+    )
     assert code == 0 and len(out.splitlines()) == 30
     assert err == ""
 
@@ -103,12 +139,12 @@ def test_all_without_a_terminal_draws_no_progress_bar(capsys):
 def test_get_by_key_and_by_uri(capsys):
     code, out, _ = run(capsys, "--demo", "get", "domain", "2")
     assert code == 0 and "acme-002.com" in out and out.startswith("field")
-    code, out, _ = run(capsys, "--demo", "get", "domain", "/api/v1/domain/3/", "--format",
-                       "json")
+    code, out, _ = run(capsys, "--demo", "get", "domain", "/api/v1/domain/3/", "--format", "json")
     assert json.loads(out)["name"] == "acme-003.com"
 
 
 # ------------------------------------------------------------------ errors
+
 
 def test_unknown_resource_is_refused_as_usage_with_a_suggestion(capsys):
     code, out, err = run(capsys, "--demo", "list", "domian")
@@ -126,16 +162,21 @@ def test_bad_filter_is_refused_as_usage_naming_the_allowed_terms(capsys):
     assert code == 2 and "Orderable: name, created_at" in err
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["create", "email_account", "localpart=x", "domain=1", "priority=abc"],
-     "email_account.priority is an integer field: 'abc' is not an integer"),
-    (["update", "domain", "1", "active=maybe"], "'maybe' is not a boolean"),
-    (["create", "email_account", "localpart"], "expected field=value, got 'localpart'"),
-    (["create", "email_account", "locapart=x"], "Did you mean 'localpart'?"),
-    (["list", "email_account", "--filter", "id__in=1,x"], "is an integer field"),
-    (["update", "domain", "1", "deliveryport=null"], "domain.deliveryport is not nullable"),
-    (["create", "domain", "--data", "@/no/such/file.json"], "cannot read --data"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (
+            ["create", "email_account", "localpart=x", "domain=1", "priority=abc"],
+            "email_account.priority is an integer field: 'abc' is not an integer",
+        ),
+        (["update", "domain", "1", "active=maybe"], "'maybe' is not a boolean"),
+        (["create", "email_account", "localpart"], "expected field=value, got 'localpart'"),
+        (["create", "email_account", "locapart=x"], "Did you mean 'localpart'?"),
+        (["list", "email_account", "--filter", "id__in=1,x"], "is an integer field"),
+        (["update", "domain", "1", "deliveryport=null"], "domain.deliveryport is not nullable"),
+        (["create", "domain", "--data", "@/no/such/file.json"], "cannot read --data"),
+    ],
+)
 def test_values_that_do_not_fit_their_field_are_usage_errors(capsys, argv, message):
     code, out, err = run(capsys, "--demo", *argv)
     assert code == 2 and out == ""
@@ -150,9 +191,23 @@ def test_argparse_errors_are_2(capsys):
 
 
 def test_help_on_every_command(capsys):
-    for command in ("resources", "schema", "list", "get", "create", "update", "delete",
-                    "shell", "stubs", "cache", "capture", "graph", "diff", "config",
-                    "completion"):
+    for command in (
+        "resources",
+        "schema",
+        "list",
+        "get",
+        "create",
+        "update",
+        "delete",
+        "shell",
+        "stubs",
+        "cache",
+        "capture",
+        "graph",
+        "diff",
+        "config",
+        "completion",
+    ):
         code, out, _ = run(capsys, command, "--help")
         assert code == 0 and out.startswith(f"usage: mailroute-dyn {command}")
     code, out, _ = run(capsys, "--help")
@@ -162,31 +217,30 @@ def test_help_on_every_command(capsys):
 def test_validation_errors_from_the_library_are_usage_errors(capsys):
     server = FakeMailRoute()
     before = len(server.objects("email_account"))
-    code, _, err = run(capsys, "--demo", "create", "email_account", "domain=1",
-                       transport=server)
+    code, _, err = run(capsys, "--demo", "create", "email_account", "domain=1", transport=server)
     assert code == 2 and "localpart: This field is required." in err
     assert len(server.objects("email_account")) == before
 
 
 def test_server_and_network_errors_are_1(capsys, tmp_path, fixtures, monkeypatch):
     config = tmp_path / "retryless.toml"
-    config.write_text('[profiles.fake]\nbase_url = "https://fake.mailroute.test"\n'
-                      f'login = "tester"\napi_key = "{KEY}"\nretries = 0\n')
+    config.write_text(
+        '[profiles.fake]\nbase_url = "https://fake.mailroute.test"\n'
+        f'login = "tester"\napi_key = "{KEY}"\nretries = 0\n'
+    )
     config.chmod(0o600)
     monkeypatch.setenv("MAILROUTE_CONFIG", str(config))
     for kind, said in (("500", "500"), ("connect", "error: ")):
         server = fake(fixtures)
         server.faults(1.0, (kind,))
-        code, _, err = run(capsys, "--profile", "fake", "--no-cache", "resources",
-                           transport=server)
+        code, _, err = run(capsys, "--profile", "fake", "--no-cache", "resources", transport=server)
         assert code == 1 and said in err and "Traceback" not in err
 
 
 def test_missing_credentials_are_a_clear_error(capsys):
     code, _, err = run(capsys, "--url", "https://api.example.test", "resources")
     assert code == 2 and "no credentials" in err and "MAILROUTE_API_KEY" in err
-    code, _, err = run(capsys, "--url", "https://api.example.test", "--login", "me",
-                       "resources")
+    code, _, err = run(capsys, "--url", "https://api.example.test", "--login", "me", "resources")
     assert code == 2 and "Give both login and api_key" in err
     code, _, err = run(capsys, "--profile", "nope", "resources")
     assert code == 2 and "nope" in err
@@ -194,13 +248,24 @@ def test_missing_credentials_are_a_clear_error(capsys):
 
 # ------------------------------------------------------------------ writing
 
+
 def test_create_types_values_by_the_schema(capsys, tmp_path):
     server = FakeMailRoute()
     data = tmp_path / "acct.json"
     data.write_text(json.dumps({"localpart": "from-file", "priority": 3}))
-    code, out, err = run(capsys, "--demo", "create", "email_account", "domain=2",
-                         "priority=8", "--data", f"@{data}", "--format", "json",
-                         transport=server)
+    code, out, err = run(
+        capsys,
+        "--demo",
+        "create",
+        "email_account",
+        "domain=2",
+        "priority=8",
+        "--data",
+        f"@{data}",
+        "--format",
+        "json",
+        transport=server,
+    )
     assert code == 0, err
     created = json.loads(out)
     assert created["priority"] == 8 and created["domain"] == "/api/v1/domain/2/"
@@ -210,13 +275,22 @@ def test_create_types_values_by_the_schema(capsys, tmp_path):
 
 def test_update_booleans_nulls_and_related_keys(capsys):
     server = FakeMailRoute()
-    code, out, err = run(capsys, "--demo", "update", "domain", "3", "active=no",
-                         "customer=1", transport=server)
+    code, out, err = run(
+        capsys, "--demo", "update", "domain", "3", "active=no", "customer=1", transport=server
+    )
     assert code == 0, err
     domain = next(o for o in server.objects("domain") if o["id"] == 3)
     assert domain["active"] is False and domain["customer"] == "/api/v1/customer/1/"
-    code, _, err = run(capsys, "--demo", "update", "email_account", "1", "change_pwd=null",
-                       "create_opt=yes", transport=server)
+    code, _, err = run(
+        capsys,
+        "--demo",
+        "update",
+        "email_account",
+        "1",
+        "change_pwd=null",
+        "create_opt=yes",
+        transport=server,
+    )
     acct = next(o for o in server.objects("email_account") if o["id"] == 1)
     assert code == 0 and acct["change_pwd"] is None and acct["create_opt"] == "yes"
 
@@ -242,19 +316,40 @@ def test_delete_asks_refuses_without_a_terminal_and_obeys_yes(capsys, monkeypatc
 
 # ------------------------------------------------------------------ profiles, keys
 
-def test_profile_verbose_and_the_key_is_never_printed(capsys, profile, fixtures,
-                                                      monkeypatch):
-    code, out, err = run(capsys, "--profile", "fake", "--verbose", "list", "domain",
-                         "--limit", "2", transport=fake(fixtures))
+
+def test_profile_verbose_and_the_key_is_never_printed(capsys, profile, fixtures, monkeypatch):
+    code, out, err = run(
+        capsys,
+        "--profile",
+        "fake",
+        "--verbose",
+        "list",
+        "domain",
+        "--limit",
+        "2",
+        transport=fake(fixtures),
+    )
     assert code == 0 and "acme-001.com" in out
-    assert "GET /api/v1/" in err                    # requests are logged
+    assert "GET /api/v1/" in err  # requests are logged
     assert KEY not in out + err
-    code, out, err = run(capsys, "--url", "https://fake.mailroute.test", "--login", "tester",
-                         "--api-key", KEY, "--verbose", "--no-cache", "get", "domain", "99",
-                         transport=fake(fixtures))
+    code, out, err = run(
+        capsys,
+        "--url",
+        "https://fake.mailroute.test",
+        "--login",
+        "tester",
+        "--api-key",
+        KEY,
+        "--verbose",
+        "--no-cache",
+        "get",
+        "domain",
+        "99",
+        transport=fake(fixtures),
+    )
     assert code == 1 and "404" in err and KEY not in out + err
     monkeypatch.setenv("MAILROUTE_API_KEY", KEY)
-    code, out, err = run(capsys, "--apikey", KEY, "resources")   # argparse quotes words
+    code, out, err = run(capsys, "--apikey", KEY, "resources")  # argparse quotes words
     assert code == 2 and "***" in err and KEY not in out + err
 
 
@@ -281,40 +376,54 @@ def test_cache_info_and_clear(capsys, profile, fixtures):
 
 # ------------------------------------------------------------------ diff
 
+
 def _change_fixtures(folder: Path) -> None:
     schema_path = folder / "schemas" / "domain.json"
     schema = json.loads(schema_path.read_text())
-    schema["fields"]["nickname"] = {"type": "string", "nullable": True, "blank": True,
-                                    "readonly": False, "unique": False, "help_text": ""}
+    schema["fields"]["nickname"] = {
+        "type": "string",
+        "nullable": True,
+        "blank": True,
+        "readonly": False,
+        "unique": False,
+        "help_text": "",
+    }
     schema["ordering"].remove("hold_email")
     schema_path.write_text(json.dumps(schema))
-    quarantine = {"fields": {"id": {"type": "integer", "unique": True},
-                             "resource_uri": {"type": "string", "readonly": True}},
-                  "allowed_list_http_methods": ["get"], "allowed_detail_http_methods": ["get"],
-                  "filtering": {}, "ordering": []}
+    quarantine = {
+        "fields": {
+            "id": {"type": "integer", "unique": True},
+            "resource_uri": {"type": "string", "readonly": True},
+        },
+        "allowed_list_http_methods": ["get"],
+        "allowed_detail_http_methods": ["get"],
+        "filtering": {},
+        "ordering": [],
+    }
     (folder / "schemas" / "quarantine.json").write_text(json.dumps(quarantine))
     listing = json.loads((folder / "listing.json").read_text())
-    listing["quarantine"] = {"list_endpoint": "/api/v1/quarantine/",
-                             "schema": "/api/v1/quarantine/schema/"}
+    listing["quarantine"] = {
+        "list_endpoint": "/api/v1/quarantine/",
+        "schema": "/api/v1/quarantine/schema/",
+    }
     (folder / "listing.json").write_text(json.dumps(listing))
 
 
 def test_diff_reports_added_resources_and_fields(capsys, profile, fixtures):
     code, _, err = run(capsys, "--profile", "fake", "diff", transport=fake(fixtures))
-    assert code == 0 and "no cached schema" in err            # the baseline is saved
+    assert code == 0 and "no cached schema" in err  # the baseline is saved
     code, out, _ = run(capsys, "--profile", "fake", "diff", transport=fake(fixtures))
     assert code == 0 and out.startswith("no changes")
     _change_fixtures(fixtures)
-    code, out, _ = run(capsys, "--profile", "fake", "diff", "--no-update",
-                       transport=fake(fixtures))
+    code, out, _ = run(capsys, "--profile", "fake", "diff", "--no-update", transport=fake(fixtures))
     assert code == 1
     assert "+ resource quarantine" in out
     assert "~ resource domain" in out and "+ field nickname (string)" in out
     assert "~ ordering: -hold_email" in out
     code, out, _ = run(capsys, "--profile", "fake", "diff", transport=fake(fixtures))
-    assert code == 1 and "+ resource quarantine" in out       # --no-update kept the cache
+    assert code == 1 and "+ resource quarantine" in out  # --no-update kept the cache
     code, out, _ = run(capsys, "--profile", "fake", "diff", transport=fake(fixtures))
-    assert code == 0 and out.startswith("no changes")          # now the cache is live
+    assert code == 0 and out.startswith("no changes")  # now the cache is live
 
 
 def test_diff_without_a_disk_cache_compares_nothing(capsys):
@@ -324,13 +433,14 @@ def test_diff_without_a_disk_cache_compares_nothing(capsys):
 
 # ------------------------------------------------------------------ graph, capture, shell
 
+
 def test_graph_mermaid_and_dot(capsys):
     code, out, _ = run(capsys, "--demo", "graph", "--format", "mermaid")
     assert code == 0 and out.startswith("flowchart LR")
     assert "    email_account -->|domain| domain" in out.splitlines()
-    assert "customer -->|branding_info| brandinginfo" in out    # learned from the data
+    assert "customer -->|branding_info| brandinginfo" in out  # learned from the data
     assert "email_account -->|notification_task| notification_account_task" in out
-    assert "    admins" in out.splitlines()                     # no relations, still drawn
+    assert "    admins" in out.splitlines()  # no relations, still drawn
     code, out, _ = run(capsys, "--demo", "graph", "--format", "dot")
     assert code == 0 and '"email_account" -> "domain" [label="domain"];' in out
 
@@ -345,25 +455,35 @@ def test_capture_writes_a_fixture_folder(capsys, tmp_path):
 
 def test_capture_writes_the_rules_file_the_user_keeps(capsys, tmp_path):
     rules = tmp_path / "my-rules.json"
-    rules.write_text(json.dumps({"email_account": {"unique_together": [["domain",
-                                                                        "localpart"]]}}))
-    code, _, _ = run(capsys, "--demo", "capture", str(tmp_path / "snap"), "--limit", "1",
-                     "--rules", str(rules))
+    rules.write_text(json.dumps({"email_account": {"unique_together": [["domain", "localpart"]]}}))
+    code, _, _ = run(
+        capsys, "--demo", "capture", str(tmp_path / "snap"), "--limit", "1", "--rules", str(rules)
+    )
     assert code == 0
     assert json.loads((tmp_path / "snap" / "rules.json").read_text()) == json.loads(
-        rules.read_text())
-    code, _, err = run(capsys, "--demo", "capture", str(tmp_path / "snap2"), "--rules",
-                       str(tmp_path / "missing.json"))
+        rules.read_text()
+    )
+    code, _, err = run(
+        capsys,
+        "--demo",
+        "capture",
+        str(tmp_path / "snap2"),
+        "--rules",
+        str(tmp_path / "missing.json"),
+    )
     assert code == 2 and "no such file" in err
     rules.write_text(json.dumps({"email_account": {"min": 1}}))
-    code, _, err = run(capsys, "--demo", "capture", str(tmp_path / "snap3"), "--rules",
-                       str(rules))
+    code, _, err = run(capsys, "--demo", "capture", str(tmp_path / "snap3"), "--rules", str(rules))
     assert code == 2 and "--rules" in err
 
 
 def test_shell_reads_statements_from_stdin(capsys, monkeypatch):
-    monkeypatch.setattr("sys.stdin", io.StringIO(
-        "print(Domain.count())\nprint(domain is Domain, client.email_account.__name__)\n"))
+    monkeypatch.setattr(
+        "sys.stdin",
+        io.StringIO(
+            "print(Domain.count())\nprint(domain is Domain, client.email_account.__name__)\n"
+        ),
+    )
     code, out, err = run(capsys, "--demo", "shell")
     assert code == 0 and out == "15\nTrue EmailAccount\n"
     monkeypatch.setattr("sys.stdin", io.StringIO("1/0\n"))
@@ -375,7 +495,7 @@ def test_shell_namespace_completes_resource_names():
     with demo_client() as client:
         namespace = shell_namespace(client)
     completer = rlcompleter.Completer(namespace)
-    assert completer.complete("EmailAcc", 0) == "EmailAccount("       # a class: callable
+    assert completer.complete("EmailAcc", 0) == "EmailAccount("  # a class: callable
     assert completer.complete("client.email_a", 0).startswith("client.email_account")
     assert namespace["mail_server"] is namespace["MailServer"]
 
@@ -383,6 +503,7 @@ def test_shell_namespace_completes_resource_names():
 def test_a_mistyped_key_option_is_masked_in_the_usage_error(capsys, monkeypatch):
     monkeypatch.delenv("MAILROUTE_API_KEY", raising=False)
     from mailroute_dyn.cli import main as run_cli
+
     secret = "typo-fake-key-0f3c9a-not-real"
     assert run_cli(["--apikey", secret, "--demo", "resources"]) == 2
     out = capsys.readouterr()
@@ -394,6 +515,7 @@ def test_a_mistyped_key_option_is_masked_in_the_usage_error(capsys, monkeypatch)
 
 # ------------------------------------------------------------------ help examples
 
+
 def _help_examples() -> list[tuple[str, str | None, list[str]]]:
     """(command line, stdin, argv) of every `mailroute-dyn …` example in any `--help`."""
     import argparse
@@ -401,12 +523,14 @@ def _help_examples() -> list[tuple[str, str | None, list[str]]]:
     import shlex
 
     from mailroute_dyn.cli.args import COMMAND_GROUPS, build_parser
+
     parser = build_parser()
     texts = [parser.description or "", parser.epilog or ""]
 
-    def add(name, run, help_text, description=""):     # what each command group registers
+    def add(name, run, help_text, description=""):  # what each command group registers
         texts.append(description or help_text)
         return argparse.ArgumentParser(prog=name)
+
     for group in COMMAND_GROUPS:
         group.register(add)
     found = []
@@ -428,39 +552,53 @@ HELP_EXAMPLES = _help_examples()
 
 def test_the_help_has_examples_for_the_admin_commands():
     commands = {argv[0] for _, _, argv in HELP_EXAMPLES}
-    assert {"list", "get", "create", "update", "delete", "shell", "stubs",
-            "resources"} <= commands
+    assert {"list", "get", "create", "update", "delete", "shell", "stubs", "resources"} <= commands
     assert len(HELP_EXAMPLES) >= 15
 
 
-@pytest.mark.parametrize("line, stdin, argv", HELP_EXAMPLES,
-                         ids=[line for line, _, _ in HELP_EXAMPLES])
-def test_every_help_example_runs_on_the_demo(line, stdin, argv, capsys, tmp_path,
-                                             monkeypatch):
+@pytest.mark.parametrize(
+    "line, stdin, argv", HELP_EXAMPLES, ids=[line for line, _, _ in HELP_EXAMPLES]
+)
+def test_every_help_example_runs_on_the_demo(line, stdin, argv, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "accounts.csv").write_text("localpart,domain,priority\n"
-                                           "postmaster,acme-001.com,5\nabuse,2,\n")
+    (tmp_path / "accounts.csv").write_text(
+        "localpart,domain,priority\npostmaster,acme-001.com,5\nabuse,2,\n"
+    )
     monkeypatch.setattr("sys.stdin", io.StringIO(stdin or ""))
     server = FakeMailRoute()
-    if argv[0] == "undo":                       # its input: the journal of a run
-        assert run(capsys, "--demo", "create", "email_account", "--data", "@accounts.csv",
-                   "--journal", "run.jsonl", transport=server)[0] == 0
+    if argv[0] == "undo":  # its input: the journal of a run
+        assert (
+            run(
+                capsys,
+                "--demo",
+                "create",
+                "email_account",
+                "--data",
+                "@accounts.csv",
+                "--journal",
+                "run.jsonl",
+                transport=server,
+            )[0]
+            == 0
+        )
     code, _, err = run(capsys, "--demo", *argv, transport=server)
     assert code == 0, f"{line}: {err}"
 
 
-def test_shell_uses_ipython_when_installed_and_the_plain_console_otherwise(capsys,
-                                                                           monkeypatch):
+def test_shell_uses_ipython_when_installed_and_the_plain_console_otherwise(capsys, monkeypatch):
     import code
     import sys
     import types
 
     started: list[dict[str, Any]] = []
     fake_ipython = types.ModuleType("IPython")
-    fake_ipython.start_ipython = lambda **kw: started.append(kw)    # type: ignore[attr-defined]
+    fake_ipython.start_ipython = lambda **kw: started.append(kw)  # type: ignore[attr-defined]
     plain: list[dict[str, Any]] = []
-    monkeypatch.setattr(code.InteractiveConsole, "interact",     # the standard console
-                        lambda self, **kw: plain.append(self.locals))
+    monkeypatch.setattr(
+        code.InteractiveConsole,
+        "interact",  # the standard console
+        lambda self, **kw: plain.append(self.locals),
+    )
     monkeypatch.setattr("sys.stdin", Terminal(""))
     monkeypatch.setitem(sys.modules, "IPython", fake_ipython)
     code, out, _ = run(capsys, "--demo", "shell")
@@ -469,32 +607,55 @@ def test_shell_uses_ipython_when_installed_and_the_plain_console_otherwise(capsy
     assert out.startswith("mailroute_dyn shell on https://demo.mailroute.test/api/v1/")
     code, _, _ = run(capsys, "--demo", "shell", "--plain")
     assert code == 0 and len(started) == 1 and plain[0]["EmailAccount"]
-    monkeypatch.setitem(sys.modules, "IPython", None)          # not installed
+    monkeypatch.setitem(sys.modules, "IPython", None)  # not installed
     code, _, _ = run(capsys, "--demo", "shell")
     assert code == 0 and len(started) == 1 and len(plain) == 2
 
 
 def test_version_and_verbose_shows_the_query_string(capsys, profile, fixtures):
     from mailroute_dyn import __version__
+
     code, out, _ = run(capsys, "--version")
     assert code == 0 and out == f"mailroute-dyn {__version__}\n"
-    code, _, err = run(capsys, "--profile", "fake", "--verbose", "list", "domain", "--filter",
-                       "name__startswith=acme-00", "--limit", "2", transport=fake(fixtures))
+    code, _, err = run(
+        capsys,
+        "--profile",
+        "fake",
+        "--verbose",
+        "list",
+        "domain",
+        "--filter",
+        "name__startswith=acme-00",
+        "--limit",
+        "2",
+        transport=fake(fixtures),
+    )
     assert code == 0
     assert "GET /api/v1/domain/?name__startswith=acme-00&limit=2&offset=0 -> 200" in err
-    code, _, err = run(capsys, "--profile", "fake", "--verbose", "list", "domain", "--filter",
-                       f"name={KEY}", transport=fake(fixtures))
+    code, _, err = run(
+        capsys,
+        "--profile",
+        "fake",
+        "--verbose",
+        "list",
+        "domain",
+        "--filter",
+        f"name={KEY}",
+        transport=fake(fixtures),
+    )
     assert code == 0 and "name=***" in err and KEY not in err
 
 
 def test_the_filter_examples_in_list_help_run_on_the_demo(capsys):
     import re
+
     code, out, _ = run(capsys, "list", "--help")
     text = " ".join(out.split())
     examples = text.split("a filter lookup (repeatable), e.g.", 1)[1].split("--order")[0]
     lookups = re.findall(r"(?<![\w-])(\w+=[\w.,-]*\w)", examples)
     assert len(lookups) == 4, lookups
     for lookup in lookups:
-        code, out, err = run(capsys, "--demo", "list", "email_account", "--filter", lookup,
-                             "--format", "jsonl")
+        code, out, err = run(
+            capsys, "--demo", "list", "email_account", "--filter", lookup, "--format", "jsonl"
+        )
         assert code == 0 and out, f"{lookup}: {err}"

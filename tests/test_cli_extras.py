@@ -30,20 +30,22 @@ def test_completers_offer_what_the_schema_allows():
     assert cli_complete.complete_fields("id,loc", args) == ["id,localpart"]
     lookups = cli_complete.complete_filter("", args)
     assert "localpart__startswith=" in lookups and "id__in=" in lookups
-    assert "id=" not in lookups and "priority=" not in lookups      # not allowed filters
+    assert "id=" not in lookups and "priority=" not in lookups  # not allowed filters
     assert cli_complete.complete_order("-pri", args) == ["-priority"]
     writes = cli_complete.complete_assignment("", args)
-    assert "localpart=" in writes and "created_at=" not in writes   # read-only left out
+    assert "localpart=" in writes and "created_at=" not in writes  # read-only left out
 
 
 def test_completion_reads_the_disk_cache_and_sends_nothing(capsys, profile, fixtures):
-    args = argparse.Namespace(demo=False, profile="fake", url=None, login=None, api_key=None,
-                              resource="domain")
-    assert cli_complete.complete_resource("", args) == []            # nothing cached yet
+    args = argparse.Namespace(
+        demo=False, profile="fake", url=None, login=None, api_key=None, resource="domain"
+    )
+    assert cli_complete.complete_resource("", args) == []  # nothing cached yet
     assert run(capsys, "--profile", "fake", "resources", transport=fake(fixtures))[0] == 0
     assert "domain" in cli_complete.complete_resource("", args)
     assert cli_complete.complete_filter("na", args) == sorted(
-        w for w in cli_complete.complete_filter("", args) if w.startswith("na"))
+        w for w in cli_complete.complete_filter("", args) if w.startswith("na")
+    )
     assert "name__startswith=" in cli_complete.complete_filter("na", args)
 
 
@@ -57,9 +59,10 @@ def test_argcomplete_answers_a_tab_press(monkeypatch):
     real_fdopen = os.fdopen
 
     def fdopen(fd: int, *args: Any, **kwargs: Any) -> Any:
-        if fd in (8, 9):      # argcomplete's channels to the shell: not ours in a test run
+        if fd in (8, 9):  # argcomplete's channels to the shell: not ours in a test run
             raise OSError(fd, "not a completion run")
         return real_fdopen(fd, *args, **kwargs)
+
     monkeypatch.setattr(os, "fdopen", fdopen)
     answer = io.StringIO()
     argcomplete.autocomplete(build_parser(), output_stream=answer, exit_method=lambda _: None)
@@ -112,12 +115,23 @@ def test_each_command_group_registers_its_own_commands():
 
     owners: dict[str, str] = {}
     for group in COMMAND_GROUPS:
+
         def add(name, run, help_text, description="", _group=group):
-            assert run.__module__ == _group.__name__, name     # the group runs its own
+            assert run.__module__ == _group.__name__, name  # the group runs its own
             owners[name] = _group.__name__
             return argparse.ArgumentParser(prog=name)
+
         group.register(add)
     assert len(owners) == 17 and len(set(owners.values())) == 8
-    for name in ("resources", "shell", "stubs", "cache", "graph", "openapi", "config", "diff",
-                 "completion"):          # the real parser dispatches to the same owner
+    for name in (
+        "resources",
+        "shell",
+        "stubs",
+        "cache",
+        "graph",
+        "openapi",
+        "config",
+        "diff",
+        "completion",
+    ):  # the real parser dispatches to the same owner
         assert build_parser().parse_args([name]).run.__module__ == owners[name]

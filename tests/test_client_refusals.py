@@ -16,12 +16,13 @@ ACCOUNT = f"{BASE}/api/v1/email_account/1/"
 def _refused_by_client(exc: NotFound | Conflict) -> None:
     assert exc.status_code is None
     assert exc.body is None
-    assert "-> " not in str(exc)             # no status quoted in the text either
+    assert "-> " not in str(exc)  # no status quoted in the text either
 
 
 def test_a_lookup_that_matches_nothing_is_a_not_found_without_a_status(client, api):
     api.override("GET", url__startswith=f"{BASE}/api/v1/domain/?").mock(
-        return_value=httpx.Response(200, json=list_body([])))
+        return_value=httpx.Response(200, json=list_body([]))
+    )
     with pytest.raises(NotFound) as info:
         client.domain.get(name="nothing-here.example")
     assert isinstance(info.value, DoesNotExist)
@@ -29,7 +30,7 @@ def test_a_lookup_that_matches_nothing_is_a_not_found_without_a_status(client, a
 
 
 def test_the_schema_key_is_refused_without_a_request(client, api):
-    domain = client.domain                  # its schema is read when the class is built
+    domain = client.domain  # its schema is read when the class is built
     sent = len(api.router.calls)
     with pytest.raises(NotFound) as info:
         domain.get("schema")
@@ -47,7 +48,7 @@ def test_an_if_unchanged_conflict_is_a_conflict_without_a_status(client, api):
         acct.save(if_unchanged=True)
     assert not put.called
     _refused_by_client(info.value)
-    assert info.value.method == "PUT"        # the write that was not sent
+    assert info.value.method == "PUT"  # the write that was not sent
 
 
 def test_a_servers_409_keeps_its_status(client, api):
@@ -79,7 +80,7 @@ def test_a_put_that_recreated_a_deleted_object_has_no_status(client, api):
     delete = api.override("DELETE", ACCOUNT).mock(return_value=httpx.Response(204))
     acct.priority = 6
     with pytest.raises(DoesNotExist) as info:
-        acct.save()                          # email_account has no PATCH: a PUT
+        acct.save()  # email_account has no PATCH: a PUT
     assert put.called and delete.called
     _refused_by_client(info.value)
 
@@ -90,7 +91,7 @@ def test_a_servers_404_on_a_save_or_a_read_keeps_its_status(client, api):
     assert missing.value.status_code == 404
     acct = client.email_account.get(1)
     api.override("GET", ACCOUNT).mock(return_value=httpx.Response(404))  # gone: the
-    acct.priority = 4                        # save's read of the current object says so
+    acct.priority = 4  # save's read of the current object says so
     with pytest.raises(DoesNotExist) as gone:
         acct.save()
     assert gone.value.status_code == 404 and "-> 404" in str(gone.value)

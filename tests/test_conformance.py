@@ -47,10 +47,12 @@ class Server:
 
 
 def _server(name: str, transport: Any, base: str, login: str, key: str) -> Server:
-    client = Client(base, login, key, transport=transport, cache_dir=None, retries=0,
-                    allow_insecure=True)
-    raw = httpx.Client(transport=transport, base_url=base,
-                       headers={"Authorization": f"ApiKey {login}:{key}"})
+    client = Client(
+        base, login, key, transport=transport, cache_dir=None, retries=0, allow_insecure=True
+    )
+    raw = httpx.Client(
+        transport=transport, base_url=base, headers={"Authorization": f"ApiKey {login}:{key}"}
+    )
     return Server(name, client, raw, transport)
 
 
@@ -58,10 +60,17 @@ def _server(name: str, transport: Any, base: str, login: str, key: str) -> Serve
 def server(request, tastypie_app) -> Iterator[Server]:
     if request.param == "tastypie":
         from tests.tastypie_site import DEMO_API_KEY, DEMO_LOGIN
-        s = _server("tastypie", httpx.WSGITransport(app=tastypie_app), "http://tastypie.test",
-                    DEMO_LOGIN, DEMO_API_KEY)
+
+        s = _server(
+            "tastypie",
+            httpx.WSGITransport(app=tastypie_app),
+            "http://tastypie.test",
+            DEMO_LOGIN,
+            DEMO_API_KEY,
+        )
     else:
         from mailroute_dyn.testing import FakeMailRoute
+
         fake = FakeMailRoute(FIXTURES, login="demo", api_key="demo-key-not-secret")
         s = _server("fake", fake, "https://fake.mailroute.test", "demo", "demo-key-not-secret")
     yield s
@@ -87,14 +96,26 @@ def _sample_value(field, term: str, obj: dict[str, Any]) -> Any:
         return False
     if term in ("year", "iso_year"):
         return 2012
-    if term in ("month", "day", "week", "week_day", "iso_week_day", "quarter", "hour",
-                "minute", "second"):
+    if term in (
+        "month",
+        "day",
+        "week",
+        "week_day",
+        "iso_week_day",
+        "quarter",
+        "hour",
+        "minute",
+        "second",
+    ):
         return 1
     if term in ("date", "time"):
         return "2012-06-07" if term == "date" else "10:00:00"
     if field.type in ("datetime", "date", "time"):
-        value = "2012-06-07T00:00:00-07:00" if field.type == "datetime" else (
-            "2012-06-07" if field.type == "date" else "10:00:00")
+        value = (
+            "2012-06-07T00:00:00-07:00"
+            if field.type == "datetime"
+            else ("2012-06-07" if field.type == "date" else "10:00:00")
+        )
     if term in ("in", "range"):
         return [value, value]
     if term in ("regex", "iregex"):
@@ -130,9 +151,13 @@ def test_every_query_term_the_schemas_allow(server):
 
 
 def test_terms_the_schema_does_not_allow_are_refused_by_both(server):
-    refused = [("email_account", "id", 5), ("email_account", "priority", 3),
-               ("domain", "name__bogus", "x"), ("domain_alias", "domain__name", "x"),
-               ("email_account", "domain__name__startswith", "acme")]
+    refused = [
+        ("email_account", "id", 5),
+        ("email_account", "priority", 3),
+        ("domain", "name__bogus", "x"),
+        ("domain_alias", "domain__name", "x"),
+        ("email_account", "domain__name__startswith", "acme"),
+    ]
     server.client.domain  # relation lookups are checked against the loaded target schema
     for name, lookup, value in refused:
         status, _ = server.total(name, {lookup: value})
@@ -153,8 +178,9 @@ def test_relation_lookups(server):
 
 
 def test_ordering(server):
-    raw = server.raw.get("/api/v1/email_account/", params={"order_by": ["-priority", "localpart"],
-                                                           "limit": 50}).json()["objects"]
+    raw = server.raw.get(
+        "/api/v1/email_account/", params={"order_by": ["-priority", "localpart"], "limit": 50}
+    ).json()["objects"]
     got = list(server.client.email_account.order_by("-priority", "localpart")[:50])
     assert [a.id for a in got] == [o["id"] for o in raw]
     assert server.raw.get("/api/v1/email_account/", params={"order_by": "id"}).status_code == 400
@@ -169,15 +195,15 @@ def test_pagination_across_many_pages_and_the_limit_cap(server):
     while page["meta"]["next"]:
         page = server.raw.get(page["meta"]["next"]).json()
         ids += [o["id"] for o in page["objects"]]
-    walked = [a.id for a in server.client.email_account.all().order_by("localpart")
-              .page_size(7)]
+    walked = [a.id for a in server.client.email_account.all().order_by("localpart").page_size(7)]
     assert sorted(walked) == sorted(ids) and len(set(walked)) == len(walked)
     assert server.client.email_account.count() == everything["meta"]["total_count"]
     capped = server.raw.get("/api/v1/email_account/", params={"limit": 5000}).json()["meta"]
     assert capped["limit"] == 1000
     assert len(list(server.client.email_account.all().page_size(5000))) == len(ids)
-    assert [a.id for a in server.client.email_account.all().page_size(4)[3:10]] == \
-        [a.id for a in list(server.client.email_account.all())[3:10]]
+    assert [a.id for a in server.client.email_account.all().page_size(4)[3:10]] == [
+        a.id for a in list(server.client.email_account.all())[3:10]
+    ]
 
 
 def _fresh_domain(server: Server):
@@ -188,8 +214,9 @@ def test_create_put_patch_delete(server):
     client = server.client
     dom = _fresh_domain(server)
     localpart = f"conf-{uuid.uuid4().hex[:8]}"
-    acct = client.email_account.create(localpart=localpart, domain=dom, priority=8,
-                                       create_opt="generate_pwd")
+    acct = client.email_account.create(
+        localpart=localpart, domain=dom, priority=8, create_opt="generate_pwd"
+    )
     assert isinstance(acct.id, int) and acct.resource_uri == f"/api/v1/email_account/{acct.id}/"
     stored = server.raw.get(acct.resource_uri).json()
     assert stored["localpart"] == localpart and stored["priority"] == 8
@@ -215,8 +242,11 @@ def test_create_put_patch_delete(server):
 def test_error_answers(server):
     client = server.client
     with pytest.raises(BadRequest) as info:
-        client.request("POST", "/api/v1/email_account/", json={"priority": 8, "domain":
-                                                                _fresh_domain(server)["resource_uri"]})
+        client.request(
+            "POST",
+            "/api/v1/email_account/",
+            json={"priority": 8, "domain": _fresh_domain(server)["resource_uri"]},
+        )
     assert info.value.errors == {"email_account": {"localpart": ["This field is required."]}}
     with pytest.raises(NotFound):
         client.request("GET", "/api/v1/email_account/999999/")
@@ -226,9 +256,15 @@ def test_error_answers(server):
     with pytest.raises(BadRequest, match="positive integer"):
         client.request("GET", "/api/v1/domain/", params={"limit": -1})
     base = str(server.raw.base_url).rstrip("/")
-    with Client(base, "demo", "wrong-key-not-real", transport=server.transport, cache_dir=None,
-                allow_insecure=True) as bad:
-        assert bad.resources == LISTED           # the listing needs no key
+    with Client(
+        base,
+        "demo",
+        "wrong-key-not-real",
+        transport=server.transport,
+        cache_dir=None,
+        allow_insecure=True,
+    ) as bad:
+        assert bad.resources == LISTED  # the listing needs no key
         with pytest.raises(Unauthorized):
             bad.domain.all().count()
 
@@ -242,8 +278,9 @@ def test_keyset_walk_skips_nothing_when_rows_are_inserted_meanwhile(server):
         seen.append(d.name)
         if len(made) < 3:
             # a name that sorts before everything walked so far: offset paging would skip
-            made.append(client.domain.create(name=f"0-{uuid.uuid4().hex[:6]}.test",
-                                             customer=d["customer"]))
+            made.append(
+                client.domain.create(name=f"0-{uuid.uuid4().hex[:6]}.test", customer=d["customer"])
+            )
     assert set(seen) >= before and len(seen) == len(set(seen))
     for m in made:
         m.delete()
@@ -256,5 +293,3 @@ def test_common_terms_cover_tastypie(server):
         value = "a,b" if term in ("in", "range") else ("true" if term == "isnull" else "a")
         status, _ = server.total("domain", {f"name__{term}": value})
         assert status == 200, term
-
-

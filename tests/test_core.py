@@ -24,8 +24,14 @@ from tests.conftest import API_KEY, BASE, LOGIN, FixtureAPI, load, schema
 from tests.helpers import PACKAGE
 
 ROOT = Path(__file__).resolve().parent.parent
-CORE = ("operations", "vocabulary", "schema.conversions", "schema.definition",
-        "schema.discovery", "transport.cache_files")
+CORE = (
+    "operations",
+    "vocabulary",
+    "schema.conversions",
+    "schema.definition",
+    "schema.discovery",
+    "transport.cache_files",
+)
 
 
 def test_the_core_imports_without_httpx():
@@ -44,15 +50,17 @@ for name in {CORE!r}:
 print("ok", sorted(m for m in sys.modules if m.startswith(("httpx", "httpcore"))
                    and sys.modules[m] is not None))
 """
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=60, cwd=ROOT)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok []"
 
 
 def _settings(tmp_path: Path):
-    return resolve_settings(None, base_url=BASE, login=LOGIN, api_key=API_KEY,
-                            cache_dir=tmp_path / "cache")
+    return resolve_settings(
+        None, base_url=BASE, login=LOGIN, api_key=API_KEY, cache_dir=tmp_path / "cache"
+    )
 
 
 def _files(tmp_path: Path) -> list[Path]:
@@ -70,11 +78,11 @@ def test_discovery_operations_write_no_file_and_hand_the_state_to_the_session(tm
     with pytest.raises(StopIteration) as done:
         op.send(Answer(200, {}, schema("domain"), BASE + call.url))
     assert done.value.value == schema("domain")
-    assert _files(tmp_path) == []                 # the operation wrote nothing
+    assert _files(tmp_path) == []  # the operation wrote nothing
     keeper = CacheKeeper(DiskCache(settings), discovery.unsaved)
-    keeper.save()                                 # what a session does after the operation
+    keeper.save()  # what a session does after the operation
     assert len(_files(tmp_path)) == 1
-    assert discovery.unsaved() is None            # nothing new: nothing more to write
+    assert discovery.unsaved() is None  # nothing new: nothing more to write
     warm = Discovery(settings, DiskCache(settings).load())
     assert warm.cached_schema("domain") == schema("domain")
 
@@ -83,25 +91,27 @@ def test_discovery_operations_write_no_file_and_hand_the_state_to_the_session(tm
 def test_the_session_saves_the_cache_after_the_operation_not_during_it(tmp_path, kind):
     seen_during: list[list[Path]] = []
     with respx.mock(assert_all_called=False) as router:
+
         def schema_answer(request: httpx.Request, name: str) -> httpx.Response:
             seen_during.append(_files(tmp_path))  # the listing is known, yet not on disk
             return httpx.Response(200, json=schema(name))
 
         # routed before the fixture API's own routes (respx tries them in order)
-        router.get(url__regex=r"/api/v1/(?P<name>\w+)/schema/$").mock(
-            side_effect=schema_answer)
+        router.get(url__regex=r"/api/v1/(?P<name>\w+)/schema/$").mock(side_effect=schema_answer)
         FixtureAPI(router)
         options = {"cache_dir": tmp_path / "cache"}
         if kind == "sync":
             with Client(BASE, LOGIN, API_KEY, **options) as client:
                 assert client.resource("domain").resource_name == "domain"
         else:
+
             async def main() -> None:
                 async with AsyncClient(BASE, LOGIN, API_KEY, **options) as client:
                     assert (await client.resource("domain")).resource_name == "domain"
+
             asyncio.run(main())
     assert seen_during == [[]]
-    assert len(_files(tmp_path)) == 1             # saved once the operation was over
+    assert len(_files(tmp_path)) == 1  # saved once the operation was over
 
 
 def test_refresh_removes_the_cache_file(api, tmp_path):
@@ -114,13 +124,24 @@ def test_refresh_removes_the_cache_file(api, tmp_path):
 
 @pytest.mark.parametrize("cls", [Client, AsyncClient])
 def test_every_constructor_argument_reaches_the_settings(cls, tmp_path):
-    given = {"api_path": "/api/v2/", "timeout": 7.5, "retries": 4, "backoff": 0.25,
-             "retry_budget": 12.0, "page_size": 33, "concurrency": 3, "cache_ttl": 60.0,
-             "cache_dir": tmp_path, "allow_insecure": False, "read_only": True,
-             "max_rate": 5.0}
+    given = {
+        "api_path": "/api/v2/",
+        "timeout": 7.5,
+        "retries": 4,
+        "backoff": 0.25,
+        "retry_budget": 12.0,
+        "page_size": 33,
+        "concurrency": 3,
+        "cache_ttl": 60.0,
+        "cache_dir": tmp_path,
+        "allow_insecure": False,
+        "read_only": True,
+        "max_rate": 5.0,
+    }
     params = set(inspect.signature(cls.__init__).parameters)
-    assert params - {"self", "base_url", "login", "api_key", "auth", "transport",
-                     "profile"} == set(given)    # a new argument needs a line here
+    assert params - {"self", "base_url", "login", "api_key", "auth", "transport", "profile"} == set(
+        given
+    )  # a new argument needs a line here
     client = cls(BASE, LOGIN, API_KEY, **given)
     for name, value in given.items():
         assert getattr(client.settings, name) == value, name
@@ -133,18 +154,18 @@ def test_every_constructor_argument_reaches_the_settings(cls, tmp_path):
 
 
 @pytest.mark.parametrize("kind", ["sync", "async"])
-def test_sub_operations_run_in_parallel_leave_the_saving_to_the_outer_operation(
-        tmp_path, kind):
+def test_sub_operations_run_in_parallel_leave_the_saving_to_the_outer_operation(tmp_path, kind):
     settings = _settings(tmp_path)
     discovery = Discovery(settings)
     seen_during: list[list[Path]] = []
 
     def outer():
         schemas = yield Parallel((discovery.schema("domain"), discovery.schema("wblist")))
-        yield Call("GET", "/api/v1/domain/")      # the schemas are known, not yet on disk
+        yield Call("GET", "/api/v1/domain/")  # the schemas are known, not yet on disk
         return schemas
 
     with respx.mock(assert_all_called=False) as router:
+
         def listing_page(request: httpx.Request) -> httpx.Response:
             seen_during.append(_files(tmp_path))
             return httpx.Response(200, json={"meta": {}, "objects": []})
@@ -157,6 +178,7 @@ def test_sub_operations_run_in_parallel_leave_the_saving_to_the_outer_operation(
             schemas = session.run(outer())
             session.close()
         else:
+
             async def main():
                 session = AsyncSession(settings)
                 session.cache = CacheKeeper(DiskCache(settings), discovery.unsaved)
@@ -164,6 +186,7 @@ def test_sub_operations_run_in_parallel_leave_the_saving_to_the_outer_operation(
                     return await session.run(outer())
                 finally:
                     await session.close()
+
             schemas = asyncio.run(main())
     assert schemas == [schema("domain"), schema("wblist")]
     assert seen_during == [[]]

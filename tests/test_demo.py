@@ -24,6 +24,7 @@ def test_demo_client_runs_on_the_packaged_data():
 
 def test_the_async_client_has_the_same_demo():
     """`AsyncClient.demo()` is the sibling of `Client.demo()`: the same server and data."""
+
     async def read() -> tuple[object, str, int]:
         async with AsyncClient.demo(page_size=5) as client:
             domain = await client.resource("domain")
@@ -37,14 +38,18 @@ def test_demo_data_is_a_copy_of_the_fixtures():
     """The packaged demo data follows fixtures/ (regenerated from the real test server)."""
     fixtures = Path(__file__).resolve().parents[1] / "fixtures"
     files = sorted(p.relative_to(DEMO_DATA) for p in DEMO_DATA.rglob("*.json"))
-    expected = sorted(p.relative_to(fixtures) for p in fixtures.glob("*/*.json")
-                      if p.parent.name in ("schemas", "objects"))
+    expected = sorted(
+        p.relative_to(fixtures)
+        for p in fixtures.glob("*/*.json")
+        if p.parent.name in ("schemas", "objects")
+    )
     # rules.json is the demo's own: MailRoute's checks and actions (the test server's differ)
     assert files == sorted([*expected, Path("listing.json"), Path("rules.json")])
     files.remove(Path("rules.json"))
     for name in files:
         assert json.loads((DEMO_DATA / name).read_text(encoding="utf-8")) == json.loads(
-            (fixtures / name).read_text(encoding="utf-8")), name
+            (fixtures / name).read_text(encoding="utf-8")
+        ), name
 
 
 def test_demo_client_takes_overrides():
@@ -58,15 +63,22 @@ def test_the_tour_prints_each_step_and_returns_zero():
     out = io.StringIO()
     assert tour(out) == 0
     text = out.getvalue()
-    for marker in ("client.resources", "19 resources", "filtering: {'customer': 2, 'name': 1}",
-                   'name__startswith="acme-00"', "total_count: 30",
-                   "created /api/v1/email_account/31/", "acct.save()", "priority 3",
-                   "still there? False"):
+    for marker in (
+        "client.resources",
+        "19 resources",
+        "filtering: {'customer': 2, 'name': 1}",
+        'name__startswith="acme-00"',
+        "total_count: 30",
+        "created /api/v1/email_account/31/",
+        "acct.save()",
+        "priority 3",
+        "still there? False",
+    ):
         assert marker in text, marker
     assert 25 <= len(text.splitlines()) <= 50
 
 
-PLUGIN: tuple[str, ...] = ()   # installed with the package as the "mailroute" pytest11 plugin
+PLUGIN: tuple[str, ...] = ()  # installed with the package as the "mailroute" pytest11 plugin
 
 
 def test_plugin_gives_a_client_on_a_fresh_fake(pytester):
@@ -94,8 +106,10 @@ def test_plugin_option_is_documented(pytester):
 def test_the_package_does_not_import_the_testing_kit(name):
     import subprocess
     import sys
-    code = (f"import sys, {name}; "
-            "print(any(m.startswith('mailroute_dyn.testing') for m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
+
+    code = (
+        f"import sys, {name}; "
+        "print(any(m.startswith('mailroute_dyn.testing') for m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

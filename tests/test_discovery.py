@@ -37,8 +37,12 @@ def test_inlined_schemas_make_discovery_one_request():
         api = FixtureAPI(router, inline=True)
         with Client(BASE, LOGIN, API_KEY, cache_dir=None) as client:
             assert client.preload() == sorted(api.listing)
-            assert client.email_account.ordering == ("localpart", "priority", "domain",
-                                                     "created_at")
+            assert client.email_account.ordering == (
+                "localpart",
+                "priority",
+                "domain",
+                "created_at",
+            )
         assert len(router.calls) == 1
 
 
@@ -74,18 +78,27 @@ def test_unknown_resource_suggests_and_rediscovers_once(client, api):
 
 
 def test_a_resource_added_to_the_listing_works_with_no_code(api, tmp_path):
-    api.listing["spam_trap"] = {"list_endpoint": "/api/v1/spam_trap/",
-                                "schema": "/api/v1/spam_trap/schema/"}
+    api.listing["spam_trap"] = {
+        "list_endpoint": "/api/v1/spam_trap/",
+        "schema": "/api/v1/spam_trap/schema/",
+    }
     api.schemas["spam_trap"] = {
-        "allowed_list_http_methods": ["get"], "allowed_detail_http_methods": ["get"],
-        "default_format": "application/json", "default_limit": 20,
-        "fields": {"id": {"type": "integer", "unique": True},
-                   "address": {"type": "string"},
-                   "hits": {"type": "integer"},
-                   "resource_uri": {"type": "string", "readonly": True}},
-        "filtering": {"hits": ["gte"]}, "ordering": ["hits"]}
-    api.data["spam_trap"] = [{"id": 1, "address": "trap@example.com", "hits": 4,
-                              "resource_uri": "/api/v1/spam_trap/1/"}]
+        "allowed_list_http_methods": ["get"],
+        "allowed_detail_http_methods": ["get"],
+        "default_format": "application/json",
+        "default_limit": 20,
+        "fields": {
+            "id": {"type": "integer", "unique": True},
+            "address": {"type": "string"},
+            "hits": {"type": "integer"},
+            "resource_uri": {"type": "string", "readonly": True},
+        },
+        "filtering": {"hits": ["gte"]},
+        "ordering": ["hits"],
+    }
+    api.data["spam_trap"] = [
+        {"id": 1, "address": "trap@example.com", "hits": 4, "resource_uri": "/api/v1/spam_trap/1/"}
+    ]
     with Client(BASE, LOGIN, API_KEY, cache_dir=None) as client:
         Trap = client.spam_trap
         assert Trap.__name__ == "SpamTrap"
@@ -96,8 +109,9 @@ def test_a_resource_added_to_the_listing_works_with_no_code(api, tmp_path):
 
 
 def _cache_client(tmp_path, **kw):
-    return Client(BASE, kw.pop("login", LOGIN), kw.pop("api_key", API_KEY),
-                  cache_dir=tmp_path / "cache", **kw)
+    return Client(
+        BASE, kw.pop("login", LOGIN), kw.pop("api_key", API_KEY), cache_dir=tmp_path / "cache", **kw
+    )
 
 
 def test_warm_disk_cache_makes_zero_schema_requests(api, tmp_path):
@@ -169,8 +183,8 @@ def test_a_cache_file_stamped_in_the_future_is_stale(api, tmp_path, ttl):
         client.domain
         disk = DiskCache(client.settings)
     payload = disk.load()
-    ahead = time.time() + 600               # saved while the clock ran ten minutes ahead,
-    disk.save(payload["listing"], payload["schemas"], ahead)   # then it stepped back
+    ahead = time.time() + 600  # saved while the clock ran ten minutes ahead,
+    disk.save(payload["listing"], payload["schemas"], ahead)  # then it stepped back
     before = len(api.router.calls)
     with _cache_client(tmp_path, cache_ttl=ttl) as client:
         client.domain
@@ -183,17 +197,30 @@ def test_cache_ttl_zero_never_reads_the_cache_file(api, tmp_path, monkeypatch):
 
     def read(self):
         raise AssertionError("the cache file was read with cache_ttl=0")
+
     monkeypatch.setattr(DiskCache, "load", read)
     with _cache_client(tmp_path, cache_ttl=0) as client:
         assert client.domain.fields
 
 
-@pytest.mark.parametrize("saved_at, ttl, fresh", [
-    (1000.0, 60, 60.0), (970.0, 60, 30.0), (940.0, 60, 0.0), (900.0, 60, 0.0),
-    (1000.5, 60, 0.0), (5000.0, 60, 0.0),          # in the future: age unknown, stale
-    (1000.0, 0, 0.0), (990.0, 0, 0.0), (1001.0, 0, 0.0),
-    (float("nan"), 60, 0.0), (float("inf"), 60, 0.0), ("x", 60, 0.0), (None, 60, 0.0),
-])
+@pytest.mark.parametrize(
+    "saved_at, ttl, fresh",
+    [
+        (1000.0, 60, 60.0),
+        (970.0, 60, 30.0),
+        (940.0, 60, 0.0),
+        (900.0, 60, 0.0),
+        (1000.5, 60, 0.0),
+        (5000.0, 60, 0.0),  # in the future: age unknown, stale
+        (1000.0, 0, 0.0),
+        (990.0, 0, 0.0),
+        (1001.0, 0, 0.0),
+        (float("nan"), 60, 0.0),
+        (float("inf"), 60, 0.0),
+        ("x", 60, 0.0),
+        (None, 60, 0.0),
+    ],
+)
 def test_freshness_of_a_cache_stamp(saved_at, ttl, fresh):
     assert fresh_for({"saved_at": saved_at}, ttl, now=1000.0) == fresh
 
@@ -215,8 +242,9 @@ def test_an_unlisted_resource_is_fetched_by_uri(client, api):
 
 
 def test_an_object_whose_schema_is_unreachable_is_still_readable(client, api):
-    api.data["mailaddr"] = [{"id": 7, "email": "x@example.com",
-                             "resource_uri": "/api/v1/mailaddr/7/"}]   # its schema is a 404
+    api.data["mailaddr"] = [
+        {"id": 7, "email": "x@example.com", "resource_uri": "/api/v1/mailaddr/7/"}
+    ]  # its schema is a 404
     obj = client.get("/api/v1/mailaddr/7/")
     assert obj.email == "x@example.com" and obj["id"] == 7
     assert type(obj).typed is False
@@ -236,13 +264,13 @@ def test_a_field_the_cached_schema_lacks_triggers_one_rediscovery(api, tmp_path)
     api.schemas["domain"]["filtering"]["spam_score"] = ["gt"]
     api.schemas["domain"]["ordering"].append("spam_score")
     with _cache_client(tmp_path) as client:
-        Domain = client.domain                     # from the warm cache: no spam_score yet
+        Domain = client.domain  # from the warm cache: no spam_score yet
         assert "spam_score" not in Domain.fields
         before = len(api.requests("/domain/schema/"))
         qs = Domain.filter(spam_score__gt=5).order_by("spam_score")
         assert "spam_score" in Domain.fields and client.domain is Domain
         assert len(api.requests("/domain/schema/")) == before + 1
         with pytest.raises(Exception, match="no field 'bogus'"):
-            Domain.filter(bogus=1)                 # fresh now: refused at once
+            Domain.filter(bogus=1)  # fresh now: refused at once
         assert len(api.requests("/domain/schema/")) == before + 1
         assert qs is not None

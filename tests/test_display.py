@@ -54,6 +54,7 @@ def assert_only_our_markup(fragment: str) -> str:
 
 # ---------------------------------------------------------------- what each shows
 
+
 def test_a_queryset_shows_its_first_rows_and_the_total_with_one_request(demo_client, demo_fake):
     qs = demo_client.email_account.filter(domain__name="acme-001.com")
     total = qs.count()
@@ -129,52 +130,79 @@ def test_rich_pretty_prints_objects_and_querysets_from_their_rich_repr(demo_clie
 
 def test_an_async_queryset_display_sends_nothing_and_says_how(demo_fake):
     async def run() -> str:
-        async with AsyncClient(DEMO_URL, DEMO_LOGIN, DEMO_KEY, transport=demo_fake,
-                               cache_dir=None) as client:
+        async with AsyncClient(
+            DEMO_URL, DEMO_LOGIN, DEMO_KEY, transport=demo_fake, cache_dir=None
+        ) as client:
             Domain = await client.resource("domain")
             demo_fake.requests.clear()
             return Domain.all()._repr_html_()
+
     shown = asyncio.run(run())
     assert demo_fake.requests == [] and "await qs[:10]" in shown
 
 
 # ---------------------------------------------------------------- escaped, no secrets
 
+
 def _spec(kind: str, **flags: object) -> dict[str, object]:
-    return {"type": kind, "nullable": True, "blank": False, "readonly": False,
-            "unique": False, "help_text": "", "default": "No default provided.", **flags}
+    return {
+        "type": kind,
+        "nullable": True,
+        "blank": False,
+        "readonly": False,
+        "unique": False,
+        "help_text": "",
+        "default": "No default provided.",
+        **flags,
+    }
 
 
 @pytest.fixture()
 def hostile(tmp_path: Path) -> Any:
     """A server whose names, help texts and values are all markup."""
-    fields = {"id": _spec("integer", unique=True, readonly=True, primary_key=True),
-              "resource_uri": _spec("string", readonly=True),
-              HOSTILE: _spec("string", help_text="<script>alert(2)</script>"),
-              "note": _spec("string", help_text="</td></tr></table><b onclick=x>"),
-              "api_key": _spec("string")}
-    schema = {"fields": fields, "filtering": {"note": ["exact", "<i>x</i>"]},
-              "ordering": ["<u>o</u>"], "default_limit": 20,
-              "allowed_list_http_methods": ["get", "<s>post</s>"],
-              "allowed_detail_http_methods": ["get"]}
-    row = {"id": 1, "resource_uri": "/api/v1/thing/1/", HOSTILE: HOSTILE,
-           "note": "</td><script>alert(3)</script>", "api_key": "fake-secret-2",
-           "<em>extra</em>": "<a href=javascript:x>y</a>"}
+    fields = {
+        "id": _spec("integer", unique=True, readonly=True, primary_key=True),
+        "resource_uri": _spec("string", readonly=True),
+        HOSTILE: _spec("string", help_text="<script>alert(2)</script>"),
+        "note": _spec("string", help_text="</td></tr></table><b onclick=x>"),
+        "api_key": _spec("string"),
+    }
+    schema = {
+        "fields": fields,
+        "filtering": {"note": ["exact", "<i>x</i>"]},
+        "ordering": ["<u>o</u>"],
+        "default_limit": 20,
+        "allowed_list_http_methods": ["get", "<s>post</s>"],
+        "allowed_detail_http_methods": ["get"],
+    }
+    row = {
+        "id": 1,
+        "resource_uri": "/api/v1/thing/1/",
+        HOSTILE: HOSTILE,
+        "note": "</td><script>alert(3)</script>",
+        "api_key": "fake-secret-2",
+        "<em>extra</em>": "<a href=javascript:x>y</a>",
+    }
     write_fixture(tmp_path, {"thing": schema}, {"thing": [row]})
     fake = FakeMailRoute(tmp_path, login="a", api_key="fake-key")
-    with Client("https://fake.test", "a", "fake-key", transport=fake, cache_dir=None,
-                retries=0) as client:
+    with Client(
+        "https://fake.test", "a", "fake-key", transport=fake, cache_dir=None, retries=0
+    ) as client:
         yield client.thing
 
 
 def test_every_name_and_value_a_server_sends_is_text_never_markup(hostile):
     obj = hostile.first()
-    for shown in (hostile._repr_html_(), hostile.all()._repr_html_(), obj._repr_html_(),
-                  hostile.values()._repr_html_()):
+    for shown in (
+        hostile._repr_html_(),
+        hostile.all()._repr_html_(),
+        obj._repr_html_(),
+        hostile.values()._repr_html_(),
+    ):
         assert_only_our_markup(shown)
         assert "<script>" not in shown and HOSTILE not in shown
         assert "fake-secret-2" not in shown
-    assert HOSTILE in assert_only_our_markup(obj._repr_html_())   # shown, as text
+    assert HOSTILE in assert_only_our_markup(obj._repr_html_())  # shown, as text
     assert "***" in obj._repr_html_() and "fake-secret-2" not in repr(obj)
 
 
@@ -190,6 +218,7 @@ def test_a_notebook_masks_every_name_capture_would_redact():
     """One rule says which names are secret, for captures, cassettes, journals and
     displays: a notebook shows `dkim_private_key` and `smtp_pass` as `***`."""
     from mailroute_dyn.query.display import shown_value
+
     for name in ("dkim_private_key", "smtp_pass", "pwd", "credentials", "session_id"):
         assert shown_value(name, "s3cret-not-real") == "***", name
     assert shown_value("domain_key_id", "k1") == "k1"

@@ -17,8 +17,9 @@ from mailroute_dyn.cli.args import build_parser
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
-GUIDE = "\n".join(path.read_text(encoding="utf-8") for path in sorted(DOCS.glob("*.md"))
-                  if path.name != "api.md")
+GUIDE = "\n".join(
+    path.read_text(encoding="utf-8") for path in sorted(DOCS.glob("*.md")) if path.name != "api.md"
+)
 API_PAGE = (DOCS / "api.md").read_text(encoding="utf-8")
 
 
@@ -28,7 +29,11 @@ def test_the_site_builds_without_a_warning(tmp_path):
     navigation, or an API reference entry that no longer resolves."""
     built = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site")],
-        cwd=ROOT, capture_output=True, text=True, timeout=300)
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     output = built.stdout + built.stderr
     assert built.returncode == 0, output
     assert "WARNING" not in output, output
@@ -45,16 +50,20 @@ def _commands() -> list[str]:
     return sorted(sub.choices)
 
 
-@pytest.mark.parametrize("name", sorted(set(mailroute_dyn.__all__)
-                                        | set(mailroute_dyn.testing.__all__)))
+@pytest.mark.parametrize(
+    "name", sorted(set(mailroute_dyn.__all__) | set(mailroute_dyn.testing.__all__))
+)
 def test_every_public_name_is_documented(name):
     assert _named_in_the_guide(name), f"{name} is public but no docs page names it"
 
 
 def test_every_exception_class_is_on_the_errors_page():
     page = (DOCS / "errors.md").read_text(encoding="utf-8")
-    classes = [name for name in mailroute_dyn.errors.__all__
-               if isinstance(getattr(mailroute_dyn.errors, name), type)]
+    classes = [
+        name
+        for name in mailroute_dyn.errors.__all__
+        if isinstance(getattr(mailroute_dyn.errors, name), type)
+    ]
     assert len(classes) > 20
     missing = [name for name in classes if f"`{name}`" not in page]
     assert not missing, missing
@@ -80,12 +89,26 @@ def test_every_public_class_has_an_api_reference_entry():
 
 def _run_document() -> dict[str, object]:
     """The shape `python -m benchmarks` writes to results/latest.json, with one target."""
-    meta = {"when": "2026-01-02T03:04:05+00:00", "mode": "quick", "elapsed_s": 120.0,
-            "cpus": 2, "load_average": (0.5, 0.25, 0.125), "python": "3.11.7",
-            "httpx": "0.28.1", "argv": ["--quick", "--write-docs"]}
-    target = {"name": "1. detail GET ratio vs httpx (in-process)", "measured": 0.875,
-              "unit": "x", "limit": 1.05, "higher_is_better": False, "passed": True,
-              "margin": "", "detail": ""}
+    meta = {
+        "when": "2026-01-02T03:04:05+00:00",
+        "mode": "quick",
+        "elapsed_s": 120.0,
+        "cpus": 2,
+        "load_average": (0.5, 0.25, 0.125),
+        "python": "3.11.7",
+        "httpx": "0.28.1",
+        "argv": ["--quick", "--write-docs"],
+    }
+    target = {
+        "name": "1. detail GET ratio vs httpx (in-process)",
+        "measured": 0.875,
+        "unit": "x",
+        "limit": 1.05,
+        "higher_is_better": False,
+        "passed": True,
+        "margin": "",
+        "detail": "",
+    }
     return {"meta": meta, "results": {}, "targets": [target]}
 
 
@@ -103,7 +126,7 @@ def test_the_benchmark_writes_its_figures_into_the_performance_page(tmp_path):
     before, rest = original.split(writer.BEGIN, 1)
     after = rest.split(writer.END, 1)[1]
     assert written.startswith(before) and written.endswith(after)
-    block = written[len(before):len(written) - len(after)]
+    block = written[len(before) : len(written) - len(after)]
     assert "Run of 2026-01-02T03:04:05+00:00 (quick sizes, 2 min)" in block
     assert "```sh\npython -m benchmarks --quick --write-docs\n```" in block
     assert "| 1. detail GET ratio vs httpx (in-process) | 0.88 x | ≤ 1.05 x | pass |" in block

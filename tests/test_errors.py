@@ -16,8 +16,10 @@ import mailroute_dyn
 from mailroute_dyn import errors
 
 PACKAGE = Path(mailroute_dyn.__file__).parent
-_DRAWN_LINE = re.compile(r"^(?P<indent> *)(?P<name>\w+)(?: \+ (?P<also>[\w, ]+))?"
-                         r"(?: \(a (?P<builtin>\w+)\))?$")
+_DRAWN_LINE = re.compile(
+    r"^(?P<indent> *)(?P<name>\w+)(?: \+ (?P<also>[\w, ]+))?"
+    r"(?: \(a (?P<builtin>\w+)\))?$"
+)
 
 
 def _drawn_tree() -> dict[str, tuple[str, ...]]:
@@ -41,15 +43,22 @@ def _drawn_tree() -> dict[str, tuple[str, ...]]:
 
 def _exception_classes() -> dict[str, type[BaseException]]:
     """The exception classes errors.py defines (warnings aside)."""
-    return {name: obj for name, obj in vars(errors).items()
-            if inspect.isclass(obj) and issubclass(obj, BaseException)
-            and not issubclass(obj, Warning) and obj.__module__ == errors.__name__}
+    return {
+        name: obj
+        for name, obj in vars(errors).items()
+        if inspect.isclass(obj)
+        and issubclass(obj, BaseException)
+        and not issubclass(obj, Warning)
+        and obj.__module__ == errors.__name__
+    }
 
 
 def test_the_drawn_tree_is_the_tree_of_the_classes():
     drawn = _drawn_tree()
-    real = {name: tuple(base.__name__ for base in cls.__bases__)
-            for name, cls in _exception_classes().items()}
+    real = {
+        name: tuple(base.__name__ for base in cls.__bases__)
+        for name, cls in _exception_classes().items()
+    }
     assert drawn == real
 
 
@@ -74,9 +83,11 @@ def test_the_command_lines_errors_are_mailroute_errors_and_the_fakes_are_not():
 def _exception_names() -> set[str]:
     """Names a class statement may derive an exception from: the builtins (warnings
     aside) and every class of errors.py."""
-    names = {name for name, obj in vars(builtins).items()
-             if inspect.isclass(obj) and issubclass(obj, BaseException)
-             and not issubclass(obj, Warning)}
+    names = {
+        name
+        for name, obj in vars(builtins).items()
+        if inspect.isclass(obj) and issubclass(obj, BaseException) and not issubclass(obj, Warning)
+    }
     return names | set(_exception_classes())
 
 
@@ -88,9 +99,12 @@ def _base_name(node: ast.expr) -> str:
 
 def _classes_deriving_exceptions(source: str) -> list[str]:
     exception_names = _exception_names()
-    return [node.name for node in ast.walk(ast.parse(source))
-            if isinstance(node, ast.ClassDef)
-            and any(_base_name(b) in exception_names for b in node.bases)]
+    return [
+        node.name
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.ClassDef)
+        and any(_base_name(b) in exception_names for b in node.bases)
+    ]
 
 
 def test_no_module_outside_errors_defines_an_exception_class():
@@ -107,8 +121,10 @@ def test_no_module_outside_errors_defines_an_exception_class():
 
 def test_the_source_check_finds_an_exception_class():
     """The check above can fail: each way of deriving one is found."""
-    source = ("class A(ValueError): pass\nclass B(errors.GuardError): pass\n"
-              "def f():\n    class C(MailRouteError): pass\nclass W(UserWarning): pass\n")
+    source = (
+        "class A(ValueError): pass\nclass B(errors.GuardError): pass\n"
+        "def f():\n    class C(MailRouteError): pass\nclass W(UserWarning): pass\n"
+    )
     assert _classes_deriving_exceptions(source) == ["A", "B", "C"]
 
 
@@ -122,7 +138,10 @@ def test_no_loaded_module_outside_errors_defines_an_exception_class():
     while pending:
         cls = pending.pop()
         pending.extend(cls.__subclasses__())
-        if (cls.__module__.startswith("mailroute_dyn") and cls.__module__ != errors.__name__
-                and not issubclass(cls, Warning)):
+        if (
+            cls.__module__.startswith("mailroute_dyn")
+            and cls.__module__ != errors.__name__
+            and not issubclass(cls, Warning)
+        ):
             stray.append(f"{cls.__module__}.{cls.__qualname__}")
     assert stray == []

@@ -24,9 +24,11 @@ def _sent(fake: FakeMailRoute) -> list[str]:
 
 # ---------------------------------------------------------------- item 5: read-only fields
 
+
 @pytest.mark.parametrize("name", ["created_at", "policy", "absolute_url"])
 def test_a_read_only_field_of_an_object_read_from_the_server_is_refused_at_once(
-        demo_client, demo_fake, name):
+    demo_client, demo_fake, name
+):
     dom = demo_client.domain.first()
     before = dom.to_dict()
     with pytest.raises(ValidationError, match=rf"domain\.{name} is read-only") as caught:
@@ -40,15 +42,16 @@ def test_a_read_only_field_of_an_object_read_from_the_server_is_refused_at_once(
 def test_a_new_object_still_takes_read_only_fields_and_create_sends_them(demo_client, demo_fake):
     customer = demo_client.customer.first()
     dom = demo_client.domain(name="ro-field.example", customer=customer)
-    dom.created_at = "2020-01-01T00:00:00"       # not created yet: taken, as documented
+    dom.created_at = "2020-01-01T00:00:00"  # not created yet: taken, as documented
     dom.save()
     posted = [r for r in demo_fake.requests if r.method == "POST"]
     assert posted and posted[0].json["created_at"] == "2020-01-01T00:00:00"
     with pytest.raises(ValidationError, match="read-only"):
-        dom.created_at = "2021-01-01T00:00:00"   # now it is the server's
+        dom.created_at = "2021-01-01T00:00:00"  # now it is the server's
 
 
 # ---------------------------------------------------------------- item 5: one exception
+
 
 @pytest.fixture()
 def cached_client(tmp_path: Path, demo_fake: FakeMailRoute) -> Client:
@@ -71,18 +74,20 @@ MISTAKES: dict[str, Callable[[Client], Any]] = {
 
 @pytest.mark.parametrize("mistake", MISTAKES)
 def test_a_mistake_after_a_schema_reread_is_one_exception_without_a_chain(
-        cached_client, demo_fake, mistake):
+    cached_client, demo_fake, mistake
+):
     with pytest.raises((MailRouteError, AttributeError)) as caught:
         MISTAKES[mistake](cached_client)
     exc = caught.value
     assert exc.__context__ is None and exc.__cause__ is None
     shown = "".join(traceback.format_exception(exc))
     assert "During handling" not in shown and "direct cause" not in shown
-    if mistake != "values":                 # values() checks against the schema it has
-        assert demo_fake.count("GET") >= 1       # the schema (or listing) was read again
+    if mistake != "values":  # values() checks against the schema it has
+        assert demo_fake.count("GET") >= 1  # the schema (or listing) was read again
 
 
 # ---------------------------------------------------------------- item 5: help() and dir()
+
 
 def _class_api() -> set[str]:
     metas = [meta for meta in ResourceMeta.__mro__ if meta not in (type, object)]
@@ -99,10 +104,10 @@ def test_help_of_a_class_lists_its_fields_with_types_and_the_whole_api(demo_clie
     for name in _class_api() | set(INSTANCE_NAMES):
         assert name in summary, name
     assert "name: all terms" in summary and "Ordering: name" in summary
-    assert "Unicode string data" not in text       # Tastypie's generic help says nothing
-    assert " |  __" not in text                      # no dunders
+    assert "Unicode string data" not in text  # Tastypie's generic help says nothing
+    assert " |  __" not in text  # no dunders
     assert "functools.partial" not in text
-    assert len(text.splitlines()) < 262             # the MRO-and-dunders help it replaced
+    assert len(text.splitlines()) < 262  # the MRO-and-dunders help it replaced
 
 
 def test_dir_of_a_class_offers_its_api_and_nothing_that_always_raises(demo_client):
@@ -110,17 +115,19 @@ def test_dir_of_a_class_offers_its_api_and_nothing_that_always_raises(demo_clien
     assert set(names) == _class_api() | set(INSTANCE_NAMES)
     assert "exclude" not in names and not any(n.startswith("_") for n in names)
     with pytest.raises(FilterError, match="no Tastypie equivalent|negated"):
-        demo_client.domain.exclude(name="x")     # still there, its error the documentation
+        demo_client.domain.exclude(name="x")  # still there, its error the documentation
 
 
 # ---------------------------------------------------------------- item 3: related by name
+
 
 def _posted(fake: FakeMailRoute) -> list[Any]:
     return [r.json for r in fake.requests if r.method == "POST"]
 
 
 def test_a_related_object_given_by_its_unique_name_is_looked_up_before_the_create(
-        demo_client, demo_fake):
+    demo_client, demo_fake
+):
     acct = demo_client.email_account.create(localpart="by-name", domain="acme-001.com")
     dom = demo_client.domain.get(name="acme-001.com")
     assert _posted(demo_fake)[-1]["domain"] == dom.resource_uri
@@ -128,7 +135,7 @@ def test_a_related_object_given_by_its_unique_name_is_looked_up_before_the_creat
 
 
 def test_a_string_of_digits_is_the_related_key_and_costs_no_lookup(demo_client, demo_fake):
-    demo_client.email_account.first()                   # schemas loaded
+    demo_client.email_account.first()  # schemas loaded
     demo_fake.requests.clear()
     demo_client.email_account.create(localpart="by-key", domain="2")
     assert _posted(demo_fake)[-1]["domain"] == "/api/v1/domain/2/"
@@ -136,7 +143,8 @@ def test_a_string_of_digits_is_the_related_key_and_costs_no_lookup(demo_client, 
 
 
 def test_a_name_that_finds_nothing_is_refused_before_sending_saying_how_to_give_it(
-        demo_client, demo_fake):
+    demo_client, demo_fake
+):
     with pytest.raises(ValidationError) as caught:
         demo_client.email_account.create(localpart="x", domain="no-such.example")
     said = str(caught.value)
@@ -187,16 +195,18 @@ def test_a_name_reaches_the_real_tastypie_server_as_the_objects_uri(tastypie_cli
 
 # ---------------------------------------------------------------- item 4: reverse relations
 
-def test_related_gives_the_objects_that_point_at_this_one_as_a_lazy_queryset(demo_client,
-                                                                             demo_fake):
+
+def test_related_gives_the_objects_that_point_at_this_one_as_a_lazy_queryset(
+    demo_client, demo_fake
+):
     dom = demo_client.domain.get(name="acme-001.com")
     demo_fake.requests.clear()
     accounts = dom.related("email_account")
-    assert demo_fake.requests == []                              # lazy
+    assert demo_fake.requests == []  # lazy
     expected = {a.pk for a in demo_client.email_account.filter(domain=dom)}
     assert expected and {a.pk for a in accounts} == expected
     assert all(a["domain"] == dom.resource_uri for a in accounts)
-    assert accounts.filter(localpart="info").count() == 1   # a QuerySet like any other
+    assert accounts.filter(localpart="info").count() == 1  # a QuerySet like any other
 
 
 def test_related_finds_the_relation_where_the_schema_names_no_target(demo_client):

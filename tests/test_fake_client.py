@@ -31,8 +31,9 @@ def test_discovery_reads_the_listing_once_with_inlined_schemas(demo_fake, demo_c
     assert domain.ordering == ("name", "created_at", "active", "hold_email")
     assert domain.allowed_detail_methods == ("get", "post", "put", "delete")
     assert [(r.method, r.path, r.params) for r in demo_fake.requests] == [
-        ("GET", "/api/v1/", {"fullschema": "true"})]
-    branding = demo_client.get("/api/v1/brandinginfo/1/")     # unlisted: schema fetched on demand
+        ("GET", "/api/v1/", {"fullschema": "true"})
+    ]
+    branding = demo_client.get("/api/v1/brandinginfo/1/")  # unlisted: schema fetched on demand
     assert branding.resource_uri == "/api/v1/brandinginfo/1/"
     assert demo_fake.count(path="/api/v1/brandinginfo/schema/") == 1
 
@@ -51,7 +52,7 @@ def test_filters_are_sent_as_the_server_reads_them(demo_fake, demo_client):
 
 
 def test_a_bad_filter_is_refused_before_sending(demo_fake, demo_client):
-    demo_client.resource("domain")                              # schema loaded
+    demo_client.resource("domain")  # schema loaded
     seen = len(demo_fake.requests)
     with pytest.raises(FilterError):
         demo_client.domain.filter(nmae="x")
@@ -61,8 +62,14 @@ def test_a_bad_filter_is_refused_before_sending(demo_fake, demo_client):
 
 
 def test_paging_follows_next_across_many_pages(demo_fake):
-    with Client(base_url=URL, login="demo", api_key="demo-key", transport=demo_fake,
-                cache_dir=None, page_size=4) as client:
+    with Client(
+        base_url=URL,
+        login="demo",
+        api_key="demo-key",
+        transport=demo_fake,
+        cache_dir=None,
+        page_size=4,
+    ) as client:
         accounts = list(client.email_account.all())
     assert [a.id for a in accounts] == list(range(1, 31))
     pages = [r for r in demo_fake.requests if r.path == "/api/v1/email_account/"]
@@ -71,21 +78,40 @@ def test_paging_follows_next_across_many_pages(demo_fake):
 
 
 def test_paging_past_max_limit(tmp_path):
-    field = {"blank": False, "default": "No default provided.", "help_text": "",
-             "nullable": False, "readonly": False, "type": "integer", "unique": False}
-    schema = {"allowed_detail_http_methods": ["get"], "allowed_list_http_methods": ["get"],
-              "default_format": "application/json", "default_limit": 20,
-              "fields": {"id": {**field, "blank": True, "default": "", "unique": True},
-                         "n": field,
-                         "resource_uri": {**field, "type": "string", "readonly": True}},
-              "filtering": {"n": 1}}
+    field = {
+        "blank": False,
+        "default": "No default provided.",
+        "help_text": "",
+        "nullable": False,
+        "readonly": False,
+        "type": "integer",
+        "unique": False,
+    }
+    schema = {
+        "allowed_detail_http_methods": ["get"],
+        "allowed_list_http_methods": ["get"],
+        "default_format": "application/json",
+        "default_limit": 20,
+        "fields": {
+            "id": {**field, "blank": True, "default": "", "unique": True},
+            "n": field,
+            "resource_uri": {**field, "type": "string", "readonly": True},
+        },
+        "filtering": {"n": 1},
+    }
     rows = [{"id": i, "n": i % 7, "resource_uri": f"/api/v1/row/{i}/"} for i in range(1, 2346)]
     fake = FakeMailRoute(write_fixture(tmp_path, {"row": schema}, {"row": rows}))
-    with Client(base_url=URL, login="demo", api_key="demo-key", transport=fake,
-                cache_dir=None, page_size=5000) as client:
+    with Client(
+        base_url=URL,
+        login="demo",
+        api_key="demo-key",
+        transport=fake,
+        cache_dir=None,
+        page_size=5000,
+    ) as client:
         seen = [r.id for r in client.row.all()]
         assert seen == list(range(1, 2346))
-        assert fake.count(path="/api/v1/row/") == 3          # capped at max_limit=1000
+        assert fake.count(path="/api/v1/row/") == 3  # capped at max_limit=1000
         assert client.row.filter(n=3).count() == sum(1 for i in range(1, 2346) if i % 7 == 3)
         sevens = [i for i in range(1, 2346) if i % 7 == 0]
         assert [r.id for r in client.row.filter(n__in=[0])[330:]] == sevens[330:]
@@ -98,7 +124,7 @@ def test_create_update_read_delete_without_patch(demo_fake, demo_client):
     acct.priority = 3
     acct.save()
     writes = [r.method for r in demo_fake.requests if r.method != "GET"]
-    assert writes[-1] == "PUT"                              # email_account has no PATCH
+    assert writes[-1] == "PUT"  # email_account has no PATCH
     again = demo_client.email_account.get(acct.id)
     assert (again.localpart, again.priority, again.domain.name) == ("tester", 3, "acme-001.com")
     assert again["created_at"].endswith(("-0700", "-0800"))
@@ -133,9 +159,10 @@ def test_server_errors_map_to_exceptions(demo_fake, demo_client):
     assert refused.value.allowed == ["GET", "POST", "PUT", "DELETE"]
     with pytest.raises(BadRequest, match="mismatched type"):
         demo_client.list("/api/v1/domain/?customer=x").first()
-    with Client(base_url=URL, login="demo", api_key="wrong-key", transport=demo_fake,
-                cache_dir=None) as wrong:
-        assert wrong.resources                              # the listing needs no key
+    with Client(
+        base_url=URL, login="demo", api_key="wrong-key", transport=demo_fake, cache_dir=None
+    ) as wrong:
+        assert wrong.resources  # the listing needs no key
         with pytest.raises(Unauthorized):
             wrong.domain.get(1)
 
@@ -147,14 +174,21 @@ def test_set_endpoint_through_request(demo_client):
 
 def test_async_client_on_the_same_fake(demo_fake):
     async def run():
-        async with AsyncClient(base_url=URL, login="demo", api_key="demo-key",
-                               transport=demo_fake, cache_dir=None, page_size=7) as client:
+        async with AsyncClient(
+            base_url=URL,
+            login="demo",
+            api_key="demo-key",
+            transport=demo_fake,
+            cache_dir=None,
+            page_size=7,
+        ) as client:
             await client.preload()
             names = [d.name async for d in client.domain.filter(name__startswith="test")]
-            acct = client.email_account                 # loaded by preload()
+            acct = client.email_account  # loaded by preload()
             made = await acct.create(localpart="async", domain="/api/v1/domain/2/")
             found = await acct.get(made.id)
             return names, found.localpart
+
     names, localpart = asyncio.run(run())
     assert names == ["testdomain.com", "testdomain2.com", "testdomain3.com"]
     assert localpart == "async"

@@ -32,16 +32,20 @@ def accounts(fake, localpart="fresh"):
     return [a for a in fake.objects("email_account") if a["localpart"] == localpart]
 
 
-@pytest.mark.parametrize("kind, status, content_type, marker", [
-    ("500", 500, "application/json", b'"error_message": "Sorry'),
-    ("502", 502, "text/html", b"502 Bad Gateway"),
-    ("503", 503, "text/html", b"503 Service Temporarily Unavailable"),
-    ("504", 504, "text/html", b"504 Gateway Time-out"),
-    ("html", 500, "text/html; charset=utf-8", b"<h1>Server Error (500)</h1>"),
-    ("429", 429, "text/html; charset=utf-8", b""),
-])
-def test_status_faults_answer_without_doing_the_request(fake, http, kind, status,
-                                                        content_type, marker):
+@pytest.mark.parametrize(
+    "kind, status, content_type, marker",
+    [
+        ("500", 500, "application/json", b'"error_message": "Sorry'),
+        ("502", 502, "text/html", b"502 Bad Gateway"),
+        ("503", 503, "text/html", b"503 Service Temporarily Unavailable"),
+        ("504", 504, "text/html", b"504 Gateway Time-out"),
+        ("html", 500, "text/html; charset=utf-8", b"<h1>Server Error (500)</h1>"),
+        ("429", 429, "text/html; charset=utf-8", b""),
+    ],
+)
+def test_status_faults_answer_without_doing_the_request(
+    fake, http, kind, status, content_type, marker
+):
     fake.fail_next(kind)
     response = http.post("/api/v1/email_account/", json=NEW)
     assert response.status_code == status
@@ -49,7 +53,7 @@ def test_status_faults_answer_without_doing_the_request(fake, http, kind, status
     assert marker in response.content
     assert accounts(fake) == []
     assert fake.requests[-1].fault == kind and fake.requests[-1].status == status
-    assert http.post("/api/v1/email_account/", json=NEW).status_code == 201   # one-shot
+    assert http.post("/api/v1/email_account/", json=NEW).status_code == 201  # one-shot
 
 
 def test_retry_after_on_429_and_503(fake, http):
@@ -93,9 +97,9 @@ def test_reset_loses_the_answer_of_a_write_that_happened(fake, http):
     with pytest.raises(httpx.RemoteProtocolError):
         http.post("/api/v1/email_account/", json=NEW)
     assert len(accounts(fake)) == 1
-    retry = http.post("/api/v1/email_account/", json=NEW)   # a blind retry: a duplicate,
-    assert retry.status_code == 400                         # which (domain, localpart)
-    assert "__all__" in retry.json()["email_account"]       # uniqueness refuses here
+    retry = http.post("/api/v1/email_account/", json=NEW)  # a blind retry: a duplicate,
+    assert retry.status_code == 400  # which (domain, localpart)
+    assert "__all__" in retry.json()["email_account"]  # uniqueness refuses here
     assert len(accounts(fake)) == 1
 
 
@@ -120,12 +124,12 @@ def test_latency_sync_and_async(fake, http):
         async with httpx.AsyncClient(transport=fake, base_url=URL, headers=AUTH) as client:
             fake.fail_next("latency", count=3, ms=100)
             started = time.perf_counter()
-            answers = await asyncio.gather(*(client.get(f"/api/v1/domain/{i}/")
-                                             for i in (1, 2, 3)))
+            answers = await asyncio.gather(*(client.get(f"/api/v1/domain/{i}/") for i in (1, 2, 3)))
             return time.perf_counter() - started, [a.status_code for a in answers]
+
     elapsed, statuses = asyncio.run(timed())
     assert statuses == [200, 200, 200]
-    assert 0.1 <= elapsed < 0.25                         # slept concurrently, not 0.3 s
+    assert 0.1 <= elapsed < 0.25  # slept concurrently, not 0.3 s
 
 
 def test_queued_faults_are_scoped_and_counted(fake, http):
@@ -147,9 +151,10 @@ def test_random_faults_are_reproducible(fake, http):
         statuses = [http.get("/api/v1/domain/1/").status_code for _ in range(40)]
         statuses.append(http.get("/api/v1/email_account/1/").status_code)
         return statuses
+
     first = run()
     assert first == run()
-    assert first[-1] == 200                              # outside `paths`
+    assert first[-1] == 200  # outside `paths`
     assert {500, 503, 429, 200} == set(first)
     assert 8 < sum(s != 200 for s in first) < 32
     fake.faults(None)
@@ -165,8 +170,19 @@ def test_fault_options_are_checked(fake):
         fake.fail_next("418")
     with pytest.raises(TypeError, match="Unknown fault options"):
         fake.faults(rate=0.1, kinds=("500",), colour="red")
-    assert set(FAULT_KINDS) >= {"500", "502", "503", "504", "429", "timeout", "connect",
-                                "reset", "truncated", "html", "latency"}
+    assert set(FAULT_KINDS) >= {
+        "500",
+        "502",
+        "503",
+        "504",
+        "429",
+        "timeout",
+        "connect",
+        "reset",
+        "truncated",
+        "html",
+        "latency",
+    }
 
 
 def test_requests_are_recorded_and_reset_restores_the_fixture(fake, http):
@@ -174,7 +190,10 @@ def test_requests_are_recorded_and_reset_restores_the_fixture(fake, http):
     http.delete("/api/v1/domain/1/")
     seen = fake.requests[0]
     assert (seen.method, seen.path, seen.query) == (
-        "GET", "/api/v1/domain/", (("name", "acme-001.com"), ("limit", "1")))
+        "GET",
+        "/api/v1/domain/",
+        (("name", "acme-001.com"), ("limit", "1")),
+    )
     assert fake.count("DELETE") == 1 and fake.count(path="/api/v1/domain/") == 2
     assert http.get("/api/v1/domain/1/").status_code == 404
     fake.reset()
@@ -193,33 +212,58 @@ def test_as_a_respx_side_effect(fake):
 
 # ---------------------------------------------------------------- through the client
 
+
 def test_retries_list_every_object_exactly_once(fake):
-    with Client(base_url=URL, login="demo", api_key="demo-key", transport=fake,
-                cache_dir=None, retries=5, backoff=0, page_size=2) as client:
+    with Client(
+        base_url=URL,
+        login="demo",
+        api_key="demo-key",
+        transport=fake,
+        cache_dir=None,
+        retries=5,
+        backoff=0,
+        page_size=2,
+    ) as client:
         fake.faults(rate=0.3, kinds=("503", "429", "timeout", "connect"), seed=1)
         found = [a.resource_uri for a in client.email_account.all()]
         found += [d.resource_uri for d in client.domain.all()]
     faulted = [r.fault for r in fake.requests if r.fault]
     assert len(faulted) >= 5 and set(faulted) == {"503", "429", "timeout", "connect"}
-    assert sorted(found) == sorted(o["resource_uri"] for o in
-                                   fake.objects("email_account") + fake.objects("domain"))
+    assert sorted(found) == sorted(
+        o["resource_uri"] for o in fake.objects("email_account") + fake.objects("domain")
+    )
     assert len(found) == len(set(found)) == 45
 
 
 def test_async_listing_under_faults(fake):
     async def run():
-        async with AsyncClient(base_url=URL, login="demo", api_key="demo-key",
-                               transport=fake, cache_dir=None, retries=6, backoff=0,
-                               page_size=4) as client:
+        async with AsyncClient(
+            base_url=URL,
+            login="demo",
+            api_key="demo-key",
+            transport=fake,
+            cache_dir=None,
+            retries=6,
+            backoff=0,
+            page_size=4,
+        ) as client:
             await client.preload()
             fake.faults(rate=0.3, kinds=("502", "timeout", "latency"), seed=3, ms=5)
             return [a.id async for a in client.email_account.all()]
+
     assert asyncio.run(run()) == list(range(1, 31))
 
 
 def test_client_gives_up_with_the_last_error(fake):
-    with Client(base_url=URL, login="demo", api_key="demo-key", transport=fake,
-                cache_dir=None, retries=2, backoff=0) as client:
+    with Client(
+        base_url=URL,
+        login="demo",
+        api_key="demo-key",
+        transport=fake,
+        cache_dir=None,
+        retries=2,
+        backoff=0,
+    ) as client:
         client.resource("domain")
         fake.fail_next("503", count=3)
         with pytest.raises(ServerError):
@@ -231,23 +275,38 @@ def test_client_gives_up_with_the_last_error(fake):
 
 
 def test_a_lost_create_answer_is_ambiguous_and_dedupe_finds_it(fake):
-    with Client(base_url=URL, login="demo", api_key="demo-key", transport=fake,
-                cache_dir=None, retries=3, backoff=0) as client:
+    with Client(
+        base_url=URL,
+        login="demo",
+        api_key="demo-key",
+        transport=fake,
+        cache_dir=None,
+        retries=3,
+        backoff=0,
+    ) as client:
         dom = client.domain.get(1)
         fake.fail_next("reset", methods=["POST"])
         with pytest.raises(AmbiguousWriteError):
             client.email_account.create(localpart="fresh", domain=dom)
-        assert len(accounts(fake)) == 1                   # it did happen, once
+        assert len(accounts(fake)) == 1  # it did happen, once
         fake.fail_next("reset", methods=["POST"])
-        made = client.email_account.create(localpart="again", domain=dom,
-                                           dedupe_on=("localpart", "domain"))
+        made = client.email_account.create(
+            localpart="again", domain=dom, dedupe_on=("localpart", "domain")
+        )
     assert len(accounts(fake, "again")) == 1
     assert made.resource_uri == accounts(fake, "again")[0]["resource_uri"]
 
 
 def test_a_retried_delete_whose_first_try_worked_succeeds(fake):
-    with Client(base_url=URL, login="demo", api_key="demo-key", transport=fake,
-                cache_dir=None, retries=3, backoff=0) as client:
+    with Client(
+        base_url=URL,
+        login="demo",
+        api_key="demo-key",
+        transport=fake,
+        cache_dir=None,
+        retries=3,
+        backoff=0,
+    ) as client:
         acct = client.email_account.get(1)
         fake.fail_next("reset", methods=["DELETE"])
         acct.delete()
@@ -257,13 +316,16 @@ def test_a_retried_delete_whose_first_try_worked_succeeds(fake):
 
 # ---------------------------------------------------------------- around another transport
 
-@pytest.mark.parametrize("kind, reaches_server", [
-    ("503", False), ("connect", False), ("timeout", False), ("reset", True),
-    ("truncated", True)])
+
+@pytest.mark.parametrize(
+    "kind, reaches_server",
+    [("503", False), ("connect", False), ("timeout", False), ("reset", True), ("truncated", True)],
+)
 def test_faulty_transport_sends_only_what_the_fault_lets_through(kind, reaches_server):
     """Around a real server's transport, a fault that does not apply the request must not
     reach it (no write), and one that does must (the lost-answer case)."""
     from mailroute_dyn.testing import FaultyTransport
+
     server = FakeMailRoute()
     faulty = FaultyTransport(server)
     faulty.fail_next(kind, methods=["POST"])
@@ -281,6 +343,7 @@ def test_faulty_transport_sends_only_what_the_fault_lets_through(kind, reaches_s
 
 def test_faulty_transport_gives_the_same_answers_as_the_fake():
     from mailroute_dyn.testing import FaultyTransport
+
     wrapped, alone = FaultyTransport(FakeMailRoute()), FakeMailRoute()
     answers = []
     for transport in (wrapped, alone):
@@ -289,22 +352,32 @@ def test_faulty_transport_gives_the_same_answers_as_the_fake():
         with httpx.Client(transport=transport, base_url=URL, headers=AUTH) as http:
             limited = http.get("/api/v1/domain/1/")
             cut = http.get("/api/v1/domain/1/")
-        answers.append((limited.status_code, limited.headers["retry-after"], cut.status_code,
-                        cut.headers["content-type"], cut.content))
+        answers.append(
+            (
+                limited.status_code,
+                limited.headers["retry-after"],
+                cut.status_code,
+                cut.headers["content-type"],
+                cut.content,
+            )
+        )
     assert answers[0] == answers[1]
 
 
 def test_faulty_transport_works_for_the_async_client():
     from mailroute_dyn.testing import FaultyTransport
+
     server = FakeMailRoute()
     faulty = FaultyTransport(server)
 
     async def run():
         faulty.fail_next("reset", methods=["POST"])
-        async with AsyncClient(URL, "demo", "demo-key", transport=faulty, cache_dir=None,
-                               backoff=0) as client:
+        async with AsyncClient(
+            URL, "demo", "demo-key", transport=faulty, cache_dir=None, backoff=0
+        ) as client:
             account = await client.resource("email_account")
             with pytest.raises(AmbiguousWriteError):
                 await account.create(localpart="fresh", domain="/api/v1/domain/1/")
+
     asyncio.run(run())
     assert len(accounts(server)) == 1

@@ -14,12 +14,12 @@ from mailroute_dyn.errors import APIError, BadRequest, NotFound, ValidationError
 from mailroute_dyn.fake.fixtures import check_rules
 from mailroute_dyn.testing import FakeMailRoute, capture, demo_client, load_fixture, write_fixture
 
-DUPLICATE = {"email_account": {"__all__": [
-    "Email account with this Domain and Localpart already exists."]}}
+DUPLICATE = {
+    "email_account": {"__all__": ["Email account with this Domain and Localpart already exists."]}
+}
 
 
-def test_a_duplicate_email_account_is_refused_by_the_demo_as_by_the_real_server(
-        tastypie_client):
+def test_a_duplicate_email_account_is_refused_by_the_demo_as_by_the_real_server(tastypie_client):
     domain = tastypie_client.domain.get(name="acme-001.com")
     first = tastypie_client.email_account.create(localpart="twice", domain=domain)
     try:
@@ -51,36 +51,41 @@ def test_the_demo_refuses_a_delivery_port_mailroute_refuses():
         customer = client.customer.get(1)
         with pytest.raises(BadRequest) as refused:
             client.domain.create(name="negative-port.test", customer=customer, deliveryport=-1)
-        assert refused.value.errors == {"domain": {"deliveryport": [
-            "Ensure this value is greater than or equal to 1."]}}
+        assert refused.value.errors == {
+            "domain": {"deliveryport": ["Ensure this value is greater than or equal to 1."]}
+        }
         domain = client.domain.get(1)
         domain.deliveryport = 70000
         with pytest.raises(BadRequest, match="less than or equal to 65535"):
             domain.save()
         assert client.domain.get(1).deliveryport == 25
-        assert client.domain.create(name="port.test", customer=customer,
-                                    deliveryport=2525).deliveryport == 2525
+        assert (
+            client.domain.create(
+                name="port.test", customer=customer, deliveryport=2525
+            ).deliveryport
+            == 2525
+        )
 
 
 def test_the_demo_refuses_a_wblist_kind_that_is_neither_black_nor_white():
     with demo_client() as client:
         with pytest.raises(BadRequest) as refused:
-            client.wblist.create(email="x@example.com", wb="g", rid="1",
-                                 domain="/api/v1/domain/1/")
-        assert refused.value.errors == {"wblist": {"wb": [
-            "Select a valid choice. g is not one of the available choices."]}}
+            client.wblist.create(email="x@example.com", wb="g", rid="1", domain="/api/v1/domain/1/")
+        assert refused.value.errors == {
+            "wblist": {"wb": ["Select a valid choice. g is not one of the available choices."]}
+        }
 
 
 def test_the_demo_fills_wblist_rid_as_mailroute_does():
     """The README's `create(..., check_required=False)` for MailRoute's wblist works on
     the demo: the server fills `rid` in."""
     with demo_client() as client:
-        entry = client.wblist.create(email="spam@example.com", wb="b",
-                                     domain="/api/v1/domain/1/", check_required=False)
+        entry = client.wblist.create(
+            email="spam@example.com", wb="b", domain="/api/v1/domain/1/", check_required=False
+        )
         assert client.wblist.get(entry.id).rid == "1110000000"
         with pytest.raises(ValidationError, match="rid"):
-            client.wblist.create(email="spam@example.com", wb="b",
-                                 domain="/api/v1/domain/1/")
+            client.wblist.create(email="spam@example.com", wb="b", domain="/api/v1/domain/1/")
 
 
 def test_the_readme_tour_actions_work_on_the_demo():
@@ -91,8 +96,12 @@ def test_the_readme_tour_actions_work_on_the_demo():
         second = acct.action("regenerate_api_key")
         assert re.fullmatch(r"[0-9a-f]{40}", first["api_key"])
         assert first != second
-        assert client.email_account.action(
-            "mass_resend_welcome", json={"accounts": [acct.resource_uri]}) is None
+        assert (
+            client.email_account.action(
+                "mass_resend_welcome", json={"accounts": [acct.resource_uri]}
+            )
+            is None
+        )
         assert fake.requests[-1].status == 202
         acct.delete()
         with pytest.raises(NotFound):
@@ -120,16 +129,23 @@ def test_a_rules_file_with_a_misspelt_field_is_refused(tmp_path):
 
 
 def test_capture_writes_the_rules_the_user_keeps_and_the_fake_enforces_them(tmp_path):
-    rules = {"email_account": {"unique_together": [["domain", "localpart"]],
-                               "form_validation": True},
-             "domain": {"fields": {"deliveryport": {"min": 1, "max": 65535}}}}
+    rules = {
+        "email_account": {"unique_together": [["domain", "localpart"]], "form_validation": True},
+        "domain": {"fields": {"deliveryport": {"min": 1, "max": 65535}}},
+    }
     with demo_client() as real:
-        capture(real, tmp_path / "captured", limit=5, resources=["domain", "email_account",
-                                                                 "customer"], rules=rules)
+        capture(
+            real,
+            tmp_path / "captured",
+            limit=5,
+            resources=["domain", "email_account", "customer"],
+            rules=rules,
+        )
         assert json.loads((tmp_path / "captured" / "rules.json").read_text()) == rules
         # a second capture keeps the rules file already in the folder
-        capture(real, tmp_path / "captured", limit=5,
-                resources=["domain", "email_account", "customer"])
+        capture(
+            real, tmp_path / "captured", limit=5, resources=["domain", "email_account", "customer"]
+        )
     assert load_fixture(tmp_path / "captured").rules == rules
     fake = FakeMailRoute(tmp_path / "captured")
     with demo_client(transport=fake) as client:
@@ -145,9 +161,11 @@ def test_the_readme_rules_example_is_what_the_demo_ships():
     from pathlib import Path
 
     from mailroute_dyn.testing import DEMO_DATA
+
     page = Path(__file__).resolve().parent.parent / "docs" / "testing.md"
-    block = re.search(r"declares them in `rules.json`.*?```json\n(.*?)```",
-                      page.read_text(encoding="utf-8"), re.S)
+    block = re.search(
+        r"declares them in `rules.json`.*?```json\n(.*?)```", page.read_text(encoding="utf-8"), re.S
+    )
     assert block is not None
     shown = json.loads(block.group(1))
     shipped = json.loads((DEMO_DATA / "rules.json").read_text(encoding="utf-8"))
@@ -155,15 +173,21 @@ def test_the_readme_rules_example_is_what_the_demo_ships():
     def within(part, whole):
         if isinstance(part, dict):
             return isinstance(whole, dict) and all(
-                k in whole and within(v, whole[k]) for k, v in part.items())
+                k in whole and within(v, whole[k]) for k, v in part.items()
+            )
         return part == whole
+
     assert within(shown, shipped)
 
 
 def _ids(fake, url):
     import httpx
-    with httpx.Client(transport=fake, base_url="https://fake.test",
-                      headers={"Authorization": "ApiKey demo:demo-key"}) as http:
+
+    with httpx.Client(
+        transport=fake,
+        base_url="https://fake.test",
+        headers={"Authorization": "ApiKey demo:demo-key"},
+    ) as http:
         return [o["id"] for o in http.get(url).json()["objects"]]
 
 
@@ -195,8 +219,11 @@ def test_the_database_decides_the_scan_order_and_where_null_sorts():
             scan = http.get("/api/v1/mail_server/?limit=3").json()["objects"]
             top = http.get("/api/v1/policy_domain/?order_by=-spam_kill_level&limit=1").json()
             low = http.get("/api/v1/policy_domain/?order_by=spam_kill_level&limit=1").json()
-            seen[database] = ([o["id"] for o in scan], top["objects"][0]["spam_kill_level"],
-                              low["objects"][0]["spam_kill_level"])
+            seen[database] = (
+                [o["id"] for o in scan],
+                top["objects"][0]["spam_kill_level"],
+                low["objects"][0]["spam_kill_level"],
+            )
     assert seen == {"sqlite": ([1, 2, 3], 12.0, None), "postgresql": ([1, 3, 4], None, 5.5)}
 
 
@@ -212,7 +239,8 @@ def test_a_text_longer_than_its_column_fails_on_postgresql_only():
             assert http.patch("/api/v1/mail_server/1/", json=long).status_code == status
             assert http.patch("/api/v1/mail_server/2/", json=fits).status_code == 202
             assert len(http.get("/api/v1/mail_server/?limit=0").json()["objects"]) == (
-                20 if status == 500 else 21)
+                20 if status == 500 else 21
+            )
 
 
 def test_the_folder_carries_the_write_options_and_the_constructor_overrides_them(tmp_path):
@@ -225,14 +253,20 @@ def test_the_folder_carries_the_write_options_and_the_constructor_overrides_them
     assert not plain.store.defs["email_account"].form_validation
     assert plain.store.defs["domain"].form_validation
     with pytest.raises(ValueError, match="form_validation must be true or false"):
-        check_rules({"domain": {"form_validation": "yes"}},
-                    {"domain": {"fields": {"name": {"type": "string"}}}})
+        check_rules(
+            {"domain": {"form_validation": "yes"}},
+            {"domain": {"fields": {"name": {"type": "string"}}}},
+        )
 
 
 def _http(fake):
     import httpx
-    return httpx.Client(transport=fake, base_url="https://fake.test",
-                        headers={"Authorization": "ApiKey demo:demo-key"})
+
+    return httpx.Client(
+        transport=fake,
+        base_url="https://fake.test",
+        headers={"Authorization": "ApiKey demo:demo-key"},
+    )
 
 
 def test_companions_and_reverse_relations_follow_every_write():
@@ -243,10 +277,13 @@ def test_companions_and_reverse_relations_follow_every_write():
         made = http.post("/api/v1/reseller/", json={"name": "R-new"}).json()
         assert made["branding_info"] == "/api/v1/brandinginfo/9/"
         assert http.get("/api/v1/brandinginfo/9/").json()["reseller"] == made["resource_uri"]
-        http.patch("/api/v1/notification_account_task/1/",
-                   json={"email_account": "/api/v1/email_account/1/"})
+        http.patch(
+            "/api/v1/notification_account_task/1/",
+            json={"email_account": "/api/v1/email_account/1/"},
+        )
         assert http.get("/api/v1/email_account/1/").json()["notification_task"] == (
-            "/api/v1/notification_account_task/1/")
+            "/api/v1/notification_account_task/1/"
+        )
         http.delete(made["resource_uri"])
         assert http.get("/api/v1/brandinginfo/9/").status_code == 404
 
@@ -256,27 +293,37 @@ def test_a_string_link_is_looked_up_and_a_write_only_value_never_shown():
     with _http(FakeMailRoute()) as http:
         refused = http.post("/api/v1/admins/", json={"username": "zz", "customer": {}})
         assert refused.json() == {
-            "error": "Could not find the provided customer object via resource URI '{}'."}
-        made = http.post("/api/v1/admins/", json={"username": "zz", "send_welcome": "yes",
-                                                  "customer": "/api/v1/customer/1/"})
+            "error": "Could not find the provided customer object via resource URI '{}'."
+        }
+        made = http.post(
+            "/api/v1/admins/",
+            json={"username": "zz", "send_welcome": "yes", "customer": "/api/v1/customer/1/"},
+        )
         assert made.status_code == 201
         shown = http.get(made.headers["location"]).json()
         assert (shown["customer"], shown["send_welcome"]) == (None, None)
         assert http.get("/api/v1/admins/?customer__iexact=x").json() == {
-            "error": "The 'customer' field does not support relations."}
+            "error": "The 'customer' field does not support relations."
+        }
 
 
-@pytest.mark.parametrize("rules, message", [
-    ({"email_account": {"companions": {"policy_user": "nosuch"}}}, "companions maps"),
-    ({"admins": {"fields": {"customer": {"uri_of": "nosuch"}}}}, "uri_of must name"),
-    ({"domain": {"fields": {"name": {"max_length": 0}}}}, "max_length must be"),
-    ({"domain": {"fields": {"name": {"column_length": "255"}}}}, "column_length must be"),
-    ({"domain": {"on_delete": {"customer": "explode"}}}, "on_delete maps"),
-    ({"domain": {"fields": {"policy": {"reverse_of": "policy_domain.nosuch"}}}},
-     "reverse_of must name"),
-])
+@pytest.mark.parametrize(
+    "rules, message",
+    [
+        ({"email_account": {"companions": {"policy_user": "nosuch"}}}, "companions maps"),
+        ({"admins": {"fields": {"customer": {"uri_of": "nosuch"}}}}, "uri_of must name"),
+        ({"domain": {"fields": {"name": {"max_length": 0}}}}, "max_length must be"),
+        ({"domain": {"fields": {"name": {"column_length": "255"}}}}, "column_length must be"),
+        ({"domain": {"on_delete": {"customer": "explode"}}}, "on_delete maps"),
+        (
+            {"domain": {"fields": {"policy": {"reverse_of": "policy_domain.nosuch"}}}},
+            "reverse_of must name",
+        ),
+    ],
+)
 def test_rules_that_cannot_work_are_refused_when_the_folder_loads(rules, message):
     from mailroute_dyn.testing import DEMO_DATA
+
     schemas = load_fixture(DEMO_DATA).schemas
     with pytest.raises(ValueError, match=message):
         check_rules(rules, schemas)
@@ -285,8 +332,9 @@ def test_rules_that_cannot_work_are_refused_when_the_folder_loads(rules, message
 def test_capture_only_reads_and_keeps_the_rules_the_user_completes(tmp_path):
     """capture() never writes to the server it reads (issue 21 part B)."""
     fake = FakeMailRoute()
-    rules = {"email_account": {"form_validation": True, "companions": {
-        "policy_user": "email_account"}}}
+    rules = {
+        "email_account": {"form_validation": True, "companions": {"policy_user": "email_account"}}
+    }
     with demo_client(transport=fake) as client:
         capture(client, tmp_path / "captured", limit=3, rules=rules)
     assert {r.method for r in fake.requests} == {"GET"}
@@ -298,9 +346,12 @@ def test_a_view_follows_writes_to_the_resources_behind_it():
     with _http(FakeMailRoute()) as http:
         before = http.get("/api/v1/domain_with_alias/?limit=0").json()["objects"]
         kinds = [o["type"] for o in before]
-        assert kinds == sorted(kinds, reverse=True)          # the view's order: domains first
-        http.post("/api/v1/domain_alias/", json={"name": "new-alias.example",
-                                                 "domain": "/api/v1/domain/1/"})
+        assert kinds == sorted(kinds, reverse=True)  # the view's order: domains first
+        http.post(
+            "/api/v1/domain_alias/",
+            json={"name": "new-alias.example", "domain": "/api/v1/domain/1/"},
+        )
         found = http.get("/api/v1/domain_with_alias/?name=new-alias.example").json()
         assert [(o["id"], o["type"], o["domain"]) for o in found["objects"]] == [
-            (11, "alias", "/api/v1/domain/1/")]
+            (11, "alias", "/api/v1/domain/1/")
+        ]

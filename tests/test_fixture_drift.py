@@ -10,13 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.tastypie_site import (
-    create_user,
-    resource_names,
-    strip_new_schema_keys,
-)
+from tests.tastypie_site import create_user, resource_names, strip_new_schema_keys
 
-pytestmark = pytest.mark.slow   # exports the real Tastypie server again
+pytestmark = pytest.mark.slow  # exports the real Tastypie server again
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMAS = ROOT / "fixtures" / "schemas"
@@ -43,8 +39,10 @@ def _differences(fixture, server):
         a, b = ffields[name], sfields[name]
         for key in sorted(a.keys() | b.keys()):
             if a.get(key, "<absent>") != b.get(key, "<absent>"):
-                out.append(f"fields.{name}.{key}: fixture {a.get(key, '<absent>')!r} "
-                           f"!= server {b.get(key, '<absent>')!r}")
+                out.append(
+                    f"fields.{name}.{key}: fixture {a.get(key, '<absent>')!r} "
+                    f"!= server {b.get(key, '<absent>')!r}"
+                )
     return out
 
 
@@ -55,7 +53,8 @@ def test_schema_files_cover_exactly_the_servers_resources(tastypie_http):
     expected = set(listing) | set(resource_names(listed=False))
     assert set(SCHEMA_FILES) == expected, (
         f"missing files: {sorted(expected - set(SCHEMA_FILES))}, "
-        f"extra files: {sorted(set(SCHEMA_FILES) - expected)}; {REGENERATE}")
+        f"extra files: {sorted(set(SCHEMA_FILES) - expected)}; {REGENERATE}"
+    )
 
 
 @pytest.mark.parametrize("name", SCHEMA_FILES)
@@ -65,14 +64,16 @@ def test_schema_fixture_matches_server(tastypie_http, name):
     server = strip_new_schema_keys(response.json())
     fixture = json.loads((SCHEMAS / f"{name}.json").read_text(encoding="utf-8"))
     differences = _differences(fixture, server)
-    assert not differences, f"{name} schema drifted ({REGENERATE}):\n  " + "\n  ".join(
-        differences)
+    assert not differences, f"{name} schema drifted ({REGENERATE}):\n  " + "\n  ".join(differences)
 
 
 def test_object_fixtures_are_what_the_exporter_writes():
     # In a subprocess: the export resets the database, which other tests in this process use.
     result = subprocess.run(
         [sys.executable, "-m", "tests.tastypie_site.export_fixtures", "--check"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -20,42 +20,92 @@ pd = pytest.importorskip("pandas")
 
 
 def _spec(kind: str, **flags: object) -> dict[str, object]:
-    return {"type": kind, "nullable": True, "blank": False, "readonly": False,
-            "unique": False, "help_text": "", "default": "No default provided.", **flags}
+    return {
+        "type": kind,
+        "nullable": True,
+        "blank": False,
+        "readonly": False,
+        "unique": False,
+        "help_text": "",
+        "default": "No default provided.",
+        **flags,
+    }
 
 
 def _schema(fields: dict[str, Any], filtering: dict[str, Any]) -> dict[str, Any]:
-    return {"fields": {"id": _spec("integer", unique=True, primary_key=True),
-                       "resource_uri": _spec("string", readonly=True), **fields},
-            "filtering": filtering, "ordering": ["id"], "default_limit": 20,
-            "allowed_list_http_methods": ["get"], "allowed_detail_http_methods": ["get"]}
+    return {
+        "fields": {
+            "id": _spec("integer", unique=True, primary_key=True),
+            "resource_uri": _spec("string", readonly=True),
+            **fields,
+        },
+        "filtering": filtering,
+        "ordering": ["id"],
+        "default_limit": 20,
+        "allowed_list_http_methods": ["get"],
+        "allowed_detail_http_methods": ["get"],
+    }
 
 
 @pytest.fixture()
 def shop(tmp_path: Path) -> tuple[Client, FakeMailRoute]:
     """Items of every field type, each pointing at an owner (whose `id` takes `in`)."""
-    items = _schema({
-        "count": _spec("integer"), "ratio": _spec("float"), "price": _spec("decimal"),
-        "active": _spec("boolean"), "label": _spec("string"),
-        "seen": _spec("datetime"), "day": _spec("date"), "at": _spec("time"),
-        "extra": _spec("dict"),
-        "owner": _spec("related", related_type="to_one", related_schema="/api/v1/owner/schema/"),
-        "tags": _spec("related", related_type="to_many", related_schema="/api/v1/owner/schema/"),
-    }, {"id": 1})
-    owners = _schema({"name": _spec("string", unique=True),
-                      "joined": _spec("datetime")}, {"id": ["exact", "in"], "name": 1})
-    rows = [{"id": i, "resource_uri": f"/api/v1/item/{i}/", "count": None if i == 2 else i,
-             "ratio": 0.5 * i, "price": f"{i}.10", "active": None if i == 3 else i % 2 == 0,
-             "label": f"<b>{i}</b>", "seen": f"Thu, 7 Jun 2012 15:2{i}:27 -0700",
-             "day": "2012-06-07", "at": "03:07:43", "extra": {"k": i},
-             "owner": f"/api/v1/owner/{i % 3 + 1}/", "tags": ["/api/v1/owner/1/"]}
-            for i in range(1, 8)]
-    people = [{"id": i, "resource_uri": f"/api/v1/owner/{i}/", "name": f"owner-{i}",
-               "joined": f"2012-06-0{i}T10:00:00+02:00"} for i in range(1, 4)]
+    items = _schema(
+        {
+            "count": _spec("integer"),
+            "ratio": _spec("float"),
+            "price": _spec("decimal"),
+            "active": _spec("boolean"),
+            "label": _spec("string"),
+            "seen": _spec("datetime"),
+            "day": _spec("date"),
+            "at": _spec("time"),
+            "extra": _spec("dict"),
+            "owner": _spec(
+                "related", related_type="to_one", related_schema="/api/v1/owner/schema/"
+            ),
+            "tags": _spec(
+                "related", related_type="to_many", related_schema="/api/v1/owner/schema/"
+            ),
+        },
+        {"id": 1},
+    )
+    owners = _schema(
+        {"name": _spec("string", unique=True), "joined": _spec("datetime")},
+        {"id": ["exact", "in"], "name": 1},
+    )
+    rows = [
+        {
+            "id": i,
+            "resource_uri": f"/api/v1/item/{i}/",
+            "count": None if i == 2 else i,
+            "ratio": 0.5 * i,
+            "price": f"{i}.10",
+            "active": None if i == 3 else i % 2 == 0,
+            "label": f"<b>{i}</b>",
+            "seen": f"Thu, 7 Jun 2012 15:2{i}:27 -0700",
+            "day": "2012-06-07",
+            "at": "03:07:43",
+            "extra": {"k": i},
+            "owner": f"/api/v1/owner/{i % 3 + 1}/",
+            "tags": ["/api/v1/owner/1/"],
+        }
+        for i in range(1, 8)
+    ]
+    people = [
+        {
+            "id": i,
+            "resource_uri": f"/api/v1/owner/{i}/",
+            "name": f"owner-{i}",
+            "joined": f"2012-06-0{i}T10:00:00+02:00",
+        }
+        for i in range(1, 4)
+    ]
     write_fixture(tmp_path, {"item": items, "owner": owners}, {"item": rows, "owner": people})
     fake = FakeMailRoute(tmp_path, login="a", api_key="fake-key")
-    client = Client("https://fake.test", "a", "fake-key", transport=fake, cache_dir=None,
-                    retries=0, page_size=3)
+    client = Client(
+        "https://fake.test", "a", "fake-key", transport=fake, cache_dir=None, retries=0, page_size=3
+    )
     client.preload()
     fake.requests.clear()
     return client, fake
@@ -85,12 +135,12 @@ def test_a_followed_relation_is_read_in_bulk_one_request_per_page(shop):
     assert list(df["owner__name"]) == [f"owner-{i % 3 + 1}" for i in range(1, 8)]
     lists = [r for r in fake.requests if r.path == "/api/v1/item/"]
     bulk = [r for r in fake.requests if r.path == "/api/v1/owner/"]
-    assert len(lists) == 3 and len(bulk) == 3                    # 7 rows, pages of 3
-    assert all(len(r.params["id__in"].split(",")) <= 3 for r in bulk)   # one page's keys
+    assert len(lists) == 3 and len(bulk) == 3  # 7 rows, pages of 3
+    assert all(len(r.params["id__in"].split(",")) <= 3 for r in bulk)  # one page's keys
     assert len(fake.requests) == 6
-    joined = client.owner.get(1).joined                          # the server's zone
+    joined = client.owner.get(1).joined  # the server's zone
     assert str(df["owner__joined"].dt.tz) == f"UTC{joined.strftime('%z')[:3]}:00"
-    assert df["owner__joined"][2] == pd.Timestamp(joined)          # item 3: owner 1
+    assert df["owner__joined"][2] == pd.Timestamp(joined)  # item 3: owner 1
 
 
 def test_values_follow_a_relation_page_by_page(shop):
@@ -111,11 +161,14 @@ def test_a_relation_without_an_in_filter_costs_a_request_per_key_never_per_row()
     assert len(fake.requests) == 1 + df["domain__name"].nunique() < len(df)
 
 
-@pytest.mark.parametrize(("name", "said"), [
-    ("label__x", "not a to-one relation"),
-    ("tags__name", "not a to-one relation"),
-    ("owner__joined__year", "one relation deep only"),
-])
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        ("label__x", "not a to-one relation"),
+        ("tags__name", "not a to-one relation"),
+        ("owner__joined__year", "one relation deep only"),
+    ],
+)
 def test_what_cannot_be_followed_is_refused_before_any_request(shop, name, said):
     client, fake = shop
     with pytest.raises(FilterError, match=said):
@@ -149,10 +202,13 @@ def test_to_arrow_keeps_the_types(shop):
 def test_an_async_client_awaits_to_pandas():
     async def run() -> Any:
         fake = FakeMailRoute(login=DEMO_LOGIN, api_key=DEMO_KEY)
-        async with AsyncClient(DEMO_URL, DEMO_LOGIN, DEMO_KEY, transport=fake,
-                               cache_dir=None) as client:
+        async with AsyncClient(
+            DEMO_URL, DEMO_LOGIN, DEMO_KEY, transport=fake, cache_dir=None
+        ) as client:
             await client.preload()
             return await client.notification_account_task.all().to_pandas(
-                "id", "email_account__localpart")
+                "id", "email_account__localpart"
+            )
+
     df = asyncio.run(run())
     assert len(df) == 10 and df["email_account__localpart"][0] == "info"

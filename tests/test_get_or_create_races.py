@@ -26,16 +26,25 @@ THREADS = 20
 
 def _client(transport: httpx.BaseTransport) -> Client:
     from tests.tastypie_site import DEMO_API_KEY, DEMO_LOGIN
-    return Client(HOST, DEMO_LOGIN, DEMO_API_KEY, transport=transport, cache_dir=None,
-                  retries=0, allow_insecure=True)
+
+    return Client(
+        HOST,
+        DEMO_LOGIN,
+        DEMO_API_KEY,
+        transport=transport,
+        cache_dir=None,
+        retries=0,
+        allow_insecure=True,
+    )
 
 
 @pytest.fixture
 def domain(tastypie_client: Client) -> Iterator[Any]:
     """A new domain, without wblist entries."""
     customer = tastypie_client.customer.first()
-    made = tastypie_client.domain.create(name=f"race-{uuid.uuid4().hex[:8]}.test",
-                                         customer=customer)
+    made = tastypie_client.domain.create(
+        name=f"race-{uuid.uuid4().hex[:8]}.test", customer=customer
+    )
     yield made
     made.delete()
 
@@ -43,13 +52,21 @@ def domain(tastypie_client: Client) -> Iterator[Any]:
 def _entry(domain: Any, **defaults: Any) -> dict[str, Any]:
     """get_or_create() arguments for the domain's one white-list entry (wblist filters
     its `domain` by key; the create needs its URI)."""
-    return {"domain__exact": domain.id, "wb": "w",
-            "defaults": {"domain": domain.resource_uri, "email": "boss@example.com",
-                         "rid": "1", **defaults}}
+    return {
+        "domain__exact": domain.id,
+        "wb": "w",
+        "defaults": {
+            "domain": domain.resource_uri,
+            "email": "boss@example.com",
+            "rid": "1",
+            **defaults,
+        },
+    }
 
 
 def _rows(domain: Any) -> int:
     from tests.tastypie_site.mailroute.models import WBList
+
     return int(WBList.objects.filter(domain_id=domain.id).count())
 
 
@@ -59,11 +76,13 @@ def _ask(client: Client, domain: Any, method: str) -> tuple[Any, bool]:
     if method == "get_or_create":
         return client.wblist.get_or_create(**_entry(domain))
     return client.contact_domain.update_or_create(
-        email="boss@example.com", domain=domain, defaults={"first_name": "Boss"})
+        email="boss@example.com", domain=domain, defaults={"first_name": "Boss"}
+    )
 
 
 def _made(domain: Any, method: str) -> int:
     from tests.tastypie_site.mailroute.models import ContactDomain
+
     if method == "get_or_create":
         return _rows(domain)
     return int(ContactDomain.objects.filter(domain_id=domain.id).count())
@@ -79,6 +98,7 @@ def test_threads_of_one_client_asking_for_one_object_make_one(tastypie_app, doma
         def ask() -> None:
             start.wait()
             results.append(_ask(client, domain, method))
+
         threads = [threading.Thread(target=ask) for _ in range(THREADS)]
         for t in threads:
             t.start()
@@ -96,12 +116,22 @@ def test_tasks_of_one_async_client_asking_for_one_object_make_one(tastypie_app, 
     from tests.tastypie_site import DEMO_API_KEY, DEMO_LOGIN
 
     async def main() -> list[tuple[Any, bool]]:
-        async with AsyncClient(HOST, DEMO_LOGIN, DEMO_API_KEY, cache_dir=None, retries=0,
-                               transport=httpx.ASGITransport(app=WsgiToAsgi(tastypie_app)),
-                               allow_insecure=True) as client:
+        async with AsyncClient(
+            HOST,
+            DEMO_LOGIN,
+            DEMO_API_KEY,
+            cache_dir=None,
+            retries=0,
+            transport=httpx.ASGITransport(app=WsgiToAsgi(tastypie_app)),
+            allow_insecure=True,
+        ) as client:
             wblist = await client.resource("wblist")
-            return list(await asyncio.gather(*(wblist.get_or_create(**_entry(domain))
-                                               for _ in range(THREADS))))
+            return list(
+                await asyncio.gather(
+                    *(wblist.get_or_create(**_entry(domain)) for _ in range(THREADS))
+                )
+            )
+
     results = asyncio.run(main())
     assert sum(created for _, created in results) == 1
     assert len({obj.id for obj, _ in results}) == 1
@@ -111,8 +141,10 @@ def test_tasks_of_one_async_client_asking_for_one_object_make_one(tastypie_app, 
 def test_different_objects_are_not_held_up_by_each_other(tastypie_app, tastypie_client):
     """The lock is per object asked for: two domains' entries are made side by side."""
     customer = tastypie_client.customer.first()
-    domains = [tastypie_client.domain.create(name=f"side-{uuid.uuid4().hex[:8]}.test",
-                                             customer=customer) for _ in range(2)]
+    domains = [
+        tastypie_client.domain.create(name=f"side-{uuid.uuid4().hex[:8]}.test", customer=customer)
+        for _ in range(2)
+    ]
     with _client(httpx.WSGITransport(app=tastypie_app)) as client:
         made = [client.wblist.get_or_create(**_entry(d)) for d in domains]
     assert [created for _, created in made] == [True, True]
@@ -135,8 +167,13 @@ class PostAnswers500(httpx.BaseTransport):
             self.posts += 1
             if self.create:
                 self.inner.handle_request(request).read()
-            return httpx.Response(500, json={"error_message": "Sorry, this request could "
-                                             "not be processed. Please try again later."})
+            return httpx.Response(
+                500,
+                json={
+                    "error_message": "Sorry, this request could "
+                    "not be processed. Please try again later."
+                },
+            )
         return self.inner.handle_request(request)
 
 
@@ -160,7 +197,8 @@ def test_update_or_create_after_a_500_updates_the_object_the_post_made(tastypie_
     name = f"Race {uuid.uuid4().hex[:6]}"
     with _client(proxy) as client:
         found, created = client.reseller.update_or_create(
-            name=name, defaults={"allow_branding": True})
+            name=name, defaults={"allow_branding": True}
+        )
         assert not created and proxy.posts == 1
         assert client.reseller.get(name=name).allow_branding is True
         found.delete()

@@ -36,33 +36,69 @@ from tests.conftest import API_KEY, BASE, LOGIN, list_body, objects
 CANNED = "Sorry, this request could not be processed. Please try again later."
 
 
-@pytest.mark.parametrize(("status", "body", "ctype", "cls", "message"), [
-    (400, '{"email_account": {"localpart": ["This field is required."]}}',
-     "application/json", BadRequest, "localpart: This field is required."),
-    (400, '{"error": "Invalid limit \'-1\' provided. Please provide a positive integer &gt;= 0."}',
-     "application/json", BadRequest, "positive integer >= 0"),
-    (400, "Invalid resource lookup data provided (mismatched type).",
-     "text/html; charset=utf-8", BadRequest, "mismatched type"),
-    (400, "", "text/html; charset=utf-8", BadRequest, ""),
-    (401, "", "text/html; charset=utf-8", Unauthorized, "refused"),
-    (403, "", "text/html", Forbidden, ""),
-    (404, "", "text/html; charset=utf-8", NotFound, ""),
-    (404, '{"error_message": "No Reseller matches the given query.", "traceback": "..."}',
-     "application/json", NotFound, "No Reseller matches"),
-    (404, "<html><head><title>Page not found at /api/v1/nosuch/</title></head><body>...",
-     "text/html", NotFound, "Page not found at /api/v1/nosuch/"),
-    (405, "GET,POST,DELETE", "text/html", MethodNotAllowed, "GET,POST,DELETE"),
-    (409, "", "text/html", Conflict, ""),
-    (429, "", "text/html", RateLimited, ""),
-    (500, f'{{"error_message": "{CANNED}"}}', "application/json; charset=utf-8", ServerError,
-     CANNED),
-    (501, "", "text/html", ServerError, ""),
-    (418, "teapot", "text/plain", APIError, "teapot"),
-])
-def test_every_error_shape_maps_to_its_exception(client, api, status, body, ctype, cls,
-                                                 message):
-    api.override("GET", f"{BASE}/api/v1/reseller/77/").mock(return_value=httpx.Response(
-        status, content=body.encode(), headers={"Content-Type": ctype, "Allow": "GET,POST"}))
+@pytest.mark.parametrize(
+    ("status", "body", "ctype", "cls", "message"),
+    [
+        (
+            400,
+            '{"email_account": {"localpart": ["This field is required."]}}',
+            "application/json",
+            BadRequest,
+            "localpart: This field is required.",
+        ),
+        (
+            400,
+            '{"error": "Invalid limit \'-1\' provided. '
+            'Please provide a positive integer &gt;= 0."}',
+            "application/json",
+            BadRequest,
+            "positive integer >= 0",
+        ),
+        (
+            400,
+            "Invalid resource lookup data provided (mismatched type).",
+            "text/html; charset=utf-8",
+            BadRequest,
+            "mismatched type",
+        ),
+        (400, "", "text/html; charset=utf-8", BadRequest, ""),
+        (401, "", "text/html; charset=utf-8", Unauthorized, "refused"),
+        (403, "", "text/html", Forbidden, ""),
+        (404, "", "text/html; charset=utf-8", NotFound, ""),
+        (
+            404,
+            '{"error_message": "No Reseller matches the given query.", "traceback": "..."}',
+            "application/json",
+            NotFound,
+            "No Reseller matches",
+        ),
+        (
+            404,
+            "<html><head><title>Page not found at /api/v1/nosuch/</title></head><body>...",
+            "text/html",
+            NotFound,
+            "Page not found at /api/v1/nosuch/",
+        ),
+        (405, "GET,POST,DELETE", "text/html", MethodNotAllowed, "GET,POST,DELETE"),
+        (409, "", "text/html", Conflict, ""),
+        (429, "", "text/html", RateLimited, ""),
+        (
+            500,
+            f'{{"error_message": "{CANNED}"}}',
+            "application/json; charset=utf-8",
+            ServerError,
+            CANNED,
+        ),
+        (501, "", "text/html", ServerError, ""),
+        (418, "teapot", "text/plain", APIError, "teapot"),
+    ],
+)
+def test_every_error_shape_maps_to_its_exception(client, api, status, body, ctype, cls, message):
+    api.override("GET", f"{BASE}/api/v1/reseller/77/").mock(
+        return_value=httpx.Response(
+            status, content=body.encode(), headers={"Content-Type": ctype, "Allow": "GET,POST"}
+        )
+    )
     with pytest.raises(cls) as info:
         client.request("GET", "/api/v1/reseller/77/")
     assert info.value.status_code == status
@@ -78,35 +114,46 @@ def test_field_errors_and_retry_after_are_parsed():
 
 
 def test_invalid_json_in_a_success_is_a_response_error(client, api):
-    api.override("GET", f"{BASE}/api/v1/reseller/1/").mock(return_value=httpx.Response(
-        200, content=b'{"id": 1, "na', headers={"Content-Type": "application/json"}))
+    api.override("GET", f"{BASE}/api/v1/reseller/1/").mock(
+        return_value=httpx.Response(
+            200, content=b'{"id": 1, "na', headers={"Content-Type": "application/json"}
+        )
+    )
     with pytest.raises(ResponseError, match="not valid JSON"):
         client.reseller.get(1)
 
 
 # ---------------------------------------------------------------- retries
 
+
 def _retrying_client(**kw):
     return Client(BASE, LOGIN, API_KEY, cache_dir=None, backoff=0, **kw)
 
 
-@pytest.mark.parametrize("failure", [
-    httpx.Response(503), httpx.Response(502), httpx.Response(504),
-    httpx.Response(429, headers={"Retry-After": "0"}),
-    httpx.ReadTimeout("slow"), httpx.ConnectError("refused"), httpx.RemoteProtocolError("reset"),
-])
+@pytest.mark.parametrize(
+    "failure",
+    [
+        httpx.Response(503),
+        httpx.Response(502),
+        httpx.Response(504),
+        httpx.Response(429, headers={"Retry-After": "0"}),
+        httpx.ReadTimeout("slow"),
+        httpx.ConnectError("refused"),
+        httpx.RemoteProtocolError("reset"),
+    ],
+)
 def test_idempotent_requests_are_retried(api, failure):
     good = httpx.Response(200, json=objects("reseller")[0])
     route = api.override("GET", f"{BASE}/api/v1/reseller/1/").mock(
-        side_effect=[failure, failure, good])
+        side_effect=[failure, failure, good]
+    )
     with _retrying_client(retries=3) as client:
         assert client.request("GET", "/api/v1/reseller/1/")["id"] == 1
     assert route.call_count == 3
 
 
 def test_retries_stop_at_the_limit(api):
-    route = api.override("GET", f"{BASE}/api/v1/reseller/1/").mock(
-        return_value=httpx.Response(503))
+    route = api.override("GET", f"{BASE}/api/v1/reseller/1/").mock(return_value=httpx.Response(503))
     with _retrying_client(retries=2) as client, pytest.raises(ServerError):
         client.request("GET", "/api/v1/reseller/1/")
     assert route.call_count == 3
@@ -117,7 +164,8 @@ def test_retries_stop_at_the_limit(api):
 
 def test_post_is_not_retried_after_it_may_have_arrived(api):
     route = api.override("POST", f"{BASE}/api/v1/reseller/").mock(
-        side_effect=httpx.ReadTimeout("slow"))
+        side_effect=httpx.ReadTimeout("slow")
+    )
     with _retrying_client(retries=3) as client:
         with pytest.raises(AmbiguousWriteError, match="may have been carried out"):
             client.reseller.create(name="Once Only")
@@ -130,32 +178,43 @@ def test_post_is_not_retried_after_it_may_have_arrived(api):
 
 
 def test_post_is_retried_when_it_surely_never_arrived(api):
-    route = api.override("POST", f"{BASE}/api/v1/reseller/").mock(side_effect=[
-        httpx.ConnectError("refused"), httpx.Response(429, headers={"Retry-After": "0"}),
-        httpx.Response(201, headers={"Location": "/api/v1/reseller/9/"})])
+    route = api.override("POST", f"{BASE}/api/v1/reseller/").mock(
+        side_effect=[
+            httpx.ConnectError("refused"),
+            httpx.Response(429, headers={"Retry-After": "0"}),
+            httpx.Response(201, headers={"Location": "/api/v1/reseller/9/"}),
+        ]
+    )
     with _retrying_client(retries=3) as client:
         assert client.reseller.create(name="Arrives").id == 9
     assert route.call_count == 3
 
 
 def test_dedupe_on_looks_the_object_up_instead_of_creating_it_twice(api):
-    created = dict(objects("reseller")[0], name="Made Once", id=42,
-                   resource_uri="/api/v1/reseller/42/")
+    created = dict(
+        objects("reseller")[0], name="Made Once", id=42, resource_uri="/api/v1/reseller/42/"
+    )
     post = api.override("POST", f"{BASE}/api/v1/reseller/").mock(
-        side_effect=httpx.RemoteProtocolError("connection reset after sending"))
+        side_effect=httpx.RemoteProtocolError("connection reset after sending")
+    )
     lookup = api.override("GET", f"{BASE}/api/v1/reseller/", params={"name": "Made Once"}).mock(
-        return_value=httpx.Response(200, json=list_body([created])))
+        return_value=httpx.Response(200, json=list_body([created]))
+    )
     with _retrying_client(retries=3) as client:
         r = client.reseller.create(name="Made Once", dedupe_on=("name",))
     assert r.id == 42 and post.call_count == 1 and lookup.called
 
 
 def test_dedupe_on_posts_again_when_the_object_is_not_there(api):
-    post = api.override("POST", f"{BASE}/api/v1/reseller/").mock(side_effect=[
-        httpx.ReadTimeout("lost"),
-        httpx.Response(201, headers={"Location": "/api/v1/reseller/43/"})])
+    post = api.override("POST", f"{BASE}/api/v1/reseller/").mock(
+        side_effect=[
+            httpx.ReadTimeout("lost"),
+            httpx.Response(201, headers={"Location": "/api/v1/reseller/43/"}),
+        ]
+    )
     api.override("GET", f"{BASE}/api/v1/reseller/", params={"name": "Not Yet"}).mock(
-        return_value=httpx.Response(200, json=list_body([])))
+        return_value=httpx.Response(200, json=list_body([]))
+    )
     with _retrying_client(retries=3) as client:
         assert client.reseller.create(name="Not Yet", dedupe_on=("name",)).id == 43
     assert post.call_count == 2
@@ -163,11 +222,12 @@ def test_dedupe_on_posts_again_when_the_object_is_not_there(api):
 
 def test_retry_delays_back_off_honour_retry_after_and_the_budget():
     import random
+
     s = resolve_settings(base_url=BASE, backoff=1.0, retries=5, retry_budget=10, cache_dir=None)
     get = Call("GET", "/x/")
     rng = random.Random(1)
     delays = [retry_delay(get, n, Answer(503, {}, None, ""), s, 0, rng) for n in range(4)]
-    assert all(2 ** n / 2 <= d <= 2 ** n for n, d in enumerate(delays))
+    assert all(2**n / 2 <= d <= 2**n for n, d in enumerate(delays))
     assert retry_delay(get, 0, Answer(429, {"retry-after": "3"}, None, ""), s, 0) == 3
     assert retry_delay(get, 0, Answer(503, {"retry-after": "30"}, None, ""), s, 0) is None
     assert retry_delay(get, 5, Answer(503, {}, None, ""), s, 0) is None
@@ -176,49 +236,66 @@ def test_retry_delays_back_off_honour_retry_after_and_the_budget():
     # retried after a 503 or 429, which say the server did nothing
     assert retry_delay(Call("PATCH", "/x/"), 0, Answer(502, {}, None, ""), s, 0) is None
     assert retry_delay(Call("PATCH", "/x/"), 0, Answer(503, {}, None, ""), s, 0) is not None
-    assert retry_delay(Call("PATCH", "/x/1/", idempotent=True), 0,
-                       Answer(502, {}, None, ""), s, 0) is not None
+    assert (
+        retry_delay(Call("PATCH", "/x/1/", idempotent=True), 0, Answer(502, {}, None, ""), s, 0)
+        is not None
+    )
 
 
 # ---------------------------------------------------------------- redirects and size
 
+
 def test_same_origin_redirects_are_followed_and_loops_stopped(client, api):
-    api.override("GET", f"{BASE}/api/v1/reseller/1/").mock(return_value=httpx.Response(
-        301, headers={"Location": "/api/v1/reseller/2/"}))
+    api.override("GET", f"{BASE}/api/v1/reseller/1/").mock(
+        return_value=httpx.Response(301, headers={"Location": "/api/v1/reseller/2/"})
+    )
     assert client.request("GET", "/api/v1/reseller/1/")["id"] == 2
-    api.override("GET", f"{BASE}/api/v1/reseller/3/").mock(return_value=httpx.Response(
-        302, headers={"Location": "/api/v1/reseller/3/"}))
+    api.override("GET", f"{BASE}/api/v1/reseller/3/").mock(
+        return_value=httpx.Response(302, headers={"Location": "/api/v1/reseller/3/"})
+    )
     with pytest.raises(ResponseError, match="too many redirects"):
         client.request("GET", "/api/v1/reseller/3/")
 
 
 def test_oversized_bodies_are_refused(client, api, monkeypatch):
     monkeypatch.setattr("mailroute_dyn.transport.limits.MAX_BODY_BYTES", 1000)
-    api.override("GET", f"{BASE}/api/v1/reseller/1/").mock(return_value=httpx.Response(
-        200, content=b"[" + b"1," * 2000 + b"1]", headers={"Content-Type": "application/json"}))
+    api.override("GET", f"{BASE}/api/v1/reseller/1/").mock(
+        return_value=httpx.Response(
+            200, content=b"[" + b"1," * 2000 + b"1]", headers={"Content-Type": "application/json"}
+        )
+    )
     with pytest.raises(ResponseError, match="larger than"):
         client.request("GET", "/api/v1/reseller/1/")
 
 
 # ---------------------------------------------------------------- the key stays home
 
+
 def _auth_headers(api) -> list[tuple[str, str | None]]:
-    return [(str(c.request.url), c.request.headers.get("Authorization"))
-            for c in api.router.calls]
+    return [(str(c.request.url), c.request.headers.get("Authorization")) for c in api.router.calls]
 
 
 def test_no_request_goes_to_another_host(client, api):
     evil = api.override("GET", url__regex=r"https://evil\.test/.*").mock(
-        return_value=httpx.Response(200, json={}))
+        return_value=httpx.Response(200, json={})
+    )
     # a redirect, a next link, a related URI and an escape-hatch URL that name another host
-    api.override("GET", f"{BASE}/api/v1/reseller/1/").mock(return_value=httpx.Response(
-        302, headers={"Location": "https://evil.test/steal/"}))
+    api.override("GET", f"{BASE}/api/v1/reseller/1/").mock(
+        return_value=httpx.Response(302, headers={"Location": "https://evil.test/steal/"})
+    )
     with pytest.raises(OriginError):
         client.request("GET", "/api/v1/reseller/1/")
     api.override("GET", f"{BASE}/api/v1/reseller/", params={"name": "x"}).mock(
-        return_value=httpx.Response(200, json=list_body(
-            objects("reseller")[:1], limit=1, total=2,
-            next_url="https://evil.test/api/v1/reseller/?name=x&offset=1")))
+        return_value=httpx.Response(
+            200,
+            json=list_body(
+                objects("reseller")[:1],
+                limit=1,
+                total=2,
+                next_url="https://evil.test/api/v1/reseller/?name=x&offset=1",
+            ),
+        )
+    )
     with pytest.raises(OriginError):
         list(client.reseller.filter(name="x").page_size(1))
     with pytest.raises(OriginError):
@@ -230,8 +307,11 @@ def test_no_request_goes_to_another_host(client, api):
 
 
 def test_an_absolute_location_on_another_host_gives_its_path_only(client, api):
-    api.override("POST", f"{BASE}/api/v1/reseller/").mock(return_value=httpx.Response(
-        201, headers={"Location": "https://evil.test/api/v1/reseller/5/"}))
+    api.override("POST", f"{BASE}/api/v1/reseller/").mock(
+        return_value=httpx.Response(
+            201, headers={"Location": "https://evil.test/api/v1/reseller/5/"}
+        )
+    )
     r = client.reseller.create(name="Elsewhere")
     assert r.resource_uri == "/api/v1/reseller/5/"
     assert all(url.startswith(BASE) for url, _ in _auth_headers(api))
@@ -240,8 +320,12 @@ def test_an_absolute_location_on_another_host_gives_its_path_only(client, api):
 def test_the_key_is_in_no_repr_log_or_error(client, api, caplog):
     caplog.set_level(logging.DEBUG, logger="mailroute_dyn")
     api.override("GET", f"{BASE}/api/v1/reseller/9/").mock(return_value=httpx.Response(401))
-    texts = [repr(client), repr(client.settings), repr(client.reseller.get(1)),
-             repr(client.reseller.all())]
+    texts = [
+        repr(client),
+        repr(client.settings),
+        repr(client.reseller.get(1)),
+        repr(client.reseller.all()),
+    ]
     with pytest.raises(Unauthorized) as info:
         client.reseller.get(9)
     texts += [str(info.value), repr(info.value), caplog.text]
@@ -252,8 +336,9 @@ def test_the_key_is_in_no_repr_log_or_error(client, api, caplog):
     assert f"ApiKey {LOGIN}:{API_KEY}" in sent
 
 
-@pytest.mark.parametrize("url", ["http://admin.mailroute.net", "ftp://x.test", "nohost",
-                                 "https://me:pw@x.test"])
+@pytest.mark.parametrize(
+    "url", ["http://admin.mailroute.net", "ftp://x.test", "nohost", "https://me:pw@x.test"]
+)
 def test_unsafe_urls_are_refused(url):
     with pytest.raises(ConfigurationError):
         Client(url, LOGIN, API_KEY, cache_dir=None)
@@ -270,8 +355,11 @@ def test_settings_come_from_the_environment_and_profiles(monkeypatch, tmp_path):
     monkeypatch.setenv("MAILROUTE_LOGIN", "env-login")
     monkeypatch.setenv("MAILROUTE_API_KEY", "env-fake-key")
     s = resolve_settings(cache_dir=None)
-    assert (s.base_url, s.login, s.api_key) == ("https://env.mailroute.test", "env-login",
-                                                "env-fake-key")
+    assert (s.base_url, s.login, s.api_key) == (
+        "https://env.mailroute.test",
+        "env-login",
+        "env-fake-key",
+    )
     assert "env-fake-key" not in repr(s)
     config = tmp_path / "config.toml"
     config.write_text('[profiles.staging]\nbase_url = "https://staging.test"\npage_size = 50\n')
@@ -283,7 +371,8 @@ def test_settings_come_from_the_environment_and_profiles(monkeypatch, tmp_path):
         resolve_settings("production")
     with pytest.raises(ConfigurationError, match="both login and api_key"):
         resolve_settings(login="x", api_key=None, cache_dir=None) if not monkeypatch.delenv(
-            "MAILROUTE_API_KEY") else None
+            "MAILROUTE_API_KEY"
+        ) else None
 
 
 def test_transport_errors_are_mailroute_errors(api):
@@ -293,21 +382,30 @@ def test_transport_errors_are_mailroute_errors(api):
 
 
 def test_errors_carry_the_answer_headers(client, api):
-    api.override("GET", f"{BASE}/api/v1/reseller/1/").mock(return_value=httpx.Response(
-        500, json={"error_message": CANNED}, headers={"X-Sentry-Id": "abc123"}))
+    api.override("GET", f"{BASE}/api/v1/reseller/1/").mock(
+        return_value=httpx.Response(
+            500, json={"error_message": CANNED}, headers={"X-Sentry-Id": "abc123"}
+        )
+    )
     with pytest.raises(ServerError) as info:
         client.request("GET", "/api/v1/reseller/1/")
     assert info.value.headers["x-sentry-id"] == "abc123"
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from([b"Content-Type", b"content-type", b"Vary", b"X-A",
-                                            "X-Ü".encode()]),
-                          st.binary(max_size=12).filter(lambda b: b"\r" not in b
-                                                        and b"\n" not in b)), max_size=6))
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([b"Content-Type", b"content-type", b"Vary", b"X-A", "X-Ü".encode()]),
+            st.binary(max_size=12).filter(lambda b: b"\r" not in b and b"\n" not in b),
+        ),
+        max_size=6,
+    )
+)
 def test_answer_headers_read_as_httpx_reads_them(raw):
     """Answers keep headers as httpx's own `items()` gives them (names lower-cased,
     repeats joined), whatever bytes the server sent."""
     from mailroute_dyn.transport.decisions import _header_dict
+
     headers = httpx.Headers(raw)
     assert _header_dict(headers) == {k.lower(): v for k, v in headers.items()}

@@ -48,6 +48,7 @@ class SlowWrites:
 @pytest.fixture
 def site(tastypie_app: Any) -> Iterator[tuple[str, SlowWrites]]:
     from tests.tastypie_site import live_server
+
     slow = SlowWrites(tastypie_app, delay=0.15)
     with live_server(slow) as url:
         yield url, slow
@@ -55,23 +56,52 @@ def site(tastypie_app: Any) -> Iterator[tuple[str, SlowWrites]]:
 
 def _child(url: str, data: Path, tmp_path: Path, *more: str) -> subprocess.Popen[str]:
     from tests.tastypie_site import DEMO_API_KEY, DEMO_LOGIN
+
     env = {k: v for k, v in os.environ.items() if not k.startswith("MAILROUTE_")}
-    env.update(MAILROUTE_CONFIG=str(tmp_path / "none.toml"), PYTHONPATH=str(ROOT),
-               XDG_CACHE_HOME=str(tmp_path / "cache"), XDG_STATE_HOME=str(tmp_path / "state"))
+    env.update(
+        MAILROUTE_CONFIG=str(tmp_path / "none.toml"),
+        PYTHONPATH=str(ROOT),
+        XDG_CACHE_HOME=str(tmp_path / "cache"),
+        XDG_STATE_HOME=str(tmp_path / "state"),
+    )
     return subprocess.Popen(
-        [sys.executable, "-m", "mailroute_dyn", "--url", url, "--login", DEMO_LOGIN,
-         "--api-key", DEMO_API_KEY, "--no-cache", "create", "email_account", "--data",
-         f"@{data}", "--format", "jsonl", *more],
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env=env)
+        [
+            sys.executable,
+            "-m",
+            "mailroute_dyn",
+            "--url",
+            url,
+            "--login",
+            DEMO_LOGIN,
+            "--api-key",
+            DEMO_API_KEY,
+            "--no-cache",
+            "create",
+            "email_account",
+            "--data",
+            f"@{data}",
+            "--format",
+            "jsonl",
+            *more,
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
 
 
 def _server_list(url: str, prefix: str) -> list[dict[str, Any]]:
     """The rows the run created, by a raw GET (a duplicate shows twice)."""
     from tests.tastypie_site import auth_header
-    answer = httpx.get(f"{url}/api/v1/email_account/",
-                       params={"localpart__startswith": prefix, "limit": 0},
-                       headers=auth_header(), timeout=30)
+
+    answer = httpx.get(
+        f"{url}/api/v1/email_account/",
+        params={"localpart__startswith": prefix, "limit": 0},
+        headers=auth_header(),
+        timeout=30,
+    )
     objects: list[dict[str, Any]] = answer.json()["objects"]
     return objects
 
@@ -81,30 +111,36 @@ def _server_rows(url: str, prefix: str) -> dict[str, str]:
     return {o["localpart"]: o["resource_uri"] for o in _server_list(url, prefix)}
 
 
-@pytest.mark.parametrize("point, signum", [
-    ("before any write", signal.SIGINT),
-    ("first write in flight", signal.SIGINT),
-    ("after 5 rows", signal.SIGINT),
-    ("after 5 rows", signal.SIGTERM),
-])
-def test_a_signal_stops_bulk_create_and_every_finished_row_is_printed(site, tmp_path, point,
-                                                                     signum):
+@pytest.mark.parametrize(
+    "point, signum",
+    [
+        ("before any write", signal.SIGINT),
+        ("first write in flight", signal.SIGINT),
+        ("after 5 rows", signal.SIGINT),
+        ("after 5 rows", signal.SIGTERM),
+    ],
+)
+def test_a_signal_stops_bulk_create_and_every_finished_row_is_printed(
+    site, tmp_path, point, signum
+):
     url, slow = site
     prefix = f"sig{abs(hash((point, signum))) % 10000}-"
     data = tmp_path / "rows.jsonl"
-    data.write_text("".join(json.dumps({"localpart": f"{prefix}{i}", "domain": 7}) + "\n"
-                            for i in range(ROWS)))
+    data.write_text(
+        "".join(json.dumps({"localpart": f"{prefix}{i}", "domain": 7}) + "\n" for i in range(ROWS))
+    )
     ready = threading.Event()
     writes = 0
 
     def hook(method: str, path: str) -> None:
         nonlocal writes
-        if point == "before any write" and path == "/api/v1/":   # discovery
+        if point == "before any write" and path == "/api/v1/":  # discovery
             ready.set()
         if method in WRITES:
             writes += 1
             if point == "first write in flight":
                 ready.set()
+
     slow.hook = hook
     journal = tmp_path / "run.jsonl"
     child = _child(url, data, tmp_path, "--journal", str(journal))
@@ -125,18 +161,18 @@ def test_a_signal_stops_bulk_create_and_every_finished_row_is_printed(site, tmp_
         if child.poll() is None:
             child.kill()
     lines += out.splitlines(keepends=True)
-    time.sleep(0.5)                       # a write sent after the exit would land by now
+    time.sleep(0.5)  # a write sent after the exit would land by now
     printed = [json.loads(line) for line in lines]
     made = _server_rows(url, prefix)
     assert child.returncode == 130, err
     assert {r["resource_uri"] for r in printed if r["ok"]} == set(made.values())
     assert sorted(r["row"] for r in printed) == sorted({r["row"] for r in printed})
     left = ROWS - len(printed)
-    assert f"interrupted: {len(made)} done, 0 failed, {left} not started" in err \
-        or (point == "before any write" and err.strip().endswith("interrupted")
-            and not made)
+    assert f"interrupted: {len(made)} done, 0 failed, {left} not started" in err or (
+        point == "before any write" and err.strip().endswith("interrupted") and not made
+    )
     assert left > 0 and (writes > 0) == (point != "before any write")
-    if not journal.exists():              # stopped before the run began: nothing to resume
+    if not journal.exists():  # stopped before the run began: nothing to resume
         assert not made
         return
     again = _child(url, data, tmp_path, "--resume", str(journal))
@@ -144,7 +180,8 @@ def test_a_signal_stops_bulk_create_and_every_finished_row_is_printed(site, tmp_
     assert again.returncode == 0, err
     rows = [json.loads(line) for line in out.splitlines()]
     assert sorted(r["row"] for r in rows) == list(range(1, ROWS + 1))
-    assert {r["row"] for r in rows if r["result"] == "skipped"} == \
-        {r["row"] for r in printed if r["ok"]}
+    assert {r["row"] for r in rows if r["result"] == "skipped"} == {
+        r["row"] for r in printed if r["ok"]
+    }
     final = [o["localpart"] for o in _server_list(url, prefix)]
-    assert sorted(final) == sorted(f"{prefix}{i}" for i in range(ROWS))   # each once
+    assert sorted(final) == sorted(f"{prefix}{i}" for i in range(ROWS))  # each once

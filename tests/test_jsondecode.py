@@ -90,31 +90,44 @@ def test_stdlib_is_chosen_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_stdlib_is_the_fallback_without_msgspec(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "msgspec", None)       # import msgspec -> ImportError
+    monkeypatch.setitem(sys.modules, "msgspec", None)  # import msgspec -> ImportError
     assert jsondecode.decoder_name() == "json"
     assert jsondecode.decode(b"[true]") == [True]
 
 
 def test_every_recorded_body_decodes_the_same_both_ways() -> None:
-    bodies = [item.content()[0] for path in sorted(RECORDINGS.glob("*/*.json"))
-              for item in ReplayTransport([path.relative_to(RECORDINGS).as_posix()]).recorded]
+    bodies = [
+        item.content()[0]
+        for path in sorted(RECORDINGS.glob("*/*.json"))
+        for item in ReplayTransport([path.relative_to(RECORDINGS).as_posix()]).recorded
+    ]
     bodies += [p.read_bytes() for p in sorted(FIXTURES.rglob("*.json"))]
     assert len(bodies) > 100
     for content in bodies:
         _both_ways(content)
 
 
-@pytest.mark.parametrize("content", [
-    b'{"a": 1, "a": 2}',                        # duplicate keys: the last wins
-    b"123456789012345678901234567890",          # past 64 bits: an int, not a float
-    b"-9223372036854775809",
-    b"1E400", b"-1e400", b"NaN", b"Infinity",   # the standard library's extensions
-    b'"\\ud800"',                               # a lone surrogate
-    b"\xef\xbb\xbf{}",                          # a byte-order mark
-    b"[" * 3000 + b"]" * 3000,                  # deeper than either decoder goes
-    b'{"x": 1.1e-310, "y": 0.1e1, "z": -0.0}',
-    b'"\xff"', b"{", b"", b"  ", b"[1,]",       # not JSON
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'{"a": 1, "a": 2}',  # duplicate keys: the last wins
+        b"123456789012345678901234567890",  # past 64 bits: an int, not a float
+        b"-9223372036854775809",
+        b"1E400",
+        b"-1e400",
+        b"NaN",
+        b"Infinity",  # the standard library's extensions
+        b'"\\ud800"',  # a lone surrogate
+        b"\xef\xbb\xbf{}",  # a byte-order mark
+        b"[" * 3000 + b"]" * 3000,  # deeper than either decoder goes
+        b'{"x": 1.1e-310, "y": 0.1e1, "z": -0.0}',
+        b'"\xff"',
+        b"{",
+        b"",
+        b"  ",
+        b"[1,]",  # not JSON
+    ],
+)
 def test_decoders_agree_where_they_differ_by_nature(content: bytes) -> None:
     _both_ways(content)
 
@@ -132,8 +145,8 @@ JSON_VALUES = st.recursive(
 def test_random_documents_decode_the_same_both_ways(value: Any, ascii_only: bool) -> None:
     content = json.dumps(value, ensure_ascii=ascii_only).encode()
     _both_ways(content)
-    if jsondecode.non_finite_at(value) is None:     # (Infinity is kept as a RawNumber)
-        for exact in (False, True):                 # floats stay floats, either way
+    if jsondecode.non_finite_at(value) is None:  # (Infinity is kept as a RawNumber)
+        for exact in (False, True):  # floats stay floats, either way
             assert _same(jsondecode.decode(content, exact), json.loads(content))
 
 
@@ -142,10 +155,27 @@ def test_the_suite_passes_with_the_standard_library_decoder() -> None:
     """The client behaves the same without the fast decoder: the day-to-day suite, again."""
     env = dict(os.environ, MAILROUTE_DYN_JSON="stdlib")
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-x", "-m", "not slow", "-p", "no:randomly",
-         "tests/test_replay_scenarios.py", "tests/test_replay_bodies.py",
-         "tests/test_query.py", "tests/test_instances.py", "tests/test_http.py",
-         "tests/test_conformance.py"],
-        cwd=Path(__file__).resolve().parent.parent, env=env, capture_output=True, text=True,
-        timeout=600)
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-x",
+            "-m",
+            "not slow",
+            "-p",
+            "no:randomly",
+            "tests/test_replay_scenarios.py",
+            "tests/test_replay_bodies.py",
+            "tests/test_query.py",
+            "tests/test_instances.py",
+            "tests/test_http.py",
+            "tests/test_conformance.py",
+        ],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]

@@ -28,8 +28,12 @@ RESELLERS = re.escape(f"{BASE}/api/v1/reseller/") + r"\?"
 def _is_count(request: httpx.Request) -> bool:
     """The count last() sends first: a limit=1 list request at offset 0."""
     params = request.url.params
-    return (request.method == "GET" and params.get("limit") == "1"
-            and params.get("offset") == "0" and "name__startswith" in params)
+    return (
+        request.method == "GET"
+        and params.get("limit") == "1"
+        and params.get("offset") == "0"
+        and "name__startswith" in params
+    )
 
 
 class DeleteAfterCount(httpx.BaseTransport):
@@ -46,8 +50,10 @@ class DeleteAfterCount(httpx.BaseTransport):
         if not self.deleted and _is_count(request):
             self.deleted = True
             from tests.tastypie_site import auth_header
-            other = self.inner.handle_request(httpx.Request(
-                "DELETE", f"http://tastypie.test{self.victim}", headers=auth_header()))
+
+            other = self.inner.handle_request(
+                httpx.Request("DELETE", f"http://tastypie.test{self.victim}", headers=auth_header())
+            )
             assert other.status_code == 204
         return response
 
@@ -57,6 +63,7 @@ class AsyncDeleteAfterCount(httpx.AsyncBaseTransport):
 
     def __init__(self, victim: str):
         from django.core.asgi import get_asgi_application
+
         self.inner = httpx.ASGITransport(app=get_asgi_application())
         self.victim = victim
         self.deleted = False
@@ -66,8 +73,10 @@ class AsyncDeleteAfterCount(httpx.AsyncBaseTransport):
         if not self.deleted and _is_count(request):
             self.deleted = True
             from tests.tastypie_site import auth_header
-            other = await self.inner.handle_async_request(httpx.Request(
-                "DELETE", f"http://tastypie.test{self.victim}", headers=auth_header()))
+
+            other = await self.inner.handle_async_request(
+                httpx.Request("DELETE", f"http://tastypie.test{self.victim}", headers=auth_header())
+            )
             assert other.status_code == 204
         return response
 
@@ -84,13 +93,22 @@ def three_resellers(tastypie_client) -> Iterator[tuple[str, list[Any]]]:
 def _client(transport: httpx.BaseTransport) -> Any:
     from mailroute_dyn import Client
     from tests.tastypie_site import DEMO_API_KEY, DEMO_LOGIN
-    return Client("http://tastypie.test", DEMO_LOGIN, DEMO_API_KEY, transport=transport,
-                  cache_dir=None, retries=0, allow_insecure=True)
+
+    return Client(
+        "http://tastypie.test",
+        DEMO_LOGIN,
+        DEMO_API_KEY,
+        transport=transport,
+        cache_dir=None,
+        retries=0,
+        allow_insecure=True,
+    )
 
 
-@pytest.mark.parametrize("victim", [0, 2])    # a row before the last one, or the last one
+@pytest.mark.parametrize("victim", [0, 2])  # a row before the last one, or the last one
 def test_last_finds_a_row_when_another_client_deletes_one_after_the_count(
-        tastypie_app, three_resellers, victim):
+    tastypie_app, three_resellers, victim
+):
     tag, made = three_resellers
     transport = DeleteAfterCount(tastypie_app, made[victim].resource_uri)
     with _client(transport) as client:
@@ -100,18 +118,27 @@ def test_last_finds_a_row_when_another_client_deletes_one_after_the_count(
 
 
 def test_async_last_finds_a_row_when_another_client_deletes_one_after_the_count(
-        tastypie_app, three_resellers):
+    tastypie_app, three_resellers
+):
     from tests.tastypie_site import DEMO_API_KEY, DEMO_LOGIN
+
     tag, made = three_resellers
 
     async def main() -> tuple[Any, bool]:
         transport = AsyncDeleteAfterCount(made[0].resource_uri)
-        async with AsyncClient("http://tastypie.test", DEMO_LOGIN, DEMO_API_KEY,
-                               transport=transport, cache_dir=None, retries=0,
-                               allow_insecure=True) as client:
+        async with AsyncClient(
+            "http://tastypie.test",
+            DEMO_LOGIN,
+            DEMO_API_KEY,
+            transport=transport,
+            cache_dir=None,
+            retries=0,
+            allow_insecure=True,
+        ) as client:
             reseller = await client.resource("reseller")
             last = await reseller.filter(name__startswith=tag).last()
             return last, transport.deleted
+
     last, deleted = asyncio.run(main())
     assert deleted and last is not None and last.name == f"{tag} 2"
 
@@ -126,6 +153,7 @@ def test_values_last_finds_a_row_after_the_race_too(tastypie_app, three_reseller
 
 # ---------------------------------------------------------------- listings that never hold
 
+
 def _shrinking(totals: Iterator[int]) -> Callable[[httpx.Request], httpx.Response]:
     """A reseller list whose total_count is the next of `totals` on every answer, and
     whose page past the end of that total is empty (as Tastypie's)."""
@@ -136,20 +164,21 @@ def _shrinking(totals: Iterator[int]) -> Callable[[httpx.Request], httpx.Respons
         offset = int(request.url.params.get("offset", 0))
         page = [rows[offset % len(rows)]] if offset < total else []
         return httpx.Response(200, json=list_body(page, limit=1, offset=offset, total=total))
+
     return answer
 
 
 def test_last_raises_listing_changed_only_when_every_try_sees_a_new_total(client, api):
     route = api.override("GET", url__regex=RESELLERS).mock(
-        side_effect=_shrinking(iter(range(50, 0, -1))))
+        side_effect=_shrinking(iter(range(50, 0, -1)))
+    )
     with pytest.raises(ListingChanged, match="last"):
         client.reseller.filter(name__startswith="r").last()
     assert route.call_count == 1 + LAST_TRIES
 
 
 def test_last_settles_on_the_second_answer_when_the_listing_then_holds(client, api):
-    route = api.override("GET", url__regex=RESELLERS).mock(
-        side_effect=_shrinking(iter([3, 2, 2])))
+    route = api.override("GET", url__regex=RESELLERS).mock(side_effect=_shrinking(iter([3, 2, 2])))
     found = client.reseller.filter(name__startswith="r").last()
     assert found is not None and found.id == objects("reseller")[1]["id"]
     assert [r.url.params["offset"] for r in api.requests("/reseller/?")] == ["0", "2", "1"]
@@ -162,15 +191,15 @@ def test_last_says_none_only_when_the_second_answer_counts_no_row(client, api):
 
 
 def test_a_server_counting_rows_it_does_not_list_is_a_response_error(client, api):
-    api.override("GET", url__regex=RESELLERS).mock(return_value=httpx.Response(
-        200, json=list_body([], limit=1, total=4)))
+    api.override("GET", url__regex=RESELLERS).mock(
+        return_value=httpx.Response(200, json=list_body([], limit=1, total=4))
+    )
     with pytest.raises(ResponseError, match="counts 4 reseller rows but lists none"):
         client.reseller.filter(name__startswith="r").last()
 
 
 def test_a_slice_keeps_its_last_row_while_rows_past_it_go(client, api):
-    route = api.override("GET", url__regex=RESELLERS).mock(
-        side_effect=_shrinking(iter([9, 8])))
+    route = api.override("GET", url__regex=RESELLERS).mock(side_effect=_shrinking(iter([9, 8])))
     found = client.reseller.filter(name__startswith="r")[:3].last()
     assert found is not None and route.call_count == 2
 
@@ -182,18 +211,33 @@ def test_async_last_raises_listing_changed_when_every_try_sees_a_new_total():
     def handler(request: httpx.Request) -> httpx.Response:
         path = request.url.path
         if path == "/api/v1/":
-            return httpx.Response(200, json={"reseller": {
-                "list_endpoint": "/api/v1/reseller/", "schema": "/api/v1/reseller/schema/"}})
+            return httpx.Response(
+                200,
+                json={
+                    "reseller": {
+                        "list_endpoint": "/api/v1/reseller/",
+                        "schema": "/api/v1/reseller/schema/",
+                    }
+                },
+            )
         if path.endswith("/schema/"):
             from tests.conftest import schema
+
             return httpx.Response(200, json=schema("reseller"))
         return answer(request)
 
     async def main(run: Callable[[Any], Awaitable[Any]]) -> Any:
-        async with AsyncClient(BASE, "tester", "fake-key-not-real", cache_dir=None,
-                               retries=0, transport=httpx.MockTransport(handler)) as client:
+        async with AsyncClient(
+            BASE,
+            "tester",
+            "fake-key-not-real",
+            cache_dir=None,
+            retries=0,
+            transport=httpx.MockTransport(handler),
+        ) as client:
             reseller = await client.resource("reseller")
             return await run(reseller.filter(name__startswith="r"))
+
     with pytest.raises(ListingChanged):
         asyncio.run(main(lambda qs: qs.last()))
     assert next(totals) == 50 - (1 + LAST_TRIES)

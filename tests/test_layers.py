@@ -20,8 +20,10 @@ PROJECT = Path(__file__).resolve().parents[1]
 
 def _fresh_python(code: str) -> str:
     """What `code` prints in a new interpreter (module loading is per process)."""
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True, cwd=PACKAGE.parent).stdout.strip()
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=PACKAGE.parent
+    ).stdout.strip()
+
 
 # The data flow, first to last, as the tree shows it: a part of the package (a subpackage
 # such as `transport`) holds consecutive layers, and its modules keep their order inside it.
@@ -36,54 +38,54 @@ LAYERS = [
     ["settings.keysources"],
     ["settings.profiles"],
     ["settings.config"],
-    ["operations"],                          # the core's steps as data: no httpx, no files
+    ["operations"],  # the core's steps as data: no httpx, no files
     # transport: a request as data -> bytes on the wire -> an answer as data
     ["transport", "transport.cache_files"],  # the schema cache on disk, written by sessions
     ["transport.decisions", "transport.limits"],  # retry/redirect/answer rules; rate limits
-    ["transport.sockets"],                   # httpcore, loaded when a client is made
-    ["transport.sending"],                   # one request through httpx for our origin
-    ["transport.interrupts"],                # a Parallel of writes that Ctrl-C stops cleanly
-    ["transport.sessions"],                  # the sessions: the only code that sends
+    ["transport.sockets"],  # httpcore, loaded when a client is made
+    ["transport.sending"],  # one request through httpx for our origin
+    ["transport.interrupts"],  # a Parallel of writes that Ctrl-C stops cleanly
+    ["transport.sessions"],  # the sessions: the only code that sends
     # schema: what the server says its resources are
     ["schema", "schema.discovery"],
-    ["schema.conversions"],                  # values between JSON and Python
-    ["schema.definition"],                   # one resource's schema as data
-    ["schema.rules"],                        # the filters, orderings, methods it allows
+    ["schema.conversions"],  # values between JSON and Python
+    ["schema.definition"],  # one resource's schema as data
+    ["schema.rules"],  # the filters, orderings, methods it allows
     # query: Django's QuerySet over a list endpoint
     ["query", "query.display", "query.follow", "query.frames"],
     ["query.paging"],
-    ["query.rows"],                          # what a row becomes: an instance or raw values
-    ["query.build"],                         # filters, ordering, slices and their requests
-    ["query.run"],                           # iteration and one-request answers
-    ["query.habits"],                        # last, in_bulk, update, delete, values rows
-    ["query.views"],                         # how a QuerySet shows: notebook, rich, pandas
-    ["query.queryset"],                      # the public QuerySet classes, put together
+    ["query.rows"],  # what a row becomes: an instance or raw values
+    ["query.build"],  # filters, ordering, slices and their requests
+    ["query.run"],  # iteration and one-request answers
+    ["query.habits"],  # last, in_bulk, update, delete, values rows
+    ["query.views"],  # how a QuerySet shows: notebook, rich, pandas
+    ["query.queryset"],  # the public QuerySet classes, put together
     # model: one class per resource, its objects and its writes
-    ["model", "model.rerun"],                # keyed creates, nothing-to-send updates
+    ["model", "model.rerun"],  # keyed creates, nothing-to-send updates
     ["model.bulk"],
     ["model.validation"],
-    ["model.detailuri"],                     # which URIs are a resource's detail URIs
-    ["model.adopt"],                         # what an object keeps of an answer
-    ["model.naming"],                        # related objects given by name
-    ["model.fieldread"],                     # one reader per field
+    ["model.detailuri"],  # which URIs are a resource's detail URIs
+    ["model.adopt"],  # what an object keeps of an answer
+    ["model.naming"],  # related objects given by name
+    ["model.fieldread"],  # one reader per field
     ["model.writes"],
-    ["model.classops"],                      # get() by key, create(), actions: built
+    ["model.classops"],  # get() by key, create(), actions: built
     ["model.metaclass"],
-    ["model.pagebuild"],                     # a list page's raw objects as objects
-    ["model.related"],                       # related objects, detail-only fields
-    ["model.modelhooks"],                    # what QuerySets ask of their class
+    ["model.pagebuild"],  # a list page's raw objects as objects
+    ["model.related"],  # related objects, detail-only fields
+    ["model.modelhooks"],  # what QuerySets ask of their class
     ["model.resources"],
-    ["model.resourceclasses"],               # one client's classes; a URI's class
-    ["model.registry"],                      # ... and what relations need from them
-    ["runs"],                                # a bulk run's journal and its undo
-    ["fake"],                                # the fake Tastypie server: stdlib and httpx only
-    ["apidoc"],                              # the OpenAPI document of what a registry knows
+    ["model.resourceclasses"],  # one client's classes; a URI's class
+    ["model.registry"],  # ... and what relations need from them
+    ["runs"],  # a bulk run's journal and its undo
+    ["fake"],  # the fake Tastypie server: stdlib and httpx only
+    ["apidoc"],  # the OpenAPI document of what a registry knows
     ["client"],
-    ["__init__"],                            # the public names
-    ["tools"],                               # graph, stubs, schemadiff, capture
+    ["__init__"],  # the public names
+    ["tools"],  # graph, stubs, schemadiff, capture
     ["cli"],
-    ["testing"],                             # the testing kit: fake server, plugin, tour
-    ["demo", "__main__"],                    # entry points
+    ["testing"],  # the testing kit: fake server, plugin, tour
+    ["demo", "__main__"],  # entry points
 ]
 
 
@@ -129,11 +131,12 @@ def _imports(module: str, path: Path) -> set[str]:
                 target = node.module or ""
             if not target.startswith("mailroute_dyn"):
                 continue
-            for alias in node.names:       # `from . import cli` names a module
+            for alias in node.names:  # `from . import cli` names a module
                 sub = f"{target}.{alias.name}"
                 as_path = PACKAGE.parent / sub.replace(".", "/")
-                found.add(sub if as_path.is_dir() or as_path.with_suffix(".py").exists()
-                          else target)
+                found.add(
+                    sub if as_path.is_dir() or as_path.with_suffix(".py").exists() else target
+                )
     return found
 
 
@@ -152,7 +155,10 @@ def test_imports_flow_one_way(module, path):
 def test_the_client_does_not_import_the_testing_kit_or_the_command_line():
     client = dict(MODULES)["mailroute_dyn.client"]
     assert not {_top(t).split(".")[0] for t in _imports("mailroute_dyn.client", client)} & {
-        "testing", "cli", "tools"}
+        "testing",
+        "cli",
+        "tools",
+    }
 
 
 def test_every_module_has_a_layer():
@@ -217,16 +223,20 @@ def test_the_layout_page_and_the_tree_match():
 
 
 def test_the_layout_reader_sees_nesting_and_skips_descriptions():
-    page = ("```text\nmailroute_dyn/\n  a.py     one\n                 more/ words.py\n"
-            "  sub/     two\n    b.py   three\n  c.py     four\n```\n")
+    page = (
+        "```text\nmailroute_dyn/\n  a.py     one\n                 more/ words.py\n"
+        "  sub/     two\n    b.py   three\n  c.py     four\n```\n"
+    )
     assert _layout_paths(page) == ["a.py", "sub/", "sub/b.py", "c.py"]
 
 
 def test_importing_the_client_does_not_load_the_fake_server():
     """`Client.demo()` runs on the fake server; a program that never calls it must not pay
     for loading it at every start."""
-    code = ("import sys, mailroute_dyn; "
-            "print(sorted(m for m in sys.modules if m.startswith('mailroute_dyn.fake.')))")
+    code = (
+        "import sys, mailroute_dyn; "
+        "print(sorted(m for m in sys.modules if m.startswith('mailroute_dyn.fake.')))"
+    )
     assert _fresh_python(code) == "[]"
 
 
@@ -235,16 +245,36 @@ def test_importing_the_package_defers_what_only_a_client_or_a_command_needs():
     client classes and httpx; the rest loads when first used: the sessions, discovery,
     the schema cache and the model and query layers with the first client, the JSON
     Schema checker with the first write, the decoder with the first answer."""
-    deferred = ["httpcore", "cachetools", "jsonschema", "platformdirs", "tomllib", "difflib",
-                "msgspec", "asyncio", "concurrent.futures", "hmac",
-                "mailroute_dyn.transport.decisions", "mailroute_dyn.transport.limits",
-                "mailroute_dyn.transport.sockets", "mailroute_dyn.transport.sending",
-                "mailroute_dyn.transport.sessions", "mailroute_dyn.transport.cache_files",
-                "mailroute_dyn.schema", "mailroute_dyn.query", "mailroute_dyn.model",
-                "mailroute_dyn.runs", "mailroute_dyn.fake", "mailroute_dyn.cli",
-                "mailroute_dyn.tools", "mailroute_dyn.testing"]
-    code = (f"import sys; from mailroute_dyn import Client; print([m for m in {deferred!r} "
-            "if m in sys.modules])")
+    deferred = [
+        "httpcore",
+        "cachetools",
+        "jsonschema",
+        "platformdirs",
+        "tomllib",
+        "difflib",
+        "msgspec",
+        "asyncio",
+        "concurrent.futures",
+        "hmac",
+        "mailroute_dyn.transport.decisions",
+        "mailroute_dyn.transport.limits",
+        "mailroute_dyn.transport.sockets",
+        "mailroute_dyn.transport.sending",
+        "mailroute_dyn.transport.sessions",
+        "mailroute_dyn.transport.cache_files",
+        "mailroute_dyn.schema",
+        "mailroute_dyn.query",
+        "mailroute_dyn.model",
+        "mailroute_dyn.runs",
+        "mailroute_dyn.fake",
+        "mailroute_dyn.cli",
+        "mailroute_dyn.tools",
+        "mailroute_dyn.testing",
+    ]
+    code = (
+        f"import sys; from mailroute_dyn import Client; print([m for m in {deferred!r} "
+        "if m in sys.modules])"
+    )
     assert _fresh_python(code) == "[]"
 
 
@@ -252,17 +282,19 @@ def test_every_public_name_is_there_however_it_is_imported():
     """Names whose modules load later still answer `from mailroute_dyn import X`,
     `mailroute_dyn.X`, `import *` and `dir()`, and are the classes a client makes; the
     package's modules answer as attributes, as when the package loaded them all."""
-    code = ("import mailroute_dyn as m\n"
-            "ns = {}\n"
-            "exec('from mailroute_dyn import *', ns)\n"
-            "missing = [n for n in m.__all__ if n not in ns or getattr(m, n) is not ns[n]]\n"
-            "assert not missing, missing\n"
-            "assert set(m.__all__) <= set(dir(m))\n"
-            "assert m.query.queryset.QuerySet is m.QuerySet\n"
-            "assert callable(m.settings.config.resolve_settings)\n"
-            "c = m.Client.demo()\n"
-            "assert isinstance(c.domain.all(), m.QuerySet) and issubclass(c.domain, m.Resource)\n"
-            "try:\n    m.NoSuchName\nexcept AttributeError as exc:\n    print(exc)\n")
+    code = (
+        "import mailroute_dyn as m\n"
+        "ns = {}\n"
+        "exec('from mailroute_dyn import *', ns)\n"
+        "missing = [n for n in m.__all__ if n not in ns or getattr(m, n) is not ns[n]]\n"
+        "assert not missing, missing\n"
+        "assert set(m.__all__) <= set(dir(m))\n"
+        "assert m.query.queryset.QuerySet is m.QuerySet\n"
+        "assert callable(m.settings.config.resolve_settings)\n"
+        "c = m.Client.demo()\n"
+        "assert isinstance(c.domain.all(), m.QuerySet) and issubclass(c.domain, m.Resource)\n"
+        "try:\n    m.NoSuchName\nexcept AttributeError as exc:\n    print(exc)\n"
+    )
     assert "has no attribute 'NoSuchName'" in _fresh_python(code)
 
 
@@ -271,21 +303,40 @@ def test_the_pytest_plugin_loads_nothing_until_a_fixture_is_used(tmp_path):
     every name of it for hooks): a run that never asks for `mailroute` must not pay for
     httpx, the client or the fake server."""
     from importlib.metadata import entry_points
+
     (tmp_path / "test_plain.py").write_text(
         "import sys\n"
         "def test_plain():\n"
         "    assert 'mailroute_dyn.testing.plugin' in sys.modules\n"
         "    print('LOADED', sorted(m for m in sys.modules if m in ('httpx', "
         "'mailroute_dyn.client', 'mailroute_dyn.fake.server', "
-        "'mailroute_dyn.testing.cleanup')))\n", encoding="utf-8")
-    registered = any(e.value.startswith("mailroute_dyn.testing.plugin")
-                     for e in entry_points(group="pytest11"))
+        "'mailroute_dyn.testing.cleanup')))\n",
+        encoding="utf-8",
+    )
+    registered = any(
+        e.value.startswith("mailroute_dyn.testing.plugin") for e in entry_points(group="pytest11")
+    )
     extra = [] if registered else ["-p", "mailroute_dyn.testing.plugin"]
     # other plugins may import httpx themselves (respx does): only ours are kept out
-    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider",
-                          "-p", "no:respx", *extra, str(tmp_path / "test_plain.py")],
-                         capture_output=True, text=True, cwd=tmp_path,
-                         env={**os.environ, "PYTHONPATH": str(PACKAGE.parent)})
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-s",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:respx",
+            *extra,
+            str(tmp_path / "test_plain.py"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(PACKAGE.parent)},
+    )
     assert run.returncode == 0, run.stdout + run.stderr
     loaded = run.stdout.split("LOADED", 1)[1].splitlines()[0].strip()
     assert "mailroute_dyn" not in loaded, loaded
@@ -293,8 +344,10 @@ def test_the_pytest_plugin_loads_nothing_until_a_fixture_is_used(tmp_path):
 
 @pytest.mark.parametrize("package", ["mailroute_dyn.testing", "mailroute_dyn.fake"])
 def test_the_kits_names_are_there_however_they_are_imported(package):
-    code = (f"import importlib\nm = importlib.import_module({package!r})\nns = {{}}\n"
-            f"exec('from {package} import *', ns)\n"
-            "assert all(getattr(m, n) is ns[n] for n in m.__all__)\n"
-            "assert set(m.__all__) <= set(dir(m))\n")
+    code = (
+        f"import importlib\nm = importlib.import_module({package!r})\nns = {{}}\n"
+        f"exec('from {package} import *', ns)\n"
+        "assert all(getattr(m, n) is ns[n] for n in m.__all__)\n"
+        "assert set(m.__all__) <= set(dir(m))\n"
+    )
     _fresh_python(code)

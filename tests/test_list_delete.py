@@ -36,10 +36,13 @@ EVERY_ROW: dict[str, Callable[[list[str]], dict[str, Any]]] = {
     "gt-empty": lambda emails: {"email__gt": ""},
     "lte-top": lambda emails: {"email__lte": "\uffff"},
     "in-every-value": lambda emails: {"email__in": emails},
-    "wide-range": lambda emails: {"created_at__range": [datetime(1900, 1, 1, tzinfo=UTC),
-                                                       datetime(2200, 1, 1, tzinfo=UTC)]},
-    "after-the-epoch": lambda emails: {"created_at__gte": datetime(1970, 1, 1, tzinfo=UTC),
-                                       "email__contains": "@"},
+    "wide-range": lambda emails: {
+        "created_at__range": [datetime(1900, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC)]
+    },
+    "after-the-epoch": lambda emails: {
+        "created_at__gte": datetime(1970, 1, 1, tzinfo=UTC),
+        "email__contains": "@",
+    },
 }
 
 
@@ -48,6 +51,7 @@ def contact_domains(tastypie_app: Any) -> Iterator[list[str]]:
     """The emails of every contact_domain row; rows a failing test deleted are put back
     afterwards, so one broken guard cannot spoil the session's data for other tests."""
     from tests.tastypie_site.mailroute.models import ContactDomain
+
     before = list(ContactDomain.objects.all())
     yield sorted(c.email for c in before)
     left = set(ContactDomain.objects.values_list("id", flat=True))
@@ -56,6 +60,7 @@ def contact_domains(tastypie_app: Any) -> Iterator[list[str]]:
 
 def _count_rows() -> int:
     from tests.tastypie_site.mailroute.models import ContactDomain
+
     return ContactDomain.objects.count()
 
 
@@ -63,21 +68,33 @@ def _asgi_client() -> AsyncClient:
     from django.core.asgi import get_asgi_application
 
     from tests.tastypie_site import DEMO_API_KEY, DEMO_LOGIN
-    return AsyncClient("http://tastypie.test", DEMO_LOGIN, DEMO_API_KEY,
-                       transport=httpx.ASGITransport(app=get_asgi_application()),
-                       cache_dir=None, retries=0, allow_insecure=True)
+
+    return AsyncClient(
+        "http://tastypie.test",
+        DEMO_LOGIN,
+        DEMO_API_KEY,
+        transport=httpx.ASGITransport(app=get_asgi_application()),
+        cache_dir=None,
+        retries=0,
+        allow_insecure=True,
+    )
 
 
 # ---------------------------------------------------------------- on the real server
 
+
 @pytest.mark.parametrize("lookups", EVERY_ROW.values(), ids=EVERY_ROW.keys())
-def test_a_filter_matching_every_row_by_value_deletes_nothing(tastypie_client,
-                                                              contact_domains, lookups):
+def test_a_filter_matching_every_row_by_value_deletes_nothing(
+    tastypie_client, contact_domains, lookups
+):
     rows = len(contact_domains)
     qs = tastypie_client.contact_domain.filter(**lookups(contact_domains))
-    assert qs.count() == rows > 0                       # it does match every row
-    with pytest.raises(GuardError, match=rf"match all {rows} contact_domain objects.*"
-                                         r"confirm='all'"):
+    assert qs.count() == rows > 0  # it does match every row
+    with pytest.raises(
+        GuardError,
+        match=rf"match all {rows} contact_domain objects.*"
+        r"confirm='all'",
+    ):
         qs.delete(confirm=True)
     assert _count_rows() == rows
 
@@ -85,7 +102,7 @@ def test_a_filter_matching_every_row_by_value_deletes_nothing(tastypie_client,
 def test_confirm_all_deletes_every_row_the_filter_matches(tastypie_client, contact_domains):
     qs = tastypie_client.contact_domain.filter(email__gte="")
     assert qs.delete(confirm="all") == len(contact_domains)
-    assert _count_rows() == 0                           # (the fixture puts them back)
+    assert _count_rows() == 0  # (the fixture puts them back)
 
 
 def test_a_filter_leaving_one_row_out_deletes_the_others(tastypie_client, contact_domains):
@@ -95,8 +112,7 @@ def test_a_filter_leaving_one_row_out_deletes_the_others(tastypie_client, contac
     assert [c.email for c in tastypie_client.contact_domain.all()] == [keep]
 
 
-def test_async_delete_refuses_a_filter_matching_every_row_and_takes_confirm_all(
-        contact_domains):
+def test_async_delete_refuses_a_filter_matching_every_row_and_takes_confirm_all(contact_domains):
     rows = len(contact_domains)
 
     async def main() -> int | None:
@@ -106,14 +122,23 @@ def test_async_delete_refuses_a_filter_matching_every_row_and_takes_confirm_all(
                 await contacts.filter(email__lte="\uffff").delete(confirm=True)
             assert await contacts.all().count() == rows
             return await contacts.filter(email__lte="\uffff").delete(confirm="all")
+
     assert asyncio.run(main()) == rows
     assert _count_rows() == 0
 
 
-def test_cli_refuses_a_filter_matching_every_row_unless_everything(capsys, real,
-                                                                  contact_domains):
-    base = ("--profile", "real", "--no-cache", "delete", "contact_domain", "--filter",
-            "email__gte=", "--all", "--yes")
+def test_cli_refuses_a_filter_matching_every_row_unless_everything(capsys, real, contact_domains):
+    base = (
+        "--profile",
+        "real",
+        "--no-cache",
+        "delete",
+        "contact_domain",
+        "--filter",
+        "email__gte=",
+        "--all",
+        "--yes",
+    )
     code, _, err = run(capsys, *base, transport=real)
     assert code == 2 and "matches every contact_domain" in err and "--everything" in err
     assert _count_rows() == len(contact_domains)
@@ -127,8 +152,17 @@ def test_cli_refuses_a_filter_matching_every_row_unless_everything(capsys, real,
 def test_cli_everything_goes_only_with_all(capsys):
     server = FakeMailRoute()
     before = len(server.objects("contact_domain"))
-    code, _, err = run(capsys, "--demo", "delete", "contact_domain", "--filter",
-                       "email__gte=", "--everything", "--yes", transport=server)
+    code, _, err = run(
+        capsys,
+        "--demo",
+        "delete",
+        "contact_domain",
+        "--filter",
+        "email__gte=",
+        "--everything",
+        "--yes",
+        transport=server,
+    )
     assert code == 2 and "--everything goes with --filter … --all" in err
     assert len(server.objects("contact_domain")) == before
 
@@ -136,15 +170,25 @@ def test_cli_everything_goes_only_with_all(capsys):
 def test_cli_still_refuses_a_filter_matching_all_by_its_form_with_everything(capsys):
     server = FakeMailRoute()
     before = len(server.objects("contact_domain"))
-    code, _, err = run(capsys, "--demo", "delete", "contact_domain", "--filter",
-                       "email__startswith=", "--all", "--everything", "--yes",
-                       transport=server)
+    code, _, err = run(
+        capsys,
+        "--demo",
+        "delete",
+        "contact_domain",
+        "--filter",
+        "email__startswith=",
+        "--all",
+        "--everything",
+        "--yes",
+        transport=server,
+    )
     assert code == 2 and "by construction" in err
     assert len(server.objects("contact_domain")) == before
 
 
 def test_bulk_delete_of_every_key_is_not_concerned():
     from mailroute_dyn import Client
+
     with Client.demo() as client:
         every = [c.pk for c in client.contact_domain.all()]
         assert client.contact_domain.bulk_delete(every).ok
@@ -153,13 +197,15 @@ def test_bulk_delete_of_every_key_is_not_concerned():
 
 # ---------------------------------------------------------------- the two counts
 
-def _counts(whole: httpx.Response, matched: httpx.Response,
-            api: Any) -> tuple[Any, Any, Any]:
+
+def _counts(whole: httpx.Response, matched: httpx.Response, api: Any) -> tuple[Any, Any, Any]:
     """Routes for the whole count, the filtered count (name__startswith=r) and the DELETE."""
     everything = api.override("GET", url__regex=rf"{RESELLERS}\?limit=1&offset=0$").mock(
-        return_value=whole)
+        return_value=whole
+    )
     filtered = api.override("GET", url__regex=rf"{RESELLERS}\?name__startswith=r&").mock(
-        return_value=matched)
+        return_value=matched
+    )
     gone = api.override("DELETE", url__regex=rf"{RESELLERS}\?").respond(204)
     return everything, filtered, gone
 
@@ -174,11 +220,16 @@ def _counted(total: int | None) -> httpx.Response:
 def test_the_whole_resource_is_counted_before_the_matches(client, api):
     everything, filtered, gone = _counts(_counted(3), _counted(2), api)
     assert client.reseller.filter(name__startswith="r").delete(confirm=True) == 2
-    order = [c.request.method + " " + str(c.request.url) for c in api.router.calls
-             if "/reseller/?" in str(c.request.url)]
-    assert order == [f"GET {BASE}/api/v1/reseller/?limit=1&offset=0",
-                     f"GET {BASE}/api/v1/reseller/?name__startswith=r&limit=1&offset=0",
-                     f"DELETE {BASE}/api/v1/reseller/?name__startswith=r"]
+    order = [
+        c.request.method + " " + str(c.request.url)
+        for c in api.router.calls
+        if "/reseller/?" in str(c.request.url)
+    ]
+    assert order == [
+        f"GET {BASE}/api/v1/reseller/?limit=1&offset=0",
+        f"GET {BASE}/api/v1/reseller/?name__startswith=r&limit=1&offset=0",
+        f"DELETE {BASE}/api/v1/reseller/?name__startswith=r",
+    ]
 
 
 @pytest.mark.parametrize("whole, matched", [(3, 3), (3, 4)])
@@ -237,7 +288,6 @@ def test_confirm_all_keeps_the_other_guards(client, api):
 def test_a_refusal_names_its_filters(client, api):
     _counts(_counted(3), _counted(3), api)
     tag = uuid.uuid4().hex[:6]
-    api.override("GET", url__regex=rf"{RESELLERS}\?name__gte={tag}&").mock(
-        return_value=_counted(3))
+    api.override("GET", url__regex=rf"{RESELLERS}\?name__gte={tag}&").mock(return_value=_counted(3))
     with pytest.raises(GuardError, match=rf"name__gte='{tag}' match all 3 reseller"):
         client.reseller.filter(name__gte=tag).delete(confirm=True)

@@ -63,6 +63,7 @@ def _check_refs(doc: dict[str, Any]) -> None:
 
 # ---------------------------------------------------------------- valid documents
 
+
 def test_the_demo_servers_document_validates_and_covers_every_resource():
     client = Client.demo()
     doc = client.openapi()
@@ -80,18 +81,18 @@ def test_the_real_tastypie_servers_document_says_what_its_schemas_say(tastypie_c
     _check_refs(doc)
     paths = doc["paths"]
     accounts = paths["/api/v1/email_account/"]
-    assert set(accounts) == {"get", "post", "put", "delete"}         # no patch: the schema's
+    assert set(accounts) == {"get", "post", "put", "delete"}  # no patch: the schema's
     assert set(paths["/api/v1/email_account/{pk}/"]) == {"get", "put", "delete", "parameters"}
     assert set(paths["/api/v1/policy_domain/{pk}/"]) == {"get", "put", "patch", "parameters"}
     params = {p.get("name"): p for p in accounts["get"]["parameters"] if "name" in p}
     assert params["id__in"]["style"] == "form" and params["id__in"]["explode"] is False
     assert params["id__in"]["schema"]["items"] == {"type": "integer"}
-    assert "id" not in params                      # only `in` is allowed on id
-    assert "domain__name" in params and "domain__name__in" in params    # one level ...
-    assert "domain__name__startswith" not in params     # (Tastypie: to_one terms only)
-    assert "domain__customer" in params                 # a key, one level into domain
-    assert not any(n.startswith("domain__customer__name") for n in params)   # no more
-    assert params["domain"]["schema"] == {"type": "integer"}     # a related filter: the key
+    assert "id" not in params  # only `in` is allowed on id
+    assert "domain__name" in params and "domain__name__in" in params  # one level ...
+    assert "domain__name__startswith" not in params  # (Tastypie: to_one terms only)
+    assert "domain__customer" in params  # a key, one level into domain
+    assert not any(n.startswith("domain__customer__name") for n in params)  # no more
+    assert params["domain"]["schema"] == {"type": "integer"}  # a related filter: the key
     assert "true, True, false" in params["localpart"]["description"]
     order = params["order_by"]["schema"]["enum"]
     assert "-created_at" in order and "localpart" in order
@@ -103,22 +104,36 @@ def test_the_real_tastypie_servers_document_says_what_its_schemas_say(tastypie_c
     assert create["properties"]["domain"]["format"] == "uri-reference"
     dialect = doc["components"]["schemas"]["reseller"]["properties"]
     assert "RFC 2822" in dialect["created_at"]["description"]
-    assert doc["components"]["securitySchemes"] == {"ApiKeyAuth": {
-        "type": "apiKey", "in": "header", "name": "Authorization",
-        "description": "Tastypie's ApiKey: the header value is `ApiKey login:key`."}}
+    assert doc["components"]["securitySchemes"] == {
+        "ApiKeyAuth": {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "Tastypie's ApiKey: the header value is `ApiKey login:key`.",
+        }
+    }
     assert doc["security"] == [{"ApiKeyAuth": []}]
     from tests.tastypie_site import DEMO_API_KEY
+
     assert DEMO_API_KEY not in json.dumps(doc)
-    operations = [op for item in paths.values() for verb, op in item.items()
-                  if verb != "parameters"]
-    assert all("500" in op["responses"] for op in operations)   # Tastypie's 500s, said
+    operations = [
+        op for item in paths.values() for verb, op in item.items() if verb != "parameters"
+    ]
+    assert all("500" in op["responses"] for op in operations)  # Tastypie's 500s, said
 
 
 def test_a_slashless_apis_document_keeps_its_paths_as_they_are(tastypie_app):
     from tests.tastypie_site import DEMO_API_KEY, DEMO_LOGIN
-    with Client("http://tastypie.test", DEMO_LOGIN, DEMO_API_KEY, api_path="/slashless/api/v1/",
-                transport=httpx.WSGITransport(app=tastypie_app), cache_dir=None,
-                allow_insecure=True) as client:
+
+    with Client(
+        "http://tastypie.test",
+        DEMO_LOGIN,
+        DEMO_API_KEY,
+        api_path="/slashless/api/v1/",
+        transport=httpx.WSGITransport(app=tastypie_app),
+        cache_dir=None,
+        allow_insecure=True,
+    ) as client:
         doc = client.openapi()
     validate(doc)
     assert {"/slashless/api/v1/notes", "/slashless/api/v1/notes/{pk}"} <= set(doc["paths"])
@@ -141,13 +156,16 @@ def test_async_client_gives_the_same_document():
     from mailroute_dyn.fake import DEMO_LOGIN, DEMO_URL, FakeMailRoute
 
     async def main_() -> dict[str, Any]:
-        async with AsyncClient(DEMO_URL, DEMO_LOGIN, DEMO_KEY, cache_dir=None,
-                               transport=FakeMailRoute()) as client:
+        async with AsyncClient(
+            DEMO_URL, DEMO_LOGIN, DEMO_KEY, cache_dir=None, transport=FakeMailRoute()
+        ) as client:
             return await client.openapi()
+
     assert asyncio.run(main_()) == Client.demo().openapi()
 
 
 # ---------------------------------------------------------------- deterministic output
+
 
 def test_two_runs_write_the_same_bytes_and_the_command_writes_client_openapi(capsys, tmp_path):
     assert main(["--demo", "openapi"]) == 0
@@ -165,7 +183,7 @@ def test_yaml_output_is_the_same_document(capsys):
 
 
 def test_yaml_without_pyyaml_names_the_extra(monkeypatch, capsys):
-    monkeypatch.setitem(sys.modules, "yaml", None)      # import yaml now fails
+    monkeypatch.setitem(sys.modules, "yaml", None)  # import yaml now fails
     assert main(["--demo", "openapi", "--format", "yaml"]) != 0
     err = capsys.readouterr().err
     assert "PyYAML" in err and "mailroute_dyn[cli]" in err
@@ -175,17 +193,27 @@ def test_yaml_without_pyyaml_names_the_extra(monkeypatch, capsys):
 
 # ---------------------------------------------------------------- auth as security schemes
 
-@pytest.mark.parametrize(("auth", "expected"), [
-    (ApiKeyAuth("me", "fake-secret-1"), {"ApiKeyAuth": {"type": "apiKey", "in": "header",
-                                                        "name": "Authorization"}}),
-    (BasicAuth("me", "fake-secret-1"), {"BasicAuth": {"type": "http", "scheme": "basic"}}),
-    (httpx.BasicAuth("me", "fake-secret-1"), {"BasicAuth": {"type": "http",
-                                                            "scheme": "basic"}}),
-    (DigestAuth("me", "fake-secret-1"), {"DigestAuth": {"type": "http", "scheme": "digest"}}),
-    (SessionAuth("fake-secret-1", "fake-secret-2"), {"SessionCookie": {
-        "type": "apiKey", "in": "cookie", "name": "sessionid"}}),
-    (None, {}),
-])
+
+@pytest.mark.parametrize(
+    ("auth", "expected"),
+    [
+        (
+            ApiKeyAuth("me", "fake-secret-1"),
+            {"ApiKeyAuth": {"type": "apiKey", "in": "header", "name": "Authorization"}},
+        ),
+        (BasicAuth("me", "fake-secret-1"), {"BasicAuth": {"type": "http", "scheme": "basic"}}),
+        (
+            httpx.BasicAuth("me", "fake-secret-1"),
+            {"BasicAuth": {"type": "http", "scheme": "basic"}},
+        ),
+        (DigestAuth("me", "fake-secret-1"), {"DigestAuth": {"type": "http", "scheme": "digest"}}),
+        (
+            SessionAuth("fake-secret-1", "fake-secret-2"),
+            {"SessionCookie": {"type": "apiKey", "in": "cookie", "name": "sessionid"}},
+        ),
+        (None, {}),
+    ],
+)
 def test_the_auth_in_use_is_a_security_scheme_without_its_secret(auth, expected):
     schemes = security_schemes(auth)
     trimmed = {k: {f: v for f, v in s.items() if f != "description"} for k, s in schemes.items()}
@@ -195,37 +223,58 @@ def test_the_auth_in_use_is_a_security_scheme_without_its_secret(auth, expected)
 
 # ---------------------------------------------------------------- a server's names are data
 
-HOSTILE_HELP = ("# Title\n[click](javascript:alert(1)) <img src=x onerror=alert(1)> *bold* "
-                "`code` | a | &amp; ~~x~~ \\ 1. item")
+HOSTILE_HELP = (
+    "# Title\n[click](javascript:alert(1)) <img src=x onerror=alert(1)> *bold* "
+    "`code` | a | &amp; ~~x~~ \\ 1. item"
+)
 HOSTILE_NAMES = ["x{evil}", "tilde~1", "<b>bold</b>", "x_evil_"]
 
 
 def _hostile_schema() -> dict[str, Any]:
-    return {"allowed_list_http_methods": ["get", "post"], "allowed_detail_http_methods": ["get"],
-            "default_limit": 20,
-            "fields": {"id": {"type": "integer", "primary_key": True, "help_text": HOSTILE_HELP},
-                       "a~b/c": {"type": "string", "help_text": HOSTILE_HELP, "nullable": True},
-                       "<i>rel</i>": {"type": "related", "related_type": "to_one",
-                                      "related_schema": "/api/v1/x{evil}/schema/",
-                                      "help_text": HOSTILE_HELP},
-                       "resource_uri": {"type": "string", "readonly": True}},
-            "filtering": {"a~b/c": 1, "<i>rel</i>": 2}, "ordering": ["a~b/c"]}
+    return {
+        "allowed_list_http_methods": ["get", "post"],
+        "allowed_detail_http_methods": ["get"],
+        "default_limit": 20,
+        "fields": {
+            "id": {"type": "integer", "primary_key": True, "help_text": HOSTILE_HELP},
+            "a~b/c": {"type": "string", "help_text": HOSTILE_HELP, "nullable": True},
+            "<i>rel</i>": {
+                "type": "related",
+                "related_type": "to_one",
+                "related_schema": "/api/v1/x{evil}/schema/",
+                "help_text": HOSTILE_HELP,
+            },
+            "resource_uri": {"type": "string", "readonly": True},
+        },
+        "filtering": {"a~b/c": 1, "<i>rel</i>": 2},
+        "ordering": ["a~b/c"],
+    }
 
 
 def _hostile_server(request: httpx.Request) -> httpx.Response:
     if request.url.path == "/api/v1/":
-        return httpx.Response(200, json={n: {"list_endpoint": f"/api/v1/{n}/",
-                                             "schema": f"/api/v1/{n}/schema/"}
-                                         for n in HOSTILE_NAMES})
+        return httpx.Response(
+            200,
+            json={
+                n: {"list_endpoint": f"/api/v1/{n}/", "schema": f"/api/v1/{n}/schema/"}
+                for n in HOSTILE_NAMES
+            },
+        )
     if request.url.path.endswith("/schema/"):
         return httpx.Response(200, json=_hostile_schema())
-    return httpx.Response(200, json={"meta": {"limit": 1, "offset": 0, "total_count": 0},
-                                     "objects": []})
+    return httpx.Response(
+        200, json={"meta": {"limit": 1, "offset": 0, "total_count": 0}, "objects": []}
+    )
 
 
 def test_hostile_names_and_help_texts_stay_data():
-    client = Client("https://evil.test", "me", "fake-key-not-real", cache_dir=None,
-                    transport=httpx.MockTransport(_hostile_server))
+    client = Client(
+        "https://evil.test",
+        "me",
+        "fake-key-not-real",
+        cache_dir=None,
+        transport=httpx.MockTransport(_hostile_server),
+    )
     doc = client.openapi()
     validate(doc)
     _check_refs(doc)
@@ -233,12 +282,15 @@ def test_hostile_names_and_help_texts_stay_data():
     assert all(COMPONENT.match(name) for name in schemas)
     mapping = doc["x-tastypie"]["component_names"]
     assert sorted(mapping.values()) == sorted(HOSTILE_NAMES)
-    assert len(set(mapping)) == len(HOSTILE_NAMES)          # x{evil} and x_evil_ kept apart
+    assert len(set(mapping)) == len(HOSTILE_NAMES)  # x{evil} and x_evil_ kept apart
     for path in doc["paths"]:
         assert set(re.findall(r"\{[^}]*\}", path)) <= {"{pk}"}, path
     unescaped = re.compile(r"(?<!\\)[<>\[\]`*|&!_~]|^\s*[#>+-]")
-    texts = [(p, node) for p, node in _walk({k: v for k, v in doc.items() if k != "x-tastypie"})
-             if p and p[-1] in ("description", "summary", "title") and isinstance(node, str)]
+    texts = [
+        (p, node)
+        for p, node in _walk({k: v for k, v in doc.items() if k != "x-tastypie"})
+        if p and p[-1] in ("description", "summary", "title") and isinstance(node, str)
+    ]
     hostile = [(p, t) for p, t in texts if "onerror" in t or "bold" in t or "evil" in t]
     assert hostile
     for p, text in hostile:
@@ -249,6 +301,7 @@ def test_hostile_names_and_help_texts_stay_data():
 
 def test_refs_are_json_pointers_and_names_lose_only_what_openapi_forbids():
     from mailroute_dyn.apidoc.text import component_names, pointer, ref
+
     assert pointer("components", "schemas", "a~b/c") == "#/components/schemas/a~0b~1c"
     assert ref("x.create") == {"$ref": "#/components/schemas/x.create"}
     names = component_names(["my-notes", "thesaurus/keywords", "thesaurus_keywords", "a.b"])
@@ -259,11 +312,13 @@ def test_refs_are_json_pointers_and_names_lose_only_what_openapi_forbids():
 
 # ---------------------------------------------------------------- actions and nested lists
 
+
 def test_named_actions_and_nested_lists_are_added(capsys):
     client = Client.demo()
-    doc = client.openapi(actions=["email_account/{pk}/regenerate_api_key",
-                                  "email_account/mass_resend_welcome"],
-                         nested=["reseller/{pk}/contacts=contact_reseller"])
+    doc = client.openapi(
+        actions=["email_account/{pk}/regenerate_api_key", "email_account/mass_resend_welcome"],
+        nested=["reseller/{pk}/contacts=contact_reseller"],
+    )
     validate(doc)
     paths = doc["paths"]
     assert "post" in paths["/api/v1/email_account/{pk}/regenerate_api_key/"]
@@ -272,24 +327,30 @@ def test_named_actions_and_nested_lists_are_added(capsys):
     items = nested["content"]["application/json"]["schema"]["properties"]["objects"]["items"]
     assert items == {"$ref": "#/components/schemas/contact_reseller"}
     assert main(["--demo", "openapi", "--action", "email_account/{pk}/regenerate_api_key"]) == 0
-    assert "/api/v1/email_account/{pk}/regenerate_api_key/" in json.loads(
-        capsys.readouterr().out)["paths"]
+    assert (
+        "/api/v1/email_account/{pk}/regenerate_api_key/"
+        in json.loads(capsys.readouterr().out)["paths"]
+    )
 
 
-@pytest.mark.parametrize(("kwargs", "error"), [
-    ({"actions": ["nosuch/{pk}/go"]}, UnknownResource),
-    ({"actions": ["email_account/{pk}/.."]}, ConfigurationError),
-    ({"actions": ["email_account/{pk}/a?b"]}, ConfigurationError),
-    ({"actions": ["go"]}, ConfigurationError),
-    ({"nested": ["reseller/contacts"]}, ConfigurationError),
-    ({"nested": ["reseller/{pk}/contacts=nosuch"]}, UnknownResource),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [
+        ({"actions": ["nosuch/{pk}/go"]}, UnknownResource),
+        ({"actions": ["email_account/{pk}/.."]}, ConfigurationError),
+        ({"actions": ["email_account/{pk}/a?b"]}, ConfigurationError),
+        ({"actions": ["go"]}, ConfigurationError),
+        ({"nested": ["reseller/contacts"]}, ConfigurationError),
+        ({"nested": ["reseller/{pk}/contacts=nosuch"]}, UnknownResource),
+    ],
+)
 def test_bad_actions_and_nested_lists_are_clear_errors(kwargs, error):
     with pytest.raises(error):
         Client.demo().openapi(**kwargs)
 
 
 # ---------------------------------------------------------------- diff of two documents
+
 
 def test_diff_compares_two_openapi_files_as_it_compares_schemas(tmp_path, capsys):
     doc = Client.demo().openapi()
@@ -321,8 +382,14 @@ def test_diff_of_a_document_not_written_by_openapi_says_so(tmp_path, capsys):
 
 # ---------------------------------------------------------------- the truth, by schemathesis
 
-def _schemathesis_run(doc: dict[str, Any], base_url: str, *, examples: int,
-                      only: Callable[[Any], bool] = lambda op: True) -> list[str]:
+
+def _schemathesis_run(
+    doc: dict[str, Any],
+    base_url: str,
+    *,
+    examples: int,
+    only: Callable[[Any], bool] = lambda op: True,
+) -> list[str]:
     """Run schemathesis's conformance checks over every operation of `doc`: the failures,
     one line each. Examples per operation are bounded and derandomized (a fixed seed)."""
     import schemathesis
@@ -335,6 +402,7 @@ def _schemathesis_run(doc: dict[str, Any], base_url: str, *, examples: int,
     )
 
     from tests.tastypie_site import auth_header
+
     checks = [response_schema_conformance, status_code_conformance, content_type_conformance]
     failures = []
     for result in schemathesis.openapi.from_dict(doc).get_all_operations():
@@ -342,15 +410,21 @@ def _schemathesis_run(doc: dict[str, Any], base_url: str, *, examples: int,
         if not only(operation):
             continue
 
-        @settings(max_examples=examples, deadline=None, database=None, derandomize=True,
-                  suppress_health_check=list(HealthCheck), phases=[Phase.generate])
+        @settings(
+            max_examples=examples,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+            phases=[Phase.generate],
+        )
         @given(case=operation.as_strategy())
         def run(case: Any) -> None:
             case.call_and_validate(base_url=base_url, headers=auth_header(), checks=checks)
 
         try:
             run()
-        except (Exception, FailureGroup) as exc:    # a contradiction: collect them all
+        except (Exception, FailureGroup) as exc:  # a contradiction: collect them all
             failures.append(f"{operation.label}: {str(exc).splitlines()[:3]}")
     return failures
 
@@ -358,19 +432,14 @@ def _schemathesis_run(doc: dict[str, Any], base_url: str, *, examples: int,
 @pytest.fixture
 def live_site(tastypie_app: Any) -> Iterator[tuple[str, dict[str, Any]]]:
     """The real Tastypie site over loopback and its document; its data restored after."""
-    from tests.tastypie_site import (
-        DEMO_API_KEY,
-        DEMO_LOGIN,
-        live_server,
-        reset_data,
-        seed_data,
-    )
+    from tests.tastypie_site import DEMO_API_KEY, DEMO_LOGIN, live_server, reset_data, seed_data
+
     try:
         with live_server(tastypie_app) as url:
             with Client(url, DEMO_LOGIN, DEMO_API_KEY, cache_dir=None, retries=0) as client:
                 yield url, client.openapi()
     finally:
-        reset_data()                    # the run deletes and replaces whole collections
+        reset_data()  # the run deletes and replaces whole collections
         seed_data(domains=60, accounts_per_domain=3)
 
 
@@ -391,7 +460,7 @@ def test_schemathesis_catches_a_document_that_lies(live_site):
     caught."""
     url, doc = live_site
     doc["components"]["schemas"]["domain"]["properties"]["name"] = {"type": "integer"}
-    failures = _schemathesis_run(doc, url, examples=2,
-                                 only=lambda op: op.path == "/api/v1/domain/"
-                                 and op.method == "get")
+    failures = _schemathesis_run(
+        doc, url, examples=2, only=lambda op: op.path == "/api/v1/domain/" and op.method == "get"
+    )
     assert failures and "domain" in failures[0]

@@ -13,8 +13,6 @@ pytest_plugins = ["pytester"]
 pytestmark = pytest.mark.usefixtures("plugin_env")
 
 
-
-
 def test_missing_staging_credentials_fail_the_run_instead_of_skipping(pytester):
     pytester.makepyfile("""
         def test_real(mailroute):
@@ -22,10 +20,14 @@ def test_missing_staging_credentials_fail_the_run_instead_of_skipping(pytester):
     """)
     result = pytester.runpytest("--mailroute-url", "https://staging.example.test")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["ERROR: mailroute: https://staging.example.test needs "
-                                 "credentials. Hint: set MAILROUTE_LOGIN and "
-                                 "MAILROUTE_API_KEY*; or pass "
-                                 "--mailroute-skip-without-credentials*"])
+    result.stderr.fnmatch_lines(
+        [
+            "ERROR: mailroute: https://staging.example.test needs "
+            "credentials. Hint: set MAILROUTE_LOGIN and "
+            "MAILROUTE_API_KEY*; or pass "
+            "--mailroute-skip-without-credentials*"
+        ]
+    )
     assert "must not run" not in result.stdout.str()
 
 
@@ -37,8 +39,12 @@ def test_missing_credentials_skip_only_when_the_user_opts_in(pytester):
         def test_offline():
             pass
     """)
-    result = pytester.runpytest("--mailroute-url", "https://staging.example.test",
-                                "--mailroute-skip-without-credentials", "-rs")
+    result = pytester.runpytest(
+        "--mailroute-url",
+        "https://staging.example.test",
+        "--mailroute-skip-without-credentials",
+        "-rs",
+    )
     result.assert_outcomes(passed=1, skipped=1)
     result.stdout.fnmatch_lines(["*needs credentials*MAILROUTE_LOGIN*"])
 
@@ -52,8 +58,12 @@ def test_refused_staging_credentials_fail_the_run(pytester, staging, monkeypatch
     """)
     result = pytester.runpytest("--mailroute-url", staging)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["ERROR: mailroute: * refused the credentials: *401*. "
-                                 "Hint: check that MAILROUTE_LOGIN and MAILROUTE_API_KEY*"])
+    result.stderr.fnmatch_lines(
+        [
+            "ERROR: mailroute: * refused the credentials: *401*. "
+            "Hint: check that MAILROUTE_LOGIN and MAILROUTE_API_KEY*"
+        ]
+    )
     assert "must not run" not in result.stdout.str()
     assert "wrong-key-not-secret" not in result.stdout.str() + result.stderr.str()
 
@@ -115,8 +125,12 @@ def test_tests_that_need_the_fake_are_skipped_on_staging_never_passed(pytester, 
     """)
     result = pytester.runpytest("--mailroute-url", staging, "-rs")
     result.assert_outcomes(passed=1, skipped=2)
-    result.stdout.fnmatch_lines(["*mailroute_fake: this run points `mailroute` at http*",
-                                 "*mailroute_fake_only: this run points `mailroute` at http*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*mailroute_fake: this run points `mailroute` at http*",
+            "*mailroute_fake_only: this run points `mailroute` at http*",
+        ]
+    )
 
 
 def test_the_same_fault_test_runs_on_the_fake_without_sleeping(pytester):
@@ -168,12 +182,16 @@ def test_staging_switch_and_backoff_come_from_the_ini_file(pytester, staging):
 
 def test_staging_switch_by_profile(pytester, staging, monkeypatch, tmp_path):
     from tests.tastypie_site import DEMO_API_KEY, DEMO_LOGIN
+
     monkeypatch.delenv("MAILROUTE_LOGIN")
     monkeypatch.delenv("MAILROUTE_API_KEY")
     config = tmp_path / "config.toml"
-    config.write_text(f'[profiles.staging]\nbase_url = "{staging}"\nlogin = "{DEMO_LOGIN}"\n'
-                      f'api_key = "{DEMO_API_KEY}"\n', encoding="utf-8")
-    config.chmod(0o600)                 # a key file others can read draws a warning
+    config.write_text(
+        f'[profiles.staging]\nbase_url = "{staging}"\nlogin = "{DEMO_LOGIN}"\n'
+        f'api_key = "{DEMO_API_KEY}"\n',
+        encoding="utf-8",
+    )
+    config.chmod(0o600)  # a key file others can read draws a warning
     monkeypatch.setenv("MAILROUTE_CONFIG", str(config))
     pytester.makepyfile(f"""
         def test_real(mailroute):
@@ -188,15 +206,23 @@ def test_staging_switch_by_profile(pytester, staging, monkeypatch, tmp_path):
 
 def test_the_plugin_options_are_documented(pytester):
     result = pytester.runpytest("--help")
-    result.stdout.fnmatch_lines(["*--mailroute-url=URL*", "*--mailroute-profile=NAME*",
-                                 "*--mailroute-skip-without-credentials*",
-                                 "*--mailroute-backoff=SECONDS*", "*mailroute_url*",
-                                 "*mailroute_profile*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*--mailroute-url=URL*",
+            "*--mailroute-profile=NAME*",
+            "*--mailroute-skip-without-credentials*",
+            "*--mailroute-backoff=SECONDS*",
+            "*mailroute_url*",
+            "*mailroute_profile*",
+        ]
+    )
 
 
-def test_staging_can_be_reached_through_an_overridden_transport(pytester, tastypie_app,
-                                                                 monkeypatch):
+def test_staging_can_be_reached_through_an_overridden_transport(
+    pytester, tastypie_app, monkeypatch
+):
     from tests.tastypie_site import DEMO_API_KEY, DEMO_LOGIN
+
     monkeypatch.setenv("MAILROUTE_LOGIN", DEMO_LOGIN)
     monkeypatch.setenv("MAILROUTE_API_KEY", DEMO_API_KEY)
     before = model_rows("Domain")

@@ -26,11 +26,14 @@ _MODELS = ("Reseller", "Domain", "EmailAccount", "OutboundServer", "WBList")
 
 def _snapshot() -> dict[str, list[dict[str, Any]]]:
     from tests.tastypie_site.mailroute import models
+
     rows = {}
     for name in _MODELS:
         values = getattr(models, name).objects.order_by("pk").values()
-        rows[name] = [{k: v for k, v in row.items() if k not in ("created_at", "updated_at")}
-                      for row in values]
+        rows[name] = [
+            {k: v for k, v in row.items() if k not in ("created_at", "updated_at")}
+            for row in values
+        ]
     return rows
 
 
@@ -69,15 +72,22 @@ def anyio_backend():
 
 @pytest.mark.slow
 def test_staging_is_left_as_found_updates_deletes_and_creates_taken_back(
-        pytester: pytest.Pytester, staging: str, tmp_path: Path) -> None:
+    pytester: pytest.Pytester, staging: str, tmp_path: Path
+) -> None:
     before = _snapshot()
     pytester.makepyfile(EVERY_WRITE)
     journals = tmp_path / "journals"
-    result = pytester.runpytest("--mailroute-url", staging, "--mailroute-journal-dir",
-                                str(journals), "-W", "error::pytest.PytestWarning")
+    result = pytester.runpytest(
+        "--mailroute-url",
+        staging,
+        "--mailroute-journal-dir",
+        str(journals),
+        "-W",
+        "error::pytest.PytestWarning",
+    )
     result.assert_outcomes(passed=2)
     assert _snapshot() == before
-    assert list(journals.iterdir()) == []      # a teardown that succeeded removes its journal
+    assert list(journals.iterdir()) == []  # a teardown that succeeded removes its journal
 
 
 CHANGED_BEHIND = """
@@ -92,18 +102,30 @@ def test_changed_behind_the_clients_back(mailroute):
 
 @pytest.mark.slow
 def test_a_row_teardown_cannot_put_back_is_warned_and_its_journal_kept(
-        pytester: pytest.Pytester, staging: str, tmp_path: Path) -> None:
+    pytester: pytest.Pytester, staging: str, tmp_path: Path
+) -> None:
     from tests.tastypie_site.mailroute import models
+
     pytester.makepyfile(CHANGED_BEHIND)
     journals = tmp_path / "journals"
     # the warning expected is shown, not raised: this run's `filterwarnings = error`
     # reaches the inner run, which pytester makes in this process
-    result = pytester.runpytest("--mailroute-url", staging, "--mailroute-journal-dir",
-                                str(journals), "-W", "default::pytest.PytestWarning")
+    result = pytester.runpytest(
+        "--mailroute-url",
+        staging,
+        "--mailroute-journal-dir",
+        str(journals),
+        "-W",
+        "default::pytest.PytestWarning",
+    )
     result.assert_outcomes(passed=1, warnings=1)
-    result.stdout.fnmatch_lines(["*not all taken back: DELETE /api/v1/email_account/* "
-                                 "(skipped: changed since the run: localpart). Its journal "
-                                 "is kept: *.jsonl (mailroute-dyn undo FILE*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*not all taken back: DELETE /api/v1/email_account/* "
+            "(skipped: changed since the run: localpart). Its journal "
+            "is kept: *.jsonl (mailroute-dyn undo FILE*"
+        ]
+    )
     [kept] = journals.glob("*/main/*.jsonl")
     assert [e["verb"] for e in journal_events(kept) if e["event"] == "job"] == ["create"]
     models.EmailAccount.objects.filter(localpart="changed-by-hand").delete()
@@ -123,15 +145,20 @@ def test_killed(mailroute):
 
 @pytest.mark.slow
 def test_a_killed_run_leaves_its_journal_per_worker_and_undo_sweeps_it(
-        pytester: pytest.Pytester, staging: str, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    pytester: pytest.Pytester,
+    staging: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     before = _snapshot()
     monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw1")
     monkeypatch.setenv("PYTEST_XDIST_TESTRUNUID", "run-1234")
     pytester.makepyfile(KILLED)
     journals = tmp_path / "journals"
-    result = pytester.runpytest_subprocess("--mailroute-url", staging,
-                                           "--mailroute-journal-dir", str(journals))
+    result = pytester.runpytest_subprocess(
+        "--mailroute-url", staging, "--mailroute-journal-dir", str(journals)
+    )
     assert result.ret == 3
     assert _snapshot() != before
     [left] = journals.glob("*/*/*.jsonl")
@@ -140,7 +167,8 @@ def test_a_killed_run_leaves_its_journal_per_worker_and_undo_sweeps_it(
     assert main(["--url", staging, "--no-cache", "undo", str(left), "--yes"]) == 0
     assert _snapshot() == before
     assert "fake-key" not in left.read_text() and "api_key" not in json.dumps(
-        list(journal_events(left)))
+        list(journal_events(left))
+    )
 
 
 SHARED_FAKE_CONFTEST = """
@@ -194,17 +222,25 @@ def anyio_backend():
 """
 
 
-def test_a_shared_fake_as_staging_is_left_as_found(pytester: pytest.Pytester,
-                                                   monkeypatch: pytest.MonkeyPatch,
-                                                   tmp_path: Path) -> None:
+def test_a_shared_fake_as_staging_is_left_as_found(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     from mailroute_dyn.fake import DEMO_KEY, DEMO_LOGIN
+
     monkeypatch.setenv("MAILROUTE_LOGIN", DEMO_LOGIN)
     monkeypatch.setenv("MAILROUTE_API_KEY", DEMO_KEY)
     pytester.makeconftest(SHARED_FAKE_CONFTEST)
     pytester.makepyfile(ON_THE_SHARED_FAKE)
-    result = pytester.runpytest("--mailroute-url", "https://fake.mailroute.test",
-                                "--mailroute-journal-dir", str(tmp_path / "j"),
-                                "-p", "anyio", "-W", "error::pytest.PytestWarning")
+    result = pytester.runpytest(
+        "--mailroute-url",
+        "https://fake.mailroute.test",
+        "--mailroute-journal-dir",
+        str(tmp_path / "j"),
+        "-p",
+        "anyio",
+        "-W",
+        "error::pytest.PytestWarning",
+    )
     result.assert_outcomes(passed=3)
     assert list((tmp_path / "j").iterdir()) == []
 
@@ -213,20 +249,25 @@ def _journaled(tmp_path: Path, answer: Any) -> Any:
     import httpx
 
     from mailroute_dyn.testing.cleanup import JournaledWrites
+
     return JournaledWrites(httpx.MockTransport(answer), "/api/v1/", tmp_path / "t.jsonl")
 
 
 def test_a_write_whose_object_cannot_be_read_first_is_reported_never_guessed(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     """A GET refused (403) is not a missing object: the PUT is not journaled as a create,
     whose undo would delete an object that was there before the test."""
     import httpx
-    writes = _journaled(tmp_path, lambda request: httpx.Response(
-        403 if request.method == "GET" else 204))
+
+    writes = _journaled(
+        tmp_path, lambda request: httpx.Response(403 if request.method == "GET" else 204)
+    )
     with httpx.Client(transport=writes, base_url="https://staging.example.test") as raw:
         raw.put("/api/v1/domain/7/", json={"name": "x"})
-    assert writes.untracked == ["PUT /api/v1/domain/7/ (its before-image could not be "
-                                "read: HTTP 403)"]
+    assert writes.untracked == [
+        "PUT /api/v1/domain/7/ (its before-image could not be read: HTTP 403)"
+    ]
     assert not writes.wrote
 
 
@@ -237,12 +278,16 @@ def test_a_write_whose_answer_never_came_is_reported(tmp_path: Path) -> None:
         if request.method == "GET":
             return httpx.Response(200, json={"resource_uri": "/api/v1/domain/7/", "name": "a"})
         raise httpx.ReadError("reset", request=request)
+
     writes = _journaled(tmp_path, answer)
-    with httpx.Client(transport=writes, base_url="https://staging.example.test") as raw, \
-            pytest.raises(httpx.ReadError):
+    with (
+        httpx.Client(transport=writes, base_url="https://staging.example.test") as raw,
+        pytest.raises(httpx.ReadError),
+    ):
         raw.patch("/api/v1/domain/7/", json={"name": "b"})
-    assert writes.untracked == ["PATCH /api/v1/domain/7/ (no answer came: it may have been "
-                                "written)"]
+    assert writes.untracked == [
+        "PATCH /api/v1/domain/7/ (no answer came: it may have been written)"
+    ]
     writes.close_journal()
     [start] = [e for e in journal_events(writes.path) if e["event"] == "start"]
     assert start["before"] == {"resource_uri": "/api/v1/domain/7/", "name": "a"}

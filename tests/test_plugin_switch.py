@@ -30,12 +30,11 @@ def anyio_backend():
 pytestmark = pytest.mark.usefixtures("plugin_env")
 
 
-
-
 def _captured(where: Path, first_domain: str) -> Path:
     """A fixtures folder as `mailroute-dyn capture` writes one, with a domain name the
     demo data does not have."""
     from mailroute_dyn.fake.server import DEMO_DATA
+
     folder = where / "captured"
     shutil.copytree(DEMO_DATA, folder)
     domains = folder / "objects" / "domain.json"
@@ -45,7 +44,9 @@ def _captured(where: Path, first_domain: str) -> Path:
     return folder
 
 
-USES_CAPTURE = ANYIO + """
+USES_CAPTURE = (
+    ANYIO
+    + """
 def test_only_mailroute(mailroute):
     assert mailroute.domain.get(1).name == "captured-001.com"
 
@@ -60,9 +61,11 @@ async def test_async(mailroute_async):
     Domain = await mailroute_async.resource("domain")
     assert (await Domain.get(1)).name == "captured-001.com"
 """
+)
 
 
 # ------------------------------------------------------------------ item 6: captured data
+
 
 def test_the_fixtures_option_puts_captured_data_behind_every_fixture(pytester):
     folder = _captured(pytester.path, "captured-001.com")
@@ -85,11 +88,18 @@ def test_the_fixtures_ini_key_is_relative_to_the_ini_file(pytester, monkeypatch)
 def test_a_capture_of_the_real_server_serves_every_fixture(pytester, tastypie_client):
     """The QA engineer's day: capture staging, then run the suite on the fake with it."""
     from mailroute_dyn.testing import capture
-    folder = capture(tastypie_client, pytester.path / "captured", limit=5,
-                     resources=["customer", "domain", "email_account"])
+
+    folder = capture(
+        tastypie_client,
+        pytester.path / "captured",
+        limit=5,
+        resources=["customer", "domain", "email_account"],
+    )
     first = json.loads((folder / "objects" / "domain.json").read_text(encoding="utf-8"))[0]
     real = tastypie_client.domain.get(first["id"])
-    pytester.makepyfile(ANYIO + f"""
+    pytester.makepyfile(
+        ANYIO
+        + f"""
 def test_only_mailroute(mailroute):
     assert mailroute.domain.count() == 5                # the demo data has 15
     assert mailroute.domain.get({real.id}).name == {real.name!r}
@@ -97,7 +107,8 @@ def test_only_mailroute(mailroute):
 async def test_async(mailroute_async):
     Domain = await mailroute_async.resource("domain")
     assert (await Domain.get(name={real.name!r})).id == {real.id}
-""")
+"""
+    )
     result = pytester.runpytest("--mailroute-fixtures", str(folder))
     result.assert_outcomes(passed=2)
 
@@ -128,14 +139,21 @@ def test_a_fixtures_folder_that_does_not_load_stops_the_run(pytester):
     """)
     result = pytester.runpytest("--mailroute-fixtures", "no-such-folder")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["ERROR: mailroute: the fixtures folder does not load: "
-                                 "*no-such-folder*. Hint: *mailroute-dyn capture DIR*"])
+    result.stderr.fnmatch_lines(
+        [
+            "ERROR: mailroute: the fixtures folder does not load: "
+            "*no-such-folder*. Hint: *mailroute-dyn capture DIR*"
+        ]
+    )
 
 
 # ------------------------------------------------------------------ item 7: async tests
 
+
 def test_async_tests_share_the_fake_and_its_faults_under_anyio(pytester):
-    pytester.makepyfile(ANYIO + """
+    pytester.makepyfile(
+        ANYIO
+        + """
         from mailroute_dyn import AsyncClient
 
         async def test_async(mailroute_async, mailroute, mailroute_faults, mailroute_fake):
@@ -149,14 +167,17 @@ def test_async_tests_share_the_fake_and_its_faults_under_anyio(pytester):
             mailroute_faults.fail_next("503", count=2)
             assert await Account.filter(localpart="from-async").count() == 1
             assert mailroute_fake.count("GET", "/api/v1/email_account/") >= 3
-    """.replace("\n        ", "\n"))
+    """.replace("\n        ", "\n")
+    )
     pytester.runpytest().assert_outcomes(passed=1)
 
 
 @pytest.mark.slow
 def test_async_tests_reach_staging_over_their_own_transport_and_clean_up(pytester, staging):
     before = model_rows("EmailAccount")
-    pytester.makepyfile(ANYIO + """
+    pytester.makepyfile(
+        ANYIO
+        + """
 async def test_async(mailroute_async, mailroute_faults):
     assert mailroute_async.settings.base_url.startswith("http://127.0.0.1:")
     Domain = await mailroute_async.resource("domain")
@@ -169,7 +190,8 @@ async def test_async(mailroute_async, mailroute_faults):
 
 def test_sync_after(mailroute):
     assert mailroute.email_account.filter(localpart="async-made").count() == 0
-""")
+"""
+    )
     result = pytester.runpytest("--mailroute-url", staging)
     result.assert_outcomes(passed=2)
     assert model_rows("EmailAccount") == before
@@ -210,21 +232,27 @@ def _closed_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.mark.parametrize("cause", ["refused key", "server down", "wrong URL",
-                                   "api path in the URL", "unknown profile"])
-def test_every_failed_switch_gives_one_error_shape_and_exit_4(pytester, staging,
-                                                              monkeypatch, cause):
-    args = {"refused key": ["--mailroute-url", staging],
-            "server down": ["--mailroute-url", f"http://127.0.0.1:{_closed_port()}"],
-            "wrong URL": ["--mailroute-url", f"{staging}/not-the-api"],
-            "api path in the URL": ["--mailroute-url", f"{staging}/api/v1/"],
-            "unknown profile": ["--mailroute-profile", "stagign"]}[cause]
-    hint = {"refused key": "*refused the credentials*Hint: check that MAILROUTE_LOGIN*",
-            "server down": "*did not answer*Hint: is the server up*",
-            "wrong URL": "*serves no Tastypie API at /api/v1/*Hint: give the server's root*",
-            "api path in the URL": f"*ends with the API path /api/v1/. Hint: give the "
-                                   f"server's root instead: --mailroute-url {staging}",
-            "unknown profile": "*Profile 'stagign'*Hint: check --mailroute-profile*"}[cause]
+@pytest.mark.parametrize(
+    "cause", ["refused key", "server down", "wrong URL", "api path in the URL", "unknown profile"]
+)
+def test_every_failed_switch_gives_one_error_shape_and_exit_4(
+    pytester, staging, monkeypatch, cause
+):
+    args = {
+        "refused key": ["--mailroute-url", staging],
+        "server down": ["--mailroute-url", f"http://127.0.0.1:{_closed_port()}"],
+        "wrong URL": ["--mailroute-url", f"{staging}/not-the-api"],
+        "api path in the URL": ["--mailroute-url", f"{staging}/api/v1/"],
+        "unknown profile": ["--mailroute-profile", "stagign"],
+    }[cause]
+    hint = {
+        "refused key": "*refused the credentials*Hint: check that MAILROUTE_LOGIN*",
+        "server down": "*did not answer*Hint: is the server up*",
+        "wrong URL": "*serves no Tastypie API at /api/v1/*Hint: give the server's root*",
+        "api path in the URL": f"*ends with the API path /api/v1/. Hint: give the "
+        f"server's root instead: --mailroute-url {staging}",
+        "unknown profile": "*Profile 'stagign'*Hint: check --mailroute-profile*",
+    }[cause]
     if cause == "refused key":
         monkeypatch.setenv("MAILROUTE_API_KEY", "wrong-key-not-secret")
     pytester.makepyfile("""
@@ -237,7 +265,7 @@ def test_every_failed_switch_gives_one_error_shape_and_exit_4(pytester, staging,
         def test_later(mailroute):
             raise AssertionError("must not run")
     """)
-    result = pytester.runpytest(*args, "--mailroute-backoff", "0")   # retries do not sleep
+    result = pytester.runpytest(*args, "--mailroute-backoff", "0")  # retries do not sleep
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     errors = [line for line in result.stderr.lines if line.startswith("ERROR: ")]
     assert len(errors) == 1, result.stderr.lines
@@ -260,12 +288,14 @@ def test_skips_off_the_fake_name_the_test_file(pytester, staging):
     """)
     result = pytester.runpytest("--mailroute-url", staging, "-rs")
     result.assert_outcomes(skipped=2)
-    result.stdout.fnmatch_lines([
-        "SKIPPED [[]1[]] test_skips_off_the_fake_name_the_test_file.py:3: "
-        "mailroute_fake_only: *",
-        # pytest folds unmarked tests skipped by marker into their file
-        "SKIPPED [[]1[]] test_skips_off_the_fake_name_the_test_file.py*: "
-        "mailroute_fake: *"])
+    result.stdout.fnmatch_lines(
+        [
+            "SKIPPED [[]1[]] test_skips_off_the_fake_name_the_test_file.py:3: "
+            "mailroute_fake_only: *",
+            # pytest folds unmarked tests skipped by marker into their file
+            "SKIPPED [[]1[]] test_skips_off_the_fake_name_the_test_file.py*: mailroute_fake: *",
+        ]
+    )
     assert "testing/plugin.py" not in result.stdout.str()
 
 
@@ -278,9 +308,14 @@ def test_a_skip_for_refused_credentials_points_at_the_test(pytester, staging, mo
         def test_two(mailroute):
             pass
     """)
-    result = pytester.runpytest("--mailroute-url", staging, "-rs",
-                                "--mailroute-skip-without-credentials")
+    result = pytester.runpytest(
+        "--mailroute-url", staging, "-rs", "--mailroute-skip-without-credentials"
+    )
     result.assert_outcomes(skipped=2)
-    result.stdout.fnmatch_lines(["SKIPPED [[]1[]] *.py:1: mailroute: * refused the "
-                                 "credentials*", "SKIPPED [[]1[]] *.py:4: *"])
+    result.stdout.fnmatch_lines(
+        [
+            "SKIPPED [[]1[]] *.py:1: mailroute: * refused the credentials*",
+            "SKIPPED [[]1[]] *.py:4: *",
+        ]
+    )
     assert result.ret == pytest.ExitCode.OK

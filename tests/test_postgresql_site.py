@@ -15,14 +15,16 @@ def no_postgresql(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_without_postgresql_the_pass_is_skipped_with_the_reason(
-        no_postgresql: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    no_postgresql: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("CI", raising=False)
     with pytest.raises(pytest.skip.Exception, match="PostgreSQL server programs"):
         conftest._require_postgresql()
 
 
 def test_without_postgresql_on_ci_the_pass_fails(
-        no_postgresql: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    no_postgresql: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="required on CI"):
         conftest._require_postgresql()
@@ -33,10 +35,13 @@ def test_without_postgresql_on_ci_the_pass_fails(
 def test_the_cluster_listens_on_loopback_only_and_is_removed_at_the_end() -> None:
     bin_dir = conftest._require_postgresql()
     import psycopg
+
     with postgresql.Cluster(bin_dir) as cluster:
         cluster.create_database("probe")
         with psycopg.connect(cluster.url("probe")) as connection:
-            shown = [connection.execute(f"SHOW {name}").fetchone()[0]
-                     for name in ("listen_addresses", "unix_socket_directories")]
+            shown = [
+                connection.execute(f"SHOW {name}").fetchone()[0]
+                for name in ("listen_addresses", "unix_socket_directories")
+            ]
         assert shown == ["127.0.0.1", str(cluster.root)]
     assert not cluster.root.exists()

@@ -28,15 +28,23 @@ STAGING = "https://staging.example.test"
 def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A private config file with profile `prod` (a key bound to PROD), `nobase` (a key,
     no base_url) and `plain` (no secret); no MAILROUTE_* from the developer's shell."""
-    for name in ("MAILROUTE_URL", "MAILROUTE_LOGIN", "MAILROUTE_API_KEY", "MAILROUTE_PROFILE",
-                 "MAILROUTE_AUTH", "MAILROUTE_PASSWORD"):
+    for name in (
+        "MAILROUTE_URL",
+        "MAILROUTE_LOGIN",
+        "MAILROUTE_API_KEY",
+        "MAILROUTE_PROFILE",
+        "MAILROUTE_AUTH",
+        "MAILROUTE_PASSWORD",
+    ):
         monkeypatch.delenv(name, raising=False)
     path = tmp_path / "config.toml"
-    path.write_text(f'[profiles.prod]\nbase_url = "{PROD}"\nlogin = "ops"\n'
-                    f'api_key = "{PROD_KEY}"\n'
-                    f'[profiles.nobase]\nlogin = "ops"\napi_key = "{PROD_KEY}"\n'
-                    f'[profiles.plain]\nbase_url = "{PROD}"\npage_size = 7\n',
-                    encoding="utf-8")
+    path.write_text(
+        f'[profiles.prod]\nbase_url = "{PROD}"\nlogin = "ops"\n'
+        f'api_key = "{PROD_KEY}"\n'
+        f'[profiles.nobase]\nlogin = "ops"\napi_key = "{PROD_KEY}"\n'
+        f'[profiles.plain]\nbase_url = "{PROD}"\npage_size = 7\n',
+        encoding="utf-8",
+    )
     path.chmod(0o600)
     monkeypatch.setenv("MAILROUTE_CONFIG", str(path))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
@@ -64,6 +72,7 @@ def _prod_key_seen(recorder: Recorder) -> bool:
 
 # ------------------------------------------------------------ a named profile
 
+
 @pytest.mark.parametrize("choose", ["argument", "environment"])
 def test_a_named_profile_beside_a_url_for_another_server_is_refused(monkeypatch, choose):
     if choose == "environment":
@@ -72,7 +81,7 @@ def test_a_named_profile_beside_a_url_for_another_server_is_refused(monkeypatch,
     with pytest.raises(ConfigurationError) as caught:
         resolve_settings(profile, base_url=STAGING + "/")
     message = str(caught.value)
-    assert "profile 'prod'" in message and "argument" in message     # both sources
+    assert "profile 'prod'" in message and "argument" in message  # both sources
     assert PROD in message and STAGING in message and PROD_KEY not in message
     if choose == "environment":
         assert "MAILROUTE_PROFILE" in message
@@ -94,8 +103,9 @@ def test_the_same_server_in_another_spelling_keeps_the_profile():
 
 def test_credentials_given_beside_a_named_profile_go_to_the_url_given():
     recorder = Recorder()
-    with Client(STAGING, login="ci", api_key=ENV_KEY, profile="prod", transport=recorder,
-                cache_dir=None) as client:
+    with Client(
+        STAGING, login="ci", api_key=ENV_KEY, profile="prod", transport=recorder, cache_dir=None
+    ) as client:
         client.request("GET", "/api/v1/")
     assert recorder.seen and all(ENV_KEY in auth for _, auth in recorder.seen)
     assert not _prod_key_seen(recorder)
@@ -114,25 +124,27 @@ def test_a_profile_without_secrets_binds_nothing():
 
 # ------------------------------------------------------------ the default_profile
 
+
 @pytest.mark.parametrize("url_from", ["argument", "environment"])
-def test_the_default_profile_never_sends_its_key_to_another_url(config, monkeypatch,
-                                                               url_from):
+def test_the_default_profile_never_sends_its_key_to_another_url(config, monkeypatch, url_from):
     _make_default(config)
     if url_from == "environment":
         monkeypatch.setenv("MAILROUTE_URL", STAGING)
     recorder = Recorder()
-    with pytest.warns(ProfileNotUsedWarning, match=f"default_profile 'prod' is not used.*"
-                                                   f"{PROD}.*given.*{url_from}.*{STAGING}"):
-        client = Client(STAGING if url_from == "argument" else None, transport=recorder,
-                        cache_dir=None)
+    with pytest.warns(
+        ProfileNotUsedWarning,
+        match=f"default_profile 'prod' is not used.*{PROD}.*given.*{url_from}.*{STAGING}",
+    ):
+        client = Client(
+            STAGING if url_from == "argument" else None, transport=recorder, cache_dir=None
+        )
     with client:
         assert client.settings.credentials is None
         client.request("GET", "/api/v1/")
     assert recorder.seen and not _prod_key_seen(recorder)
 
 
-def test_credentials_from_the_environment_replace_the_default_profile_quietly(
-        config, monkeypatch):
+def test_credentials_from_the_environment_replace_the_default_profile_quietly(config, monkeypatch):
     _make_default(config)
     monkeypatch.setenv("MAILROUTE_URL", STAGING)
     monkeypatch.setenv("MAILROUTE_LOGIN", "ci")
@@ -144,8 +156,8 @@ def test_credentials_from_the_environment_replace_the_default_profile_quietly(
     with client:
         client.request("GET", "/api/v1/")
     assert recorder.seen[0] == (f"{STAGING}/api/v1/", f"ApiKey ci:{ENV_KEY}")
-    monkeypatch.delenv("MAILROUTE_URL")                  # no URL: the default profile's
-    assert resolve_settings().base_url == PROD           # server, the environment's key
+    monkeypatch.delenv("MAILROUTE_URL")  # no URL: the default profile's
+    assert resolve_settings().base_url == PROD  # server, the environment's key
     assert resolve_settings().api_key == ENV_KEY
 
 
@@ -157,8 +169,9 @@ def test_the_command_line_leaves_the_default_profile_out_for_another_url(capsys,
     assert code == 2 and "no credentials" in err
     assert "warning: default_profile 'prod' is not used" in err and PROD_KEY not in err
     assert not _prod_key_seen(recorder)
-    code = main(["--profile", "prod", "--url", STAGING, "--no-cache", "resources"],
-                transport=recorder)
+    code = main(
+        ["--profile", "prod", "--url", STAGING, "--no-cache", "resources"], transport=recorder
+    )
     _, err = capsys.readouterr()
     assert code == 2 and err.count("\n") == 1 and err.startswith("error: Profile 'prod'")
     assert not recorder.seen
@@ -176,7 +189,8 @@ def test_config_shows_the_binding_and_the_profile_left_out(capsys, config):
 
 
 def test_the_pytest_plugin_leaves_the_default_profile_out_for_another_url(
-        pytester, config, monkeypatch):
+    pytester, config, monkeypatch
+):
     _make_default(config)
     pytester.makeconftest(f"""
         import httpx, pytest
@@ -210,6 +224,7 @@ def test_the_pytest_plugin_leaves_the_default_profile_out_for_another_url(
 
 # ------------------------------------------------------------ keys not in plain text
 
+
 @pytest.fixture
 def fake_keyring(monkeypatch):
     """keyring's public API with an in-memory backend: the OS keyring is never touched."""
@@ -240,8 +255,9 @@ def fake_keyring(monkeypatch):
 
 
 def _add_profile(config: Path, name: str, extra: str, base_url: str = PROD) -> None:
-    config.write_text(config.read_text() + f'[profiles.{name}]\nbase_url = "{base_url}"\n'
-                      f'login = "ops"\n{extra}\n')
+    config.write_text(
+        config.read_text() + f'[profiles.{name}]\nbase_url = "{base_url}"\nlogin = "ops"\n{extra}\n'
+    )
 
 
 def test_a_profile_key_from_the_os_keyring(config, fake_keyring):
@@ -260,13 +276,14 @@ def test_a_profile_key_from_the_os_keyring(config, fake_keyring):
 
 def test_the_keyring_extra_missing_is_named(config, monkeypatch):
     _add_profile(config, "kr", 'api_key_keyring = "mailroute-prod"')
-    monkeypatch.setitem(sys.modules, "keyring", None)        # as if not installed
+    monkeypatch.setitem(sys.modules, "keyring", None)  # as if not installed
     with pytest.raises(ConfigurationError, match=r"mailroute_dyn\[keyring\]"):
         resolve_settings("kr")
 
 
 def _command(code: str, *args: str) -> str:
     import shlex
+
     return shlex.join([sys.executable, "-c", code, *args])
 
 
@@ -275,15 +292,19 @@ def test_a_profile_key_from_a_command_without_a_shell(config, tmp_path, monkeypa
     printer = _command("import sys; print(sys.argv[1])", "$(touch pwned);" + PROD_KEY)
     _add_profile(config, "cmd", f"api_key_command = '''{printer}'''")
     settings = resolve_settings("cmd")
-    assert settings.api_key == "$(touch pwned);" + PROD_KEY     # no shell expanded it
+    assert settings.api_key == "$(touch pwned);" + PROD_KEY  # no shell expanded it
     assert not Path("pwned").exists()
 
 
-@pytest.mark.parametrize("code, problem", [
-    (f"import sys; print('{PROD_KEY}'); sys.exit(3)", "exit status 3"),
-    ("print('   ')", "printed no key"),
-    (f"import time; print('{PROD_KEY}', flush=True); time.sleep(30)", "within 0.5 s"),
-], ids=["exit-status", "empty", "timeout"])
+@pytest.mark.parametrize(
+    "code, problem",
+    [
+        (f"import sys; print('{PROD_KEY}'); sys.exit(3)", "exit status 3"),
+        ("print('   ')", "printed no key"),
+        (f"import time; print('{PROD_KEY}', flush=True); time.sleep(30)", "within 0.5 s"),
+    ],
+    ids=["exit-status", "empty", "timeout"],
+)
 def test_a_failing_key_command_never_shows_its_output(config, monkeypatch, code, problem):
     monkeypatch.setattr("mailroute_dyn.settings.keysources.KEY_COMMAND_TIMEOUT", 0.5)
     _add_profile(config, "cmd", f"api_key_command = '''{_command(code)}'''")
@@ -296,8 +317,9 @@ def test_a_failing_key_command_never_shows_its_output(config, monkeypatch, code,
 
 def test_a_key_source_is_not_asked_for_a_profile_that_is_not_used(config, tmp_path):
     marker = tmp_path / "asked"
-    toucher = _command("import pathlib, sys; pathlib.Path(sys.argv[1]).touch(); print('k')",
-                       str(marker))
+    toucher = _command(
+        "import pathlib, sys; pathlib.Path(sys.argv[1]).touch(); print('k')", str(marker)
+    )
     config.write_text('default_profile = "cmd"\n' + config.read_text())
     _add_profile(config, "cmd", f"api_key_command = '''{toucher}'''")
     with pytest.warns(ProfileNotUsedWarning):

@@ -15,15 +15,27 @@ ROOT = Path(__file__).resolve().parent.parent
 OUTSIDE = [] if PACKAGE.is_relative_to(ROOT) else [str(PACKAGE)]
 
 
-@pytest.mark.parametrize("command", [
-    [sys.executable, "-m", "ruff", "check", "--config", "pyproject.toml", ".", *OUTSIDE],
-    # the one mypy run: the settings in pyproject.toml (strict), nothing added here, so a
-    # stub that exists only on one machine cannot make it pass there and fail elsewhere
-    # (the installed package by name: a path into site-packages makes it a source folder)
-    pytest.param([sys.executable, "-m", "mypy", *(["-p", "mailroute_dyn"] if INSTALLED
-                                                  else [str(PACKAGE)]),
-                  "--cache-dir", "{tmp}"], marks=pytest.mark.slow),
-], ids=["ruff", "mypy"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        [sys.executable, "-m", "ruff", "check", "--config", "pyproject.toml", ".", *OUTSIDE],
+        # the one mypy run: the settings in pyproject.toml (strict), nothing added here, so a
+        # stub that exists only on one machine cannot make it pass there and fail elsewhere
+        # (the installed package by name: a path into site-packages makes it a source folder)
+        pytest.param(
+            [
+                sys.executable,
+                "-m",
+                "mypy",
+                *(["-p", "mailroute_dyn"] if INSTALLED else [str(PACKAGE)]),
+                "--cache-dir",
+                "{tmp}",
+            ],
+            marks=pytest.mark.slow,
+        ),
+    ],
+    ids=["ruff", "mypy"],
+)
 def test_tool_is_clean(command, tmp_path):
     argv = [part.replace("{tmp}", str(tmp_path)) for part in command]
     done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=240)
@@ -32,6 +44,7 @@ def test_tool_is_clean(command, tmp_path):
 
 def test_public_names_are_listed_and_documented():
     import mailroute_dyn
+
     for name in mailroute_dyn.__all__:
         obj = getattr(mailroute_dyn, name)
         assert obj.__doc__, f"{name} has no docstring"
@@ -42,6 +55,7 @@ def test_public_methods_are_documented():
     import inspect
 
     from mailroute_dyn import AsyncClient, BulkResult, Client, QuerySet, Resource
+
     missing = []
     for cls in (Client, AsyncClient, Resource, QuerySet, BulkResult):
         for name, member in inspect.getmembers(cls):
@@ -65,6 +79,7 @@ STILL_OVER: set[str] = set()
 def _sizes(path: Path) -> dict[str, int]:
     """Lines of the module `path` and of each class in it (nested classes too)."""
     import ast
+
     text = path.read_text(encoding="utf-8")
     where = path.relative_to(ROOT / "mailroute_dyn").as_posix()
     sizes = {where: text.count("\n")}
@@ -75,9 +90,11 @@ def _sizes(path: Path) -> dict[str, int]:
 
 
 def _too_long(sizes: dict[str, int]) -> list[str]:
-    return sorted(f"{name} ({lines} lines)" for name, lines in sizes.items()
-                  if name not in STILL_OVER
-                  and lines > (MAX_CLASS_LINES if ":" in name else MAX_MODULE_LINES))
+    return sorted(
+        f"{name} ({lines} lines)"
+        for name, lines in sizes.items()
+        if name not in STILL_OVER and lines > (MAX_CLASS_LINES if ":" in name else MAX_MODULE_LINES)
+    )
 
 
 def test_no_class_or_module_is_too_long_to_read_in_one_sitting():
@@ -89,4 +106,6 @@ def test_no_class_or_module_is_too_long_to_read_in_one_sitting():
 
 def test_the_size_check_finds_a_long_class_and_a_long_module():
     assert _too_long({"x.py": 451, "x.py:Big": 251, "y.py": 450, "y.py:Fine": 250}) == [
-        "x.py (451 lines)", "x.py:Big (251 lines)"]
+        "x.py (451 lines)",
+        "x.py:Big (251 lines)",
+    ]

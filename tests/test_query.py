@@ -33,7 +33,8 @@ def test_querysets_are_lazy_and_immutable(client, api):
 
 def test_filters_order_and_slice_become_query_parameters(client, api):
     route = api.override("GET", f"{BASE}/api/v1/domain/", params={"order_by": "-created_at"}).mock(
-        return_value=httpx.Response(200, json=list_body([], total=0)))
+        return_value=httpx.Response(200, json=list_body([], total=0))
+    )
     qs = client.domain.filter(name__startswith="acme", customer=5).order_by("-created_at")
     assert list(qs[100:150]) == []
     sent = params_of(route.calls[-1].request)
@@ -55,8 +56,13 @@ def test_the_limit_the_server_applied_is_followed(client, api):
         offset = int(request.url.params.get("offset", 0))
         objs = objects("domain")
         nxt = f"/api/v1/domain/?offset={offset + 3}&limit=3" if offset + 3 < len(objs) else None
-        return httpx.Response(200, json=list_body(objs[offset:offset + 3], limit=3,
-                                                  offset=offset, total=len(objs), next_url=nxt))
+        return httpx.Response(
+            200,
+            json=list_body(
+                objs[offset : offset + 3], limit=3, offset=offset, total=len(objs), next_url=nxt
+            ),
+        )
+
     api.override("GET", url__regex=rf"{BASE}/api/v1/domain/\?.*").mock(side_effect=capped)
     names = [d.name for d in client.domain.all().order_by("created_at").page_size(500)]
     assert names == [o["name"] for o in objects("domain")]
@@ -64,7 +70,8 @@ def test_the_limit_the_server_applied_is_followed(client, api):
 
 def test_count_uses_total_count_without_fetching_objects(client, api):
     route = api.override("GET", f"{BASE}/api/v1/domain/", params={"name__startswith": "test"}).mock(
-        return_value=httpx.Response(200, json=list_body([objects("domain")[0]], total=1234)))
+        return_value=httpx.Response(200, json=list_body([objects("domain")[0]], total=1234))
+    )
     assert client.domain.filter(name__startswith="test").count() == 1234
     assert ("limit", "1") in params_of(route.calls[-1].request)
     assert client.domain.filter(name__startswith="test")[1200:].count() == 34
@@ -77,10 +84,12 @@ def test_first_exists_get(client, api):
     assert Domain.all().exists() is True
     one = objects("domain")[2]
     api.override("GET", f"{BASE}/api/v1/domain/", params={"name": one["name"]}).mock(
-        return_value=httpx.Response(200, json=list_body([one])))
+        return_value=httpx.Response(200, json=list_body([one]))
+    )
     assert Domain.get(name=one["name"]).id == one["id"]
     api.override("GET", f"{BASE}/api/v1/domain/", params={"name": "none.com"}).mock(
-        return_value=httpx.Response(200, json=list_body([])))
+        return_value=httpx.Response(200, json=list_body([]))
+    )
     with pytest.raises(DoesNotExist):
         Domain.get(name="none.com")
     assert Domain.filter(name="none.com").first() is None
@@ -100,7 +109,8 @@ def test_get_by_key_and_missing_key(client, api):
 
 def test_string_keys_go_into_the_detail_url_as_is(client, api):
     route = api.override("GET", f"{BASE}/api/v1/email_account/user@example.com/").mock(
-        return_value=httpx.Response(200, json=objects("email_account")[0]))
+        return_value=httpx.Response(200, json=objects("email_account")[0])
+    )
     acct = client.email_account.get("user@example.com")
     assert route.called and acct.id == objects("email_account")[0]["id"]
 
@@ -119,7 +129,8 @@ def test_refusals_happen_before_any_request(client, api):
 
 def test_unchecked_parameters_are_sent_as_given(client, api):
     route = api.override("GET", f"{BASE}/api/v1/reseller/", params={"q": "acme"}).mock(
-        return_value=httpx.Response(200, json=list_body([])))
+        return_value=httpx.Response(200, json=list_body([]))
+    )
     assert list(client.reseller.unchecked(q="acme", id__in=[1, 2])) == []
     sent = params_of(route.calls[-1].request)
     assert ("q", "acme") in sent and ("id__in", "1") in sent and ("id__in", "2") in sent
@@ -128,8 +139,10 @@ def test_unchecked_parameters_are_sent_as_given(client, api):
 def test_objects_repeated_by_a_join_come_once(client, api):
     objs = objects("domain")[:3]
     api.override("GET", f"{BASE}/api/v1/domain/", params={"customer__name": "x"}).mock(
-        return_value=httpx.Response(200, json=list_body([objs[0], objs[1], objs[1], objs[2],
-                                                         objs[0]], total=5)))
+        return_value=httpx.Response(
+            200, json=list_body([objs[0], objs[1], objs[1], objs[2], objs[0]], total=5)
+        )
+    )
     client.customer  # load the related schema so the relation lookup is checked now
     got = list(client.domain.filter(customer__name="x"))
     assert [d.id for d in got] == [o["id"] for o in objs]
@@ -138,10 +151,16 @@ def test_objects_repeated_by_a_join_come_once(client, api):
 def test_next_link_with_parameters_in_any_order(client, api):
     objs = objects("reseller")
     api.override("GET", f"{BASE}/api/v1/reseller/", params={"offset": "0"}).mock(
-        return_value=httpx.Response(200, json=list_body(
-            objs[:2], limit=2, total=3, next_url="/api/v1/reseller/?offset=2&name=x&limit=2")))
+        return_value=httpx.Response(
+            200,
+            json=list_body(
+                objs[:2], limit=2, total=3, next_url="/api/v1/reseller/?offset=2&name=x&limit=2"
+            ),
+        )
+    )
     api.override("GET", f"{BASE}/api/v1/reseller/", params={"offset": "2"}).mock(
-        return_value=httpx.Response(200, json=list_body(objs[2:], limit=2, offset=2, total=3)))
+        return_value=httpx.Response(200, json=list_body(objs[2:], limit=2, offset=2, total=3))
+    )
     got = list(client.reseller.filter(name="x").page_size(2))
     assert [r.id for r in got] == [o["id"] for o in objs]
 
@@ -149,9 +168,16 @@ def test_next_link_with_parameters_in_any_order(client, api):
 def test_a_next_link_that_loops_is_an_error_not_a_hang(client, api):
     objs = objects("reseller")
     api.override("GET", url__regex=rf"{BASE}/api/v1/reseller/\?.*").mock(
-        side_effect=lambda r: httpx.Response(200, json=list_body(
-            [objs[int(r.url.params.get("offset", 0)) % 3]], limit=1, total=9,
-            next_url="/api/v1/reseller/?name=x&limit=1&offset=1")))
+        side_effect=lambda r: httpx.Response(
+            200,
+            json=list_body(
+                [objs[int(r.url.params.get("offset", 0)) % 3]],
+                limit=1,
+                total=9,
+                next_url="/api/v1/reseller/?name=x&limit=1&offset=1",
+            ),
+        )
+    )
     with pytest.raises(ResponseError, match="loops"):
         list(client.reseller.filter(name="x").page_size(1))
 
@@ -159,19 +185,21 @@ def test_a_next_link_that_loops_is_an_error_not_a_hang(client, api):
 def test_list_delete_needs_a_filter_and_confirmation(client, api):
     Wb = client.wblist
     route = api.override("DELETE", url__regex=rf"{BASE}/api/v1/wblist/.*").mock(
-        return_value=httpx.Response(204))
+        return_value=httpx.Response(204)
+    )
     with pytest.raises(GuardError, match="without a filter"):
         Wb.all().delete(confirm=True)
     with pytest.raises(GuardError, match="without a filter"):
         Wb.unchecked(wb="b").delete(confirm=True)
     with pytest.raises(GuardError, match="confirm=True"):
         Wb.filter(wb="b").delete()
-    for word in ("yes", "no", 1, "ALL"):          # only True or "all" say it
+    for word in ("yes", "no", 1, "ALL"):  # only True or "all" say it
         with pytest.raises(GuardError, match=f"not confirm={word!r}"):
             Wb.filter(wb="b").delete(confirm=word)
     assert not route.called
     api.override("GET", f"{BASE}/api/v1/wblist/", params={"wb": "b"}).respond(
-        json=list_body(objects("wblist")[:1], limit=1, total=4))
+        json=list_body(objects("wblist")[:1], limit=1, total=4)
+    )
     assert Wb.filter(wb="b").delete(confirm=True) == 4
     assert params_of(route.calls[-1].request) == [("wb", "b")]
 
@@ -179,7 +207,8 @@ def test_list_delete_needs_a_filter_and_confirmation(client, api):
 def test_client_list_keeps_its_query_and_types_each_object(client, api):
     contacts = objects("contact_reseller")[:2]
     route = api.override("GET", f"{BASE}/api/v1/reseller/4/contacts/").mock(
-        return_value=httpx.Response(200, json=list_body(contacts)))
+        return_value=httpx.Response(200, json=list_body(contacts))
+    )
     got = list(client.list("/api/v1/reseller/4/contacts/?email__startswith=a"))
     assert [type(c).__name__ for c in got] == ["ContactReseller"] * 2
     assert got[0].email == contacts[0]["email"]
@@ -212,10 +241,22 @@ def test_a_server_that_ignores_the_key_order_is_walked_by_offset(client, api):
         params = request.url.params
         rows = [d for d in shuffled if d["name"] > params.get("name__gt", "")]
         offset, limit = int(params.get("offset", 0)), int(params.get("limit", 20))
-        nxt = (f"/api/v1/domain/?limit={limit}&offset={offset + limit}"
-               if offset + limit < len(rows) else None)
-        return httpx.Response(200, json=list_body(rows[offset:offset + limit], limit=limit,
-                                                  offset=offset, total=len(rows), next_url=nxt))
+        nxt = (
+            f"/api/v1/domain/?limit={limit}&offset={offset + limit}"
+            if offset + limit < len(rows)
+            else None
+        )
+        return httpx.Response(
+            200,
+            json=list_body(
+                rows[offset : offset + limit],
+                limit=limit,
+                offset=offset,
+                total=len(rows),
+                next_url=nxt,
+            ),
+        )
+
     api.override("GET", url__regex=rf"{BASE}/api/v1/domain/\?.*").mock(side_effect=answer)
     walked = [d.name for d in client.domain.all().page_size(4)]
     assert sorted(walked) == sorted(d["name"] for d in domains)
@@ -224,6 +265,7 @@ def test_a_server_that_ignores_the_key_order_is_walked_by_offset(client, api):
 
 def test_keys_in_order_allow_for_case_insensitive_sorting():
     from mailroute_dyn.query.paging import _in_key_order
+
     assert _in_key_order(["a03c", "Accountants Edge", "AESSI", "af09"], False)
     assert _in_key_order([9, 5, 1], True)
     assert not _in_key_order(["b", "a"], False)

@@ -31,17 +31,19 @@ from mailroute_dyn.schema.definition import parse_schema
 from mailroute_dyn.schema.rules import check_filter
 from tests.conftest import BASE, list_body, objects
 
-LIST = re.escape(f"{BASE}/api/v1/domain/") + r"(\?|$)"   # the list, not the schema
+LIST = re.escape(f"{BASE}/api/v1/domain/") + r"(\?|$)"  # the list, not the schema
 
 
 # ---------------------------------------------------------------- the real server's data
+
 
 @pytest.fixture
 def customer(tastypie_client) -> Iterator[Any]:
     """A customer of its own, so a filter on it sees only the domains a test made."""
     reseller = tastypie_client.reseller.all().first()
-    made = tastypie_client.customer.create(name=f"trust-{uuid.uuid4().hex[:8]}",
-                                           reseller=reseller, reported_user_count=0)
+    made = tastypie_client.customer.create(
+        name=f"trust-{uuid.uuid4().hex[:8]}", reseller=reseller, reported_user_count=0
+    )
     yield made
     try:
         made.delete()
@@ -57,6 +59,7 @@ def domains(tastypie_client, customer) -> Iterator[Callable[..., list[Any]]]:
         new = [tastypie_client.domain.create(name=n, customer=customer) for n in names]
         made.extend(new)
         return new
+
     yield make
     for d in made:
         try:
@@ -72,14 +75,14 @@ def _names(client, **params: str) -> list[str]:
 
 # ---------------------------------------------------------------- 1. values Tastypie rewrites
 
+
 def test_deleting_by_the_name_true_never_deletes_the_row_named_True(tastypie_client, domains):
     domains("True", "true")
     tastypie_client.domain.filter(name="true").delete(confirm=True)
     assert _names(tastypie_client, name__in="True,true") == ["True"]
 
 
-def test_a_name_filter_on_none_finds_that_name_not_null_rows_nor_a_500(tastypie_client,
-                                                                       domains):
+def test_a_name_filter_on_none_finds_that_name_not_null_rows_nor_a_500(tastypie_client, domains):
     domains("none", "nil", "None")
     domain = tastypie_client.domain
     assert [d.name for d in domain.filter(name="none")] == ["none"]
@@ -89,8 +92,9 @@ def test_a_name_filter_on_none_finds_that_name_not_null_rows_nor_a_500(tastypie_
     assert domain.get(name="nil").name == "nil"
 
 
-def test_a_walk_by_name_never_asks_for_names_after_the_boolean_true(tastypie_client, customer,
-                                                                    domains):
+def test_a_walk_by_name_never_asks_for_names_after_the_boolean_true(
+    tastypie_client, customer, domains
+):
     names = ["a-first", "false", "none", "true", "zz-last"]
     domains(*names)
     qs = tastypie_client.domain.filter(customer=customer).page_size(1)
@@ -104,10 +108,9 @@ def test_a_rewritten_text_with_no_exact_form_is_refused_before_sending(client, a
         client.domain.filter(name__contains="true")
     with pytest.raises(FilterError, match="into NULL"):
         client.domain.filter(name__startswith="nil")
-    only_exact = parse_schema("thing", {
-        "fields": {"code": {"type": "string"}},
-        "filtering": {"code": ["exact"]},
-    })
+    only_exact = parse_schema(
+        "thing", {"fields": {"code": {"type": "string"}}, "filtering": {"code": ["exact"]}}
+    )
     with pytest.raises(FilterError, match="'in'"):
         check_filter(only_exact, "code", "False", lambda _: None, lambda *_: None)
     # what the caller gives as a boolean or None is meant as one, and sent as such
@@ -117,12 +120,23 @@ def test_a_rewritten_text_with_no_exact_form_is_refused_before_sending(client, a
 
 # ---------------------------------------------------------------- 4. the list-delete guard
 
-@pytest.mark.parametrize("lookups", [
-    {"name__contains": ""}, {"name__icontains": ""}, {"name__startswith": ""},
-    {"name__istartswith": ""}, {"name__endswith": ""}, {"name__iendswith": ""},
-    {"name__regex": ".*"}, {"name__iregex": "^"}, {"name__regex": "x*|y"},
-    {"name__isnull": False}, {"name__contains": "", "name__regex": ""},
-])
+
+@pytest.mark.parametrize(
+    "lookups",
+    [
+        {"name__contains": ""},
+        {"name__icontains": ""},
+        {"name__startswith": ""},
+        {"name__istartswith": ""},
+        {"name__endswith": ""},
+        {"name__iendswith": ""},
+        {"name__regex": ".*"},
+        {"name__iregex": "^"},
+        {"name__regex": "x*|y"},
+        {"name__isnull": False},
+        {"name__contains": "", "name__regex": ""},
+    ],
+)
 def test_a_list_delete_whose_filter_matches_every_row_is_refused(client, api, lookups):
     qs = client.domain.filter(**lookups)
     with pytest.raises(GuardError, match="match every row"):
@@ -133,14 +147,14 @@ def test_a_list_delete_whose_filter_matches_every_row_is_refused(client, api, lo
 def test_a_list_delete_with_one_narrowing_filter_beside_a_match_all_one_is_sent(client, api):
     route = api.override("DELETE", url__regex=LIST).respond(204)
     api.override("GET", f"{BASE}/api/v1/domain/", params={"customer": "3"}).respond(
-        json=list_body(objects("domain")[:1], limit=1, total=2))
+        json=list_body(objects("domain")[:1], limit=1, total=2)
+    )
     client.domain.filter(name__contains="", customer=3).delete(confirm=True)
     assert route.call_count == 1
 
 
 @pytest.mark.parametrize("name", ["", ".", "..", "/", "%2F", "a/b", "./", "../customer", "a b"])
-def test_an_action_name_that_is_not_one_path_segment_is_refused_before_sending(client, api,
-                                                                               name):
+def test_an_action_name_that_is_not_one_path_segment_is_refused_before_sending(client, api, name):
     domain = client.domain
     with pytest.raises(GuardError, match="one plain path segment"):
         domain.action(name, method="DELETE")
@@ -149,20 +163,24 @@ def test_an_action_name_that_is_not_one_path_segment_is_refused_before_sending(c
 
 # ---------------------------------------------------------------- 6. offset walks
 
+
 @pytest.fixture
 def accounts(tastypie_client, domains) -> Callable[[int], tuple[Any, list[str]]]:
     def make(n: int) -> tuple[Any, list[str]]:
         domain = domains(f"walk-{uuid.uuid4().hex[:8]}.test")[0]
-        made = [tastypie_client.email_account.create(localpart=f"u{i:02}", domain=domain,
-                                                     priority=7) for i in range(n)]
+        made = [
+            tastypie_client.email_account.create(localpart=f"u{i:02}", domain=domain, priority=7)
+            for i in range(n)
+        ]
         return domain, [a.resource_uri for a in made]
+
     return make
 
 
 def test_iterating_and_deleting_an_offset_walk_deletes_every_row(tastypie_client, accounts):
     domain, uris = accounts(10)
     qs = tastypie_client.email_account.filter(domain=domain).page_size(3)
-    assert qs._keyset_field() is None           # no usable key: an offset walk
+    assert qs._keyset_field() is None  # no usable key: an offset walk
     walked = []
     for account in qs:
         walked.append(account.resource_uri)
@@ -172,23 +190,30 @@ def test_iterating_and_deleting_an_offset_walk_deletes_every_row(tastypie_client
 
 
 @pytest.mark.parametrize("pages", [1, 3])
-def test_an_offset_walk_yields_every_row_present_throughout_while_others_go(tastypie_client,
-                                                                           accounts, pages):
+def test_an_offset_walk_yields_every_row_present_throughout_while_others_go(
+    tastypie_client, accounts, pages
+):
     domain, uris = accounts(12)
     qs = tastypie_client.email_account.filter(domain=domain).page_size(2).concurrently(pages)
     walked, deleted = [], set()
     for i, account in enumerate(qs):
         walked.append(account.resource_uri)
-        if i % 2 == 0:                           # rows before the cursor go away meanwhile
+        if i % 2 == 0:  # rows before the cursor go away meanwhile
             account.delete()
             deleted.add(account.resource_uri)
     assert len(walked) == len(set(walked))
     assert set(uris) - deleted <= set(walked)
 
 
-def _paged(rows: list[dict[str, Any]], *, total: Callable[[], int] | None = None,
-           calls: list[httpx.Request] | None = None, cap: int = 200) -> Callable[..., Any]:
+def _paged(
+    rows: list[dict[str, Any]],
+    *,
+    total: Callable[[], int] | None = None,
+    calls: list[httpx.Request] | None = None,
+    cap: int = 200,
+) -> Callable[..., Any]:
     """A list endpoint that pages `rows` by limit/offset (and gives up after `cap` calls)."""
+
     def answer(request: httpx.Request) -> httpx.Response:
         if calls is not None:
             calls.append(request)
@@ -198,8 +223,13 @@ def _paged(rows: list[dict[str, Any]], *, total: Callable[[], int] | None = None
         offset = int(request.url.params.get("offset", 0))
         count = len(rows) if total is None else total()
         nxt = f"?limit={limit}&offset={offset + limit}" if offset + limit < count else None
-        return httpx.Response(200, json=list_body(rows[offset:offset + limit], limit=limit,
-                                                  offset=offset, total=count, next_url=nxt))
+        return httpx.Response(
+            200,
+            json=list_body(
+                rows[offset : offset + limit], limit=limit, offset=offset, total=count, next_url=nxt
+            ),
+        )
+
     return answer
 
 
@@ -208,7 +238,8 @@ def test_a_listing_that_keeps_changing_raises_instead_of_looping(client, api):
     ticks = itertools.count()
     # every page claims another total: no pass ever sees a still listing
     api.override("GET", url__regex=LIST).mock(
-        side_effect=_paged(rows, total=lambda: 6 + next(ticks) % 2))
+        side_effect=_paged(rows, total=lambda: 6 + next(ticks) % 2)
+    )
     walked = []
     with pytest.raises(ListingChanged, match="kept changing"):
         for d in client.domain.all().order_by("-created_at").page_size(4):
@@ -224,30 +255,43 @@ def test_async_offset_walk_completes_itself_when_rows_before_it_go(pages):
     def answer(request: httpx.Request) -> httpx.Response:
         if request.url.path.endswith("/schema/") or request.url.path == "/api/v1/":
             from tests.conftest import load
+
             name = request.url.path.split("/")[3]
-            return httpx.Response(200, json=load(f"schemas/{name}.json") if name
-                                  else load("listing.json"))
+            return httpx.Response(
+                200, json=load(f"schemas/{name}.json") if name else load("listing.json")
+            )
         limit = int(request.url.params["limit"])
         offset = int(request.url.params["offset"])
         more = offset + limit < len(live)
-        body = list_body(live[offset:offset + limit], limit=limit, offset=offset,
-                         total=len(live), next_url=f"?limit={limit}&offset={offset + limit}"
-                         if more else None)
+        body = list_body(
+            live[offset : offset + limit],
+            limit=limit,
+            offset=offset,
+            total=len(live),
+            next_url=f"?limit={limit}&offset={offset + limit}" if more else None,
+        )
         if offset == 0:
-            del live[:2]                         # rows before the cursor go away meanwhile
+            del live[:2]  # rows before the cursor go away meanwhile
         return httpx.Response(200, json=body)
 
     async def walk() -> list[str]:
-        async with AsyncClient(BASE, "demo", "demo-key-not-secret", cache_dir=None,
-                               transport=httpx.MockTransport(answer)) as client:
+        async with AsyncClient(
+            BASE,
+            "demo",
+            "demo-key-not-secret",
+            cache_dir=None,
+            transport=httpx.MockTransport(answer),
+        ) as client:
             domain = await client.resource("domain")
             qs = domain.all().order_by("-created_at").page_size(3).concurrently(pages)
             return [d.resource_uri async for d in qs]
+
     walked = asyncio.run(walk())
     assert sorted(walked) == sorted(r["resource_uri"] for r in rows)
 
 
 # ---------------------------------------------------------------- 7. get() across a join
+
 
 def test_get_across_a_join_that_repeats_rows_sees_the_second_object(client, api):
     a, b = objects("domain")[:2]
@@ -264,6 +308,7 @@ def test_get_across_a_join_that_repeats_one_object_returns_it(client, api):
 
 # ---------------------------------------------------------------- 13. hostile metadata
 
+
 def test_a_server_ignoring_offset_with_fresh_next_links_is_stopped(client, api):
     rows = objects("domain")[:2]
     calls: list[httpx.Request] = []
@@ -272,9 +317,11 @@ def test_a_server_ignoring_offset_with_fresh_next_links_is_stopped(client, api):
         calls.append(request)
         if len(calls) > 50:
             raise RuntimeError("the client does not stop")
-        body = list_body(rows, limit=2, total=10**12,
-                         next_url=f"/api/v1/domain/?limit=2&offset={2 * len(calls)}")
+        body = list_body(
+            rows, limit=2, total=10**12, next_url=f"/api/v1/domain/?limit=2&offset={2 * len(calls)}"
+        )
         return httpx.Response(200, json=body)
+
     api.override("GET", url__regex=LIST).mock(side_effect=same_page)
     with pytest.raises(ResponseError, match="nothing new"):
         list(client.domain.all().order_by("-created_at"))
@@ -285,15 +332,15 @@ def test_a_huge_total_count_plans_offsets_only_as_the_window_moves(client, api):
     rows = objects("domain")[:6]
     calls: list[httpx.Request] = []
     api.override("GET", url__regex=LIST).mock(
-        side_effect=_paged(rows, total=lambda: 10**12, calls=calls, cap=100))
+        side_effect=_paged(rows, total=lambda: 10**12, calls=calls, cap=100)
+    )
     qs = client.domain.all().order_by("-created_at").page_size(2).concurrently(4)
     walked = [d.resource_uri for d in qs]
     assert sorted(walked) == sorted(r["resource_uri"] for r in rows)
-    assert len(calls) <= 2 * (1 + 2 + 4 + 1)     # two passes: the data, the gap, the window
+    assert len(calls) <= 2 * (1 + 2 + 4 + 1)  # two passes: the data, the gap, the window
 
 
-def test_two_filters_on_one_parameter_are_refused_rather_than_widened(tastypie_client,
-                                                                      domains):
+def test_two_filters_on_one_parameter_are_refused_rather_than_widened(tastypie_client, domains):
     domains("wide-a.test", "wide-b.test", "true")
     domain = tastypie_client.domain
     # Tastypie joins the two `in` lists: both rows would match (and be deleted) where
@@ -319,7 +366,8 @@ def test_get_on_a_server_repeating_one_object_without_end_stops(client, api):
     a = objects("domain")[0]
     calls: list[httpx.Request] = []
     api.override("GET", url__regex=LIST).mock(
-        side_effect=_paged([a] * 10_000, total=lambda: 10**12, calls=calls, cap=50))
+        side_effect=_paged([a] * 10_000, total=lambda: 10**12, calls=calls, cap=50)
+    )
     with pytest.raises(ResponseError, match="repeat one domain"):
         client.domain.get(name__startswith="x")
     assert len(calls) <= 12

@@ -47,8 +47,9 @@ def _every_write(client: Client) -> dict[str, Callable[[], Any]]:
         "action": lambda: acct.action("regenerate_api_key"),
         "class action": lambda: client.email_account.action("mass_resend_welcome", json={}),
         "list delete": lambda: Wblist.filter(wb="b").delete(confirm=True),
-        "get_or_create": lambda: Domain.get_or_create(name="new-ro.example",
-                                                      defaults={"customer": dom.customer}),
+        "get_or_create": lambda: Domain.get_or_create(
+            name="new-ro.example", defaults={"customer": dom.customer}
+        ),
         "request": lambda: client.request("POST", "/api/v1/domain/", json={"name": "x"}),
         "request delete": lambda: client.request("delete", row.resource_uri),
     }
@@ -61,8 +62,9 @@ def _bulk_writes(client: Client) -> dict[str, Callable[[], Any]]:
     for dom in domains:
         dom.hold_email = not dom.hold_email
     return {
-        "bulk_create": lambda: Wblist.bulk_create([{"wb": "w", "email": "a@b.example",
-                                                    "rid": "2"}]),
+        "bulk_create": lambda: Wblist.bulk_create(
+            [{"wb": "w", "email": "a@b.example", "rid": "2"}]
+        ),
         "bulk_delete": lambda: Wblist.bulk_delete(rows),
         "bulk_update": lambda: client.domain.bulk_update(domains),
         "update": lambda: client.domain.filter(name=domains[0].name).update(active=False),
@@ -76,7 +78,7 @@ def test_a_read_only_client_refuses_every_write_and_sends_none(fake):
             write()
         assert "nothing was sent" in str(caught.value), name
     assert _writes_seen(fake) == []
-    assert client.domain.count() > 0          # reads go on as usual
+    assert client.domain.count() > 0  # reads go on as usual
 
 
 def test_bulk_writes_of_a_read_only_client_fail_every_row_with_guard_error(fake):
@@ -96,15 +98,19 @@ def test_bulk_writes_of_a_read_only_client_fail_every_row_with_guard_error(fake)
 def test_the_same_writes_go_out_without_read_only(fake):
     """The control: the writes above do reach the server of a client that may write."""
     client = Client.demo(transport=fake)
-    client.request("POST", "/api/v1/domain/", json={"name": "rw.example", "customer":
-                                                    client.customer.first().resource_uri})
+    client.request(
+        "POST",
+        "/api/v1/domain/",
+        json={"name": "rw.example", "customer": client.customer.first().resource_uri},
+    )
     assert _writes_seen(fake) == ["POST /api/v1/domain/"]
 
 
 def test_an_async_read_only_client_refuses_writes(fake):
     async def run() -> None:
-        async with AsyncClient(DEMO_URL, DEMO_LOGIN, DEMO_KEY, transport=fake,
-                               cache_dir=None, read_only=True) as client:
+        async with AsyncClient(
+            DEMO_URL, DEMO_LOGIN, DEMO_KEY, transport=fake, cache_dir=None, read_only=True
+        ) as client:
             Domain = await client.resource("domain")
             dom = await Domain.first()
             assert dom is not None
@@ -112,14 +118,18 @@ def test_an_async_read_only_client_refuses_writes(fake):
                 await dom.delete()
             with pytest.raises(GuardError, match="Read-only mode"):
                 await client.request("PATCH", dom.resource_uri, json={"active": False})
+
     asyncio.run(run())
     assert _writes_seen(fake) == []
 
 
 def _profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extra: str) -> None:
     config = tmp_path / "config.toml"
-    config.write_text(f'[profiles.explore]\nbase_url = "{DEMO_URL}"\nlogin = "{DEMO_LOGIN}"\n'
-                      f'api_key = "{DEMO_KEY}"\n{extra}\n', encoding="utf-8")
+    config.write_text(
+        f'[profiles.explore]\nbase_url = "{DEMO_URL}"\nlogin = "{DEMO_LOGIN}"\n'
+        f'api_key = "{DEMO_KEY}"\n{extra}\n',
+        encoding="utf-8",
+    )
     config.chmod(0o600)
     monkeypatch.setenv("MAILROUTE_CONFIG", str(config))
     for name in ("MAILROUTE_URL", "MAILROUTE_LOGIN", "MAILROUTE_API_KEY", "MAILROUTE_PROFILE"):
@@ -142,35 +152,40 @@ def test_a_profile_read_only_that_is_no_boolean_is_refused(tmp_path, monkeypatch
 
 
 def test_the_command_lines_read_only_flag_refuses_writes(fake, capsys):
-    status = main(["--demo", "--read-only", "delete", "wblist", "1", "--yes"],
-                  transport=fake)
+    status = main(["--demo", "--read-only", "delete", "wblist", "1", "--yes"], transport=fake)
     assert status == 2
     assert "Read-only mode" in capsys.readouterr().err
     assert _writes_seen(fake) == []
     assert main(["--demo", "--read-only", "get", "domain", "1"], transport=fake) == 0
 
 
-def test_the_command_line_takes_read_only_from_a_profile(fake, tmp_path, monkeypatch,
-                                                          capsys):
+def test_the_command_line_takes_read_only_from_a_profile(fake, tmp_path, monkeypatch, capsys):
     _profile(tmp_path, monkeypatch, "read_only = true")
-    status = main(["--profile", "explore", "--no-cache", "update", "domain", "1",
-                   "hold_email=yes"], transport=fake)
+    status = main(
+        ["--profile", "explore", "--no-cache", "update", "domain", "1", "hold_email=yes"],
+        transport=fake,
+    )
     assert status == 2
     assert "Read-only mode" in capsys.readouterr().err
     assert _writes_seen(fake) == []
 
 
-def test_config_add_with_read_only_writes_a_read_only_profile(fake, tmp_path, monkeypatch,
-                                                              capsys):
+def test_config_add_with_read_only_writes_a_read_only_profile(fake, tmp_path, monkeypatch, capsys):
     path = tmp_path / "config.toml"
     monkeypatch.setenv("MAILROUTE_CONFIG", str(path))
     monkeypatch.setenv("MAILROUTE_API_KEY", DEMO_KEY)
     for name in ("MAILROUTE_URL", "MAILROUTE_LOGIN", "MAILROUTE_PROFILE"):
         monkeypatch.delenv(name, raising=False)
-    assert main(["--url", DEMO_URL, "--login", DEMO_LOGIN, "--read-only", "config", "add",
-                 "explore"]) == 0
+    assert (
+        main(["--url", DEMO_URL, "--login", DEMO_LOGIN, "--read-only", "config", "add", "explore"])
+        == 0
+    )
     assert "read_only = true" in path.read_text(encoding="utf-8")
     monkeypatch.delenv("MAILROUTE_API_KEY")
-    assert main(["--profile", "explore", "--no-cache", "delete", "wblist", "1", "--yes"],
-                transport=fake) == 2
+    assert (
+        main(
+            ["--profile", "explore", "--no-cache", "delete", "wblist", "1", "--yes"], transport=fake
+        )
+        == 2
+    )
     assert "Read-only mode" in capsys.readouterr().err and _writes_seen(fake) == []

@@ -15,17 +15,22 @@ from mailroute_dyn.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-PAGES = {path.name: path.read_text(encoding="utf-8")
-         for path in sorted((ROOT / "docs").glob("*.md"))}
+PAGES = {
+    path.name: path.read_text(encoding="utf-8") for path in sorted((ROOT / "docs").glob("*.md"))
+}
 
 
 def _demo_commands(text: str) -> list[str]:
-    return [line.split("#", 1)[0].split("|", 1)[0].strip()
-            for line in text.splitlines() if line.startswith("mailroute-dyn --demo ")]
+    return [
+        line.split("#", 1)[0].split("|", 1)[0].strip()
+        for line in text.splitlines()
+        if line.startswith("mailroute-dyn --demo ")
+    ]
 
 
-DEMO_COMMANDS = sorted({line for text in [README, *PAGES.values()]
-                        for line in _demo_commands(text)})
+DEMO_COMMANDS = sorted(
+    {line for text in [README, *PAGES.values()] for line in _demo_commands(text)}
+)
 
 
 @pytest.mark.parametrize("line", DEMO_COMMANDS)
@@ -86,8 +91,9 @@ def test_every_test_the_docs_name_exists():
         else:
             missing.append(f"{module} (no such file)")
     for module, name in sorted(named):
-        if module in sources and not re.search(rf"^\s*(?:async )?def {name}\(",
-                                               sources[module], re.M):
+        if module in sources and not re.search(
+            rf"^\s*(?:async )?def {name}\(", sources[module], re.M
+        ):
             missing.append(f"{module}::{name}")
     assert not missing, f"the docs name tests that do not exist: {missing}"
 

@@ -20,6 +20,7 @@ def _slow_schemas(api):
     def slow(request: httpx.Request, name: str) -> httpx.Response:
         time.sleep(0.05)
         return answer(request, name)
+
     api.override("GET", url__regex=r"/api/v1/(?P<name>\w+)/schema/$").mock(side_effect=slow)
 
 
@@ -30,6 +31,7 @@ def _at_once(threads: int, work):
     def run(_):
         start.wait()
         return work()
+
     with ThreadPoolExecutor(threads) as pool:
         return list(pool.map(run, range(threads)))
 
@@ -55,7 +57,7 @@ def test_an_expired_or_refreshed_schema_keeps_the_class_and_its_objects(api):
         before = client.domain
         obj = before.first()
         fetched = len(api.requests("/domain/schema/"))
-        assert client.domain is before           # read after its schema expired
+        assert client.domain is before  # read after its schema expired
         assert len(api.requests("/domain/schema/")) > fetched
         client.refresh()
         after = client.domain

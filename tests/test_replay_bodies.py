@@ -33,10 +33,15 @@ from mailroute_dyn.transport.decisions import error_for, parse_body, read_answer
 from tests.replay import BASE_URL, RECORDINGS, ReplayTransport, mailroute_replay, replay_client
 
 FILES = sorted(p.relative_to(RECORDINGS).as_posix() for p in RECORDINGS.glob("*/*.json"))
-CASES = [(item.source, item) for name in FILES
-         for item in ReplayTransport([name]).recorded]
-ERROR_CLASSES = {400: BadRequest, 401: Unauthorized, 404: NotFound, 405: MethodNotAllowed,
-                 500: ServerError, 501: ServerError}
+CASES = [(item.source, item) for name in FILES for item in ReplayTransport([name]).recorded]
+ERROR_CLASSES = {
+    400: BadRequest,
+    401: Unauthorized,
+    404: NotFound,
+    405: MethodNotAllowed,
+    500: ServerError,
+    501: ServerError,
+}
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +54,9 @@ def recordings_client():
 
 def _response(item) -> tuple[httpx.Response, bytes]:
     content, headers = item.content()
-    request = httpx.Request(item.method, f"{BASE_URL}{item.path}"
-                            + (f"?{item.query}" if item.query else ""))
+    request = httpx.Request(
+        item.method, f"{BASE_URL}{item.path}" + (f"?{item.query}" if item.query else "")
+    )
     status = item.status if item.status is not None else 200
     return httpx.Response(status, headers=headers, content=content, request=request), content
 
@@ -66,10 +72,10 @@ def _read_instance(client, data: dict[str, Any], fallback_uri: str) -> Resource:
     cls = _class_for(client, uri if isinstance(uri, str) else fallback_uri)
     obj = cls._from_raw(data)
     assert obj.to_dict() is not None and repr(obj) and dir(obj)
-    obj.pk, obj.id, obj.resource_uri                    # noqa: B018 - reading is the test
+    obj.pk, obj.id, obj.resource_uri  # noqa: B018 - reading is the test
     if cls.typed:
         for name, f in cls.fields.items():
-            if f.is_related:                            # reading would fetch it: check the raw
+            if f.is_related:  # reading would fetch it: check the raw
                 raw = obj.get_raw(name)
                 assert raw is None or isinstance(raw, str | list | dict), (name, raw)
             else:
@@ -83,8 +89,10 @@ def _read_instance(client, data: dict[str, Any], fallback_uri: str) -> Resource:
 def _feed(client, item) -> Any:
     """What the client makes of this recorded answer: data, or a MailRouteError raised."""
     response, content = _response(item)
-    assert parse_body(content, response.headers.get("content-type", "")) is not None \
+    assert (
+        parse_body(content, response.headers.get("content-type", "")) is not None
         or not content.strip()
+    )
     answer: Answer = read_answer(response, content, item.method)
     if answer.status >= 400:
         exc = error_for(answer)
@@ -100,20 +108,22 @@ def _feed(client, item) -> Any:
         return [_read_instance(client, o, item.path) for o in page.objects]
     if isinstance(body, dict) and "resource_uri" in body:
         return _read_instance(client, body, item.path)
-    return body                                         # an action's answer, text, or None
+    return body  # an action's answer, text, or None
 
 
-@pytest.mark.parametrize("source, item", CASES,
-                         ids=[f"{src.split('/')[-1]}-{item.index}" for src, item in CASES])
+@pytest.mark.parametrize(
+    "source, item", CASES, ids=[f"{src.split('/')[-1]}-{item.index}" for src, item in CASES]
+)
 def test_every_recorded_body_is_read(recordings_client, source, item):
     try:
         outcome = _feed(recordings_client, item)
-    except MailRouteError as exc:                       # documented: the client refuses it
+    except MailRouteError as exc:  # documented: the client refuses it
         outcome = exc
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
         pytest.fail(f"{item.label()}: bare {type(exc).__name__}: {exc}")
-    assert outcome is None or isinstance(
-        outcome, MailRouteError | Resource | list | dict | str), type(outcome)
+    assert outcome is None or isinstance(outcome, MailRouteError | Resource | list | dict | str), (
+        type(outcome)
+    )
 
 
 def test_the_body_test_covers_every_recorded_interaction():

@@ -20,13 +20,16 @@ KEY = ("localpart", "domain")
 
 
 def _client(transport: httpx.BaseTransport) -> Client:
-    return Client("https://fake.mailroute.test", "demo", "demo-key", transport=transport,
-                  cache_dir=None)
+    return Client(
+        "https://fake.mailroute.test", "demo", "demo-key", transport=transport, cache_dir=None
+    )
 
 
 def _rows(n: int, priority: int = 5) -> list[dict[str, Any]]:
-    return [{"localpart": f"re{i}", "domain": "/api/v1/domain/1/", "priority": priority}
-            for i in range(n)]
+    return [
+        {"localpart": f"re{i}", "domain": "/api/v1/domain/1/", "priority": priority}
+        for i in range(n)
+    ]
 
 
 def _mine(server: FakeMailRoute) -> dict[str, int]:
@@ -47,7 +50,7 @@ def test_a_keyed_create_run_again_finds_every_row_and_writes_nothing():
         again = client.email_account.bulk_create(_rows(4), key=KEY)
     assert len(again.exists) == 4 and not again.created and again.ok
     assert not wire.writes()
-    assert all(obj.resource_uri for obj in again.exists)        # the objects as found
+    assert all(obj.resource_uri for obj in again.exists)  # the objects as found
     assert len(_mine(server)) == 4
 
 
@@ -69,8 +72,8 @@ def test_a_key_the_row_does_not_set_or_a_bad_on_conflict_fails_the_row_unsent():
     wire = Recording(server)
     with _client(wire) as client:
         result = client.email_account.bulk_create(
-            [{"localpart": "re9", "domain": "/api/v1/domain/1/"}], key=("localpart",
-                                                                      "priority"))
+            [{"localpart": "re9", "domain": "/api/v1/domain/1/"}], key=("localpart", "priority")
+        )
         bad = client.email_account.bulk_create(_rows(1), key=KEY, on_conflict="merge")
     assert "key names ['priority']" in str(result.failed[0][1])
     assert "on_conflict" in str(bad.failed[0][1])
@@ -82,7 +85,7 @@ def test_bulk_update_sends_nothing_to_a_row_that_already_holds_the_values():
     wire = Recording(server)
     with _client(wire) as client:
         objs = list(client.email_account.filter(domain=2))
-        objs[0].priority = objs[0].priority          # the same value
+        objs[0].priority = objs[0].priority  # the same value
         objs[1].priority = objs[1].priority + 1
         wire.seen.clear()
         result = client.email_account.bulk_update(objs)
@@ -109,43 +112,82 @@ def recorded_real(real: Any) -> Recording:
 
 def _accounts(real: Any, prefix: str) -> list[dict[str, Any]]:
     from tests.tastypie_site import auth_header
+
     with httpx.Client(transport=real.inner, base_url="http://tastypie.test") as raw:
-        return raw.get("/api/v1/email_account/", headers=auth_header(),
-                       params={"localpart__startswith": prefix, "limit": 0}).json()["objects"]
+        return raw.get(
+            "/api/v1/email_account/",
+            headers=auth_header(),
+            params={"localpart__startswith": prefix, "limit": 0},
+        ).json()["objects"]
 
 
 def test_every_kind_of_run_is_idempotent_on_the_real_server(capsys, recorded_real, tmp_path):
     base = ("--profile", "real", "--no-cache")
     rows = tmp_path / "rows.csv"
-    rows.write_text("localpart,domain,priority\n"
-                    + "".join(f"rr{i},acme-006.com,{i}\n" for i in range(5)))
-    create = [*base, "create", "email_account", "--data", f"@{rows}", "--key",
-              "localpart,domain", "--skip-existing", "--format", "jsonl"]
+    rows.write_text(
+        "localpart,domain,priority\n" + "".join(f"rr{i},acme-006.com,{i}\n" for i in range(5))
+    )
+    create = [
+        *base,
+        "create",
+        "email_account",
+        "--data",
+        f"@{rows}",
+        "--key",
+        "localpart,domain",
+        "--skip-existing",
+        "--format",
+        "jsonl",
+    ]
     assert main(create, transport=recorded_real) == 0
     capsys.readouterr()
     recorded_real.seen.clear()
-    assert main(create, transport=recorded_real) == 0            # the same import again
+    assert main(create, transport=recorded_real) == 0  # the same import again
     out, err = capsys.readouterr()
     assert {json.loads(line)["result"] for line in out.splitlines()} == {"exists"}
     assert "created 0 email_account objects, 5 exists" in err
     assert not recorded_real.writes() and len(_accounts(recorded_real, "rr")) == 5
 
-    rows.write_text("localpart,domain,priority\nrr0,acme-006.com,7\nrr1,acme-006.com,1\n"
-                    "rr9,acme-006.com,2\n")
-    upsert = [*base, "create", "email_account", "--data", f"@{rows}", "--key",
-              "localpart,domain", "--upsert", "--format", "jsonl"]
+    rows.write_text(
+        "localpart,domain,priority\nrr0,acme-006.com,7\nrr1,acme-006.com,1\nrr9,acme-006.com,2\n"
+    )
+    upsert = [
+        *base,
+        "create",
+        "email_account",
+        "--data",
+        f"@{rows}",
+        "--key",
+        "localpart,domain",
+        "--upsert",
+        "--format",
+        "jsonl",
+    ]
     assert main(upsert, transport=recorded_real) == 0
     out, _ = capsys.readouterr()
     assert sorted(json.loads(line)["result"] for line in out.splitlines()) == [
-        "created", "unchanged", "updated"]
+        "created",
+        "unchanged",
+        "updated",
+    ]
     recorded_real.seen.clear()
     assert main(upsert, transport=recorded_real) == 0
     out, _ = capsys.readouterr()
     assert {json.loads(line)["result"] for line in out.splitlines()} == {"unchanged"}
     assert not recorded_real.writes()
 
-    update = [*base, "update", "email_account", "--filter", "localpart__startswith=rr",
-              "--all", "priority=3", "--yes", "--format", "jsonl"]
+    update = [
+        *base,
+        "update",
+        "email_account",
+        "--filter",
+        "localpart__startswith=rr",
+        "--all",
+        "priority=3",
+        "--yes",
+        "--format",
+        "jsonl",
+    ]
     assert main(update, transport=recorded_real) == 0
     capsys.readouterr()
     recorded_real.seen.clear()
@@ -157,19 +199,31 @@ def test_every_kind_of_run_is_idempotent_on_the_real_server(capsys, recorded_rea
     one = _accounts(recorded_real, "rr0")[0]["resource_uri"]
     delete_one = [*base, "delete", "email_account", one, "--yes", "--ignore-not-found"]
     assert main(delete_one, transport=recorded_real) == 0
-    assert main(delete_one, transport=recorded_real) == 0         # gone: not an error
+    assert main(delete_one, transport=recorded_real) == 0  # gone: not an error
     assert main([*base, "delete", "email_account", one, "--yes"], transport=recorded_real) == 1
-    delete = [*base, "delete", "email_account", "--filter", "localpart__startswith=rr",
-              "--all", "--yes", "--ignore-not-found"]
+    delete = [
+        *base,
+        "delete",
+        "email_account",
+        "--filter",
+        "localpart__startswith=rr",
+        "--all",
+        "--yes",
+        "--ignore-not-found",
+    ]
     assert main(delete, transport=recorded_real) == 0
     assert main(delete, transport=recorded_real) == 0
     assert _accounts(recorded_real, "rr") == []
 
 
 def test_skip_existing_and_upsert_need_a_key(capsys):
-    for flags in (["--skip-existing"], ["--upsert"], ["--key", "localpart"],
-                  ["--key", "localpart", "--skip-existing", "--upsert"],
-                  ["--key", "lokalpart", "--upsert"]):
+    for flags in (
+        ["--skip-existing"],
+        ["--upsert"],
+        ["--key", "localpart"],
+        ["--key", "localpart", "--skip-existing", "--upsert"],
+        ["--key", "lokalpart", "--upsert"],
+    ):
         code = main(["--demo", "create", "email_account", "localpart=x", "domain=1", *flags])
         assert code == 2, flags
     assert "Did you mean 'localpart'?" in capsys.readouterr().err
@@ -179,10 +233,17 @@ def test_skip_existing_and_upsert_need_a_key(capsys):
 def test_a_dry_run_of_a_keyed_create_counts_what_exists(capsys):
     server = FakeMailRoute()
     rows = '[{"localpart": "re0", "domain": 1}, {"localpart": "re1", "domain": 1}]'
-    argv = ["--demo", "create", "email_account", "--data", rows, "--key", "localpart,domain",
-            "--skip-existing"]
-    assert main(argv[:5] + ["--data", '{"localpart": "re0", "domain": 1}'],
-                transport=server) == 0
+    argv = [
+        "--demo",
+        "create",
+        "email_account",
+        "--data",
+        rows,
+        "--key",
+        "localpart,domain",
+        "--skip-existing",
+    ]
+    assert main(argv[:5] + ["--data", '{"localpart": "re0", "domain": 1}'], transport=server) == 0
     capsys.readouterr()
     wire = Recording(server)
     assert main([*argv, "--dry-run"], transport=wire) == 0

@@ -27,9 +27,15 @@ def big_fixture(tmp_path_factory) -> Path:
     template = domains[0]
     for i in range(2000 - len(domains)):
         key = 100_000 + i
-        domains.append({**template, "id": key, "name": f"bulk-{i:05d}.test",
-                        "resource_uri": f"/api/v1/domain/{key}/",
-                        "absolute_url": f"/domain/{key}/"})
+        domains.append(
+            {
+                **template,
+                "id": key,
+                "name": f"bulk-{i:05d}.test",
+                "resource_uri": f"/api/v1/domain/{key}/",
+                "absolute_url": f"/domain/{key}/",
+            }
+        )
     objects = {**base.objects, "domain": domains}
     root = Path(__file__).resolve().parent.parent / "fixtures"
     listing = json.loads((root / "listing.json").read_text())
@@ -38,26 +44,30 @@ def big_fixture(tmp_path_factory) -> Path:
 
 def test_listing_2000_objects_under_30_percent_faults_yields_each_once(big_fixture):
     fake = FakeMailRoute(big_fixture, login="ops", api_key=KEY)
-    with Client(URL, "ops", KEY, transport=fake, cache_dir=None, retries=8, backoff=0,
-                page_size=50) as client:
+    with Client(
+        URL, "ops", KEY, transport=fake, cache_dir=None, retries=8, backoff=0, page_size=50
+    ) as client:
         Domain = client.domain
-        fake.faults(rate=0.3, kinds=("503", "502", "504", "429", "timeout", "connect",
-                                     "reset"), seed=7)
+        fake.faults(
+            rate=0.3, kinds=("503", "502", "504", "429", "timeout", "connect", "reset"), seed=7
+        )
         names = [d.name for d in Domain.all()]
     faulted = [r for r in fake.requests if r.fault]
     assert len(names) == 2000 and len(set(names)) == 2000
-    assert len(faulted) > 5           # the faults really happened
+    assert len(faulted) > 5  # the faults really happened
 
 
 def test_listing_under_faults_with_concurrent_pages(big_fixture):
     fake = FakeMailRoute(big_fixture, login="ops", api_key=KEY)
 
     async def main():
-        async with AsyncClient(URL, "ops", KEY, transport=fake, cache_dir=None, retries=8,
-                               backoff=0, page_size=100) as client:
+        async with AsyncClient(
+            URL, "ops", KEY, transport=fake, cache_dir=None, retries=8, backoff=0, page_size=100
+        ) as client:
             Domain = await client.resource("domain")
             fake.faults(rate=0.3, kinds=("503", "timeout", "reset", "429"), seed=3)
             return [d.id async for d in Domain.all()]
+
     ids = asyncio.run(main())
     assert len(ids) == 2000 and len(set(ids)) == 2000
 
@@ -71,8 +81,9 @@ def test_100_creates_under_faults_make_100_objects():
         fake.faults(rate=0.3, kinds=("503", "504", "timeout", "reset", "connect", "429"), seed=11)
         made = []
         for i in range(100):
-            made.append(EA.create(localpart=f"user{i:03d}", domain=dom,
-                                  dedupe_on=("localpart", "domain")))
+            made.append(
+                EA.create(localpart=f"user{i:03d}", domain=dom, dedupe_on=("localpart", "domain"))
+            )
         fake.faults(None)
         accounts = [a for a in EA.filter(domain=dom) if a.localpart.startswith("user")]
         after = EA.filter(domain=dom).count()

@@ -26,8 +26,13 @@ def test_seed_email_account_schema_parses_exactly():
     assert s.fields["id"].default == "" and not s.fields["id"].readonly
     assert s.fields["domain"].related_type == "to_one"
     assert s.fields["domain"].related_resource is None
-    assert [f.name for f in s.writable()] == ["change_pwd", "create_opt", "domain", "localpart",
-                                               "priority"]
+    assert [f.name for f in s.writable()] == [
+        "change_pwd",
+        "create_opt",
+        "domain",
+        "localpart",
+        "priority",
+    ]
 
 
 def test_new_tastypie_keys_are_read():
@@ -52,8 +57,11 @@ def test_json_schema_requires_what_a_create_needs():
 
 
 def test_missing_filtering_and_ordering_mean_none():
-    raw = {"fields": {"id": {"type": "integer"}}, "allowed_list_http_methods": ["get"],
-           "allowed_detail_http_methods": ["get"]}
+    raw = {
+        "fields": {"id": {"type": "integer"}},
+        "allowed_list_http_methods": ["get"],
+        "allowed_detail_http_methods": ["get"],
+    }
     s = parse_schema("thing", raw)
     assert s.filtering == {} and s.ordering == ()
     with pytest.raises(FilterError, match="does not allow filtering"):
@@ -62,8 +70,17 @@ def test_missing_filtering_and_ordering_mean_none():
         check_ordering(s, "id")
 
 
-@pytest.mark.parametrize("bad", [None, [], "x", {"fields": []}, {"fields": {"a": 3}},
-                                 {"fields": {}, "allowed_list_http_methods": "get"}])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        None,
+        [],
+        "x",
+        {"fields": []},
+        {"fields": {"a": 3}},
+        {"fields": {}, "allowed_list_http_methods": "get"},
+    ],
+)
 def test_unusable_schemas_raise_schema_error(bad):
     with pytest.raises(SchemaError):
         parse_schema("thing", bad)
@@ -71,8 +88,11 @@ def test_unusable_schemas_raise_schema_error(bad):
 
 @pytest.mark.parametrize("filtering", [["domain"], "{'domain'}", 3])
 def test_filtering_that_is_no_object_allows_nothing_and_keeps_the_schema(filtering):
-    raw = {"fields": {"domain": {"type": "string"}}, "filtering": filtering,
-           "ordering": "{'domain'}"}
+    raw = {
+        "fields": {"domain": {"type": "string"}},
+        "filtering": filtering,
+        "ordering": "{'domain'}",
+    }
     s = parse_schema("thing", raw)
     assert s.filtering == {} and s.ordering == ()
     assert set(s.unread) == {"filtering", "ordering"}
@@ -81,8 +101,10 @@ def test_filtering_that_is_no_object_allows_nothing_and_keeps_the_schema(filteri
 
 
 def test_an_unreadable_filtering_rule_degrades_that_name_only():
-    raw = {"fields": {"a": {"type": "string"}, "b": {"type": "string"}},
-           "filtering": {"a": {"exact": True}, "b": 1, "c": None}}
+    raw = {
+        "fields": {"a": {"type": "string"}, "b": {"type": "string"}},
+        "filtering": {"a": {"exact": True}, "b": 1, "c": None},
+    }
     s = parse_schema("thing", raw)
     assert dict(s.filtering) == {"b": 1}
     assert set(s.unread) == {"filtering.a", "filtering.c"}
@@ -91,14 +113,16 @@ def test_an_unreadable_filtering_rule_degrades_that_name_only():
         check_filter(s, "a", "x", lambda n: None, lambda s, f: None)
 
 
-@pytest.mark.parametrize(("rule", "allowed", "refused"), [
-    ("exact", ["exact"], ["iexact", "startswith"]),
-    ("iexact", ["exact", "iexact"], ["startswith"]),        # `term in rule`, as Tastypie
-    ("startswith,in", ["startswith", "in"], ["exact", "endswith"]),
-])
+@pytest.mark.parametrize(
+    ("rule", "allowed", "refused"),
+    [
+        ("exact", ["exact"], ["iexact", "startswith"]),
+        ("iexact", ["exact", "iexact"], ["startswith"]),  # `term in rule`, as Tastypie
+        ("startswith,in", ["startswith", "in"], ["exact", "endswith"]),
+    ],
+)
 def test_a_string_rule_allows_the_terms_it_contains(rule, allowed, refused):
-    s = parse_schema("thing", {"fields": {"name": {"type": "string"}},
-                               "filtering": {"name": rule}})
+    s = parse_schema("thing", {"fields": {"name": {"type": "string"}}, "filtering": {"name": rule}})
     for term in allowed:
         check_filter(s, f"name__{term}", "x", lambda n: None, lambda s, f: None)
     for term in refused:
@@ -106,15 +130,20 @@ def test_a_string_rule_allows_the_terms_it_contains(rule, allowed, refused):
             check_filter(s, f"name__{term}", "x", lambda n: None, lambda s, f: None)
 
 
-@pytest.mark.parametrize(("rule", "allowed", "refused"), [
-    (1, ["thesaurus", "thesaurus__exact"], ["thesaurus__in", "thesaurus__identifier"]),
-    (["in"], ["thesaurus", "thesaurus__in"], ["thesaurus__startswith"]),
-    ("istartswith", ["thesaurus", "thesaurus__startswith"], ["thesaurus__in"]),
-])
+@pytest.mark.parametrize(
+    ("rule", "allowed", "refused"),
+    [
+        (1, ["thesaurus", "thesaurus__exact"], ["thesaurus__in", "thesaurus__identifier"]),
+        (["in"], ["thesaurus", "thesaurus__in"], ["thesaurus__startswith"]),
+        ("istartswith", ["thesaurus", "thesaurus__startswith"], ["thesaurus__in"]),
+    ],
+)
 def test_a_filtering_key_that_is_no_field_takes_exact_and_the_terms_its_rule_names(
-        rule, allowed, refused):
-    s = parse_schema("thing", {"fields": {"id": {"type": "integer"}},
-                               "filtering": {"thesaurus": rule}})
+    rule, allowed, refused
+):
+    s = parse_schema(
+        "thing", {"fields": {"id": {"type": "integer"}}, "filtering": {"thesaurus": rule}}
+    )
     for lookup in allowed:
         sent = check_filter(s, lookup, "geo", lambda n: None, lambda s, f: None)
         assert sent.param == lookup and sent.value == "geo"
@@ -124,13 +153,22 @@ def test_a_filtering_key_that_is_no_field_takes_exact_and_the_terms_its_rule_nam
 
 
 def test_a_related_schema_url_names_a_resource_with_a_slash():
-    raw = {"fields": {"keywords": {"type": "related", "related_type": "to_many",
-                                   "related_schema": "/api/thesaurus/keywords/schema/"}}}
+    raw = {
+        "fields": {
+            "keywords": {
+                "type": "related",
+                "related_type": "to_many",
+                "related_schema": "/api/thesaurus/keywords/schema/",
+            }
+        }
+    }
     assert parse_schema("thesaurus", raw, "/api/").fields["keywords"].related_resource == (
-        "thesaurus/keywords")
+        "thesaurus/keywords"
+    )
 
 
 # ---------------------------------------------------------------- filters
+
 
 def _policy() -> Any:
     return parse_schema("policy_domain", schema("policy_domain"))
@@ -143,8 +181,7 @@ def _lookup_factory(*names: str):
 
 def check(name: str, lookup: str, value: Any, *related: str):
     related_lookup, target_of = _lookup_factory(*related)
-    return check_filter(parse_schema(name, schema(name)), lookup, value, related_lookup,
-                        target_of)
+    return check_filter(parse_schema(name, schema(name)), lookup, value, related_lookup, target_of)
 
 
 @pytest.mark.parametrize("term", sorted(COMMON_TERMS))
@@ -154,11 +191,15 @@ def test_every_common_term_on_an_all_string_field(term):
     assert param.param == f"name__{term}"
 
 
-@pytest.mark.parametrize("term", ["year", "month", "day", "week_day", "hour", "minute",
-                                  "second", "date", "quarter", "iso_year"])
+@pytest.mark.parametrize(
+    "term",
+    ["year", "month", "day", "week_day", "hour", "minute", "second", "date", "quarter", "iso_year"],
+)
 def test_date_parts_only_on_date_and_time_fields(term):
-    raw = {"fields": {"when": {"type": "datetime"}, "name": {"type": "string"}},
-           "filtering": {"when": 1, "name": 1}}
+    raw = {
+        "fields": {"when": {"type": "datetime"}, "name": {"type": "string"}},
+        "filtering": {"when": 1, "name": 1},
+    }
     s = parse_schema("event", raw)
     none = (lambda n: None), (lambda s, f: None)
     assert check_filter(s, f"when__{term}", 3, *none).value == "3"
@@ -168,8 +209,11 @@ def test_date_parts_only_on_date_and_time_fields(term):
 
 def test_term_lists_are_whitelists():
     assert check("email_account", "id__in", [5, 6, 7]).value == "5,6,7"
-    with pytest.raises(FilterError, match=r"'exact' is not an allowed filter on the 'id'.*"
-                                          r"Allowed: in"):
+    with pytest.raises(
+        FilterError,
+        match=r"'exact' is not an allowed filter on the 'id'.*"
+        r"Allowed: in",
+    ):
         check("email_account", "id", 5)
     assert check("policy_domain", "spam_kill_level__range", (5, 10)).value == "5,10"
     with pytest.raises(FilterError, match="Allowed: exact, gt, gte, isnull, lt, lte, range"):
@@ -189,13 +233,17 @@ def test_values_are_encoded_the_way_tastypie_reads_them():
     assert check("domain", "name", None).value == "None"
     assert check("domain", "name__isnull", True).value == "true"
     when = dt.datetime(2012, 8, 1, 0, 0, tzinfo=dt.timezone(dt.timedelta(hours=-7)))
-    raw = {"fields": {"when": {"type": "datetime"}, "score": {"type": "decimal"}},
-           "filtering": {"when": 1, "score": 1}}
+    raw = {
+        "fields": {"when": {"type": "datetime"}, "score": {"type": "decimal"}},
+        "filtering": {"when": 1, "score": 1},
+    }
     s = parse_schema("e", raw)
     none = (lambda n: None), (lambda s, f: None)
     assert check_filter(s, "when__gte", when, *none).value == "2012-08-01T00:00:00-07:00"
-    assert check_filter(s, "when__range", [dt.date(2012, 8, 1), dt.date(2012, 8, 10)],
-                        *none).value == "2012-08-01,2012-08-10"
+    assert (
+        check_filter(s, "when__range", [dt.date(2012, 8, 1), dt.date(2012, 8, 10)], *none).value
+        == "2012-08-01,2012-08-10"
+    )
     assert check_filter(s, "score__gt", Decimal("4.37"), *none).value == "4.37"
 
 
@@ -229,6 +277,7 @@ def test_instances_filter_as_their_primary_key():
     class Stub:
         pk = 912345
         resource_uri = "/api/v1/domain/912345/"
+
     assert check("email_account", "domain", Stub(), "domain").value == "912345"
 
 
@@ -256,26 +305,48 @@ def test_every_fixture_schema_parses():
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner,
-                                                                 max_size=3),
-    max_leaves=10)
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=10,
+)
 field_specs = st.dictionaries(
-    st.sampled_from(["type", "nullable", "blank", "readonly", "unique", "default", "help_text",
-                     "related_type", "related_schema", "primary_key", "verbose_name", "x"]),
-    json_values | st.sampled_from(["string", "integer", "related", "to_one", "to_many",
-                                   "datetime", "/api/v1/domain/schema/"]),
-    max_size=8)
+    st.sampled_from(
+        [
+            "type",
+            "nullable",
+            "blank",
+            "readonly",
+            "unique",
+            "default",
+            "help_text",
+            "related_type",
+            "related_schema",
+            "primary_key",
+            "verbose_name",
+            "x",
+        ]
+    ),
+    json_values
+    | st.sampled_from(
+        ["string", "integer", "related", "to_one", "to_many", "datetime", "/api/v1/domain/schema/"]
+    ),
+    max_size=8,
+)
 schemas = st.fixed_dictionaries(
     {},
     optional={
-        "fields": st.dictionaries(st.text(min_size=1, max_size=8), field_specs | json_values,
-                                  max_size=5) | json_values,
+        "fields": st.dictionaries(
+            st.text(min_size=1, max_size=8), field_specs | json_values, max_size=5
+        )
+        | json_values,
         "filtering": st.dictionaries(st.text(max_size=6), json_values, max_size=3) | json_values,
         "ordering": st.lists(st.text(max_size=6), max_size=3) | json_values,
         "allowed_list_http_methods": st.lists(st.sampled_from(["get", "post"])) | json_values,
         "allowed_detail_http_methods": st.lists(st.sampled_from(["get", "put"])) | json_values,
         "default_limit": json_values,
-    })
+    },
+)
 
 
 @pytest.mark.slow

@@ -31,13 +31,27 @@ def _fake() -> FakeMailRoute:
 
 
 def _sync_client() -> Client:
-    return Client("https://fake.mailroute.test", "demo", KEY, transport=_fake(),
-                  cache_dir=None, retries=0, page_size=3)
+    return Client(
+        "https://fake.mailroute.test",
+        "demo",
+        KEY,
+        transport=_fake(),
+        cache_dir=None,
+        retries=0,
+        page_size=3,
+    )
 
 
 def _async_client() -> AsyncClient:
-    return AsyncClient("https://fake.mailroute.test", "demo", KEY, transport=_fake(),
-                       cache_dir=None, retries=0, page_size=3)
+    return AsyncClient(
+        "https://fake.mailroute.test",
+        "demo",
+        KEY,
+        transport=_fake(),
+        cache_dir=None,
+        retries=0,
+        page_size=3,
+    )
 
 
 def _sync_answers() -> dict[str, object]:
@@ -81,7 +95,7 @@ def test_an_async_clients_values_rows_are_awaited_and_match_the_sync_ones():
     sync = _sync_answers()
     answers = asyncio.run(_async_answers())
     assert type(answers["count"]) is int and answers["count"] == len(answers["rows"]) > 3
-    assert answers == sync                   # same rows, same shapes, page after page
+    assert answers == sync  # same rows, same shapes, page after page
     assert all(set(row) == {"id", "name"} for row in answers["rows"])
     assert all(isinstance(name, str) for name in answers["flat"])
     assert all(type(row) is tuple and len(row) == 2 for row in answers["tuples"])
@@ -92,6 +106,7 @@ def test_values_querysets_are_the_siblings_own_kind():
         async with _async_client() as client:
             Domain = await client.resource("domain")
             return type(Domain.values("id")), type(Domain.all().values_list("id"))
+
     assert asyncio.run(kinds()) == (AsyncValuesQuerySet, AsyncValuesQuerySet)
     with _sync_client() as client:
         Domain = client.resource("domain")
@@ -108,6 +123,7 @@ def test_an_async_values_queryset_refuses_a_plain_for_and_len():
                 list(rows)
             with pytest.raises(TypeError, match="await qs.count"):
                 len(rows)
+
     asyncio.run(main())
 
 
@@ -120,6 +136,7 @@ def test_an_update_through_values_rows_saves_instances():
             result = await matches.values("id").update(active=not one.active)
             assert [obj.id for obj in result.succeeded] == [one.id]
             assert (await matches.values_list("active", flat=True)[0]) is (not one.active)
+
     asyncio.run(main())
 
 
@@ -127,6 +144,7 @@ def test_a_values_queryset_made_without_a_shape_gives_dicts_of_every_field():
     async def first_async() -> object:
         async with _async_client() as client:
             return await AsyncValuesQuerySet(await client.resource("domain")).first()
+
     with _sync_client() as client:
         Domain = client.resource("domain")
         row = ValuesQuerySet(Domain).first()
@@ -136,13 +154,15 @@ def test_a_values_queryset_made_without_a_shape_gives_dicts_of_every_field():
 
 def test_the_values_row_strategy_keeps_the_signatures_of_both_siblings():
     for name in ("values", "values_list"):
-        assert (inspect.signature(getattr(QuerySet, name)).parameters
-                == inspect.signature(getattr(AsyncQuerySet, name)).parameters)
+        assert (
+            inspect.signature(getattr(QuerySet, name)).parameters
+            == inspect.signature(getattr(AsyncQuerySet, name)).parameters
+        )
 
 
 # ---------------------------------------------------------------- the table of verbs
 
-SIBLINGS = {           # surface: (base, sync sibling, async sibling)
+SIBLINGS = {  # surface: (base, sync sibling, async sibling)
     QUERYSET: (BaseQuerySet, QuerySet, AsyncQuerySet),
     CLASS: (BaseResourceMeta, ResourceMeta, AsyncResourceMeta),
     INSTANCE: (BaseResource, Resource, AsyncResource),
@@ -159,8 +179,16 @@ def _members(cls: type) -> set[str]:
 
 
 def _spec(kind: str, **flags: object) -> dict[str, object]:
-    return {"type": kind, "nullable": False, "blank": False, "readonly": False,
-            "unique": False, "help_text": "", "default": "No default provided.", **flags}
+    return {
+        "type": kind,
+        "nullable": False,
+        "blank": False,
+        "readonly": False,
+        "unique": False,
+        "help_text": "",
+        "default": "No default provided.",
+        **flags,
+    }
 
 
 @pytest.mark.parametrize("surface", SURFACES)
@@ -170,11 +198,10 @@ def test_every_verb_of_the_table_is_on_both_siblings_with_its_kind(surface):
         on_sync, on_async = getattr(sync, verb.name), getattr(async_, verb.name)
         assert not inspect.iscoroutinefunction(on_sync), verb
         assert inspect.iscoroutinefunction(on_async) is verb.sends, verb
-        if verb.sends:                  # sent: each sibling drives it its own way
+        if verb.sends:  # sent: each sibling drives it its own way
             assert verb.name in vars(sync) and verb.name in vars(async_), verb
             assert not hasattr(base, verb.name), verb
-        assert (inspect.signature(on_sync).parameters
-                == inspect.signature(on_async).parameters), verb
+        assert inspect.signature(on_sync).parameters == inspect.signature(on_async).parameters, verb
         assert on_sync.__doc__ and on_async.__doc__, verb
 
 
@@ -196,53 +223,66 @@ def test_the_instance_names_are_the_tables_and_the_bases():
 
 def test_a_schema_field_named_like_a_verb_stays_the_users_on_an_async_client(tmp_path):
     every_verb = sorted({verb.name for verb in VERBS})
-    fields = {"id": _spec("integer", unique=True, readonly=True, primary_key=True),
-              "resource_uri": _spec("string", readonly=True)}
+    fields = {
+        "id": _spec("integer", unique=True, readonly=True, primary_key=True),
+        "resource_uri": _spec("string", readonly=True),
+    }
     fields |= {name: _spec("string", blank=True, default="") for name in every_verb}
-    schema = {"fields": fields, "filtering": {"id": 1}, "ordering": ["id"],
-              "default_limit": 20, "allowed_list_http_methods": ["get", "post"],
-              "allowed_detail_http_methods": ["get", "patch", "put", "delete"]}
+    schema = {
+        "fields": fields,
+        "filtering": {"id": 1},
+        "ordering": ["id"],
+        "default_limit": 20,
+        "allowed_list_http_methods": ["get", "post"],
+        "allowed_detail_http_methods": ["get", "patch", "put", "delete"],
+    }
     write_fixture(tmp_path, {"gadget": schema}, {"gadget": []})
 
     async def main() -> None:
         fake = FakeMailRoute(tmp_path, login="a", api_key="fake-key")
-        async with AsyncClient("https://fake.test", "a", "fake-key", transport=fake,
-                               cache_dir=None, retries=0) as client:
+        async with AsyncClient(
+            "https://fake.test", "a", "fake-key", transport=fake, cache_dir=None, retries=0
+        ) as client:
             Gadget = await client.resource("gadget")
             values = {name: f"{name}!" for name in every_verb}
             await Gadget.create(**values)
             obj = await Gadget.first()
-            for name in every_verb:     # each one the field's, read by item at least
+            for name in every_verb:  # each one the field's, read by item at least
                 assert obj[name] == f"{name}!"
                 own = name in verbs_on(INSTANCE) or name in _members(BaseResource)
                 assert callable(getattr(obj, name)) if own else getattr(obj, name) == obj[name]
             assert await Gadget.count() == 1 and await Gadget.all().count() == 1
             assert [row async for row in Gadget.values("count")] == [{"count": "count!"}]
+
     asyncio.run(main())
 
 
 # ---------------------------------------------------------------- the stubs, from the table
 
+
 @pytest.fixture(scope="module")
 def demo_stub() -> str:
     from mailroute_dyn.tools.stubs import generate_stub
+
     with Client.demo() as client:
         return generate_stub(client)
 
 
 def _class_body(stub: str, name: str) -> str:
     start = stub.index(f"\nclass {name}(")
-    return stub[start:stub.index("\nclass ", start + 1)]
+    return stub[start : stub.index("\nclass ", start + 1)]
 
 
 def test_a_stub_overrides_nothing_and_holds_every_verb_of_both_clients(demo_stub):
     assert "ignore[override" not in demo_stub
     sides = {"": "def", "Async": "async def"}
     for prefix, sends in sides.items():
-        generic = {QUERYSET: _class_body(demo_stub, f"{prefix}TypedQuerySet"),
-                   CLASS: _class_body(demo_stub, f"_{prefix}TypedMeta")
-                   + _class_body(demo_stub, f"_{prefix}DomainMeta"),
-                   INSTANCE: _class_body(demo_stub, f"{prefix}TypedResource")}
+        generic = {
+            QUERYSET: _class_body(demo_stub, f"{prefix}TypedQuerySet"),
+            CLASS: _class_body(demo_stub, f"_{prefix}TypedMeta")
+            + _class_body(demo_stub, f"_{prefix}DomainMeta"),
+            INSTANCE: _class_body(demo_stub, f"{prefix}TypedResource"),
+        }
         generic[QUERYSET] += _class_body(demo_stub, f"{prefix}DomainQuerySet")
         for surface, body in generic.items():
             for verb in verbs_on(surface).values():
@@ -252,7 +292,7 @@ def test_a_stub_overrides_nothing_and_holds_every_verb_of_both_clients(demo_stub
                     assert f"async def {verb.name}(" not in body, (surface, verb)
 
 
-VALUES_SCRIPT = '''\
+VALUES_SCRIPT = """\
 from __future__ import annotations
 
 from typing import Any, assert_type
@@ -277,9 +317,9 @@ async def async_use(client: AsyncClient) -> None:
     async for row in rows:
         assert_type(row, Any)
     total: int = rows.count()
-'''
+"""
 
-STUB_SCRIPT = '''\
+STUB_SCRIPT = """\
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, assert_type, cast
@@ -307,7 +347,7 @@ async def main() -> None:
         assert_type(await Domain.first(), AsyncDomain | None)
         Domain.filter(nmae="x")
         total: int = Domain.count()
-'''
+"""
 
 
 @pytest.mark.slow
@@ -322,20 +362,35 @@ def test_mypy_types_values_rows_and_a_generated_stub_for_both_clients(tmp_path, 
     (tmp_path / "typings" / "mailroute_api.pyi").write_text(demo_stub)
     (tmp_path / "values.py").write_text(VALUES_SCRIPT)
     (tmp_path / "stubbed.py").write_text(STUB_SCRIPT)
-    (tmp_path / "mypy.ini").write_text(textwrap.dedent(f"""\
+    (tmp_path / "mypy.ini").write_text(
+        textwrap.dedent(f"""\
         [mypy]
         mypy_path = {tmp_path / "typings"}:{root}
         [mypy-mailroute_dyn.*]
         follow_imports = silent
         [mypy-jsonschema.*]
         ignore_missing_imports = True
-        """))
+        """)
+    )
     done = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--config-file", "mypy.ini",
-         "--cache-dir", str(tmp_path / ".mypy_cache"), "values.py", "stubbed.py"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300)
-    errors = [line.split(": error:")[0] for line in done.stdout.splitlines()
-              if ": error:" in line]
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--config-file",
+            "mypy.ini",
+            "--cache-dir",
+            str(tmp_path / ".mypy_cache"),
+            "values.py",
+            "stubbed.py",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    errors = [line.split(": error:")[0] for line in done.stdout.splitlines() if ": error:" in line]
     # only the three mistakes: an async count() not awaited (twice), a misspelt lookup;
     # nothing in the stub itself
     assert errors == ["values.py:24", "stubbed.py:26", "stubbed.py:27"], done.stdout

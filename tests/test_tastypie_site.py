@@ -16,7 +16,7 @@ from tests.tastypie_site import (
     strip_new_schema_keys,
 )
 
-pytestmark = pytest.mark.slow   # the real Tastypie server, over a socket too
+pytestmark = pytest.mark.slow  # the real Tastypie server, over a socket too
 
 SEED = Path(__file__).resolve().parents[1] / "fixtures" / "seed"
 
@@ -63,15 +63,23 @@ def test_list_is_paginated_by_20(tastypie_http, site):
 
 def test_seed_examples_are_served(tastypie_http):
     domain = tastypie_http.get("/api/v1/domain/?name=testdomain.com").json()["objects"][0]
-    assert domain["resource_uri"] == "/api/v1/domain/912345/" == _seed("domain_detail.json")[
-        "resource_uri"]
+    assert (
+        domain["resource_uri"]
+        == "/api/v1/domain/912345/"
+        == _seed("domain_detail.json")["resource_uri"]
+    )
     assert tastypie_http.get("/api/v1/policy_domain/912345/").json() == _seed(
-        "policy_domain_detail.json")
+        "policy_domain_detail.json"
+    )
 
 
 def test_post_email_account_gives_201_location_and_no_body(tastypie_http):
-    sent = {"priority": 8, "localpart": "testing", "domain": "/domain/912345/",
-            "create_opt": "generate_pwd"}
+    sent = {
+        "priority": 8,
+        "localpart": "testing",
+        "domain": "/domain/912345/",
+        "create_opt": "generate_pwd",
+    }
     response = tastypie_http.post("/api/v1/email_account/", json=sent)
     assert response.status_code == 201
     assert response.content == b""

@@ -10,8 +10,9 @@ from mailroute_dyn.schema.definition import parse_schema
 from mailroute_dyn.tools.schemadiff import compare
 
 API = "/api/v1/"
-DOMAIN = json.loads((Path(__file__).parent.parent / "fixtures/schemas/domain.json")
-                    .read_text(encoding="utf-8"))
+DOMAIN = json.loads(
+    (Path(__file__).parent.parent / "fixtures/schemas/domain.json").read_text(encoding="utf-8")
+)
 
 
 def test_schema_diff_compares_two_states_without_the_command_line():

@@ -47,18 +47,24 @@ pytest_plugins = ["pytester"]
 
 # ---------------------------------------------------------------- little socket servers
 
+
 def _answer_json(sock: socket.socket, head: bytes) -> None:
-    sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                 b"Content-Length: 2\r\nConnection: close\r\n\r\n{}")
+    sock.sendall(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 2\r\nConnection: close\r\n\r\n{}"
+    )
 
 
-def _drip(what: str, finished: list[bool],
-          seconds: float = 4.0) -> Callable[[socket.socket, bytes], None]:
+def _drip(
+    what: str, finished: list[bool], seconds: float = 4.0
+) -> Callable[[socket.socket, bytes], None]:
     """An answer with its headers or its body sent a byte at a time for `seconds` (the rest
     at once). When the client waits it out, `finished` gets a True."""
     body = b"[" + b"1," * int(seconds / 0.05) + b"1]"
-    head = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-            b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body))
+    head = (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body)
+    )
     slow = head if what == "headers" else body
 
     def handle(sock: socket.socket, _: bytes) -> None:
@@ -70,6 +76,7 @@ def _drip(what: str, finished: list[bool],
         if what == "headers":
             sock.sendall(body)
         finished.append(True)
+
     return handle
 
 
@@ -79,10 +86,18 @@ def _plain(url: str, **kw: Any) -> Client:
 
 # ---------------------------------------------------------------- 9: proxies
 
+
 @pytest.fixture
 def proxy_env(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
-    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "HTTPS_PROXY",
-                 "https_proxy", "http_proxy"):
+    for name in (
+        "NO_PROXY",
+        "no_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "http_proxy",
+    ):
         monkeypatch.delenv(name, raising=False)
     return lambda url: monkeypatch.setenv("HTTP_PROXY", url)
 
@@ -92,9 +107,11 @@ def test_the_key_never_goes_through_a_plain_http_proxy(proxy_env):
         proxy_env(proxy)
         with _plain(origin) as client:
             assert client.request("GET", "/api/v1/") == {}
+
         async def run() -> Any:
             async with AsyncClient(origin, LOGIN, API_KEY, cache_dir=None, retries=0) as c:
                 return await c.request("GET", "/api/v1/")
+
         assert asyncio.run(run()) == {}
     assert proxied == []
     assert len(direct) == 2 and all(f"ApiKey {LOGIN}:".encode() in h for h in direct)
@@ -116,19 +133,25 @@ def test_https_origins_still_use_the_environment_proxy(proxy_env, monkeypatch):
 
 # ---------------------------------------------------------------- 11: decompression bombs
 
+
 def test_a_gzip_bomb_is_stopped_at_the_decoded_limit(api, monkeypatch):
     monkeypatch.setattr("mailroute_dyn.transport.limits.MAX_BODY_BYTES", 1_000_000)
     bomb = gzip.compress(b"[" + b"0," * 10_000_000 + b"0]", compresslevel=9)
     assert len(bomb) < 100_000
-    api.override("GET", f"{BASE}/api/v1/reseller/1/").mock(return_value=httpx.Response(
-        200, content=bomb, headers={"Content-Encoding": "gzip",
-                                    "Content-Type": "application/json"}))
+    api.override("GET", f"{BASE}/api/v1/reseller/1/").mock(
+        return_value=httpx.Response(
+            200,
+            content=bomb,
+            headers={"Content-Encoding": "gzip", "Content-Type": "application/json"},
+        )
+    )
     with _plain(BASE) as client, pytest.raises(ResponseError, match="larger than"):
         client.request("GET", "/api/v1/reseller/1/")
 
     async def run() -> None:
         async with AsyncClient(BASE, LOGIN, API_KEY, cache_dir=None, retries=0) as c:
             await c.request("GET", "/api/v1/reseller/1/")
+
     with pytest.raises(ResponseError, match="larger than"):
         asyncio.run(run())
 
@@ -137,6 +160,7 @@ def test_a_gzip_bomb_is_stopped_at_the_decoded_limit(api, monkeypatch):
 
 # The server notices the client hang up mid-drip: `finished` stays empty. A client that
 # waited for the whole answer (as before) would see it end and then complain too late.
+
 
 @pytest.mark.parametrize("what", ["body", "headers"])
 def test_timeout_bounds_an_answer_dripping_a_byte_at_a_time(what):
@@ -150,9 +174,9 @@ def test_timeout_bounds_an_answer_dripping_a_byte_at_a_time(what):
 @pytest.mark.parametrize("what", ["body", "headers"])
 def test_async_timeout_bounds_an_answer_dripping_a_byte_at_a_time(what):
     async def run() -> Any:
-        async with AsyncClient(url, LOGIN, API_KEY, cache_dir=None, retries=0,
-                               timeout=0.4) as c:
+        async with AsyncClient(url, LOGIN, API_KEY, cache_dir=None, retries=0, timeout=0.4) as c:
             return await c.request("GET", "/api/v1/")
+
     finished: list[bool] = []
     with serve(_drip(what, finished)) as (url, _):
         with pytest.raises(TransportError, match="Timeout"):
@@ -170,19 +194,23 @@ def test_a_dripping_post_is_an_ambiguous_write_not_a_hang():
 
 # ---------------------------------------------------------------- 14: only MailRouteError
 
+
 def test_json_nested_too_deep_is_a_response_error(client, api):
     deep = b"[" * 100_000 + b"]" * 100_000
-    api.override("GET", f"{BASE}/api/v1/reseller/1/").mock(return_value=httpx.Response(
-        200, content=deep, headers={"Content-Type": "application/json"}))
+    api.override("GET", f"{BASE}/api/v1/reseller/1/").mock(
+        return_value=httpx.Response(200, content=deep, headers={"Content-Type": "application/json"})
+    )
     with pytest.raises(ResponseError, match="nested too deeply"):
         client.request("GET", "/api/v1/reseller/1/")
 
 
-@pytest.mark.parametrize("location", ["https://api.mailroute.test:99999/api/v1/reseller/2/",
-                                      "http://[::1/api/"])
+@pytest.mark.parametrize(
+    "location", ["https://api.mailroute.test:99999/api/v1/reseller/2/", "http://[::1/api/"]
+)
 def test_a_redirect_to_an_unusable_url_is_a_mailroute_error(client, api, location):
-    api.override("GET", f"{BASE}/api/v1/reseller/1/").mock(return_value=httpx.Response(
-        302, headers={"Location": location}))
+    api.override("GET", f"{BASE}/api/v1/reseller/1/").mock(
+        return_value=httpx.Response(302, headers={"Location": location})
+    )
     with pytest.raises(MailRouteError, match="unusable URL|Invalid URL"):
         client.request("GET", "/api/v1/reseller/1/")
 
@@ -212,15 +240,15 @@ def test_repr_of_a_client_whose_constructor_failed_is_safe():
 
 _BROKEN_201 = {
     "bad Location": httpx.Response(201, headers={"Location": "http://[::1/api/v1/reseller/9/"}),
-    "bad JSON": httpx.Response(201, content=b'{"id": 9, "name": ',
-                               headers={"Content-Type": "application/json"}),
+    "bad JSON": httpx.Response(
+        201, content=b'{"id": 9, "name": ', headers={"Content-Type": "application/json"}
+    ),
 }
 
 
 @pytest.mark.parametrize("answer", list(_BROKEN_201), ids=list(_BROKEN_201))
 def test_an_unreadable_201_is_a_write_that_happened_and_is_never_posted_twice(api, answer):
-    post = api.override("POST", f"{BASE}/api/v1/reseller/").mock(
-        return_value=_BROKEN_201[answer])
+    post = api.override("POST", f"{BASE}/api/v1/reseller/").mock(return_value=_BROKEN_201[answer])
     with _plain(BASE, retries=3) as client:
         with pytest.raises(UnreadableWriteAnswer, match="carried out") as info:
             client.reseller.create(name="Made Once")
@@ -235,17 +263,24 @@ def test_an_unreadable_201_is_a_write_that_happened_and_is_never_posted_twice(ap
 def test_dedupe_on_finds_the_object_an_unreadable_201_created(api):
     existing = objects("reseller")[0]
     post = api.override("POST", f"{BASE}/api/v1/reseller/").mock(
-        return_value=_BROKEN_201["bad Location"])
+        return_value=_BROKEN_201["bad Location"]
+    )
     api.override("GET", f"{BASE}/api/v1/reseller/", params={"name": existing["name"]}).mock(
-        return_value=httpx.Response(200, json={
-            "meta": {"limit": 2, "offset": 0, "next": None, "total_count": 1},
-            "objects": [existing]}))
+        return_value=httpx.Response(
+            200,
+            json={
+                "meta": {"limit": 2, "offset": 0, "next": None, "total_count": 1},
+                "objects": [existing],
+            },
+        )
+    )
     with _plain(BASE) as client:
         made = client.reseller.create(name=existing["name"], dedupe_on=("name",))
     assert made.id == existing["id"] and post.call_count == 1
 
 
 # ---------------------------------------------------------------- 15: a shared cache folder
+
 
 def test_a_shared_cache_dir_is_never_chmodded(api, tmp_path):
     shared = tmp_path / "shared"
@@ -283,8 +318,10 @@ def _library_locals(exc: BaseException) -> list[str]:
     shown = []
     for frame, _ in traceback.walk_tb(exc.__traceback__):
         if frame.f_globals.get("__name__", "").startswith("mailroute_dyn"):
-            shown += [f"{frame.f_code.co_name}: {name}={value!r}"
-                      for name, value in frame.f_locals.items()]
+            shown += [
+                f"{frame.f_code.co_name}: {name}={value!r}"
+                for name, value in frame.f_locals.items()
+            ]
     return shown
 
 
@@ -300,7 +337,8 @@ def test_no_library_frame_holds_a_credential_in_its_locals(api, kind, tmp_path, 
     failures: list[BaseException] = []
     api.override("GET", f"{BASE}/api/v1/reseller/9/").mock(return_value=httpx.Response(401))
     api.override("GET", f"{BASE}/api/v1/reseller/8/").mock(
-        side_effect=httpx.ConnectError("refused"))
+        side_effect=httpx.ConnectError("refused")
+    )
     with Client(BASE, cache_dir=None, retries=0, **_KINDS[kind]) as client:
         for url in ("https://evil.test/api/v1/", "/api/v1/reseller/9/", "/api/v1/reseller/8/"):
             with pytest.raises(MailRouteError) as info:
@@ -313,17 +351,20 @@ def test_no_library_frame_holds_a_credential_in_its_locals(api, kind, tmp_path, 
     async def run() -> None:
         async with AsyncClient(BASE, cache_dir=None, retries=0, **_KINDS[kind]) as c:
             await c.request("GET", "/api/v1/reseller/9/")
+
     with pytest.raises(Unauthorized) as info:
         asyncio.run(run())
     failures.append(info.value)
     with pytest.raises(ConfigurationError) as info:
         Client("http://remote.example.test", cache_dir=None, **_KINDS[kind])
     failures.append(info.value)
-    config = tmp_path / "config.toml"      # a profile holding every kind of secret
-    config.write_text(f'[profiles.p]\nbase_url = "http://remote.example.test"\n'
-                      f'login = "{LOGIN}"\napi_key = "{API_KEY}"\npassword = "{PASSWORD}"\n'
-                      f'sessionid = "{SESSION}"\ncsrftoken = "{CSRF}"\n')
-    config.chmod(0o600)                    # private, as a key file should be
+    config = tmp_path / "config.toml"  # a profile holding every kind of secret
+    config.write_text(
+        f'[profiles.p]\nbase_url = "http://remote.example.test"\n'
+        f'login = "{LOGIN}"\napi_key = "{API_KEY}"\npassword = "{PASSWORD}"\n'
+        f'sessionid = "{SESSION}"\ncsrftoken = "{CSRF}"\n'
+    )
+    config.chmod(0o600)  # private, as a key file should be
     monkeypatch.setenv("MAILROUTE_CONFIG", str(config))
     for profile_kind in ("apikey", "basic", "session"):
         with pytest.raises(ConfigurationError) as info:
@@ -334,7 +375,10 @@ def test_no_library_frame_holds_a_credential_in_its_locals(api, kind, tmp_path, 
         Client(profile="p", cache_dir=None)
     failures.append(info.value)
     assert [type(f).__name__ for f in failures][:3] == [
-        "OriginError", "Unauthorized", "TransportError"]
+        "OriginError",
+        "Unauthorized",
+        "TransportError",
+    ]
     shown = "\n".join(line for f in failures for line in _library_locals(f))
     assert "build_request" in shown and "__init__" in shown
     for secret in SECRETS:
@@ -342,7 +386,7 @@ def test_no_library_frame_holds_a_credential_in_its_locals(api, kind, tmp_path, 
         assert all(secret not in text for f in failures for text in (str(f), repr(f)))
 
 
-@pytest.mark.slow   # a whole pytest run inside
+@pytest.mark.slow  # a whole pytest run inside
 def test_a_plugin_setup_error_shown_with_locals_never_prints_the_key(pytester, monkeypatch):
     monkeypatch.setenv("MAILROUTE_LOGIN", "someone")
     monkeypatch.setenv("MAILROUTE_API_KEY", API_KEY)
@@ -350,9 +394,8 @@ def test_a_plugin_setup_error_shown_with_locals_never_prints_the_key(pytester, m
         def test_real(mailroute):
             pass
     """)
-    result = pytester.runpytest("-l", "--tb=long", "--mailroute-url",
-                                "http://remote.example.test")
-    assert result.ret != 0              # the staging switch stops the run with one line
+    result = pytester.runpytest("-l", "--tb=long", "--mailroute-url", "http://remote.example.test")
+    assert result.ret != 0  # the staging switch stops the run with one line
     text = result.stdout.str() + result.stderr.str()
     assert "Refusing plain http" in text
     assert API_KEY not in text
@@ -366,24 +409,36 @@ def test_a_secret_never_shows_itself():
     assert secret.reveal() == API_KEY
     with pytest.raises(TypeError):
         pickle.dumps(secret)
-    for auth in (BasicAuth(LOGIN, PASSWORD), DigestAuth(LOGIN, PASSWORD),
-                 SessionAuth(SESSION, CSRF)):
+    for auth in (
+        BasicAuth(LOGIN, PASSWORD),
+        DigestAuth(LOGIN, PASSWORD),
+        SessionAuth(SESSION, CSRF),
+    ):
         assert not any(s in repr(auth) + repr(vars(auth)) for s in SECRETS)
 
 
 # ---------------------------------------------------------------- 4: any Tastypie auth
 
+
 @pytest.fixture
 def auth_site(tastypie_app: Any) -> Any:
     from tests.tastypie_site import DEMO_LOGIN
     from tests.tastypie_site.mailroute.auth_api import set_password
+
     set_password(DEMO_LOGIN, PASSWORD)
     return tastypie_app
 
 
 def _site_client(app: Any, base: str, path: str, **kw: Any) -> Client:
-    return Client(base, api_path=path, transport=httpx.WSGITransport(app=app), cache_dir=None,
-                  retries=0, allow_insecure=True, **kw)
+    return Client(
+        base,
+        api_path=path,
+        transport=httpx.WSGITransport(app=app),
+        cache_dir=None,
+        retries=0,
+        allow_insecure=True,
+        **kw,
+    )
 
 
 def _crud(client: Client, name: str) -> None:
@@ -399,12 +454,18 @@ def _crud(client: Client, name: str) -> None:
 
 def test_basic_auth_reads_and_writes_on_a_real_basic_auth_api(auth_site):
     from tests.tastypie_site import DEMO_LOGIN
-    with _site_client(auth_site, "http://tastypie.test", "/auth/basic/",
-                      auth=BasicAuth(DEMO_LOGIN, PASSWORD)) as client:
+
+    with _site_client(
+        auth_site, "http://tastypie.test", "/auth/basic/", auth=BasicAuth(DEMO_LOGIN, PASSWORD)
+    ) as client:
         assert client.resources == ["reseller"]
         _crud(client, "Basic Auth Reseller")
-    with _site_client(auth_site, "http://tastypie.test", "/auth/basic/",
-                      auth=BasicAuth(DEMO_LOGIN, "wrong-" + PASSWORD)) as client:
+    with _site_client(
+        auth_site,
+        "http://tastypie.test",
+        "/auth/basic/",
+        auth=BasicAuth(DEMO_LOGIN, "wrong-" + PASSWORD),
+    ) as client:
         with pytest.raises(Unauthorized):
             list(client.reseller.all())
 
@@ -412,51 +473,74 @@ def test_basic_auth_reads_and_writes_on_a_real_basic_auth_api(auth_site):
 def test_session_auth_sends_the_csrf_token_on_writes_to_a_real_session_api(auth_site):
     from tests.tastypie_site import DEMO_LOGIN
     from tests.tastypie_site.mailroute.auth_api import session_login
+
     sessionid, csrftoken = session_login(DEMO_LOGIN)
     # https: Django then also wants a same-origin Referer on writes
-    with _site_client(auth_site, "https://tastypie.test", "/auth/session/",
-                      auth=SessionAuth(sessionid, csrftoken)) as client:
+    with _site_client(
+        auth_site, "https://tastypie.test", "/auth/session/", auth=SessionAuth(sessionid, csrftoken)
+    ) as client:
         _crud(client, "Session Auth Reseller")
-    with _site_client(auth_site, "https://tastypie.test", "/auth/session/",
-                      auth=SessionAuth(sessionid)) as client:
-        assert client.reseller.all().count() >= 1      # reads need no CSRF token
+    with _site_client(
+        auth_site, "https://tastypie.test", "/auth/session/", auth=SessionAuth(sessionid)
+    ) as client:
+        assert client.reseller.all().count() >= 1  # reads need no CSRF token
         with pytest.raises(Unauthorized):
             client.reseller.create(name="Without A CSRF Token")
 
 
-def test_profiles_and_the_cli_log_in_with_basic_and_session(auth_site, tmp_path, monkeypatch,
-                                                           capsys):
+def test_profiles_and_the_cli_log_in_with_basic_and_session(
+    auth_site, tmp_path, monkeypatch, capsys
+):
     from tests.tastypie_site import DEMO_LOGIN
     from tests.tastypie_site.mailroute.auth_api import session_login
+
     for name in ("MAILROUTE_URL", "MAILROUTE_LOGIN", "MAILROUTE_API_KEY"):
         monkeypatch.delenv(name, raising=False)
     sessionid, csrftoken = session_login(DEMO_LOGIN)
     config = tmp_path / "config.toml"
     config.write_text(
         '[profiles.basic]\nbase_url = "http://tastypie.test"\napi_path = "/auth/basic/"\n'
-        'allow_insecure = true\n'
+        "allow_insecure = true\n"
         f'auth = "basic"\nlogin = "{DEMO_LOGIN}"\npassword = "{PASSWORD}"\n'
         '[profiles.session]\nbase_url = "https://tastypie.test"\n'
-        'api_path = "/auth/session/"\n', encoding="utf-8")
-    config.chmod(0o600)                    # private, as a key file should be
+        'api_path = "/auth/session/"\n',
+        encoding="utf-8",
+    )
+    config.chmod(0o600)  # private, as a key file should be
     monkeypatch.setenv("MAILROUTE_CONFIG", str(config))
-    with Client(profile="basic", transport=httpx.WSGITransport(app=auth_site),
-                cache_dir=None) as client:
+    with Client(
+        profile="basic", transport=httpx.WSGITransport(app=auth_site), cache_dir=None
+    ) as client:
         assert isinstance(client.settings.auth, BasicAuth)
         _crud(client, "Profile Auth Reseller")
     monkeypatch.setenv("MAILROUTE_SESSIONID", sessionid)
     monkeypatch.setenv("MAILROUTE_CSRFTOKEN", csrftoken)
     transport = httpx.WSGITransport(app=auth_site)
     try:
-        code = main(["--profile", "session", "--auth", "session", "--no-cache", "-v",
-                     "create", "reseller", "name=Made By The CLI"], transport=transport)
+        code = main(
+            [
+                "--profile",
+                "session",
+                "--auth",
+                "session",
+                "--no-cache",
+                "-v",
+                "create",
+                "reseller",
+                "name=Made By The CLI",
+            ],
+            transport=transport,
+        )
         out, err = capsys.readouterr()
         assert code == 0, err
-        code = main(["--profile", "session", "--auth", "session", "--no-cache", "-v", "list",
-                     "reseller"], transport=transport)
+        code = main(
+            ["--profile", "session", "--auth", "session", "--no-cache", "-v", "list", "reseller"],
+            transport=transport,
+        )
         listed, err2 = capsys.readouterr()
-    finally:            # the site's data is shared by the whole session
+    finally:  # the site's data is shared by the whole session
         from tests.tastypie_site.mailroute.models import Reseller
+
         Reseller.objects.filter(name="Made By The CLI").delete()
     assert code == 0 and "Made By The CLI" in listed
     for text in (out, err, listed, err2):
@@ -472,13 +556,29 @@ def test_digest_auth_answers_the_challenge_and_never_sends_the_password():
     def server(request: httpx.Request) -> httpx.Response:
         seen.append(request.headers.get("Authorization", ""))
         if not request.headers.get("Authorization", "").startswith("Digest "):
-            return httpx.Response(401, headers={
-                "WWW-Authenticate": 'Digest realm="django-tastypie", nonce="abc123", '
-                                    'qop="auth", opaque="xyz"'})
-        return httpx.Response(200, json={"reseller": {"list_endpoint": "/api/v1/reseller/",
-                                                      "schema": "/api/v1/reseller/schema/"}})
-    with Client(BASE, auth=DigestAuth(LOGIN, PASSWORD), transport=httpx.MockTransport(server),
-                cache_dir=None) as client:
+            return httpx.Response(
+                401,
+                headers={
+                    "WWW-Authenticate": 'Digest realm="django-tastypie", nonce="abc123", '
+                    'qop="auth", opaque="xyz"'
+                },
+            )
+        return httpx.Response(
+            200,
+            json={
+                "reseller": {
+                    "list_endpoint": "/api/v1/reseller/",
+                    "schema": "/api/v1/reseller/schema/",
+                }
+            },
+        )
+
+    with Client(
+        BASE,
+        auth=DigestAuth(LOGIN, PASSWORD),
+        transport=httpx.MockTransport(server),
+        cache_dir=None,
+    ) as client:
         assert client.resources == ["reseller"]
     assert seen[0] == "" and seen[1].startswith(f'Digest username="{LOGIN}"')
     assert all(PASSWORD not in h for h in seen)
@@ -489,8 +589,10 @@ def test_any_auth_goes_only_to_the_origin_and_an_opaque_one_keeps_no_disk_cache(
         def auth_flow(self, request: httpx.Request) -> Any:
             request.headers["X-Custom-Token"] = "custom-fake-token"
             yield request
-    api.override("GET", f"{BASE}/api/v1/reseller/1/").mock(return_value=httpx.Response(
-        302, headers={"Location": "https://evil.test/steal/"}))
+
+    api.override("GET", f"{BASE}/api/v1/reseller/1/").mock(
+        return_value=httpx.Response(302, headers={"Location": "https://evil.test/steal/"})
+    )
     with Client(BASE, auth=Custom(), cache_dir=tmp_path) as client:
         client.preload()
         with pytest.raises(OriginError):
@@ -498,7 +600,7 @@ def test_any_auth_goes_only_to_the_origin_and_an_opaque_one_keeps_no_disk_cache(
     calls = [c.request for c in api.router.calls]
     assert calls and all(str(r.url).startswith(BASE) for r in calls)
     assert all(r.headers["X-Custom-Token"] == "custom-fake-token" for r in calls)
-    assert list(tmp_path.rglob("*.json")) == []      # another token could read them
+    assert list(tmp_path.rglob("*.json")) == []  # another token could read them
 
 
 def test_auth_and_another_kinds_secret_together_are_refused():
@@ -508,26 +610,29 @@ def test_auth_and_another_kinds_secret_together_are_refused():
         Client(BASE, LOGIN, auth="basic", cache_dir=None)
 
 
-if sys.platform == "win32":     # the socket servers above need POSIX-style sockets
+if sys.platform == "win32":  # the socket servers above need POSIX-style sockets
     pytestmark = pytest.mark.skip("POSIX only")
 
 
-@pytest.mark.parametrize("key", ["fake-key-LEAKME\r", "fake-key-LEAKME\nlogin: me",
-                                 "fake-\x00key-LEAKME"])
+@pytest.mark.parametrize(
+    "key", ["fake-key-LEAKME\r", "fake-key-LEAKME\nlogin: me", "fake-\x00key-LEAKME"]
+)
 def test_a_key_no_header_can_carry_is_refused_without_showing_it(key, monkeypatch):
     # a .env file with Windows line ends, or a key command printing two lines: httpx's
     # own error quoted the whole Authorization header, key included, in TransportError
     shown: list[str] = []
     with serve(_answer_json) as (url, heads):
-        for make in (lambda: Client(url, LOGIN, key, cache_dir=None, retries=0),
-                     lambda: Client(url, auth=SessionAuth(key, "csrf-fake"), cache_dir=None),
-                     lambda: Client(url, auth=ApiKeyAuth(LOGIN, key), cache_dir=None)):
+        for make in (
+            lambda: Client(url, LOGIN, key, cache_dir=None, retries=0),
+            lambda: Client(url, auth=SessionAuth(key, "csrf-fake"), cache_dir=None),
+            lambda: Client(url, auth=ApiKeyAuth(LOGIN, key), cache_dir=None),
+        ):
             with pytest.raises(ConfigurationError) as info:
                 make().resources
             shown.append("".join(traceback.format_exception(info.value)))
-        if "\x00" not in key:                      # (no environment holds a NUL)
+        if "\x00" not in key:  # (no environment holds a NUL)
             monkeypatch.setenv("MAILROUTE_API_KEY", key)
             assert main(["--url", url, "--login", LOGIN, "--no-cache", "resources"]) == 2
-        assert not heads                            # nothing was sent
+        assert not heads  # nothing was sent
     assert shown and not [text for text in shown if "LEAKME" in text]
     assert all("control character" in text for text in shown)

@@ -14,7 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-SCRIPT = '''\
+SCRIPT = """\
 from __future__ import annotations
 
 from collections.abc import Awaitable
@@ -62,9 +62,9 @@ async def async_use(client: AsyncClient) -> None:
         assert_type(await obj.save(), AsyncResource)
     assert_type(await Domain.create(name="y.com"), AsyncResource)
     assert_type(await client.get("/api/v1/domain/1/"), AsyncResource)
-'''
+"""
 
-MISTAKES = '''\
+MISTAKES = """\
 from __future__ import annotations
 
 from mailroute_dyn import AsyncClient, Client
@@ -77,27 +77,42 @@ def sync_use(client: Client) -> None:
 async def async_use(client: AsyncClient) -> None:
     Domain = await client.resource("domain")
     total: int = Domain.count()
-'''
+"""
 
 
 @pytest.mark.slow
 def test_mypy_strict_gives_exact_types_to_scripts_using_both_clients(tmp_path):
     (tmp_path / "script.py").write_text(SCRIPT)
     (tmp_path / "mistakes.py").write_text(MISTAKES)
-    (tmp_path / "mypy.ini").write_text(textwrap.dedent(f"""\
+    (tmp_path / "mypy.ini").write_text(
+        textwrap.dedent(f"""\
         [mypy]
         mypy_path = {ROOT}
         [mypy-jsonschema.*]
         ignore_missing_imports = True
-        """))
+        """)
+    )
     done = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--config-file", "mypy.ini",
-         "--cache-dir", str(tmp_path / ".mypy_cache"), "script.py", "mistakes.py"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--config-file",
+            "mypy.ini",
+            "--cache-dir",
+            str(tmp_path / ".mypy_cache"),
+            "script.py",
+            "mistakes.py",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     errors = [line for line in done.stdout.splitlines() if ": error:" in line]
     assert not [e for e in errors if not e.startswith("mistakes.py:")], done.stdout
     # an int is no str, and an AsyncClient's count() must be awaited
     assert [int(e.split(":")[1]) for e in errors] == [7, 12], done.stdout
     assert 'has type "int", variable has type "str"' in done.stdout
     assert 'has type "Coroutine[Any, Any, int]", variable has type "int"' in done.stdout
-

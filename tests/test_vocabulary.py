@@ -20,14 +20,17 @@ from mailroute_dyn.schema import rules
 from mailroute_dyn.schema.definition import Field, parse_schema
 from mailroute_dyn.tools import stubs
 
-TABLES = {name: getattr(vocabulary, name) for name in vocabulary.__all__
-          if isinstance(getattr(vocabulary, name), frozenset | dict)}
+TABLES = {
+    name: getattr(vocabulary, name)
+    for name in vocabulary.__all__
+    if isinstance(getattr(vocabulary, name), frozenset | dict)
+}
 
 
 def _package_modules():
     for info in pkgutil.walk_packages(mailroute_dyn.__path__, "mailroute_dyn."):
         if info.name.endswith("__main__"):
-            continue                    # runs the command line on import
+            continue  # runs the command line on import
         yield importlib.import_module(info.name)
 
 
@@ -48,28 +51,33 @@ def test_no_module_keeps_its_own_copy_of_a_vocabulary_table():
 def test_client_cli_stubs_and_fake_share_one_term_table():
     for ftype in ("datetime", "date", "time", "dict"):
         table = vocabulary.TERMS_BY_TYPE[ftype]
-        assert rules.terms_for(Field("x", ftype)) is table              # the client
-        assert fake_store.FieldDef("x", ftype).lookups is table          # the fake
+        assert rules.terms_for(Field("x", ftype)) is table  # the client
+        assert fake_store.FieldDef("x", ftype).lookups is table  # the fake
     assert rules.terms_for(Field("x", "string")) is vocabulary.COMMON_TERMS
     assert rules.terms_for(Field("x", "related", related_type="to_one")) is (
-        vocabulary.TO_ONE_TERMS)
+        vocabulary.TO_ONE_TERMS
+    )
     assert fake_store.FieldDef("x", "related", related_type="to_one").lookups is (
-        vocabulary.TO_ONE_TERMS)
-    assert stubs._INT_TERMS is vocabulary.INT_TERMS                       # the stubs
+        vocabulary.TO_ONE_TERMS
+    )
+    assert stubs._INT_TERMS is vocabulary.INT_TERMS  # the stubs
     assert stubs._TEXT_TERMS is vocabulary.TEXT_TERMS
     assert stubs._SCALARS is vocabulary.SCALAR_TYPE_NAMES
     assert stubs.COMMON_TERMS is vocabulary.COMMON_TERMS
     assert fake_query.TEXT_TERMS is vocabulary.TEXT_TERMS
     assert fake_query.DATE_PARTS is vocabulary.DATE_PARTS
-    assert cli_values._INT_TERMS is vocabulary.INT_TERMS                 # the CLI
+    assert cli_values._INT_TERMS is vocabulary.INT_TERMS  # the CLI
     assert cli_values._INT_TERMS is vocabulary.INT_TERMS
     assert cli_values._TEXT_TERMS is vocabulary.TEXT_TERMS
 
 
 def test_client_and_fake_agree_on_no_default_and_the_key():
-    raw = {"fields": {"code": {"type": "string", "primary_key": True,
-                               "default": vocabulary.NO_DEFAULT_TEXT},
-                      "id": {"type": "integer", "primary_key": False}}}
+    raw = {
+        "fields": {
+            "code": {"type": "string", "primary_key": True, "default": vocabulary.NO_DEFAULT_TEXT},
+            "id": {"type": "integer", "primary_key": False},
+        }
+    }
     assert schema.NO_DEFAULT is fake_store.NO_DEFAULT is vocabulary.NO_DEFAULT
     assert parse_schema("thing", raw).fields["code"].default is vocabulary.NO_DEFAULT
     assert parse_schema("thing", raw).primary_key == "code"
@@ -79,9 +87,11 @@ def test_client_and_fake_agree_on_no_default_and_the_key():
 
 
 def test_primary_key_rule_for_each_server_generation():
-    assert vocabulary.primary_key_of({"id": {}, "name": {}}) == "id"          # MailRoute 2012
-    assert vocabulary.primary_key_of(
-        {"id": {"primary_key": False}, "name": {"primary_key": False}}) is None  # key left out
+    assert vocabulary.primary_key_of({"id": {}, "name": {}}) == "id"  # MailRoute 2012
+    assert (
+        vocabulary.primary_key_of({"id": {"primary_key": False}, "name": {"primary_key": False}})
+        is None
+    )  # key left out
     assert vocabulary.primary_key_of({"slug": {"primary_key": "true"}}) == "slug"
     assert vocabulary.primary_key_of(None) is None
 

@@ -22,8 +22,9 @@ yaml = pytest.importorskip("yaml")
 pty = pytest.importorskip("pty")
 
 
-def _run(capsys: pytest.CaptureFixture[str], *argv: str,
-         server: httpx.BaseTransport | None = None) -> tuple[int, str, str]:
+def _run(
+    capsys: pytest.CaptureFixture[str], *argv: str, server: httpx.BaseTransport | None = None
+) -> tuple[int, str, str]:
     code = main(["--demo", *argv], transport=server or FakeMailRoute())
     out, err = capsys.readouterr()
     return code, out, err
@@ -53,8 +54,7 @@ def test_every_record_printing_command_takes_every_format(capsys, tmp_path, fmt)
     assert code == 0 and len(_parsed(fmt, out)) == 3
     data = tmp_path / "rows.jsonl"
     data.write_text('{"localpart": "w1", "domain": 1}\n{"localpart": "w2", "domain": 1}\n')
-    code, out, err = _run(capsys, "create", "email_account", "--data", f"@{data}",
-                          "--format", fmt)
+    code, out, err = _run(capsys, "create", "email_account", "--data", f"@{data}", "--format", fmt)
     assert code == 0, err
     rows = _parsed(fmt, out)
     assert sorted(int(str(r["row"])) for r in rows) == [1, 2]
@@ -74,8 +74,7 @@ def test_yaml_without_pyyaml_names_the_extra(capsys, monkeypatch):
 class _Watching(httpx.BaseTransport):
     """Forwards to the fake; at the n-th POST it looks at what stdout holds so far."""
 
-    def __init__(self, inner: httpx.BaseTransport, at: int,
-                 capsys: pytest.CaptureFixture[str]):
+    def __init__(self, inner: httpx.BaseTransport, at: int, capsys: pytest.CaptureFixture[str]):
         self.inner, self.at, self.capsys = inner, at, capsys
         self.posts = 0
         self.seen_then = ""
@@ -90,28 +89,38 @@ class _Watching(httpx.BaseTransport):
 
 def test_bulk_rows_are_printed_as_they_finish_not_at_the_end(capsys, tmp_path):
     data = tmp_path / "rows.jsonl"
-    data.write_text("".join(json.dumps({"localpart": f"w{i}", "domain": 1}) + "\n"
-                            for i in range(30)))
+    data.write_text(
+        "".join(json.dumps({"localpart": f"w{i}", "domain": 1}) + "\n" for i in range(30))
+    )
     wire = _Watching(FakeMailRoute(), 30, capsys)
-    code = main(["--demo", "create", "email_account", "--data", f"@{data}", "--format",
-                 "jsonl"], transport=wire)
+    code = main(
+        ["--demo", "create", "email_account", "--data", f"@{data}", "--format", "jsonl"],
+        transport=wire,
+    )
     rest = capsys.readouterr().out
     assert code == 0
     early = [json.loads(line) for line in wire.seen_then.splitlines()]
-    assert len(early) >= 30 - 8 - 1        # all but the window in flight were out already
+    assert len(early) >= 30 - 8 - 1  # all but the window in flight were out already
     assert len(early) + len(rest.splitlines()) == 30
 
 
 def _bulk_on_a_terminal(command: list[str], tmp_path: Path) -> tuple[str, bytes]:
     """(what stderr, a terminal, showed; stdout) of creating 20 accounts."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MAILROUTE_")}
-    env.update(MAILROUTE_CONFIG=str(tmp_path / "none.toml"), PYTHONPATH=str(ROOT),
-               XDG_CACHE_HOME=str(tmp_path / "cache"), XDG_STATE_HOME=str(tmp_path / "st"))
+    env.update(
+        MAILROUTE_CONFIG=str(tmp_path / "none.toml"),
+        PYTHONPATH=str(ROOT),
+        XDG_CACHE_HOME=str(tmp_path / "cache"),
+        XDG_STATE_HOME=str(tmp_path / "st"),
+    )
     data = tmp_path / "rows.jsonl"
-    data.write_text("".join(json.dumps({"localpart": f"t{i}", "domain": 1}) + "\n"
-                            for i in range(20)))
-    return on_a_terminal([*command, "--demo", "create", "email_account", "--data",
-                          f"@{data}", "--format", "jsonl"], env)
+    data.write_text(
+        "".join(json.dumps({"localpart": f"t{i}", "domain": 1}) + "\n" for i in range(20))
+    )
+    return on_a_terminal(
+        [*command, "--demo", "create", "email_account", "--data", f"@{data}", "--format", "jsonl"],
+        env,
+    )
 
 
 @pytest.mark.slow

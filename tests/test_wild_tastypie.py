@@ -30,16 +30,24 @@ def _tag() -> str:
 def connect(tastypie_app: Any) -> Iterator[Callable[..., Client]]:
     """Clients on the site's `/wild/api/` (ApiKey unless `auth=` says otherwise)."""
     from tests.tastypie_site import DEMO_API_KEY, DEMO_LOGIN
+
     made: list[Client] = []
 
     def make(transport: httpx.BaseTransport | None = None, **kwargs: Any) -> Client:
         if "auth" not in kwargs:
             kwargs.update(login=DEMO_LOGIN, api_key=DEMO_API_KEY)
-        c = Client("http://tastypie.test", api_path=WILD, cache_dir=None, retries=0,
-                   transport=transport or httpx.WSGITransport(app=tastypie_app),
-                   allow_insecure=True, **kwargs)
+        c = Client(
+            "http://tastypie.test",
+            api_path=WILD,
+            cache_dir=None,
+            retries=0,
+            transport=transport or httpx.WSGITransport(app=tastypie_app),
+            allow_insecure=True,
+            **kwargs,
+        )
         made.append(c)
         return c
+
     yield make
     for c in made:
         c.close()
@@ -47,10 +55,12 @@ def connect(tastypie_app: Any) -> Iterator[Callable[..., Client]]:
 
 def _models() -> Any:
     from tests.tastypie_site.anyapi import models
+
     return models
 
 
 # ---------------------------------------------------------------- 1. a string rule
+
 
 def test_a_filtering_rule_given_as_a_string_allows_the_terms_it_contains(connect):
     m = _models()
@@ -63,21 +73,22 @@ def test_a_filtering_rule_given_as_a_string_allows_the_terms_it_contains(connect
     assert profiles.filtering["username"] == "exact"
     assert [p.username for p in profiles.filter(username=alice.username)] == [alice.username]
     with pytest.raises(FilterError, match="startswith"):
-        profiles.filter(username__startswith="alice")     # "exact" does not contain it
+        profiles.filter(username__startswith="alice")  # "exact" does not contain it
     found = client["group_profile"].filter(users__username=alice.username)
     assert [g.title for g in found] == [group.title]
 
 
 # ---------------------------------------------------------------- 2. unreadable filtering
 
+
 def test_filtering_that_is_no_json_object_degrades_to_unchecked_filters(connect, caplog):
     m = _models()
     tag = m.Tag.objects.create(name=f"red-{_tag()}")
     client = connect()
     with warnings.catch_warnings():
-        warnings.simplefilter("error")          # a log record, not a Python warning
+        warnings.simplefilter("error")  # a log record, not a Python warning
         with caplog.at_level(logging.WARNING, logger="mailroute_dyn"):
-            assert "tags" in client.preload()   # the API loads, this resource too
+            assert "tags" in client.preload()  # the API loads, this resource too
     said = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert any("tags" in text and "filtering" in text for text in said), said
     tags = client["tags"]
@@ -89,6 +100,7 @@ def test_filtering_that_is_no_json_object_degrades_to_unchecked_filters(connect,
 
 
 # ---------------------------------------------------------------- 3. a key that is no field
+
 
 def test_a_filtering_key_that_is_no_field_is_sent_to_the_servers_own_filter(connect):
     m = _models()
@@ -109,9 +121,11 @@ def test_a_filtering_key_that_is_no_field_is_sent_to_the_servers_own_filter(conn
 
 # ---------------------------------------------------------------- 4. unchecked names
 
+
 @pytest.mark.parametrize("how", ["login and api_key", "auth="])
 def test_unchecked_takes_every_name_the_query_does_not_set_itself(connect, how):
     from tests.tastypie_site import DEMO_API_KEY, DEMO_LOGIN
+
     m = _models()
     alice = m.Profile.objects.create(username=f"alice-{_tag()}")
     m.Profile.objects.create(username=f"carol-{_tag()}")
@@ -123,19 +137,22 @@ def test_unchecked_takes_every_name_the_query_does_not_set_itself(connect, how):
         with pytest.raises(FilterError, match="set by the query itself"):
             profiles.all().unchecked(**{reserved: "5"})
 
+
 def test_completion_and_stubs_read_filtering_as_the_filters_do(connect):
     from mailroute_dyn.cli.complete import filter_lookups
     from mailroute_dyn.tools.stubs import generate_stub
+
     client = connect()
     client.preload()
     assert filter_lookups(client["profiles"]._schema) == ["username="]
     assert filter_lookups(client["thesaurus/keywords"]._schema)[-1:] == ["thesaurus="]
     text = generate_stub(client)
-    profiles = text[text.index("class _ProfilesMeta("):text.index("class Profiles(")]
+    profiles = text[text.index("class _ProfilesMeta(") : text.index("class Profiles(")]
     assert "username__exact:" in profiles and "username__startswith" not in profiles
 
 
 # ---------------------------------------------------------------- 5. nested, no URI
+
 
 def test_nested_objects_without_resource_uri_are_objects_of_their_resource(connect, raw_wild):
     m = _models()
@@ -159,12 +176,17 @@ def test_nested_objects_without_resource_uri_are_objects_of_their_resource(conne
 @pytest.fixture
 def raw_wild(tastypie_app: Any) -> Iterator[httpx.Client]:
     from tests.tastypie_site import auth_header
-    with httpx.Client(transport=httpx.WSGITransport(app=tastypie_app),
-                      base_url="http://tastypie.test", headers=auth_header()) as c:
+
+    with httpx.Client(
+        transport=httpx.WSGITransport(app=tastypie_app),
+        base_url="http://tastypie.test",
+        headers=auth_header(),
+    ) as c:
         yield c
 
 
 # ---------------------------------------------------------------- 6. a slash in the name
+
 
 def test_a_resource_name_with_a_slash_reads_its_own_objects(connect):
     m = _models()
@@ -180,29 +202,36 @@ def test_a_resource_name_with_a_slash_reads_its_own_objects(connect):
     assert {type(o) for o in client.list(f"{WILD}thesaurus/keywords/")} == {keywords}
     assert type(client["thesaurus"].get(thesaurus.pk)) is client["thesaurus"]
     # a relation to it: its schema and its objects are the slashed resource's
-    owner = client["thesaurus"].filter(keywords__alt_label="Rivers").get(
-        identifier=thesaurus.identifier)
+    owner = (
+        client["thesaurus"]
+        .filter(keywords__alt_label="Rivers")
+        .get(identifier=thesaurus.identifier)
+    )
     assert [type(k) for k in owner.keywords] == [keywords] and owner.keywords == [got]
     # an object of the slashed resource is a filter value of a relation to it
     assert client["thesaurus"].filter(keywords=got).get().pk == thesaurus.pk
 
+
 def test_a_capture_of_names_with_a_slash_is_served_by_the_fake(connect, tmp_path):
     from mailroute_dyn.testing import FakeMailRoute, capture
     from tests.tastypie_site import DEMO_API_KEY, DEMO_LOGIN
+
     m = _models()
     thesaurus = m.Thesaurus.objects.create(identifier=f"th-{_tag()}", title="Captured")
     m.ThesaurusKeyword.objects.create(thesaurus=thesaurus, alt_label="Lakes")
     folder = capture(connect(), tmp_path / "wild", limit=500)
     assert (folder / "schemas" / "thesaurus%2Fkeywords.json").is_file()
     fake = FakeMailRoute(folder, login=DEMO_LOGIN, api_key=DEMO_API_KEY, api_path=WILD)
-    with Client("https://fake.test", DEMO_LOGIN, DEMO_API_KEY, api_path=WILD,
-                transport=fake, cache_dir=None) as client:
+    with Client(
+        "https://fake.test", DEMO_LOGIN, DEMO_API_KEY, api_path=WILD, transport=fake, cache_dir=None
+    ) as client:
         keywords = client["thesaurus/keywords"]
         assert "Lakes" in {k.alt_label for k in keywords.all()}
 
 
 def test_a_private_error_never_escapes_a_detail_read(api, client):
     from tests.conftest import BASE, objects
+
     other = objects("customer")[0]
     api.override("GET", f"{BASE}/api/v1/domain/7/").respond(json=other)
     with pytest.raises(ResponseError) as caught:
@@ -213,8 +242,8 @@ def test_a_private_error_never_escapes_a_detail_read(api, client):
 
 # ---------------------------------------------------------------- 7. order_by refused
 
-def test_a_key_walk_the_server_cannot_take_falls_back_to_next_links(connect, tastypie_app,
-                                                                      caplog):
+
+def test_a_key_walk_the_server_cannot_take_falls_back_to_next_links(connect, tastypie_app, caplog):
     m = _models()
     tag = _tag()
     public = sorted(f"p{tag}-{i}" for i in range(3))
@@ -231,9 +260,9 @@ def test_a_key_walk_the_server_cannot_take_falls_back_to_next_links(connect, tas
     said = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert any("people" in text and "500" in text for text in said), said
     transport.requests.clear()
-    assert [p.username for p in people.all()] == first     # remembered: no order_by again
+    assert [p.username for p in people.all()] == first  # remembered: no order_by again
     assert not any("order_by" in str(r.url.query) for r in transport.requests)
-    with pytest.raises(MailRouteError):                    # asked for: the server's answer
+    with pytest.raises(MailRouteError):  # asked for: the server's answer
         list(people.order_by("username"))
 
 
@@ -243,6 +272,7 @@ def test_an_async_key_walk_the_server_cannot_take_falls_back_too(tastypie_app):
     from django.core.asgi import get_asgi_application
 
     from mailroute_dyn import AsyncClient
+
     m = _models()
     tag = _tag()
     names = {f"q{tag}-{i}" for i in range(3)}
@@ -250,15 +280,21 @@ def test_an_async_key_walk_the_server_cannot_take_falls_back_too(tastypie_app):
         m.Profile.objects.create(username=name)
 
     async def run() -> set[str]:
-        async with AsyncClient("http://tastypie.test", "demo", "demo-key-not-secret",
-                               api_path=WILD, transport=httpx.ASGITransport(
-                                   app=get_asgi_application()),
-                               cache_dir=None, retries=0, allow_insecure=True,
-                               page_size=2) as client:
+        async with AsyncClient(
+            "http://tastypie.test",
+            "demo",
+            "demo-key-not-secret",
+            api_path=WILD,
+            transport=httpx.ASGITransport(app=get_asgi_application()),
+            cache_dir=None,
+            retries=0,
+            allow_insecure=True,
+            page_size=2,
+        ) as client:
             people = await client.resource("people")
             return {p.username async for p in people.all().concurrently(1)}
-    assert names <= asyncio.run(run())
 
+    assert names <= asyncio.run(run())
 
 
 # ---------------------------------------------------------------- the same rules, by hand
@@ -267,45 +303,76 @@ WILD_BASE = "https://wild.example.test"
 
 
 def _field(ftype: str, **flags: Any) -> dict[str, Any]:
-    return {"type": ftype, "nullable": False, "blank": False, "readonly": False,
-            "unique": False, "primary_key": False, "default": "No default provided.",
-            "help_text": "", **flags}
+    return {
+        "type": ftype,
+        "nullable": False,
+        "blank": False,
+        "readonly": False,
+        "unique": False,
+        "primary_key": False,
+        "default": "No default provided.",
+        "help_text": "",
+        **flags,
+    }
 
 
 def _schema(fields: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    return {"fields": {"id": _field("integer", primary_key=True, unique=True),
-                       "resource_uri": _field("string", readonly=True), **fields},
-            "allowed_list_http_methods": ["get"], "allowed_detail_http_methods": ["get"],
-            **extra}
+    return {
+        "fields": {
+            "id": _field("integer", primary_key=True, unique=True),
+            "resource_uri": _field("string", readonly=True),
+            **fields,
+        },
+        "allowed_list_http_methods": ["get"],
+        "allowed_detail_http_methods": ["get"],
+        **extra,
+    }
 
 
 @pytest.fixture
 def by_hand() -> Iterator[Any]:
     import respx
+
     schemas = {
-        "group": _schema({"lead": {**_field("related"), "related_type": "to_one"},
-                          "cats": {**_field("related"), "related_type": "to_many"}}),
-        "people": _schema({"username": _field("string", unique=True)},
-                          ordering=["username"], filtering={"username": 1}),
+        "group": _schema(
+            {
+                "lead": {**_field("related"), "related_type": "to_one"},
+                "cats": {**_field("related"), "related_type": "to_many"},
+            }
+        ),
+        "people": _schema(
+            {"username": _field("string", unique=True)},
+            ordering=["username"],
+            filtering={"username": 1},
+        ),
         "thesaurus": _schema({}),
         "thesaurus/keywords": _schema({"label": _field("string")}),
     }
     with respx.mock(base_url=WILD_BASE, assert_all_called=False) as router:
-        router.get("/api/").respond(json={
-            name: {"list_endpoint": f"/api/{name}/", "schema": schema}
-            for name, schema in schemas.items()})
+        router.get("/api/").respond(
+            json={
+                name: {"list_endpoint": f"/api/{name}/", "schema": schema}
+                for name, schema in schemas.items()
+            }
+        )
         yield router
 
 
 def _client(**kwargs: Any) -> Client:
-    return Client(WILD_BASE, "me", "fake-key-not-real", api_path="/api/", cache_dir=None,
-                  retries=0, **kwargs)
+    return Client(
+        WILD_BASE, "me", "fake-key-not-real", api_path="/api/", cache_dir=None, retries=0, **kwargs
+    )
 
 
 def test_nested_objects_of_an_unknown_resource_are_plain_dicts_never_dropped(by_hand):
-    by_hand.get("/api/group/1/").respond(json={
-        "id": 1, "resource_uri": "/api/group/1/", "lead": {"name": "Ann"},
-        "cats": [{"name": "a"}, {"name": "b"}]})
+    by_hand.get("/api/group/1/").respond(
+        json={
+            "id": 1,
+            "resource_uri": "/api/group/1/",
+            "lead": {"name": "Ann"},
+            "cats": [{"name": "a"}, {"name": "b"}],
+        }
+    )
     with _client() as client:
         group = client.group.get(1)
         assert group.lead == {"name": "Ann"}
@@ -313,8 +380,10 @@ def test_nested_objects_of_an_unknown_resource_are_plain_dicts_never_dropped(by_
 
 
 def test_a_transient_error_on_a_key_walk_changes_nothing_a_400_falls_back(by_hand, caplog):
-    page = {"meta": {"total_count": 1, "next": None}, "objects": [
-        {"id": 1, "username": "ann", "resource_uri": "/api/people/1/"}]}
+    page = {
+        "meta": {"total_count": 1, "next": None},
+        "objects": [{"id": 1, "username": "ann", "resource_uri": "/api/people/1/"}],
+    }
     ordered = by_hand.get("/api/people/", params={"order_by": "username"})
     plain = by_hand.get("/api/people/").respond(json=page)
     ordered.respond(503)
@@ -330,11 +399,15 @@ def test_a_transient_error_on_a_key_walk_changes_nothing_a_400_falls_back(by_han
 
 
 def test_an_object_under_a_longer_list_endpoint_is_that_resources(by_hand):
-    by_hand.get("/api/thesaurus/").respond(json={
-        "meta": {"total_count": 2, "next": None},
-        "objects": [{"id": 1, "resource_uri": "/api/thesaurus/1/"},
-                    {"id": 5, "label": "x", "resource_uri": "/api/thesaurus/keywords/5/"}]})
+    by_hand.get("/api/thesaurus/").respond(
+        json={
+            "meta": {"total_count": 2, "next": None},
+            "objects": [
+                {"id": 1, "resource_uri": "/api/thesaurus/1/"},
+                {"id": 5, "label": "x", "resource_uri": "/api/thesaurus/keywords/5/"},
+            ],
+        }
+    )
     with _client() as client:
         found = list(client.thesaurus.all())
         assert [type(o).resource_name for o in found] == ["thesaurus", "thesaurus/keywords"]
-

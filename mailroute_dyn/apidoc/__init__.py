@@ -4,5 +4,12 @@
 from .document import ApiFacts, Extra, ResourceFacts, build_document, security_schemes
 from .gather import describe_op, parse_extras
 
-__all__ = ["ApiFacts", "Extra", "ResourceFacts", "build_document", "security_schemes",
-           "describe_op", "parse_extras"]
+__all__ = [
+    "ApiFacts",
+    "Extra",
+    "ResourceFacts",
+    "build_document",
+    "security_schemes",
+    "describe_op",
+    "parse_extras",
+]

@@ -39,8 +39,8 @@ class ResourceFacts(NamedTuple):
     """One resource as the client sees it."""
 
     schema: ResourceSchema
-    list_path: str                          # server-relative, in the server's own form
-    targets: Mapping[str, str | None]       # related field -> target resource (None: unknown)
+    list_path: str  # server-relative, in the server's own form
+    targets: Mapping[str, str | None]  # related field -> target resource (None: unknown)
     listed: bool
 
 
@@ -49,7 +49,7 @@ class Extra(NamedTuple):
 
     resource: str
     name: str
-    kind: str                  # "action" (on the list), "detail-action" or "nested"
+    kind: str  # "action" (on the list), "detail-action" or "nested"
     target: str | None = None  # a nested list's resource, when known
 
 
@@ -67,18 +67,30 @@ def security_schemes(auth: httpx.Auth | None) -> dict[str, dict[str, Any]]:
     """The auth in use as security schemes: its kind, never its secret (none for an auth
     of the caller's own, whose kind the client cannot tell)."""
     if isinstance(auth, ApiKeyAuth):
-        return {"ApiKeyAuth": {"type": "apiKey", "in": "header", "name": "Authorization",
-                               "description": "Tastypie's ApiKey: the header value is "
-                                              "`ApiKey login:key`."}}
+        return {
+            "ApiKeyAuth": {
+                "type": "apiKey",
+                "in": "header",
+                "name": "Authorization",
+                "description": "Tastypie's ApiKey: the header value is `ApiKey login:key`.",
+            }
+        }
     if isinstance(auth, BasicAuth | httpx.BasicAuth):
         return {"BasicAuth": {"type": "http", "scheme": "basic"}}
     if isinstance(auth, DigestAuth | httpx.DigestAuth):
         return {"DigestAuth": {"type": "http", "scheme": "digest"}}
     if isinstance(auth, SessionAuth):
-        return {"SessionCookie": {
-            "type": "apiKey", "in": "cookie", "name": auth.session_cookie,
-            "description": plain_text(f"Django's session cookie; writes also need the "
-                                      f"{auth.csrf_cookie} cookie and the X-CSRFToken header.")}}
+        return {
+            "SessionCookie": {
+                "type": "apiKey",
+                "in": "cookie",
+                "name": auth.session_cookie,
+                "description": plain_text(
+                    f"Django's session cookie; writes also need the "
+                    f"{auth.csrf_cookie} cookie and the X-CSRFToken header."
+                ),
+            }
+        }
     return {}
 
 
@@ -91,9 +103,12 @@ def _components(facts: ApiFacts, names: Mapping[str, str]) -> dict[str, Any]:
         schemas[f"{c}.create"] = write_schema(res.schema, creating=True, targets=res.targets)
         schemas[f"{c}.update"] = write_schema(res.schema, creating=False, targets=res.targets)
         schemas[f"{c}.list"] = list_schema(c)
-    return {"schemas": schemas, "responses": copy.deepcopy(SHARED_RESPONSES),
-            "parameters": copy.deepcopy(PAGING),
-            "securitySchemes": security_schemes(facts.auth)}
+    return {
+        "schemas": schemas,
+        "responses": copy.deepcopy(SHARED_RESPONSES),
+        "parameters": copy.deepcopy(PAGING),
+        "securitySchemes": security_schemes(facts.auth),
+    }
 
 
 def _resource_paths(facts: ApiFacts, name: str, component: str) -> dict[str, Any]:
@@ -119,21 +134,31 @@ def _resource_paths(facts: ApiFacts, name: str, component: str) -> dict[str, Any
 
 
 def _key(e: Endpoint) -> dict[str, Any]:
-    return {"name": "pk", "in": "path", "required": True, "schema": e.key,
-            "description": "The object's key, as in its resource\\_uri."}
+    return {
+        "name": "pk",
+        "in": "path",
+        "required": True,
+        "schema": e.key,
+        "description": "The object's key, as in its resource\\_uri.",
+    }
 
 
 def _extra_paths(facts: ApiFacts, names: Mapping[str, str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for extra in sorted(facts.extras):
         res = facts.resources[extra.resource]
-        e = Endpoint(extra.resource, names[extra.resource], path_template(res.list_path),
-                     key_schema(res.schema))
+        e = Endpoint(
+            extra.resource,
+            names[extra.resource],
+            path_template(res.list_path),
+            key_schema(res.schema),
+        )
         slash = "/" if e.list_path.endswith("/") else ""
         segment = path_template(extra.name)
         if extra.kind == "action":
             out[f"{e.list_path.rstrip('/')}/{segment}{slash}"] = action_operation(
-                e, extra.name, on_detail=False)
+                e, extra.name, on_detail=False
+            )
             continue
         under = f"{detail_path(e.list_path).rstrip('/')}/{segment}{slash}"
         if extra.kind == "detail-action":
@@ -148,14 +173,16 @@ def _extra_paths(facts: ApiFacts, names: Mapping[str, str]) -> dict[str, Any]:
 def _info(facts: ApiFacts, listed: list[str]) -> dict[str, Any]:
     version = facts.api_path.strip("/").rsplit("/", 1)[-1] or "api"
     where = plain_text(f"{facts.base_url}{facts.api_path}")
-    return {"title": plain_text(f"Tastypie API at {urlsplit(facts.base_url).netloc}"
-                                f"{facts.api_path}"),
-            "version": plain_text(version),
-            "description": (
-                f"The API at {where} as mailroute-dyn reads it from the server's schemas: "
-                f"{len(facts.resources)} resources ({len(listed)} listed). Relations are "
-                "URIs; filters are checked by the server against each resource's "
-                "filtering; a POST to a detail URL is not Tastypie's and is left out.")}
+    return {
+        "title": plain_text(f"Tastypie API at {urlsplit(facts.base_url).netloc}{facts.api_path}"),
+        "version": plain_text(version),
+        "description": (
+            f"The API at {where} as mailroute-dyn reads it from the server's schemas: "
+            f"{len(facts.resources)} resources ({len(listed)} listed). Relations are "
+            "URIs; filters are checked by the server against each resource's "
+            "filtering; a POST to a detail URL is not Tastypie's and is left out."
+        ),
+    }
 
 
 def build_document(facts: ApiFacts) -> dict[str, Any]:
@@ -172,15 +199,21 @@ def build_document(facts: ApiFacts) -> dict[str, Any]:
         "jsonSchemaDialect": "https://spec.openapis.org/oas/3.1/dialect/base",
         "info": _info(facts, listed),
         "servers": [{"url": facts.base_url}],
-        "tags": [{"name": names[n], "description": plain_text(f"The {n} resource")}
-                 for n in sorted(facts.resources)],
+        "tags": [
+            {"name": names[n], "description": plain_text(f"The {n} resource")}
+            for n in sorted(facts.resources)
+        ],
         "paths": dict(sorted(paths.items())),
         "components": components,
         "x-tastypie": {
-            "api_path": facts.api_path, "listed": listed,
+            "api_path": facts.api_path,
+            "listed": listed,
             "component_names": {names[n]: n for n in sorted(facts.resources)},
-            "schemas": {n: copy.deepcopy(dict(facts.resources[n].schema.raw))
-                        for n in sorted(facts.resources)}},
+            "schemas": {
+                n: copy.deepcopy(dict(facts.resources[n].schema.raw))
+                for n in sorted(facts.resources)
+            },
+        },
     }
     if components["securitySchemes"]:
         doc["security"] = [{scheme: []} for scheme in sorted(components["securitySchemes"])]

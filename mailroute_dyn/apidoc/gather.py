@@ -19,7 +19,7 @@ from .document import ApiFacts, Extra, ResourceFacts, build_document
 
 __all__ = ["describe_op", "parse_extras"]
 
-_SEGMENT = re.compile(r"[A-Za-z0-9_\-.~]+")     # one plain path segment, as actions are
+_SEGMENT = re.compile(r"[A-Za-z0-9_\-.~]+")  # one plain path segment, as actions are
 _KEY = "/{pk}/"
 
 
@@ -38,8 +38,11 @@ def _parse_one(spec: str, kind: str) -> Extra:
         resource, _, name = text.rpartition("/")
         on_detail = False
     if not resource or not name or (kind == "nested" and not on_detail):
-        form = "RESOURCE/{pk}/NAME[=TARGET]" if kind == "nested" else \
-            "RESOURCE/NAME or RESOURCE/{pk}/NAME"
+        form = (
+            "RESOURCE/{pk}/NAME[=TARGET]"
+            if kind == "nested"
+            else "RESOURCE/NAME or RESOURCE/{pk}/NAME"
+        )
         raise ConfigurationError(f"{spec!r} is not of the form {form}.")
     if kind == "action":
         kind = "detail-action" if on_detail else "action"
@@ -64,13 +67,15 @@ def _facts_op(registry: Registry, name: str) -> Operation[ResourceFacts | None]:
         return None
     yield from registry.learn_targets_op(cls)
     schema = cls._schema
-    targets = {f.name: registry.target_of(schema, f)
-               for f in schema.fields.values() if f.is_related}
+    targets = {
+        f.name: registry.target_of(schema, f) for f in schema.fields.values() if f.is_related
+    }
     return ResourceFacts(schema, cls.list_endpoint, targets, cls.listed)
 
 
-def describe_op(settings: Settings, discovery: Discovery, registry: Registry,
-                extras: tuple[Extra, ...] = ()) -> Operation[dict[str, Any]]:
+def describe_op(
+    settings: Settings, discovery: Discovery, registry: Registry, extras: tuple[Extra, ...] = ()
+) -> Operation[dict[str, Any]]:
     """The OpenAPI document of the API a client reads (see `build_document`)."""
     queue = sorted((yield from discovery.preload()))
     resources: dict[str, ResourceFacts] = {}
@@ -88,5 +93,6 @@ def describe_op(settings: Settings, discovery: Discovery, registry: Registry,
         for name in filter(None, (extra.resource, extra.target)):
             if name not in resources:
                 raise UnknownResource(name, resources)
-    return build_document(ApiFacts(settings.origin, settings.api_path, resources,
-                                   settings.credentials, extras))
+    return build_document(
+        ApiFacts(settings.origin, settings.api_path, resources, settings.credentials, extras)
+    )

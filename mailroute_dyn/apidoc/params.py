@@ -16,26 +16,38 @@ from .text import plain_text
 __all__ = ["filter_parameters", "order_parameter", "PAGING", "REWRITING"]
 
 #: Tastypie's value rewriting, said once in every filter's description.
-REWRITING = ("Tastypie reads the whole values true, True, false, False as booleans and "
-             "none, None, nil as null, whatever the field: to match such a text, send it "
-             "as field\\_\\_in=true,true.")
+REWRITING = (
+    "Tastypie reads the whole values true, True, false, False as booleans and "
+    "none, None, nil as null, whatever the field: to match such a text, send it "
+    "as field\\_\\_in=true,true."
+)
 PAGING: dict[str, dict[str, Any]] = {
-    "Tastypie.limit": {"name": "limit", "in": "query", "schema": {"type": "integer",
-                                                                  "minimum": 0},
-                       "description": "Objects per page; 0 and values over the server's "
-                                      "max\\_limit mean max\\_limit. Follow meta.next."},
-    "Tastypie.offset": {"name": "offset", "in": "query", "schema": {"type": "integer",
-                                                                    "minimum": 0},
-                        "description": "Objects to skip."},
+    "Tastypie.limit": {
+        "name": "limit",
+        "in": "query",
+        "schema": {"type": "integer", "minimum": 0},
+        "description": "Objects per page; 0 and values over the server's "
+        "max\\_limit mean max\\_limit. Follow meta.next.",
+    },
+    "Tastypie.offset": {
+        "name": "offset",
+        "in": "query",
+        "schema": {"type": "integer", "minimum": 0},
+        "description": "Objects to skip.",
+    },
 }
 _BY_TYPE: dict[str, dict[str, Any]] = {
-    "integer": {"type": "integer"}, "float": {"type": "number"},
-    "decimal": {"type": "string", "pattern": DECIMAL_PATTERN}, "boolean": {"type": "boolean"},
+    "integer": {"type": "integer"},
+    "float": {"type": "number"},
+    "decimal": {"type": "string", "pattern": DECIMAL_PATTERN},
+    "boolean": {"type": "boolean"},
     "datetime": {"type": "string", "format": "date-time"},
-    "date": {"type": "string", "format": "date"}, "time": {"type": "string", "format": "time"},
+    "date": {"type": "string", "format": "date"},
+    "time": {"type": "string", "format": "time"},
 }
 _TERM_TYPES: dict[str, dict[str, Any]] = {
-    "isnull": {"type": "boolean"}, "date": {"type": "string", "format": "date"},
+    "isnull": {"type": "boolean"},
+    "date": {"type": "string", "format": "date"},
     "time": {"type": "string", "format": "time"},
 }
 #: Tells the target schema a related filter's value is a key of (None when unknown).
@@ -59,8 +71,7 @@ def _value(f: Field, term: str, target: ResourceSchema | None) -> dict[str, Any]
     return dict(_BY_TYPE.get(f.type, {"type": "string"}))
 
 
-def _parameter(lookup: str, f: Field, term: str,
-               target: ResourceSchema | None) -> dict[str, Any]:
+def _parameter(lookup: str, f: Field, term: str, target: ResourceSchema | None) -> dict[str, Any]:
     value = _value(f, "exact" if term in ("in", "range") else term, target)
     param: dict[str, Any] = {"name": lookup, "in": "query"}
     if term in ("in", "range"):
@@ -76,8 +87,9 @@ def _parameter(lookup: str, f: Field, term: str,
     return param
 
 
-def _field_parameters(prefix: str, f: Field, terms: frozenset[str],
-                      target: ResourceSchema | None) -> list[dict[str, Any]]:
+def _field_parameters(
+    prefix: str, f: Field, terms: frozenset[str], target: ResourceSchema | None
+) -> list[dict[str, Any]]:
     out = []
     for term in sorted(terms):
         lookup = f"{prefix}__{term}" if term != "exact" else prefix
@@ -87,17 +99,25 @@ def _field_parameters(prefix: str, f: Field, terms: frozenset[str],
     return out
 
 
-def filter_parameters(schema: ResourceSchema, targets: Mapping[str, str | None],
-                      schema_of: SchemaOf) -> list[dict[str, Any]]:
+def filter_parameters(
+    schema: ResourceSchema, targets: Mapping[str, str | None], schema_of: SchemaOf
+) -> list[dict[str, Any]]:
     """Every filter `schema` allows, and one relation level of each ALL_WITH_RELATIONS
     field whose target schema is known."""
     out: list[dict[str, Any]] = []
     for name in sorted(schema.filtering, key=str):
         f = schema.fields.get(name)
-        if f is None:                   # a parameter of the resource's own build_filters
-            out.append({"name": str(name), "in": "query", "schema": {"type": "string"},
-                        "description": plain_text(f"{name}: a filter the server reads "
-                                                  "itself (no field describes it).")})
+        if f is None:  # a parameter of the resource's own build_filters
+            out.append(
+                {
+                    "name": str(name),
+                    "in": "query",
+                    "schema": {"type": "string"},
+                    "description": plain_text(
+                        f"{name}: a filter the server reads itself (no field describes it)."
+                    ),
+                }
+            )
             continue
         target = schema_of(targets.get(name)) if f.is_related else None
         out += _field_parameters(name, f, allowed_terms(schema, f), target)
@@ -106,9 +126,13 @@ def filter_parameters(schema: ResourceSchema, targets: Mapping[str, str | None],
     return sorted(out, key=lambda p: str(p["name"]))
 
 
-def _hop_parameters(prefix: str, via: Field, target: ResourceSchema,
-                    targets: Mapping[str, str | None],
-                    schema_of: SchemaOf) -> list[dict[str, Any]]:
+def _hop_parameters(
+    prefix: str,
+    via: Field,
+    target: ResourceSchema,
+    targets: Mapping[str, str | None],
+    schema_of: SchemaOf,
+) -> list[dict[str, Any]]:
     out = []
     for name in sorted(target.filtering, key=str):
         g = target.fields.get(name)
@@ -117,8 +141,11 @@ def _hop_parameters(prefix: str, via: Field, target: ResourceSchema,
         terms = allowed_terms(target, g)
         if via.related_type == "to_one":
             terms = terms & TO_ONE_TERMS
-        inner = schema_of(g.related_resource or (name if g.is_related else None)) \
-            if g.is_related else None
+        inner = (
+            schema_of(g.related_resource or (name if g.is_related else None))
+            if g.is_related
+            else None
+        )
         out += _field_parameters(f"{prefix}__{name}", g, terms, inner)
     return out
 
@@ -128,5 +155,11 @@ def order_parameter(schema: ResourceSchema) -> list[dict[str, Any]]:
     if not schema.ordering:
         return []
     keys = sorted({k for name in schema.ordering for k in (name, f"-{name}")})
-    return [{"name": "order_by", "in": "query", "schema": {"type": "string", "enum": keys},
-             "description": "Ordering; a leading - sorts descending."}]
+    return [
+        {
+            "name": "order_by",
+            "in": "query",
+            "schema": {"type": "string", "enum": keys},
+            "description": "Ordering; a leading - sorts descending.",
+        }
+    ]

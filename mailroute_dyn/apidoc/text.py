@@ -14,12 +14,12 @@ __all__ = ["component_names", "pointer", "ref", "plain_text", "path_template", "
 
 #: The components one resource gets: its representation, its bodies and its list page.
 SUFFIXES = ("", ".create", ".update", ".list")
-_NOT_ALLOWED = re.compile(r"[^A-Za-z0-9_-]")        # '.' is kept for our own suffixes
+_NOT_ALLOWED = re.compile(r"[^A-Za-z0-9_-]")  # '.' is kept for our own suffixes
 # Markdown (CommonMark, GFM) and HTML syntax that may appear anywhere in a line
 _INLINE = re.compile(r"([\\`*_\[\]<>&|~!{}])")
 # syntax that only counts at the start of a line (headings, lists, quotes, rules)
 _LINE_START = re.compile(r"^(\s*)([#>+=-]|\d+[.)])")
-_PATH_SAFE = "/:@!$&'()*+,;=-._~%"    # RFC 3986 path characters; braces are not among them
+_PATH_SAFE = "/:@!$&'()*+,;=-._~%"  # RFC 3986 path characters; braces are not among them
 
 
 def component_names(resource_names: Iterable[str]) -> dict[str, str]:
@@ -55,8 +55,14 @@ def plain_text(text: str) -> str:
     """`text` as Markdown that renders as exactly this text: one line, syntax escaped."""
     line = " ".join(str(text).split())
     line = _INLINE.sub(r"\\\1", line)
-    return _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2) if len(m.group(2)) == 1
-                           else m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1], line)
+    return _LINE_START.sub(
+        lambda m: (
+            m.group(1) + "\\" + m.group(2)
+            if len(m.group(2)) == 1
+            else m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1]
+        ),
+        line,
+    )
 
 
 def path_template(path: str) -> str:

@@ -48,8 +48,7 @@ EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_PIPE = 1, 2, 130, 141
 _LOG = library_log()
 # what only the server or the network can cause; every other MailRouteError is a refusal
 # made before anything was written (usage, exit 2)
-_AFTER_SENDING = (APIError, TransportError, ResponseError, SchemaError,
-                  MultipleObjectsReturned)
+_AFTER_SENDING = (APIError, TransportError, ResponseError, SchemaError, MultipleObjectsReturned)
 
 
 class _MaskingFormatter(logging.Formatter):
@@ -77,14 +76,16 @@ def _verbose(ctx: Context) -> Callable[[], None]:
     def undo() -> None:
         _LOG.removeHandler(handler)
         _LOG.setLevel(level)
+
     return undo
 
 
 def _warning_printer(ctx: Context) -> Callable[..., None]:
     """Warnings (a config file others can read) as one `warning: …` line on stderr."""
-    def show(message: Warning | str, category: type[Warning], *args: Any,
-             **kwargs: Any) -> None:
+
+    def show(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
         ctx.note(f"warning: {message}")
+
     return show
 
 
@@ -101,8 +102,15 @@ def _silence_stdout() -> None:
 def _keys_in(words: Sequence[str]) -> set[Secret]:
     """Keys given on the command line or in the environment, to mask in what is printed
     (argparse quotes stray words in its complaints)."""
-    keys = {os.environ.get(name, "") for name in (
-        "MAILROUTE_API_KEY", "MAILROUTE_PASSWORD", "MAILROUTE_SESSIONID", "MAILROUTE_CSRFTOKEN")}
+    keys = {
+        os.environ.get(name, "")
+        for name in (
+            "MAILROUTE_API_KEY",
+            "MAILROUTE_PASSWORD",
+            "MAILROUTE_SESSIONID",
+            "MAILROUTE_CSRFTOKEN",
+        )
+    }
     for i, word in enumerate(words):
         option, equals, value = word.partition("=")
         # any option that looks like a key, mistyped ones (--apikey, --key) included
@@ -152,23 +160,23 @@ def _sigterm_interrupts() -> Iterator[None]:
         signal.signal(signal.SIGTERM, before)
 
 
-def main(argv: Sequence[str] | None = None, *,
-         transport: httpx.BaseTransport | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, transport: httpx.BaseTransport | None = None) -> int:
     """Run one command; returns the exit status. `transport` (tests, embedding) replaces
     the HTTP transport, e.g. a `FakeMailRoute`."""
     words = preprocess(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    if "_ARGCOMPLETE" in os.environ:        # the shell asks for completions (TAB)
+    if "_ARGCOMPLETE" in os.environ:  # the shell asks for completions (TAB)
         from .complete import autocomplete
+
         autocomplete(parser)
     complaint = io.StringIO()
     try:
         with contextlib.redirect_stderr(complaint):
             args = _parse(parser, words)
-    except SystemExit as exc:          # --help (0) or a usage error (2)
+    except SystemExit as exc:  # --help (0) or a usage error (2)
         sys.stderr.write(mask(complaint.getvalue(), _keys_in(words)))
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
-    args.api_key = Secret.of(args.api_key)     # masked in any repr of the arguments
+    args.api_key = Secret.of(args.api_key)  # masked in any repr of the arguments
     ctx = Context(args, transport, secrets=_keys_in(words))
     undo = _verbose(ctx) if args.verbose else None
     try:
@@ -180,7 +188,7 @@ def main(argv: Sequence[str] | None = None, *,
     except (CommandFailed, *_AFTER_SENDING) as exc:
         ctx.note(f"error: {exc}")
         return EXIT_FAILED
-    except MailRouteError as exc:       # a CommandUsageError among them
+    except MailRouteError as exc:  # a CommandUsageError among them
         ctx.notes(f"error: {exc}", getattr(exc, "details", ()))
         return EXIT_USAGE
     except KeyboardInterrupt:
@@ -189,7 +197,7 @@ def main(argv: Sequence[str] | None = None, *,
     except BrokenPipeError:
         _silence_stdout()
         return EXIT_PIPE
-    except OSError as exc:             # a folder that cannot be written, a full disk
+    except OSError as exc:  # a folder that cannot be written, a full disk
         ctx.note(f"error: {exc}")
         return EXIT_FAILED
     finally:

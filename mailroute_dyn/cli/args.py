@@ -46,28 +46,54 @@ def _globals(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("connection")
     g.add_argument("--url", metavar="URL", help="server, e.g. https://admin.mailroute.net")
     g.add_argument("--login", metavar="LOGIN", help="API login (or MAILROUTE_LOGIN)")
-    g.add_argument("--api-key", metavar="KEY",
-                   help="API key; discouraged: use MAILROUTE_API_KEY or a profile")
-    g.add_argument("--auth", choices=("apikey", "basic", "digest", "session"),
-                   help="how to log in (default apikey: --login + MAILROUTE_API_KEY); basic "
-                        "and digest take --login + MAILROUTE_PASSWORD, session takes "
-                        "MAILROUTE_SESSIONID + MAILROUTE_CSRFTOKEN (or the profile's keys)")
-    g.add_argument("--profile", metavar="NAME",
-                   help="a [profiles.NAME] table of config.toml (MAILROUTE_CONFIG: its path)")
-    g.add_argument("--demo", action="store_true",
-                   help="use the built-in demo server (no network, no credentials)")
+    g.add_argument(
+        "--api-key", metavar="KEY", help="API key; discouraged: use MAILROUTE_API_KEY or a profile"
+    )
+    g.add_argument(
+        "--auth",
+        choices=("apikey", "basic", "digest", "session"),
+        help="how to log in (default apikey: --login + MAILROUTE_API_KEY); basic "
+        "and digest take --login + MAILROUTE_PASSWORD, session takes "
+        "MAILROUTE_SESSIONID + MAILROUTE_CSRFTOKEN (or the profile's keys)",
+    )
+    g.add_argument(
+        "--profile",
+        metavar="NAME",
+        help="a [profiles.NAME] table of config.toml (MAILROUTE_CONFIG: its path)",
+    )
+    g.add_argument(
+        "--demo",
+        action="store_true",
+        help="use the built-in demo server (no network, no credentials)",
+    )
     o = parser.add_argument_group("behaviour")
-    o.add_argument("--verbose", "-v", action="store_true",
-                   help="log each request to stderr (the key is never shown)")
-    o.add_argument("--no-cache", action="store_true",
-                   help="do not read or write the schema cache on disk")
-    o.add_argument("--page-size", type=positive, metavar="N",
-                   help="objects per request when paging (default 100)")
-    o.add_argument("--read-only", action="store_true",
-                   help="refuse every write before sending (also a profile's read_only = "
-                        "true): explore with a production key safely")
-    o.add_argument("--max-rate", type=_rate, metavar="N",
-                   help="at most N writes per second (for production runs; default: no cap)")
+    o.add_argument(
+        "--verbose",
+        "-v",
+        action="store_true",
+        help="log each request to stderr (the key is never shown)",
+    )
+    o.add_argument(
+        "--no-cache", action="store_true", help="do not read or write the schema cache on disk"
+    )
+    o.add_argument(
+        "--page-size",
+        type=positive,
+        metavar="N",
+        help="objects per request when paging (default 100)",
+    )
+    o.add_argument(
+        "--read-only",
+        action="store_true",
+        help="refuse every write before sending (also a profile's read_only = "
+        "true): explore with a production key safely",
+    )
+    o.add_argument(
+        "--max-rate",
+        type=_rate,
+        metavar="N",
+        help="at most N writes per second (for production runs; default: no cap)",
+    )
 
 
 def _rate(text: str) -> float:
@@ -86,20 +112,33 @@ class _ShowVersion(argparse.Action):
     the package metadata is not free, and every other command would pay for it)."""
 
     def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
-        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
-                         help="show the version and exit")
+        super().__init__(
+            option_strings,
+            dest,
+            nargs=0,
+            default=argparse.SUPPRESS,
+            help="show the version and exit",
+        )
 
-    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
-                 values: Any, option_string: str | None = None) -> None:
-        print(f"{parser.prog} {package_version()}")     # on stdout, as argparse's own
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        print(f"{parser.prog} {package_version()}")  # on stdout, as argparse's own
         parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="mailroute-dyn", description="The MailRoute admin API from the command line: "
+        prog="mailroute-dyn",
+        description="The MailRoute admin API from the command line: "
         "resources, fields and filters come from the live schema.",
-        epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     _globals(parser)
     parser.add_argument("--version", action=_ShowVersion)
     # the global options work after the command too; there they default to "not given",
@@ -108,11 +147,16 @@ def build_parser() -> argparse.ArgumentParser:
     _globals(common)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    def add(name: str, run: Callable[[Any], int], help_text: str,
-            description: str = "") -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text, description=description or help_text,
-                           parents=[common],
-                           formatter_class=argparse.RawDescriptionHelpFormatter)
+    def add(
+        name: str, run: Callable[[Any], int], help_text: str, description: str = ""
+    ) -> argparse.ArgumentParser:
+        p = sub.add_parser(
+            name,
+            help=help_text,
+            description=description or help_text,
+            parents=[common],
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         p.set_defaults(run=run)
         return p
 
@@ -122,9 +166,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_COMPLETERS = {"resource": "complete_resource", "filter": "complete_filter",
-               "order": "complete_order", "fields": "complete_fields",
-               "values": "complete_assignment"}
+_COMPLETERS = {
+    "resource": "complete_resource",
+    "filter": "complete_filter",
+    "order": "complete_order",
+    "fields": "complete_fields",
+    "values": "complete_assignment",
+}
 
 
 def _attach_completers(parser: argparse.ArgumentParser) -> None:
@@ -146,8 +194,13 @@ def preprocess(argv: Sequence[str]) -> list[str]:
     i = 0
     while i < len(args):
         token = args[i]
-        if token == "--order" and i + 1 < len(args) and args[i + 1].startswith("-") \
-                and not args[i + 1].startswith("--") and len(args[i + 1]) > 1:
+        if (
+            token == "--order"
+            and i + 1 < len(args)
+            and args[i + 1].startswith("-")
+            and not args[i + 1].startswith("--")
+            and len(args[i + 1]) > 1
+        ):
             out.append(f"--order={args[i + 1]}")
             i += 2
             continue

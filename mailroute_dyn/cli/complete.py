@@ -23,9 +23,19 @@ from ..escaping import completable
 from .context import Context
 from .options import AddCommand
 
-__all__ = ["register", "cmd_completion", "cached_schemas", "complete_resource", "complete_fields",
-           "complete_filter", "complete_order", "complete_assignment", "filter_lookups",
-           "autocomplete", "shell_code"]
+__all__ = [
+    "register",
+    "cmd_completion",
+    "cached_schemas",
+    "complete_resource",
+    "complete_fields",
+    "complete_filter",
+    "complete_order",
+    "complete_assignment",
+    "filter_lookups",
+    "autocomplete",
+    "shell_code",
+]
 
 
 def cached_schemas(args: Any) -> dict[str, Any]:
@@ -34,18 +44,22 @@ def cached_schemas(args: Any) -> dict[str, Any]:
     schema is not cached); empty when nothing is cached or the settings are incomplete."""
     from ..errors import MailRouteError
     from ..schema.definition import parse_schema
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             if getattr(args, "demo", False):
-                with Client.demo() as client:       # classes answer like schemas here
+                with Client.demo() as client:  # classes answer like schemas here
                     return {n: client.resource(n) for n in client.preload()}
             from ..settings.config import resolve_settings
             from ..transport.cache_files import DiskCache
-            settings = resolve_settings(getattr(args, "profile", None),
-                                        base_url=getattr(args, "url", None),
-                                        login=getattr(args, "login", None),
-                                        api_key=getattr(args, "api_key", None))
+
+            settings = resolve_settings(
+                getattr(args, "profile", None),
+                base_url=getattr(args, "url", None),
+                login=getattr(args, "login", None),
+                api_key=getattr(args, "api_key", None),
+            )
             payload = DiskCache(settings).load() or {}
     except (MailRouteError, OSError):
         return {}
@@ -102,9 +116,10 @@ def filter_lookups(schema: Any) -> list[str]:
     user: they depend on the other resource)."""
     from ..schema.rules import allowed_terms
     from ..vocabulary import named_filter_terms
+
     lookups = []
     for name in _names(schema.filtering):
-        f = schema.fields.get(name)     # None: a filter of the server's own code
+        f = schema.fields.get(name)  # None: a filter of the server's own code
         rule = schema.filtering[name]
         terms = named_filter_terms(rule) if f is None else allowed_terms(schema, f)
         if "exact" in terms:
@@ -126,9 +141,14 @@ def complete_assignment(prefix: str, parsed_args: Any = None, **_: Any) -> list[
     schema = _schema(parsed_args)
     if schema is None or "=" in prefix:
         return []
-    return _starting(prefix, (f"{f.name}=" for f in schema.fields.values()
-                              if not f.readonly and f.name != "resource_uri"
-                              and completable(f.name)))
+    return _starting(
+        prefix,
+        (
+            f"{f.name}="
+            for f in schema.fields.values()
+            if not f.readonly and f.name != "resource_uri" and completable(f.name)
+        ),
+    )
 
 
 def autocomplete(parser: Any) -> None:
@@ -161,10 +181,15 @@ def cmd_completion(ctx: Context) -> int:
 
 def register(add: AddCommand) -> None:
     """The sub-parsers of completion."""
-    p = add("completion", cmd_completion, "print the line that enables TAB completion in a shell",
-            "TAB completes commands, options, resources, fields, filters and orderings\n"
-            "(from the schema cache: run a command once first). Needs the cli extra:\n"
-            "pip install 'mailroute_dyn[cli]'. Add to ~/.bashrc:\n\n"
-            '  eval "$(mailroute-dyn completion bash)"')
-    p.add_argument("shell", choices=("bash", "zsh", "fish", "tcsh", "powershell"),
-                   nargs="?", default="bash")
+    p = add(
+        "completion",
+        cmd_completion,
+        "print the line that enables TAB completion in a shell",
+        "TAB completes commands, options, resources, fields, filters and orderings\n"
+        "(from the schema cache: run a command once first). Needs the cli extra:\n"
+        "pip install 'mailroute_dyn[cli]'. Add to ~/.bashrc:\n\n"
+        '  eval "$(mailroute-dyn completion bash)"',
+    )
+    p.add_argument(
+        "shell", choices=("bash", "zsh", "fish", "tcsh", "powershell"), nargs="?", default="bash"
+    )

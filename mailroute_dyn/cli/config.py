@@ -43,14 +43,20 @@ def _profiles(path: Path) -> tuple[dict[str, Any], str | None]:
     if not isinstance(profiles, dict):
         raise CommandFailed(f"{path}: `profiles` must be a table of [profiles.NAME] tables")
     default = data.get("default_profile")
-    return ({k: v for k, v in profiles.items() if isinstance(v, dict)},
-            default if isinstance(default, str) else None)
+    return (
+        {k: v for k, v in profiles.items() if isinstance(v, dict)},
+        default if isinstance(default, str) else None,
+    )
 
 
 def _given(ctx: Context) -> dict[str, Any]:
     a = ctx.args
-    given: dict[str, Any] = {"base_url": a.url, "login": a.login, "api_key": a.api_key,
-                             "page_size": a.page_size}
+    given: dict[str, Any] = {
+        "base_url": a.url,
+        "login": a.login,
+        "api_key": a.api_key,
+        "page_size": a.page_size,
+    }
     if a.no_cache:
         given["cache_dir"] = None
     if getattr(a, "read_only", False):
@@ -67,8 +73,7 @@ def _chosen(ctx: Context, default: str | None, sources: dict[str, str]) -> str:
     if "profile_not_used" in sources:
         return f"none ({sources['profile_not_used']})"
     if default:
-        return (f"{default} (default_profile in the config file; MAILROUTE_* variables "
-                "win over it)")
+        return f"{default} (default_profile in the config file; MAILROUTE_* variables win over it)"
     return "none"
 
 
@@ -80,13 +85,12 @@ def _show(ctx: Context) -> int:
         mode = stat.filemode(path.stat().st_mode)
         print(f"config file: {path}{how} ({mode})", file=out)
     else:
-        print(f"config file: {path}{how} (does not exist; `config add NAME` creates it)",
-              file=out)
+        print(f"config file: {path}{how} (does not exist; `config add NAME` creates it)", file=out)
     profiles, default = _profiles(path)
     print(f"profiles:    {', '.join(sorted(profiles)) or '(none)'}", file=out)
     sources: dict[str, str] = {}
     try:
-        with warnings.catch_warnings():     # a default_profile left out is shown below
+        with warnings.catch_warnings():  # a default_profile left out is shown below
             warnings.simplefilter("ignore", ProfileNotUsedWarning)
             settings = resolve_settings(ctx.args.profile, sources=sources, **_given(ctx))
     except ConfigurationError as exc:
@@ -96,8 +100,7 @@ def _show(ctx: Context) -> int:
     if "bound_to" in sources:
         print(f"bound to:    {sources['bound_to']}: sent to no other server", file=out)
     if ctx.demo:
-        print("--demo: the built-in demo server is used, whatever the settings say",
-              file=out)
+        print("--demo: the built-in demo server is used, whatever the settings say", file=out)
     print(file=out)
     rows = []
     for name in Settings._fields:
@@ -119,8 +122,9 @@ def _key(ctx: Context) -> Secret:
     if key:
         return key
     if not sys.stdin.isatty():
-        raise CommandUsageError("no API key: set MAILROUTE_API_KEY (or run on a terminal to be "
-                                "asked for it)")
+        raise CommandUsageError(
+            "no API key: set MAILROUTE_API_KEY (or run on a terminal to be asked for it)"
+        )
     key = Secret(getpass.getpass("API key (not shown): ").strip())
     if not key:
         raise CommandUsageError("no API key given")
@@ -139,14 +143,15 @@ def _add(ctx: Context) -> int:
     url = ctx.args.url or os.environ.get("MAILROUTE_URL")
     login = ctx.args.login or os.environ.get("MAILROUTE_LOGIN")
     if not url or not login:
-        raise CommandUsageError("config add needs --url and --login (or MAILROUTE_URL and "
-                                "MAILROUTE_LOGIN)")
+        raise CommandUsageError(
+            "config add needs --url and --login (or MAILROUTE_URL and MAILROUTE_LOGIN)"
+        )
     values: dict[str, Any] = {"base_url": url, "login": login, "api_key": _key(ctx)}
     if ctx.args.page_size:
         values["page_size"] = ctx.args.page_size
     if getattr(ctx.args, "read_only", False):
         values["read_only"] = True
-    checked_settings(cache_dir=None, **values)      # checks URL, https, pairs
+    checked_settings(cache_dir=None, **values)  # checks URL, https, pairs
     text = path.read_text(encoding="utf-8") if path.is_file() else ""
     _write_private(path, _with_profile(path, text, name, values, ctx.args.default))
     made = " (the default profile)" if ctx.args.default else ""
@@ -154,8 +159,7 @@ def _add(ctx: Context) -> int:
     return 0
 
 
-def _with_profile(path: Path, text: str, name: str, values: dict[str, Any],
-                  default: bool) -> str:
+def _with_profile(path: Path, text: str, name: str, values: dict[str, Any], default: bool) -> str:
     """`text` with the `[profiles.NAME]` table set to `values` (and, with `default`,
     `default_profile = NAME`), edited as TOML: comments and layout stay as they were."""
     import tomlkit
@@ -173,7 +177,7 @@ def _with_profile(path: Path, text: str, name: str, values: dict[str, Any],
         if default:
             document["default_profile"] = name
         edited = document.as_string()
-    except (TOMLKitError, ValueError, TypeError) as exc:    # e.g. an inline `profiles`
+    except (TOMLKitError, ValueError, TypeError) as exc:  # e.g. an inline `profiles`
         raise CommandFailed(f"cannot edit {path} as TOML: {exc}") from None
     _check_written(path, edited, _expected(text, name, values, default))
     return edited
@@ -211,14 +215,18 @@ def _check_written(path: Path, text: str, expected: dict[str, Any]) -> None:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise CommandFailed(
-            f"not writing {path}: the edit would not be valid TOML ({exc})") from None
+            f"not writing {path}: the edit would not be valid TOML ({exc})"
+        ) from None
     if data != expected:
-        changed = sorted(k for k in expected.get("profiles", {}) | data.get("profiles", {})
-                         if data.get("profiles", {}).get(k)
-                         != expected.get("profiles", {}).get(k))
+        changed = sorted(
+            k
+            for k in expected.get("profiles", {}) | data.get("profiles", {})
+            if data.get("profiles", {}).get(k) != expected.get("profiles", {}).get(k)
+        )
         what = f"profiles {', '.join(map(repr, changed))}" if changed else "other settings"
-        raise CommandFailed(f"not writing {path}: the edit would also change {what}; add the "
-                            "profile by hand")
+        raise CommandFailed(
+            f"not writing {path}: the edit would also change {what}; add the profile by hand"
+        )
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -246,19 +254,21 @@ def cmd_config(ctx: Context) -> int:
 
 def register(add: AddCommand) -> None:
     """The sub-parsers of config."""
-    p = add("config", cmd_config, "show where the settings come from, or add a profile",
-            "Show the config file, its profiles, the profile in effect and where each\n"
-            "setting comes from; or add a profile from --url, --login and the key\n"
-            "(MAILROUTE_API_KEY, else asked for) to a file only you can read.\n"
-            "A profile is chosen by --profile, else MAILROUTE_PROFILE, else the file's\n"
-            "default_profile (below the MAILROUTE_* variables); a profile's key goes\n"
-            "only to its own base_url.\n\n"
-            "  mailroute-dyn config\n"
-            "  MAILROUTE_API_KEY=... mailroute-dyn --url https://admin.mailroute.net "
-            "--login ops config add production --default")
+    p = add(
+        "config",
+        cmd_config,
+        "show where the settings come from, or add a profile",
+        "Show the config file, its profiles, the profile in effect and where each\n"
+        "setting comes from; or add a profile from --url, --login and the key\n"
+        "(MAILROUTE_API_KEY, else asked for) to a file only you can read.\n"
+        "A profile is chosen by --profile, else MAILROUTE_PROFILE, else the file's\n"
+        "default_profile (below the MAILROUTE_* variables); a profile's key goes\n"
+        "only to its own base_url.\n\n"
+        "  mailroute-dyn config\n"
+        "  MAILROUTE_API_KEY=... mailroute-dyn --url https://admin.mailroute.net "
+        "--login ops config add production --default",
+    )
     p.add_argument("action", choices=("show", "add"), nargs="?", default="show")
     p.add_argument("name", nargs="?", metavar="NAME", help="the profile to add")
-    p.add_argument("--default", action="store_true",
-                   help="make it the default_profile")
-    p.add_argument("--replace", action="store_true",
-                   help="overwrite a profile of that name")
+    p.add_argument("--default", action="store_true", help="make it the default_profile")
+    p.add_argument("--replace", action="store_true", help="overwrite a profile of that name")

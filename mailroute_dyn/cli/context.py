@@ -29,8 +29,7 @@ def mask(text: str, secrets: set[Any]) -> str:
     """`text` with every secret (a str or a `Secret`) replaced: no credential is printed."""
     for secret in secrets:
         if secret:
-            text = text.replace(secret.reveal() if isinstance(secret, Secret) else secret,
-                                "***")
+            text = text.replace(secret.reveal() if isinstance(secret, Secret) else secret, "***")
     return text
 
 
@@ -73,14 +72,20 @@ class Context:
         """Arguments for `Client` from the global options (profile and environment are
         merged by `Client` itself)."""
         a = self.args
-        kwargs: dict[str, Any] = {"base_url": a.url, "login": a.login, "api_key": a.api_key,
-                                  "auth": getattr(a, "auth", None), "profile": a.profile,
-                                  "page_size": a.page_size, "transport": self.transport,
-                                  "max_rate": getattr(a, "max_rate", None)}
+        kwargs: dict[str, Any] = {
+            "base_url": a.url,
+            "login": a.login,
+            "api_key": a.api_key,
+            "auth": getattr(a, "auth", None),
+            "profile": a.profile,
+            "page_size": a.page_size,
+            "transport": self.transport,
+            "max_rate": getattr(a, "max_rate", None),
+        }
         if a.no_cache:
             kwargs["cache_dir"] = None
         if getattr(a, "read_only", False):
-            kwargs["read_only"] = True      # absent: the profile's read_only decides
+            kwargs["read_only"] = True  # absent: the profile's read_only decides
         kwargs.update(overrides)
         return kwargs
 
@@ -106,7 +111,8 @@ class Context:
                 raise ConfigurationError(
                     "no credentials: set MAILROUTE_LOGIN and MAILROUTE_API_KEY (or --auth "
                     "with MAILROUTE_PASSWORD, MAILROUTE_SESSIONID/MAILROUTE_CSRFTOKEN), name "
-                    "a profile with --profile, or try the demo server with --demo")
+                    "a profile with --profile, or try the demo server with --demo"
+                )
         self.secrets.update(client.settings.secrets)
         return client
 

@@ -31,6 +31,7 @@ def _age(seconds: float) -> str:
 def _diff_files(ctx: Context, old: str, new: str) -> int:
     """Two OpenAPI documents written by `openapi`, compared as schemas are."""
     from ..tools.openapi import compare_openapi, load_openapi
+
     diff = compare_openapi(load_openapi(old), load_openapi(new))
     return _report(ctx, diff, f"{new} against {old}", f"no schema in {old}")
 
@@ -88,13 +89,20 @@ def cmd_diff(ctx: Context) -> int:
 
 def register(add: AddCommand) -> None:
     """The sub-parsers of diff."""
-    p = add("diff", cmd_diff, "compare the cached schema with the live one",
-            "Compare the schema in the disk cache with the live one: resources and fields\n"
-            "added or removed, changes of type, flags, filtering, ordering and methods.\n"
-            "Exit 1 when something changed, 0 when not (or when nothing was cached).\n"
-            "Afterwards the cache holds the live schema, unless --no-update.\n"
-            "Given two files written by `openapi` (OLD.json NEW.json), compares those.")
-    p.add_argument("files", nargs="*", metavar="OPENAPI_FILE",
-                   help="two documents written by `openapi` (OLD NEW) to compare instead")
-    p.add_argument("--no-update", action="store_true",
-                   help="leave the cache file as it was")
+    p = add(
+        "diff",
+        cmd_diff,
+        "compare the cached schema with the live one",
+        "Compare the schema in the disk cache with the live one: resources and fields\n"
+        "added or removed, changes of type, flags, filtering, ordering and methods.\n"
+        "Exit 1 when something changed, 0 when not (or when nothing was cached).\n"
+        "Afterwards the cache holds the live schema, unless --no-update.\n"
+        "Given two files written by `openapi` (OLD.json NEW.json), compares those.",
+    )
+    p.add_argument(
+        "files",
+        nargs="*",
+        metavar="OPENAPI_FILE",
+        help="two documents written by `openapi` (OLD NEW) to compare instead",
+    )
+    p.add_argument("--no-update", action="store_true", help="leave the cache file as it was")

@@ -23,8 +23,15 @@ from ..tools.graph import relation_targets
 from .context import Context
 from .values import convert_filter_value
 
-__all__ = ["Related", "find_by_key", "build_query", "select_one", "selection",
-           "describe_filters", "fetch_by_key"]
+__all__ = [
+    "Related",
+    "find_by_key",
+    "build_query",
+    "select_one",
+    "selection",
+    "describe_filters",
+    "fetch_by_key",
+]
 
 
 def find_by_key(cls: type[Resource], text: str, where: str) -> Resource:
@@ -36,8 +43,9 @@ def find_by_key(cls: type[Resource], text: str, where: str) -> Resource:
         if len(found) == 1:
             return found[0]
         if found:
-            raise CommandUsageError(f"{where}: several {cls.resource_name} objects have "
-                                    f"{name}={text!r}")
+            raise CommandUsageError(
+                f"{where}: several {cls.resource_name} objects have {name}={text!r}"
+            )
     try:
         return cls.get(text)
     except DoesNotExist:
@@ -53,7 +61,7 @@ class Related:
         self.ctx, self.cls = ctx, cls
         self._targets: dict[str, str | None] | None = None
         self._found: dict[tuple[str, str], Resource] = {}
-        self.given: list[tuple[str, str, str]] = []     # (where, text, URI) by id, unchecked
+        self.given: list[tuple[str, str, str]] = []  # (where, text, URI) by id, unchecked
 
     def target(self, f: Field) -> type[Resource] | None:
         """The class a related field points at (one sample request when the schema does
@@ -74,8 +82,10 @@ class Related:
         target = self.target(f)
         if target is None:
             api_path = self.ctx.client.settings.api_path
-            raise CommandUsageError(f"{where}: the resource this field points at is not known, so "
-                                    f"give a URI (e.g. {api_path}<resource>/{text}/), not a key")
+            raise CommandUsageError(
+                f"{where}: the resource this field points at is not known, so "
+                f"give a URI (e.g. {api_path}<resource>/{text}/), not a key"
+            )
         return target
 
     def uri(self, f: Field, text: str, where: str) -> str:
@@ -102,8 +112,9 @@ def describe_filters(filters: list[str]) -> str:
     return " ".join(f"--filter {item}" for item in filters)
 
 
-def build_query(ctx: Context, cls: type[Resource], filters: list[str],
-                order: list[str] | None = None) -> QuerySet[Resource]:
+def build_query(
+    ctx: Context, cls: type[Resource], filters: list[str], order: list[str] | None = None
+) -> QuerySet[Resource]:
     """A QuerySet from `--filter` and `--order` words, values typed by the schema and
     natural keys of related fields looked up."""
     qs = cls.all()
@@ -112,7 +123,7 @@ def build_query(ctx: Context, cls: type[Resource], filters: list[str],
         lookup, sep, text = item.partition("=")
         if not sep or not lookup:
             raise CommandUsageError(f"--filter expects FIELD__TERM=VALUE, got {item!r}")
-        qs.filter(**{lookup: text})         # field and term checked first (FilterError)
+        qs.filter(**{lookup: text})  # field and term checked first (FilterError)
         qs = qs.filter(**{lookup: convert_filter_value(cls, lookup, text, related.key)})
     keys = [k.strip() for spec in order or [] for k in spec.split(",") if k.strip()]
     if keys:
@@ -128,8 +139,10 @@ def selection(ctx: Context, cls: type[Resource]) -> tuple[str | None, QuerySet[R
     if getattr(ctx.args, "all", False) and not filters:
         raise CommandUsageError("--all acts on every match of --filter: give --filter")
     if key is None and not filters:
-        raise CommandUsageError(f"which {cls.resource_name}? give its key (an id, a URI or a "
-                                f"unique name) or --filter FIELD=VALUE")
+        raise CommandUsageError(
+            f"which {cls.resource_name}? give its key (an id, a URI or a "
+            f"unique name) or --filter FIELD=VALUE"
+        )
     if key is not None:
         if "=" in key and not key.startswith(("/", "http://", "https://")):
             raise CommandUsageError(f"{key!r} is not a key: did you mean --filter {key}?")
@@ -161,8 +174,12 @@ def select_one(ctx: Context, cls: type[Resource]) -> Resource:
     if not found:
         raise CommandFailed(f"no {cls.resource_name} matches {filters}")
     if len(found) > 1:
-        more = "; add --all to act on every one" if hasattr(ctx.args, "all") else (
-            "; use `list` to see them")
-        raise CommandUsageError(f"{filters} matches {qs.count()} {cls.resource_name} objects, "
-                                f"not one{more}")
-    return found[0]     # type: ignore[no-any-return]
+        more = (
+            "; add --all to act on every one"
+            if hasattr(ctx.args, "all")
+            else ("; use `list` to see them")
+        )
+        raise CommandUsageError(
+            f"{filters} matches {qs.count()} {cls.resource_name} objects, not one{more}"
+        )
+    return found[0]  # type: ignore[no-any-return]

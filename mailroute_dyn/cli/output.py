@@ -25,8 +25,18 @@ from typing import Any, TextIO
 from ..errors import CommandUsageError
 from ..escaping import json_dumps, terminal_text
 
-__all__ = ["cell", "exact_text", "write_table", "write_objects", "write_record", "Progress",
-           "progress", "RECORD_FORMATS", "yaml_item", "WriteBar"]
+__all__ = [
+    "cell",
+    "exact_text",
+    "write_table",
+    "write_objects",
+    "write_record",
+    "Progress",
+    "progress",
+    "RECORD_FORMATS",
+    "yaml_item",
+    "WriteBar",
+]
 
 #: What every command that prints records takes as `--format`.
 RECORD_FORMATS = ("table", "json", "jsonl", "csv", "yaml")
@@ -40,9 +50,14 @@ def yaml_item(data: Any) -> str:
         import yaml
     except ImportError:
         raise CommandUsageError(_NO_YAML) from None
-    text: str = yaml.safe_dump([json.loads(json.dumps(data, default=str))],
-                               sort_keys=False, allow_unicode=True, default_flow_style=False)
+    text: str = yaml.safe_dump(
+        [json.loads(json.dumps(data, default=str))],
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+    )
     return text
+
 
 MAX_CELL = 48
 
@@ -98,6 +113,7 @@ def write_table(out: TextIO, header: Sequence[str], rows: Iterable[Sequence[str]
         from rich import box
         from rich.table import Table
         from rich.text import Text
+
         table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
         for name in header:
             table.add_column(name.strip(), overflow="fold")
@@ -112,8 +128,9 @@ def write_table(out: TextIO, header: Sequence[str], rows: Iterable[Sequence[str]
         print("  ".join(padded + [row[-1]]).rstrip(), file=out)
 
 
-def write_objects(out: TextIO, objects: Iterable[dict[str, Any]], fmt: str,
-                  columns: Sequence[str]) -> int:
+def write_objects(
+    out: TextIO, objects: Iterable[dict[str, Any]], fmt: str, columns: Sequence[str]
+) -> int:
     """Write raw objects in `fmt`; returns how many. `columns` chooses table and CSV
     columns always, and JSON keys only when the user named them (see `list --fields`)."""
     count = 0
@@ -157,7 +174,7 @@ def write_record(out: TextIO, data: dict[str, Any], fmt: str, order: Sequence[st
     """One object: `field  value` lines, pretty JSON, one JSON line, a CSV header and
     row, or YAML."""
     if fmt == "yaml":
-        out.write(yaml_item(data)[2:].replace("\n  ", "\n"))     # the mapping itself
+        out.write(yaml_item(data)[2:].replace("\n  ", "\n"))  # the mapping itself
         return
     if fmt == "csv":
         write_objects(out, [data], "csv", list(data))
@@ -203,8 +220,9 @@ class Progress:
         self.stream.flush()
 
 
-def _rich_progress(stream: TextIO, label: str, total: int | None,
-                   items: Iterable[Any]) -> Iterator[Any]:
+def _rich_progress(
+    stream: TextIO, label: str, total: int | None, items: Iterable[Any]
+) -> Iterator[Any]:
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -214,10 +232,17 @@ def _rich_progress(stream: TextIO, label: str, total: int | None,
         TimeRemainingColumn,
     )
     from rich.progress import Progress as RichProgress
+
     rate = TextColumn("{task.fields[rate]}")
-    with RichProgress(TextColumn("{task.description}", markup=False), BarColumn(),
-                      MofNCompleteColumn(), TaskProgressColumn(), rate, TimeRemainingColumn(),
-                      console=Console(file=stream)) as bar:
+    with RichProgress(
+        TextColumn("{task.description}", markup=False),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TaskProgressColumn(),
+        rate,
+        TimeRemainingColumn(),
+        console=Console(file=stream),
+    ) as bar:
         task = bar.add_task(terminal_text(label), total=total, rate="")
         for item in items:
             yield item
@@ -226,8 +251,9 @@ def _rich_progress(stream: TextIO, label: str, total: int | None,
             bar.update(task, rate=f"{speed:,.0f}/s" if speed else "")
 
 
-def progress(stream: TextIO, label: str, total: int | None, page: int,
-             items: Iterable[Any]) -> Iterator[Any]:
+def progress(
+    stream: TextIO, label: str, total: int | None, page: int, items: Iterable[Any]
+) -> Iterator[Any]:
     """`items`, with a progress bar on `stream` (a terminal): rich's, with rate and time
     left, when it is installed, else `Progress`."""
     if _rich_console(stream) is not None:
@@ -245,17 +271,19 @@ class WriteBar:
         self._plain: Progress | None = None
         console = _rich_console(stream)
         if console is not None:
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                TextColumn,
-                TimeRemainingColumn,
-            )
+            from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
             from rich.progress import Progress as RichProgress
-            self._rich = RichProgress(TextColumn("{task.description}"), BarColumn(),
-                                      MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
-                                      TimeRemainingColumn(), console=console,
-                                      redirect_stdout=False, redirect_stderr=False)
+
+            self._rich = RichProgress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[rate]}"),
+                TimeRemainingColumn(),
+                console=console,
+                redirect_stdout=False,
+                redirect_stderr=False,
+            )
             self._task = self._rich.add_task(label, total=total, rate="")
             self._rich.start()
         elif _is_terminal(stream):

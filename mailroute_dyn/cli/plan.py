@@ -25,11 +25,20 @@ def _say(ctx: Context, line: str) -> None:
     print(terminal_text(line), file=ctx.out)
 
 
-def _summary(ctx: Context, create: int = 0, update: int = 0, unchanged: int = 0,
-             delete: int = 0, refused: int = 0) -> int:
+def _summary(
+    ctx: Context,
+    create: int = 0,
+    update: int = 0,
+    unchanged: int = 0,
+    delete: int = 0,
+    refused: int = 0,
+) -> int:
     tail = f", {refused} refused" if refused else ""
-    _say(ctx, f"would create {create}, update {update}, leave {unchanged} unchanged, "
-          f"delete {delete}{tail}")
+    _say(
+        ctx,
+        f"would create {create}, update {update}, leave {unchanged} unchanged, "
+        f"delete {delete}{tail}",
+    )
     return 1 if refused else 0
 
 
@@ -37,8 +46,13 @@ def _refused(ctx: Context, number: int, exc: Exception) -> None:
     _say(ctx, f"row {number}: {ctx.mask(str(exc))}")
 
 
-def plan_create(ctx: Context, cls: type[Resource], rows: list[dict[str, Any]],
-                key: tuple[str, ...] = (), on_conflict: str | None = None) -> int:
+def plan_create(
+    ctx: Context,
+    cls: type[Resource],
+    rows: list[dict[str, Any]],
+    key: tuple[str, ...] = (),
+    on_conflict: str | None = None,
+) -> int:
     """The POST of each row, field by field; rows the schema refuses are named. With a
     `key`, each row is looked up first: one found is left alone (`skip`) or planned as
     an update of the fields that differ (`update`)."""
@@ -53,8 +67,13 @@ def plan_create(ctx: Context, cls: type[Resource], rows: list[dict[str, Any]],
             _refused(ctx, number, exc)
             counts["refused"] += 1
             continue
-        found = (cls.filter(**dict(key_lookup(cls, name, body[name]) for name in key
-                                   if name in body)).first() if key else None)
+        found = (
+            cls.filter(
+                **dict(key_lookup(cls, name, body[name]) for name in key if name in body)
+            ).first()
+            if key
+            else None
+        )
         if found is not None:
             rest = {n: v for n, v in row.items() if n not in key}
             if on_conflict == "skip" or plan_update(ctx, cls, [found], rest, quiet=True):
@@ -66,12 +85,23 @@ def plan_create(ctx: Context, cls: type[Resource], rows: list[dict[str, Any]],
         suffix = f"  (row {number})" if len(rows) > 1 else ""
         for name, value in sorted(body.items()):
             _say(ctx, f"POST {model._list_url} {name}: {value!r}{suffix}")
-    return _summary(ctx, create=counts["create"], update=counts["update"],
-                    unchanged=counts["unchanged"], refused=counts["refused"])
+    return _summary(
+        ctx,
+        create=counts["create"],
+        update=counts["update"],
+        unchanged=counts["unchanged"],
+        refused=counts["refused"],
+    )
 
 
-def plan_update(ctx: Context, cls: type[Resource], objects: list[Resource],
-                values: dict[str, Any], *, quiet: bool = False) -> int:
+def plan_update(
+    ctx: Context,
+    cls: type[Resource],
+    objects: list[Resource],
+    values: dict[str, Any],
+    *,
+    quiet: bool = False,
+) -> int:
     """For each object, the fields whose value would change, from what to what. With
     `quiet` (one object planned inside a create) no summary: True when it would stay
     unchanged."""
@@ -89,8 +119,7 @@ def plan_update(ctx: Context, cls: type[Resource], objects: list[Resource],
             _refused(ctx, number, exc)
             refused += 1
             continue
-        diffs = {n: (target._raw.get(n), v) for n, v in body.items()
-                 if target._raw.get(n) != v}
+        diffs = {n: (target._raw.get(n), v) for n, v in body.items() if target._raw.get(n) != v}
         if not diffs:
             unchanged += 1
             continue

@@ -16,8 +16,9 @@ from .values import convert_value, convert_values, read_rows, split_assignments
 __all__ = ["checked_rows"]
 
 
-def _related_json(cls: type[Resource], row: dict[str, Any], related: Related,
-                  where: str) -> dict[str, Any]:
+def _related_json(
+    cls: type[Resource], row: dict[str, Any], related: Related, where: str
+) -> dict[str, Any]:
     """A JSON row as written, except related values given as keys become URIs."""
     out = dict(row)
     for name, value in row.items():
@@ -37,15 +38,18 @@ def _related_json(cls: type[Resource], row: dict[str, Any], related: Related,
     return out
 
 
-def checked_rows(ctx: Context, cls: type[Resource], related: Related, *,
-                 creating: bool) -> tuple[list[dict[str, Any]], bool]:
+def checked_rows(
+    ctx: Context, cls: type[Resource], related: Related, *, creating: bool
+) -> tuple[list[dict[str, Any]], bool]:
     """(rows to write, several): `--data` rows with `field=value` pairs on top of each,
     every bad row named at once (see the module doc)."""
     data = read_rows(ctx.args.data, getattr(ctx.args, "data_format", "auto"))
     given = split_assignments(ctx.args.values)
     if not data.rows and not given:
-        raise CommandUsageError(f"nothing to write: give field=value pairs or --data "
-                                f"(fields of {cls.resource_name}: {', '.join(sorted(cls.fields))})")
+        raise CommandUsageError(
+            f"nothing to write: give field=value pairs or --data "
+            f"(fields of {cls.resource_name}: {', '.join(sorted(cls.fields))})"
+        )
     common = convert_values(cls, given, related.uri)
     if not data.rows:
         return [common], False
@@ -56,7 +60,7 @@ def checked_rows(ctx: Context, cls: type[Resource], related: Related, *,
             full = {**_typed(cls, row, data.text, related, where), **common}
             if creating and data.several:
                 _validate(cls, full)
-        except MailRouteError as exc:       # a CommandUsageError among them
+        except MailRouteError as exc:  # a CommandUsageError among them
             text = str(exc)
             problems.append(text if text.startswith(where) else f"{where}{text}")
             continue
@@ -64,19 +68,23 @@ def checked_rows(ctx: Context, cls: type[Resource], related: Related, *,
     if len(problems) == 1:
         raise CommandUsageError(problems[0])
     if problems:
-        raise CommandUsageError(f"{len(problems)} rows cannot be used; nothing was sent:",
-                                problems)
+        raise CommandUsageError(f"{len(problems)} rows cannot be used; nothing was sent:", problems)
     return rows, data.several
 
 
-def _typed(cls: type[Resource], row: dict[str, Any], text: bool, related: Related,
-           where: str) -> dict[str, Any]:
+def _typed(
+    cls: type[Resource], row: dict[str, Any], text: bool, related: Related, where: str
+) -> dict[str, Any]:
     """One row's values typed by the schema; unknown fields named with a suggestion."""
     unknown = sorted(set(row) - set(cls.fields))
     if unknown:
-        raise CommandUsageError("; ".join(f"{cls.resource_name} has no field {name!r}."
-                                   f"{suggest(name, cls.fields)}" for name in unknown)
-                         + f" Fields: {', '.join(sorted(cls.fields))}")
+        raise CommandUsageError(
+            "; ".join(
+                f"{cls.resource_name} has no field {name!r}.{suggest(name, cls.fields)}"
+                for name in unknown
+            )
+            + f" Fields: {', '.join(sorted(cls.fields))}"
+        )
     if not text:
         return _related_json(cls, row, related, where)
     return {k: convert_value(cls, k, v, related.uri) for k, v in row.items()}

@@ -25,9 +25,8 @@ CSV_COLUMNS = ("row", "ok", "result", "key", "resource_uri", "error")
 
 
 def verb_label(verb: str) -> str:
-    """"created" -> "creating": what the progress bar says is going on."""
-    return {"created": "creating", "updated": "updating", "deleted": "deleting"}.get(
-        verb, verb)
+    """ "created" -> "creating": what the progress bar says is going on."""
+    return {"created": "creating", "updated": "updating", "deleted": "deleting"}.get(verb, verb)
 
 
 class RowPrinter:
@@ -46,8 +45,11 @@ class RowPrinter:
             csv.writer(ctx.out, lineterminator="\n").writerow(CSV_COLUMNS)
 
     def __call__(self, obj: Any, error: MailRouteError | None, kind: str) -> None:
-        record: dict[str, Any] = {"row": self._numbers.get(id(obj)), "ok": error is None,
-                                  "result": kind}
+        record: dict[str, Any] = {
+            "row": self._numbers.get(id(obj)),
+            "ok": error is None,
+            "result": kind,
+        }
         if error is None:
             record["key"] = getattr(obj, "pk", None)
             record["resource_uri"] = getattr(obj, "resource_uri", None)
@@ -70,14 +72,19 @@ class RowPrinter:
             self.ctx.out.write(yaml_item(record))
         elif self._fmt == "csv":
             csv.writer(self.ctx.out, lineterminator="\n").writerow(
-                ["" if record.get(c) is None else record.get(c) for c in CSV_COLUMNS])
+                ["" if record.get(c) is None else record.get(c) for c in CSV_COLUMNS]
+            )
 
     def skipped(self, objects: list[Any]) -> None:
         """Rows a resumed journal showed done: printed as `skipped`, nothing sent."""
         for obj in objects:
-            record = {"row": self._numbers.get(id(obj)), "ok": True, "result": "skipped",
-                      "key": getattr(obj, "pk", None),
-                      "resource_uri": getattr(obj, "resource_uri", None)}
+            record = {
+                "row": self._numbers.get(id(obj)),
+                "ok": True,
+                "result": "skipped",
+                "key": getattr(obj, "pk", None),
+                "resource_uri": getattr(obj, "resource_uri", None),
+            }
             self._records.append(record)
             if self._fmt == "table":
                 self._line(str(record["row"]), "skipped", str(record["resource_uri"] or ""))
@@ -103,9 +110,11 @@ class RowPrinter:
         failed = counts.pop("failed", 0)
         skipped = counts.pop("skipped", 0)
         others = "".join(f", {n} {kind}" for kind, n in sorted(counts.items()))
-        self.ctx.note(f"{self.verb} {done} {self.cls.resource_name} objects{others}"
-                      + (f", {failed} failed" if failed else "")
-                      + (f", {skipped} skipped (done before)" if skipped else ""))
+        self.ctx.note(
+            f"{self.verb} {done} {self.cls.resource_name} objects{others}"
+            + (f", {failed} failed" if failed else "")
+            + (f", {skipped} skipped (done before)" if skipped else "")
+        )
         return 1 if failed else 0
 
     def interrupted(self, stop: Interrupted) -> int:
@@ -116,6 +125,8 @@ class RowPrinter:
         failed = sum(r["result"] == "failed" for r in self._records)
         skipped = sum(r["result"] == "skipped" for r in self._records)
         not_started = len(stop.result.not_started) if stop.result is not None else 0
-        self.ctx.note(f"interrupted: {len(self._records) - failed - skipped} done, {failed} "
-                      f"failed, {not_started} not started")
+        self.ctx.note(
+            f"interrupted: {len(self._records) - failed - skipped} done, {failed} "
+            f"failed, {not_started} not started"
+        )
         return EXIT_INTERRUPTED

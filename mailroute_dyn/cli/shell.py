@@ -33,8 +33,7 @@ def shell_namespace(client: Client) -> dict[str, Any]:
         cls = client.resource(name)
         namespace.setdefault(cls.__name__, cls)
         attr = attribute_name_for(name)
-        if (attr.isidentifier() and not keyword.iskeyword(attr)
-                and not hasattr(builtins, attr)):
+        if attr.isidentifier() and not keyword.iskeyword(attr) and not hasattr(builtins, attr):
             namespace.setdefault(attr, cls)
     return namespace
 
@@ -67,7 +66,7 @@ def _enable_completion(namespace: dict[str, Any]) -> None:
     try:
         import readline
         import rlcompleter
-    except ImportError:         # no readline (Windows): the prompt still works
+    except ImportError:  # no readline (Windows): the prompt still works
         return
     readline.set_completer(rlcompleter.Completer(namespace).complete)
     if "libedit" in (readline.__doc__ or ""):
@@ -84,9 +83,11 @@ def cmd_shell(ctx: Context) -> int:
         console.interact(banner="", exitmsg="")
         return 1 if console.failed else 0
     classes = sorted(k for k, v in namespace.items() if isinstance(v, type) and k[0].isupper())
-    banner = (f"mailroute_dyn shell on {client.settings.api_url}\n"
-              f"Bound: client, {', '.join(classes[:6])}{', ...' if len(classes) > 6 else ''}"
-              f" (TAB completes). Ctrl-D leaves.")
+    banner = (
+        f"mailroute_dyn shell on {client.settings.api_url}\n"
+        f"Bound: client, {', '.join(classes[:6])}{', ...' if len(classes) > 6 else ''}"
+        f" (TAB completes). Ctrl-D leaves."
+    )
     if not ctx.args.plain and _ipython(namespace, ctx.mask(banner)):
         return 0
     _enable_completion(namespace)
@@ -110,10 +111,17 @@ def _ipython(namespace: dict[str, Any], banner: str) -> bool:
 
 def register(add: AddCommand) -> None:
     """The sub-parsers of shell."""
-    p = add("shell", cmd_shell, "a Python prompt with `client` and the resource classes bound",
-            "A Python prompt with `client` and each resource class bound (TAB completes);\n"
-            "IPython when it is installed. Without a terminal, statements are read from\n"
-            "stdin:\n\n"
-            "  echo 'print(Domain.count())' | mailroute-dyn shell")
-    p.add_argument("--plain", action="store_true",
-                   help="the standard Python console even when IPython is installed")
+    p = add(
+        "shell",
+        cmd_shell,
+        "a Python prompt with `client` and the resource classes bound",
+        "A Python prompt with `client` and each resource class bound (TAB completes);\n"
+        "IPython when it is installed. Without a terminal, statements are read from\n"
+        "stdin:\n\n"
+        "  echo 'print(Domain.count())' | mailroute-dyn shell",
+    )
+    p.add_argument(
+        "--plain",
+        action="store_true",
+        help="the standard Python console even when IPython is installed",
+    )

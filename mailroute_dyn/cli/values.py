@@ -27,8 +27,17 @@ from ..schema.rules import terms_for
 from ..vocabulary import INT_TERMS as _INT_TERMS
 from ..vocabulary import TEXT_TERMS as _TEXT_TERMS
 
-__all__ = ["split_assignments", "read_data", "read_rows", "Rows", "convert_value",
-           "convert_filter_value", "convert_values", "parse_bool", "RelatedText"]
+__all__ = [
+    "split_assignments",
+    "read_data",
+    "read_rows",
+    "Rows",
+    "convert_value",
+    "convert_filter_value",
+    "convert_values",
+    "parse_bool",
+    "RelatedText",
+]
 
 TRUE = frozenset({"true", "yes", "y", "on", "1", "t"})
 FALSE = frozenset({"false", "no", "n", "off", "0", "f"})
@@ -120,8 +129,10 @@ def read_rows(spec: str | None, fmt: str = "auto") -> Rows:
         rows: list[Any] = []
         for row in reader:
             if None in row or any(v is None for v in row.values()):
-                raise CommandUsageError(f"--data line {reader.line_num}: the row does not have as "
-                                        f"many cells as the header")
+                raise CommandUsageError(
+                    f"--data line {reader.line_num}: the row does not have as "
+                    f"many cells as the header"
+                )
             rows.append({k.strip(): v for k, v in row.items() if v != ""})
         return Rows(rows, True, True)
     if fmt == "jsonl":
@@ -132,15 +143,19 @@ def read_rows(spec: str | None, fmt: str = "auto") -> Rows:
         except ValueError as exc:
             if fmt == "json" and name is not None or len(text.strip().splitlines()) < 2:
                 raise CommandUsageError(f"--data is not valid JSON: {exc}") from None
-            loaded = _json_lines(text)      # stdin or inline: JSON Lines
+            loaded = _json_lines(text)  # stdin or inline: JSON Lines
     if isinstance(loaded, dict):
         return Rows([loaded])
     if not isinstance(loaded, list):
-        raise CommandUsageError("--data must hold a JSON object, an array of objects, JSON Lines "
-                                "or CSV")
-    bad = [f"row {number}: --data row {number} is not a JSON object: {row!r:.60}"
-           for number, row in enumerate(loaded, 1) if not isinstance(row, dict)]
-    if bad:                           # every one at once, as the rows' pre-check does
+        raise CommandUsageError(
+            "--data must hold a JSON object, an array of objects, JSON Lines or CSV"
+        )
+    bad = [
+        f"row {number}: --data row {number} is not a JSON object: {row!r:.60}"
+        for number, row in enumerate(loaded, 1)
+        if not isinstance(row, dict)
+    ]
+    if bad:  # every one at once, as the rows' pre-check does
         raise CommandUsageError("\n".join(bad))
     return Rows(loaded, True)
 
@@ -173,7 +188,7 @@ def _scalar(f: Field, text: str, where: str) -> Any:
         if kind == "decimal":
             if not Decimal(text.strip()).is_finite():
                 raise InvalidOperation
-            return text.strip()             # checked, then sent as the string it was
+            return text.strip()  # checked, then sent as the string it was
         if kind == "boolean":
             return parse_bool(text, where)
         if kind == "datetime":
@@ -189,16 +204,21 @@ def _scalar(f: Field, text: str, where: str) -> Any:
             return value
     except (ValueError, InvalidOperation):
         article = "an" if kind[0] in "aeiou" else "a"
-        raise CommandUsageError(f"{where} is {article} {kind} field: {text!r} is not "
-                                f"{article} {kind}{_example(kind)}") from None
+        raise CommandUsageError(
+            f"{where} is {article} {kind} field: {text!r} is not {article} {kind}{_example(kind)}"
+        ) from None
     return text
 
 
 def _example(kind: str) -> str:
-    return {"datetime": " (ISO 8601, e.g. 2024-05-02T10:30:00)",
-            "date": " (ISO 8601, e.g. 2024-05-02)", "time": " (e.g. 10:30:00)",
-            "list": " (a JSON list)", "dict": " (a JSON object)",
-            "decimal": " (e.g. 12.50)"}.get(kind, "")
+    return {
+        "datetime": " (ISO 8601, e.g. 2024-05-02T10:30:00)",
+        "date": " (ISO 8601, e.g. 2024-05-02)",
+        "time": " (e.g. 10:30:00)",
+        "list": " (a JSON list)",
+        "dict": " (a JSON object)",
+        "decimal": " (e.g. 12.50)",
+    }.get(kind, "")
 
 
 def convert_value(cls: type[Resource], name: str, text: str, related: RelatedText) -> Any:
@@ -208,7 +228,8 @@ def convert_value(cls: type[Resource], name: str, text: str, related: RelatedTex
     if f is None:
         raise CommandUsageError(
             f"{cls.resource_name} has no field {name!r}.{suggest(name, cls.fields)} "
-            f"Fields: {', '.join(sorted(cls.fields))}")
+            f"Fields: {', '.join(sorted(cls.fields))}"
+        )
     if text.strip().lower() in NULL and (f.nullable or f.type != "string"):
         if not f.nullable:
             raise CommandUsageError(f"{where} is not nullable")
@@ -221,8 +242,9 @@ def convert_value(cls: type[Resource], name: str, text: str, related: RelatedTex
     return _scalar(f, text, where)
 
 
-def convert_values(cls: type[Resource], given: Mapping[str, str],
-                   related: RelatedText) -> dict[str, Any]:
+def convert_values(
+    cls: type[Resource], given: Mapping[str, str], related: RelatedText
+) -> dict[str, Any]:
     """`convert_value` for each `field=value` given."""
     return {name: convert_value(cls, name, text, related) for name, text in given.items()}
 
@@ -231,8 +253,9 @@ def _as_is(f: Field, text: str, where: str) -> str:
     return text
 
 
-def _filter_scalar(f: Field, term: str, text: str, where: str,
-                   related: RelatedText = _as_is) -> Any:
+def _filter_scalar(
+    f: Field, term: str, text: str, where: str, related: RelatedText = _as_is
+) -> Any:
     if term == "isnull":
         return parse_bool(text, where)
     if term in _INT_TERMS:
@@ -248,15 +271,16 @@ def _filter_scalar(f: Field, term: str, text: str, where: str,
         return None
     if term in _TEXT_TERMS or f.is_related:
         if f.is_related and text.startswith("/"):
-            return text.rstrip("/").rsplit("/", 1)[-1]      # a URI filters by its key
+            return text.rstrip("/").rsplit("/", 1)[-1]  # a URI filters by its key
         if f.is_related and term == "exact":
-            return related(f, text, where)                  # a natural key: its key
+            return related(f, text, where)  # a natural key: its key
         return text
     return _scalar(f, text, where)
 
 
-def convert_filter_value(cls: type[Resource], lookup: str, text: str,
-                         related: RelatedText = _as_is) -> Any:
+def convert_filter_value(
+    cls: type[Resource], lookup: str, text: str, related: RelatedText = _as_is
+) -> Any:
     """The value for `--filter lookup=text`, typed by the field when the lookup names one
     of this resource's fields directly; relation hops go as text (the server reads them).
     `related` turns a related field's natural key into the key the server filters by."""

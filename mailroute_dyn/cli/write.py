@@ -43,8 +43,13 @@ def _explained(exc: APIError, related: Related) -> CommandFailed:
     return CommandFailed(f"{exc} (related values given: {listed})")
 
 
-def _run_rows(ctx: Context, verb: str, cls: type[Resource], objects: list[Resource],
-              write: Callable[..., BulkResult]) -> int:
+def _run_rows(
+    ctx: Context,
+    verb: str,
+    cls: type[Resource],
+    objects: list[Resource],
+    write: Callable[..., BulkResult],
+) -> int:
     """A bulk write with each row printed as it finishes; on Ctrl-C (or SIGTERM) the
     writes in flight finish, then the summary says what was done and not started."""
     printer = RowPrinter(ctx, verb, cls, objects)
@@ -60,7 +65,7 @@ def _run_rows(ctx: Context, verb: str, cls: type[Resource], objects: list[Resour
 
 
 def verb_of(done: str) -> str:
-    """"created" -> "create": the journal's name for a run."""
+    """ "created" -> "create": the journal's name for a run."""
     return {"created": "create", "updated": "update", "deleted": "delete"}[done]
 
 
@@ -74,9 +79,12 @@ def cmd_create(ctx: Context) -> int:
     if ctx.args.dry_run:
         return plan_create(ctx, cls, rows, key, on_conflict)
     if key:
+
         def write(objects: list[Resource], on_row: Any) -> BulkResult:
-            return cls.bulk_create(objects, on_row=on_row, key=key,
-                                   on_conflict=on_conflict or "skip")
+            return cls.bulk_create(
+                objects, on_row=on_row, key=key, on_conflict=on_conflict or "skip"
+            )
+
         return _run_rows(ctx, "created", cls, [cls(**row) for row in rows], write)
     if not several:
         try:
@@ -95,14 +103,18 @@ def _keyed(ctx: Context, cls: type[Resource]) -> tuple[tuple[str, ...], str | No
         raise CommandUsageError("--skip-existing or --upsert, not both")
     key = tuple(n.strip() for n in (a.key or "").split(",") if n.strip())
     if (a.skip_existing or a.upsert) and not key:
-        raise CommandUsageError("--skip-existing and --upsert need --key FIELD[,FIELD]: the fields "
-                                "that find a row's object (e.g. --key localpart,domain)")
+        raise CommandUsageError(
+            "--skip-existing and --upsert need --key FIELD[,FIELD]: the fields "
+            "that find a row's object (e.g. --key localpart,domain)"
+        )
     if key and not (a.skip_existing or a.upsert):
         raise CommandUsageError("--key goes with --skip-existing or --upsert")
     unknown = [n for n in key if n not in cls.fields]
     if unknown:
-        raise CommandUsageError(f"--key: {cls.resource_name} has no field {unknown[0]!r}."
-                                f"{suggest(unknown[0], cls.fields)}")
+        raise CommandUsageError(
+            f"--key: {cls.resource_name} has no field {unknown[0]!r}."
+            f"{suggest(unknown[0], cls.fields)}"
+        )
     return key, ("update" if a.upsert else "skip") if key else None
 
 
@@ -143,7 +155,8 @@ def cmd_update(ctx: Context) -> int:
     if ctx.args.dry_run:
         return plan_update(ctx, cls, objs, values)
     if not ctx.args.yes and not _confirm(
-            ctx, f"Update {len(objs)} {cls.resource_name} objects matching {filters}?"):
+        ctx, f"Update {len(objs)} {cls.resource_name} objects matching {filters}?"
+    ):
         ctx.note("not updated")
         return 1
     for obj in objs:
@@ -156,9 +169,11 @@ def _refuse_unasked(ctx: Context, what: str) -> None:
     """A question nobody can answer is a refusal: without a terminal, --yes is needed
     (a dry run asks nothing)."""
     if not ctx.args.yes and not ctx.args.dry_run and not sys.stdin.isatty():
-        raise CommandUsageError(f"refusing to {what} without confirmation: stdin is not a "
-                                f"terminal; pass --yes to {what} anyway (or --dry-run to see the "
-                                "plan)")
+        raise CommandUsageError(
+            f"refusing to {what} without confirmation: stdin is not a "
+            f"terminal; pass --yes to {what} anyway (or --dry-run to see the "
+            "plan)"
+        )
 
 
 def _confirm(ctx: Context, question: str) -> bool:
@@ -173,8 +188,10 @@ def cmd_delete(ctx: Context) -> int:
     unless --yes; with `--filter … --all`, every match read, then those objects deleted."""
     _refuse_unasked(ctx, "delete")
     if ctx.args.everything and not ctx.args.all:
-        raise CommandUsageError("--everything goes with --filter … --all: it allows a delete "
-                                "whose filter matches every object of the resource")
+        raise CommandUsageError(
+            "--everything goes with --filter … --all: it allows a delete "
+            "whose filter matches every object of the resource"
+        )
     cls = ctx.resource(ctx.args.resource)
     key, qs = selection(ctx, cls)
     try:
@@ -182,8 +199,11 @@ def cmd_delete(ctx: Context) -> int:
             return _delete_matches(ctx, cls, qs)
         obj = select_one(ctx, cls)
     except (NotFound, CommandFailed) as exc:
-        if not ctx.args.ignore_not_found or isinstance(exc, CommandFailed) and "matches" not in str(
-                exc):
+        if (
+            not ctx.args.ignore_not_found
+            or isinstance(exc, CommandFailed)
+            and "matches" not in str(exc)
+        ):
             raise
         ctx.note(f"nothing to delete ({exc})")
         return 0
@@ -196,9 +216,14 @@ def cmd_delete(ctx: Context) -> int:
     obj.delete()
     if ctx.args.format == "table":
         print(terminal_text(f"deleted {label}"), file=ctx.out)
-    else:                               # the record a bulk delete prints for each row
-        record = {"row": 1, "ok": True, "result": "deleted", "key": obj.pk,
-                  "resource_uri": obj.resource_uri}
+    else:  # the record a bulk delete prints for each row
+        record = {
+            "row": 1,
+            "ok": True,
+            "result": "deleted",
+            "key": obj.pk,
+            "resource_uri": obj.resource_uri,
+        }
         write_record(ctx.out, record, ctx.args.format, list(record))
     return 0
 
@@ -223,83 +248,121 @@ def _delete_matches(ctx: Context, cls: type[Resource], qs: QuerySet[Resource]) -
     if not ctx.args.yes and not _confirm(ctx, f"Delete {what} ({len(objs)} now)?"):
         ctx.note("not deleted")
         return 1
+
     def write(objects: list[Resource], on_row: Any) -> BulkResult:
-        return cls.bulk_delete(objects, on_row=on_row,
-                               missing_ok=ctx.args.ignore_not_found)
+        return cls.bulk_delete(objects, on_row=on_row, missing_ok=ctx.args.ignore_not_found)
+
     return _run_rows(ctx, "deleted", cls, objs, write)
 
 
-def _refuse_everything(ctx: Context, cls: type[Resource], qs: QuerySet[Resource],
-                       filters: str, count: int) -> None:
+def _refuse_everything(
+    ctx: Context, cls: type[Resource], qs: QuerySet[Resource], filters: str, count: int
+) -> None:
     """The list DELETE's guards, kept for the delete of what the filter read: a filter
     that matches every row by construction is refused even with --everything, one that
     matches every row by the counts unless --everything."""
     if count >= cls.all().count() and not ctx.args.everything:
-        raise CommandUsageError(f"{filters} matches every {cls.resource_name} ({count}): refusing "
-                                "a delete that would empty the resource; add --everything if that "
-                                "is what you mean")
-    checked = qs._q.filters                  # the QuerySet's checked filters
+        raise CommandUsageError(
+            f"{filters} matches every {cls.resource_name} ({count}): refusing "
+            "a delete that would empty the resource; add --everything if that "
+            "is what you mean"
+        )
+    checked = qs._q.filters  # the QuerySet's checked filters
     if checked and all(c.matches_all for c in checked):
         why = "; ".join(f"{c.param}: {c.matches_all}" for c in checked)
-        raise CommandUsageError(f"refusing a delete whose filters match every row by construction "
-                                f"({why}); nothing was sent")
+        raise CommandUsageError(
+            f"refusing a delete whose filters match every row by construction "
+            f"({why}); nothing was sent"
+        )
 
 
 def register(add: AddCommand) -> None:
     """The sub-parsers of create, update and delete."""
-    p = add("create", cmd_create, "create an object, or many from a file",
-            "Create an object. Values are typed by the schema; a related object may be\n"
-            "named by id, URI or a unique name. --data with a JSON array, JSON Lines or\n"
-            "CSV creates many (bulk), prints one line per row and exits 1 if any failed.\n\n"
-            "  mailroute-dyn create email_account localpart=office domain=acme-002.com "
-            "priority=8\n"
-            "  mailroute-dyn create email_account domain=5 --data "
-            "'[{\"localpart\": \"a\"}, {\"localpart\": \"b\"}]'\n"
-            "  mailroute-dyn create email_account --data @accounts.csv   "
-            "# or .jsonl, .json; @- is stdin")
+    p = add(
+        "create",
+        cmd_create,
+        "create an object, or many from a file",
+        "Create an object. Values are typed by the schema; a related object may be\n"
+        "named by id, URI or a unique name. --data with a JSON array, JSON Lines or\n"
+        "CSV creates many (bulk), prints one line per row and exits 1 if any failed.\n\n"
+        "  mailroute-dyn create email_account localpart=office domain=acme-002.com "
+        "priority=8\n"
+        "  mailroute-dyn create email_account domain=5 --data "
+        '\'[{"localpart": "a"}, {"localpart": "b"}]\'\n'
+        "  mailroute-dyn create email_account --data @accounts.csv   "
+        "# or .jsonl, .json; @- is stdin",
+    )
     add_resource(p)
     add_writes(p)
     add_journal(p)
-    p.add_argument("--key", metavar="FIELD[,FIELD]",
-                   help="the fields that find a row's object when it exists already")
-    p.add_argument("--skip-existing", action="store_true",
-                   help="with --key: a row whose object exists is left alone (exists)")
-    p.add_argument("--upsert", action="store_true",
-                   help="with --key: a row whose object exists updates it (updated, or "
-                        "unchanged when it already holds the values)")
+    p.add_argument(
+        "--key",
+        metavar="FIELD[,FIELD]",
+        help="the fields that find a row's object when it exists already",
+    )
+    p.add_argument(
+        "--skip-existing",
+        action="store_true",
+        help="with --key: a row whose object exists is left alone (exists)",
+    )
+    p.add_argument(
+        "--upsert",
+        action="store_true",
+        help="with --key: a row whose object exists updates it (updated, or "
+        "unchanged when it already holds the values)",
+    )
 
-    p = add("update", cmd_update, "change fields of an object, or of every filter match",
-            "Change some fields; the others are never touched.\n\n"
-            "  mailroute-dyn update email_account 12 priority=9 create_opt=yes\n"
-            "  mailroute-dyn update domain acme-003.com hold_email=yes\n"
-            "  mailroute-dyn update email_account --filter domain=acme-002.com --all "
-            "priority=3 --dry-run\n"
-            "  mailroute-dyn update email_account --filter domain=acme-002.com --all "
-            "priority=3 --yes")
+    p = add(
+        "update",
+        cmd_update,
+        "change fields of an object, or of every filter match",
+        "Change some fields; the others are never touched.\n\n"
+        "  mailroute-dyn update email_account 12 priority=9 create_opt=yes\n"
+        "  mailroute-dyn update domain acme-003.com hold_email=yes\n"
+        "  mailroute-dyn update email_account --filter domain=acme-002.com --all "
+        "priority=3 --dry-run\n"
+        "  mailroute-dyn update email_account --filter domain=acme-002.com --all "
+        "priority=3 --yes",
+    )
     add_resource(p)
     add_select(p, "bulk_update, one line per object; asks first with the count")
     add_writes(p)
     add_journal(p)
-    p.add_argument("--yes", "-y", action="store_true",
-                   help="with --all: do not ask (needed when stdin is not a terminal)")
+    p.add_argument(
+        "--yes",
+        "-y",
+        action="store_true",
+        help="with --all: do not ask (needed when stdin is not a terminal)",
+    )
 
-    p = add("delete", cmd_delete, "delete an object, or every filter match (asks first)",
-            "Delete one object, or with --filter ... --all every match: the matches are\n"
-            "read, then exactly those objects deleted (journaled). Asks first unless\n"
-            "--yes. A filter that matches every object of the resource is refused unless\n"
-            "--everything.\n\n"
-            "  mailroute-dyn delete wblist 1 --yes\n"
-            "  mailroute-dyn delete wblist --filter wb=w --all --yes\n"
-            "  mailroute-dyn delete contact_domain --filter email__gte= --all --everything "
-            "--yes")
+    p = add(
+        "delete",
+        cmd_delete,
+        "delete an object, or every filter match (asks first)",
+        "Delete one object, or with --filter ... --all every match: the matches are\n"
+        "read, then exactly those objects deleted (journaled). Asks first unless\n"
+        "--yes. A filter that matches every object of the resource is refused unless\n"
+        "--everything.\n\n"
+        "  mailroute-dyn delete wblist 1 --yes\n"
+        "  mailroute-dyn delete wblist --filter wb=w --all --yes\n"
+        "  mailroute-dyn delete contact_domain --filter email__gte= --all --everything "
+        "--yes",
+    )
     add_resource(p)
     add_select(p, "each object read, deleted and journaled")
     add_format(p, RECORD_FORMATS, "table")
     add_journal(p)
-    p.add_argument("--ignore-not-found", action="store_true",
-                   help="an object already gone is not an error (reported gone)")
-    p.add_argument("--everything", action="store_true",
-                   help="with --filter … --all: allow a filter that matches every object "
-                        "of the resource (the delete then empties it)")
-    p.add_argument("--yes", "-y", action="store_true",
-                   help="do not ask (needed when stdin is not a terminal)")
+    p.add_argument(
+        "--ignore-not-found",
+        action="store_true",
+        help="an object already gone is not an error (reported gone)",
+    )
+    p.add_argument(
+        "--everything",
+        action="store_true",
+        help="with --filter … --all: allow a filter that matches every object "
+        "of the resource (the delete then empties it)",
+    )
+    p.add_argument(
+        "--yes", "-y", action="store_true", help="do not ask (needed when stdin is not a terminal)"
+    )

@@ -17,18 +17,37 @@ if TYPE_CHECKING:
     from .fixtures import check_rules, load_fixture, write_fixture
     from .server import DEMO_DATA, FakeMailRoute, SeenRequest
 
-__all__ = ["FakeMailRoute", "SeenRequest", "Fault", "FAULT_KINDS", "FaultyTransport",
-           "DEMO_DATA", "load_fixture", "write_fixture", "check_rules", "DEMO_URL",
-           "DEMO_LOGIN", "DEMO_KEY"]
+__all__ = [
+    "FakeMailRoute",
+    "SeenRequest",
+    "Fault",
+    "FAULT_KINDS",
+    "FaultyTransport",
+    "DEMO_DATA",
+    "load_fixture",
+    "write_fixture",
+    "check_rules",
+    "DEMO_URL",
+    "DEMO_LOGIN",
+    "DEMO_KEY",
+]
 
 # where `Client.demo()` says it connects, and the credentials the demo server accepts
 DEMO_URL = "https://demo.mailroute.test"
 DEMO_LOGIN = "demo"
 DEMO_KEY = "demo-key"
 
-_HOME = {"FakeMailRoute": ".server", "SeenRequest": ".server", "DEMO_DATA": ".server",
-         "Fault": ".faults", "FAULT_KINDS": ".faults", "FaultyTransport": ".faults",
-         "load_fixture": ".fixtures", "write_fixture": ".fixtures", "check_rules": ".fixtures"}
+_HOME = {
+    "FakeMailRoute": ".server",
+    "SeenRequest": ".server",
+    "DEMO_DATA": ".server",
+    "Fault": ".faults",
+    "FAULT_KINDS": ".faults",
+    "FaultyTransport": ".faults",
+    "load_fixture": ".fixtures",
+    "write_fixture": ".fixtures",
+    "check_rules": ".fixtures",
+}
 
 
 __getattr__, __dir__ = loaded_on_use(__name__, _HOME)

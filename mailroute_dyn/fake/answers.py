@@ -7,8 +7,7 @@ from collections.abc import Mapping
 
 from ..errors import FakeHttpError
 
-__all__ = ["CANNED", "sanitize", "bad_request", "canned", "form_errors",
-           "database_error"]
+__all__ = ["CANNED", "sanitize", "bad_request", "canned", "form_errors", "database_error"]
 
 CANNED = "Sorry, this request could not be processed. Please try again later."
 
@@ -30,6 +29,7 @@ def canned(status: int) -> FakeHttpError:
 
 def form_errors(resource: str, errors: Mapping[str, list[str]]) -> FakeHttpError:
     return FakeHttpError(400, {resource: dict(errors)})
+
 
 def database_error(message: str) -> FakeHttpError:
     """A Django `ValidationError` raised while saving (a model field refusing a value):

@@ -24,6 +24,7 @@ NON_MODEL_FIELDS = frozenset({"resource_uri", "absolute_url"})
 
 # ---------------------------------------------------------------- schema model
 
+
 @dataclass(frozen=True)
 class FieldDef:
     """One field as its schema describes it, plus where a related field points."""
@@ -36,8 +37,8 @@ class FieldDef:
     unique: bool = False
     default: Any = NO_DEFAULT
     related_type: str | None = None
-    target: str | None = None          # resource a related field points at, when known
-    uri_target: str | None = None      # a string field whose values are URIs (MailRoute wblist)
+    target: str | None = None  # resource a related field points at, when known
+    uri_target: str | None = None  # a string field whose values are URIs (MailRoute wblist)
     verbose_name: str | None = None
 
     @property
@@ -55,7 +56,7 @@ class FieldDef:
     @property
     def lookups(self) -> frozenset[str]:
         """The Django lookups of the model field behind this field (TASTYPIE.md §4.1)."""
-        if self.uri_target:         # a foreign key served as text: its lookups are a key's
+        if self.uri_target:  # a foreign key served as text: its lookups are a key's
             return terms_for_type("related", "to_one")
         return terms_for_type(self.type, self.related_type)
 
@@ -103,14 +104,18 @@ class ResourceDef:
 
     def __post_init__(self) -> None:
         # fields printed in the server's datetime format
-        self.temporal = [f.name for f in self.fields.values()
-                         if f.type in ("datetime", "date", "time")]
+        self.temporal = [
+            f.name for f in self.fields.values() if f.type in ("datetime", "date", "time")
+        ]
 
     @property
     def hidden(self) -> list[str]:
         """Fields reads show as null (`write_only` and `not_stored` rules)."""
-        return [name for name, rule in self.field_rules.items()
-                if rule.get("write_only") or rule.get("not_stored")]
+        return [
+            name
+            for name, rule in self.field_rules.items()
+            if rule.get("write_only") or rule.get("not_stored")
+        ]
 
     def stored(self, name: str) -> bool:
         """Whether a write keeps the field's value (not a `not_stored` key)."""
@@ -135,10 +140,11 @@ def _capfirst(text: str) -> str:
 
 # ---------------------------------------------------------------- building resources
 
+
 def uri_name(uri: str, api_path: str) -> str | None:
     if not isinstance(uri, str) or not uri.startswith(api_path):
         return None
-    rest = uri[len(api_path):].strip("/").split("/")
+    rest = uri[len(api_path) :].strip("/").split("/")
     return rest[0] if len(rest) == 2 and rest[0] else None
 
 
@@ -163,8 +169,12 @@ def _chosen(option: Option, name: str, declared: Any) -> bool:
     return option is True or (not isinstance(option, bool) and name in set(option))
 
 
-def build_resources(fixture: Fixture, api_path: str, always_return_data: Option = None,
-                    form_validation: Option = None) -> dict[str, ResourceDef]:
+def build_resources(
+    fixture: Fixture,
+    api_path: str,
+    always_return_data: Option = None,
+    form_validation: Option = None,
+) -> dict[str, ResourceDef]:
     names = set(fixture.schemas)
     defs: dict[str, ResourceDef] = {}
     for name, schema in fixture.schemas.items():
@@ -178,8 +188,11 @@ def build_resources(fixture: Fixture, api_path: str, always_return_data: Option 
             uri_target = None
             related_type = None
             if ftype == "related":
-                related_type = spec.get("related_type") if spec.get("related_type") in (
-                    "to_one", "to_many") else "to_one"
+                related_type = (
+                    spec.get("related_type")
+                    if spec.get("related_type") in ("to_one", "to_many")
+                    else "to_one"
+                )
                 related_schema = spec.get("related_schema")
                 if isinstance(related_schema, str) and related_schema:
                     target = related_schema.rstrip("/").split("/")[-2]
@@ -196,20 +209,31 @@ def build_resources(fixture: Fixture, api_path: str, always_return_data: Option 
                 if values and len(targets) == 1 and None not in targets:
                     uri_target = targets.pop()
             fields[fname] = FieldDef(
-                name=fname, type=ftype, nullable=flag(spec.get("nullable")),
-                blank=flag(spec.get("blank")), readonly=flag(spec.get("readonly")),
-                unique=flag(spec.get("unique")), default=default, related_type=related_type,
-                target=target, uri_target=uri_target,
-                verbose_name=spec.get("verbose_name") if isinstance(
-                    spec.get("verbose_name"), str) else None)
+                name=fname,
+                type=ftype,
+                nullable=flag(spec.get("nullable")),
+                blank=flag(spec.get("blank")),
+                readonly=flag(spec.get("readonly")),
+                unique=flag(spec.get("unique")),
+                default=default,
+                related_type=related_type,
+                target=target,
+                uri_target=uri_target,
+                verbose_name=spec.get("verbose_name")
+                if isinstance(spec.get("verbose_name"), str)
+                else None,
+            )
         # the client's rule; where it finds no key field the fake still needs one to store by
         pk = primary_key_of(schema["fields"]) or (
-            "id" if "id" in fields else next(iter(fields), "id"))
+            "id" if "id" in fields else next(iter(fields), "id")
+        )
         pk_field = fields.get(pk)
         limit = schema.get("default_limit", 20)
         rules = fixture.rules.get(name, {})
         defs[name] = ResourceDef(
-            name=name, schema=schema, fields=fields,
+            name=name,
+            schema=schema,
+            fields=fields,
             # a part the schema gives in no JSON shape (Tastypie writes a Python set as its
             # text) allows nothing here, as the client reads it
             filtering=_mapping(schema.get("filtering")),
@@ -217,10 +241,10 @@ def build_resources(fixture: Fixture, api_path: str, always_return_data: Option 
             list_methods=[m.lower() for m in schema.get("allowed_list_http_methods") or []],
             detail_methods=[m.lower() for m in schema.get("allowed_detail_http_methods") or []],
             default_limit=limit if isinstance(limit, int) and not isinstance(limit, bool) else 20,
-            pk=pk, pk_is_int=pk_field is None or pk_field.type == "integer",
+            pk=pk,
+            pk_is_int=pk_field is None or pk_field.type == "integer",
             listed=name in fixture.listed,
-            always_return_data=_chosen(always_return_data, name,
-                                       rules.get("always_return_data")),
+            always_return_data=_chosen(always_return_data, name, rules.get("always_return_data")),
             form_validation=_chosen(form_validation, name, rules.get("form_validation")),
             unique_together=[list(g) for g in rules.get("unique_together", [])],
             one_to_one=list(rules.get("one_to_one", [])),
@@ -228,7 +252,8 @@ def build_resources(fixture: Fixture, api_path: str, always_return_data: Option 
             companions=dict(rules.get("companions", {})),
             view_of=list(rules.get("view_of", [])),
             field_rules=dict(rules.get("fields", {})),
-            actions=dict(rules.get("actions", {})))
+            actions=dict(rules.get("actions", {})),
+        )
     for rdef in defs.values():
         rdef.derived = _derivations(rdef, defs, fixture.objects, api_path)
     return defs
@@ -242,18 +267,26 @@ def _names(value: Any) -> list[str]:
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
-def _derivations(rdef: ResourceDef, defs: Mapping[str, ResourceDef],
-                 objects: Mapping[str, list[dict[str, Any]]], api_path: str
-                 ) -> dict[str, Callable[[Store, dict[str, Any]], Any]]:
+def _derivations(
+    rdef: ResourceDef,
+    defs: Mapping[str, ResourceDef],
+    objects: Mapping[str, list[dict[str, Any]]],
+    api_path: str,
+) -> dict[str, Callable[[Store, dict[str, Any]], Any]]:
     """Keys a real server computes (`absolute_url`, MailRoute's `domain_name`), learned from
     the fixture's objects so new objects get them too."""
     rows = objects.get(rdef.name, [])[:20]
     if not rows:
         return {}
     candidates = {k for row in rows for k in row if k not in rdef.fields}
-    candidates |= {f.name for f in rdef.fields.values()
-                   if f.readonly and f.name != "resource_uri" and not f.to_many
-                   and (f.type == "string" or f.is_related)}
+    candidates |= {
+        f.name
+        for f in rdef.fields.values()
+        if f.readonly
+        and f.name != "resource_uri"
+        and not f.to_many
+        and (f.type == "string" or f.is_related)
+    }
     out: dict[str, Callable[[Store, dict[str, Any]], Any]] = {}
     to_one = [f for f in rdef.fields.values() if f.is_related and not f.to_many and f.target]
     for key in sorted(candidates):
@@ -262,8 +295,9 @@ def _derivations(rdef: ResourceDef, defs: Mapping[str, ResourceDef],
             continue
         field_def = rdef.fields.get(key)
         if field_def is not None and field_def.is_related:
-            rule = _related_rule(key, values, [f for f in to_one if f.name != key], objects,
-                                 defs, api_path)
+            rule = _related_rule(
+                key, values, [f for f in to_one if f.name != key], objects, defs, api_path
+            )
             if rule is not None:
                 out[key] = rule
             continue
@@ -291,9 +325,14 @@ def _template_rule(prefix: str, pk: str) -> Callable[[Store, dict[str, Any]], An
     return lambda store, obj: f"{prefix}/{obj.get(pk)}/"
 
 
-def _related_rule(key: str, values: list[tuple[dict[str, Any], Any]], to_one: list[FieldDef],
-                  objects: Mapping[str, list[dict[str, Any]]], defs: Mapping[str, ResourceDef],
-                  api_path: str) -> Callable[[Store, dict[str, Any]], Any] | None:
+def _related_rule(
+    key: str,
+    values: list[tuple[dict[str, Any], Any]],
+    to_one: list[FieldDef],
+    objects: Mapping[str, list[dict[str, Any]]],
+    defs: Mapping[str, ResourceDef],
+    api_path: str,
+) -> Callable[[Store, dict[str, Any]], Any] | None:
     for f in to_one:
         target = defs[f.target] if f.target else None
         if target is None:
@@ -313,14 +352,19 @@ def _related_rule(key: str, values: list[tuple[dict[str, Any], Any]], to_one: li
             attr = sorted(attrs)[0]
             name = f.name
 
-            def rule(store: Store, obj: dict[str, Any], name: str = name, attr: str = attr,
-                     required: bool = not f.nullable) -> Any:
+            def rule(
+                store: Store,
+                obj: dict[str, Any],
+                name: str = name,
+                attr: str = attr,
+                required: bool = not f.nullable,
+            ) -> Any:
                 if required and obj.get(name) is None:
                     # the model's save() follows a link that is not there: Django's
                     # ObjectDoesNotExist, which Tastypie answers with a 404
                     raise canned(404)
                 related = store.object_at(obj.get(name))
                 return None if related is None else related.get(attr)
+
             return rule
     return None
-

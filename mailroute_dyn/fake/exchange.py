@@ -14,8 +14,19 @@ from ..errors import FakeHttpError
 from .answers import bad_request, canned
 from .query import QueryDict
 
-__all__ = ["HTML", "JSON", "Reply", "Request", "to_json", "error_reply", "negotiate", "ok",
-           "read_body", "accept_parses", "method_check"]
+__all__ = [
+    "HTML",
+    "JSON",
+    "Reply",
+    "Request",
+    "to_json",
+    "error_reply",
+    "negotiate",
+    "ok",
+    "read_body",
+    "accept_parses",
+    "method_check",
+]
 
 HTML = "text/html; charset=utf-8"
 JSON = "application/json"
@@ -28,7 +39,7 @@ class Reply:
     content_type: str | None = None
     body: bytes = b""
     headers: dict[str, str] | None = None
-    returned: bool = True       # a view's own answer (gets Vary) rather than a raised one
+    returned: bool = True  # a view's own answer (gets Vary) rather than a raised one
 
 
 @dataclass
@@ -55,7 +66,6 @@ def error_reply(exc: FakeHttpError) -> Reply:
     return Reply(exc.status, JSON, to_json(exc.body), exc.headers, returned=False)
 
 
-
 def negotiate(req: Request) -> None:
     """`determine_format`: only an unparsable Accept header is an error (the fake
     always answers JSON)."""
@@ -65,8 +75,8 @@ def negotiate(req: Request) -> None:
     if accept != "*/*" and not accept_parses(accept):
         raise bad_request("Invalid Accept header")
 
-def ok(req: Request, data: Any, status: int = 200,
-        headers: dict[str, str] | None = None) -> Reply:
+
+def ok(req: Request, data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Reply:
     negotiate(req)
     return Reply(status, JSON, to_json(data), headers)
 
@@ -97,6 +107,7 @@ def read_body(req: Request) -> Any:
     except ValueError:
         raise bad_request("Request is not valid JSON.") from None
 
+
 # ------------------------------------------------------------ views
 
 
@@ -111,4 +122,3 @@ def accept_parses(accept: str) -> bool:
         if "/" not in full_type or len(full_type.split("/")) > 2:
             return False
     return True
-

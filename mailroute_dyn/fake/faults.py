@@ -24,8 +24,19 @@ from .answers import CANNED
 
 __all__ = ["FAULT_KINDS", "Fault", "FaultPlan", "FaultyTransport", "fault_answer"]
 
-FAULT_KINDS = ("500", "502", "503", "504", "429", "timeout", "connect", "reset", "truncated",
-               "html", "latency")
+FAULT_KINDS = (
+    "500",
+    "502",
+    "503",
+    "504",
+    "429",
+    "timeout",
+    "connect",
+    "reset",
+    "truncated",
+    "html",
+    "latency",
+)
 _OPTIONS = frozenset({"retry_after", "ms", "apply"})
 
 
@@ -59,8 +70,9 @@ def _check(kind: str, options: dict[str, Any]) -> None:
 class _Scope:
     """Which requests a fault setting applies to: methods and path prefixes or regexes."""
 
-    def __init__(self, methods: Iterable[str] | None, paths: Iterable[str | re.Pattern[str]]
-                 | None):
+    def __init__(
+        self, methods: Iterable[str] | None, paths: Iterable[str | re.Pattern[str]] | None
+    ):
         self.methods = None if methods is None else {m.upper() for m in methods}
         self.paths = None if paths is None else list(paths)
 
@@ -90,10 +102,16 @@ class FaultPlan:
         self._rng = random.Random(seed)
         self._queue: list[tuple[Fault, _Scope]] = []
 
-    def configure(self, rate: float, kinds: Iterable[str], *, seed: int | None = None,
-                  methods: Iterable[str] | None = None,
-                  paths: Iterable[str | re.Pattern[str]] | None = None,
-                  **options: Any) -> None:
+    def configure(
+        self,
+        rate: float,
+        kinds: Iterable[str],
+        *,
+        seed: int | None = None,
+        methods: Iterable[str] | None = None,
+        paths: Iterable[str | re.Pattern[str]] | None = None,
+        **options: Any,
+    ) -> None:
         kinds = tuple(kinds)
         if not 0 <= rate <= 1:
             raise ValueError("rate must be between 0 and 1")
@@ -105,8 +123,14 @@ class FaultPlan:
         self._scope = _Scope(methods, paths)
         self._rng = random.Random(self._seed if seed is None else seed)
 
-    def queue(self, kind: str, count: int, methods: Iterable[str] | None,
-              paths: Iterable[str | re.Pattern[str]] | None, options: dict[str, Any]) -> None:
+    def queue(
+        self,
+        kind: str,
+        count: int,
+        methods: Iterable[str] | None,
+        paths: Iterable[str | re.Pattern[str]] | None,
+        options: dict[str, Any],
+    ) -> None:
         _check(kind, options)
         if count < 1:
             raise ValueError("count must be at least 1")
@@ -138,26 +162,34 @@ class FaultPlan:
 # ---------------------------------------------------------------- what a fault answers
 
 _CANNED = json.dumps({"error_message": CANNED}).encode()
-_SERVER_ERROR_PAGE = ('\n<!doctype html>\n<html lang="en">\n<head>\n  <title>Server Error (500)'
-                      '</title>\n</head>\n<body>\n  <h1>Server Error (500)</h1><p></p>\n</body>\n'
-                      '</html>\n')
-_GATEWAY_PAGE = ("<html>\r\n<head><title>{code} {text}</title></head>\r\n<body>\r\n"
-                 "<center><h1>{code} {text}</h1></center>\r\n<hr><center>nginx</center>\r\n"
-                 "</body>\r\n</html>\r\n")
-_GATEWAY_TEXT = {502: "Bad Gateway", 503: "Service Temporarily Unavailable",
-                 504: "Gateway Time-out"}
+_SERVER_ERROR_PAGE = (
+    '\n<!doctype html>\n<html lang="en">\n<head>\n  <title>Server Error (500)'
+    "</title>\n</head>\n<body>\n  <h1>Server Error (500)</h1><p></p>\n</body>\n"
+    "</html>\n"
+)
+_GATEWAY_PAGE = (
+    "<html>\r\n<head><title>{code} {text}</title></head>\r\n<body>\r\n"
+    "<center><h1>{code} {text}</h1></center>\r\n<hr><center>nginx</center>\r\n"
+    "</body>\r\n</html>\r\n"
+)
+_GATEWAY_TEXT = {
+    502: "Bad Gateway",
+    503: "Service Temporarily Unavailable",
+    504: "Gateway Time-out",
+}
 _HTML = "text/html; charset=utf-8"
 _JSON = "application/json"
 
 
-def fault_answer(fault: Fault, body: bytes | None = None
-                 ) -> tuple[int, str, bytes, dict[str, str]]:
+def fault_answer(fault: Fault, body: bytes | None = None) -> tuple[int, str, bytes, dict[str, str]]:
     """(status, content type, body, headers) of an answering fault (status kinds,
     `truncated`, `html`); `body` is the real answer a `truncated` fault cuts in half."""
     kind, options = fault.kind, fault.options
     if kind == "truncated":
-        whole = body or json.dumps({"meta": {"limit": 20, "offset": 0},
-                                    "objects": [{"id": 1}]}).encode()
+        whole = (
+            body
+            or json.dumps({"meta": {"limit": 20, "offset": 0}, "objects": [{"id": 1}]}).encode()
+        )
         return 200, _JSON, whole[: max(1, len(whole) // 2)], {}
     if kind == "html":
         return 500, _HTML, _SERVER_ERROR_PAGE.encode(), {}
@@ -182,7 +214,7 @@ class SentRequest:
     method: str
     path: str
     fault: str | None
-    status: int | None      # None when the transport raised instead of answering
+    status: int | None  # None when the transport raised instead of answering
 
 
 class FaultControls:
@@ -193,12 +225,17 @@ class FaultControls:
     _lock: Any
     _seed: int
 
-    def faults(self, rate: float | None = 0.3,
-               kinds: Iterable[str] = ("503", "429", "reset", "timeout"), *,
-               retry_after: float | str | None = 0, seed: int | None = None,
-               methods: Iterable[str] | None = None,
-               paths: Iterable[str | re.Pattern[str]] | None = None,
-               **options: Any) -> None:
+    def faults(
+        self,
+        rate: float | None = 0.3,
+        kinds: Iterable[str] = ("503", "429", "reset", "timeout"),
+        *,
+        retry_after: float | str | None = 0,
+        seed: int | None = None,
+        methods: Iterable[str] | None = None,
+        paths: Iterable[str | re.Pattern[str]] | None = None,
+        **options: Any,
+    ) -> None:
         """Inject random faults in `rate` of the requests (reproducibly, from `seed`).
 
         `methods` and `paths` (prefixes or compiled regexes) narrow which requests may
@@ -209,13 +246,25 @@ class FaultControls:
             if rate is None or rate == 0:
                 self._plan.configure(0.0, ())
                 return
-            self._plan.configure(rate, kinds, seed=self._seed if seed is None else seed,
-                                 methods=methods, paths=paths, retry_after=retry_after,
-                                 **options)
+            self._plan.configure(
+                rate,
+                kinds,
+                seed=self._seed if seed is None else seed,
+                methods=methods,
+                paths=paths,
+                retry_after=retry_after,
+                **options,
+            )
 
-    def fail_next(self, kind: str, count: int = 1, *, methods: Iterable[str] | None = None,
-                  paths: Iterable[str | re.Pattern[str]] | None = None,
-                  **options: Any) -> None:
+    def fail_next(
+        self,
+        kind: str,
+        count: int = 1,
+        *,
+        methods: Iterable[str] | None = None,
+        paths: Iterable[str | re.Pattern[str]] | None = None,
+        **options: Any,
+    ) -> None:
         """Queue `count` faults of `kind` for the next requests that `methods`/`paths` cover."""
         with self._lock:
             self._plan.queue(kind, count, methods, paths, options)
@@ -242,8 +291,9 @@ class FaultyTransport(FaultControls, httpx.BaseTransport, httpx.AsyncBaseTranspo
     `inner=None` wraps httpx's own network transports (sync and async).
     """
 
-    def __init__(self, inner: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
-                 *, seed: int = 0):
+    def __init__(
+        self, inner: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None, *, seed: int = 0
+    ):
         self._inner = inner
         self._own_sync: httpx.BaseTransport | None = None
         self._own_async: httpx.AsyncBaseTransport | None = None
@@ -257,9 +307,12 @@ class FaultyTransport(FaultControls, httpx.BaseTransport, httpx.AsyncBaseTranspo
 
     def count(self, method: str | None = None, path: str | None = None) -> int:
         """How many requests went through, optionally of one method and under a path."""
-        return sum(1 for r in self.requests
-                   if (method is None or r.method == method.upper())
-                   and (path is None or r.path.startswith(path)))
+        return sum(
+            1
+            for r in self.requests
+            if (method is None or r.method == method.upper())
+            and (path is None or r.path.startswith(path))
+        )
 
     # -- transport
 
@@ -287,11 +340,13 @@ class FaultyTransport(FaultControls, httpx.BaseTransport, httpx.AsyncBaseTranspo
 
     def _record(self, request: httpx.Request, fault: Fault | None, status: int | None) -> None:
         with self._lock:
-            self.requests.append(SentRequest(request.method, request.url.path,
-                                             fault.kind if fault else None, status))
+            self.requests.append(
+                SentRequest(request.method, request.url.path, fault.kind if fault else None, status)
+            )
 
-    def _spoil(self, request: httpx.Request, fault: Fault | None,
-               answer: httpx.Response | None) -> httpx.Response:
+    def _spoil(
+        self, request: httpx.Request, fault: Fault | None, answer: httpx.Response | None
+    ) -> httpx.Response:
         """What the client gets: the real answer, or the fault's instead of it."""
         if fault is None or fault.kind == "latency":
             assert answer is not None
@@ -302,15 +357,17 @@ class FaultyTransport(FaultControls, httpx.BaseTransport, httpx.AsyncBaseTranspo
             if fault.kind == "connect":
                 raise httpx.ConnectError("[fault] connection refused", request=request)
             if fault.kind == "timeout":
-                raise httpx.ReadTimeout("[fault] timed out waiting for the answer",
-                                        request=request)
+                raise httpx.ReadTimeout("[fault] timed out waiting for the answer", request=request)
             raise httpx.RemoteProtocolError(
-                "[fault] server disconnected without sending a response", request=request)
+                "[fault] server disconnected without sending a response", request=request
+            )
         status, content_type, body, headers = fault_answer(
-            fault, answer.content if answer is not None else None)
+            fault, answer.content if answer is not None else None
+        )
         self._record(request, fault, status)
-        return httpx.Response(status, headers={"Content-Type": content_type, **headers},
-                              content=body, request=request)
+        return httpx.Response(
+            status, headers={"Content-Type": content_type, **headers}, content=body, request=request
+        )
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         fault = self._pick(request)

@@ -56,13 +56,36 @@ from urllib.parse import quote, unquote
 
 __all__ = ["Fixture", "load_fixture", "write_fixture", "check_rules"]
 
-_FIELD_RULES = frozenset({"min", "max", "choices", "server_default", "max_length",
-                          "column_length",
-                          "auto_now_add", "auto_now", "reverse_of", "value", "uri_of",
-                          "write_only", "not_stored"})
-_RESOURCE_RULES = frozenset({"unique_together", "fields", "actions", "one_to_one", "on_delete",
-                             "always_return_data", "form_validation", "companions",
-                             "view_of"})
+_FIELD_RULES = frozenset(
+    {
+        "min",
+        "max",
+        "choices",
+        "server_default",
+        "max_length",
+        "column_length",
+        "auto_now_add",
+        "auto_now",
+        "reverse_of",
+        "value",
+        "uri_of",
+        "write_only",
+        "not_stored",
+    }
+)
+_RESOURCE_RULES = frozenset(
+    {
+        "unique_together",
+        "fields",
+        "actions",
+        "one_to_one",
+        "on_delete",
+        "always_return_data",
+        "form_validation",
+        "companions",
+        "view_of",
+    }
+)
 ON_DELETE = ("cascade", "set_null", "protect")
 _ACTION_KEYS = frozenset({"status", "answer", "on"})
 
@@ -74,7 +97,7 @@ class Fixture:
     schemas: dict[str, dict[str, Any]]
     objects: dict[str, list[dict[str, Any]]]
     listed: list[str]
-    api_path: str | None       # the API path the fixture's URIs use, when it shows
+    api_path: str | None  # the API path the fixture's URIs use, when it shows
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
@@ -91,10 +114,11 @@ def check_rules(rules: Any, schemas: Mapping[str, Mapping[str, Any]]) -> dict[st
             raise ValueError(f"{where}: an object with keys among {sorted(_RESOURCE_RULES)}")
         fields = schemas[name].get("fields") or {}
         for group in spec.get("unique_together", []):
-            if (not isinstance(group, list) or len(group) < 2
-                    or any(f not in fields for f in group)):
-                raise ValueError(f"{where}: unique_together {group!r} must list two or more "
-                                 "of the resource's fields")
+            if not isinstance(group, list) or len(group) < 2 or any(f not in fields for f in group):
+                raise ValueError(
+                    f"{where}: unique_together {group!r} must list two or more "
+                    "of the resource's fields"
+                )
         _check_resource_switches(where, spec, fields, schemas)
         field_rules = spec.get("fields", {})
         if not isinstance(field_rules, dict):
@@ -107,22 +131,34 @@ def check_rules(rules: Any, schemas: Mapping[str, Mapping[str, Any]]) -> dict[st
         if not isinstance(actions, dict):
             raise ValueError(f"{where}: 'actions' must be an object")
         for action, aspec in actions.items():
-            if (not isinstance(aspec, dict) or set(aspec) - _ACTION_KEYS
-                    or not isinstance(aspec.get("status", 200), int)
-                    or aspec.get("on", "detail") not in ("detail", "list")
-                    or not re.fullmatch(r"[\w-]+", action)):
-                raise ValueError(f"{where}, action {action!r}: an object with 'status' (an "
-                                 "integer), 'answer' and 'on' ('detail' or 'list')")
+            if (
+                not isinstance(aspec, dict)
+                or set(aspec) - _ACTION_KEYS
+                or not isinstance(aspec.get("status", 200), int)
+                or aspec.get("on", "detail") not in ("detail", "list")
+                or not re.fullmatch(r"[\w-]+", action)
+            ):
+                raise ValueError(
+                    f"{where}, action {action!r}: an object with 'status' (an "
+                    "integer), 'answer' and 'on' ('detail' or 'list')"
+                )
     return rules
 
 
 def _related_fields(fields: Mapping[str, Any]) -> set[str]:
-    return {name for name, spec in fields.items()
-            if isinstance(spec, dict) and spec.get("type") in ("related", "string")}
+    return {
+        name
+        for name, spec in fields.items()
+        if isinstance(spec, dict) and spec.get("type") in ("related", "string")
+    }
 
 
-def _check_resource_switches(where: str, spec: Mapping[str, Any], fields: Mapping[str, Any],
-                             schemas: Mapping[str, Mapping[str, Any]]) -> None:
+def _check_resource_switches(
+    where: str,
+    spec: Mapping[str, Any],
+    fields: Mapping[str, Any],
+    schemas: Mapping[str, Mapping[str, Any]],
+) -> None:
     """`one_to_one`, `on_delete`, `companions`, `always_return_data`, `form_validation`."""
     links = _related_fields(fields)
     one_to_one = spec.get("one_to_one", [])
@@ -130,35 +166,45 @@ def _check_resource_switches(where: str, spec: Mapping[str, Any], fields: Mappin
         raise ValueError(f"{where}: one_to_one must list related fields of the resource")
     on_delete = spec.get("on_delete", {})
     if not isinstance(on_delete, dict) or any(
-            f not in links or how not in ON_DELETE for f, how in on_delete.items()):
-        raise ValueError(f"{where}: on_delete maps related fields to one of "
-                         f"{', '.join(ON_DELETE)}")
+        f not in links or how not in ON_DELETE for f, how in on_delete.items()
+    ):
+        raise ValueError(f"{where}: on_delete maps related fields to one of {', '.join(ON_DELETE)}")
     companions = spec.get("companions", {})
     if not isinstance(companions, dict) or any(
-            link not in _related_fields((schemas.get(other) or {}).get("fields") or {})
-            for other, link in companions.items()):
-        raise ValueError(f"{where}: companions maps resources of the folder to their related "
-                         "field that links a new row to this resource")
+        link not in _related_fields((schemas.get(other) or {}).get("fields") or {})
+        for other, link in companions.items()
+    ):
+        raise ValueError(
+            f"{where}: companions maps resources of the folder to their related "
+            "field that links a new row to this resource"
+        )
     _check_view(where, spec.get("view_of", []), fields, schemas)
     for switch in ("always_return_data", "form_validation"):
         if not isinstance(spec.get(switch, False), bool):
             raise ValueError(f"{where}: {switch} must be true or false")
 
 
-def _check_view(where: str, parts: Any, fields: Mapping[str, Any],
-                schemas: Mapping[str, Mapping[str, Any]]) -> None:
+def _check_view(
+    where: str, parts: Any, fields: Mapping[str, Any], schemas: Mapping[str, Mapping[str, Any]]
+) -> None:
     """`view_of`: the parts of a database view, each `{"resource", "key": {"times",
     "plus"}, "fields": {view field: source field or {"value": constant}}}`."""
-    problem = f"{where}: view_of must list parts with a resource of the folder, a key " \
-              "{times, plus} and fields naming this resource's and the source's fields"
+    problem = (
+        f"{where}: view_of must list parts with a resource of the folder, a key "
+        "{times, plus} and fields naming this resource's and the source's fields"
+    )
     if not isinstance(parts, list):
         raise ValueError(problem)
     for part in parts:
         source = schemas.get(str(part.get("resource"))) if isinstance(part, dict) else None
         key = part.get("key", {}) if isinstance(part, dict) else None
         mapping = part.get("fields") if isinstance(part, dict) else None
-        if (source is None or not isinstance(key, dict) or not isinstance(mapping, dict)
-                or any(not isinstance(key.get(n, 0), int) for n in ("times", "plus"))):
+        if (
+            source is None
+            or not isinstance(key, dict)
+            or not isinstance(mapping, dict)
+            or any(not isinstance(key.get(n, 0), int) for n in ("times", "plus"))
+        ):
             raise ValueError(problem)
         for name, origin in mapping.items():
             constant = isinstance(origin, dict) and set(origin) == {"value"}
@@ -190,14 +236,17 @@ def _check_field_rule(where: str, frule: Any, schemas: Mapping[str, Mapping[str,
         _check_reverse(where, frule, schemas)
 
 
-def _check_reverse(where: str, frule: Mapping[str, Any],
-                   schemas: Mapping[str, Mapping[str, Any]]) -> None:
+def _check_reverse(
+    where: str, frule: Mapping[str, Any], schemas: Mapping[str, Mapping[str, Any]]
+) -> None:
     """`"reverse_of": "resource.field"` names a related field of another resource."""
     other, _, link = str(frule["reverse_of"]).partition(".")
     fields = (schemas.get(other) or {}).get("fields") or {}
     if link not in _related_fields(fields):
-        raise ValueError(f"{where}: reverse_of must name 'resource.field', a related field "
-                         "of a resource of the folder")
+        raise ValueError(
+            f"{where}: reverse_of must name 'resource.field', a related field "
+            "of a resource of the folder"
+        )
     value = frule.get("value")
     if value is not None and value not in fields:
         raise ValueError(f"{where}: value must name a field of {other!r}")
@@ -212,18 +261,22 @@ def file_name(resource: str) -> str:
 
 
 def _resource_of(path: Path) -> str:
-    return unquote(path.name[:-len(".json")])
+    return unquote(path.name[: -len(".json")])
 
 
 def _dump(path: Path, data: Any) -> None:
-    path.write_text(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
 
 
-def write_fixture(directory: str | Path, schemas: Mapping[str, Mapping[str, Any]],
-                  objects: Mapping[str, list[Mapping[str, Any]]] | None = None,
-                  listing: Mapping[str, Any] | None = None,
-                  rules: Mapping[str, Any] | None = None) -> Path:
+def write_fixture(
+    directory: str | Path,
+    schemas: Mapping[str, Mapping[str, Any]],
+    objects: Mapping[str, list[Mapping[str, Any]]] | None = None,
+    listing: Mapping[str, Any] | None = None,
+    rules: Mapping[str, Any] | None = None,
+) -> Path:
     """Write a fixture folder (sorted keys, 2-space indent, UTF-8), e.g. a tiny one that
     a test builds for itself; `listing=None` leaves `listing.json` out (all listed), and
     `rules=None` leaves any `rules.json` already there alone."""
@@ -271,7 +324,7 @@ def load_fixture(directory: str | Path) -> Fixture:
             endpoint = entry.get("list_endpoint") if isinstance(entry, dict) else None
             list_path = endpoint.rstrip("/") if isinstance(endpoint, str) else ""
             if list_path.endswith(f"/{name}"):  # the name may hold a slash itself
-                api_path = list_path[:-len(name)]
+                api_path = list_path[: -len(name)]
                 break
     else:
         listed = sorted(schemas)

@@ -31,8 +31,9 @@ _EMPTY: tuple[Any, ...] = (None, "", [], (), {})
 _REQUIRED = "This field is required."
 
 
-def validate_form(store: Store, rdef: ResourceDef, obj: dict[str, Any],
-                  data: Mapping[str, Any], key: Any) -> None:
+def validate_form(
+    store: Store, rdef: ResourceDef, obj: dict[str, Any], data: Mapping[str, Any], key: Any
+) -> None:
     """Clean `obj` as the ModelForm would, or raise the form's 400."""
     errors: dict[str, list[str]] = {}
     for name, f in rdef.fields.items():
@@ -132,23 +133,39 @@ def rule_problem(rule: Mapping[str, Any], value: Any) -> str | None:
 
 def _unique_checks_run(rdef: ResourceDef, obj: Mapping[str, Any], skip: set[str]) -> bool:
     """Whether the form's `validate_unique` queries the database at all."""
-    singles = [f.name for f in rdef.fields.values()
-               if (f.unique or f.name in rdef.one_to_one) and f.name != rdef.pk
-               and not f.readonly and f.name not in skip]
+    singles = [
+        f.name
+        for f in rdef.fields.values()
+        if (f.unique or f.name in rdef.one_to_one)
+        and f.name != rdef.pk
+        and not f.readonly
+        and f.name not in skip
+    ]
     groups = [g for g in rdef.unique_together if not set(g) & skip]
-    return (any(obj.get(name) is not None for name in singles)
-            or any(all(obj.get(name) is not None for name in g) for g in groups))
+    return any(obj.get(name) is not None for name in singles) or any(
+        all(obj.get(name) is not None for name in g) for g in groups
+    )
 
 
-def unique_problems(store: Store, rdef: ResourceDef, obj: Mapping[str, Any], key: Any,
-                    skip: frozenset[str] | set[str] = frozenset()) -> list[tuple[str, str]]:
+def unique_problems(
+    store: Store,
+    rdef: ResourceDef,
+    obj: Mapping[str, Any],
+    key: Any,
+    skip: frozenset[str] | set[str] = frozenset(),
+) -> list[tuple[str, str]]:
     """(field or `__all__`, message) for each unique rule `obj` breaks against the other
     rows: unique fields, `one_to_one` links, `unique_together` groups."""
     others = [row for okey, row in store.rows[rdef.name].items() if okey != key]
     found: list[tuple[str, str]] = []
-    singles = [f for f in rdef.fields.values()
-               if (f.unique or f.name in rdef.one_to_one) and f.name != rdef.pk
-               and not f.readonly and f.name not in skip]
+    singles = [
+        f
+        for f in rdef.fields.values()
+        if (f.unique or f.name in rdef.one_to_one)
+        and f.name != rdef.pk
+        and not f.readonly
+        and f.name not in skip
+    ]
     for f in singles:
         value = obj.get(f.name)
         if value is not None and any(row.get(f.name) == value for row in others):

@@ -54,8 +54,14 @@ def fresh_object(rdef: ResourceDef) -> dict[str, Any]:
     return obj
 
 
-def hydrate(store: Store, rdef: ResourceDef, data: Mapping[str, Any],
-            current: dict[str, Any] | None, *, patch: bool) -> dict[str, Any]:
+def hydrate(
+    store: Store,
+    rdef: ResourceDef,
+    data: Mapping[str, Any],
+    current: dict[str, Any] | None,
+    *,
+    patch: bool,
+) -> dict[str, Any]:
     """The object the body makes from `current` (None for a create)."""
     obj = dict(current) if current is not None else fresh_object(rdef)
     for name, f in rdef.fields.items():
@@ -82,8 +88,9 @@ def _left_out(rdef: ResourceDef, f: FieldDef, obj: Mapping[str, Any]) -> Any:
         return copy.deepcopy(f.default)
     if f.nullable:
         return [] if f.to_many else None
-    raise bad_request(f"The '{f.name}' field has no data and doesn't allow a default or null "
-                      "value.")
+    raise bad_request(
+        f"The '{f.name}' field has no data and doesn't allow a default or null value."
+    )
 
 
 def _sent(store: Store, f: FieldDef, value: Any) -> Any:
@@ -105,14 +112,17 @@ def _sent(store: Store, f: FieldDef, value: Any) -> Any:
 
 def _temporal(store: Store, f: FieldDef, value: Any) -> Any:
     if not isinstance(value, str):
-        raise bad_request(f"{_TEMPORAL_NAMES[f.type]} provided to '{f.name}' field must be a "
-                          f"string: {value}")
+        raise bad_request(
+            f"{_TEMPORAL_NAMES[f.type]} provided to '{f.name}' field must be a string: {value}"
+        )
     try:
         return write_value(f.type, value, store.clock)
     except FakeFieldValueError:
-        raise bad_request(f"{_TEMPORAL_NAMES[f.type]} provided to '{f.name}' field doesn't "
-                          f"appear to be a valid {_TEMPORAL_NAMES[f.type].lower()} string: "
-                          f"'{value}'") from None
+        raise bad_request(
+            f"{_TEMPORAL_NAMES[f.type]} provided to '{f.name}' field doesn't "
+            f"appear to be a valid {_TEMPORAL_NAMES[f.type].lower()} string: "
+            f"'{value}'"
+        ) from None
 
 
 _TEMPORAL_NAMES = {"datetime": "Datetime", "date": "Date", "time": "Time"}
@@ -138,8 +148,10 @@ def _related_one(store: Store, f: FieldDef, value: Any) -> str:
     """Tastypie's `build_related_resource` + `get_via_uri` for one value."""
     if isinstance(value, dict):
         if "resource_uri" not in value:
-            raise bad_request(f"The '{f.name}' field was given nested data without a "
-                              "resource_uri: the fake server does not create related objects.")
+            raise bad_request(
+                f"The '{f.name}' field was given nested data without a "
+                "resource_uri: the fake server does not create related objects."
+            )
         value = value["resource_uri"]
         if not isinstance(value, str):
             raise canned(500)
@@ -166,16 +178,18 @@ def _uri_string(store: Store, f: FieldDef, value: Any) -> Any:
     rdef = store.defs[f.uri_target]
     key = rdef.pk_from_text(match.group(1)) if match and rdef.pk_is_int else None
     if key is None or store.get(rdef.name, key) is None:
-        raise bad_request(f"Could not find the provided {f.name} object via resource URI "
-                          f"'{value}'.")
+        raise bad_request(
+            f"Could not find the provided {f.name} object via resource URI '{value}'."
+        )
     return store.uri(rdef.name, key)
 
 
 def _not_found(target: str, value: str) -> FakeHttpError:
-    return bad_request(f"Could not find the provided {target} object via resource URI "
-                       f"'{value}'.")
+    return bad_request(f"Could not find the provided {target} object via resource URI '{value}'.")
 
 
 def _not_a_uri(f: FieldDef, value: Any) -> str:
-    return (f"The '{f.name}' field was given data that was not a URI, not a dictionary-alike "
-            f"and does not have a 'pk' attribute: {value}.")
+    return (
+        f"The '{f.name}' field was given data that was not a URI, not a dictionary-alike "
+        f"and does not have a 'pk' attribute: {value}."
+    )

@@ -15,8 +15,9 @@ __all__ = ["Ordering", "scan_order", "parse_ordering", "apply_ordering"]
 _INDEX_TERMS = frozenset({"in", "gt", "gte", "lt", "lte", "range"})
 
 
-def scan_order(store: Store, rows: list[dict[str, Any]], conditions: list[Condition]
-               ) -> list[dict[str, Any]]:
+def scan_order(
+    store: Store, rows: list[dict[str, Any]], conditions: list[Condition]
+) -> list[dict[str, Any]]:
     """The order a database reads matching rows in. SQLite answers a range or `in`
     filter on an indexed column (a unique field, a foreign key) by walking that index:
     rows come in that column's order (ties by key). Elsewhere, and on PostgreSQL as the
@@ -62,8 +63,9 @@ def parse_ordering(store: Store, rdef: ResourceDef, query: QueryDict) -> Orderin
     return keys
 
 
-def apply_ordering(store: Store, rows: list[dict[str, Any]], keys: Ordering
-                   ) -> list[dict[str, Any]]:
+def apply_ordering(
+    store: Store, rows: list[dict[str, Any]], keys: Ordering
+) -> list[dict[str, Any]]:
     """Rows sorted by `keys`, NULLs first when ascending on SQLite, last on PostgreSQL
     (there NULL is larger than any value). Tied rows keep scan order, except where SQLite
     walks a foreign key's index backwards (`order_by=-domain` alone): there they come in
@@ -75,14 +77,18 @@ def apply_ordering(store: Store, rows: list[dict[str, Any]], keys: Ordering
         if column.is_related and not column.to_many and not column.readonly:
             ordered.reverse()
     for hops, descending in reversed(keys):
+
         def key(obj: dict[str, Any], hops: list[FieldDef] = hops) -> tuple[int, Any]:
             finals = field_values(store, obj, hops)
             value = typed_value(store, hops[-1], finals[0] if finals else None)
             return (null_rank, 0) if value is None else (1, value)
+
         try:
             ordered.sort(key=key, reverse=descending)
         except TypeError:
+
             def as_text(obj: Any, k: Any = key) -> tuple[Any, str]:
                 return k(obj)[0], str(k(obj)[1])
+
             ordered.sort(key=as_text, reverse=descending)
     return ordered

@@ -15,26 +15,22 @@ from typing import Any
 from urllib.parse import quote_plus
 
 from ..errors import FakeLookupValueError
-from ..vocabulary import (
-    ALL,
-    ALL_WITH_RELATIONS,
-    DATE_PARTS,
-    TEXT_TERMS,
-    TIME_PARTS,
-    TO_ONE_TERMS,
-)
+from ..vocabulary import ALL, ALL_WITH_RELATIONS, DATE_PARTS, TEXT_TERMS, TIME_PARTS, TO_ONE_TERMS
 from .answers import bad_request, canned
 from .defs import NON_MODEL_FIELDS, FieldDef, ResourceDef
 from .store import Store
-from .values import (
-    MISMATCHED,
-    parse_stored,
-    prep_filter_value,
-    string_to_python,
-)
+from .values import MISMATCHED, parse_stored, prep_filter_value, string_to_python
 
-__all__ = ["QueryDict", "Condition", "parse_filters", "select", "page_bounds", "page_meta",
-           "field_values", "typed_value"]
+__all__ = [
+    "QueryDict",
+    "Condition",
+    "parse_filters",
+    "select",
+    "page_bounds",
+    "page_meta",
+    "field_values",
+    "typed_value",
+]
 
 _TRANSFORMS = DATE_PARTS | TIME_PARTS | {"date", "time"}
 
@@ -65,15 +61,14 @@ class QueryDict:
         """`QueryDict.urlencode()` after dropping keys and appending pairs (spaces as `+`,
         `:` as `%3A`, like Django)."""
         dropped = set(drop)
-        pairs = [(k, v) for k, values in self._lists.items() if k not in dropped
-                 for v in values]
+        pairs = [(k, v) for k, values in self._lists.items() if k not in dropped for v in values]
         pairs += list(extra)
         return "&".join(f"{quote_plus(k)}={quote_plus(v)}" for k, v in pairs)
 
 
 # ---------------------------------------------------------------- filters
 
-_BROKEN = object()           # a regex the database cannot compile
+_BROKEN = object()  # a regex the database cannot compile
 
 
 @dataclass
@@ -81,10 +76,10 @@ class Condition:
     """One checked filter: the hops to the final field, the lookup and its value."""
 
     param: str
-    hops: list[FieldDef]        # related fields walked through, then the final field
+    hops: list[FieldDef]  # related fields walked through, then the final field
     term: str
-    raw: Any                    # the value after string_to_python (a list for in/range)
-    value: Any = None           # prepared by `prepare`
+    raw: Any  # the value after string_to_python (a list for in/range)
+    value: Any = None  # prepared by `prepare`
 
     @property
     def final(self) -> FieldDef:
@@ -95,7 +90,7 @@ class Condition:
         """The to_many relation this filter joins (the hops up to its last to_many one),
         or () when it joins none: filters naming the same one share its joined rows."""
         last = max((i for i, h in enumerate(self.hops) if h.to_many), default=-1)
-        return tuple(h.name for h in self.hops[:last + 1])
+        return tuple(h.name for h in self.hops[: last + 1])
 
 
 def parse_filters(store: Store, rdef: ResourceDef, query: QueryDict) -> list[Condition]:
@@ -122,7 +117,7 @@ def parse_filters(store: Store, rdef: ResourceDef, query: QueryDict) -> list[Con
             if value:
                 value = [part for item in query.getlist(key) for part in item.split(",")]
         lookup = (*(h.name for h in hops), term)
-        by_lookup.pop(lookup, None)       # Tastypie's dict: the later parameter wins
+        by_lookup.pop(lookup, None)  # Tastypie's dict: the later parameter wins
         by_lookup[lookup] = Condition(key, hops, term, value)
     conditions = list(by_lookup.values())
     # Django's filter(**kwargs) takes the lookups in sorted order: the first bad value
@@ -132,8 +127,9 @@ def parse_filters(store: Store, rdef: ResourceDef, query: QueryDict) -> list[Con
     return conditions
 
 
-def _check_filtering(store: Store, rdef: ResourceDef, name: str, term: str,
-                     bits: list[str]) -> list[FieldDef]:
+def _check_filtering(
+    store: Store, rdef: ResourceDef, name: str, term: str, bits: list[str]
+) -> list[FieldDef]:
     """Tastypie's `check_filtering`, recursing through relations."""
     if name not in rdef.filtering:
         raise bad_request(f"The '{name}' field does not allow filtering.")
@@ -151,8 +147,9 @@ def _check_filtering(store: Store, rdef: ResourceDef, name: str, term: str,
     if not f.is_related:
         raise bad_request(f"The '{name}' field does not support relations.")
     if rule != ALL_WITH_RELATIONS:
-        raise bad_request(f"Lookups are not allowed more than one level deep on the "
-                          f"'{name}' field.")
+        raise bad_request(
+            f"Lookups are not allowed more than one level deep on the '{name}' field."
+        )
     target = store.defs.get(f.target or "")
     if target is None:
         raise canned(500)
@@ -174,7 +171,7 @@ def _prepare(store: Store, c: Condition) -> None:
         if raw is None:
             raise FakeLookupValueError(MISMATCHED)
         if not isinstance(raw, bool):
-            c.value = _BROKEN          # Django refuses it when the query is built
+            c.value = _BROKEN  # Django refuses it when the query is built
             return
         c.value = raw
         return
@@ -182,25 +179,25 @@ def _prepare(store: Store, c: Condition) -> None:
         items = raw if isinstance(raw, list) else []
         c.value = [_prep_one(store, final, "exact", v) for v in items]
         if term == "range" and len(items) != 2:
-            c.value = _BROKEN          # the SQL cannot be built: fails when run
+            c.value = _BROKEN  # the SQL cannot be built: fails when run
         return
     if term in TEXT_TERMS:
         if raw is None and term != "iexact":
             raise FakeLookupValueError(MISMATCHED)
         if term in ("regex", "iregex") and isinstance(raw, bool):
-            c.value = _BROKEN          # SQLite's REGEXP is handed a bool pattern
+            c.value = _BROKEN  # SQLite's REGEXP is handed a bool pattern
             return
         c.value = None if raw is None else str(raw)
         if term in ("regex", "iregex"):
             try:
                 c.value = re.compile(c.value, re.I if term == "iregex" else 0)
             except re.error:
-                c.value = _BROKEN      # the database fails when it runs the query
+                c.value = _BROKEN  # the database fails when it runs the query
         return
     if raw is None and term != "exact":
         raise FakeLookupValueError(MISMATCHED)
     if isinstance(raw, bool) and final.type in ("datetime", "date", "time"):
-        raise canned(500)          # Django's date parser is handed a bool: a TypeError
+        raise canned(500)  # Django's date parser is handed a bool: a TypeError
     c.value = _prep_one(store, final, term, raw)
 
 
@@ -268,9 +265,16 @@ def _part(value: Any, term: str, store: Store) -> Any:
     if not isinstance(value, dt.date):
         return None
     iso = value.isocalendar()
-    return {"year": value.year, "month": value.month, "day": value.day, "week": iso[1],
-            "week_day": value.isoweekday() % 7 + 1, "iso_week_day": value.isoweekday(),
-            "iso_year": iso[0], "quarter": (value.month - 1) // 3 + 1}.get(term)
+    return {
+        "year": value.year,
+        "month": value.month,
+        "day": value.day,
+        "week": iso[1],
+        "week_day": value.isoweekday() % 7 + 1,
+        "iso_week_day": value.isoweekday(),
+        "iso_year": iso[0],
+        "quarter": (value.month - 1) // 3 + 1,
+    }.get(term)
 
 
 def _test(store: Store, c: Condition, raw: Any) -> bool:
@@ -341,8 +345,9 @@ def _ascii_lower(text: str) -> str:
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
-def select(store: Store, rdef: ResourceDef, conditions: list[Condition]
-           ) -> Iterator[dict[str, Any]]:
+def select(
+    store: Store, rdef: ResourceDef, conditions: list[Condition]
+) -> Iterator[dict[str, Any]]:
     """The matching objects in table order. Tastypie filters in one `filter()` call, so
     Django joins each to_many relation once: the filters through it must hold on the same
     related row, and an object comes once per combination of matching joined rows, as the
@@ -362,17 +367,20 @@ def select(store: Store, rdef: ResourceDef, conditions: list[Condition]
             yield obj
 
 
-def _matching_rows(store: Store, obj: dict[str, Any], join: tuple[str, ...],
-                   group: list[Condition]) -> int:
+def _matching_rows(
+    store: Store, obj: dict[str, Any], join: tuple[str, ...], group: list[Condition]
+) -> int:
     """How many of the rows `join` gives `obj` satisfy every filter of `group` (1 or 0
     for filters that join nothing)."""
     if not join:
         return int(all(_holds(store, c, field_values(store, obj, c.hops)) for c in group))
     size = len(join)
     linked = field_values(store, obj, group[0].hops[:size])
-    return sum(1 for uri in linked
-               if all(_holds(store, c, _values_past(store, uri, c.hops[size:]))
-                      for c in group))
+    return sum(
+        1
+        for uri in linked
+        if all(_holds(store, c, _values_past(store, uri, c.hops[size:])) for c in group)
+    )
 
 
 def _values_past(store: Store, uri: Any, rest: list[FieldDef]) -> list[Any]:
@@ -390,6 +398,7 @@ def _holds(store: Store, c: Condition, values: list[Any]) -> bool:
 
 # ---------------------------------------------------------------- pagination
 
+
 def page_bounds(query: QueryDict, default_limit: int, max_limit: int) -> tuple[int, int]:
     """Paginator.get_limit / get_offset, with their checks and messages."""
     limit = _non_negative(query, "limit", default_limit, "a positive integer")
@@ -406,20 +415,25 @@ def _non_negative(query: QueryDict, name: str, default: int, kind: str) -> int:
     except (TypeError, ValueError):
         raise bad_request(f"Invalid {name} '{raw}' provided. Please provide {kind}.") from None
     if value < 0:
-        raise bad_request(f"Invalid {name} '{value}' provided. Please provide a positive "
-                          "integer >= 0.")
+        raise bad_request(
+            f"Invalid {name} '{value}' provided. Please provide a positive integer >= 0."
+        )
     return value
 
 
-def page_meta(list_uri: str, query: QueryDict, limit: int, offset: int, total: int
-              ) -> dict[str, Any]:
+def page_meta(
+    list_uri: str, query: QueryDict, limit: int, offset: int, total: int
+) -> dict[str, Any]:
     """`meta` of a list page: relative next/previous with limit and offset moved last."""
     meta: dict[str, Any] = {"limit": limit, "offset": offset, "total_count": total}
     if limit:
+
         def link(at: int) -> str:
-            encoded = query.urlencode(drop=("limit", "offset"),
-                                      extra=(("limit", str(limit)), ("offset", str(at))))
+            encoded = query.urlencode(
+                drop=("limit", "offset"), extra=(("limit", str(limit)), ("offset", str(at)))
+            )
             return f"{list_uri}?{encoded}"
+
         meta["previous"] = None if offset - limit < 0 else link(offset - limit)
         meta["next"] = None if offset + limit >= total else link(offset + limit)
     return meta

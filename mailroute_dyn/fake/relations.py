@@ -46,8 +46,11 @@ def _followers(store: Store, gone: set[str]) -> set[tuple[str, Any]]:
     """Rows to delete next; links to clear are cleared on the way."""
     wave: set[tuple[str, Any]] = set()
     for other in store.defs.values():
-        links = [f for f in other.fields.values()
-                 if (f.is_related or f.uri_target) and not _computed(other, f)]
+        links = [
+            f
+            for f in other.fields.values()
+            if (f.is_related or f.uri_target) and not _computed(other, f)
+        ]
         for okey, obj in list(store.rows[other.name].items()) if links else ():
             cleared: dict[str, Any] = {}
             for f in links:
@@ -94,7 +97,8 @@ def _refresh_field(store: Store, rdef: ResourceDef, f: FieldDef, rule: dict[str,
         for target in targets if isinstance(targets, list) else [targets]:
             if isinstance(target, str):
                 pointing.setdefault(target, []).append(
-                    row.get(shown) if shown else row.get("resource_uri"))
+                    row.get(shown) if shown else row.get("resource_uri")
+                )
     for key, obj in list(store.rows[rdef.name].items()):
         found = pointing.get(store.uri(rdef.name, key), [])
         value: Any = found if f.to_many or f.type == "list" else (found[0] if found else None)
@@ -116,8 +120,9 @@ def refresh_views(store: Store) -> None:
             store.changed(rdef.name)
 
 
-def _view_row(store: Store, rdef: ResourceDef, part: dict[str, Any], source: dict[str, Any]
-              ) -> tuple[Any, dict[str, Any]]:
+def _view_row(
+    store: Store, rdef: ResourceDef, part: dict[str, Any], source: dict[str, Any]
+) -> tuple[Any, dict[str, Any]]:
     key = part["key"].get("times", 1) * source.get("id", 0) + part["key"].get("plus", 0)
     row: dict[str, Any] = {rdef.pk: key}
     for name, origin in part["fields"].items():

@@ -28,18 +28,22 @@ from .views import Views
 
 __all__ = ["Routes", "NOT_FOUND_PAGE"]
 
-_PAGE = ('\n<!doctype html>\n<html lang="en">\n<head>\n  <title>{title}</title>\n</head>\n'
-         '<body>\n  <h1>{title}</h1><p>{details}</p>\n</body>\n</html>\n')
-NOT_FOUND_PAGE = _PAGE.format(title="Not Found",
-                              details="The requested resource was not found on this server.")
+_PAGE = (
+    '\n<!doctype html>\n<html lang="en">\n<head>\n  <title>{title}</title>\n</head>\n'
+    "<body>\n  <h1>{title}</h1><p>{details}</p>\n</body>\n</html>\n"
+)
+NOT_FOUND_PAGE = _PAGE.format(
+    title="Not Found", details="The requested resource was not found on this server."
+)
 
 
 class Routes:
     """Paths to views, for one fake server: its store and views, its API path, the one
     login and key it accepts, and whether it inlines schemas in the listing."""
 
-    def __init__(self, store: Store, views: Views, api_path: str, login: str, api_key: str,
-                 fullschema: bool):
+    def __init__(
+        self, store: Store, views: Views, api_path: str, login: str, api_key: str, fullschema: bool
+    ):
         self.store = store
         self.views = views
         self.api_path = api_path
@@ -52,12 +56,12 @@ class Routes:
         longest resource name that fits, so `thesaurus/keywords/1/` is not `thesaurus`'s."""
         if not path.startswith(self.api_path):
             return None
-        rest = path[len(self.api_path):]
+        rest = path[len(self.api_path) :]
         names = [n for n in self.store.defs if rest.startswith(f"{n}/")]
         if not names:
             return None
         name = max(names, key=len)
-        return name, rest[len(name) + 1:]
+        return name, rest[len(name) + 1 :]
 
     def _resolves(self, path: str) -> bool:
         return path == self.api_path or self._route(path) is not None
@@ -117,16 +121,21 @@ class Routes:
 
     def _top_level(self, req: Request) -> Reply:
         accept = req.headers.get("accept", "*/*")
-        if req.query.get("format") not in ("json", "xml") and accept != "*/*" and not (
-                accept_parses(accept)):
+        if (
+            req.query.get("format") not in ("json", "xml")
+            and accept != "*/*"
+            and not (accept_parses(accept))
+        ):
             return Reply(400, HTML, b"", returned=False)
         full = self.fullschema and bool(string_to_python(req.query.get("fullschema", False)))
         listing = {}
         for name in self.store.listed():
             rdef = self.store.defs[name]
             base = f"{self.api_path}{name}/"
-            listing[name] = {"list_endpoint": base,
-                             "schema": rdef.schema if full else base + "schema/"}
+            listing[name] = {
+                "list_endpoint": base,
+                "schema": rdef.schema if full else base + "schema/",
+            }
         return Reply(200, JSON, to_json(listing), returned=False)
 
     def _schema(self, rdef: ResourceDef, req: Request) -> Reply:
@@ -139,8 +148,7 @@ class Routes:
         self._require_auth(req)
         return self.views.get_set(rdef, req, ids_text)
 
-    def _action(self, rdef: ResourceDef, req: Request, key_text: str | None,
-                name: str) -> Reply:
+    def _action(self, rdef: ResourceDef, req: Request, key_text: str | None, name: str) -> Reply:
         """A custom route from rules.json (MailRoute's `regenerate_api_key`, `mass_*`)."""
         method_check(req, ["post"])
         self._require_auth(req)
@@ -167,7 +175,10 @@ def _action_route(rdef: ResourceDef, tail: str) -> tuple[str | None, str] | None
     parts = tail[:-1].split("/")
     if len(parts) == 1 and rdef.actions.get(parts[0], {}).get("on") == "list":
         return None, parts[0]
-    if (len(parts) == 2 and parts[1] in rdef.actions
-            and rdef.actions[parts[1]].get("on", "detail") == "detail"):
+    if (
+        len(parts) == 2
+        and parts[1] in rdef.actions
+        and rdef.actions[parts[1]].get("on", "detail") == "detail"
+    ):
         return parts[0], parts[1]
     return None

@@ -46,7 +46,7 @@ def _stored(f: FieldDef, value: Any) -> Any:
         if f.type in TEMPORAL_INVALID and value == "":
             raise database_error(TEMPORAL_INVALID[f.type] % value)
         if f.type in TEMPORAL_INVALID and not isinstance(value, str):
-            raise TypeError(value)      # Django's date parser is handed no text
+            raise TypeError(value)  # Django's date parser is handed no text
     except (TypeError, ValueError):
         raise canned(500) from None
     return value
@@ -86,8 +86,12 @@ def _link_column(store: Store, rdef: ResourceDef, f: FieldDef) -> bool:
     """A read-only to-one link is a column of the table (policy_domain.domain) rather
     than a reverse relation when the folder declares its reverse relations
     (`reverse_of`) and this is not one of them."""
-    return (f.is_related and not f.to_many and store.declares_reverse
-            and "reverse_of" not in rdef.field_rules.get(f.name, {}))
+    return (
+        f.is_related
+        and not f.to_many
+        and store.declares_reverse
+        and "reverse_of" not in rdef.field_rules.get(f.name, {})
+    )
 
 
 def check_constraints(store: Store, rdef: ResourceDef, obj: dict[str, Any], key: Any) -> None:
@@ -100,6 +104,6 @@ def check_constraints(store: Store, rdef: ResourceDef, obj: dict[str, Any], key:
         if value is None and not f.nullable and not f.to_many:
             raise canned(500)
         if store.database == "postgresql" and _too_long(rdef, name, value):
-            raise canned(500)       # varchar(n): "value too long"; SQLite stores it
+            raise canned(500)  # varchar(n): "value too long"; SQLite stores it
     if unique_problems(store, rdef, obj, key):
         raise canned(500)

@@ -38,10 +38,7 @@ from urllib.parse import parse_qsl
 
 import httpx
 
-from .exchange import (
-    Reply,
-    Request,
-)
+from .exchange import Reply, Request
 from .faults import Fault, FaultControls, FaultPlan, fault_answer
 from .fixtures import load_fixture
 from .query import QueryDict
@@ -64,7 +61,7 @@ class SeenRequest:
     query: tuple[tuple[str, str], ...]
     body: bytes
     fault: str | None = None
-    status: int | None = None       # None when the transport raised instead of answering
+    status: int | None = None  # None when the transport raised instead of answering
 
     @property
     def params(self) -> dict[str, str]:
@@ -74,7 +71,6 @@ class SeenRequest:
     @property
     def json(self) -> Any:
         return json.loads(self.body) if self.body else None
-
 
 
 class FakeMailRoute(FaultControls, httpx.BaseTransport, httpx.AsyncBaseTransport):
@@ -97,13 +93,22 @@ class FakeMailRoute(FaultControls, httpx.BaseTransport, httpx.AsyncBaseTransport
     tied rows depends on the sort it picks: order by a unique field last.
     """
 
-    def __init__(self, fixtures_dir: str | Path | None = None, *, login: str = "demo",
-                 api_key: str = "demo-key", api_path: str = "/api/v1/",
-                 fullschema: bool = True, datetime_format: str = "rfc-2822",
-                 max_limit: int = 1000, seed: int = 0,
-                 always_return_data: Iterable[str] | bool | None = None,
-                 form_validation: Iterable[str] | bool | None = None,
-                 time_zone: str = "America/Los_Angeles", database: str = "postgresql"):
+    def __init__(
+        self,
+        fixtures_dir: str | Path | None = None,
+        *,
+        login: str = "demo",
+        api_key: str = "demo-key",
+        api_path: str = "/api/v1/",
+        fullschema: bool = True,
+        datetime_format: str = "rfc-2822",
+        max_limit: int = 1000,
+        seed: int = 0,
+        always_return_data: Iterable[str] | bool | None = None,
+        form_validation: Iterable[str] | bool | None = None,
+        time_zone: str = "America/Los_Angeles",
+        database: str = "postgresql",
+    ):
         if not api_path.startswith("/") or not api_path.endswith("/"):
             raise ValueError("api_path must start and end with '/'")
         self.fixtures_dir = Path(fixtures_dir) if fixtures_dir is not None else DEMO_DATA
@@ -113,8 +118,14 @@ class FakeMailRoute(FaultControls, httpx.BaseTransport, httpx.AsyncBaseTransport
         self.fullschema = fullschema
         self.max_limit = max_limit
         self.clock = Clock(time_zone, datetime_format)
-        self.store = Store(load_fixture(self.fixtures_dir), self.clock, api_path,
-                           always_return_data, form_validation, database)
+        self.store = Store(
+            load_fixture(self.fixtures_dir),
+            self.clock,
+            api_path,
+            always_return_data,
+            form_validation,
+            database,
+        )
         self.views = Views(self.store, api_path, max_limit, seed)
         self.routes = Routes(self.store, self.views, api_path, login, api_key, fullschema)
         self.requests: list[SeenRequest] = []
@@ -123,8 +134,10 @@ class FakeMailRoute(FaultControls, httpx.BaseTransport, httpx.AsyncBaseTransport
         self._lock = threading.RLock()
 
     def __repr__(self) -> str:
-        return (f"<FakeMailRoute {self.fixtures_dir} {len(self.store.defs)} resources, "
-                f"{len(self.requests)} requests seen>")
+        return (
+            f"<FakeMailRoute {self.fixtures_dir} {len(self.store.defs)} resources, "
+            f"{len(self.requests)} requests seen>"
+        )
 
     # ------------------------------------------------------------ public controls
 
@@ -151,9 +164,12 @@ class FakeMailRoute(FaultControls, httpx.BaseTransport, httpx.AsyncBaseTransport
 
     def count(self, method: str | None = None, path: str | None = None) -> int:
         """How many requests were seen, optionally of one method and under a path prefix."""
-        return sum(1 for r in self.requests
-                   if (method is None or r.method == method.upper())
-                   and (path is None or r.path.startswith(path)))
+        return sum(
+            1
+            for r in self.requests
+            if (method is None or r.method == method.upper())
+            and (path is None or r.path.startswith(path))
+        )
 
     # ------------------------------------------------------------ transport entry points
 
@@ -180,16 +196,24 @@ class FakeMailRoute(FaultControls, httpx.BaseTransport, httpx.AsyncBaseTransport
     def _begin(self, request: httpx.Request) -> tuple[Fault | None, Request]:
         raw_path = request.url.raw_path.decode("ascii", "replace").split("?", 1)[0]
         raw_query = request.url.query.decode("ascii", "replace")
-        pairs = tuple(parse_qsl(raw_query, keep_blank_values=True, encoding="utf-8",
-                                errors="replace"))
-        parsed = Request(request.method.upper(), request.url.path, raw_path, raw_query,
-                          QueryDict(pairs), pairs, request.headers, request.content)
+        pairs = tuple(
+            parse_qsl(raw_query, keep_blank_values=True, encoding="utf-8", errors="replace")
+        )
+        parsed = Request(
+            request.method.upper(),
+            request.url.path,
+            raw_path,
+            raw_query,
+            QueryDict(pairs),
+            pairs,
+            request.headers,
+            request.content,
+        )
         with self._lock:
             fault = self._plan.pick(parsed.method, parsed.path)
         return fault, parsed
 
-    def _finish(self, request: httpx.Request, req: Request, fault: Fault | None
-                ) -> httpx.Response:
+    def _finish(self, request: httpx.Request, req: Request, fault: Fault | None) -> httpx.Response:
         kind = fault.kind if fault is not None else None
         with self._lock:
             try:
@@ -209,24 +233,24 @@ class FakeMailRoute(FaultControls, httpx.BaseTransport, httpx.AsyncBaseTransport
             raise httpx.ReadTimeout("[fake] timed out waiting for the answer", request=request)
         if kind == "reset":
             raise httpx.RemoteProtocolError(
-                "[fake] server disconnected without sending a response", request=request)
+                "[fake] server disconnected without sending a response", request=request
+            )
         assert reply is not None
         return self._response(request, req, reply)
 
     def _record(self, req: Request, fault: str | None, status: int | None) -> None:
-        self.requests.append(SeenRequest(req.method, req.path, req.pairs, req.body, fault,
-                                         status))
+        self.requests.append(SeenRequest(req.method, req.path, req.pairs, req.body, fault, status))
 
     def _faulty(self, fault: Fault, reply: Reply | None) -> Reply:
         if fault.kind == "latency":
             assert reply is not None
             return reply
         status, content_type, body, headers = fault_answer(
-            fault, reply.body if reply is not None else None)
+            fault, reply.body if reply is not None else None
+        )
         return Reply(status, content_type, body, headers, returned=False)
 
-    def _response(self, request: httpx.Request, req: Request, reply: Reply
-                  ) -> httpx.Response:
+    def _response(self, request: httpx.Request, req: Request, reply: Reply) -> httpx.Response:
         headers: list[tuple[str, str]] = []
         if reply.content_type is not None:
             headers.append(("Content-Type", reply.content_type))
@@ -235,8 +259,9 @@ class FakeMailRoute(FaultControls, httpx.BaseTransport, httpx.AsyncBaseTransport
             headers.append(("Vary", "Accept"))
             if req.method == "GET" and reply.status == 200:
                 headers.append(("Cache-Control", "no-cache"))
-        if (req.headers.get("x-requested-with") == "XMLHttpRequest"
-                and not any(k == "Cache-Control" for k, _ in headers)):
+        if req.headers.get("x-requested-with") == "XMLHttpRequest" and not any(
+            k == "Cache-Control" for k, _ in headers
+        ):
             headers.append(("Cache-Control", "no-cache"))
         headers.append(("Content-Length", str(len(reply.body))))
         body = b"" if req.method == "HEAD" else reply.body

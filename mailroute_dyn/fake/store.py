@@ -30,11 +30,16 @@ _STAMP_NAMES = {"created_at": "auto_now_add", "updated_at": "auto_now"}
 class Store(Tables):
     """The objects of every resource, in memory, with Tastypie's write rules."""
 
-    def __init__(self, fixture: Fixture, clock: Clock, api_path: str,
-                 always_return_data: Option = None, form_validation: Option = None,
-                 database: str = "postgresql"):
-        super().__init__(fixture, clock, api_path, always_return_data, form_validation,
-                         database)
+    def __init__(
+        self,
+        fixture: Fixture,
+        clock: Clock,
+        api_path: str,
+        always_return_data: Option = None,
+        form_validation: Option = None,
+        database: str = "postgresql",
+    ):
+        super().__init__(fixture, clock, api_path, always_return_data, form_validation, database)
         self.reset()
 
     def reset(self) -> None:
@@ -68,8 +73,15 @@ class Store(Tables):
             raise canned(500)
         return self._save(rdef, obj, key, creating=True)
 
-    def update(self, rdef: ResourceDef, current: dict[str, Any], body: Any, *, patch: bool,
-               fields_sent_only: bool = False) -> dict[str, Any]:
+    def update(
+        self,
+        rdef: ResourceDef,
+        current: dict[str, Any],
+        body: Any,
+        *,
+        patch: bool,
+        fields_sent_only: bool = False,
+    ) -> dict[str, Any]:
         """PUT (`patch=False`: omitted blank+nullable fields become null) or PATCH (merge).
 
         A body naming another id writes the object under that id and leaves this one
@@ -81,12 +93,12 @@ class Store(Tables):
         data = body_fields(body)
         obj = hydrate(self, rdef, data, current, patch=patch)
         key = current.get(rdef.pk)
-        carried = self._carried_key(rdef, data, key)    # the id the object now holds
+        carried = self._carried_key(rdef, data, key)  # the id the object now holds
         self._validate(rdef, obj, data, carried)
         if fields_sent_only:
             sent = [name for name in data if name in rdef.fields and name != rdef.pk]
             if not sent:
-                return current          # nothing to save: Django's save(update_fields=[])
+                return current  # nothing to save: Django's save(update_fields=[])
             if carried != key:
                 return self._update_other(rdef, obj, carried, sent)
             return self._save(rdef, obj, key, creating=False, every_column=False)
@@ -99,13 +111,14 @@ class Store(Tables):
                     obj[f.name] = [] if f.to_many else None
         return self._save(rdef, obj, carried, creating=False)
 
-    def _update_other(self, rdef: ResourceDef, obj: dict[str, Any], other: Any,
-                      sent: list[str]) -> dict[str, Any]:
+    def _update_other(
+        self, rdef: ResourceDef, obj: dict[str, Any], other: Any, sent: list[str]
+    ) -> dict[str, Any]:
         """A PATCH detail whose body names another id: `UPDATE ... WHERE id = <other>` of
         the fields sent, with this object's values (a 500 when no such row exists)."""
         if other is UNREADABLE_KEY:
-            raise canned(500)           # the WHERE clause cannot take the id
-        save_values(rdef, obj)          # the values are prepared before the row is sought
+            raise canned(500)  # the WHERE clause cannot take the id
+        save_values(rdef, obj)  # the values are prepared before the row is sought
         target = self.rows[rdef.name].get(other)
         if target is None:
             raise canned(500)
@@ -125,16 +138,24 @@ class Store(Tables):
         except FakeHttpError:
             return UNREADABLE_KEY
 
-    def _validate(self, rdef: ResourceDef, obj: dict[str, Any], data: Mapping[str, Any],
-                  key: Any) -> None:
+    def _validate(
+        self, rdef: ResourceDef, obj: dict[str, Any], data: Mapping[str, Any], key: Any
+    ) -> None:
         """The resource's form when it has one, else only the declared field rules."""
         if rdef.form_validation:
             validate_form(self, rdef, obj, data, key)
         else:
             check_rules(rdef, obj, data)
 
-    def _save(self, rdef: ResourceDef, obj: dict[str, Any], key: Any, *, creating: bool,
-              every_column: bool = True) -> dict[str, Any]:
+    def _save(
+        self,
+        rdef: ResourceDef,
+        obj: dict[str, Any],
+        key: Any,
+        *,
+        creating: bool,
+        every_column: bool = True,
+    ) -> dict[str, Any]:
         """The database's part: convert, fill what the server fills, check, store; the
         object as stored (with the relations the write changed). `every_column=False` is
         a save of the fields sent only (PATCH detail)."""
@@ -166,13 +187,16 @@ class Store(Tables):
                 raise canned(500)
             self._save(other, companion, key, creating=True)
 
-    def _stamp(self, rdef: ResourceDef, obj: dict[str, Any], *, creating: bool,
-               bump: bool) -> None:
+    def _stamp(self, rdef: ResourceDef, obj: dict[str, Any], *, creating: bool, bump: bool) -> None:
         """Timestamps the server fills: declared `auto_now_add` (on create) and `auto_now`
         (every save); without such rules, `created_at`/`updated_at` by name."""
         now = self.clock.store_datetime(self.clock.now())
-        declared = {name: kind for name, rule in rdef.field_rules.items()
-                    for kind in ("auto_now_add", "auto_now") if rule.get(kind)}
+        declared = {
+            name: kind
+            for name, rule in rdef.field_rules.items()
+            for kind in ("auto_now_add", "auto_now")
+            if rule.get(kind)
+        }
         if declared:
             for name, kind in declared.items():
                 if creating or (kind == "auto_now" and bump):

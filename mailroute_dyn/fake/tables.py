@@ -24,20 +24,28 @@ DATABASES = ("postgresql", "sqlite")
 class Tables:
     """The objects of every resource, in memory, and the reads of them."""
 
-    def __init__(self, fixture: Fixture, clock: Clock, api_path: str,
-                 always_return_data: Option = None, form_validation: Option = None,
-                 database: str = "postgresql"):
+    def __init__(
+        self,
+        fixture: Fixture,
+        clock: Clock,
+        api_path: str,
+        always_return_data: Option = None,
+        form_validation: Option = None,
+        database: str = "postgresql",
+    ):
         if database not in DATABASES:
-            raise ValueError(f"database must be one of {', '.join(DATABASES)}, not "
-                             f"{database!r}")
+            raise ValueError(f"database must be one of {', '.join(DATABASES)}, not {database!r}")
         self.database = database
         self.clock = clock
         self.api_path = api_path
         self.fixture = _rebased(fixture, api_path)
         self.defs = build_resources(self.fixture, api_path, always_return_data, form_validation)
         # a folder that declares reverse relations says which read-only links are columns
-        self.declares_reverse = any("reverse_of" in rule for rdef in self.defs.values()
-                                    for rule in rdef.field_rules.values())
+        self.declares_reverse = any(
+            "reverse_of" in rule
+            for rdef in self.defs.values()
+            for rule in rdef.field_rules.values()
+        )
         self.rows: dict[str, dict[Any, dict[str, Any]]] = {}
         self.next_id: dict[str, int] = {}
         self._sorted: dict[str, list[dict[str, Any]] | None] = {}
@@ -106,8 +114,7 @@ class Tables:
     def snapshot(self) -> tuple[dict[str, dict[Any, dict[str, Any]]], dict[str, int]]:
         return {n: dict(rows) for n, rows in self.rows.items()}, dict(self.next_id)
 
-    def restore(self, state: tuple[dict[str, dict[Any, dict[str, Any]]], dict[str, int]]
-                ) -> None:
+    def restore(self, state: tuple[dict[str, dict[Any, dict[str, Any]]], dict[str, int]]) -> None:
         self.rows, self.next_id = state
         self._sorted = dict.fromkeys(self.rows)
 
@@ -115,8 +122,9 @@ class Tables:
         """Forget the cached order of a resource whose rows changed."""
         self._sorted[name] = None
 
-    def put_row(self, rdef: ResourceDef, key: Any, obj: dict[str, Any], *,
-                in_place: bool = False) -> None:
+    def put_row(
+        self, rdef: ResourceDef, key: Any, obj: dict[str, Any], *, in_place: bool = False
+    ) -> None:
         """Store a row. PostgreSQL writes a new version of an updated row at the end of
         its table, so a scan meets it last; an `in_place` change writes no row of this
         table (a computed reverse relation, a many-to-many link) and moves nothing."""
@@ -168,17 +176,18 @@ def _rebased(fixture: Fixture, api_path: str) -> Fixture:
 
     def move(value: Any) -> Any:
         if isinstance(value, str) and value.startswith(old):
-            return api_path + value[len(old):]
+            return api_path + value[len(old) :]
         if isinstance(value, list):
             return [move(v) for v in value]
         return value
 
-    objects = {name: [{k: move(v) for k, v in obj.items()} for obj in rows]
-               for name, rows in fixture.objects.items()}
+    objects = {
+        name: [{k: move(v) for k, v in obj.items()} for obj in rows]
+        for name, rows in fixture.objects.items()
+    }
     schemas = copy.deepcopy(fixture.schemas)
     for schema in schemas.values():
         for spec in schema["fields"].values():
             if isinstance(spec, dict) and isinstance(spec.get("related_schema"), str):
                 spec["related_schema"] = move(spec["related_schema"])
     return Fixture(schemas, objects, fixture.listed, api_path, fixture.rules)
-

@@ -21,39 +21,46 @@ from ..errors import FakeFieldValueError, FakeLookupValueError
 from ..vocabulary import DATE_PARTS, STRING_TO_PYTHON, TIME_PARTS
 
 __all__ = [
-    "MISMATCHED", "Clock", "string_to_python",
-    "parse_stored", "prep_filter_value", "write_value",
+    "MISMATCHED",
+    "Clock",
+    "string_to_python",
+    "parse_stored",
+    "prep_filter_value",
+    "write_value",
 ]
 
 MISMATCHED = "Invalid resource lookup data provided (mismatched type)."
 
 _DATE_RE = re.compile(r"(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})$")
-_TIME_RE = re.compile(r"(?P<hour>\d{1,2}):(?P<minute>\d{1,2})"
-                      r"(?::(?P<second>\d{1,2})(?:[.,](?P<microsecond>\d{1,6})\d{0,6})?)?$")
+_TIME_RE = re.compile(
+    r"(?P<hour>\d{1,2}):(?P<minute>\d{1,2})"
+    r"(?::(?P<second>\d{1,2})(?:[.,](?P<microsecond>\d{1,6})\d{0,6})?)?$"
+)
 _DATETIME_RE = re.compile(
     r"(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})"
     r"[T ](?P<hour>\d{1,2}):(?P<minute>\d{1,2})"
     r"(?::(?P<second>\d{1,2})(?:[.,](?P<microsecond>\d{1,6})\d{0,6})?)?"
-    r"\s*(?P<tzinfo>Z|[+-]\d{2}(?::?\d{2})?)?$")
+    r"\s*(?P<tzinfo>Z|[+-]\d{2}(?::?\d{2})?)?$"
+)
 _RFC_TIME = re.compile(r"^(\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(?:\s*[+-]\d{2}:?\d{2}|\s*Z)?$")
 
 # Django's messages (django.db.models.fields, Django 5.2).
-_DATETIME_INVALID = ("“%s” value has an invalid format. It must be in "
-                     "YYYY-MM-DD HH:MM[:ss[.uuuuuu]][TZ] format.")
+_DATETIME_INVALID = (
+    "“%s” value has an invalid format. It must be in YYYY-MM-DD HH:MM[:ss[.uuuuuu]][TZ] format."
+)
 _DATETIME_BAD_DATE = "“%s” value has the correct format (YYYY-MM-DD) but it is an invalid date."
-_DATETIME_BAD = ("“%s” value has the correct format (YYYY-MM-DD HH:MM[:ss[.uuuuuu]][TZ]) "
-                 "but it is an invalid date/time.")
+_DATETIME_BAD = (
+    "“%s” value has the correct format (YYYY-MM-DD HH:MM[:ss[.uuuuuu]][TZ]) "
+    "but it is an invalid date/time."
+)
 _DATE_INVALID = "“%s” value has an invalid date format. It must be in YYYY-MM-DD format."
 _TIME_INVALID = "“%s” value has an invalid format. It must be in HH:MM[:ss[.uuuuuu]] format."
-_TIME_BAD = ("“%s” value has the correct format (HH:MM[:ss[.uuuuuu]]) but it is an "
-             "invalid time.")
+_TIME_BAD = "“%s” value has the correct format (HH:MM[:ss[.uuuuuu]]) but it is an invalid time."
 # Django's messages for a date, time or datetime column given text it cannot read
-TEMPORAL_INVALID = {"datetime": _DATETIME_INVALID, "date": _DATE_INVALID,
-                    "time": _TIME_INVALID}
+TEMPORAL_INVALID = {"datetime": _DATETIME_INVALID, "date": _DATE_INVALID, "time": _TIME_INVALID}
 _DECIMAL_INVALID = "“%s” value must be a decimal number."
 _BOOL_INVALID = "“%s” value must be either True or False."
 _BOOL_NULL_INVALID = "“%s” value must be either True, False, or None."
-
 
 
 def string_to_python(value: Any) -> Any:
@@ -65,14 +72,16 @@ def string_to_python(value: Any) -> Any:
 
 # ---------------------------------------------------------------- the server's clock and zone
 
+
 class Clock:
     """The server's time zone and datetime format; prints and reads stored values."""
 
-    def __init__(self, time_zone: str = "America/Los_Angeles",
-                 datetime_format: str = "rfc-2822"):
+    def __init__(self, time_zone: str = "America/Los_Angeles", datetime_format: str = "rfc-2822"):
         if datetime_format not in ("rfc-2822", "iso-8601", "iso-8601-strict"):
-            raise ValueError("datetime_format must be 'rfc-2822', 'iso-8601' or "
-                             f"'iso-8601-strict', not {datetime_format!r}")
+            raise ValueError(
+                "datetime_format must be 'rfc-2822', 'iso-8601' or "
+                f"'iso-8601-strict', not {datetime_format!r}"
+            )
         self.zone = ZoneInfo(time_zone)
         self.format = datetime_format
 
@@ -94,8 +103,9 @@ class Clock:
         return email.utils.format_datetime(local) if self.rfc else local.isoformat()
 
     def store_date(self, value: dt.date) -> str:
-        return f"{value.day} {value.strftime('%b')} {value.year}" if self.rfc else (
-            value.isoformat())
+        return (
+            f"{value.day} {value.strftime('%b')} {value.year}" if self.rfc else (value.isoformat())
+        )
 
     def store_time(self, value: dt.time) -> str:
         if not self.rfc:
@@ -130,6 +140,7 @@ class Clock:
 
 
 # ---------------------------------------------------------------- stored (wire) values
+
 
 @functools.lru_cache(maxsize=65536)
 def _parse_stored_datetime(text: str) -> dt.datetime:
@@ -179,6 +190,7 @@ def parse_stored(ftype: str, value: Any, clock: Clock) -> Any:
 
 # ---------------------------------------------------------------- Django's parsers
 
+
 def _django_datetime(text: str, clock: Clock) -> dt.datetime:
     """DateTimeField.to_python for a filter value: ISO only (an RFC value gives 400)."""
     try:
@@ -213,8 +225,7 @@ def _parse_iso_datetime(text: str) -> dt.datetime | None:
             minutes = int(tz_text[-2:]) if len(tz_text) > 3 else 0
             offset = 60 * int(tz_text[1:3]) + minutes
             tzinfo = dt.timezone(dt.timedelta(minutes=-offset if tz_text[0] == "-" else offset))
-        return dt.datetime(**{k: int(v) for k, v in kw.items() if v is not None},
-                           tzinfo=tzinfo)
+        return dt.datetime(**{k: int(v) for k, v in kw.items() if v is not None}, tzinfo=tzinfo)
 
 
 def _parse_iso_date(text: str) -> dt.date | None:
@@ -262,8 +273,10 @@ def _django_time(text: str) -> dt.time:
 
 # ---------------------------------------------------------------- filter values
 
-def prep_filter_value(ftype: str, value: Any, clock: Clock, *, nullable: bool = False,
-                      transform: str | None = None) -> Any:
+
+def prep_filter_value(
+    ftype: str, value: Any, clock: Clock, *, nullable: bool = False, transform: str | None = None
+) -> Any:
     """One filter value as Django's `get_prep_value` makes it, or the error it raises.
 
     `ftype` is the schema type of the final field ("pk" for a related field, whose filters
@@ -322,6 +335,7 @@ def _to_int(value: Any) -> int:
 
 # ---------------------------------------------------------------- write values
 
+
 def write_value(ftype: str, value: Any, clock: Clock) -> Any:
     """A JSON value sent for a field, as stored; `FakeFieldValueError` with the form's message
     when its JSON type is wrong for the schema type (the fake is strict here)."""
@@ -330,8 +344,11 @@ def write_value(ftype: str, value: Any, clock: Clock) -> Any:
             raise FakeFieldValueError("Enter a valid value.")
         return value
     if ftype == "integer":
-        if isinstance(value, bool) or not isinstance(value, int | float) or (
-                isinstance(value, float) and not value.is_integer()):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or (isinstance(value, float) and not value.is_integer())
+        ):
             raise FakeFieldValueError("Enter a whole number.")
         return int(value)
     if ftype == "float":
@@ -405,8 +422,7 @@ def _write_time(value: Any) -> dt.time | None:
     return _written(value, _parse_iso_time, _parse_stored_time)
 
 
-def _written(value: Any, iso: Callable[[str], _T | None],
-             stored: Callable[[str], _T]) -> _T | None:
+def _written(value: Any, iso: Callable[[str], _T | None], stored: Callable[[str], _T]) -> _T | None:
     """A date or time a write sent as text, read as ISO or as the server stores it; None
     when it is neither (the caller's error names the field)."""
     if not isinstance(value, str):

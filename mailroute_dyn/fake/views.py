@@ -48,11 +48,9 @@ class Views:
             data["not_found"] = missing
         return ok(req, data)
 
-    def action(self, rdef: ResourceDef, req: Request, key_text: str | None,
-               name: str) -> Reply:
+    def action(self, rdef: ResourceDef, req: Request, key_text: str | None, name: str) -> Reply:
         """A custom route from rules.json (MailRoute's `regenerate_api_key`, `mass_*`)."""
-        if key_text is not None and self.store.get(
-                rdef.name, self.key(rdef, key_text)) is None:
+        if key_text is not None and self.store.get(rdef.name, self.key(rdef, key_text)) is None:
             return Reply(404, HTML)
         spec = rdef.actions[name]
         answer = spec.get("answer")
@@ -76,7 +74,7 @@ class Views:
         rows = scan_order(self.store, list(select(self.store, rdef, conditions)), conditions)
         rows = apply_ordering(self.store, rows, ordering)
         limit, offset = page_bounds(req.query, rdef.default_limit, self.max_limit)
-        page = rows[offset:offset + limit] if limit else rows[offset:]
+        page = rows[offset : offset + limit] if limit else rows[offset:]
         meta = page_meta(f"{self.api_path}{rdef.name}/", req.query, limit, offset, len(rows))
         return ok(req, {"meta": meta, "objects": [self.store.render(rdef, o) for o in page]})
 
@@ -204,8 +202,7 @@ class Views:
         body = read_body(req)
         obj = self.store.update(rdef, current, body, patch=True, fields_sent_only=True)
         if rdef.always_return_data:
-            return ok(req, self.store.render(rdef, self.store.as_saved_in_memory(rdef, obj)),
-                      202)
+            return ok(req, self.store.render(rdef, self.store.as_saved_in_memory(rdef, obj)), 202)
         return Reply(202, HTML, b"")
 
     def delete_detail(self, rdef: ResourceDef, req: Request, text: str) -> Reply:

@@ -19,8 +19,18 @@ from ..settings.urls import masked_url
 from ..vocabulary import looks_secret
 from .detailuri import detail_uri_problem, keep_own_uri, keys_in, location_path
 
-__all__ = ["Adopted", "adopted", "clean_read", "clean_write_answer", "key_from_uri",
-           "not_own", "uri_key_in", "read_body_op", "other_owner", "check_own"]
+__all__ = [
+    "Adopted",
+    "adopted",
+    "clean_read",
+    "clean_write_answer",
+    "key_from_uri",
+    "not_own",
+    "uri_key_in",
+    "read_body_op",
+    "other_owner",
+    "check_own",
+]
 
 _ECHO_KEYS = frozenset({"pk"})
 
@@ -33,17 +43,24 @@ def clean_read(cls: Any, data: Mapping[str, Any]) -> dict[str, Any]:
         # only schema fields: nothing to drop, and no copy either (a hot path): what an
         # object keeps is replaced, never changed in place, so sharing `data` is safe
         return cast("dict[str, Any]", data)
-    return {k: v for k, v in data.items()
-            if k in fields or not looks_secret(k) or v is None or isinstance(v, bool)}
+    return {
+        k: v
+        for k, v in data.items()
+        if k in fields or not looks_secret(k) or v is None or isinstance(v, bool)
+    }
 
 
-def clean_write_answer(cls: Any, body: Mapping[str, Any],
-                       sent_extra: Iterable[str]) -> dict[str, Any]:
+def clean_write_answer(
+    cls: Any, body: Mapping[str, Any], sent_extra: Iterable[str]
+) -> dict[str, Any]:
     """A write answer minus what it merely echoed (`pk`, write-only inputs, secrets)."""
     fields = cls._schema.fields
     extra = set(sent_extra)
-    return {k: v for k, v in body.items()
-            if k in fields or not (k in _ECHO_KEYS or k in extra or looks_secret(k))}
+    return {
+        k: v
+        for k, v in body.items()
+        if k in fields or not (k in _ECHO_KEYS or k in extra or looks_secret(k))
+    }
 
 
 def key_from_uri(uri: str) -> Any:
@@ -65,8 +82,7 @@ def uri_key_in(cls: Any, data: Mapping[str, Any], uri: str | None = None) -> str
         return ""
     for name, value in data.items():
         f = cls._schema.fields.get(name)
-        if (f is not None and f.unique and not isinstance(value, dict | list)
-                and str(value) == last):
+        if f is not None and f.unique and not isinstance(value, dict | list) and str(value) == last:
             return str(name)
     return ""
 
@@ -87,13 +103,18 @@ def not_own(cls: Any, body: Mapping[str, Any]) -> str:
 class Adopted(NamedTuple):
     """What a write's answer makes of an object."""
 
-    data: dict[str, Any]        # the new raw data, as last read
-    answered: bool              # the answer carried the object (else: read it back)
-    uri_key: str                # the class's `_uri_key`, learnt from a Location if new
+    data: dict[str, Any]  # the new raw data, as last read
+    answered: bool  # the answer carried the object (else: read it back)
+    uri_key: str  # the class's `_uri_key`, learnt from a Location if new
 
 
-def adopted(cls: Any, before: Mapping[str, Any], answer: Answer, sent: Mapping[str, Any],
-            extra: Iterable[str]) -> Adopted:
+def adopted(
+    cls: Any,
+    before: Mapping[str, Any],
+    answer: Answer,
+    sent: Mapping[str, Any],
+    extra: Iterable[str],
+) -> Adopted:
     """The raw data after a write: `before` plus what was `sent`, then the answer's body
     (minus echoes) when it has one, and the URI and key its `Location` names when it
     is a detail URI of this resource."""
@@ -104,9 +125,12 @@ def adopted(cls: Any, before: Mapping[str, Any], answer: Answer, sent: Mapping[s
         keep_own_uri(cls, data, before)
     path = location_path(answer)
     if path and detail_uri_problem(cls._list_url, path, keys_in(cls, data)):
-        path = None             # a Location naming the list or another resource
-    if path and "resource_uri" not in data and (
-            not cls._has_schema or "resource_uri" in cls._schema.fields):
+        path = None  # a Location naming the list or another resource
+    if (
+        path
+        and "resource_uri" not in data
+        and (not cls._has_schema or "resource_uri" in cls._schema.fields)
+    ):
         data["resource_uri"] = path
     uri_key = cls._uri_key
     if path and not uri_key:
@@ -121,10 +145,15 @@ def read_body_op(url: str, missing: str) -> Operation[dict[str, Any]]:
     """GET one object's body; a 404 becomes DoesNotExist, a non-object a ResponseError."""
     try:
         answer: Answer = yield Call("GET", url)
-    except NotFound as exc:           # keep what the server said (HTML title, error_message)
+    except NotFound as exc:  # keep what the server said (HTML title, error_message)
         said = error_message(exc.body)[0]
-        raise DoesNotExist(exc.status_code, exc.method, exc.url, exc.body,
-                           f"{missing}: {said}" if said else missing) from None
+        raise DoesNotExist(
+            exc.status_code,
+            exc.method,
+            exc.url,
+            exc.body,
+            f"{missing}: {said}" if said else missing,
+        ) from None
     if not isinstance(answer.body, dict):
         raise ResponseError(f"GET {url}: expected an object, got {type(answer.body).__name__}")
     return answer.body

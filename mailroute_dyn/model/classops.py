@@ -21,8 +21,10 @@ __all__ = ["get_op", "create_op", "create_obj_op", "objects_of", "action_op"]
 
 def objects_of(cls: Any, items: Iterable[Any]) -> list[Any]:
     """Objects for `bulk_delete()`: instances as given, keys as objects of `cls`."""
-    return [item if isinstance(item, Writes)
-            else cls._from_raw({"resource_uri": cls.detail_url(item)}) for item in items]
+    return [
+        item if isinstance(item, Writes) else cls._from_raw({"resource_uri": cls.detail_url(item)})
+        for item in items
+    ]
 
 
 def get_op(cls: Any, key: Any, lookups: dict[str, Any]) -> Operation[Any]:
@@ -37,45 +39,63 @@ def get_op(cls: Any, key: Any, lookups: dict[str, Any]) -> Operation[Any]:
     return op
 
 
-def create_op(cls: Any, dedupe_on: Iterable[str] | None,
-               extra: Mapping[str, Any] | None, check_required: bool | None,
-               values: dict[str, Any]) -> Operation[Any]:
+def create_op(
+    cls: Any,
+    dedupe_on: Iterable[str] | None,
+    extra: Mapping[str, Any] | None,
+    check_required: bool | None,
+    values: dict[str, Any],
+) -> Operation[Any]:
     """`create()`'s operation, once everything that can be checked is checked."""
     return create_obj_op(cls, dedupe_on, extra, check_required, values)[1]
 
 
-def create_obj_op(cls: Any, dedupe_on: Iterable[str] | None,
-                   extra: Mapping[str, Any] | None, check_required: bool | None,
-                   values: dict[str, Any]) -> tuple[Any, Operation[Any]]:
+def create_obj_op(
+    cls: Any,
+    dedupe_on: Iterable[str] | None,
+    extra: Mapping[str, Any] | None,
+    check_required: bool | None,
+    values: dict[str, Any],
+) -> tuple[Any, Operation[Any]]:
     """The new object and `create()`'s operation for it."""
-    for option, given in (("dedupe_on", dedupe_on), ("extra", extra),
-                          ("check_required", check_required)):
+    for option, given in (
+        ("dedupe_on", dedupe_on),
+        ("extra", extra),
+        ("check_required", check_required),
+    ):
         if given is not None and option in cls.fields:
             values[option] = given
     dedupe = () if dedupe_on is None or "dedupe_on" in cls.fields else tuple(dedupe_on)
     inputs = {} if extra is None or "extra" in cls.fields else dict(extra)
     required = check_required is not False or "check_required" in cls.fields
     unknown = set(values) - set(cls.fields)
-    if unknown and cls.typed:                     # raises, naming the unknown fields
-        cls._validate(cls._encoded_values(values), creating=True,
-                      explicit_readonly=values, check_required=required)
+    if unknown and cls.typed:  # raises, naming the unknown fields
+        cls._validate(
+            cls._encoded_values(values),
+            creating=True,
+            explicit_readonly=values,
+            check_required=required,
+        )
     obj = cls(**values)
     op: Operation[Any] = obj._create_op(inputs, dedupe, required)
     return obj, op
 
 
-_ACTION_NAME = r"[A-Za-z0-9_\-.~]+"        # compiled by `re` on first use
+_ACTION_NAME = r"[A-Za-z0-9_\-.~]+"  # compiled by `re` on first use
 
 
-def action_op(base: str, name: str, json: Any, method: str,
-               params: Mapping[str, Any] | None) -> Operation[Any]:
+def action_op(
+    base: str, name: str, json: Any, method: str, params: Mapping[str, Any] | None
+) -> Operation[Any]:
     if not isinstance(name, str) or not re.fullmatch(_ACTION_NAME, name) or not name.strip("."):
         # `.`, `..`, `a/b` or `%2F` would resolve to another URL: `action(".",
         # method="DELETE")` would be a DELETE of the whole list
-        raise GuardError(f"Not an action name: {name!r}. An action is one plain path "
-                         "segment (letters, digits, '_', '-', '.', not only dots); use "
-                         "client.request() for other URLs. Nothing was sent.")
-    slash = "/" if base.endswith("/") else ""      # the server's own form (slashless APIs)
+        raise GuardError(
+            f"Not an action name: {name!r}. An action is one plain path "
+            "segment (letters, digits, '_', '-', '.', not only dots); use "
+            "client.request() for other URLs. Nothing was sent."
+        )
+    slash = "/" if base.endswith("/") else ""  # the server's own form (slashless APIs)
     url = f"{base.rstrip('/')}/{name}{slash}"
     body = NO_BODY if json is None else encode_write_value(json)
     pairs = tuple((k, str(v)) for k, v in (params or {}).items())

@@ -17,8 +17,14 @@ from ..errors import GuardError
 from ..operations import Answer
 from ..settings.urls import masked_url, url_problem
 
-__all__ = ["detail_uri_problem", "checked_detail", "keys_in", "keep_own_uri",
-           "location_path", "has_dot_segments"]
+__all__ = [
+    "detail_uri_problem",
+    "checked_detail",
+    "keys_in",
+    "keep_own_uri",
+    "location_path",
+    "has_dot_segments",
+]
 
 
 def has_dot_segments(uri: str) -> bool:
@@ -46,7 +52,7 @@ def detail_uri_problem(list_url: str, uri: str, keys: Collection[str]) -> str:
     own = urlsplit(list_url).path.rstrip("/") + "/"
     if not parts.path.startswith(own):
         return f"it is not under {own}"
-    rest = parts.path[len(own):]
+    rest = parts.path[len(own) :]
     segments = (rest[:-1] if rest.endswith("/") else rest).split("/")
     if "" in segments:
         return "it names the list, not one object"
@@ -61,16 +67,19 @@ def keys_in(cls: Any, data: Mapping[str, Any]) -> frozenset[str]:
     """The object's own key values as text (primary key, and the field its detail URIs
     carry when that is another one): what a nested detail URI must end in."""
     names = {cls._schema.primary_key or "id", cls._uri_key}
-    return frozenset(str(data[n]) for n in names
-                     if n and data.get(n) is not None and data.get(n) != "")
+    return frozenset(
+        str(data[n]) for n in names if n and data.get(n) is not None and data.get(n) != ""
+    )
 
 
 def checked_detail(cls: Any, uri: str, keys: Collection[str]) -> str:
     """`uri` when it is a detail URI of `cls`'s resource; `GuardError` otherwise."""
     problem = detail_uri_problem(cls._list_url, uri, keys)
     if problem:
-        raise GuardError(f"Refusing a detail operation of {cls._schema.name} on "
-                         f"{masked_url(uri)!r}: {problem}. Nothing was sent.")
+        raise GuardError(
+            f"Refusing a detail operation of {cls._schema.name} on "
+            f"{masked_url(uri)!r}: {problem}. Nothing was sent."
+        )
     return uri
 
 
@@ -78,8 +87,11 @@ def keep_own_uri(cls: Any, data: dict[str, Any], before: Mapping[str, Any]) -> N
     """An answer may not change an object's URI to one that is not a detail URI of its
     own resource (the list, another resource's object): the URI it had stays."""
     uri = data.get("resource_uri")
-    if (not isinstance(uri, str) or uri == before.get("resource_uri")
-            or not detail_uri_problem(cls._list_url, uri, keys_in(cls, data))):
+    if (
+        not isinstance(uri, str)
+        or uri == before.get("resource_uri")
+        or not detail_uri_problem(cls._list_url, uri, keys_in(cls, data))
+    ):
         return
     if before.get("resource_uri") is None:
         data.pop("resource_uri", None)

@@ -25,8 +25,16 @@ from typing import Any, cast
 from ..schema.conversions import parse_date, parse_datetime, parse_decimal, parse_time, typed_value
 from ..schema.definition import Field, ResourceSchema
 
-__all__ = ["UNCHANGED", "Reader", "FieldProperty", "RawFirst", "field_readers",
-           "place_readers", "sync_view", "view_allowed"]
+__all__ = [
+    "UNCHANGED",
+    "Reader",
+    "FieldProperty",
+    "RawFirst",
+    "field_readers",
+    "place_readers",
+    "sync_view",
+    "view_allowed",
+]
 
 #: The changes of an object as the server last gave it: one shared, read-only empty
 #: mapping, so a listed object carries no dict of its own until its first change. It is
@@ -39,8 +47,11 @@ UNCHANGED = cast("dict[str, Any]", MappingProxyType({}))
 Reader = Callable[[Any], Any]
 
 _PARSE: dict[str, Callable[[str], Any]] = {
-    "datetime": parse_datetime, "date": parse_date, "time": parse_time,
-    "decimal": parse_decimal}
+    "datetime": parse_datetime,
+    "date": parse_date,
+    "time": parse_time,
+    "decimal": parse_decimal,
+}
 
 
 class FieldProperty:
@@ -82,7 +93,7 @@ class TypedFieldProperty(FieldProperty):
         self.kind = None if field.is_related else field.type
         self.parse = _PARSE.get(field.type)
         self.where = where
-        self.cache_slot: Any = None     # the objects' `_typed_cache` slot (place_readers)
+        self.cache_slot: Any = None  # the objects' `_typed_cache` slot (place_readers)
 
     def __set__(self, obj: Any, value: Any) -> None:
         raise AttributeError(f"{self.where} is set by assignment to the object")
@@ -91,18 +102,18 @@ class TypedFieldProperty(FieldProperty):
         if obj is None:
             return self
         name, view = self.name, obj.__dict__
-        if self.kind is None:                       # related: fetched once, by the object
+        if self.kind is None:  # related: fetched once, by the object
             return obj._typed(self.field)
-        if name in view:                            # as read: its view is its raw dict
+        if name in view:  # as read: its view is its raw dict
             value = view[name]
-        else:                                       # an object without a view
+        else:  # an object without a view
             raw: Mapping[str, Any] = obj._raw
             if obj._changes is not UNCHANGED or name not in raw:
                 return obj._typed(self.field)
             value = raw[name]
-        try:                                        # its `_typed_cache`, read past
+        try:  # its `_typed_cache`, read past
             cache = self.cache_slot.__get__(obj, None)  # __getattr__ (which costs more)
-        except AttributeError:                      # the first typed read: made here
+        except AttributeError:  # the first typed read: made here
             cache = {}
             self.cache_slot.__set__(obj, cache)
         kept = cache.get(name)
@@ -117,7 +128,7 @@ class TypedFieldProperty(FieldProperty):
             try:
                 return self.parse(value)
             except (ValueError, TypeError):
-                pass                                # typed_value says what is wrong
+                pass  # typed_value says what is wrong
         assert self.kind is not None
         return typed_value(self.kind, value, where=self.where)
 
@@ -136,8 +147,11 @@ class RawFirst:
 
 def field_readers(schema: ResourceSchema) -> dict[str, FieldProperty]:
     """The reader of each field that is read as an attribute (not `_private` names)."""
-    return {name: _reader(schema.name, f) for name, f in schema.fields.items()
-            if not name.startswith("_")}
+    return {
+        name: _reader(schema.name, f)
+        for name, f in schema.fields.items()
+        if not name.startswith("_")
+    }
 
 
 def _reader(resource: str, f: Field) -> FieldProperty:
@@ -159,7 +173,7 @@ def place_readers(cls: type, readers: Mapping[str, Reader]) -> None:
         if not taken:
             setattr(cls, name, reader)
         if isinstance(reader, TypedFieldProperty):
-            reader.cache_slot = cast(Any, cls)._typed_cache    # the slot itself
+            reader.cache_slot = cast(Any, cls)._typed_cache  # the slot itself
     cast(Any, cls)._view_hides = _names_a_view_would_hide(cls, readers)
 
 
@@ -168,17 +182,25 @@ def _names_a_view_would_hide(cls: type, readers: Mapping[str, Reader]) -> frozen
     methods and plain attributes (not data descriptors, which come first, nor readers
     that give the raw value anyway), and the converting fields that have no reader on
     the class (their names are the class API's: `__getattr__` reads them)."""
-    hidden = {name for base in cls.__mro__ for name, value in vars(base).items()
-              if not _comes_before_the_view(value)}
-    hidden.update(name for name, reader in readers.items()
-                  if isinstance(reader, TypedFieldProperty) and vars(cls).get(name) is not reader)
+    hidden = {
+        name
+        for base in cls.__mro__
+        for name, value in vars(base).items()
+        if not _comes_before_the_view(value)
+    }
+    hidden.update(
+        name
+        for name, reader in readers.items()
+        if isinstance(reader, TypedFieldProperty) and vars(cls).get(name) is not reader
+    )
     return frozenset(hidden)
 
 
 def _comes_before_the_view(value: Any) -> bool:
     kind = type(value)
-    return (hasattr(kind, "__set__") or hasattr(kind, "__delete__")
-            or kind in (FieldProperty, RawFirst))
+    return (
+        hasattr(kind, "__set__") or hasattr(kind, "__delete__") or kind in (FieldProperty, RawFirst)
+    )
 
 
 def view_allowed(cls: type, keys: Iterable[str]) -> bool:
@@ -195,7 +217,7 @@ def sync_view(obj: Any) -> None:
     """Make the object's attribute view true to its state after `_raw`, `_changes` or
     `_unread` changed: the raw dict while the object is as the server sent it, else an
     empty dict (reads then take the readers, which see changes and unread writes)."""
-    raw = obj._raw                  # (made from the view first, if it is still unmade)
+    raw = obj._raw  # (made from the view first, if it is still unmade)
     as_read = obj._changes is UNCHANGED and not _slot_or(obj, "_unread", False)
     view = raw if as_read and type(raw) is dict and view_allowed(type(obj), raw) else {}
     object.__setattr__(obj, "__dict__", view)

@@ -30,7 +30,7 @@ __all__ = ["BaseResourceMeta", "ResourceMeta", "AsyncResourceMeta"]
 #: Class names dir() does not offer: `exclude` exists only to say why it cannot work.
 _NOT_OFFERED = frozenset({"exclude"})
 
-_T = TypeVar("_T")          # a resource class's instances, as the class API returns them
+_T = TypeVar("_T")  # a resource class's instances, as the class API returns them
 T = TypeVar("T")
 
 
@@ -54,11 +54,15 @@ class BaseResourceMeta(type):
         """What the class offers, for completion and `help()`: the class API (which lives
         here, where dir() of a class does not look by itself) and the object's own names.
         Dunders, private names and `exclude` (which always raises) are left out."""
-        api = {name for meta in type.mro(type(cls)) if meta not in (type, object)
-               for name in vars(meta)}
+        api = {
+            name
+            for meta in type.mro(type(cls))
+            if meta not in (type, object)
+            for name in vars(meta)
+        }
         offered = {name for name in set(super().__dir__()) | api if not name.startswith("_")}
         fields = {name for name, value in vars(cls).items() if isinstance(value, FieldProperty)}
-        return sorted(offered - _NOT_OFFERED - fields)      # fields are the objects' to offer
+        return sorted(offered - _NOT_OFFERED - fields)  # fields are the objects' to offer
 
     def _repr_html_(cls) -> str:
         """A notebook's view of the class (IPython looks for it here, on the metaclass):
@@ -192,8 +196,9 @@ class ResourceMeta(BaseResourceMeta):
         """Whether there is any object at all (one is fetched)."""
         return _sync(meta).exists()
 
-    def in_bulk(meta: type[_T], id_list: Iterable[Any] | None = None, *,
-                field_name: str = "pk") -> dict[Any, _T]:
+    def in_bulk(
+        meta: type[_T], id_list: Iterable[Any] | None = None, *, field_name: str = "pk"
+    ) -> dict[Any, _T]:
         """`{key: object}` for the given keys (see QuerySet.in_bulk)."""
         return _sync(meta).in_bulk(id_list, field_name=field_name)
 
@@ -201,9 +206,14 @@ class ResourceMeta(BaseResourceMeta):
         """One object by key (`Domain.get(5)`, `EmailAccount.get("a@b.c")`) or by filters."""
         return cast("_T", _run(meta, get_op(meta, key, lookups)))
 
-    def create(meta: type[_T], *, dedupe_on: Iterable[str] | None = None,
-               extra: Mapping[str, Any] | None = None, check_required: bool | None = None,
-               **values: Any) -> _T:
+    def create(
+        meta: type[_T],
+        *,
+        dedupe_on: Iterable[str] | None = None,
+        extra: Mapping[str, Any] | None = None,
+        check_required: bool | None = None,
+        **values: Any,
+    ) -> _T:
         """POST a new object and return it.
 
         `dedupe_on=("localpart", "domain")`: if the POST fails ambiguously (timeout after
@@ -219,16 +229,22 @@ class ResourceMeta(BaseResourceMeta):
         """
         obj, op = create_obj_op(meta, dedupe_on, extra, check_required, values)
         journal = cast(Any, meta)._registry.journal
-        if journal is not None:                   # inside `with client.journal(...)`
+        if journal is not None:  # inside `with client.journal(...)`
             journal.single(meta, "create", obj, op, cast(Any, meta)._registry.run)
             return cast("_T", obj)
         return cast("_T", _run(meta, op))
 
-    def bulk_create(meta, items: Iterable[Mapping[str, Any] | Writes], *,
-                    check_required: bool = True, dedupe_on: Iterable[str] = (),
-                    extra: Mapping[str, Any] | None = None,
-                    on_row: RowHook | None = None, key: Iterable[str] = (),
-                    on_conflict: str = "skip") -> BulkResult:
+    def bulk_create(
+        meta,
+        items: Iterable[Mapping[str, Any] | Writes],
+        *,
+        check_required: bool = True,
+        dedupe_on: Iterable[str] = (),
+        extra: Mapping[str, Any] | None = None,
+        on_row: RowHook | None = None,
+        key: Iterable[str] = (),
+        on_conflict: str = "skip",
+    ) -> BulkResult:
         """Create many objects: one atomic PATCH on the list endpoint where the schema
         allows it, otherwise concurrent POSTs (never retried blindly). Returns a
         `BulkResult`; an object is reported created only when the server said so.
@@ -248,13 +264,18 @@ class ResourceMeta(BaseResourceMeta):
         flight are awaited, and `Interrupted` (a KeyboardInterrupt) is raised carrying
         the partial result; the same holds for `bulk_update` and `bulk_delete`.
         """
+
         def send(todo: list[Any], announce: Any, told: Any) -> BulkResult:
-            return _run(meta, bulk_create_op(meta, todo, check_required, dedupe_on, extra,
-                                             told, announce, key, on_conflict))
+            return _run(
+                meta,
+                bulk_create_op(
+                    meta, todo, check_required, dedupe_on, extra, told, announce, key, on_conflict
+                ),
+            )
+
         return journaled_bulk(meta, "create", list(items), send, on_row)
 
-    def bulk_update(meta, items: Iterable[Writes], *,
-                    on_row: RowHook | None = None) -> BulkResult:
+    def bulk_update(meta, items: Iterable[Writes], *, on_row: RowHook | None = None) -> BulkResult:
         """Save many changed objects concurrently, each as `save()` would (PATCH of its
         changes, or PUT of the server's current object plus its changes). An object
         whose changes equal what it holds from the server is sent nothing and reported
@@ -263,22 +284,36 @@ class ResourceMeta(BaseResourceMeta):
         Not one PATCH list: Tastypie's PATCH list re-creates an object someone deleted
         (under a new id) and reports success; a detail write reports `DoesNotExist`,
         which lands in `BulkResult.failed`."""
+
         def send(todo: list[Any], announce: Any, told: Any) -> BulkResult:
             return _run(meta, bulk_update_op(meta, todo, told, announce))
+
         return journaled_bulk(meta, "update", list(items), send, on_row)
 
-    def bulk_delete(meta, items: Iterable[Writes | Any], *,
-                    on_row: RowHook | None = None, missing_ok: bool = False) -> BulkResult:
+    def bulk_delete(
+        meta,
+        items: Iterable[Writes | Any],
+        *,
+        on_row: RowHook | None = None,
+        missing_ok: bool = False,
+    ) -> BulkResult:
         """Delete the given objects (instances or keys): `deleted_objects` in one PATCH
         list where allowed, else concurrent DELETEs. Only these objects, never a filter.
         With `missing_ok` an object already gone is reported `gone`, not failed."""
+
         def send(todo: list[Any], announce: Any, told: Any) -> BulkResult:
             return _run(meta, bulk_delete_op(meta, todo, told, announce, missing_ok))
+
         return journaled_bulk(meta, "delete", objects_of(meta, items), send, on_row)
 
-    def get_or_create(meta: type[_T], defaults: Mapping[str, Any] | None = None, *,
-                      check_required: bool = True, extra: Mapping[str, Any] | None = None,
-                      **lookups: Any) -> tuple[_T, bool]:
+    def get_or_create(
+        meta: type[_T],
+        defaults: Mapping[str, Any] | None = None,
+        *,
+        check_required: bool = True,
+        extra: Mapping[str, Any] | None = None,
+        **lookups: Any,
+    ) -> tuple[_T, bool]:
         """`(object, created)`: the one object matching `lookups`, else a new one made of
         the plain lookups (those without `__`) and `defaults`. A POST that fails
         ambiguously is followed by a lookup, never by a second POST; a uniqueness error
@@ -288,10 +323,14 @@ class ResourceMeta(BaseResourceMeta):
         op = model._get_or_create(lookups, defaults, False, extra, check_required)
         return cast("tuple[_T, bool]", _run(meta, op))
 
-    def update_or_create(meta: type[_T], defaults: Mapping[str, Any] | None = None, *,
-                         check_required: bool = True,
-                         extra: Mapping[str, Any] | None = None,
-                         **lookups: Any) -> tuple[_T, bool]:
+    def update_or_create(
+        meta: type[_T],
+        defaults: Mapping[str, Any] | None = None,
+        *,
+        check_required: bool = True,
+        extra: Mapping[str, Any] | None = None,
+        **lookups: Any,
+    ) -> tuple[_T, bool]:
         """`(object, created)` as `get_or_create()`, but a found object gets `defaults`
         saved on it (only those fields are sent, as `save()` does)."""
         model = cast(Any, meta)
@@ -355,59 +394,86 @@ class AsyncResourceMeta(BaseResourceMeta):
         """Whether there is any object at all (one is fetched)."""
         return await _async(meta).exists()
 
-    async def in_bulk(meta: type[_T], id_list: Iterable[Any] | None = None, *,
-                      field_name: str = "pk") -> dict[Any, _T]:
+    async def in_bulk(
+        meta: type[_T], id_list: Iterable[Any] | None = None, *, field_name: str = "pk"
+    ) -> dict[Any, _T]:
         """`{key: object}` for the given keys (see QuerySet.in_bulk)."""
         return await _async(meta).in_bulk(id_list, field_name=field_name)
 
-    async def get(meta: type[_T], key: Any = None, /,
-                  **lookups: Any) -> _T:
+    async def get(meta: type[_T], key: Any = None, /, **lookups: Any) -> _T:
         """One object by key or by filters (see `ResourceMeta.get`)."""
         return cast("_T", await _arun(meta, get_op(meta, key, lookups)))
 
-    async def create(meta: type[_T], *,
-                     dedupe_on: Iterable[str] | None = None,
-                     extra: Mapping[str, Any] | None = None,
-                     check_required: bool | None = None, **values: Any) -> _T:
+    async def create(
+        meta: type[_T],
+        *,
+        dedupe_on: Iterable[str] | None = None,
+        extra: Mapping[str, Any] | None = None,
+        check_required: bool | None = None,
+        **values: Any,
+    ) -> _T:
         """POST a new object and return it (see `ResourceMeta.create`)."""
         op = create_op(meta, dedupe_on, extra, check_required, values)
         return cast("_T", await _arun(meta, op))
 
-    async def bulk_create(meta,
-                          items: Iterable[Mapping[str, Any] | Writes], *,
-                          check_required: bool = True, dedupe_on: Iterable[str] = (),
-                          extra: Mapping[str, Any] | None = None,
-                          on_row: RowHook | None = None, key: Iterable[str] = (),
-                          on_conflict: str = "skip") -> BulkResult:
+    async def bulk_create(
+        meta,
+        items: Iterable[Mapping[str, Any] | Writes],
+        *,
+        check_required: bool = True,
+        dedupe_on: Iterable[str] = (),
+        extra: Mapping[str, Any] | None = None,
+        on_row: RowHook | None = None,
+        key: Iterable[str] = (),
+        on_conflict: str = "skip",
+    ) -> BulkResult:
         """Create many objects (see `ResourceMeta.bulk_create`)."""
-        return await _arun(meta, bulk_create_op(meta, items, check_required, dedupe_on,
-                                                 extra, on_row, None, key, on_conflict))
+        return await _arun(
+            meta,
+            bulk_create_op(
+                meta, items, check_required, dedupe_on, extra, on_row, None, key, on_conflict
+            ),
+        )
 
-    async def bulk_update(meta, items: Iterable[Writes], *,
-                          on_row: RowHook | None = None) -> BulkResult:
+    async def bulk_update(
+        meta, items: Iterable[Writes], *, on_row: RowHook | None = None
+    ) -> BulkResult:
         """Save many changed objects (see `ResourceMeta.bulk_update`)."""
         return await _arun(meta, bulk_update_op(meta, items, on_row))
 
-    async def bulk_delete(meta, items: Iterable[Writes | Any], *,
-                          on_row: RowHook | None = None,
-                          missing_ok: bool = False) -> BulkResult:
+    async def bulk_delete(
+        meta,
+        items: Iterable[Writes | Any],
+        *,
+        on_row: RowHook | None = None,
+        missing_ok: bool = False,
+    ) -> BulkResult:
         """Delete the given objects (see `ResourceMeta.bulk_delete`)."""
-        return await _arun(meta, bulk_delete_op(meta, objects_of(meta, items), on_row,
-                                                None, missing_ok))
+        return await _arun(
+            meta, bulk_delete_op(meta, objects_of(meta, items), on_row, None, missing_ok)
+        )
 
     async def get_or_create(
-            meta: type[_T], defaults: Mapping[str, Any] | None = None, *,
-            check_required: bool = True, extra: Mapping[str, Any] | None = None,
-            **lookups: Any) -> tuple[_T, bool]:
+        meta: type[_T],
+        defaults: Mapping[str, Any] | None = None,
+        *,
+        check_required: bool = True,
+        extra: Mapping[str, Any] | None = None,
+        **lookups: Any,
+    ) -> tuple[_T, bool]:
         """`(object, created)` (see `ResourceMeta.get_or_create`)."""
         model = cast(Any, meta)
         op = model._get_or_create(lookups, defaults, False, extra, check_required)
         return cast("tuple[_T, bool]", await _arun(meta, op))
 
     async def update_or_create(
-            meta: type[_T], defaults: Mapping[str, Any] | None = None, *,
-            check_required: bool = True, extra: Mapping[str, Any] | None = None,
-            **lookups: Any) -> tuple[_T, bool]:
+        meta: type[_T],
+        defaults: Mapping[str, Any] | None = None,
+        *,
+        check_required: bool = True,
+        extra: Mapping[str, Any] | None = None,
+        **lookups: Any,
+    ) -> tuple[_T, bool]:
         """`(object, created)` (see `ResourceMeta.update_or_create`)."""
         model = cast(Any, meta)
         op = model._get_or_create(lookups, defaults, True, extra, check_required)

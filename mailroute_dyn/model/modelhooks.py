@@ -59,18 +59,30 @@ class QueryHooks(Writes, metaclass=BaseResourceMeta):
     @classmethod
     def _check_filter(cls, lookup: str, value: Any) -> FilterCheck:
         return cls._with_one_reread(
-            lookup.split("__", 1)[0], FilterError,
-            lambda: check_filter(cls._schema, lookup, value, cls._registry.loaded_schema,
-                                 cls._registry.target_of, cls._registry.foreign_value))
+            lookup.split("__", 1)[0],
+            FilterError,
+            lambda: check_filter(
+                cls._schema,
+                lookup,
+                value,
+                cls._registry.loaded_schema,
+                cls._registry.target_of,
+                cls._registry.foreign_value,
+            ),
+        )
 
     @classmethod
     def _check_order(cls, key: str) -> str:
-        return cls._with_one_reread(key.lstrip("-").split("__", 1)[0], OrderingError,
-                                    lambda: check_ordering(cls._schema, key))
+        return cls._with_one_reread(
+            key.lstrip("-").split("__", 1)[0],
+            OrderingError,
+            lambda: check_ordering(cls._schema, key),
+        )
 
     @classmethod
-    def _with_one_reread(cls, name: str, refusal: type[MailRouteError],
-                         check: Callable[[], _Checked]) -> _Checked:
+    def _with_one_reread(
+        cls, name: str, refusal: type[MailRouteError], check: Callable[[], _Checked]
+    ) -> _Checked:
         """`check()`; when it refuses `name` and the schema came from a cache, read the
         schema again and check once more. The second check runs after the handler, not
         inside it, so a refusal is one exception with no "During handling" chain."""
@@ -89,8 +101,9 @@ class QueryHooks(Writes, metaclass=BaseResourceMeta):
         return cls.typed and cls._registry.reread_schema(cls)
 
     @classmethod
-    def _finish_filters(cls, checks: tuple[FilterCheck, ...],
-                        raw: tuple[tuple[str, Any], ...]) -> Operation[None]:
+    def _finish_filters(
+        cls, checks: tuple[FilterCheck, ...], raw: tuple[tuple[str, Any], ...]
+    ) -> Operation[None]:
         for check in checks:
             pending = check.pending
             while pending is not None:
@@ -99,44 +112,60 @@ class QueryHooks(Writes, metaclass=BaseResourceMeta):
                     yield from cls._registry.learn_targets_op(cls)
                 yield from cls._registry.schema_op_for_check(cls, check.param)
                 # checked again with the value as given: an object keeps its resource
-                again = cls._check_filter(check.param, check.value if check.given is None
-                                          else check.given)
+                again = cls._check_filter(
+                    check.param, check.value if check.given is None else check.given
+                )
                 if again.pending == pending:
-                    break               # the target stays unknown: the server will judge
+                    break  # the target stays unknown: the server will judge
                 pending = again.pending
         return None
 
     # -- Django's get_or_create / update_or_create and QuerySet.update (see ResourceMeta)
 
     @classmethod
-    def _get_or_create(cls, lookups: dict[str, Any], defaults: Mapping[str, Any] | None,
-                       update: bool, extra: Mapping[str, Any] | None,
-                       check_required: bool,
-                       within: BaseQuerySet[Any] | None = None) -> Operation[tuple[Any, bool]]:
+    def _get_or_create(
+        cls,
+        lookups: dict[str, Any],
+        defaults: Mapping[str, Any] | None,
+        update: bool,
+        extra: Mapping[str, Any] | None,
+        check_required: bool,
+        within: BaseQuerySet[Any] | None = None,
+    ) -> Operation[tuple[Any, bool]]:
         """Check everything that can be checked before any request, then the operation.
         `within`: the QuerySet looked in (its filters narrow the lookup, not the create)."""
         if not lookups:
             raise TypeError("get_or_create()/update_or_create() need at least one lookup.")
         qs = (within if within is not None else queryset_for(cls)).filter(**lookups)
         defaults = dict(defaults or {})
-        values = {k: v for k, v in lookups.items() if "__" not in k}   # as Django does
+        values = {k: v for k, v in lookups.items() if "__" not in k}  # as Django does
         wanted = {**values, **defaults}
-        if set(wanted) - set(cls.fields):                 # raises, naming the unknown ones
-            cls._validate(cls._encoded_values(wanted), creating=True,
-                          explicit_readonly=wanted, check_required=check_required)
+        if set(wanted) - set(cls.fields):  # raises, naming the unknown ones
+            cls._validate(
+                cls._encoded_values(wanted),
+                creating=True,
+                explicit_readonly=wanted,
+                check_required=check_required,
+            )
         if update and defaults:
             cls._check_update(defaults)
         # after an ambiguous POST failure the object is looked up by its plain lookups
         dedupe = tuple(k for k in values if k not in (cls._schema.primary_key, "resource_uri"))
-        op = cls._get_or_create_op(qs, wanted, defaults if update else {},
-                                   dict(extra or {}), dedupe, check_required)
+        op = cls._get_or_create_op(
+            qs, wanted, defaults if update else {}, dict(extra or {}), dedupe, check_required
+        )
         return _one_at_a_time(_race_key(qs), op)
 
     @classmethod
-    def _get_or_create_op(cls, qs: BaseQuerySet[Any], wanted: dict[str, Any],
-                          changes: dict[str, Any], extra: dict[str, Any],
-                          dedupe: tuple[str, ...],
-                          check_required: bool) -> Operation[tuple[Any, bool]]:
+    def _get_or_create_op(
+        cls,
+        qs: BaseQuerySet[Any],
+        wanted: dict[str, Any],
+        changes: dict[str, Any],
+        extra: dict[str, Any],
+        dedupe: tuple[str, ...],
+        check_required: bool,
+    ) -> Operation[tuple[Any, bool]]:
         found = yield from cls._lookup_op(qs)
         if found is None:
             obj = cls(**wanted)
@@ -171,8 +200,9 @@ class QueryHooks(Writes, metaclass=BaseResourceMeta):
         cls._validate(cls._encoded_values(fields), creating=False)
 
     @classmethod
-    def _update_objects_op(cls, objects: list[Any],
-                           fields: Mapping[str, Any]) -> Operation[BulkResult]:
+    def _update_objects_op(
+        cls, objects: list[Any], fields: Mapping[str, Any]
+    ) -> Operation[BulkResult]:
         """`QuerySet.update()`'s writes (see bulk.update_objects_op)."""
         return update_objects_op(cls, objects, fields)
 
@@ -185,8 +215,9 @@ def _race_key(qs: BaseQuerySet[Any]) -> tuple[str, ...]:
     return ("get_or_create", call.url, *query)
 
 
-def _one_at_a_time(key: tuple[str, ...],
-                   op: Operation[tuple[Any, bool]]) -> Operation[tuple[Any, bool]]:
+def _one_at_a_time(
+    key: tuple[str, ...], op: Operation[tuple[Any, bool]]
+) -> Operation[tuple[Any, bool]]:
     """`op` while no other get_or_create of the same key runs on this client: threads
     (or tasks) asking for one object at once would each find nothing and each create it."""
     result: tuple[Any, bool] = yield Exclusive(key, op)

@@ -39,15 +39,20 @@ def natural_key_fields(cls: Any) -> list[str]:
 def names_an_object(value: Any) -> bool:
     """Whether a related field's value is a name to look up rather than a URI."""
     return isinstance(value, str) and not (
-        value.startswith("/") or value.lower().startswith(("http://", "https://")))
+        value.startswith("/") or value.lower().startswith(("http://", "https://"))
+    )
 
 
 def _refused(owner: Any, f: Field, text: str, why: str, target: str | None) -> ValidationError:
     where = f"{target}/<key>/" if target else "<resource>/<key>/"
-    how = (f"Give the related object, its URI ({owner._registry.settings.api_path}{where}), "
-           "its key, or a unique name of it.")
-    return ValidationError(f"{owner.resource_name}.{f.name}={text!r}: {why}. {how}",
-                           {owner.resource_name: {f.name: [f"{why}."]}})
+    how = (
+        f"Give the related object, its URI ({owner._registry.settings.api_path}{where}), "
+        "its key, or a unique name of it."
+    )
+    return ValidationError(
+        f"{owner.resource_name}.{f.name}={text!r}: {why}. {how}",
+        {owner.resource_name: {f.name: [f"{why}."]}},
+    )
 
 
 def _target_op(owner: Any, f: Field, text: str) -> Operation[Any]:
@@ -58,12 +63,22 @@ def _target_op(owner: Any, f: Field, text: str) -> Operation[Any]:
         yield from registry.learn_targets_op(owner)
         name = registry.target_of(owner._schema, f)
     if name is None:
-        raise _refused(owner, f, text, "the resource this field points at is not known, "
-                                       "so a name cannot be looked up", None)
+        raise _refused(
+            owner,
+            f,
+            text,
+            "the resource this field points at is not known, so a name cannot be looked up",
+            None,
+        )
     target = yield from registry.resource_op(name, listed_only=False)
     if not target.typed:
-        raise _refused(owner, f, text, f"the schema of {name!r} cannot be read, so a name "
-                                       "cannot be looked up", name)
+        raise _refused(
+            owner,
+            f,
+            text,
+            f"the schema of {name!r} cannot be read, so a name cannot be looked up",
+            name,
+        )
     return target
 
 
@@ -79,14 +94,20 @@ def _named_op(owner: Any, f: Field, text: str) -> Operation[Any]:
         if len(found) == 1:
             return found[0]
         if found:
-            raise _refused(owner, f, text, f"several {target.resource_name} objects have "
-                                           f"{name}={text!r}", target.resource_name)
+            raise _refused(
+                owner,
+                f,
+                text,
+                f"several {target.resource_name} objects have {name}={text!r}",
+                target.resource_name,
+            )
     try:
         return (yield from target._get_op(text))
     except DoesNotExist:
         by = " or ".join([*candidates, "key"])
-        raise _refused(owner, f, text, f"no {target.resource_name} has {by} {text!r}",
-                       target.resource_name) from None
+        raise _refused(
+            owner, f, text, f"no {target.resource_name} has {by} {text!r}", target.resource_name
+        ) from None
 
 
 def resolve_names_op(obj: Any) -> Operation[None]:
@@ -102,7 +123,7 @@ def resolve_names_op(obj: Any) -> Operation[None]:
             continue
         many = isinstance(value, list | tuple)
         resolved = []
-        for item in (value if many else [value]):
+        for item in value if many else [value]:
             if names_an_object(item):
                 if (name, item) not in found:
                     found[(name, item)] = yield from _named_op(cls, f, item)

@@ -23,7 +23,7 @@ from .writes import Writes
 
 __all__ = ["PageBuilding"]
 
-_FROM_LIST = "\0list"    # in `_related`: read from a list, detail-only fields may be missing
+_FROM_LIST = "\0list"  # in `_related`: read from a list, detail-only fields may be missing
 _URI = itemgetter("resource_uri")
 
 
@@ -38,16 +38,20 @@ def _whole_or_marked(obj: Any) -> dict[str, Any]:
 #: is built with its raw dict as its attribute view (fieldread.py) and nothing else:
 #: `_raw` is that dict, `_changes` the shared empty `UNCHANGED`.
 _LAZY_STATE: dict[str, Callable[[Any], Any]] = {
-    "_raw": lambda obj: obj.__dict__, "_changes": lambda obj: UNCHANGED,
-    "_snapshot": lambda obj: obj._raw, "_related": _whole_or_marked,
-    "_deleted": lambda obj: False, "_unread": lambda obj: False,
-    "_typed_cache": lambda obj: {}}
+    "_raw": lambda obj: obj.__dict__,
+    "_changes": lambda obj: UNCHANGED,
+    "_snapshot": lambda obj: obj._raw,
+    "_related": _whole_or_marked,
+    "_deleted": lambda obj: False,
+    "_unread": lambda obj: False,
+    "_typed_cache": lambda obj: {},
+}
 
 
 class PageBuilding(Writes, metaclass=BaseResourceMeta):
     """The part of `Resource` that builds objects from what the server sent."""
 
-    __slots__ = ("__dict__",)           # the attribute view (fieldread.py), nothing else
+    __slots__ = ("__dict__",)  # the attribute view (fieldread.py), nothing else
     _untargeted: ClassVar[set[str]]
     #: keys a raw dict must not have to be an object's attribute view (place_readers)
     _view_hides: ClassVar[frozenset[str] | None] = None
@@ -56,7 +60,7 @@ class PageBuilding(Writes, metaclass=BaseResourceMeta):
     def _from_raw(cls, data: Mapping[str, Any]) -> Self:
         obj = object.__new__(cls)
         raw = clean_read(cls, data)
-        put = object.__setattr__         # slots, set past our own __setattr__; a hot path
+        put = object.__setattr__  # slots, set past our own __setattr__; a hot path
         put(obj, "_raw", raw)
         put(obj, "_changes", UNCHANGED)
         put(obj, "_related", {})
@@ -82,9 +86,9 @@ class PageBuilding(Writes, metaclass=BaseResourceMeta):
         fast = cls._page_of_own(objects)
         if fast is not None:
             return fast
-        own = cls._list_url.rstrip("/") + "/"   # (a slashless list URL is a prefix of more)
-        deeper = cls._registry.endpoints_within(own)    # `thesaurus/keywords/` in `thesaurus/`
-        make, fields = cls._from_raw, cls._schema.fields.keys()     # once a page: a hot path
+        own = cls._list_url.rstrip("/") + "/"  # (a slashless list URL is a prefix of more)
+        deeper = cls._registry.endpoints_within(own)  # `thesaurus/keywords/` in `thesaurus/`
+        make, fields = cls._from_raw, cls._schema.fields.keys()  # once a page: a hot path
         out: list[Any] = []
         for data in objects:
             uri = data.get("resource_uri")
@@ -95,7 +99,7 @@ class PageBuilding(Writes, metaclass=BaseResourceMeta):
                 other = yield from cls._registry.class_for_uri_op(uri)
                 obj = other._from_raw(data)
                 whole = other._schema.fields.keys() <= obj._raw.keys()
-            if not whole:                       # fields left out of lists (use_in)
+            if not whole:  # fields left out of lists (use_in)
                 obj._related[_FROM_LIST] = True
             out.append(obj)
         return out
@@ -108,9 +112,9 @@ class PageBuilding(Writes, metaclass=BaseResourceMeta):
         decides). Objects may lack fields (`use_in`): `_related` notes it when made."""
         if not objects or set(map(type, objects)) != {dict}:
             return None
-        keys: set[str] = set().union(*objects)      # every key of the page, once
+        keys: set[str] = set().union(*objects)  # every key of the page, once
         if any(looks_secret(k) for k in keys - cls._schema.fields.keys()):
-            return None                 # a secret-looking extra to drop object by object
+            return None  # a secret-looking extra to drop object by object
         if not cls._all_own(objects):
             return None
         return cls._build_page(objects, view_allowed(cls, keys))
@@ -122,12 +126,13 @@ class PageBuilding(Writes, metaclass=BaseResourceMeta):
         if "resource_uri" not in objects[0]:
             return not any(map(dict.__contains__, objects, repeat("resource_uri")))
         own = cls._list_url.rstrip("/") + "/"
-        deeper = cls._registry.endpoints_within(own)    # another resource's, named longer
+        deeper = cls._registry.endpoints_within(own)  # another resource's, named longer
         try:
             uris = list(map(_URI, objects))
             return all(map(str.startswith, uris, repeat(own))) and not (
-                deeper and any(map(str.startswith, uris, repeat(deeper))))
-        except (KeyError, TypeError):   # an object without a URI, a URI not a string
+                deeper and any(map(str.startswith, uris, repeat(deeper)))
+            )
+        except (KeyError, TypeError):  # an object without a URI, a URI not a string
             return False
 
     @classmethod
@@ -149,4 +154,4 @@ class PageBuilding(Writes, metaclass=BaseResourceMeta):
         return out
 
 
-_VIEW = PageBuilding.__dict__["__dict__"]       # the instance's `__dict__`: its view
+_VIEW = PageBuilding.__dict__["__dict__"]  # the instance's `__dict__`: its view

@@ -7,13 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from ..errors import (
-    APIError,
-    GuardError,
-    MailRouteError,
-    ResponseError,
-    ValidationError,
-)
+from ..errors import APIError, GuardError, MailRouteError, ResponseError, ValidationError
 from ..operations import Answer, Batch, Call, Operation
 from ..query.build import _Query
 from ..query.queryset import QuerySet, queryset_for
@@ -33,23 +27,30 @@ __all__ = ["Registry"]
 class Registry(ResourceClasses):
     """The classes of one client, and what relations need from them."""
 
-    def __init__(self, settings: Settings, discovery: Discovery,
-                 run: Callable[[Operation[Any]], Any], is_async: bool,
-                 stream: Callable[[Iterable[Operation[Any]], int], Any],
-                 keep_exact_numbers: Callable[[], None] = lambda: None):
+    def __init__(
+        self,
+        settings: Settings,
+        discovery: Discovery,
+        run: Callable[[Operation[Any]], Any],
+        is_async: bool,
+        stream: Callable[[Iterable[Operation[Any]], int], Any],
+        keep_exact_numbers: Callable[[], None] = lambda: None,
+    ):
         super().__init__(settings, discovery, run, is_async, keep_exact_numbers)
         self.stream = stream
-        self.journal: Any = None       # the sync client's open run journal (client.journal)
-        self._targets: dict[tuple[str, str], str] = {}   # learnt: (resource, field) -> target
+        self.journal: Any = None  # the sync client's open run journal (client.journal)
+        self._targets: dict[tuple[str, str], str] = {}  # learnt: (resource, field) -> target
 
     def any_list(self, url: str, start: int, page_size: int | None) -> QuerySet[Any]:
         """The QuerySet of `client.list(uri)`: any list URL, each object read as the class
         of its own URI."""
-        return queryset_for(_AnyList.bind(self, url),
-                            _Query(url=url, start=start, page_size=page_size))
+        return queryset_for(
+            _AnyList.bind(self, url), _Query(url=url, start=start, page_size=page_size)
+        )
 
-    def objects_op(self, values: list[Any],
-                   target: str | None = None) -> Operation[list[Resource | dict[str, Any]]]:
+    def objects_op(
+        self, values: list[Any], target: str | None = None
+    ) -> Operation[list[Resource | dict[str, Any]]]:
         """Instances for related values: nested objects as they are, URIs fetched
         (concurrently when there are several). A nested object without a URI
         (`include_resource_uri = False`) is an object of `target`, the field's resource,
@@ -83,8 +84,9 @@ class Registry(ResourceClasses):
                 out[i] = cls._from_raw(reply.body)
         return [o for o in out if o is not None]
 
-    def _nested_op(self, value: dict[str, Any],
-                   target: str | None) -> Operation[Resource | dict[str, Any]]:
+    def _nested_op(
+        self, value: dict[str, Any], target: str | None
+    ) -> Operation[Resource | dict[str, Any]]:
         """A nested object without a URI, typed from `target`'s schema where it can be had."""
         if target is None:
             return dict(value)
@@ -97,11 +99,13 @@ class Registry(ResourceClasses):
     def get_op(self, uri: str) -> Operation[Resource]:
         """Any object by URI, as an instance of its own resource's class."""
         if has_dot_segments(uri):
-            raise GuardError(f"Refusing {uri!r}: a URI with '.' or '..' segments may name "
-                             "another resource than it seems to; give the object's own URI.")
+            raise GuardError(
+                f"Refusing {uri!r}: a URI with '.' or '..' segments may name "
+                "another resource than it seems to; give the object's own URI."
+            )
         cls = yield from self.class_for_uri_op(uri)
         body = yield from read_body_op(uri, f"nothing at {uri}")
-        if other_owner(cls, body):     # e.g. redirected: build it as what it says it is
+        if other_owner(cls, body):  # e.g. redirected: build it as what it says it is
             cls = yield from self.class_for_uri_op(body["resource_uri"])
         check_own(cls, body, uri)
         return cls._from_raw(body)
@@ -127,8 +131,10 @@ class Registry(ResourceClasses):
             own = type(value)._schema.name
             if not target or own == target:
                 return ""
-            return (f"{value!r} is a {own} object (Tastypie would match the {target} whose "
-                    f"key is {value.pk!r})")
+            return (
+                f"{value!r} is a {own} object (Tastypie would match the {target} whose "
+                f"key is {value.pk!r})"
+            )
         if not (target and isinstance(value, str) and (value[:1] == "/" or "://" in value)):
             return ""
         built = self._classes.get(target)
@@ -196,7 +202,8 @@ class Registry(ResourceClasses):
             if value.resource_uri is None:
                 raise ValidationError(
                     f"{owner.resource_name}.{f.name}: the related object is not saved yet",
-                    {owner.resource_name: {f.name: ["The related object has no URI yet."]}})
+                    {owner.resource_name: {f.name: ["The related object has no URI yet."]}},
+                )
             return value.resource_uri
         if isinstance(value, str | dict):
             return value
@@ -206,10 +213,11 @@ class Registry(ResourceClasses):
                 raise ValidationError(
                     f"{owner.resource_name}.{f.name}: give an object or a URI (the target "
                     "resource is not known, so a bare key cannot be turned into one)",
-                    {owner.resource_name: {f.name: ["Expected a URI or an object."]}})
+                    {owner.resource_name: {f.name: ["Expected a URI or an object."]}},
+                )
             built = self._classes.get(target)
             if built is not None and built.typed:
-                return built.detail_url(value)      # the target's own URI form
+                return built.detail_url(value)  # the target's own URI form
             return f"{self.settings.api_path}{target}/{value}/"
         return encode_write_value(value)
 
@@ -222,11 +230,19 @@ class _AnyList(Resource):
 
     @classmethod
     def bind(cls, registry: Registry, uri: str) -> type[Resource]:
-        return type("AnyList", (cls,), {
-            "_registry": registry, "_list_url": uri,
-            "_schema": ResourceSchema(name=uri, fields={}, allowed_list_methods=("get",)),
-            "_untargeted": set(), "_validators": {}, "_omitted": set(), "__slots__": (),
-        })
+        return type(
+            "AnyList",
+            (cls,),
+            {
+                "_registry": registry,
+                "_list_url": uri,
+                "_schema": ResourceSchema(name=uri, fields={}, allowed_list_methods=("get",)),
+                "_untargeted": set(),
+                "_validators": {},
+                "_omitted": set(),
+                "__slots__": (),
+            },
+        )
 
     @classmethod
     def _wrap_page(cls, objects: list[dict[str, Any]]) -> Operation[list[Any]]:
@@ -242,5 +258,7 @@ class _AnyList(Resource):
 
     @classmethod
     def _check_filter(cls, lookup: str, value: Any) -> Any:
-        raise MailRouteError("Filters on client.list(uri) are not schema-checked: put them "
-                             "in the URI's query, or use .unchecked().")
+        raise MailRouteError(
+            "Filters on client.list(uri) are not schema-checked: put them "
+            "in the URI's query, or use .unchecked()."
+        )

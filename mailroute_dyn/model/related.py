@@ -26,7 +26,8 @@ class RelatedReads(Writes, metaclass=BaseResourceMeta):
     __slots__ = ()
     _omitted: ClassVar[set[str]]
 
-    if TYPE_CHECKING:                   # Resource defines it
+    if TYPE_CHECKING:  # Resource defines it
+
         def get_raw(self, key: str, default: Any = None) -> Any: ...
 
     def _related_value(self, f: Field) -> Any:
@@ -35,10 +36,11 @@ class RelatedReads(Writes, metaclass=BaseResourceMeta):
             return self._related[f.name]
         change = self._changes.get(f.name, NO_DEFAULT)
         if _holds_a_name(change) and not self._registry.is_async:
-            self._registry.run(self._resolve_names_op())    # `acct.domain = "acme.com"`
+            self._registry.run(self._resolve_names_op())  # `acct.domain = "acme.com"`
             change = self._changes[f.name]
         if isinstance(change, Writes) or (
-                isinstance(change, list) and all(isinstance(c, Writes) for c in change)):
+            isinstance(change, list) and all(isinstance(c, Writes) for c in change)
+        ):
             return change
         if self._registry.is_async:
             raw = self.get_raw(f.name)
@@ -46,7 +48,8 @@ class RelatedReads(Writes, metaclass=BaseResourceMeta):
                 return raw
             raise MailRouteError(
                 f"{type(self).__name__}.{f.name} is not fetched yet; on an AsyncClient use "
-                f"'await obj.fetch({f.name!r})'.")
+                f"'await obj.fetch({f.name!r})'."
+            )
         return self._registry.run(self._fetch_related(f.name))
 
     def _read_missing(self, name: str) -> None:
@@ -57,7 +60,8 @@ class RelatedReads(Writes, metaclass=BaseResourceMeta):
         if self._registry.is_async:
             raise MailRouteError(
                 f"{type(self).__name__}.{name} is not in the list representation this "
-                "object was read from; on an AsyncClient use 'await obj.refresh()' first.")
+                "object was read from; on an AsyncClient use 'await obj.refresh()' first."
+            )
         self._registry.run(self._fill_op())
         if name not in self._raw:
             # the detail lacks it too (a server that omits fields, a list-only field):
@@ -68,8 +72,9 @@ class RelatedReads(Writes, metaclass=BaseResourceMeta):
         """Add what the detail representation has and the list one lacked."""
         answer: Answer = yield Call("GET", self._detail())
         if isinstance(answer.body, dict):
-            found = {k: v for k, v in clean_read(type(self), answer.body).items()
-                     if k not in self._raw}
+            found = {
+                k: v for k, v in clean_read(type(self), answer.body).items() if k not in self._raw
+            }
             self._raw = {**self._raw, **found}
             self._snapshot = {**(self._snapshot or {}), **found}
         self._related.pop(_FROM_LIST, None)
@@ -82,7 +87,7 @@ class RelatedReads(Writes, metaclass=BaseResourceMeta):
         if name in self._related:
             return self._related[name]
         raw = self.get_raw(name)
-        target = self._registry.target_of(type(self)._schema, f)   # for objects without URI
+        target = self._registry.target_of(type(self)._schema, f)  # for objects without URI
         if raw is None:
             value: Any = None
         elif f.related_type == "to_many" and isinstance(raw, list):
@@ -98,8 +103,10 @@ class RelatedReads(Writes, metaclass=BaseResourceMeta):
         `via` names that field when several point here. Lazy: nothing is sent until the
         QuerySet is used (an AsyncClient needs the class loaded: `await client.preload()`)."""
         if self.resource_uri is None and self.pk is None:
-            raise FilterError(f"This {type(self).resource_name} is not saved yet: no "
-                              "object of another resource can point at it.")
+            raise FilterError(
+                f"This {type(self).resource_name} is not saved yet: no "
+                "object of another resource can point at it."
+            )
         target = self._registry.class_named(resource)
         field = _pointing_field(target, type(self), via)
         return cast("QuerySet[Any]", target.filter(**{field: self}))
@@ -115,23 +122,30 @@ def _pointing_field(target: Any, own: Any, via: str | None) -> str:
     """The field of `target` that points at resource `own` (`via` when given)."""
     registry = own._registry
     related = [f for f in target.fields.values() if f.is_related]
-    pointing: list[str] = [f.name for f in related
-                           if registry.target_of(target._schema, f) == own.resource_name]
+    pointing: list[str] = [
+        f.name for f in related if registry.target_of(target._schema, f) == own.resource_name
+    ]
     if not pointing and any(registry.target_of(target._schema, f) is None for f in related):
-        registry.learn_targets(target)      # old schemas name no targets: one sample read
-        pointing = [f.name for f in related
-                    if registry.target_of(target._schema, f) == own.resource_name]
+        registry.learn_targets(target)  # old schemas name no targets: one sample read
+        pointing = [
+            f.name for f in related if registry.target_of(target._schema, f) == own.resource_name
+        ]
     if via is not None:
         if via not in pointing:
-            raise FilterError(f"{target.resource_name}.{via} does not point at "
-                              f"{own.resource_name}. Fields that do: "
-                              f"{', '.join(pointing) or 'none'}.")
+            raise FilterError(
+                f"{target.resource_name}.{via} does not point at "
+                f"{own.resource_name}. Fields that do: "
+                f"{', '.join(pointing) or 'none'}."
+            )
         return via
     if len(pointing) != 1:
-        what = (f"several fields of {target.resource_name} point at {own.resource_name} "
-                f"({', '.join(pointing)}): name one with via=..." if pointing else
-                f"no field of {target.resource_name} points at {own.resource_name}")
-        raise FilterError(f"{what}. Its related fields: "
-                          f"{', '.join(f.name for f in related) or 'none'}.")
+        what = (
+            f"several fields of {target.resource_name} point at {own.resource_name} "
+            f"({', '.join(pointing)}): name one with via=..."
+            if pointing
+            else f"no field of {target.resource_name} points at {own.resource_name}"
+        )
+        raise FilterError(
+            f"{what}. Its related fields: {', '.join(f.name for f in related) or 'none'}."
+        )
     return pointing[0]
-

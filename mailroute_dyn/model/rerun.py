@@ -15,8 +15,15 @@ from ..errors import NotFound, ValidationError
 from ..operations import Operation
 from ..schema.conversions import looks_like_uri
 
-__all__ = ["keyed_create_op", "check_key", "has_nothing_to_send", "missing_ok_op",
-           "key_lookup", "ON_CONFLICT", "Became"]
+__all__ = [
+    "keyed_create_op",
+    "check_key",
+    "has_nothing_to_send",
+    "missing_ok_op",
+    "key_lookup",
+    "ON_CONFLICT",
+    "Became",
+]
 
 
 class Became(NamedTuple):
@@ -25,34 +32,41 @@ class Became(NamedTuple):
 
     kind: str
 
+
 ON_CONFLICT = ("skip", "update")
 
 # an instance's state, as the model object keeps it (resources.Resource)
 _STATE = ("_raw", "_changes", "_related", "_snapshot", "_deleted", "_unread")
 
 
-def check_key(cls: Any, key: Iterable[str], on_conflict: str | None,
-              body: dict[str, Any]) -> None:
+def check_key(cls: Any, key: Iterable[str], on_conflict: str | None, body: dict[str, Any]) -> None:
     """Refuse, before anything is sent, a key this row cannot be looked up by."""
     if on_conflict not in ON_CONFLICT:
-        raise ValidationError(f"{cls.resource_name}: on_conflict must be 'skip' or "
-                              f"'update', not {on_conflict!r}", {})
+        raise ValidationError(
+            f"{cls.resource_name}: on_conflict must be 'skip' or 'update', not {on_conflict!r}", {}
+        )
     missing = [name for name in key if name not in body]
     if missing:
         raise ValidationError(
             f"{cls.resource_name}: key names {missing}, which this row does not set",
-            {cls.resource_name: {name: ["Needed by the key."] for name in missing}})
+            {cls.resource_name: {name: ["Needed by the key."] for name in missing}},
+        )
 
 
-def keyed_create_op(cls: Any, obj: Any, key: tuple[str, ...], on_conflict: str,
-                    extra: dict[str, Any], check_required: bool) -> Operation[Became]:
+def keyed_create_op(
+    cls: Any,
+    obj: Any,
+    key: tuple[str, ...],
+    on_conflict: str,
+    extra: dict[str, Any],
+    check_required: bool,
+) -> Operation[Became]:
     """get_or_create (`skip`) or update_or_create (`update`) of one row by its key
     fields; the row object takes on the server's object either way."""
     values = dict(obj._changes)
     lookups = dict(key_lookup(cls, name, values[name]) for name in key)
     rest = {name: value for name, value in values.items() if name not in lookups}
-    found, created = yield from cls._get_or_create(lookups, rest, False, extra,
-                                                   check_required)
+    found, created = yield from cls._get_or_create(lookups, rest, False, extra, check_required)
     rest = {name: value for name, value in values.items() if name not in key}
     kind = "created" if created else "exists"
     if not created and on_conflict == "update":
@@ -64,7 +78,7 @@ def keyed_create_op(cls: Any, obj: Any, key: tuple[str, ...], on_conflict: str,
         else:
             yield from found._save_op({}, False)
             kind = "updated"
-    for name in _STATE:                 # through its __setattr__: its attribute view follows
+    for name in _STATE:  # through its __setattr__: its attribute view follows
         setattr(obj, name, getattr(found, name))
     return Became(kind)
 
@@ -82,8 +96,7 @@ def key_lookup(cls: Any, name: str, value: Any) -> tuple[str, Any]:
 def has_nothing_to_send(obj: Any) -> bool:
     """Whether every change the object holds equals what the server already has."""
     raw = obj._raw
-    return all(name in raw and raw[name] == value
-               for name, value in obj._encoded_changes().items())
+    return all(name in raw and raw[name] == value for name, value in obj._encoded_changes().items())
 
 
 def missing_ok_op(op: Operation[Any]) -> Operation[Any]:

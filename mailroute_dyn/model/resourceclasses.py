@@ -46,9 +46,14 @@ log = library_log()
 class ResourceClasses:
     """The classes of one client, built from schemas that discovery provides."""
 
-    def __init__(self, settings: Settings, discovery: Discovery,
-                 run: Callable[[Operation[Any]], Any], is_async: bool,
-                 keep_exact_numbers: Callable[[], None] = lambda: None):
+    def __init__(
+        self,
+        settings: Settings,
+        discovery: Discovery,
+        run: Callable[[Operation[Any]], Any],
+        is_async: bool,
+        keep_exact_numbers: Callable[[], None] = lambda: None,
+    ):
         self.settings = settings
         self.discovery = discovery
         self.run = run
@@ -79,24 +84,30 @@ class ResourceClasses:
         """The class attributes that come from a schema (said in the log when the client
         could not read a part of it: that part allows nothing, the rest works)."""
         for part, why in schema.unread.items():
-            log.warning("The schema of %r: %r is %s; it is taken as allowing nothing "
-                        "(filters through .unchecked() only).", schema.name, part, why)
-        if self.discovery.saw_decimal or any(f.type == "decimal"
-                                             for f in schema.fields.values()):
-            self._keep_exact_numbers()      # (before any answer this class reads)
+            log.warning(
+                "The schema of %r: %r is %s; it is taken as allowing nothing "
+                "(filters through .unchecked() only).",
+                schema.name,
+                part,
+                why,
+            )
+        if self.discovery.saw_decimal or any(f.type == "decimal" for f in schema.fields.values()):
+            self._keep_exact_numbers()  # (before any answer this class reads)
         return {
             "_json_schema": schema.json_schema(),
             "_schema": schema,
             "_readers": field_readers(schema),
             "_validators": {},
             "_omitted": set(),
-            "_untargeted": {f.name for f in schema.fields.values()
-                            if f.is_related and not f.related_resource},
+            "_untargeted": {
+                f.name for f in schema.fields.values() if f.is_related and not f.related_resource
+            },
             "__doc__": describe(schema, list_url, CLASS_API, INSTANCE_NAMES),
         }
 
-    def build(self, schema: ResourceSchema, listed: bool = True,
-              list_url: str | None = None) -> type[Resource]:
+    def build(
+        self, schema: ResourceSchema, listed: bool = True, list_url: str | None = None
+    ) -> type[Resource]:
         """The class of `schema.name`: made once per client, later schemas update it in
         place (threads that race here all get the same class). `list_url` is the
         listing's `list_endpoint`, kept in the server's own form (slashless or not)."""
@@ -108,8 +119,9 @@ class ResourceClasses:
                 return existing
             return self._make(schema, listed, list_url)
 
-    def _make(self, schema: ResourceSchema, listed: bool,
-              list_url: str | None = None) -> type[Resource]:
+    def _make(
+        self, schema: ResourceSchema, listed: bool, list_url: str | None = None
+    ) -> type[Resource]:
         name = schema.name
         list_url = list_url or f"{self.settings.api_path}{name}/"
         attrs: dict[str, Any] = {
@@ -140,8 +152,7 @@ class ResourceClasses:
         grown a field since); True when it was read. Blocking clients only."""
         if self.is_async or cls.resource_name in self.discovery.fresh:
             return False
-        raw = self.run(self.discovery.schema(cls.resource_name, force=True,
-                                             listed_only=False))
+        raw = self.run(self.discovery.schema(cls.resource_name, force=True, listed_only=False))
         self.update(cls, parse_schema(cls.resource_name, raw, self.settings.api_path))
         return True
 
@@ -151,14 +162,15 @@ class ResourceClasses:
         with self._lock:
             existing = self._classes.get(name)
             if existing is not None:
-                return existing         # a typed class is never replaced by a stand-in
+                return existing  # a typed class is never replaced by a stand-in
             cls = self._make(empty, listed=False)
             cls._has_schema = False
         cls.__doc__ = f"Objects of {name!r}, whose schema is not reachable: keys as sent."
         return cls
 
-    def resource_op(self, name: str, *, listed_only: bool = True,
-                    force: bool = False) -> Operation[type[Resource]]:
+    def resource_op(
+        self, name: str, *, listed_only: bool = True, force: bool = False
+    ) -> Operation[type[Resource]]:
         cls = None if force else self.built(name)
         if cls is not None:
             return cls
@@ -166,8 +178,11 @@ class ResourceClasses:
         entries = self.discovery.cached_listing() or {}
         entry = entries.get(name)
         endpoint = entry.get("list_endpoint") if isinstance(entry, dict) else None
-        return self.build(parse_schema(name, raw, self.settings.api_path), name in entries,
-                          _path_of(endpoint) if isinstance(endpoint, str) else None)
+        return self.build(
+            parse_schema(name, raw, self.settings.api_path),
+            name in entries,
+            _path_of(endpoint) if isinstance(endpoint, str) else None,
+        )
 
     def class_named(self, name: str) -> type[Resource]:
         """The class of resource `name`, built on first use (an AsyncClient, which cannot
@@ -176,8 +191,10 @@ class ResourceClasses:
         if built is not None:
             return built
         if self.is_async:
-            raise MailRouteError(f"The class of {name!r} is not loaded yet; on an "
-                                 f"AsyncClient use 'await client.resource({name!r})' first.")
+            raise MailRouteError(
+                f"The class of {name!r} is not loaded yet; on an "
+                f"AsyncClient use 'await client.resource({name!r})' first."
+            )
         return cast("type[Resource]", self.run(self.resource_op(name, listed_only=False)))
 
     def listed_names(self) -> list[str]:
@@ -208,8 +225,9 @@ class ResourceClasses:
         if url_problem(uri):
             return None
         path = _path_of(uri) or ""
-        owners = [(len(base), name) for name, base in self._endpoints().items()
-                  if path.startswith(base)]
+        owners = [
+            (len(base), name) for name, base in self._endpoints().items() if path.startswith(base)
+        ]
         return max(owners)[1] if owners else resource_name_of_uri(uri, self.settings.api_path)
 
     def endpoints_within(self, base: str) -> tuple[str, ...]:

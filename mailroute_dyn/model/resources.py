@@ -21,11 +21,7 @@ from types import MethodType
 from typing import TYPE_CHECKING, Any, ClassVar, Self, cast
 from urllib.parse import urlsplit
 
-from ..errors import (
-    DoesNotExist,
-    ValidationError,
-    suggest,
-)
+from ..errors import DoesNotExist, ValidationError, suggest
 from ..operations import Operation
 from ..query.build import QueryModel
 from ..query.display import object_html
@@ -42,9 +38,7 @@ from .modelhooks import QueryHooks
 from .pagebuild import _FROM_LIST, _LAZY_STATE, PageBuilding
 from .related import RelatedReads
 from .validation import ClassRegistry
-from .writes import (
-    Writes,
-)
+from .writes import Writes
 
 __all__ = ["BaseResource", "Resource", "AsyncResource", "INSTANCE_NAMES"]
 
@@ -54,11 +48,19 @@ _NOT_KEYS = frozenset({"schema"})
 # The names an object answers to itself: the verbs of the table (verbs.py) and what
 # BaseResource reads without sending. A server field of the same name is read as
 # `obj["name"]` and set as `obj["name"] = value`; every other field is an attribute.
-INSTANCE_NAMES = (*verbs_on(INSTANCE), "action", "to_dict", "get_raw", "related", "pk",
-                  "id", "resource_uri")
+INSTANCE_NAMES = (
+    *verbs_on(INSTANCE),
+    "action",
+    "to_dict",
+    "get_raw",
+    "related",
+    "pk",
+    "id",
+    "resource_uri",
+)
 _OWN_METHODS = frozenset(INSTANCE_NAMES) - {"pk", "id", "resource_uri"}
-_STATE = frozenset(Writes.__slots__)                # an object's state: its only `_` names
-_VIEW_STATE = frozenset({"_raw", "_changes", "_unread"})    # what the view follows
+_STATE = frozenset(Writes.__slots__)  # an object's state: its only `_` names
+_VIEW_STATE = frozenset({"_raw", "_changes", "_unread"})  # what the view follows
 
 
 def _path_of(url: str) -> str | None:
@@ -67,6 +69,7 @@ def _path_of(url: str) -> str | None:
 
 
 # ---------------------------------------------------------------- hybrid methods
+
 
 class _hybrid:
     """A method that is a classmethod on the class and a method on instances."""
@@ -82,9 +85,8 @@ class _hybrid:
         return MethodType(self.on_instance, obj)
 
 
-
-
 # ---------------------------------------------------------------- the base class
+
 
 class BaseResource(PageBuilding, RelatedReads, QueryHooks, metaclass=BaseResourceMeta):
     """Base of every resource class, sync or async: everything an object is and reads
@@ -104,18 +106,18 @@ class BaseResource(PageBuilding, RelatedReads, QueryHooks, metaclass=BaseResourc
     _list_url: ClassVar[str] = ""
     _validators: ClassVar[dict[bool, Any]]
     _untargeted: ClassVar[set[str]]
-    _uri_key: ClassVar[str] = ""    # the field detail URIs carry when not the key (a slug)
-    _omitted: ClassVar[set[str]] = set()   # fields missing from details too: not read again
-    _collection: ClassVar[str] = "objects"   # the list key of PATCH lists (collection_name)
+    _uri_key: ClassVar[str] = ""  # the field detail URIs carry when not the key (a slug)
+    _omitted: ClassVar[set[str]] = set()  # fields missing from details too: not read again
+    _collection: ClassVar[str] = "objects"  # the list key of PATCH lists (collection_name)
     _readers: ClassVar[dict[str, Reader]] = {}  # each field's reader (fieldread.py)
 
-    __slots__ = ()                       # the state's slots are in Writes
-    _raw: dict[str, Any]                 # what the server sent (cleaned of secret extras)
-    _changes: dict[str, Any]             # what the caller set since, as Python values
-    _related: dict[str, Any]             # related objects fetched or given
-    _snapshot: dict[str, Any] | None     # the representation as last read, for conflicts
-    _deleted: bool                       # deleted through this client, or found deleted
-    _unread: bool                        # written, but the server's answer not yet read
+    __slots__ = ()  # the state's slots are in Writes
+    _raw: dict[str, Any]  # what the server sent (cleaned of secret extras)
+    _changes: dict[str, Any]  # what the caller set since, as Python values
+    _related: dict[str, Any]  # related objects fetched or given
+    _snapshot: dict[str, Any] | None  # the representation as last read, for conflicts
+    _deleted: bool  # deleted through this client, or found deleted
+    _unread: bool  # written, but the server's answer not yet read
 
     def __init__(self, **values: Any):
         object.__setattr__(self, "_raw", {})
@@ -133,7 +135,7 @@ class BaseResource(PageBuilding, RelatedReads, QueryHooks, metaclass=BaseResourc
     def resource_uri(self) -> str | None:
         """The object's URI as the server gave it (None before it is saved). Where the
         server sends no URIs (`include_resource_uri = False`), the one it would send."""
-        uri = self.__dict__.get("resource_uri")    # the attribute view, when it has one
+        uri = self.__dict__.get("resource_uri")  # the attribute view, when it has one
         if isinstance(uri, str):
             return uri
         uri = self._raw.get("resource_uri")
@@ -165,10 +167,10 @@ class BaseResource(PageBuilding, RelatedReads, QueryHooks, metaclass=BaseResourc
         raw = self._raw
         return raw["id"] if "id" in raw else self.pk
 
-    id = RawFirst(_id)                  # the attribute view's `id` when it has one
+    id = RawFirst(_id)  # the attribute view's `id` when it has one
 
     def __getitem__(self, key: str) -> Any:
-        view = self.__dict__                # as read (fieldread.py): the server's value
+        view = self.__dict__  # as read (fieldread.py): the server's value
         if key in view:
             return view[key]
         if self._changes is UNCHANGED:
@@ -196,30 +198,33 @@ class BaseResource(PageBuilding, RelatedReads, QueryHooks, metaclass=BaseResourc
 
     def __getattr__(self, name: str) -> Any:
         reader = type(self)._readers.get(name)
-        if reader is not None:              # a field: what reading it costs, no more
+        if reader is not None:  # a field: what reading it costs, no more
             return reader(self)
         if name.startswith("_"):
             if name in _LAZY_STATE or name == "_snapshot":  # fresh from a page: made now
                 return self._make_slot(name)
             raise AttributeError(name)
         fields = type(self).fields
-        if name in fields:                  # a field whose reader is not made (yet)
+        if name in fields:  # a field whose reader is not made (yet)
             return self._typed(fields[name])
         if name in self._raw:
             return self._raw[name]
-        on_class = (f" {name!r} is on the class: type(obj).{name}."
-                    if hasattr(ResourceMeta, name) else "")
+        on_class = (
+            f" {name!r} is on the class: type(obj).{name}." if hasattr(ResourceMeta, name) else ""
+        )
         if not type(self).typed:
             raise AttributeError(
-                f"{type(self).resource_name} object has no key {name!r}.{on_class}")
-        raise AttributeError(f"{type(self).__name__} has no field {name!r}."
-                             f"{on_class or _reverse_hint(self, name) or suggest(name, fields)}")
+                f"{type(self).resource_name} object has no key {name!r}.{on_class}"
+            )
+        raise AttributeError(
+            f"{type(self).__name__} has no field {name!r}."
+            f"{on_class or _reverse_hint(self, name) or suggest(name, fields)}"
+        )
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name.startswith("_"):
-            if name not in _STATE:      # would land in the attribute view, the raw dict
-                raise AttributeError(f"{type(self).__name__!r} object has no attribute "
-                                     f"{name!r}")
+            if name not in _STATE:  # would land in the attribute view, the raw dict
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
             object.__setattr__(self, name, value)
             if name in _VIEW_STATE:
                 sync_view(self)
@@ -227,7 +232,8 @@ class BaseResource(PageBuilding, RelatedReads, QueryHooks, metaclass=BaseResourc
         if name in _OWN_METHODS:
             raise AttributeError(
                 f"{name!r} is the object's own method; set a field of that name with "
-                f"obj[{name!r}] = value.")
+                f"obj[{name!r}] = value."
+            )
         self._set(name, value)
 
     def __setitem__(self, key: str, value: Any) -> None:
@@ -243,10 +249,11 @@ class BaseResource(PageBuilding, RelatedReads, QueryHooks, metaclass=BaseResourc
         if cls.typed and name not in fields:
             raise AttributeError(
                 f"{cls.__name__} has no field {name!r}.{suggest(name, fields)} "
-                f"Fields: {', '.join(sorted(fields))}")
+                f"Fields: {', '.join(sorted(fields))}"
+            )
         if cls.typed and fields[name].readonly and self._raw:
             raise _read_only_field(cls, name)
-        if self._changes is UNCHANGED:          # the object's first change
+        if self._changes is UNCHANGED:  # the object's first change
             self._changes = {}
         self._changes[name] = value
         self._related.pop(name, None)
@@ -292,8 +299,12 @@ class BaseResource(PageBuilding, RelatedReads, QueryHooks, metaclass=BaseResourc
         """The typed view of field `f`, by the general path (see fieldread.py)."""
         if self._unread:
             self._read_back_now()
-        if (f.name not in self._raw and _FROM_LIST in self._related
-                and f.name not in self._changes and f.name not in self._omitted):
+        if (
+            f.name not in self._raw
+            and _FROM_LIST in self._related
+            and f.name not in self._changes
+            and f.name not in self._omitted
+        ):
             self._read_missing(f.name)
         if f.is_related:
             return self._related_value(f)
@@ -303,23 +314,41 @@ class BaseResource(PageBuilding, RelatedReads, QueryHooks, metaclass=BaseResourc
     @classmethod
     def _get_op(cls, key: Any) -> Operation[BaseResource]:
         check_method(cls._schema, "get", detail=True)
-        if str(key) in _NOT_KEYS:     # Tastypie routes these to the schema, never an object
+        if str(key) in _NOT_KEYS:  # Tastypie routes these to the schema, never an object
             raise DoesNotExist.refused_by_client(
-                "GET", cls.detail_url(key), f"no {cls.resource_name} with key {key!r}: "
-                f"{cls._list_url}{key}/ is the resource's schema")
-        return (yield from _read_object_op(cls, cls.detail_url(key),
-                                           f"no {cls.resource_name} with key {key!r}"))
+                "GET",
+                cls.detail_url(key),
+                f"no {cls.resource_name} with key {key!r}: "
+                f"{cls._list_url}{key}/ is the resource's schema",
+            )
+        return (
+            yield from _read_object_op(
+                cls, cls.detail_url(key), f"no {cls.resource_name} with key {key!r}"
+            )
+        )
 
     # -- custom actions (not in any schema: MailRoute's regenerate_api_key, move, ...)
 
-    def _action_on_instance(self, name: str, json: Any = None, *, method: str = "POST",
-                            params: Mapping[str, Any] | None = None) -> Any:
+    def _action_on_instance(
+        self,
+        name: str,
+        json: Any = None,
+        *,
+        method: str = "POST",
+        params: Mapping[str, Any] | None = None,
+    ) -> Any:
         """Call a custom action under this object's URL (`{detail}{name}/`)."""
         return self._registry.run(action_op(self._detail(), name, json, method, params))
 
     @classmethod
-    def _action_on_class(cls, name: str, json: Any = None, *, method: str = "POST",
-                         params: Mapping[str, Any] | None = None) -> Any:
+    def _action_on_class(
+        cls,
+        name: str,
+        json: Any = None,
+        *,
+        method: str = "POST",
+        params: Mapping[str, Any] | None = None,
+    ) -> Any:
         """Call a custom action under the list URL (`{list_endpoint}{name}/`)."""
         return cls._registry.run(action_op(cls._list_url, name, json, method, params))
 
@@ -332,8 +361,10 @@ def _reverse_hint(obj: BaseResource, name: str) -> str:
     listed = {attribute_name_for(n): n for n in type(obj)._registry.listed_names()}
     if resource not in listed:
         return ""
-    return (f" Objects of {listed[resource]!r} that point at this one: "
-            f"obj.related({listed[resource]!r}).")
+    return (
+        f" Objects of {listed[resource]!r} that point at this one: "
+        f"obj.related({listed[resource]!r})."
+    )
 
 
 def _read_only_field(cls: type[BaseResource], name: str) -> ValidationError:
@@ -343,7 +374,8 @@ def _read_only_field(cls: type[BaseResource], name: str) -> ValidationError:
         f"{cls.resource_name}.{name} is read-only: the server sets it, and no save of "
         f"this object would change it. (A new object takes it: {cls.__name__}({name}=...) "
         f"or create({name}=...), sent as given.)",
-        {cls.resource_name: {name: ["This field is read-only."]}})
+        {cls.resource_name: {name: ["This field is read-only."]}},
+    )
 
 
 def _read_object_op(cls: type[BaseResource], url: str, missing: str) -> Operation[BaseResource]:
@@ -364,8 +396,13 @@ class Resource(BaseResource, metaclass=ResourceMeta):
 
     __slots__ = ()
 
-    def save(self, *, if_unchanged: bool = False, extra: Mapping[str, Any] | None = None,
-             method: str | None = None) -> Self:
+    def save(
+        self,
+        *,
+        if_unchanged: bool = False,
+        extra: Mapping[str, Any] | None = None,
+        method: str | None = None,
+    ) -> Self:
         """Create the object, or send what changed: PATCH, or where the resource has no
         PATCH, a PUT of the object as the server has it now plus this object's changes
         (read just before), so no field is wiped and none someone else changed since
@@ -379,10 +416,11 @@ class Resource(BaseResource, metaclass=ResourceMeta):
         """
         op = self._save_op(dict(extra or {}), if_unchanged, method)
         journal = self._registry.journal
-        if journal is not None:            # inside `with client.journal(...)`
+        if journal is not None:  # inside `with client.journal(...)`
             creating = self._raw.get("resource_uri") is None and self.pk is None
-            journal.single(type(self), "create" if creating else "update", self, op,
-                           self._registry.run)
+            journal.single(
+                type(self), "create" if creating else "update", self, op, self._registry.run
+            )
             return self
         return cast(Self, self._registry.run(op))
 
@@ -393,9 +431,8 @@ class Resource(BaseResource, metaclass=ResourceMeta):
     def delete(self) -> None:
         """DELETE this object."""
         journal = self._registry.journal
-        if journal is not None:            # inside `with client.journal(...)`
-            journal.single(type(self), "delete", self, self._delete_op(),
-                           self._registry.run)
+        if journal is not None:  # inside `with client.journal(...)`
+            journal.single(type(self), "delete", self, self._delete_op(), self._registry.run)
             return
         self._registry.run(self._delete_op())
 
@@ -410,8 +447,13 @@ class AsyncResource(BaseResource, metaclass=AsyncResourceMeta):
 
     __slots__ = ()
 
-    async def save(self, *, if_unchanged: bool = False,
-                   extra: Mapping[str, Any] | None = None, method: str | None = None) -> Self:
+    async def save(
+        self,
+        *,
+        if_unchanged: bool = False,
+        extra: Mapping[str, Any] | None = None,
+        method: str | None = None,
+    ) -> Self:
         """Create the object, or send what changed (see `Resource.save`)."""
         op = self._save_op(dict(extra or {}), if_unchanged, method)
         return cast(Self, await _arun(self, op))
@@ -429,6 +471,6 @@ class AsyncResource(BaseResource, metaclass=AsyncResourceMeta):
         return await _arun(self, self._fetch_related(name))
 
 
-if TYPE_CHECKING:      # the classes are what a QuerySet asks of its model (querybuild.py)
+if TYPE_CHECKING:  # the classes are what a QuerySet asks of its model (querybuild.py)
     _QUERY_MODEL: QueryModel = Resource
     _ASYNC_QUERY_MODEL: QueryModel = AsyncResource

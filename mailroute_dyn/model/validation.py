@@ -28,7 +28,7 @@ class ClassRegistry(Protocol):
     is_async: bool
     run: Callable[[Operation[Any]], Any]
     stream: Callable[[Iterable[Operation[Any]], int], Any]
-    journal: Any                 # the sync client's open run journal, or None
+    journal: Any  # the sync client's open run journal, or None
 
     def objects_op(self, values: list[Any], target: str | None = None) -> Operation[list[Any]]: ...
     def class_for_uri_op(self, uri: str) -> Operation[Any]: ...
@@ -42,8 +42,9 @@ class ClassRegistry(Protocol):
     def learn_targets_op(self, cls: Any) -> Operation[None]: ...
     def schema_op_for_check(self, cls: Any, lookup: str) -> Operation[None]: ...
     def reread_schema(self, cls: Any) -> bool: ...
-    def resource_op(self, name: str, *, listed_only: bool = True,
-                    force: bool = False) -> Operation[Any]: ...
+    def resource_op(
+        self, name: str, *, listed_only: bool = True, force: bool = False
+    ) -> Operation[Any]: ...
     def class_named(self, name: str) -> Any: ...
     def learn_targets(self, cls: Any) -> None: ...
     def listed_names(self) -> Iterable[str]: ...
@@ -64,13 +65,20 @@ class Validation:
         cache = cls._validators
         if creating not in cache:
             import jsonschema  # on the first write only: it costs ~100 ms of start-up
+
             schema = cls._schema.json_schema(creating=creating)
             cache[creating] = jsonschema.Draft202012Validator(schema)
         return cache[creating]
 
     @classmethod
-    def _validate(cls, body: Mapping[str, Any], *, creating: bool,
-                  explicit_readonly: Iterable[str] = (), check_required: bool = True) -> None:
+    def _validate(
+        cls,
+        body: Mapping[str, Any],
+        *,
+        creating: bool,
+        explicit_readonly: Iterable[str] = (),
+        check_required: bool = True,
+    ) -> None:
         errors: dict[str, list[str]] = {}
         fields = cls._schema.fields
         allowed_ro = set(explicit_readonly)
@@ -79,13 +87,15 @@ class Validation:
             if f is None:
                 errors.setdefault(key, []).append(
                     f"Unknown field.{suggest(key, fields)} Pass write-only inputs the schema "
-                    "does not describe through extra={...}.")
+                    "does not describe through extra={...}."
+                )
             elif f.readonly and not (creating and key in allowed_ro):
                 errors.setdefault(key, []).append("This field is read-only.")
             elif not creating and key == cls._schema.primary_key:
                 errors.setdefault(key, []).append(
                     "The primary key cannot change: a write with another key would make a "
-                    "new object. Create one with the new key instead.")
+                    "new object. Create one with the new key instead."
+                )
             _refuse_non_finite(key, body[key], errors)
         known = {k: v for k, v in body.items() if k in fields}
         for err in cls._validator(creating).iter_errors(known):
@@ -134,4 +144,5 @@ def _refuse_non_finite(key: str, value: Any, errors: dict[str, list[str]]) -> No
         inside = f" (at {key}{'' if where.startswith('[') else '.'}{where})" if where else ""
         errors.setdefault(key, []).append(
             f"NaN and Infinity cannot be sent{inside}: JSON has neither, and Tastypie "
-            "would store NULL or fail.")
+            "would store NULL or fail."
+        )

@@ -30,10 +30,7 @@ from ..schema.conversions import encode_write_value, looks_like_uri, same_raw
 from ..schema.definition import ResourceSchema
 from ..schema.rules import check_method
 from .adopt import adopted, clean_read, key_from_uri, not_own, uri_key_in
-from .detailuri import (
-    checked_detail,
-    keys_in,
-)
+from .detailuri import checked_detail, keys_in
 from .fieldread import UNCHANGED
 from .naming import resolve_names_op
 from .validation import ClassRegistry, Validation
@@ -49,9 +46,8 @@ def detail_url_for(cls: Any, key: Any) -> str:
             return checked_detail(cls, key.resource_uri, keys_in(cls, key._raw))
         key = key.pk
     text = "" if key is None else str(key)
-    if not text or text in (".", ".."):     # the list URL, or a path step: never sent
-        raise _UnusableKey(f"Not a usable key for {cls._schema.name}: {key!r}; "
-                           "nothing was sent.")
+    if not text or text in (".", ".."):  # the list URL, or a path step: never sent
+        raise _UnusableKey(f"Not a usable key for {cls._schema.name}: {key!r}; nothing was sent.")
     base = cls._list_url
     slash = "/" if base.endswith("/") else ""
     return f"{base}{'' if slash else '/'}{quote(text, safe='@.+-_~:,;')}{slash}"
@@ -61,8 +57,7 @@ class Writes(Validation):
     """The write half of `Resource`: every method that changes the server's data."""
 
     # the object's state (Resource's own slots are empty: the layout is defined here)
-    __slots__ = ("_raw", "_changes", "_related", "_snapshot", "_deleted", "_unread",
-                 "_typed_cache")
+    __slots__ = ("_raw", "_changes", "_related", "_snapshot", "_deleted", "_unread", "_typed_cache")
     _schema: ClassVar[ResourceSchema]
     _list_url: ClassVar[str]
     _registry: ClassVar[ClassRegistry]
@@ -77,7 +72,8 @@ class Writes(Validation):
     _unread: bool
     _typed_cache: dict[str, tuple[Any, Any]]
 
-    if TYPE_CHECKING:                   # Resource defines them
+    if TYPE_CHECKING:  # Resource defines them
+
         @property
         def resource_uri(self) -> str | None: ...
         @property
@@ -90,8 +86,13 @@ class Writes(Validation):
         if not cls._uri_key:
             cls._uri_key = uri_key_in(cls, data, uri)
 
-    def _adopt(self, answer: Answer, sent: Mapping[str, Any], extra: Iterable[str],
-               base: Mapping[str, Any] | None = None) -> bool:
+    def _adopt(
+        self,
+        answer: Answer,
+        sent: Mapping[str, Any],
+        extra: Iterable[str],
+        base: Mapping[str, Any] | None = None,
+    ) -> bool:
         """Take the server's answer to a write as the new last-read representation.
 
         True when the answer carried the object; False when it was empty (Tastypie's
@@ -106,8 +107,13 @@ class Writes(Validation):
         self._unread = False
         return new.answered
 
-    def _adopt_op(self, answer: Answer, sent: Mapping[str, Any], extra: Iterable[str],
-                  base: Mapping[str, Any] | None = None) -> Operation[Any]:
+    def _adopt_op(
+        self,
+        answer: Answer,
+        sent: Mapping[str, Any],
+        extra: Iterable[str],
+        base: Mapping[str, Any] | None = None,
+    ) -> Operation[Any]:
         """`_adopt`, then read the object back when the answer had no body: fields the
         server filled (`created_at`, defaults, rows it made) and values it normalised
         then read as stored, and `if_unchanged` compares against what it stored."""
@@ -119,9 +125,9 @@ class Writes(Validation):
             fresh = Answer(0, {}, None, "")
         if isinstance(fresh.body, dict) and fresh.body and not not_own(type(self), fresh.body):
             self._take(fresh.body)
-        else:       # the write happened: never fail it for the read; read on first access
+        else:  # the write happened: never fail it for the read; read on first access
             self._unread = True
-            self._changes = {}      # not UNCHANGED: field reads take the path reading it back
+            self._changes = {}  # not UNCHANGED: field reads take the path reading it back
         return self
 
     def _take(self, data: Mapping[str, Any]) -> None:
@@ -138,11 +144,13 @@ class Writes(Validation):
             raise MailRouteError(
                 f"This {type(self)._schema.name} was written but the server's answer had no "
                 "body, and reading it back failed; on an AsyncClient use "
-                "'await obj.refresh()' before reading its fields.")
+                "'await obj.refresh()' before reading its fields."
+            )
         self._registry.run(self._current_op(self._detail(), "GET", take=True))
 
-    def _gone(self, method: str, url: str, why: str, status_code: int | None = None
-              ) -> DoesNotExist:
+    def _gone(
+        self, method: str, url: str, why: str, status_code: int | None = None
+    ) -> DoesNotExist:
         """The object is deleted: `status_code` is the server's 404 when one said so,
         None when the client knows it on its own (nothing sent, or a PUT's 201)."""
         self._deleted = True
@@ -158,12 +166,13 @@ class Writes(Validation):
         except NotFound as exc:
             raise self._gone(method, url, "was deleted", exc.status_code) from None
         if not isinstance(answer.body, dict):
-            raise ResponseError(f"GET {url}: expected an object, got "
-                                f"{type(answer.body).__name__}")
+            raise ResponseError(f"GET {url}: expected an object, got {type(answer.body).__name__}")
         problem = not_own(type(self), answer.body)
         if problem:
-            raise ResponseError(f"GET {url}: the answer is not this {type(self)._schema.name} "
-                                f"({problem}); the object was left as it was.")
+            raise ResponseError(
+                f"GET {url}: the answer is not this {type(self)._schema.name} "
+                f"({problem}); the object was left as it was."
+            )
         if take:
             self._take(answer.body)
         return answer.body
@@ -172,21 +181,27 @@ class Writes(Validation):
         """Related objects given by name become the objects they name (see naming.py)."""
         return resolve_names_op(self)
 
-    def _create_op(self, extra: Mapping[str, Any], dedupe_on: tuple[str, ...],
-                   check_required: bool = True) -> Operation[Any]:
+    def _create_op(
+        self, extra: Mapping[str, Any], dedupe_on: tuple[str, ...], check_required: bool = True
+    ) -> Operation[Any]:
         cls = type(self)
         check_method(cls._schema, "post", detail=False)
-        yield from self._resolve_names_op()     # domain="acme.com": the object it names
-        body = {k: v for k, v in self._encoded_changes().items()
-                if k not in (cls._schema.assigned_key, "resource_uri")}
-        cls._validate(body, creating=True, explicit_readonly=self._changes,
-                      check_required=check_required)
+        yield from self._resolve_names_op()  # domain="acme.com": the object it names
+        body = {
+            k: v
+            for k, v in self._encoded_changes().items()
+            if k not in (cls._schema.assigned_key, "resource_uri")
+        }
+        cls._validate(
+            body, creating=True, explicit_readonly=self._changes, check_required=check_required
+        )
         payload = {**body, **encode_write_value(dict(extra))}
-        outcome = yield from _post_or_find_op(cls, Call("POST", cls._list_url, json=payload),
-                                              dedupe_on, body)
+        outcome = yield from _post_or_find_op(
+            cls, Call("POST", cls._list_url, json=payload), dedupe_on, body
+        )
         if isinstance(outcome, Answer):
             return (yield from self._adopt_op(outcome, body, extra))
-        self._take(outcome._raw)        # the object an ambiguous POST had made
+        self._take(outcome._raw)  # the object an ambiguous POST had made
         self._changes = UNCHANGED
         return self
 
@@ -200,8 +215,9 @@ class Writes(Validation):
             raise GuardError(f"This {type(self)._schema.name} has not been saved: it has no URI.")
         return detail_url_for(type(self), self.pk)
 
-    def _save_op(self, extra: Mapping[str, Any], if_unchanged: bool,
-                 method: str | None = None) -> Operation[Any]:
+    def _save_op(
+        self, extra: Mapping[str, Any], if_unchanged: bool, method: str | None = None
+    ) -> Operation[Any]:
         cls = type(self)
         if self._raw.get("resource_uri") is None and self.pk is None and not self._deleted:
             return (yield from self._create_op(extra, ()))
@@ -227,12 +243,20 @@ class Writes(Validation):
             unread = self._unread
             fresh = yield from self._current_op(url, verb)
             snapshot = fresh if unread else (self._snapshot or {})
-            differ = sorted(k for k in snapshot if if_unchanged and k in cls._schema.fields
-                            and not same_raw(snapshot.get(k), fresh.get(k)))
+            differ = sorted(
+                k
+                for k in snapshot
+                if if_unchanged
+                and k in cls._schema.fields
+                and not same_raw(snapshot.get(k), fresh.get(k))
+            )
             if differ:
                 raise Conflict.refused_by_client(
-                    verb, url, f"{type(self)._schema.name} changed since it was read "
-                    f"(fields: {', '.join(differ)}); nothing was sent")
+                    verb,
+                    url,
+                    f"{type(self)._schema.name} changed since it was read "
+                    f"(fields: {', '.join(differ)}); nothing was sent",
+                )
         extra_body = encode_write_value(dict(extra))
         if method == "patch":
             body = {**changes, **extra_body}
@@ -246,7 +270,7 @@ class Writes(Validation):
         current = {f.name: fresh[f.name] for f in cls._schema.writable() if f.name in fresh}
         body = {**current, **changes, **extra_body}
         answer = yield Call("PUT", url, json=body)
-        if answer.status == 201:        # a re-created copy: never report it saved
+        if answer.status == 201:  # a re-created copy: never report it saved
             why = yield from _remove_recreated_op(url)
             raise self._gone(verb, url, why)
         return (yield from self._adopt_op(answer, changes, extra, base=fresh))
@@ -261,8 +285,8 @@ class Writes(Validation):
         yield Call("DELETE", self._detail())
         self._deleted = True
 
-def _find_created_op(cls: Any, names: tuple[str, ...], body: Mapping[str, Any]
-                     ) -> Operation[Any]:
+
+def _find_created_op(cls: Any, names: tuple[str, ...], body: Mapping[str, Any]) -> Operation[Any]:
     """The one object whose `names` fields have the values a create sent (`dedupe_on`,
     after a POST that may have worked), or None when there is none or several."""
     lookups = {}
@@ -271,8 +295,9 @@ def _find_created_op(cls: Any, names: tuple[str, ...], body: Mapping[str, Any]
             raise ValueError(f"dedupe_on names {name!r}, which the create does not set.")
         value = body[name]
         f = cls._schema.fields.get(name)
-        uri = looks_like_uri(value) or (f is not None and f.is_related
-                                        and isinstance(value, str) and value[:1] == "/")
+        uri = looks_like_uri(value) or (
+            f is not None and f.is_related and isinstance(value, str) and value[:1] == "/"
+        )
         lookups[name] = key_from_uri(value) if uri else value  # slashless URIs too
     qs = queryset_for(cls).filter(**lookups)
     found = yield from qs._fetch(qs._first_call(limit=2))
@@ -280,8 +305,9 @@ def _find_created_op(cls: Any, names: tuple[str, ...], body: Mapping[str, Any]
     return objects[0] if len(objects) == 1 else None
 
 
-def _post_or_find_op(cls: Any, call: Call, dedupe_on: tuple[str, ...],
-                     body: Mapping[str, Any]) -> Operation[Any]:
+def _post_or_find_op(
+    cls: Any, call: Call, dedupe_on: tuple[str, ...], body: Mapping[str, Any]
+) -> Operation[Any]:
     """The POST's answer; or, with `dedupe_on`, after a failure that leaves it unknown
     whether the POST worked (a lost answer, 502/504), the object it made, looked up
     before posting again (at most `retries` lookups)."""
@@ -295,11 +321,11 @@ def _post_or_find_op(cls: Any, call: Call, dedupe_on: tuple[str, ...],
             if not (ambiguous and dedupe_on) or lookups > cls._registry.settings.retries:
                 raise
             done = exc if isinstance(exc, UnreadableWriteAnswer) else None
-        lookups += 1    # the POST may have worked: look before trying again
+        lookups += 1  # the POST may have worked: look before trying again
         existing = yield from _find_created_op(cls, dedupe_on, body)
         if existing is not None:
             return existing
-        if done is not None:    # the server said it created it: never post it twice
+        if done is not None:  # the server said it created it: never post it twice
             raise done
 
 
@@ -311,6 +337,5 @@ def _remove_recreated_op(url: str) -> Operation[str]:
     except NotFound:
         pass
     except MailRouteError as exc:
-        return (f"was deleted meanwhile, the PUT re-created it and removing that copy "
-                f"failed ({exc})")
+        return f"was deleted meanwhile, the PUT re-created it and removing that copy failed ({exc})"
     return "was deleted meanwhile (the copy the PUT made was deleted again)"

@@ -29,7 +29,7 @@ __all__ = ["QueryBuilder", "QueryModel", "QuerySession", "RESERVED_PARAMS"]
 #: `username=` or `api_key=` are free for an API's own filters.
 RESERVED_PARAMS = frozenset({"limit", "offset", "order_by"})
 
-R = TypeVar("R")        # what a QuerySet yields: objects of one resource class
+R = TypeVar("R")  # what a QuerySet yields: objects of one resource class
 
 
 class QuerySession(Protocol):
@@ -50,26 +50,34 @@ class QueryModel(Protocol):
     # its class or through its metaclass, not both; the name is `_schema.name`)
     _schema: ResourceSchema
     _list_url: str
-    _no_key_walk: str               # why this resource is not walked by key ("": it may be)
+    _no_key_walk: str  # why this resource is not walked by key ("": it may be)
 
     @property
-    def _registry(self) -> QuerySession: ...    # given to each QuerySet built on the class
+    def _registry(self) -> QuerySession: ...  # given to each QuerySet built on the class
     def _detail_url(self, key: Any) -> str: ...
     def _stop_key_walks(self, why: str) -> None: ...
     # checks, made when the QuerySet is built; filters finished before it runs
     def _check_filter(self, lookup: str, value: Any) -> FilterCheck: ...
     def _check_order(self, key: str) -> str: ...
-    def _finish_filters(self, checks: tuple[FilterCheck, ...],
-                        raw: tuple[tuple[str, Any], ...]) -> Operation[None]: ...
+    def _finish_filters(
+        self, checks: tuple[FilterCheck, ...], raw: tuple[tuple[str, Any], ...]
+    ) -> Operation[None]: ...
     # what a page's raw objects become
     def _wrap_page(self, objects: list[dict[str, Any]]) -> Operation[list[Any]]: ...
     # Django's habits that write
     def _check_update(self, fields: Mapping[str, Any]) -> None: ...
-    def _update_objects_op(self, objects: list[Any],
-                           fields: Mapping[str, Any]) -> Operation[Any]: ...
-    def _get_or_create(self, lookups: dict[str, Any], defaults: Mapping[str, Any] | None,
-                       update: bool, extra: Mapping[str, Any] | None, check_required: bool,
-                       within: Any = None) -> Operation[tuple[Any, bool]]: ...
+    def _update_objects_op(
+        self, objects: list[Any], fields: Mapping[str, Any]
+    ) -> Operation[Any]: ...
+    def _get_or_create(
+        self,
+        lookups: dict[str, Any],
+        defaults: Mapping[str, Any] | None,
+        update: bool,
+        extra: Mapping[str, Any] | None,
+        check_required: bool,
+        within: Any = None,
+    ) -> Operation[tuple[Any, bool]]: ...
 
 
 class _Query(NamedTuple):
@@ -79,8 +87,8 @@ class _Query(NamedTuple):
     start: int = 0
     stop: int | None = None
     page_size: int | None = None
-    url: str | None = None                      # client.list(uri): a list URL of its own
-    concurrency: int | None = None              # pages in flight; None: 1 sync, N async
+    url: str | None = None  # client.list(uri): a list URL of its own
+    concurrency: int | None = None  # pages in flight; None: 1 sync, N async
 
 
 class QueryBuilder(Generic[R]):
@@ -90,18 +98,17 @@ class QueryBuilder(Generic[R]):
     def __init__(self, model: Any, query: _Query | None = None, rows: Rows = OBJECT_ROWS):
         # `model` is a resource class (resources.Resource or a subclass)
         self._model: QueryModel = model
-        self._session: QuerySession = model._registry     # where its operations run
+        self._session: QuerySession = model._registry  # where its operations run
         self._q = query or _Query()
-        self._rows = rows                           # what each walked object becomes
-        self._evaluated: list[Any] | None = None    # what len() fetched, for the next walk
+        self._rows = rows  # what each walked object becomes
+        self._evaluated: list[Any] | None = None  # what len() fetched, for the next walk
 
     def _clone(self, **changes: Any) -> Self:
         return type(self)(self._model, self._q._replace(**changes), self._rows)
 
     def __repr__(self) -> str:
         parts = [f"{c.param}={c.value!r}" for c in self._q.filters]
-        parts += [f"{k}={'***' if looks_secret(k) else repr(v)}"
-                  for k, v in self._q.raw_params]
+        parts += [f"{k}={'***' if looks_secret(k) else repr(v)}" for k, v in self._q.raw_params]
         if self._q.order:
             parts.append(f"order_by={list(self._q.order)}")
         if self._q.start or self._q.stop is not None:
@@ -126,7 +133,8 @@ class QueryBuilder(Generic[R]):
                 raise FilterError(
                     f"Two filters send {check.param} ({other.value!r} and {check.value!r}); "
                     "Tastypie would keep one of them or join them, not match both. Combine "
-                    "them into one filter.")
+                    "them into one filter."
+                )
         return self._clone(filters=tuple(sent.values()))
 
     def unchecked(self, **params: Any) -> Self:
@@ -134,8 +142,10 @@ class QueryBuilder(Generic[R]):
         sent as given. The server ignores names it does not know, so check them yourself."""
         bad = RESERVED_PARAMS & params.keys()
         if bad:
-            raise FilterError(f"{sorted(bad)} are set by the query itself (use slicing, "
-                              "order_by() or page_size()).")
+            raise FilterError(
+                f"{sorted(bad)} are set by the query itself (use slicing, "
+                "order_by() or page_size())."
+            )
         return self._clone(raw_params=self._q.raw_params + tuple(params.items()))
 
     def order_by(self, *keys: str) -> Self:
@@ -168,12 +178,17 @@ class QueryBuilder(Generic[R]):
         schema = self._model._schema
         if len(self._q.order) > 1:
             return None
-        candidates = [schema.primary_key or ""] + sorted(schema.fields)    # "": no field
+        candidates = [schema.primary_key or ""] + sorted(schema.fields)  # "": no field
         for name in candidates:
             f = schema.fields.get(name)
-            if (f is None or not f.unique or f.nullable or f.type not in ("integer", "string")
-                    or name not in schema.ordering):
-                continue                # (gt never matches NULL: such rows would be lost)
+            if (
+                f is None
+                or not f.unique
+                or f.nullable
+                or f.type not in ("integer", "string")
+                or name not in schema.ordering
+            ):
+                continue  # (gt never matches NULL: such rows would be lost)
             terms = allowed_terms(schema, f)
             if not {"gt", "lt"} <= terms:
                 continue
@@ -222,8 +237,11 @@ class QueryBuilder(Generic[R]):
         if self._q.url is None:
             return Call("GET", self._model._list_url, self._params(size, start))
         parts = urlsplit(self._q.url)
-        own = tuple((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-                    if k not in ("limit", "offset"))
+        own = tuple(
+            (k, v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            if k not in ("limit", "offset")
+        )
         path = parts._replace(query="").geturl()
         return Call("GET", path, own + self._params(size, start))
 
@@ -235,11 +253,14 @@ class QueryBuilder(Generic[R]):
         window = ""
         if self._q.start or self._q.stop is not None:
             window = f" in [{self._q.start}:{'' if self._q.stop is None else self._q.stop}]"
-        return (f"No {self._model._schema.name} found{where}{window}: the server listed "
-                "no matching object.")
+        return (
+            f"No {self._model._schema.name} found{where}{window}: the server listed "
+            "no matching object."
+        )
 
     def _plain(self) -> bool:
         """Whether this QuerySet is every object of its resource (no filter or window)."""
         q = self._q
-        return (not q.filters and not q.raw_params and q.url is None and not q.start
-                and q.stop is None)
+        return (
+            not q.filters and not q.raw_params and q.url is None and not q.start and q.stop is None
+        )

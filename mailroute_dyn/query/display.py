@@ -18,21 +18,39 @@ from ..escaping import terminal_text
 from ..schema.definition import Field, ResourceSchema
 from ..vocabulary import is_secret_name
 
-__all__ = ["describe", "field_kind", "filter_rule_text", "own_help", "PREVIEW_ROWS",
-           "shown_value", "table_html", "object_html", "rows_html", "class_html"]
+__all__ = [
+    "describe",
+    "field_kind",
+    "filter_rule_text",
+    "own_help",
+    "PREVIEW_ROWS",
+    "shown_value",
+    "table_html",
+    "object_html",
+    "rows_html",
+    "class_html",
+]
 
 #: Rows a QuerySet shows in a notebook: one request of this many objects.
 PREVIEW_ROWS = 10
-_LONGEST = 120          # characters of one cell; longer values are cut with an ellipsis
+_LONGEST = 120  # characters of one cell; longer values are cut with an ellipsis
 
 
 #: Tastypie's help text for a field that has none of its own: it says only the type,
 #: which the field's line shows already.
 _GENERIC_HELP = (
-    "Unicode string data.", "Integer data.", "Boolean data.", "A date & time as a string.",
-    "A date as a string.", "A time as string.", "Floating point numeric data.",
-    "Fixed precision numeric data.", "A single related resource.",
-    "Many related resources.", "A dictionary of data.", "A list of data.",
+    "Unicode string data.",
+    "Integer data.",
+    "Boolean data.",
+    "A date & time as a string.",
+    "A date as a string.",
+    "A time as string.",
+    "Floating point numeric data.",
+    "Fixed precision numeric data.",
+    "A single related resource.",
+    "Many related resources.",
+    "A dictionary of data.",
+    "A list of data.",
 )
 
 
@@ -50,8 +68,16 @@ def field_kind(f: Field) -> str:
 
 
 def _field_flags(f: Field) -> list[str]:
-    flags = [flag for flag, on in (("read-only", f.readonly), ("nullable", f.nullable),
-                                   ("blank", f.blank), ("unique", f.unique)) if on]
+    flags = [
+        flag
+        for flag, on in (
+            ("read-only", f.readonly),
+            ("nullable", f.nullable),
+            ("blank", f.blank),
+            ("unique", f.unique),
+        )
+        if on
+    ]
     if f.has_default:
         flags.append(f"default={f.default!r}")
     return flags
@@ -67,12 +93,14 @@ def filter_rule_text(rule: object) -> str:
 
 
 def _wrapped(label: str, names: Iterable[str]) -> list[str]:
-    return textwrap.wrap(f"{label}: {', '.join(names)}", width=88,
-                         subsequent_indent="    ", break_on_hyphens=False)
+    return textwrap.wrap(
+        f"{label}: {', '.join(names)}", width=88, subsequent_indent="    ", break_on_hyphens=False
+    )
 
 
-def describe(schema: ResourceSchema, list_url: str, class_api: Iterable[str],
-             own_names: Iterable[str]) -> str:
+def describe(
+    schema: ResourceSchema, list_url: str, class_api: Iterable[str], own_names: Iterable[str]
+) -> str:
     """The class docstring, what help() shows first: the fields with their types, the
     filters, the ordering, the methods, then the whole API in two lines (each name has
     its own help: `help(Domain.filter)`)."""
@@ -92,21 +120,31 @@ def describe(schema: ResourceSchema, list_url: str, class_api: Iterable[str],
             lines.append(f"        {own_help(f)}")
     if schema.filtering:
         lines += ["", "Filtering:"]
-        lines += [f"    {name}: {filter_rule_text(rule)}"
-                  for name, rule in sorted(schema.filtering.items())]
+        lines += [
+            f"    {name}: {filter_rule_text(rule)}"
+            for name, rule in sorted(schema.filtering.items())
+        ]
     if schema.ordering:
         lines += ["", f"Ordering: {', '.join(schema.ordering)}"]
     own = list(own_names)
     colliding = sorted(set(schema.fields) & set(own) - {"pk", "id", "resource_uri"})
     if colliding:
-        lines += ["", f"Named like the object's own methods: {', '.join(colliding)}; read "
-                      "such a field as obj['name'], set it with obj['name'] = value."]
-    lines += ["", *_wrapped("Class API", class_api), *_wrapped("Object API", own),
-              "An object reads a field as obj.name (typed) or obj['name'] (raw)."]
+        lines += [
+            "",
+            f"Named like the object's own methods: {', '.join(colliding)}; read "
+            "such a field as obj['name'], set it with obj['name'] = value.",
+        ]
+    lines += [
+        "",
+        *_wrapped("Class API", class_api),
+        *_wrapped("Object API", own),
+        "An object reads a field as obj.name (typed) or obj['name'] (raw).",
+    ]
     return "\n".join(map(terminal_text, lines))  # help() prints it to a terminal
 
 
 # ---------------------------------------------------------------- notebook displays
+
 
 def shown_value(name: str, value: Any) -> str:
     """One raw value as a cell shows it (not yet escaped): secrets masked, JSON for
@@ -117,58 +155,84 @@ def shown_value(name: str, value: Any) -> str:
         text = json.dumps(value, default=str, ensure_ascii=False)
     else:
         text = "null" if value is None else str(value)
-    return text if len(text) <= _LONGEST else text[:_LONGEST - 1] + "…"
+    return text if len(text) <= _LONGEST else text[: _LONGEST - 1] + "…"
 
 
 def _esc(text: object) -> str:
     import html  # loaded with the first notebook display
+
     return html.escape(str(text), quote=True)
 
 
 def table_html(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     """A plain HTML table; every header and cell is escaped here."""
     head = "".join(f"<th>{_esc(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{_esc(c)}</td>" for c in row) + "</tr>"
-                   for row in rows)
+    body = "".join("<tr>" + "".join(f"<td>{_esc(c)}</td>" for c in row) + "</tr>" for row in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def _titled(title: str, note: str, *parts: str) -> str:
-    return (f"<div><p><b>{_esc(title)}</b></p>{''.join(parts)}"
-            f"{f'<p><small>{_esc(note)}</small></p>' if note else ''}</div>")
+    return (
+        f"<div><p><b>{_esc(title)}</b></p>{''.join(parts)}"
+        f"{f'<p><small>{_esc(note)}</small></p>' if note else ''}</div>"
+    )
 
 
-def object_html(title: str, fields: Mapping[str, Field], data: Mapping[str, Any],
-                changed: Iterable[str] = ()) -> str:
+def object_html(
+    title: str, fields: Mapping[str, Field], data: Mapping[str, Any], changed: Iterable[str] = ()
+) -> str:
     """One object as a table of its fields: name, type, value (raw, as the server sent
     it; an unsaved change marked). Keys the schema does not list come last."""
     marked = set(changed)
     names = [*fields, *(k for k in data if k not in fields)]
-    rows = [(name + (" (changed)" if name in marked else ""),
-             field_kind(fields[name]) if name in fields else "(not in schema)",
-             shown_value(name, data.get(name)) if name in data else "")
-            for name in names]
+    rows = [
+        (
+            name + (" (changed)" if name in marked else ""),
+            field_kind(fields[name]) if name in fields else "(not in schema)",
+            shown_value(name, data.get(name)) if name in data else "",
+        )
+        for name in names
+    ]
     return _titled(title, "", table_html(["field", "type", "value"], rows))
 
 
-def rows_html(title: str, columns: Sequence[str], rows: Iterable[Mapping[str, Any]],
-              note: str) -> str:
+def rows_html(
+    title: str, columns: Sequence[str], rows: Iterable[Mapping[str, Any]], note: str
+) -> str:
     """Rows of a QuerySet as a table, with a note saying what was fetched."""
     cells = [[shown_value(c, row.get(c)) for c in columns] for row in rows]
     return _titled(title, note, table_html(columns, cells))
 
 
-def class_html(schema: ResourceSchema, list_url: str, class_api: Iterable[str],
-               own_names: Iterable[str]) -> str:
+def class_html(
+    schema: ResourceSchema, list_url: str, class_api: Iterable[str], own_names: Iterable[str]
+) -> str:
     """A resource class: its fields, filters, ordering, methods and API."""
-    fields = table_html(["field", "type", "flags", "help"], [
-        (f.name, field_kind(f), ", ".join(_field_flags(f)), own_help(f))
-        for f in sorted(schema.fields.values(), key=lambda f: f.name)])
-    filters = table_html(["filter", "terms"], [
-        (name, filter_rule_text(rule)) for name, rule in sorted(schema.filtering.items())])
-    methods = (f"list: {', '.join(m.upper() for m in schema.allowed_list_methods) or '-'}; "
-               f"detail: {', '.join(m.upper() for m in schema.allowed_detail_methods) or '-'}")
-    lines = [f"Ordering: {', '.join(schema.ordering) or '-'}", f"Methods: {methods}",
-             f"Class API: {', '.join(class_api)}", f"Object API: {', '.join(own_names)}"]
-    return _titled(f"Resource {schema.name} at {list_url}", "", fields, filters,
-                   *(f"<p>{_esc(line)}</p>" for line in lines))
+    fields = table_html(
+        ["field", "type", "flags", "help"],
+        [
+            (f.name, field_kind(f), ", ".join(_field_flags(f)), own_help(f))
+            for f in sorted(schema.fields.values(), key=lambda f: f.name)
+        ],
+    )
+    filters = table_html(
+        ["filter", "terms"],
+        [(name, filter_rule_text(rule)) for name, rule in sorted(schema.filtering.items())],
+    )
+    methods = (
+        f"list: {', '.join(m.upper() for m in schema.allowed_list_methods) or '-'}; "
+        f"detail: {', '.join(m.upper() for m in schema.allowed_detail_methods) or '-'}"
+    )
+    lines = [
+        f"Ordering: {', '.join(schema.ordering) or '-'}",
+        f"Methods: {methods}",
+        f"Class API: {', '.join(class_api)}",
+        f"Object API: {', '.join(own_names)}",
+    ]
+    return _titled(
+        f"Resource {schema.name} at {list_url}",
+        "",
+        fields,
+        filters,
+        *(f"<p>{_esc(line)}</p>" for line in lines),
+    )

@@ -34,12 +34,16 @@ def check_followed(model: Any, name: str) -> None:
     f = model._schema.fields.get(relation)
     what = f"{model.resource_name}: values({name!r})"
     if f is None or not f.is_related or f.related_type != "to_one":
-        raise FilterError(f"{what}: {relation!r} is not a to-one relation of "
-                          f"{model.resource_name}; only `<relation>__<field>` across one "
-                          "to-one relation can be followed.")
+        raise FilterError(
+            f"{what}: {relation!r} is not a to-one relation of "
+            f"{model.resource_name}; only `<relation>__<field>` across one "
+            "to-one relation can be followed."
+        )
     if "__" in rest or not rest:
-        raise FilterError(f"{what}: one relation deep only (`{relation}__<field>`); follow "
-                          "further relations with values() on the related resource.")
+        raise FilterError(
+            f"{what}: one relation deep only (`{relation}__<field>`); follow "
+            "further relations with values() on the related resource."
+        )
 
 
 def _target_op(model: Any, relation: str) -> Operation[Any]:
@@ -50,8 +54,10 @@ def _target_op(model: Any, relation: str) -> Operation[Any]:
         yield from registry.learn_targets_op(model)
         name = registry.target_of(model._schema, f)
     if name is None:
-        raise FilterError(f"{model.resource_name}.{relation}: the resource it points at is "
-                          "not known, so its fields cannot be read.")
+        raise FilterError(
+            f"{model.resource_name}.{relation}: the resource it points at is "
+            "not known, so its fields cannot be read."
+        )
     return (yield from registry.resource_op(name, listed_only=False))
 
 
@@ -60,13 +66,12 @@ def followed_field(model: Any, name: str) -> Field | None:
     relation, rest = split_followed(name) or (name, "")
     f = model._schema.fields.get(relation)
     target = model._registry.target_of(model._schema, f) if f is not None else None
-    schema: ResourceSchema | None = (model._registry.loaded_schema(target)
-                                     if target else None)
+    schema: ResourceSchema | None = model._registry.loaded_schema(target) if target else None
     return schema.fields.get(rest) if schema is not None else None
 
 
 def _uri_of(value: Any) -> str | None:
-    if isinstance(value, dict):             # full=True: the object itself
+    if isinstance(value, dict):  # full=True: the object itself
         value = value.get("resource_uri")
     return value if isinstance(value, str) else None
 
@@ -76,8 +81,9 @@ def _key_of(uri: str) -> Any:
     return int(last) if last.isdigit() else last
 
 
-def follow_op(model: Any, names: Iterable[str],
-              objects: list[dict[str, Any]]) -> Operation[list[dict[str, Any]]]:
+def follow_op(
+    model: Any, names: Iterable[str], objects: list[dict[str, Any]]
+) -> Operation[list[dict[str, Any]]]:
     """One page's raw objects with each followed name filled in from the related
     objects, fetched in bulk for this page only."""
     wanted: dict[str, list[str]] = {}
@@ -92,8 +98,10 @@ def follow_op(model: Any, names: Iterable[str],
         for name in columns:
             rest = name.partition("__")[2]
             if target.typed and rest not in target.fields:
-                raise FilterError(f"{model.resource_name}: values({name!r}): "
-                                  f"{target.resource_name} has no field {rest!r}.")
+                raise FilterError(
+                    f"{model.resource_name}: values({name!r}): "
+                    f"{target.resource_name} has no field {rest!r}."
+                )
         uris = {uri for data in rows if (uri := _uri_of(data.get(relation)))}
         found = yield from target.all()._in_bulk_op([_key_of(u) for u in sorted(uris)], "pk")
         by_uri = {obj.resource_uri: obj for obj in found.values()}

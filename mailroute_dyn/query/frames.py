@@ -31,12 +31,13 @@ def require(module: str, extra: str, what: str) -> Any:
     try:
         return importlib.import_module(module)
     except ImportError:
-        raise ConfigurationError(f"{what} needs {module}: pip install "
-                                 f"'mailroute_dyn[{extra}]'") from None
+        raise ConfigurationError(
+            f"{what} needs {module}: pip install 'mailroute_dyn[{extra}]'"
+        ) from None
 
 
 def _key_of(value: Any) -> Any:
-    if isinstance(value, dict):                 # full=True: the nested object
+    if isinstance(value, dict):  # full=True: the nested object
         value = value.get("resource_uri")
     if not isinstance(value, str):
         return value
@@ -46,8 +47,9 @@ def _key_of(value: Any) -> Any:
 
 def _keys(pd: Any, raw: list[Any], many: bool) -> Any:
     if many:
-        return pd.Series([None if v is None else [_key_of(i) for i in v] for v in raw],
-                         dtype=object)
+        return pd.Series(
+            [None if v is None else [_key_of(i) for i in v] for v in raw], dtype=object
+        )
     keys = [_key_of(v) for v in raw]
     numbers = all(k is None or isinstance(k, int) for k in keys)
     return pd.array(keys, dtype="Int64" if numbers else "string")
@@ -58,7 +60,7 @@ def _datetimes(pd: Any, raw: list[Any], where: str) -> Any:
     parsed = [typed_value("datetime", v, where=where) for v in raw]
     offsets = {d.utcoffset() for d in parsed if d is not None}
     if None in offsets or not offsets:
-        if offsets - {None}:                    # naive and aware together: kept as read
+        if offsets - {None}:  # naive and aware together: kept as read
             return pd.Series(parsed, dtype=object)
         return pd.to_datetime(pd.Series(parsed, dtype=object))
     stamps = pd.to_datetime(pd.Series(parsed, dtype=object), utc=True)
@@ -79,21 +81,30 @@ def _column(pd: Any, raw: list[Any], f: Field | None, where: str) -> Any:
     if f.type == "datetime":
         return _datetimes(pd, raw, where)
     if f.type == "date":
-        return pd.to_datetime(pd.Series([typed_value("date", v, where=where) for v in raw],
-                                        dtype=object))
+        return pd.to_datetime(
+            pd.Series([typed_value("date", v, where=where) for v in raw], dtype=object)
+        )
     if f.type in ("decimal", "time"):
         return pd.Series([typed_value(f.type, v, where=where) for v in raw], dtype=object)
     return pd.Series(raw, dtype=object)
 
 
-def frame(resource: str, columns: Sequence[str], rows: Sequence[Mapping[str, Any]],
-          fields: Mapping[str, Field | None]) -> Any:
+def frame(
+    resource: str,
+    columns: Sequence[str],
+    rows: Sequence[Mapping[str, Any]],
+    fields: Mapping[str, Field | None],
+) -> Any:
     """A DataFrame of `rows` with `columns`, each typed by `fields[column]`."""
     pd = require("pandas", "pandas", "to_pandas()")
-    data = {name: _column(pd, [row.get(name) for row in rows], fields.get(name),
-                          f"{resource}.{name}") for name in columns}
-    return pd.DataFrame({name: pd.Series(col).reset_index(drop=True)
-                         for name, col in data.items()}, columns=list(columns))
+    data = {
+        name: _column(pd, [row.get(name) for row in rows], fields.get(name), f"{resource}.{name}")
+        for name in columns
+    }
+    return pd.DataFrame(
+        {name: pd.Series(col).reset_index(drop=True) for name, col in data.items()},
+        columns=list(columns),
+    )
 
 
 def arrow_table(df: Any) -> Any:

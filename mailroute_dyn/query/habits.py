@@ -26,9 +26,9 @@ from .run import QueryRunner
 
 __all__ = ["DjangoHabits", "BulkResult", "ROW_KINDS"]
 
-R = TypeVar("R")        # what a QuerySet yields: objects of one resource class
+R = TypeVar("R")  # what a QuerySet yields: objects of one resource class
 
-LAST_TRIES = 5          # counts and fetches last() makes while rows come and go
+LAST_TRIES = 5  # counts and fetches last() makes while rows come and go
 
 
 #: What became of a row that did not fail: `created`, `updated`, `unchanged` (nothing to
@@ -45,9 +45,12 @@ class BulkResult:
 
     __slots__ = ("succeeded", "failed", "not_started", "skipped", "_kinds")
 
-    def __init__(self, succeeded: list[Any] | None = None,
-                 failed: list[tuple[Any, MailRouteError]] | None = None,
-                 not_started: list[Any] | None = None):
+    def __init__(
+        self,
+        succeeded: list[Any] | None = None,
+        failed: list[tuple[Any, MailRouteError]] | None = None,
+        not_started: list[Any] | None = None,
+    ):
         self.succeeded: list[Any] = [] if succeeded is None else succeeded
         self.failed: list[tuple[Any, MailRouteError]] = [] if failed is None else failed
         self.not_started: list[Any] = [] if not_started is None else not_started
@@ -92,10 +95,13 @@ class BulkResult:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, BulkResult):
             return NotImplemented
-        return ((self.succeeded, self.failed, self.not_started)
-                == (other.succeeded, other.failed, other.not_started))
+        return (self.succeeded, self.failed, self.not_started) == (
+            other.succeeded,
+            other.failed,
+            other.not_started,
+        )
 
-    __hash__ = None     # type: ignore[assignment]  # mutable, like the lists it holds
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the lists it holds
 
     @property
     def ok(self) -> bool:
@@ -110,8 +116,7 @@ class BulkResult:
     def __repr__(self) -> str:
         stopped = f", {len(self.not_started)} not started" if self.not_started else ""
         stopped += f", {len(self.skipped)} skipped" if self.skipped else ""
-        return (f"<BulkResult {len(self.succeeded)} succeeded, {len(self.failed)} failed"
-                f"{stopped}>")
+        return f"<BulkResult {len(self.succeeded)} succeeded, {len(self.failed)} failed{stopped}>"
 
 
 class DjangoHabits(QueryRunner[R]):
@@ -137,18 +142,20 @@ class DjangoHabits(QueryRunner[R]):
             offset = self._q.start + window - 1
             page, objects = yield from self._fetch(self._first_call(limit=1, offset=offset))
             if page.total_count is not None and self._window(page.total_count) != window:
-                total = page.total_count        # rows came or went since the count: again
+                total = page.total_count  # rows came or went since the count: again
                 continue
-            if objects or page.total_count is None:     # (no total: nothing to check)
+            if objects or page.total_count is None:  # (no total: nothing to check)
                 found: R | None = objects[0] if objects else None
                 return found
             raise ResponseError(
                 f"GET {self._model._list_url}: the server counts {page.total_count} "
                 f"{self._model._schema.name} rows but lists none at offset {offset}; "
-                "it does not page as it says.")
+                "it does not page as it says."
+            )
         raise ListingChanged(
             f"last() on {self!r}: the listing changed between each count and fetch "
-            f"({LAST_TRIES} tries); the last object could not be pinned down.")
+            f"({LAST_TRIES} tries); the last object could not be pinned down."
+        )
 
     def _last_op(self) -> Operation[R | None]:
         row = yield from self._last()
@@ -160,28 +167,35 @@ class DjangoHabits(QueryRunner[R]):
         raise FilterError(
             f"exclude({', '.join(lookups)}) has no Tastypie equivalent: the server has no "
             "negated filters. Filter for what you want instead (e.g. active=False, "
-            "name__in=[...]), or drop objects in Python: [o for o in qs if ...].")
+            "name__in=[...]), or drop objects in Python: [o for o in qs if ...]."
+        )
 
-
-    def _in_bulk_op(self, id_list: Iterable[Any] | None,
-                    field_name: str) -> Operation[dict[Any, R]]:
+    def _in_bulk_op(
+        self, id_list: Iterable[Any] | None, field_name: str
+    ) -> Operation[dict[Any, R]]:
         schema = self._model._schema
         # (None for "pk" when the schema names no primary key)
         name: Any = schema.primary_key if field_name == "pk" else field_name
         f = schema.fields.get(name)
         if name != schema.primary_key and (f is None or not f.unique):
-            raise FilterError(f"in_bulk() needs a unique field; {name!r} is not one of "
-                              f"{self._model._schema.name}'s.")
+            raise FilterError(
+                f"in_bulk() needs a unique field; {name!r} is not one of "
+                f"{self._model._schema.name}'s."
+            )
         if id_list is None:
             parts = [self]
         else:
             keys = list(dict.fromkeys(id_list))
-            if (name == schema.primary_key and self._plain()
-                    and (f is None or "in" not in allowed_terms(schema, f))):
+            if (
+                name == schema.primary_key
+                and self._plain()
+                and (f is None or "in" not in allowed_terms(schema, f))
+            ):
                 # no `pk__in` filter (MailRoute's domain): the detail URLs, concurrently
                 return self._in_bulk_by_detail(keys)
-            parts = [self.filter(**{f"{name}__in": keys[i:i + 100]})
-                     for i in range(0, len(keys), 100)]
+            parts = [
+                self.filter(**{f"{name}__in": keys[i : i + 100]}) for i in range(0, len(keys), 100)
+            ]
         return self._in_bulk(parts, name)
 
     def _in_bulk_by_detail(self, keys: list[Any]) -> Operation[dict[Any, R]]:
@@ -193,7 +207,7 @@ class DjangoHabits(QueryRunner[R]):
         found: dict[Any, R] = {}
         for key, reply in zip(keys, replies, strict=True):
             if isinstance(reply, NotFound):
-                continue                    # absent keys are absent, as in Django
+                continue  # absent keys are absent, as in Django
             if isinstance(reply, MailRouteError):
                 raise reply
             if not isinstance(reply.body, dict):
@@ -209,7 +223,6 @@ class DjangoHabits(QueryRunner[R]):
             for obj in (yield from qs._collect()):
                 found[obj.get_raw(name)] = qs._emit(obj)
         return found
-
 
     def _delete(self, everything: bool) -> Operation[int | None]:
         check_method(self._model._schema, "delete", detail=False)
@@ -237,12 +250,14 @@ class DjangoHabits(QueryRunner[R]):
             raise GuardError(
                 f"Refusing a list-level DELETE of {name}: the server gives no total_count, "
                 f"so the client cannot tell whether {self._filters_text()} leave any row "
-                "out. Nothing was deleted; delete(confirm='all') deletes every match anyway.")
+                "out. Nothing was deleted; delete(confirm='all') deletes every match anyway."
+            )
         if matched and matched >= whole:
             raise GuardError(
                 f"Refusing a list-level DELETE: {self._filters_text()} match all {matched} "
                 f"{name} objects, the whole resource ({whole} counted just now). Nothing "
-                f"was deleted. If every {name} is meant, say so: delete(confirm='all').")
+                f"was deleted. If every {name} is meant, say so: delete(confirm='all')."
+            )
         return matched
 
     def _filters_text(self) -> str:
@@ -253,22 +268,27 @@ class DjangoHabits(QueryRunner[R]):
         if not self._q.filters:
             raise GuardError(
                 "Refusing a list-level DELETE without a filter: Tastypie would delete every "
-                f"{self._model._schema.name}. Add a filter() (unchecked() does not count).")
+                f"{self._model._schema.name}. Add a filter() (unchecked() does not count)."
+            )
         if all(c.matches_all for c in self._q.filters):
             why = "; ".join(f"{c.param}: {c.matches_all}" for c in self._q.filters)
             raise GuardError(
                 "Refusing a list-level DELETE whose filters match every row by construction "
                 f"({why}): Tastypie would delete every {self._model._schema.name}. "
-                "Nothing was sent.")
+                "Nothing was sent."
+            )
         if confirm is not True and confirm != "all":
             given = "" if confirm is False else f" (not confirm={confirm!r})"
-            raise GuardError(f"A list-level DELETE needs confirm=True, or confirm='all' "
-                             f"when every row may go{given}; nothing was sent.")
+            raise GuardError(
+                f"A list-level DELETE needs confirm=True, or confirm='all' "
+                f"when every row may go{given}; nothing was sent."
+            )
         if self._q.start or self._q.stop is not None or self._q.order:
-            raise GuardError("A list-level DELETE ignores slicing and ordering; refusing a "
-                             "sliced or ordered QuerySet so no more is deleted than was meant.")
+            raise GuardError(
+                "A list-level DELETE ignores slicing and ordering; refusing a "
+                "sliced or ordered QuerySet so no more is deleted than was meant."
+            )
         return self._delete(everything=confirm == "all")
-
 
     def _checked_update(self, fields: dict[str, Any]) -> Operation[BulkResult]:
         if not fields:
@@ -283,4 +303,3 @@ class DjangoHabits(QueryRunner[R]):
         objects = yield from self._collect()
         result: BulkResult = yield from self._model._update_objects_op(objects, fields)
         return result
-

@@ -20,12 +20,11 @@ from ..schema.conversions import encode_filter_value
 from ..settings.urls import masked_url, url_problem
 from ..vocabulary import REWRITTEN_VALUES
 
-__all__ = ["Page", "read_page", "collection_name", "STALE_PAGES", "MAX_PASSES",
-           "FRUITLESS_PASSES"]
+__all__ = ["Page", "read_page", "collection_name", "STALE_PAGES", "MAX_PASSES", "FRUITLESS_PASSES"]
 
-STALE_PAGES = 3          # pages in a row with nothing new before a walk gives up
-MAX_PASSES = 32          # passes over a listing that keeps changing (deletes halve it)
-FRUITLESS_PASSES = 3     # passes in a row that saw changes but found nothing new
+STALE_PAGES = 3  # pages in a row with nothing new before a walk gives up
+MAX_PASSES = 32  # passes over a listing that keeps changing (deletes halve it)
+FRUITLESS_PASSES = 3  # passes in a row that saw changes but found nothing new
 #: Answers to a key walk's first page that mean "this listing cannot be ordered so" (a
 #: bad ordering, or a 500 such as an authorization handing Tastypie a plain list); a
 #: 502/503/504 is transient and is retried by the session, never taken as such.
@@ -41,7 +40,7 @@ class Page(NamedTuple):
     total_count: int | None
     limit: int | None
     offset: int
-    url: str = ""           # the URL the page was asked for, with its query
+    url: str = ""  # the URL the page was asked for, with its query
 
 
 def collection_name(body: Any) -> str | None:
@@ -58,23 +57,24 @@ def collection_name(body: Any) -> str | None:
 def read_page(answer: Answer) -> Page:
     """A `Page` from a list answer; `ResponseError` when it is not a Tastypie list."""
     body = answer.body
-    if isinstance(body, list):          # a bare list: take it as the only page
+    if isinstance(body, list):  # a bare list: take it as the only page
         body = {"objects": body}
     objects = body.get(collection_name(body) or "objects") if isinstance(body, dict) else None
     if not isinstance(objects, list):
-        raise ResponseError(f"GET {answer.url}: expected a list with 'objects', got "
-                            f"{type(body).__name__}")
-    if set(map(type, objects)) - {dict}:   # a whole-page check; the culprit named below
+        raise ResponseError(
+            f"GET {answer.url}: expected a list with 'objects', got {type(body).__name__}"
+        )
+    if set(map(type, objects)) - {dict}:  # a whole-page check; the culprit named below
         for item in objects:
             if not isinstance(item, dict):
-                raise ResponseError(
-                    f"GET {answer.url}: a list item is not an object: {item!r:.80}")
+                raise ResponseError(f"GET {answer.url}: a list item is not an object: {item!r:.80}")
     meta: dict[str, Any] = body["meta"] if isinstance(body.get("meta"), dict) else {}
     next_url = _next_url(answer, meta.get("next"))
 
     def number(key: str) -> int | None:
         value = meta.get(key)
         return value if isinstance(value, int) and not isinstance(value, bool) else None
+
     total = number("total_count")
     return Page(objects, next_url, total, number("limit"), number("offset") or 0, answer.url)
 
@@ -85,8 +85,9 @@ def _next_url(answer: Answer, nxt: Any) -> str | None:
         return None
     problem = url_problem(nxt)
     if problem:
-        raise ResponseError(f"GET {answer.url}: its meta.next {masked_url(nxt)!r} is not a "
-                            f"usable URL ({problem})")
+        raise ResponseError(
+            f"GET {answer.url}: its meta.next {masked_url(nxt)!r} is not a usable URL ({problem})"
+        )
     return urljoin(answer.url, nxt)
 
 
@@ -98,10 +99,12 @@ def _query_kept(page: Page) -> bool:
     """Whether the page's `meta.next` is its own list with its own filters (any window):
     a link that drops, changes or adds a filter, or names another list, would walk
     objects the caller never asked for (and `for o in qs: o.delete()` would delete them)."""
+
     def path_and_query(url: str) -> tuple[str, list[tuple[str, str]]]:
         parts = urlsplit(url)
         pairs = parse_qsl(parts.query, keep_blank_values=True)
         return parts.path, sorted(p for p in pairs if p[0] not in _WINDOW)
+
     return not page.url or path_and_query(page.url) == path_and_query(page.next_url or "")
 
 
@@ -110,7 +113,7 @@ def _in_key_order(keys: list[Any], descending: bool) -> bool:
     without case)."""
     if None in keys:
         return False
-    try:                        # sorting a sorted list is one C-level pass (timsort)
+    try:  # sorting a sorted list is one C-level pass (timsort)
         if keys == sorted(keys, reverse=descending):
             return True
         if set(map(type, keys)) != {str}:
@@ -139,31 +142,30 @@ class _Walk:
     still listing. So an object present for the whole walk is yielded, and none twice.
     """
 
-    def __init__(self, qs: Any, concurrency: int):       # a QuerySet (queryset.py)
+    def __init__(self, qs: Any, concurrency: int):  # a QuerySet (queryset.py)
         self.qs = qs
         self.concurrency = concurrency
         self.left = None if qs._q.stop is None else qs._q.stop - qs._q.start
         self.keyset = qs._keyset_field() if concurrency <= 1 else None
         self.last_raw: Any = None
         first = qs._first_call()
-        self.ordered_by_walk = bool(self.keyset and not qs._q.order)    # not by the caller
+        self.ordered_by_walk = bool(self.keyset and not qs._q.order)  # not by the caller
         if self.keyset and self.ordered_by_walk:
-            first = Call(first.method, first.url, _with(first.params, "order_by",
-                                                        self.keyset[0]))
+            first = Call(first.method, first.url, _with(first.params, "order_by", self.keyset[0]))
         self.first = first
         # passes again over the listing only make sense for a whole offset walk whose
         # objects can be told apart (by resource_uri)
         self.repairable = self.keyset is None and qs._q.start == 0
-        self.given: set[str] = set()    # objects yielded so far (offset walks)
+        self.given: set[str] = set()  # objects yielded so far (offset walks)
         self.passes = 0
-        self.fruitless = 0              # passes in a row that saw changes and found nothing
+        self.fruitless = 0  # passes in a row that saw changes and found nothing
         self._new_pass()
 
     def _new_pass(self) -> None:
         self.passes += 1
-        self.streaming = False          # offsets known: the rest goes to a sliding window
+        self.streaming = False  # offsets known: the rest goes to a sliding window
         self.plan: range = range(0)
-        self.exhausted = False          # the listing ended (or shrank under the plan)
+        self.exhausted = False  # the listing ended (or shrank under the plan)
         # objects of this pass (of this page, by key); the first pass's are also `given`
         self.seen: set[str] = set() if self.passes > 1 else self.given
         self.previous: set[str] = set()  # by key: the objects of the page before
@@ -171,9 +173,9 @@ class _Walk:
         self.totals: set[int] = set()
         self.rows = 0
         self.overlap = False
-        self.fresh = 0                  # objects the latest pages brought that were new
-        self.stale = 0                  # pages in a row that brought nothing new
-        self.found = 0                  # objects this pass yielded for the first time
+        self.fresh = 0  # objects the latest pages brought that were new
+        self.stale = 0  # pages in a row that brought nothing new
+        self.found = 0  # objects this pass yielded for the first time
 
     def first_calls(self) -> list[Call]:
         return [self.first]
@@ -184,15 +186,26 @@ class _Walk:
         an error: when the first page of a key walk, ordered by the walk itself, is
         refused with a 400 or 500, the listing is asked for as the caller wrote it and
         walked by `meta.next`, and the resource is not walked by key again."""
-        if not (self.keyset and self.ordered_by_walk and calls == [self.first]
-                and self.passes == 1 and not self.rows and isinstance(exc, APIError)
-                and exc.status_code in UNORDERABLE):
+        if not (
+            self.keyset
+            and self.ordered_by_walk
+            and calls == [self.first]
+            and self.passes == 1
+            and not self.rows
+            and isinstance(exc, APIError)
+            and exc.status_code in UNORDERABLE
+        ):
             return None
         model = self.qs._model
-        why = (f"its list answered {exc.status_code} when the client ordered it by "
-               f"{self.keyset[0]!r} to walk it by key")
-        log.warning("%s: %s; it is walked by meta.next instead, for this client's "
-                    "lifetime.", model._schema.name, why)
+        why = (
+            f"its list answered {exc.status_code} when the client ordered it by "
+            f"{self.keyset[0]!r} to walk it by key"
+        )
+        log.warning(
+            "%s: %s; it is walked by meta.next instead, for this client's lifetime.",
+            model._schema.name,
+            why,
+        )
         model._stop_key_walks(why)
         self.keyset, self.ordered_by_walk = None, False
         self.first = self.qs._first_call()
@@ -213,7 +226,7 @@ class _Walk:
         self.rows += len(raws)
         if not raws:
             self.exhausted = True
-        if self.keyset and objects:     # only the page's last key matters for the next one
+        if self.keyset and objects:  # only the page's last key matters for the next one
             name, descending = self.keyset
             keys = list(map(dict.get, raws, repeat(name)))
             if _in_key_order(keys, descending):
@@ -227,14 +240,17 @@ class _Walk:
                 # so the rest of the walk follows meta.next (offsets within this filter)
                 self.keyset = None
         uris: list[Any] = list(map(dict.get, raws, repeat("resource_uri")))
-        if set(map(type, uris)) != {str}:   # built URIs (include_resource_uri = False)
+        if set(map(type, uris)) != {str}:  # built URIs (include_resource_uri = False)
             uris = [o.resource_uri for o in objects]
         seen = self.seen
         if self.left is None and self.passes == 1 and None not in uris:
             on_page = set(uris)
-            if (len(on_page) == len(uris) and on_page.isdisjoint(seen)
-                    and on_page.isdisjoint(self.previous)):
-                seen |= on_page         # the usual page: every object new, once
+            if (
+                len(on_page) == len(uris)
+                and on_page.isdisjoint(seen)
+                and on_page.isdisjoint(self.previous)
+            ):
+                seen |= on_page  # the usual page: every object new, once
                 self.fresh += len(objects)
                 self.found += len(objects)
                 self.stale = 0
@@ -249,8 +265,8 @@ class _Walk:
         new = False
         for obj, uri in zip(objects, uris, strict=True):
             if self.left is not None and self.left <= 0:
-                return out              # the slice is full: nothing more to judge
-            if uri is None:             # nothing tells such objects apart: no second pass
+                return out  # the slice is full: nothing more to judge
+            if uri is None:  # nothing tells such objects apart: no second pass
                 self.repairable = False
             else:
                 if uri in seen or uri in self.previous:
@@ -262,7 +278,7 @@ class _Walk:
             self.fresh += 1
             if uri is not None and self.passes > 1:
                 if uri in self.given:
-                    continue            # yielded by an earlier pass
+                    continue  # yielded by an earlier pass
                 self.given.add(uri)
             self.found += 1
             if self.left is not None:
@@ -272,7 +288,8 @@ class _Walk:
         if self.stale >= STALE_PAGES:
             raise ResponseError(
                 f"GET {self.first.url}: {self.stale} pages in a row brought nothing new; the "
-                "server does not seem to honour offset or its next links. Stopping here.")
+                "server does not seem to honour offset or its next links. Stopping here."
+            )
         return out
 
     def next_calls(self, pages: list[tuple[Page, list[Any]]]) -> list[Call]:
@@ -298,19 +315,23 @@ class _Walk:
             if not fresh:
                 raise ResponseError(
                     f"GET {self.first.url}: the server answered a key-ordered page with "
-                    "nothing new; it does not seem to honour the filter. Stopping here.")
+                    "nothing new; it does not seem to honour the filter. Stopping here."
+                )
             name, descending = self.keyset
             params = _with(self.first.params, "offset", "0")
             params += ((f"{name}__{'lt' if descending else 'gt'}", _plain_value(self.last_raw)),)
             return [Call("GET", self.first.url, params)]
         if last.next_url in self.visited:
-            raise ResponseError(f"The list at {self.first.url} links back to a page it "
-                                "already gave (meta.next loops); stopping.")
+            raise ResponseError(
+                f"The list at {self.first.url} links back to a page it "
+                "already gave (meta.next loops); stopping."
+            )
         if not _query_kept(last):
             raise ResponseError(
                 f"The list at {self.first.url}: its meta.next {masked_url(last.next_url)!r} "
                 "does not keep the page's own list and query; not followed (it would list "
-                "objects the query does not ask for). Stopping.")
+                "objects the query does not ask for). Stopping."
+            )
         self.visited.add(last.next_url)
         return [Call("GET", last.next_url)]
 
@@ -328,24 +349,25 @@ class _Walk:
         if self.done or not self.repairable:
             return False
         total = next(iter(self.totals)) if len(self.totals) == 1 else None
-        still = len(self.totals) <= 1 and not self.overlap and (
-            total is None or self.rows == total)
+        still = len(self.totals) <= 1 and not self.overlap and (total is None or self.rows == total)
         if still:
             return False
         if self.passes > 1 and not self.found and len(self.totals) <= 1:
-            return False                # the same listing again: rows repeated by joins
+            return False  # the same listing again: rows repeated by joins
         self.fruitless = 0 if self.found else self.fruitless + 1
         if self.fruitless >= FRUITLESS_PASSES or self.passes >= MAX_PASSES:
             raise ListingChanged(
                 f"The list at {self.first.url} kept changing during {self.passes} passes "
                 f"(total_count {sorted(self.totals)}); some objects present all along may "
-                "not have been yielded.")
+                "not have been yielded."
+            )
         self._new_pass()
         return True
 
 
-def _with(params: tuple[tuple[str, str], ...], name: str,
-          value: str) -> tuple[tuple[str, str], ...]:
+def _with(
+    params: tuple[tuple[str, str], ...], name: str, value: str
+) -> tuple[tuple[str, str], ...]:
     """`params` with `name` set to `value` (replacing it, or added before limit/offset)."""
     if any(k == name for k, _ in params):
         return tuple((k, value if k == name else v) for k, v in params)

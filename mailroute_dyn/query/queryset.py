@@ -29,11 +29,15 @@ from .rows import Rows, ValueRows, _Shape
 from .views import QueryViews, no_waiting_html
 
 __all__ = [
-    "BaseQuerySet", "QuerySet", "AsyncQuerySet", "ValuesQuerySet", "AsyncValuesQuerySet",
-    "queryset_for"
+    "BaseQuerySet",
+    "QuerySet",
+    "AsyncQuerySet",
+    "ValuesQuerySet",
+    "AsyncValuesQuerySet",
+    "queryset_for",
 ]
 
-R = TypeVar("R")        # what a QuerySet yields: objects of one resource class
+R = TypeVar("R")  # what a QuerySet yields: objects of one resource class
 T = TypeVar("T")
 
 
@@ -42,18 +46,25 @@ class BaseQuerySet(QueryViews[R]):
     operations their answers run, and how they show (queryviews.py); nothing here
     sends a request."""
 
-    def _get_or_create_op(self, lookups: dict[str, Any], defaults: dict[str, Any] | None,
-                          update: bool, extra: dict[str, Any] | None,
-                          check_required: bool) -> Operation[tuple[R, bool]]:
+    def _get_or_create_op(
+        self,
+        lookups: dict[str, Any],
+        defaults: dict[str, Any] | None,
+        update: bool,
+        extra: dict[str, Any] | None,
+        check_required: bool,
+    ) -> Operation[tuple[R, bool]]:
         """get_or_create()/update_or_create() within this QuerySet's filters."""
         op: Operation[tuple[R, bool]] = self._model._get_or_create(
-            lookups, defaults, update, extra, check_required, self._for_lookup())
+            lookups, defaults, update, extra, check_required, self._for_lookup()
+        )
         return op
 
     def _for_lookup(self) -> BaseQuerySet[R]:
         if self._q.url is not None or self._q.start or self._q.stop is not None:
-            raise GuardError("get_or_create() looks in a resource's QuerySet: not in a "
-                             "slice or a client.list().")
+            raise GuardError(
+                "get_or_create() looks in a resource's QuerySet: not in a slice or a client.list()."
+            )
         return queryset_for(self._model, self._q)
 
 
@@ -107,7 +118,8 @@ class QuerySet(BaseQuerySet[R]):
                 calls = walk.next_calls(pages)
             if walk.streaming:
                 stream = self._session.stream(
-                    (self._fetch(c) for c in walk.planned()), walk.concurrency)
+                    (self._fetch(c) for c in walk.planned()), walk.concurrency
+                )
                 try:
                     for page, objects in stream:
                         yield self._shaped(walk.take(page, objects))
@@ -164,8 +176,9 @@ class QuerySet(BaseQuerySet[R]):
         """The one object matching; `DoesNotExist` or `MultipleObjectsReturned` otherwise."""
         return self._run(self._get_op(lookups))
 
-    def in_bulk(self, id_list: Iterable[Any] | None = None, *,
-                field_name: str = "pk") -> dict[Any, R]:
+    def in_bulk(
+        self, id_list: Iterable[Any] | None = None, *, field_name: str = "pk"
+    ) -> dict[Any, R]:
         """`{key: object}` for the given keys (fetched with `<field>__in`, 100 keys a
         request; by the detail URLs, concurrently, when the primary key has no `in`
         filter), or for every match when `id_list` is None. The field must be unique."""
@@ -192,20 +205,28 @@ class QuerySet(BaseQuerySet[R]):
         first, so an update of a field the filter uses skips nothing."""
         return self._run(self._checked_update(fields))
 
-    def get_or_create(self, defaults: dict[str, Any] | None = None, *,
-                      check_required: bool = True, extra: dict[str, Any] | None = None,
-                      **lookups: Any) -> tuple[R, bool]:
+    def get_or_create(
+        self,
+        defaults: dict[str, Any] | None = None,
+        *,
+        check_required: bool = True,
+        extra: dict[str, Any] | None = None,
+        **lookups: Any,
+    ) -> tuple[R, bool]:
         """`(object, created)`: as `Resource.get_or_create()`, looking within this
         QuerySet's filters; the object is created from `lookups` and `defaults` only."""
-        return self._run(self._get_or_create_op(lookups, defaults, False, extra,
-                                                check_required))
+        return self._run(self._get_or_create_op(lookups, defaults, False, extra, check_required))
 
-    def update_or_create(self, defaults: dict[str, Any] | None = None, *,
-                         check_required: bool = True, extra: dict[str, Any] | None = None,
-                         **lookups: Any) -> tuple[R, bool]:
+    def update_or_create(
+        self,
+        defaults: dict[str, Any] | None = None,
+        *,
+        check_required: bool = True,
+        extra: dict[str, Any] | None = None,
+        **lookups: Any,
+    ) -> tuple[R, bool]:
         """`(object, created)`: as `Resource.update_or_create()`, within these filters."""
-        return self._run(self._get_or_create_op(lookups, defaults, True, extra,
-                                                check_required))
+        return self._run(self._get_or_create_op(lookups, defaults, True, extra, check_required))
 
     def values(self, *names: str) -> ValuesQuerySet:
         """Dicts of raw values as the server sent them (related fields as URIs), without
@@ -275,7 +296,8 @@ class AsyncQuerySet(BaseQuerySet[R]):
                 calls = walk.next_calls(pages)
             if walk.streaming:
                 stream = self._session.stream(
-                    (self._fetch(c) for c in walk.planned()), walk.concurrency)
+                    (self._fetch(c) for c in walk.planned()), walk.concurrency
+                )
                 try:
                     async for page, objects in stream:
                         for obj in self._shaped(walk.take(page, objects)):
@@ -291,12 +313,10 @@ class AsyncQuerySet(BaseQuerySet[R]):
         raise TypeError("This QuerySet belongs to an AsyncClient: use 'async for'.")
 
     def __bool__(self) -> NoReturn:
-        raise TypeError("bool() cannot wait for an AsyncClient's answer: use "
-                        "'await qs.exists()'.")
+        raise TypeError("bool() cannot wait for an AsyncClient's answer: use 'await qs.exists()'.")
 
     def __len__(self) -> NoReturn:
-        raise TypeError("len() cannot wait for an AsyncClient's answer: use "
-                        "'await qs.count()'.")
+        raise TypeError("len() cannot wait for an AsyncClient's answer: use 'await qs.count()'.")
 
     async def count(self) -> int:
         """How many objects match, from `meta.total_count`, without fetching them."""
@@ -318,8 +338,9 @@ class AsyncQuerySet(BaseQuerySet[R]):
         """The one object matching; `DoesNotExist` or `MultipleObjectsReturned` otherwise."""
         return await self._arun(self._get_op(lookups))
 
-    async def in_bulk(self, id_list: Iterable[Any] | None = None, *,
-                      field_name: str = "pk") -> dict[Any, R]:
+    async def in_bulk(
+        self, id_list: Iterable[Any] | None = None, *, field_name: str = "pk"
+    ) -> dict[Any, R]:
         """`{key: object}` for the given keys (see `QuerySet.in_bulk()`)."""
         return await self._arun(self._in_bulk_op(id_list, field_name))
 
@@ -332,20 +353,31 @@ class AsyncQuerySet(BaseQuerySet[R]):
         """Set `fields` on every match and save them (see `QuerySet.update()`)."""
         return await self._arun(self._checked_update(fields))
 
-    async def get_or_create(self, defaults: dict[str, Any] | None = None, *,
-                            check_required: bool = True, extra: dict[str, Any] | None = None,
-                            **lookups: Any) -> tuple[R, bool]:
+    async def get_or_create(
+        self,
+        defaults: dict[str, Any] | None = None,
+        *,
+        check_required: bool = True,
+        extra: dict[str, Any] | None = None,
+        **lookups: Any,
+    ) -> tuple[R, bool]:
         """`(object, created)`, looking within this QuerySet's filters."""
-        return await self._arun(self._get_or_create_op(lookups, defaults, False, extra,
-                                                       check_required))
+        return await self._arun(
+            self._get_or_create_op(lookups, defaults, False, extra, check_required)
+        )
 
-    async def update_or_create(self, defaults: dict[str, Any] | None = None, *,
-                               check_required: bool = True,
-                               extra: dict[str, Any] | None = None,
-                               **lookups: Any) -> tuple[R, bool]:
+    async def update_or_create(
+        self,
+        defaults: dict[str, Any] | None = None,
+        *,
+        check_required: bool = True,
+        extra: dict[str, Any] | None = None,
+        **lookups: Any,
+    ) -> tuple[R, bool]:
         """`(object, created)`: as `get_or_create()`, saving `defaults` on a found one."""
-        return await self._arun(self._get_or_create_op(lookups, defaults, True, extra,
-                                                       check_required))
+        return await self._arun(
+            self._get_or_create_op(lookups, defaults, True, extra, check_required)
+        )
 
     def values(self, *names: str) -> AsyncValuesQuerySet:
         """Raw values as dicts (see `QuerySet.values()`): `async for`, answers awaited."""

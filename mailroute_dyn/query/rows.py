@@ -20,10 +20,10 @@ __all__ = ["OBJECT_ROWS", "ObjectRows", "ValueRows", "Rows", "shape_of"]
 class _Shape(NamedTuple):
     """What values()/values_list() give for each row."""
 
-    kind: str                       # "dict" or "tuple"
+    kind: str  # "dict" or "tuple"
     names: tuple[str, ...]
     flat: bool = False
-    every: bool = False             # no names given: the schema's fields each row has
+    every: bool = False  # no names given: the schema's fields each row has
 
 
 class _Row:
@@ -47,7 +47,7 @@ class ObjectRows:
     """Rows as instances of the resource class (Django's `ModelIterable`)."""
 
     shape: _Shape | None = None
-    emits = False                   # a walked object is already what the caller gets
+    emits = False  # a walked object is already what the caller gets
 
     def wrap(self, model: Any, objects: list[dict[str, Any]]) -> Operation[list[Any]]:
         """A page's raw objects as instances (the class knows how to build them)."""
@@ -77,8 +77,11 @@ class ValueRows:
 
     def wrap(self, model: Any, objects: list[dict[str, Any]]) -> Operation[list[Any]]:
         """A page's raw objects as rows; `domain__name` names read in bulk per page."""
-        followed = [name for name in self.shape.names if split_followed(name)
-                    and name not in model._schema.fields]
+        followed = [
+            name
+            for name in self.shape.names
+            if split_followed(name) and name not in model._schema.fields
+        ]
         if followed:
             objects = yield from follow_op(model, followed, objects)
         return [_Row(data) for data in objects]
@@ -111,15 +114,17 @@ def shape_of(model: Any, kind: str, names: tuple[str, ...], flat: bool) -> _Shap
     against the model's schema (a typo fails here, not as a missing key per row)."""
     fields = model._schema.fields
     if not names and not fields:
-        raise FilterError(f"{model.resource_name} has no schema: name the keys "
-                          "values() should give.")
+        raise FilterError(
+            f"{model.resource_name} has no schema: name the keys values() should give."
+        )
     if fields:
         for name in names:
             if "__" in name and name not in fields:
-                check_followed(model, name)       # `domain__name`: read in bulk per page
+                check_followed(model, name)  # `domain__name`: read in bulk per page
                 continue
             if name not in fields:
                 raise FilterError(
                     f"{model.resource_name} has no field {name!r}."
-                    f"{suggest(name, fields)} Fields: {', '.join(sorted(fields))}")
+                    f"{suggest(name, fields)} Fields: {', '.join(sorted(fields))}"
+                )
     return _Shape(kind, names or tuple(fields), flat, not names)

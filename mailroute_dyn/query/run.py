@@ -19,9 +19,9 @@ from .paging import Page, _Walk, read_page
 
 __all__ = ["QueryRunner", "GET_SCAN_PAGES"]
 
-GET_SCAN_PAGES = 10      # pages get() reads past rows a join repeats
+GET_SCAN_PAGES = 10  # pages get() reads past rows a join repeats
 
-R = TypeVar("R")        # what a QuerySet yields: objects of one resource class
+R = TypeVar("R")  # what a QuerySet yields: objects of one resource class
 
 
 class QueryRunner(QueryBuilder[R]):
@@ -57,8 +57,9 @@ class QueryRunner(QueryBuilder[R]):
 
     def _one_at(self, index: int) -> Operation[Any]:
         yield from self._prepare()
-        page, objects = yield from self._fetch(self._first_call(limit=1,
-                                                                offset=self._q.start + index))
+        page, objects = yield from self._fetch(
+            self._first_call(limit=1, offset=self._q.start + index)
+        )
         if not objects or (self._q.stop is not None and self._q.start + index >= self._q.stop):
             raise IndexError("QuerySet index out of range")
         return objects[0]
@@ -75,8 +76,9 @@ class QueryRunner(QueryBuilder[R]):
             pages.append((page, (yield from self._wrap_page(page.objects))))
         return pages
 
-    def _fetch_walk(self, walk: _Walk,
-                    calls: list[Call]) -> Operation[list[tuple[Page, list[Any]]]]:
+    def _fetch_walk(
+        self, walk: _Walk, calls: list[Call]
+    ) -> Operation[list[tuple[Page, list[Any]]]]:
         """`_fetch_all` for a walk, which may ask something else when a request it added
         itself fails (see `_Walk.instead_of_failed`)."""
         try:
@@ -137,9 +139,11 @@ class QueryRunner(QueryBuilder[R]):
         stale = 0
         # Tastypie repeats an object once per row of a to-many join ([3, 3, 3, 4]): one
         # distinct object in the first rows proves nothing while more rows follow
-        while len(unique) == 1 and page.objects and (
-                page.next_url is not None if page.total_count is None
-                else rows < page.total_count):
+        while (
+            len(unique) == 1
+            and page.objects
+            and (page.next_url is not None if page.total_count is None else rows < page.total_count)
+        ):
             offset = self._q.start + rows
             if self._q.stop is not None and offset >= self._q.stop:
                 break
@@ -147,7 +151,8 @@ class QueryRunner(QueryBuilder[R]):
             if page.objects and page.offset != offset:
                 raise ResponseError(
                     f"GET {self._model._list_url}: asked for offset {offset}, the server "
-                    f"answered offset {page.offset}; it does not page as it says.")
+                    f"answered offset {page.offset}; it does not page as it says."
+                )
             rows += len(page.objects)
             unique = _dedupe(unique + objects)
             stale += 1
@@ -155,18 +160,20 @@ class QueryRunner(QueryBuilder[R]):
                 raise ResponseError(
                     f"GET {self._model._list_url}: {stale} pages repeat one "
                     f"{self._model._schema.name} for {self!r}; stopping before the "
-                    f"{page.total_count} rows the server counts.")
+                    f"{page.total_count} rows the server counts."
+                )
         if not unique:
             raise DoesNotExist.nothing_matched(self._model._list_url, self._nothing_matched())
         if len(unique) > 1:
             total = page.total_count if page.total_count is not None else len(unique)
             raise MultipleObjectsReturned(
                 f"get() found {total} {self._model._schema.name} rows, more than one "
-                f"object, for {self!r}")
+                f"object, for {self!r}"
+            )
         return unique[0]
 
     def _get_op(self, lookups: dict[str, Any]) -> Operation[R]:
-        qs = self.filter(**lookups) if lookups else self     # (checked now, not when run)
+        qs = self.filter(**lookups) if lookups else self  # (checked now, not when run)
         return qs._emitted(qs._get())
 
     def _collect(self) -> Operation[list[Any]]:
@@ -174,7 +181,7 @@ class QueryRunner(QueryBuilder[R]):
         yield from self._prepare()
         walk = _Walk(self, 1)
         found: list[Any] = []
-        while True:                     # passes, as in iteration: a change is completed
+        while True:  # passes, as in iteration: a change is completed
             calls = walk.first_calls()
             while calls:
                 pages = yield from self._fetch_walk(walk, calls)
@@ -200,4 +207,3 @@ def _dedupe(objects: list[Any]) -> list[Any]:
             seen.add(uri)
         kept.append(obj)
     return kept
-

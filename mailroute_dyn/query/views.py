@@ -19,7 +19,7 @@ from .rows import ValueRows
 
 __all__ = ["QueryViews", "no_waiting_html"]
 
-R = TypeVar("R")        # what a QuerySet yields: objects of one resource class
+R = TypeVar("R")  # what a QuerySet yields: objects of one resource class
 
 
 class QueryViews(DjangoHabits[R]):
@@ -35,9 +35,11 @@ class QueryViews(DjangoHabits[R]):
     def _preview_html(self, limit: int, page: Page, items: list[Any]) -> str:
         rows = [self._rows.display(item) for item in items]
         total = "?" if page.total_count is None else page.total_count
-        note = (f"{len(rows)} shown of {total} matching. Showing this sent one request "
-                f"(limit={limit}), as Django's repr evaluates a slice; iterate, or use "
-                "values() or to_pandas(), for every row.")
+        note = (
+            f"{len(rows)} shown of {total} matching. Showing this sent one request "
+            f"(limit={limit}), as Django's repr evaluates a slice; iterate, or use "
+            "values() or to_pandas(), for every row."
+        )
         return rows_html(repr(self), self._display_columns(rows), rows, note)
 
     def _display_columns(self, rows: list[dict[str, Any]]) -> list[str]:
@@ -62,7 +64,7 @@ class QueryViews(DjangoHabits[R]):
 
     def _frame_source(self, names: tuple[str, ...]) -> Any:
         """The values rows a DataFrame is read from: `names`, else this QuerySet's own."""
-        require("pandas", "pandas", "to_pandas()")      # before any request
+        require("pandas", "pandas", "to_pandas()")  # before any request
         shape = self._rows.shape
         if not names and shape is not None and not shape.every:
             names = shape.names
@@ -72,13 +74,20 @@ class QueryViews(DjangoHabits[R]):
     def _frame(self, source: Any, rows: list[dict[str, Any]]) -> Any:
         model = self._model
         names = cast(ValueRows, source._rows).shape.names
-        fields = {name: model._schema.fields.get(name) or (
-            followed_field(model, name) if split_followed(name) else None)
-            for name in names}
+        fields = {
+            name: model._schema.fields.get(name)
+            or (followed_field(model, name) if split_followed(name) else None)
+            for name in names
+        }
         return frame(model._schema.name, names, rows, fields)
 
 
 def no_waiting_html(qs: Any) -> str:
     """What a notebook shows of an AsyncClient's QuerySet: no rows, and why."""
-    return rows_html(repr(qs), [], [], "An AsyncClient cannot wait inside a display: "
-                     "await qs[:10] (or async for) to see the rows.")
+    return rows_html(
+        repr(qs),
+        [],
+        [],
+        "An AsyncClient cannot wait inside a display: "
+        "await qs[:10] (or async for) to see the rows.",
+    )

@@ -34,11 +34,11 @@ from ..model.bulk import announced
 from ..query.habits import BulkResult
 from ..vocabulary import is_secret_name
 
-__all__ = ["Journal", "Job", "default_journal_path", "journal_events",
-           "kept", "VERBS"]
+__all__ = ["Journal", "Job", "default_journal_path", "journal_events", "kept", "VERBS"]
 
 VERBS: Final = ("create", "update", "delete")
 _METHOD: Final = {"create": "POST", "update": "PATCH", "delete": "DELETE"}
+
 
 def kept(values: dict[str, Any] | None) -> tuple[dict[str, Any] | None, list[str]]:
     """`values` without secret-looking fields, and the names left out."""
@@ -51,6 +51,7 @@ def kept(values: dict[str, Any] | None) -> tuple[dict[str, Any] | None, list[str
 def default_journal_path(verb: str, resource: str) -> Path:
     """A new file in the user state folder: `runs/<UTC time>-<verb>-<resource>.jsonl`."""
     import platformdirs
+
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     safe = re.sub(r"[^A-Za-z0-9_.-]", "_", resource)
     folder = platformdirs.user_state_path("mailroute_dyn") / "runs"
@@ -70,7 +71,7 @@ def _read(path: Path) -> list[dict[str, Any]]:
             event = json.loads(line)
         except ValueError:
             if number == len(text.splitlines()):
-                break                 # a line cut short by a crash: the last one only
+                break  # a line cut short by a crash: the last one only
             raise JournalError(f"{path}: line {number} is not JSON") from None
         if isinstance(event, dict):
             events.append(event)
@@ -81,8 +82,9 @@ class Job:
     """One bulk call in a journal: its rows, and (when resuming) what an earlier run of
     the same call did."""
 
-    def __init__(self, journal: Journal, number: int, verb: str, resource: str,
-                 old: list[dict[str, Any]]):
+    def __init__(
+        self, journal: Journal, number: int, verb: str, resource: str, old: list[dict[str, Any]]
+    ):
         self.journal, self.number, self.verb, self.resource = journal, number, verb, resource
         self.plan: list[Any] | None = None
         self.done: dict[Any, dict[str, Any]] = {}
@@ -118,8 +120,10 @@ class Journal:
         self._old = _read(self.path) if resume else []
         self._jobs = 0
         if not resume and self.path.exists():
-            raise JournalError(f"the journal {self.path} exists: resume it (--resume, "
-                               "resume=True) or name a new file")
+            raise JournalError(
+                f"the journal {self.path} exists: resume it (--resume, "
+                "resume=True) or name a new file"
+            )
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         os.fchmod(fd, 0o600)
@@ -131,8 +135,7 @@ class Journal:
 
     def write(self, event: dict[str, Any]) -> None:
         """One line, flushed at once, so that a crash leaves every event before it."""
-        line = json.dumps({**event, "at": round(time.time(), 3)}, ensure_ascii=False,
-                          default=str)
+        line = json.dumps({**event, "at": round(time.time(), 3)}, ensure_ascii=False, default=str)
         with self._lock:
             self._file.write(line + "\n")
             self._file.flush()
@@ -147,16 +150,20 @@ class Journal:
         if head is not None and (head.get("verb"), head.get("resource")) != (verb, resource):
             raise JournalError(
                 f"{self.path}: call {number} was {head.get('verb')} {head.get('resource')}, "
-                f"not {verb} {resource}: this is not the run the journal recorded")
+                f"not {verb} {resource}: this is not the run the journal recorded"
+            )
         job = Job(self, number, verb, resource, old)
         job.write("job", verb=verb, resource=resource, plan=plan)
         return job
 
-    def bulk(self, cls: Any, verb: str, objects: list[Any],
-             send: Callable[[list[Any], Callable[[Any], None], Callable[..., None]],
-                            BulkResult],
-             on_row: Callable[[Any, MailRouteError | None, str], None] | None = None,
-             ) -> BulkResult:
+    def bulk(
+        self,
+        cls: Any,
+        verb: str,
+        objects: list[Any],
+        send: Callable[[list[Any], Callable[[Any], None], Callable[..., None]], BulkResult],
+        on_row: Callable[[Any, MailRouteError | None, str], None] | None = None,
+    ) -> BulkResult:
         """Run one bulk call journaled: rows the journal shows done are skipped (in
         `result.skipped`), rows it shows started without an outcome are looked up first,
         each row is recorded before its first write and when it finished."""
@@ -169,8 +176,7 @@ class Journal:
                 skipped.append(obj)
                 _take_done(verb, obj, job.done[row])
                 continue
-            found = _happened(cls, verb, obj, job.in_doubt[row]) if row in job.in_doubt \
-                else None
+            found = _happened(cls, verb, obj, job.in_doubt[row]) if row in job.in_doubt else None
             if found is None:
                 todo.append(obj)
                 continue
@@ -183,13 +189,13 @@ class Journal:
         def finished(obj: Any, error: MailRouteError | None, kind: str) -> None:
             row = rows.get(id(obj))
             if row is not None:
-                fields: dict[str, Any] = (_where(obj) if error is None
-                                          else {"error": str(error)})
+                fields: dict[str, Any] = _where(obj) if error is None else {"error": str(error)}
                 if error is None and verb != "delete":
-                    fields["after"] = kept(dict(obj._raw))[0]   # for undo's check
+                    fields["after"] = kept(dict(obj._raw))[0]  # for undo's check
                 job.write("done", row=row, ok=error is None, kind=kind, **fields)
             if on_row is not None:
                 on_row(obj, error, kind)
+
         try:
             result = send(todo, announce, finished)
         except Interrupted as stop:
@@ -201,14 +207,14 @@ class Journal:
         result.skipped = skipped
         return result
 
-
-    def single(self, cls: Any, verb: str, obj: Any, op: Any, run: Callable[[Any], Any]
-               ) -> None:
+    def single(self, cls: Any, verb: str, obj: Any, op: Any, run: Callable[[Any], Any]) -> None:
         """One `create()`, `save()` or `delete()` journaled as a call of one row: skipped
         when a resumed journal shows it done (the object then takes the URI it got),
         else recorded before its write and when it finished; its error is raised."""
-        def send(todo: list[Any], announce: Callable[[Any], None],
-                 told: Callable[..., None]) -> BulkResult:
+
+        def send(
+            todo: list[Any], announce: Callable[[Any], None], told: Callable[..., None]
+        ) -> BulkResult:
             result = BulkResult()
             for item in todo:
                 try:
@@ -221,6 +227,7 @@ class Journal:
                     result.add(item, kind)
                     told(item, None, kind)
             return result
+
         self.bulk(cls, verb, [obj], send).raise_first()
 
 
@@ -229,7 +236,7 @@ def _take_done(verb: str, obj: Any, done: dict[str, Any]) -> None:
     if verb == "create" and not getattr(obj, "resource_uri", None) and done.get("uri"):
         raw = dict(done.get("after") or {})
         raw["resource_uri"] = done["uri"]
-        obj._raw = raw                  # through its __setattr__: its attribute view follows
+        obj._raw = raw  # through its __setattr__: its attribute view follows
         obj._changes = {}
 
 
@@ -251,8 +258,15 @@ def _write_start(job: Job, verb: str, cls: Any, obj: Any, row: Any) -> None:
     body, hidden_body = kept(body)
     before, hidden = kept(before)
     uri = cls._list_url if verb == "create" else obj.resource_uri
-    job.write("start", row=row, method=_METHOD[verb], uri=uri, body=body, before=before,
-              not_restorable=sorted(set(hidden) | set(hidden_body)))
+    job.write(
+        "start",
+        row=row,
+        method=_METHOD[verb],
+        uri=uri,
+        body=body,
+        before=before,
+        not_restorable=sorted(set(hidden) | set(hidden_body)),
+    )
 
 
 def _happened(cls: Any, verb: str, obj: Any, start: dict[str, Any]) -> Any:
@@ -270,13 +284,15 @@ def _happened(cls: Any, verb: str, obj: Any, start: dict[str, Any]) -> Any:
             return obj
         return None
     body = start.get("body") or {}
-    unique = [name for name, f in cls.fields.items()
-              if f.unique and name in body and not f.is_related]
+    unique = [
+        name for name, f in cls.fields.items() if f.unique and name in body and not f.is_related
+    ]
     if not unique:
         raise JournalError(
             f"row {start.get('row')} was being created when the run stopped, and "
             f"{cls.resource_name} has no unique field to look it up by: check it by hand, "
-            "then leave that row out of the data")
+            "then leave that row out of the data"
+        )
     return cls.filter(**{unique[0]: body[unique[0]]}).first()
 
 

@@ -32,7 +32,7 @@ class UndoStep(NamedTuple):
     row: Any
     method: str
     uri: str
-    changes: dict[str, tuple[Any, Any]]     # field -> (now, back to)
+    changes: dict[str, tuple[Any, Any]]  # field -> (now, back to)
     result: str
     detail: str = ""
 
@@ -42,8 +42,10 @@ def plan_line(step: UndoStep) -> str:
     or a re-creating PUT/POST is one line."""
     if not step.changes:
         return f"{step.method} {step.uri}"
-    return "\n".join(f"{step.method} {step.uri} {name}: {now!r} → {back!r}"
-                     for name, (now, back) in sorted(step.changes.items()))
+    return "\n".join(
+        f"{step.method} {step.uri} {name}: {now!r} → {back!r}"
+        for name, (now, back) in sorted(step.changes.items())
+    )
 
 
 class _Row(NamedTuple):
@@ -64,11 +66,23 @@ def _rows(events: list[dict[str, Any]]) -> list[_Row]:
         key = (event.get("job"), _hashable(event.get("row")))
         if event.get("event") == "start":
             starts[key] = event
-        elif (event.get("event") == "done" and event.get("ok") and key in starts
-              and event.get("kind") not in _NOTHING_WRITTEN):
+        elif (
+            event.get("event") == "done"
+            and event.get("ok")
+            and key in starts
+            and event.get("kind") not in _NOTHING_WRITTEN
+        ):
             head = jobs.get(event["job"], {})
-            rows.append(_Row(event["job"], head.get("verb", ""), head.get("resource", ""),
-                             event.get("row"), starts[key], event))
+            rows.append(
+                _Row(
+                    event["job"],
+                    head.get("verb", ""),
+                    head.get("resource", ""),
+                    event.get("row"),
+                    starts[key],
+                    event,
+                )
+            )
     return _folded(rows)[::-1]
 
 
@@ -78,7 +92,7 @@ def _folded(rows: list[_Row]) -> list[_Row]:
     created and deleted again needs nothing (re-creating it only to delete it would leave
     a copy where the resource has no PUT)."""
     kept_rows: list[_Row | None] = []
-    created: dict[str, int] = {}                 # URI -> index of its create row
+    created: dict[str, int] = {}  # URI -> index of its create row
     for row in rows:
         uri = row.start.get("uri")
         if row.verb != "create" and uri in created:
@@ -91,8 +105,9 @@ def _folded(rows: list[_Row]) -> list[_Row]:
             else:
                 body = {**(first.start.get("body") or {}), **(row.start.get("body") or {})}
                 after = {**(first.done.get("after") or {}), **(row.done.get("after") or {})}
-                kept_rows[index] = first._replace(start={**first.start, "body": body},
-                                                  done={**first.done, "after": after})
+                kept_rows[index] = first._replace(
+                    start={**first.start, "body": body}, done={**first.done, "after": after}
+                )
             continue
         if row.verb == "create" and row.done.get("kind") == "created" and row.done.get("uri"):
             created[row.done["uri"]] = len(kept_rows)
@@ -104,9 +119,13 @@ def _hashable(row: Any) -> Any:
     return tuple(row) if isinstance(row, list) else row
 
 
-def undo_run(client: Any, path: str | os.PathLike[str], *, dry_run: bool = False,
-             journal: str | os.PathLike[str] | None = None) -> tuple[list[UndoStep],
-                                                                     Path | None]:
+def undo_run(
+    client: Any,
+    path: str | os.PathLike[str],
+    *,
+    dry_run: bool = False,
+    journal: str | os.PathLike[str] | None = None,
+) -> tuple[list[UndoStep], Path | None]:
     """Undo the run journaled in `path` (see the module doc). With `dry_run` only reads
     are sent. The undo's own journal goes to `journal` (default: beside `path`, named
     `<name>.undo.jsonl`); returns the steps and that journal's path (None on a dry run)."""
@@ -132,9 +151,15 @@ def _step(client: Any, row: _Row, job: Any) -> UndoStep:
     cls = client.resource(row.resource)
     try:
         if row.verb == "create" and row.done.get("kind") == "updated":
-            return UndoStep(row.job, row.row, "PUT", row.done.get("uri") or "", {},
-                            "skipped", "updated by an upsert: its before-values were not "
-                                       "journaled")
+            return UndoStep(
+                row.job,
+                row.row,
+                "PUT",
+                row.done.get("uri") or "",
+                {},
+                "skipped",
+                "updated by an upsert: its before-values were not journaled",
+            )
         if row.verb == "create":
             return _undo_create(client, cls, row, job)
         if row.verb == "update":
@@ -147,8 +172,9 @@ def _step(client: Any, row: _Row, job: Any) -> UndoStep:
         return UndoStep(row.job, row.row, "?", uri, {}, "failed", str(exc))
 
 
-def _current(client: Any, cls: Any, uri: str,
-             image: dict[str, Any] | None) -> dict[str, Any] | None:
+def _current(
+    client: Any, cls: Any, uri: str, image: dict[str, Any] | None
+) -> dict[str, Any] | None:
     """The object at `uri` as the server has it now, or None when it is gone. `uri` comes
     from a file (and first from a server's answer): it must be a detail URI of the row's
     own resource, or `GuardError` and nothing is sent, so no undo step can reach a list
@@ -174,18 +200,37 @@ def _changed_since(now: dict[str, Any], row: _Row) -> list[str]:
     return sorted(name for name, value in stored.items() if name in now and now[name] != value)
 
 
-def _send(client: Any, job: Any, row: _Row, method: str, uri: str, body: Any,
-          before: dict[str, Any] | None) -> Any:
+def _send(
+    client: Any,
+    job: Any,
+    row: _Row,
+    method: str,
+    uri: str,
+    body: Any,
+    before: dict[str, Any] | None,
+) -> Any:
     """One undo write, journaled before and after."""
     if job is None:
         return None
     safe_body, hidden = kept(body if isinstance(body, dict) else None)
     safe_before, hidden_before = kept(before)
-    job.write("start", row=row.row, method=method, uri=uri, body=safe_body,
-              before=safe_before, not_restorable=sorted(set(hidden) | set(hidden_before)))
+    job.write(
+        "start",
+        row=row.row,
+        method=method,
+        uri=uri,
+        body=safe_body,
+        before=safe_before,
+        not_restorable=sorted(set(hidden) | set(hidden_before)),
+    )
     answer = client.request(method, uri, json=body)
-    job.write("done", row=row.row, ok=True, uri=uri,
-              after=kept(answer if isinstance(answer, dict) else None)[0])
+    job.write(
+        "done",
+        row=row.row,
+        ok=True,
+        uri=uri,
+        after=kept(answer if isinstance(answer, dict) else None)[0],
+    )
     return answer
 
 
@@ -196,11 +241,17 @@ def _undo_create(client: Any, cls: Any, row: _Row, job: Any) -> UndoStep:
         return UndoStep(row.job, row.row, "DELETE", uri, {}, "skipped", "already gone")
     changed = _changed_since(now, row)
     if changed:
-        return UndoStep(row.job, row.row, "DELETE", uri, {}, "skipped",
-                        f"changed since the run: {', '.join(changed)}")
+        return UndoStep(
+            row.job,
+            row.row,
+            "DELETE",
+            uri,
+            {},
+            "skipped",
+            f"changed since the run: {', '.join(changed)}",
+        )
     _send(client, job, row, "DELETE", uri, None, now)
-    return UndoStep(row.job, row.row, "DELETE", uri, {},
-                    "would undo" if job is None else "undone")
+    return UndoStep(row.job, row.row, "DELETE", uri, {}, "would undo" if job is None else "undone")
 
 
 def _undo_update(client: Any, cls: Any, row: _Row, job: Any) -> UndoStep:
@@ -216,13 +267,21 @@ def _undo_update(client: Any, cls: Any, row: _Row, job: Any) -> UndoStep:
     changes = {name: (now.get(name), value) for name, value in back.items()}
     method = "PATCH" if "patch" in cls.allowed_detail_methods else "PUT"
     if changed:
-        return UndoStep(row.job, row.row, method, uri, changes, "skipped",
-                        f"changed since the run: {', '.join(changed)}")
+        return UndoStep(
+            row.job,
+            row.row,
+            method,
+            uri,
+            changes,
+            "skipped",
+            f"changed since the run: {', '.join(changed)}",
+        )
     body = back if method == "PATCH" else {**_writable(cls, now), **back}
     _send(client, job, row, method, uri, body, now)
     note = f"not restorable: {', '.join(lost)}" if lost else ""
-    return UndoStep(row.job, row.row, method, uri, changes,
-                    "would undo" if job is None else "undone", note)
+    return UndoStep(
+        row.job, row.row, method, uri, changes, "would undo" if job is None else "undone", note
+    )
 
 
 def _undo_delete(client: Any, cls: Any, row: _Row, job: Any) -> UndoStep:
@@ -233,16 +292,23 @@ def _undo_delete(client: Any, cls: Any, row: _Row, job: Any) -> UndoStep:
     body = _writable(cls, before)
     lost = row.start.get("not_restorable") or []
     note = f"not restorable: {', '.join(lost)}" if lost else ""
-    if "put" in cls.allowed_detail_methods:      # Tastypie's PUT to a missing key creates it
+    if "put" in cls.allowed_detail_methods:  # Tastypie's PUT to a missing key creates it
         _send(client, job, row, "PUT", uri, body, None)
-        return UndoStep(row.job, row.row, "PUT", uri, {},
-                        "would undo" if job is None else "undone", note)
+        return UndoStep(
+            row.job, row.row, "PUT", uri, {}, "would undo" if job is None else "undone", note
+        )
     answer = _send(client, job, row, "POST", cls._list_url, body, None)
     new = answer.get("resource_uri") if isinstance(answer, dict) else None
     detail = f"created again as a new object {new or ''}".strip()
-    return UndoStep(row.job, row.row, "POST", cls._list_url, {},
-                    "would undo" if job is None else "undone",
-                    "; ".join(d for d in (detail if job else "", note) if d))
+    return UndoStep(
+        row.job,
+        row.row,
+        "POST",
+        cls._list_url,
+        {},
+        "would undo" if job is None else "undone",
+        "; ".join(d for d in (detail if job else "", note) if d),
+    )
 
 
 def _writable(cls: Any, values: dict[str, Any]) -> dict[str, Any]:

@@ -21,8 +21,15 @@ if TYPE_CHECKING:
     from decimal import Decimal
 
 __all__ = [
-    "parse_datetime", "parse_date", "parse_time", "parse_decimal", "typed_value",
-    "encode_filter_value", "encode_write_value", "looks_like_uri", "same_raw",
+    "parse_datetime",
+    "parse_date",
+    "parse_time",
+    "parse_decimal",
+    "typed_value",
+    "encode_filter_value",
+    "encode_write_value",
+    "looks_like_uri",
+    "same_raw",
 ]
 
 #: A time with an optional UTC offset (a pattern `re` compiles on first use)
@@ -101,8 +108,7 @@ def typed_value(field_type: str, raw: Any, *, where: str = "") -> Any:
     parser = _PARSERS.get(field_type)
     if parser is None or raw is None:
         return raw
-    number = (field_type == "decimal" and isinstance(raw, int | float)
-              and not isinstance(raw, bool))
+    number = field_type == "decimal" and isinstance(raw, int | float) and not isinstance(raw, bool)
     if not isinstance(raw, str) and not number:
         raise ResponseError(f"{where or 'value'}: expected a {field_type} string, got {raw!r}")
     try:
@@ -140,11 +146,13 @@ def encode_filter_value(term: str, value: Any) -> str:
         split = [t for t in texts if "," in t]
         if split:
             # Tastypie splits the joined value on every comma: ["a,b"] would match a and b
-            raise FilterError(f"{term} cannot send {split[0]!r}: Tastypie splits {term} "
-                              "values on commas, so it would match each part instead.")
+            raise FilterError(
+                f"{term} cannot send {split[0]!r}: Tastypie splits {term} "
+                "values on commas, so it would match each part instead."
+            )
         return ",".join(texts)
     if term == "isnull":
-        if isinstance(value, str):      # "false" is a true string: read the word instead
+        if isinstance(value, str):  # "false" is a true string: read the word instead
             word = value.strip().lower()
             if word not in ("true", "false", "1", "0"):
                 raise FilterError(f"isnull takes True or False, not {value!r}")
@@ -160,8 +168,12 @@ def encode_write_value(value: Any, field_type: str = "") -> Any:
     A number for a `decimal` field goes as its text too: Tastypie reads a string with
     `Decimal(text)`, exactly, but a JSON number through a float (0.1 would be stored as
     0.1000000000000000055...). NaN and Infinity stay floats, for validation to refuse."""
-    if (field_type == "decimal" and isinstance(value, int | float)
-            and not isinstance(value, bool) and math.isfinite(value)):
+    if (
+        field_type == "decimal"
+        and isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+    ):
         return str(value)
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()

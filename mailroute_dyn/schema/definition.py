@@ -14,25 +14,23 @@ from typing import Any, NamedTuple
 
 from .. import vocabulary
 from ..errors import SchemaError
-from ..vocabulary import (
-    NO_DEFAULT,
-    default_of,
-    filter_rules,
-    flag,
-    primary_key_of,
-)
+from ..vocabulary import NO_DEFAULT, default_of, filter_rules, flag, primary_key_of
 
 __all__ = [
-    "Field", "ResourceSchema", "parse_schema", "resource_name_of_uri",
-    "resource_name_of_schema_url"
+    "Field",
+    "ResourceSchema",
+    "parse_schema",
+    "resource_name_of_uri",
+    "resource_name_of_schema_url",
 ]
+
 
 def _under_api(uri: str, api_path: str) -> str | None:
     """The part of `uri`'s path after the API path, without outer slashes (None: not
     under it)."""
     path = uri.split("://", 1)[-1]
-    path = path[path.find("/"):] if "://" in uri else path
-    return path[len(api_path):].strip("/") if path.startswith(api_path) else None
+    path = path[path.find("/") :] if "://" in uri else path
+    return path[len(api_path) :].strip("/") if path.startswith(api_path) else None
 
 
 def resource_name_of_uri(uri: str, api_path: str) -> str | None:
@@ -47,7 +45,7 @@ def resource_name_of_schema_url(url: str, api_path: str) -> str | None:
     path and `/schema` (a resource name may hold a slash)."""
     rest = _under_api(url, api_path)
     if rest is not None and rest.endswith("/schema"):
-        return rest[:-len("/schema")] or None
+        return rest[: -len("/schema")] or None
     return resource_name_of_uri(url, api_path)
 
 
@@ -62,8 +60,8 @@ class Field(NamedTuple):
     unique: bool = False
     default: Any = NO_DEFAULT
     help_text: str = ""
-    related_type: str | None = None        # "to_one" / "to_many" for related fields
-    related_resource: str | None = None    # from related_schema when the server sends it
+    related_type: str | None = None  # "to_one" / "to_many" for related fields
+    related_resource: str | None = None  # from related_schema when the server sends it
     primary_key: bool = False
     verbose_name: str | None = None
 
@@ -105,17 +103,20 @@ class ResourceSchema(NamedTuple):
     #: `unchecked()`), never the resource. The registry logs them when it builds the class.
     unread: Mapping[str, str] = MappingProxyType({})
 
-    def __repr__(self) -> str:          # not `raw`: the whole schema again
-        return (f"ResourceSchema(name={self.name!r}, fields=[{', '.join(self.fields)}], "
-                f"ordering={self.ordering!r}, allowed_list_methods="
-                f"{self.allowed_list_methods!r}, allowed_detail_methods="
-                f"{self.allowed_detail_methods!r}, primary_key={self.primary_key!r})")
+    def __repr__(self) -> str:  # not `raw`: the whole schema again
+        return (
+            f"ResourceSchema(name={self.name!r}, fields=[{', '.join(self.fields)}], "
+            f"ordering={self.ordering!r}, allowed_list_methods="
+            f"{self.allowed_list_methods!r}, allowed_detail_methods="
+            f"{self.allowed_detail_methods!r}, primary_key={self.primary_key!r})"
+        )
 
     @property
     def flags_keys(self) -> bool:
         """Whether the server says which field is the key (any field has `primary_key`)."""
         return vocabulary.flags_keys(
-            self.raw.get("fields") if isinstance(self.raw, Mapping) else None)
+            self.raw.get("fields") if isinstance(self.raw, Mapping) else None
+        )
 
     @property
     def assigned_key(self) -> str | None:
@@ -151,8 +152,7 @@ class ResourceSchema(NamedTuple):
             if f.help_text:
                 prop["description"] = f.help_text
             props[f.name] = prop
-            if (creating and not f.readonly and not f.blank and not f.nullable
-                    and not f.has_default):
+            if creating and not f.readonly and not f.blank and not f.nullable and not f.has_default:
                 required.append(f.name)
         return {
             "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -173,16 +173,21 @@ DECIMAL_PATTERN = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
 def _json_type(f: Field) -> dict[str, Any]:
     if f.is_related:
         one: dict[str, Any] = {"type": ["string", "object"]}
-        prop: dict[str, Any] = ({"type": "array", "items": one}
-                                if f.related_type == "to_many" else dict(one))
+        prop: dict[str, Any] = (
+            {"type": "array", "items": one} if f.related_type == "to_many" else dict(one)
+        )
     else:
         by_type: dict[str, dict[str, Any]] = {
-            "string": {"type": "string"}, "integer": {"type": "integer"},
+            "string": {"type": "string"},
+            "integer": {"type": "integer"},
             "float": {"type": "number"},
             "decimal": {"type": ["string", "number"], "pattern": DECIMAL_PATTERN},
             "boolean": {"type": "boolean"},
-            "datetime": {"type": "string"}, "date": {"type": "string"},
-            "time": {"type": "string"}, "list": {"type": "array"}, "dict": {"type": "object"},
+            "datetime": {"type": "string"},
+            "date": {"type": "string"},
+            "time": {"type": "string"},
+            "list": {"type": "array"},
+            "dict": {"type": "object"},
         }
         prop = dict(by_type.get(f.type, {}))
     if f.nullable and "type" in prop:
@@ -214,20 +219,29 @@ def parse_schema(name: str, raw: Any, api_path: str = "/api/v1/") -> ResourceSch
         ftype = ftype if isinstance(ftype, str) and ftype else "unknown"
         default = default_of(spec)
         related_schema = spec.get("related_schema")
-        related = (resource_name_of_schema_url(related_schema, api_path)
-                   if isinstance(related_schema, str) and related_schema else None)
+        related = (
+            resource_name_of_schema_url(related_schema, api_path)
+            if isinstance(related_schema, str) and related_schema
+            else None
+        )
         related_type = spec.get("related_type")
         if ftype == "related" and related_type not in ("to_one", "to_many"):
             related_type = "to_one"
         fields[str(fname)] = Field(
-            name=str(fname), type=ftype,
-            nullable=flag(spec.get("nullable")), blank=flag(spec.get("blank")),
-            readonly=flag(spec.get("readonly")), unique=flag(spec.get("unique")),
-            default=default, help_text=str(spec.get("help_text") or ""),
+            name=str(fname),
+            type=ftype,
+            nullable=flag(spec.get("nullable")),
+            blank=flag(spec.get("blank")),
+            readonly=flag(spec.get("readonly")),
+            unique=flag(spec.get("unique")),
+            default=default,
+            help_text=str(spec.get("help_text") or ""),
             related_type=related_type if ftype == "related" else None,
-            related_resource=related, primary_key=flag(spec.get("primary_key")),
-            verbose_name=spec.get("verbose_name") if isinstance(spec.get("verbose_name"),
-                                                                str) else None,
+            related_resource=related,
+            primary_key=flag(spec.get("primary_key")),
+            verbose_name=spec.get("verbose_name")
+            if isinstance(spec.get("verbose_name"), str)
+            else None,
         )
     filtering, unread = filter_rules(raw.get("filtering") or {})
     ordering = raw.get("ordering") or []
@@ -238,15 +252,18 @@ def parse_schema(name: str, raw: Any, api_path: str = "/api/v1/") -> ResourceSch
     if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
         limit = 20
     return ResourceSchema(
-        name=name, fields=fields, filtering=filtering,
+        name=name,
+        fields=fields,
+        filtering=filtering,
         ordering=tuple(str(o) for o in ordering),
-        allowed_list_methods=_methods(raw.get("allowed_list_http_methods"), name,
-                                      "allowed_list_http_methods"),
-        allowed_detail_methods=_methods(raw.get("allowed_detail_http_methods"), name,
-                                        "allowed_detail_http_methods"),
+        allowed_list_methods=_methods(
+            raw.get("allowed_list_http_methods"), name, "allowed_list_http_methods"
+        ),
+        allowed_detail_methods=_methods(
+            raw.get("allowed_detail_http_methods"), name, "allowed_detail_http_methods"
+        ),
         default_limit=limit,
         raw=raw,
         primary_key=primary_key_of(raw.get("fields")),
         unread=MappingProxyType(unread),
     )
-

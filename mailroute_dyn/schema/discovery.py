@@ -49,7 +49,7 @@ def parse_listing(settings: Settings, body: Any) -> tuple[dict[str, ListingEntry
     inlined: dict[str, Any] = {}
     for name, value in body.items():
         if not isinstance(value, dict):
-            continue            # e.g. a "meta" key some servers add
+            continue  # e.g. a "meta" key some servers add
         endpoint = value.get("list_endpoint") or f"{settings.api_path}{name}/"
         if not isinstance(endpoint, str):
             raise SchemaError(f"The listing's entry for {name!r} has no usable list_endpoint.")
@@ -80,11 +80,12 @@ class Discovery:
         from cachetools import TLRUCache  # with the first client, not on import
 
         self._memory: TLRUCache[str, tuple[float, Any]] = TLRUCache(
-            maxsize=10_000, ttu=_expires, timer=time.monotonic)
-        self._lock = threading.RLock()    # cachetools caches are not thread-safe
-        self.fresh: set[str] = set()      # names fetched from the server by this client
-        self.requests = 0                 # listing + schema requests made, for tests and stats
-        self._changed = False             # memory differs from what the disk cache holds
+            maxsize=10_000, ttu=_expires, timer=time.monotonic
+        )
+        self._lock = threading.RLock()  # cachetools caches are not thread-safe
+        self.fresh: set[str] = set()  # names fetched from the server by this client
+        self.requests = 0  # listing + schema requests made, for tests and stats
+        self._changed = False  # memory differs from what the disk cache holds
         # some schema read so far has a decimal field: answers must keep long numbers'
         # digits, also where another resource's answer nests such an object
         self.saw_decimal = False
@@ -107,8 +108,9 @@ class Discovery:
 
     def _note_schema(self, schema: Any) -> None:
         fields = schema.get("fields") if isinstance(schema, dict) else None
-        if isinstance(fields, dict) and any(isinstance(spec, dict) and spec.get("type") ==
-                                            "decimal" for spec in fields.values()):
+        if isinstance(fields, dict) and any(
+            isinstance(spec, dict) and spec.get("type") == "decimal" for spec in fields.values()
+        ):
             self.saw_decimal = True
 
     def _remember(self, key: str, value: Any) -> None:
@@ -173,11 +175,12 @@ class Discovery:
         raw = None if force else self.cached_listing()
         if raw is None:
             self.requests += 1
-            answer: Answer = yield Call("GET", self.settings.api_path,
-                                        (("fullschema", "true"),))
+            answer: Answer = yield Call("GET", self.settings.api_path, (("fullschema", "true"),))
             entries, inlined = parse_listing(self.settings, answer.body)
-            raw = {name: {"list_endpoint": e.list_endpoint, "schema": e.schema_url}
-                   for name, e in entries.items()}
+            raw = {
+                name: {"list_endpoint": e.list_endpoint, "schema": e.schema_url}
+                for name, e in entries.items()
+            }
             self._remember(_LISTING, raw)
             for name, schema in inlined.items():
                 self._note_schema(schema)
@@ -195,8 +198,9 @@ class Discovery:
             entries = yield from self.listing(force=True)
         return entries.get(name)
 
-    def schema(self, name: str, *, force: bool = False,
-               listed_only: bool = False) -> Operation[dict[str, Any]]:
+    def schema(
+        self, name: str, *, force: bool = False, listed_only: bool = False
+    ) -> Operation[dict[str, Any]]:
         """The raw schema of `name`; unlisted resources are tried at their usual URL."""
         raw = None if force else self.cached_schema(name)
         if raw is not None:
@@ -205,8 +209,8 @@ class Discovery:
         if entry is None:
             if listed_only:
                 raise NotFound.refused_by_client(
-                    "GET", f"{self.settings.api_path}{name}/",
-                    f"{name!r} is not in the API listing")
+                    "GET", f"{self.settings.api_path}{name}/", f"{name!r} is not in the API listing"
+                )
             entry = _entry_for_unlisted(self.settings, name)
         self.requests += 1
         answer: Answer = yield Call("GET", entry.schema_url)

@@ -25,10 +25,16 @@ from ..vocabulary import (
 from .conversions import encode_filter_value
 from .definition import Field, ResourceSchema
 
-__all__ = ["FilterCheck", "check_filter", "check_ordering", "check_method", "terms_for",
-           "allowed_terms"]
+__all__ = [
+    "FilterCheck",
+    "check_filter",
+    "check_ordering",
+    "check_method",
+    "terms_for",
+    "allowed_terms",
+]
 
-_HOP_TERMS = COMMON_TERMS | INT_TERMS      # a relation lookup's last part, when a term
+_HOP_TERMS = COMMON_TERMS | INT_TERMS  # a relation lookup's last part, when a term
 
 
 def terms_for(f: Field) -> frozenset[str]:
@@ -54,7 +60,7 @@ class FilterCheck(NamedTuple):
     value: str
     pending: tuple[str, str, str] | None = None  # (related resource, rest of lookup, term)
     matches_all: str = ""
-    given: Any = None       # a pending check's value as given (an object keeps its resource)
+    given: Any = None  # a pending check's value as given (an object keeps its resource)
 
 
 def _matches_all(term: str, encoded: str, f: Field | None) -> str:
@@ -75,8 +81,14 @@ def _matches_all(term: str, encoded: str, f: Field | None) -> str:
     return ""
 
 
-def _unrewritten(lookup: str, term: str, value: Any, encoded: str, f: Field | None,
-                 allowed: frozenset[str] | None) -> tuple[str, str]:
+def _unrewritten(
+    lookup: str,
+    term: str,
+    value: Any,
+    encoded: str,
+    f: Field | None,
+    allowed: frozenset[str] | None,
+) -> tuple[str, str]:
     """(param, value) to send so Tastypie filters on `value` as the caller meant it.
 
     Tastypie rewrites only a whole value: `name=true` filters on the boolean True (the row
@@ -87,20 +99,24 @@ def _unrewritten(lookup: str, term: str, value: Any, encoded: str, f: Field | No
     if encoded not in REWRITTEN_VALUES or term == "isnull":
         return lookup, encoded
     if f is not None and f.type == "boolean":
-        return lookup, encoded          # the boolean is what the caller means
+        return lookup, encoded  # the boolean is what the caller means
     if term not in ("in", "range") and (value is None or isinstance(value, bool)):
-        return lookup, encoded          # True/False/None given as such: meant as such
+        return lookup, encoded  # True/False/None given as such: meant as such
     if term == "exact" and (allowed is None or "in" in allowed):
-        base = lookup[:-len("__exact")] if lookup.endswith("__exact") else lookup
+        base = lookup[: -len("__exact")] if lookup.endswith("__exact") else lookup
         return f"{base}__in", f"{encoded},{encoded}"
     if term == "in":
         return lookup, f"{encoded},{encoded}"
-    why = ("and 'in' (the form that would keep it text) is not allowed here"
-           if term == "exact" else "and no other form of this filter keeps it text")
+    why = (
+        "and 'in' (the form that would keep it text) is not allowed here"
+        if term == "exact"
+        else "and no other form of this filter keeps it text"
+    )
     raise FilterError(
         f"Cannot send {lookup}={encoded!r}: Tastypie turns the whole value {encoded!r} into "
         f"{'NULL' if encoded.lower() in ('none', 'nil') else 'a boolean'} before filtering, "
-        f"whatever the field, {why}. Nothing was sent.")
+        f"whatever the field, {why}. Nothing was sent."
+    )
 
 
 SchemaLookup = Callable[[str], "ResourceSchema | None"]
@@ -110,9 +126,14 @@ TargetOf = Callable[[ResourceSchema, Field], "str | None"]
 ForeignCheck = Callable[[str, Any], str]
 
 
-def check_filter(schema: ResourceSchema, lookup: str, value: Any,
-                 related: SchemaLookup, target_of: TargetOf,
-                 foreign: ForeignCheck | None = None) -> FilterCheck:
+def check_filter(
+    schema: ResourceSchema,
+    lookup: str,
+    value: Any,
+    related: SchemaLookup,
+    target_of: TargetOf,
+    foreign: ForeignCheck | None = None,
+) -> FilterCheck:
     """Check `lookup=value` against the schema's filtering, as Tastypie would.
 
     `related(name)` returns a loaded schema or None; `target_of(schema, field)` names the
@@ -122,19 +143,27 @@ def check_filter(schema: ResourceSchema, lookup: str, value: Any,
     `pending`, to be checked by `check_pending` before the query is sent.
     """
     parts = lookup.split("__")
-    return _check_parts(schema, parts, value, (related, target_of, foreign), lookup,
-                        via_to_one=False)
+    return _check_parts(
+        schema, parts, value, (related, target_of, foreign), lookup, via_to_one=False
+    )
 
 
-def _refuse_foreign(schema: ResourceSchema, f: Field, term: str, value: Any,
-                    target_of: TargetOf, foreign: ForeignCheck, lookup: str) -> None:
+def _refuse_foreign(
+    schema: ResourceSchema,
+    f: Field,
+    term: str,
+    value: Any,
+    target_of: TargetOf,
+    foreign: ForeignCheck,
+    lookup: str,
+) -> None:
     """`FilterError` when a related field's value is of another resource than the one
     the field points at (an object, or a URI), or an object not saved yet."""
     if term == "isnull":
         return
     target = target_of(schema, f) or ""
     several = term in ("in", "range") and isinstance(value, list | tuple | set | frozenset)
-    for item in (value if several else [value]):
+    for item in value if several else [value]:
         why = foreign(target, item)
         if why:
             points = f" {schema.name}.{f.name} points at {target}." if target else ""
@@ -146,13 +175,20 @@ def _holds_an_object(term: str, value: Any) -> bool:
     carries its own resource even for a field the schema types as a string (MailRoute's
     `wblist.domain` holds URIs), and Tastypie would filter by its key alone."""
     several = term in ("in", "range") and isinstance(value, list | tuple | set | frozenset)
-    return any(hasattr(item, "pk") and hasattr(item, "resource_uri")
-               for item in (value if several else [value]))
+    return any(
+        hasattr(item, "pk") and hasattr(item, "resource_uri")
+        for item in (value if several else [value])
+    )
 
 
-def _check_parts(schema: ResourceSchema, parts: list[str], value: Any,
-                 lookups: tuple[SchemaLookup, TargetOf, ForeignCheck | None], lookup: str,
-                 via_to_one: bool) -> FilterCheck:
+def _check_parts(
+    schema: ResourceSchema,
+    parts: list[str],
+    value: Any,
+    lookups: tuple[SchemaLookup, TargetOf, ForeignCheck | None],
+    lookup: str,
+    via_to_one: bool,
+) -> FilterCheck:
     related, target_of, foreign = lookups
     head, rest = parts[0], parts[1:]
     f = schema.fields.get(head)
@@ -165,13 +201,15 @@ def _check_parts(schema: ResourceSchema, parts: list[str], value: Any,
             f"{schema.name} has no field {head!r} to filter on (in {lookup!r})."
             f"{suggest(head, schema.fields)} Filterable: {', '.join(filterable) or '(none)'}."
             f"{_unread_filtering(schema, head)} Use .unchecked() for "
-            "parameters the schema does not describe.")
+            "parameters the schema does not describe."
+        )
     rule = schema.filtering.get(head)
     if rule is None:
         raise FilterError(
             f"The {head!r} field of {schema.name} does not allow filtering. "
             f"Filterable: {', '.join(filterable) or '(none)'}.{suggest(head, filterable)}"
-            f"{_unread_filtering(schema, head)}")
+            f"{_unread_filtering(schema, head)}"
+        )
     allowed = allowed_terms(schema, f)
     if not rest:
         term = "exact"
@@ -183,18 +221,21 @@ def _check_parts(schema: ResourceSchema, parts: list[str], value: Any,
         if via_to_one:
             allowed = allowed & TO_ONE_TERMS
         if term not in allowed:
-            extra = (" Across a to_one relation Tastypie only allows "
-                     f"{', '.join(sorted(TO_ONE_TERMS))}." if via_to_one else "")
+            extra = (
+                f" Across a to_one relation Tastypie only allows {', '.join(sorted(TO_ONE_TERMS))}."
+                if via_to_one
+                else ""
+            )
             raise FilterError(
                 f"{term!r} is not an allowed filter on the {head!r} field of {schema.name} "
                 f"(in {lookup!r}). Allowed: {', '.join(sorted(allowed)) or '(none)'}."
-                f"{suggest(term, allowed)}{extra}")
+                f"{suggest(term, allowed)}{extra}"
+            )
         if foreign is not None and (f.is_related or _holds_an_object(term, value)):
             _refuse_foreign(schema, f, term, value, target_of, foreign, lookup)
         encoded = encode_filter_value(term, value)
         param, sent = _unrewritten(lookup, term, value, encoded, f, allowed)
-        return FilterCheck(param, sent, matches_all=_matches_all(term, encoded,
-                                                                 f if top else None))
+        return FilterCheck(param, sent, matches_all=_matches_all(term, encoded, f if top else None))
     # a relation hop
     if not f.is_related or rule != ALL_WITH_RELATIONS:
         why = "is not a relation" if not f.is_related else "does not allow relation filters"
@@ -202,22 +243,35 @@ def _check_parts(schema: ResourceSchema, parts: list[str], value: Any,
         raise FilterError(
             f"In {lookup!r}: the {head!r} field of {schema.name} {why}, and "
             f"{rest[0]!r} is not one of its query terms ({', '.join(terms)})."
-            f"{suggest(rest[0], terms)}")
+            f"{suggest(rest[0], terms)}"
+        )
     target = target_of(schema, f)
     final = rest[-1] if rest[-1] in _HOP_TERMS else "exact"
     target_schema = related(target) if target is not None else None
     if target_schema is None:
         encoded = encode_filter_value(final, value)
         param, sent = _unrewritten(lookup, final, value, encoded, None, None)
-        return FilterCheck(param, sent, pending=(target or "", "__".join(rest), final),
-                           matches_all=_matches_all(final, encoded, None), given=value)
-    inner = _check_parts(target_schema, rest, value, lookups, lookup,
-                         via_to_one=via_to_one or f.related_type == "to_one")
+        return FilterCheck(
+            param,
+            sent,
+            pending=(target or "", "__".join(rest), final),
+            matches_all=_matches_all(final, encoded, None),
+            given=value,
+        )
+    inner = _check_parts(
+        target_schema,
+        rest,
+        value,
+        lookups,
+        lookup,
+        via_to_one=via_to_one or f.related_type == "to_one",
+    )
     return inner
 
 
-def _check_named_filter(schema: ResourceSchema, head: str, rest: list[str], value: Any,
-                        lookup: str) -> FilterCheck:
+def _check_named_filter(
+    schema: ResourceSchema, head: str, rest: list[str], value: Any, lookup: str
+) -> FilterCheck:
     """A filter on a `filtering` key that no field has: the server's own code reads it,
     with the terms `named_filter_terms` allows and no relation hops."""
     rule = schema.filtering[head]
@@ -227,7 +281,8 @@ def _check_named_filter(schema: ResourceSchema, head: str, rest: list[str], valu
         raise FilterError(
             f"{head!r} of {schema.name} is no field but a filter of the server's own "
             f"(filtering: {rule_label(rule)}); it takes {', '.join(sorted(allowed))} only, "
-            f"not {lookup!r}. Use .unchecked() to send other parameters as given.")
+            f"not {lookup!r}. Use .unchecked() to send other parameters as given."
+        )
     encoded = encode_filter_value(term, value)
     param, sent = _unrewritten(lookup, term, value, encoded, None, allowed)
     return FilterCheck(param, sent, matches_all=_matches_all(term, encoded, None))
@@ -236,8 +291,12 @@ def _check_named_filter(schema: ResourceSchema, head: str, rest: list[str], valu
 def _unread_filtering(schema: ResourceSchema, head: str) -> str:
     """Why `head` may be missing from `filtering`: a part the client could not read."""
     part = next((p for p in ("filtering", f"filtering.{head}") if p in schema.unread), "")
-    return (f" The schema's {part!r} could not be read ({schema.unread[part]}): send such "
-            "filters with .unchecked()." if part else "")
+    return (
+        f" The schema's {part!r} could not be read ({schema.unread[part]}): send such "
+        "filters with .unchecked()."
+        if part
+        else ""
+    )
 
 
 def check_ordering(schema: ResourceSchema, key: str) -> str:
@@ -247,7 +306,8 @@ def check_ordering(schema: ResourceSchema, key: str) -> str:
     if not head or head not in schema.ordering:
         raise OrderingError(
             f"{schema.name} cannot be ordered by {name!r}. Orderable: "
-            f"{', '.join(schema.ordering) or '(none)'}.{suggest(head, schema.ordering)}")
+            f"{', '.join(schema.ordering) or '(none)'}.{suggest(head, schema.ordering)}"
+        )
     return key
 
 
@@ -259,5 +319,6 @@ def check_method(schema: ResourceSchema, method: str, *, detail: bool) -> None:
         raise MethodNotAllowed(
             f"{schema.name} does not allow {method.upper()} on its {where} endpoint. "
             f"Allowed: {', '.join(m.upper() for m in allowed) or '(none)'}.",
-            method=method, allowed=allowed)
-
+            method=method,
+            allowed=allowed,
+        )

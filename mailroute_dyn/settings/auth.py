@@ -21,8 +21,14 @@ import httpx
 from ..errors import ConfigurationError
 
 __all__ = [
-    "Secret", "ApiKeyAuth", "BasicAuth", "DigestAuth", "SessionAuth", "AUTH_KINDS",
-    "credential_material", "secrets_of",
+    "Secret",
+    "ApiKeyAuth",
+    "BasicAuth",
+    "DigestAuth",
+    "SessionAuth",
+    "AUTH_KINDS",
+    "credential_material",
+    "secrets_of",
 ]
 
 #: The names profiles, environment variables and the command line use for each kind.
@@ -96,7 +102,8 @@ def _header_safe(what: str, text: str) -> None:
         raise ConfigurationError(
             f"The {what} holds a control character (a line end?), which no HTTP header "
             "can carry; check where it comes from (a file saved with Windows line ends, a "
-            "command that prints more than the key).")
+            "command that prints more than the key)."
+        )
 
 
 class _Credential(httpx.Auth):
@@ -132,7 +139,7 @@ class ApiKeyAuth(_Credential):
         yield request
 
     def _material(self) -> bytes:
-        return f"{self.login}\0{self._key.reveal()}".encode()    # as before `auth` existed
+        return f"{self.login}\0{self._key.reveal()}".encode()  # as before `auth` existed
 
     def _secrets(self) -> tuple[Secret, ...]:
         return (self._key,)
@@ -175,7 +182,7 @@ class DigestAuth(_PasswordCredential):
 
     def __init__(self, login: str, password: str | Secret):
         super().__init__(login, password)
-        self._digest: httpx.DigestAuth | None = None    # keeps the server's nonce
+        self._digest: httpx.DigestAuth | None = None  # keeps the server's nonce
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         if self._digest is None:
@@ -193,9 +200,15 @@ class SessionAuth(_Credential):
 
     kind = "session"
 
-    def __init__(self, sessionid: str | Secret, csrftoken: str | Secret | None = None, *,
-                 session_cookie: str = "sessionid", csrf_cookie: str = "csrftoken",
-                 csrf_header: str = "X-CSRFToken"):
+    def __init__(
+        self,
+        sessionid: str | Secret,
+        csrftoken: str | Secret | None = None,
+        *,
+        session_cookie: str = "sessionid",
+        csrf_cookie: str = "csrftoken",
+        csrf_header: str = "X-CSRFToken",
+    ):
         self._session = Secret(sessionid)
         self._csrf = Secret.of(csrftoken)
         _header_safe("session id", self._session.reveal())
@@ -212,7 +225,8 @@ class SessionAuth(_Credential):
         if request.method in _UNSAFE and self._csrf is not None:
             request.headers[self.csrf_header] = self._csrf.reveal()
             request.headers.setdefault(
-                "Referer", f"{request.url.scheme}://{request.url.netloc.decode('ascii')}/")
+                "Referer", f"{request.url.scheme}://{request.url.netloc.decode('ascii')}/"
+            )
         yield request
 
     def _material(self) -> bytes:

@@ -49,13 +49,24 @@ from .profiles import (
 )
 from .urls import base_url_problem, is_loopback, masked_url, origin_of, url_problem
 
-__all__ = ["Settings", "resolve_settings", "checked_settings", "ProfileNotUsedWarning",
-           "USER_CACHE_DIR"]
+__all__ = [
+    "Settings",
+    "resolve_settings",
+    "checked_settings",
+    "ProfileNotUsedWarning",
+    "USER_CACHE_DIR",
+]
 
 DEFAULT_URL = "https://admin.mailroute.net"
-ENV_VARS = {"base_url": "MAILROUTE_URL", "login": "MAILROUTE_LOGIN", "api_key": "MAILROUTE_API_KEY",
-            "auth": "MAILROUTE_AUTH", "password": "MAILROUTE_PASSWORD",
-            "sessionid": "MAILROUTE_SESSIONID", "csrftoken": "MAILROUTE_CSRFTOKEN"}
+ENV_VARS = {
+    "base_url": "MAILROUTE_URL",
+    "login": "MAILROUTE_LOGIN",
+    "api_key": "MAILROUTE_API_KEY",
+    "auth": "MAILROUTE_AUTH",
+    "password": "MAILROUTE_PASSWORD",
+    "sessionid": "MAILROUTE_SESSIONID",
+    "csrftoken": "MAILROUTE_CSRFTOKEN",
+}
 #: Settings that only choose and feed the auth kind (profiles, environment, command line).
 AUTH_SETTINGS = frozenset({"auth", "password", "sessionid", "csrftoken"})
 
@@ -100,7 +111,7 @@ class Settings(NamedTuple):
     allow_insecure: bool = False
     auth: httpx.Auth | None = None
     read_only: bool = False
-    max_rate: float | None = None     # writes per second at most (None: no cap)
+    max_rate: float | None = None  # writes per second at most (None: no cap)
 
     @property
     def credentials(self) -> httpx.Auth | None:
@@ -140,8 +151,11 @@ class Settings(NamedTuple):
         return None if material is None else b"mailroute_dyn-cache\0" + material
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields
-                          if name not in ("api_key", "auth"))
+        shown = ", ".join(
+            f"{name}={getattr(self, name)!r}"
+            for name in self._fields
+            if name not in ("api_key", "auth")
+        )
         key = "set" if self.api_key else "unset"
         auth = f", auth=<{type(self.auth).__name__}>" if self.auth is not None else ""
         return f"Settings({shown}, api_key=<{key}>{auth})"
@@ -151,8 +165,9 @@ class Settings(NamedTuple):
 _PROFILE_SETTINGS = frozenset(Settings._fields) | AUTH_SETTINGS
 
 
-def resolve_settings(profile: str | None = None, *, sources: dict[str, str] | None = None,
-                     **given: Any) -> Settings:
+def resolve_settings(
+    profile: str | None = None, *, sources: dict[str, str] | None = None, **given: Any
+) -> Settings:
     """Merge arguments, profile and environment into checked `Settings`.
 
     Arguments left as None fall through to the profile, the environment and the default.
@@ -168,11 +183,10 @@ def resolve_settings(profile: str | None = None, *, sources: dict[str, str] | No
     allowed = set(Settings._fields) | AUTH_SETTINGS
     unknown = sorted(set(given) - allowed)
     if unknown:
-        raise ConfigurationError(f"Unknown setting {unknown[0]!r}."
-                                 f"{suggest(unknown[0], allowed)}")
+        raise ConfigurationError(f"Unknown setting {unknown[0]!r}.{suggest(unknown[0], allowed)}")
     origin: dict[str, str] = {} if sources is None else sources
     values: dict[str, Any] = {}
-    bound: dict[str, tuple[str, str]] = {}      # profile label -> (name, its server)
+    bound: dict[str, tuple[str, str]] = {}  # profile label -> (name, its server)
 
     profile_cache: Any = USER_CACHE_DIR
 
@@ -194,32 +208,41 @@ def resolve_settings(profile: str | None = None, *, sources: dict[str, str] | No
     named = profile or env_profile()
     fallback = None if named else _usable_default(given, origin)
     if fallback:
-        layer_profile(*fallback, f"profile {fallback[0]!r} (default_profile in "
-                                 f"{config_file()})")
-    layer({name: wrapped(name, os.environ[env]) for name, env in ENV_VARS.items()
-           if os.environ.get(env)}, "environment")
+        layer_profile(*fallback, f"profile {fallback[0]!r} (default_profile in {config_file()})")
+    layer(
+        {
+            name: wrapped(name, os.environ[env])
+            for name, env in ENV_VARS.items()
+            if os.environ.get(env)
+        },
+        "environment",
+    )
     for name, env in ENV_VARS.items():
         if origin.get(name) == "environment":
             origin[name] = f"environment {env}"
     if named:
         how = "" if profile else f" (from {PROFILE_ENV})"
-        layer_profile(named, profile_settings(named, _PROFILE_SETTINGS),
-                      f"profile {named!r}{how} in {config_file()}")
+        layer_profile(
+            named,
+            profile_settings(named, _PROFILE_SETTINGS),
+            f"profile {named!r}{how} in {config_file()}",
+        )
     explicit = {k: wrapped(k, v) for k, v in given.items() if v is not None}
     if isinstance(explicit.get("auth"), httpx.Auth):
         if SECRETS & set(explicit):
             raise ConfigurationError("Give auth=, or the credentials of one kind, not both.")
-        for name in SECRETS | {"login"}:   # the environment's or profile's are not meant
+        for name in SECRETS | {"login"}:  # the environment's or profile's are not meant
             values.pop(name, None)
             origin.pop(name, None)
     layer(explicit, "argument")
-    _check_binding(values, origin, bound)       # before a key source is asked for its key
+    _check_binding(values, origin, bound)  # before a key source is asked for its key
     if cache_dir is USER_CACHE_DIR:
         cache_dir = profile_cache
     else:
         origin["cache_dir"] = "argument"
     if cache_dir is USER_CACHE_DIR:
         import platformdirs
+
         cache_dir = Path(platformdirs.user_cache_dir(APP_NAME))
     values["cache_dir"] = Path(cache_dir) if cache_dir is not None else None
     values["auth"] = _auth_from(values)
@@ -263,11 +286,13 @@ def _given_url(given: dict[str, Any]) -> tuple[str, str] | None:
 def _secret_given(given: dict[str, Any]) -> bool:
     """Whether the arguments or the environment give credentials of their own."""
     return isinstance(given.get("auth"), httpx.Auth) or any(
-        given.get(name) is not None or os.environ.get(ENV_VARS[name]) for name in SECRETS)
+        given.get(name) is not None or os.environ.get(ENV_VARS[name]) for name in SECRETS
+    )
 
 
-def _usable_default(given: dict[str, Any], sources: dict[str, str]
-                    ) -> tuple[str, dict[str, Any]] | None:
+def _usable_default(
+    given: dict[str, Any], sources: dict[str, str]
+) -> tuple[str, dict[str, Any]] | None:
     """(name, settings) of the `default_profile`, unless its credentials belong to another
     server than the URL the arguments or the environment name: then it is left out."""
     name = file_default()
@@ -277,18 +302,24 @@ def _usable_default(given: dict[str, Any], sources: dict[str, str]
     server, url = _bound_server(table), _given_url(given)
     if server is None or url is None or _server(url[1], url[0]) == server:
         return name, table
-    reason = (f"default_profile {name!r} is not used: its credentials belong to {server}, "
-              f"and the URL given ({url[0]}) is {_server(url[1], url[0])}")
+    reason = (
+        f"default_profile {name!r} is not used: its credentials belong to {server}, "
+        f"and the URL given ({url[0]}) is {_server(url[1], url[0])}"
+    )
     sources["profile_not_used"] = reason
     if not _secret_given(given):
-        warnings.warn(f"{reason}; give the credentials for that server (MAILROUTE_LOGIN "
-                      "and MAILROUTE_API_KEY) or choose a profile", ProfileNotUsedWarning,
-                      stacklevel=4)
+        warnings.warn(
+            f"{reason}; give the credentials for that server (MAILROUTE_LOGIN "
+            "and MAILROUTE_API_KEY) or choose a profile",
+            ProfileNotUsedWarning,
+            stacklevel=4,
+        )
     return None
 
 
-def _check_binding(values: dict[str, Any], origin: dict[str, str],
-                   bound: dict[str, tuple[str, str]]) -> None:
+def _check_binding(
+    values: dict[str, Any], origin: dict[str, str], bound: dict[str, tuple[str, str]]
+) -> None:
     """Refuse merged settings that would send a profile's secret to another server."""
     target = _server(values.get("base_url") or DEFAULT_URL, origin.get("base_url", "default"))
     for setting in sorted(SECRETS):
@@ -302,7 +333,8 @@ def _check_binding(values: dict[str, Any], origin: dict[str, str],
                 f"Profile {name!r} ({where}) holds credentials for {server} only, but the "
                 f"URL given ({origin.get('base_url', 'default')}) is {target}. A "
                 "profile's key is never sent to another server: drop the URL, or leave "
-                "the profile out and give the credentials for that server.")
+                "the profile out and give the credentials for that server."
+            )
 
 
 def _auth_from(values: dict[str, Any]) -> httpx.Auth | None:
@@ -319,22 +351,25 @@ def _auth_from(values: dict[str, Any]) -> httpx.Auth | None:
         return kind
     if not isinstance(kind, str) or kind.lower() not in AUTH_KINDS:
         raise ConfigurationError(
-            f"auth must be an httpx.Auth or one of {', '.join(AUTH_KINDS)}, not {kind!r}")
+            f"auth must be an httpx.Auth or one of {', '.join(AUTH_KINDS)}, not {kind!r}"
+        )
     kind = kind.lower()
     if kind == "apikey":
-        return None                     # login + api_key, checked with the other settings
-    values.pop("api_key", None)         # another kind: an ApiKey from elsewhere is not meant
+        return None  # login + api_key, checked with the other settings
+    values.pop("api_key", None)  # another kind: an ApiKey from elsewhere is not meant
     if kind in ("basic", "digest"):
         if not values.get("login") or password is None:
             raise ConfigurationError(
                 f"auth={kind!r} needs login and password (MAILROUTE_PASSWORD or the "
-                "profile's password).")
+                "profile's password)."
+            )
         return (BasicAuth if kind == "basic" else DigestAuth)(values["login"], password)
     if sessionid is None or csrftoken is None:
         raise ConfigurationError(
             "auth='session' needs sessionid and csrftoken (MAILROUTE_SESSIONID and "
             "MAILROUTE_CSRFTOKEN, or the profile's): Tastypie refuses writes without the "
-            "CSRF token.")
+            "CSRF token."
+        )
     values.pop("login", None)
     return SessionAuth(sessionid, csrftoken)
 
@@ -342,13 +377,10 @@ def _auth_from(values: dict[str, Any]) -> httpx.Auth | None:
 def _checked(s: Settings) -> Settings:
     problem = url_problem(s.base_url) or base_url_problem(s.base_url)
     if problem:
-        raise ConfigurationError(
-            f"base_url {masked_url(s.base_url)!r} is not usable: {problem}")
+        raise ConfigurationError(f"base_url {masked_url(s.base_url)!r} is not usable: {problem}")
     parts = urlsplit(s.base_url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigurationError(
-            f"base_url must be an http(s) URL with a host, not {s.base_url!r}"
-        )
+        raise ConfigurationError(f"base_url must be an http(s) URL with a host, not {s.base_url!r}")
     if parts.username or parts.password:
         raise ConfigurationError("base_url must not carry credentials; use login and api_key")
     if parts.scheme == "http" and not (s.allow_insecure or is_loopback(parts.hostname)):
@@ -359,13 +391,21 @@ def _checked(s: Settings) -> Settings:
     if s.auth is None and (s.login is None) != (s.api_key is None):
         raise ConfigurationError("Give both login and api_key, or neither.")
     api_path = "/" + s.api_path.strip("/") + "/"
-    numbers = {"timeout": s.timeout, "backoff": s.backoff, "cache_ttl": s.cache_ttl,
-               "retry_budget": s.retry_budget}
+    numbers = {
+        "timeout": s.timeout,
+        "backoff": s.backoff,
+        "cache_ttl": s.cache_ttl,
+        "retry_budget": s.retry_budget,
+    }
     for name, value in numbers.items():
-        if (not isinstance(value, int | float) or isinstance(value, bool)
-                or math.isnan(value) or value < 0):
+        if (
+            not isinstance(value, int | float)
+            or isinstance(value, bool)
+            or math.isnan(value)
+            or value < 0
+        ):
             raise ConfigurationError(f"{name} must be a number >= 0, not {value!r}")
-    for name in ("timeout", "backoff"):         # a wait without end is no bound
+    for name in ("timeout", "backoff"):  # a wait without end is no bound
         if math.isinf(numbers[name]):
             raise ConfigurationError(f"{name} must be a finite number of seconds")
     for name in ("retries",):
@@ -376,8 +416,13 @@ def _checked(s: Settings) -> Settings:
     for name in ("page_size", "concurrency"):
         if not isinstance(getattr(s, name), int) or getattr(s, name) < 1:
             raise ConfigurationError(f"{name} must be an integer >= 1")
-    if s.max_rate is not None and (isinstance(s.max_rate, bool) or not isinstance(
-            s.max_rate, int | float) or not s.max_rate > 0 or s.max_rate == float("inf")):
-        raise ConfigurationError(f"max_rate must be a number of writes per second > 0, "
-                                 f"not {s.max_rate!r}")
+    if s.max_rate is not None and (
+        isinstance(s.max_rate, bool)
+        or not isinstance(s.max_rate, int | float)
+        or not s.max_rate > 0
+        or s.max_rate == float("inf")
+    ):
+        raise ConfigurationError(
+            f"max_rate must be a number of writes per second > 0, not {s.max_rate!r}"
+        )
     return s._replace(base_url=s.base_url.rstrip("/"), api_path=api_path)

@@ -15,8 +15,13 @@ from typing import Any, Final
 from ..errors import ConfigurationError
 from .auth import Secret
 
-__all__ = ["KeySource", "KEY_SOURCES", "DEFAULT_KEYRING_SERVICE", "KEY_COMMAND_TIMEOUT",
-           "key_source"]
+__all__ = [
+    "KeySource",
+    "KEY_SOURCES",
+    "DEFAULT_KEYRING_SERVICE",
+    "KEY_COMMAND_TIMEOUT",
+    "key_source",
+]
 
 #: The profile settings that name a source of the API key.
 KEY_SOURCES: Final = ("api_key_keyring", "api_key_command")
@@ -52,44 +57,54 @@ def key_source(profile: str, table: dict[str, Any]) -> KeySource | None:
         return None
     if len(named) > 1 or table.get("api_key"):
         given = ", ".join(n for n in ("api_key", *KEY_SOURCES) if table.get(n))
-        raise ConfigurationError(f"Profile {profile!r} gives its key more than one way "
-                                 f"({given}): keep one.")
+        raise ConfigurationError(
+            f"Profile {profile!r} gives its key more than one way ({given}): keep one."
+        )
     value = table[named[0]]
     if named[0] == "api_key_keyring":
         service = DEFAULT_KEYRING_SERVICE if value is True else value
         if not isinstance(service, str) or not service:
-            raise ConfigurationError(f"Profile {profile!r}: api_key_keyring must be a "
-                                     "keyring service name (or true for "
-                                     f"{DEFAULT_KEYRING_SERVICE!r}).")
+            raise ConfigurationError(
+                f"Profile {profile!r}: api_key_keyring must be a "
+                "keyring service name (or true for "
+                f"{DEFAULT_KEYRING_SERVICE!r})."
+            )
         return KeySource(profile, "keyring", service)
     if not isinstance(value, str) or not value.strip():
-        raise ConfigurationError(f"Profile {profile!r}: api_key_command must be a command "
-                                 "line, e.g. \"pass show mailroute/api-key\".")
+        raise ConfigurationError(
+            f"Profile {profile!r}: api_key_command must be a command "
+            'line, e.g. "pass show mailroute/api-key".'
+        )
     return KeySource(profile, "command", value)
 
 
 def _from_keyring(profile: str, service: str, login: str | None) -> Secret:
     """The key stored in the OS keyring under (service, login)."""
     if not login:
-        raise ConfigurationError(f"Profile {profile!r} takes its key from the keyring, "
-                                 "which files it under the login: give the profile a login.")
+        raise ConfigurationError(
+            f"Profile {profile!r} takes its key from the keyring, "
+            "which files it under the login: give the profile a login."
+        )
     try:
         import keyring  # only for a profile that asks: an optional extra
         from keyring.errors import KeyringError
     except ImportError:
         raise ConfigurationError(
             f"Profile {profile!r} takes its key from the OS keyring, which needs the "
-            "keyring extra: pip install 'mailroute_dyn[keyring]'") from None
+            "keyring extra: pip install 'mailroute_dyn[keyring]'"
+        ) from None
     try:
         secret = Secret.of(keyring.get_password(service, login))
     except KeyringError as exc:
-        raise ConfigurationError(f"Profile {profile!r}: the OS keyring failed "
-                                 f"({type(exc).__name__}: {exc})") from None
+        raise ConfigurationError(
+            f"Profile {profile!r}: the OS keyring failed ({type(exc).__name__}: {exc})"
+        ) from None
     if not secret:
         raise ConfigurationError(
             f"Profile {profile!r}: no key in the OS keyring for service {service!r} and "
             f"login {login!r}; store it with: keyring set {_quote(service)} "
-            f"{_quote(login)}")
+            f"{_quote(login)}"
+        )
     return secret
 
 
@@ -100,6 +115,7 @@ def _from_command(profile: str, command: str) -> Secret:
     where = f"Profile {profile!r}: api_key_command"
     try:
         import shlex
+
         argv = shlex.split(command)
     except ValueError as exc:
         raise ConfigurationError(f"{where} cannot be split into words: {exc}") from None
@@ -116,8 +132,13 @@ def _run_for_key(argv: list[str]) -> Secret | str:
     raised by the caller, outside any `except` block, so no exception carrying the
     command's output (a timeout's partial output) hangs on as the error's context."""
     try:
-        done = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              timeout=KEY_COMMAND_TIMEOUT, check=False)
+        done = subprocess.run(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            timeout=KEY_COMMAND_TIMEOUT,
+            check=False,
+        )
     except subprocess.TimeoutExpired:
         return f"did not finish within {KEY_COMMAND_TIMEOUT:g} s"
     except OSError as exc:
@@ -127,7 +148,7 @@ def _run_for_key(argv: list[str]) -> Secret | str:
         secret = Secret(done.stdout.decode("utf-8").strip())
     except UnicodeDecodeError:
         secret = None
-    del done                        # the output, in clear, leaves this frame
+    del done  # the output, in clear, leaves this frame
     if status != 0:
         return f"failed with exit status {status}"
     if secret is None:
@@ -139,4 +160,5 @@ def _run_for_key(argv: list[str]) -> Secret | str:
 
 def _quote(word: str) -> str:
     import shlex  # loaded when a key source is asked, not with a client
+
     return shlex.quote(word)

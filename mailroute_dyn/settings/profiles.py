@@ -18,8 +18,17 @@ from ..errors import ConfigurationError, suggest
 from .auth import Secret
 from .keysources import KEY_SOURCES, key_source
 
-__all__ = ["config_file", "InsecureConfigWarning", "APP_NAME", "PROFILE_ENV", "SECRETS",
-           "env_profile", "file_default", "profile_settings", "wrapped"]
+__all__ = [
+    "config_file",
+    "InsecureConfigWarning",
+    "APP_NAME",
+    "PROFILE_ENV",
+    "SECRETS",
+    "env_profile",
+    "file_default",
+    "profile_settings",
+    "wrapped",
+]
 
 APP_NAME = "mailroute_dyn"
 PROFILE_ENV = "MAILROUTE_PROFILE"
@@ -33,6 +42,7 @@ def config_file() -> Path:
     if override:
         return Path(override)
     import platformdirs  # on first use: import mailroute_dyn stays cheap
+
     return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
 
 
@@ -49,6 +59,7 @@ def wrapped(name: str, value: Any) -> Any:
 
 def _read_config(path: Path) -> dict[str, Any]:
     import tomllib  # only where a config file exists
+
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
@@ -88,22 +99,29 @@ def _load_profile(name: str, allowed: set[str]) -> dict[str, Any]:
     path = config_file()
     if not path.exists():
         raise ConfigurationError(f"Profile {name!r} asked for; {path} does not exist.")
-    profiles = _masked_profiles(_read_config(path))     # no frame holds a secret as text
+    profiles = _masked_profiles(_read_config(path))  # no frame holds a secret as text
     if name not in profiles or not isinstance(profiles[name], dict):
         known = sorted(k for k, v in profiles.items() if isinstance(v, dict))
-        raise ConfigurationError(f"No profile {name!r} in {path}.{suggest(name, known)} "
-                                 f"Profiles: {', '.join(known) or '(none)'}")
+        raise ConfigurationError(
+            f"No profile {name!r} in {path}.{suggest(name, known)} "
+            f"Profiles: {', '.join(known) or '(none)'}"
+        )
     unknown = sorted(set(profiles[name]) - allowed)
     if unknown:
-        raise ConfigurationError(f"Profile {name!r} in {path} has an unknown setting "
-                                 f"{unknown[0]!r}.{suggest(unknown[0], allowed)} "
-                                 f"Settings: {', '.join(sorted(allowed))}")
+        raise ConfigurationError(
+            f"Profile {name!r} in {path} has an unknown setting "
+            f"{unknown[0]!r}.{suggest(unknown[0], allowed)} "
+            f"Settings: {', '.join(sorted(allowed))}"
+        )
     if any(profiles[name].get(k) for k in SECRETS) and os.name == "posix":
         mode = path.stat().st_mode
         if mode & (stat.S_IRGRP | stat.S_IROTH):
-            warnings.warn(f"{path} holds an API key and other users can read it "
-                          f"(mode {stat.filemode(mode)}); run: chmod 600 {path}",
-                          InsecureConfigWarning, stacklevel=5)
+            warnings.warn(
+                f"{path} holds an API key and other users can read it "
+                f"(mode {stat.filemode(mode)}); run: chmod 600 {path}",
+                InsecureConfigWarning,
+                stacklevel=5,
+            )
     return dict(profiles[name])
 
 
@@ -111,5 +129,7 @@ def _masked_profiles(data: dict[str, Any]) -> dict[str, Any]:
     """The profile tables with their secrets as `Secret` values, so no frame after the
     file is parsed holds one as text (a traceback with locals would show it)."""
     tables = data.get("profiles", data)
-    return {name: {k: wrapped(k, v) for k, v in table.items()} if isinstance(table, dict)
-            else table for name, table in tables.items()}
+    return {
+        name: {k: wrapped(k, v) for k, v in table.items()} if isinstance(table, dict) else table
+        for name, table in tables.items()
+    }

@@ -10,8 +10,14 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-__all__ = ["url_problem", "base_url_problem", "origin_of", "same_origin", "masked_url",
-           "is_loopback"]
+__all__ = [
+    "url_problem",
+    "base_url_problem",
+    "origin_of",
+    "same_origin",
+    "masked_url",
+    "is_loopback",
+]
 
 
 def is_loopback(host: str) -> bool:
@@ -33,16 +39,16 @@ def url_problem(url: object) -> str:
     surrogate, a host IDNA rejects), found here so no bare ValueError escapes later."""
     if not isinstance(url, str):
         return f"a URL is a string, not {type(url).__name__}"
-    if _CONTROL.search(url):            # (in C: this runs for every page's next link)
+    if _CONTROL.search(url):  # (in C: this runs for every page's next link)
         return "it holds a control character"
     try:
         url.encode("utf-8")
         parts = urlsplit(url)
-        parts.port      # noqa: B018 - raises for a port out of range or not a number
+        parts.port  # noqa: B018 - raises for a port out of range or not a number
         if parts.scheme or parts.netloc:
             httpx.URL(url).host  # noqa: B018 - IDNA-decoded only when read (xn--...)
-        urlsplit(urlunsplit(parts))     # what the client rebuilds from it parses too
-    except (ValueError, httpx.InvalidURL) as exc:    # (UnicodeError is a ValueError)
+        urlsplit(urlunsplit(parts))  # what the client rebuilds from it parses too
+    except (ValueError, httpx.InvalidURL) as exc:  # (UnicodeError is a ValueError)
         return str(exc).split("\n", 1)[0][:80] or type(exc).__name__
     if parts.scheme.lower() not in ("", "http", "https"):
         return f"{parts.scheme[:20]!r} is not http or https"

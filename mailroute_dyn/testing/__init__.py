@@ -24,18 +24,35 @@ if TYPE_CHECKING:
     from ..tools.capture import capture
     from .demo import demo_client
 
-__all__ = ["FakeMailRoute", "SeenRequest", "Fault", "FAULT_KINDS", "FaultyTransport",
-           "DEMO_DATA", "capture", "demo_client", "load_fixture", "write_fixture",
-           "check_rules"]
+__all__ = [
+    "FakeMailRoute",
+    "SeenRequest",
+    "Fault",
+    "FAULT_KINDS",
+    "FaultyTransport",
+    "DEMO_DATA",
+    "capture",
+    "demo_client",
+    "load_fixture",
+    "write_fixture",
+    "check_rules",
+]
 
 # Each name's module loads on its first use: the pytest plugin lives in this package, and
 # a test run that never uses the fixtures must not pay for the fake server.
-_HOME = {"FakeMailRoute": "..fake.server", "SeenRequest": "..fake.server",
-         "DEMO_DATA": "..fake.server", "Fault": "..fake.faults",
-         "FAULT_KINDS": "..fake.faults", "FaultyTransport": "..fake.faults",
-         "load_fixture": "..fake.fixtures", "write_fixture": "..fake.fixtures",
-         "check_rules": "..fake.fixtures", "capture": "..tools.capture",
-         "demo_client": ".demo"}
+_HOME = {
+    "FakeMailRoute": "..fake.server",
+    "SeenRequest": "..fake.server",
+    "DEMO_DATA": "..fake.server",
+    "Fault": "..fake.faults",
+    "FAULT_KINDS": "..fake.faults",
+    "FaultyTransport": "..fake.faults",
+    "load_fixture": "..fake.fixtures",
+    "write_fixture": "..fake.fixtures",
+    "check_rules": "..fake.fixtures",
+    "capture": "..tools.capture",
+    "demo_client": ".demo",
+}
 
 
 __getattr__, __dir__ = loaded_on_use(__name__, _HOME)

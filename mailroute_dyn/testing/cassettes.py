@@ -36,8 +36,15 @@ from ..vocabulary import is_secret_name
 __all__ = ["Recorder", "Player", "cassette_path", "CASSETTE_VERSION"]
 
 CASSETTE_VERSION = 1
-_DROPPED_ANSWER_HEADERS = {"set-cookie", "content-encoding", "content-length",
-                           "transfer-encoding", "connection", "keep-alive", "date"}
+_DROPPED_ANSWER_HEADERS = {
+    "set-cookie",
+    "content-encoding",
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "keep-alive",
+    "date",
+}
 
 
 def cassette_path(test_file: Path, test_name: str) -> Path:
@@ -53,14 +60,15 @@ class _Redactor:
     called, so a replayed schema still describes the resource."""
 
     def __init__(self, secrets: Iterable[Secret]):
-        self._rule = Redactor((), secrets)      # PEM blocks, URL passwords, these secrets
+        self._rule = Redactor((), secrets)  # PEM blocks, URL passwords, these secrets
 
     def text(self, text: str) -> str:
         return self._rule.text(text)
 
     def url(self, url: httpx.URL) -> str:
         params: list[tuple[str, str | int | float | bool | None]] = [
-            (k, REDACTED if is_secret_name(k) else v) for k, v in url.params.multi_items()]
+            (k, REDACTED if is_secret_name(k) else v) for k, v in url.params.multi_items()
+        ]
         query = str(httpx.QueryParams(params))
         return self.text(url.path + (f"?{query}" if query else ""))
 
@@ -81,15 +89,22 @@ class _Redactor:
         return json.dumps([request.method, self.url(request.url), body], sort_keys=True)
 
     def answer_headers(self, response: httpx.Response) -> list[list[str]]:
-        return [[k, self.text(v)] for k, v in response.headers.multi_items()
-                if k.lower() not in _DROPPED_ANSWER_HEADERS]
+        return [
+            [k, self.text(v)]
+            for k, v in response.headers.multi_items()
+            if k.lower() not in _DROPPED_ANSWER_HEADERS
+        ]
 
 
 class Recorder(httpx.BaseTransport, httpx.AsyncBaseTransport):
     """Sends through the real transports and keeps every exchange, redacted."""
 
-    def __init__(self, sync_inner: httpx.BaseTransport,
-                 async_inner: httpx.AsyncBaseTransport, secrets: Iterable[Secret]):
+    def __init__(
+        self,
+        sync_inner: httpx.BaseTransport,
+        async_inner: httpx.AsyncBaseTransport,
+        secrets: Iterable[Secret],
+    ):
         self._sync = sync_inner
         self._async = async_inner
         self._redactor = _Redactor(secrets)
@@ -98,11 +113,18 @@ class Recorder(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     def _keep(self, request: httpx.Request, response: httpx.Response) -> None:
         r = self._redactor
-        exchange = {"request": {"method": request.method, "url": r.url(request.url),
-                                "body": r.body(request.content)},
-                    "response": {"status": response.status_code,
-                                 "headers": r.answer_headers(response),
-                                 "body": r.body(response.content)}}
+        exchange = {
+            "request": {
+                "method": request.method,
+                "url": r.url(request.url),
+                "body": r.body(request.content),
+            },
+            "response": {
+                "status": response.status_code,
+                "headers": r.answer_headers(response),
+                "body": r.body(response.content),
+            },
+        }
         with self._lock:
             self.exchanges.append(exchange)
 
@@ -123,8 +145,12 @@ class Recorder(httpx.BaseTransport, httpx.AsyncBaseTransport):
     def write(self, path: Path, base_url: str, api_path: str) -> None:
         """The cassette, replacing an older one of the same test."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        data = {"version": CASSETTE_VERSION, "base_url": base_url, "api_path": api_path,
-                "exchanges": self.exchanges}
+        data = {
+            "version": CASSETTE_VERSION,
+            "base_url": base_url,
+            "api_path": api_path,
+            "exchanges": self.exchanges,
+        }
         path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
     def close(self) -> None:
@@ -151,12 +177,17 @@ class Player(httpx.BaseTransport, httpx.AsyncBaseTransport):
             for exchange in data["exchanges"]:
                 sent, answer = exchange["request"], exchange["response"]
                 key = json.dumps([sent["method"], sent["url"], sent["body"]], sort_keys=True)
-                self._answers[key].append({"status": int(answer["status"]),
-                                           "headers": list(answer["headers"]),
-                                           "body": answer["body"]})
+                self._answers[key].append(
+                    {
+                        "status": int(answer["status"]),
+                        "headers": list(answer["headers"]),
+                        "body": answer["body"],
+                    }
+                )
         except (KeyError, TypeError, ValueError) as exc:
-            raise CassetteError(f"Cassette {path} has a broken exchange ({exc!r}): record "
-                                "it again") from None
+            raise CassetteError(
+                f"Cassette {path} has a broken exchange ({exc!r}): record it again"
+            ) from None
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         request.read()
@@ -174,9 +205,14 @@ class Player(httpx.BaseTransport, httpx.AsyncBaseTransport):
             raise CassetteError(
                 f"{self.path} holds no (further) answer to {request.method} "
                 f"{self._redactor.url(request.url)}: record the test again with "
-                "--mailroute-record against the server")
-        return httpx.Response(answer["status"], headers=answer["headers"],
-                              content=_content(answer["body"]), request=request)
+                "--mailroute-record against the server"
+            )
+        return httpx.Response(
+            answer["status"],
+            headers=answer["headers"],
+            content=_content(answer["body"]),
+            request=request,
+        )
 
 
 def _content(body: Any) -> bytes:
@@ -191,14 +227,20 @@ def _read(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise CassetteError(f"No cassette {path}: record it with --mailroute-record "
-                            "against the server") from None
+        raise CassetteError(
+            f"No cassette {path}: record it with --mailroute-record against the server"
+        ) from None
     except (OSError, ValueError) as exc:
         raise CassetteError(f"Cassette {path} cannot be read: {exc}") from None
-    if (not isinstance(data, dict) or data.get("version") != CASSETTE_VERSION
-            or not isinstance(data.get("base_url"), str)
-            or not isinstance(data.get("api_path"), str)
-            or not isinstance(data.get("exchanges"), list)):
-        raise CassetteError(f"Cassette {path} is not a version {CASSETTE_VERSION} "
-                            "mailroute cassette: record it again")
+    if (
+        not isinstance(data, dict)
+        or data.get("version") != CASSETTE_VERSION
+        or not isinstance(data.get("base_url"), str)
+        or not isinstance(data.get("api_path"), str)
+        or not isinstance(data.get("exchanges"), list)
+    ):
+        raise CassetteError(
+            f"Cassette {path} is not a version {CASSETTE_VERSION} "
+            "mailroute cassette: record it again"
+        )
     return data

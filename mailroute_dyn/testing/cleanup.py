@@ -39,9 +39,9 @@ class _Write:
     sent: dict[str, Any] | None
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
-    row: Any = None                        # the row's name in its journal job
+    row: Any = None  # the row's name in its journal job
     job: Any = field(default=None, repr=False)
-    unread: str = ""                       # why the before-image could not be read
+    unread: str = ""  # why the before-image could not be read
 
     def read_before(self, response: httpx.Response) -> None:
         """The before-image from a GET's answer: a 404 means the object is missing (a
@@ -59,16 +59,22 @@ class JournaledWrites(httpx.BaseTransport, httpx.AsyncBaseTransport):
     fault then loses is still journaled as the server answered it.
     """
 
-    def __init__(self, inner: httpx.BaseTransport, api_path: str, path: Path, *,
-                 async_inner: httpx.AsyncBaseTransport | None = None):
+    def __init__(
+        self,
+        inner: httpx.BaseTransport,
+        api_path: str,
+        path: Path,
+        *,
+        async_inner: httpx.AsyncBaseTransport | None = None,
+    ):
         self._inner = inner
         self._async_inner = async_inner
         self._api_path = api_path
         self.path = path
         self._lock = threading.Lock()
         self._journal: Journal | None = None
-        self._closed = False               # teardown's own writes are not journaled
-        self.untracked: list[str] = []     # writes the journal cannot take back
+        self._closed = False  # teardown's own writes are not journaled
+        self.untracked: list[str] = []  # writes the journal cannot take back
 
     @property
     def wrote(self) -> bool:
@@ -126,8 +132,11 @@ class JournaledWrites(httpx.BaseTransport, httpx.AsyncBaseTransport):
         return response
 
     def _is_api_write(self, request: httpx.Request) -> bool:
-        return (not self._closed and request.method.upper() in _WRITES
-                and request.url.path.startswith(self._api_path))
+        return (
+            not self._closed
+            and request.method.upper() in _WRITES
+            and request.url.path.startswith(self._api_path)
+        )
 
     def _plan(self, request: httpx.Request) -> list[_Write]:
         """The objects this request writes, as far as the request says."""
@@ -149,34 +158,44 @@ class JournaledWrites(httpx.BaseTransport, httpx.AsyncBaseTransport):
         for write in writes:
             if write.unread:
                 with self._lock:
-                    self.untracked.append(f"{request.method} {write.uri} (its before-image "
-                                          f"could not be read: {write.unread})")
+                    self.untracked.append(
+                        f"{request.method} {write.uri} (its before-image "
+                        f"could not be read: {write.unread})"
+                    )
                 continue
             if write.verb == "update" and write.before is None:
-                write.verb = "create"              # a PUT to a missing key creates it
+                write.verb = "create"  # a PUT to a missing key creates it
             resource = _resource(write.uri or request.url.path, self._api_path)
             write.row = write.uri or 1
             with self._lock:
                 write.job = self._open().job(write.verb, resource, [write.row])
             body, hidden = kept(write.sent)
             before, hidden_before = kept(write.before)
-            write.job.write("start", row=write.row, method=request.method.upper(),
-                            uri=write.uri or request.url.path, body=body, before=before,
-                            not_restorable=sorted(set(hidden) | set(hidden_before)))
+            write.job.write(
+                "start",
+                row=write.row,
+                method=request.method.upper(),
+                uri=write.uri or request.url.path,
+                body=body,
+                before=before,
+                not_restorable=sorted(set(hidden) | set(hidden_before)),
+            )
 
     def _open(self) -> Journal:
         if self._journal is None:
             self._journal = Journal(self.path)
         return self._journal
 
-    def _outcome(self, request: httpx.Request, response: httpx.Response,
-                 writes: list[_Write]) -> list[_Write]:
+    def _outcome(
+        self, request: httpx.Request, response: httpx.Response, writes: list[_Write]
+    ) -> list[_Write]:
         """The writes whose after-image is to be read: each object the server kept."""
         if not response.is_success:
             return []
         created = [w for w in writes if w.verb == "create" and w.uri is None]
-        for write, uri in zip(created, _created_uris(request, response, len(created)),
-                              strict=False):
+        for write, uri in zip(
+            created, _created_uris(request, response, len(created)), strict=False
+        ):
             write.uri = uri
         return [w for w in writes if w.verb != "delete" and w.uri and w.job is not None]
 
@@ -184,27 +203,39 @@ class JournaledWrites(httpx.BaseTransport, httpx.AsyncBaseTransport):
         """No answer came: whether the server wrote is unknown, so it is reported."""
         if writes:
             with self._lock:
-                self.untracked.append(f"{request.method} {request.url.path} (no answer came: "
-                                      "it may have been written)")
+                self.untracked.append(
+                    f"{request.method} {request.url.path} (no answer came: "
+                    "it may have been written)"
+                )
 
-    def _finish(self, request: httpx.Request, response: httpx.Response,
-                writes: list[_Write]) -> None:
+    def _finish(
+        self, request: httpx.Request, response: httpx.Response, writes: list[_Write]
+    ) -> None:
         """Each row's outcome; a create whose answer named no object cannot be taken
         back and is reported at teardown."""
         for write in writes:
-            if write.job is None:                  # not journaled: reported already
+            if write.job is None:  # not journaled: reported already
                 continue
             if not response.is_success:
-                write.job.write("done", row=write.row, ok=False,
-                                error=f"HTTP {response.status_code}")
+                write.job.write(
+                    "done", row=write.row, ok=False, error=f"HTTP {response.status_code}"
+                )
             elif write.verb == "create" and write.uri is None:
                 write.job.write("done", row=write.row, ok=False, error="no object named")
                 with self._lock:
-                    self.untracked.append(f"an object created by {request.method} "
-                                          f"{request.url.path} (the answer named none)")
+                    self.untracked.append(
+                        f"an object created by {request.method} "
+                        f"{request.url.path} (the answer named none)"
+                    )
             else:
-                write.job.write("done", row=write.row, ok=True, kind=f"{write.verb}d",
-                                uri=write.uri, after=kept(write.after)[0])
+                write.job.write(
+                    "done",
+                    row=write.row,
+                    ok=True,
+                    kind=f"{write.verb}d",
+                    uri=write.uri,
+                    after=kept(write.after)[0],
+                )
 
     def close(self) -> None:
         self._inner.close()
@@ -217,13 +248,15 @@ class JournaledWrites(httpx.BaseTransport, httpx.AsyncBaseTransport):
 def _reading(write: httpx.Request, uri: str) -> httpx.Request:
     """A GET of `uri` as the write's client would send it (its headers and query carry
     the credentials), to read an object's image around the write."""
-    headers = [(k, v) for k, v in write.headers.multi_items()
-               if k.lower() not in ("content-type", "content-length", "transfer-encoding")]
+    headers = [
+        (k, v)
+        for k, v in write.headers.multi_items()
+        if k.lower() not in ("content-type", "content-length", "transfer-encoding")
+    ]
     return httpx.Request("GET", write.url.copy_with(path=uri), headers=headers)
 
 
-async def _read_through(inner: httpx.AsyncBaseTransport,
-                        request: httpx.Request) -> httpx.Response:
+async def _read_through(inner: httpx.AsyncBaseTransport, request: httpx.Request) -> httpx.Response:
     response = await inner.handle_async_request(request)
     await response.aread()
     return response
@@ -247,11 +280,11 @@ def _json(content: bytes) -> Any:
 
 def _is_detail(path: str, api_path: str) -> bool:
     """`/api/v1/<resource>/<key>/`: a path one step below a resource's list."""
-    return len(path[len(api_path):].strip("/").split("/")) >= 2
+    return len(path[len(api_path) :].strip("/").split("/")) >= 2
 
 
 def _resource(path: str, api_path: str) -> str:
-    return path[len(api_path):].strip("/").split("/")[0]
+    return path[len(api_path) :].strip("/").split("/")[0]
 
 
 def _bulk_plan(sent: dict[str, Any], api_path: str) -> list[_Write]:
@@ -264,8 +297,11 @@ def _bulk_plan(sent: dict[str, Any], api_path: str) -> list[_Write]:
         uri = item.get("resource_uri")
         known = isinstance(uri, str) and uri.startswith(api_path)
         writes.append(_Write("update" if known else "create", uri if known else None, item))
-    writes += [_Write("delete", uri, None) for uri in sent.get("deleted_objects") or []
-               if isinstance(uri, str) and uri.startswith(api_path)]
+    writes += [
+        _Write("delete", uri, None)
+        for uri in sent.get("deleted_objects") or []
+        if isinstance(uri, str) and uri.startswith(api_path)
+    ]
     return writes
 
 
@@ -281,11 +317,13 @@ def _created_uris(request: httpx.Request, response: httpx.Response, count: int) 
     sent = _json(request.content)
     items = sent.get("objects") if isinstance(sent, dict) else None
     objects = answer.get("objects") if isinstance(answer, dict) else None
-    if not isinstance(items, list) or not isinstance(objects, list) \
-            or len(objects) != len(items):
+    if not isinstance(items, list) or not isinstance(objects, list) or len(objects) != len(items):
         return []
-    new = [o for i, o in zip(items, objects, strict=True)
-           if isinstance(i, dict) and "resource_uri" not in i]
+    new = [
+        o
+        for i, o in zip(items, objects, strict=True)
+        if isinstance(i, dict) and "resource_uri" not in i
+    ]
     uris = [o.get("resource_uri") for o in new if isinstance(o, dict)]
     return [u for u in uris if isinstance(u, str)][:count]
 
@@ -300,10 +338,12 @@ def put_back(client: Client, writes: JournaledWrites) -> bool:
     if not problems:
         _remove(writes.path)
         return True
-    where = (f". Its journal is kept: {writes.path} (mailroute-dyn undo FILE --url URL "
-             "sweeps it)") if writes.wrote else ""
-    _warn("mailroute: this test's writes were not all taken back: " + "; ".join(problems)
-          + where)
+    where = (
+        (f". Its journal is kept: {writes.path} (mailroute-dyn undo FILE --url URL sweeps it)")
+        if writes.wrote
+        else ""
+    )
+    _warn("mailroute: this test's writes were not all taken back: " + "; ".join(problems) + where)
     return False
 
 
@@ -315,9 +355,12 @@ def _undo(client: Client, journal: Path) -> list[str]:
     except MailRouteError as exc:
         return [f"the undo stopped: {exc}"]
     finally:
-        undo_file.unlink(missing_ok=True)     # `mailroute-dyn undo FILE` writes its own
-    return [f"{s.method} {s.uri} ({s.result}: {s.detail})" for s in steps
-            if s.result in ("skipped", "failed") or "not restorable" in s.detail]
+        undo_file.unlink(missing_ok=True)  # `mailroute-dyn undo FILE` writes its own
+    return [
+        f"{s.method} {s.uri} ({s.result}: {s.detail})"
+        for s in steps
+        if s.result in ("skipped", "failed") or "not restorable" in s.detail
+    ]
 
 
 def _warn(text: str) -> None:

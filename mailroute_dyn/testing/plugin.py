@@ -41,13 +41,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from .switch import (
-    SKIP_OPTION,
-    Switch,
-    SwitchProblem,
-    check_server,
-    resolve_switch,
-)
+from .switch import SKIP_OPTION, Switch, SwitchProblem, check_server, resolve_switch
 
 if TYPE_CHECKING:
     import httpx
@@ -58,8 +52,14 @@ if TYPE_CHECKING:
     from .wiring import Wiring
 
 __all__ = [
-    "mailroute_fake", "mailroute_faults", "mailroute", "mailroute_async",
-    "mailroute_transport", "mailroute_async_transport", "FAKE_ONLY", "STAGING_ONLY"
+    "mailroute_fake",
+    "mailroute_faults",
+    "mailroute",
+    "mailroute_async",
+    "mailroute_transport",
+    "mailroute_async_transport",
+    "FAKE_ONLY",
+    "STAGING_ONLY",
 ]
 
 # pytest loads this plugin in every run where mailroute_dyn is installed, and reads every
@@ -75,47 +75,81 @@ _JOURNALS_KEY = pytest.StashKey[Path]()
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("mailroute", "mailroute_dyn")
     group.addoption(
-        "--mailroute-url", default=None, metavar="URL",
+        "--mailroute-url",
+        default=None,
+        metavar="URL",
         help="run the `mailroute` fixture against this server instead of the fake "
-             "(credentials from MAILROUTE_LOGIN and MAILROUTE_API_KEY, or the profile)")
+        "(credentials from MAILROUTE_LOGIN and MAILROUTE_API_KEY, or the profile)",
+    )
     group.addoption(
-        "--mailroute-profile", default=None, metavar="NAME",
-        help="run the `mailroute` fixture against the server of this profile")
+        "--mailroute-profile",
+        default=None,
+        metavar="NAME",
+        help="run the `mailroute` fixture against the server of this profile",
+    )
     group.addoption(
-        SKIP_OPTION, action="store_true", default=None,
+        SKIP_OPTION,
+        action="store_true",
+        default=None,
         help="skip tests that need the server when the credentials are missing or "
-             "refused, instead of stopping the run with an error")
+        "refused, instead of stopping the run with an error",
+    )
     group.addoption(
-        "--mailroute-backoff", default=None, metavar="SECONDS",
+        "--mailroute-backoff",
+        default=None,
+        metavar="SECONDS",
         help="retry backoff of the `mailroute` client (default: 0 on the fake, the "
-             "client's own against a server)")
+        "client's own against a server)",
+    )
     group.addoption(
-        "--mailroute-fixtures", default=None, metavar="DIR",
+        "--mailroute-fixtures",
+        default=None,
+        metavar="DIR",
         help="the fixtures folder every fake of the run serves (e.g. what "
-             "`mailroute-dyn capture DIR` wrote) instead of the demo data")
+        "`mailroute-dyn capture DIR` wrote) instead of the demo data",
+    )
     group.addoption(
-        "--mailroute-record", action="store_true", default=False,
+        "--mailroute-record",
+        action="store_true",
+        default=False,
         help="with the staging switch: write each test's exchanges (secrets stripped) "
-             "to cassettes/<module>/<test>.json beside the test file")
+        "to cassettes/<module>/<test>.json beside the test file",
+    )
     group.addoption(
-        "--mailroute-replay", action="store_true", default=None,
-        help="serve each test's `mailroute` from its recorded cassette, offline")
+        "--mailroute-replay",
+        action="store_true",
+        default=None,
+        help="serve each test's `mailroute` from its recorded cassette, offline",
+    )
     group.addoption(
-        "--mailroute-journal-dir", default=None, metavar="DIR",
+        "--mailroute-journal-dir",
+        default=None,
+        metavar="DIR",
         help="where staging tests keep their write journals until teardown takes the "
-             "writes back (default: the user state folder's mailroute_dyn/staging)")
-    parser.addini("mailroute_journal_dir", "where staging tests keep their write "
-                  "journals (relative to the ini file)")
+        "writes back (default: the user state folder's mailroute_dyn/staging)",
+    )
+    parser.addini(
+        "mailroute_journal_dir",
+        "where staging tests keep their write journals (relative to the ini file)",
+    )
     parser.addini("mailroute_url", "server for the `mailroute` fixture (the staging switch)")
-    parser.addini("mailroute_profile", "profile for the `mailroute` fixture (the staging "
-                  "switch)")
-    parser.addini("mailroute_skip_without_credentials", "skip instead of failing when the "
-                  "staging credentials are missing or refused", type="bool", default=False)
+    parser.addini("mailroute_profile", "profile for the `mailroute` fixture (the staging switch)")
+    parser.addini(
+        "mailroute_skip_without_credentials",
+        "skip instead of failing when the staging credentials are missing or refused",
+        type="bool",
+        default=False,
+    )
     parser.addini("mailroute_backoff", "retry backoff of the `mailroute` client, in seconds")
-    parser.addini("mailroute_fixtures", "fixtures folder the fake serves (relative to the "
-                  "ini file)")
-    parser.addini("mailroute_replay", "serve `mailroute` from recorded cassettes, offline",
-                  type="bool", default=False)
+    parser.addini(
+        "mailroute_fixtures", "fixtures folder the fake serves (relative to the ini file)"
+    )
+    parser.addini(
+        "mailroute_replay",
+        "serve `mailroute` from recorded cassettes, offline",
+        type="bool",
+        default=False,
+    )
 
 
 def _backoff(config: pytest.Config) -> float | None:
@@ -127,9 +161,12 @@ def _backoff(config: pytest.Config) -> float | None:
     except ValueError:
         value = -1.0
     if value < 0:
-        raise pytest.UsageError(SwitchProblem(
-            f"backoff must be a number of seconds >= 0, not {text!r}",
-            "give --mailroute-backoff / mailroute_backoff as e.g. 0.05").text())
+        raise pytest.UsageError(
+            SwitchProblem(
+                f"backoff must be a number of seconds >= 0, not {text!r}",
+                "give --mailroute-backoff / mailroute_backoff as e.g. 0.05",
+            ).text()
+        )
     return value
 
 
@@ -151,23 +188,26 @@ def _journal_dir(config: pytest.Config) -> Path:
     import os
     import secrets
     import time
+
     given = config.getoption("--mailroute-journal-dir")
     from_ini = config.getini("mailroute_journal_dir")
     if given:
         root = Path(config.invocation_params.dir, str(given))
     elif from_ini:
-        root = Path(config.inipath.parent if config.inipath else config.rootpath,
-                    str(from_ini))
+        root = Path(config.inipath.parent if config.inipath else config.rootpath, str(from_ini))
     else:
         import platformdirs
+
         root = platformdirs.user_state_path("mailroute_dyn") / "staging"
-    run = (os.environ.get("PYTEST_XDIST_TESTRUNUID")
-           or time.strftime("%Y%m%dT%H%M%SZ-", time.gmtime()) + secrets.token_hex(3))
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID") or time.strftime(
+        "%Y%m%dT%H%M%SZ-", time.gmtime()
+    ) + secrets.token_hex(3)
     return root / _safe(run) / _safe(os.environ.get("PYTEST_XDIST_WORKER") or "main")
 
 
 def _safe(name: str) -> str:
     import re
+
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "_"
 
 
@@ -178,32 +218,45 @@ def _flag(config: pytest.Config, option: str, ini: str) -> bool:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", f"{FAKE_ONLY}: the test needs mailroute_dyn's fake server; it is "
-                   "skipped when the run points `mailroute` at a real server")
+        "markers",
+        f"{FAKE_ONLY}: the test needs mailroute_dyn's fake server; it is "
+        "skipped when the run points `mailroute` at a real server",
+    )
     config.addinivalue_line(
-        "markers", f"{STAGING_ONLY}: the test needs the real server; it fails (never "
-                   "passes) when the run is on the fake")
+        "markers",
+        f"{STAGING_ONLY}: the test needs the real server; it fails (never "
+        "passes) when the run is on the fake",
+    )
     url = config.getoption("--mailroute-url") or config.getini("mailroute_url") or None
-    profile = (config.getoption("--mailroute-profile") or config.getini("mailroute_profile")
-               or None)
+    profile = config.getoption("--mailroute-profile") or config.getini("mailroute_profile") or None
     record = bool(config.getoption("--mailroute-record"))
     replay = _flag(config, "--mailroute-replay", "mailroute_replay")
     if replay and (url or profile):
-        raise pytest.UsageError(SwitchProblem(
-            "a replay of cassettes and a staging switch were both given",
-            "choose one: drop --mailroute-replay / mailroute_replay (override the ini key "
-            "with -o mailroute_replay=false), or the --mailroute-url / --mailroute-profile "
-            "switch").text())
+        raise pytest.UsageError(
+            SwitchProblem(
+                "a replay of cassettes and a staging switch were both given",
+                "choose one: drop --mailroute-replay / mailroute_replay (override the ini key "
+                "with -o mailroute_replay=false), or the --mailroute-url / --mailroute-profile "
+                "switch",
+            ).text()
+        )
     if record and (replay or not (url or profile)):
-        raise pytest.UsageError(SwitchProblem(
-            "--mailroute-record records a real server's answers",
-            "add --mailroute-url URL or --mailroute-profile NAME, and leave out "
-            "--mailroute-replay / mailroute_replay").text())
+        raise pytest.UsageError(
+            SwitchProblem(
+                "--mailroute-record records a real server's answers",
+                "add --mailroute-url URL or --mailroute-profile NAME, and leave out "
+                "--mailroute-replay / mailroute_replay",
+            ).text()
+        )
     config.stash[_SWITCH_KEY] = resolve_switch(
-        url, profile,
+        url,
+        profile,
         skip=_flag(config, SKIP_OPTION, "mailroute_skip_without_credentials"),
-        backoff=_backoff(config), fixtures_dir=_fixtures_dir(config), record=record,
-        replay=replay)
+        backoff=_backoff(config),
+        fixtures_dir=_fixtures_dir(config),
+        record=record,
+        replay=replay,
+    )
     config.stash[_JOURNALS_KEY] = _journal_dir(config)
 
 
@@ -211,12 +264,15 @@ def _check_fixtures_dir(switch: Switch) -> SwitchProblem | None:
     if switch.fixtures_dir is None or not switch.on_fake:
         return None
     from ..fake.fixtures import load_fixture
+
     try:
         load_fixture(switch.fixtures_dir)
     except (OSError, ValueError) as exc:
-        return SwitchProblem(f"the fixtures folder does not load: {exc}",
-                             "give --mailroute-fixtures / mailroute_fixtures a folder "
-                             "`mailroute-dyn capture DIR` wrote (schemas/, objects/)")
+        return SwitchProblem(
+            f"the fixtures folder does not load: {exc}",
+            "give --mailroute-fixtures / mailroute_fixtures a folder "
+            "`mailroute-dyn capture DIR` wrote (schemas/, objects/)",
+        )
     return None
 
 
@@ -243,8 +299,7 @@ def pytest_runtestloop(session: pytest.Session) -> Generator[None, object, objec
 def pytest_report_header(config: pytest.Config) -> str:
     switch = config.stash[_SWITCH_KEY]
     if switch.label:
-        return f"mailroute: {switch.label}" + (", recording cassettes" if switch.record
-                                               else "")
+        return f"mailroute: {switch.label}" + (", recording cassettes" if switch.record else "")
     return f"mailroute: fake server ({switch.fixtures_dir or 'demo data'})"
 
 
@@ -256,23 +311,31 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     for item in items:
         if item.get_closest_marker(FAKE_ONLY) is not None:
-            item.add_marker(pytest.mark.skip(
-                reason=f"{FAKE_ONLY}: this run points `mailroute` at {switch.label}"))
+            item.add_marker(
+                pytest.mark.skip(
+                    reason=f"{FAKE_ONLY}: this run points `mailroute` at {switch.label}"
+                )
+            )
         elif "mailroute_fake" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.skip(reason=_fake_not_used(switch)))
 
 
 def _fake_not_used(switch: Switch) -> str:
-    return (f"mailroute_fake: this run points `mailroute` at {switch.label}; use "
-            "mailroute_faults for fault injection on both")
+    return (
+        f"mailroute_fake: this run points `mailroute` at {switch.label}; use "
+        "mailroute_faults for fault injection on both"
+    )
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
     switch = item.config.stash[_SWITCH_KEY]
     if switch.on_fake and item.get_closest_marker(STAGING_ONLY) is not None:
-        pytest.fail(f"{STAGING_ONLY}: this run is on the fake server: no --mailroute-url "
-                    "or --mailroute-profile, nor mailroute_url / mailroute_profile in the "
-                    "ini file (MAILROUTE_URL alone does not switch)", pytrace=False)
+        pytest.fail(
+            f"{STAGING_ONLY}: this run is on the fake server: no --mailroute-url "
+            "or --mailroute-profile, nor mailroute_url / mailroute_profile in the "
+            "ini file (MAILROUTE_URL alone does not switch)",
+            pytrace=False,
+        )
 
 
 def _switch(request: pytest.FixtureRequest) -> Switch:
@@ -289,6 +352,7 @@ def mailroute_fake(request: pytest.FixtureRequest) -> FakeMailRoute:
         pytest.skip(_fake_not_used(switch))
     from ..fake import DEMO_KEY, DEMO_LOGIN
     from ..fake.server import FakeMailRoute
+
     return FakeMailRoute(switch.fixtures_dir, login=DEMO_LOGIN, api_key=DEMO_KEY)
 
 
@@ -328,26 +392,31 @@ def _mailroute_wiring(request: pytest.FixtureRequest) -> Wiring:
     from ..errors import CassetteError
     from . import wiring
     from .cassettes import cassette_path
+
     switch = _switch(request)
     cassette = None if switch.on_fake else cassette_path(request.path, request.node.name)
     journal = request.config.stash[_JOURNALS_KEY] / (
-        f"{_safe(request.node.name)[:80]}-{secrets.token_hex(3)}.jsonl")
+        f"{_safe(request.node.name)[:80]}-{secrets.token_hex(3)}.jsonl"
+    )
     if switch.on_fake:
         built = wiring.on_fake(request.getfixturevalue("mailroute_fake"), switch.backoff)
     elif switch.replay:
         try:
-            built = wiring.on_cassette(cassette, switch.backoff,     # type: ignore[arg-type]
-                                       journal)
+            assert cassette is not None  # (a replay is never on the fake)
+            built = wiring.on_cassette(cassette, switch.backoff, journal)
         except CassetteError as exc:
             pytest.fail(f"mailroute: {exc}", pytrace=False)
     elif switch.settings is None:
-        assert switch.problem is not None       # skippable, or the run had stopped
+        assert switch.problem is not None  # skippable, or the run had stopped
         pytest.skip(switch.problem.text(skip_offered=False))
     else:
         built = wiring.on_server(
-            switch.settings, request.getfixturevalue("mailroute_transport"),
+            switch.settings,
+            request.getfixturevalue("mailroute_transport"),
             request.getfixturevalue("mailroute_async_transport"),
-            cassette if switch.record else None, journal)
+            cassette if switch.record else None,
+            journal,
+        )
     request.addfinalizer(built.teardown)
     if not switch.on_fake and not switch.replay:
         _check_server(request, built, switch)

@@ -21,11 +21,10 @@ if TYPE_CHECKING:
     from ..client import Client
     from ..settings.config import Settings
 
-__all__ = ["SwitchProblem", "Switch", "resolve_switch", "check_server", "SKIP_OPTION",
-           "FAKE_URL"]
+__all__ = ["SwitchProblem", "Switch", "resolve_switch", "check_server", "SKIP_OPTION", "FAKE_URL"]
 
 SKIP_OPTION = "--mailroute-skip-without-credentials"
-FAKE_URL = "https://fake.mailroute.test"          # where the fixtures' fake answers
+FAKE_URL = "https://fake.mailroute.test"  # where the fixtures' fake answers
 
 
 class SwitchProblem(NamedTuple):
@@ -37,18 +36,29 @@ class SwitchProblem(NamedTuple):
     credentials: bool = False
 
     def text(self, skip_offered: bool = True) -> str:
-        tail = (f"; or pass {SKIP_OPTION} to skip the tests that need the server"
-                if self.credentials and skip_offered else "")
+        tail = (
+            f"; or pass {SKIP_OPTION} to skip the tests that need the server"
+            if self.credentials and skip_offered
+            else ""
+        )
         return f"mailroute: {self.cause}. Hint: {self.hint}{tail}"
 
 
 class Switch:
     """The switch as this run resolved it. `label` is empty on the fake."""
 
-    def __init__(self, label: str = "", *, settings: Settings | None = None,
-                 problem: SwitchProblem | None = None, skip: bool = False,
-                 backoff: float | None = None, fixtures_dir: Path | None = None,
-                 record: bool = False, replay: bool = False):
+    def __init__(
+        self,
+        label: str = "",
+        *,
+        settings: Settings | None = None,
+        problem: SwitchProblem | None = None,
+        skip: bool = False,
+        backoff: float | None = None,
+        fixtures_dir: Path | None = None,
+        record: bool = False,
+        replay: bool = False,
+    ):
         self.label = label
         self.settings = settings
         self.problem = problem
@@ -71,9 +81,16 @@ class Switch:
         return self.problem
 
 
-def resolve_switch(url: str | None, profile: str | None, *, skip: bool,
-                   backoff: float | None, fixtures_dir: Path | None, record: bool,
-                   replay: bool) -> Switch:
+def resolve_switch(
+    url: str | None,
+    profile: str | None,
+    *,
+    skip: bool,
+    backoff: float | None,
+    fixtures_dir: Path | None,
+    record: bool,
+    replay: bool,
+) -> Switch:
     """The switch from the options and ini keys (already read); never raises."""
     switch = Switch(skip=skip, backoff=backoff, fixtures_dir=fixtures_dir)
     if replay:
@@ -90,31 +107,37 @@ def resolve_switch(url: str | None, profile: str | None, *, skip: bool,
     return switch
 
 
-def _settings(url: str | None, profile: str | None, label: str, backoff: float | None
-              ) -> tuple[Settings | None, SwitchProblem | None]:
+def _settings(
+    url: str | None, profile: str | None, label: str, backoff: float | None
+) -> tuple[Settings | None, SwitchProblem | None]:
     from ..settings.config import ProfileNotUsedWarning, resolve_settings
+
     try:
         # the environment and the profile give the credentials, never as text in the
         # plugin's hands; a default_profile bound to another server is left out
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ProfileNotUsedWarning)
-            settings = resolve_settings(profile, base_url=url, backoff=backoff,
-                                        cache_dir=None)
+            settings = resolve_settings(profile, base_url=url, backoff=backoff, cache_dir=None)
     except MailRouteError as exc:
-        where = ("check --mailroute-profile / the ini key mailroute_profile against the "
-                 "profiles `mailroute-dyn config` shows" if profile and not url else
-                 "check --mailroute-url / the ini key mailroute_url (and the profile, if "
-                 "one is named)")
+        where = (
+            "check --mailroute-profile / the ini key mailroute_profile against the "
+            "profiles `mailroute-dyn config` shows"
+            if profile and not url
+            else "check --mailroute-url / the ini key mailroute_url (and the profile, if "
+            "one is named)"
+        )
         return None, SwitchProblem(f"{label}: {exc}", where)
-    unused = [str(w.message) for w in caught
-              if issubclass(w.category, ProfileNotUsedWarning)]
-    for other in caught:                # the rest (a key file others can read) as usual
+    unused = [str(w.message) for w in caught if issubclass(w.category, ProfileNotUsedWarning)]
+    for other in caught:  # the rest (a key file others can read) as usual
         if not issubclass(other.category, ProfileNotUsedWarning):
             warnings.warn(other.message, stacklevel=1)
     if settings.credentials is None:
-        hint = ("set MAILROUTE_LOGIN and MAILROUTE_API_KEY (or MAILROUTE_AUTH and its "
-                "secrets)" + (f", or give profile {profile!r} a login and api_key"
-                              if profile else "") + "".join(f"; {u}" for u in unused))
+        hint = (
+            "set MAILROUTE_LOGIN and MAILROUTE_API_KEY (or MAILROUTE_AUTH and its "
+            "secrets)"
+            + (f", or give profile {profile!r} a login and api_key" if profile else "")
+            + "".join(f"; {u}" for u in unused)
+        )
         return None, SwitchProblem(f"{label} needs credentials", hint, credentials=True)
     return settings, None
 
@@ -123,19 +146,23 @@ def _api_path_in_url(settings: Settings) -> SwitchProblem | None:
     """`https://host/api/v1/` given as the server: every request would go to
     `/api/v1/api/v1/...` and fail with a 404 that says nothing of why."""
     from urllib.parse import urlsplit
+
     path = urlsplit(settings.base_url).path.rstrip("/")
     api = settings.api_path.rstrip("/")
     if not api or not path.endswith(api):
         return None
     root = settings.base_url.rstrip("/")[: -len(api)] or settings.base_url
-    return SwitchProblem(f"{settings.base_url} ends with the API path {settings.api_path}",
-                         f"give the server's root instead: --mailroute-url {root}")
+    return SwitchProblem(
+        f"{settings.base_url} ends with the API path {settings.api_path}",
+        f"give the server's root instead: --mailroute-url {root}",
+    )
 
 
 def check_server(client: Client, label: str) -> SwitchProblem | None:
     """One request that needs the key (the listing, then one schema): why the server
     cannot serve the tests, or None."""
     from ..errors import Forbidden, NotFound, ResponseError, TransportError, Unauthorized
+
     api_path = client.settings.api_path
     try:
         listing = client.request("GET", api_path)
@@ -145,18 +172,25 @@ def check_server(client: Client, label: str) -> SwitchProblem | None:
         if name is not None:
             client.request("GET", f"{api_path}{name}/schema/")
     except (Unauthorized, Forbidden) as exc:
-        return SwitchProblem(f"{label} refused the credentials: {exc}",
-                             "check that MAILROUTE_LOGIN and MAILROUTE_API_KEY (or the "
-                             "profile's login and key) are this server's",
-                             credentials=True)
+        return SwitchProblem(
+            f"{label} refused the credentials: {exc}",
+            "check that MAILROUTE_LOGIN and MAILROUTE_API_KEY (or the "
+            "profile's login and key) are this server's",
+            credentials=True,
+        )
     except TransportError as exc:
-        return SwitchProblem(f"{label} did not answer: {exc}",
-                             "is the server up, and are the scheme, host and port right?")
+        return SwitchProblem(
+            f"{label} did not answer: {exc}",
+            "is the server up, and are the scheme, host and port right?",
+        )
     except (NotFound, ResponseError) as exc:
-        return SwitchProblem(f"{label} serves no Tastypie API at {api_path}: {exc}",
-                             "give the server's root URL (the API path is "
-                             f"{api_path}; a profile's api_path changes it)")
+        return SwitchProblem(
+            f"{label} serves no Tastypie API at {api_path}: {exc}",
+            "give the server's root URL (the API path is "
+            f"{api_path}; a profile's api_path changes it)",
+        )
     except MailRouteError as exc:
-        return SwitchProblem(f"{label} failed the first request: {exc}",
-                             "look at the server's log for this request")
+        return SwitchProblem(
+            f"{label} failed the first request: {exc}", "look at the server's log for this request"
+        )
     return None

@@ -27,15 +27,20 @@ from .switch import FAKE_URL
 
 __all__ = ["Wiring", "on_fake", "on_server", "on_cassette", "own_async_transport"]
 
-_REPLAY_KEY = "replay-key-not-secret"       # a cassette holds no key: any key will do
+_REPLAY_KEY = "replay-key-not-secret"  # a cassette holds no key: any key will do
 
 
 class Wiring:
     """One test's transports and clients, built on first use and torn down together."""
 
-    def __init__(self, transport: FakeMailRoute | FaultyTransport, client_options: dict[str, Any],
-                 writes: JournaledWrites | None = None, recorder: Recorder | None = None,
-                 cassette: Path | None = None):
+    def __init__(
+        self,
+        transport: FakeMailRoute | FaultyTransport,
+        client_options: dict[str, Any],
+        writes: JournaledWrites | None = None,
+        recorder: Recorder | None = None,
+        cassette: Path | None = None,
+    ):
         self.faults = transport
         self._options = client_options
         self._writes = writes
@@ -73,20 +78,36 @@ class Wiring:
 
 
 def on_fake(fake: FakeMailRoute, backoff: float | None) -> Wiring:
-    return Wiring(fake, {"base_url": FAKE_URL, "login": DEMO_LOGIN, "api_key": DEMO_KEY,
-                         "cache_dir": None, "backoff": 0.0 if backoff is None else backoff})
+    return Wiring(
+        fake,
+        {
+            "base_url": FAKE_URL,
+            "login": DEMO_LOGIN,
+            "api_key": DEMO_KEY,
+            "cache_dir": None,
+            "backoff": 0.0 if backoff is None else backoff,
+        },
+    )
 
 
 def _server_options(settings: Settings) -> dict[str, Any]:
     """The credentials resolved once for this run, for the server they were resolved
     for (the client reads nothing from the environment on its own)."""
-    return {"base_url": settings.base_url, "login": settings.login,
-            "api_key": settings.api_key, "auth": settings.auth,
-            "api_path": settings.api_path, "timeout": settings.timeout,
-            "retries": settings.retries, "retry_budget": settings.retry_budget,
-            "page_size": settings.page_size, "concurrency": settings.concurrency,
-            "cache_dir": None, "backoff": settings.backoff,
-            "allow_insecure": settings.allow_insecure or None}
+    return {
+        "base_url": settings.base_url,
+        "login": settings.login,
+        "api_key": settings.api_key,
+        "auth": settings.auth,
+        "api_path": settings.api_path,
+        "timeout": settings.timeout,
+        "retries": settings.retries,
+        "retry_budget": settings.retry_budget,
+        "page_size": settings.page_size,
+        "concurrency": settings.concurrency,
+        "cache_dir": None,
+        "backoff": settings.backoff,
+        "allow_insecure": settings.allow_insecure or None,
+    }
 
 
 def own_async_transport() -> httpx.AsyncHTTPTransport:
@@ -95,9 +116,13 @@ def own_async_transport() -> httpx.AsyncHTTPTransport:
     return httpx.AsyncHTTPTransport(limits=httpx.Limits(max_keepalive_connections=0))
 
 
-def on_server(settings: Settings, sync_inner: httpx.BaseTransport | None,
-              async_inner: httpx.AsyncBaseTransport | None,
-              cassette: Path | None, journal: Path) -> Wiring:
+def on_server(
+    settings: Settings,
+    sync_inner: httpx.BaseTransport | None,
+    async_inner: httpx.AsyncBaseTransport | None,
+    cassette: Path | None,
+    journal: Path,
+) -> Wiring:
     """A real server, the test's writes journaled to `journal`; with `cassette`, every
     exchange is recorded there at teardown."""
     sync = sync_inner or httpx.HTTPTransport()
@@ -107,8 +132,7 @@ def on_server(settings: Settings, sync_inner: httpx.BaseTransport | None,
         recorder = Recorder(sync, async_, _secrets_of(settings))
         sync, async_ = recorder, recorder
     writes = JournaledWrites(sync, settings.api_path, journal, async_inner=async_)
-    return Wiring(FaultyTransport(writes), _server_options(settings), writes, recorder,
-                  cassette)
+    return Wiring(FaultyTransport(writes), _server_options(settings), writes, recorder, cassette)
 
 
 def _secrets_of(settings: Settings) -> list[Secret]:
@@ -123,7 +147,13 @@ def on_cassette(cassette: Path, backoff: float | None, journal: Path) -> Wiring:
     from the cassette as the recording did."""
     player = Player(cassette)
     writes = JournaledWrites(player, player.api_path, journal, async_inner=player)
-    options = {"base_url": player.base_url, "api_path": player.api_path,
-               "login": "replay", "api_key": _REPLAY_KEY, "cache_dir": None,
-               "allow_insecure": True, "backoff": 0.0 if backoff is None else backoff}
+    options = {
+        "base_url": player.base_url,
+        "api_path": player.api_path,
+        "login": "replay",
+        "api_key": _REPLAY_KEY,
+        "cache_dir": None,
+        "allow_insecure": True,
+        "backoff": 0.0 if backoff is None else backoff,
+    }
     return Wiring(FaultyTransport(writes), options, writes)

@@ -29,19 +29,29 @@ log = library_log()
 SECRET_KEY = SECRET_NAME
 
 
-def redact(value: Any, api_key: str | Secret | None = None, *, by_key: bool = True,
-           names: Iterable[str] = ()) -> Any:
+def redact(
+    value: Any,
+    api_key: str | Secret | None = None,
+    *,
+    by_key: bool = True,
+    names: Iterable[str] = (),
+) -> Any:
     """A copy of `value` redacted by capture's rule (`mailroute_dyn.tools.redaction`):
     with `by_key`, values under secret-looking names (and `names`) become "REDACTED";
     PEM blocks and `api_key` are cut out of every string."""
     return Redactor(names, [api_key] if api_key else []).value(value, by_name=by_key)
 
 
-def capture(client: Client, directory: str | Path, *, limit: int = 50,
-            resources: Iterable[str] | None = None,
-            rules: str | Path | Mapping[str, Any] | None = None,
-            redact: Iterable[str] = (),
-            redact_values: Iterable[str | Secret] = ()) -> Path:
+def capture(
+    client: Client,
+    directory: str | Path,
+    *,
+    limit: int = 50,
+    resources: Iterable[str] | None = None,
+    rules: str | Path | Mapping[str, Any] | None = None,
+    redact: Iterable[str] = (),
+    redact_values: Iterable[str | Secret] = (),
+) -> Path:
     """Write the listing, every schema and up to `limit` objects per resource to
     `directory` in the fixture format; returns the folder.
 
@@ -74,8 +84,9 @@ def capture(client: Client, directory: str | Path, *, limit: int = 50,
     if not isinstance(listing, dict):
         raise ResponseError(f"{api_path} did not answer with a listing object")
     names = list(resources) if resources is not None else sorted(listing)
-    log.info("capture: %d resources from %s into %s", len(names), client.settings.base_url,
-             directory)
+    log.info(
+        "capture: %d resources from %s into %s", len(names), client.settings.base_url, directory
+    )
     schemas: dict[str, Any] = {}
     objects: dict[str, list[Any]] = {}
     written_listing: dict[str, Any] = {}
@@ -85,26 +96,32 @@ def capture(client: Client, directory: str | Path, *, limit: int = 50,
         list_url = entry.get("list_endpoint") or f"{api_path}{name}/"
         schema = entry.get("schema")
         if not isinstance(schema, dict):
-            schema_url = (schema if isinstance(schema, str) and schema
-                          else f"{list_url.rstrip('/')}/schema/")
+            schema_url = (
+                schema if isinstance(schema, str) and schema else f"{list_url.rstrip('/')}/schema/"
+            )
             schema = client.request("GET", schema_url)
         try:
             page = client.request("GET", list_url, params={"limit": limit})
         except APIError as exc:
             if exc.status_code not in (403, 405):
                 raise
-            log.warning("capture %s: the list cannot be read (%s); no objects kept", name,
-                        exc.status_code)
+            log.warning(
+                "capture %s: the list cannot be read (%s); no objects kept", name, exc.status_code
+            )
             page = {}
         rows = page.get(collection_name(page) or "objects", []) if isinstance(page, dict) else []
         schemas[name] = redactor.schema(schema)
         objects[name] = redactor.value([o for o in rows if isinstance(o, dict)][:limit])
         if name in listing:
             written_listing[name] = redactor.value(
-                {"list_endpoint": list_url, "schema": f"{list_url}schema/"})
+                {"list_endpoint": list_url, "schema": f"{list_url}schema/"}
+            )
         log.info("capture %s: schema and %d objects", name, len(objects[name]))
-    kept_rules = (json.loads(Path(rules).read_text(encoding="utf-8"))
-                  if isinstance(rules, str | Path) else rules)
+    kept_rules = (
+        json.loads(Path(rules).read_text(encoding="utf-8"))
+        if isinstance(rules, str | Path)
+        else rules
+    )
     root = write_fixture(directory, schemas, objects, written_listing, kept_rules)
-    load_fixture(root)          # what was written must be servable
+    load_fixture(root)  # what was written must be servable
     return root

@@ -24,7 +24,7 @@ from ..schema.definition import resource_name_of_uri
 
 __all__ = ["Edge", "relation_targets", "model_edges", "render_mermaid", "render_dot"]
 
-SAMPLE = 20         # objects read per resource to learn where its relations point
+SAMPLE = 20  # objects read per resource to learn where its relations point
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,9 +57,13 @@ def _sample(client: Client, cls: type[Resource], limit: int) -> list[dict[str, A
     return [o for o in objects or [] if isinstance(o, dict)]
 
 
-def relation_targets(client: Client, cls: type[Resource], *,
-                     listing: Iterable[str] | None = None,
-                     sample: int = SAMPLE) -> dict[str, str | None]:
+def relation_targets(
+    client: Client,
+    cls: type[Resource],
+    *,
+    listing: Iterable[str] | None = None,
+    sample: int = SAMPLE,
+) -> dict[str, str | None]:
     """The resource each related field of `cls` points at (None when nothing tells)."""
     related = [f for f in cls.fields.values() if f.is_related]
     found: dict[str, str | None] = {f.name: f.related_resource for f in related}
@@ -79,8 +83,7 @@ def relation_targets(client: Client, cls: type[Resource], *,
     return found
 
 
-def model_edges(client: Client, names: Iterable[str] | None = None) -> tuple[list[str],
-                                                                            list[Edge]]:
+def model_edges(client: Client, names: Iterable[str] | None = None) -> tuple[list[str], list[Edge]]:
     """Every resource (listed ones, plus targets outside the listing) and every relation."""
     listed = sorted(names if names is not None else client.preload())
     edges: list[Edge] = []
@@ -117,19 +120,16 @@ def render_mermaid(nodes: Iterable[str], edges: Iterable[Edge]) -> str:
     a node whose name is not plain is declared first as `node_N["name"]`."""
     lines = ["flowchart LR", "    %% to_one: -->, to_many: ==>; labels are field names"]
     nodes, edges = list(nodes), list(edges)
-    ids = _mermaid_ids([*nodes, *(e.source for e in edges),
-                        *(e.target for e in edges if e.target)])
+    ids = _mermaid_ids([*nodes, *(e.source for e in edges), *(e.target for e in edges if e.target)])
     linked = {e.source for e in edges if e.target} | {e.target for e in edges if e.target}
     lines += [f'    {ids[n]}["{mermaid_text(n)}"]' for n in sorted(ids) if ids[n] != n]
     lines += [f"    {ids[n]}" for n in nodes if n not in linked and ids[n] == n]
     for e in edges:
         if e.target is None:
-            lines.append(f"    %% {mermaid_text(e.source)}.{mermaid_text(e.field)}: "
-                         "target unknown")
+            lines.append(f"    %% {mermaid_text(e.source)}.{mermaid_text(e.field)}: target unknown")
             continue
         arrow = "==>" if e.many else "-->"
-        lines.append(f"    {ids[e.source]} {arrow}|{_mermaid_label(e.field)}| "
-                     f"{ids[e.target]}")
+        lines.append(f"    {ids[e.source]} {arrow}|{_mermaid_label(e.field)}| {ids[e.target]}")
     return "\n".join(lines) + "\n"
 
 
@@ -139,12 +139,12 @@ def render_dot(nodes: Iterable[str], edges: Iterable[Edge]) -> str:
     lines += [f"    {dot_string(n)};" for n in nodes]
     for e in edges:
         if e.target is None:
-            lines.append(f"    // {dot_comment(e.source)}.{dot_comment(e.field)}: "
-                         "target unknown")
+            lines.append(f"    // {dot_comment(e.source)}.{dot_comment(e.field)}: target unknown")
             continue
         style = ", arrowhead=crow" if e.many else ""
-        lines.append(f"    {dot_string(e.source)} -> {dot_string(e.target)} "
-                     f"[label={dot_string(e.field)}{style}];")
+        lines.append(
+            f"    {dot_string(e.source)} -> {dot_string(e.target)} "
+            f"[label={dot_string(e.field)}{style}];"
+        )
     lines.append("}")
     return "\n".join(lines) + "\n"
-

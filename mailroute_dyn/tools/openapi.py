@@ -23,12 +23,17 @@ from ..escaping import json_dumps, yaml_dumps
 from ..schema.definition import ResourceSchema, parse_schema
 from .schemadiff import SchemaDiff, compare
 
-__all__ = ["FORMATS", "generate_openapi", "render_openapi", "load_openapi",
-           "schemas_of_openapi", "compare_openapi"]
+__all__ = [
+    "FORMATS",
+    "generate_openapi",
+    "render_openapi",
+    "load_openapi",
+    "schemas_of_openapi",
+    "compare_openapi",
+]
 
 FORMATS = ("json", "yaml")
-_NO_YAML = ("YAML output needs PyYAML: pip install 'mailroute_dyn[cli]' "
-            "(or use --format json)")
+_NO_YAML = "YAML output needs PyYAML: pip install 'mailroute_dyn[cli]' (or use --format json)"
 
 
 def _yaml() -> Any:
@@ -45,15 +50,16 @@ def render_openapi(document: dict[str, Any], fmt: str = "json") -> str:
         return json_dumps(document, indent=2, sort_keys=True) + "\n"
     if fmt == "yaml":
         _yaml()
-        return yaml_dumps(document)     # (names and help texts stay printable, as in JSON)
+        return yaml_dumps(document)  # (names and help texts stay printable, as in JSON)
     raise ConfigurationError(f"Unknown format {fmt!r}: one of {', '.join(FORMATS)}.")
 
 
-def generate_openapi(client: Client, fmt: str = "json", *, actions: Iterable[str] = (),
-                     nested: Iterable[str] = ()) -> str:
+def generate_openapi(
+    client: Client, fmt: str = "json", *, actions: Iterable[str] = (), nested: Iterable[str] = ()
+) -> str:
     """`client.openapi(...)` rendered as `fmt`."""
     if fmt == "yaml":
-        _yaml()                         # say what is missing before reading any schema
+        _yaml()  # say what is missing before reading any schema
     return render_openapi(client.openapi(actions=actions, nested=nested), fmt)
 
 
@@ -70,24 +76,24 @@ def load_openapi(path: str | Path) -> dict[str, Any]:
             doc = _yaml().safe_load(text)
         except ConfigurationError:
             raise ConfigurationError(f"{path} is not JSON; {_NO_YAML}") from None
-        except Exception as exc:        # yaml.YAMLError: the file is neither form
+        except Exception as exc:  # yaml.YAMLError: the file is neither form
             raise SchemaError(f"{path} is neither JSON nor YAML: {exc}") from None
     if not isinstance(doc, dict):
         raise SchemaError(f"{path} is not an OpenAPI document (not an object).")
     return doc
 
 
-def schemas_of_openapi(document: dict[str, Any]) -> tuple[list[str], dict[str,
-                                                                           ResourceSchema]]:
+def schemas_of_openapi(document: dict[str, Any]) -> tuple[list[str], dict[str, ResourceSchema]]:
     """The listing and parsed schemas a document written by `openapi` carries."""
     ext = document.get("x-tastypie")
     if not isinstance(ext, dict) or not isinstance(ext.get("schemas"), dict):
-        raise SchemaError("Not a document written by mailroute-dyn openapi: it has no "
-                          "x-tastypie schemas to compare.")
+        raise SchemaError(
+            "Not a document written by mailroute-dyn openapi: it has no "
+            "x-tastypie schemas to compare."
+        )
     api_path = str(ext.get("api_path") or "/api/v1/")
     listed = [str(n) for n in ext.get("listed") or []]
-    schemas = {str(n): parse_schema(str(n), raw, api_path)
-               for n, raw in ext["schemas"].items()}
+    schemas = {str(n): parse_schema(str(n), raw, api_path) for n, raw in ext["schemas"].items()}
     return listed, schemas
 
 

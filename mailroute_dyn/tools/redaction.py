@@ -51,8 +51,11 @@ def _is_schema(value: Any) -> bool:
     """Whether `value` is a Tastypie schema (a `fields` object of field specs), such as
     a `/schema/` answer or a listing's inline schema inside a recorded exchange."""
     fields = value.get("fields") if isinstance(value, dict) else None
-    return isinstance(fields, dict) and bool(fields) and all(
-        isinstance(spec, dict) and "type" in spec for spec in fields.values())
+    return (
+        isinstance(fields, dict)
+        and bool(fields)
+        and all(isinstance(spec, dict) and "type" in spec for spec in fields.values())
+    )
 
 
 def _tells_something(value: Any) -> bool:
@@ -71,10 +74,11 @@ def auth_secrets(auth: httpx.Auth | None) -> tuple[str, ...]:
         found.append(auth._password.decode("utf-8", "replace"))
     elif isinstance(auth, httpx.BasicAuth):
         import base64
+
         token = auth._auth_header.split(" ", 1)[-1]
         found.append(base64.b64decode(token).decode("utf-8", "replace").partition(":")[2])
     if isinstance(auth, BasicAuth | httpx.BasicAuth):
-        found.append(_basic_token(auth))        # the header itself, echoed by a server
+        found.append(_basic_token(auth))  # the header itself, echoed by a server
     return tuple(s for s in found if s)
 
 
@@ -107,11 +111,14 @@ class Redactor:
         """A copy of `value`: with `by_name`, values under secret names become REDACTED;
         every string (keys too) goes through `text`."""
         if by_name and _is_schema(value):
-            return self.schema(value)       # a spec under `change_pwd` is no secret
+            return self.schema(value)  # a spec under `change_pwd` is no secret
         if isinstance(value, dict):
-            return {self.text(str(k)): REDACTED
-                    if by_name and is_secret_name(str(k), self.names) and _tells_something(v)
-                    else self.value(v, by_name=by_name) for k, v in value.items()}
+            return {
+                self.text(str(k)): REDACTED
+                if by_name and is_secret_name(str(k), self.names) and _tells_something(v)
+                else self.value(v, by_name=by_name)
+                for k, v in value.items()
+            }
         if isinstance(value, list):
             return [self.value(v, by_name=by_name) for v in value]
         if isinstance(value, str):
@@ -124,8 +131,11 @@ class Redactor:
         schema = self.value(schema, by_name=False)
         fields = schema.get("fields") if isinstance(schema, dict) else None
         for name, spec in (fields if isinstance(fields, dict) else {}).items():
-            if (is_secret_name(name, self.names) and isinstance(spec, dict)
-                    and spec.get("default") != NO_DEFAULT_TEXT
-                    and _tells_something(spec.get("default"))):
+            if (
+                is_secret_name(name, self.names)
+                and isinstance(spec, dict)
+                and spec.get("default") != NO_DEFAULT_TEXT
+                and _tells_something(spec.get("default"))
+            ):
                 spec["default"] = REDACTED
         return schema

@@ -83,15 +83,18 @@ def compare_one(old: ResourceSchema, new: ResourceSchema) -> list[str]:
             out.append(f"~ filtering {name}: {was or '(none)'} -> {now or '(none)'}")
     out += _set_change("ordering", old.ordering, new.ordering)
     out += _set_change("list methods", old.allowed_list_methods, new.allowed_list_methods)
-    out += _set_change("detail methods", old.allowed_detail_methods,
-                       new.allowed_detail_methods)
+    out += _set_change("detail methods", old.allowed_detail_methods, new.allowed_detail_methods)
     if old.default_limit != new.default_limit:
         out.append(f"~ default limit: {old.default_limit} -> {new.default_limit}")
     return out
 
 
-def compare(old_listing: Iterable[str], old: Mapping[str, ResourceSchema],
-            new_listing: Iterable[str], new: Mapping[str, ResourceSchema]) -> SchemaDiff:
+def compare(
+    old_listing: Iterable[str],
+    old: Mapping[str, ResourceSchema],
+    new_listing: Iterable[str],
+    new: Mapping[str, ResourceSchema],
+) -> SchemaDiff:
     """The difference between two (listing, schemas) states."""
     was, now = set(old_listing), set(new_listing)
     diff = SchemaDiff(added=sorted(now - was), removed=sorted(was - now))
@@ -112,7 +115,7 @@ def live_schemas(client: Client, cached: Iterable[str]) -> tuple[dict[str, Any],
     the client's discovery: give it a client whose cache is memory-only, so the disk cache
     being compared stays as it was."""
     client.preload()
-    discovery = client._discovery      # no public accessor for raw schemas yet
+    discovery = client._discovery  # no public accessor for raw schemas yet
     listing = dict(discovery.cached_listing() or {})
     schemas = {name: discovery.cached_schema(name) for name in listing}
     api_path = client.settings.api_path

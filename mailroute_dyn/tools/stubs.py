@@ -73,18 +73,52 @@ __all__ = ["generate_stub", "render_stub", "module_name_for", "DEFAULT_MODULE"]
 DEFAULT_MODULE = "mailroute_api"
 Targets = Mapping[str, Mapping[str, "str | None"]]
 
-_QUALIFIED = {"str": "_builtins.str", "int": "_builtins.int", "float": "_builtins.float",
-              "bool": "_builtins.bool", "list": "_builtins.list", "dict": "_builtins.dict",
-              "type": "_builtins.type", "Decimal": "_decimal.Decimal",
-              "datetime": "_dt.datetime", "date": "_dt.date", "time": "_dt.time",
-              "Any": "_typing.Any", "Literal": "_typing.Literal", "Self": "_typing.Self",
-              "Collection": "_abc.Collection", "Sequence": "_abc.Sequence",
-              "Iterable": "_abc.Iterable", "Mapping": "_abc.Mapping"}
-_MODULE_NAMES = {"Any", "AsyncIterator", "Awaitable", "Collection", "Generic", "Iterable",
-                 "Iterator", "Literal", "Mapping", "Self", "Sequence", "TypeAlias", "TypeVar",
-                 "overload", "Decimal", "date", "datetime", "time", "MailRouteClient",
-                 "AsyncMailRouteClient", "TypedQuerySet", "AsyncTypedQuerySet",
-                 "TypedResource", "AsyncTypedResource"}
+_QUALIFIED = {
+    "str": "_builtins.str",
+    "int": "_builtins.int",
+    "float": "_builtins.float",
+    "bool": "_builtins.bool",
+    "list": "_builtins.list",
+    "dict": "_builtins.dict",
+    "type": "_builtins.type",
+    "Decimal": "_decimal.Decimal",
+    "datetime": "_dt.datetime",
+    "date": "_dt.date",
+    "time": "_dt.time",
+    "Any": "_typing.Any",
+    "Literal": "_typing.Literal",
+    "Self": "_typing.Self",
+    "Collection": "_abc.Collection",
+    "Sequence": "_abc.Sequence",
+    "Iterable": "_abc.Iterable",
+    "Mapping": "_abc.Mapping",
+}
+_MODULE_NAMES = {
+    "Any",
+    "AsyncIterator",
+    "Awaitable",
+    "Collection",
+    "Generic",
+    "Iterable",
+    "Iterator",
+    "Literal",
+    "Mapping",
+    "Self",
+    "Sequence",
+    "TypeAlias",
+    "TypeVar",
+    "overload",
+    "Decimal",
+    "date",
+    "datetime",
+    "time",
+    "MailRouteClient",
+    "AsyncMailRouteClient",
+    "TypedQuerySet",
+    "AsyncTypedQuerySet",
+    "TypedResource",
+    "AsyncTypedResource",
+}
 _RESOURCE_MEMBERS = frozenset(dir(Resource)) - {"id"}
 _CLIENT_MEMBERS = frozenset(dir(Client)) | frozenset(dir(AsyncClient))
 
@@ -105,7 +139,7 @@ mypy: `MYPYPATH=<folder of this file> mypy --strict script.py` (or `mypy_path` i
 config); Pyright and Pylance read `typings/` by default. Keys outside the schema are
 read with obj["key"]."""
 
-_HEADER = '''{docstring}
+_HEADER = """{docstring}
 
 import builtins as _builtins
 import collections.abc as _abc
@@ -127,7 +161,7 @@ from mailroute_dyn.model.resources import BaseResource as _BaseResource
 from mailroute_dyn.model.writes import Writes as _Writes
 
 _R = TypeVar("_R")
-'''
+"""
 
 
 class _Names:
@@ -193,8 +227,7 @@ class _Model:
         text = f"{n('Sequence')}[{one}]" if f.related_type == "to_many" else one
         return f"{text} | None" if f.nullable else text
 
-    def lookups(self, resource: str, n: _Names,
-                side: Side = SIDES[0]) -> list[tuple[str, str]]:
+    def lookups(self, resource: str, n: _Names, side: Side = SIDES[0]) -> list[tuple[str, str]]:
         """(keyword, type) for every lookup `filter()` accepts, one relation hop deep."""
         cls = self.classes[resource]
         out: dict[str, str] = {}
@@ -205,8 +238,11 @@ class _Model:
                 value = f"{self.target_class(resource, f, side)} | {n('int')} | {n('str')}"
             _add_terms(out, f.name, f, terms, value, n)
             target = self.targets.get(resource, {}).get(f.name)
-            if (cls.filtering.get(f.name) == ALL_WITH_RELATIONS and f.is_related
-                    and target in self.classes):
+            if (
+                cls.filtering.get(f.name) == ALL_WITH_RELATIONS
+                and f.is_related
+                and target in self.classes
+            ):
                 inner = self.classes[target or ""]
                 for g in inner.fields.values():
                     inner_terms = _terms(inner, g)
@@ -241,8 +277,9 @@ def _term_type(term: str, value: str, n: _Names) -> str:
     return value
 
 
-def _add_terms(out: dict[str, str], name: str, f: Field, terms: frozenset[str], value: str,
-               n: _Names) -> None:
+def _add_terms(
+    out: dict[str, str], name: str, f: Field, terms: frozenset[str], value: str, n: _Names
+) -> None:
     if "exact" in terms:
         exact = f"{value} | None" if f.nullable else value
         out[name] = exact
@@ -252,8 +289,13 @@ def _add_terms(out: dict[str, str], name: str, f: Field, terms: frozenset[str], 
             out[f"{name}__{term}"] = _term_type(term, value, n)
 
 
-def _method(head: str, lead: list[str], params: list[tuple[str, str, bool]], returns: str,
-            keyword: str = "def") -> str:
+def _method(
+    head: str,
+    lead: list[str],
+    params: list[tuple[str, str, bool]],
+    returns: str,
+    keyword: str = "def",
+) -> str:
     """`def head(lead..., *, params...) -> returns: ...`, one parameter a line when there
     are keyword-only ones; params are (name, type, required)."""
     kept = [p for p in params if p[0] not in ("self", "cls", "_key")]
@@ -299,10 +341,12 @@ class _Writer:
 
     def resource(self, resource: str, order: str | None, side: Side) -> None:
         cls, name = self.m.classes[resource], side.name(self.m.names[resource])
-        fields = [f for f in cls.fields.values()
-                  if _usable(f.name) and f.name not in _RESOURCE_MEMBERS]
-        skipped = [f.name for f in cls.fields.values()
-                   if f not in fields and f.name != "resource_uri"]  # that one is a property
+        fields = [
+            f for f in cls.fields.values() if _usable(f.name) and f.name not in _RESOURCE_MEMBERS
+        ]
+        skipped = [
+            f.name for f in cls.fields.values() if f not in fields and f.name != "resource_uri"
+        ]  # that one is a property
         n = _Names([f.name for f in fields])
         usable = [f for f in cls.fields.values() if _usable(f.name)]
         self.metaclass(resource, order, usable, side)
@@ -313,8 +357,10 @@ class _Writer:
         self.emit("    __getattr__: None  # type: ignore[assignment, misc]")
         for skip in skipped:
             key = python_comment(python_string(skip))
-            self.emit(f"    # field {key} is not an attribute (a name of the object's or "
-                      f"the class's own, or no identifier): obj[{key}], obj[{key}] = value")
+            self.emit(
+                f"    # field {key} is not an attribute (a name of the object's or "
+                f"the class's own, or no identifier): obj[{key}], obj[{key}] = value"
+            )
         for f in fields:
             read = self.m.read_type(resource, f, n, side)
             write = self.m.write_type(resource, f, n, side)
@@ -332,16 +378,16 @@ class _Writer:
         self.emit()
         self.emit()
 
-    def metaclass(self, resource: str, order: str | None, fields: list[Field],
-                  side: Side) -> None:
+    def metaclass(self, resource: str, order: str | None, fields: list[Field], side: Side) -> None:
         """The class-level API (`Name.filter()`, `Name.create()`): on a metaclass, as at
         run time, so it never shadows a field on instances. Only the verbs typed by this
         resource's schema are here; the others come from the table (stubverbs.py)."""
         cls, name = self.m.classes[resource], side.name(self.m.names[resource])
         qs = f"{name}QuerySet"
-        n = _Names()                    # a metaclass body defines no field names
-        self.emit(f"class {side.name(f'_{self.m.names[resource]}Meta')}"
-                  f"({side.name('_TypedMeta')}):")
+        n = _Names()  # a metaclass body defines no field names
+        self.emit(
+            f"class {side.name(f'_{self.m.names[resource]}Meta')}({side.name('_TypedMeta')}):"
+        )
         self.emit(f'    """The class-level API of {name}."""')
         self.emit()
         lookups = [(k, v, False) for k, v in self.m.lookups(resource, n, side)]
@@ -352,13 +398,13 @@ class _Writer:
         self.emit(f"    def order_by(cls, *keys: {order or n('str')}) -> {qs}: ...")
         self.emit(f"    def unchecked(cls, **params: {n('Any')}) -> {qs}: ...")
         required = set(cls.json_schema.get("required", []))
-        assigned = cls._schema.assigned_key     # a key the caller sets is a create argument
-        create = [(f.name, self.m.write_type(resource, f, n, side), f.name in required)
-                  for f in fields
-                  if f.name not in (assigned, "resource_uri", "dedupe_on", "extra",
-                                    "check_required")]
-        create = ([(k, t, r) for k, t, r in create if r]
-                  + [(k, t, r) for k, t, r in create if not r])
+        assigned = cls._schema.assigned_key  # a key the caller sets is a create argument
+        create = [
+            (f.name, self.m.write_type(resource, f, n, side), f.name in required)
+            for f in fields
+            if f.name not in (assigned, "resource_uri", "dedupe_on", "extra", "check_required")
+        ]
+        create = [(k, t, r) for k, t, r in create if r] + [(k, t, r) for k, t, r in create if not r]
         create += keyword_options(ResourceMeta.create)
         self.emit(_method("create", ["cls"], create, name, side.sends))
         self.emit()
@@ -368,14 +414,24 @@ class _Writer:
         # each resource under its attribute form (`my-notes` is `client.my_notes`)
         forms = {r: attribute_name_for(r) for r in sorted(self.m.classes)}
         taken = list(forms.values())
-        attrs = {r: a for r, a in forms.items()
-                 if _usable(a) and a not in _CLIENT_MEMBERS and taken.count(a) == 1
-                 and (a == r or a not in self.m.classes)}
+        attrs = {
+            r: a
+            for r, a in forms.items()
+            if _usable(a)
+            and a not in _CLIENT_MEMBERS
+            and taken.count(a) == 1
+            and (a == r or a not in self.m.classes)
+        }
         n = _Names(attrs.values())
         kind = side.name("Client")
         self.emit(f"class {side.name('MailRouteClient')}(_mrd.{kind}):")
-        self.emit(python_docstring(f"{'An' if side.prefix else 'A'} `{kind}` on {source}, "
-                                   "typed: each resource is an attribute.", "    "))
+        self.emit(
+            python_docstring(
+                f"{'An' if side.prefix else 'A'} `{kind}` on {source}, "
+                "typed: each resource is an attribute.",
+                "    ",
+            )
+        )
         self.emit()
         self.emit("    __getattr__: None  # type: ignore[assignment, misc]")
         for r in sorted(set(self.m.classes) - set(attrs)):
@@ -392,19 +448,28 @@ class _Writer:
             for r in sorted(self.m.classes):
                 cls = f"{n('type')}[{side.name(self.m.names[r])}]"
                 self.emit("    @overload")
-                self.emit(f"    def resource(self, name: {n('Literal')}[{python_string(r)}]) "
-                          f"-> {answer.format(cls)}: ...")
+                self.emit(
+                    f"    def resource(self, name: {n('Literal')}[{python_string(r)}]) "
+                    f"-> {answer.format(cls)}: ..."
+                )
             # a name the stub does not know: the library's class (`| Any`: the stub's
             # classes above are not its subclasses, and a later overload must not
             # contradict an earlier one)
             self.emit("    @overload")
             fallback = f"{n('type')}[_mrd.{side.name('Resource')}]"
-            self.emit(f"    def resource(self, name: {n('str')}) "
-                      f"-> {answer.format(fallback)} | {n('Any')}: ...")
+            self.emit(
+                f"    def resource(self, name: {n('str')}) "
+                f"-> {answer.format(fallback)} | {n('Any')}: ..."
+            )
 
 
-def render_stub(classes: Mapping[str, type[Resource]], targets: Targets, *,
-                module: str = DEFAULT_MODULE, source: str = "the server") -> str:
+def render_stub(
+    classes: Mapping[str, type[Resource]],
+    targets: Targets,
+    *,
+    module: str = DEFAULT_MODULE,
+    source: str = "the server",
+) -> str:
     """The stub text for these resource classes; `targets[resource][field]` names the
     resource a related field points at (None: unknown, typed as `Resource`)."""
     model = _Model(classes, targets)
@@ -429,8 +494,7 @@ def generate_stub(client: Client, *, module: str = DEFAULT_MODULE) -> str:
     per resource whose relation targets the schema does not name)."""
     names = client.preload()
     classes = {name: client.resource(name) for name in names}
-    targets = {name: relation_targets(client, cls, listing=names)
-               for name, cls in classes.items()}
+    targets = {name: relation_targets(client, cls, listing=names) for name, cls in classes.items()}
     return render_stub(classes, targets, module=module, source=client.settings.api_url)
 
 

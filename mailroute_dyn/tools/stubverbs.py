@@ -22,9 +22,11 @@ from ..verbs import CLASS, INSTANCE, QUERYSET, Verb, verbs_on
 __all__ = ["Side", "SIDES", "NARROWED", "generic_classes", "keyword_options"]
 
 #: Verbs a stub writes per resource class, typed by its schema.
-NARROWED = {QUERYSET: frozenset({"filter", "get", "order_by"}),
-            CLASS: frozenset({"all", "filter", "get", "order_by", "unchecked", "create"}),
-            INSTANCE: frozenset()}
+NARROWED = {
+    QUERYSET: frozenset({"filter", "get", "order_by"}),
+    CLASS: frozenset({"all", "filter", "get", "order_by", "unchecked", "create"}),
+    INSTANCE: frozenset(),
+}
 
 #: The sync sibling whose signatures the stub copies (the async one has the same: see
 #: tests/test_siblings.py).
@@ -37,9 +39,9 @@ _IMPORTED = {"BulkResult": "_mrd.BulkResult", "RowHook": "_RowHook", "Writes": "
 class Side(NamedTuple):
     """One client's kind of classes in a stub."""
 
-    prefix: str             # "" (a Client's) or "Async"
-    sends: str              # how a sending verb is declared: "def" or "async def"
-    values: str             # the values() QuerySet
+    prefix: str  # "" (a Client's) or "Async"
+    sends: str  # how a sending verb is declared: "def" or "async def"
+    values: str  # the values() QuerySet
 
     def name(self, base: str) -> str:
         """`Domain` -> `AsyncDomain` on the async side; `_DomainMeta` -> `_AsyncDomainMeta`."""
@@ -63,8 +65,11 @@ def _parameters(function: Callable[..., Any], types: Mapping[str, str]) -> list[
     out: list[str] = []
     starred = False
     for p in params:
-        text = p.name if p.annotation is p.empty else (
-            f"{p.name}: {_annotation(str(p.annotation), types)}")
+        text = (
+            p.name
+            if p.annotation is p.empty
+            else (f"{p.name}: {_annotation(str(p.annotation), types)}")
+        )
         if p.kind is p.VAR_POSITIONAL:
             text, starred = f"*{text}", True
         elif p.kind is p.VAR_KEYWORD:
@@ -73,8 +78,9 @@ def _parameters(function: Callable[..., Any], types: Mapping[str, str]) -> list[
             out.append("*")
             starred = True
         out.append(text if p.default is p.empty else f"{text} = ...")
-        if p.kind is p.POSITIONAL_ONLY and (p is params[-1] or params[params.index(p) + 1]
-                                            .kind is not p.POSITIONAL_ONLY):
+        if p.kind is p.POSITIONAL_ONLY and (
+            p is params[-1] or params[params.index(p) + 1].kind is not p.POSITIONAL_ONLY
+        ):
             out.append("/")
     return out
 
@@ -88,23 +94,30 @@ def _verb(verb: Verb, surface: str, side: Side, first: str, types: Mapping[str, 
 
 
 def _verbs(surface: str, side: Side, first: str, types: Mapping[str, str]) -> list[str]:
-    return [_verb(verb, surface, side, first, types) for verb in verbs_on(surface).values()
-            if verb.name not in NARROWED[surface]]
+    return [
+        _verb(verb, surface, side, first, types)
+        for verb in verbs_on(surface).values()
+        if verb.name not in NARROWED[surface]
+    ]
 
 
 _QUERYSET_PROTOCOLS = {
-    "": ['    def __iter__(self) -> Iterator[_R]: ...',
-         '    def __len__(self) -> _builtins.int: ...',
-         '    def __bool__(self) -> _builtins.bool: ...',
-         '    @overload',
-         '    def __getitem__(self, key: _builtins.int) -> _R: ...',
-         '    @overload',
-         '    def __getitem__(self, key: _builtins.slice) -> Self: ...'],
-    "Async": ['    def __aiter__(self) -> AsyncIterator[_R]: ...',
-              '    @overload',
-              '    def __getitem__(self, key: _builtins.int) -> Awaitable[_R]: ...',
-              '    @overload',
-              '    def __getitem__(self, key: _builtins.slice) -> Self: ...'],
+    "": [
+        "    def __iter__(self) -> Iterator[_R]: ...",
+        "    def __len__(self) -> _builtins.int: ...",
+        "    def __bool__(self) -> _builtins.bool: ...",
+        "    @overload",
+        "    def __getitem__(self, key: _builtins.int) -> _R: ...",
+        "    @overload",
+        "    def __getitem__(self, key: _builtins.slice) -> Self: ...",
+    ],
+    "Async": [
+        "    def __aiter__(self) -> AsyncIterator[_R]: ...",
+        "    @overload",
+        "    def __getitem__(self, key: _builtins.int) -> Awaitable[_R]: ...",
+        "    @overload",
+        "    def __getitem__(self, key: _builtins.slice) -> Self: ...",
+    ],
 }
 
 
@@ -112,32 +125,39 @@ def generic_classes(side: Side) -> list[str]:
     """The stub's classes every resource's own classes derive from, for one client: its
     QuerySet, its metaclass (the class shortcuts) and its resource base (the object's
     verbs), each with every verb of the table that is not narrowed per resource."""
-    qs, meta, base = side.name("TypedQuerySet"), side.name("_TypedMeta"), side.name(
-        "TypedResource")
+    qs, meta, base = side.name("TypedQuerySet"), side.name("_TypedMeta"), side.name("TypedResource")
     client = "an `AsyncClient`" if side.prefix else "a `Client`"
-    lines = [f"class {qs}(Generic[_R]):",
-             f'    """A QuerySet of {client} whose objects are of one resource class."""',
-             "", *_QUERYSET_PROTOCOLS[side.prefix],
-             *_verbs(QUERYSET, side, "self", {"R": "_R", "QS": "Self",
-                                              "ValuesQS": side.values}),
-             "", "",
-             f"class {meta}(_BaseResourceMeta):",
-             f'    """The class-level API of {client}\'s resource classes."""',
-             "",
-             *_verbs(CLASS, side, "cls: type[_R]", {"R": "_R", "QS": f"{qs}[_R]",
-                                                     "ValuesQS": side.values}),
-             "", "",
-             f"class {base}(_BaseResource, metaclass={meta}):",
-             f'    """An object of {client}\'s resources."""',
-             "",
-             *_verbs(INSTANCE, side, "self", {}),
-             "", ""]
+    lines = [
+        f"class {qs}(Generic[_R]):",
+        f'    """A QuerySet of {client} whose objects are of one resource class."""',
+        "",
+        *_QUERYSET_PROTOCOLS[side.prefix],
+        *_verbs(QUERYSET, side, "self", {"R": "_R", "QS": "Self", "ValuesQS": side.values}),
+        "",
+        "",
+        f"class {meta}(_BaseResourceMeta):",
+        f'    """The class-level API of {client}\'s resource classes."""',
+        "",
+        *_verbs(
+            CLASS, side, "cls: type[_R]", {"R": "_R", "QS": f"{qs}[_R]", "ValuesQS": side.values}
+        ),
+        "",
+        "",
+        f"class {base}(_BaseResource, metaclass={meta}):",
+        f'    """An object of {client}\'s resources."""',
+        "",
+        *_verbs(INSTANCE, side, "self", {}),
+        "",
+        "",
+    ]
     return lines
 
 
 def keyword_options(function: Callable[..., object]) -> list[tuple[str, str, bool]]:
     """The keyword-only options of one of the library's own methods, as its code declares
     them (names, annotations, whether required), so the stub follows the code."""
-    return [(p.name, _annotation(str(p.annotation), {}), p.default is p.empty)
-            for p in inspect.signature(function).parameters.values()
-            if p.kind is p.KEYWORD_ONLY]
+    return [
+        (p.name, _annotation(str(p.annotation), {}), p.default is p.empty)
+        for p in inspect.signature(function).parameters.values()
+        if p.kind is p.KEYWORD_ONLY
+    ]

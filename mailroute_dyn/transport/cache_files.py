@@ -27,8 +27,7 @@ from ..escaping import library_log
 if TYPE_CHECKING:
     from ..settings.config import Settings
 
-__all__ = ["DiskCache", "CacheState", "CacheKeeper", "CACHE_FORMAT", "CACHE_SUBDIR",
-           "fresh_for"]
+__all__ = ["DiskCache", "CacheState", "CacheKeeper", "CACHE_FORMAT", "CACHE_SUBDIR", "fresh_for"]
 
 log = library_log()
 CACHE_FORMAT = 1
@@ -99,11 +98,13 @@ class DiskCache:
         try:
             document = json.loads(self.path.read_text(encoding="utf-8"))
             payload, signature = document["payload"], document["signature"]
-            ok = (document.get("format") == CACHE_FORMAT
-                  and hmac.compare_digest(signature, self._signature(payload))
-                  and payload.get("base_url") == self.settings.base_url
-                  and payload.get("api_path") == self.settings.api_path
-                  and payload.get("fingerprint") == self.settings.credential_fingerprint)
+            ok = (
+                document.get("format") == CACHE_FORMAT
+                and hmac.compare_digest(signature, self._signature(payload))
+                and payload.get("base_url") == self.settings.base_url
+                and payload.get("api_path") == self.settings.api_path
+                and payload.get("fingerprint") == self.settings.credential_fingerprint
+            )
         except FileNotFoundError:
             return None
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
@@ -123,19 +124,28 @@ class DiskCache:
             return None
         return payload
 
-    def save(self, listing: dict[str, Any] | None, schemas: dict[str, Any],
-             saved_at: float) -> None:
+    def save(
+        self, listing: dict[str, Any] | None, schemas: dict[str, Any], saved_at: float
+    ) -> None:
         """Replace the file with this state; a state with nothing in it removes the file."""
         if self.path is None:
             return
         if listing is None and not schemas:
             self.clear()
             return
-        payload = {"base_url": self.settings.base_url, "api_path": self.settings.api_path,
-                   "fingerprint": self.settings.credential_fingerprint, "saved_at": saved_at,
-                   "listing": listing, "schemas": schemas}
-        document = {"format": CACHE_FORMAT, "payload": payload,
-                    "signature": self._signature(payload)}
+        payload = {
+            "base_url": self.settings.base_url,
+            "api_path": self.settings.api_path,
+            "fingerprint": self.settings.credential_fingerprint,
+            "saved_at": saved_at,
+            "listing": listing,
+            "schemas": schemas,
+        }
+        document = {
+            "format": CACHE_FORMAT,
+            "payload": payload,
+            "signature": self._signature(payload),
+        }
         try:
             folder = _private_folder(self.path.parent)
             fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
@@ -168,9 +178,12 @@ def _private_folder(folder: Path) -> Path:
     except FileExistsError:
         info = folder.lstat()
         mine = not hasattr(os, "getuid") or info.st_uid == os.getuid()
-        if not stat.S_ISDIR(info.st_mode) or not mine or (
-                os.name == "posix" and info.st_mode & 0o077):
+        if (
+            not stat.S_ISDIR(info.st_mode)
+            or not mine
+            or (os.name == "posix" and info.st_mode & 0o077)
+        ):
             raise OSError(f"{folder} is not a private folder of this user; not used") from None
     else:
-        os.chmod(folder, 0o700)     # mkdir's mode is narrowed by the umask, never widened
+        os.chmod(folder, 0o700)  # mkdir's mode is narrowed by the umask, never widened
     return folder

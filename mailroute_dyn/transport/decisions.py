@@ -41,8 +41,16 @@ from ..settings.urls import origin_of, same_origin, url_problem
 from ..version import user_agent
 
 __all__ = [
-    "resolve", "base_headers", "build_request", "redact_url", "parse_body",
-    "read_answer", "retry_after_seconds", "error_for", "retry_delay", "Tries",
+    "resolve",
+    "base_headers",
+    "build_request",
+    "redact_url",
+    "parse_body",
+    "read_answer",
+    "retry_after_seconds",
+    "error_for",
+    "retry_delay",
+    "Tries",
 ]
 
 log = library_log()
@@ -51,20 +59,21 @@ RETRY_STATUSES = frozenset({429, 502, 503, 504})
 # statuses that say the request was not carried out (unlike 502/504, where a gateway lost
 # the answer of a server that may have acted): any method may be tried again
 REFUSED_UNDONE = frozenset({429, 503})
-_JITTER = random.Random()   # the retry jitter's own generator, not `random`'s private one
+_JITTER = random.Random()  # the retry jitter's own generator, not `random`'s private one
 
 
 # ---------------------------------------------------------------- request building
 
+
 def resolve(settings: Settings, url: str) -> str:
     """Absolute URL for `url` (relative to the base URL), refused when off-origin."""
     if url[:1] == "/" and url[1:2] != "/" and "#" not in url and "\\" not in url:
-        path, mark, query = url.partition("?")     # the usual case: a server-relative path
+        path, mark, query = url.partition("?")  # the usual case: a server-relative path
         if not path.endswith("/"):
             path += "/"
         return f"{settings.base_url}{path}{mark}{query}"
     problem = url_problem(url)
-    if problem:                         # e.g. a resource_uri "http://[::1" in an answer
+    if problem:  # e.g. a resource_uri "http://[::1" in an answer
         raise ResponseError(f"Not a usable URL: {str(url)[:80]!r} ({problem})")
     on_origin = same_origin(url, settings.origin)
     parts = urlsplit(urljoin(settings.base_url + "/", url))
@@ -82,35 +91,45 @@ def base_headers(settings: Settings) -> dict[str, str]:
     `httpx.Auth` adds them as httpx sends, so no request built here holds a secret.
     A server that compresses (Django's GZipMiddleware) may send a page gzipped, as to any
     HTTP client; the body limit counts the bytes it inflates to."""
-    return {"Accept": "application/json", "Accept-Encoding": "gzip, deflate",
-            "User-Agent": user_agent()}
+    return {
+        "Accept": "application/json",
+        "Accept-Encoding": "gzip, deflate",
+        "User-Agent": user_agent(),
+    }
 
 
-def build_request(settings: Settings, call: Call,
-                  headers: httpx.Headers | dict[str, str] | None = None,
-                  extensions: dict[str, Any] | None = None) -> httpx.Request:
+def build_request(
+    settings: Settings,
+    call: Call,
+    headers: httpx.Headers | dict[str, str] | None = None,
+    extensions: dict[str, Any] | None = None,
+) -> httpx.Request:
     """The httpx request for `call`, refused unless its URL is on our origin (the only
     place httpx will then add the credentials)."""
     url = resolve(settings, call.url)
     content = None
     if call.json is not NO_BODY:
-        content = encode(call.json)      # strict JSON: no NaN, exact RawNumbers
+        content = encode(call.json)  # strict JSON: no NaN, exact RawNumbers
     try:
         if call.params:
             base, _, own = url.partition("?")
             query = parse_qsl(own, keep_blank_values=True) + list(call.params)
             url = f"{base}?{urlencode(query)}"
-        request = httpx.Request(call.method, url, content=content, extensions=extensions,
-                                headers=headers if headers is not None else base_headers(
-                                    settings))
-    except (httpx.InvalidURL, ValueError) as exc:   # control characters, lone surrogates
+        request = httpx.Request(
+            call.method,
+            url,
+            content=content,
+            extensions=extensions,
+            headers=headers if headers is not None else base_headers(settings),
+        )
+    except (httpx.InvalidURL, ValueError) as exc:  # control characters, lone surrogates
         raise ResponseError(f"Not a usable URL: {url[:80]!r} ({exc})") from None
     if content is not None:
         request.headers["Content-Type"] = "application/json"
     return request
 
 
-_SECRET_PARAM = r"(?i)((?:api_key|apikey|password|key)=)[^&#]*"   # compiled on first use
+_SECRET_PARAM = r"(?i)((?:api_key|apikey|password|key)=)[^&#]*"  # compiled on first use
 
 
 def redact_url(url: str) -> str:
@@ -123,6 +142,7 @@ def redact_url(url: str) -> str:
 
 # ---------------------------------------------------------------- response reading
 
+
 def parse_body(content: bytes, content_type: str, exact_numbers: bool = False) -> Any:
     """JSON when it is JSON, the text otherwise, None when empty (`exact_numbers`: see
     `jsondecode.decode`).
@@ -131,8 +151,8 @@ def parse_body(content: bytes, content_type: str, exact_numbers: bool = False) -
     """
     if not content or content.isspace():
         return None
-    if "json" in content_type:              # (nesting deeper than the stack: RecursionError)
-        return decode(content, exact_numbers)   # bytes: UTF-8, as Tastypie always sends
+    if "json" in content_type:  # (nesting deeper than the stack: RecursionError)
+        return decode(content, exact_numbers)  # bytes: UTF-8, as Tastypie always sends
     text = content.decode("utf-8", errors="replace")
     if "json" in content_type or text.lstrip()[:1] in ("{", "["):
         try:
@@ -155,8 +175,14 @@ def _header_dict(headers: httpx.Headers) -> dict[str, str]:
     return out
 
 
-def read_answer(response: httpx.Response, content: bytes, method: str, *,
-                write: bool = False, exact_numbers: bool = False) -> Answer:
+def read_answer(
+    response: httpx.Response,
+    content: bytes,
+    method: str,
+    *,
+    write: bool = False,
+    exact_numbers: bool = False,
+) -> Answer:
     """An `Answer` from a response, raising `ResponseError` for unreadable success bodies.
 
     With `write` (a call that is not safe to repeat), an unreadable success is an
@@ -172,17 +198,23 @@ def read_answer(response: httpx.Response, content: bytes, method: str, *,
     except (ValueError, RecursionError) as exc:
         body = content.decode("utf-8", errors="replace")
         deep = " (nested too deeply)" if isinstance(exc, RecursionError) else ""
-        problem = (f"the body is not valid JSON{deep} ({len(content)} bytes, starting "
-                   f"{content[:60]!r})")
-    if (not problem and 200 <= status < 300 and method not in ("GET", "HEAD", "OPTIONS")
-            and url_problem(headers.get("location", ""))):   # a write's new URI
+        problem = (
+            f"the body is not valid JSON{deep} ({len(content)} bytes, starting {content[:60]!r})"
+        )
+    if (
+        not problem
+        and 200 <= status < 300
+        and method not in ("GET", "HEAD", "OPTIONS")
+        and url_problem(headers.get("location", ""))
+    ):  # a write's new URI
         problem = f"its Location header is not a usable URL ({headers['location'][:80]!r})"
     if problem and status < 400:
         text = f"{method} {redact_url(url)} -> {status}: {problem}"
         if write and 200 <= status < 300:
             raise UnreadableWriteAnswer(
                 f"{text}. The server says the write was carried out: do not repeat it; look "
-                "the object up (create(dedupe_on=...) does).")
+                "the object up (create(dedupe_on=...) does)."
+            )
         raise ResponseError(text)
     return Answer(status, headers, body, url, method)
 
@@ -214,7 +246,8 @@ def _error_for(answer: Answer, ambiguous: bool) -> APIError:
     message, fields = error_message(answer.body)
     if ambiguous and answer.status in (502, 504):
         message = (message + " " if message else "") + (
-            "The request may have been carried out: check before repeating it.")
+            "The request may have been carried out: check before repeating it."
+        )
     url = redact_url(answer.url)
     args = (answer.status, answer.method, url, answer.body, message)
     status = answer.status
@@ -242,8 +275,15 @@ def _error_for(answer: Answer, ambiguous: bool) -> APIError:
 
 # ---------------------------------------------------------------- retries
 
-def retry_delay(call: Call, attempt: int, outcome: Answer | Exception, settings: Settings,
-                elapsed: float, rng: random.Random | None = None) -> float | None:
+
+def retry_delay(
+    call: Call,
+    attempt: int,
+    outcome: Answer | Exception,
+    settings: Settings,
+    elapsed: float,
+    rng: random.Random | None = None,
+) -> float | None:
     """Seconds to wait before another try, or None to stop.
 
     Idempotent calls retry on connection faults, timeouts, 429 and 502/503/504. Any call
@@ -266,7 +306,7 @@ def retry_delay(call: Call, attempt: int, outcome: Answer | Exception, settings:
         if not isinstance(outcome, httpx.TransportError):
             return None
         advised = None
-    base = settings.backoff * (2 ** attempt)
+    base = settings.backoff * (2**attempt)
     if advised is not None:
         delay = advised
     else:
@@ -289,7 +329,7 @@ def _transport_error(call: Call, exc: Exception, settings: Settings) -> Transpor
 
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-FOLLOWED_METHODS = frozenset({"GET", "HEAD"})   # a redirected write could land on a list
+FOLLOWED_METHODS = frozenset({"GET", "HEAD"})  # a redirected write could land on a list
 
 
 def _redirect_target(settings: Settings, call: Call, answer: Answer, hops: int) -> Call | None:
@@ -305,8 +345,10 @@ def _redirect_target(settings: Settings, call: Call, answer: Answer, hops: int) 
     if call.method not in FOLLOWED_METHODS:
         raise _refused_write_redirect(call, answer, location)
     if location is None:
-        raise ResponseError(f"{call.method} {redact_url(answer.url)} -> {answer.status} "
-                            "without a Location header: nowhere to go.")
+        raise ResponseError(
+            f"{call.method} {redact_url(answer.url)} -> {answer.status} "
+            "without a Location header: nowhere to go."
+        )
     if hops >= MAX_REDIRECTS:
         raise ResponseError(f"{call.method} {redact_url(answer.url)}: too many redirects")
     target = _redirect_url(settings, call, answer, location)
@@ -314,7 +356,8 @@ def _redirect_target(settings: Settings, call: Call, answer: Answer, hops: int) 
         raise ResponseError(
             f"{call.method} {redact_url(answer.url)} redirected to {redact_url(target)}, "
             "which does not carry the request's query unchanged; not followed (a list "
-            "would lose its filters).")
+            "would lose its filters)."
+        )
     method = "GET" if answer.status == 303 else call.method
     return Call(method, target, (), NO_BODY, call.idempotent)
 
@@ -325,12 +368,13 @@ def _redirect_url(settings: Settings, call: Call, answer: Answer, location: str)
     try:
         target = urljoin(answer.url, location)
         target_origin = origin_of(target)
-    except ValueError as exc:           # "http://[::1", a port past 65535, ...
+    except ValueError as exc:  # "http://[::1", a port past 65535, ...
         problem = problem or str(exc)
     if problem:
         raise ResponseError(
             f"{call.method} {redact_url(answer.url)} redirected to an unusable URL "
-            f"({location[:80]!r}: {problem}); not followed.") from None
+            f"({location[:80]!r}: {problem}); not followed."
+        ) from None
     if target_origin != settings.origin:
         raise OriginError(
             f"{call.method} {redact_url(answer.url)} redirected to another host "
@@ -343,15 +387,21 @@ def _refused_write_redirect(call: Call, answer: Answer, location: str | None) ->
     """The error for a write answered with a redirect, which is never followed."""
     where = "no Location"
     if location is not None:
-        where = f"Location {redact_url(location)[:120]!r}" if not url_problem(
-            location) else f"Location {location[:80]!r}"
-    text = (f"{call.method} {redact_url(answer.url)} -> {answer.status} with {where}: a "
-            "write is never redirected (the new URL could name the list, or another "
-            "object); nothing more was sent.")
+        where = (
+            f"Location {redact_url(location)[:120]!r}"
+            if not url_problem(location)
+            else f"Location {location[:80]!r}"
+        )
+    text = (
+        f"{call.method} {redact_url(answer.url)} -> {answer.status} with {where}: a "
+        "write is never redirected (the new URL could name the list, or another "
+        "object); nothing more was sent."
+    )
     if answer.status == 303 and not call.retry_safe:
         # "See Other" says the write was carried out: it must not be posted again
-        return UnreadableWriteAnswer(f"{text} The server says it was carried out: do not "
-                                     "repeat it; look the object up.")
+        return UnreadableWriteAnswer(
+            f"{text} The server says it was carried out: do not repeat it; look the object up."
+        )
     return ResponseError(f"{text} Use the URL the server's own URIs give.")
 
 
@@ -371,13 +421,13 @@ def _may_have_acted(outcome: Answer | Exception) -> bool:
     if isinstance(outcome, Answer):
         return outcome.status in (502, 504)
     return isinstance(outcome, httpx.TransportError) and not isinstance(
-        outcome, httpx.ConnectError | httpx.ConnectTimeout)
+        outcome, httpx.ConnectError | httpx.ConnectTimeout
+    )
 
 
 def _settled(call: Call, outcome: Answer | Exception, acted: bool) -> Answer | Exception:
     """A DELETE retried after a try that may have done it finds nothing: that is success."""
-    if (acted and call.method == "DELETE" and isinstance(outcome, Answer)
-            and outcome.status == 404):
+    if acted and call.method == "DELETE" and isinstance(outcome, Answer) and outcome.status == 404:
         return Answer(204, {}, None, outcome.url, call.method)
     return outcome
 
@@ -404,7 +454,7 @@ class Tries:
         self.call = call
         self.started = time.perf_counter()
         self.attempt = self.hops = 0
-        self.acted = False      # a failed try may have been carried out already
+        self.acted = False  # a failed try may have been carried out already
 
     def judge(self, outcome: Answer | Exception) -> Answer | float:
         """The final answer, or the seconds to wait before the next try (see the class)."""
@@ -418,8 +468,9 @@ class Tries:
             raise outcome
         outcome = _settled(self.call, outcome, self.acted)
         self.acted = self.acted or _may_have_acted(outcome)
-        delay = retry_delay(self.call, self.attempt, outcome, self.settings,
-                            time.perf_counter() - self.started)
+        delay = retry_delay(
+            self.call, self.attempt, outcome, self.settings, time.perf_counter() - self.started
+        )
         if delay is None:
             return _finish(self.call, outcome, self.settings)
         self.attempt += 1
@@ -430,8 +481,12 @@ def _log(call: Call, outcome: Answer | Exception, started: float, attempt: int) 
     if not log.isEnabledFor(logging.DEBUG):
         return
     result = outcome.status if isinstance(outcome, Answer) else type(outcome).__name__
-    url = call_url(call)   # with its query: the part that matters when a filter misbehaves
-    log.debug("%s %s -> %s (%.1f ms, try %d)", call.method, redact_url(url), result,
-              (time.perf_counter() - started) * 1000, attempt + 1)
-
-
+    url = call_url(call)  # with its query: the part that matters when a filter misbehaves
+    log.debug(
+        "%s %s -> %s (%.1f ms, try %d)",
+        call.method,
+        redact_url(url),
+        result,
+        (time.perf_counter() - started) * 1000,
+        attempt + 1,
+    )

@@ -15,8 +15,14 @@ from ..settings.config import Settings
 from .decisions import redact_url
 
 __all__ = [
-    "MAX_BODY_BYTES", "check_declared_size", "read_limited", "read_limited_async",
-    "deadline_for", "time_limit", "clamped", "WritePacer",
+    "MAX_BODY_BYTES",
+    "check_declared_size",
+    "read_limited",
+    "read_limited_async",
+    "deadline_for",
+    "time_limit",
+    "clamped",
+    "WritePacer",
 ]
 
 #: The largest body read (decoded): a bigger answer is refused, not buffered.
@@ -68,8 +74,9 @@ class _Body:
         return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
-def read_limited(chunks: Iterable[bytes], response: httpx.Response,
-                 deadline: float | None) -> bytes:
+def read_limited(
+    chunks: Iterable[bytes], response: httpx.Response, deadline: float | None
+) -> bytes:
     """The decoded body of a blocking response, within the size limit and the deadline."""
     body = _Body(response, deadline)
     for chunk in chunks:
@@ -86,6 +93,7 @@ async def read_limited_async(response: httpx.Response, deadline: float | None) -
 
 
 # ---------------------------------------------------------------- the whole-request deadline
+
 
 def deadline_for(settings: Settings) -> float | None:
     """When the try starting now must be over (`timeout` bounds it from connect to last

@@ -39,8 +39,12 @@ def _trust_env(settings: Settings, transport: object) -> bool:
 
 
 def _client_options(settings: Settings, transport: object) -> dict[str, Any]:
-    return {"transport": transport, "timeout": httpx.Timeout(settings.timeout),
-            "follow_redirects": False, "trust_env": _trust_env(settings, transport)}
+    return {
+        "transport": transport,
+        "timeout": httpx.Timeout(settings.timeout),
+        "follow_redirects": False,
+        "trust_env": _trust_env(settings, transport),
+    }
 
 
 def refuse_in_read_only_mode(settings: Settings, call: Call) -> None:
@@ -51,7 +55,8 @@ def refuse_in_read_only_mode(settings: Settings, call: Call) -> None:
         raise GuardError(
             f"Read-only mode: {call.method.upper()} {redact_url(call.url)} was refused and "
             "nothing was sent. This client was made read-only (read_only=True, a profile's "
-            "read_only = true, or --read-only); use a client without it to write.")
+            "read_only = true, or --read-only); use a client without it to write."
+        )
 
 
 class _Sender:
@@ -85,6 +90,7 @@ class SyncSender(_Sender):
         client = httpx.Client(**_client_options(settings, transport))
         if transport is None:
             from .sockets import bound_sockets  # httpcore: loaded with a client, not on import
+
             bound_sockets(client)
         super().__init__(settings, client)
 
@@ -106,7 +112,7 @@ class SyncSender(_Sender):
                 except BaseException:
                     response.close()
                     raise
-                try:        # a challenge, answered by the next request: read, so the
+                try:  # a challenge, answered by the next request: read, so the
                     read_limited(response.iter_bytes(), response, None)  # connection is reused
                 finally:
                     response.close()
@@ -114,7 +120,7 @@ class SyncSender(_Sender):
             flow.close()
 
     def close(self) -> None:
-        self._client.close()        # type: ignore[union-attr]
+        self._client.close()  # type: ignore[union-attr]
 
 
 class AsyncSender(_Sender):
@@ -133,7 +139,8 @@ class AsyncSender(_Sender):
             request = await flow.__anext__()
             while True:
                 response = self._received(
-                    request, await self._transport.handle_async_request(request))
+                    request, await self._transport.handle_async_request(request)
+                )
                 try:
                     request = await flow.asend(response)
                 except StopAsyncIteration:
@@ -149,4 +156,4 @@ class AsyncSender(_Sender):
             await flow.aclose()
 
     async def close(self) -> None:
-        await self._client.aclose()     # type: ignore[union-attr]
+        await self._client.aclose()  # type: ignore[union-attr]

@@ -22,10 +22,7 @@ from ..errors import AmbiguousWriteError, Interrupted, MailRouteError
 from ..operations import NOT_STARTED, Answer, Batch, Call, Exclusive, Operation, Parallel
 from ..settings.config import Settings
 from .cache_files import CacheKeeper
-from .decisions import (
-    Tries,
-    read_answer,
-)
+from .decisions import Tries, read_answer
 from .interrupts import run_parallel, told
 from .limits import (
     WritePacer,
@@ -41,6 +38,7 @@ __all__ = ["SyncSession", "AsyncSession"]
 
 T = TypeVar("T")
 
+
 class SyncSession:
     """Sends calls with a blocking `httpx.Client` and drives operations."""
 
@@ -48,12 +46,12 @@ class SyncSession:
         self.settings = settings
         self._sender = SyncSender(settings, transport)
         self._pacer = WritePacer(settings.max_rate)
-        self._pool: Any = None          # a ThreadPoolExecutor, made on first concurrent use
+        self._pool: Any = None  # a ThreadPoolExecutor, made on first concurrent use
         self._lock = threading.Lock()
         self._exclusive = _LocksByKey(threading.Lock)
-        self.exact_numbers = False      # see keep_exact_numbers()
+        self.exact_numbers = False  # see keep_exact_numbers()
         self.sleep = time.sleep
-        self.cache: CacheKeeper | None = None   # set by the client: the schema cache file
+        self.cache: CacheKeeper | None = None  # set by the client: the schema cache file
 
     def keep_exact_numbers(self) -> None:
         """From now on read numbers a float would change as `RawNumber`s (the API has a
@@ -76,8 +74,13 @@ class SyncSession:
                     content = read_limited(response.iter_bytes(), response, deadline)
                 finally:
                     response.close()
-            return read_answer(response, content, call.method, write=not call.retry_safe,
-                               exact_numbers=self.exact_numbers)
+            return read_answer(
+                response,
+                content,
+                call.method,
+                write=not call.retry_safe,
+                exact_numbers=self.exact_numbers,
+            )
         except (httpx.TransportError, MailRouteError) as exc:
             return exc
 
@@ -85,7 +88,7 @@ class SyncSession:
         """One call through redirects and retries, waiting between tries (and before a
         write, as `max_rate` asks)."""
         tries = Tries(self.settings, call)
-        first = True                  # the first try is paced by `_drive`
+        first = True  # the first try is paced by `_drive`
         while True:
             pause = 0.0 if first else self._pacer.delay(tries.call.method)
             first = False
@@ -103,16 +106,19 @@ class SyncSession:
                 return work(item)
             except MailRouteError as exc:
                 return exc
+
         if len(items) <= 1 or self.settings.concurrency <= 1 or _in_worker():
-            return [one(i) for i in items]   # a worker waiting on its own pool would deadlock
+            return [one(i) for i in items]  # a worker waiting on its own pool would deadlock
         return list(self._workers().map(one, items))
 
     def _workers(self) -> Any:
         with self._lock:
             if self._pool is None:
                 from concurrent.futures import ThreadPoolExecutor
-                self._pool = ThreadPoolExecutor(self.settings.concurrency,
-                                                thread_name_prefix="mailroute_dyn")
+
+                self._pool = ThreadPoolExecutor(
+                    self.settings.concurrency, thread_name_prefix="mailroute_dyn"
+                )
         return self._pool
 
     def stream(self, ops: Iterable[Operation[Any]], window: int) -> Iterator[Any]:
@@ -135,10 +141,10 @@ class SyncSession:
         if isinstance(step, Batch):
             return self._concurrently(self.send, step.calls)
         if isinstance(step, Parallel):
-            return self._writes(step)             # the cache is saved by the outer run
+            return self._writes(step)  # the cache is saved by the outer run
         if isinstance(step, Exclusive):
             with self._exclusive.lock_for(step.key) as lock:
-                with lock:                  # (held while the operation runs)
+                with lock:  # (held while the operation runs)
                     return self._drive(step.op)
         return self.send(step)
 
@@ -147,10 +153,15 @@ class SyncSession:
         once, telling `on_done` of each as it finishes; Ctrl-C stops it cleanly (see
         `interrupts`). The main thread only waits, so the signal never lands inside a
         request."""
-        if _in_worker():           # a worker waiting on its own pool would deadlock
+        if _in_worker():  # a worker waiting on its own pool would deadlock
             return [told(step, i, self._drive_caught(op)) for i, op in enumerate(step.ops)]
-        return run_parallel(step, self._workers(), max(1, self.settings.concurrency),
-                            self.settings.timeout, self._drive)
+        return run_parallel(
+            step,
+            self._workers(),
+            max(1, self.settings.concurrency),
+            self.settings.timeout,
+            self._drive,
+        )
 
     def _drive_caught(self, op: Operation[Any]) -> Any:
         try:
@@ -181,7 +192,7 @@ class SyncSession:
             while True:
                 pause = self._pacer.delay(step.method) if isinstance(step, Call) else 0.0
                 if pause and stop is not None:
-                    stop.wait(pause)          # Ctrl-C ends the wait: checked just below
+                    stop.wait(pause)  # Ctrl-C ends the wait: checked just below
                 elif pause:
                     self.sleep(pause)
                 if stop is not None and _writes_something(step):
@@ -207,11 +218,12 @@ class AsyncSession:
         self._sender = AsyncSender(settings, transport)
         self._pacer = WritePacer(settings.max_rate)
         import asyncio  # only async clients need it: ~20 ms of start-up for the others
+
         self._asyncio = asyncio
         self.sleep = asyncio.sleep
         self._exclusive = _LocksByKey(asyncio.Lock)
-        self.exact_numbers = False      # see keep_exact_numbers()
-        self.cache: CacheKeeper | None = None   # set by the client: the schema cache file
+        self.exact_numbers = False  # see keep_exact_numbers()
+        self.cache: CacheKeeper | None = None  # set by the client: the schema cache file
 
     def keep_exact_numbers(self) -> None:
         """From now on read numbers a float would change as `RawNumber`s (see
@@ -225,16 +237,22 @@ class AsyncSession:
     async def _once(self, call: Call) -> Answer | Exception:
         deadline = deadline_for(self.settings)
         try:
-            async with self._asyncio.timeout(None if deadline is None else
-                                             deadline - time.monotonic()):
+            async with self._asyncio.timeout(
+                None if deadline is None else deadline - time.monotonic()
+            ):
                 response = await self._sender.send(call)
                 try:
                     check_declared_size(response)
                     content = await read_limited_async(response, deadline)
                 finally:
                     await response.aclose()
-            return read_answer(response, content, call.method, write=not call.retry_safe,
-                               exact_numbers=self.exact_numbers)
+            return read_answer(
+                response,
+                content,
+                call.method,
+                write=not call.retry_safe,
+                exact_numbers=self.exact_numbers,
+            )
         except TimeoutError:
             return httpx.ReadTimeout(f"no complete answer within {self.settings.timeout} s")
         except (httpx.TransportError, MailRouteError) as exc:
@@ -244,7 +262,7 @@ class AsyncSession:
         """One call through redirects and retries, awaiting between tries (and before a
         write, as `max_rate` asks)."""
         tries = Tries(self.settings, call)
-        first = True                  # the first try is paced by `_drive`
+        first = True  # the first try is paced by `_drive`
         while True:
             pause = 0.0 if first else self._pacer.delay(tries.call.method)
             first = False
@@ -266,18 +284,21 @@ class AsyncSession:
         async def send(call: Call) -> Answer:
             async with gate:
                 answer = await self.send(call)
-            await self._asyncio.sleep(0)    # the next request goes out before this is read
+            await self._asyncio.sleep(0)  # the next request goes out before this is read
             return answer
-        started = _InOrder(ops, 2 * window,
-                           lambda op: self._asyncio.ensure_future(self.run(op, send)))
+
+        started = _InOrder(
+            ops, 2 * window, lambda op: self._asyncio.ensure_future(self.run(op, send))
+        )
         try:
             while (task := started.take()) is not None:
                 yield await task
         finally:
             started.close()
 
-    async def _concurrently(self, work: Any, items: tuple[Any, ...],
-                            parallel: Parallel | None = None) -> list[Any]:
+    async def _concurrently(
+        self, work: Any, items: tuple[Any, ...], parallel: Parallel | None = None
+    ) -> list[Any]:
         asyncio = self._asyncio
         limit = asyncio.Semaphore(self.settings.concurrency)
 
@@ -288,16 +309,17 @@ class AsyncSession:
                 except MailRouteError as exc:
                     outcome = exc
             return told(parallel, index, outcome) if parallel is not None else outcome
+
         return list(await asyncio.gather(*(one(i, item) for i, item in enumerate(items))))
 
     async def _step(self, step: Call | Batch | Parallel | Exclusive, send: Any = None) -> Any:
         if isinstance(step, Batch):
             return await self._concurrently(self.send, step.calls)
-        if isinstance(step, Parallel):      # the cache is saved by the outer run
+        if isinstance(step, Parallel):  # the cache is saved by the outer run
             return await self._concurrently(self._drive, step.ops, step)
         if isinstance(step, Exclusive):
             with self._exclusive.lock_for(step.key) as lock:
-                async with lock:            # (held while the operation runs)
+                async with lock:  # (held while the operation runs)
                     return await self._drive(step.op, send)
         return await (send or self.send)(step)
 
@@ -321,7 +343,7 @@ class AsyncSession:
             while True:
                 pause = self._pacer.delay(step.method) if isinstance(step, Call) else 0.0
                 if pause:
-                    await self.sleep(pause)   # `max_rate`: the first try of a write
+                    await self.sleep(pause)  # `max_rate`: the first try of a write
                 try:
                     reply: Any = await self._step(step, send)
                 except MailRouteError as exc:
@@ -339,7 +361,7 @@ class _LocksByKey:
     def __init__(self, make: Callable[[], Any]):
         self._make = make
         self._guard = threading.Lock()
-        self._locks: dict[Hashable, tuple[Any, int]] = {}   # key -> (lock, users)
+        self._locks: dict[Hashable, tuple[Any, int]] = {}  # key -> (lock, users)
 
     @contextlib.contextmanager
     def lock_for(self, key: Hashable) -> Iterator[Any]:
@@ -405,11 +427,10 @@ def _writes_something(step: Call | Batch | Parallel | Exclusive) -> bool:
 def _stopped_before_write(wrote: bool) -> Any:
     if not wrote:
         return NOT_STARTED
-    return AmbiguousWriteError("interrupted between two writes of one row: the first was "
-                               "sent, the rest not")
+    return AmbiguousWriteError(
+        "interrupted between two writes of one row: the first was sent, the rest not"
+    )
 
 
 def _in_worker() -> bool:
     return threading.current_thread().name.startswith("mailroute_dyn")
-
-

@@ -75,8 +75,9 @@ def export(out_dir=FIXTURES):
     seed_data(**FIXTURE_SEED)
     out_dir = Path(out_dir)
     transport = httpx.WSGITransport(app=wsgi_app())
-    with httpx.Client(transport=transport, base_url=f"http://{HOST}",
-                      headers=auth_header()) as client:
+    with httpx.Client(
+        transport=transport, base_url=f"http://{HOST}", headers=auth_header()
+    ) as client:
         names = resource_names() + resource_names(listed=False)
         schemas = {n: client.get(f"/api/v1/{n}/schema/").raise_for_status().json() for n in names}
         objects = {n: _list_all(client, n) for n in names}
@@ -93,15 +94,21 @@ def export(out_dir=FIXTURES):
 
 
 def _tree(folder):
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for kind in ("schemas", "objects") for p in sorted((folder / kind).glob("*.json"))}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for kind in ("schemas", "objects")
+        for p in sorted((folder / kind).glob("*.json"))
+    }
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=FIXTURES, help="fixtures folder to write")
-    parser.add_argument("--check", action="store_true",
-                        help="export to a temporary folder and compare with --out instead")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="export to a temporary folder and compare with --out instead",
+    )
     args = parser.parse_args(argv)
     if not args.check:
         counts = export(args.out)

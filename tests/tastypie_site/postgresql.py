@@ -27,8 +27,11 @@ START_TIMEOUT = 60.0
 def find_bin_dir():
     """The directory holding initdb and postgres (the newest Debian version first, then
     PATH), or None when PostgreSQL is not installed."""
-    candidates = sorted(Path("/").glob(DEBIAN_BIN_DIRS.lstrip("/")),
-                        key=lambda p: _version(p.parent.name), reverse=True)
+    candidates = sorted(
+        Path("/").glob(DEBIAN_BIN_DIRS.lstrip("/")),
+        key=lambda p: _version(p.parent.name),
+        reverse=True,
+    )
     on_path = shutil.which("initdb")
     if on_path:
         candidates.append(Path(on_path).parent)
@@ -87,21 +90,48 @@ class Cluster:
     def start(self):
         os.chown(self.root, self.uid, self.gid)
         self.root.chmod(0o700)
-        self._program("initdb", "-D", self.root / "data", "-U", SUPERUSER, "-A", "trust",
-                      "-E", "UTF8", "--no-locale", "--no-sync")
+        self._program(
+            "initdb",
+            "-D",
+            self.root / "data",
+            "-U",
+            SUPERUSER,
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--no-locale",
+            "--no-sync",
+        )
         log = (self.root / "server.log").open("wb")
         # a test cluster: durability is not needed, speed is
         self._server = subprocess.Popen(
-            [self.bin_dir / "postgres", "-D", self.root / "data", "-h", "127.0.0.1",
-             "-p", str(self.port), "-k", self.root, "-c", "fsync=off",
-             "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
-            stdout=log, stderr=subprocess.STDOUT, **self._as_user())
+            [
+                self.bin_dir / "postgres",
+                "-D",
+                self.root / "data",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-k",
+                self.root,
+                "-c",
+                "fsync=off",
+                "-c",
+                "synchronous_commit=off",
+                "-c",
+                "full_page_writes=off",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            **self._as_user(),
+        )
         log.close()
         self._wait_until_ready()
 
     def create_database(self, name):
-        self._program("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", SUPERUSER,
-                      name)
+        self._program("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", SUPERUSER, name)
 
     def stop(self):
         """Stop the server (a fast shutdown, then a kill) and remove the directory."""
@@ -118,32 +148,45 @@ class Cluster:
     def _as_user(self):
         if os.geteuid() != 0:
             return {"env": self._env()}
-        return {"user": self.uid, "group": self.gid, "extra_groups": [], "env": self._env(),
-                "cwd": self.root}
+        return {
+            "user": self.uid,
+            "group": self.gid,
+            "extra_groups": [],
+            "env": self._env(),
+            "cwd": self.root,
+        }
 
     def _env(self):
         return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C", "LANG": "C"}
 
     def _program(self, program, *args):
-        done = subprocess.run([self.bin_dir / program, *map(str, args)], capture_output=True,
-                              text=True, **self._as_user())
+        done = subprocess.run(
+            [self.bin_dir / program, *map(str, args)],
+            capture_output=True,
+            text=True,
+            **self._as_user(),
+        )
         if done.returncode:
-            raise RuntimeError(f"{program} failed ({done.returncode}): "
-                               f"{(done.stderr or done.stdout).strip()[-2000:]}")
+            raise RuntimeError(
+                f"{program} failed ({done.returncode}): "
+                f"{(done.stderr or done.stdout).strip()[-2000:]}"
+            )
 
     def _wait_until_ready(self):
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self._server.poll() is not None:
-                raise RuntimeError(f"postgres exited ({self._server.returncode}): "
-                                   f"{self._log_tail()}")
-            ready = subprocess.run([self.bin_dir / "pg_isready", "-q", "-h", "127.0.0.1",
-                                    "-p", str(self.port)], check=False)
+                raise RuntimeError(
+                    f"postgres exited ({self._server.returncode}): {self._log_tail()}"
+                )
+            ready = subprocess.run(
+                [self.bin_dir / "pg_isready", "-q", "-h", "127.0.0.1", "-p", str(self.port)],
+                check=False,
+            )
             if ready.returncode == 0:
                 return
             time.sleep(0.1)
-        raise RuntimeError(f"postgres did not start in {START_TIMEOUT:.0f} s: "
-                           f"{self._log_tail()}")
+        raise RuntimeError(f"postgres did not start in {START_TIMEOUT:.0f} s: {self._log_tail()}")
 
     def _log_tail(self):
         log = self.root / "server.log"

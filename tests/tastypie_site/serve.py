@@ -59,8 +59,14 @@ class SiteProcess:
         self._log = tempfile.TemporaryFile()
         env = {**os.environ, POSTGRESQL_ENV: database_url}
         self._child = subprocess.Popen(
-            [sys.executable, "-m", "tests.tastypie_site.serve"], cwd=ROOT, env=env,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log, text=True)
+            [sys.executable, "-m", "tests.tastypie_site.serve"],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._log,
+            text=True,
+        )
         self.url = self._expect(STARTED)
 
     def __enter__(self):

@@ -38,15 +38,22 @@ def _database_settings():
     url = os.environ.get(POSTGRESQL_ENV)
     if url:
         parts = urlsplit(url)
-        return {"ENGINE": "django.db.backends.postgresql", "NAME": parts.path.lstrip("/"),
-                "USER": parts.username or "", "HOST": parts.hostname or "",
-                "PORT": str(parts.port or "")}
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": parts.path.lstrip("/"),
+            "USER": parts.username or "",
+            "HOST": parts.hostname or "",
+            "PORT": str(parts.port or ""),
+        }
     tmp = tempfile.mkdtemp(prefix="tastypie_site_")
     atexit.register(shutil.rmtree, tmp, ignore_errors=True)
     # IMMEDIATE transactions make concurrent writers (the client's concurrent bulk
     # requests, the threaded live server) wait for the lock instead of failing at once
-    return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(Path(tmp, "db.sqlite3")),
-            "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 30}}
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(Path(tmp, "db.sqlite3")),
+        "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 30},
+    }
 
 
 def setup_django():
@@ -65,7 +72,7 @@ def setup_django():
             "django.contrib.contenttypes",
             "tastypie",
             _APP,
-            "django.contrib.sessions",   # SessionAuthentication (auth_api.py)
+            "django.contrib.sessions",  # SessionAuthentication (auth_api.py)
             _ANYAPI,
         ],
         MIDDLEWARE=[
@@ -131,10 +138,25 @@ def _models():
 
     # children first, so plain DELETEs never break a foreign key
     return [
-        m.WBList, m.ContactEmailAccount, m.ContactDomain, m.ContactCustomer, m.ContactReseller,
-        m.NotificationAccountTask, m.NotificationDomainTask, m.PolicyUser, m.PolicyDomain,
-        m.LocalpartAlias, m.MailServer, m.OutboundServer, m.DomainAlias, m.EmailAccount,
-        m.Domain, m.BrandingInfo, m.Admin, m.Customer, m.Reseller,
+        m.WBList,
+        m.ContactEmailAccount,
+        m.ContactDomain,
+        m.ContactCustomer,
+        m.ContactReseller,
+        m.NotificationAccountTask,
+        m.NotificationDomainTask,
+        m.PolicyUser,
+        m.PolicyDomain,
+        m.LocalpartAlias,
+        m.MailServer,
+        m.OutboundServer,
+        m.DomainAlias,
+        m.EmailAccount,
+        m.Domain,
+        m.BrandingInfo,
+        m.Admin,
+        m.Customer,
+        m.Reseller,
     ]
 
 
@@ -146,10 +168,23 @@ def reset_data():
     from .anyapi import models as other
 
     tables = [model._meta.db_table for model in _models()]
-    tables += [model._meta.db_table for model in (
-        other.GroupProfile.users.through, other.GroupProfile.categories.through,
-        other.Comment, other.Note, other.Product, other.SlugBasedNote, other.ThesaurusKeyword,
-        other.Thesaurus, other.Tag, other.GroupProfile, other.GroupCategory, other.Profile)]
+    tables += [
+        model._meta.db_table
+        for model in (
+            other.GroupProfile.users.through,
+            other.GroupProfile.categories.through,
+            other.Comment,
+            other.Note,
+            other.Product,
+            other.SlugBasedNote,
+            other.ThesaurusKeyword,
+            other.Thesaurus,
+            other.Tag,
+            other.GroupProfile,
+            other.GroupCategory,
+            other.Profile,
+        )
+    ]
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             names = ", ".join(f'"{table}"' for table in tables)
@@ -181,11 +216,27 @@ def _reset_sequences(models):
 LA = ZoneInfo("America/Los_Angeles")
 EPOCH = datetime(2012, 6, 7, 15, 24, 27, tzinfo=LA)
 RESELLERS = ["North Reseller", "South Reseller", "East Reseller"]
-LOCALPARTS = ["info", "sales", "support", "john.smith", "jane.doe", "postmaster", "billing",
-              "office"]
-ALIASES = {"info": "contact", "sales": "orders", "support": "help", "john.smith": "jsmith",
-           "jane.doe": "jdoe", "postmaster": "abuse", "billing": "accounts", "office": "frontdesk",
-           "admin": "hostmaster"}
+LOCALPARTS = [
+    "info",
+    "sales",
+    "support",
+    "john.smith",
+    "jane.doe",
+    "postmaster",
+    "billing",
+    "office",
+]
+ALIASES = {
+    "info": "contact",
+    "sales": "orders",
+    "support": "help",
+    "john.smith": "jsmith",
+    "jane.doe": "jdoe",
+    "postmaster": "abuse",
+    "billing": "accounts",
+    "office": "frontdesk",
+    "admin": "hostmaster",
+}
 KILL_LEVELS = [7, 5.5, 9, 6.25, 12]
 #: The seed document's three domains (ids fixed so that ``id`` matches ``resource_uri``).
 EXAMPLE_DOMAINS = [
@@ -234,12 +285,20 @@ def seed_data(domains=250, accounts_per_domain=5, examples=True):
     def stamps(n, age_days=30):
         return {"created_at": _at(n), "updated_at": _at(n, days=age_days)}
 
-    resellers = [add(m.Reseller, id=i, name=name, allow_branding=i == 1, **stamps(-300 + i))
-                 for i, name in enumerate(RESELLERS, 1)]
+    resellers = [
+        add(m.Reseller, id=i, name=name, allow_branding=i == 1, **stamps(-300 + i))
+        for i, name in enumerate(RESELLERS, 1)
+    ]
     plain_customers = [
-        add(m.Customer, id=i, name=f"Acme Customer {i:02d}", reseller=resellers[(i - 1) % 3],
-            is_full_user_list=i % 4 == 0, reported_user_count=None if i % 3 else i * 10,
-            **stamps(-200 + i))
+        add(
+            m.Customer,
+            id=i,
+            name=f"Acme Customer {i:02d}",
+            reseller=resellers[(i - 1) % 3],
+            is_full_user_list=i % 4 == 0,
+            reported_user_count=None if i % 3 else i * 10,
+            **stamps(-200 + i),
+        )
         for i in range(1, max(3, domains // 10) + 1)
     ]
     customers = plain_customers + [
@@ -248,92 +307,214 @@ def seed_data(domains=250, accounts_per_domain=5, examples=True):
     ]
     for owner in resellers + customers:
         kind = "reseller" if isinstance(owner, m.Reseller) else "customer"
-        add(m.BrandingInfo, **{kind: owner}, enabled=owner.allow_branding,
+        add(
+            m.BrandingInfo,
+            **{kind: owner},
+            enabled=owner.allow_branding,
             service_name="North Mail Filter" if owner.allow_branding else None,
-            created_at=owner.created_at, updated_at=owner.created_at)
+            created_at=owner.created_at,
+            updated_at=owner.created_at,
+        )
     for i, r in enumerate(resellers, 1):
         slug = r.name.split()[0].lower()
         for j, role in enumerate(["billing", "technical"]):
-            add(m.ContactReseller, reseller=r, email=f"{role}@{slug}.example",
-                first_name=role.title(), last_name=r.name.split()[0], city="Portland",
-                state="OR", country="US", zipcode="97201" if j else None,
-                is_billing=role == "billing", is_technical=role == "technical",
-                is_emergency=j == 1, **stamps(-290 + i))
-        add(m.Admin, username=f"admin@{slug}.example", email=f"admin@{slug}.example",
-            reseller=r, date_joined=_at(-280 + i), last_login=_at(200 + i))
+            add(
+                m.ContactReseller,
+                reseller=r,
+                email=f"{role}@{slug}.example",
+                first_name=role.title(),
+                last_name=r.name.split()[0],
+                city="Portland",
+                state="OR",
+                country="US",
+                zipcode="97201" if j else None,
+                is_billing=role == "billing",
+                is_technical=role == "technical",
+                is_emergency=j == 1,
+                **stamps(-290 + i),
+            )
+        add(
+            m.Admin,
+            username=f"admin@{slug}.example",
+            email=f"admin@{slug}.example",
+            reseller=r,
+            date_joined=_at(-280 + i),
+            last_login=_at(200 + i),
+        )
     for i, c in enumerate(customers, 1):
-        add(m.ContactCustomer, customer=c, email=f"it@customer-{c.id}.example",
-            first_name="Pat", last_name=f"Owner{i}", phone=f"+1 503 555 01{i % 100:02d}",
-            is_technical=True, **stamps(-190 + i))
-        add(m.Admin, username=f"admin{c.id}@acme.example",
-            email=f"admin{c.id}@acme.example", customer=c, is_active=i % 7 != 0,
-            date_joined=_at(-180 + i), last_login=_at(150 + i))
+        add(
+            m.ContactCustomer,
+            customer=c,
+            email=f"it@customer-{c.id}.example",
+            first_name="Pat",
+            last_name=f"Owner{i}",
+            phone=f"+1 503 555 01{i % 100:02d}",
+            is_technical=True,
+            **stamps(-190 + i),
+        )
+        add(
+            m.Admin,
+            username=f"admin{c.id}@acme.example",
+            email=f"admin{c.id}@acme.example",
+            customer=c,
+            is_active=i % 7 != 0,
+            date_joined=_at(-180 + i),
+            last_login=_at(150 + i),
+        )
 
     all_domains = [
-        add(m.Domain, id=i, name=f"acme-{i:03d}.com",
-            customer=plain_customers[(i - 1) % len(plain_customers)], active=i % 10 != 0,
-            bounce_unlisted=i % 3 == 0, deliveryport=2525 if i % 25 == 0 else 25,
-            hold_email=i % 50 == 0, outbound_enabled=i % 4 == 0, **stamps(i))
+        add(
+            m.Domain,
+            id=i,
+            name=f"acme-{i:03d}.com",
+            customer=plain_customers[(i - 1) % len(plain_customers)],
+            active=i % 10 != 0,
+            bounce_unlisted=i % 3 == 0,
+            deliveryport=2525 if i % 25 == 0 else 25,
+            hold_email=i % 50 == 0,
+            outbound_enabled=i % 4 == 0,
+            **stamps(i),
+        )
         for i in range(1, domains + 1)
     ]
     by_id = {c.id: c for c in customers}
     all_domains += [
-        add(m.Domain, id=pk, name=name, customer=by_id[cust], bounce_unlisted=bounce,
-            outbound_enabled=outbound, created_at=_local(c_at), updated_at=_local(u_at))
+        add(
+            m.Domain,
+            id=pk,
+            name=name,
+            customer=by_id[cust],
+            bounce_unlisted=bounce,
+            outbound_enabled=outbound,
+            created_at=_local(c_at),
+            updated_at=_local(u_at),
+        )
         for pk, name, cust, bounce, outbound, c_at, u_at in (EXAMPLE_DOMAINS if examples else [])
     ]
 
     accounts = []
     for n, d in enumerate(all_domains, 1):
         example = d.id >= 912345
-        add(m.PolicyDomain, id=d.id, domain=d, message_size_limit=0 if example else None,
+        add(
+            m.PolicyDomain,
+            id=d.id,
+            domain=d,
+            message_size_limit=0 if example else None,
             spam_kill_level=7 if example else KILL_LEVELS[n % len(KILL_LEVELS)],
-            spam_tag2_level=None if example or n % 2 else 4.5)
-        add(m.MailServer, domain=d, server=f"mail.{d.name}",
-            created_at=d.created_at, updated_at=d.created_at)
+            spam_tag2_level=None if example or n % 2 else 4.5,
+        )
+        add(
+            m.MailServer,
+            domain=d,
+            server=f"mail.{d.name}",
+            created_at=d.created_at,
+            updated_at=d.created_at,
+        )
         if n % 3 == 0:
-            add(m.MailServer, domain=d, server=f"backup.{d.name}", priority=20,
-                created_at=d.updated_at, updated_at=d.updated_at)
+            add(
+                m.MailServer,
+                domain=d,
+                server=f"backup.{d.name}",
+                priority=20,
+                created_at=d.updated_at,
+                updated_at=d.updated_at,
+            )
         if d.outbound_enabled:
-            add(m.OutboundServer, domain=d, server=f"203.0.113.{n % 250 + 1}",
-                created_at=d.created_at, updated_at=d.created_at)
+            add(
+                m.OutboundServer,
+                domain=d,
+                server=f"203.0.113.{n % 250 + 1}",
+                created_at=d.created_at,
+                updated_at=d.created_at,
+            )
         if n % 5 == 0 or d.id == 912345:
             stem = d.name.rsplit(".", 1)[0]
-            add(m.DomainAlias, domain=d, name=f"{stem}.net", active=n % 10 != 0,
-                created_at=d.updated_at, updated_at=d.updated_at)
-            add(m.NotificationDomainTask, domain=d, enabled=True, hour=6 + n % 4,
-                domain_bounce_unlisted=d.bounce_unlisted)
+            add(
+                m.DomainAlias,
+                domain=d,
+                name=f"{stem}.net",
+                active=n % 10 != 0,
+                created_at=d.updated_at,
+                updated_at=d.updated_at,
+            )
+            add(
+                m.NotificationDomainTask,
+                domain=d,
+                enabled=True,
+                hour=6 + n % 4,
+                domain_bounce_unlisted=d.bounce_unlisted,
+            )
         if n % 4 == 0 or d.id == 912345:
-            add(m.ContactDomain, domain=d, email=f"postmaster@{d.name}",
-                first_name="Sam", last_name=f"Admin{n}", is_emergency=True,
-                created_at=d.created_at, updated_at=d.updated_at)
+            add(
+                m.ContactDomain,
+                domain=d,
+                email=f"postmaster@{d.name}",
+                first_name="Sam",
+                last_name=f"Admin{n}",
+                is_emergency=True,
+                created_at=d.created_at,
+                updated_at=d.updated_at,
+            )
         if n % 2 == 0:
-            add(m.WBList, domain=d, email=f"newsletter@bulk-{n % 7}.example",
-                wb="b" if n % 4 else "w", rid=str(d.id))
+            add(
+                m.WBList,
+                domain=d,
+                email=f"newsletter@bulk-{n % 7}.example",
+                wb="b" if n % 4 else "w",
+                rid=str(d.id),
+            )
         localparts = ["postmaster", "admin"] if example else LOCALPARTS[:accounts_per_domain]
         for j, localpart in enumerate(localparts):
-            a = add(m.EmailAccount, domain=d, localpart=localpart,
-                    priority=8 if localpart == "postmaster" else 7,
-                    created_at=d.created_at + timedelta(hours=j + 1),
-                    updated_at=d.updated_at + timedelta(hours=j + 1))
+            a = add(
+                m.EmailAccount,
+                domain=d,
+                localpart=localpart,
+                priority=8 if localpart == "postmaster" else 7,
+                created_at=d.created_at + timedelta(hours=j + 1),
+                updated_at=d.updated_at + timedelta(hours=j + 1),
+            )
             accounts.append(a)
     for k, a in enumerate(accounts, 1):
-        add(m.PolicyUser, id=a.id, email_account=a,
-            spam_kill_level=KILL_LEVELS[k % len(KILL_LEVELS)])
+        add(
+            m.PolicyUser,
+            id=a.id,
+            email_account=a,
+            spam_kill_level=KILL_LEVELS[k % len(KILL_LEVELS)],
+        )
         if k % 3 == 0:
-            add(m.NotificationAccountTask, email_account=a, enabled=k % 2 == 0,
-                hour=7 + k % 3, timezone="Europe/London" if k % 9 == 0 else None)
+            add(
+                m.NotificationAccountTask,
+                email_account=a,
+                enabled=k % 2 == 0,
+                hour=7 + k % 3,
+                timezone="Europe/London" if k % 9 == 0 else None,
+            )
         if k % 4 == 1:
-            add(m.LocalpartAlias, email_account=a, domain=a.domain,
-                localpart=ALIASES[a.localpart], created_at=a.created_at,
-                updated_at=a.updated_at)
+            add(
+                m.LocalpartAlias,
+                email_account=a,
+                domain=a.domain,
+                localpart=ALIASES[a.localpart],
+                created_at=a.created_at,
+                updated_at=a.updated_at,
+            )
         if k % 10 == 1:
-            add(m.ContactEmailAccount, email_account=a,
-                email=f"{a.localpart}.owner@{a.domain.name}", first_name="Alex",
-                created_at=a.created_at, updated_at=a.updated_at)
+            add(
+                m.ContactEmailAccount,
+                email_account=a,
+                email=f"{a.localpart}.owner@{a.domain.name}",
+                first_name="Alex",
+                created_at=a.created_at,
+                updated_at=a.updated_at,
+            )
         if k % 5 == 2:
-            add(m.WBList, email_account=a, email=f"partner{k}@trusted.example",
-                wb="w", rid=str(a.id))
+            add(
+                m.WBList,
+                email_account=a,
+                email=f"partner{k}@trusted.example",
+                wb="w",
+                rid=str(a.id),
+            )
 
     with transaction.atomic():
         for model in reversed(_models()):
@@ -370,8 +551,9 @@ def seed_groups():
     from .anyapi import models as other
 
     with transaction.atomic():
-        profiles = [other.Profile.objects.create(id=n, username=name)
-                    for n, name in enumerate(PROFILES, 1)]
+        profiles = [
+            other.Profile.objects.create(id=n, username=name) for n, name in enumerate(PROFILES, 1)
+        ]
         for n, (title, members) in enumerate(GROUP_MEMBERS.items(), 1):
             group = other.GroupProfile.objects.create(id=n, title=title)
             group.users.set([profiles[i - 1] for i in members])
@@ -410,10 +592,10 @@ def live_server(app=None):
     """Serve ``app`` (default: ``wsgi_app()``) on 127.0.0.1 on a free port in a background
     thread; yields the base URL (``http://127.0.0.1:<port>``) and stops the server on exit."""
     app = app or wsgi_app()
-    server = make_server("127.0.0.1", 0, app, server_class=_ThreadingWSGIServer,
-                         handler_class=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, name="tastypie-live-server",
-                              daemon=True)
+    server = make_server(
+        "127.0.0.1", 0, app, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
+    )
+    thread = threading.Thread(target=server.serve_forever, name="tastypie-live-server", daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"

@@ -61,13 +61,21 @@ class NoteResource(ModelResource):
 class SlugNoteResource(ModelResource):
     """Detail URIs by slug, not by the primary key."""
 
-    Meta = _meta(m.Note, "my-notes", detail_uri_name="slug", excludes=["uuid"],
-                 filtering={"slug": ["exact"]})
+    Meta = _meta(
+        m.Note, "my-notes", detail_uri_name="slug", excludes=["uuid"], filtering={"slug": ["exact"]}
+    )
 
 
 class BareNoteResource(ModelResource):
-    Meta = _meta(m.Note, "bare_notes", include_resource_uri=False, collection_name="items",
-                 limit=0, max_limit=None, excludes=["uuid"])
+    Meta = _meta(
+        m.Note,
+        "bare_notes",
+        include_resource_uri=False,
+        collection_name="items",
+        limit=0,
+        max_limit=None,
+        excludes=["uuid"],
+    )
 
 
 class CommentResource(ModelResource):
@@ -85,8 +93,14 @@ class NoteV2Resource(ModelResource):
 
 
 v1 = Api(api_name="v1")
-for _resource in (ProductResource, SlugBasedNoteResource, NoteResource, SlugNoteResource,
-                  BareNoteResource, CommentResource):
+for _resource in (
+    ProductResource,
+    SlugBasedNoteResource,
+    NoteResource,
+    SlugNoteResource,
+    BareNoteResource,
+    CommentResource,
+):
     v1.register(_resource())
 
 v2 = Api(api_name="v2")
@@ -94,6 +108,7 @@ v2.register(NoteV2Resource())
 
 
 # slashless: namespaced, so reversing their URIs never picks /anyapi/'s patterns
+
 
 class FlatNoteResource(NamespacedModelResource):
     Meta = _meta(m.Note, "notes", excludes=["uuid"], urlconf_namespace="slashless")

@@ -38,6 +38,7 @@ class Comment(models.Model):
 
 # ---- shapes from large open-source projects (see wild.py)
 
+
 class Profile(models.Model):
     """A community directory's member: found by `username`; `public` ones are shown to
     anonymous users."""

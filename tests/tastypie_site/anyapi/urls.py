@@ -18,14 +18,16 @@ from .wild import wild
 
 
 def _slashless(api):
-    with mock.patch.object(tastypie.resources, "trailing_slash", "/?"), \
-            mock.patch.object(tastypie.api, "trailing_slash", "/?"):
+    with (
+        mock.patch.object(tastypie.resources, "trailing_slash", "/?"),
+        mock.patch.object(tastypie.api, "trailing_slash", "/?"),
+    ):
         return api.urls
 
 
 urlpatterns = [
     path("anyapi/api/", include(v1.urls)),
     path("anyapi/api/", include(v2.urls)),
-    path("wild/", include(wild.urls)),      # shapes from large projects (wild.py)
+    path("wild/", include(wild.urls)),  # shapes from large projects (wild.py)
     path("slashless/api/", include((_slashless(flat), "slashless"), namespace="slashless")),
 ]

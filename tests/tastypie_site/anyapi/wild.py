@@ -42,8 +42,7 @@ def _meta(model, name, **extra):
 
 
 class ProfileResource(ModelResource):
-    Meta = _meta(m.Profile, "profiles", filtering={"username": "exact"},
-                 ordering=["username"])
+    Meta = _meta(m.Profile, "profiles", filtering={"username": "exact"}, ordering=["username"])
 
 
 class GroupCategoryResource(ModelResource):
@@ -52,11 +51,13 @@ class GroupCategoryResource(ModelResource):
 
 class GroupProfileResource(ModelResource):
     users = fields.ToManyField(f"{_HERE}.ProfileResource", "users", blank=True, null=True)
-    categories = fields.ToManyField(f"{_HERE}.GroupCategoryResource", "categories",
-                                    full=True, blank=True, null=True)
+    categories = fields.ToManyField(
+        f"{_HERE}.GroupCategoryResource", "categories", full=True, blank=True, null=True
+    )
 
-    Meta = _meta(m.GroupProfile, "group_profile",
-                 filtering={"users": ALL_WITH_RELATIONS, "title": ALL})
+    Meta = _meta(
+        m.GroupProfile, "group_profile", filtering={"users": ALL_WITH_RELATIONS, "title": ALL}
+    )
 
 
 class TagResource(ModelResource):
@@ -64,27 +65,37 @@ class TagResource(ModelResource):
 
 
 class ThesaurusResource(ModelResource):
-    keywords = fields.ToManyField(f"{_HERE}.ThesaurusKeywordResource", "keywords",
-                                  readonly=True, blank=True, null=True)
+    keywords = fields.ToManyField(
+        f"{_HERE}.ThesaurusKeywordResource", "keywords", readonly=True, blank=True, null=True
+    )
 
-    Meta = _meta(m.Thesaurus, "thesaurus",
-                 filtering={"identifier": ALL, "keywords": ALL_WITH_RELATIONS})
+    Meta = _meta(
+        m.Thesaurus, "thesaurus", filtering={"identifier": ALL, "keywords": ALL_WITH_RELATIONS}
+    )
 
     def base_urls(self):
         # numeric details only, so /thesaurus/keywords/ reaches the other resource
         # (Api orders a resource's URLs by name: "thesaurus" comes first)
         urls = super().base_urls()
         name = self._meta.resource_name
-        detail = re_path(rf"^(?P<resource_name>{name})/(?P<pk>\d+)/$",
-                         self.wrap_view("dispatch_detail"), name="api_dispatch_detail")
+        detail = re_path(
+            rf"^(?P<resource_name>{name})/(?P<pk>\d+)/$",
+            self.wrap_view("dispatch_detail"),
+            name="api_dispatch_detail",
+        )
         return urls[:-1] + [detail]
 
 
 class ThesaurusKeywordResource(ModelResource):
     thesaurus_identifier = fields.CharField("thesaurus__identifier", readonly=True)
 
-    Meta = _meta(m.ThesaurusKeyword, "thesaurus/keywords", excludes=["thesaurus"],
-                 filtering={"thesaurus": ALL, "alt_label": ALL}, ordering=["alt_label"])
+    Meta = _meta(
+        m.ThesaurusKeyword,
+        "thesaurus/keywords",
+        excludes=["thesaurus"],
+        filtering={"thesaurus": ALL, "alt_label": ALL},
+        ordering=["alt_label"],
+    )
 
     def build_filters(self, filters=None, ignore_bad_filters=False):
         """``thesaurus=<identifier>``: a filter of its own, named in ``filtering``."""
@@ -104,12 +115,24 @@ class PublicToAnonymous(Authorization):
 
 
 class PersonResource(ModelResource):
-    Meta = _meta(m.Profile, "people", authentication=Authentication(),
-                 authorization=PublicToAnonymous(), filtering={"username": ALL},
-                 ordering=["username"])
+    Meta = _meta(
+        m.Profile,
+        "people",
+        authentication=Authentication(),
+        authorization=PublicToAnonymous(),
+        filtering={"username": ALL},
+        ordering=["username"],
+    )
 
 
 wild = Api(api_name="api")
-for _resource in (ProfileResource, GroupCategoryResource, GroupProfileResource, TagResource,
-                  ThesaurusResource, ThesaurusKeywordResource, PersonResource):
+for _resource in (
+    ProfileResource,
+    GroupCategoryResource,
+    GroupProfileResource,
+    TagResource,
+    ThesaurusResource,
+    ThesaurusKeywordResource,
+    PersonResource,
+):
     wild.register(_resource())

@@ -27,14 +27,28 @@ NO_PATCH = ["get", "post", "put", "delete"]
 DATETIME_TERMS = ["exact", "gt", "gte", "lt", "lte", "range", "year", "month", "day", "date"]
 FLOAT_TERMS = ["exact", "gt", "gte", "lt", "lte", "range", "isnull"]
 CONTACT_ORDERING = [
-    "first_name", "last_name", "email", "is_technical", "is_billing", "is_emergency"
+    "first_name",
+    "last_name",
+    "email",
+    "is_technical",
+    "is_billing",
+    "is_emergency",
 ]
 
 _HERE = __name__  # lazy related-resource paths must use the name this module was imported as
 
 
-def _meta(model, name, *, methods=ALL_METHODS, detail=None, filtering=None, ordering=None,
-          form=None, **extra):
+def _meta(
+    model,
+    name,
+    *,
+    methods=ALL_METHODS,
+    detail=None,
+    filtering=None,
+    ordering=None,
+    form=None,
+    **extra,
+):
     """Build a resource ``Meta`` with MailRoute's common settings."""
     attrs = {
         "queryset": model.objects.all(),
@@ -88,46 +102,67 @@ class Stamped(ModelResource):
 
 # --- resellers and customers ------------------------------------------------------------------
 
+
 class BrandingInfoResource(Stamped):
     """Not in the listing (see module docstring); read-only here."""
 
     reseller = _to_one("ResellerResource", "reseller", null=True, readonly=True)
     customer = _to_one("CustomerResource", "customer", null=True, readonly=True)
 
-    Meta = _meta(m.BrandingInfo, "brandinginfo", methods=["get"],
-                 filtering={"reseller": ["exact"], "customer": ["exact"]})
+    Meta = _meta(
+        m.BrandingInfo,
+        "brandinginfo",
+        methods=["get"],
+        filtering={"reseller": ["exact"], "customer": ["exact"]},
+    )
 
 
 class ResellerResource(Stamped):
     branding_info = _to_one("BrandingInfoResource", "branding_info", readonly=True)
 
-    Meta = _meta(m.Reseller, "reseller", filtering={"name": ALL}, ordering=["name", "created_at"],
-                 form=["name", "allow_branding", "allow_customer_branding"],
-                 always_return_data=True)
+    Meta = _meta(
+        m.Reseller,
+        "reseller",
+        filtering={"name": ALL},
+        ordering=["name", "created_at"],
+        form=["name", "allow_branding", "allow_customer_branding"],
+        always_return_data=True,
+    )
 
 
 class CustomerResource(Stamped):
     reseller = _to_one("ResellerResource", "reseller")
     branding_info = _to_one("BrandingInfoResource", "branding_info", readonly=True)
 
-    Meta = _meta(m.Customer, "customer", filtering={"name": ALL, "reseller": ["exact"]},
-                 ordering=["name", "created_at"],
-                 form=["name", "reseller", "allow_branding", "is_full_user_list",
-                       "reported_user_count"])
+    Meta = _meta(
+        m.Customer,
+        "customer",
+        filtering={"name": ALL, "reseller": ["exact"]},
+        ordering=["name", "created_at"],
+        form=["name", "reseller", "allow_branding", "is_full_user_list", "reported_user_count"],
+    )
 
 
 class ContactResellerResource(Stamped):
     reseller = _to_one("ResellerResource", "reseller")
 
-    Meta = _meta(m.ContactReseller, "contact_reseller",
-                 filtering={"email": ALL, "reseller": ["exact"]}, ordering=CONTACT_ORDERING)
+    Meta = _meta(
+        m.ContactReseller,
+        "contact_reseller",
+        filtering={"email": ALL, "reseller": ["exact"]},
+        ordering=CONTACT_ORDERING,
+    )
 
 
 class ContactCustomerResource(Stamped):
     customer = _to_one("CustomerResource", "customer")
 
-    Meta = _meta(m.ContactCustomer, "contact_customer",
-                 filtering={"email": ALL, "customer": ["exact"]}, ordering=CONTACT_ORDERING)
+    Meta = _meta(
+        m.ContactCustomer,
+        "contact_customer",
+        filtering={"email": ALL, "customer": ["exact"]},
+        ordering=CONTACT_ORDERING,
+    )
 
 
 class AdminsResource(ModelResource):
@@ -138,9 +173,13 @@ class AdminsResource(ModelResource):
     reseller = fields.CharField("reseller", null=True)
     send_welcome = fields.BooleanField(null=True, blank=True)
 
-    Meta = _meta(m.Admin, "admins", methods=["get", "post", "delete"],
-                 filtering={"customer": ["exact"], "reseller": ["exact"]},
-                 ordering=["username", "date_joined", "last_login"])
+    Meta = _meta(
+        m.Admin,
+        "admins",
+        methods=["get", "post", "delete"],
+        filtering={"customer": ["exact"], "reseller": ["exact"]},
+        ordering=["username", "date_joined", "last_login"],
+    )
 
     def dehydrate_customer(self, bundle):
         return None
@@ -157,23 +196,39 @@ class AdminsResource(ModelResource):
 
 # --- domains ----------------------------------------------------------------------------------
 
+
 class DomainResource(Stamped):
     customer = _to_one("CustomerResource", "customer")
     policy = _to_one("PolicyDomainResource", "policy", null=True, readonly=True)
 
-    Meta = _meta(m.Domain, "domain", methods=NO_PATCH,
-                 filtering={"customer": ALL_WITH_RELATIONS, "name": ALL},
-                 ordering=["name", "created_at", "active", "hold_email"],
-                 form=["name", "customer", "active", "bounce_unlisted", "deliveryport",
-                       "hold_email", "outbound_enabled"],
-                 include_absolute_url=True)
+    Meta = _meta(
+        m.Domain,
+        "domain",
+        methods=NO_PATCH,
+        filtering={"customer": ALL_WITH_RELATIONS, "name": ALL},
+        ordering=["name", "created_at", "active", "hold_email"],
+        form=[
+            "name",
+            "customer",
+            "active",
+            "bounce_unlisted",
+            "deliveryport",
+            "hold_email",
+            "outbound_enabled",
+        ],
+        include_absolute_url=True,
+    )
 
 
 class DomainAliasResource(Stamped):
     domain = _to_one("DomainResource", "domain")
 
-    Meta = _meta(m.DomainAlias, "domain_alias", filtering={"domain": ["exact"]},
-                 ordering=["name", "created_at"])
+    Meta = _meta(
+        m.DomainAlias,
+        "domain_alias",
+        filtering={"domain": ["exact"]},
+        ordering=["name", "created_at"],
+    )
 
 
 class DomainWithAliasResource(ModelResource):
@@ -182,9 +237,13 @@ class DomainWithAliasResource(ModelResource):
 
     domain = _to_one("DomainResource", "domain")
 
-    Meta = _meta(m.DomainWithAlias, "domain_with_alias", methods=["get"],
-                 filtering={"name": ALL, "type": ["exact"], "domain": ["exact"]},
-                 ordering=["name", "type"])
+    Meta = _meta(
+        m.DomainWithAlias,
+        "domain_with_alias",
+        methods=["get"],
+        filtering={"name": ALL, "type": ["exact"], "domain": ["exact"]},
+        ordering=["name", "type"],
+    )
 
 
 class ContactDomainResource(Stamped):
@@ -192,24 +251,36 @@ class ContactDomainResource(Stamped):
 
     domain = _to_one("DomainResource", "domain")
 
-    Meta = _meta(m.ContactDomain, "contact_domain",
-                 filtering={"email": ALL, "domain": ["exact"], "created_at": DATETIME_TERMS,
-                            "updated_at": DATETIME_TERMS},
-                 ordering=CONTACT_ORDERING + ["created_at", "updated_at"])
+    Meta = _meta(
+        m.ContactDomain,
+        "contact_domain",
+        filtering={
+            "email": ALL,
+            "domain": ["exact"],
+            "created_at": DATETIME_TERMS,
+            "updated_at": DATETIME_TERMS,
+        },
+        ordering=CONTACT_ORDERING + ["created_at", "updated_at"],
+    )
 
 
 class MailServerResource(Stamped):
     domain = _to_one("DomainResource", "domain")
 
-    Meta = _meta(m.MailServer, "mail_server", filtering={"domain": ["exact"]},
-                 ordering=["server", "priority"])
+    Meta = _meta(
+        m.MailServer,
+        "mail_server",
+        filtering={"domain": ["exact"]},
+        ordering=["server", "priority"],
+    )
 
 
 class OutboundServerResource(Stamped):
     domain = _to_one("DomainResource", "domain")
 
-    Meta = _meta(m.OutboundServer, "outbound_server", filtering={"domain": ["exact"]},
-                 ordering=["server"])
+    Meta = _meta(
+        m.OutboundServer, "outbound_server", filtering={"domain": ["exact"]}, ordering=["server"]
+    )
 
 
 class PolicyDomainResource(ModelResource):
@@ -218,11 +289,19 @@ class PolicyDomainResource(ModelResource):
 
     domain = _to_one("DomainResource", "domain", readonly=True)
 
-    Meta = _meta(m.PolicyDomain, "policy_domain", methods=["get"],
-                 detail=["get", "put", "patch"],
-                 filtering={"domain": ["exact"], "is_default": ["exact"], "priority": ALL,
-                            "spam_kill_level": FLOAT_TERMS},
-                 ordering=["priority", "spam_kill_level"])
+    Meta = _meta(
+        m.PolicyDomain,
+        "policy_domain",
+        methods=["get"],
+        detail=["get", "put", "patch"],
+        filtering={
+            "domain": ["exact"],
+            "is_default": ["exact"],
+            "priority": ALL,
+            "spam_kill_level": FLOAT_TERMS,
+        },
+        ordering=["priority", "spam_kill_level"],
+    )
 
 
 class NotificationDomainTaskResource(ModelResource):
@@ -230,12 +309,16 @@ class NotificationDomainTaskResource(ModelResource):
 
     domain = _to_one("DomainResource", "domain")
 
-    Meta = _meta(m.NotificationDomainTask, "notification_domain_task",
-                 filtering={"domain": ["exact"], "enabled": ["exact"]},
-                 ordering=["hour", "minute", "priority"])
+    Meta = _meta(
+        m.NotificationDomainTask,
+        "notification_domain_task",
+        filtering={"domain": ["exact"], "enabled": ["exact"]},
+        ordering=["hour", "minute", "priority"],
+    )
 
 
 # --- email accounts ---------------------------------------------------------------------------
+
 
 class EmailAccountResource(Stamped):
     """Schema identical to the seed's (get/post/put/delete, no patch); data also carries the
@@ -243,16 +326,21 @@ class EmailAccountResource(Stamped):
 
     domain = _to_one("DomainResource", "domain")
     contact = _to_one("ContactEmailAccountResource", "contact", null=True, readonly=True)
-    notification_task = _to_one("NotificationAccountTaskResource", "notification_task",
-                                null=True, readonly=True)
+    notification_task = _to_one(
+        "NotificationAccountTaskResource", "notification_task", null=True, readonly=True
+    )
     policy = _to_one("PolicyUserResource", "policy", null=True, readonly=True)
     create_opt = fields.CharField("create_opt", null=True, blank=True)
     change_pwd = fields.CharField("change_pwd", null=True, blank=True)
 
-    Meta = _meta(m.EmailAccount, "email_account", methods=NO_PATCH,
-                 filtering={"domain": ALL_WITH_RELATIONS, "id": ["in"], "localpart": ALL},
-                 ordering=["localpart", "priority", "domain", "created_at"],
-                 form=["domain", "localpart", "priority", "create_opt", "change_pwd"])
+    Meta = _meta(
+        m.EmailAccount,
+        "email_account",
+        methods=NO_PATCH,
+        filtering={"domain": ALL_WITH_RELATIONS, "id": ["in"], "localpart": ALL},
+        ordering=["localpart", "priority", "domain", "created_at"],
+        form=["domain", "localpart", "priority", "create_opt", "change_pwd"],
+    )
 
     def dehydrate(self, bundle):
         bundle.data["domain_name"] = bundle.obj.domain.name
@@ -263,8 +351,12 @@ class LocalpartAliasResource(Stamped):
     email_account = _to_one("EmailAccountResource", "email_account")
     domain = _to_one("DomainResource", "domain", null=True, blank=True, readonly=True)
 
-    Meta = _meta(m.LocalpartAlias, "localpart_alias", filtering={"email_account": ["exact"]},
-                 ordering=["localpart", "created_at", "updated_at"])
+    Meta = _meta(
+        m.LocalpartAlias,
+        "localpart_alias",
+        filtering={"email_account": ["exact"]},
+        ordering=["localpart", "created_at", "updated_at"],
+    )
 
 
 class ContactEmailAccountResource(Stamped):
@@ -272,10 +364,17 @@ class ContactEmailAccountResource(Stamped):
 
     email_account = _to_one("EmailAccountResource", "email_account")
 
-    Meta = _meta(m.ContactEmailAccount, "contact_email_account",
-                 filtering={"email": ALL, "email_account": ["exact"],
-                            "created_at": DATETIME_TERMS, "updated_at": DATETIME_TERMS},
-                 ordering=CONTACT_ORDERING + ["created_at", "updated_at"])
+    Meta = _meta(
+        m.ContactEmailAccount,
+        "contact_email_account",
+        filtering={
+            "email": ALL,
+            "email_account": ["exact"],
+            "created_at": DATETIME_TERMS,
+            "updated_at": DATETIME_TERMS,
+        },
+        ordering=CONTACT_ORDERING + ["created_at", "updated_at"],
+    )
 
 
 class PolicyUserResource(ModelResource):
@@ -284,8 +383,9 @@ class PolicyUserResource(ModelResource):
 
     email_account = _to_one("EmailAccountResource", "email_account", readonly=True)
 
-    Meta = _meta(m.PolicyUser, "policy_user", methods=["get", "post", "put"],
-                 filtering={"domain": ["exact"]})
+    Meta = _meta(
+        m.PolicyUser, "policy_user", methods=["get", "post", "put"], filtering={"domain": ["exact"]}
+    )
 
 
 class NotificationAccountTaskResource(ModelResource):
@@ -293,9 +393,12 @@ class NotificationAccountTaskResource(ModelResource):
 
     email_account = _to_one("EmailAccountResource", "email_account")
 
-    Meta = _meta(m.NotificationAccountTask, "notification_account_task",
-                 filtering={"email_account": ["exact"], "enabled": ["exact"]},
-                 ordering=["hour", "minute", "priority"])
+    Meta = _meta(
+        m.NotificationAccountTask,
+        "notification_account_task",
+        filtering={"email_account": ["exact"], "enabled": ["exact"]},
+        ordering=["hour", "minute", "priority"],
+    )
 
 
 class WBListResource(ModelResource):
@@ -306,9 +409,13 @@ class WBListResource(ModelResource):
     domain = fields.CharField("domain", null=True)
     email_account = fields.CharField("email_account", null=True)
 
-    Meta = _meta(m.WBList, "wblist", methods=["get", "post", "delete"],
-                 filtering={"domain": ["exact"], "email_account": ["exact"], "wb": ["exact"]},
-                 always_return_data=True)
+    Meta = _meta(
+        m.WBList,
+        "wblist",
+        methods=["get", "post", "delete"],
+        filtering={"domain": ["exact"], "email_account": ["exact"], "wb": ["exact"]},
+        always_return_data=True,
+    )
 
     def dehydrate_domain(self, bundle):
         return uri("domain", bundle.obj.domain_id) if bundle.obj.domain_id else None
@@ -326,11 +433,25 @@ class WBListResource(ModelResource):
 
 api = Api(api_name="v1")
 for _resource in (
-    AdminsResource, ContactCustomerResource, ContactDomainResource, ContactEmailAccountResource,
-    ContactResellerResource, CustomerResource, DomainResource, DomainAliasResource,
-    DomainWithAliasResource, EmailAccountResource, LocalpartAliasResource, MailServerResource,
-    NotificationAccountTaskResource, NotificationDomainTaskResource, OutboundServerResource,
-    PolicyDomainResource, PolicyUserResource, ResellerResource, WBListResource,
+    AdminsResource,
+    ContactCustomerResource,
+    ContactDomainResource,
+    ContactEmailAccountResource,
+    ContactResellerResource,
+    CustomerResource,
+    DomainResource,
+    DomainAliasResource,
+    DomainWithAliasResource,
+    EmailAccountResource,
+    LocalpartAliasResource,
+    MailServerResource,
+    NotificationAccountTaskResource,
+    NotificationDomainTaskResource,
+    OutboundServerResource,
+    PolicyDomainResource,
+    PolicyUserResource,
+    ResellerResource,
+    WBListResource,
 ):
     api.register(_resource())
 

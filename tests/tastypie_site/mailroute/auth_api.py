@@ -22,17 +22,21 @@ DEMO_PASSWORD = "demo-password-not-secret"
 
 
 def _reseller(authentication):
-    meta = type("Meta", (), {
-        "queryset": m.Reseller.objects.all(),
-        "resource_name": "reseller",
-        "fields": ["id", "name", "allow_branding", "allow_customer_branding"],
-        "authentication": authentication,
-        "authorization": Authorization(),
-        "list_allowed_methods": ["get", "post", "put", "patch", "delete"],
-        "detail_allowed_methods": ["get", "post", "put", "patch", "delete"],
-        "filtering": {"name": ["exact"]},
-        "always_return_data": True,
-    })
+    meta = type(
+        "Meta",
+        (),
+        {
+            "queryset": m.Reseller.objects.all(),
+            "resource_name": "reseller",
+            "fields": ["id", "name", "allow_branding", "allow_customer_branding"],
+            "authentication": authentication,
+            "authorization": Authorization(),
+            "list_allowed_methods": ["get", "post", "put", "patch", "delete"],
+            "detail_allowed_methods": ["get", "post", "put", "patch", "delete"],
+            "filtering": {"name": ["exact"]},
+            "always_return_data": True,
+        },
+    )
     return type("Reseller", (ModelResource,), {"Meta": meta, "__module__": __name__})()
 
 

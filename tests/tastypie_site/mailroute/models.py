@@ -132,8 +132,7 @@ class DomainWithAlias(models.Model):
     def view_sql(cls, vendor):
         """The statement creating the view once (PostgreSQL has no CREATE VIEW IF NOT
         EXISTS; SQLite has no CREATE OR REPLACE VIEW)."""
-        create = ("CREATE OR REPLACE VIEW" if vendor == "postgresql"
-                  else "CREATE VIEW IF NOT EXISTS")
+        create = "CREATE OR REPLACE VIEW" if vendor == "postgresql" else "CREATE VIEW IF NOT EXISTS"
         return f"{create} {cls._meta.db_table} AS {cls.VIEW_SELECT}"
 
 
