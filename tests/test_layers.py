@@ -83,6 +83,8 @@ LAYERS = [
     ["apidoc"],  # the OpenAPI document of what a registry knows
     ["client"],
     ["__init__"],  # the public names
+    ["tools.stubverbs"],  # a stub's verbs, from the table of verbs
+    ["tools.stubtypes"],  # a stub's class names, field and lookup types
     ["tools"],  # graph, stubs, schemadiff, capture
     ["cli"],
     ["testing"],  # the testing kit: fake server, plugin, tour
