@@ -62,7 +62,8 @@ LAYERS = [
     ["query.queryset"],  # the public QuerySet classes, put together
     # model: one class per resource, its objects and its writes
     ["model", "model.rerun"],  # keyed creates, nothing-to-send updates
-    ["model.bulk"],
+    ["model.bulk"],  # how a bulk write goes out: one request each, or a PATCH list
+    ["model.bulkverbs"],  # bulk_create, bulk_update, bulk_delete, update: rows checked
     ["model.validation"],
     ["model.detailuri"],  # which URIs are a resource's detail URIs
     ["model.adopt"],  # what an object keeps of an answer
@@ -82,6 +83,8 @@ LAYERS = [
     ["apidoc"],  # the OpenAPI document of what a registry knows
     ["client"],
     ["__init__"],  # the public names
+    ["tools.stubverbs"],  # a stub's verbs, from the table of verbs
+    ["tools.stubtypes"],  # a stub's class names, field and lookup types
     ["tools"],  # graph, stubs, schemadiff, capture
     ["cli"],
     ["testing"],  # the testing kit: fake server, plugin, tour

@@ -18,7 +18,7 @@ from mailroute_dyn.fake import values as fake_values
 from mailroute_dyn.schema import definition as schema
 from mailroute_dyn.schema import rules
 from mailroute_dyn.schema.definition import Field, parse_schema
-from mailroute_dyn.tools import stubs
+from mailroute_dyn.tools import stubtypes
 
 TABLES = {
     name: getattr(vocabulary, name)
@@ -60,10 +60,10 @@ def test_client_cli_stubs_and_fake_share_one_term_table():
     assert fake_store.FieldDef("x", "related", related_type="to_one").lookups is (
         vocabulary.TO_ONE_TERMS
     )
-    assert stubs._INT_TERMS is vocabulary.INT_TERMS  # the stubs
-    assert stubs._TEXT_TERMS is vocabulary.TEXT_TERMS
-    assert stubs._SCALARS is vocabulary.SCALAR_TYPE_NAMES
-    assert stubs.COMMON_TERMS is vocabulary.COMMON_TERMS
+    assert stubtypes._INT_TERMS is vocabulary.INT_TERMS  # the stubs
+    assert stubtypes._TEXT_TERMS is vocabulary.TEXT_TERMS
+    assert stubtypes._SCALARS is vocabulary.SCALAR_TYPE_NAMES
+    assert stubtypes.COMMON_TERMS is vocabulary.COMMON_TERMS
     assert fake_query.TEXT_TERMS is vocabulary.TEXT_TERMS
     assert fake_query.DATE_PARTS is vocabulary.DATE_PARTS
     assert cli_values._INT_TERMS is vocabulary.INT_TERMS  # the CLI

@@ -20,7 +20,8 @@ from ..query.display import class_html
 from ..query.habits import BulkResult
 from ..query.queryset import AsyncQuerySet, AsyncValuesQuerySet, QuerySet, ValuesQuerySet
 from ..schema.definition import Field, ResourceSchema
-from .bulk import RowHook, bulk_create_op, bulk_delete_op, bulk_update_op, journaled_bulk
+from .bulk import RowHook
+from .bulkverbs import bulk_create_op, bulk_delete_op, bulk_update_op, journaled_bulk
 from .classops import create_obj_op, create_op, get_op, objects_of
 from .fieldread import FieldProperty
 from .writes import Writes, detail_url_for

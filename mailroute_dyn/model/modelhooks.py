@@ -24,7 +24,7 @@ from ..operations import Exclusive, Operation
 from ..query.habits import BulkResult
 from ..query.queryset import BaseQuerySet, queryset_for
 from ..schema.rules import FilterCheck, check_filter, check_method, check_ordering
-from .bulk import update_objects_op
+from .bulkverbs import update_objects_op
 from .metaclass import BaseResourceMeta
 from .writes import Writes, detail_url_for
 
