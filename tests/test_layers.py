@@ -175,6 +175,57 @@ def test_every_layer_named_exists():
     assert {name for names in LAYERS for name in names} <= tops
 
 
+def _defined_names(tree: ast.Module) -> set[str]:
+    """The names a module's own code binds at the top (imports excluded), looking into
+    top-level `if` and `try` blocks (`if TYPE_CHECKING:`, optional imports)."""
+    names: set[str] = set()
+    todo: list[ast.stmt] = list(tree.body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names |= {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+        elif isinstance(node, ast.If | ast.Try):
+            todo += [*node.body, *node.orelse, *getattr(node, "finalbody", [])]
+            todo += [s for h in getattr(node, "handlers", []) for s in h.body]
+    return names
+
+
+def _exported_but_not_defined(source: str) -> list[str]:
+    """The names a module's `__all__` lists that it only imports: a re-export shim."""
+    tree = ast.parse(source)
+    exported: list[str] = []
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets
+        ):
+            exported = list(ast.literal_eval(node.value))
+    return sorted(set(exported) - _defined_names(tree))
+
+
+def test_a_module_exports_only_what_it_defines():
+    """A split module leaves no shim behind: each name is imported from its one home, so
+    a reader finds a name where it is written (a package's `__init__` is its public
+    surface and re-exports by design)."""
+    shims = {
+        module: names
+        for module, path in MODULES
+        if path.name != "__init__.py"
+        and (names := _exported_but_not_defined(path.read_text(encoding="utf-8")))
+    }
+    assert not shims, f"__all__ names imported from elsewhere: {shims}"
+
+
+def test_the_shim_check_finds_a_name_only_imported():
+    source = (
+        "from .other import Moved\nif True:\n    def kept(): ...\nclass Own: ...\n"
+        "LIMIT = 3\n__all__ = ['Moved', 'kept', 'Own', 'LIMIT']\n"
+    )
+    assert _exported_but_not_defined(source) == ["Moved"]
+
+
 LAYOUT_PAGE = PROJECT / "docs" / "layout.md"
 _ENTRY = re.compile(r"^((?:  )+)([\w.]+(?:/|\.py))(?:\s|$)")
 
