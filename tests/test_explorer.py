@@ -14,8 +14,8 @@ import pytest
 
 from mailroute_dyn import Client, FilterError, MailRouteError, ValidationError
 from mailroute_dyn.fake import FakeMailRoute
-from mailroute_dyn.model.metaclass import ResourceMeta
 from mailroute_dyn.model.resources import INSTANCE_NAMES
+from mailroute_dyn.model.shortcuts import ResourceMeta
 
 
 def _sent(fake: FakeMailRoute) -> list[str]:

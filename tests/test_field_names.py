@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from mailroute_dyn import Client, QuerySet, Resource
-from mailroute_dyn.model.metaclass import ResourceMeta
 from mailroute_dyn.model.resources import INSTANCE_NAMES
+from mailroute_dyn.model.shortcuts import ResourceMeta
 from mailroute_dyn.testing import FakeMailRoute, write_fixture
 
 CLASH = ("count", "filter", "fields", "get", "all", "order_by", "save")

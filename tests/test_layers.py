@@ -71,7 +71,9 @@ LAYERS = [
     ["model.fieldread"],  # one reader per field
     ["model.writes"],
     ["model.classops"],  # get() by key, create(), actions: built
-    ["model.metaclass"],
+    ["model.metaclass"],  # what a resource class says of itself
+    ["model.shortcuts"],  # the class shortcuts, sync and async
+    ["model.identity"],  # an object's URI, key and equality
     ["model.pagebuild"],  # a list page's raw objects as objects
     ["model.related"],  # related objects, detail-only fields
     ["model.modelhooks"],  # what QuerySets ask of their class

@@ -10,8 +10,9 @@ from collections.abc import Iterable
 import pytest
 
 from mailroute_dyn import AsyncClient, Client
-from mailroute_dyn.model.metaclass import AsyncResourceMeta, BaseResourceMeta, ResourceMeta
+from mailroute_dyn.model.metaclass import BaseResourceMeta
 from mailroute_dyn.model.resources import INSTANCE_NAMES, AsyncResource, BaseResource, Resource
+from mailroute_dyn.model.shortcuts import AsyncResourceMeta, ResourceMeta
 from mailroute_dyn.query.queryset import (
     AsyncQuerySet,
     AsyncValuesQuerySet,

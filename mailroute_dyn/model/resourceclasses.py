@@ -30,8 +30,9 @@ from ..settings.config import Settings
 from ..settings.urls import masked_url, url_problem
 from ..vocabulary import class_name_for
 from .fieldread import field_readers, place_readers
-from .metaclass import AsyncResourceMeta, BaseResourceMeta, ResourceMeta
+from .metaclass import BaseResourceMeta
 from .resources import INSTANCE_NAMES, AsyncResource, BaseResource, Resource, _path_of
+from .shortcuts import AsyncResourceMeta, ResourceMeta
 
 #: What help() of a resource class lists as its class API (dir() of the class shows it).
 CLASS_API = tuple(name for name in dir(Resource) if name not in INSTANCE_NAMES)

@@ -1,11 +1,12 @@
 """The resource bases: one Python class per server resource derives from `Resource` (a
 `Client`'s) or `AsyncResource` (an `AsyncClient`'s), siblings of `BaseResource`.
 
-BaseResource is put together by job: pagebuild.py (objects from a list page), related.py
-(related objects and detail-only fields), modelhooks.py (what QuerySets ask of their
-class), writes.py (the operations of every write); this module holds the typed reads,
-and the two siblings the verbs that send (`save()`, `refresh()`, `delete()`, `fetch()`:
-listed in verbs.py), the sync one answering at once, the async one awaited.
+BaseResource is put together by job: identity.py (its URI, key and equality), pagebuild.py
+(objects from a list page), related.py (related objects and detail-only fields),
+modelhooks.py (what QuerySets ask of their class), writes.py (the operations of every
+write); this module holds the typed reads, and the two siblings the verbs that send
+(`save()`, `refresh()`, `delete()`, `fetch()`: listed in verbs.py), the sync one
+answering at once, the async one awaited.
 
 `Registry` builds a class with `type()` the first time a resource is used and keeps it as
 long as its schema is cached. Instances keep the raw representation the server sent and
@@ -30,13 +31,15 @@ from ..schema.definition import Field, ResourceSchema
 from ..schema.rules import check_method
 from ..verbs import INSTANCE, verbs_on
 from ..vocabulary import attribute_name_for, looks_secret
-from .adopt import check_own, key_from_uri, read_body_op
+from .adopt import check_own, read_body_op
 from .classops import action_op
-from .fieldread import UNCHANGED, RawFirst, Reader, sync_view
-from .metaclass import AsyncResourceMeta, BaseResourceMeta, ResourceMeta, _arun
+from .fieldread import UNCHANGED, Reader, sync_view
+from .identity import Identity
+from .metaclass import BaseResourceMeta
 from .modelhooks import QueryHooks
 from .pagebuild import _FROM_LIST, _LAZY_STATE, PageBuilding
 from .related import RelatedReads
+from .shortcuts import AsyncResourceMeta, ResourceMeta, _arun
 from .validation import ClassRegistry
 from .writes import Writes
 
@@ -88,7 +91,7 @@ class _hybrid:
 # ---------------------------------------------------------------- the base class
 
 
-class BaseResource(PageBuilding, RelatedReads, QueryHooks, metaclass=BaseResourceMeta):
+class BaseResource(Identity, PageBuilding, RelatedReads, QueryHooks, metaclass=BaseResourceMeta):
     """Base of every resource class, sync or async: everything an object is and reads
     without sending anything. Its two siblings, `Resource` (a `Client`'s) and
     `AsyncResource` (an `AsyncClient`'s), add the verbs that send (verbs.py lists them).
@@ -130,44 +133,6 @@ class BaseResource(PageBuilding, RelatedReads, QueryHooks, metaclass=BaseResourc
             self._set(name, value)
 
     # -- reading
-
-    @property
-    def resource_uri(self) -> str | None:
-        """The object's URI as the server gave it (None before it is saved). Where the
-        server sends no URIs (`include_resource_uri = False`), the one it would send."""
-        uri = self.__dict__.get("resource_uri")  # the attribute view, when it has one
-        if isinstance(uri, str):
-            return uri
-        uri = self._raw.get("resource_uri")
-        if isinstance(uri, str):
-            return uri
-        cls = type(self)
-        if cls.typed and "resource_uri" not in cls.fields:
-            pk_name = cls._schema.primary_key
-            key = self._raw.get(pk_name) if pk_name else None
-            if key is not None and key != "":
-                return cls.detail_url(key)
-        return None
-
-    @property
-    def pk(self) -> Any:
-        """The primary key (from the data, else the last part of the URI when the URI
-        carries the key rather than another field such as a slug)."""
-        cls = type(self)
-        pk_name = cls._schema.primary_key if cls.typed else "id"
-        if pk_name is not None and pk_name in self._raw:
-            return self._raw[pk_name]
-        uri = self._raw.get("resource_uri")
-        if not isinstance(uri, str) or cls._uri_key not in ("", pk_name):
-            return None
-        return key_from_uri(uri)
-
-    def _id(self) -> Any:
-        """The `id` field, or the primary key when the object has none."""
-        raw = self._raw
-        return raw["id"] if "id" in raw else self.pk
-
-    id = RawFirst(_id)  # the attribute view's `id` when it has one
 
     def __getitem__(self, key: str) -> Any:
         view = self.__dict__  # as read (fieldread.py): the server's value
@@ -286,14 +251,6 @@ class BaseResource(PageBuilding, RelatedReads, QueryHooks, metaclass=BaseResourc
         for name, value in self.to_dict().items():
             if name != "resource_uri":
                 yield name, "***" if value is not None and looks_secret(name) else value
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, BaseResource) or self.resource_uri is None:
-            return NotImplemented
-        return self.resource_uri == other.resource_uri
-
-    def __hash__(self) -> int:
-        return hash(self.resource_uri) if self.resource_uri else id(self)
 
     def _typed(self, f: Field) -> Any:
         """The typed view of field `f`, by the general path (see fieldread.py)."""

@@ -50,8 +50,8 @@ from pathlib import PurePath
 
 from ..client import AsyncClient, Client
 from ..escaping import python_comment, python_docstring, python_string
-from ..model.metaclass import ResourceMeta
 from ..model.resources import Resource
+from ..model.shortcuts import ResourceMeta
 from ..schema.definition import Field
 from ..vocabulary import attribute_name_for
 from .graph import relation_targets

@@ -14,8 +14,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
-from ..model.metaclass import ResourceMeta
 from ..model.resources import Resource
+from ..model.shortcuts import ResourceMeta
 from ..query.queryset import QuerySet
 from ..verbs import CLASS, INSTANCE, QUERYSET, Verb, verbs_on
 
