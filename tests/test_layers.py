@@ -81,6 +81,7 @@ LAYERS = [
     ["runs"],  # a bulk run's journal and its undo
     ["fake"],  # the fake Tastypie server: stdlib and httpx only
     ["apidoc"],  # the OpenAPI document of what a registry knows
+    ["clientbase"],  # what both clients share: setup and their operations
     ["client"],
     ["__init__"],  # the public names
     ["tools"],  # graph, stubs, schemadiff, capture
