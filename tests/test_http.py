@@ -30,7 +30,8 @@ from mailroute_dyn import (
 from mailroute_dyn.errors import OriginError
 from mailroute_dyn.operations import Answer, Call
 from mailroute_dyn.settings.config import resolve_settings
-from mailroute_dyn.transport.decisions import error_for, retry_delay
+from mailroute_dyn.transport.decisions import error_for
+from mailroute_dyn.transport.tries import retry_delay
 from tests.conftest import API_KEY, BASE, LOGIN, list_body, objects
 
 CANNED = "Sorry, this request could not be processed. Please try again later."

@@ -41,7 +41,8 @@ LAYERS = [
     ["operations"],  # the core's steps as data: no httpx, no files
     # transport: a request as data -> bytes on the wire -> an answer as data
     ["transport", "transport.cache_files"],  # the schema cache on disk, written by sessions
-    ["transport.decisions", "transport.limits"],  # retry/redirect/answer rules; rate limits
+    ["transport.decisions", "transport.limits"],  # requests built, answers read; rate limits
+    ["transport.tries"],  # redirect and retry rules: one call's way to its answer
     ["transport.sockets"],  # httpcore, loaded when a client is made
     ["transport.sending"],  # one request through httpx for our origin
     ["transport.interrupts"],  # a Parallel of writes that Ctrl-C stops cleanly
@@ -83,6 +84,7 @@ LAYERS = [
     ["runs"],  # a bulk run's journal and its undo
     ["fake"],  # the fake Tastypie server: stdlib and httpx only
     ["apidoc"],  # the OpenAPI document of what a registry knows
+    ["clientbase"],  # what both clients share: setup and their operations
     ["client"],
     ["__init__"],  # the public names
     ["tools.stubverbs"],  # a stub's verbs, from the table of verbs
@@ -262,6 +264,7 @@ def test_importing_the_package_defers_what_only_a_client_or_a_command_needs():
         "concurrent.futures",
         "hmac",
         "mailroute_dyn.transport.decisions",
+        "mailroute_dyn.transport.tries",
         "mailroute_dyn.transport.limits",
         "mailroute_dyn.transport.sockets",
         "mailroute_dyn.transport.sending",

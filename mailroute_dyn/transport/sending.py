@@ -2,7 +2,7 @@
 our origin.
 
 `httpx.Client.send` wraps every request in work this client does not use: a redirect loop
-(redirects are judged in `decisions`), the headers of every answer parsed into a cookie jar
+(redirects are judged in `tries`), the headers of every answer parsed into a cookie jar
 that no request of ours ever carries, event hooks and a timer. Measured on a small GET
 over loopback, that is about a third of the CPU of the whole request. So an `httpx.Client`
 is kept only to choose and own the transport (the caller's, or httpx's own with the

@@ -4,7 +4,7 @@ tries and runs calls concurrently. `SyncSession` and `AsyncSession` drive the sa
 `operations`), differ only in how they wait, and save the schema cache file between
 operations.
 Deciding anything (what to send, how to read the answer, whether to try again) is left
-to the plain functions in `decisions`.
+to the plain functions in `decisions` and `tries`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from ..errors import AmbiguousWriteError, Interrupted, MailRouteError
 from ..operations import NOT_STARTED, Answer, Batch, Call, Exclusive, Operation, Parallel
 from ..settings.config import Settings
 from .cache_files import CacheKeeper
-from .decisions import Tries, read_answer
+from .decisions import read_answer
 from .interrupts import run_parallel, told
 from .limits import (
     WritePacer,
@@ -33,6 +33,7 @@ from .limits import (
     time_limit,
 )
 from .sending import AsyncSender, SyncSender
+from .tries import Tries
 
 __all__ = ["SyncSession", "AsyncSession"]
 
