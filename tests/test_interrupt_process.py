@@ -92,6 +92,29 @@ def _child(url: str, data: Path, tmp_path: Path, *more: str) -> subprocess.Popen
     )
 
 
+def _rest_of(child: subprocess.Popen[str], timeout: float = 60) -> tuple[str, str]:
+    """What the child writes until it exits, after lines were read with `readline()`:
+    read through the same file objects, so the lines `readline()` already buffered are
+    kept (`communicate()` reads the pipes underneath and would lose them)."""
+    watchdog = threading.Timer(timeout, child.kill)
+    watchdog.start()
+    try:
+        assert child.stdout is not None and child.stderr is not None
+        err: list[str] = []
+        stderr = child.stderr
+        reader = threading.Thread(target=lambda: err.append(stderr.read()))
+        reader.start()
+        out = child.stdout.read()
+        reader.join()
+        child.wait()
+        return out, "".join(err)
+    finally:
+        watchdog.cancel()
+        for pipe in (child.stdout, child.stderr):
+            if pipe is not None:
+                pipe.close()
+
+
 def _server_list(url: str, prefix: str) -> list[dict[str, Any]]:
     """The rows the run created, by a raw GET (a duplicate shows twice)."""
     from tests.tastypie_site import auth_header
@@ -156,7 +179,7 @@ def test_a_signal_stops_bulk_create_and_every_finished_row_is_printed(
             while not ready.wait(0.1):
                 assert child.poll() is None, child.communicate()
         child.send_signal(signum)
-        out, err = child.communicate(timeout=60)
+        out, err = _rest_of(child)
     finally:
         if child.poll() is None:
             child.kill()
