@@ -17,7 +17,7 @@ import pytest
 import respx
 
 from mailroute_dyn import Client
-from tests.helpers import KEY
+from tests.helpers import KEY, site_client
 
 if TYPE_CHECKING:
     from mailroute_dyn.fake import FakeMailRoute
@@ -210,18 +210,9 @@ def tastypie_app() -> Any:
 
 @pytest.fixture
 def tastypie_client(tastypie_app: Any) -> Iterator[Client]:
-    from tests.tastypie_site import DEMO_API_KEY, DEMO_LOGIN
 
     transport = httpx.WSGITransport(app=tastypie_app)
-    with Client(
-        "http://tastypie.test",
-        DEMO_LOGIN,
-        DEMO_API_KEY,
-        transport=transport,
-        cache_dir=None,
-        retries=0,
-        allow_insecure=True,
-    ) as c:
+    with site_client(transport) as c:
         yield c
 
 

@@ -193,3 +193,50 @@ def on_a_terminal(argv: list[str], env: dict[str, str]) -> tuple[str, bytes]:
     finally:
         os.close(master)
     return drawn, out
+
+
+# ---------------------------------------------------------------- the real Tastypie test site
+
+
+def site_client(transport: Any, url: str = "http://tastypie.test", kind: Any = None) -> Any:
+    """A client (`kind`: `Client` unless given, e.g. `AsyncClient`) of the project's real
+    Tastypie test site through `transport`, with the demo user's key: no retries, no schema
+    cache on disk, plain http allowed (the site is in-process or on loopback)."""
+    from mailroute_dyn import Client
+    from tests.tastypie_site import DEMO_API_KEY, DEMO_LOGIN
+
+    return (kind or Client)(
+        url,
+        DEMO_LOGIN,
+        DEMO_API_KEY,
+        transport=transport,
+        cache_dir=None,
+        retries=0,
+        allow_insecure=True,
+    )
+
+
+# ---------------------------------------------------------------- mypy over a script
+
+
+def run_mypy(folder: Path, config: str, *files: str) -> subprocess.CompletedProcess[str]:
+    """`mypy --strict` over `files` in `folder` with the ini text `config` (written there as
+    mypy.ini), its cache kept in the folder: what a user's type check of a script sees."""
+    (folder / "mypy.ini").write_text(config)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--config-file",
+            "mypy.ini",
+            "--cache-dir",
+            str(folder / ".mypy_cache"),
+            *files,
+        ],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )

@@ -13,7 +13,7 @@ import pytest
 
 from mailroute_dyn.cli import main
 from mailroute_dyn.testing import FakeMailRoute, write_fixture
-from tests.helpers import COMMAND, INSTALLED, ROOT, WITHOUT_RICH, on_a_terminal
+from tests.helpers import COMMAND, INSTALLED, ROOT, WITHOUT_RICH, on_a_terminal, run_mypy
 
 pty = pytest.importorskip("pty")
 
@@ -230,33 +230,13 @@ def test_generated_stub_type_checks_scripts_with_mypy_strict(tmp_path, capsys):
     (tmp_path / "good.py").write_text(GOOD)
     (tmp_path / "bad.py").write_text(BAD)
     (tmp_path / "edge.py").write_text(EDGE)
-    (tmp_path / "mypy.ini").write_text(
-        textwrap.dedent(f"""\
-        [mypy]
-        mypy_path = {tmp_path / "typings"}{"" if INSTALLED else f":{ROOT}"}
-        [mypy-mailroute_dyn.*]
-        follow_imports = silent
-        """)
-    )
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mypy",
-            "--strict",
-            "--config-file",
-            "mypy.ini",
-            "--cache-dir",
-            str(tmp_path / ".mypy_cache"),
-            "good.py",
-            "bad.py",
-            "edge.py",
-        ],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    config = textwrap.dedent(f"""\
+    [mypy]
+    mypy_path = {tmp_path / "typings"}{"" if INSTALLED else f":{ROOT}"}
+    [mypy-mailroute_dyn.*]
+    follow_imports = silent
+    """)
+    done = run_mypy(tmp_path, config, "good.py", "bad.py", "edge.py")
     errors = [line for line in done.stdout.splitlines() if ": error:" in line]
     assert errors, done.stdout + done.stderr
     assert all(line.startswith("bad.py:") for line in errors), done.stdout  # the rest passes

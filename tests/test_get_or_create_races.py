@@ -19,23 +19,15 @@ import httpx
 import pytest
 
 from mailroute_dyn import AsyncClient, Client, ServerError
+from tests.helpers import site_client
 
 HOST = "http://tastypie.test"
 THREADS = 20
 
 
 def _client(transport: httpx.BaseTransport) -> Client:
-    from tests.tastypie_site import DEMO_API_KEY, DEMO_LOGIN
 
-    return Client(
-        HOST,
-        DEMO_LOGIN,
-        DEMO_API_KEY,
-        transport=transport,
-        cache_dir=None,
-        retries=0,
-        allow_insecure=True,
-    )
+    return site_client(transport, HOST)
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ import pytest
 from mailroute_dyn import AsyncClient, ListingChanged, ResponseError
 from mailroute_dyn.query.habits import LAST_TRIES
 from tests.conftest import BASE, list_body, objects
+from tests.helpers import site_client
 
 RESELLERS = re.escape(f"{BASE}/api/v1/reseller/") + r"\?"
 
@@ -90,28 +91,13 @@ def three_resellers(tastypie_client) -> Iterator[tuple[str, list[Any]]]:
     tastypie_client.reseller.filter(name__startswith=tag).delete(confirm=True)
 
 
-def _client(transport: httpx.BaseTransport) -> Any:
-    from mailroute_dyn import Client
-    from tests.tastypie_site import DEMO_API_KEY, DEMO_LOGIN
-
-    return Client(
-        "http://tastypie.test",
-        DEMO_LOGIN,
-        DEMO_API_KEY,
-        transport=transport,
-        cache_dir=None,
-        retries=0,
-        allow_insecure=True,
-    )
-
-
 @pytest.mark.parametrize("victim", [0, 2])  # a row before the last one, or the last one
 def test_last_finds_a_row_when_another_client_deletes_one_after_the_count(
     tastypie_app, three_resellers, victim
 ):
     tag, made = three_resellers
     transport = DeleteAfterCount(tastypie_app, made[victim].resource_uri)
-    with _client(transport) as client:
+    with site_client(transport) as client:
         last = client.reseller.filter(name__startswith=tag).last()
     assert transport.deleted
     assert last is not None and last.name == f"{tag} {1 if victim == 2 else 2}"
@@ -120,21 +106,12 @@ def test_last_finds_a_row_when_another_client_deletes_one_after_the_count(
 def test_async_last_finds_a_row_when_another_client_deletes_one_after_the_count(
     tastypie_app, three_resellers
 ):
-    from tests.tastypie_site import DEMO_API_KEY, DEMO_LOGIN
 
     tag, made = three_resellers
 
     async def main() -> tuple[Any, bool]:
         transport = AsyncDeleteAfterCount(made[0].resource_uri)
-        async with AsyncClient(
-            "http://tastypie.test",
-            DEMO_LOGIN,
-            DEMO_API_KEY,
-            transport=transport,
-            cache_dir=None,
-            retries=0,
-            allow_insecure=True,
-        ) as client:
+        async with site_client(transport, kind=AsyncClient) as client:
             reseller = await client.resource("reseller")
             last = await reseller.filter(name__startswith=tag).last()
             return last, transport.deleted
@@ -146,7 +123,7 @@ def test_async_last_finds_a_row_when_another_client_deletes_one_after_the_count(
 def test_values_last_finds_a_row_after_the_race_too(tastypie_app, three_resellers):
     tag, made = three_resellers
     transport = DeleteAfterCount(tastypie_app, made[2].resource_uri)
-    with _client(transport) as client:
+    with site_client(transport) as client:
         qs = client.reseller.filter(name__startswith=tag)
         assert qs.values_list("name", flat=True).last() == f"{tag} 1"
 

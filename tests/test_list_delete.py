@@ -24,7 +24,7 @@ import pytest
 from mailroute_dyn import AsyncClient, GuardError, ServerError
 from mailroute_dyn.testing import FakeMailRoute
 from tests.conftest import BASE, list_body, objects
-from tests.helpers import run
+from tests.helpers import run, site_client
 
 pytestmark = pytest.mark.usefixtures("isolated")
 
@@ -67,17 +67,7 @@ def _count_rows() -> int:
 def _asgi_client() -> AsyncClient:
     from django.core.asgi import get_asgi_application
 
-    from tests.tastypie_site import DEMO_API_KEY, DEMO_LOGIN
-
-    return AsyncClient(
-        "http://tastypie.test",
-        DEMO_LOGIN,
-        DEMO_API_KEY,
-        transport=httpx.ASGITransport(app=get_asgi_application()),
-        cache_dir=None,
-        retries=0,
-        allow_insecure=True,
-    )
+    return site_client(httpx.ASGITransport(app=get_asgi_application()), kind=AsyncClient)
 
 
 # ---------------------------------------------------------------- on the real server

@@ -23,6 +23,7 @@ from mailroute_dyn.query.queryset import (
 from mailroute_dyn.testing import FakeMailRoute, write_fixture
 from mailroute_dyn.verbs import CLASS, INSTANCE, QUERYSET, SURFACES, VERBS, verbs_on
 from tests.conftest import FIXTURES
+from tests.helpers import run_mypy
 
 KEY = "demo-key-not-secret"
 
@@ -353,8 +354,6 @@ async def main() -> None:
 
 @pytest.mark.slow
 def test_mypy_types_values_rows_and_a_generated_stub_for_both_clients(tmp_path, demo_stub):
-    import subprocess
-    import sys
     import textwrap
     from pathlib import Path
 
@@ -363,34 +362,15 @@ def test_mypy_types_values_rows_and_a_generated_stub_for_both_clients(tmp_path, 
     (tmp_path / "typings" / "mailroute_api.pyi").write_text(demo_stub)
     (tmp_path / "values.py").write_text(VALUES_SCRIPT)
     (tmp_path / "stubbed.py").write_text(STUB_SCRIPT)
-    (tmp_path / "mypy.ini").write_text(
-        textwrap.dedent(f"""\
-        [mypy]
-        mypy_path = {tmp_path / "typings"}:{root}
-        [mypy-mailroute_dyn.*]
-        follow_imports = silent
-        [mypy-jsonschema.*]
-        ignore_missing_imports = True
-        """)
-    )
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mypy",
-            "--strict",
-            "--config-file",
-            "mypy.ini",
-            "--cache-dir",
-            str(tmp_path / ".mypy_cache"),
-            "values.py",
-            "stubbed.py",
-        ],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    config = textwrap.dedent(f"""\
+    [mypy]
+    mypy_path = {tmp_path / "typings"}:{root}
+    [mypy-mailroute_dyn.*]
+    follow_imports = silent
+    [mypy-jsonschema.*]
+    ignore_missing_imports = True
+    """)
+    done = run_mypy(tmp_path, config, "values.py", "stubbed.py")
     errors = [line.split(": error:")[0] for line in done.stdout.splitlines() if ": error:" in line]
     # only the three mistakes: an async count() not awaited (twice), a misspelt lookup;
     # nothing in the stub itself

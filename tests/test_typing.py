@@ -5,12 +5,12 @@ mistake)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+
+from tests.helpers import run_mypy
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -84,32 +84,13 @@ async def async_use(client: AsyncClient) -> None:
 def test_mypy_strict_gives_exact_types_to_scripts_using_both_clients(tmp_path):
     (tmp_path / "script.py").write_text(SCRIPT)
     (tmp_path / "mistakes.py").write_text(MISTAKES)
-    (tmp_path / "mypy.ini").write_text(
-        textwrap.dedent(f"""\
-        [mypy]
-        mypy_path = {ROOT}
-        [mypy-jsonschema.*]
-        ignore_missing_imports = True
-        """)
-    )
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mypy",
-            "--strict",
-            "--config-file",
-            "mypy.ini",
-            "--cache-dir",
-            str(tmp_path / ".mypy_cache"),
-            "script.py",
-            "mistakes.py",
-        ],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    config = textwrap.dedent(f"""\
+    [mypy]
+    mypy_path = {ROOT}
+    [mypy-jsonschema.*]
+    ignore_missing_imports = True
+    """)
+    done = run_mypy(tmp_path, config, "script.py", "mistakes.py")
     errors = [line for line in done.stdout.splitlines() if ": error:" in line]
     assert not [e for e in errors if not e.startswith("mistakes.py:")], done.stdout
     # an int is no str, and an AsyncClient's count() must be awaited

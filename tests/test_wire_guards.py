@@ -28,7 +28,7 @@ from mailroute_dyn import (
     UnreadableWriteAnswer,
 )
 from tests.conftest import API_KEY, BASE, LOGIN, list_body, load, objects, schema
-from tests.helpers import serve
+from tests.helpers import serve, site_client
 
 ENTRY = objects("wblist")[0]  # /api/v1/wblist/1/
 ENTRY_URI = ENTRY["resource_uri"]
@@ -243,7 +243,6 @@ def test_a_write_answer_cannot_turn_an_object_into_the_list(tastypie_app):
     """On the real server: a create answered with the list as its `resource_uri` (a broken
     proxy, a hostile server) leaves the object its own URI, so its delete removes that
     object alone."""
-    from tests.tastypie_site import DEMO_API_KEY, DEMO_LOGIN
 
     def list_as_uri(environ: dict[str, Any], body: bytes) -> bytes:
         if environ["REQUEST_METHOD"] != "POST" or not body:
@@ -251,15 +250,7 @@ def test_a_write_answer_cannot_turn_an_object_into_the_list(tastypie_app):
         return json.dumps({**json.loads(body), "resource_uri": LIST}).encode()
 
     transport = httpx.WSGITransport(app=_answers_rewritten(tastypie_app, list_as_uri))
-    with Client(
-        "http://tastypie.test",
-        DEMO_LOGIN,
-        DEMO_API_KEY,
-        transport=transport,
-        cache_dir=None,
-        retries=0,
-        allow_insecure=True,
-    ) as client:
+    with site_client(transport) as client:
         total = client.wblist.count()
         made = client.wblist.create(email="detail-only@example.com", wb="w", rid="1")
         assert made.resource_uri == f"{LIST}{made.pk}/"
@@ -486,17 +477,9 @@ def test_a_related_field_whose_target_nothing_tells_takes_any_object(api, client
 def test_the_async_client_refuses_a_wrong_filter_object(tastypie_app):
     from django.core.asgi import get_asgi_application
 
-    from tests.tastypie_site import DEMO_API_KEY, DEMO_LOGIN
-
     async def run() -> None:
-        async with AsyncClient(
-            "http://tastypie.test",
-            DEMO_LOGIN,
-            DEMO_API_KEY,
-            transport=httpx.ASGITransport(app=get_asgi_application()),
-            cache_dir=None,
-            retries=0,
-            allow_insecure=True,
+        async with site_client(
+            httpx.ASGITransport(app=get_asgi_application()), kind=AsyncClient
         ) as client:
             entry = await (await client.resource("wblist")).get(1)
             accounts = await client.resource("email_account")

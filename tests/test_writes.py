@@ -13,8 +13,9 @@ from typing import Any
 import httpx
 import pytest
 
-from mailroute_dyn import AsyncClient, Client, Conflict, DoesNotExist, GuardError, MailRouteError
+from mailroute_dyn import AsyncClient, Conflict, DoesNotExist, GuardError, MailRouteError
 from tests.conftest import BASE, schema
+from tests.helpers import site_client
 
 HOST = "http://tastypie.test"
 
@@ -172,19 +173,10 @@ def test_refresh_of_a_deleted_object_raises_does_not_exist(tastypie_client, raw)
 
 
 def test_a_put_that_created_the_row_again_is_undone_and_raises(tastypie_app, raw):
-    from tests.tastypie_site import DEMO_API_KEY, DEMO_LOGIN
 
     uri = _account(raw)
     transport = DeleteBeforePut(tastypie_app)
-    with Client(
-        HOST,
-        DEMO_LOGIN,
-        DEMO_API_KEY,
-        transport=transport,
-        cache_dir=None,
-        retries=0,
-        allow_insecure=True,
-    ) as client:
+    with site_client(transport, HOST) as client:
         acct = client.email_account.get(int(uri.rstrip("/").rsplit("/", 1)[1]))
         acct.priority = 6
         with pytest.raises(DoesNotExist, match="deleted"):
@@ -259,17 +251,10 @@ def test_if_unchanged_after_an_empty_write_answer_gives_no_false_conflict(tastyp
 
 
 def test_async_create_reads_the_object_back_too(tastypie_app, raw):
-    from tests.tastypie_site import DEMO_API_KEY, DEMO_LOGIN
 
     async def main() -> None:
-        async with AsyncClient(
-            HOST,
-            DEMO_LOGIN,
-            DEMO_API_KEY,
-            transport=httpx.ASGITransport(app=_asgi(tastypie_app)),
-            cache_dir=None,
-            retries=0,
-            allow_insecure=True,
+        async with site_client(
+            httpx.ASGITransport(app=_asgi(tastypie_app)), HOST, AsyncClient
         ) as client:
             EA = await client.resource("email_account")
             acct = await EA.create(
