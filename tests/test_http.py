@@ -5,6 +5,8 @@ that the key goes to the configured origin and nowhere else."""
 from __future__ import annotations
 
 import logging
+from typing import Any
+from urllib.parse import urlencode, urljoin
 
 import httpx
 import pytest
@@ -30,7 +32,8 @@ from mailroute_dyn import (
 from mailroute_dyn.errors import OriginError
 from mailroute_dyn.operations import Answer, Call
 from mailroute_dyn.settings.config import resolve_settings
-from mailroute_dyn.transport.decisions import error_for
+from mailroute_dyn.settings.urls import join_url
+from mailroute_dyn.transport.decisions import error_for, query_string
 from mailroute_dyn.transport.tries import retry_delay
 from tests.conftest import API_KEY, BASE, LOGIN, list_body, objects
 
@@ -410,3 +413,55 @@ def test_answer_headers_read_as_httpx_reads_them(raw):
 
     headers = httpx.Headers(raw)
     assert _header_dict(headers) == {k.lower(): v for k, v in headers.items()}
+
+
+# ---------------------------------------------------------------- joining a page's next link
+
+_URL_PARTS = st.sampled_from(
+    ["/", "//", "/.", "/..", "./", "?", "#", "&", "=", ";", "%2e", "a", "api", "v1", " ", "\t",
+     "\\", "[", "@", ":8000", "x=1", "..", "~"]
+)  # fmt: skip
+
+
+@settings(max_examples=600, deadline=None, database=None)
+@given(
+    base=st.sampled_from(["http://", "https://", "HTTP://", "http:", "h"]).map(
+        lambda scheme: scheme + "127.0.0.1"
+    )
+    | st.lists(_URL_PARTS, max_size=3).map(lambda rest: "https://mx.example" + "".join(rest)),
+    ref=st.builds("".join, st.lists(_URL_PARTS, max_size=8)),
+)
+def test_a_next_link_joins_as_urljoin_joins_it(base, ref):
+    """`join_url` slices the usual link together (it comes once per page); whatever the
+    base and the link, the result is urljoin's."""
+
+    def outcome(join: Any) -> object:
+        try:
+            return join(base, ref)
+        except ValueError as exc:  # a base urllib refuses ("Invalid IPv6 URL")
+            return type(exc)
+
+    assert outcome(join_url) == outcome(urljoin)
+
+
+def test_the_usual_next_link_is_joined_by_slicing():
+    """The case the slicing is for: a Tastypie `meta.next` against the page's URL."""
+    base = "http://127.0.0.1:8000/api/v1/domain/?limit=20&offset=0"
+    link = "/api/v1/domain/?limit=20&offset=20"
+    assert join_url(base, link) == "http://127.0.0.1:8000" + link == urljoin(base, link)
+
+
+@settings(max_examples=400, deadline=None, database=None)
+@given(
+    pairs=st.lists(
+        st.tuples(
+            st.text(alphabet="az09_.~-=& +%é/", max_size=6),
+            st.text(alphabet="az09_.~-=& +%é/", max_size=6) | st.integers(-5, 5),
+        ),
+        max_size=5,
+    )
+)
+def test_a_query_is_encoded_as_urlencode_encodes_it(pairs):
+    """`query_string` joins a query with nothing to quote directly (once per page);
+    whatever the pairs, the result is urlencode's."""
+    assert query_string(pairs) == urlencode(pairs)

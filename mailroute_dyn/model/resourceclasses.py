@@ -63,6 +63,10 @@ class ResourceClasses:
         # float would change as RawNumbers (see jsondecode)
         self._keep_exact_numbers = keep_exact_numbers
         self._classes: dict[str, type[Resource]] = {}
+        # the list endpoints as last worked out, and from what: the listing read and the
+        # classes' generation (a page's checks ask for them; they change seldom)
+        self._generation = 0
+        self._endpoints_memo: tuple[int, Any, dict[str, str]] | None = None
         # one class per resource, whatever the threads: building and updating hold this
         self._lock = threading.RLock()
 
@@ -73,6 +77,7 @@ class ResourceClasses:
             for name, cls in list(self._classes.items()):
                 if not cls.typed:
                     del self._classes[name]
+                    self._generation += 1
 
     def built(self, name: str) -> type[Resource] | None:
         """The class for `name` if it is built and its schema still cached."""
@@ -138,6 +143,7 @@ class ResourceClasses:
         cls = cast("type[Resource]", meta(class_name_for(name), (base,), attrs))
         place_readers(cls, cls._readers)
         self._classes[name] = cls
+        self._generation += 1
         return cls
 
     def update(self, cls: type[Resource], schema: ResourceSchema) -> None:
@@ -147,6 +153,7 @@ class ResourceClasses:
                 setattr(cls, key, value)
             place_readers(cls, cls._readers)
             self._classes[schema.name] = cls
+            self._generation += 1
 
     def reread_schema(self, cls: type[Resource]) -> bool:
         """Read `cls`'s schema again, once, when it came from a cache (the server may have
@@ -210,13 +217,21 @@ class ResourceClasses:
         return parse_schema(name, raw, self.settings.api_path) if raw is not None else None
 
     def _endpoints(self) -> dict[str, str]:
-        """Each known resource's list endpoint path, ending in a slash."""
+        """Each known resource's list endpoint path, ending in a slash (worked out again
+        only when the classes or the listing changed)."""
+        listing = self.discovery.cached_listing()
+        memo = self._endpoints_memo
+        if memo is not None and memo[0] == self._generation and memo[1] is listing:
+            return memo[2]
+        generation = self._generation
         found = {name: cls._list_url for name, cls in list(self._classes.items())}
-        for name, entry in (self.discovery.cached_listing() or {}).items():
+        for name, entry in (listing or {}).items():
             endpoint = entry.get("list_endpoint") if isinstance(entry, dict) else None
             if isinstance(endpoint, str):
                 found[name] = _path_of(endpoint) or ""
-        return {name: path.rstrip("/") + "/" for name, path in found.items() if path}
+        endpoints = {name: path.rstrip("/") + "/" for name, path in found.items() if path}
+        self._endpoints_memo = (generation, listing, endpoints)
+        return endpoints
 
     def name_of_uri(self, uri: str) -> str | None:
         """The resource an object URI belongs to: the one whose list endpoint is the

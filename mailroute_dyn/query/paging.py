@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from itertools import repeat
 from typing import Any, NamedTuple
-from urllib.parse import parse_qsl, urljoin, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from ..errors import APIError, ListingChanged, MailRouteError, ResponseError
 from ..escaping import library_log
 from ..operations import Answer, Call
 from ..schema.conversions import encode_filter_value
-from ..settings.urls import masked_url, url_problem
+from ..settings.urls import join_url, masked_url, url_problem
 from ..vocabulary import REWRITTEN_VALUES
 
 __all__ = ["Page", "read_page", "collection_name", "STALE_PAGES", "MAX_PASSES", "FRUITLESS_PASSES"]
@@ -88,7 +88,7 @@ def _next_url(answer: Answer, nxt: Any) -> str | None:
         raise ResponseError(
             f"GET {answer.url}: its meta.next {masked_url(nxt)!r} is not a usable URL ({problem})"
         )
-    return urljoin(answer.url, nxt)
+    return join_url(answer.url, nxt)
 
 
 #: What a next link may change: the window, and the order (which cannot widen a match).
