@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 import respx
+from hypothesis import is_hypothesis_test
 
 from mailroute_dyn import Client
 from tests.helpers import KEY, site_client
@@ -26,6 +27,22 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 BASE = "https://api.mailroute.test"
 LOGIN = "tester"
 API_KEY = "fake-key-0123456789-not-real"
+
+
+#: What makes a test slow by what it starts or how much it tries: the real Django site, a
+#: pytest run inside pytest, and property tests (hundreds of examples each). Such tests are
+#: marked `slow` here, so the day-to-day run (`-m "not slow"`) leaves them to the full one.
+SLOW_FIXTURES = frozenset({"tastypie_app", "pytester"})
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by mark
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        function = getattr(item, "obj", None)
+        if SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())) or (
+            function is not None and is_hypothesis_test(function)
+        ):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(autouse=True)

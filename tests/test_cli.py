@@ -214,6 +214,7 @@ def test_help_on_every_command(capsys):
     assert code == 0 and "exit status" in out
 
 
+@pytest.mark.slow
 def test_validation_errors_from_the_library_are_usage_errors(capsys):
     server = FakeMailRoute()
     before = len(server.objects("email_account"))
@@ -409,6 +410,7 @@ def _change_fixtures(folder: Path) -> None:
     (folder / "listing.json").write_text(json.dumps(listing))
 
 
+@pytest.mark.slow
 def test_diff_reports_added_resources_and_fields(capsys, profile, fixtures):
     code, _, err = run(capsys, "--profile", "fake", "diff", transport=fake(fixtures))
     assert code == 0 and "no cached schema" in err  # the baseline is saved
@@ -556,6 +558,7 @@ def test_the_help_has_examples_for_the_admin_commands():
     assert len(HELP_EXAMPLES) >= 15
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "line, stdin, argv", HELP_EXAMPLES, ids=[line for line, _, _ in HELP_EXAMPLES]
 )
@@ -612,6 +615,7 @@ def test_shell_uses_ipython_when_installed_and_the_plain_console_otherwise(capsy
     assert code == 0 and len(started) == 1 and len(plain) == 2
 
 
+@pytest.mark.slow
 def test_version_and_verbose_shows_the_query_string(capsys, profile, fixtures):
     from mailroute_dyn import __version__
 

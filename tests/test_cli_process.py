@@ -30,6 +30,7 @@ def env(tmp_path: Path) -> dict[str, str]:
     }
 
 
+@pytest.mark.slow
 def test_python_dash_m_runs_the_cli(env):
     done = subprocess.run(
         [*COMMAND, "--demo", "resources"], capture_output=True, text=True, env=env, timeout=60
@@ -56,6 +57,7 @@ def _list_on_a_terminal(command: list[str], env: dict[str, str]) -> tuple[str, b
     )
 
 
+@pytest.mark.slow
 def test_rich_progress_bar_shows_the_count_on_a_terminal(env):
     pytest.importorskip("rich")
     drawn, out = _list_on_a_terminal(COMMAND, env)
@@ -63,6 +65,7 @@ def test_rich_progress_bar_shows_the_count_on_a_terminal(env):
     assert "email_account" in drawn and "30/30" in drawn and "100%" in drawn
 
 
+@pytest.mark.slow
 def test_progress_bar_is_drawn_on_a_terminal(env):
     drawn, out = _list_on_a_terminal(WITHOUT_RICH, env)
     assert len(out.splitlines()) == 30
@@ -72,6 +75,7 @@ def test_progress_bar_is_drawn_on_a_terminal(env):
     assert "\r" in drawn
 
 
+@pytest.mark.slow
 def test_a_closed_pipe_is_quiet(env):
     read, write = os.pipe()
     os.close(read)  # the reader is gone before anything is written

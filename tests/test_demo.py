@@ -102,6 +102,7 @@ def test_plugin_option_is_documented(pytester):
     result.stdout.fnmatch_lines(["*--mailroute-url=URL*"])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["mailroute_dyn", "mailroute_dyn.client"])
 def test_the_package_does_not_import_the_testing_kit(name):
     import subprocess

@@ -108,6 +108,7 @@ def test_a_class_shows_its_schema(demo_client):
     assert "filter" in text and "bulk_create" in text and "related" in text
 
 
+@pytest.mark.slow
 def test_ipython_finds_each_display_where_it_looks(demo_client):
     dir2 = pytest.importorskip("IPython.utils.dir2")
     Domain = demo_client.domain

@@ -12,6 +12,8 @@ import pkgutil
 import re
 from pathlib import Path
 
+import pytest
+
 import mailroute_dyn
 from mailroute_dyn import errors
 
@@ -107,6 +109,7 @@ def _classes_deriving_exceptions(source: str) -> list[str]:
     ]
 
 
+@pytest.mark.slow
 def test_no_module_outside_errors_defines_an_exception_class():
     """Read from the source (a class inside a function counts too)."""
     found = {}

@@ -72,6 +72,7 @@ MISTAKES: dict[str, Callable[[Client], Any]] = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mistake", MISTAKES)
 def test_a_mistake_after_a_schema_reread_is_one_exception_without_a_chain(
     cached_client, demo_fake, mistake

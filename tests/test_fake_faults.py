@@ -114,6 +114,7 @@ def test_truncated_body(fake, http):
     assert whole.startswith(response.content) and len(response.content) < len(whole)
 
 
+@pytest.mark.slow
 def test_latency_sync_and_async(fake, http):
     fake.fail_next("latency", ms=80)
     started = time.perf_counter()

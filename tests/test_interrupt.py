@@ -40,6 +40,7 @@ def _made(server: FakeMailRoute) -> set[str]:
     }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("at", [1, 4, 12])
 def test_ctrl_c_during_bulk_create_stops_new_writes_and_reports_every_row(at):
     server = FakeMailRoute(login="demo", api_key="demo-key")
@@ -66,6 +67,7 @@ def test_ctrl_c_during_bulk_create_stops_new_writes_and_reports_every_row(at):
         assert result.not_started
 
 
+@pytest.mark.slow
 def test_a_keyboard_interrupt_raised_by_the_transport_at_write_n():
     server = FakeMailRoute(login="demo", api_key="demo-key")
     wire = InterruptAt(server, 3, raising=True)
@@ -82,6 +84,7 @@ def test_a_keyboard_interrupt_raised_by_the_transport_at_write_n():
     assert wire.started == 3
 
 
+@pytest.mark.slow
 def test_ctrl_c_during_bulk_update_and_bulk_delete():
     server = FakeMailRoute(login="demo", api_key="demo-key")
     with _client(server) as client:
@@ -108,6 +111,7 @@ def test_ctrl_c_during_bulk_update_and_bulk_delete():
     assert caught.value.result.not_started
 
 
+@pytest.mark.slow
 def test_an_interrupted_command_prints_every_finished_row_and_a_summary(capsys, tmp_path):
     server = FakeMailRoute()
     wire = InterruptAt(server, 5)

@@ -84,6 +84,7 @@ def test_before_images_leave_secret_fields_out_and_say_so(tmp_path):
     assert not is_secret_name("bypass_spam_checks") and not is_secret_name("public_key")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("at", [1, 5, 9])
 def test_an_interrupted_bulk_create_resumes_to_the_same_end_with_no_duplicate(tmp_path, at):
     server = FakeMailRoute(login="demo", api_key=KEY)
@@ -173,6 +174,7 @@ def _fake_cli(server: FakeMailRoute, *argv: str) -> int:
     return main(["--demo", *argv], transport=server)
 
 
+@pytest.mark.slow
 def test_the_command_line_resumes_an_interrupted_create(capsys, tmp_path):
     server = FakeMailRoute()
     data = tmp_path / "rows.jsonl"
@@ -213,6 +215,7 @@ def test_the_command_line_resumes_an_interrupted_create(capsys, tmp_path):
     assert _localparts(server) == sorted(f"jr{i}" for i in range(12))
 
 
+@pytest.mark.slow
 def test_every_bulk_write_is_journaled_in_the_state_folder_by_default(
     capsys, tmp_path, monkeypatch
 ):

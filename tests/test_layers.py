@@ -247,6 +247,7 @@ def test_importing_the_client_does_not_load_the_fake_server():
     assert _fresh_python(code) == "[]"
 
 
+@pytest.mark.slow
 def test_importing_the_package_defers_what_only_a_client_or_a_command_needs():
     """`import mailroute_dyn` loads the errors only; `from mailroute_dyn import Client` the
     client classes and httpx; the rest loads when first used: the sessions, discovery,
@@ -286,6 +287,7 @@ def test_importing_the_package_defers_what_only_a_client_or_a_command_needs():
     assert _fresh_python(code) == "[]"
 
 
+@pytest.mark.slow
 def test_every_public_name_is_there_however_it_is_imported():
     """Names whose modules load later still answer `from mailroute_dyn import X`,
     `mailroute_dyn.X`, `import *` and `dir()`, and are the classes a client makes; the
@@ -306,6 +308,7 @@ def test_every_public_name_is_there_however_it_is_imported():
     assert "has no attribute 'NoSuchName'" in _fresh_python(code)
 
 
+@pytest.mark.slow
 def test_the_pytest_plugin_loads_nothing_until_a_fixture_is_used(tmp_path):
     """pytest loads the plugin in every run where mailroute_dyn is installed (and reads
     every name of it for hooks): a run that never asks for `mailroute` must not pay for
@@ -350,6 +353,7 @@ def test_the_pytest_plugin_loads_nothing_until_a_fixture_is_used(tmp_path):
     assert "mailroute_dyn" not in loaded, loaded
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("package", ["mailroute_dyn.testing", "mailroute_dyn.fake"])
 def test_the_kits_names_are_there_however_they_are_imported(package):
     code = (

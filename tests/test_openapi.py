@@ -64,6 +64,7 @@ def _check_refs(doc: dict[str, Any]) -> None:
 # ---------------------------------------------------------------- valid documents
 
 
+@pytest.mark.slow
 def test_the_demo_servers_document_validates_and_covers_every_resource():
     client = Client.demo()
     doc = client.openapi()
@@ -140,6 +141,7 @@ def test_a_slashless_apis_document_keeps_its_paths_as_they_are(tastypie_app):
     assert not any(path.endswith("/") for path in doc["paths"])
 
 
+@pytest.mark.slow
 def test_mailroutes_2012_schemas_link_relations_the_client_infers():
     """The demo's schemas have no `related_schema` and no `primary_key` (MailRoute's 2012
     form): targets come from the objects' URIs, the key is `id`."""
@@ -167,6 +169,7 @@ def test_async_client_gives_the_same_document():
 # ---------------------------------------------------------------- deterministic output
 
 
+@pytest.mark.slow
 def test_two_runs_write_the_same_bytes_and_the_command_writes_client_openapi(capsys, tmp_path):
     assert main(["--demo", "openapi"]) == 0
     first = capsys.readouterr().out
@@ -176,6 +179,7 @@ def test_two_runs_write_the_same_bytes_and_the_command_writes_client_openapi(cap
     assert render_openapi(Client.demo().openapi()) == first
 
 
+@pytest.mark.slow
 def test_yaml_output_is_the_same_document(capsys):
     yaml = pytest.importorskip("yaml")
     assert main(["--demo", "openapi", "--format", "yaml"]) == 0
@@ -313,6 +317,7 @@ def test_refs_are_json_pointers_and_names_lose_only_what_openapi_forbids():
 # ---------------------------------------------------------------- actions and nested lists
 
 
+@pytest.mark.slow
 def test_named_actions_and_nested_lists_are_added(capsys):
     client = Client.demo()
     doc = client.openapi(
@@ -352,6 +357,7 @@ def test_bad_actions_and_nested_lists_are_clear_errors(kwargs, error):
 # ---------------------------------------------------------------- diff of two documents
 
 
+@pytest.mark.slow
 def test_diff_compares_two_openapi_files_as_it_compares_schemas(tmp_path, capsys):
     doc = Client.demo().openapi()
     old, same, new = tmp_path / "old.json", tmp_path / "same.json", tmp_path / "new.json"

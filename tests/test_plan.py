@@ -177,6 +177,7 @@ def test_list_count_prints_the_count_only(capsys):
     assert code == 0 and out == f"{mine}\n"
 
 
+@pytest.mark.slow
 def test_max_rate_spaces_writes_across_threads_and_leaves_reads_alone():
     server = FakeMailRoute(login="demo", api_key="demo-key")
     wire = Recording(server)

@@ -296,6 +296,7 @@ def test_a_profile_key_from_a_command_without_a_shell(config, tmp_path, monkeypa
     assert not Path("pwned").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "code, problem",
     [

@@ -97,6 +97,7 @@ def _too_long(sizes: dict[str, int]) -> list[str]:
     )
 
 
+@pytest.mark.slow
 def test_no_class_or_module_is_too_long_to_read_in_one_sitting():
     sizes: dict[str, int] = {}
     for path in sorted(PACKAGE.rglob("*.py")):  # the package under test, wherever it is
@@ -130,6 +131,7 @@ def _exported_but_not_defined(text: str) -> list[str]:
     return [name for name in exported if name not in defined]
 
 
+@pytest.mark.slow
 def test_a_module_exports_only_what_it_defines():
     """A split module leaves no shim behind (issue 19): each name has one home, and its
     importers name that home. Only a package's `__init__` gathers names from elsewhere."""

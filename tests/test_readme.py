@@ -33,6 +33,7 @@ DEMO_COMMANDS = sorted(
 )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("line", DEMO_COMMANDS)
 def test_readme_demo_command_runs(line, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)

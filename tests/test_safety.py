@@ -42,6 +42,7 @@ def big_fixture(tmp_path_factory) -> Path:
     return write_fixture(tmp_path_factory.mktemp("big"), base.schemas, objects, listing)
 
 
+@pytest.mark.slow
 def test_listing_2000_objects_under_30_percent_faults_yields_each_once(big_fixture):
     fake = FakeMailRoute(big_fixture, login="ops", api_key=KEY)
     with Client(

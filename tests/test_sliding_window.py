@@ -117,6 +117,7 @@ def _walk_sync(server: Server, window: int) -> list[int]:
         return [obj.id for obj in qs]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("window", [2, 4])
 def test_a_slow_page_does_not_hold_back_the_requests_after_it(window):
     server = Server(slow_offset=1, slow=0.3)

@@ -62,6 +62,7 @@ def imported_test_modules(path: Path) -> list[str]:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", TEST_MODULES, ids=[p.name for p in TEST_MODULES])
 def test_no_test_module_imports_another(path):
     assert imported_test_modules(path) == []
@@ -83,6 +84,7 @@ def test_the_import_check_sees_every_form_of_import(tmp_path):
         assert imported_test_modules(module), form
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", TEST_MODULES, ids=[p.name for p in TEST_MODULES])
 def test_no_test_module_redefines_a_conftest_fixture(path):
     """A module's own `client` beside conftest's gave one name two meanings: a test

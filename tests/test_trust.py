@@ -102,6 +102,7 @@ def proxy_env(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
     return lambda url: monkeypatch.setenv("HTTP_PROXY", url)
 
 
+@pytest.mark.slow
 def test_the_key_never_goes_through_a_plain_http_proxy(proxy_env):
     with serve(_answer_json) as (proxy, proxied), serve(_answer_json) as (origin, direct):
         proxy_env(proxy)
@@ -134,6 +135,7 @@ def test_https_origins_still_use_the_environment_proxy(proxy_env, monkeypatch):
 # ---------------------------------------------------------------- 11: decompression bombs
 
 
+@pytest.mark.slow
 def test_a_gzip_bomb_is_stopped_at_the_decoded_limit(api, monkeypatch):
     monkeypatch.setattr("mailroute_dyn.transport.limits.MAX_BODY_BYTES", 1_000_000)
     bomb = gzip.compress(b"[" + b"0," * 10_000_000 + b"0]", compresslevel=9)
@@ -162,6 +164,7 @@ def test_a_gzip_bomb_is_stopped_at_the_decoded_limit(api, monkeypatch):
 # waited for the whole answer (as before) would see it end and then complain too late.
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("what", ["body", "headers"])
 def test_timeout_bounds_an_answer_dripping_a_byte_at_a_time(what):
     finished: list[bool] = []
@@ -171,6 +174,7 @@ def test_timeout_bounds_an_answer_dripping_a_byte_at_a_time(what):
     assert finished == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("what", ["body", "headers"])
 def test_async_timeout_bounds_an_answer_dripping_a_byte_at_a_time(what):
     async def run() -> Any:
@@ -184,6 +188,7 @@ def test_async_timeout_bounds_an_answer_dripping_a_byte_at_a_time(what):
     assert finished == []
 
 
+@pytest.mark.slow
 def test_a_dripping_post_is_an_ambiguous_write_not_a_hang():
     finished: list[bool] = []
     with serve(_drip("body", finished)) as (url, heads), _plain(url, timeout=0.4) as client:
