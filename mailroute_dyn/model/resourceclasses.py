@@ -42,6 +42,8 @@ __all__ = ["ResourceClasses", "CLASS_API", "UNREACHABLE"]
 #: The errors that say a schema cannot be had: its objects are read untyped instead.
 UNREACHABLE = (NotFound, Unauthorized, Forbidden, SchemaError, MethodNotAllowed)
 log = library_log()
+#: (classes' generation, listing, endpoints by resource, endpoints within each base asked)
+_EndpointsMemo = tuple[int, Any, dict[str, str], dict[str, tuple[str, ...]]]
 
 
 class ResourceClasses:
@@ -66,7 +68,7 @@ class ResourceClasses:
         # the list endpoints as last worked out, and from what: the listing read and the
         # classes' generation (a page's checks ask for them; they change seldom)
         self._generation = 0
-        self._endpoints_memo: tuple[int, Any, dict[str, str]] | None = None
+        self._endpoints_memo: _EndpointsMemo | None = None
         # one class per resource, whatever the threads: building and updating hold this
         self._lock = threading.RLock()
 
@@ -230,7 +232,7 @@ class ResourceClasses:
             if isinstance(endpoint, str):
                 found[name] = _path_of(endpoint) or ""
         endpoints = {name: path.rstrip("/") + "/" for name, path in found.items() if path}
-        self._endpoints_memo = (generation, listing, endpoints)
+        self._endpoints_memo = (generation, listing, endpoints, {})
         return endpoints
 
     def name_of_uri(self, uri: str) -> str | None:
@@ -249,7 +251,15 @@ class ResourceClasses:
     def endpoints_within(self, base: str) -> tuple[str, ...]:
         """The list endpoints that extend `base` (`thesaurus/keywords/` for
         `thesaurus/`): URIs under them are not objects of `base`'s resource."""
-        return tuple(e for e in self._endpoints().values() if e != base and e.startswith(base))
+        endpoints = self._endpoints()
+        memo = self._endpoints_memo
+        within = memo[3] if memo is not None and memo[2] is endpoints else {}
+        found = within.get(base)
+        if found is None:  # (once per base and change: every page of a walk asks)
+            found = within[base] = tuple(
+                e for e in endpoints.values() if e != base and e.startswith(base)
+            )
+        return found
 
     def class_for_uri_op(self, uri: str) -> Operation[type[Resource]]:
         name = self.name_of_uri(uri)
