@@ -33,6 +33,7 @@ __all__ = [
     "TO_ONE_TERMS",
     "TERMS_BY_TYPE",
     "terms_for_type",
+    "terms_that_work",
     "SCALAR_TYPE_NAMES",
     "PYTHON_TYPE_NAMES",
     "NO_DEFAULT",
@@ -170,6 +171,16 @@ TERMS_BY_TYPE: Final[Mapping[str, frozenset[str]]] = {
     "time": COMMON_TERMS | TIME_PARTS,
     "dict": COMMON_TERMS | {"contained_by", "has_any_keys", "has_key", "has_keys"},
 }
+
+
+def terms_that_work(field_type: str, related_type: str | None = None) -> frozenset[str]:
+    """The terms of `terms_for_type` a server can answer. On a to_many field itself only a
+    foreign key's: Tastypie takes every lookup of the many-to-many field as a term, but
+    Django joins to the related key, which cannot build the others (a 500 on every
+    database); a field of the related resource takes them (`users__name__startswith`)."""
+    if field_type == "related" and related_type == "to_many":
+        return TO_ONE_TERMS
+    return terms_for_type(field_type, related_type)
 
 
 def terms_for_type(field_type: str, related_type: str | None = None) -> frozenset[str]:

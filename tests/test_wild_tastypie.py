@@ -78,6 +78,26 @@ def test_a_filtering_rule_given_as_a_string_allows_the_terms_it_contains(connect
     assert [g.title for g in found] == [group.title]
 
 
+def test_a_term_the_server_cannot_build_on_a_to_many_field_is_refused_before_sending(
+    connect, raw_wild
+):
+    """Tastypie passes `users__startswith` on a many-to-many field to Django, which cannot
+    build it (a 500): the client refuses it up front and points at the related field; a
+    foreign key's terms on the field, and any term through it, still go out."""
+    m = _models()
+    alice = m.Profile.objects.create(username=f"alice-{_tag()}")
+    group = m.GroupProfile.objects.create(title=f"group-{_tag()}")
+    group.users.add(alice)
+    groups = connect()["group_profile"]
+    assert raw_wild.get(f"{WILD}group_profile/?users__startswith=1").status_code == 500
+    with pytest.raises(FilterError, match="to_many field") as refused:
+        groups.filter(users__startswith="1")
+    assert "users__<field>__startswith" in str(refused.value)
+    assert [g.title for g in groups.filter(users__in=[alice.pk])] == [group.title]
+    through = groups.filter(users__username=alice.username)  # (profiles allow exact only)
+    assert [g.title for g in through] == [group.title]
+
+
 # ---------------------------------------------------------------- 2. unreadable filtering
 
 

@@ -15,7 +15,14 @@ from typing import Any
 from urllib.parse import quote_plus
 
 from ..errors import FakeLookupValueError
-from ..vocabulary import ALL, ALL_WITH_RELATIONS, DATE_PARTS, TEXT_TERMS, TIME_PARTS, TO_ONE_TERMS
+from ..vocabulary import (
+    ALL,
+    ALL_WITH_RELATIONS,
+    DATE_PARTS,
+    TEXT_TERMS,
+    TIME_PARTS,
+    terms_that_work,
+)
 from .answers import bad_request, canned
 from .defs import NON_MODEL_FIELDS, FieldDef, ResourceDef
 from .store import Store
@@ -162,7 +169,7 @@ def _kind(f: FieldDef) -> str:
 
 def _prepare(store: Store, c: Condition) -> None:
     final, term, raw = c.final, c.term, c.raw
-    if final.to_many and term not in TO_ONE_TERMS:
+    if final.to_many and term not in terms_that_work(final.type, final.related_type):
         # Tastypie lets every lookup of the many-to-many field through, but Django joins
         # to the related key, which takes only a foreign key's lookups: the query cannot
         # be built (FieldError, a 500 on every database), before any value is read

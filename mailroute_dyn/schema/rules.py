@@ -21,6 +21,7 @@ from ..vocabulary import (
     rule_label,
     terms_allowed_by,
     terms_for_type,
+    terms_that_work,
 )
 from .conversions import encode_filter_value
 from .definition import Field, ResourceSchema
@@ -44,8 +45,9 @@ def terms_for(f: Field) -> frozenset[str]:
 
 def allowed_terms(schema: ResourceSchema, f: Field) -> frozenset[str]:
     """The query terms the schema's filtering allows on `f` (none when it is not listed),
-    read as Tastypie reads the rule (`vocabulary.terms_allowed_by`)."""
-    return terms_allowed_by(schema.filtering.get(f.name), terms_for(f))
+    read as Tastypie reads the rule (`vocabulary.terms_allowed_by`), of those the server
+    can answer (`vocabulary.terms_that_work`)."""
+    return terms_allowed_by(schema.filtering.get(f.name), terms_that_work(f.type, f.related_type))
 
 
 class FilterCheck(NamedTuple):
@@ -220,6 +222,17 @@ def _check_parts(
     if term:
         if via_to_one:
             allowed = allowed & TO_ONE_TERMS
+        if (
+            f.related_type == "to_many"
+            and term not in allowed
+            and term in terms_allowed_by(rule, terms_for(f))
+        ):
+            raise FilterError(
+                f"{lookup!r} cannot be answered: {head!r} of {schema.name} is a to_many "
+                f"field, and on such a field itself Tastypie's server fails (a 500) for any "
+                f"term but {', '.join(sorted(allowed)) or '(none)'}. Filter on a field of "
+                f"the related resource instead ({head}__<field>__{term}=...). Nothing was sent."
+            )
         if term not in allowed:
             extra = (
                 f" Across a to_one relation Tastypie only allows {', '.join(sorted(TO_ONE_TERMS))}."
