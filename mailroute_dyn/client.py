@@ -93,7 +93,7 @@ class Client(ClientBase):
         from .transport.sessions import SyncSession
 
         self._session = SyncSession(settings, transport)
-        self._setup(self._session, False, settings)
+        self._setup(self._session, settings)
 
     def __enter__(self) -> Client:
         return self
@@ -172,14 +172,14 @@ class Client(ClientBase):
         journal shows done and look up rows it shows started without an outcome."""
         from .runs.journal import Journal
 
-        if self._registry.journal is not None:
+        if self._session.journal is not None:
             raise JournalError("a journal is already open on this client")
         journal = Journal(path, resume=resume)
-        self._registry.journal = journal
+        self._session.journal = journal
         try:
             yield journal
         finally:
-            self._registry.journal = None
+            self._session.journal = None
             journal.close()
 
     def undo(
@@ -247,7 +247,7 @@ class AsyncClient(ClientBase):
         from .transport.sessions import AsyncSession
 
         self._session = AsyncSession(settings, transport)
-        self._setup(self._session, True, settings)
+        self._setup(self._session, settings)
 
     async def __aenter__(self) -> AsyncClient:
         return self

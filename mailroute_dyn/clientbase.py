@@ -63,7 +63,7 @@ class ClientBase:
             )
         return cls(**settings)
 
-    def _setup(self, session: Any, is_async: bool, settings: Settings) -> None:
+    def _setup(self, session: Any, settings: Settings) -> None:
         from .model.registry import Registry
         from .schema.discovery import Discovery
         from .transport.cache_files import CacheKeeper, DiskCache
@@ -72,14 +72,7 @@ class ClientBase:
         disk = DiskCache(settings)
         self._discovery = Discovery(settings, disk.load_fresh())
         session.cache = CacheKeeper(disk, self._discovery.unsaved)
-        self._registry = Registry(
-            settings,
-            self._discovery,
-            session.run,
-            is_async,
-            session.stream,
-            session.keep_exact_numbers,
-        )
+        self._registry = Registry(settings, self._discovery, session)
 
     def __repr__(self) -> str:
         settings = self.__dict__.get("settings")

@@ -2,9 +2,10 @@
 (`Exclusive`) and what came back (`Answer`).
 
 Everything that talks to the server is written once as an *operation*: a generator that
-yields one of these steps and receives the answer. A session (`http.SyncSession`,
-`http.AsyncSession`) drives it; this module knows nothing of httpx, sockets or files, so
-the logic of discovery, queries and writes can be read and tested without any of them.
+yields one of these steps and receives the answer. A session
+(`transport.sessions.SyncSession` or `AsyncSession`; `Session` here is what the code above
+sees of either) drives it; this module knows nothing of httpx, sockets or files, so the
+logic of discovery, queries and writes can be read and tested without any of them.
 """
 
 from __future__ import annotations
@@ -12,8 +13,11 @@ from __future__ import annotations
 import enum
 import json
 import re
-from collections.abc import Callable, Generator, Hashable
-from typing import Any, Final, NamedTuple, TypeVar
+from collections.abc import Callable, Generator, Hashable, Iterable
+from typing import TYPE_CHECKING, Any, Final, NamedTuple, Protocol, TypeVar
+
+if TYPE_CHECKING:
+    from .settings.config import Settings
 
 __all__ = [
     "Call",
@@ -22,6 +26,7 @@ __all__ = [
     "Exclusive",
     "Answer",
     "Operation",
+    "Session",
     "NO_BODY",
     "NOT_STARTED",
     "IDEMPOTENT",
@@ -112,6 +117,20 @@ class Answer(NamedTuple):
 
 #: A generator that yields steps and returns its result: written once for both clients.
 Operation = Generator["Call | Batch | Parallel | Exclusive", Any, T]
+
+
+class Session(Protocol):
+    """A client's `SyncSession` or `AsyncSession` as the code that shares one runs it
+    (resource classes and QuerySets are given it when they are made): the same
+    operations, whose results a sync session returns and an async one as awaitables."""
+
+    settings: Settings
+    is_async: bool
+    journal: Any  # the client's open run journal, or None
+
+    def run(self, op: Operation[Any]) -> Any: ...
+    def stream(self, ops: Iterable[Operation[Any]], window: int) -> Any: ...
+    def keep_exact_numbers(self) -> None: ...
 
 
 # ---------------------------------------------------------------- error bodies

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import random
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -452,7 +453,15 @@ def test_random_schemas_build_classes_that_validate_or_refuse(fields, body):
     def offline(*_: object) -> object:
         raise AssertionError("nothing is sent here")
 
-    registry = Registry(settings, Discovery(settings), offline, False, offline)
+    session = SimpleNamespace(
+        settings=settings,
+        is_async=False,
+        journal=None,
+        run=offline,
+        stream=offline,
+        keep_exact_numbers=lambda: None,
+    )  # a session that sends nothing: only classes are built here
+    registry = Registry(settings, Discovery(settings), session)  # type: ignore[arg-type]
     cls = registry.build(schema)
     try:
         cls._validate(body, creating=True)

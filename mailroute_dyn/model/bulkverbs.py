@@ -217,7 +217,7 @@ def journaled_bulk(
 ) -> BulkResult:
     """A sync bulk call, through the client's open journal when there is one
     (`client.journal()`), else sent as it is."""
-    journal = cls._registry.journal
+    journal = cls._session.journal
     if journal is None:
         result: BulkResult = send(items, None, on_row)
         return result

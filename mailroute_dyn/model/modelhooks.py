@@ -26,7 +26,7 @@ from ..query.queryset import BaseQuerySet, queryset_for
 from ..schema.rules import FilterCheck, check_filter, check_method, check_ordering
 from .bulkverbs import update_objects_op
 from .metaclass import BaseResourceMeta
-from .writes import Writes, detail_url_for
+from .writes import Writes
 
 __all__ = ["QueryHooks"]
 
@@ -45,16 +45,6 @@ class QueryHooks(Writes, metaclass=BaseResourceMeta):
     #: Why this resource is not walked by key ("" while it may be): its listing once
     #: refused the walk's ordering. Kept on the class, so for the client's lifetime.
     _no_key_walk: ClassVar[str] = ""
-
-    @classmethod
-    def _stop_key_walks(cls, why: str) -> None:
-        """Walk this resource by `meta.next` from now on (see `paging._Walk`)."""
-        cls._no_key_walk = why
-
-    @classmethod
-    def _detail_url(cls, key: Any) -> str:
-        """`detail_url()` for QuerySets, which reach their class through `QueryModel`."""
-        return detail_url_for(cls, key)
 
     @classmethod
     def _check_filter(cls, lookup: str, value: Any) -> FilterCheck:

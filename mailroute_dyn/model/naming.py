@@ -46,7 +46,7 @@ def names_an_object(value: Any) -> bool:
 def _refused(owner: Any, f: Field, text: str, why: str, target: str | None) -> ValidationError:
     where = f"{target}/<key>/" if target else "<resource>/<key>/"
     how = (
-        f"Give the related object, its URI ({owner._registry.settings.api_path}{where}), "
+        f"Give the related object, its URI ({owner._session.settings.api_path}{where}), "
         "its key, or a unique name of it."
     )
     return ValidationError(

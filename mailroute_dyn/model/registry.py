@@ -4,8 +4,8 @@ relation targets, and write values of related fields."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from ..errors import APIError, GuardError, MailRouteError, ResponseError, ValidationError
 from ..operations import Answer, Batch, Call, Operation
@@ -21,24 +21,17 @@ from .detailuri import detail_uri_problem, has_dot_segments
 from .resourceclasses import UNREACHABLE, ResourceClasses
 from .resources import BaseResource, Resource
 
+if TYPE_CHECKING:
+    from ..operations import Session
+
 __all__ = ["Registry"]
 
 
 class Registry(ResourceClasses):
     """The classes of one client, and what relations need from them."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        discovery: Discovery,
-        run: Callable[[Operation[Any]], Any],
-        is_async: bool,
-        stream: Callable[[Iterable[Operation[Any]], int], Any],
-        keep_exact_numbers: Callable[[], None] = lambda: None,
-    ):
-        super().__init__(settings, discovery, run, is_async, keep_exact_numbers)
-        self.stream = stream
-        self.journal: Any = None  # the sync client's open run journal (client.journal)
+    def __init__(self, settings: Settings, discovery: Discovery, session: Session):
+        super().__init__(settings, discovery, session)
         self._targets: dict[tuple[str, str], str] = {}  # learnt: (resource, field) -> target
 
     def any_list(self, url: str, start: int, page_size: int | None) -> QuerySet[Any]:
@@ -235,6 +228,7 @@ class _AnyList(Resource):
             (cls,),
             {
                 "_registry": registry,
+                "_session": registry.session,
                 "_list_url": uri,
                 "_schema": ResourceSchema(name=uri, fields={}, allowed_list_methods=("get",)),
                 "_untargeted": set(),

@@ -35,14 +35,14 @@ class RelatedReads(Writes, metaclass=BaseResourceMeta):
         if f.name in self._related:
             return self._related[f.name]
         change = self._changes.get(f.name, NO_DEFAULT)
-        if _holds_a_name(change) and not self._registry.is_async:
-            self._registry.run(self._resolve_names_op())  # `acct.domain = "acme.com"`
+        if _holds_a_name(change) and not self._session.is_async:
+            self._session.run(self._resolve_names_op())  # `acct.domain = "acme.com"`
             change = self._changes[f.name]
         if isinstance(change, Writes) or (
             isinstance(change, list) and all(isinstance(c, Writes) for c in change)
         ):
             return change
-        if self._registry.is_async:
+        if self._session.is_async:
             raw = self.get_raw(f.name)
             if raw is None or raw == []:
                 return raw
@@ -50,19 +50,19 @@ class RelatedReads(Writes, metaclass=BaseResourceMeta):
                 f"{type(self).__name__}.{f.name} is not fetched yet; on an AsyncClient use "
                 f"'await obj.fetch({f.name!r})'."
             )
-        return self._registry.run(self._fetch_related(f.name))
+        return self._session.run(self._fetch_related(f.name))
 
     def _read_missing(self, name: str) -> None:
         """A field the schema has but a list representation lacks (`use_in="detail"`):
         read the object's detail once rather than report the field as None."""
         if self.resource_uri is None:
             return
-        if self._registry.is_async:
+        if self._session.is_async:
             raise MailRouteError(
                 f"{type(self).__name__}.{name} is not in the list representation this "
                 "object was read from; on an AsyncClient use 'await obj.refresh()' first."
             )
-        self._registry.run(self._fill_op())
+        self._session.run(self._fill_op())
         if name not in self._raw:
             # the detail lacks it too (a server that omits fields, a list-only field):
             # other objects of this class are not read again for it

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from ..errors import (
     Forbidden,
@@ -34,6 +34,9 @@ from .metaclass import BaseResourceMeta
 from .resources import INSTANCE_NAMES, AsyncResource, BaseResource, Resource, _path_of
 from .shortcuts import AsyncResourceMeta, ResourceMeta
 
+if TYPE_CHECKING:
+    from ..operations import Session
+
 #: What help() of a resource class lists as its class API (dir() of the class shows it).
 CLASS_API = tuple(name for name in dir(Resource) if name not in INSTANCE_NAMES)
 
@@ -49,21 +52,12 @@ _EndpointsMemo = tuple[int, Any, dict[str, str], dict[str, tuple[str, ...]]]
 class ResourceClasses:
     """The classes of one client, built from schemas that discovery provides."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        discovery: Discovery,
-        run: Callable[[Operation[Any]], Any],
-        is_async: bool,
-        keep_exact_numbers: Callable[[], None] = lambda: None,
-    ):
+    def __init__(self, settings: Settings, discovery: Discovery, session: Session):
         self.settings = settings
         self.discovery = discovery
-        self.run = run
-        self.is_async = is_async
-        # called when a schema has a decimal field: the session then reads numbers a
-        # float would change as RawNumbers (see jsondecode)
-        self._keep_exact_numbers = keep_exact_numbers
+        self.session = session  # given to every class built: what its objects run on
+        self.run: Callable[[Operation[Any]], Any] = session.run
+        self.is_async = session.is_async
         self._classes: dict[str, type[Resource]] = {}
         # the list endpoints as last worked out, and from what: the listing read and the
         # classes' generation (a page's checks ask for them; they change seldom)
@@ -100,7 +94,9 @@ class ResourceClasses:
                 why,
             )
         if self.discovery.saw_decimal or any(f.type == "decimal" for f in schema.fields.values()):
-            self._keep_exact_numbers()  # (before any answer this class reads)
+            # (before any answer this class reads) the session reads numbers a float would
+            # change as RawNumbers from now on (see jsondecode)
+            self.session.keep_exact_numbers()
         return {
             "_json_schema": schema.json_schema(),
             "_schema": schema,
@@ -135,6 +131,7 @@ class ResourceClasses:
         attrs: dict[str, Any] = {
             "_listed": listed,
             "_registry": self,
+            "_session": self.session,
             "_list_url": list_url,
             "__module__": "mailroute_dyn.model.resources",
             "__slots__": (),

@@ -43,6 +43,9 @@ from .shortcuts import AsyncResourceMeta, ResourceMeta, _arun
 from .validation import ClassRegistry
 from .writes import Writes
 
+if TYPE_CHECKING:
+    from ..operations import Session
+
 __all__ = ["BaseResource", "Resource", "AsyncResource", "INSTANCE_NAMES"]
 
 
@@ -106,6 +109,7 @@ class BaseResource(Identity, PageBuilding, RelatedReads, QueryHooks, metaclass=B
     _has_schema: ClassVar[bool] = True
     _listed: ClassVar[bool] = True
     _registry: ClassVar[ClassRegistry]
+    _session: ClassVar[Session]  # what the client's operations run on (given when built)
     _list_url: ClassVar[str] = ""
     _validators: ClassVar[dict[bool, Any]]
     _untargeted: ClassVar[set[str]]
@@ -295,7 +299,7 @@ class BaseResource(Identity, PageBuilding, RelatedReads, QueryHooks, metaclass=B
         params: Mapping[str, Any] | None = None,
     ) -> Any:
         """Call a custom action under this object's URL (`{detail}{name}/`)."""
-        return self._registry.run(action_op(self._detail(), name, json, method, params))
+        return self._session.run(action_op(self._detail(), name, json, method, params))
 
     @classmethod
     def _action_on_class(
@@ -307,7 +311,7 @@ class BaseResource(Identity, PageBuilding, RelatedReads, QueryHooks, metaclass=B
         params: Mapping[str, Any] | None = None,
     ) -> Any:
         """Call a custom action under the list URL (`{list_endpoint}{name}/`)."""
-        return cls._registry.run(action_op(cls._list_url, name, json, method, params))
+        return cls._session.run(action_op(cls._list_url, name, json, method, params))
 
     action = _hybrid(_action_on_class.__func__, _action_on_instance)  # type: ignore[attr-defined]
 
@@ -372,30 +376,30 @@ class Resource(BaseResource, metaclass=ResourceMeta):
         2013 server).
         """
         op = self._save_op(dict(extra or {}), if_unchanged, method)
-        journal = self._registry.journal
+        journal = self._session.journal
         if journal is not None:  # inside `with client.journal(...)`
             creating = self._raw.get("resource_uri") is None and self.pk is None
             journal.single(
-                type(self), "create" if creating else "update", self, op, self._registry.run
+                type(self), "create" if creating else "update", self, op, self._session.run
             )
             return self
-        return cast(Self, self._registry.run(op))
+        return cast(Self, self._session.run(op))
 
     def refresh(self) -> Self:
         """Read the object again; unsaved changes are discarded."""
-        return cast(Self, self._registry.run(self._refresh_op()))
+        return cast(Self, self._session.run(self._refresh_op()))
 
     def delete(self) -> None:
         """DELETE this object."""
-        journal = self._registry.journal
+        journal = self._session.journal
         if journal is not None:  # inside `with client.journal(...)`
-            journal.single(type(self), "delete", self, self._delete_op(), self._registry.run)
+            journal.single(type(self), "delete", self, self._delete_op(), self._session.run)
             return
-        self._registry.run(self._delete_op())
+        self._session.run(self._delete_op())
 
     def fetch(self, name: str) -> Any:
         """The related object(s) behind field `name`, fetched once."""
-        return self._registry.run(self._fetch_related(name))
+        return self._session.run(self._fetch_related(name))
 
 
 class AsyncResource(BaseResource, metaclass=AsyncResourceMeta):
@@ -428,6 +432,6 @@ class AsyncResource(BaseResource, metaclass=AsyncResourceMeta):
         return await _arun(self, self._fetch_related(name))
 
 
-if TYPE_CHECKING:  # the classes are what a QuerySet asks of its model (querybuild.py)
+if TYPE_CHECKING:  # the classes are what a QuerySet asks of its model (query/build.py)
     _QUERY_MODEL: QueryModel = Resource
     _ASYNC_QUERY_MODEL: QueryModel = AsyncResource

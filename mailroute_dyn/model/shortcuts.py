@@ -118,9 +118,9 @@ class ResourceMeta(BaseResourceMeta):
         `cls(**fields).save(extra=...)`.
         """
         obj, op = create_obj_op(meta, dedupe_on, extra, check_required, values)
-        journal = cast(Any, meta)._registry.journal
+        journal = cast(Any, meta)._session.journal
         if journal is not None:  # inside `with client.journal(...)`
-            journal.single(meta, "create", obj, op, cast(Any, meta)._registry.run)
+            journal.single(meta, "create", obj, op, cast(Any, meta)._session.run)
             return cast("_T", obj)
         return cast("_T", _run(meta, op))
 
@@ -382,9 +382,9 @@ def _async(cls: Any) -> AsyncQuerySet[Any]:
 
 def _run(cls: Any, op: Operation[T]) -> T:
     """An operation run on a sync client's session: its value."""
-    return cast(T, cls._registry.run(op))
+    return cast(T, cls._session.run(op))
 
 
 def _arun(cls: Any, op: Operation[T]) -> Awaitable[T]:
     """An operation run on an async client's session: an awaitable."""
-    return cast("Awaitable[T]", cls._registry.run(op))
+    return cast("Awaitable[T]", cls._session.run(op))

@@ -7,28 +7,25 @@ names the field that is wrong in the shape of the server's own 400 body.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any, ClassVar, Protocol
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from ..errors import ValidationError, suggest
 from ..jsondecode import non_finite_at
 from ..operations import Operation
 from ..schema.conversions import encode_write_value
 from ..schema.definition import Field, ResourceSchema
-from ..settings.config import Settings
+
+if TYPE_CHECKING:
+    from ..operations import Session
 
 __all__ = ["Validation", "ClassRegistry"]
 
 
 class ClassRegistry(Protocol):
     """What a resource class asks of the registry that built it (`registry.Registry`,
-    later in the data flow, satisfies it): run operations, build related objects."""
-
-    settings: Settings
-    is_async: bool
-    run: Callable[[Operation[Any]], Any]
-    stream: Callable[[Iterable[Operation[Any]], int], Any]
-    journal: Any  # the sync client's open run journal, or None
+    later in the data flow, satisfies it): the classes of related objects, and what is
+    known of other resources' schemas. (What operations run on comes as data: `_session`.)"""
 
     def objects_op(self, values: list[Any], target: str | None = None) -> Operation[list[Any]]: ...
     def class_for_uri_op(self, uri: str) -> Operation[Any]: ...
@@ -57,6 +54,7 @@ class Validation:
     __slots__ = ()
     _schema: ClassVar[ResourceSchema]
     _registry: ClassVar[ClassRegistry]
+    _session: ClassVar[Session]  # the client's session: what its objects' operations run on
     _validators: ClassVar[dict[bool, Any]]
     _changes: dict[str, Any]
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
-from urllib.parse import quote
 
 from ..errors import (
     AmbiguousWriteError,
@@ -22,9 +21,9 @@ from ..errors import (
     ResponseError,
     ServerError,
     UnreadableWriteAnswer,
-    _UnusableKey,
 )
 from ..operations import Answer, Call, Operation
+from ..query.build import key_url
 from ..query.queryset import queryset_for
 from ..schema.conversions import encode_write_value, looks_like_uri, same_raw
 from ..schema.definition import ResourceSchema
@@ -45,12 +44,7 @@ def detail_url_for(cls: Any, key: Any) -> str:
         if key.resource_uri:
             return checked_detail(cls, key.resource_uri, keys_in(cls, key._raw))
         key = key.pk
-    text = "" if key is None else str(key)
-    if not text or text in (".", ".."):  # the list URL, or a path step: never sent
-        raise _UnusableKey(f"Not a usable key for {cls._schema.name}: {key!r}; nothing was sent.")
-    base = cls._list_url
-    slash = "/" if base.endswith("/") else ""
-    return f"{base}{'' if slash else '/'}{quote(text, safe='@.+-_~:,;')}{slash}"
+    return key_url(cls._list_url, key, cls._schema.name)
 
 
 class Writes(Validation):
@@ -140,13 +134,13 @@ class Writes(Validation):
 
     def _read_back_now(self) -> None:
         """Read an object written without an answer body, before showing any field."""
-        if self._registry.is_async:
+        if self._session.is_async:
             raise MailRouteError(
                 f"This {type(self)._schema.name} was written but the server's answer had no "
                 "body, and reading it back failed; on an AsyncClient use "
                 "'await obj.refresh()' before reading its fields."
             )
-        self._registry.run(self._current_op(self._detail(), "GET", take=True))
+        self._session.run(self._current_op(self._detail(), "GET", take=True))
 
     def _gone(
         self, method: str, url: str, why: str, status_code: int | None = None
@@ -318,7 +312,7 @@ def _post_or_find_op(
             return answer
         except (AmbiguousWriteError, ServerError) as exc:
             ambiguous = not isinstance(exc, ServerError) or exc.status_code in (502, 504)
-            if not (ambiguous and dedupe_on) or lookups > cls._registry.settings.retries:
+            if not (ambiguous and dedupe_on) or lookups > cls._session.settings.retries:
                 raise
             done = exc if isinstance(exc, UnreadableWriteAnswer) else None
         lookups += 1  # the POST may have worked: look before trying again

@@ -8,20 +8,22 @@ resource classes satisfy (mypy checks it where they are defined).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Generic, NamedTuple, Protocol, Self, TypeVar
-from urllib.parse import parse_qsl, urlsplit
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, Protocol, Self, TypeVar
+from urllib.parse import parse_qsl, quote, urlsplit
 
-from ..errors import FilterError
+from ..errors import FilterError, _UnusableKey
 from ..operations import Call, Operation
 from ..schema.definition import ResourceSchema
 from ..schema.rules import FilterCheck, allowed_terms
-from ..settings.config import Settings
 from ..vocabulary import looks_secret
 from .paging import _plain_value
 from .rows import OBJECT_ROWS, Rows
 
-__all__ = ["QueryBuilder", "QueryModel", "QuerySession", "RESERVED_PARAMS"]
+if TYPE_CHECKING:
+    from ..operations import Session
+
+__all__ = ["QueryBuilder", "QueryModel", "RESERVED_PARAMS", "key_url"]
 
 #: The parameters a list request sets itself (the page window, and `order_by` where the
 #: query is ordered or walked by key): `unchecked()` refuses only these. Credentials never
@@ -32,16 +34,6 @@ RESERVED_PARAMS = frozenset({"limit", "offset", "order_by"})
 R = TypeVar("R")  # what a QuerySet yields: objects of one resource class
 
 
-class QuerySession(Protocol):
-    """What a QuerySet runs on: its client's session and settings. It is handed to the
-    QuerySet when the QuerySet is built (a resource class's registry satisfies it)."""
-
-    settings: Settings
-    is_async: bool
-    run: Callable[[Operation[Any]], Any]
-    stream: Callable[[Iterable[Operation[Any]], int], Any]
-
-
 class QueryModel(Protocol):
     """What a QuerySet asks of the class it yields (a resource class, later in the data
     flow, satisfies it): the one interface by which queries reach their model."""
@@ -50,12 +42,10 @@ class QueryModel(Protocol):
     # its class or through its metaclass, not both; the name is `_schema.name`)
     _schema: ResourceSchema
     _list_url: str
-    _no_key_walk: str  # why this resource is not walked by key ("": it may be)
+    _no_key_walk: str  # why this resource is not walked by key ("": it may be; paging sets it)
 
-    @property
-    def _registry(self) -> QuerySession: ...  # given to each QuerySet built on the class
-    def _detail_url(self, key: Any) -> str: ...
-    def _stop_key_walks(self, why: str) -> None: ...
+    _session: Session  # what its QuerySets run on (the client's session), given as data
+
     # checks, made when the QuerySet is built; filters finished before it runs
     def _check_filter(self, lookup: str, value: Any) -> FilterCheck: ...
     def _check_order(self, key: str) -> str: ...
@@ -80,6 +70,16 @@ class QueryModel(Protocol):
     ) -> Operation[tuple[Any, bool]]: ...
 
 
+def key_url(list_url: str, key: Any, resource: str) -> str:
+    """The detail URL of a primary or natural key (a string key goes in as is), in the
+    server's own form: with a trailing slash only where its list URL has one."""
+    text = "" if key is None else str(key)
+    if not text or text in (".", ".."):  # the list URL, or a path step: never sent
+        raise _UnusableKey(f"Not a usable key for {resource}: {key!r}; nothing was sent.")
+    slash = "/" if list_url.endswith("/") else ""
+    return f"{list_url}{'' if slash else '/'}{quote(text, safe='@.+-_~:,;')}{slash}"
+
+
 class _Query(NamedTuple):
     filters: tuple[FilterCheck, ...] = ()
     raw_params: tuple[tuple[str, Any], ...] = ()
@@ -98,7 +98,7 @@ class QueryBuilder(Generic[R]):
     def __init__(self, model: Any, query: _Query | None = None, rows: Rows = OBJECT_ROWS):
         # `model` is a resource class (resources.Resource or a subclass)
         self._model: QueryModel = model
-        self._session: QuerySession = model._registry  # where its operations run
+        self._session: Session = model._session  # where its operations run
         self._q = query or _Query()
         self._rows = rows  # what each walked object becomes
         self._evaluated: list[Any] | None = None  # what len() fetched, for the next walk

@@ -20,6 +20,7 @@ from ..errors import (
 )
 from ..operations import Batch, Call, Operation
 from ..schema.rules import allowed_terms, check_method
+from .build import key_url
 from .paging import read_page
 from .rows import OBJECT_ROWS, ValueRows, shape_of
 from .run import QueryRunner
@@ -202,7 +203,10 @@ class DjangoHabits(QueryRunner[R]):
         check_method(self._model._schema, "get", detail=True)
         if not keys:
             return {}
-        calls = tuple(Call("GET", self._model._detail_url(key)) for key in keys)
+        calls = tuple(
+            Call("GET", key_url(self._model._list_url, key, self._model._schema.name))
+            for key in keys
+        )
         replies = yield Batch(calls)
         found: dict[Any, R] = {}
         for key, reply in zip(keys, replies, strict=True):

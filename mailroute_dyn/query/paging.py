@@ -206,7 +206,7 @@ class _Walk:
             model._schema.name,
             why,
         )
-        model._stop_key_walks(why)
+        model._no_key_walk = why  # the class's own note: by meta.next from now on
         self.keyset, self.ordered_by_walk = None, False
         self.first = self.qs._first_call()
         self.repairable = self.qs._q.start == 0

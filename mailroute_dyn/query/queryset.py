@@ -429,5 +429,5 @@ def queryset_for(model: Any, query: _Query | None = None) -> QuerySet[Any]:
     """A QuerySet over `model` of its client's kind: an `AsyncQuerySet` for an
     `AsyncClient`'s classes, a `QuerySet` for a `Client`'s. (Typed as the sync one for
     the callers that only build on it or run its operations, either kind alike.)"""
-    kind = AsyncQuerySet if model._registry.is_async else QuerySet
+    kind = AsyncQuerySet if model._session.is_async else QuerySet
     return cast("QuerySet[Any]", kind(model, query))

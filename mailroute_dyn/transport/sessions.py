@@ -43,8 +43,11 @@ T = TypeVar("T")
 class SyncSession:
     """Sends calls with a blocking `httpx.Client` and drives operations."""
 
+    is_async = False
+
     def __init__(self, settings: Settings, transport: httpx.BaseTransport | None = None):
         self.settings = settings
+        self.journal: Any = None  # the client's open run journal (`client.journal()`)
         self._sender = SyncSender(settings, transport)
         self._pacer = WritePacer(settings.max_rate)
         self._pool: Any = None  # a ThreadPoolExecutor, made on first concurrent use
@@ -214,8 +217,11 @@ class SyncSession:
 class AsyncSession:
     """Sends calls with an `httpx.AsyncClient` and drives the same operations."""
 
+    is_async = True
+
     def __init__(self, settings: Settings, transport: httpx.AsyncBaseTransport | None = None):
         self.settings = settings
+        self.journal: Any = None  # (journals are kept by blocking clients only)
         self._sender = AsyncSender(settings, transport)
         self._pacer = WritePacer(settings.max_rate)
         import asyncio  # only async clients need it: ~20 ms of start-up for the others
