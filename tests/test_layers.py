@@ -52,6 +52,7 @@ LAYERS = [
     ["schema.conversions"],  # values between JSON and Python
     ["schema.definition"],  # one resource's schema as data
     ["schema.rules"],  # the filters, orderings, methods it allows
+    ["schema.catalogue"],  # one client's classes by name, URIs' resources, relation targets
     # query: Django's QuerySet over a list endpoint
     ["query", "query.display", "query.follow", "query.frames"],
     ["query.paging"],

@@ -68,7 +68,9 @@ def _facts_op(registry: Registry, name: str) -> Operation[ResourceFacts | None]:
     yield from registry.learn_targets_op(cls)
     schema = cls._schema
     targets = {
-        f.name: registry.target_of(schema, f) for f in schema.fields.values() if f.is_related
+        f.name: registry.catalogue.target_of(schema, f)
+        for f in schema.fields.values()
+        if f.is_related
     }
     return ResourceFacts(schema, cls.list_endpoint, targets, cls.listed)
 

@@ -165,7 +165,7 @@ def other_owner(cls: Any, body: Mapping[str, Any]) -> str | None:
     if not cls.typed or "resource_uri" not in cls.fields:
         return None
     uri = body.get("resource_uri")
-    owner = cls._registry.name_of_uri(uri) if isinstance(uri, str) else None
+    owner = cls._catalogue.name_of_uri(uri) if isinstance(uri, str) else None
     return None if owner == cls.resource_name else owner or ""
 
 

@@ -55,8 +55,8 @@ class QueryHooks(Writes, metaclass=BaseResourceMeta):
                 cls._schema,
                 lookup,
                 value,
-                cls._registry.loaded_schema,
-                cls._registry.target_of,
+                cls._catalogue.loaded_schema,
+                cls._catalogue.target_of,
                 cls._registry.foreign_value,
             ),
         )

@@ -58,10 +58,10 @@ def _refused(owner: Any, f: Field, text: str, why: str, target: str | None) -> V
 def _target_op(owner: Any, f: Field, text: str) -> Operation[Any]:
     """The class `f` points at (one sample read where the schema does not say)."""
     registry = owner._registry
-    name = registry.target_of(owner._schema, f)
+    name = owner._catalogue.target_of(owner._schema, f)
     if name is None:
         yield from registry.learn_targets_op(owner)
-        name = registry.target_of(owner._schema, f)
+        name = owner._catalogue.target_of(owner._schema, f)
     if name is None:
         raise _refused(
             owner,

@@ -80,14 +80,14 @@ class PageBuilding(Writes, metaclass=BaseResourceMeta):
     @classmethod
     def _wrap_page(cls, objects: list[dict[str, Any]]) -> Operation[list[Any]]:
         if cls._untargeted and objects:
-            cls._registry.learn_from(cls, objects[0])
+            cls._catalogue.learn_from(cls, objects[0])
         if objects and not cls._uri_key:
             cls._learn_uri_key(objects[0])
         fast = cls._page_of_own(objects)
         if fast is not None:
             return fast
         own = cls._list_url.rstrip("/") + "/"  # (a slashless list URL is a prefix of more)
-        deeper = cls._registry.endpoints_within(own)  # `thesaurus/keywords/` in `thesaurus/`
+        deeper = cls._catalogue.endpoints_within(own)  # `thesaurus/keywords/` in `thesaurus/`
         make, fields = cls._from_raw, cls._schema.fields.keys()  # once a page: a hot path
         out: list[Any] = []
         for data in objects:
@@ -126,7 +126,7 @@ class PageBuilding(Writes, metaclass=BaseResourceMeta):
         if "resource_uri" not in objects[0]:
             return not any(map(dict.__contains__, objects, repeat("resource_uri")))
         own = cls._list_url.rstrip("/") + "/"
-        deeper = cls._registry.endpoints_within(own)  # another resource's, named longer
+        deeper = cls._catalogue.endpoints_within(own)  # another resource's, named longer
         try:
             uris = list(map(_URI, objects))
             return all(map(str.startswith, uris, repeat(own))) and not (

@@ -4,7 +4,6 @@ relation targets, and write values of related fields."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..errors import APIError, GuardError, MailRouteError, ResponseError, ValidationError
@@ -32,7 +31,6 @@ class Registry(ResourceClasses):
 
     def __init__(self, settings: Settings, discovery: Discovery, session: Session):
         super().__init__(settings, discovery, session)
-        self._targets: dict[tuple[str, str], str] = {}  # learnt: (resource, field) -> target
 
     def any_list(self, url: str, start: int, page_size: int | None) -> QuerySet[Any]:
         """The QuerySet of `client.list(uri)`: any list URL, each object read as the class
@@ -103,15 +101,6 @@ class Registry(ResourceClasses):
         check_own(cls, body, uri)
         return cls._from_raw(body)
 
-    def target_of(self, schema: ResourceSchema, f: Field) -> str | None:
-        if f.related_resource:
-            return f.related_resource
-        learned = self._targets.get((schema.name, f.name))
-        if learned:
-            return learned
-        listing = self.discovery.cached_listing() or {}
-        return f.name if f.name in listing else None
-
     def foreign_value(self, target: str, value: Any) -> str:
         """Why `value`, given for a relation to `target`, is not of that resource ('' when
         it is, or is a plain key, or `target` is "" and nothing tells): an object carries
@@ -135,18 +124,6 @@ class Registry(ResourceClasses):
         problem = detail_uri_problem(list_url, value, ())
         return f"{masked_url(value)!r} is not a {target} URI ({problem})" if problem else ""
 
-    def learn_from(self, cls: type[Resource], data: Mapping[str, Any]) -> None:
-        for name in list(cls._untargeted):
-            value = data.get(name)
-            sample = value[0] if isinstance(value, list) and value else value
-            if isinstance(sample, dict):
-                sample = sample.get("resource_uri")
-            if isinstance(sample, str):
-                target = self.name_of_uri(sample)
-                if target:
-                    self._targets[(cls.resource_name, name)] = target
-                    cls._untargeted.discard(name)
-
     def learn_targets(self, cls: type[Resource]) -> None:
         """`learn_targets_op` now, where the client can wait (not on an AsyncClient)."""
         if not self.is_async:
@@ -162,7 +139,7 @@ class Registry(ResourceClasses):
             return None
         objects = answer.body.get("objects") if isinstance(answer.body, dict) else None
         if objects and isinstance(objects[0], dict):
-            self.learn_from(cls, objects[0])
+            self.catalogue.learn_from(cls, objects[0])
         return None
 
     def schema_op_for_check(self, cls: type[Resource], lookup: str) -> Operation[None]:
@@ -172,7 +149,7 @@ class Registry(ResourceClasses):
             f = schema.fields.get(part)
             if f is None or not f.is_related:
                 return None
-            target = self.target_of(schema, f)
+            target = self.catalogue.target_of(schema, f)
             if target is None:
                 return None
             target_cls = yield from self.resource_op(target, listed_only=False)
@@ -201,7 +178,7 @@ class Registry(ResourceClasses):
         if isinstance(value, str | dict):
             return value
         if isinstance(value, int) and not isinstance(value, bool):
-            target = self.target_of(owner._schema, f)
+            target = self.catalogue.target_of(owner._schema, f)
             if target is None:
                 raise ValidationError(
                     f"{owner.resource_name}.{f.name}: give an object or a URI (the target "
@@ -229,6 +206,7 @@ class _AnyList(Resource):
             {
                 "_registry": registry,
                 "_session": registry.session,
+                "_catalogue": registry.catalogue,
                 "_list_url": uri,
                 "_schema": ResourceSchema(name=uri, fields={}, allowed_list_methods=("get",)),
                 "_untargeted": set(),

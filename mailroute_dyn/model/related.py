@@ -87,7 +87,7 @@ class RelatedReads(Writes, metaclass=BaseResourceMeta):
         if name in self._related:
             return self._related[name]
         raw = self.get_raw(name)
-        target = self._registry.target_of(type(self)._schema, f)  # for objects without URI
+        target = self._catalogue.target_of(type(self)._schema, f)  # for objects without URI
         if raw is None:
             value: Any = None
         elif f.related_type == "to_many" and isinstance(raw, list):
@@ -123,12 +123,14 @@ def _pointing_field(target: Any, own: Any, via: str | None) -> str:
     registry = own._registry
     related = [f for f in target.fields.values() if f.is_related]
     pointing: list[str] = [
-        f.name for f in related if registry.target_of(target._schema, f) == own.resource_name
+        f.name for f in related if own._catalogue.target_of(target._schema, f) == own.resource_name
     ]
-    if not pointing and any(registry.target_of(target._schema, f) is None for f in related):
+    if not pointing and any(own._catalogue.target_of(target._schema, f) is None for f in related):
         registry.learn_targets(target)  # old schemas name no targets: one sample read
         pointing = [
-            f.name for f in related if registry.target_of(target._schema, f) == own.resource_name
+            f.name
+            for f in related
+            if own._catalogue.target_of(target._schema, f) == own.resource_name
         ]
     if via is not None:
         if via not in pointing:

@@ -8,7 +8,6 @@ need. Each class it builds holds the registry as its `_registry`.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
@@ -24,14 +23,15 @@ from ..errors import (
 from ..escaping import library_log
 from ..operations import Operation
 from ..query.display import describe
-from ..schema.definition import ResourceSchema, parse_schema, resource_name_of_uri
+from ..schema.catalogue import Catalogue, path_of
+from ..schema.definition import ResourceSchema, parse_schema
 from ..schema.discovery import Discovery
 from ..settings.config import Settings
-from ..settings.urls import masked_url, url_problem
+from ..settings.urls import masked_url
 from ..vocabulary import class_name_for
 from .fieldread import field_readers, place_readers
 from .metaclass import BaseResourceMeta
-from .resources import INSTANCE_NAMES, AsyncResource, BaseResource, Resource, _path_of
+from .resources import INSTANCE_NAMES, AsyncResource, BaseResource, Resource
 from .shortcuts import AsyncResourceMeta, ResourceMeta
 
 if TYPE_CHECKING:
@@ -45,8 +45,6 @@ __all__ = ["ResourceClasses", "CLASS_API", "UNREACHABLE"]
 #: The errors that say a schema cannot be had: its objects are read untyped instead.
 UNREACHABLE = (NotFound, Unauthorized, Forbidden, SchemaError, MethodNotAllowed)
 log = library_log()
-#: (classes' generation, listing, endpoints by resource, endpoints within each base asked)
-_EndpointsMemo = tuple[int, Any, dict[str, str], dict[str, tuple[str, ...]]]
 
 
 class ResourceClasses:
@@ -58,13 +56,10 @@ class ResourceClasses:
         self.session = session  # given to every class built: what its objects run on
         self.run: Callable[[Operation[Any]], Any] = session.run
         self.is_async = session.is_async
-        self._classes: dict[str, type[Resource]] = {}
-        # the list endpoints as last worked out, and from what: the listing read and the
-        # classes' generation (a page's checks ask for them; they change seldom)
-        self._generation = 0
-        self._endpoints_memo: _EndpointsMemo | None = None
-        # one class per resource, whatever the threads: building and updating hold this
-        self._lock = threading.RLock()
+        # the classes and what is known of URIs and relations, given to every class built
+        self.catalogue = Catalogue(settings, discovery)
+        self._classes: dict[str, type[Resource]] = self.catalogue.classes
+        self._lock = self.catalogue.lock
 
     def forget(self) -> None:
         """Drop the stand-in classes of unreachable schemas. Typed classes stay, so
@@ -72,15 +67,11 @@ class ResourceClasses:
         with self._lock:
             for name, cls in list(self._classes.items()):
                 if not cls.typed:
-                    del self._classes[name]
-                    self._generation += 1
+                    self.catalogue.drop(name)
 
     def built(self, name: str) -> type[Resource] | None:
         """The class for `name` if it is built and its schema still cached."""
-        cls = self._classes.get(name)
-        if cls is not None and cls.typed and self.discovery.cached_schema(name) is None:
-            return None
-        return cls
+        return cast("type[Resource] | None", self.catalogue.built(name))
 
     def _schema_attrs(self, schema: ResourceSchema, list_url: str) -> dict[str, Any]:
         """The class attributes that come from a schema (said in the log when the client
@@ -132,6 +123,7 @@ class ResourceClasses:
             "_listed": listed,
             "_registry": self,
             "_session": self.session,
+            "_catalogue": self.catalogue,
             "_list_url": list_url,
             "__module__": "mailroute_dyn.model.resources",
             "__slots__": (),
@@ -141,8 +133,7 @@ class ResourceClasses:
         meta: type[BaseResourceMeta] = AsyncResourceMeta if self.is_async else ResourceMeta
         cls = cast("type[Resource]", meta(class_name_for(name), (base,), attrs))
         place_readers(cls, cls._readers)
-        self._classes[name] = cls
-        self._generation += 1
+        self.catalogue.keep(name, cls)
         return cls
 
     def update(self, cls: type[Resource], schema: ResourceSchema) -> None:
@@ -151,8 +142,7 @@ class ResourceClasses:
             for key, value in self._schema_attrs(schema, cls._list_url).items():
                 setattr(cls, key, value)
             place_readers(cls, cls._readers)
-            self._classes[schema.name] = cls
-            self._generation += 1
+            self.catalogue.keep(schema.name, cls)
 
     def reread_schema(self, cls: type[Resource]) -> bool:
         """Read `cls`'s schema again, once, when it came from a cache (the server may have
@@ -188,7 +178,7 @@ class ResourceClasses:
         return self.build(
             parse_schema(name, raw, self.settings.api_path),
             name in entries,
-            _path_of(endpoint) if isinstance(endpoint, str) else None,
+            path_of(endpoint) if isinstance(endpoint, str) else None,
         )
 
     def class_named(self, name: str) -> type[Resource]:
@@ -204,62 +194,8 @@ class ResourceClasses:
             )
         return cast("type[Resource]", self.run(self.resource_op(name, listed_only=False)))
 
-    def listed_names(self) -> list[str]:
-        """The resource names of the cached top-level listing (none before it is read)."""
-        return sorted(self.discovery.cached_listing() or {})
-
-    def loaded_schema(self, name: str) -> ResourceSchema | None:
-        cls = self._classes.get(name)
-        if cls is not None and cls.typed:
-            return cls._schema
-        raw = self.discovery.cached_schema(name)
-        return parse_schema(name, raw, self.settings.api_path) if raw is not None else None
-
-    def _endpoints(self) -> dict[str, str]:
-        """Each known resource's list endpoint path, ending in a slash (worked out again
-        only when the classes or the listing changed)."""
-        listing = self.discovery.cached_listing()
-        memo = self._endpoints_memo
-        if memo is not None and memo[0] == self._generation and memo[1] is listing:
-            return memo[2]
-        generation = self._generation
-        found = {name: cls._list_url for name, cls in list(self._classes.items())}
-        for name, entry in (listing or {}).items():
-            endpoint = entry.get("list_endpoint") if isinstance(entry, dict) else None
-            if isinstance(endpoint, str):
-                found[name] = _path_of(endpoint) or ""
-        endpoints = {name: path.rstrip("/") + "/" for name, path in found.items() if path}
-        self._endpoints_memo = (generation, listing, endpoints, {})
-        return endpoints
-
-    def name_of_uri(self, uri: str) -> str | None:
-        """The resource an object URI belongs to: the one whose list endpoint is the
-        longest prefix of its path (`thesaurus/keywords/1/` is not `thesaurus`'s), else
-        the first part after the API path (a resource the listing does not name); None
-        for a URI that cannot be read (a server's malformed `resource_uri`)."""
-        if url_problem(uri):
-            return None
-        path = _path_of(uri) or ""
-        owners = [
-            (len(base), name) for name, base in self._endpoints().items() if path.startswith(base)
-        ]
-        return max(owners)[1] if owners else resource_name_of_uri(uri, self.settings.api_path)
-
-    def endpoints_within(self, base: str) -> tuple[str, ...]:
-        """The list endpoints that extend `base` (`thesaurus/keywords/` for
-        `thesaurus/`): URIs under them are not objects of `base`'s resource."""
-        endpoints = self._endpoints()
-        memo = self._endpoints_memo
-        within = memo[3] if memo is not None and memo[2] is endpoints else {}
-        found = within.get(base)
-        if found is None:  # (once per base and change: every page of a walk asks)
-            found = within[base] = tuple(
-                e for e in endpoints.values() if e != base and e.startswith(base)
-            )
-        return found
-
     def class_for_uri_op(self, uri: str) -> Operation[type[Resource]]:
-        name = self.name_of_uri(uri)
+        name = self.catalogue.name_of_uri(uri)
         if name is None:
             raise ResponseError(f"{masked_url(uri)!r} is not a URI under {self.settings.api_path}")
         cls = self.built(name)

@@ -20,7 +20,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from types import MethodType
 from typing import TYPE_CHECKING, Any, ClassVar, Self, cast
-from urllib.parse import urlsplit
 
 from ..errors import DoesNotExist, ValidationError, suggest
 from ..operations import Operation
@@ -45,6 +44,7 @@ from .writes import Writes
 
 if TYPE_CHECKING:
     from ..operations import Session
+    from ..schema.catalogue import Catalogue
 
 __all__ = ["BaseResource", "Resource", "AsyncResource", "INSTANCE_NAMES"]
 
@@ -67,11 +67,6 @@ INSTANCE_NAMES = (
 _OWN_METHODS = frozenset(INSTANCE_NAMES) - {"pk", "id", "resource_uri"}
 _STATE = frozenset(Writes.__slots__)  # an object's state: its only `_` names
 _VIEW_STATE = frozenset({"_raw", "_changes", "_unread"})  # what the view follows
-
-
-def _path_of(url: str) -> str | None:
-    """The path of a listing's `list_endpoint` (Tastypie sends paths; some send URLs)."""
-    return urlsplit(url).path or None
 
 
 # ---------------------------------------------------------------- hybrid methods
@@ -110,6 +105,7 @@ class BaseResource(Identity, PageBuilding, RelatedReads, QueryHooks, metaclass=B
     _listed: ClassVar[bool] = True
     _registry: ClassVar[ClassRegistry]
     _session: ClassVar[Session]  # what the client's operations run on (given when built)
+    _catalogue: ClassVar[Catalogue]  # the client's classes, URIs and relation targets
     _list_url: ClassVar[str] = ""
     _validators: ClassVar[dict[bool, Any]]
     _untargeted: ClassVar[set[str]]
@@ -319,7 +315,7 @@ class BaseResource(Identity, PageBuilding, RelatedReads, QueryHooks, metaclass=B
 def _reverse_hint(obj: BaseResource, name: str) -> str:
     """For `dom.email_account_set` (Django's name for a reverse relation): the way here."""
     resource = name.removesuffix("_set")
-    listed = {attribute_name_for(n): n for n in type(obj)._registry.listed_names()}
+    listed = {attribute_name_for(n): n for n in type(obj)._catalogue.listed_names()}
     if resource not in listed:
         return ""
     return (

@@ -49,10 +49,10 @@ def check_followed(model: Any, name: str) -> None:
 def _target_op(model: Any, relation: str) -> Operation[Any]:
     registry = model._registry
     f = model._schema.fields[relation]
-    name = registry.target_of(model._schema, f)
+    name = model._catalogue.target_of(model._schema, f)
     if name is None:
         yield from registry.learn_targets_op(model)
-        name = registry.target_of(model._schema, f)
+        name = model._catalogue.target_of(model._schema, f)
     if name is None:
         raise FilterError(
             f"{model.resource_name}.{relation}: the resource it points at is "
@@ -65,8 +65,8 @@ def followed_field(model: Any, name: str) -> Field | None:
     """The target's field a followed column holds (once its schema is loaded)."""
     relation, rest = split_followed(name) or (name, "")
     f = model._schema.fields.get(relation)
-    target = model._registry.target_of(model._schema, f) if f is not None else None
-    schema: ResourceSchema | None = model._registry.loaded_schema(target) if target else None
+    target = model._catalogue.target_of(model._schema, f) if f is not None else None
+    schema: ResourceSchema | None = model._catalogue.loaded_schema(target) if target else None
     return schema.fields.get(rest) if schema is not None else None
 
 
