@@ -8,7 +8,8 @@ settings they get from the class's registry once, when they are built.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, TypeVar
+from functools import partial
+from typing import Any, ClassVar, TypeVar, cast
 
 from ..errors import (
     AmbiguousWriteError,
@@ -23,12 +24,16 @@ from ..errors import (
 from ..operations import Exclusive, Operation
 from ..query.habits import BulkResult
 from ..query.queryset import BaseQuerySet, queryset_for
+from ..schema.catalogue import Catalogue
 from ..schema.rules import FilterCheck, check_filter, check_method, check_ordering
+from ..settings.urls import masked_url
 from .bulkverbs import update_objects_op
+from .detailuri import detail_uri_problem
 from .metaclass import BaseResourceMeta
+from .validation import Validation
 from .writes import Writes
 
-__all__ = ["QueryHooks"]
+__all__ = ["QueryHooks", "foreign_value"]
 
 #: A create that failed so: it may have happened after all (a 5xx, a lost answer), or it
 #: lost a race to another client's create of the same object (a uniqueness 400 or 409,
@@ -57,7 +62,7 @@ class QueryHooks(Writes, metaclass=BaseResourceMeta):
                 value,
                 cls._catalogue.loaded_schema,
                 cls._catalogue.target_of,
-                cls._registry.foreign_value,
+                partial(foreign_value, cls._catalogue),
             ),
         )
 
@@ -195,6 +200,30 @@ class QueryHooks(Writes, metaclass=BaseResourceMeta):
     ) -> Operation[BulkResult]:
         """`QuerySet.update()`'s writes (see bulk.update_objects_op)."""
         return update_objects_op(cls, objects, fields)
+
+
+def foreign_value(catalogue: Catalogue, target: str, value: Any) -> str:
+    """Why `value`, given for a relation to `target`, is not of that resource ('' when
+    it is, or is a plain key, or `target` is "" and nothing tells): an object carries
+    its own resource, a URI must be a detail URI under the target's list endpoint.
+    Tastypie filters a relation by the key alone, so another resource's object would
+    match the target's object that has the same key."""
+    if isinstance(value, Validation):  # an object of any resource (its classes' base)
+        key = cast(Any, value).pk
+        if key is None:
+            return f"{value!r} is not saved: it has no key to filter by"
+        own = type(value)._schema.name
+        if not target or own == target:
+            return ""
+        return (
+            f"{value!r} is a {own} object (Tastypie would match the {target} whose key is {key!r})"
+        )
+    if not (target and isinstance(value, str) and (value[:1] == "/" or "://" in value)):
+        return ""
+    built = catalogue.classes.get(target)
+    list_url = built._list_url if built is not None else f"{catalogue.settings.api_path}{target}/"
+    problem = detail_uri_problem(list_url, value, ())
+    return f"{masked_url(value)!r} is not a {target} URI ({problem})" if problem else ""
 
 
 def _race_key(qs: BaseQuerySet[Any]) -> tuple[str, ...]:

@@ -6,19 +6,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..errors import APIError, GuardError, MailRouteError, ResponseError, ValidationError
+from ..errors import APIError, GuardError, MailRouteError, ResponseError
 from ..operations import Answer, Batch, Call, Operation
 from ..query.build import _Query
 from ..query.queryset import QuerySet, queryset_for
-from ..schema.conversions import encode_write_value
-from ..schema.definition import Field, ResourceSchema
+from ..schema.definition import ResourceSchema
 from ..schema.discovery import Discovery
 from ..settings.config import Settings
-from ..settings.urls import masked_url
 from .adopt import check_own, other_owner, read_body_op
-from .detailuri import detail_uri_problem, has_dot_segments
+from .detailuri import has_dot_segments
 from .resourceclasses import UNREACHABLE, ResourceClasses
-from .resources import BaseResource, Resource
+from .resources import Resource
 
 if TYPE_CHECKING:
     from ..operations import Session
@@ -101,29 +99,6 @@ class Registry(ResourceClasses):
         check_own(cls, body, uri)
         return cls._from_raw(body)
 
-    def foreign_value(self, target: str, value: Any) -> str:
-        """Why `value`, given for a relation to `target`, is not of that resource ('' when
-        it is, or is a plain key, or `target` is "" and nothing tells): an object carries
-        its own resource, a URI must be a detail URI under the target's list endpoint.
-        Tastypie filters a relation by the key alone, so another resource's object would
-        match the target's object that has the same key."""
-        if isinstance(value, BaseResource):
-            if value.pk is None:
-                return f"{value!r} is not saved: it has no key to filter by"
-            own = type(value)._schema.name
-            if not target or own == target:
-                return ""
-            return (
-                f"{value!r} is a {own} object (Tastypie would match the {target} whose "
-                f"key is {value.pk!r})"
-            )
-        if not (target and isinstance(value, str) and (value[:1] == "/" or "://" in value)):
-            return ""
-        built = self._classes.get(target)
-        list_url = built._list_url if built is not None else f"{self.settings.api_path}{target}/"
-        problem = detail_uri_problem(list_url, value, ())
-        return f"{masked_url(value)!r} is not a {target} URI ({problem})" if problem else ""
-
     def learn_targets(self, cls: type[Resource]) -> None:
         """`learn_targets_op` now, where the client can wait (not on an AsyncClient)."""
         if not self.is_async:
@@ -158,38 +133,6 @@ class Registry(ResourceClasses):
             yield from self.learn_targets_op(target_cls)
             schema = target_cls._schema
         return None
-
-    def related_value(self, f: Field, value: Any, owner: type[Resource]) -> Any:
-        """A related field's value as Tastypie takes it on write: URIs."""
-        if value is None:
-            return None
-        if f.related_type == "to_many" and isinstance(value, list | tuple):
-            return [self._one_related(f, v, owner) for v in value]
-        return self._one_related(f, value, owner)
-
-    def _one_related(self, f: Field, value: Any, owner: type[Resource]) -> Any:
-        if isinstance(value, BaseResource):
-            if value.resource_uri is None:
-                raise ValidationError(
-                    f"{owner.resource_name}.{f.name}: the related object is not saved yet",
-                    {owner.resource_name: {f.name: ["The related object has no URI yet."]}},
-                )
-            return value.resource_uri
-        if isinstance(value, str | dict):
-            return value
-        if isinstance(value, int) and not isinstance(value, bool):
-            target = self.catalogue.target_of(owner._schema, f)
-            if target is None:
-                raise ValidationError(
-                    f"{owner.resource_name}.{f.name}: give an object or a URI (the target "
-                    "resource is not known, so a bare key cannot be turned into one)",
-                    {owner.resource_name: {f.name: ["Expected a URI or an object."]}},
-                )
-            built = self._classes.get(target)
-            if built is not None and built.typed:
-                return built.detail_url(value)  # the target's own URI form
-            return f"{self.settings.api_path}{target}/{value}/"
-        return encode_write_value(value)
 
 
 class _AnyList(Resource):

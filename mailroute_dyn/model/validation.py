@@ -8,7 +8,7 @@ names the field that is wrong in the shape of the server's own 400 body.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast
 
 from ..errors import ValidationError, suggest
 from ..jsondecode import non_finite_at
@@ -20,18 +20,17 @@ if TYPE_CHECKING:
     from ..operations import Session
     from ..schema.catalogue import Catalogue
 
-__all__ = ["Validation", "ClassRegistry"]
+__all__ = ["Validation", "ClassRegistry", "related_write_value"]
 
 
 class ClassRegistry(Protocol):
     """What a resource class asks of the registry that built it (`registry.Registry`,
-    later in the data flow, satisfies it): the classes of related objects, and what is
-    known of other resources' schemas. (What operations run on comes as data: `_session`.)"""
+    later in the data flow, satisfies it): the classes of related resources, built on
+    first use, their objects, and a schema read again. (What operations run on and what
+    is known of URIs and relations come as data: `_session`, `_catalogue`.)"""
 
     def objects_op(self, values: list[Any], target: str | None = None) -> Operation[list[Any]]: ...
     def class_for_uri_op(self, uri: str) -> Operation[Any]: ...
-    def related_value(self, f: Field, value: Any, owner: Any) -> Any: ...
-    def foreign_value(self, target: str, value: Any) -> str: ...
     def learn_targets_op(self, cls: Any) -> Operation[None]: ...
     def schema_op_for_check(self, cls: Any, lookup: str) -> Operation[None]: ...
     def reread_schema(self, cls: Any) -> bool: ...
@@ -118,7 +117,7 @@ class Validation:
         for name, value in values.items():
             f = cls._schema.fields.get(name)
             if f is not None and f.is_related:
-                out[name] = cls._registry.related_value(f, value, cls)
+                out[name] = related_write_value(cls, f, value)
             else:
                 out[name] = encode_write_value(value, f.type if f is not None else "")
         return out
@@ -126,8 +125,45 @@ class Validation:
     def _encode_field(self, name: str, value: Any) -> Any:
         f = type(self)._schema.fields.get(name)
         if f is not None and f.is_related:
-            return self._registry.related_value(f, value, type(self))
+            return related_write_value(type(self), f, value)
         return encode_write_value(value, f.type if f is not None else "")
+
+
+def related_write_value(owner: Any, f: Field, value: Any) -> Any:
+    """A related field's value as Tastypie takes it on write: URIs (an object's own, a
+    key's in the target's URI form, a URI or nested dict as given)."""
+    if value is None:
+        return None
+    if f.related_type == "to_many" and isinstance(value, list | tuple):
+        return [_one_related(owner, f, v) for v in value]
+    return _one_related(owner, f, value)
+
+
+def _one_related(owner: Any, f: Field, value: Any) -> Any:
+    if isinstance(value, Validation):  # an object of any resource (its classes' base)
+        uri = cast(Any, value).resource_uri
+        if uri is None:
+            raise ValidationError(
+                f"{owner.resource_name}.{f.name}: the related object is not saved yet",
+                {owner.resource_name: {f.name: ["The related object has no URI yet."]}},
+            )
+        return uri
+    if isinstance(value, str | dict):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        catalogue = owner._catalogue
+        target = catalogue.target_of(owner._schema, f)
+        if target is None:
+            raise ValidationError(
+                f"{owner.resource_name}.{f.name}: give an object or a URI (the target "
+                "resource is not known, so a bare key cannot be turned into one)",
+                {owner.resource_name: {f.name: ["Expected a URI or an object."]}},
+            )
+        built = catalogue.classes.get(target)
+        if built is not None and built.typed:
+            return built.detail_url(value)  # the target's own URI form
+        return f"{catalogue.settings.api_path}{target}/{value}/"
+    return encode_write_value(value)
 
 
 def _refuse_non_finite(key: str, value: Any, errors: dict[str, list[str]]) -> None:
