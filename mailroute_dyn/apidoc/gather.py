@@ -65,7 +65,7 @@ def _facts_op(registry: Registry, name: str) -> Operation[ResourceFacts | None]:
         return None
     if not cls.typed:
         return None
-    yield from registry.learn_targets_op(cls)
+    yield from registry.catalogue.learn_targets_op(cls)
     schema = cls._schema
     targets = {
         f.name: registry.catalogue.target_of(schema, f)

@@ -104,7 +104,7 @@ class QueryHooks(Writes, metaclass=BaseResourceMeta):
             while pending is not None:
                 target, _rest, _term = pending
                 if not target:
-                    yield from cls._registry.learn_targets_op(cls)
+                    yield from cls._catalogue.learn_targets_op(cls)
                 yield from cls._registry.schema_op_for_check(cls, check.param)
                 # checked again with the value as given: an object keeps its resource
                 again = cls._check_filter(

@@ -60,7 +60,7 @@ def _target_op(owner: Any, f: Field, text: str) -> Operation[Any]:
     registry = owner._registry
     name = owner._catalogue.target_of(owner._schema, f)
     if name is None:
-        yield from registry.learn_targets_op(owner)
+        yield from owner._catalogue.learn_targets_op(owner)
         name = owner._catalogue.target_of(owner._schema, f)
     if name is None:
         raise _refused(

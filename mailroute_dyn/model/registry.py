@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..errors import APIError, GuardError, MailRouteError, ResponseError
-from ..operations import Answer, Batch, Call, Operation
+from ..errors import GuardError, MailRouteError, ResponseError
+from ..operations import Batch, Call, Operation
 from ..query.build import _Query
 from ..query.queryset import QuerySet, queryset_for
 from ..schema.definition import ResourceSchema
@@ -99,24 +99,6 @@ class Registry(ResourceClasses):
         check_own(cls, body, uri)
         return cls._from_raw(body)
 
-    def learn_targets(self, cls: type[Resource]) -> None:
-        """`learn_targets_op` now, where the client can wait (not on an AsyncClient)."""
-        if not self.is_async:
-            self.run(self.learn_targets_op(cls))
-
-    def learn_targets_op(self, cls: type[Resource]) -> Operation[None]:
-        """Read one object to learn where related fields point (old servers omit it)."""
-        if not cls._untargeted:
-            return None
-        try:
-            answer: Answer = yield Call("GET", cls._list_url, (("limit", "1"),))
-        except APIError:
-            return None
-        objects = answer.body.get("objects") if isinstance(answer.body, dict) else None
-        if objects and isinstance(objects[0], dict):
-            self.catalogue.learn_from(cls, objects[0])
-        return None
-
     def schema_op_for_check(self, cls: type[Resource], lookup: str) -> Operation[None]:
         """Load the schemas a relation lookup passes through."""
         schema = cls._schema
@@ -130,7 +112,7 @@ class Registry(ResourceClasses):
             target_cls = yield from self.resource_op(target, listed_only=False)
             if not target_cls.typed:
                 return None
-            yield from self.learn_targets_op(target_cls)
+            yield from self.catalogue.learn_targets_op(target_cls)
             schema = target_cls._schema
         return None
 

@@ -120,13 +120,13 @@ def _holds_a_name(change: Any) -> bool:
 
 def _pointing_field(target: Any, own: Any, via: str | None) -> str:
     """The field of `target` that points at resource `own` (`via` when given)."""
-    registry = own._registry
     related = [f for f in target.fields.values() if f.is_related]
     pointing: list[str] = [
         f.name for f in related if own._catalogue.target_of(target._schema, f) == own.resource_name
     ]
     if not pointing and any(own._catalogue.target_of(target._schema, f) is None for f in related):
-        registry.learn_targets(target)  # old schemas name no targets: one sample read
+        if not own._session.is_async:  # old schemas name no targets: one sample read
+            own._session.run(own._catalogue.learn_targets_op(target))
         pointing = [
             f.name
             for f in related

@@ -51,7 +51,7 @@ def _target_op(model: Any, relation: str) -> Operation[Any]:
     f = model._schema.fields[relation]
     name = model._catalogue.target_of(model._schema, f)
     if name is None:
-        yield from registry.learn_targets_op(model)
+        yield from model._catalogue.learn_targets_op(model)
         name = model._catalogue.target_of(model._schema, f)
     if name is None:
         raise FilterError(

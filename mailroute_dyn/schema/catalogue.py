@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..errors import APIError
+from ..operations import Answer, Call, Operation
 from ..settings.config import Settings
 from ..settings.urls import url_problem
 from .definition import Field, ResourceSchema, parse_schema, resource_name_of_uri
@@ -100,6 +102,21 @@ class Catalogue:
                 if target:
                     self._targets[(cls.resource_name, name)] = target
                     cls._untargeted.discard(name)
+
+    def learn_targets_op(self, cls: Any) -> Operation[None]:
+        """Read one object of `cls`'s list to learn where its related fields point (old
+        servers' schemas do not say); nothing when there is nothing to learn or the list
+        cannot be read."""
+        if not cls._untargeted:
+            return None
+        try:
+            answer: Answer = yield Call("GET", cls._list_url, (("limit", "1"),))
+        except APIError:
+            return None
+        objects = answer.body.get("objects") if isinstance(answer.body, dict) else None
+        if objects and isinstance(objects[0], dict):
+            self.learn_from(cls, objects[0])
+        return None
 
     def _endpoints(self) -> dict[str, str]:
         """Each known resource's list endpoint path, ending in a slash (worked out again
