@@ -64,7 +64,7 @@ class ClientBase:
         return cls(**settings)
 
     def _setup(self, session: Any, settings: Settings) -> None:
-        from .model.registry import Registry
+        from .model.anylist import client_registry
         from .schema.discovery import Discovery
         from .transport.cache_files import CacheKeeper, DiskCache
 
@@ -72,7 +72,7 @@ class ClientBase:
         disk = DiskCache(settings)
         self._discovery = Discovery(settings, disk.load_fresh())
         session.cache = CacheKeeper(disk, self._discovery.unsaved)
-        self._registry = Registry(settings, self._discovery, session)
+        self._registry = client_registry(settings, self._discovery, session)
 
     def __repr__(self) -> str:
         settings = self.__dict__.get("settings")
@@ -84,7 +84,7 @@ class ClientBase:
     # -- resource classes
 
     def _resource_op(self, name: str) -> Operation[type[Resource]]:
-        cls = self._registry.built(name)
+        cls: type[Resource] | None = self._registry.built(name)
         if cls is not None:
             return cls
         entry = yield from self._discovery.entry(name)
@@ -94,7 +94,8 @@ class ClientBase:
             if spelled is None:
                 raise UnknownResource(name, known)
             return (yield from self._resource_op(spelled))
-        return (yield from self._registry.resource_op(name))
+        built: type[Resource] = yield from self._registry.resource_op(name)
+        return built
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
@@ -125,7 +126,9 @@ class ClientBase:
         )
         start = int(paging["offset"]) if paging.get("offset", "").isdigit() else 0
         limit = int(paging["limit"]) if paging.get("limit", "").isdigit() else 0
-        return self._registry.any_list(url, start, limit or None)
+        from .model.anylist import any_list
+
+        return any_list(self._registry, url, start, limit or None)
 
     def _request_op(
         self,

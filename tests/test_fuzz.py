@@ -436,7 +436,7 @@ schema_fields = st.dictionaries(
 @settings(max_examples=500, deadline=None, database=None)
 @given(fields=schema_fields, body=st.dictionaries(st.text(max_size=6), json_values, max_size=5))
 def test_random_schemas_build_classes_that_validate_or_refuse(fields, body):
-    from mailroute_dyn.model.registry import Registry
+    from mailroute_dyn.model.anylist import client_registry
 
     raw = {
         "fields": fields,
@@ -461,7 +461,7 @@ def test_random_schemas_build_classes_that_validate_or_refuse(fields, body):
         stream=offline,
         keep_exact_numbers=lambda: None,
     )  # a session that sends nothing: only classes are built here
-    registry = Registry(settings, Discovery(settings), session)  # type: ignore[arg-type]
+    registry = client_registry(settings, Discovery(settings), session)  # type: ignore[arg-type]
     cls = registry.build(schema)
     try:
         cls._validate(body, creating=True)

@@ -71,6 +71,8 @@ LAYERS = [
     ["model.adopt"],  # what an object keeps of an answer
     ["model.naming"],  # related objects given by name
     ["model.fieldread"],  # one reader per field
+    ["model.resourceclasses"],  # one client's classes, built from the bases it gives
+    ["model.registry"],  # ... and what relations need from them
     ["model.writes"],
     ["model.classops"],  # get() by key, create(), actions: built
     ["model.metaclass"],  # what a resource class says of itself
@@ -80,8 +82,7 @@ LAYERS = [
     ["model.related"],  # related objects, detail-only fields
     ["model.modelhooks"],  # what QuerySets ask of their class
     ["model.resources"],
-    ["model.resourceclasses"],  # one client's classes; a URI's class
-    ["model.registry"],  # ... and what relations need from them
+    ["model.anylist"],  # a client's class bases, and client.list(uri)'s model
     ["runs"],  # a bulk run's journal and its undo
     ["fake"],  # the fake Tastypie server: stdlib and httpx only
     ["apidoc"],  # the OpenAPI document of what a registry knows

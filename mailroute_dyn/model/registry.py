@@ -1,25 +1,17 @@
 """The registry of one client: its resource classes (resourceclasses.py) and what
-relations need from them: related objects fetched as instances of their own classes,
-relation targets, and write values of related fields."""
+relations need from them: related objects fetched as instances of their own classes, and
+the schemas a relation filter passes through. Classes are given it when they are built
+(`_registry`); it knows them as values, built from the bases the client gives."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import GuardError, MailRouteError, ResponseError
 from ..operations import Batch, Call, Operation
-from ..query.build import _Query
-from ..query.queryset import QuerySet, queryset_for
-from ..schema.definition import ResourceSchema
-from ..schema.discovery import Discovery
-from ..settings.config import Settings
 from .adopt import check_own, other_owner, read_body_op
 from .detailuri import has_dot_segments
 from .resourceclasses import UNREACHABLE, ResourceClasses
-from .resources import Resource
-
-if TYPE_CHECKING:
-    from ..operations import Session
 
 __all__ = ["Registry"]
 
@@ -27,24 +19,12 @@ __all__ = ["Registry"]
 class Registry(ResourceClasses):
     """The classes of one client, and what relations need from them."""
 
-    def __init__(self, settings: Settings, discovery: Discovery, session: Session):
-        super().__init__(settings, discovery, session)
-
-    def any_list(self, url: str, start: int, page_size: int | None) -> QuerySet[Any]:
-        """The QuerySet of `client.list(uri)`: any list URL, each object read as the class
-        of its own URI."""
-        return queryset_for(
-            _AnyList.bind(self, url), _Query(url=url, start=start, page_size=page_size)
-        )
-
-    def objects_op(
-        self, values: list[Any], target: str | None = None
-    ) -> Operation[list[Resource | dict[str, Any]]]:
+    def objects_op(self, values: list[Any], target: str | None = None) -> Operation[list[Any]]:
         """Instances for related values: nested objects as they are, URIs fetched
         (concurrently when there are several). A nested object without a URI
         (`include_resource_uri = False`) is an object of `target`, the field's resource,
         or a plain dict when that resource's schema cannot be had; never dropped."""
-        out: list[Resource | dict[str, Any] | None] = [None] * len(values)
+        out: list[Any | None] = [None] * len(values)
         to_fetch: list[tuple[int, str]] = []
         for i, value in enumerate(values):
             if isinstance(value, dict):
@@ -73,9 +53,7 @@ class Registry(ResourceClasses):
                 out[i] = cls._from_raw(reply.body)
         return [o for o in out if o is not None]
 
-    def _nested_op(
-        self, value: dict[str, Any], target: str | None
-    ) -> Operation[Resource | dict[str, Any]]:
+    def _nested_op(self, value: dict[str, Any], target: str | None) -> Operation[Any]:
         """A nested object without a URI, typed from `target`'s schema where it can be had."""
         if target is None:
             return dict(value)
@@ -85,7 +63,7 @@ class Registry(ResourceClasses):
             return dict(value)
         return cls._from_raw(value) if cls.typed else dict(value)
 
-    def get_op(self, uri: str) -> Operation[Resource]:
+    def get_op(self, uri: str) -> Operation[Any]:
         """Any object by URI, as an instance of its own resource's class."""
         if has_dot_segments(uri):
             raise GuardError(
@@ -99,7 +77,7 @@ class Registry(ResourceClasses):
         check_own(cls, body, uri)
         return cls._from_raw(body)
 
-    def schema_op_for_check(self, cls: type[Resource], lookup: str) -> Operation[None]:
+    def schema_op_for_check(self, cls: Any, lookup: str) -> Operation[None]:
         """Load the schemas a relation lookup passes through."""
         schema = cls._schema
         for part in lookup.split("__")[:-1]:
@@ -115,47 +93,3 @@ class Registry(ResourceClasses):
             yield from self.catalogue.learn_targets_op(target_cls)
             schema = target_cls._schema
         return None
-
-
-class _AnyList(Resource):
-    """The model of `client.list(uri)`: each object takes the class of its own URI."""
-
-    __slots__ = ()
-    _has_schema = False
-
-    @classmethod
-    def bind(cls, registry: Registry, uri: str) -> type[Resource]:
-        return type(
-            "AnyList",
-            (cls,),
-            {
-                "_registry": registry,
-                "_session": registry.session,
-                "_catalogue": registry.catalogue,
-                "_list_url": uri,
-                "_schema": ResourceSchema(name=uri, fields={}, allowed_list_methods=("get",)),
-                "_untargeted": set(),
-                "_validators": {},
-                "_omitted": set(),
-                "__slots__": (),
-            },
-        )
-
-    @classmethod
-    def _wrap_page(cls, objects: list[dict[str, Any]]) -> Operation[list[Any]]:
-        out = []
-        for data in objects:
-            uri = data.get("resource_uri")
-            if isinstance(uri, str):
-                target = yield from cls._registry.class_for_uri_op(uri)
-            else:
-                target = cls._registry.untyped("(unknown)")
-            out.append(target._from_raw(data))
-        return out
-
-    @classmethod
-    def _check_filter(cls, lookup: str, value: Any) -> Any:
-        raise MailRouteError(
-            "Filters on client.list(uri) are not schema-checked: put them "
-            "in the URI's query, or use .unchecked()."
-        )

@@ -1,15 +1,18 @@
 """One client's resource classes: built from the schemas discovery provides, one class
 per resource whatever the threads, updated in place when a schema is read again; and
-which resource, and so which class, an object URI belongs to.
+which class an object URI belongs to.
 
-`ResourceClasses` is the base of the `Registry` (registry.py), which adds what relations
-need. Each class it builds holds the registry as its `_registry`.
+The classes are made from the bases the client gives (`ClassBases`: `Resource` or
+`AsyncResource`, from the top of the model layer, as values), so the code that builds
+them sits below the code they run. `ResourceClasses` is the base of the `Registry`
+(registry.py), which adds what relations need; each class it builds holds the registry
+as its `_registry`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..errors import (
     Forbidden,
@@ -30,35 +33,42 @@ from ..settings.config import Settings
 from ..settings.urls import masked_url
 from ..vocabulary import class_name_for
 from .fieldread import field_readers, place_readers
-from .metaclass import BaseResourceMeta
-from .resources import INSTANCE_NAMES, AsyncResource, BaseResource, Resource
-from .shortcuts import AsyncResourceMeta, ResourceMeta
 
 if TYPE_CHECKING:
     from ..operations import Session
 
-#: What help() of a resource class lists as its class API (dir() of the class shows it).
-CLASS_API = tuple(name for name in dir(Resource) if name not in INSTANCE_NAMES)
-
-__all__ = ["ResourceClasses", "CLASS_API", "UNREACHABLE"]
+__all__ = ["ResourceClasses", "ClassBases", "UNREACHABLE"]
 
 #: The errors that say a schema cannot be had: its objects are read untyped instead.
 UNREACHABLE = (NotFound, Unauthorized, Forbidden, SchemaError, MethodNotAllowed)
 log = library_log()
 
 
+class ClassBases(NamedTuple):
+    """What a client's resource classes are made from: the base class and its metaclass
+    (sync or async), and the names help() lists as their class API and instance API."""
+
+    base: type
+    meta: type
+    class_api: tuple[str, ...]
+    instance_names: tuple[str, ...]
+
+
 class ResourceClasses:
     """The classes of one client, built from schemas that discovery provides."""
 
-    def __init__(self, settings: Settings, discovery: Discovery, session: Session):
+    def __init__(
+        self, settings: Settings, discovery: Discovery, session: Session, bases: ClassBases
+    ):
         self.settings = settings
+        self.bases = bases
         self.discovery = discovery
         self.session = session  # given to every class built: what its objects run on
         self.run: Callable[[Operation[Any]], Any] = session.run
         self.is_async = session.is_async
         # the classes and what is known of URIs and relations, given to every class built
         self.catalogue = Catalogue(settings, discovery)
-        self._classes: dict[str, type[Resource]] = self.catalogue.classes
+        self._classes: dict[str, Any] = self.catalogue.classes
         self._lock = self.catalogue.lock
 
     def forget(self) -> None:
@@ -69,9 +79,9 @@ class ResourceClasses:
                 if not cls.typed:
                     self.catalogue.drop(name)
 
-    def built(self, name: str) -> type[Resource] | None:
+    def built(self, name: str) -> Any:
         """The class for `name` if it is built and its schema still cached."""
-        return cast("type[Resource] | None", self.catalogue.built(name))
+        return self.catalogue.built(name)
 
     def _schema_attrs(self, schema: ResourceSchema, list_url: str) -> dict[str, Any]:
         """The class attributes that come from a schema (said in the log when the client
@@ -97,12 +107,12 @@ class ResourceClasses:
             "_untargeted": {
                 f.name for f in schema.fields.values() if f.is_related and not f.related_resource
             },
-            "__doc__": describe(schema, list_url, CLASS_API, INSTANCE_NAMES),
+            "__doc__": describe(schema, list_url, self.bases.class_api, self.bases.instance_names),
         }
 
     def build(
         self, schema: ResourceSchema, listed: bool = True, list_url: str | None = None
-    ) -> type[Resource]:
+    ) -> Any:
         """The class of `schema.name`: made once per client, later schemas update it in
         place (threads that race here all get the same class). `list_url` is the
         listing's `list_endpoint`, kept in the server's own form (slashless or not)."""
@@ -114,9 +124,7 @@ class ResourceClasses:
                 return existing
             return self._make(schema, listed, list_url)
 
-    def _make(
-        self, schema: ResourceSchema, listed: bool, list_url: str | None = None
-    ) -> type[Resource]:
+    def _make(self, schema: ResourceSchema, listed: bool, list_url: str | None = None) -> Any:
         name = schema.name
         list_url = list_url or f"{self.settings.api_path}{name}/"
         attrs: dict[str, Any] = {
@@ -129,14 +137,12 @@ class ResourceClasses:
             "__slots__": (),
             **self._schema_attrs(schema, list_url),
         }
-        base: type[BaseResource] = AsyncResource if self.is_async else Resource
-        meta: type[BaseResourceMeta] = AsyncResourceMeta if self.is_async else ResourceMeta
-        cls = cast("type[Resource]", meta(class_name_for(name), (base,), attrs))
+        cls: Any = self.bases.meta(class_name_for(name), (self.bases.base,), attrs)
         place_readers(cls, cls._readers)
         self.catalogue.keep(name, cls)
         return cls
 
-    def update(self, cls: type[Resource], schema: ResourceSchema) -> None:
+    def update(self, cls: Any, schema: ResourceSchema) -> None:
         """Give an existing class a newer schema, so references users hold stay valid."""
         with self._lock:
             for key, value in self._schema_attrs(schema, cls._list_url).items():
@@ -144,7 +150,7 @@ class ResourceClasses:
             place_readers(cls, cls._readers)
             self.catalogue.keep(schema.name, cls)
 
-    def reread_schema(self, cls: type[Resource]) -> bool:
+    def reread_schema(self, cls: Any) -> bool:
         """Read `cls`'s schema again, once, when it came from a cache (the server may have
         grown a field since); True when it was read. Blocking clients only."""
         if self.is_async or cls.resource_name in self.discovery.fresh:
@@ -153,7 +159,7 @@ class ResourceClasses:
         self.update(cls, parse_schema(cls.resource_name, raw, self.settings.api_path))
         return True
 
-    def untyped(self, name: str) -> type[Resource]:
+    def untyped(self, name: str) -> Any:
         """A class for objects whose schema cannot be had: readable, keys as given."""
         empty = ResourceSchema(name=name, fields={})
         with self._lock:
@@ -167,7 +173,7 @@ class ResourceClasses:
 
     def resource_op(
         self, name: str, *, listed_only: bool = True, force: bool = False
-    ) -> Operation[type[Resource]]:
+    ) -> Operation[Any]:
         cls = None if force else self.built(name)
         if cls is not None:
             return cls
@@ -181,7 +187,7 @@ class ResourceClasses:
             path_of(endpoint) if isinstance(endpoint, str) else None,
         )
 
-    def class_named(self, name: str) -> type[Resource]:
+    def class_named(self, name: str) -> Any:
         """The class of resource `name`, built on first use (an AsyncClient, which cannot
         wait here, needs it loaded: `await client.resource(name)` or `preload()`)."""
         built = self.built(name)
@@ -192,9 +198,9 @@ class ResourceClasses:
                 f"The class of {name!r} is not loaded yet; on an "
                 f"AsyncClient use 'await client.resource({name!r})' first."
             )
-        return cast("type[Resource]", self.run(self.resource_op(name, listed_only=False)))
+        return self.run(self.resource_op(name, listed_only=False))
 
-    def class_for_uri_op(self, uri: str) -> Operation[type[Resource]]:
+    def class_for_uri_op(self, uri: str) -> Operation[Any]:
         name = self.catalogue.name_of_uri(uri)
         if name is None:
             raise ResponseError(f"{masked_url(uri)!r} is not a URI under {self.settings.api_path}")

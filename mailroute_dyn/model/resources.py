@@ -37,9 +37,9 @@ from .identity import Identity
 from .metaclass import BaseResourceMeta
 from .modelhooks import QueryHooks
 from .pagebuild import _FROM_LIST, _LAZY_STATE, PageBuilding
+from .registry import Registry
 from .related import RelatedReads
 from .shortcuts import AsyncResourceMeta, ResourceMeta, _arun
-from .validation import ClassRegistry
 from .writes import Writes
 
 if TYPE_CHECKING:
@@ -103,7 +103,7 @@ class BaseResource(Identity, PageBuilding, RelatedReads, QueryHooks, metaclass=B
     _json_schema: ClassVar[dict[str, Any]] = {}
     _has_schema: ClassVar[bool] = True
     _listed: ClassVar[bool] = True
-    _registry: ClassVar[ClassRegistry]
+    _registry: ClassVar[Registry]
     _session: ClassVar[Session]  # what the client's operations run on (given when built)
     _catalogue: ClassVar[Catalogue]  # the client's classes, URIs and relation targets
     _list_url: ClassVar[str] = ""

@@ -8,11 +8,10 @@ names the field that is wrong in the shape of the server's own 400 body.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from ..errors import ValidationError, suggest
 from ..jsondecode import non_finite_at
-from ..operations import Operation
 from ..schema.conversions import encode_write_value
 from ..schema.definition import Field, ResourceSchema
 
@@ -20,24 +19,7 @@ if TYPE_CHECKING:
     from ..operations import Session
     from ..schema.catalogue import Catalogue
 
-__all__ = ["Validation", "ClassRegistry", "related_write_value"]
-
-
-class ClassRegistry(Protocol):
-    """What a resource class asks of the registry that built it (`registry.Registry`,
-    later in the data flow, satisfies it): the classes of related resources, built on
-    first use, their objects, and a schema read again. (What operations run on and what
-    is known of URIs and relations come as data: `_session`, `_catalogue`.)"""
-
-    def objects_op(self, values: list[Any], target: str | None = None) -> Operation[list[Any]]: ...
-    def class_for_uri_op(self, uri: str) -> Operation[Any]: ...
-    def schema_op_for_check(self, cls: Any, lookup: str) -> Operation[None]: ...
-    def reread_schema(self, cls: Any) -> bool: ...
-    def resource_op(
-        self, name: str, *, listed_only: bool = True, force: bool = False
-    ) -> Operation[Any]: ...
-    def class_named(self, name: str) -> Any: ...
-    def untyped(self, name: str) -> Any: ...
+__all__ = ["Validation", "related_write_value"]
 
 
 class Validation:
@@ -45,7 +27,6 @@ class Validation:
 
     __slots__ = ()
     _schema: ClassVar[ResourceSchema]
-    _registry: ClassVar[ClassRegistry]
     _session: ClassVar[Session]  # the client's session: what its objects' operations run on
     _catalogue: ClassVar[Catalogue]  # the client's classes, URIs and relation targets
     _validators: ClassVar[dict[bool, Any]]

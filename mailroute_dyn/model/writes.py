@@ -32,7 +32,8 @@ from .adopt import adopted, clean_read, key_from_uri, not_own, uri_key_in
 from .detailuri import checked_detail, keys_in
 from .fieldread import UNCHANGED
 from .naming import resolve_names_op
-from .validation import ClassRegistry, Validation
+from .registry import Registry
+from .validation import Validation
 
 __all__ = ["Writes", "detail_url_for"]
 
@@ -54,7 +55,7 @@ class Writes(Validation):
     __slots__ = ("_raw", "_changes", "_related", "_snapshot", "_deleted", "_unread", "_typed_cache")
     _schema: ClassVar[ResourceSchema]
     _list_url: ClassVar[str]
-    _registry: ClassVar[ClassRegistry]
+    _registry: ClassVar[Registry]
     _validators: ClassVar[dict[bool, Any]]
     _uri_key: ClassVar[str]
     _has_schema: ClassVar[bool]
