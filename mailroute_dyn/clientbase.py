@@ -64,7 +64,7 @@ class ClientBase:
         return cls(**settings)
 
     def _setup(self, session: Any, settings: Settings) -> None:
-        from .model.anylist import client_registry
+        from .model.assemble import client_registry
         from .schema.discovery import Discovery
         from .transport.cache_files import CacheKeeper, DiskCache
 
@@ -126,7 +126,7 @@ class ClientBase:
         )
         start = int(paging["offset"]) if paging.get("offset", "").isdigit() else 0
         limit = int(paging["limit"]) if paging.get("limit", "").isdigit() else 0
-        from .model.anylist import any_list
+        from .model.assemble import any_list
 
         return any_list(self._registry, url, start, limit or None)
 

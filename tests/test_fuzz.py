@@ -436,7 +436,7 @@ schema_fields = st.dictionaries(
 @settings(max_examples=500, deadline=None, database=None)
 @given(fields=schema_fields, body=st.dictionaries(st.text(max_size=6), json_values, max_size=5))
 def test_random_schemas_build_classes_that_validate_or_refuse(fields, body):
-    from mailroute_dyn.model.anylist import client_registry
+    from mailroute_dyn.model.assemble import client_registry
 
     raw = {
         "fields": fields,

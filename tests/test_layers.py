@@ -82,7 +82,7 @@ LAYERS = [
     ["model.related"],  # related objects, detail-only fields
     ["model.modelhooks"],  # what QuerySets ask of their class
     ["model.resources"],
-    ["model.anylist"],  # a client's class bases, and client.list(uri)'s model
+    ["model.assemble"],  # a client's class bases, and client.list(uri)'s model
     ["runs"],  # a bulk run's journal and its undo
     ["fake"],  # the fake Tastypie server: stdlib and httpx only
     ["apidoc"],  # the OpenAPI document of what a registry knows

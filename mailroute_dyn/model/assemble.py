@@ -1,4 +1,4 @@
-"""What a client adds to its registry from the top of the model layer: the bases its
+"""A client's model layer, put together from its top: the registry with the bases its
 resource classes are built from (sync or async), and the model of `client.list(uri)`,
 whose objects each take the class of their own URI."""
 
