@@ -19,7 +19,7 @@ from .settings.urls import masked_url, url_problem
 from .vocabulary import attribute_name_for
 
 if TYPE_CHECKING:
-    from .model.registry import Registry
+    from .classes.registry import Registry
     from .model.resources import Resource
     from .query.queryset import QuerySet
     from .schema.discovery import Discovery

@@ -12,7 +12,7 @@ import pytest
 
 from mailroute_dyn import AsyncClient, Client
 from mailroute_dyn.fake import DEMO_KEY, DEMO_LOGIN, DEMO_URL, FakeMailRoute
-from mailroute_dyn.query.display import PREVIEW_ROWS
+from mailroute_dyn.schema.display import PREVIEW_ROWS
 from mailroute_dyn.testing import write_fixture
 
 HOSTILE = '<img src=x onerror="alert(1)">'
@@ -218,7 +218,7 @@ def test_plain_reprs_stay_short_and_send_nothing(demo_client, demo_fake):
 def test_a_notebook_masks_every_name_capture_would_redact():
     """One rule says which names are secret, for captures, cassettes, journals and
     displays: a notebook shows `dkim_private_key` and `smtp_pass` as `***`."""
-    from mailroute_dyn.query.display import shown_value
+    from mailroute_dyn.schema.display import shown_value
 
     for name in ("dkim_private_key", "smtp_pass", "pwd", "credentials", "session_id"):
         assert shown_value(name, "s3cret-not-real") == "***", name

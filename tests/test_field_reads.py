@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from mailroute_dyn.model.fieldread import FieldProperty
+from mailroute_dyn.classes.fieldread import FieldProperty
 from mailroute_dyn.schema.definition import parse_schema
 from tests.conftest import BASE, list_body, objects, schema
 

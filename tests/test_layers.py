@@ -53,8 +53,14 @@ LAYERS = [
     ["schema.definition"],  # one resource's schema as data
     ["schema.rules"],  # the filters, orderings, methods it allows
     ["schema.catalogue"],  # one client's classes by name, URIs' resources, relation targets
+    ["schema.display"],  # how schemas, classes, objects and rows show (text and HTML)
+    # classes: the resource classes' machinery, built from schemas
+    ["classes", "classes.validation", "classes.detailuri", "classes.fieldread"],
+    ["classes.adopt"],  # what an object keeps of an answer
+    ["classes.resourceclasses"],  # one client's classes, built from the bases it gives
+    ["classes.registry"],  # ... and what relations need from them
     # query: Django's QuerySet over a list endpoint
-    ["query", "query.display", "query.follow", "query.frames"],
+    ["query", "query.follow", "query.frames", "query.checks"],
     ["query.paging"],
     ["query.rows"],  # what a row becomes: an instance or raw values
     ["query.build"],  # filters, ordering, slices and their requests
@@ -66,13 +72,7 @@ LAYERS = [
     ["model", "model.rerun"],  # keyed creates, nothing-to-send updates
     ["model.bulk"],  # how a bulk write goes out: one request each, or a PATCH list
     ["model.bulkverbs"],  # bulk_create, bulk_update, bulk_delete, update: rows checked
-    ["model.validation"],
-    ["model.detailuri"],  # which URIs are a resource's detail URIs
-    ["model.adopt"],  # what an object keeps of an answer
     ["model.naming"],  # related objects given by name
-    ["model.fieldread"],  # one reader per field
-    ["model.resourceclasses"],  # one client's classes, built from the bases it gives
-    ["model.registry"],  # ... and what relations need from them
     ["model.writes"],
     ["model.classops"],  # get() by key, create(), actions: built
     ["model.metaclass"],  # what a resource class says of itself

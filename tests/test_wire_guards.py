@@ -202,7 +202,7 @@ def test_a_read_redirect_that_keeps_the_query_is_followed(api, client):
     ],
 )
 def test_what_a_detail_uri_of_a_resource_is(list_url, uri, keys, ok):
-    from mailroute_dyn.model.detailuri import detail_uri_problem
+    from mailroute_dyn.classes.detailuri import detail_uri_problem
 
     assert (detail_uri_problem(list_url, uri, keys) == "") is ok
 

@@ -9,9 +9,9 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from ..classes.registry import Registry
+from ..classes.resourceclasses import UNREACHABLE
 from ..errors import ConfigurationError, UnknownResource
-from ..model.registry import Registry
-from ..model.resourceclasses import UNREACHABLE
 from ..operations import Operation
 from ..schema.discovery import Discovery
 from ..settings.config import Settings

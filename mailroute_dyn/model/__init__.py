@@ -1,5 +1,5 @@
-"""Model: one class per resource, built at run time. Writes and their checks
-(`validation`, `detailuri`, `naming`, `rerun`, `bulk`, `writes`), the objects
-(`fieldread`, `pagebuild`, `related`, `resources`), the class-level surface
-(`metaclass`, `modelhooks`) and the `registry` that builds every class of a client.
+"""Model: one class per resource, built at run time (its machinery is in `classes/`):
+the writes (`rerun`, `bulk`, `writes`, `naming`), the objects (`pagebuild`, `related`,
+`identity`, `resources`), the class-level surface (`metaclass`, `shortcuts`,
+`modelhooks`) and the client's model put together (`assemble`).
 """

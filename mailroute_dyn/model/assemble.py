@@ -6,15 +6,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..errors import MailRouteError
+from ..classes.registry import Registry
+from ..classes.resourceclasses import ClassBases
 from ..operations import Operation
 from ..query.build import _Query
 from ..query.queryset import QuerySet, queryset_for
 from ..schema.definition import ResourceSchema
 from ..schema.discovery import Discovery
 from ..settings.config import Settings
-from .registry import Registry
-from .resourceclasses import ClassBases
 from .resources import INSTANCE_NAMES, AsyncResource, Resource
 from .shortcuts import AsyncResourceMeta, ResourceMeta
 
@@ -82,9 +81,8 @@ class _AnyList(Resource):
             out.append(target._from_raw(data))
         return out
 
-    @classmethod
-    def _check_filter(cls, lookup: str, value: Any) -> Any:
-        raise MailRouteError(
-            "Filters on client.list(uri) are not schema-checked: put them "
-            "in the URI's query, or use .unchecked()."
-        )
+    #: what a filter on it is told (query/checks.py): no schema checks it
+    _unfilterable = (
+        "Filters on client.list(uri) are not schema-checked: put them "
+        "in the URI's query, or use .unchecked()."
+    )

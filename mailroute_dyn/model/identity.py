@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .adopt import key_from_uri
-from .fieldread import RawFirst
+from ..classes.adopt import key_from_uri
+from ..classes.fieldread import RawFirst
 from .metaclass import BaseResourceMeta
 from .writes import Writes
 

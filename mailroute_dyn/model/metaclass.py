@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..query.display import class_html
+from ..classes.fieldread import FieldProperty
 from ..schema.definition import Field, ResourceSchema
-from .fieldread import FieldProperty
+from ..schema.display import class_html
 from .writes import detail_url_for
 
 __all__ = ["BaseResourceMeta"]

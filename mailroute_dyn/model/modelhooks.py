@@ -7,40 +7,24 @@ settings they get from the class's registry once, when they are built.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from functools import partial
-from typing import Any, ClassVar, TypeVar, cast
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
-from ..errors import (
-    AmbiguousWriteError,
-    BadRequest,
-    Conflict,
-    DoesNotExist,
-    FilterError,
-    MailRouteError,
-    OrderingError,
-    ServerError,
-)
+from ..errors import AmbiguousWriteError, BadRequest, Conflict, DoesNotExist, ServerError
 from ..operations import Exclusive, Operation
 from ..query.habits import BulkResult
 from ..query.queryset import BaseQuerySet, queryset_for
-from ..schema.catalogue import Catalogue
-from ..schema.rules import FilterCheck, check_filter, check_method, check_ordering
-from ..settings.urls import masked_url
+from ..schema.rules import check_method
 from .bulkverbs import update_objects_op
-from .detailuri import detail_uri_problem
 from .metaclass import BaseResourceMeta
-from .validation import Validation
 from .writes import Writes
 
-__all__ = ["QueryHooks", "foreign_value"]
+__all__ = ["QueryHooks"]
 
 #: A create that failed so: it may have happened after all (a 5xx, a lost answer), or it
 #: lost a race to another client's create of the same object (a uniqueness 400 or 409,
 #: or the 500 Tastypie answers when the database's unique constraint refuses the INSERT).
 _MAY_EXIST_AFTER = (BadRequest, Conflict, ServerError, AmbiguousWriteError)
-
-_Checked = TypeVar("_Checked")
 
 
 class QueryHooks(Writes, metaclass=BaseResourceMeta):
@@ -50,70 +34,6 @@ class QueryHooks(Writes, metaclass=BaseResourceMeta):
     #: Why this resource is not walked by key ("" while it may be): its listing once
     #: refused the walk's ordering. Kept on the class, so for the client's lifetime.
     _no_key_walk: ClassVar[str] = ""
-
-    @classmethod
-    def _check_filter(cls, lookup: str, value: Any) -> FilterCheck:
-        return cls._with_one_reread(
-            lookup.split("__", 1)[0],
-            FilterError,
-            lambda: check_filter(
-                cls._schema,
-                lookup,
-                value,
-                cls._catalogue.loaded_schema,
-                cls._catalogue.target_of,
-                partial(foreign_value, cls._catalogue),
-            ),
-        )
-
-    @classmethod
-    def _check_order(cls, key: str) -> str:
-        return cls._with_one_reread(
-            key.lstrip("-").split("__", 1)[0],
-            OrderingError,
-            lambda: check_ordering(cls._schema, key),
-        )
-
-    @classmethod
-    def _with_one_reread(
-        cls, name: str, refusal: type[MailRouteError], check: Callable[[], _Checked]
-    ) -> _Checked:
-        """`check()`; when it refuses `name` and the schema came from a cache, read the
-        schema again and check once more. The second check runs after the handler, not
-        inside it, so a refusal is one exception with no "During handling" chain."""
-        try:
-            return check()
-        except refusal as exc:
-            first = exc
-        if not cls._refreshed_for(name):
-            raise first
-        return check()
-
-    @classmethod
-    def _refreshed_for(cls, name: str) -> bool:
-        """Read a schema that came from a cache again, once, when the caller names a field
-        it does not know or allow: the server may have grown it since."""
-        return cls.typed and cls._registry.reread_schema(cls)
-
-    @classmethod
-    def _finish_filters(
-        cls, checks: tuple[FilterCheck, ...], raw: tuple[tuple[str, Any], ...]
-    ) -> Operation[None]:
-        for check in checks:
-            pending = check.pending
-            while pending is not None:
-                target, _rest, _term = pending
-                if not target:
-                    yield from cls._catalogue.learn_targets_op(cls)
-                yield from cls._registry.schema_op_for_check(cls, check.param)
-                # checked again with the value as given: an object keeps its resource
-                again = cls._check_filter(
-                    check.param, check.value if check.given is None else check.given
-                )
-                if again.pending == pending:
-                    break  # the target stays unknown: the server will judge
-                pending = again.pending
-        return None
 
     # -- Django's get_or_create / update_or_create and QuerySet.update (see ResourceMeta)
 
@@ -200,30 +120,6 @@ class QueryHooks(Writes, metaclass=BaseResourceMeta):
     ) -> Operation[BulkResult]:
         """`QuerySet.update()`'s writes (see bulk.update_objects_op)."""
         return update_objects_op(cls, objects, fields)
-
-
-def foreign_value(catalogue: Catalogue, target: str, value: Any) -> str:
-    """Why `value`, given for a relation to `target`, is not of that resource ('' when
-    it is, or is a plain key, or `target` is "" and nothing tells): an object carries
-    its own resource, a URI must be a detail URI under the target's list endpoint.
-    Tastypie filters a relation by the key alone, so another resource's object would
-    match the target's object that has the same key."""
-    if isinstance(value, Validation):  # an object of any resource (its classes' base)
-        key = cast(Any, value).pk
-        if key is None:
-            return f"{value!r} is not saved: it has no key to filter by"
-        own = type(value)._schema.name
-        if not target or own == target:
-            return ""
-        return (
-            f"{value!r} is a {own} object (Tastypie would match the {target} whose key is {key!r})"
-        )
-    if not (target and isinstance(value, str) and (value[:1] == "/" or "://" in value)):
-        return ""
-    built = catalogue.classes.get(target)
-    list_url = built._list_url if built is not None else f"{catalogue.settings.api_path}{target}/"
-    problem = detail_uri_problem(list_url, value, ())
-    return f"{masked_url(value)!r} is not a {target} URI ({problem})" if problem else ""
 
 
 def _race_key(qs: BaseQuerySet[Any]) -> tuple[str, ...]:

@@ -14,10 +14,10 @@ from itertools import repeat
 from operator import itemgetter
 from typing import Any, ClassVar, Self
 
+from ..classes.adopt import clean_read
+from ..classes.fieldread import UNCHANGED, sync_view, view_allowed
 from ..operations import Operation
 from ..vocabulary import looks_secret
-from .adopt import clean_read
-from .fieldread import UNCHANGED, sync_view, view_allowed
 from .metaclass import BaseResourceMeta
 from .writes import Writes
 

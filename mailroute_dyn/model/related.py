@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
+from ..classes.adopt import clean_read
 from ..errors import FilterError, MailRouteError
 from ..operations import Answer, Call, Operation
 from ..query.queryset import QuerySet
 from ..schema.definition import Field
 from ..vocabulary import NO_DEFAULT
-from .adopt import clean_read
 from .metaclass import BaseResourceMeta
 from .naming import names_an_object
 from .pagebuild import _FROM_LIST

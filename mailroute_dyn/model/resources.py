@@ -21,23 +21,24 @@ from collections.abc import Callable, Iterator, Mapping
 from types import MethodType
 from typing import TYPE_CHECKING, Any, ClassVar, Self, cast
 
+from ..classes.adopt import check_own, read_body_op
+from ..classes.fieldread import UNCHANGED, Reader, sync_view
+from ..classes.registry import Registry
 from ..errors import DoesNotExist, ValidationError, suggest
 from ..operations import Operation
 from ..query.build import QueryModel
-from ..query.display import object_html
+from ..query.checks import refreshed_for
 from ..schema.conversions import encode_write_value, typed_value
 from ..schema.definition import Field, ResourceSchema
+from ..schema.display import object_html
 from ..schema.rules import check_method
 from ..verbs import INSTANCE, verbs_on
 from ..vocabulary import attribute_name_for, looks_secret
-from .adopt import check_own, read_body_op
 from .classops import action_op
-from .fieldread import UNCHANGED, Reader, sync_view
 from .identity import Identity
 from .metaclass import BaseResourceMeta
 from .modelhooks import QueryHooks
 from .pagebuild import _FROM_LIST, _LAZY_STATE, PageBuilding
-from .registry import Registry
 from .related import RelatedReads
 from .shortcuts import AsyncResourceMeta, ResourceMeta, _arun
 from .writes import Writes
@@ -209,7 +210,7 @@ class BaseResource(Identity, PageBuilding, RelatedReads, QueryHooks, metaclass=B
     def _set(self, name: str, value: Any) -> None:
         cls = type(self)
         fields = cls.fields
-        if cls.typed and name not in fields and cls._refreshed_for(name):
+        if cls.typed and name not in fields and refreshed_for(cls, name):
             fields = cls.fields
         if cls.typed and name not in fields:
             raise AttributeError(

@@ -11,6 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ..classes.adopt import adopted, clean_read, key_from_uri, not_own, uri_key_in
+from ..classes.detailuri import checked_detail, keys_in
+from ..classes.fieldread import UNCHANGED
+from ..classes.registry import Registry
+from ..classes.validation import Validation
 from ..errors import (
     AmbiguousWriteError,
     Conflict,
@@ -28,12 +33,7 @@ from ..query.queryset import queryset_for
 from ..schema.conversions import encode_write_value, looks_like_uri, same_raw
 from ..schema.definition import ResourceSchema
 from ..schema.rules import check_method
-from .adopt import adopted, clean_read, key_from_uri, not_own, uri_key_in
-from .detailuri import checked_detail, keys_in
-from .fieldread import UNCHANGED
 from .naming import resolve_names_op
-from .registry import Registry
-from .validation import Validation
 
 __all__ = ["Writes", "detail_url_for"]
 

@@ -17,6 +17,7 @@ from ..operations import Call, Operation
 from ..schema.definition import ResourceSchema
 from ..schema.rules import FilterCheck, allowed_terms
 from ..vocabulary import looks_secret
+from .checks import filter_check, order_check
 from .paging import _plain_value
 from .rows import OBJECT_ROWS, Rows
 
@@ -46,12 +47,6 @@ class QueryModel(Protocol):
 
     _session: Session  # what its QuerySets run on (the client's session), given as data
 
-    # checks, made when the QuerySet is built; filters finished before it runs
-    def _check_filter(self, lookup: str, value: Any) -> FilterCheck: ...
-    def _check_order(self, key: str) -> str: ...
-    def _finish_filters(
-        self, checks: tuple[FilterCheck, ...], raw: tuple[tuple[str, Any], ...]
-    ) -> Operation[None]: ...
     # what a page's raw objects become
     def _wrap_page(self, objects: list[dict[str, Any]]) -> Operation[list[Any]]: ...
     # Django's habits that write
@@ -125,7 +120,7 @@ class QueryBuilder(Generic[R]):
     def filter(self, **lookups: Any) -> Self:
         """Narrow by `field[__relation…][__term]=value`, checked against the schema now."""
         sent = {c.param: c for c in self._q.filters}
-        for check in (self._model._check_filter(k, v) for k, v in lookups.items()):
+        for check in (filter_check(self._model, k, v) for k, v in lookups.items()):
             other = sent.setdefault(check.param, check)
             if other.value != check.value:
                 # Tastypie reads one value per parameter (the last), or joins every `in`
@@ -151,7 +146,7 @@ class QueryBuilder(Generic[R]):
     def order_by(self, *keys: str) -> Self:
         """Order by fields the schema lists as orderable; `-name` for descending."""
         for key in keys:
-            self._model._check_order(key)
+            order_check(self._model, key)
         return self._clone(order=tuple(keys))
 
     def page_size(self, size: int) -> Self:

@@ -21,8 +21,8 @@ from typing import Any, Literal, NoReturn, Self, TypeVar, cast, overload
 
 from ..errors import GuardError, MailRouteError
 from ..operations import Operation
+from ..schema.display import rows_html
 from .build import _Query as _Query  # client.list() builds one
-from .display import rows_html
 from .frames import arrow_table, require
 from .habits import BulkResult
 from .rows import Rows, ValueRows, _Shape

@@ -15,6 +15,7 @@ from ..errors import DoesNotExist, MailRouteError, MultipleObjectsReturned, Resp
 from ..operations import Answer, Batch, Call, Operation
 from ..schema.rules import check_method
 from .build import QueryBuilder
+from .checks import finish_filters_op
 from .paging import Page, _Walk, read_page
 
 __all__ = ["QueryRunner", "GET_SCAN_PAGES"]
@@ -42,7 +43,7 @@ class QueryRunner(QueryBuilder[R]):
     def _prepare(self) -> Operation[None]:
         if self._q.url is None:
             check_method(self._model._schema, "get", detail=False)
-        yield from self._model._finish_filters(self._q.filters, self._q.raw_params)
+        yield from finish_filters_op(self._model, self._q.filters)
 
     def _fetch(self, call: Call) -> Operation[tuple[Page, list[Any]]]:
         answer: Answer = yield call

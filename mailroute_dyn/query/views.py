@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, TypeVar, cast
 
+from ..schema.display import PREVIEW_ROWS, rows_html
 from ..vocabulary import looks_secret
-from .display import PREVIEW_ROWS, rows_html
 from .follow import followed_field, split_followed
 from .frames import frame, require
 from .habits import DjangoHabits

@@ -13,8 +13,8 @@ import os
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from ..classes.detailuri import checked_detail, keys_in
 from ..errors import JournalError, MailRouteError, NotFound
-from ..model.detailuri import checked_detail, keys_in
 from .journal import Journal, journal_events, kept
 
 __all__ = ["UndoStep", "undo_run", "plan_line"]

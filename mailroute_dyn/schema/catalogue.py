@@ -3,7 +3,7 @@ far (by name), the list endpoints and so the resource an object URI belongs to, 
 related fields point (learnt from objects where the schema does not say), and the
 schemas loaded.
 
-Data and lookups only. The registry (`model/registry.py`) builds the classes and keeps
+Data and lookups only. The registry (`classes/registry.py`) builds the classes and keeps
 them here; resource classes, QuerySets and relations are given the catalogue when they
 are made and read it, so none of them reaches back up to the registry for these.
 """
@@ -40,7 +40,7 @@ class Catalogue:
     def __init__(self, settings: Settings, discovery: Discovery):
         self.settings = settings
         self.discovery = discovery
-        self.classes: dict[str, Any] = {}  # resource name -> its class (model/registry.py)
+        self.classes: dict[str, Any] = {}  # resource name -> its class (classes/registry.py)
         # one class per resource, whatever the threads: building and updating hold this
         self.lock = threading.RLock()
         # the list endpoints as last worked out, and from what: the listing read and the

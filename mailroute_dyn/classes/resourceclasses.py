@@ -25,10 +25,10 @@ from ..errors import (
 )
 from ..escaping import library_log
 from ..operations import Operation
-from ..query.display import describe
 from ..schema.catalogue import Catalogue, path_of
 from ..schema.definition import ResourceSchema, parse_schema
 from ..schema.discovery import Discovery
+from ..schema.display import describe
 from ..settings.config import Settings
 from ..settings.urls import masked_url
 from ..vocabulary import class_name_for

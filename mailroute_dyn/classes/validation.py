@@ -14,12 +14,14 @@ from ..errors import ValidationError, suggest
 from ..jsondecode import non_finite_at
 from ..schema.conversions import encode_write_value
 from ..schema.definition import Field, ResourceSchema
+from ..settings.urls import masked_url
+from .detailuri import detail_uri_problem
 
 if TYPE_CHECKING:
     from ..operations import Session
     from ..schema.catalogue import Catalogue
 
-__all__ = ["Validation", "related_write_value"]
+__all__ = ["Validation", "related_write_value", "foreign_value"]
 
 
 class Validation:
@@ -155,3 +157,27 @@ def _refuse_non_finite(key: str, value: Any, errors: dict[str, list[str]]) -> No
             f"NaN and Infinity cannot be sent{inside}: JSON has neither, and Tastypie "
             "would store NULL or fail."
         )
+
+
+def foreign_value(catalogue: Catalogue, target: str, value: Any) -> str:
+    """Why `value`, given for a relation to `target`, is not of that resource ('' when
+    it is, or is a plain key, or `target` is "" and nothing tells): an object carries
+    its own resource, a URI must be a detail URI under the target's list endpoint.
+    Tastypie filters a relation by the key alone, so another resource's object would
+    match the target's object that has the same key."""
+    if isinstance(value, Validation):  # an object of any resource (its classes' base)
+        key = cast(Any, value).pk
+        if key is None:
+            return f"{value!r} is not saved: it has no key to filter by"
+        own = type(value)._schema.name
+        if not target or own == target:
+            return ""
+        return (
+            f"{value!r} is a {own} object (Tastypie would match the {target} whose key is {key!r})"
+        )
+    if not (target and isinstance(value, str) and (value[:1] == "/" or "://" in value)):
+        return ""
+    built = catalogue.classes.get(target)
+    list_url = built._list_url if built is not None else f"{catalogue.settings.api_path}{target}/"
+    problem = detail_uri_problem(list_url, value, ())
+    return f"{masked_url(value)!r} is not a {target} URI ({problem})" if problem else ""
