@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any, cast
 
 import httpx
 
-from .clientbase import ClientBase, listed_as
+from .clientbase import ClientBase, listed_as, settings_from
 from .errors import JournalError, MailRouteError, UnknownResource
 from .settings.auth import Secret
-from .settings.config import USER_CACHE_DIR, CacheDir, resolve_settings
+from .settings.config import USER_CACHE_DIR, CacheDir
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -71,25 +71,7 @@ class Client(ClientBase):
         max_rate: float | None = None,
     ):
         api_key = Secret.of(api_key)  # from here on no frame holds the key as text
-        settings = resolve_settings(
-            profile,
-            base_url=base_url,
-            login=login,
-            api_key=api_key,
-            api_path=api_path,
-            timeout=timeout,
-            retries=retries,
-            backoff=backoff,
-            retry_budget=retry_budget,
-            page_size=page_size,
-            concurrency=concurrency,
-            cache_ttl=cache_ttl,
-            cache_dir=cache_dir,
-            auth=auth,
-            allow_insecure=allow_insecure,
-            read_only=read_only,
-            max_rate=max_rate,
-        )
+        settings = settings_from(locals())  # every argument but transport, by name
         from .transport.sessions import SyncSession
 
         self._session = SyncSession(settings, transport)
@@ -225,25 +207,7 @@ class AsyncClient(ClientBase):
         max_rate: float | None = None,
     ):
         api_key = Secret.of(api_key)  # from here on no frame holds the key as text
-        settings = resolve_settings(
-            profile,
-            base_url=base_url,
-            login=login,
-            api_key=api_key,
-            api_path=api_path,
-            timeout=timeout,
-            retries=retries,
-            backoff=backoff,
-            retry_budget=retry_budget,
-            page_size=page_size,
-            concurrency=concurrency,
-            cache_ttl=cache_ttl,
-            cache_dir=cache_dir,
-            auth=auth,
-            allow_insecure=allow_insecure,
-            read_only=read_only,
-            max_rate=max_rate,
-        )
+        settings = settings_from(locals())  # every argument but transport, by name
         from .transport.sessions import AsyncSession
 
         self._session = AsyncSession(settings, transport)

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from .errors import GuardError, UnknownResource
 from .operations import NO_BODY, Call, Operation
-from .settings.config import Settings
+from .settings.config import Settings, resolve_settings
 from .settings.urls import masked_url, url_problem
 from .vocabulary import attribute_name_for
 
@@ -29,7 +29,15 @@ if TYPE_CHECKING:
 # client (`_setup`), not on import: code that only needs the names (type hints, the
 # errors, the pytest plugin of a run that does not use it) does not pay for them.
 
-__all__ = ["ClientBase", "listed_as"]
+__all__ = ["ClientBase", "listed_as", "settings_from"]
+
+
+def settings_from(arguments: dict[str, Any]) -> Settings:
+    """The settings a client's constructor arguments (its `locals()`) ask for: each one
+    but `self` and `transport` goes to `resolve_settings` by its own name, so the two
+    clients' signatures, written out for their types, share one call."""
+    options = {k: v for k, v in arguments.items() if k not in ("self", "transport", "profile")}
+    return resolve_settings(arguments["profile"], **options)
 
 
 class ClientBase:
