@@ -40,9 +40,9 @@ from .lazy import loaded_on_use
 if TYPE_CHECKING:
     from .client import AsyncClient, Client
     from .jsondecode import RawNumber
+    from .model.querysets import AsyncQuerySet, AsyncValuesQuerySet, QuerySet, ValuesQuerySet
     from .model.resources import AsyncResource, BaseResource, Resource
     from .query.habits import BulkResult
-    from .query.queryset import AsyncQuerySet, AsyncValuesQuerySet, QuerySet, ValuesQuerySet
     from .schema.definition import Field
     from .settings.auth import ApiKeyAuth, BasicAuth, DigestAuth, Secret, SessionAuth
     from .settings.config import Settings
@@ -64,10 +64,10 @@ _LOADED_ON_USE = {
     "SessionAuth": ".settings.auth",
     "Secret": ".settings.auth",
     "Settings": ".settings.config",
-    "QuerySet": ".query.queryset",
-    "AsyncQuerySet": ".query.queryset",
-    "ValuesQuerySet": ".query.queryset",
-    "AsyncValuesQuerySet": ".query.queryset",
+    "QuerySet": ".model.querysets",
+    "AsyncQuerySet": ".model.querysets",
+    "ValuesQuerySet": ".model.querysets",
+    "AsyncValuesQuerySet": ".model.querysets",
     "BaseResource": ".model.resources",
     "Resource": ".model.resources",
     "AsyncResource": ".model.resources",

@@ -24,8 +24,8 @@ from .settings.config import USER_CACHE_DIR, CacheDir
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from .model.querysets import AsyncQuerySet, QuerySet
     from .model.resources import AsyncResource, Resource
-    from .query.queryset import AsyncQuerySet, QuerySet
     from .runs.journal import Journal
     from .runs.undo import UndoStep
 

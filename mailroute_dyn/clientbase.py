@@ -20,8 +20,8 @@ from .vocabulary import attribute_name_for
 
 if TYPE_CHECKING:
     from .classes.registry import Registry
+    from .model.querysets import QuerySet
     from .model.resources import Resource
-    from .query.queryset import QuerySet
     from .schema.discovery import Discovery
 
 # The sessions (with the request and answer code under them), discovery, the schema

@@ -57,30 +57,32 @@ LAYERS = [
     # classes: the resource classes' machinery, built from schemas
     ["classes", "classes.validation", "classes.detailuri", "classes.fieldread"],
     ["classes.adopt"],  # what an object keeps of an answer
+    ["classes.instances"],  # an object's state, made from what the server sent
     ["classes.resourceclasses"],  # one client's classes, built from the bases it gives
     ["classes.registry"],  # ... and what relations need from them
     # query: Django's QuerySet over a list endpoint
     ["query", "query.follow", "query.frames", "query.checks"],
-    ["query.paging"],
+    ["query.paging"],  # one list answer as a Page
     ["query.rows"],  # what a row becomes: an instance or raw values
     ["query.build"],  # filters, ordering, slices and their requests
+    ["query.walk"],  # the walk over a listing: by key, offsets or meta.next
     ["query.run"],  # iteration and one-request answers
-    ["query.habits"],  # last, in_bulk, update, delete, values rows
+    ["query.habits"],  # last, in_bulk, delete, update's matches, values rows
     ["query.views"],  # how a QuerySet shows: notebook, rich, pandas
-    ["query.queryset"],  # the public QuerySet classes, put together
+    ["query.queryset"],  # BaseQuerySet: all of the above, without I/O
     # model: one class per resource, its objects and its writes
-    ["model", "model.rerun"],  # keyed creates, nothing-to-send updates
+    ["model", "model.naming"],  # related objects given by name
+    ["model.writes"],  # one object's writes as operations
+    ["model.getorcreate"],  # get_or_create / update_or_create
+    ["model.rerun"],  # keyed creates, nothing-to-send updates
     ["model.bulk"],  # how a bulk write goes out: one request each, or a PATCH list
     ["model.bulkverbs"],  # bulk_create, bulk_update, bulk_delete, update: rows checked
-    ["model.naming"],  # related objects given by name
-    ["model.writes"],
     ["model.classops"],  # get() by key, create(), actions: built
+    ["model.querysets"],  # the public QuerySets, sync and async siblings
     ["model.metaclass"],  # what a resource class says of itself
     ["model.shortcuts"],  # the class shortcuts, sync and async
     ["model.identity"],  # an object's URI, key and equality
-    ["model.pagebuild"],  # a list page's raw objects as objects
     ["model.related"],  # related objects, detail-only fields
-    ["model.modelhooks"],  # what QuerySets ask of their class
     ["model.resources"],
     ["model.assemble"],  # a client's class bases, and client.list(uri)'s model
     ["runs"],  # a bulk run's journal and its undo
@@ -301,7 +303,7 @@ def test_every_public_name_is_there_however_it_is_imported():
         "missing = [n for n in m.__all__ if n not in ns or getattr(m, n) is not ns[n]]\n"
         "assert not missing, missing\n"
         "assert set(m.__all__) <= set(dir(m))\n"
-        "assert m.query.queryset.QuerySet is m.QuerySet\n"
+        "assert m.model.querysets.QuerySet is m.QuerySet\n"
         "assert callable(m.settings.config.resolve_settings)\n"
         "c = m.Client.demo()\n"
         "assert isinstance(c.domain.all(), m.QuerySet) and issubclass(c.domain, m.Resource)\n"

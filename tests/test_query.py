@@ -264,7 +264,7 @@ def test_a_server_that_ignores_the_key_order_is_walked_by_offset(client, api):
 
 
 def test_keys_in_order_allow_for_case_insensitive_sorting():
-    from mailroute_dyn.query.paging import _in_key_order
+    from mailroute_dyn.query.walk import _in_key_order
 
     assert _in_key_order(["a03c", "Accountants Edge", "AESSI", "af09"], False)
     assert _in_key_order([9, 5, 1], True)

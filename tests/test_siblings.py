@@ -11,15 +11,15 @@ import pytest
 
 from mailroute_dyn import AsyncClient, Client
 from mailroute_dyn.model.metaclass import BaseResourceMeta
-from mailroute_dyn.model.resources import INSTANCE_NAMES, AsyncResource, BaseResource, Resource
-from mailroute_dyn.model.shortcuts import AsyncResourceMeta, ResourceMeta
-from mailroute_dyn.query.queryset import (
+from mailroute_dyn.model.querysets import (
     AsyncQuerySet,
     AsyncValuesQuerySet,
-    BaseQuerySet,
     QuerySet,
     ValuesQuerySet,
 )
+from mailroute_dyn.model.resources import INSTANCE_NAMES, AsyncResource, BaseResource, Resource
+from mailroute_dyn.model.shortcuts import AsyncResourceMeta, ResourceMeta
+from mailroute_dyn.query.queryset import BaseQuerySet
 from mailroute_dyn.testing import FakeMailRoute, write_fixture
 from mailroute_dyn.verbs import CLASS, INSTANCE, QUERYSET, SURFACES, VERBS, verbs_on
 from tests.conftest import FIXTURES
@@ -299,8 +299,7 @@ from __future__ import annotations
 
 from typing import Any, assert_type
 
-from mailroute_dyn import AsyncClient, Client
-from mailroute_dyn.query.queryset import AsyncValuesQuerySet, ValuesQuerySet
+from mailroute_dyn import AsyncClient, AsyncValuesQuerySet, Client, ValuesQuerySet
 
 
 def sync_use(client: Client) -> None:
@@ -374,4 +373,4 @@ def test_mypy_types_values_rows_and_a_generated_stub_for_both_clients(tmp_path, 
     errors = [line.split(": error:")[0] for line in done.stdout.splitlines() if ": error:" in line]
     # only the three mistakes: an async count() not awaited (twice), a misspelt lookup;
     # nothing in the stub itself
-    assert errors == ["values.py:24", "stubbed.py:26", "stubbed.py:27"], done.stdout
+    assert errors == ["values.py:23", "stubbed.py:26", "stubbed.py:27"], done.stdout

@@ -16,8 +16,8 @@ from typing import Any
 
 from ..errors import CommandFailed, CommandUsageError, DoesNotExist, NoMatchingObject
 from ..model.naming import natural_key_fields
+from ..model.querysets import QuerySet
 from ..model.resources import Resource
-from ..query.queryset import QuerySet
 from ..schema.definition import Field
 from ..tools.graph import relation_targets
 from .context import Context

@@ -16,10 +16,10 @@ from typing import Any
 
 from ..errors import APIError, CommandFailed, CommandUsageError, Interrupted, NotFound, suggest
 from ..escaping import terminal_text
+from ..model.querysets import QuerySet
 from ..model.rerun import has_nothing_to_send
 from ..model.resources import Resource
 from ..query.habits import BulkResult
-from ..query.queryset import QuerySet
 from .context import Context
 from .keys import Related, describe_filters, select_one, selection
 from .options import AddCommand, add_format, add_resource, add_select, add_writes

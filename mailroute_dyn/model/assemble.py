@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 from ..classes.registry import Registry
 from ..classes.resourceclasses import ClassBases
-from ..operations import Operation
 from ..query.build import _Query
-from ..query.queryset import QuerySet, queryset_for
+from ..query.rows import URI_ROWS
 from ..schema.definition import ResourceSchema
 from ..schema.discovery import Discovery
 from ..settings.config import Settings
+from .querysets import QuerySet, queryset_for
 from .resources import INSTANCE_NAMES, AsyncResource, Resource
 from .shortcuts import AsyncResourceMeta, ResourceMeta
 
@@ -41,12 +41,15 @@ def any_list(registry: Registry, url: str, start: int, page_size: int | None) ->
     """The QuerySet of `client.list(uri)`: any list URL, each object read as the class of
     its own URI."""
     return queryset_for(
-        _AnyList.bind(registry, url), _Query(url=url, start=start, page_size=page_size)
+        _AnyList.bind(registry, url),
+        _Query(url=url, start=start, page_size=page_size),
+        URI_ROWS,  # each object as the class of its own URI
     )
 
 
 class _AnyList(Resource):
-    """The model of `client.list(uri)`: each object takes the class of its own URI."""
+    """The model of `client.list(uri)`: a list URL without a schema (its rows,
+    `URI_ROWS`, give each object the class of its own URI)."""
 
     __slots__ = ()
     _has_schema = False
@@ -68,18 +71,6 @@ class _AnyList(Resource):
                 "__slots__": (),
             },
         )
-
-    @classmethod
-    def _wrap_page(cls, objects: list[dict[str, Any]]) -> Operation[list[Any]]:
-        out = []
-        for data in objects:
-            uri = data.get("resource_uri")
-            if isinstance(uri, str):
-                target = yield from cls._registry.class_for_uri_op(uri)
-            else:
-                target = cls._registry.untyped("(unknown)")
-            out.append(target._from_raw(data))
-        return out
 
     #: what a filter on it is told (query/checks.py): no schema checks it
     _unfilterable = (

@@ -25,6 +25,7 @@ __all__ = [
     "bulk_update_op",
     "bulk_delete_op",
     "update_objects_op",
+    "queryset_update_op",
     "finished",
     "journaled_bulk",
     "as_objects",
@@ -70,6 +71,20 @@ def checked_items(
             continue
         kept.append(obj)
     return kept
+
+
+def queryset_update_op(qs: Any, fields: Mapping[str, Any]) -> Operation[BulkResult]:
+    """A QuerySet's `update(**fields)`: its matches read whole (once everything that can
+    be checked is checked, now), then updated as `update_objects_op` does."""
+    matches = qs._update_matches(fields)
+    return _update_read_op(qs._model, matches, fields)
+
+
+def _update_read_op(
+    cls: Any, matches: Operation[list[Any]], fields: Mapping[str, Any]
+) -> Operation[BulkResult]:
+    objects = yield from matches
+    return (yield from update_objects_op(cls, objects, fields))
 
 
 def update_objects_op(

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..errors import GuardError
 from ..operations import NO_BODY, Answer, Call, Operation
-from ..query.queryset import queryset_for
+from ..query.queryset import BaseQuerySet
 from ..schema.conversions import encode_write_value
 from .writes import Writes
 
@@ -34,7 +34,7 @@ def get_op(cls: Any, key: Any, lookups: dict[str, Any]) -> Operation[Any]:
     if key is None:
         if not lookups:
             raise TypeError("get() needs a key or at least one lookup.")
-        return queryset_for(cls)._get_op(lookups)
+        return BaseQuerySet(cls)._get_op(lookups)
     op: Operation[Any] = cls._get_op(key)
     return op
 

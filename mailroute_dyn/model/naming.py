@@ -15,7 +15,7 @@ from typing import Any
 
 from ..errors import DoesNotExist, FilterError, ValidationError
 from ..operations import Operation
-from ..query.queryset import queryset_for
+from ..query.queryset import BaseQuerySet
 from ..schema.definition import Field
 
 __all__ = ["natural_key_fields", "names_an_object", "resolve_names_op"]
@@ -29,7 +29,7 @@ def natural_key_fields(cls: Any) -> list[str]:
         if not f.unique or f.primary_key or f.name in ("id", "resource_uri") or f.is_related:
             continue
         try:
-            queryset_for(cls).filter(**{f.name: "x"})
+            BaseQuerySet(cls).filter(**{f.name: "x"})
         except FilterError:
             continue
         names.append(f.name)
@@ -89,7 +89,7 @@ def _named_op(owner: Any, f: Field, text: str) -> Operation[Any]:
         return target.detail_url(text)
     candidates = natural_key_fields(target)
     for name in candidates:
-        qs = queryset_for(target).filter(**{name: text})
+        qs: BaseQuerySet[Any] = BaseQuerySet(target).filter(**{name: text})
         _page, found = yield from qs._fetch(qs._first_call(limit=2))
         if len(found) == 1:
             return found[0]

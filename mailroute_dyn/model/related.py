@@ -7,14 +7,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from ..classes.adopt import clean_read
+from ..classes.instances import FROM_LIST
 from ..errors import FilterError, MailRouteError
 from ..operations import Answer, Call, Operation
-from ..query.queryset import QuerySet
 from ..schema.definition import Field
 from ..vocabulary import NO_DEFAULT
 from .metaclass import BaseResourceMeta
 from .naming import names_an_object
-from .pagebuild import _FROM_LIST
+from .querysets import QuerySet
 from .writes import Writes
 
 __all__ = ["RelatedReads"]
@@ -77,7 +77,7 @@ class RelatedReads(Writes, metaclass=BaseResourceMeta):
             }
             self._raw = {**self._raw, **found}
             self._snapshot = {**(self._snapshot or {}), **found}
-        self._related.pop(_FROM_LIST, None)
+        self._related.pop(FROM_LIST, None)
         return None
 
     def _fetch_related(self, name: str) -> Operation[Any]:

@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 from ..errors import NotFound, ValidationError
 from ..operations import Operation
 from ..schema.conversions import looks_like_uri
+from .getorcreate import get_or_create_op
 
 __all__ = [
     "keyed_create_op",
@@ -66,7 +67,7 @@ def keyed_create_op(
     values = dict(obj._changes)
     lookups = dict(key_lookup(cls, name, values[name]) for name in key)
     rest = {name: value for name, value in values.items() if name not in lookups}
-    found, created = yield from cls._get_or_create(lookups, rest, False, extra, check_required)
+    found, created = yield from get_or_create_op(cls, lookups, rest, False, extra, check_required)
     rest = {name: value for name, value in values.items() if name not in key}
     kind = "created" if created else "exists"
     if not created and on_conflict == "update":

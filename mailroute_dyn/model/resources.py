@@ -1,18 +1,17 @@
 """The resource bases: one Python class per server resource derives from `Resource` (a
 `Client`'s) or `AsyncResource` (an `AsyncClient`'s), siblings of `BaseResource`.
 
-BaseResource is put together by job: identity.py (its URI, key and equality), pagebuild.py
-(objects from a list page), related.py (related objects and detail-only fields),
-modelhooks.py (what QuerySets ask of their class), writes.py (the operations of every
-write); this module holds the typed reads, and the two siblings the verbs that send
-(`save()`, `refresh()`, `delete()`, `fetch()`: listed in verbs.py), the sync one
-answering at once, the async one awaited.
+BaseResource is put together by job over the object's state (classes/instances.py):
+identity.py (its URI, key and equality), related.py (related objects and detail-only
+fields), writes.py (the operations of every write). This module holds the typed reads,
+and the two siblings the verbs that send (`save()`, `refresh()`, `delete()`, `fetch()`:
+listed in verbs.py), the sync one answering at once, the async one awaited.
 
 `Registry` builds a class with `type()` the first time a resource is used and keeps it as
 long as its schema is cached. Instances keep the raw representation the server sent and
 the caller's changes apart, so reads show exactly what came and writes send back untouched
 fields exactly as they came. Every method that talks to the server is written once as an
-operation (see http.py) and run by the client's session, sync or async.
+operation (see transport/sessions.py) and run by the client's session, sync or async.
 """
 
 from __future__ import annotations
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self, cast
 
 from ..classes.adopt import check_own, read_body_op
 from ..classes.fieldread import UNCHANGED, Reader, sync_view
+from ..classes.instances import FROM_LIST, LAZY_STATE, STATE_SLOTS
 from ..classes.registry import Registry
 from ..errors import DoesNotExist, ValidationError, suggest
 from ..operations import Operation
@@ -37,11 +37,8 @@ from ..vocabulary import attribute_name_for, looks_secret
 from .classops import action_op
 from .identity import Identity
 from .metaclass import BaseResourceMeta
-from .modelhooks import QueryHooks
-from .pagebuild import _FROM_LIST, _LAZY_STATE, PageBuilding
 from .related import RelatedReads
 from .shortcuts import AsyncResourceMeta, ResourceMeta, _arun
-from .writes import Writes
 
 if TYPE_CHECKING:
     from ..operations import Session
@@ -66,7 +63,7 @@ INSTANCE_NAMES = (
     "resource_uri",
 )
 _OWN_METHODS = frozenset(INSTANCE_NAMES) - {"pk", "id", "resource_uri"}
-_STATE = frozenset(Writes.__slots__)  # an object's state: its only `_` names
+_STATE = STATE_SLOTS  # an object's state: its only `_` names
 _VIEW_STATE = frozenset({"_raw", "_changes", "_unread"})  # what the view follows
 
 
@@ -90,7 +87,7 @@ class _hybrid:
 # ---------------------------------------------------------------- the base class
 
 
-class BaseResource(Identity, PageBuilding, RelatedReads, QueryHooks, metaclass=BaseResourceMeta):
+class BaseResource(Identity, RelatedReads, metaclass=BaseResourceMeta):
     """Base of every resource class, sync or async: everything an object is and reads
     without sending anything. Its two siblings, `Resource` (a `Client`'s) and
     `AsyncResource` (an `AsyncClient`'s), add the verbs that send (verbs.py lists them).
@@ -115,7 +112,7 @@ class BaseResource(Identity, PageBuilding, RelatedReads, QueryHooks, metaclass=B
     _collection: ClassVar[str] = "objects"  # the list key of PATCH lists (collection_name)
     _readers: ClassVar[dict[str, Reader]] = {}  # each field's reader (fieldread.py)
 
-    __slots__ = ()  # the state's slots are in Writes
+    __slots__ = ()  # the state's slots are in classes/instances.ObjectState
     _raw: dict[str, Any]  # what the server sent (cleaned of secret extras)
     _changes: dict[str, Any]  # what the caller set since, as Python values
     _related: dict[str, Any]  # related objects fetched or given
@@ -167,7 +164,7 @@ class BaseResource(Identity, PageBuilding, RelatedReads, QueryHooks, metaclass=B
         if reader is not None:  # a field: what reading it costs, no more
             return reader(self)
         if name.startswith("_"):
-            if name in _LAZY_STATE or name == "_snapshot":  # fresh from a page: made now
+            if name in LAZY_STATE:  # fresh from a page: made now
                 return self._make_slot(name)
             raise AttributeError(name)
         fields = type(self).fields
@@ -259,7 +256,7 @@ class BaseResource(Identity, PageBuilding, RelatedReads, QueryHooks, metaclass=B
             self._read_back_now()
         if (
             f.name not in self._raw
-            and _FROM_LIST in self._related
+            and FROM_LIST in self._related
             and f.name not in self._changes
             and f.name not in self._omitted
         ):

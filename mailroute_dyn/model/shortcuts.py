@@ -17,11 +17,12 @@ from typing import Any, TypeVar, cast
 
 from ..operations import Operation
 from ..query.habits import BulkResult
-from ..query.queryset import AsyncQuerySet, AsyncValuesQuerySet, QuerySet, ValuesQuerySet
 from .bulk import RowHook
 from .bulkverbs import bulk_create_op, bulk_delete_op, bulk_update_op, journaled_bulk
 from .classops import create_obj_op, create_op, get_op, objects_of
+from .getorcreate import get_or_create_op
 from .metaclass import BaseResourceMeta
+from .querysets import AsyncQuerySet, AsyncValuesQuerySet, QuerySet, ValuesQuerySet
 from .writes import Writes
 
 __all__ = ["ResourceMeta", "AsyncResourceMeta"]
@@ -209,8 +210,7 @@ class ResourceMeta(BaseResourceMeta):
         ambiguously is followed by a lookup, never by a second POST; a uniqueness error
         because someone created it meanwhile gives that object. `MultipleObjectsReturned`
         when the lookups match several."""
-        model = cast(Any, meta)
-        op = model._get_or_create(lookups, defaults, False, extra, check_required)
+        op = get_or_create_op(meta, lookups, defaults, False, extra, check_required)
         return cast("tuple[_T, bool]", _run(meta, op))
 
     def update_or_create(
@@ -223,8 +223,7 @@ class ResourceMeta(BaseResourceMeta):
     ) -> tuple[_T, bool]:
         """`(object, created)` as `get_or_create()`, but a found object gets `defaults`
         saved on it (only those fields are sent, as `save()` does)."""
-        model = cast(Any, meta)
-        op = model._get_or_create(lookups, defaults, True, extra, check_required)
+        op = get_or_create_op(meta, lookups, defaults, True, extra, check_required)
         return cast("tuple[_T, bool]", _run(meta, op))
 
 
@@ -352,8 +351,7 @@ class AsyncResourceMeta(BaseResourceMeta):
         **lookups: Any,
     ) -> tuple[_T, bool]:
         """`(object, created)` (see `ResourceMeta.get_or_create`)."""
-        model = cast(Any, meta)
-        op = model._get_or_create(lookups, defaults, False, extra, check_required)
+        op = get_or_create_op(meta, lookups, defaults, False, extra, check_required)
         return cast("tuple[_T, bool]", await _arun(meta, op))
 
     async def update_or_create(
@@ -365,8 +363,7 @@ class AsyncResourceMeta(BaseResourceMeta):
         **lookups: Any,
     ) -> tuple[_T, bool]:
         """`(object, created)` (see `ResourceMeta.update_or_create`)."""
-        model = cast(Any, meta)
-        op = model._get_or_create(lookups, defaults, True, extra, check_required)
+        op = get_or_create_op(meta, lookups, defaults, True, extra, check_required)
         return cast("tuple[_T, bool]", await _arun(meta, op))
 
 

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from ..classes.adopt import adopted, clean_read, key_from_uri, not_own, uri_key_in
 from ..classes.detailuri import checked_detail, keys_in
 from ..classes.fieldread import UNCHANGED
+from ..classes.instances import ObjectState
 from ..classes.registry import Registry
-from ..classes.validation import Validation
 from ..errors import (
     AmbiguousWriteError,
     Conflict,
@@ -29,7 +29,7 @@ from ..errors import (
 )
 from ..operations import Answer, Call, Operation
 from ..query.build import key_url
-from ..query.queryset import queryset_for
+from ..query.queryset import BaseQuerySet
 from ..schema.conversions import encode_write_value, looks_like_uri, same_raw
 from ..schema.definition import ResourceSchema
 from ..schema.rules import check_method
@@ -48,24 +48,16 @@ def detail_url_for(cls: Any, key: Any) -> str:
     return key_url(cls._list_url, key, cls._schema.name)
 
 
-class Writes(Validation):
+class Writes(ObjectState):
     """The write half of `Resource`: every method that changes the server's data."""
 
-    # the object's state (Resource's own slots are empty: the layout is defined here)
-    __slots__ = ("_raw", "_changes", "_related", "_snapshot", "_deleted", "_unread", "_typed_cache")
+    __slots__ = ()
     _schema: ClassVar[ResourceSchema]
     _list_url: ClassVar[str]
     _registry: ClassVar[Registry]
     _validators: ClassVar[dict[bool, Any]]
     _uri_key: ClassVar[str]
     _has_schema: ClassVar[bool]
-    _raw: dict[str, Any]
-    _changes: dict[str, Any]
-    _related: dict[str, Any]
-    _snapshot: dict[str, Any] | None
-    _deleted: bool
-    _unread: bool
-    _typed_cache: dict[str, tuple[Any, Any]]
 
     if TYPE_CHECKING:  # Resource defines them
 
@@ -294,7 +286,7 @@ def _find_created_op(cls: Any, names: tuple[str, ...], body: Mapping[str, Any]) 
             f is not None and f.is_related and isinstance(value, str) and value[:1] == "/"
         )
         lookups[name] = key_from_uri(value) if uri else value  # slashless URIs too
-    qs = queryset_for(cls).filter(**lookups)
+    qs: BaseQuerySet[Any] = BaseQuerySet(cls).filter(**lookups)
     found = yield from qs._fetch(qs._first_call(limit=2))
     objects = found[1]
     return objects[0] if len(objects) == 1 else None

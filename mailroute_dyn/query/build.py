@@ -1,30 +1,31 @@
 """What a QuerySet is and what it sends: the checked filters, orderings and slice it
 holds, and the list requests they become. Nothing here runs a request.
 
-The class a QuerySet yields (the *model*) comes from `resources.py`, which this module
-does not import: what a QuerySet asks of it is `QueryModel`, declared here, which the
-resource classes satisfy (mypy checks it where they are defined).
+The class a QuerySet yields (the *model*) comes from the model layer, which this module
+does not import: a QuerySet reads only its data (`QueryModel`, declared here, which the
+resource classes satisfy: mypy checks it where they are defined), and what a page's
+objects become is its rows' (rows.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, Protocol, Self, TypeVar
 from urllib.parse import parse_qsl, quote, urlsplit
 
 from ..errors import FilterError, _UnusableKey
-from ..operations import Call, Operation
+from ..operations import Call
+from ..schema.conversions import encode_filter_value
 from ..schema.definition import ResourceSchema
 from ..schema.rules import FilterCheck, allowed_terms
 from ..vocabulary import looks_secret
 from .checks import filter_check, order_check
-from .paging import _plain_value
 from .rows import OBJECT_ROWS, Rows
 
 if TYPE_CHECKING:
     from ..operations import Session
+    from ..schema.catalogue import Catalogue
 
-__all__ = ["QueryBuilder", "QueryModel", "RESERVED_PARAMS", "key_url"]
+__all__ = ["QueryBuilder", "QueryModel", "RESERVED_PARAMS", "key_url", "plain_value"]
 
 #: The parameters a list request sets itself (the page window, and `order_by` where the
 #: query is ordered or walked by key): `unchecked()` refuses only these. Credentials never
@@ -36,33 +37,14 @@ R = TypeVar("R")  # what a QuerySet yields: objects of one resource class
 
 
 class QueryModel(Protocol):
-    """What a QuerySet asks of the class it yields (a resource class, later in the data
-    flow, satisfies it): the one interface by which queries reach their model."""
+    """What a QuerySet reads of the class it yields (a resource class, later in the data
+    flow, satisfies it): data only, given to the class when it is made."""
 
-    # (class attributes and class methods only: mypy matches a class to a protocol through
-    # its class or through its metaclass, not both; the name is `_schema.name`)
+    # (class attributes only: the resource's name is `_schema.name`)
     _schema: ResourceSchema
     _list_url: str
-    _no_key_walk: str  # why this resource is not walked by key ("": it may be; paging sets it)
-
-    _session: Session  # what its QuerySets run on (the client's session), given as data
-
-    # what a page's raw objects become
-    def _wrap_page(self, objects: list[dict[str, Any]]) -> Operation[list[Any]]: ...
-    # Django's habits that write
-    def _check_update(self, fields: Mapping[str, Any]) -> None: ...
-    def _update_objects_op(
-        self, objects: list[Any], fields: Mapping[str, Any]
-    ) -> Operation[Any]: ...
-    def _get_or_create(
-        self,
-        lookups: dict[str, Any],
-        defaults: Mapping[str, Any] | None,
-        update: bool,
-        extra: Mapping[str, Any] | None,
-        check_required: bool,
-        within: Any = None,
-    ) -> Operation[tuple[Any, bool]]: ...
+    _session: Session  # what its QuerySets run on (the client's session)
+    _catalogue: Catalogue  # the client's classes, URIs and relation targets
 
 
 def key_url(list_url: str, key: Any, resource: str) -> str:
@@ -73,6 +55,11 @@ def key_url(list_url: str, key: Any, resource: str) -> str:
         raise _UnusableKey(f"Not a usable key for {resource}: {key!r}; nothing was sent.")
     slash = "/" if list_url.endswith("/") else ""
     return f"{list_url}{'' if slash else '/'}{quote(text, safe='@.+-_~:,;')}{slash}"
+
+
+def plain_value(value: Any) -> str:
+    """A parameter's value as a filter sends it (`unchecked()`'s, a walk's last key)."""
+    return encode_filter_value("exact", value)
 
 
 class _Query(NamedTuple):
@@ -168,7 +155,8 @@ class QueryBuilder(Generic[R]):
         """(field, descending) when pages can be walked by key instead of offset: a unique
         integer or string field that is orderable and filterable with gt/lt, so rows
         inserted or deleted during the walk shift nothing."""
-        if self._q.url is not None or self._model._no_key_walk:
+        model = self._model
+        if self._q.url is not None or model._schema.name in model._catalogue.no_key_walk:
             return None
         schema = self._model._schema
         if len(self._q.order) > 1:
@@ -218,7 +206,7 @@ class QueryBuilder(Generic[R]):
         params = [(c.param, c.value) for c in self._q.filters]
         for name, value in self._q.raw_params:
             values = value if isinstance(value, list | tuple) else [value]
-            params += [(name, _plain_value(v)) for v in values]
+            params += [(name, plain_value(v)) for v in values]
         params += [("order_by", key) for key in self._q.order]
         params += [("limit", str(limit)), ("offset", str(offset))]
         return tuple(params)

@@ -1,20 +1,20 @@
-"""A QuerySet's filter and ordering checks against the schema of the class it yields, as
-functions over the class's data (its schema, catalogue and registry, below the query):
-a schema that came from a cache is read again once when it refuses a name, since the
-server may have grown that field."""
+"""A QuerySet's filter, ordering and update checks against the schema of the class it
+yields, as functions over the class's data (its schema, catalogue and registry, below
+the query): a schema that came from a cache is read again once when it refuses a name,
+since the server may have grown that field."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any, TypeVar
 
 from ..classes.validation import foreign_value
 from ..errors import FilterError, MailRouteError, OrderingError
 from ..operations import Operation
-from ..schema.rules import FilterCheck, check_filter, check_ordering
+from ..schema.rules import FilterCheck, check_filter, check_method, check_ordering
 
-__all__ = ["filter_check", "order_check", "finish_filters_op", "refreshed_for"]
+__all__ = ["filter_check", "order_check", "update_check", "finish_filters_op", "refreshed_for"]
 
 _Checked = TypeVar("_Checked")
 
@@ -48,6 +48,14 @@ def order_check(model: Any, key: str) -> str:
         OrderingError,
         lambda: check_ordering(model._schema, key),
     )
+
+
+def update_check(model: Any, fields: Mapping[str, Any]) -> None:
+    """Refuse, before anything is read, an update of `fields` the schema would not
+    take: the detail method a save sends, and the values as they would go out."""
+    detail = model._schema.allowed_detail_methods
+    check_method(model._schema, "patch" if "patch" in detail else "put", detail=True)
+    model._validate(model._encoded_values(fields), creating=False)
 
 
 def _with_one_reread(

@@ -21,6 +21,7 @@ from ..errors import (
 from ..operations import Batch, Call, Operation
 from ..schema.rules import allowed_terms, check_method
 from .build import key_url
+from .checks import update_check
 from .paging import read_page
 from .rows import OBJECT_ROWS, ValueRows, shape_of
 from .run import QueryRunner
@@ -294,16 +295,12 @@ class DjangoHabits(QueryRunner[R]):
             )
         return self._delete(everything=confirm == "all")
 
-    def _checked_update(self, fields: dict[str, Any]) -> Operation[BulkResult]:
+    def _update_matches(self, fields: dict[str, Any]) -> Operation[list[Any]]:
+        """The objects `update(**fields)` will save, read whole as instances (whatever
+        rows this QuerySet gives), once everything that can be checked is checked."""
         if not fields:
             raise TypeError("update() needs at least one field=value.")
         if self._q.url is not None:
             raise GuardError("update() works on a resource's QuerySet, not client.list().")
-        self._model._check_update(fields)
-        # the matches are read and saved as instances, whatever rows this QuerySet gives
-        return type(self)(self._model, self._q, OBJECT_ROWS)._update(fields)
-
-    def _update(self, fields: dict[str, Any]) -> Operation[BulkResult]:
-        objects = yield from self._collect()
-        result: BulkResult = yield from self._model._update_objects_op(objects, fields)
-        return result
+        update_check(self._model, fields)
+        return type(self)(self._model, self._q, OBJECT_ROWS)._collect()

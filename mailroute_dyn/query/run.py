@@ -16,7 +16,8 @@ from ..operations import Answer, Batch, Call, Operation
 from ..schema.rules import check_method
 from .build import QueryBuilder
 from .checks import finish_filters_op
-from .paging import Page, _Walk, read_page
+from .paging import Page, read_page
+from .walk import Walk
 
 __all__ = ["QueryRunner", "GET_SCAN_PAGES"]
 
@@ -52,7 +53,7 @@ class QueryRunner(QueryBuilder[R]):
         return page, objects
 
     def _wrap_page(self, objects: list[dict[str, Any]]) -> Operation[list[Any]]:
-        """What a page's raw objects become: the rows of this QuerySet (queryrows.py)."""
+        """What a page's raw objects become: the rows of this QuerySet (rows.py)."""
         rows: list[Any] = yield from self._rows.wrap(self._model, objects)
         return rows
 
@@ -77,11 +78,9 @@ class QueryRunner(QueryBuilder[R]):
             pages.append((page, (yield from self._wrap_page(page.objects))))
         return pages
 
-    def _fetch_walk(
-        self, walk: _Walk, calls: list[Call]
-    ) -> Operation[list[tuple[Page, list[Any]]]]:
+    def _fetch_walk(self, walk: Walk, calls: list[Call]) -> Operation[list[tuple[Page, list[Any]]]]:
         """`_fetch_all` for a walk, which may ask something else when a request it added
-        itself fails (see `_Walk.instead_of_failed`)."""
+        itself fails (see `Walk.instead_of_failed`)."""
         try:
             return (yield from self._fetch_all(calls))
         except MailRouteError as exc:
@@ -90,9 +89,9 @@ class QueryRunner(QueryBuilder[R]):
                 raise
         return (yield from self._fetch_all(instead))
 
-    def _walk(self) -> _Walk:
+    def _walk(self) -> Walk:
         default = self._session.settings.concurrency if self._session.is_async else 1
-        return _Walk(self, self._q.concurrency or default)
+        return Walk(self, self._q.concurrency or default)
 
     def _shaped(self, taken: list[Any]) -> list[Any]:
         """What the caller gets for one page's walked rows (values() gives raw values)."""
@@ -180,7 +179,7 @@ class QueryRunner(QueryBuilder[R]):
     def _collect(self) -> Operation[list[Any]]:
         """Every match, walked one page at a time inside one operation (both clients)."""
         yield from self._prepare()
-        walk = _Walk(self, 1)
+        walk = Walk(self, 1)
         found: list[Any] = []
         while True:  # passes, as in iteration: a change is completed
             calls = walk.first_calls()

@@ -48,6 +48,9 @@ class Catalogue:
         self._generation = 0
         self._endpoints_memo: _EndpointsMemo | None = None
         self._targets: dict[tuple[str, str], str] = {}  # learnt: (resource, field) -> target
+        #: why a resource is not walked by key, by name (none: it may be): its listing
+        #: once refused the walk's ordering (query/walk.py notes it, for good)
+        self.no_key_walk: dict[str, str] = {}
 
     def keep(self, name: str, cls: Any) -> None:
         """`cls` is the class of `name` from now on."""

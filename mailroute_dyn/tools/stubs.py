@@ -98,8 +98,8 @@ from typing import Any, Generic, Literal, Self, TypeAlias, TypeVar, overload
 import mailroute_dyn as _mrd
 from mailroute_dyn.model.bulk import RowHook as _RowHook
 from mailroute_dyn.model.metaclass import BaseResourceMeta as _BaseResourceMeta
-from mailroute_dyn.query.queryset import AsyncValuesQuerySet as _AsyncValuesQuerySet
-from mailroute_dyn.query.queryset import ValuesQuerySet as _ValuesQuerySet
+from mailroute_dyn import AsyncValuesQuerySet as _AsyncValuesQuerySet
+from mailroute_dyn import ValuesQuerySet as _ValuesQuerySet
 from mailroute_dyn.model.resources import BaseResource as _BaseResource
 from mailroute_dyn.model.writes import Writes as _Writes
 

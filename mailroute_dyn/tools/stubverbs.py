@@ -14,9 +14,9 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
+from ..model.querysets import QuerySet
 from ..model.resources import Resource
 from ..model.shortcuts import ResourceMeta
-from ..query.queryset import QuerySet
 from ..verbs import CLASS, INSTANCE, QUERYSET, Verb, verbs_on
 
 __all__ = ["Side", "SIDES", "NARROWED", "generic_classes", "keyword_options"]
