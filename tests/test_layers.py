@@ -86,7 +86,19 @@ LAYERS = [
     ["model.resources"],
     ["model.assemble"],  # a client's class bases, and client.list(uri)'s model
     ["runs"],  # a bulk run's journal and its undo
-    ["fake"],  # the fake Tastypie server: stdlib and httpx only
+    # the fake Tastypie server: stdlib and httpx only
+    ["fake.fixtures", "fake.answers", "fake.values"],  # its leaves
+    ["fake.defs"],  # resources from schemas and rules
+    ["fake.tables"],  # the rows and their reads
+    ["fake.query"],  # filters and pages
+    ["fake.ordering"],
+    ["fake.hydrate", "fake.forms", "fake.relations"],  # a body onto an object; deletes
+    ["fake.saving"],  # the database's conversions and constraints
+    ["fake.store"],  # the write cycle over the tables
+    ["fake.exchange"],  # HTTP details
+    ["fake.views", "fake.faults"],  # the endpoints; fault injection
+    ["fake.routes"],
+    ["fake.server", "fake"],  # FakeMailRoute; the package's names
     ["apidoc"],  # the OpenAPI document of what a registry knows
     ["clientbase"],  # what both clients share: setup and their operations
     ["client"],

@@ -7,14 +7,18 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..vocabulary import NO_DEFAULT, default_of, flag, primary_key_of, terms_for_type
 from .answers import canned
 from .fixtures import Fixture
 
-if TYPE_CHECKING:
-    from .store import Store
+#: What a URI points at in the tables (None: nothing), as a derived value reads it
+ObjectAt = Callable[[Any], "dict[str, Any] | None"]
+#: A value a real server computes on save (`absolute_url`, MailRoute's `domain_name`),
+#: from the object and what its related URIs point at
+Derivation = Callable[[ObjectAt, dict[str, Any]], Any]
+
 
 __all__ = ["NON_MODEL_FIELDS", "FieldDef", "ResourceDef", "build_resources", "uri_name"]
 
@@ -92,7 +96,7 @@ class ResourceDef:
     listed: bool = True
     always_return_data: bool = False
     form_validation: bool = False
-    derived: dict[str, Callable[[Store, dict[str, Any]], Any]] = field(default_factory=dict)
+    derived: dict[str, Derivation] = field(default_factory=dict)
     # what rules.json adds: checks the schema cannot express, and custom actions
     unique_together: list[list[str]] = field(default_factory=list)
     one_to_one: list[str] = field(default_factory=list)
@@ -272,7 +276,7 @@ def _derivations(
     defs: Mapping[str, ResourceDef],
     objects: Mapping[str, list[dict[str, Any]]],
     api_path: str,
-) -> dict[str, Callable[[Store, dict[str, Any]], Any]]:
+) -> dict[str, Derivation]:
     """Keys a real server computes (`absolute_url`, MailRoute's `domain_name`), learned from
     the fixture's objects so new objects get them too."""
     rows = objects.get(rdef.name, [])[:20]
@@ -287,7 +291,7 @@ def _derivations(
         and not f.to_many
         and (f.type == "string" or f.is_related)
     }
-    out: dict[str, Callable[[Store, dict[str, Any]], Any]] = {}
+    out: dict[str, Derivation] = {}
     to_one = [f for f in rdef.fields.values() if f.is_related and not f.to_many and f.target]
     for key in sorted(candidates):
         values = [(row, row.get(key)) for row in rows if key in row]
@@ -321,8 +325,8 @@ def _path_template(values: list[tuple[dict[str, Any], Any]], pk: str) -> str | N
     return templates.pop() if len(templates) == 1 else None
 
 
-def _template_rule(prefix: str, pk: str) -> Callable[[Store, dict[str, Any]], Any]:
-    return lambda store, obj: f"{prefix}/{obj.get(pk)}/"
+def _template_rule(prefix: str, pk: str) -> Derivation:
+    return lambda object_at, obj: f"{prefix}/{obj.get(pk)}/"
 
 
 def _related_rule(
@@ -332,7 +336,7 @@ def _related_rule(
     objects: Mapping[str, list[dict[str, Any]]],
     defs: Mapping[str, ResourceDef],
     api_path: str,
-) -> Callable[[Store, dict[str, Any]], Any] | None:
+) -> Derivation | None:
     for f in to_one:
         target = defs[f.target] if f.target else None
         if target is None:
@@ -353,7 +357,7 @@ def _related_rule(
             name = f.name
 
             def rule(
-                store: Store,
+                object_at: ObjectAt,
                 obj: dict[str, Any],
                 name: str = name,
                 attr: str = attr,
@@ -363,7 +367,7 @@ def _related_rule(
                     # the model's save() follows a link that is not there: Django's
                     # ObjectDoesNotExist, which Tastypie answers with a 404
                     raise canned(404)
-                related = store.object_at(obj.get(name))
+                related = object_at(obj.get(name))
                 return None if related is None else related.get(attr)
 
             return rule

@@ -19,7 +19,7 @@ from .answers import canned, form_errors
 from .defs import FieldDef, ResourceDef
 
 if TYPE_CHECKING:
-    from .store import Store
+    from .tables import Tables
 
 __all__ = ["validate_form", "rule_problem", "unique_problems", "UNREADABLE_KEY"]
 
@@ -32,7 +32,7 @@ _REQUIRED = "This field is required."
 
 
 def validate_form(
-    store: Store, rdef: ResourceDef, obj: dict[str, Any], data: Mapping[str, Any], key: Any
+    store: Tables, rdef: ResourceDef, obj: dict[str, Any], data: Mapping[str, Any], key: Any
 ) -> None:
     """Clean `obj` as the ModelForm would, or raise the form's 400."""
     errors: dict[str, list[str]] = {}
@@ -148,7 +148,7 @@ def _unique_checks_run(rdef: ResourceDef, obj: Mapping[str, Any], skip: set[str]
 
 
 def unique_problems(
-    store: Store,
+    store: Tables,
     rdef: ResourceDef,
     obj: Mapping[str, Any],
     key: Any,

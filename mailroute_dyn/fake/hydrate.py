@@ -24,7 +24,7 @@ from .defs import FieldDef, ResourceDef
 from .values import write_value
 
 if TYPE_CHECKING:
-    from .store import Store
+    from .tables import Tables
 
 __all__ = ["hydrate", "fresh_object", "body_fields"]
 
@@ -55,7 +55,7 @@ def fresh_object(rdef: ResourceDef) -> dict[str, Any]:
 
 
 def hydrate(
-    store: Store,
+    store: Tables,
     rdef: ResourceDef,
     data: Mapping[str, Any],
     current: dict[str, Any] | None,
@@ -93,7 +93,7 @@ def _left_out(rdef: ResourceDef, f: FieldDef, obj: Mapping[str, Any]) -> Any:
     )
 
 
-def _sent(store: Store, f: FieldDef, value: Any) -> Any:
+def _sent(store: Tables, f: FieldDef, value: Any) -> Any:
     """A value the body sends, as the field's `hydrate` leaves it."""
     if value is None:
         return None
@@ -110,7 +110,7 @@ def _sent(store: Store, f: FieldDef, value: Any) -> Any:
     return value
 
 
-def _temporal(store: Store, f: FieldDef, value: Any) -> Any:
+def _temporal(store: Tables, f: FieldDef, value: Any) -> Any:
     if not isinstance(value, str):
         raise bad_request(
             f"{_TEMPORAL_NAMES[f.type]} provided to '{f.name}' field must be a string: {value}"
@@ -136,7 +136,7 @@ def _decimal(f: FieldDef, value: Any) -> str:
     return str(number)
 
 
-def _related(store: Store, f: FieldDef, value: Any) -> Any:
+def _related(store: Tables, f: FieldDef, value: Any) -> Any:
     if f.to_many:
         if not isinstance(value, list):
             raise bad_request(_not_a_uri(f, value))
@@ -144,7 +144,7 @@ def _related(store: Store, f: FieldDef, value: Any) -> Any:
     return _related_one(store, f, value)
 
 
-def _related_one(store: Store, f: FieldDef, value: Any) -> str:
+def _related_one(store: Tables, f: FieldDef, value: Any) -> str:
     """Tastypie's `build_related_resource` + `get_via_uri` for one value."""
     if isinstance(value, dict):
         if "resource_uri" not in value:
@@ -168,7 +168,7 @@ def _related_one(store: Store, f: FieldDef, value: Any) -> str:
     return store.uri(target, key)
 
 
-def _uri_string(store: Store, f: FieldDef, value: Any) -> Any:
+def _uri_string(store: Tables, f: FieldDef, value: Any) -> Any:
     """A string field holding another resource's URI (MailRoute's wblist.domain): the
     server finds the object by the number the text ends with."""
     if value == "":

@@ -8,7 +8,7 @@ from typing import Any
 from .answers import bad_request, canned
 from .defs import NON_MODEL_FIELDS, FieldDef, ResourceDef
 from .query import Condition, QueryDict, field_values, typed_value
-from .store import Store
+from .tables import Tables
 
 __all__ = ["Ordering", "scan_order", "parse_ordering", "apply_ordering"]
 
@@ -16,7 +16,7 @@ _INDEX_TERMS = frozenset({"in", "gt", "gte", "lt", "lte", "range"})
 
 
 def scan_order(
-    store: Store, rows: list[dict[str, Any]], conditions: list[Condition]
+    store: Tables, rows: list[dict[str, Any]], conditions: list[Condition]
 ) -> list[dict[str, Any]]:
     """The order a database reads matching rows in. SQLite answers a range or `in`
     filter on an indexed column (a unique field, a foreign key) by walking that index:
@@ -35,7 +35,7 @@ def scan_order(
 Ordering = list[tuple[list[FieldDef], bool]]
 
 
-def parse_ordering(store: Store, rdef: ResourceDef, query: QueryDict) -> Ordering:
+def parse_ordering(store: Tables, rdef: ResourceDef, query: QueryDict) -> Ordering:
     """`apply_sorting`'s checks: `order_by` (or the deprecated `sort_by`), repeated, `-`
     for descending. They run before the query does (a broken regex filter fails later)."""
     param = "order_by" if "order_by" in query else "sort_by" if "sort_by" in query else None
@@ -64,7 +64,7 @@ def parse_ordering(store: Store, rdef: ResourceDef, query: QueryDict) -> Orderin
 
 
 def apply_ordering(
-    store: Store, rows: list[dict[str, Any]], keys: Ordering
+    store: Tables, rows: list[dict[str, Any]], keys: Ordering
 ) -> list[dict[str, Any]]:
     """Rows sorted by `keys`, NULLs first when ascending on SQLite, last on PostgreSQL
     (there NULL is larger than any value). Tied rows keep scan order, except where SQLite

@@ -25,7 +25,7 @@ from ..vocabulary import (
 )
 from .answers import bad_request, canned
 from .defs import NON_MODEL_FIELDS, FieldDef, ResourceDef
-from .store import Store
+from .tables import Tables
 from .values import MISMATCHED, parse_stored, prep_filter_value, string_to_python
 
 __all__ = [
@@ -100,7 +100,7 @@ class Condition:
         return tuple(h.name for h in self.hops[: last + 1])
 
 
-def parse_filters(store: Store, rdef: ResourceDef, query: QueryDict) -> list[Condition]:
+def parse_filters(store: Tables, rdef: ResourceDef, query: QueryDict) -> list[Condition]:
     """`build_filters`: check every parameter that names a field, in order; unknown names
     are ignored, and of two parameters naming the same lookup (`id=1&id__exact=2`) the
     later one counts. Then prepare each value as Django would (its errors come second)."""
@@ -135,7 +135,7 @@ def parse_filters(store: Store, rdef: ResourceDef, query: QueryDict) -> list[Con
 
 
 def _check_filtering(
-    store: Store, rdef: ResourceDef, name: str, term: str, bits: list[str]
+    store: Tables, rdef: ResourceDef, name: str, term: str, bits: list[str]
 ) -> list[FieldDef]:
     """Tastypie's `check_filtering`, recursing through relations."""
     if name not in rdef.filtering:
@@ -167,7 +167,7 @@ def _kind(f: FieldDef) -> str:
     return "pk" if f.is_related or f.uri_target else f.type
 
 
-def _prepare(store: Store, c: Condition) -> None:
+def _prepare(store: Tables, c: Condition) -> None:
     final, term, raw = c.final, c.term, c.raw
     if final.to_many and term not in terms_that_work(final.type, final.related_type):
         # Tastypie lets every lookup of the many-to-many field through, but Django joins
@@ -208,7 +208,7 @@ def _prepare(store: Store, c: Condition) -> None:
     c.value = _prep_one(store, final, term, raw)
 
 
-def _prep_one(store: Store, f: FieldDef, term: str, value: Any) -> Any:
+def _prep_one(store: Tables, f: FieldDef, term: str, value: Any) -> Any:
     transform = term if term in _TRANSFORMS else None
     kind = _kind(f)
     if kind == "pk" and transform is None:
@@ -218,7 +218,7 @@ def _prep_one(store: Store, f: FieldDef, term: str, value: Any) -> Any:
     return prep_filter_value(kind, value, store.clock, nullable=f.nullable, transform=transform)
 
 
-def typed_value(store: Store, f: FieldDef, raw: Any) -> Any:
+def typed_value(store: Tables, f: FieldDef, raw: Any) -> Any:
     """A stored value in the form filters and ordering compare."""
     if raw is None:
         return None
@@ -228,7 +228,7 @@ def typed_value(store: Store, f: FieldDef, raw: Any) -> Any:
     return parse_stored(f.type, raw, store.clock)
 
 
-def field_values(store: Store, obj: dict[str, Any], hops: list[FieldDef]) -> list[Any]:
+def field_values(store: Tables, obj: dict[str, Any], hops: list[FieldDef]) -> list[Any]:
     """The final field's raw values reachable from `obj` (one per joined row)."""
     current: list[dict[str, Any] | None] = [obj]
     for f in hops[:-1]:
@@ -260,7 +260,7 @@ def _text(raw: Any) -> str:
     return str(raw)
 
 
-def _part(value: Any, term: str, store: Store) -> Any:
+def _part(value: Any, term: str, store: Tables) -> Any:
     if isinstance(value, dt.datetime):
         value = value.astimezone(store.clock.zone)
         if term == "date":
@@ -284,7 +284,7 @@ def _part(value: Any, term: str, store: Store) -> Any:
     }.get(term)
 
 
-def _test(store: Store, c: Condition, raw: Any) -> bool:
+def _test(store: Tables, c: Condition, raw: Any) -> bool:
     term, wanted = c.term, c.value
     if term == "isnull":
         return (raw is None) is wanted
@@ -353,7 +353,7 @@ _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrst
 
 
 def select(
-    store: Store, rdef: ResourceDef, conditions: list[Condition]
+    store: Tables, rdef: ResourceDef, conditions: list[Condition]
 ) -> Iterator[dict[str, Any]]:
     """The matching objects in table order. Tastypie filters in one `filter()` call, so
     Django joins each to_many relation once: the filters through it must hold on the same
@@ -375,7 +375,7 @@ def select(
 
 
 def _matching_rows(
-    store: Store, obj: dict[str, Any], join: tuple[str, ...], group: list[Condition]
+    store: Tables, obj: dict[str, Any], join: tuple[str, ...], group: list[Condition]
 ) -> int:
     """How many of the rows `join` gives `obj` satisfy every filter of `group` (1 or 0
     for filters that join nothing)."""
@@ -390,7 +390,7 @@ def _matching_rows(
     )
 
 
-def _values_past(store: Store, uri: Any, rest: list[FieldDef]) -> list[Any]:
+def _values_past(store: Tables, uri: Any, rest: list[FieldDef]) -> list[Any]:
     """The values of `rest` read from the joined row at `uri` (the row's own key when
     the filter ends on the to_many field)."""
     if not rest:
@@ -399,7 +399,7 @@ def _values_past(store: Store, uri: Any, rest: list[FieldDef]) -> list[Any]:
     return field_values(store, row, rest) if row is not None else [None]
 
 
-def _holds(store: Store, c: Condition, values: list[Any]) -> bool:
+def _holds(store: Tables, c: Condition, values: list[Any]) -> bool:
     return any(_test(store, c, raw) for raw in values)
 
 

@@ -10,7 +10,7 @@ from .answers import canned
 from .defs import FieldDef, ResourceDef
 
 if TYPE_CHECKING:
-    from .store import Store
+    from .tables import Tables
 
 __all__ = ["delete_rows", "refresh_reverse", "refresh_views"]
 
@@ -24,7 +24,7 @@ def _on_delete(rdef: ResourceDef, f: FieldDef) -> str:
     return "set_null" if f.readonly and f.nullable else "cascade"
 
 
-def delete_rows(store: Store, rdef: ResourceDef, keys: tuple[Any, ...]) -> None:
+def delete_rows(store: Tables, rdef: ResourceDef, keys: tuple[Any, ...]) -> None:
     """Delete rows and follow every link to them, as Django's collector does: all or
     nothing (a `protect` link anywhere refuses the whole delete with a 500)."""
     state = store.snapshot()
@@ -42,7 +42,7 @@ def delete_rows(store: Store, rdef: ResourceDef, keys: tuple[Any, ...]) -> None:
         raise
 
 
-def _followers(store: Store, gone: set[str]) -> set[tuple[str, Any]]:
+def _followers(store: Tables, gone: set[str]) -> set[tuple[str, Any]]:
     """Rows to delete next; links to clear are cleared on the way."""
     wave: set[tuple[str, Any]] = set()
     for other in store.defs.values():
@@ -80,7 +80,7 @@ def _computed(rdef: ResourceDef, f: FieldDef) -> bool:
     return "reverse_of" in rdef.field_rules.get(f.name, {})
 
 
-def refresh_reverse(store: Store) -> None:
+def refresh_reverse(store: Tables) -> None:
     """Recompute every `reverse_of` field from the rows that point at each object."""
     for rdef in store.defs.values():
         for name, rule in rdef.field_rules.items():
@@ -88,7 +88,7 @@ def refresh_reverse(store: Store) -> None:
                 _refresh_field(store, rdef, rdef.fields[name], rule)
 
 
-def _refresh_field(store: Store, rdef: ResourceDef, f: FieldDef, rule: dict[str, Any]) -> None:
+def _refresh_field(store: Tables, rdef: ResourceDef, f: FieldDef, rule: dict[str, Any]) -> None:
     other, _, link = str(rule["reverse_of"]).partition(".")
     shown = rule.get("value")
     pointing: dict[str, list[Any]] = {}
@@ -106,7 +106,7 @@ def _refresh_field(store: Store, rdef: ResourceDef, f: FieldDef, rule: dict[str,
             store.put_row(rdef, key, {**obj, f.name: value}, in_place=True)
 
 
-def refresh_views(store: Store) -> None:
+def refresh_views(store: Tables) -> None:
     """Recompute every `view_of` resource from its sources, in the view's own order
     (part after part, each in its source's key order)."""
     for rdef in store.defs.values():
@@ -121,7 +121,7 @@ def refresh_views(store: Store) -> None:
 
 
 def _view_row(
-    store: Store, rdef: ResourceDef, part: dict[str, Any], source: dict[str, Any]
+    store: Tables, rdef: ResourceDef, part: dict[str, Any], source: dict[str, Any]
 ) -> tuple[Any, dict[str, Any]]:
     key = part["key"].get("times", 1) * source.get("id", 0) + part["key"].get("plus", 0)
     row: dict[str, Any] = {rdef.pk: key}

@@ -17,7 +17,7 @@ from .forms import rule_problem, unique_problems
 from .values import TEMPORAL_INVALID
 
 if TYPE_CHECKING:
-    from .store import Store
+    from .tables import Tables
 
 __all__ = ["save_values", "check_constraints", "check_rules"]
 
@@ -82,7 +82,7 @@ def _too_long(rdef: ResourceDef, name: str, value: Any) -> bool:
     return isinstance(value, str) and length is not None and len(value) > length
 
 
-def _link_column(store: Store, rdef: ResourceDef, f: FieldDef) -> bool:
+def _link_column(store: Tables, rdef: ResourceDef, f: FieldDef) -> bool:
     """A read-only to-one link is a column of the table (policy_domain.domain) rather
     than a reverse relation when the folder declares its reverse relations
     (`reverse_of`) and this is not one of them."""
@@ -94,7 +94,7 @@ def _link_column(store: Store, rdef: ResourceDef, f: FieldDef) -> bool:
     )
 
 
-def check_constraints(store: Store, rdef: ResourceDef, obj: dict[str, Any], key: Any) -> None:
+def check_constraints(store: Tables, rdef: ResourceDef, obj: dict[str, Any], key: Any) -> None:
     """NOT NULL, unique, one-to-one, unique-together and (PostgreSQL) column lengths:
     the canned 500."""
     for name, f in rdef.fields.items():

@@ -169,7 +169,7 @@ class Store(Tables):
         for name, rule in rdef.derived.items():
             # a column the model's save() fills is stored only when every column is
             if every_column or name not in rdef.fields:
-                obj[name] = rule(self, obj)
+                obj[name] = rule(self.object_at, obj)
         check_constraints(self, rdef, obj, key)
         self.put_row(rdef, key, obj)
         if creating:
