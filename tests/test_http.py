@@ -5,8 +5,9 @@ that the key goes to the configured origin and nowhere else."""
 from __future__ import annotations
 
 import logging
+from types import SimpleNamespace
 from typing import Any
-from urllib.parse import urlencode, urljoin
+from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 
 import httpx
 import pytest
@@ -31,8 +32,9 @@ from mailroute_dyn import (
 )
 from mailroute_dyn.errors import OriginError
 from mailroute_dyn.operations import Answer, Call
+from mailroute_dyn.query.rows import _all_own
 from mailroute_dyn.settings.config import resolve_settings
-from mailroute_dyn.settings.urls import join_url
+from mailroute_dyn.settings.urls import _PLAIN_PATH, join_url, url_problem
 from mailroute_dyn.transport.decisions import error_for, query_string
 from mailroute_dyn.transport.tries import retry_delay
 from tests.conftest import API_KEY, BASE, LOGIN, list_body, objects
@@ -442,6 +444,48 @@ def test_a_next_link_joins_as_urljoin_joins_it(base, ref):
             return type(exc)
 
     assert outcome(join_url) == outcome(urljoin)
+
+
+@settings(max_examples=400, deadline=None, database=None)
+@given(link=st.text(alphabet="/az09._~%?&=+:,;@!$'()*-[]é \x01", max_size=30).map("/".__add__))
+def test_a_link_passed_as_a_plain_path_is_one_every_check_accepts(link):
+    """`url_problem` lets a plain path and query through without its checks (every page's
+    next link is one): whatever it lets through that way, those checks accept."""
+    if not _PLAIN_PATH.fullmatch(link):
+        return
+    assert url_problem(link) == ""
+    parts = urlsplit(link)
+    assert not parts.scheme and not parts.netloc and parts.port is None
+    assert urlsplit(urlunsplit(parts)) == parts
+    assert httpx.URL("http://127.0.0.1:8000" + link).host == "127.0.0.1"
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(
+    uris=st.lists(
+        st.text(alphabet="/apiv1domacount-0129", max_size=24)
+        | st.sampled_from(["/api/v1/domain/1/", "/api/v1/domain/", "/api/v1/domains/2/"])
+        | st.none()
+        | st.integers(),
+        min_size=1,
+        max_size=8,
+    ),
+    deeper=st.sampled_from([(), ("/api/v1/domain/alias/",)]),
+)
+def test_a_page_is_its_resources_exactly_when_every_uri_is(uris, deeper):
+    """The page check compares only the first and the last URI in sort order with the
+    resource's prefix: it says what checking every URI says."""
+    model = SimpleNamespace(
+        _list_url="/api/v1/domain/", _catalogue=SimpleNamespace(endpoints_within=lambda own: deeper)
+    )
+    objects = [{"resource_uri": uri} for uri in uris]
+    each = all(
+        isinstance(u, str)
+        and u.startswith("/api/v1/domain/")
+        and not any(u.startswith(d) for d in deeper)
+        for u in uris
+    )
+    assert _all_own(model, objects) == each
 
 
 def test_the_usual_next_link_is_joined_by_slicing():

@@ -18,7 +18,8 @@ would hide one of the class's own names is never made a view (`view_allowed`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Mapping
+from itertools import repeat
 from types import MappingProxyType
 from typing import Any, cast
 
@@ -203,14 +204,16 @@ def _comes_before_the_view(value: Any) -> bool:
     )
 
 
-def view_allowed(cls: type, keys: Iterable[str]) -> bool:
+def view_allowed(cls: type, keys: Collection[str]) -> bool:
     """Whether a raw dict with these keys may be an object's attribute view: none is
     private (`_x`) nor hides a name of the class (`_view_hides`, None: no views)."""
     hides: frozenset[str] | None = getattr(cls, "_view_hides", None)
     if hides is None:
         return False
-    keys = tuple(keys)
-    return hides.isdisjoint(keys) and not any(key.startswith("_") for key in keys)
+    try:  # (in C: every list page asks)
+        return hides.isdisjoint(keys) and not any(map(str.startswith, keys, repeat("_")))
+    except TypeError:  # a key that is not a string
+        return False
 
 
 def sync_view(obj: Any) -> None:

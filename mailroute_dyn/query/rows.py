@@ -126,10 +126,14 @@ def _all_own(model: Any, objects: list[dict[str, Any]]) -> bool:
     deeper = model._catalogue.endpoints_within(own)  # another resource's, named longer
     try:
         uris = list(map(_URI, objects))
-        return all(map(str.startswith, uris, repeat(own))) and not (
-            deeper and any(map(str.startswith, uris, repeat(deeper)))
+        # the strings that start with `own` sort together: when the first and the last
+        # do, every one between them does
+        return (
+            min(uris).startswith(own)
+            and max(uris).startswith(own)
+            and not (deeper and any(map(str.startswith, uris, repeat(deeper))))
         )
-    except (KeyError, TypeError):  # an object without a URI, a URI not a string
+    except (KeyError, TypeError, AttributeError):  # no URI; a URI not a string
         return False
 
 
