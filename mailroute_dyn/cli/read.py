@@ -10,6 +10,7 @@ from ..errors import CommandUsageError, suggest
 from ..escaping import json_dumps, terminal_text
 from ..model.resources import Resource
 from ..schema.definition import Field
+from ..schema.display import field_flags
 from ..tools.graph import relation_targets
 from ..vocabulary import NO_DEFAULT
 from .context import Context
@@ -67,19 +68,6 @@ def _rule_text(rule: Any) -> str:
     return str(rule)
 
 
-def _flags(f: Field) -> str:
-    return ", ".join(
-        flag
-        for flag, on in (
-            ("nullable", f.nullable),
-            ("blank", f.blank),
-            ("read-only", f.readonly),
-            ("unique", f.unique),
-        )
-        if on
-    )
-
-
 def _type_text(f: Field, target: str | None) -> str:
     if not f.is_related:
         return f.type
@@ -133,7 +121,8 @@ def cmd_schema(ctx: Context) -> int:
     rows = []
     for f in sorted(cls.fields.values(), key=lambda f: f.name):
         default = "" if f.default is NO_DEFAULT else json.dumps(f.default, default=str)
-        rows.append([f.name, _type_text(f, targets.get(f.name)), _flags(f), default, f.help_text])
+        flags = ", ".join(field_flags(f))
+        rows.append([f.name, _type_text(f, targets.get(f.name)), flags, default, f.help_text])
     write_table(out, ["field", "type", "flags", "default", "help"], rows)
     print(file=out)
     print("filtering:" + ("" if cls.filtering else " (none)"), file=out)

@@ -21,6 +21,7 @@ from ..vocabulary import is_secret_name
 __all__ = [
     "describe",
     "field_kind",
+    "field_flags",
     "filter_rule_text",
     "own_help",
     "PREVIEW_ROWS",
@@ -67,8 +68,9 @@ def field_kind(f: Field) -> str:
     return f.type
 
 
-def _field_flags(f: Field) -> list[str]:
-    flags = [
+def field_flags(f: Field) -> list[str]:
+    """A field's flags as a person reads them: `read-only`, `nullable`, `blank`, `unique`."""
+    return [
         flag
         for flag, on in (
             ("read-only", f.readonly),
@@ -78,6 +80,10 @@ def _field_flags(f: Field) -> list[str]:
         )
         if on
     ]
+
+
+def _field_flags(f: Field) -> list[str]:
+    flags = field_flags(f)
     if f.has_default:
         flags.append(f"default={f.default!r}")
     return flags
