@@ -224,6 +224,16 @@ def test_get_or_create_takes_the_object_created_meanwhile(client, api):
     assert not created and found.id == one["id"] and post.call_count == 1
 
 
+@pytest.mark.parametrize("window", [slice(0, 0), slice(0, 5), slice(3, None)])
+def test_get_or_create_is_refused_on_a_slice_before_anything_is_sent(client, api, window):
+    """A slice (even an empty one) is no place to look for an object: refused, nothing sent."""
+    domain = client.domain  # (its schema is read here)
+    before = len(api.router.calls)
+    with pytest.raises(GuardError, match="not in a slice"):
+        domain.all()[window].get_or_create(name="new.example")
+    assert len(api.router.calls) == before
+
+
 # ---------------------------------------------------------------- qs.update()
 
 

@@ -44,7 +44,8 @@ def get_or_create_op(
     the QuerySet looked in (its filters narrow the lookup, not the create)."""
     if not lookups:
         raise TypeError("get_or_create()/update_or_create() need at least one lookup.")
-    if within is not None and (within._q.url is not None or within._q.start or within._q.stop):
+    window = within is not None and (within._q.start or within._q.stop is not None)
+    if within is not None and (within._q.url is not None or window):
         raise GuardError(
             "get_or_create() looks in a resource's QuerySet: not in a slice or a client.list()."
         )
