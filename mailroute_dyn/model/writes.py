@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ..classes.adopt import adopted, clean_read, key_from_uri, not_own, uri_key_in
+from ..classes.adopt import adopted, clean_read, key_from_uri, not_own
 from ..classes.detailuri import checked_detail, keys_in
 from ..classes.fieldread import UNCHANGED
 from ..classes.instances import ObjectState
@@ -65,13 +65,6 @@ class Writes(ObjectState):
         def resource_uri(self) -> str | None: ...
         @property
         def pk(self) -> Any: ...
-
-    @classmethod
-    def _learn_uri_key(cls, data: Mapping[str, Any], uri: str | None = None) -> None:
-        """Note which field a detail URI carries, when it is not the primary key
-        (`detail_uri_name = "slug"`): then the URI's last part is no primary key."""
-        if not cls._uri_key:
-            cls._uri_key = uri_key_in(cls, data, uri)
 
     def _adopt(
         self,
