@@ -64,8 +64,9 @@ class ObjectRows:
     emits = False  # a walked object is already what the caller gets
 
     def wrap(self, model: Any, objects: list[dict[str, Any]]) -> Operation[list[Any]]:
-        """A page's raw objects as instances of `model`, or of the class of their own
-        URI where that is another resource's."""
+        """A page's raw objects (dicts, as `read_page` and every read of one object
+        check) as instances of `model`, or of the class of their own URI where that is
+        another resource's."""
         if model._untargeted and objects:
             model._catalogue.learn_from(model, objects[0])
         if objects and not model._uri_key:
@@ -104,10 +105,10 @@ class ObjectRows:
 
 def _page_of_own(model: Any, objects: list[dict[str, Any]]) -> list[Any] | None:
     """The usual page, built with checks made in C over the whole page instead of Python
-    code per object: every object a dict of this resource's, no key of any of them a
-    secret to drop. None when any of that does not hold (the careful path decides).
-    Objects may lack fields (`use_in`): `_related` notes it when made."""
-    if not objects or set(map(type, objects)) != {dict}:
+    code per object: every object one of this resource's, no key of any of them a secret
+    to drop. None when any of that does not hold (the careful path decides). Objects may
+    lack fields (`use_in`): `_related` notes it when made."""
+    if not objects:
         return None
     keys: set[str] = set().union(*objects)  # every key of the page, once
     if any(looks_secret(k) for k in keys - model._schema.fields.keys()):
