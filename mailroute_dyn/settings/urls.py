@@ -45,7 +45,7 @@ def url_problem(url: object) -> str:
         return f"a URL is a string, not {type(url).__name__}"
     if _PLAIN_PATH.fullmatch(url):  # (in C: every page's next link is one)
         return ""
-    if _CONTROL.search(url):  # (in C: this runs for every page's next link)
+    if _CONTROL.search(url):
         return "it holds a control character"
     try:
         url.encode("utf-8")
