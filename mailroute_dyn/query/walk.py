@@ -8,6 +8,7 @@ QuerySet runs the calls a walk asks for, on either client.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterator
 from itertools import repeat
 from typing import Any
@@ -67,6 +68,25 @@ def _in_key_order(keys: list[Any], descending: bool) -> bool:
         return False
 
 
+def _each_beyond(keys: list[Any], last: Any, descending: bool) -> bool:
+    """Whether each key comes strictly after the one before it, and the first after
+    `last` (None: nothing before): then no key on the page is one seen before."""
+    beyond = operator.gt if descending else operator.lt  # beyond(a, b): b after a
+    try:
+        return (last is None or beyond(last, keys[0])) and all(map(beyond, keys, keys[1:]))
+    except TypeError:  # None, or keys of types that do not compare
+        return False
+
+
+def _uris_of(raws: list[dict[str, Any]], objects: list[Any]) -> list[Any]:
+    """Each object's URI: as sent, or as built where the list sends none
+    (`include_resource_uri = False`); None where there is none."""
+    uris: list[Any] = list(map(dict.get, raws, repeat("resource_uri")))
+    if set(map(type, uris)) != {str}:
+        uris = [o.resource_uri for o in objects]
+    return uris
+
+
 class Walk:
     """Where one iteration stands: what was seen, how many are left, which pages next.
 
@@ -108,6 +128,10 @@ class Walk:
         # objects of this pass (of this page, by key); the first pass's are also `given`
         self.seen: set[str] = set() if self.passes > 1 else self.given
         self.previous: set[str] = set()  # by key: the objects of the page before
+        #: by key: the page before, raw and built (its URIs are needed only when a page
+        #: is not the usual one), and whether every key yielded is up to `last_raw`
+        self.before: tuple[list[dict[str, Any]], list[Any]] = ([], [])
+        self.keys_bound = True
         self.visited: set[str] = set()
         self.totals: set[int] = set()
         self.rows = 0
@@ -158,7 +182,7 @@ class Walk:
     def take(self, page: Page, objects: list[Any]) -> list[Any]:
         """The objects of `page` (built as `objects`, one per raw object) to yield, in
         order: none seen before, none past a slice's end. Checks are made on the page's
-        raw data and, in the usual case, as whole-page set operations."""
+        raw data and, in the usual case, as whole-page operations."""
         raws = page.objects
         if page.total_count is not None:
             self.totals.add(page.total_count)
@@ -168,19 +192,30 @@ class Walk:
         if self.keyset and objects:  # only the page's last key matters for the next one
             name, descending = self.keyset
             keys = list(map(dict.get, raws, repeat(name)))
+            if (
+                self.left is None
+                and self.keys_bound
+                and _each_beyond(keys, self.last_raw, descending)
+            ):
+                # the usual key page: each key unique and past every key yielded before
+                # (all up to `last_raw`), so each object is new, told apart by its key
+                self.last_raw, self.before = keys[-1], (raws, objects)
+                return self._all_new(objects)
+            # a key repeated (a join) or not past the last page's: told apart by URI
+            self.keys_bound = False
             if _in_key_order(keys, descending):
                 self.last_raw = keys[-1]
                 # the next page starts strictly after this key, so a row repeated by a join
                 # can only repeat within this page: remembering one page keeps memory flat
                 # (and one on the page before means the server ignored the key filter)
-                self.previous, self.seen = self.seen, set()
+                self.previous, self.seen = set(_uris_of(*self.before)), set()
+                self.before = (raws, objects)
             else:
                 # the server did not sort by the key: "after the last key" would skip rows,
                 # so the rest of the walk follows meta.next (offsets within this filter)
                 self.keyset = None
-        uris: list[Any] = list(map(dict.get, raws, repeat("resource_uri")))
-        if set(map(type, uris)) != {str}:  # built URIs (include_resource_uri = False)
-            uris = [o.resource_uri for o in objects]
+                self.seen |= set(_uris_of(*self.before))
+        uris = _uris_of(raws, objects)
         seen = self.seen
         if self.left is None and self.passes == 1 and None not in uris:
             on_page = set(uris)
@@ -190,11 +225,15 @@ class Walk:
                 and on_page.isdisjoint(self.previous)
             ):
                 seen |= on_page  # the usual page: every object new, once
-                self.fresh += len(objects)
-                self.found += len(objects)
-                self.stale = 0
-                return objects
+                return self._all_new(objects)
         return self._take_each(objects, uris)
+
+    def _all_new(self, objects: list[Any]) -> list[Any]:
+        """`take` of a page whose objects are each new: all of them."""
+        self.fresh += len(objects)
+        self.found += len(objects)
+        self.stale = 0
+        return objects
 
     def _take_each(self, objects: list[Any], uris: list[Any]) -> list[Any]:
         """`take` object by object: repeats within the page or from before, a second

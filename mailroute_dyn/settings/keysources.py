@@ -9,7 +9,6 @@ error ever carries what the command printed (it may be the key itself).
 
 from __future__ import annotations
 
-import subprocess
 from typing import Any, Final
 
 from ..errors import ConfigurationError
@@ -131,6 +130,8 @@ def _run_for_key(argv: list[str]) -> Secret | str:
     """The key, or what went wrong: the failures are told apart here and
     raised by the caller, outside any `except` block, so no exception carrying the
     command's output (a timeout's partial output) hangs on as the error's context."""
+    import subprocess  # here: most programs never run a key command, and it is slow to import
+
     try:
         done = subprocess.run(
             argv,
