@@ -37,7 +37,7 @@ SIZES = {
         "cpu_repeats": 11,
         "wall_pairs": 15,
         "memory_sizes": (10_000, 100_000),
-        "import_runs": 15,
+        "import_runs": 41,
         "reads_objects": 10_000,
         "reads_repeats": 9,
         "reads_instr_objects": 2_000,
@@ -475,7 +475,7 @@ def main(argv: list[str] | None = None) -> int:
             targets.append(
                 Target(
                     "4. import mailroute_dyn vs import httpx (the worse of "
-                    "with and without httpx's CLI)",
+                    f"with and without httpx's CLI; median of {size['import_runs']} rounds)",
                     worse,
                     1.2,
                     "x",
