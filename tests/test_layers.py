@@ -268,7 +268,8 @@ def test_importing_the_package_defers_what_only_a_client_or_a_command_needs():
     """`import mailroute_dyn` loads the errors only; `from mailroute_dyn import Client` the
     client classes and httpx; the rest loads when first used: the sessions, discovery,
     the schema cache and the model and query layers with the first client, the JSON
-    Schema checker with the first write, the decoder with the first answer."""
+    Schema checker with the first write, the decoder with the first answer, `subprocess`
+    when a profile's key command runs."""
     deferred = [
         "httpcore",
         "cachetools",
@@ -280,6 +281,7 @@ def test_importing_the_package_defers_what_only_a_client_or_a_command_needs():
         "asyncio",
         "concurrent.futures",
         "hmac",
+        "subprocess",  # for a profile's api_key_command, when one runs
         "mailroute_dyn.transport.decisions",
         "mailroute_dyn.transport.tries",
         "mailroute_dyn.transport.limits",
