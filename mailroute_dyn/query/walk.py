@@ -192,11 +192,8 @@ class Walk:
         if self.keyset and objects:  # only the page's last key matters for the next one
             name, descending = self.keyset
             keys = list(map(dict.get, raws, repeat(name)))
-            if (
-                self.left is None
-                and self.keys_bound
-                and _each_beyond(keys, self.last_raw, descending)
-            ):
+            fresh_keys = self.keys_bound and _each_beyond(keys, self.last_raw, descending)
+            if fresh_keys and self.left is None:
                 # the usual key page: each key unique and past every key yielded before
                 # (all up to `last_raw`), so each object is new, told apart by its key
                 self.last_raw, self.before = keys[-1], (raws, objects)
@@ -295,10 +292,7 @@ class Walk:
                     f"GET {self.first.url}: the server answered a key-ordered page with "
                     "nothing new; it does not seem to honour the filter. Stopping here."
                 )
-            name, descending = self.keyset
-            params = _with(self.first.params, "offset", "0")
-            params += ((f"{name}__{'lt' if descending else 'gt'}", plain_value(self.last_raw)),)
-            return [Call("GET", self.first.url, params)]
+            return [_after_key(self.first, self.keyset, self.last_raw)]
         if last.next_url in self.visited:
             raise ResponseError(
                 f"The list at {self.first.url} links back to a page it "
@@ -341,6 +335,14 @@ class Walk:
             )
         self._new_pass()
         return True
+
+
+def _after_key(first: Call, keyset: tuple[str, bool], last: Any) -> Call:
+    """The call for the page after key `last` of a walk by key that started with `first`."""
+    name, descending = keyset
+    params = _with(first.params, "offset", "0")
+    params += ((f"{name}__{'lt' if descending else 'gt'}", plain_value(last)),)
+    return Call("GET", first.url, params)
 
 
 def _with(
